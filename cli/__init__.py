@@ -1,0 +1,1 @@
+"""The `sourcing` command line: thin shells over the rooms below."""

@@ -1,0 +1,19 @@
+"""The routing language: parse text into a syntax tree, format it back, check it."""
+
+from dsl.diagnostics import Diagnostic, RulesetSyntaxError
+from dsl.formatter import format_ruleset
+from dsl.parser import parse, parse_expression
+from dsl.syntax import Ruleset, Strategy
+
+format = format_ruleset  # noqa: A001 - `dsl.format` reads as the architecture names it
+
+__all__ = [
+    "Diagnostic",
+    "Ruleset",
+    "RulesetSyntaxError",
+    "Strategy",
+    "format",
+    "format_ruleset",
+    "parse",
+    "parse_expression",
+]

@@ -1,0 +1,126 @@
+"""Syntax tree → canonical text. `parse(format(tree)) == tree` for every tree,
+and formatting formatted text changes nothing."""
+
+from __future__ import annotations
+
+from dsl import syntax as s
+
+INDENT = "  "
+
+# Binding strength: a child binding looser than its parent needs parentheses.
+_STRENGTH = {s.AnyOf: 1, s.AllOf: 2, s.Not: 3, s.Compare: 4}
+_ATOM = 5
+
+
+def format_ruleset(ruleset: s.Ruleset) -> str:
+    """The canonical text of a ruleset: header, then strategies, clauses in a fixed order."""
+    blocks: list[list[str]] = []
+    head = [_comment(c) for c in ruleset.comments]
+    if ruleset.name is not None:
+        head.append(f"ruleset {quote(ruleset.name)}")
+    if ruleset.timezone is not None:
+        head.append(f"timezone {quote(ruleset.timezone)}")
+    if head:
+        blocks.append(head)
+    blocks.extend(strategy_lines(strategy) for strategy in ruleset.strategies)
+    return "\n\n".join("\n".join(block) for block in blocks) + "\n" if blocks else ""
+
+
+def strategy_lines(strategy: s.Strategy) -> list[str]:
+    lines = [_comment(c) for c in strategy.comments]
+    header = f"strategy {strategy.id}"
+    if strategy.label is not None:
+        header += f" {quote(strategy.label)}"
+    lines.append(header)
+    lines.extend(INDENT + clause for clause in clause_lines(strategy))
+    return lines
+
+
+def clause_lines(strategy: s.Strategy) -> list[str]:
+    """The strategy's clauses, one line each, without indentation."""
+    out: list[str] = []
+    if strategy.priority is not None:
+        out.append(f"priority {strategy.priority}")
+    out.extend(format_effective(window) for window in strategy.effective)
+    if strategy.when is not None:
+        out.append(f"when {format_expr(strategy.when)}")
+    if strategy.source is not None:
+        out.append(f"source from {format_expr(strategy.source)}")
+    if strategy.within_km is not None:
+        out.append(f"within {_number(strategy.within_km)} km")
+    for keep in strategy.keep:
+        unit = "unit" if keep.units == 1 else "units"
+        out.append(f"keep {keep.units} {unit} at {format_expr(keep.at)}")
+    if strategy.rank is not None:
+        out.append("rank by " + ", ".join(format_rank_key(key) for key in strategy.rank))
+    if strategy.split is not None:
+        out.append("split none" if strategy.split == 1 else f"split at most {strategy.split}")
+    if strategy.otherwise is not None:
+        out.append(f"otherwise use {strategy.otherwise}")
+    if strategy.on_shortage is not None:
+        out.append(f"on shortage {strategy.on_shortage}")
+    return out
+
+
+def format_effective(window: s.Effective) -> str:
+    if window.start is not None and window.end is not None:
+        return f"effective {window.start.text()} to {window.end.text()}"
+    if window.start is not None:
+        return f"effective from {window.start.text()}"
+    assert window.end is not None, "an effective window needs a start or an end"
+    return f"effective until {window.end.text()}"
+
+
+def format_rank_key(key: s.RankKey) -> str:
+    text = format_expr(key.key)
+    return f"{text} {key.direction}" if key.direction else text
+
+
+def format_expr(expr: s.Expr) -> str:
+    """An expression as it would be written, with only the parentheses it needs."""
+    match expr:
+        case s.AnyOf(items=items):
+            # `and` inside `or` is bracketed for readers, though it binds tighter anyway.
+            return " or ".join(_child(item, 2) for item in items)
+        case s.AllOf(items=items):
+            return " and ".join(_child(item, 2) for item in items)
+        case s.Not(operand=operand):
+            return f"not {_child(operand, 2)}"
+        case s.Compare(op=op, left=left, right=right):
+            return f"{_child(left, 4)} {op} {_child(right, 4)}"
+        case s.FieldRef(path=path):
+            return path
+        case s.Name(name=name):
+            return name
+        case s.Text(value=value):
+            return quote(value)
+        case s.Number(value=value):
+            return _number(value)
+        case s.Boolean(value=value):
+            return "true" if value else "false"
+        case s.Moment():
+            return expr.text()
+        case s.ListOf(items=items):
+            return "[" + ", ".join(_child(item, 4) for item in items) + "]"
+    raise TypeError(f"not an expression: {expr!r}")
+
+
+def _child(expr: s.Expr, parent_strength: int) -> str:
+    """Wrap `expr` in parentheses when it binds no tighter than its parent."""
+    text = format_expr(expr)
+    return f"({text})" if _STRENGTH.get(type(expr), _ATOM) <= parent_strength else text
+
+
+def quote(text: str) -> str:
+    escaped = (
+        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    )
+    return f'"{escaped}"'
+
+
+def _number(value: int | float) -> str:
+    return str(value) if isinstance(value, int) else repr(float(value))
+
+
+def _comment(text: str) -> str:
+    return f"# {text}" if text else "#"

@@ -1,0 +1,208 @@
+"""The routing language's syntax tree: one pydantic model shared by the parser,
+formatter, checker, compiler and the studio's forms.
+
+Every node records where it came from (`span`), but two trees are equal when
+they *say* the same thing: spans are left out of equality and of dumps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Span(BaseModel):
+    """Where a piece of text sits in its source (1-based line and column)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+class Syntax(BaseModel):
+    """Base of every tree node: carries a span that equality ignores."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    span: Span | None = Field(default=None, exclude=True, repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        if type(self) is not type(other):
+            return NotImplemented
+        return self.model_dump() == other.model_dump()  # type: ignore[union-attr]
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+# ----------------------------------------------------------------- expressions
+
+
+class FieldRef(Syntax):
+    """A field path such as `order.channel` or `node.tags`."""
+
+    kind: Literal["field"] = "field"
+    path: str
+
+    @property
+    def root(self) -> str:
+        return self.path.split(".", 1)[0]
+
+    @property
+    def name(self) -> str:
+        return self.path.split(".", 1)[1]
+
+
+class Name(Syntax):
+    """A bare word: a rank metric such as `distance` or `shipments`."""
+
+    kind: Literal["name"] = "name"
+    name: str
+
+
+class Text(Syntax):
+    kind: Literal["text"] = "text"
+    value: str
+
+
+class Number(Syntax):
+    kind: Literal["number"] = "number"
+    value: int | float
+
+
+class Boolean(Syntax):
+    kind: Literal["boolean"] = "boolean"
+    value: bool
+
+
+class Moment(Syntax):
+    """A calendar date, or a date with a minute (`2026-11-15T06:00`)."""
+
+    kind: Literal["moment"] = "moment"
+    day: dt.date
+    minute: dt.time | None = None
+
+    def text(self) -> str:
+        if self.minute is None:
+            return self.day.isoformat()
+        return f"{self.day.isoformat()}T{self.minute.strftime('%H:%M')}"
+
+
+class ListOf(Syntax):
+    kind: Literal["list"] = "list"
+    items: list[Expr]
+
+
+CompareOp = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not in", "has"]
+
+
+class Compare(Syntax):
+    kind: Literal["compare"] = "compare"
+    op: CompareOp
+    left: Expr
+    right: Expr
+
+
+class AllOf(Syntax):
+    """`a and b and c`."""
+
+    kind: Literal["all"] = "all"
+    items: list[Expr]
+
+
+class AnyOf(Syntax):
+    """`a or b or c`."""
+
+    kind: Literal["any"] = "any"
+    items: list[Expr]
+
+
+class Not(Syntax):
+    kind: Literal["not"] = "not"
+    operand: Expr
+
+
+Expr = Annotated[
+    FieldRef | Name | Text | Number | Boolean | Moment | ListOf | Compare | AllOf | AnyOf | Not,
+    Field(discriminator="kind"),
+]
+LITERALS = (Text, Number, Boolean, Moment, ListOf)
+
+
+# --------------------------------------------------------------------- clauses
+
+
+class Effective(Syntax):
+    """`effective A to B` / `from A` / `until B`: both ends inclusive."""
+
+    start: Moment | None = None
+    end: Moment | None = None
+
+
+class Keep(Syntax):
+    """`keep N units at EXPR`: protected stock at the nodes where EXPR holds."""
+
+    units: int
+    at: Expr
+
+
+class RankKey(Syntax):
+    """One key of `rank by`: a metric name, a node field or a boolean expression."""
+
+    key: Expr
+    direction: Literal["asc", "desc"] | None = None
+
+
+Shortage = Literal["backorder", "partial", "reject"]
+
+
+class Strategy(Syntax):
+    """One sourcing strategy. Clauses left out are `None` (their defaults apply)."""
+
+    id: str
+    label: str | None = None
+    comments: list[str] = []
+    priority: int | None = None
+    effective: list[Effective] = []
+    when: Expr | None = None
+    source: Expr | None = None
+    within_km: int | float | None = None
+    keep: list[Keep] = []
+    rank: list[RankKey] | None = None
+    split: int | None = None
+    otherwise: str | None = None
+    on_shortage: Shortage | None = None
+    clause_spans: dict[str, Span] = Field(default_factory=dict, exclude=True, repr=False)
+    """Where each single-valued clause was written (`priority`, `within`, ...)."""
+
+
+class Ruleset(Syntax):
+    name: str | None = None
+    timezone: str | None = None
+    comments: list[str] = []
+    strategies: list[Strategy] = []
+    clause_spans: dict[str, Span] = Field(default_factory=dict, exclude=True, repr=False)
+
+    def strategy(self, strategy_id: str) -> Strategy | None:
+        return next((s for s in self.strategies if s.id == strategy_id), None)
+
+
+def walk(expr: Any):
+    """Yield `expr` and every expression below it, depth first."""
+    yield expr
+    if isinstance(expr, Compare):
+        yield from walk(expr.left)
+        yield from walk(expr.right)
+    elif isinstance(expr, AllOf | AnyOf | ListOf):
+        for item in expr.items:
+            yield from walk(item)
+    elif isinstance(expr, Not):
+        yield from walk(expr.operand)
+
+
+for _model in (ListOf, Compare, AllOf, AnyOf, Not, Keep, RankKey, Strategy, Ruleset):
+    _model.model_rebuild()
