@@ -1,0 +1,74 @@
+"""`check`: everything that can be known wrong about a ruleset before any order is
+routed — unknown fields, type mismatches, broken fallback chains, impossible
+windows, strategies that can never be chosen. Errors stop a publish; warnings
+inform. The individual checks live in `dsl.checks`; the kinds in `dsl.checks.codes`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from dsl import diagnostics
+from dsl.checks import strategies, windows
+from dsl.checks.codes import CODES
+from dsl.diagnostics import Diagnostic, RulesetSyntaxError
+from dsl.parser import parse
+from dsl.syntax import Ruleset
+
+__all__ = ["CODES", "CheckResult", "check", "check_source"]
+
+
+def check(ruleset: Ruleset, extra_fields: Iterable[str] = ()) -> list[Diagnostic]:
+    """Every finding about `ruleset`, sorted by position. `extra_fields` are the
+    columns the data adds (`node.zone`, `order.gift_wrap`, `line.brand`); their
+    type is unknown, so any use of them is accepted."""
+    extra = frozenset(path.strip() for path in extra_fields if "." in path)
+    found = strategies.check_header(ruleset)
+    found += strategies.check_ids(ruleset)
+    found += strategies.check_fallbacks(ruleset)
+    for strategy in ruleset.strategies:
+        found += strategies.check_expressions(strategy, extra)
+        found += strategies.check_values(strategy)
+        found += windows.check_window_order(strategy)
+    fallback_targets = {st.otherwise for st in ruleset.strategies if st.otherwise}
+    found += windows.check_reachability(ruleset, fallback_targets)
+    return diagnostics.sort(found)
+
+
+@dataclass
+class CheckResult:
+    """The outcome of checking a text: its tree (None on a syntax error) and findings."""
+
+    ruleset: Ruleset | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    source: str = ""
+    filename: str = "<ruleset>"
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        """No errors (warnings allowed): the ruleset may be compiled and published."""
+        return not self.errors
+
+    def render(self) -> str:
+        """Every finding in compiler style, with its source line and a caret."""
+        return diagnostics.render_all(self.diagnostics, self.source, self.filename)
+
+
+def check_source(
+    text: str, filename: str = "<ruleset>", extra_fields: Iterable[str] = ()
+) -> CheckResult:
+    """Parse and check `text`; a syntax error becomes the one error of the result."""
+    try:
+        ruleset = parse(text, filename)
+    except RulesetSyntaxError as error:
+        return CheckResult(None, [error.diagnostic], text, filename)
+    return CheckResult(ruleset, check(ruleset, extra_fields), text, filename)

@@ -1,0 +1,83 @@
+"""Every kind of finding the checker reports: a stable code, its severity and how a
+user fixes it. The severity lives here, not at the call sites, so the table is
+the one place that says what stops a ruleset and what merely warns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dsl.diagnostics import Diagnostic, Severity
+from dsl.syntax import Span
+
+
+@dataclass(frozen=True)
+class Code:
+    severity: Severity
+    fix: str
+
+
+_E, _W = "error", "warning"
+
+CODES: dict[str, Code] = {
+    # -- produced by the parser
+    "syntax": Code(_E, "Correct the text at the caret; the message says what was expected."),
+    "duplicate-clause": Code(_E, "Keep one of the two lines (`effective` and `keep` may repeat)."),
+    # -- fields, names and types
+    "unknown-field": Code(_E, "Use a listed field, or check with the data that has that column."),
+    "unknown-name": Code(_E, 'Put text in double quotes ("web") or write a field (order.channel).'),
+    "unknown-metric": Code(_E, "Rank by shipments, distance, cost, stock, load or a node field."),
+    "metric-in-condition": Code(_E, "Use metrics only in `rank by`; limit distance with `within`."),
+    "node-field-in-when": Code(_E, "Move the node test to `source from` (or `keep ... at`)."),
+    "line-field-in-node-clause": Code(
+        _E, "Test order lines in `when` (true when any line matches)."
+    ),
+    "type-mismatch": Code(_E, "Compare a field with a value of its own kind."),
+    "not-orderable": Code(_E, "Use `==`, `!=` or `in` on text; `<`, `>` need numbers or dates."),
+    "has-needs-tags": Code(_E, 'Use `has` on a tag list only: node.tags has "flagship".'),
+    "in-needs-list": Code(_E, 'Write the values as a list: order.channel in ["web", "store"].'),
+    "list-item-type": Code(_E, "Make every item of the list the same kind as the field."),
+    "not-a-condition": Code(_E, 'Compare the value, e.g. order.channel == "web".'),
+    "unknown-value": Code(_E, "Use one of the values the message lists."),
+    "unsortable-rank-key": Code(_E, 'Rank by a condition on the list: node.tags has "x" desc.'),
+    # -- strategies
+    "duplicate-strategy": Code(_E, "Rename one of the strategies (and its `otherwise use`)."),
+    "unknown-fallback": Code(_E, "Name an existing strategy id after `otherwise use`."),
+    "fallback-to-self": Code(_E, "Fall back to another strategy, or remove `otherwise use`."),
+    "fallback-cycle": Code(_E, "End the chain at a strategy without `otherwise use`."),
+    "within-not-positive": Code(_E, "Give a radius above 0 km, or remove `within`."),
+    "split-not-positive": Code(
+        _E, "Write `split none` (one shipment) or `split at most 2` or more."
+    ),
+    "keep-negative": Code(_E, "Keep 0 units or more."),
+    "invalid-timezone": Code(_E, 'Use an IANA zone name such as "Europe/Paris" or "UTC".'),
+    "effective-ends-before-start": Code(_E, "Write the earlier date first: `effective A to B`."),
+    "never-chosen": Code(_E, "Give the earlier strategy a `when`, or reorder the priorities."),
+    # -- warnings
+    "missing-name": Code(_W, 'Add `ruleset "Name"` as the first line.'),
+    "no-strategies": Code(_W, "Add at least one `strategy`."),
+    "unrestricted-sources": Code(
+        _W, "Add `source from ...` or `within N km`, or accept every node."
+    ),
+    "overlapping-strategies": Code(_W, "Give the strategies different priorities."),
+    "duplicate-rank-key": Code(_W, "Remove the repeated key: it can never break a tie."),
+    "constant-rank-key": Code(_W, "Rank by something that differs between nodes."),
+    "ascending-condition-rank": Code(_W, "Add `desc` to prefer the nodes where it is true."),
+    "ignored-shortage": Code(_W, "Move `on shortage` to the last strategy of the chain."),
+}
+
+
+def finding(code: str, where: Span | None, message: str, length: int | None = None) -> Diagnostic:
+    """A diagnostic of kind `code` at `where`; the underline covers the span when it
+    fits on one line, else `length` characters."""
+    line, column = (where.line, where.column) if where else (1, 1)
+    if length is None:
+        on_one_line = where is not None and where.end_line == where.line
+        length = where.end_column - where.column if on_one_line else 1
+    return Diagnostic(
+        severity=CODES[code].severity,
+        message=message,
+        line=line,
+        column=column,
+        length=max(1, length),
+        code=code,
+    )

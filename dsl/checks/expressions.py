@@ -1,0 +1,381 @@
+"""Typing of conditions and rank keys: every field is known and visible in its
+clause, every comparison is between values of one kind, every condition is
+true/false, and closed sets (`node.type`) hold only their own values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dsl import syntax as s
+from dsl.checks.codes import finding
+from dsl.diagnostics import Diagnostic
+from dsl.expected import join_or
+from dsl.formatter import format_expr
+from dsl.schema import FIELDS, METRICS, ROOTS, FieldType
+from dsl.suggestions import closest, did_you_mean
+
+TEXT, NUMBER, BOOL, TAGS, TIME = (
+    FieldType.TEXT.value,
+    FieldType.NUMBER.value,
+    FieldType.BOOL.value,
+    FieldType.TAGS.value,
+    FieldType.TIME.value,
+)
+LIST = "list"
+ANY = "any"
+"""The kind of an extra data column, or of something already reported: accepted anywhere."""
+
+_KIND_WORDS = {
+    TEXT: "text",
+    NUMBER: "a number",
+    BOOL: "true/false",
+    TAGS: "a list of tags",
+    TIME: "a date",
+    LIST: "a list",
+    ANY: "a value",
+}
+_LITERAL_KINDS = {s.Text: TEXT, s.Number: NUMBER, s.Boolean: BOOL, s.Moment: TIME}
+
+
+@dataclass
+class Scope:
+    """Where an expression is written: the clause (for messages), the field roots it
+    may read, the extra fields the data brings, and where findings go."""
+
+    clause: str
+    roots: tuple[str, ...]
+    extra: frozenset[str]
+    found: list[Diagnostic] = field(default_factory=list)
+
+    def report(self, code: str, where: s.Syntax, message: str) -> None:
+        self.found.append(finding(code, where.span, message))
+
+
+ORDER_ROOTS = ("order", "line")
+"""`when` reads the order and its lines ("any line"), never a node."""
+NODE_ROOTS = ("order", "node")
+"""`source from`, `keep ... at` and `rank by` look at one node for one order, not at lines."""
+
+
+def check_condition(expr: s.Expr, scope: Scope) -> None:
+    """`when`, `source from`, `keep ... at`: the expression must be true or false."""
+    _expect_condition(expr, scope)
+
+
+def check_rank_key(key: s.RankKey, scope: Scope) -> None:
+    """A rank key is a metric word, a node field or a true/false condition on nodes."""
+    expr = key.key
+    if isinstance(expr, s.Name):
+        if expr.name not in METRICS:
+            match = closest(expr.name, [*METRICS, *_fields_in(scope)])
+            hint = f" (did you mean `{match}`?)" if match else ""
+            scope.report(
+                "unknown-metric",
+                expr,
+                f"`{expr.name}` is not something to rank by{hint}: rank by "
+                + ", ".join(METRICS)
+                + ', a node field (node.priority) or a condition (node.type == "dc" desc)',
+            )
+        return
+    before = len(scope.found)
+    kind = _kind(expr, scope)
+    if len(scope.found) > before:
+        return  # already wrong: a warning on top would only add noise
+    if kind == TAGS:
+        scope.report(
+            "unsortable-rank-key",
+            expr,
+            f"cannot rank by `{format_expr(expr)}`: a list of tags has no order; "
+            f'rank by a condition such as `{format_expr(expr)} has "flagship" desc`',
+        )
+        return
+    if not any(isinstance(e, s.FieldRef) and e.root == "node" for e in s.walk(expr)):
+        scope.report(
+            "constant-rank-key",
+            expr,
+            f"`rank by {format_expr(expr)}` is the same for every node, so it never changes "
+            "the ranking; rank by a node field or a condition on nodes",
+        )
+    elif kind == BOOL and key.direction != "desc":
+        scope.report(
+            "ascending-condition-rank",
+            expr,
+            f"`{format_expr(expr)}` without `desc` ranks the nodes where it is false first; "
+            "add `desc` to prefer the nodes where it is true (or `asc` to keep this order)",
+        )
+
+
+# ------------------------------------------------------------------ kinds
+
+
+def _kind(expr: s.Expr, scope: Scope, partner: s.Expr | None = None) -> str:
+    """The kind of value `expr` gives, reporting what is wrong inside it."""
+    if isinstance(expr, s.FieldRef):
+        return _field_kind(expr, scope)
+    if isinstance(expr, s.Name):
+        _unknown_name(expr, scope, partner)
+        return ANY
+    if isinstance(expr, s.ListOf):
+        for item in expr.items:
+            _kind(item, scope)
+        return LIST
+    if isinstance(expr, s.Compare):
+        return _compare(expr, scope)
+    if isinstance(expr, s.AllOf | s.AnyOf):
+        for item in expr.items:
+            _expect_condition(item, scope)
+        return BOOL
+    if isinstance(expr, s.Not):
+        _expect_condition(expr.operand, scope)
+        return BOOL
+    return _LITERAL_KINDS[type(expr)]
+
+
+def _expect_condition(expr: s.Expr, scope: Scope) -> None:
+    kind = _kind(expr, scope)
+    if kind in (BOOL, ANY):
+        return
+    text = format_expr(expr)
+    example = {
+        TEXT: f'{text} == "..."',
+        NUMBER: f"{text} > 0",
+        TAGS: f'{text} has "..."',
+        TIME: f"{text} >= 2026-01-01",
+    }.get(kind)
+    hint = f", e.g. `{example}`" if example and isinstance(expr, s.FieldRef) else ""
+    scope.report(
+        "not-a-condition",
+        expr,
+        f"`{text}` is {_KIND_WORDS[kind]}, not a true/false condition: "
+        f"`{scope.clause}` needs a comparison{hint}",
+    )
+
+
+def _field_kind(expr: s.FieldRef, scope: Scope) -> str:
+    path = expr.path
+    if path in FIELDS:
+        kind = FIELDS[path].type.value
+    elif path in scope.extra:
+        kind = ANY
+    else:
+        _unknown_field(expr, scope)
+        return ANY
+    if expr.root == "node" and "node" not in scope.roots:
+        scope.report(
+            "node-field-in-when",
+            expr,
+            f"`{path}` cannot be used in `{scope.clause}`: it decides whether the strategy "
+            "applies to the order, before any node is looked at; test nodes in `source from`",
+        )
+    elif expr.root == "line" and "line" not in scope.roots:
+        scope.report(
+            "line-field-in-node-clause",
+            expr,
+            f"`{path}` cannot be used in `{scope.clause}`: that clause looks at one node, "
+            "not at order lines; test lines in `when` (true when any line matches)",
+        )
+    return kind
+
+
+def _fields_in(scope: Scope) -> list[str]:
+    return [p for p in [*FIELDS, *sorted(scope.extra)] if p.split(".", 1)[0] in scope.roots]
+
+
+def _unknown_field(expr: s.FieldRef, scope: Scope) -> None:
+    known = [*_fields_in(scope), *FIELDS, *sorted(scope.extra)]
+    hint = did_you_mean(expr.path, known)
+    if expr.root not in ROOTS:
+        roots = join_or([f"`{root}.`" for root in ROOTS])
+        message = f"`{expr.path}` is not a field: fields start with {roots}{hint}"
+    else:
+        message = f"unknown field `{expr.path}`{hint}"
+        if not hint:
+            message += (
+                "; if it is a column of your order or node data, check the ruleset with that data"
+            )
+    scope.report("unknown-field", expr, message)
+
+
+def _unknown_name(expr: s.Name, scope: Scope, partner: s.Expr | None) -> None:
+    word = expr.name
+    if word in METRICS:
+        scope.report(
+            "metric-in-condition",
+            expr,
+            f"`{word}` is a ranking measure: use it as a whole `rank by` key, not inside "
+            f"a condition"
+            + ("; to limit distance use `within N km`" if word == "distance" else ""),
+        )
+        return
+    boolean = closest(word, ["true", "false"], cutoff=0.8)
+    field_match = closest(word, _fields_in(scope), cutoff=0.8)
+    if boolean:
+        hint = f"did you mean `{boolean}`?"
+    elif field_match:
+        hint = f"did you mean the field `{field_match}`?"
+    elif partner is not None and _is_text_like(partner, scope):
+        hint = f'text values go in double quotes: "{word}"'
+    else:
+        hint = 'text values go in double quotes ("web") and fields start with `order.` or `node.`'
+    scope.report("unknown-name", expr, f"unknown word `{word}`: {hint}")
+
+
+def _is_text_like(expr: s.Expr, scope: Scope) -> bool:
+    if isinstance(expr, s.FieldRef):
+        known = FIELDS.get(expr.path)
+        return known.type == FieldType.TEXT if known else True
+    return isinstance(expr, s.Text)
+
+
+# ------------------------------------------------------------ comparisons
+
+
+def _compare(expr: s.Compare, scope: Scope) -> str:
+    if expr.op in ("in", "not in"):
+        _membership(expr, scope)
+    elif expr.op == "has":
+        _has(expr, scope)
+    else:
+        left = _kind(expr.left, scope, partner=expr.right)
+        right = _kind(expr.right, scope, partner=expr.left)
+        if expr.op in ("==", "!="):
+            _equality(expr, left, right, scope)
+        else:
+            _ordering(expr, left, right, scope)
+    return BOOL
+
+
+def _describe(expr: s.Expr, kind: str) -> str:
+    return f"`{format_expr(expr)}` is {_KIND_WORDS[kind]}"
+
+
+def _equality(expr: s.Compare, left: str, right: str, scope: Scope) -> None:
+    if ANY in (left, right) or left == right:
+        _closed_set(expr.left, expr.right, scope)
+        _closed_set(expr.right, expr.left, scope)
+        return
+    hint = ""
+    kinds = {left, right}
+    if kinds == {TAGS, TEXT}:
+        tags, tag = (expr.left, expr.right) if left == TAGS else (expr.right, expr.left)
+        hint = f": to test a tag write `{format_expr(tags)} has {format_expr(tag)}`"
+    elif LIST in kinds:
+        hint = ": to test membership of a list use `in`"
+    scope.report(
+        "type-mismatch",
+        expr.right,
+        f"{_describe(expr.left, left)} but {_describe(expr.right, right)}, "
+        f"so `{expr.op}` compares different kinds of value{hint}",
+    )
+
+
+def _ordering(expr: s.Compare, left: str, right: str, scope: Scope) -> None:
+    for side, kind in ((expr.left, left), (expr.right, right)):
+        if kind not in (NUMBER, TIME, ANY):
+            alternative = "use `==`, `!=` or `in` on text" if kind == TEXT else ""
+            scope.report(
+                "not-orderable",
+                side,
+                f"`{expr.op}` compares numbers or dates, but {_describe(side, kind)}"
+                + (f"; {alternative}" if alternative else ""),
+            )
+            return
+    if ANY not in (left, right) and left != right:
+        scope.report(
+            "type-mismatch",
+            expr.right,
+            f"{_describe(expr.left, left)} but {_describe(expr.right, right)}, "
+            f"so `{expr.op}` compares different kinds of value",
+        )
+
+
+def _membership(expr: s.Compare, scope: Scope) -> None:
+    left = _kind(expr.left, scope)
+    if not isinstance(expr.right, s.ListOf):
+        right = _kind(expr.right, scope)
+        if right == ANY:
+            return
+        if right == TAGS:
+            hint = f"to test a tag write `{format_expr(expr.right)} has {format_expr(expr.left)}`"
+        else:
+            hint = 'write the values as a list, e.g. `order.channel in ["web", "store"]`'
+        scope.report(
+            "in-needs-list",
+            expr.right,
+            f"`{expr.op}` needs a list on its right, but {_describe(expr.right, right)}; {hint}",
+        )
+        return
+    if left == TAGS:
+        scope.report(
+            "type-mismatch",
+            expr.left,
+            f"{_describe(expr.left, left)}: to test its tags write "
+            f'`{format_expr(expr.left)} has "..."` (one tag per `has`)',
+        )
+        return
+    expected = left
+    for item in expr.right.items:
+        kind = _kind(item, scope, partner=expr.left)
+        if kind == ANY:
+            continue
+        if expected == ANY:
+            expected = kind
+        elif kind != expected:
+            subject = (
+                f"`{format_expr(expr.left)}` is {_KIND_WORDS[expected]}"
+                if left != ANY
+                else f"the list starts with {_KIND_WORDS[expected]}"
+            )
+            scope.report(
+                "list-item-type",
+                item,
+                f"{_describe(item, kind)} but {subject}: every item must be "
+                f"{_KIND_WORDS[expected]}",
+            )
+            return
+        _closed_set(expr.left, item, scope)
+
+
+def _has(expr: s.Compare, scope: Scope) -> None:
+    left = _kind(expr.left, scope)
+    right = _kind(expr.right, scope)
+    if left not in (TAGS, ANY):
+        alternative = "use `==` or `in`" if left == TEXT else "compare it with `==`"
+        scope.report(
+            "has-needs-tags",
+            expr.left,
+            f"`has` tests whether a list of tags holds a tag, but {_describe(expr.left, left)}; "
+            f"{alternative}",
+        )
+    elif right == LIST:
+        tags = format_expr(expr.left)
+        scope.report(
+            "type-mismatch",
+            expr.right,
+            f"`has` takes one tag; for several write "
+            f'`{tags} has "a" or {tags} has "b"` (either) or with `and` (both)',
+        )
+    elif right not in (TEXT, ANY):
+        scope.report(
+            "type-mismatch",
+            expr.right,
+            '`has` takes a tag in double quotes, like "flagship", but '
+            + _describe(expr.right, right),
+        )
+
+
+def _closed_set(target: s.Expr, value: s.Expr, scope: Scope) -> None:
+    """`node.type == "warehouse"`: a text outside the field's closed set never matches."""
+    if not (isinstance(target, s.FieldRef) and isinstance(value, s.Text)):
+        return
+    spec = FIELDS.get(target.path)
+    if spec is None or not spec.values or value.value in spec.values:
+        return
+    match = closest(value.value, spec.values)
+    hint = f' (did you mean "{match}"?)' if match else ""
+    scope.report(
+        "unknown-value",
+        value,
+        f'"{value.value}" is not a possible `{target.path}`{hint}: '
+        f"use one of {', '.join(spec.values)}",
+    )

@@ -1,0 +1,218 @@
+"""Checks of the ruleset header, of each strategy's clauses and of the
+`otherwise use` chain. Each function returns its findings; its docstring quotes
+the message it gives."""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+
+from dsl import syntax as s
+from dsl.checks.codes import finding
+from dsl.checks.expressions import NODE_ROOTS, ORDER_ROOTS, Scope, check_condition, check_rank_key
+from dsl.diagnostics import Diagnostic
+from dsl.formatter import format_expr
+from dsl.suggestions import closest
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def check_header(ruleset: s.Ruleset) -> list[Diagnostic]:
+    """ "the ruleset has no name", "`Europe/Pariss` is not a time zone", "no strategies"."""
+    found = []
+    if ruleset.name is None:
+        found.append(
+            finding(
+                "missing-name",
+                None,
+                'the ruleset has no name: add a first line such as `ruleset "France omnichannel"`',
+            )
+        )
+    zone = ruleset.timezone
+    if zone is not None and zone not in _zones():
+        match = closest(zone, _zones())
+        hint = f' (did you mean "{match}"?)' if match else ""
+        found.append(
+            finding(
+                "invalid-timezone",
+                ruleset.clause_spans.get("timezone"),
+                f'"{zone}" is not a time zone{hint}: use an IANA name such as '
+                '"Europe/Paris", "America/New_York" or "UTC"',
+                length=len("timezone"),
+            )
+        )
+    if not ruleset.strategies:
+        found.append(
+            finding(
+                "no-strategies",
+                None,
+                "the ruleset has no strategy, so every order would be unroutable: "
+                "add one with `strategy ID`",
+            )
+        )
+    return found
+
+
+def check_ids(ruleset: s.Ruleset) -> list[Diagnostic]:
+    """ "strategy id `x` is already used on line N"."""
+    found, first_line = [], {}
+    for strategy in ruleset.strategies:
+        if strategy.id in first_line:
+            found.append(
+                finding(
+                    "duplicate-strategy",
+                    strategy.clause_spans.get("id") or strategy.span,
+                    f"strategy id `{strategy.id}` is already used on line "
+                    f"{first_line[strategy.id]}: every strategy needs its own id",
+                )
+            )
+        else:
+            first_line[strategy.id] = strategy.span.line if strategy.span else 0
+    return found
+
+
+def check_fallbacks(ruleset: s.Ruleset) -> list[Diagnostic]:
+    """ "no strategy `x`", "falls back to itself", "the fallback chain loops: a -> b -> a",
+    and "`on shortage` has no effect here" on a strategy that is never last in its chain."""
+    found: list[Diagnostic] = []
+    targets: dict[str, str] = {}
+    for strategy in ruleset.strategies:
+        targets.setdefault(strategy.id, strategy.otherwise)  # type: ignore[arg-type]
+    reported_cycles: set[frozenset[str]] = set()
+    for strategy in ruleset.strategies:
+        target = strategy.otherwise
+        if target is None:
+            continue
+        where = strategy.clause_spans.get("otherwise")
+        length = len("otherwise use")
+        if target not in targets:
+            match = closest(target, [t for t in targets if t != strategy.id])
+            hint = f"did you mean `{match}`?" if match else "write the id of another strategy"
+            found.append(
+                finding(
+                    "unknown-fallback",
+                    where,
+                    f"`otherwise use {target}`: no strategy has the id `{target}`; {hint}",
+                    length,
+                )
+            )
+        elif target == strategy.id:
+            found.append(
+                finding(
+                    "fallback-to-self",
+                    where,
+                    f"strategy `{strategy.id}` falls back to itself: name another strategy "
+                    "or remove `otherwise use`",
+                    length,
+                )
+            )
+        else:
+            cycle = _cycle_from(strategy.id, targets)
+            if cycle and frozenset(cycle) not in reported_cycles:
+                reported_cycles.add(frozenset(cycle))
+                found.append(
+                    finding(
+                        "fallback-cycle",
+                        where,
+                        "the fallback chain loops: "
+                        + " -> ".join([*cycle, cycle[0]])
+                        + "; end it at a strategy without `otherwise use`",
+                        length,
+                    )
+                )
+        if strategy.on_shortage is not None and target in targets and target != strategy.id:
+            found.append(
+                finding(
+                    "ignored-shortage",
+                    strategy.clause_spans.get("on_shortage"),
+                    f"`on shortage {strategy.on_shortage}` has no effect: `{strategy.id}` passes "
+                    f"what it cannot fill to `{target}`, and the last strategy of the chain "
+                    "decides; move it there",
+                    len("on shortage"),
+                )
+            )
+    return found
+
+
+def _cycle_from(start: str, targets: dict[str, str | None]) -> list[str] | None:
+    """The loop `start` belongs to, starting at `start`, or None."""
+    path, current = [], start
+    while current is not None and current in targets and current not in path:
+        path.append(current)
+        current = targets[current]
+    return path if current == start else None
+
+
+def check_values(strategy: s.Strategy) -> list[Diagnostic]:
+    """ "`within 0 km` keeps no node", "`split at most 0` allows no shipment",
+    "`keep -1 units` is negative"."""
+    found = []
+    if strategy.within_km is not None and strategy.within_km <= 0:
+        found.append(
+            finding(
+                "within-not-positive",
+                strategy.clause_spans.get("within"),
+                f"`within {strategy.within_km} km` leaves no node: the radius must be above 0 km",
+                len("within"),
+            )
+        )
+    if strategy.split is not None and strategy.split < 1:
+        found.append(
+            finding(
+                "split-not-positive",
+                strategy.clause_spans.get("split"),
+                f"`split at most {strategy.split}` allows no shipment at all: write "
+                "`split none` for one shipment, or `split at most 2` or more",
+                len("split"),
+            )
+        )
+    for keep in strategy.keep:
+        if keep.units < 0:
+            found.append(
+                finding(
+                    "keep-negative",
+                    keep.span,
+                    f"`keep {keep.units} units` is negative: keep 0 units or more",
+                    len("keep"),
+                )
+            )
+    if strategy.source is None and strategy.within_km is None:
+        found.append(
+            finding(
+                "unrestricted-sources",
+                strategy.clause_spans.get("id") or strategy.span,
+                f"strategy `{strategy.id}` may ship from every node of every type: "
+                "add `source from ...` or `within N km` if that is not intended",
+            )
+        )
+    return found
+
+
+def check_expressions(strategy: s.Strategy, extra: frozenset[str]) -> list[Diagnostic]:
+    """Fields, names and types in `when`, `source from`, `keep ... at` and `rank by`."""
+    found: list[Diagnostic] = []
+    if strategy.when is not None:
+        check_condition(strategy.when, Scope("when", ORDER_ROOTS, extra, found))
+    if strategy.source is not None:
+        check_condition(strategy.source, Scope("source from", NODE_ROOTS, extra, found))
+    for keep in strategy.keep:
+        check_condition(keep.at, Scope("keep ... at", NODE_ROOTS, extra, found))
+    seen: dict[str, int] = {}
+    for number, key in enumerate(strategy.rank or [], start=1):
+        check_rank_key(key, Scope("rank by", NODE_ROOTS, extra, found))
+        text = format_expr(key.key)
+        if text in seen:
+            found.append(
+                finding(
+                    "duplicate-rank-key",
+                    key.key.span or key.span,
+                    f"`{text}` is already rank key number {seen[text]}: a repeated key never "
+                    "breaks a tie; remove it",
+                )
+            )
+        else:
+            seen[text] = number
+    return found
