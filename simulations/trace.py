@@ -1,0 +1,103 @@
+"""Trace a KPI figure back to the orders behind it.
+
+Rates give the orders of their numerator (split orders, late orders...), averages the
+orders they average over; filters narrow to one cell of a breakdown (docs/kpis.md).
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import date
+
+import pandas as pd
+
+from simulations.decisions import FAILED_STATUSES, DecisionTables
+from simulations.kpis import OVERALL_KEYS, Kpis, percentile_90
+
+ORDER_FILTERS = ("channel", "day", "status", "strategy", "tier", "delivery")
+NODE_FILTERS = ("node_type", "node_id")
+NEEDS_KPIS = ("protection_breaches", "store_stockouts", "node_utilisation", "capacity_overflows")
+
+
+def orders_behind(
+    tables: DecisionTables, kpi: str, *, kpis: Kpis | None = None, **filters
+) -> pd.DataFrame:
+    """The order rows behind a KPI figure (see docs/kpis.md for what each KPI returns).
+
+    Rates give the orders of their numerator (split orders, late orders...), averages the
+    orders they average over. Filters narrow to a breakdown cell: ``channel``, ``day``,
+    ``status``, ``strategy``, ``tier``, ``delivery`` on the order; ``node_type``, ``node_id``
+    on its shipments. Stock and capacity KPIs need the computed ``kpis``.
+    """
+    if kpi not in OVERALL_KEYS:
+        close = difflib.get_close_matches(kpi, OVERALL_KEYS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"unknown KPI {kpi!r}{hint}; known: {', '.join(OVERALL_KEYS)}")
+    if kpi in NEEDS_KPIS and kpis is None:
+        raise ValueError(f"tracing {kpi} needs the computed KPIs: pass kpis=compute_kpis(...)")
+    orders, shipments, node_filters = _filtered(tables, filters)
+    allocated, ordered = orders["units_allocated"], orders["units_ordered"]
+    routed = orders["routed"]
+    if kpi in ("orders", "lines", "units"):
+        chosen = orders["order_id"]
+    elif kpi == "fill_rate":
+        chosen = orders.loc[allocated < ordered, "order_id"]
+    elif kpi == "complete_rate":
+        chosen = orders.loc[allocated >= ordered, "order_id"]
+    elif kpi == "partial_rate":
+        chosen = orders.loc[(allocated > 0) & (allocated < ordered), "order_id"]
+    elif kpi == "backorder_rate":
+        chosen = orders.loc[orders["units_backordered"] > 0, "order_id"]
+    elif kpi == "unroutable_rate":
+        chosen = orders.loc[orders["status"].isin(FAILED_STATUSES), "order_id"]
+    elif kpi == "split_rate":
+        chosen = orders.loc[routed & (orders["n_shipments"] >= 2), "order_id"]
+    elif kpi in ("shipments_per_order", "cost_per_order", "avg_eta_days"):
+        chosen = orders.loc[routed, "order_id"]
+    elif kpi in ("avg_distance_km", "co2_kg"):
+        chosen = shipments["order_id"]
+    elif kpi == "p90_distance_km":
+        km = shipments["distance_km"].to_numpy(dtype="float64")
+        threshold = percentile_90(km)
+        chosen = shipments.loc[km >= threshold, "order_id"] if threshold is not None else []
+    elif kpi == "on_time_rate":
+        late = routed & orders["promised_days"].notna() & ~orders["on_time"].fillna(True)
+        chosen = orders.loc[late, "order_id"]
+    elif kpi in ("protection_breaches", "store_stockouts"):
+        detail = kpis.breaches if kpi == "protection_breaches" else kpis.stockouts
+        for column, value in node_filters.items():
+            detail = detail[detail[column] == value]
+        chosen = detail["order_id"]
+    else:
+        cells = kpis.node_utilisation
+        if kpi == "capacity_overflows":
+            cells = cells[cells["overflow"]]
+        else:
+            cells = cells[cells["utilisation"].notna()]
+        keys = pd.MultiIndex.from_frame(cells[["node_id", "day"]])
+        shipped = pd.MultiIndex.from_frame(shipments[["node_id", "day"]])
+        chosen = shipments.loc[shipped.isin(keys), "order_id"]
+    behind = orders[orders["order_id"].isin(set(chosen))]
+    return behind.sort_values("decision_seq").reset_index(drop=True)
+
+
+def _filtered(tables: DecisionTables, filters: dict):
+    """Orders and shipments narrowed by order filters and by node filters on shipments."""
+    unknown = sorted(set(filters) - set(ORDER_FILTERS) - set(NODE_FILTERS))
+    if unknown:
+        known = ", ".join(ORDER_FILTERS + NODE_FILTERS)
+        raise ValueError(f"unknown filter {', '.join(unknown)}; known: {known}")
+    orders, shipments = tables.orders, tables.shipments
+    for column in ORDER_FILTERS:
+        if column in filters:
+            value = filters[column]
+            if column == "day" and isinstance(value, str):
+                value = date.fromisoformat(value)
+            orders = orders[orders[column] == value]
+    shipments = shipments[shipments["order_id"].isin(orders["order_id"])]
+    node_filters = {c: filters[c] for c in NODE_FILTERS if c in filters}
+    for column, value in node_filters.items():
+        shipments = shipments[shipments[column] == value]
+    if node_filters:
+        orders = orders[orders["order_id"].isin(shipments["order_id"])]
+    return orders, shipments, node_filters
