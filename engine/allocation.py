@@ -1,0 +1,112 @@
+"""One step of an order's chain: which nodes may ship, and what each ships.
+
+Per step, with `need` the units still to place per line (language.md §2–3):
+
+1. Candidates: `source from` holds, under today's capacity, not already
+   shipping part of the order, something available (`free − keep`, never
+   below 0) for a remaining line, and within the `within` radius.
+2. No shipment left under the split limit: the step places nothing.
+3. Otherwise the best-ranked candidate that can fill every remaining line
+   ships them all, in one parcel.
+4. If none can and the strategy allows splitting (`split at most N`, N ≥ 2):
+   greedy — the best-ranked candidate for what remains takes what it has
+   (part of a line included), then the next, until nothing remains, the
+   split limit is reached or no candidate has anything left.
+5. `split none` and no single candidate can: the step places nothing.
+
+All work is on numpy rows of the lines × nodes stock matrix; Python objects
+are only made for the few chosen nodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.ranking import RankInputs, best
+
+
+@dataclass(slots=True)
+class StepResult:
+    """Shipments the step makes, as (node index, units per line), and the lines
+    for which some candidate had stock that the step could not use."""
+
+    shipments: list[tuple[int, np.ndarray]] = field(default_factory=list)
+    limited: np.ndarray | None = None
+    trace: dict | None = None
+
+
+def run_step(bound, ctx, need: np.ndarray, shipped: np.ndarray, budget: int, trace: bool):
+    """Place what the step can of `need` (updated in place); see module doc."""
+    result = StepResult()
+    free = ctx.inventory.free[ctx.rows]
+    keep = bound.keep_for(ctx.order)
+    avail_all = free if keep is None else np.maximum(free - keep, 0)
+    mask = bound.source_for(ctx.order) & ctx.capacity_ok & ~shipped
+    remaining = need > 0
+    mask = mask & (avail_all[remaining] > 0).any(axis=0)
+    cand = np.flatnonzero(mask)
+    distance = ctx.distances(cand)
+    if bound.within_km is not None and len(cand):
+        inside = distance <= bound.within_km
+        cand, distance = cand[inside], distance[inside]
+    avail = avail_all[:, cand]
+    if trace:
+        result.trace = {
+            "need": need.copy(),
+            "budget": budget,
+            "avail_all": avail_all,
+            "free": free,
+            "keep": keep,
+            "cand": cand,
+            "rounds": [],
+            "phase": "none",
+        }
+    inputs = RankInputs(cand, avail, need, distance, ctx.network, ctx.used_today, ctx.order)
+    if len(cand) and budget > 0:
+        whole = (avail >= need[:, None]).all(axis=0)
+        if whole.any():
+            chosen = best(bound.keys, inputs, np.flatnonzero(whole))
+            result.shipments.append((int(cand[chosen]), need.copy()))
+            _note(result, "whole", np.flatnonzero(whole), chosen, need)
+            need[:] = 0
+        elif bound.split >= 2:
+            _greedy(bound, inputs, need, budget, result)
+        elif result.trace is not None:
+            result.trace["phase"] = "single"
+    still = need > 0
+    if still.any() and len(cand):
+        open_ = np.ones(len(cand), dtype=bool)
+        for node, _ in result.shipments:
+            open_[np.searchsorted(cand, node)] = False
+        result.limited = still & (avail[:, open_] > 0).any(axis=1)
+    if result.trace is not None:
+        result.trace["inputs"] = inputs
+    return result
+
+
+def _greedy(bound, inputs: RankInputs, need: np.ndarray, budget: int, result: StepResult):
+    avail = inputs.avail
+    open_ = np.ones(avail.shape[1], dtype=bool)
+    if result.trace is not None:
+        result.trace["phase"] = "greedy"
+    while len(result.shipments) < budget and need.any():
+        takes = np.minimum(avail, need[:, None])
+        sub = np.flatnonzero(open_ & (takes.sum(axis=0) > 0))
+        if not len(sub):
+            break
+        inputs.need = need.copy()
+        chosen = best(bound.keys, inputs, sub)
+        take = takes[:, chosen]
+        _note(result, "greedy", sub, chosen, need)
+        result.shipments.append((int(inputs.cand[chosen]), take))
+        need -= take
+        open_[chosen] = False
+    inputs.need = need
+
+
+def _note(result: StepResult, phase: str, sub, chosen: int, need: np.ndarray) -> None:
+    if result.trace is not None:
+        result.trace["phase"] = phase
+        result.trace["rounds"].append((sub, chosen, need.copy()))

@@ -1,0 +1,280 @@
+"""Ruleset syntax tree → Policy: strategies in the order they are tried, with
+their effective windows as UTC intervals, `when` as a closure, defaults filled
+in, and the `otherwise use` chains resolved. A ruleset with errors does not
+compile: `CompileError` lists the rendered diagnostics.
+
+The policy does not know the network; `engine.router.Router` binds it to one
+(node masks for `source` and `keep`, node columns for rank keys).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dsl import syntax as s
+from dsl.diagnostics import Diagnostic, render_all
+from dsl.formatter import format_expr, format_rank_key
+from dsl.schema import METRICS
+from engine.expressions import ExpressionError, order_predicate, roots
+from engine.windows import Window, effective_window, in_force
+
+DEFAULT_PRIORITY = 100
+DEFAULT_SPLIT = 1
+DEFAULT_SHORTAGE = "partial"
+DEFAULT_RANK = (
+    s.RankKey(key=s.Name(name="shipments")),
+    s.RankKey(key=s.Name(name="distance")),
+)
+
+
+class CompileError(ValueError):
+    """The ruleset has errors; `diagnostics` holds them, the message renders them."""
+
+    def __init__(self, diagnostics: list[Diagnostic], source: str = "", filename: str = ""):
+        self.diagnostics = diagnostics
+        self.source = source
+        self.filename = filename or "<ruleset>"
+        super().__init__(render_all(diagnostics, source, self.filename))
+
+
+@dataclass(frozen=True, slots=True)
+class RankSpec:
+    """One `rank by` key. `kind`: a metric word, a node field, a boolean
+    predicate over nodes, or a constant (same for every node: no effect)."""
+
+    kind: Literal["metric", "field", "predicate", "constant"]
+    name: str
+    expr: Any
+    descending: bool
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledStrategy:
+    id: str
+    label: str | None
+    priority: int
+    position: int
+    windows: tuple[Window, ...]
+    when: Any
+    when_expr: Any
+    source: Any
+    within_km: float | None
+    keeps: tuple[tuple[int, Any], ...]
+    rank: tuple[RankSpec, ...]
+    split: int
+    otherwise: str | None
+    on_shortage: str
+
+    def in_force(self, instant: dt.datetime) -> bool:
+        return in_force(self.windows, instant)
+
+    def applies(self, order: Any, instant: dt.datetime) -> bool:
+        return in_force(self.windows, instant) and (self.when is None or self.when(order))
+
+    # Clause texts, as explanations quote them.
+    @property
+    def source_text(self) -> str:
+        return "source from " + format_expr(self.source) if self.source is not None else ""
+
+    @property
+    def within_text(self) -> str:
+        return f"within {_number(self.within_km)} km" if self.within_km is not None else ""
+
+    @property
+    def rank_text(self) -> str:
+        return "rank by " + ", ".join(spec.text for spec in self.rank)
+
+    @property
+    def split_text(self) -> str:
+        return "split none" if self.split == 1 else f"split at most {self.split}"
+
+    def keep_text(self, units: int, at: Any) -> str:
+        return f"keep {units} {'unit' if units == 1 else 'units'} at {format_expr(at)}"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A compiled ruleset: what the router runs."""
+
+    name: str | None
+    timezone: str
+    tz: ZoneInfo
+    strategies: tuple[CompiledStrategy, ...]
+    ruleset: s.Ruleset
+
+    def __post_init__(self):
+        object.__setattr__(self, "by_id", {st.id: st for st in self.strategies})
+
+    def strategy(self, strategy_id: str) -> CompiledStrategy:
+        return self.by_id[strategy_id]  # type: ignore[attr-defined]
+
+    def primary(self, order: Any, instant: dt.datetime) -> CompiledStrategy | None:
+        """The first strategy, by priority then file order, in force at
+        `instant` whose `when` holds for the order."""
+        for strategy in self.strategies:
+            if strategy.applies(order, instant):
+                return strategy
+        return None
+
+    def chain(self, strategy: CompiledStrategy) -> tuple[CompiledStrategy, ...]:
+        """The strategy and every `otherwise use` step after it."""
+        steps = [strategy]
+        while steps[-1].otherwise is not None:
+            steps.append(self.strategy(steps[-1].otherwise))
+        return tuple(steps)
+
+
+def compile(  # noqa: A001 - the architecture names it engine.compile
+    ruleset: s.Ruleset, source: str = "", filename: str = "<ruleset>"
+) -> Policy:
+    """Compile a checked ruleset; raise `CompileError` (rendered diagnostics) if
+    the checker or the compiler finds errors. `source` is only used to render."""
+    errors = [d for d in _check(ruleset) if d.is_error]
+    if errors:
+        raise CompileError(errors, source, filename)
+    tz = ZoneInfo(ruleset.timezone or "UTC")
+    compiled = []
+    problems: list[Diagnostic] = []
+    for position, strategy in enumerate(ruleset.strategies):
+        try:
+            compiled.append(_strategy(strategy, position, tz))
+        except ExpressionError as error:
+            problems.append(_diagnostic(str(error), error.expr, strategy))
+    if problems:
+        raise CompileError(problems, source, filename)
+    compiled.sort(key=lambda st: (st.priority, st.position))
+    return Policy(
+        name=ruleset.name,
+        timezone=ruleset.timezone or "UTC",
+        tz=tz,
+        strategies=tuple(compiled),
+        ruleset=ruleset,
+    )
+
+
+def _strategy(strategy: s.Strategy, position: int, tz: ZoneInfo) -> CompiledStrategy:
+    if strategy.source is not None:
+        _condition_only(strategy.source, "source from")
+    for keep in strategy.keep:
+        _condition_only(keep.at, "keep")
+    return CompiledStrategy(
+        id=strategy.id,
+        label=strategy.label,
+        priority=DEFAULT_PRIORITY if strategy.priority is None else strategy.priority,
+        position=position,
+        windows=tuple(effective_window(e, tz) for e in strategy.effective),
+        when=order_predicate(strategy.when, tz),
+        when_expr=strategy.when,
+        source=strategy.source,
+        within_km=None if strategy.within_km is None else float(strategy.within_km),
+        keeps=tuple((keep.units, keep.at) for keep in strategy.keep),
+        rank=tuple(_rank_spec(key) for key in (strategy.rank or DEFAULT_RANK)),
+        split=DEFAULT_SPLIT if strategy.split is None else strategy.split,
+        otherwise=strategy.otherwise,
+        on_shortage=strategy.on_shortage or DEFAULT_SHORTAGE,
+    )
+
+
+def _condition_only(expr: s.Expr, clause: str) -> None:
+    for item in s.walk(expr):
+        if isinstance(item, s.Name):
+            raise ExpressionError(
+                f"`{item.name}` is a rank metric; `{clause}` needs a condition", item
+            )
+
+
+def _rank_spec(key: s.RankKey) -> RankSpec:
+    expr = key.key
+    descending = key.direction == "desc"
+    text = format_rank_key(key)
+    if isinstance(expr, s.Name):
+        if expr.name not in METRICS:
+            known = ", ".join(METRICS)
+            raise ExpressionError(f"`{expr.name}` is not a rank metric (known: {known})", expr)
+        return RankSpec("metric", expr.name, expr, descending, text)
+    if isinstance(expr, s.FieldRef):
+        if expr.root == "node":
+            return RankSpec("field", expr.name, expr, descending, text)
+        return RankSpec("constant", expr.path, expr, descending, text)
+    if isinstance(expr, s.Compare | s.AllOf | s.AnyOf | s.Not) and "node" in roots(expr):
+        _condition_only(expr, "rank by")
+        return RankSpec("predicate", format_expr(expr), expr, descending, text)
+    return RankSpec("constant", format_expr(expr), expr, descending, text)
+
+
+# ------------------------------------------------------------------- checks
+
+
+def _check(ruleset: s.Ruleset) -> list[Diagnostic]:
+    """The language checker's findings plus the structural ones the engine
+    cannot run without (kept here so a ruleset built in code is safe too)."""
+    found: list[Diagnostic] = []
+    try:
+        from dsl.checker import check
+    except ImportError:  # the checker ships separately; structural checks still run
+        check = None
+    if check is not None:
+        found.extend(check(ruleset))
+    if any(d.is_error for d in found):
+        return found
+    return _structure(ruleset)
+
+
+def _structure(ruleset: s.Ruleset) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    try:
+        ZoneInfo(ruleset.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        span = ruleset.clause_spans.get("timezone")
+        out.append(_at(span, f"unknown time zone `{ruleset.timezone}`", "timezone"))
+    ids: dict[str, s.Strategy] = {}
+    for strategy in ruleset.strategies:
+        if strategy.id in ids:
+            out.append(_at(strategy.span, f"strategy `{strategy.id}` is defined twice", "dup"))
+        ids.setdefault(strategy.id, strategy)
+        if strategy.split is not None and strategy.split < 1:
+            span = strategy.clause_spans.get("split")
+            out.append(_at(span, "the split limit must be at least 1", "split"))
+        for window in strategy.effective:
+            if window.start and window.end and _key(window.end) < _key(window.start):
+                out.append(_at(window.span, "this `effective` range ends before it starts"))
+    for strategy in ruleset.strategies:
+        if strategy.otherwise is not None and strategy.otherwise not in ids:
+            span = strategy.clause_spans.get("otherwise")
+            out.append(_at(span, f"`otherwise use {strategy.otherwise}`: no such strategy"))
+    if out:
+        return out
+    for strategy in ruleset.strategies:
+        seen = [strategy.id]
+        step = strategy
+        while step.otherwise is not None:
+            if step.otherwise in seen:
+                cycle = " → ".join([*seen[seen.index(step.otherwise) :], step.otherwise])
+                span = strategy.clause_spans.get("otherwise")
+                out.append(_at(span, f"`otherwise use` goes round in a cycle: {cycle}", "cycle"))
+                break
+            seen.append(step.otherwise)
+            step = ids[step.otherwise]
+    return out
+
+
+def _key(moment: s.Moment) -> tuple:
+    return (moment.day, moment.minute or dt.time(0, 0))
+
+
+def _at(span: s.Span | None, message: str, code: str = "structure") -> Diagnostic:
+    line, column = (span.line, span.column) if span is not None else (1, 1)
+    return Diagnostic(severity="error", message=message, line=line, column=column, code=code)
+
+
+def _diagnostic(message: str, expr: Any, strategy: s.Strategy) -> Diagnostic:
+    span = getattr(expr, "span", None) or strategy.span
+    return _at(span, f"strategy `{strategy.id}`: {message}", "expression")
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(value)

@@ -1,0 +1,123 @@
+"""What routing returns: a Decision with its shipments, unfilled lines and
+explanation, serialised to the one-line JSON that data.md fixes.
+
+Figures are kept unrounded in memory; `to_json` rounds distance_km, cost and
+eta_days to 2 decimals (Python's `round`, half-to-even on the binary value), so
+the same decision always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Literal
+
+Status = Literal["routed", "partial", "backordered", "rejected", "unroutable"]
+Outcome = Literal["excluded", "ranked", "chosen"]
+
+DECIMALS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentLine:
+    sku: str
+    qty: int
+
+
+@dataclass(frozen=True, slots=True)
+class Shipment:
+    """One parcel: the lines a node ships for an order, with its distance,
+    cost (kpis.md) and eta (handling + max(1, ⌈km / 500⌉) days)."""
+
+    node_id: str
+    lines: tuple[ShipmentLine, ...]
+    distance_km: float
+    cost: float
+    eta_days: float
+
+    @property
+    def units(self) -> int:
+        return sum(line.qty for line in self.lines)
+
+    def to_dict(self) -> dict:
+        return {
+            "node_id": self.node_id,
+            "lines": [{"sku": line.sku, "qty": line.qty} for line in self.lines],
+            "distance_km": round(self.distance_km, DECIMALS),
+            "cost": round(self.cost, DECIMALS),
+            "eta_days": round(self.eta_days, DECIMALS),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Unfilled:
+    """Units of a SKU that no shipment carries, and why."""
+
+    sku: str
+    qty: int
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {"sku": self.sku, "qty": self.qty, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why a node was excluded, where it ranked, or that it was chosen, under
+    one strategy. `node_id` is None for a remark about the strategy itself."""
+
+    strategy: str
+    node_id: str | None
+    outcome: Outcome
+    clause: str
+    detail: str
+
+    def to_dict(self) -> dict:
+        return {
+            "strategy": self.strategy,
+            "node_id": self.node_id,
+            "outcome": self.outcome,
+            "clause": self.clause,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The routing of one order (data.md, "decisions")."""
+
+    order_id: str
+    status: Status
+    strategies: tuple[str, ...] = ()
+    shipments: tuple[Shipment, ...] = ()
+    unfilled: tuple[Unfilled, ...] = ()
+    explain: tuple[Explanation, ...] = ()
+    rerouted_from: str | None = None
+    reason: str | None = None
+
+    @property
+    def units_allocated(self) -> int:
+        return sum(shipment.units for shipment in self.shipments)
+
+    @property
+    def units_unfilled(self) -> int:
+        return sum(item.qty for item in self.unfilled)
+
+    def to_dict(self) -> dict:
+        out = {
+            "order_id": self.order_id,
+            "status": self.status,
+            "strategies": list(self.strategies),
+            "shipments": [shipment.to_dict() for shipment in self.shipments],
+            "unfilled": [item.to_dict() for item in self.unfilled],
+            "explain": [entry.to_dict() for entry in self.explain],
+        }
+        if self.rerouted_from is not None:
+            out["rerouted_from"] = self.rerouted_from
+        if self.reason is not None:
+            out["reason"] = self.reason
+        return out
+
+    def to_json(self) -> str:
+        """One line of JSON, keys in data.md's order, non-ASCII kept as UTF-8."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, allow_nan=False)

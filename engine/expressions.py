@@ -1,0 +1,312 @@
+"""Expressions of the language as plain Python: closures over the syntax tree
+(never eval/exec), and node masks for `source`, `keep` and boolean rank keys.
+
+Values are plain Python: None (missing), bool, number, text, tuple (tags and
+lists) and aware datetimes. The rules, stated once here and in docs/routing.md:
+
+* `==` needs both sides present and of the same kind (numbers compare with
+  numbers, text with text, ...); `!=` is its negation, so a missing value is
+  `!=` everything.
+* `< <= > >=` compare numbers, texts or instants; anything else is false.
+* `a in [..]` holds when `a ==` some item; `not in` is its negation.
+* `x has v` holds when the list `x` (e.g. `node.tags`) holds an item `== v`;
+  with a list on the right, when it holds any of them.
+* A bare field is true only when its value is `true`.
+* A date literal stands for its first instant in the ruleset's time zone.
+* A comparison that mentions `line.*` holds when it holds for at least one
+  line of the order.
+
+Node-only predicates are evaluated once per node when a policy is bound to a
+network; predicates that mix node and order fields are evaluated per order,
+with masks memoised by the order-side value (`node.id == order.collect_node`
+costs one dictionary look-up per order).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from dsl import syntax as s
+from dsl.formatter import format_expr
+from engine.windows import moment_start
+
+Value = Any
+Getter = Callable[[Any, Any, Any], Value]
+"""Reads a value from (order, line, node); any of them may be None when unused."""
+
+
+class ExpressionError(ValueError):
+    """An expression the engine cannot evaluate (e.g. a node field in `when`)."""
+
+    def __init__(self, message: str, expr: Any = None):
+        self.expr = expr
+        super().__init__(message)
+
+
+def roots(expr: s.Expr) -> set[str]:
+    """The field roots (`order`, `node`, `line`) an expression reads."""
+    return {e.root for e in s.walk(expr) if isinstance(e, s.FieldRef)}
+
+
+# ----------------------------------------------------------------- semantics
+
+
+def kind(value: Value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, tuple):
+        return "list"
+    if isinstance(value, dt.datetime):
+        return "time"
+    return type(value).__name__
+
+
+def equal(a: Value, b: Value) -> bool:
+    if a is None or b is None:
+        return False
+    kind_a = kind(a)
+    return kind_a == kind(b) and a == b
+
+
+_ORDERED = ("number", "text", "time")
+
+
+def compare(op: str, a: Value, b: Value) -> bool:
+    """One comparison, by the rules in this module's docstring."""
+    if op == "==":
+        return equal(a, b)
+    if op == "!=":
+        return not equal(a, b)
+    if op == "in":
+        return isinstance(b, tuple) and any(equal(a, item) for item in b)
+    if op == "not in":
+        return not (isinstance(b, tuple) and any(equal(a, item) for item in b))
+    if op == "has":
+        if not isinstance(a, tuple):
+            return False
+        wanted = b if isinstance(b, tuple) else (b,)
+        return any(equal(item, w) for item in a for w in wanted)
+    kind_a = kind(a)
+    if kind_a not in _ORDERED or kind_a != kind(b):
+        return False
+    if op == "<":
+        return a < b
+    if op == "<=":
+        return a <= b
+    if op == ">":
+        return a > b
+    if op == ">=":
+        return a >= b
+    raise ExpressionError(f"unknown operator {op!r}")
+
+
+def truth(value: Value) -> bool:
+    return value is True
+
+
+# ------------------------------------------------------------ scalar closures
+
+
+def value_getter(expr: s.Expr, tz: ZoneInfo) -> Getter:
+    """A closure reading the value of `expr` from (order, line, node)."""
+    match expr:
+        case s.FieldRef():
+            return _field_getter(expr, tz)
+        case s.Text(value=v) | s.Number(value=v) | s.Boolean(value=v):
+            return lambda o, line, n, v=v: v
+        case s.Moment():
+            instant = moment_start(expr, tz)
+            return lambda o, line, n: instant
+        case s.ListOf(items=items):
+            getters = [value_getter(item, tz) for item in items]
+            return lambda o, line, n: tuple(g(o, line, n) for g in getters)
+        case s.Name(name=name):
+            raise ExpressionError(
+                f"`{name}` is a rank metric and has no value in a condition", expr
+            )
+    predicate = predicate_getter(expr, tz)
+    return predicate
+
+
+def _field_getter(ref: s.FieldRef, tz: ZoneInfo) -> Getter:
+    root, name = ref.root, ref.name
+    if root == "order":
+
+        def read(o, line, n):
+            value = o.get(name)
+            if isinstance(value, dt.datetime) and value.tzinfo is None:
+                return value.replace(tzinfo=tz)
+            return value
+
+        return read
+    if root == "line":
+        return lambda o, line, n: line.get(name)
+    if root == "node":
+        if name == "id":
+            return lambda o, line, n: n.id
+        return lambda o, line, n: n.fields.get(name)
+    raise ExpressionError(f"`{ref.path}`: fields start with order., node. or line.", ref)
+
+
+def predicate_getter(expr: s.Expr, tz: ZoneInfo) -> Getter:
+    """A closure telling whether `expr` holds for (order, line, node)."""
+    if "line" in roots(expr) and isinstance(expr, s.Compare | s.FieldRef):
+        per_line = _atom(expr, tz)
+        return lambda o, line, n: any(per_line(o, each, n) for each in o.lines)
+    match expr:
+        case s.AllOf(items=items):
+            parts = [predicate_getter(item, tz) for item in items]
+            return lambda o, line, n: all(p(o, line, n) for p in parts)
+        case s.AnyOf(items=items):
+            parts = [predicate_getter(item, tz) for item in items]
+            return lambda o, line, n: any(p(o, line, n) for p in parts)
+        case s.Not(operand=operand):
+            inner = predicate_getter(operand, tz)
+            return lambda o, line, n: not inner(o, line, n)
+        case s.Boolean(value=v):
+            return lambda o, line, n: v
+    return _atom(expr, tz)
+
+
+def _atom(expr: s.Expr, tz: ZoneInfo) -> Getter:
+    if isinstance(expr, s.Compare):
+        left, right, op = value_getter(expr.left, tz), value_getter(expr.right, tz), expr.op
+        return lambda o, line, n: compare(op, left(o, line, n), right(o, line, n))
+    if isinstance(expr, s.FieldRef):
+        read = _field_getter(expr, tz)
+        return lambda o, line, n: read(o, line, n) is True
+    if isinstance(expr, s.Boolean):
+        return lambda o, line, n, v=expr.value: v
+    raise ExpressionError(f"`{format_expr(expr)}` is not a condition", expr)
+
+
+def order_predicate(expr: s.Expr | None, tz: ZoneInfo) -> Callable[[Any], bool] | None:
+    """`when`: a predicate over the order alone (node fields are not allowed)."""
+    if expr is None:
+        return None
+    if "node" in roots(expr):
+        raise ExpressionError("`when` decides per order: it cannot read node fields", expr)
+    predicate = predicate_getter(expr, tz)
+    return lambda order: predicate(order, None, None)
+
+
+# ---------------------------------------------------------------- node masks
+
+
+class NodeMask:
+    """Where a predicate holds over a network's nodes: a constant mask when it
+    reads only node fields, else a per-order function returning a mask."""
+
+    __slots__ = ("static", "dynamic", "expr")
+
+    def __init__(self, expr, static=None, dynamic=None):
+        self.expr = expr
+        self.static: np.ndarray | None = static
+        self.dynamic: Callable[[Any], np.ndarray] | None = dynamic
+
+    def for_order(self, order) -> np.ndarray:
+        return self.static if self.dynamic is None else self.dynamic(order)
+
+
+def node_mask(expr: s.Expr, nodes, tz: ZoneInfo) -> NodeMask:
+    """Bind a predicate to a network (nodes in network order)."""
+    count = len(nodes)
+    used = roots(expr)
+    if not used & {"order", "line"}:
+        predicate = predicate_getter(expr, tz)
+        mask = np.fromiter((predicate(None, None, n) for n in nodes), dtype=bool, count=count)
+        return NodeMask(expr, static=mask)
+    if "node" not in used:
+        predicate = predicate_getter(expr, tz)
+        ones, zeros = np.ones(count, dtype=bool), np.zeros(count, dtype=bool)
+        return NodeMask(expr, dynamic=lambda o: ones if predicate(o, None, None) else zeros)
+    match expr:
+        case s.AllOf(items=items) | s.AnyOf(items=items):
+            return _combine(expr, [node_mask(item, nodes, tz) for item in items], count)
+        case s.Not(operand=operand):
+            inner = node_mask(operand, nodes, tz)
+            return NodeMask(expr, dynamic=lambda o: ~inner.for_order(o))
+        case s.Compare() if _splits(expr):
+            return _memoised_compare(expr, nodes, tz)
+    predicate = predicate_getter(expr, tz)
+    return NodeMask(
+        expr,
+        dynamic=lambda o: np.fromiter(
+            (predicate(o, None, n) for n in nodes), dtype=bool, count=count
+        ),
+    )
+
+
+def _combine(expr, parts: list[NodeMask], count: int) -> NodeMask:
+    conjunction = isinstance(expr, s.AllOf)
+    op = np.logical_and if conjunction else np.logical_or
+    static = np.ones(count, dtype=bool) if conjunction else np.zeros(count, dtype=bool)
+    dynamic = []
+    for part in parts:
+        if part.dynamic is None:
+            static = op(static, part.static)
+        else:
+            dynamic.append(part.dynamic)
+
+    def evaluate(order):
+        result = static
+        for function in dynamic:
+            result = op(result, function(order))
+        return result
+
+    return NodeMask(expr, static=static, dynamic=evaluate)
+
+
+def _splits(expr: s.Compare) -> bool:
+    """One side reads only node fields, the other no node field."""
+    left, right = roots(expr.left), roots(expr.right)
+    return (left <= {"node"} and "node" not in right) or (right <= {"node"} and "node" not in left)
+
+
+_MEMO_LIMIT = 4096
+
+
+def _memoised_compare(expr: s.Compare, nodes, tz: ZoneInfo) -> NodeMask:
+    node_on_left = roots(expr.left) <= {"node"} and "node" not in roots(expr.right)
+    node_side, order_side = (expr.left, expr.right) if node_on_left else (expr.right, expr.left)
+    read_node = value_getter(node_side, tz)
+    node_values = [read_node(None, None, n) for n in nodes]
+    read_order = value_getter(order_side, tz)
+    op, count = expr.op, len(nodes)
+    memo: dict[tuple, np.ndarray] = {}
+
+    def mask_for(value) -> np.ndarray:
+        key = (kind(value), value)
+        mask = memo.get(key)
+        if mask is None:
+            if node_on_left:
+                cells = (compare(op, v, value) for v in node_values)
+            else:
+                cells = (compare(op, value, v) for v in node_values)
+            mask = np.fromiter(cells, dtype=bool, count=count)
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            memo[key] = mask
+        return mask
+
+    if "line" in roots(order_side):
+
+        def per_lines(order):
+            result = np.zeros(count, dtype=bool)
+            for line in order.lines:
+                result = result | mask_for(read_order(order, line, None))
+            return result
+
+        return NodeMask(expr, dynamic=per_lines)
+    return NodeMask(expr, dynamic=lambda o: mask_for(read_order(o, None, None)))

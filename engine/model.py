@@ -1,0 +1,360 @@
+"""The engine's domain: nodes and the network, stock positions, orders and lines.
+
+Frames come from `engine.tables` (columns as data.md names them); the classes
+here turn them into what the router works on: a network in node-id order with
+numpy columns, a stock matrix (SKU × node), and plain `Order` objects.
+Decisions live in `engine.decision`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from engine.geo import NodeSphere
+
+NODE_COLUMNS = (
+    "id",
+    "name",
+    "type",
+    "lat",
+    "lon",
+    "country",
+    "region",
+    "tags",
+    "can_ship",
+    "can_collect",
+    "capacity",
+    "priority",
+    "pick_cost",
+    "ship_cost_base",
+    "ship_cost_per_km",
+    "handling_days",
+)
+ORDER_COLUMNS = (
+    "order_id",
+    "created_at",
+    "channel",
+    "delivery",
+    "collect_node",
+    "tier",
+    "dest_lat",
+    "dest_lon",
+    "country",
+    "region",
+    "postal_code",
+    "promised_days",
+)
+LINE_COLUMNS = ("sku", "qty", "unit_price", "category")
+
+
+def plain(value: Any) -> Any:
+    """A cell as a plain Python value: missing (None/NaN/NA/NaT) becomes None,
+    numpy scalars become int/float/bool, timestamps become datetimes, lists tuples."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, bool | str):
+        return value
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, list | np.ndarray):
+        return tuple(plain(item) for item in value)
+    return value
+
+
+def _number(value: Any, default: float = 0.0) -> float:
+    value = plain(value)
+    return default if value is None else float(value)
+
+
+# ------------------------------------------------------------------ network
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One fulfilment node (DC, store, 3PL, ...). `fields` holds every column,
+    extra ones included, as the language reads them (`node.<column>`)."""
+
+    id: str
+    lat: float
+    lon: float
+    capacity: int | None
+    pick_cost: float
+    ship_cost_base: float
+    ship_cost_per_km: float
+    handling_days: float
+    fields: dict[str, Any]
+
+    def get(self, name: str) -> Any:
+        return self.fields.get(name)
+
+
+class Network:
+    """The nodes in id order (so index order is the final tie-break), with the
+    columns the router computes on as numpy arrays."""
+
+    def __init__(self, nodes: list[Node]):
+        ordered = sorted(nodes, key=lambda n: n.id)
+        ids = [n.id for n in ordered]
+        if len(set(ids)) != len(ids):
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            raise ValueError(f"node ids must be unique; repeated: {', '.join(dupes)}")
+        self.nodes: tuple[Node, ...] = tuple(ordered)
+        self.ids: tuple[str, ...] = tuple(ids)
+        self.index: dict[str, int] = {node_id: i for i, node_id in enumerate(ids)}
+        self.sphere = NodeSphere([n.lat for n in ordered], [n.lon for n in ordered])
+        self.capacity = np.array(
+            [math.inf if n.capacity is None else float(n.capacity) for n in ordered]
+        )
+        self.pick_cost = np.array([n.pick_cost for n in ordered], dtype=np.float64)
+        self.ship_cost_base = np.array([n.ship_cost_base for n in ordered], dtype=np.float64)
+        self.ship_cost_per_km = np.array([n.ship_cost_per_km for n in ordered], dtype=np.float64)
+        self.handling_days = np.array([n.handling_days for n in ordered], dtype=np.float64)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def node(self, node_id: str) -> Node:
+        return self.nodes[self.index[node_id]]
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> Network:
+        """Build from a nodes frame (data.md columns; extra columns are kept)."""
+        missing = [c for c in ("id", "lat", "lon") if c not in frame.columns]
+        if missing:
+            raise ValueError(f"the nodes table lacks column(s): {', '.join(missing)}")
+        columns = list(frame.columns)
+        values = {c: frame[c].tolist() for c in columns}
+        nodes = []
+        for i in range(len(frame)):
+            fields = {c: plain(values[c][i]) for c in columns}
+            fields["id"] = str(fields["id"])
+            fields["tags"] = _tags(fields.get("tags"))
+            capacity = fields.get("capacity")
+            fields["capacity"] = None if capacity is None else int(capacity)
+            nodes.append(
+                Node(
+                    id=fields["id"],
+                    lat=float(fields["lat"]),
+                    lon=float(fields["lon"]),
+                    capacity=fields["capacity"],
+                    pick_cost=_number(fields.get("pick_cost")),
+                    ship_cost_base=_number(fields.get("ship_cost_base")),
+                    ship_cost_per_km=_number(fields.get("ship_cost_per_km")),
+                    handling_days=_number(fields.get("handling_days")),
+                    fields=fields,
+                )
+            )
+        return cls(nodes)
+
+
+def _tags(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(tag.strip() for tag in value.split(";") if tag.strip())
+    return tuple(str(tag) for tag in value)
+
+
+# ---------------------------------------------------------------- inventory
+
+
+class Inventory:
+    """Stock positions: `on_hand` and what is still free (`on_hand − allocated`)
+    per SKU and node, as dense int matrices (one row per SKU, one column per
+    node in network order). The last row is an all-zero row that stands for
+    SKUs nobody stocks."""
+
+    def __init__(self, network: Network, skus: list[str], on_hand: np.ndarray):
+        self.network = network
+        self.sku_index: dict[str, int] = {sku: i for i, sku in enumerate(skus)}
+        self.skus: list[str] = list(skus)
+        rows = len(skus) + 1
+        self.on_hand = np.zeros((rows, len(network)), dtype=np.int64)
+        self.on_hand[: len(skus)] = on_hand
+        self.free = self.on_hand.copy()
+
+    @property
+    def unknown_row(self) -> int:
+        return len(self.skus)
+
+    def row(self, sku: str) -> int:
+        return self.sku_index.get(sku, len(self.skus))
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, network: Network) -> Inventory:
+        """Build from `node_id, sku, on_hand` rows; repeated (node, sku) rows add up."""
+        unknown = sorted(set(map(str, frame["node_id"])) - set(network.ids))
+        if unknown:
+            raise ValueError(f"inventory names node(s) not in the network: {', '.join(unknown)}")
+        skus = sorted(set(map(str, frame["sku"])))
+        index = {sku: i for i, sku in enumerate(skus)}
+        matrix = np.zeros((len(skus), len(network)), dtype=np.int64)
+        rows = np.array([index[str(s)] for s in frame["sku"]], dtype=np.int64)
+        cols = np.array([network.index[str(n)] for n in frame["node_id"]], dtype=np.int64)
+        quantities = np.asarray(frame["on_hand"], dtype=np.int64)
+        if (quantities < 0).any():
+            raise ValueError("on_hand must be ≥ 0")
+        np.add.at(matrix, (rows, cols), quantities)
+        return cls(network, skus, matrix)
+
+    def _ensure(self, sku: str) -> int:
+        if sku in self.sku_index:
+            return self.sku_index[sku]
+        row = len(self.skus)
+        self.skus.append(sku)
+        self.sku_index[sku] = row
+        zero = np.zeros((1, len(self.network)), dtype=np.int64)
+        self.on_hand = np.vstack([self.on_hand, zero])
+        self.free = np.vstack([self.free, zero])
+        return row
+
+    def on_hand_of(self, node_id: str, sku: str) -> int:
+        return int(self.on_hand[self.row(sku), self.network.index[node_id]])
+
+    def free_of(self, node_id: str, sku: str) -> int:
+        """Units neither allocated nor missing: `on_hand − allocated`."""
+        return int(self.free[self.row(sku), self.network.index[node_id]])
+
+    def allocated_of(self, node_id: str, sku: str) -> int:
+        return self.on_hand_of(node_id, sku) - self.free_of(node_id, sku)
+
+    def receive(self, node_id: str, sku: str, qty: int) -> None:
+        """A replenishment: `qty` more units on hand (and free) at a node."""
+        row, col = self._ensure(sku), self.network.index[node_id]
+        self.on_hand[row, col] += qty
+        self.free[row, col] += qty
+
+    def allocate(self, node_id: str, sku: str, qty: int) -> None:
+        row, col = self._ensure(sku), self.network.index[node_id]
+        self.free[row, col] -= qty
+
+    def release(self, node_id: str, sku: str, qty: int) -> None:
+        """Give back units of an allocation that will not ship (a re-route)."""
+        row, col = self._ensure(sku), self.network.index[node_id]
+        self.free[row, col] += qty
+
+    def positions(self) -> pd.DataFrame:
+        """Every non-zero position: node_id, sku, on_hand, allocated."""
+        rows, cols = np.nonzero(self.on_hand[: len(self.skus)] | self.free[: len(self.skus)])
+        return pd.DataFrame(
+            {
+                "node_id": [self.network.ids[c] for c in cols],
+                "sku": [self.skus[r] for r in rows],
+                "on_hand": self.on_hand[rows, cols],
+                "allocated": self.on_hand[rows, cols] - self.free[rows, cols],
+            }
+        )
+
+
+# ------------------------------------------------------------------- orders
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One order line; `fields` holds sku, qty, unit_price and product attributes."""
+
+    sku: str
+    qty: int
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str) -> Any:
+        return self.fields.get(name)
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """An order: its header fields (`order.<field>`) and its lines.
+
+    `created_at` is an aware instant, or naive when it carries no offset: the
+    router then reads it in the ruleset's time zone.
+    """
+
+    id: str
+    created_at: dt.datetime
+    lines: tuple[Line, ...]
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str) -> Any:
+        if name == "id":
+            return self.id
+        if name == "created_at":
+            return self.created_at
+        if name in self.fields:
+            return self.fields[name]
+        if name == "value":
+            return sum(line.qty * (line.get("unit_price") or 0.0) for line in self.lines)
+        if name == "lines":
+            return len(self.lines)
+        if name == "units":
+            return sum(line.qty for line in self.lines)
+        # Extra line columns read from the order take the first line's value.
+        return self.lines[0].get(name) if self.lines else None
+
+    @property
+    def destination(self) -> tuple[float, float] | None:
+        lat, lon = self.fields.get("dest_lat"), self.fields.get("dest_lon")
+        if lat is None or lon is None:
+            return None
+        return float(lat), float(lon)
+
+
+def orders_from_frame(frame: pd.DataFrame, timezone: str | None = None) -> list[Order]:
+    """Group order-line rows into orders, in order of first appearance.
+
+    Known header columns (data.md) go to the order; `sku`, `qty`, `unit_price`,
+    `category` and every extra column go to each line (extra columns are also
+    readable as `order.<col>`, taking the first line's value). Naive
+    `created_at` values stay naive unless `timezone` is given to read them in.
+    """
+    columns = list(frame.columns)
+    values = {c: frame[c].tolist() for c in columns}
+    header = [c for c in ORDER_COLUMNS if c in values and c not in ("order_id", "created_at")]
+    line_columns = [c for c in columns if c not in ORDER_COLUMNS]
+    zone = None
+    if timezone is not None:
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(timezone)
+    grouped: dict[str, tuple[dict[str, Any], list[Line]]] = {}
+    for i in range(len(frame)):
+        order_id = str(values["order_id"][i])
+        entry = grouped.get(order_id)
+        if entry is None:
+            created = _instant(values["created_at"][i], zone)
+            head = {c: plain(values[c][i]) for c in header}
+            head["created_at"] = created
+            entry = grouped[order_id] = (head, [])
+        line_fields = {c: plain(values[c][i]) for c in line_columns}
+        line_fields["sku"] = str(line_fields["sku"])
+        line_fields["qty"] = int(line_fields["qty"])
+        entry[1].append(Line(sku=line_fields["sku"], qty=line_fields["qty"], fields=line_fields))
+    orders = []
+    for order_id, (head, lines) in grouped.items():
+        created = head.pop("created_at")
+        orders.append(Order(id=order_id, created_at=created, lines=tuple(lines), fields=head))
+    return orders
+
+
+def _instant(value: Any, zone) -> dt.datetime:
+    value = plain(value)
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if not isinstance(value, dt.datetime):
+        raise ValueError(f"created_at is not a timestamp: {value!r}")
+    if value.tzinfo is None and zone is not None:
+        value = value.replace(tzinfo=zone)
+    return value

@@ -1,0 +1,136 @@
+"""Rank keys as numbers over candidate nodes, and the choice they make.
+
+Every key becomes one float column where smaller is preferred (a `desc` key
+is negated); a missing node field becomes +inf so it sorts last whichever the
+direction. Candidates are in node-id order, so the first of several equal
+rows is the final tie-break (node id ascending).
+
+* shipments: lines of what remains that the node cannot fill completely
+  (fewer is better: a node covering more lines needs fewer shipments).
+* distance: km to the destination. cost: pick_cost × units it would ship +
+  ship_cost_base + ship_cost_per_km × km. stock: available units of the
+  remaining lines. load: today's shipments ÷ capacity (0 when unlimited).
+* node.<field>: its value (text and lists by their sorted order).
+* a boolean expression: 1 when true, 0 when false (`desc`: true first).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.compiler import RankSpec
+from engine.expressions import NodeMask, kind, node_mask
+
+
+@dataclass(frozen=True, slots=True)
+class BoundKey:
+    """A rank key bound to a network: static node columns or a per-order mask."""
+
+    spec: RankSpec
+    values: np.ndarray | None = None
+    """For node fields: ordinal value per node, +inf where missing."""
+    mask: NodeMask | None = None
+
+
+def bind_key(spec: RankSpec, network, tz) -> BoundKey | None:
+    if spec.kind == "constant":
+        return None
+    if spec.kind == "field":
+        return BoundKey(spec, values=field_ordinals(network, spec.name))
+    if spec.kind == "predicate":
+        return BoundKey(spec, mask=node_mask(spec.expr, network.nodes, tz))
+    return BoundKey(spec)
+
+
+_KIND_ORDER = {"bool": 0, "number": 0, "text": 1, "list": 2, "time": 3}
+
+
+def sort_key(value) -> tuple:
+    """How node field values order among themselves (numbers, then texts, ...)."""
+    return (_KIND_ORDER.get(kind(value), 4), value)
+
+
+def field_ordinals(network, name: str) -> np.ndarray:
+    values = [n.id if name == "id" else n.fields.get(name) for n in network.nodes]
+    present = sorted({(sort_key(v)) for v in values if v is not None})
+    position = {key: float(i) for i, key in enumerate(present)}
+    return np.array(
+        [math.inf if v is None else position[sort_key(v)] for v in values], dtype=np.float64
+    )
+
+
+@dataclass(slots=True)
+class RankInputs:
+    """What the keys are computed from, for candidates `cand` (node indices)
+    of one step: available units `avail` (lines × candidates), the remaining
+    `need` per line, distances, and the network's cost and load columns."""
+
+    cand: np.ndarray
+    avail: np.ndarray
+    need: np.ndarray
+    distance: np.ndarray
+    network: object
+    used_today: np.ndarray
+    order: object
+
+
+def column(key: BoundKey, inputs: RankInputs, sub: np.ndarray) -> np.ndarray:
+    """One key's values for the candidates at positions `sub`, smaller first."""
+    spec = key.spec
+    nodes = inputs.cand[sub]
+    if spec.kind == "metric":
+        name = spec.name
+        avail = inputs.avail[:, sub]
+        need = inputs.need[:, None]
+        if name == "shipments":
+            values = (avail < need).sum(axis=0).astype(np.float64)
+        elif name == "distance":
+            values = inputs.distance[sub]
+        elif name == "cost":
+            values = cost(inputs.network, nodes, units(avail, need), inputs.distance[sub])
+        elif name == "stock":
+            values = avail[inputs.need > 0].sum(axis=0).astype(np.float64)
+        else:  # load
+            values = inputs.used_today[nodes] / inputs.network.capacity[nodes]
+    elif spec.kind == "field":
+        values = key.values[nodes]
+        if spec.descending:
+            return np.where(np.isinf(values), math.inf, -values)
+        return values
+    else:
+        values = key.mask.for_order(inputs.order)[nodes].astype(np.float64)
+    return -values if spec.descending else values
+
+
+def units(avail: np.ndarray, need: np.ndarray) -> np.ndarray:
+    """Units each candidate would ship: what it has of each remaining line, capped."""
+    return np.minimum(avail, need).sum(axis=0)
+
+
+def cost(network, nodes: np.ndarray, unit_count: np.ndarray, distance: np.ndarray) -> np.ndarray:
+    """Shipment cost (kpis.md): pick_cost × units + ship_cost_base + ship_cost_per_km × km."""
+    return (
+        network.pick_cost[nodes] * unit_count
+        + network.ship_cost_base[nodes]
+        + network.ship_cost_per_km[nodes] * distance
+    )
+
+
+def best(keys: list[BoundKey], inputs: RankInputs, sub: np.ndarray) -> int:
+    """The position (in `inputs.cand`) of the best-ranked candidate among `sub`."""
+    for key in keys:
+        if len(sub) == 1:
+            break
+        values = column(key, inputs, sub)
+        sub = sub[values == values.min()]
+    return int(sub[0])
+
+
+def ranking(keys: list[BoundKey], inputs: RankInputs, sub: np.ndarray):
+    """All candidates at `sub`, best first, with their key columns (for explanations)."""
+    columns = [column(key, inputs, sub) for key in keys]
+    order = np.lexsort([np.arange(len(sub)), *reversed(columns)]) if len(sub) else sub
+    return sub[order], [c[order] for c in columns]

@@ -1,0 +1,264 @@
+"""The router: a policy bound to a network and its stock, routing orders one
+at a time (or a batch in time order) and committing what it allocates.
+
+Per order (language.md, "Semantics the engine must honour"): pick the primary
+strategy at the order's instant, walk its `otherwise use` chain while units
+remain (one `allocation.run_step` per strategy, all sharing the order's split
+budget), apply the last strategy's `on shortage`, then commit — stock depletes
+and each shipment uses one unit of its node's capacity for the local day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+from engine.allocation import run_step
+from engine.compiler import CompiledStrategy, Policy
+from engine.decision import Decision, Shipment, ShipmentLine, Unfilled
+from engine.expressions import NodeMask, node_mask
+from engine.geo import unit_vector
+from engine.model import Inventory, Network, Order
+from engine.ranking import bind_key
+from engine.windows import LocalDays, as_instant
+
+NO_STRATEGY = "no strategy applies"
+NO_DESTINATION = "the order has no destination (dest_lat, dest_lon)"
+NO_STOCK = "no candidate with stock"
+SPLIT_LIMIT = "split limit reached"
+REJECTED_WITH_ORDER = "order rejected: other lines are short"
+
+
+class BoundStrategy:
+    """A compiled strategy bound to a network: node masks for `source` and
+    `keep`, rank keys as node columns."""
+
+    def __init__(self, strategy: CompiledStrategy, network: Network, tz):
+        self.strategy = strategy
+        self.id = strategy.id
+        self.split = strategy.split
+        self.within_km = strategy.within_km
+        count = len(network)
+        self.source: NodeMask | None = (
+            None if strategy.source is None else node_mask(strategy.source, network.nodes, tz)
+        )
+        self._all = np.ones(count, dtype=bool)
+        self.keep_masks = [(n, node_mask(at, network.nodes, tz)) for n, at in strategy.keeps]
+        self._static_keep = None
+        if self.keep_masks and all(m.dynamic is None for _, m in self.keep_masks):
+            self._static_keep = self._keep_vector(None)
+        keys = [bind_key(spec, network, tz) for spec in strategy.rank]
+        self.keys = [key for key in keys if key is not None]
+
+    def source_for(self, order) -> np.ndarray:
+        return self._all if self.source is None else self.source.for_order(order)
+
+    def keep_for(self, order) -> np.ndarray | None:
+        """Protected units per node: the largest `keep` whose condition holds."""
+        if not self.keep_masks:
+            return None
+        if self._static_keep is not None:
+            return self._static_keep
+        return self._keep_vector(order)
+
+    def _keep_vector(self, order) -> np.ndarray:
+        vector = np.zeros(len(self._all), dtype=np.int64)
+        for units, mask in self.keep_masks:
+            vector = np.maximum(vector, np.where(mask.for_order(order), units, 0))
+        return vector
+
+
+class OrderContext:
+    """What one order's routing reads: its lines as stock-matrix rows, the
+    destination, today's capacity use, distances computed once per node."""
+
+    __slots__ = (
+        "order",
+        "inventory",
+        "network",
+        "rows",
+        "skus",
+        "qty",
+        "dest",
+        "used_today",
+        "capacity_ok",
+        "_distance",
+    )
+
+    def __init__(self, order: Order, router: Router, used_today: np.ndarray, dest):
+        self.order = order
+        self.inventory = router.inventory
+        self.network = router.network
+        skus: list[str] = []
+        qty: list[int] = []
+        for line in order.lines:  # lines of one SKU are routed as one
+            if line.sku in skus:
+                qty[skus.index(line.sku)] += line.qty
+            else:
+                skus.append(line.sku)
+                qty.append(line.qty)
+        self.skus = skus
+        self.qty = np.array(qty, dtype=np.int64)
+        row = router.inventory.row
+        self.rows = np.array([row(sku) for sku in skus], dtype=np.int64)
+        self.dest = unit_vector(*dest)
+        self.used_today = used_today
+        self.capacity_ok = used_today < router.network.capacity
+        self._distance: dict[int, float] = {}
+
+    def distances(self, nodes: np.ndarray) -> np.ndarray:
+        """Exact km from each node to the destination (see engine.geo)."""
+        known = self._distance
+        if not known:
+            values = self.network.sphere.distances_km(self.dest, nodes)
+            known.update(zip(nodes.tolist(), values.tolist(), strict=True))
+            return values
+        missing = np.array([n for n in nodes.tolist() if n not in known], dtype=np.int64)
+        if len(missing):
+            values = self.network.sphere.distances_km(self.dest, missing)
+            known.update(zip(missing.tolist(), values.tolist(), strict=True))
+        return np.array([known[n] for n in nodes.tolist()], dtype=np.float64)
+
+
+class Router:
+    """Routes orders against a network and inventory under a policy, keeping
+    the allocations it makes (stock and daily capacity)."""
+
+    def __init__(self, policy: Policy, network: Network, inventory: Inventory):
+        if inventory.network is not network:
+            raise ValueError("the inventory was built for another network")
+        self.policy = policy
+        self.network = network
+        self.inventory = inventory
+        self.tz = policy.tz
+        self.bound = {st.id: BoundStrategy(st, network, policy.tz) for st in policy.strategies}
+        self._days = LocalDays(policy.tz)
+        self.shipments_by_day: dict[dt.date, np.ndarray] = {}
+
+    # ------------------------------------------------------------ public
+    def route(self, order: Order, at: dt.datetime | None = None, explain: bool = False):
+        """Route one order at its creation instant (or `at`) and commit it."""
+        instant = as_instant(at if at is not None else order.created_at, self.tz)
+        return self._route(order, instant, explain)
+
+    def route_batch(self, orders: Iterable[Order], explain: bool = False) -> list[Decision]:
+        """Route orders in created_at order (ties by order id); decisions come
+        back in that routing order."""
+        keyed = [(as_instant(o.created_at, self.tz), o.id, i, o) for i, o in enumerate(orders)]
+        keyed.sort(key=lambda item: item[:3])
+        return [self._route(order, instant, explain) for instant, _, _, order in keyed]
+
+    def used_capacity(self, node_id: str, day: dt.date) -> int:
+        """Shipments already made from a node on a local day."""
+        used = self.shipments_by_day.get(day)
+        return 0 if used is None else int(used[self.network.index[node_id]])
+
+    # ------------------------------------------------------------ routing
+    def _route(self, order: Order, instant: dt.datetime, explain: bool) -> Decision:
+        primary = self.policy.primary(order, instant)
+        if primary is None:
+            return _not_routed(order, NO_STRATEGY)
+        dest = self._destination(order)
+        if dest is None:
+            return _not_routed(order, NO_DESTINATION, (primary.id,))
+        day = self._days.day(instant)
+        used_today = self.shipments_by_day.get(day)
+        if used_today is None:
+            used_today = self.shipments_by_day[day] = np.zeros(len(self.network), np.int64)
+        ctx = OrderContext(order, self, used_today, dest)
+        need = ctx.qty.copy()
+        shipped = np.zeros(len(self.network), dtype=bool)
+        limited = np.zeros(len(need), dtype=bool)
+        chain: list[CompiledStrategy] = []
+        placed: list[tuple[int, np.ndarray]] = []
+        traces = []
+        for strategy in self.policy.chain(primary):
+            if not need.any():
+                break
+            chain.append(strategy)
+            budget = strategy.split - len(placed)
+            step = run_step(self.bound[strategy.id], ctx, need, shipped, budget, explain)
+            for node, take in step.shipments:
+                shipped[node] = True
+                placed.append((node, take))
+            if step.limited is not None:
+                limited |= step.limited
+            if explain:
+                traces.append((strategy, step))
+        decision = self._decide(order, ctx, chain, placed, need, limited)
+        if decision.status != "rejected":
+            self._commit(ctx, placed)
+        if explain:
+            from engine.explain import explain_order
+
+            entries = explain_order(self, ctx, traces, placed)
+            decision = _with_explanation(decision, entries)
+        return decision
+
+    def _destination(self, order: Order) -> tuple[float, float] | None:
+        dest = order.destination
+        if dest is None:
+            collect = order.get("collect_node")
+            if collect in self.network.index:
+                node = self.network.node(collect)
+                return node.lat, node.lon
+        return dest
+
+    def _decide(self, order, ctx, chain, placed, need, limited) -> Decision:
+        ids = tuple(st.id for st in chain)
+        shipments = tuple(self._shipment(ctx, node, take) for node, take in placed)
+        reasons = [SPLIT_LIMIT if flag else NO_STOCK for flag in limited.tolist()]
+        if not need.any():
+            return Decision(order.id, "routed", ids, shipments)
+        mode = chain[-1].on_shortage
+        short = [
+            Unfilled(ctx.skus[i], int(q), reasons[i]) for i, q in enumerate(need.tolist()) if q
+        ]
+        if mode == "reject":
+            every = tuple(
+                Unfilled(sku, int(qty), reasons[i] if need[i] else REJECTED_WITH_ORDER)
+                for i, (sku, qty) in enumerate(zip(ctx.skus, ctx.qty.tolist(), strict=True))
+            )
+            return Decision(order.id, "rejected", ids, (), every)
+        if mode == "backorder":
+            return Decision(order.id, "backordered", ids, shipments, tuple(short))
+        status = "partial" if shipments else "rejected"
+        return Decision(order.id, status, ids, shipments, tuple(short))
+
+    def _shipment(self, ctx: OrderContext, node: int, take: np.ndarray) -> Shipment:
+        network = self.network
+        lines = tuple(
+            ShipmentLine(ctx.skus[i], int(q)) for i, q in enumerate(take.tolist()) if q > 0
+        )
+        distance = ctx._distance[node]
+        units = sum(line.qty for line in lines)
+        cost = (
+            float(network.pick_cost[node]) * units
+            + float(network.ship_cost_base[node])
+            + float(network.ship_cost_per_km[node]) * distance
+        )
+        eta = float(network.handling_days[node]) + max(1, math.ceil(distance / 500.0))
+        return Shipment(network.ids[node], lines, distance, cost, eta)
+
+    def _commit(self, ctx: OrderContext, placed) -> None:
+        free = self.inventory.free
+        for node, take in placed:
+            free[ctx.rows, node] -= take
+            ctx.used_today[node] += 1
+
+
+def _not_routed(order: Order, reason: str, chain: tuple[str, ...] = ()) -> Decision:
+    merged: dict[str, int] = {}
+    for line in order.lines:
+        merged[line.sku] = merged.get(line.sku, 0) + line.qty
+    unfilled = tuple(Unfilled(sku, qty, reason) for sku, qty in merged.items())
+    return Decision(order.id, "unroutable", chain, (), unfilled, reason=reason)
+
+
+def _with_explanation(decision: Decision, entries) -> Decision:
+    from dataclasses import replace
+
+    return replace(decision, explain=tuple(entries))
