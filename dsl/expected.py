@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 
 from lark import Token
 
@@ -76,6 +77,7 @@ def describe_unexpected(token: Token, expected: set[str], line_text: str, column
     """One sentence: what went wrong at `token` and what would have been right."""
     before = line_text[: column - 1].split("#")[0].strip()
     after = f" after `{before}`" if before and len(before) <= 40 else ""
+    expected = _in_context(expected, before)
     wanted = join_or(words_for(expected))
     if token.type in ("_NL", "$END"):
         opener = _unclosed(before, expected)
@@ -86,7 +88,43 @@ def describe_unexpected(token: Token, expected: set[str], line_text: str, column
         return _unknown_clause(str(token), wanted)
     if not before and token.type == "IDENT" and "STRATEGY" in expected:
         return _unknown_clause(str(token), wanted)
+    if token.type in ("RULESET", "TIMEZONE") and set(CLAUSES) <= expected:
+        return f"`{token}` belongs at the top of the file, before the first strategy"
+    if token.type in CLAUSES and "STRATEGY" in expected and not set(CLAUSES) <= expected:
+        return (
+            f"`{CLAUSES[token.type]}` must be inside a strategy: "
+            "start one above it with `strategy ID`"
+        )
+    label = re.fullmatch(r"strategy\s+(\w+)", before)
+    if label and token.type == "IDENT":
+        words = line_text[column - 1 :].split("#")[0].strip()
+        return (
+            "a strategy id is one word: put the label in double quotes, "
+            f'like `strategy {label[1]} "{words}"`'
+        )
     return f"unexpected `{token}`{after}: expected {wanted}"
+
+
+def _in_context(expected: set[str], before: str) -> set[str]:
+    """Drop what the parser's merged states allow but this line cannot take: `asc`/`desc`
+    outside `rank by`, closing brackets (or a list comma) with nothing open, and
+    operators or the end of the line inside a list."""
+    rank = before.split()[:1] == ["rank"]
+    in_list = before.count("[") > before.count("]")
+    drop = set()
+    if not rank:
+        drop.add("DIRECTION")
+    if not in_list:
+        drop.add("RSQB")
+        if not rank:
+            drop.add("COMMA")
+    else:
+        drop |= _OPERATORS | {"_NL"}
+    if before.count("(") <= before.count(")"):
+        drop.add("RPAR")
+    else:
+        drop.add("_NL")
+    return (expected - drop) or expected
 
 
 def _unclosed(before: str, expected: set[str]) -> str | None:
@@ -100,5 +138,54 @@ def _unknown_clause(word: str, wanted: str) -> str:
     known = list(CLAUSES.values()) + list(_HEADERS.values())
     first_words = {phrase.split()[0]: phrase for phrase in known}
     close = difflib.get_close_matches(word, list(first_words), n=1, cutoff=0.6)
-    hint = f"; did you mean `{first_words[close[0]]}`?" if close else ""
-    return f"unknown word `{word}` at the start of a line{hint} Expected {wanted}"
+    if close:
+        return (
+            f"unknown word `{word}` at the start of a line: did you mean `{first_words[close[0]]}`?"
+        )
+    return f"unknown word `{word}` at the start of a line: expected {wanted}"
+
+
+_CHARACTER_HINTS = {
+    "=": "did you mean `==`?",
+    "&": "write `and`",
+    "|": "write `or`",
+    "!": 'write `not`, or `!=` for "differs from"',
+    "'": 'text goes in double quotes, like "web"',
+    "\u201c": 'use straight double quotes ("), not curly ones',
+    "\u201d": 'use straight double quotes ("), not curly ones',
+    "\u2260": "write `!=`",
+    "\u2264": "write `<=`",
+    "\u2265": "write `>=`",
+    "{": 'lists use square brackets, like ["web", "store"]',
+    ";": "write one clause per line",
+}
+
+
+def describe_character(char: str) -> str:
+    """A character no token starts with, and what was probably meant."""
+    hint = _CHARACTER_HINTS.get(char)
+    return f"unexpected character `{char}`" + (f": {hint}" if hint else "")
+
+
+def glued_word(line_text: str, column: int) -> tuple[int, str, str] | None:
+    """`kms`, `descending`, `rejected`: a keyword the lexer took from the front of a
+    longer word. Returns (column of the word, the word, the keyword) or None."""
+    index = column - 1
+    if not (0 < index < len(line_text)) or not _is_word(line_text[index - 1]):
+        return None
+    if not _is_word(line_text[index]):
+        return None
+    start = index
+    while start > 0 and _is_word(line_text[start - 1]):
+        start -= 1
+    end = index
+    while end < len(line_text) and _is_word(line_text[end]):
+        end += 1
+    keyword = line_text[start:index]
+    if not (keyword[0].isalpha() or keyword[0] == "_"):
+        return None
+    return start + 1, line_text[start:end], keyword
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"

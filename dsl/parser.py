@@ -13,7 +13,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from dsl import syntax as s
 from dsl.diagnostics import Diagnostic, RulesetSyntaxError
-from dsl.expected import describe_unexpected
+from dsl.expected import describe_character, describe_unexpected, glued_word
 
 
 @cache
@@ -135,7 +135,13 @@ class _ToSyntax(Transformer):
             else:
                 key, span, value = child
                 if key in ruleset.clause_spans:
-                    raise _fail(span, f"the ruleset's `{key}` is given twice", "duplicate-clause")
+                    word = "ruleset" if key == "name" else key
+                    first = ruleset.clause_spans[key].line
+                    raise _fail(
+                        span,
+                        f"`{word}` is given twice (first on line {first}); keep one",
+                        "duplicate-clause",
+                    )
                 ruleset.clause_spans[key] = span
                 setattr(ruleset, key, value)
         return ruleset
@@ -326,7 +332,7 @@ def _diagnose(error: UnexpectedInput, source: str) -> Diagnostic:
         if char == '"':
             message = 'this text is not closed: add a `"` before the end of the line'
         else:
-            message = f"unexpected character `{char}`"
+            message = describe_character(char)
         return Diagnostic(
             severity="error", message=message, line=error.line, column=error.column, code="syntax"
         )
@@ -341,6 +347,10 @@ def _diagnose(error: UnexpectedInput, source: str) -> Diagnostic:
         column = len(line_text.split("#")[0].rstrip()) + 1
     message = describe_unexpected(token, set(error.expected), line_text, column)
     length = len(str(token)) if token.type not in ("_NL", "$END") else 1
+    glued = glued_word(line_text, column) if token.type not in ("_NL", "$END") else None
+    if glued:
+        column, word, keyword = glued
+        message, length = f"unknown word `{word}`: did you mean `{keyword}`?", len(word)
     return Diagnostic(
         severity="error", message=message, line=line, column=column, length=length, code="syntax"
     )
