@@ -1,4 +1,4 @@
-""" "Did you mean ...?": the closest known word to a misspelt one, so that every
+"""Did you mean ...? The closest known word to a misspelt one, so that every
 message about an unknown name can offer the likely fix."""
 
 from __future__ import annotations

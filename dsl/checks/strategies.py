@@ -21,7 +21,7 @@ def _zones() -> frozenset[str]:
 
 
 def check_header(ruleset: s.Ruleset) -> list[Diagnostic]:
-    """ "the ruleset has no name", "`Europe/Pariss` is not a time zone", "no strategies"."""
+    """Reports "the ruleset has no name", "`Europe/Pariss` is not a time zone", "no strategy"."""
     found = []
     if ruleset.name is None:
         found.append(
@@ -57,7 +57,7 @@ def check_header(ruleset: s.Ruleset) -> list[Diagnostic]:
 
 
 def check_ids(ruleset: s.Ruleset) -> list[Diagnostic]:
-    """ "strategy id `x` is already used on line N"."""
+    """Reports "strategy id `x` is already used on line N"."""
     found, first_line = [], {}
     for strategy in ruleset.strategies:
         if strategy.id in first_line:
@@ -75,8 +75,9 @@ def check_ids(ruleset: s.Ruleset) -> list[Diagnostic]:
 
 
 def check_fallbacks(ruleset: s.Ruleset) -> list[Diagnostic]:
-    """ "no strategy `x`", "falls back to itself", "the fallback chain loops: a -> b -> a",
-    and "`on shortage` has no effect here" on a strategy that is never last in its chain."""
+    """Reports "no strategy has the id `x`", "falls back to itself", "the fallback chain
+    loops: a -> b -> a", and "`on shortage` has no effect" on a strategy that is never
+    the last of its chain."""
     found: list[Diagnostic] = []
     targets: dict[str, str] = {}
     for strategy in ruleset.strategies:
@@ -147,8 +148,8 @@ def _cycle_from(start: str, targets: dict[str, str | None]) -> list[str] | None:
 
 
 def check_values(strategy: s.Strategy) -> list[Diagnostic]:
-    """ "`within 0 km` keeps no node", "`split at most 0` allows no shipment",
-    "`keep -1 units` is negative"."""
+    """Reports "`within 0 km` leaves no node", "`split at most 0` allows no shipment",
+    "`keep -1 units` is negative" and "may ship from every node"."""
     found = []
     if strategy.within_km is not None and strategy.within_km <= 0:
         found.append(

@@ -68,7 +68,7 @@ def overlap(a: list[Interval], b: list[Interval]) -> bool:
 
 
 def check_window_order(strategy: s.Strategy) -> list[Diagnostic]:
-    """ "this window ends ... before it starts ...": an empty window is a typo, never intended."""
+    """Reports "this window ends ... before it starts ...": an empty window is a typo."""
     found = []
     for window in strategy.effective:
         if window.start and window.end and window_end(window.end) <= window_start(window.start):
@@ -93,8 +93,8 @@ def by_priority(ruleset: s.Ruleset) -> list[tuple[int, s.Strategy]]:
 
 
 def check_reachability(ruleset: s.Ruleset, fallback_targets: set[str]) -> list[Diagnostic]:
-    """ "`b` can never be chosen: `a` ... always wins" (error) and "`a` and `b` ... may
-    both apply" (warning, equal priorities only)."""
+    """Finds "`b` can never be chosen: `a` ... always wins" (error) and "`a` and `b` ...
+    may both apply" (warning: equal priorities, at least one of them dated)."""
     found: list[Diagnostic] = []
     tried = by_priority(ruleset)
     spans = {id(strategy): intervals(strategy.effective) for _, strategy in tried}
@@ -124,6 +124,10 @@ def _always_beats(earlier: s.Strategy, later: s.Strategy, spans: dict) -> bool:
 
 
 def _may_compete(earlier: s.Strategy, later: s.Strategy, spans: dict) -> bool:
+    """Dated strategies whose windows overlap and whose `when`s may both hold. Two
+    undated strategies of equal priority are plain file order, which is no surprise."""
+    if not (earlier.effective or later.effective):
+        return False
     if not overlap(spans[id(earlier)], spans[id(later)]):
         return False
     return not _exclusive(earlier.when, later.when)

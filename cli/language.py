@@ -1,0 +1,229 @@
+"""`sourcing check` and `sourcing fmt`: the routing language on the command line.
+
+`check` prints every finding in compiler style and exits 0 (no errors), 1 (errors,
+or warnings with --strict) or 2 (a file could not be read). `fmt` prints or
+rewrites the canonical text of a ruleset.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import difflib
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
+
+# Order-table columns the language already names as `order.*` or `line.*`.
+_ORDER_COLUMNS = {"order_id", "created_at", "sku", "qty", "unit_price", "dest_lat", "dest_lon"}
+
+
+class UnreadableFile(Exception):
+    """A file that does not exist, is not text, or is not a table."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    check = subparsers.add_parser(
+        "check",
+        help="check rulesets for mistakes before they run",
+        description="Check .route files: syntax, fields, types, fallback chains, dates.",
+    )
+    check.add_argument("files", nargs="+", metavar="FILE", help="ruleset files (.route)")
+    check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument(
+        "--nodes", metavar="F", help="nodes table (CSV or Parquet): its columns become node.<col>"
+    )
+    check.add_argument(
+        "--orders",
+        metavar="F",
+        help="orders table (CSV or Parquet): its columns become order.<col> and line.<col>",
+    )
+    check.set_defaults(handler=run_check)
+
+    fmt = subparsers.add_parser(
+        "fmt",
+        help="print or rewrite rulesets in canonical form",
+        description="Format .route files canonically (clause order, spacing, comments).",
+    )
+    fmt.add_argument("files", nargs="+", metavar="FILE", help="ruleset files (.route)")
+    mode = fmt.add_mutually_exclusive_group()
+    mode.add_argument("--write", action="store_true", help="rewrite the files in place")
+    mode.add_argument(
+        "--check", action="store_true", help="exit 1 when a file is not in canonical form"
+    )
+    fmt.set_defaults(handler=run_fmt)
+
+
+# ------------------------------------------------------------------ check
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from dsl import check_source
+
+    try:
+        extra = data_fields(args.nodes, args.orders)
+    except UnreadableFile as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    errors = warnings = unreadable = 0
+    for name in args.files:
+        try:
+            text = read_text(name)
+        except UnreadableFile as error:
+            print(f"{name}: error: {error}", file=sys.stderr)
+            unreadable += 1
+            continue
+        result = check_source(text, name, extra)
+        if result.diagnostics:
+            print(result.render())
+        else:
+            count = len(result.ruleset.strategies) if result.ruleset else 0
+            print(f"{name}: ok ({count} {'strategy' if count == 1 else 'strategies'})")
+        errors += len(result.errors)
+        warnings += len(result.warnings)
+    print(_summary(len(args.files), errors, warnings, unreadable))
+    if unreadable:
+        return EXIT_UNREADABLE
+    if errors or (args.strict and warnings):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _summary(files: int, errors: int, warnings: int, unreadable: int) -> str:
+    parts = [_count(errors, "error"), _count(warnings, "warning")]
+    if unreadable:
+        parts.append(f"{unreadable} unreadable")
+    return f"checked {_count(files, 'file')}: " + ", ".join(parts)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def data_fields(nodes: str | None, orders: str | None) -> list[str]:
+    """Field paths the data adds: every nodes column as `node.<col>`; every orders
+    column as `order.<col>` and, since order and line columns share one table,
+    as `line.<col>` (product attributes)."""
+    fields = []
+    if nodes:
+        fields += [f"node.{column}" for column in table_columns(nodes)]
+    if orders:
+        for column in table_columns(orders):
+            if column not in _ORDER_COLUMNS:
+                fields += [f"order.{column}", f"line.{column}"]
+    return fields
+
+
+def table_columns(name: str) -> list[str]:
+    """The header of a CSV or Parquet table, without reading its rows."""
+    path = Path(name)
+    try:
+        with path.open("rb") as handle:
+            is_parquet = handle.read(4) == b"PAR1"
+        if is_parquet:
+            import pyarrow.parquet as pq
+
+            return list(pq.read_schema(path).names)
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), None)
+    except OSError as error:
+        raise UnreadableFile(f"cannot read {name}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise UnreadableFile(f"{name} is not a UTF-8 CSV file nor a Parquet file") from None
+    except Exception as error:  # pyarrow's errors for a damaged Parquet file
+        raise UnreadableFile(f"{name} is not a readable Parquet file: {error}") from None
+    if not header:
+        raise UnreadableFile(f"{name} is empty: expected a header row of column names")
+    return [column.strip() for column in header if column.strip()]
+
+
+def read_text(name: str) -> str:
+    """A ruleset's text; a missing, unreadable or binary file is an `UnreadableFile`."""
+    try:
+        with open(name, encoding="utf-8", newline="") as handle:
+            return handle.read()
+    except IsADirectoryError:
+        raise UnreadableFile(f"{name} is a directory, not a ruleset file") from None
+    except FileNotFoundError:
+        raise UnreadableFile(f"no such file: {name}") from None
+    except OSError as error:
+        raise UnreadableFile(f"cannot read {name}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise UnreadableFile(f"{name} is not UTF-8 text") from None
+
+
+# -------------------------------------------------------------------- fmt
+
+
+def run_fmt(args: argparse.Namespace) -> int:
+    if len(args.files) > 1 and not (args.write or args.check):
+        print("error: give one file to print, or use --write or --check", file=sys.stderr)
+        return EXIT_UNREADABLE
+    worst = EXIT_OK
+    for name in args.files:
+        worst = max(worst, _fmt_one(name, args))
+    return worst
+
+
+def _fmt_one(name: str, args: argparse.Namespace) -> int:
+    from dsl import RulesetSyntaxError, format_ruleset, parse
+
+    try:
+        text = read_text(name)
+    except UnreadableFile as error:
+        print(f"{name}: error: {error}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    try:
+        ruleset = parse(text, name)
+    except RulesetSyntaxError as error:
+        print(error)
+        print(f"{name}: not formatted: correct the syntax error first", file=sys.stderr)
+        return EXIT_FINDINGS
+    canonical = format_ruleset(ruleset)
+    if not (args.write or args.check):
+        sys.stdout.write(canonical)
+        return EXIT_OK
+    if canonical == text:
+        print(f"{name}: already canonical")
+        return EXIT_OK
+    if args.check:
+        sys.stdout.writelines(
+            difflib.unified_diff(
+                text.splitlines(keepends=True),
+                canonical.splitlines(keepends=True),
+                name,
+                f"{name} (canonical)",
+            )
+        )
+        print(f"{name}: not in canonical form: run `sourcing fmt --write {name}`")
+        return EXIT_FINDINGS
+    if parse(canonical, name) != ruleset:
+        print(f"{name}: error: formatting would change its meaning; left as is", file=sys.stderr)
+        return EXIT_UNREADABLE
+    try:
+        write_atomically(Path(name), canonical)
+    except OSError as error:
+        print(f"{name}: error: cannot write: {error.strerror or error}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    print(f"{name}: reformatted")
+    return EXIT_OK
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file beside `path`, then swap it in: a reader sees the old
+    text or the new one, never half of it. Keeps the file's permissions."""
+    mode = path.stat().st_mode & 0o7777
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
