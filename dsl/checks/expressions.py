@@ -293,10 +293,10 @@ def _membership(expr: s.Compare, scope: Scope) -> None:
     left = _kind(expr.left, scope)
     if not isinstance(expr.right, s.ListOf):
         right = _kind(expr.right, scope)
-        if right == ANY:
-            return
+        if right == ANY or (right == TAGS and left in (TEXT, ANY)):
+            return  # `"flagship" in node.tags` reads as `node.tags has "flagship"`
         if right == TAGS:
-            hint = f"to test a tag write `{format_expr(expr.right)} has {format_expr(expr.left)}`"
+            hint = f'to test a tag write `{format_expr(expr.right)} has "..."`'
         else:
             hint = 'write the values as a list, e.g. `order.channel in ["web", "store"]`'
         scope.report(
@@ -337,9 +337,10 @@ def _membership(expr: s.Compare, scope: Scope) -> None:
 
 
 def _has(expr: s.Compare, scope: Scope) -> None:
+    """`node.tags has "flagship"`; with a list, `has ["a", "b"]` holds when any is there."""
     left = _kind(expr.left, scope)
-    right = _kind(expr.right, scope)
     if left not in (TAGS, ANY):
+        _kind(expr.right, scope)
         alternative = "use `==` or `in`" if left == TEXT else "compare it with `==`"
         scope.report(
             "has-needs-tags",
@@ -347,21 +348,17 @@ def _has(expr: s.Compare, scope: Scope) -> None:
             f"`has` tests whether a list of tags holds a tag, but {_describe(expr.left, left)}; "
             f"{alternative}",
         )
-    elif right == LIST:
-        tags = format_expr(expr.left)
-        scope.report(
-            "type-mismatch",
-            expr.right,
-            f"`has` takes one tag; for several write "
-            f'`{tags} has "a" or {tags} has "b"` (either) or with `and` (both)',
-        )
-    elif right not in (TEXT, ANY):
-        scope.report(
-            "type-mismatch",
-            expr.right,
-            '`has` takes a tag in double quotes, like "flagship", but '
-            + _describe(expr.right, right),
-        )
+        return
+    tags = expr.right.items if isinstance(expr.right, s.ListOf) else [expr.right]
+    for tag in tags:
+        kind = _kind(tag, scope, partner=expr.left)
+        if kind not in (TEXT, ANY):
+            scope.report(
+                "type-mismatch",
+                tag,
+                '`has` takes tags in double quotes, like "flagship", but ' + _describe(tag, kind),
+            )
+            return
 
 
 def _closed_set(target: s.Expr, value: s.Expr, scope: Scope) -> None:
