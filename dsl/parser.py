@@ -293,7 +293,8 @@ def _attach_comments(ruleset: s.Ruleset, source: str) -> None:
     """Keep every comment: each goes to the strategy it precedes or sits in;
     those above the first strategy belong to the ruleset."""
     starts = [st.span.line for st in ruleset.strategies if st.span]
-    for number, line in enumerate(source.splitlines(), start=1):
+    # Lines as Lark counts them: only "\n" ends one (a text may hold "\r" or U+2028).
+    for number, line in enumerate(source.split("\n"), start=1):
         if "#" not in line:
             continue
         match = _COMMENT.match(line)
@@ -318,7 +319,7 @@ def _attach_comments(ruleset: s.Ruleset, source: str) -> None:
 
 def _only_comments_between(source: str, first: int, last: int) -> bool:
     """True when lines first..last-1 are an unbroken block of comment lines."""
-    lines = source.splitlines()[first - 1 : last - 1]
+    lines = source.split("\n")[first - 1 : last - 1]
     return all(line.strip().startswith("#") for line in lines)
 
 
