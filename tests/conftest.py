@@ -1,0 +1,57 @@
+"""Shared test set-up.
+
+Hypothesis profiles: `ci` (the default) runs 500 examples per property with a
+fixed seed so every run checks the same cases; `dev` draws fresh random cases
+each run, and more of them, to hunt for new failures:
+`HYPOTHESIS_PROFILE=dev .venv/bin/python -m pytest tests/test_roundtrip.py`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    max_examples=500,
+    derandomize=True,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "dev",
+    max_examples=2000,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+# ----------------------------------------------------------- ruleset store databases
+
+import pytest  # noqa: E402
+from postgres import LocalPostgres, PostgresUnavailable  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server on loopback for the session; fails (never skips) if it can't."""
+    server = LocalPostgres()
+    try:
+        server.start()
+    except (PostgresUnavailable, OSError) as error:
+        server.stop()
+        pytest.fail(f"the test PostgreSQL server did not start: {error}", pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request, tmp_path):
+    """A fresh, empty store database: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return request.getfixturevalue("postgres_server").new_database()

@@ -1,0 +1,175 @@
+"""Hypothesis strategies for routing-language syntax trees (`dsl.syntax`).
+
+They generate every tree the formatter can write: any clause, any expression
+shape, awkward text (quotes, backslashes, tabs, newlines, unicode line
+separators) and awkward numbers (negative, exponent forms). Identifiers never
+collide with a keyword of the grammar; the keyword list is read from
+`dsl/routing.lark` so that a new keyword is picked up without editing this file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from importlib import resources
+
+from hypothesis import strategies as st
+
+from dsl import syntax as s
+from dsl.schema import FIELDS, METRICS
+
+GRAMMAR = resources.files("dsl").joinpath("routing.lark").read_text(encoding="utf-8")
+KEYWORDS = frozenset(re.findall(r'"([A-Za-z_][A-Za-z0-9_]*)"', GRAMMAR))
+"""Every word the grammar spells out (`strategy`, `and`, `asc`, `backorder`, ...)."""
+
+# Words a ruleset author would write, some of them starting with a keyword
+# (`nothing`, `toy`, `android`) to prove the lexer reads whole words.
+_REALISTIC_IDS = (
+    "standard_home",
+    "dc_backstop",
+    "vip_express",
+    "nothing",
+    "toy",
+    "android",
+    "unit_test",
+    "stores_only",
+    "rank_by",
+    "_private",
+    "B2B",
+    "x",
+)
+COMPARE_OPS = ("==", "!=", "<", "<=", ">", ">=", "in", "not in", "has")
+DIRECTIONS = (None, "asc", "desc")
+SHORTAGES = ("backorder", "partial", "reject")
+TIMEZONES = ("UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata", "Pacific/Chatham")
+
+_generated_ids = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,12}", fullmatch=True)
+identifiers = st.one_of(st.sampled_from(_REALISTIC_IDS), _generated_ids).filter(
+    lambda word: word not in KEYWORDS
+)
+"""Strategy ids, `otherwise use` targets and bare names: never a keyword."""
+
+# Characters that trip up quoting, line counting or comment detection.
+_AWKWARD = '"\\\t\n\r#\x0b\x0c\x1c\x85\u2028\u2029 éß漢🙂'
+texts = st.text(
+    alphabet=st.one_of(st.sampled_from(_AWKWARD), st.characters(codec="utf-8")),
+    max_size=12,
+)
+"""Any text, as found in labels and string literals."""
+
+comment_texts = (
+    st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\n"), max_size=16)
+    .map(str.strip)
+    .filter(lambda text: "\n" not in text)
+)
+"""A comment's text as the parser keeps it: one line, without surrounding blanks."""
+
+
+# ---------------------------------------------------------------- expressions
+
+_field_roots = st.one_of(st.sampled_from(("order", "node", "line")), identifiers)
+# Later segments may be any word, keywords included: an extra data column may be
+# called `from` and is still reached as `order.from`.
+_field_segments = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,10}", fullmatch=True)
+fields = st.one_of(
+    st.sampled_from(sorted(FIELDS)).map(lambda path: s.FieldRef(path=path)),
+    st.builds(
+        lambda root, rest: s.FieldRef(path=".".join([root, *rest])),
+        _field_roots,
+        st.lists(_field_segments, min_size=1, max_size=2),
+    ),
+)
+names = st.one_of(st.sampled_from(sorted(METRICS)), identifiers).map(lambda n: s.Name(name=n))
+numbers = st.one_of(
+    st.integers(min_value=-(10**6), max_value=10**6),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from((0.5, -2.5, 1e-05, 1.5e300, -3e-12, 1e16, 100.0)),
+)
+moments = st.builds(
+    s.Moment,
+    day=st.dates(),
+    minute=st.none() | st.builds(dt.time, st.integers(0, 23), st.integers(0, 59)),
+)
+literals = st.one_of(
+    texts.map(lambda value: s.Text(value=value)),
+    numbers.map(lambda value: s.Number(value=value)),
+    st.booleans().map(lambda value: s.Boolean(value=value)),
+    moments,
+)
+leaves = st.one_of(fields, names, literals)
+
+
+def _compound(children: st.SearchStrategy) -> st.SearchStrategy:
+    """One level of expression above `children`: lists, comparisons, and/or/not."""
+    return st.one_of(
+        st.lists(children, max_size=3).map(lambda items: s.ListOf(items=items)),
+        st.builds(s.Compare, op=st.sampled_from(COMPARE_OPS), left=children, right=children),
+        st.lists(children, min_size=2, max_size=3).map(lambda items: s.AllOf(items=items)),
+        st.lists(children, min_size=2, max_size=3).map(lambda items: s.AnyOf(items=items)),
+        children.map(lambda operand: s.Not(operand=operand)),
+    )
+
+
+expressions = st.recursive(leaves, _compound, max_leaves=8)
+"""Any expression: literals, fields, names and every operator, nested."""
+
+
+# --------------------------------------------------------------------- clauses
+
+effective_windows = st.one_of(
+    st.builds(s.Effective, start=moments, end=moments),
+    st.builds(s.Effective, start=moments),
+    st.builds(s.Effective, end=moments),
+)
+keeps = st.builds(s.Keep, units=st.integers(min_value=0, max_value=10_000), at=expressions)
+rank_keys = st.builds(
+    s.RankKey,
+    key=st.one_of(
+        st.sampled_from(sorted(METRICS)).map(lambda n: s.Name(name=n)),
+        fields,
+        expressions,
+    ),
+    direction=st.sampled_from(DIRECTIONS),
+)
+_small_numbers = st.one_of(
+    st.integers(min_value=0, max_value=20_000),
+    st.floats(min_value=-1e6, max_value=1e6, allow_nan=False),
+    numbers,
+)
+
+
+@st.composite
+def strategies(draw: st.DrawFn, strategy_id: st.SearchStrategy[str] = identifiers) -> s.Strategy:
+    """A strategy with any subset of its clauses."""
+
+    def maybe(values: st.SearchStrategy):
+        return draw(st.none() | values)
+
+    return s.Strategy(
+        id=draw(strategy_id),
+        label=maybe(texts),
+        comments=draw(st.lists(comment_texts, max_size=2)),
+        priority=maybe(st.integers(min_value=-1000, max_value=10**9)),
+        effective=draw(st.lists(effective_windows, max_size=2)),
+        when=maybe(expressions),
+        source=maybe(expressions),
+        within_km=maybe(_small_numbers),
+        keep=draw(st.lists(keeps, max_size=2)),
+        rank=maybe(st.lists(rank_keys, min_size=1, max_size=3)),
+        split=maybe(st.integers(min_value=1, max_value=50)),
+        otherwise=maybe(identifiers),
+        on_shortage=maybe(st.sampled_from(SHORTAGES)),
+    )
+
+
+@st.composite
+def rulesets(draw: st.DrawFn, max_strategies: int = 3) -> s.Ruleset:
+    """A ruleset with an optional name, time zone and comments, and unique strategy ids."""
+    ids = draw(st.lists(identifiers, max_size=max_strategies, unique=True))
+    return s.Ruleset(
+        name=draw(st.none() | texts),
+        timezone=draw(st.none() | st.sampled_from(TIMEZONES) | texts),
+        comments=draw(st.lists(comment_texts, max_size=2)),
+        strategies=[draw(strategies(st.just(strategy_id))) for strategy_id in ids],
+    )
