@@ -1,0 +1,114 @@
+"""Opening the store's database: the URL (from the environment, never from the
+repository), SQLite settings (WAL, foreign keys, a busy timeout, writes that take
+the lock up front) and the migrations that run on every start."""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from rulesets.store.errors import StoreUnavailable
+
+URL_VARIABLE = "SOURCING_DB_URL"
+DEFAULT_URL = "sqlite:///sourcing.db"
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+SCHEMA_REVISION = "0002"
+"""The newest migration. A database already there skips alembic (and its import) on start."""
+# Any constant will do: it names the lock PostgreSQL sessions take while migrating.
+_MIGRATION_LOCK = 7_023_114_551
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL given, else $SOURCING_DB_URL, else a SQLite file in the working directory."""
+    return url or os.environ.get(URL_VARIABLE) or DEFAULT_URL
+
+
+def shown(url: str) -> str:
+    """The URL with its password masked, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unreadable database URL>"
+
+
+def create_store_engine(url: str) -> Engine:
+    """An engine for the store. SQLite gets WAL, foreign keys and `BEGIN IMMEDIATE`."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as error:
+        raise StoreUnavailable(
+            f"not a database URL: {shown(url)} (expected e.g. sqlite:///sourcing.db or "
+            "postgresql+psycopg://user:password@host/db)"
+        ) from error
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True)
+    engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection, _record) -> None:
+    # Let SQLAlchemy, not the driver, say when a transaction begins (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    # Take the write lock at the start: two writers queue up (busy timeout) instead of
+    # one failing with "database is locked" when it upgrades its read lock.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def alembic_config():
+    """Alembic configuration pointing at the migrations shipped in this package."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", "rulesets.store:migrations")
+    return config
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at (None for an empty database)."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` in one transaction; concurrent starts wait their turn."""
+    try:
+        if revision == "head" and current_revision(engine) == SCHEMA_REVISION:
+            return
+    except SQLAlchemyError as error:
+        raise StoreUnavailable(
+            f"cannot open the ruleset store at {shown(str(engine.url))}: {_reason(error)}"
+        ) from error
+    from alembic import command
+
+    config = alembic_config()
+    try:
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
+                )
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+    except SQLAlchemyError as error:
+        raise StoreUnavailable(
+            f"cannot open the ruleset store at {shown(str(engine.url))}: {_reason(error)}"
+        ) from error
+
+
+def _reason(error: SQLAlchemyError) -> str:
+    return str(getattr(error, "orig", None) or error).strip()

@@ -1,0 +1,458 @@
+"""The ruleset store: save drafts, review, publish, retire and roll back numbered
+versions, each step in one transaction that writes its audit event with it.
+
+Editing is optimistic: nobody holds a lock while editing; a save names the
+version it was based on and is refused with a `Conflict` if someone saved a newer
+one in between. Inside a write the ruleset's row is locked (`SELECT … FOR
+UPDATE` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite), so check-then-write is
+atomic and the database's unique keys catch whatever slips past.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+import dsl
+from dsl.diff import RulesetDiff, diff_rulesets
+from rulesets.store.database import create_store_engine, database_url, migrate
+from rulesets.store.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    ReviewRefused,
+    StoreError,
+    StoreUnavailable,
+    Unchanged,
+)
+from rulesets.store.models import AuditEventRow, RulesetRow, State, VersionRow
+from rulesets.store.queries import (
+    get_ruleset,
+    get_version,
+    latest_version,
+    live_version,
+    lock_ruleset,
+)
+from rulesets.store.records import (
+    AuditEntry,
+    RulesetHistory,
+    RulesetSummary,
+    Version,
+    audit_record,
+    summary_record,
+    version_record,
+)
+from rulesets.store.transfer import read_histories, restore_history
+from rulesets.store.validation import (
+    canonical_text,
+    check_name,
+    content_hash,
+    expect_state,
+    gate,
+    person,
+    same_person,
+    text_diff,
+)
+
+SELF_REVIEW_VARIABLE = "SOURCING_ALLOW_SELF_REVIEW"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class RulesetStore:
+    """Rulesets and their versions in a SQL database (SQLite file or PostgreSQL)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        allow_self_review: bool = False,
+        extra_fields: Iterable[str] = (),
+        clock: Callable[[], dt.datetime] = _now,
+    ):
+        self.engine = engine
+        self.allow_self_review = allow_self_review
+        self.extra_fields = tuple(extra_fields)
+        self._clock = clock
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str | None = None, *, allow_self_review: bool | None = None, **options):
+        """Connect to `url` (or $SOURCING_DB_URL, or ./sourcing.db) and migrate it to head."""
+        engine = create_store_engine(database_url(url))
+        migrate(engine)
+        if allow_self_review is None:
+            flag = os.environ.get(SELF_REVIEW_VARIABLE, "")
+            allow_self_review = flag.strip().lower() in {"1", "true", "yes", "on"}
+        return cls(engine, allow_self_review=allow_self_review, **options)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> RulesetStore:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ reads
+
+    def list_rulesets(self) -> list[RulesetSummary]:
+        with self._read() as session:
+            out = []
+            for row in session.scalars(select(RulesetRow).order_by(RulesetRow.name)):
+                live = live_version(session, row)
+                out.append(
+                    summary_record(row, latest_version(session, row), live.number if live else None)
+                )
+            return out
+
+    def history(self, name: str) -> list[Version]:
+        """Every version, oldest first."""
+        with self._read() as session:
+            row = get_ruleset(session, name)
+            return [version_record(name, v) for v in row.versions]
+
+    def version(self, name: str, number: int | None = None) -> Version:
+        """Version `number`, or the newest one."""
+        with self._read() as session:
+            row = get_ruleset(session, name)
+            if number is None:
+                return version_record(name, latest_version(session, row))
+            return version_record(name, get_version(session, row, number))
+
+    def live(self, name: str) -> Version | None:
+        """The published version production should run, if any (what an artifact exports)."""
+        with self._read() as session:
+            found = live_version(session, get_ruleset(session, name))
+            return version_record(name, found) if found else None
+
+    def audit(self, name: str) -> list[AuditEntry]:
+        """Everything that happened to the ruleset, oldest first."""
+        with self._read() as session:
+            row = get_ruleset(session, name)
+            events = session.scalars(
+                select(AuditEventRow)
+                .where(AuditEventRow.ruleset_id == row.id)
+                .order_by(AuditEventRow.id)
+            )
+            return [audit_record(name, event) for event in events]
+
+    def diff(self, name: str, before: int, after: int) -> RulesetDiff:
+        """What changed from version `before` to version `after`, strategy by strategy."""
+        old, new = self.version(name, before), self.version(name, after)
+        return diff_rulesets(dsl.parse(old.text, old.label), dsl.parse(new.text, new.label))
+
+    # ----------------------------------------------------------------- writes
+
+    def histories(self) -> list[RulesetHistory]:
+        """Everything in the store, ruleset by ruleset (for export and backups)."""
+        with self._read() as session:
+            return read_histories(session)
+
+    def restore(self, histories: list[RulesetHistory], *, by: str) -> list[str]:
+        """Write whole rulesets back as they were, all or none; returns the names restored.
+        Rulesets the store already holds identically are skipped; any other clash is refused."""
+        by = person(by, "person importing")
+        restored = []
+        with self._write() as session:
+            for history in histories:
+                if restore_history(session, history, by, self._clock()):
+                    restored.append(history.name)
+        return restored
+
+    def save(
+        self,
+        name: str,
+        text: str,
+        *,
+        author: str,
+        based_on: int | None = None,
+        comment: str | None = None,
+        filename: str | None = None,
+    ) -> Version:
+        """Store `text` as the next draft version. `based_on` names the version edited
+        (None for a new ruleset); if another version was saved since, raise `Conflict`."""
+        check_name(name)
+        author = person(author, "author")
+        canonical = canonical_text(text, filename or f"{name}.route")
+        digest = content_hash(canonical)
+        try:
+            with self._write() as session:
+                row = lock_ruleset(session, name)
+                head = None
+                if row is None:
+                    if based_on is not None:
+                        raise NotFound(f"no ruleset named {name!r}: save it without --based-on")
+                    row = RulesetRow(name=name, created_at=self._clock(), created_by=author)
+                    session.add(row)
+                    session.flush()
+                else:
+                    head = latest_version(session, row)
+                    if based_on is None or based_on < head.number:
+                        raise Conflict(name, based_on, head.number, head.author, head.created_at)
+                    if based_on > head.number:
+                        raise NotFound(
+                            f"{name!r} has no version {based_on} (latest: {head.number})"
+                        )
+                    if head.content_hash == digest:
+                        raise Unchanged(
+                            f"nothing to save: the text says what version {head.number} says"
+                        )
+                version = VersionRow(
+                    ruleset=row,
+                    number=head.number + 1 if head else 1,
+                    text=canonical,
+                    content_hash=digest,
+                    author=author,
+                    created_at=self._clock(),
+                    comment=comment,
+                    parent=head,
+                    state=State.DRAFT.value,
+                )
+                session.add(version)
+                session.flush()
+                self._record(
+                    session,
+                    row,
+                    version,
+                    author,
+                    "saved",
+                    to_state=State.DRAFT,
+                    from_version=based_on,
+                    comment=comment,
+                    diff=text_diff(name, head, version),
+                )
+                return version_record(name, version)
+        except StoreUnavailable as failure:
+            if not isinstance(failure.__cause__, IntegrityError):
+                raise
+            # A unique key caught what the row lock could not: two people creating the
+            # same ruleset at once (or the database refused the rows for another reason).
+            raise self._lost_race(name, based_on, failure.__cause__) from failure.__cause__
+
+    def submit(self, name: str, number: int, *, by: str, comment: str | None = None) -> Version:
+        """draft → in_review, only when the checker finds no error."""
+        by = person(by, "submitter")
+        with self._write() as session:
+            row, version = self._locked_version(session, name, number)
+            expect_state(version, State.DRAFT, "submitted for review")
+            gate(name, version, self.extra_fields)
+            version.state = State.IN_REVIEW.value
+            self._record(
+                session,
+                row,
+                version,
+                by,
+                "submitted",
+                State.DRAFT,
+                State.IN_REVIEW,
+                comment=comment,
+            )
+            return version_record(name, version)
+
+    def reject(self, name: str, number: int, *, by: str, comment: str | None = None) -> Version:
+        """in_review → draft: the reviewer (or the author) sends it back for changes."""
+        by = person(by, "reviewer")
+        with self._write() as session:
+            row, version = self._locked_version(session, name, number)
+            expect_state(version, State.IN_REVIEW, "sent back to draft")
+            version.state = State.DRAFT.value
+            self._record(
+                session, row, version, by, "rejected", State.IN_REVIEW, State.DRAFT, comment=comment
+            )
+            return version_record(name, version)
+
+    def publish(
+        self,
+        name: str,
+        number: int,
+        *,
+        reviewer: str,
+        simulation_run_id: str | None = None,
+        comment: str | None = None,
+    ) -> Version:
+        """in_review → published by a reviewer other than the author; the version that
+        was live is retired in the same transaction."""
+        reviewer = person(reviewer, "reviewer")
+        with self._write() as session:
+            row, version = self._locked_version(session, name, number)
+            expect_state(version, State.IN_REVIEW, "published")
+            if not self.allow_self_review and same_person(reviewer, version.author):
+                raise ReviewRefused(
+                    f"{name} v{number} was written by {version.author}: another person must "
+                    f"review and publish it (single-user setups: set {SELF_REVIEW_VARIABLE}=1)"
+                )
+            gate(name, version, self.extra_fields)
+            previous = self._retire_live(session, row, reviewer, f"replaced by version {number}")
+            version.state = State.PUBLISHED.value
+            version.reviewed_by = reviewer
+            version.published_at = self._clock()
+            version.simulation_run_id = simulation_run_id
+            self._record(
+                session,
+                row,
+                version,
+                reviewer,
+                "published",
+                State.IN_REVIEW,
+                State.PUBLISHED,
+                from_version=previous.number if previous else None,
+                comment=comment,
+                diff=text_diff(name, previous, version),
+            )
+            return version_record(name, version)
+
+    def retire(self, name: str, number: int, *, by: str, comment: str | None = None) -> Version:
+        """published → retired: the ruleset has no live version until another is published."""
+        by = person(by, "person retiring it")
+        with self._write() as session:
+            row, version = self._locked_version(session, name, number)
+            expect_state(version, State.PUBLISHED, "retired")
+            version.state = State.RETIRED.value
+            self._record(
+                session,
+                row,
+                version,
+                by,
+                "retired",
+                State.PUBLISHED,
+                State.RETIRED,
+                comment=comment,
+            )
+            return version_record(name, version)
+
+    def rollback(self, name: str, number: int, *, by: str, comment: str | None = None) -> Version:
+        """Publish a copy of a formerly published version as the next version number.
+        It was reviewed when first published, so no second reviewer is needed."""
+        by = person(by, "person rolling back")
+        with self._write() as session:
+            row, source = self._locked_version(session, name, number)
+            if source.state == State.PUBLISHED.value:
+                raise InvalidTransition(f"{name} v{number} is already the live version")
+            if source.state != State.RETIRED.value:
+                raise InvalidTransition(
+                    f"{name} v{number} was never published ({source.state}): only a formerly "
+                    "published version can be rolled back to; submit it for review instead"
+                )
+            gate(name, source, self.extra_fields)
+            head = latest_version(session, row)
+            now = self._clock()
+            copy = VersionRow(
+                ruleset=row,
+                number=head.number + 1,
+                text=source.text,
+                content_hash=source.content_hash,
+                author=by,
+                created_at=now,
+                comment=comment or f"rollback to version {number}",
+                parent=source,
+                state=State.DRAFT.value,
+            )
+            session.add(copy)
+            session.flush()
+            previous = self._retire_live(session, row, by, f"rolled back to version {number}")
+            copy.state = State.PUBLISHED.value
+            copy.reviewed_by = by
+            copy.published_at = now
+            copy.simulation_run_id = source.simulation_run_id
+            self._record(
+                session,
+                row,
+                copy,
+                by,
+                "rolled back",
+                to_state=State.PUBLISHED,
+                from_version=number,
+                comment=copy.comment,
+                diff=text_diff(name, previous, copy),
+            )
+            return version_record(name, copy)
+
+    # ---------------------------------------------------------------- helpers
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        try:
+            with self._sessions() as session:
+                yield session
+        except SQLAlchemyError as error:
+            raise StoreUnavailable(f"the ruleset store could not be read: {error}") from error
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        """One transaction: everything in it is written, or nothing is."""
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except SQLAlchemyError as error:
+            raise StoreUnavailable(
+                f"the database refused the change, nothing was written: {error}"
+            ) from error
+
+    def _locked_version(self, session: Session, name: str, number: int):
+        row = lock_ruleset(session, name)
+        if row is None:
+            raise NotFound(f"no ruleset named {name!r}")
+        return row, get_version(session, row, number)
+
+    def _retire_live(self, session: Session, row: RulesetRow, by: str, why: str):
+        live = live_version(session, row)
+        if live is not None:
+            live.state = State.RETIRED.value
+            session.flush()  # before a new version goes live: one live version at a time
+            self._record(
+                session, row, live, by, "retired", State.PUBLISHED, State.RETIRED, comment=why
+            )
+        return live
+
+    def _record(
+        self,
+        session: Session,
+        row: RulesetRow,
+        version: VersionRow | None,
+        actor: str,
+        action: str,
+        from_state: State | None = None,
+        to_state: State | None = None,
+        *,
+        from_version: int | None = None,
+        comment: str | None = None,
+        diff: str | None = None,
+    ) -> None:
+        session.add(
+            AuditEventRow(
+                ruleset_id=row.id,
+                version_id=version.id if version is not None else None,
+                at=self._clock(),
+                actor=actor,
+                action=action,
+                from_state=from_state.value if from_state else None,
+                to_state=to_state.value if to_state else None,
+                from_version=from_version,
+                comment=comment,
+                diff=diff,
+            )
+        )
+        session.flush()
+
+    def _lost_race(self, name: str, based_on: int | None, error: IntegrityError) -> StoreError:
+        """After a unique key refused a save: a conflict if someone else saved in between,
+        otherwise the database's own refusal."""
+        with self._read() as session:
+            row = session.scalar(select(RulesetRow).where(RulesetRow.name == name))
+            head = latest_version(session, row) if row is not None else None
+        if head is None or head.number == based_on:
+            reason = str(getattr(error, "orig", None) or error).strip()
+            return StoreUnavailable(
+                f"the database refused the change, nothing was written: {reason}"
+            )
+        return Conflict(name, based_on, head.number, head.author, head.created_at)
