@@ -10,6 +10,7 @@ import sys
 
 COMMAND_MODULES = [
     "cli.language",
+    "cli.rulesets",
 ]
 
 

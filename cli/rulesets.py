@@ -1,0 +1,327 @@
+"""`sourcing rulesets …`: the ruleset store on the command line — save drafts, review,
+publish, roll back, read the history and the audit trail, diff versions, and
+move the whole store to and from a folder.
+
+Every command takes `--db URL` (else $SOURCING_DB_URL, else ./sourcing.db).
+Exit codes: 0 done, 1 refused (conflict, checker errors, workflow), 2 a file or
+the database could not be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_REFUSED, EXIT_UNAVAILABLE = 0, 1, 2
+USER_VARIABLE = "SOURCING_USER"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    group = subparsers.add_parser(
+        "rulesets",
+        help="the ruleset store: drafts, review, publishing, history",
+        description="Save, review, publish and roll back ruleset versions; read the audit trail.",
+    )
+    commands = group.add_subparsers(dest="rulesets_command", required=True, metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="URL",
+        help="database URL (default: $SOURCING_DB_URL or sqlite:///sourcing.db)",
+    )
+
+    def command(name: str, handler, help: str) -> argparse.ArgumentParser:
+        parser = commands.add_parser(name, parents=[common], help=help, description=help)
+        parser.set_defaults(handler=handler)
+        return parser
+
+    def version_args(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("name", metavar="N", help="ruleset name")
+        parser.add_argument("version", metavar="V", type=int, help="version number")
+
+    def actor_args(parser: argparse.ArgumentParser, flag: str = "--by") -> None:
+        parser.add_argument(
+            flag,
+            dest="actor",
+            metavar="PERSON",
+            required=flag == "--reviewer",
+            help="who reviews and publishes it"
+            if flag == "--reviewer"
+            else f"who does it (default: ${USER_VARIABLE} or your login name)",
+        )
+        parser.add_argument("--comment", metavar="C", help="why, for the audit trail")
+
+    save = command("save", run_save, "save a .route file as the next draft version")
+    save.add_argument("file", metavar="FILE", help="ruleset file (.route), or - for stdin")
+    save.add_argument("--name", required=True, metavar="N", help="ruleset name")
+    save.add_argument("--author", required=True, metavar="A", help="who wrote this version")
+    save.add_argument(
+        "--based-on", type=int, metavar="V", help="the version you edited (omit for a new ruleset)"
+    )
+    save.add_argument("--comment", metavar="C", help="what changed and why")
+
+    command("list", run_list, "list rulesets with their latest and live versions")
+
+    history = command("history", run_history, "list the versions of a ruleset")
+    history.add_argument("name", metavar="N", help="ruleset name")
+
+    audit = command("audit", run_audit, "show who changed what and when")
+    audit.add_argument("name", metavar="N", help="ruleset name")
+    audit.add_argument("--diffs", action="store_true", help="include the text diff of each event")
+
+    show = command("show", run_show, "print a version's text (default: the latest)")
+    show.add_argument("name", metavar="N", help="ruleset name")
+    show.add_argument("version", metavar="V", type=int, nargs="?", help="version number")
+
+    diff = command("diff", run_diff, "what changed between two versions, clause by clause")
+    diff.add_argument("name", metavar="N", help="ruleset name")
+    diff.add_argument("before", metavar="V1", type=int, help="older version")
+    diff.add_argument("after", metavar="V2", type=int, help="newer version")
+    diff.add_argument("--text", action="store_true", help="a unified diff of the text instead")
+
+    submit = command("submit", run_submit, "send a draft for review (it must check clean)")
+    version_args(submit)
+    actor_args(submit)
+
+    reject = command("reject", run_reject, "send a version in review back to draft")
+    version_args(reject)
+    actor_args(reject)
+
+    publish = command("publish", run_publish, "publish a reviewed version; the live one retires")
+    version_args(publish)
+    actor_args(publish, "--reviewer")
+    publish.add_argument(
+        "--simulation-run", metavar="ID", help="the simulation run the version was approved with"
+    )
+
+    retire = command("retire", run_retire, "take the live version out of production")
+    version_args(retire)
+    actor_args(retire)
+
+    rollback = command(
+        "rollback", run_rollback, "publish a copy of a formerly published version as a new version"
+    )
+    version_args(rollback)
+    actor_args(rollback)
+
+    export = command("export", run_export, "write the whole store to a folder (.route + manifest)")
+    export.add_argument("folder", metavar="FOLDER", help="target folder (new, empty or an export)")
+
+    restore = command("import", run_import, "restore rulesets from an exported folder")
+    restore.add_argument("folder", metavar="FOLDER", help="a folder written by export")
+    restore.add_argument("--by", dest="actor", metavar="PERSON", help="who imports")
+
+
+# --------------------------------------------------------------- commands
+
+
+def run_save(args: argparse.Namespace) -> int:
+    from dsl import check_source
+
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return _fail(f"cannot read {args.file}: {error}", EXIT_UNAVAILABLE)
+
+    def act(store):
+        version = store.save(
+            args.name,
+            text,
+            author=args.author,
+            based_on=args.based_on,
+            comment=args.comment,
+            filename=args.file,
+        )
+        basis = f", based on v{args.based_on}" if args.based_on else ""
+        print(f"saved {version.label} ({version.state}){basis}, sha256 {version.content_hash[:12]}")
+        result = check_source(version.text, f"{version.label}.route", store.extra_fields)
+        if result.diagnostics:
+            print(result.render())
+        if not result.ok:
+            print(f"{len(result.errors)} checker error(s) to fix before it can be submitted")
+
+    return _with_store(args, act)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    def act(store):
+        rows = [
+            (s.name, f"v{s.latest.number}", s.latest.state, s.latest.author,
+             _when(s.latest.created_at), f"v{s.live}" if s.live else "-")
+            for s in store.list_rulesets()
+        ]  # fmt: skip
+        if not rows:
+            print(
+                "no rulesets yet: save one with `sourcing rulesets save FILE --name N --author A`"
+            )
+            return
+        _table(("NAME", "LATEST", "STATE", "AUTHOR", "SAVED", "LIVE"), rows)
+
+    return _with_store(args, act)
+
+
+def run_history(args: argparse.Namespace) -> int:
+    def act(store):
+        rows = [
+            (f"v{v.number}", v.state, v.author, _when(v.created_at),
+             f"v{v.parent}" if v.parent else "-", v.reviewed_by or "-", v.comment or "")
+            for v in store.history(args.name)
+        ]  # fmt: skip
+        _table(("VERSION", "STATE", "AUTHOR", "SAVED", "FROM", "REVIEWER", "COMMENT"), rows)
+
+    return _with_store(args, act)
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    def act(store):
+        for event in store.audit(args.name):
+            target = f"v{event.version}" if event.version is not None else args.name
+            change = ""
+            if event.from_state or event.to_state:
+                change = f" ({event.from_state or 'new'} → {event.to_state or '-'})"
+            origin = f", from v{event.from_version}" if event.from_version is not None else ""
+            note = f": {event.comment}" if event.comment else ""
+            print(f"{_when(event.at)}  {event.actor} {event.action} {target}{change}{origin}{note}")
+            if args.diffs and event.diff:
+                print("    " + event.diff.rstrip("\n").replace("\n", "\n    "))
+
+    return _with_store(args, act)
+
+
+def run_show(args: argparse.Namespace) -> int:
+    def act(store):
+        version = store.version(args.name, args.version)
+        print(
+            f"# {version.label} ({version.state}) by {version.author}, "
+            f"{_when(version.created_at)}, sha256 {version.content_hash}",
+            file=sys.stderr,
+        )
+        sys.stdout.write(version.text)
+
+    return _with_store(args, act)
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    from dsl.diff import line_diff
+
+    def act(store):
+        if args.text:
+            old = store.version(args.name, args.before)
+            new = store.version(args.name, args.after)
+            print(line_diff(old.text, new.text, old.label, new.label) or "no changes", end="")
+        else:
+            print(store.diff(args.name, args.before, args.after).render())
+
+    return _with_store(args, act)
+
+
+def run_submit(args: argparse.Namespace) -> int:
+    return _transition(args, "submit", "submitted for review")
+
+
+def run_reject(args: argparse.Namespace) -> int:
+    return _transition(args, "reject", "sent back to draft")
+
+
+def run_retire(args: argparse.Namespace) -> int:
+    return _transition(args, "retire", "retired")
+
+
+def run_publish(args: argparse.Namespace) -> int:
+    def act(store):
+        version = store.publish(
+            args.name,
+            args.version,
+            reviewer=_actor(args),
+            simulation_run_id=args.simulation_run,
+            comment=args.comment,
+        )
+        print(f"published {version.label}, reviewed by {version.reviewed_by}: it is now live")
+
+    return _with_store(args, act)
+
+
+def run_rollback(args: argparse.Namespace) -> int:
+    def act(store):
+        version = store.rollback(args.name, args.version, by=_actor(args), comment=args.comment)
+        print(f"published {version.label}, a copy of v{args.version}: it is now live")
+
+    return _with_store(args, act)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from rulesets.folder import export_folder
+
+    def act(store):
+        written = export_folder(store, args.folder)
+        print(f"wrote {len(written)} files to {args.folder}")
+
+    return _with_store(args, act)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from rulesets.folder import import_folder
+
+    def act(store):
+        report = import_folder(store, args.folder, by=_actor(args))
+        print(f"imported: {', '.join(report.restored) or 'nothing'}")
+        if report.unchanged:
+            print(f"already in the store, unchanged: {', '.join(report.unchanged)}")
+
+    return _with_store(args, act)
+
+
+# ------------------------------------------------------------------ shared
+
+
+def _transition(args: argparse.Namespace, method: str, done: str) -> int:
+    def act(store):
+        version = getattr(store, method)(
+            args.name, args.version, by=_actor(args), comment=args.comment
+        )
+        print(f"{version.label} {done} ({version.state})")
+
+    return _with_store(args, act)
+
+
+def _with_store(args: argparse.Namespace, act) -> int:
+    """Open the store, run `act`, and turn the store's refusals into messages."""
+    from rulesets.store import RulesetStore, StoreError, StoreUnavailable
+
+    try:
+        with RulesetStore.open(args.db) as store:
+            act(store)
+    except StoreUnavailable as error:
+        return _fail(str(error), EXIT_UNAVAILABLE)
+    except StoreError as error:
+        return _fail(str(error), EXIT_REFUSED)
+    except OSError as error:
+        return _fail(str(error), EXIT_UNAVAILABLE)
+    return EXIT_OK
+
+
+def _actor(args: argparse.Namespace) -> str:
+    return args.actor or os.environ.get(USER_VARIABLE) or getpass.getuser()
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def _when(moment) -> str:
+    from rulesets.store.errors import moment as readable
+
+    return readable(moment)
+
+
+def _table(header: tuple[str, ...], rows: list[tuple]) -> None:
+    cells = [tuple(str(c) for c in header)] + [tuple(str(c) for c in row) for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    for row in cells:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
