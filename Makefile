@@ -23,6 +23,7 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	sh scripts/system-packages.sh
 	$(BIN)/python -m pytest
 
 lint: setup
