@@ -15,8 +15,18 @@ from dsl.formatter import format_expr
 from dsl.suggestions import closest
 
 
+def _is_zone(name: str) -> bool:
+    """True when the engine can load `name` (the same lookup: zoneinfo, then tzdata)."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError):
+        return False
+    return True
+
+
 @cache
 def _zones() -> frozenset[str]:
+    """Every zone name, for suggestions only (listing them takes a while)."""
     return frozenset(zoneinfo.available_timezones())
 
 
@@ -32,7 +42,7 @@ def check_header(ruleset: s.Ruleset) -> list[Diagnostic]:
             )
         )
     zone = ruleset.timezone
-    if zone is not None and zone not in _zones():
+    if zone is not None and not _is_zone(zone):
         match = closest(zone, _zones())
         hint = f' (did you mean "{match}"?)' if match else ""
         found.append(
@@ -58,19 +68,22 @@ def check_header(ruleset: s.Ruleset) -> list[Diagnostic]:
 
 def check_ids(ruleset: s.Ruleset) -> list[Diagnostic]:
     """Reports "strategy id `x` is already used on line N"."""
-    found, first_line = [], {}
+    found: list[Diagnostic] = []
+    first: dict[str, s.Strategy] = {}
     for strategy in ruleset.strategies:
-        if strategy.id in first_line:
+        if strategy.id in first:
+            earlier = first[strategy.id].span
+            where = f"on line {earlier.line}" if earlier else "by an earlier strategy"
             found.append(
                 finding(
                     "duplicate-strategy",
                     strategy.clause_spans.get("id") or strategy.span,
-                    f"strategy id `{strategy.id}` is already used on line "
-                    f"{first_line[strategy.id]}: every strategy needs its own id",
+                    f"strategy id `{strategy.id}` is already used {where}: "
+                    "every strategy needs its own id",
                 )
             )
         else:
-            first_line[strategy.id] = strategy.span.line if strategy.span else 0
+            first[strategy.id] = strategy
     return found
 
 
@@ -82,6 +95,7 @@ def check_fallbacks(ruleset: s.Ruleset) -> list[Diagnostic]:
     targets: dict[str, str] = {}
     for strategy in ruleset.strategies:
         targets.setdefault(strategy.id, strategy.otherwise)  # type: ignore[arg-type]
+    loops = _loops(targets)
     reported_cycles: set[frozenset[str]] = set()
     for strategy in ruleset.strategies:
         target = strategy.otherwise
@@ -111,7 +125,10 @@ def check_fallbacks(ruleset: s.Ruleset) -> list[Diagnostic]:
                 )
             )
         else:
-            cycle = _cycle_from(strategy.id, targets)
+            loop = loops.get(strategy.id)
+            cycle = (
+                loop[loop.index(strategy.id) :] + loop[: loop.index(strategy.id)] if loop else []
+            )
             if cycle and frozenset(cycle) not in reported_cycles:
                 reported_cycles.add(frozenset(cycle))
                 found.append(
@@ -138,13 +155,25 @@ def check_fallbacks(ruleset: s.Ruleset) -> list[Diagnostic]:
     return found
 
 
-def _cycle_from(start: str, targets: dict[str, str | None]) -> list[str] | None:
-    """The loop `start` belongs to, starting at `start`, or None."""
-    path, current = [], start
-    while current is not None and current in targets and current not in path:
-        path.append(current)
-        current = targets[current]
-    return path if current == start else None
+def _loops(targets: dict[str, str | None]) -> dict[str, list[str]]:
+    """For every strategy on a fallback loop, the loop (in chain order). One walk per
+    chain, each strategy visited once, so long rulesets stay fast."""
+    loops: dict[str, list[str]] = {}
+    done: set[str] = set()
+    for start in targets:
+        path: list[str] = []
+        position: dict[str, int] = {}
+        current: str | None = start
+        while current is not None and current in targets and current not in done:
+            if current in position:
+                loop = path[position[current] :]
+                loops.update({member: loop for member in loop})
+                break
+            position[current] = len(path)
+            path.append(current)
+            current = targets[current]
+        done.update(path)
+    return loops
 
 
 def check_values(strategy: s.Strategy) -> list[Diagnostic]:

@@ -11,10 +11,12 @@ a ruleset share its time zone, so comparing wall-clock times is exact.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from dsl import syntax as s
 from dsl.checks.codes import finding
 from dsl.diagnostics import Diagnostic
+from dsl.formatter import format_expr
 
 Interval = tuple[dt.datetime, dt.datetime]
 BEGINNING, END_OF_TIME = dt.datetime.min, dt.datetime.max
@@ -92,25 +94,59 @@ def by_priority(ruleset: s.Ruleset) -> list[tuple[int, s.Strategy]]:
     return [(_priority(strategy), strategy) for _, strategy in ordered]
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """What the reachability checks compare, computed once per strategy."""
+
+    strategy: s.Strategy
+    order: int
+    """Position in the order strategies are tried."""
+    priority: int
+    spans: list[Interval]
+    when: str | None
+    """The `when` as canonical text: equal texts are equal conditions."""
+    pins: dict[str, frozenset]
+
+    @classmethod
+    def of(cls, strategy: s.Strategy, order: int) -> _Facts:
+        when = strategy.when
+        return cls(
+            strategy,
+            order,
+            _priority(strategy),
+            intervals(strategy.effective),
+            None if when is None else format_expr(when),
+            {} if when is None else _pins(when),
+        )
+
+
 def check_reachability(ruleset: s.Ruleset, fallback_targets: set[str]) -> list[Diagnostic]:
     """Finds "`b` can never be chosen: `a` ... always wins" (error) and "`a` and `b` ...
     may both apply" (warning: equal priorities, at least one of them dated)."""
     found: list[Diagnostic] = []
+    # Earlier strategies indexed by what can matter: by `when` text (None: no `when`)
+    # for "always wins", by priority for "may compete". Keeps long rulesets fast.
+    by_when: dict[str | None, list[_Facts]] = {}
+    by_level: dict[int, list[_Facts]] = {}
     tried = by_priority(ruleset)
-    spans = {id(strategy): intervals(strategy.effective) for _, strategy in tried}
-    for index, (priority, later) in enumerate(tried):
-        earlier_ones = [strategy for _, strategy in tried[:index]]
-        winner = next((e for e in earlier_ones if _always_beats(e, later, spans)), None)
-        if winner is not None:
-            if later.id not in fallback_targets:
-                found.append(_never_chosen(winner, later))
-            continue
-        rival = next(
-            (e for e in earlier_ones if _priority(e) == priority and _may_compete(e, later, spans)),
-            None,
+    for later in (_Facts.of(strategy, order) for order, (_, strategy) in enumerate(tried)):
+        beaters = [*by_when.get(None, []), *(by_when.get(later.when, []) if later.when else [])]
+        winner = min(
+            (e for e in beaters if covers(e.spans, later.spans)),
+            key=lambda e: e.order,
+            default=None,
         )
-        if rival is not None:
-            found.append(_competing(rival, later, priority))
+        if winner is not None:
+            if later.strategy.id not in fallback_targets:
+                found.append(_never_chosen(winner.strategy, later.strategy))
+        else:
+            rival = next(
+                (e for e in by_level.get(later.priority, []) if _may_compete(e, later)), None
+            )
+            if rival is not None:
+                found.append(_competing(rival.strategy, later.strategy, later.priority))
+        by_when.setdefault(later.when, []).append(later)
+        by_level.setdefault(later.priority, []).append(later)
     return found
 
 
@@ -118,19 +154,14 @@ def _priority(strategy: s.Strategy) -> int:
     return DEFAULT_PRIORITY if strategy.priority is None else strategy.priority
 
 
-def _always_beats(earlier: s.Strategy, later: s.Strategy, spans: dict) -> bool:
-    same_condition = earlier.when is None or earlier.when == later.when
-    return same_condition and covers(spans[id(earlier)], spans[id(later)])
-
-
-def _may_compete(earlier: s.Strategy, later: s.Strategy, spans: dict) -> bool:
-    """Dated strategies whose windows overlap and whose `when`s may both hold. Two
-    undated strategies of equal priority are plain file order, which is no surprise."""
-    if not (earlier.effective or later.effective):
+def _may_compete(earlier: _Facts, later: _Facts) -> bool:
+    """Dated strategies of equal priority whose windows overlap and whose `when`s may
+    both hold. Undated strategies of equal priority are plain file order, no surprise."""
+    if not (earlier.strategy.effective or later.strategy.effective):
         return False
-    if not overlap(spans[id(earlier)], spans[id(later)]):
+    if not overlap(earlier.spans, later.spans):
         return False
-    return not _exclusive(earlier.when, later.when)
+    return not _exclusive(earlier, later)
 
 
 def _never_chosen(earlier: s.Strategy, later: s.Strategy) -> Diagnostic:
@@ -138,7 +169,7 @@ def _never_chosen(earlier: s.Strategy, later: s.Strategy) -> Diagnostic:
     return finding(
         "never-chosen",
         later.clause_spans.get("id") or later.span,
-        f"strategy `{later.id}` can never be chosen: `{earlier.id}` (line {_line(earlier)}) "
+        f"strategy `{later.id}` can never be chosen: `{earlier.id}`{_where(earlier)} "
         f"is tried first (priority {_priority(earlier)}), {reason} and is in force whenever "
         f"`{later.id}` is; give `{earlier.id}` a `when`, or give `{later.id}` a priority "
         f"number below {_priority(earlier)}",
@@ -150,28 +181,25 @@ def _competing(earlier: s.Strategy, later: s.Strategy, priority: int) -> Diagnos
     return finding(
         "overlapping-strategies",
         later.clause_spans.get("id") or later.span,
-        f"strategies `{earlier.id}` (line {_line(earlier)}) and `{later.id}` both have "
+        f"strategies `{earlier.id}`{_where(earlier)} and `{later.id}` both have "
         f"priority {priority}{default} and may both apply to the same order while both are "
         f"in force; `{earlier.id}` wins because it comes first in the file. Give them "
         "different priorities to make the choice explicit",
     )
 
 
-def _line(strategy: s.Strategy) -> int:
-    return strategy.span.line if strategy.span else 0
+def _where(strategy: s.Strategy) -> str:
+    return f" (line {strategy.span.line})" if strategy.span else ""
 
 
 # -------------------------------------------------- exclusive conditions
 
 
-def _exclusive(a: s.Expr | None, b: s.Expr | None) -> bool:
+def _exclusive(a: _Facts, b: _Facts) -> bool:
     """True only when the two `when`s pin one field to disjoint literal values
     (`order.delivery == "home"` vs `... in ["collect", "express"]`). Conservative:
     anything it cannot read counts as "may both hold"."""
-    if a is None or b is None:
-        return False
-    pins_a, pins_b = _pins(a), _pins(b)
-    return any(not (pins_a[path] & pins_b[path]) for path in pins_a.keys() & pins_b.keys())
+    return any(not (a.pins[path] & b.pins[path]) for path in a.pins.keys() & b.pins.keys())
 
 
 def _pins(expr: s.Expr) -> dict[str, frozenset]:
