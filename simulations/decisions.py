@@ -76,6 +76,39 @@ ALLOCATION_COLUMNS = {
     "day": "object",
     "channel": "string",
 }
+_DECISION_FIELDS = [
+    "order_id",
+    "status",
+    "strategy",
+    "strategies",
+    "n_decisions",
+    "decision_seq",
+    "rerouted_from",
+    "reroute_reason",
+    "units_unfilled",
+    "units_backordered",
+    "unfilled_reason",
+]
+_SHIPMENT_FIELDS = [
+    "order_id",
+    "shipment_no",
+    "node_id",
+    "strategy",
+    "lines",
+    "units",
+    "distance_km",
+    "decision_seq",
+]
+_ALLOCATION_FIELDS = [
+    "order_id",
+    "shipment_no",
+    "seq",
+    "node_id",
+    "sku",
+    "qty",
+    "strategy",
+    "decision_seq",
+]
 PARQUET_FILES = {
     "orders": "decisions.parquet",
     "shipments": "shipments.parquet",
@@ -138,12 +171,12 @@ def decision_tables(
         final[order_id] = decision
         counts[order_id] = counts.get(order_id, 0) + 1
 
-    order_facts = _order_facts(orders, list(final), timezone)
+    order_facts = _order_facts(orders, timezone)
     node_facts = _node_facts(nodes)
+    known_nodes = set(node_facts.index)
 
     order_rows, shipment_rows, allocation_rows = [], [], []
     for decision_seq, (order_id, decision) in enumerate(final.items()):
-        facts = order_facts.loc[order_id]
         chain = [str(s) for s in decision.get("strategies") or []]
         primary = chain[0] if chain else None
         unfilled = decision.get("unfilled") or []
@@ -151,62 +184,39 @@ def decision_tables(
         units_unfilled = sum(int(u["qty"]) for u in unfilled)
         for shipment_no, shipment in enumerate(decision.get("shipments") or []):
             node_id = str(shipment["node_id"])
-            if node_id not in node_facts.index:
+            if node_id not in known_nodes:
                 raise ValueError(f"order {order_id}: shipment from unknown node {node_id!r}")
             if shipment.get("distance_km") is None:
                 raise ValueError(f"order {order_id}: shipment from {node_id} has no distance_km")
             strategy = shipment.get("strategy") or (primary if len(chain) == 1 else None)
             lines = shipment.get("lines") or []
-            shipment_rows.append(
-                {
-                    "order_id": order_id,
-                    "shipment_no": shipment_no,
-                    "node_id": node_id,
-                    "strategy": strategy,
-                    "lines": len(lines),
-                    "units": sum(int(line["qty"]) for line in lines),
-                    "distance_km": float(shipment["distance_km"]),
-                }
-            )
+            units = 0
             for line in lines:
+                qty = int(line["qty"])
+                units += qty
                 allocation_rows.append(
-                    {
-                        "order_id": order_id,
-                        "shipment_no": shipment_no,
-                        "seq": len(allocation_rows),
-                        "node_id": node_id,
-                        "sku": str(line["sku"]),
-                        "qty": int(line["qty"]),
-                        "strategy": strategy,
-                    }
+                    (order_id, shipment_no, len(allocation_rows), node_id, str(line["sku"]), qty)
+                    + (strategy, decision_seq)
                 )
+            shipment_rows.append(
+                (order_id, shipment_no, node_id, strategy, len(lines), units)
+                + (float(shipment["distance_km"]), decision_seq)
+            )
+        reasons = "; ".join(f"{u['sku']} x{u['qty']}: {u.get('reason', '')}" for u in unfilled)
         order_rows.append(
-            {
-                "order_id": order_id,
-                "status": status,
-                "strategy": primary,
-                "strategies": STRATEGY_SEPARATOR.join(chain),
-                "n_decisions": counts[order_id],
-                "decision_seq": decision_seq,
-                "rerouted_from": _text_or_none(decision.get("rerouted_from")),
-                "reroute_reason": _text_or_none(decision.get("reason")),
-                "units_unfilled": units_unfilled,
-                "units_backordered": units_unfilled if status == "backordered" else 0,
-                "unfilled_reason": "; ".join(
-                    f"{u['sku']} x{u['qty']}: {u.get('reason', '')}" for u in unfilled
-                )
-                or None,
-                "lines": int(facts["lines"]),
-                "units_ordered": int(facts["units_ordered"]),
-            }
+            (order_id, status, primary, STRATEGY_SEPARATOR.join(chain), counts[order_id])
+            + (decision_seq, _text_or_none(decision.get("rerouted_from")))
+            + (_text_or_none(decision.get("reason")), units_unfilled)
+            + (units_unfilled if status == "backordered" else 0, reasons or None)
         )
 
-    shipments = _price_shipments(pd.DataFrame(shipment_rows), node_facts)
-    order_table = _order_table(pd.DataFrame(order_rows), shipments, order_facts)
+    order_rows = pd.DataFrame.from_records(order_rows, columns=_DECISION_FIELDS)
+    shipment_rows = pd.DataFrame.from_records(shipment_rows, columns=_SHIPMENT_FIELDS)
+    allocations = pd.DataFrame.from_records(allocation_rows, columns=_ALLOCATION_FIELDS)
+    shipments = _price_shipments(shipment_rows, node_facts)
+    order_table = _order_table(order_rows, shipments, order_facts)
     shipments = _with_order_context(shipments, order_table)
-    allocations = pd.DataFrame(allocation_rows)
-    if len(allocations):
-        allocations["node_type"] = allocations["node_id"].map(node_facts["type"])
+    allocations["node_type"] = allocations["node_id"].map(node_facts["type"])
     allocations = _with_order_context(allocations, order_table)
     return DecisionTables(
         orders=_typed(order_table, ORDER_COLUMNS),
@@ -215,14 +225,9 @@ def decision_tables(
     )
 
 
-def _order_facts(orders: pd.DataFrame, order_ids: list[str], timezone: str) -> pd.DataFrame:
+def _order_facts(orders: pd.DataFrame, timezone: str) -> pd.DataFrame:
     """Order-level facts (time, channel, units...) from the order-line table, indexed by id."""
     lines = orders.assign(order_id=orders["order_id"].astype(str))
-    lines = lines[lines["order_id"].isin(order_ids)]
-    missing = sorted(set(order_ids) - set(lines["order_id"]))
-    if missing:
-        shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
-        raise ValueError(f"decisions for orders absent from the orders table: {shown}")
     created = pd.to_datetime(lines["created_at"])
     if created.dt.tz is None:
         created = created.dt.tz_localize(timezone)
@@ -242,7 +247,7 @@ def _order_facts(orders: pd.DataFrame, order_ids: list[str], timezone: str) -> p
         units_ordered=("qty", "sum"),
     )
     facts["promised_days"] = pd.to_numeric(facts["promised_days"]).astype("float64")
-    facts["day"] = [t.date() for t in facts["created_at"].dt.tz_convert(timezone)]
+    facts["day"] = facts["created_at"].dt.tz_convert(timezone).dt.date
     return facts
 
 
@@ -282,13 +287,19 @@ def _order_table(
         eta_days=("eta_days", "max"),
     )
     facts = order_facts.reindex(rows["order_id"])
+    missing = rows.loc[facts["lines"].isna().to_numpy(), "order_id"].tolist()
+    if missing:
+        shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+        raise ValueError(f"decisions for orders absent from the orders table: {shown}")
     table = rows.assign(
-        created_at=facts["created_at"].to_numpy(),
+        created_at=facts["created_at"].array,
         day=facts["day"].to_numpy(),
         channel=facts["channel"].to_numpy(),
         delivery=facts["delivery"].to_numpy(),
         tier=facts["tier"].to_numpy(),
         promised_days=facts["promised_days"].to_numpy(),
+        lines=facts["lines"].to_numpy(dtype="int64"),
+        units_ordered=facts["units_ordered"].to_numpy(dtype="int64"),
     )
     totals = per_order.reindex(table["order_id"])
     table["n_shipments"] = totals["n_shipments"].fillna(0).astype("int64").to_numpy()
@@ -307,11 +318,11 @@ def _with_order_context(frame: pd.DataFrame, order_table: pd.DataFrame) -> pd.Da
     """Copy the order's creation time, local day and channel onto shipment/allocation rows."""
     if frame.empty:
         return frame
-    context = order_table.set_index("order_id").reindex(frame["order_id"])
+    rows = frame["decision_seq"].to_numpy()  # order_table row i is decision_seq i
     return frame.assign(
-        created_at=context["created_at"].to_numpy(),
-        day=context["day"].to_numpy(),
-        channel=context["channel"].to_numpy(),
+        created_at=order_table["created_at"].array.take(rows),
+        day=order_table["day"].to_numpy()[rows],
+        channel=order_table["channel"].array.take(rows),
     )
 
 

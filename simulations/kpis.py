@@ -109,9 +109,22 @@ class Kpis:
             "stockouts": _records(self.stockouts),
         }
 
-    def to_json(self, indent: int | None = 2) -> str:
-        """The kpis.json document as text (strict JSON: no NaN)."""
-        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+    def to_json(self) -> str:
+        """The kpis.json document as text: one section per line, one table row per line."""
+        parts = []
+        for key, value in self.to_dict().items():
+            if isinstance(value, list):
+                rows = ",\n    ".join(json.dumps(row, allow_nan=False) for row in value)
+                text = f"[\n    {rows}\n  ]" if value else "[]"
+            elif isinstance(value, dict):
+                items = ",\n    ".join(
+                    f"{json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in value.items()
+                )
+                text = f"{{\n    {items}\n  }}"
+            else:
+                text = json.dumps(value, allow_nan=False)
+            parts.append(f"  {json.dumps(key)}: {text}")
+        return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 def compute_kpis(
@@ -132,31 +145,41 @@ def compute_kpis(
     walk = walk_stock(tables, inventory, keep_levels, replenishments)
     utilisation = node_utilisation(tables, nodes)
     orders, shipments = tables.orders, tables.shipments
+    measures = _order_measures(orders)
+    km = shipments["distance_km"].astype("float64")
+    daily_use = utilisation.groupby("day").agg(
+        mean=("utilisation", "mean"), overflows=("overflow", "sum")
+    )
 
-    overall = _figures(orders, shipments, walk, utilisation, co2_kg_per_km)
+    def breakdown(key: str, values, with_capacity: bool) -> list[dict]:
+        sums = measures.groupby(orders[key]).sum().reindex(values, fill_value=0)
+        reach = km.groupby(shipments[key]).agg(["size", "sum"])
+        p90 = km.groupby(shipments[key]).quantile(0.9)  # linear, as numpy's default
+        breaches = walk.breaches[key].value_counts()
+        stockouts = walk.stockouts[key].value_counts()
+        rows = []
+        for value in values:
+            use = None
+            if with_capacity:
+                use = (daily_use["mean"].get(value), daily_use["overflows"].get(value, 0))
+            figures = _figures(
+                sums.loc[value],
+                (reach["size"].get(value, 0), reach["sum"].get(value, 0.0), p90.get(value)),
+                (breaches.get(value, 0), stockouts.get(value, 0)),
+                use,
+                co2_kg_per_km,
+            )
+            rows.append({key: value, **figures})
+        return rows
 
-    by_channel = []
-    for channel in sorted(orders["channel"].dropna().unique()):
-        figures = _figures(
-            orders[orders["channel"] == channel],
-            shipments[shipments["channel"] == channel],
-            _slice(walk, "channel", channel),
-            None,
-            co2_kg_per_km,
-        )
-        by_channel.append({"channel": channel, **figures})
-
-    by_day = []
-    for day in sorted(utilisation["day"].unique()):
-        figures = _figures(
-            orders[orders["day"] == day],
-            shipments[shipments["day"] == day],
-            _slice(walk, "day", day),
-            utilisation[utilisation["day"] == day],
-            co2_kg_per_km,
-        )
-        by_day.append({"day": day, **figures})
-
+    overall = _figures(
+        measures.sum(),
+        (len(km), km.sum(), percentile_90(km.to_numpy())),
+        (len(walk.breaches), len(walk.stockouts)),
+        (utilisation["utilisation"].mean(), utilisation["overflow"].sum()),
+        co2_kg_per_km,
+    )
+    channels = sorted(orders["channel"].dropna().unique())
     by_node_type = [
         {
             "node_type": node_type,
@@ -167,9 +190,9 @@ def compute_kpis(
     channel_keys = [k for k in OVERALL_KEYS if k not in CAPACITY_KEYS]
     return Kpis(
         overall=overall,
-        by_channel=_frame(by_channel, "channel", channel_keys),
+        by_channel=_frame(breakdown("channel", channels, False), "channel", channel_keys),
         by_node_type=_frame(by_node_type, "node_type", NODE_TYPE_KEYS),
-        by_day=_frame(by_day, "day", OVERALL_KEYS),
+        by_day=_frame(breakdown("day", list(daily_use.index), True), "day", OVERALL_KEYS),
         node_utilisation=utilisation,
         breaches=walk.breaches,
         stockouts=walk.stockouts,
@@ -212,47 +235,69 @@ def node_utilisation(tables: DecisionTables, nodes: pd.DataFrame) -> pd.DataFram
     )
 
 
-def _figures(
-    orders: pd.DataFrame,
-    shipments: pd.DataFrame,
-    walk: StockWalk,
-    utilisation: pd.DataFrame | None,
-    co2_kg_per_km: float,
-) -> dict:
-    """The OVERALL_KEYS figures for a set of orders and their shipments."""
-    n_orders = len(orders)
-    units = int(orders["units_ordered"].sum())
-    allocated = orders["units_allocated"]
-    routed = orders[orders["routed"]]
-    judged = routed[routed["promised_days"].notna()]
-    km = shipments["distance_km"].to_numpy(dtype="float64")
+def _order_measures(orders: pd.DataFrame) -> pd.DataFrame:
+    """Per-order counts and amounts whose sums over any set of orders give its KPIs."""
+    allocated = orders["units_allocated"].to_numpy(dtype="int64")
+    ordered = orders["units_ordered"].to_numpy(dtype="int64")
+    shipments = orders["n_shipments"].to_numpy(dtype="int64")
+    routed = orders["routed"].to_numpy(dtype=bool)
+    judged = routed & orders["promised_days"].notna().to_numpy()
+    on_time = orders["on_time"].fillna(False).to_numpy(dtype=bool)
+    return pd.DataFrame(
+        {
+            "orders": np.ones(len(orders), dtype="int64"),
+            "lines": orders["lines"].to_numpy(dtype="int64"),
+            "units": ordered,
+            "allocated": allocated,
+            "complete": (allocated >= ordered).astype("int64"),
+            "partial": ((allocated > 0) & (allocated < ordered)).astype("int64"),
+            "backordered": (orders["units_backordered"].to_numpy() > 0).astype("int64"),
+            "failed": orders["status"].isin(FAILED_STATUSES).to_numpy(dtype="int64"),
+            "routed": routed.astype("int64"),
+            "split": (routed & (shipments >= 2)).astype("int64"),
+            "shipments": np.where(routed, shipments, 0),
+            "cost": np.where(routed, orders["cost"].to_numpy(dtype="float64"), 0.0),
+            "eta": np.where(routed, orders["eta_days"].fillna(0).to_numpy(dtype="float64"), 0.0),
+            "judged": judged.astype("int64"),
+            "on_time": (judged & on_time).astype("int64"),
+        },
+        index=orders.index,
+    )
+
+
+def _figures(m, reach: tuple, stock: tuple, use: tuple | None, co2_kg_per_km: float) -> dict:
+    """The OVERALL_KEYS figures from summed order measures and shipment distances.
+
+    ``reach`` is (shipments, Σ km, p90 km), ``stock`` (breaches, stock-outs) and ``use``
+    (mean utilisation, overflows) or None where capacity does not apply.
+    """
+    shipments, total_km, p90 = reach
+    orders, routed = int(m["orders"]), int(m["routed"])
     figures = {
-        "orders": n_orders,
-        "lines": int(orders["lines"].sum()),
-        "units": units,
-        "fill_rate": _ratio(allocated.sum(), units),
-        "complete_rate": _ratio((allocated >= orders["units_ordered"]).sum(), n_orders),
-        "partial_rate": _ratio(
-            ((allocated > 0) & (allocated < orders["units_ordered"])).sum(), n_orders
-        ),
-        "backorder_rate": _ratio((orders["units_backordered"] > 0).sum(), n_orders),
-        "unroutable_rate": _ratio(orders["status"].isin(FAILED_STATUSES).sum(), n_orders),
-        "split_rate": _ratio((routed["n_shipments"] >= 2).sum(), len(routed)),
-        "shipments_per_order": _ratio(routed["n_shipments"].sum(), len(routed)),
-        "avg_distance_km": _mean(km),
-        "p90_distance_km": percentile_90(km),
-        "cost_per_order": _ratio(routed["cost"].sum(), len(routed)),
-        "avg_eta_days": _mean(routed["eta_days"].to_numpy(dtype="float64")),
-        "on_time_rate": _ratio(judged["on_time"].astype(bool).sum(), len(judged)),
-        "protection_breaches": len(walk.breaches),
-        "store_stockouts": len(walk.stockouts),
+        "orders": orders,
+        "lines": int(m["lines"]),
+        "units": int(m["units"]),
+        "fill_rate": _ratio(m["allocated"], m["units"]),
+        "complete_rate": _ratio(m["complete"], orders),
+        "partial_rate": _ratio(m["partial"], orders),
+        "backorder_rate": _ratio(m["backordered"], orders),
+        "unroutable_rate": _ratio(m["failed"], orders),
+        "split_rate": _ratio(m["split"], routed),
+        "shipments_per_order": _ratio(m["shipments"], routed),
+        "avg_distance_km": _ratio(total_km, shipments),
+        "p90_distance_km": _number(p90) if shipments else None,
+        "cost_per_order": _ratio(m["cost"], routed),
+        "avg_eta_days": _ratio(m["eta"], routed),
+        "on_time_rate": _ratio(m["on_time"], m["judged"]),
+        "protection_breaches": int(stock[0]),
+        "store_stockouts": int(stock[1]),
         "node_utilisation": None,
         "capacity_overflows": None,
-        "co2_kg": float(km.sum()) * co2_kg_per_km,
+        "co2_kg": float(total_km) * co2_kg_per_km,
     }
-    if utilisation is not None:
-        figures["node_utilisation"] = _mean(utilisation["utilisation"].dropna().to_numpy())
-        figures["capacity_overflows"] = int(utilisation["overflow"].sum())
+    if use is not None:
+        figures["node_utilisation"] = _number(use[0])
+        figures["capacity_overflows"] = int(use[1])
     return figures
 
 
@@ -288,19 +333,16 @@ def _node_type_figures(
     }
 
 
-def _slice(walk: StockWalk, column: str, value) -> StockWalk:
-    """The breaches and stock-outs attributed to one channel or day."""
-    return StockWalk(
-        breaches=walk.breaches[walk.breaches[column] == value],
-        stockouts=walk.stockouts[walk.stockouts[column] == value],
-    )
-
-
 def _ratio(numerator, denominator) -> float | None:
     """numerator ÷ denominator, None when the denominator is 0."""
     if not denominator:
         return None
     return float(numerator) / float(denominator)
+
+
+def _number(value) -> float | None:
+    """A float, None for a missing value (NaN or NA)."""
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def _mean(values: np.ndarray) -> float | None:
@@ -339,7 +381,6 @@ def _plain(value):
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
-    return [
-        {column: _plain(value) for column, value in zip(frame.columns, row, strict=True)}
-        for row in frame.itertuples(index=False, name=None)
-    ]
+    """Rows of a table as JSON-ready dicts."""
+    columns = {c: [_plain(v) for v in frame[c].astype(object).tolist()] for c in frame.columns}
+    return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
