@@ -524,3 +524,26 @@ def test_every_field_and_metric_is_in_the_reference():
     reference = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
     assert [path for path in FIELDS if f"| `{path}` |" not in reference] == []
     assert [word for word in METRICS if f"| `{word}` |" not in reference] == []
+
+
+def test_trees_without_positions_are_checked_too():
+    """Trees built by the studio's forms carry no spans: findings fall back to 1:1."""
+    from dsl import syntax as s
+
+    ruleset = s.Ruleset(
+        name="Forms",
+        strategies=[
+            s.Strategy(id="a", within_km=0),
+            s.Strategy(id="a", source=s.FieldRef(path="node.can_ship"), otherwise="b"),
+        ],
+    )
+    found = {d.code: d for d in check(ruleset)}
+    assert set(found) == {
+        "within-not-positive",
+        "duplicate-strategy",
+        "unknown-fallback",
+        "never-chosen",
+    }
+    assert "can never be chosen: `a` is tried first (priority 100)" in found["never-chosen"].message
+    assert (found["duplicate-strategy"].line, found["duplicate-strategy"].column) == (1, 1)
+    assert "is already used by an earlier strategy" in found["duplicate-strategy"].message
