@@ -97,7 +97,8 @@ class LocalPostgres:
     def stop(self) -> None:
         try:
             if (self.data / "postmaster.pid").exists():
-                self._run(_binary("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+                # Immediate: the data is thrown away, so skip the shutdown checkpoint.
+                self._run(_binary("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
