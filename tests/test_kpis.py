@@ -503,3 +503,16 @@ def test_tables_round_trip_through_parquet(tables, tmp_path):
 def test_decision_for_an_unknown_order_is_refused():
     with pytest.raises(ValueError, match="absent from the orders table: O9"):
         decision_tables([decision("O9", "unroutable", [])], make_orders(), make_nodes())
+
+
+def test_kpi_modules_do_not_load_plotly():
+    # architecture.md: plotly is for reports only; the KPI code must run without it
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, simulations.decisions, simulations.kpis, simulations.trace;"
+        "print('plotly' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr

@@ -1,0 +1,210 @@
+"""Plotly figures of a simulation's KPIs, shared by the HTML report and the studio.
+
+Every figure works offline: the node map is a ``scattergeo`` with its base layers (land,
+coastlines, countries) switched off, because Plotly fetches those shapes from the network;
+the latitude/longitude grid and the nodes' own positions give the geography.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from simulations.decisions import DecisionTables
+from simulations.kpis import OVERALL_KEYS, Kpis
+
+# KPI name -> (label, unit kind, short definition); unit kinds drive formatting.
+KPI_LABELS = {
+    "orders": ("Orders", "count", "orders replayed"),
+    "lines": ("Order lines", "count", "lines replayed"),
+    "units": ("Units", "count", "units ordered"),
+    "fill_rate": ("Fill rate", "rate", "units allocated ÷ units ordered"),
+    "complete_rate": ("Complete orders", "rate", "orders with every unit allocated ÷ orders"),
+    "partial_rate": ("Partial orders", "rate", "orders with some but not all units ÷ orders"),
+    "backorder_rate": ("Backordered orders", "rate", "orders with backordered units ÷ orders"),
+    "unroutable_rate": ("Unroutable orders", "rate", "unroutable or rejected ÷ orders"),
+    "split_rate": ("Split orders", "rate", "routed orders with ≥ 2 shipments ÷ routed orders"),
+    "shipments_per_order": ("Shipments per order", "ratio", "shipments ÷ routed orders"),
+    "avg_distance_km": ("Average distance", "km", "mean node → destination, per shipment"),
+    "p90_distance_km": ("90th percentile distance", "km", "per shipment, linear interpolation"),
+    "cost_per_order": ("Cost per order", "money", "Σ shipment cost ÷ routed orders"),
+    "avg_eta_days": ("Average delivery days", "days", "mean per-order ETA, routed orders"),
+    "on_time_rate": ("On time", "rate", "ETA ≤ promised days ÷ routed orders with a promise"),
+    "protection_breaches": ("Protection breaches", "count", "allocations below a keep level"),
+    "store_stockouts": ("Store stock-outs", "count", "store SKUs emptied during the run"),
+    "node_utilisation": ("Node utilisation", "rate", "mean orders ÷ capacity, node-days"),
+    "capacity_overflows": ("Capacity overflows", "count", "node-days over capacity"),
+    "co2_kg": ("CO2", "kg", "Σ distance × kg per km"),
+    # breakdown-only columns
+    "shipments": ("Shipments", "count", "shipments made"),
+    "share_of_units": ("Share of units", "rate", "units shipped ÷ all units shipped"),
+    "cost": ("Cost", "money", "Σ shipment cost"),
+}
+TYPE_COLOURS = {
+    "dc": "#1f77b4",
+    "store": "#d62728",
+    "3pl": "#2ca02c",
+    "dropship": "#9467bd",
+    "dark_store": "#ff7f0e",
+}
+LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 30, "t": 60, "b": 50}}
+
+
+def format_kpi(key: str, value) -> str:
+    """A KPI value as people read it (percent, km, days...); an empty figure as an en dash."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "–"
+    kind = KPI_LABELS.get(key, (key, "ratio", ""))[1]
+    if kind == "count":
+        return f"{int(value):,}"
+    if kind == "rate":
+        return f"{100 * value:.1f} %"
+    if kind == "km":
+        return f"{value:,.1f} km"
+    if kind == "days":
+        return f"{value:.2f} d"
+    if kind == "kg":
+        return f"{value:,.1f} kg"
+    return f"{value:,.2f}"
+
+
+def daily_figure(kpis: Kpis) -> go.Figure:
+    """Orders per day (bars) and the day's split rate (line, right axis)."""
+    days = kpis.by_day
+    figure = make_subplots(specs=[[{"secondary_y": True}]])
+    figure.add_bar(x=list(days["day"]), y=days["orders"].astype("float64"), name="orders")
+    figure.add_scatter(
+        x=list(days["day"]),
+        y=days["split_rate"],
+        name="split rate",
+        mode="lines+markers",
+        secondary_y=True,
+    )
+    figure.update_layout(title="Orders and split rate per day", **LAYOUT)
+    figure.update_yaxes(title_text="orders", secondary_y=False)
+    figure.update_yaxes(title_text="split rate", tickformat=".0%", secondary_y=True)
+    return figure
+
+
+def node_type_figure(kpis: Kpis) -> go.Figure:
+    """Shipments per node type, with the share of units each type shipped."""
+    types = kpis.by_node_type
+    share = [format_kpi("fill_rate", v) for v in types["share_of_units"]]
+    figure = go.Figure(
+        go.Bar(
+            x=list(types["node_type"]),
+            y=types["shipments"].astype("float64"),
+            text=[f"{s} of units" for s in share],
+            marker_color=[TYPE_COLOURS.get(t, "#7f7f7f") for t in types["node_type"]],
+            name="shipments",
+        )
+    )
+    figure.update_layout(title="Shipments by node type", yaxis_title="shipments", **LAYOUT)
+    return figure
+
+
+def distance_figure(tables: DecisionTables, kpis: Kpis | None = None) -> go.Figure:
+    """Distribution of shipment distances, with the average and 90th percentile marked."""
+    figure = go.Figure(go.Histogram(x=tables.shipments["distance_km"], nbinsx=30, name="shipments"))
+    if kpis is not None:
+        for key, dash in (("avg_distance_km", "dash"), ("p90_distance_km", "dot")):
+            value = kpis.overall[key]
+            if value is not None:
+                figure.add_vline(x=value, line_dash=dash, annotation_text=format_kpi(key, value))
+    figure.update_layout(
+        title="Shipment distance", xaxis_title="km", yaxis_title="shipments", **LAYOUT
+    )
+    return figure
+
+
+def node_map_figure(tables: DecisionTables, nodes: pd.DataFrame) -> go.Figure:
+    """Nodes at their position, sized by the shipments they made, coloured by type."""
+    counts = tables.shipments.groupby("node_id").agg(
+        shipments=("order_id", "size"), units=("units", "sum")
+    )
+    frame = nodes.assign(id=nodes["id"].astype(str)).set_index("id")
+    frame = frame.join(counts).fillna({"shipments": 0, "units": 0})
+    biggest = max(float(frame["shipments"].max()), 1.0) if len(frame) else 1.0
+    figure = go.Figure()
+    for node_type, group in frame.groupby("type", sort=True):
+        figure.add_scattergeo(
+            lat=group["lat"],
+            lon=group["lon"],
+            name=str(node_type),
+            text=[
+                f"{node_id} ({node_type}): {int(s)} shipments, {int(u)} units"
+                for node_id, s, u in zip(
+                    group.index, group["shipments"], group["units"], strict=True
+                )
+            ],
+            hoverinfo="text",
+            marker={
+                "size": 6 + 34 * (group["shipments"] / biggest) ** 0.5,
+                "color": TYPE_COLOURS.get(str(node_type), "#7f7f7f"),
+                "opacity": 0.75,
+                "line": {"width": 1, "color": "white"},
+            },
+        )
+    figure.update_geos(
+        fitbounds="locations",
+        showland=False,
+        showocean=False,
+        showlakes=False,
+        showrivers=False,
+        showcoastlines=False,
+        showcountries=False,
+        showsubunits=False,
+        showframe=True,
+        lataxis_showgrid=True,
+        lonaxis_showgrid=True,
+        lataxis_dtick=1,
+        lonaxis_dtick=1,
+    )
+    figure.update_layout(title="Nodes sized by shipments", **LAYOUT)
+    return figure
+
+
+def utilisation_figure(kpis: Kpis) -> go.Figure:
+    """Heat map of orders shipped ÷ capacity per node and day (nodes with a capacity)."""
+    cells = kpis.node_utilisation.dropna(subset=["utilisation"])
+    grid = cells.pivot(index="node_id", columns="day", values="utilisation").sort_index()
+    figure = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(),
+            x=list(grid.columns),
+            y=list(grid.index),
+            zmin=0,
+            zmax=max(1.0, float(grid.max().max()) if grid.size else 1.0),
+            colorscale="YlOrRd",
+            colorbar={"title": {"text": "used"}, "tickformat": ".0%"},
+            hovertemplate="%{y} on %{x}: %{z:.0%} of capacity<extra></extra>",
+        )
+    )
+    figure.update_layout(title="Node utilisation (over 100 % = overflow)", **LAYOUT)
+    return figure
+
+
+def comparison_figure(
+    base: dict, variant: dict, names: tuple[str, str] = ("base", "variant"), keys=None
+) -> go.Figure:
+    """Side-by-side bars of two scenarios' overall KPIs, one small panel per KPI."""
+    keys = [k for k in (keys or OVERALL_KEYS) if k in base and k in variant]
+    columns = 4
+    rows = max(1, math.ceil(len(keys) / columns))
+    figure = make_subplots(rows=rows, cols=columns, subplot_titles=[KPI_LABELS[k][0] for k in keys])
+    for position, key in enumerate(keys):
+        values = [base[key], variant[key]]
+        figure.add_bar(
+            x=list(names),
+            y=[float("nan") if v is None else v for v in values],
+            text=[format_kpi(key, v) for v in values],
+            marker_color=["#7f7f7f", "#1f77b4"],
+            showlegend=False,
+            row=position // columns + 1,
+            col=position % columns + 1,
+        )
+    figure.update_layout(title=f"{names[0]} vs {names[1]}", height=max(300, 220 * rows), **LAYOUT)
+    return figure
