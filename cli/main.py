@@ -9,6 +9,7 @@ import importlib
 import sys
 
 COMMAND_MODULES = [
+    "cli.data",
     "cli.language",
     "cli.rulesets",
 ]

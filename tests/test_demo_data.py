@@ -1,0 +1,272 @@
+"""The demo data generator: deterministic files that load without a reject and
+look like a French retailer's year (real cities, seasonality, basket shapes)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cli.main import main
+from engine.tables import load_inventory, load_nodes, load_orders, load_replenishments
+from simulations.demo_data import generate
+from simulations.demo_data.calendar import black_friday, sales_start
+from simulations.demo_data.network import allocate
+from simulations.geography import city, french_cities, haversine_km
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The default demo (20,000 orders, 60 nodes, 2,000 SKUs), loaded."""
+    out = tmp_path_factory.mktemp("demo")
+    paths = generate(out)
+    nodes = load_nodes(paths["nodes"])
+    ids = nodes.frame["id"]
+    return {
+        "paths": paths,
+        "nodes": nodes,
+        "inventory": load_inventory(paths["inventory"], node_ids=ids),
+        "orders": load_orders(paths["orders"], node_ids=ids, timezone="Europe/Paris"),
+        "replenishments": load_replenishments(
+            paths["replenishments"], node_ids=ids, timezone="Europe/Paris"
+        ),
+    }
+
+
+@pytest.fixture(scope="module")
+def orders(demo) -> pd.DataFrame:
+    """One row per order (the order-level columns of its first line)."""
+    frame = demo["orders"].frame
+    heads = frame.drop_duplicates("order_id").copy()
+    heads["lines"] = frame.groupby("order_id", sort=False).size().to_numpy()
+    heads["day"] = heads["created_at"].dt.tz_convert("Europe/Paris").dt.normalize()
+    return heads
+
+
+def test_same_seed_gives_byte_identical_files(demo, tmp_path):
+    again = generate(tmp_path / "again")
+    assert again.keys() == demo["paths"].keys()
+    for name, path in demo["paths"].items():
+        assert again[name].read_bytes() == path.read_bytes(), name
+
+
+def test_parquet_is_deterministic_and_loads_like_csv(tmp_path):
+    small = {"orders": 1_500, "nodes": 25, "skus": 200, "seed": 3}
+    first = generate(tmp_path / "a", fmt="parquet", **small)
+    second = generate(tmp_path / "b", fmt="parquet", **small)
+    as_csv = generate(tmp_path / "c", fmt="csv", **small)
+    for name in first:
+        assert first[name].suffix == ".parquet"
+        assert first[name].read_bytes() == second[name].read_bytes(), name
+    ids = load_nodes(first["nodes"]).frame["id"]
+    from_parquet = load_orders(first["orders"], node_ids=ids, timezone="Europe/Paris")
+    from_csv = load_orders(as_csv["orders"], node_ids=ids, timezone="Europe/Paris")
+    assert from_parquet.rejects.empty
+    pd.testing.assert_frame_equal(from_parquet.frame, from_csv.frame)
+    for loader, name in ((load_inventory, "inventory"), (load_replenishments, "replenishments")):
+        parquet, csv = loader(first[name], node_ids=ids), loader(as_csv[name], node_ids=ids)
+        assert parquet.rejects.empty
+        pd.testing.assert_frame_equal(parquet.frame, csv.frame)
+
+
+def test_another_seed_gives_other_orders(demo, tmp_path):
+    other = generate(tmp_path / "other", seed=8, orders=2_000)
+    assert other["orders"].read_bytes() != demo["paths"]["orders"].read_bytes()
+
+
+def test_every_table_loads_without_a_reject(demo):
+    for name in ("nodes", "inventory", "orders", "replenishments"):
+        table = demo[name]
+        assert table.rejects.empty, (name, table.rejects.head())
+        assert len(table.frame) > 0
+    assert len(demo["nodes"].frame) == 60
+    assert demo["orders"].frame["order_id"].nunique() == 20_000
+    assert demo["inventory"].frame["sku"].nunique() <= 2_000
+
+
+def test_network_shape_and_real_coordinates(demo):
+    nodes = demo["nodes"].frame.set_index("id")
+    kinds = nodes["type"].value_counts()
+    assert kinds["dc"] == 6 and kinds["3pl"] == 1 and kinds["store"] == 53
+    assert set(nodes.index[nodes["type"] == "dc"]) == {
+        "DC-PARIS",
+        "DC-LYON",
+        "DC-LILLE",
+        "DC-MARSEILLE",
+        "DC-BORDEAUX",
+        "DC-ORLEANS",
+    }
+    saint_priest = city("Saint-Priest")
+    assert nodes.loc["DC-LYON", ["lat", "lon"]].tolist() == pytest.approx(
+        [saint_priest["lat"], saint_priest["lon"]]
+    )
+    assert nodes.loc["DC-LYON", "region"] == "Auvergne-Rhône-Alpes"
+    assert not nodes.loc[nodes["type"] == "dc", "can_collect"].any()
+    assert nodes.loc[nodes["type"] == "store", "can_collect"].all()
+    assert (nodes["country"] == "FR").all()
+    # Every store stands within a few km of a real French city of its name.
+    stores = nodes[nodes["type"] == "store"]
+    paris = city("Paris")
+    in_paris = stores[stores.index.str.startswith("ST-PARIS-")]
+    distance = haversine_km(in_paris["lat"], in_paris["lon"], paris["lat"], paris["lon"])
+    assert len(in_paris) >= 3 and (distance < 15).all()
+
+
+def test_flagships_are_the_first_stores_of_the_largest_cities(demo):
+    nodes = demo["nodes"].frame
+    flagships = nodes[nodes["tags"].map(lambda tags: "flagship" in tags)]
+    assert set(flagships["type"]) == {"store"}
+    assert flagships["id"].tolist() == [
+        "ST-PARIS-01",
+        "ST-MARSEILLE-01",
+        "ST-LYON",
+        "ST-TOULOUSE",
+        "ST-NICE",
+        "ST-NANTES",
+    ]
+    assert flagships.iloc[0]["tags"] == ("flagship", "paris")
+    largest = french_cities()["name"].head(6).tolist()
+    assert largest == ["Paris", "Marseille", "Lyon", "Toulouse", "Nice", "Nantes"]
+
+
+def test_stores_are_allocated_by_population():
+    assert allocate(np.array([600.0, 300.0, 100.0]), 10).tolist() == [6, 3, 1]
+    assert allocate(np.array([500.0, 380.0, 120.0]), 4).tolist() == [2, 2, 0]
+    assert allocate(np.array([5.0, 5.0]), 1).tolist() == [1, 0]
+
+
+def test_stock_is_deep_at_dcs_and_shallow_in_stores(demo):
+    stock = demo["inventory"].frame.merge(
+        demo["nodes"].frame[["id", "type"]], left_on="node_id", right_on="id"
+    )
+    dc = stock[stock["type"] == "dc"]
+    store = stock[stock["type"] == "store"]
+    assert dc["on_hand"].mean() > 3 * store["on_hand"].mean()
+    skus = stock["sku"].nunique()
+    assert dc.groupby("node_id").size().min() > 0.9 * skus
+    per_store = store.groupby("node_id").size()
+    assert per_store.max() < 0.8 * skus
+    # Popular SKUs are in more stores than the long tail.
+    sold = demo["orders"].frame.groupby("sku")["qty"].sum()
+    spread = store.groupby("sku").size().reindex(sold.index, fill_value=0)
+    top = sold.sort_values(ascending=False).index
+    assert spread[top[:100]].mean() > 2 * spread[top[-500:]].mean()
+
+
+def test_seasonality_peak_and_black_friday(orders):
+    daily = orders.groupby("day").size()
+    assert len(daily) == 365
+    friday = pd.Timestamp(black_friday(2026), tz="Europe/Paris")
+    assert friday == pd.Timestamp("2026-11-27", tz="Europe/Paris")
+    assert daily.idxmax() == friday
+    assert daily[friday] > 3.5 * daily.median()
+    by_month = daily.groupby(daily.index.month).mean()
+    rest = by_month.drop([11, 12]).mean()
+    assert by_month[11] > 1.4 * rest and by_month[12] > 1.2 * rest
+    assert by_month[8] < 0.85 * rest
+    assert by_month[8] == by_month.min()
+    # Christmas Day is quiet; the winter sales start busy.
+    christmas = pd.Timestamp("2026-12-25", tz="Europe/Paris")
+    assert daily[christmas] < daily.median()
+    sales = pd.Timestamp(sales_start(2026, 1), tz="Europe/Paris")
+    assert sales == pd.Timestamp("2026-01-14", tz="Europe/Paris")
+    assert daily[sales] > 1.3 * daily.median()
+
+
+def test_destinations_follow_where_people_live(orders):
+    cities = french_cities()
+    population_share = cities.groupby("region")["population"].sum() / cities["population"].sum()
+    home = orders[orders["delivery"] != "collect"]
+    order_share = home["region"].value_counts(normalize=True)
+    for region in ("Île-de-France", "Provence-Alpes-Côte d'Azur", "Auvergne-Rhône-Alpes"):
+        assert order_share[region] == pytest.approx(population_share[region], abs=0.02)
+    # Around Paris: as many orders as people in the cities within 8 km of it.
+    paris = city("Paris")
+    inner = haversine_km(cities["lat"], cities["lon"], paris["lat"], paris["lon"]) < 8
+    expected = cities.loc[inner, "population"].sum() / cities["population"].sum()
+    near = haversine_km(home["dest_lat"], home["dest_lon"], paris["lat"], paris["lon"]) < 8
+    assert near.mean() == pytest.approx(expected, abs=0.02)
+    # Destinations are spread around the city, a few km at most.
+    centre_share = (
+        (home["dest_lat"] == paris["lat"].round(5)) & (home["dest_lon"] == paris["lon"].round(5))
+    ).mean()
+    assert centre_share < 0.001
+
+
+def test_basket_sizes_and_quantities(demo, orders):
+    consumer = orders[orders["channel"] != "b2b"]
+    shares = consumer["lines"].value_counts(normalize=True)
+    assert 0.5 < shares[1] < 0.6
+    assert shares[1] + shares[2] > 0.75
+    assert consumer["lines"].max() == 5
+    assert orders["lines"].max() <= 8
+    lines = demo["orders"].frame
+    consumer_lines = lines[lines["channel"] != "b2b"]
+    assert (consumer_lines["qty"] == 1).mean() > 0.8
+    assert lines.groupby("order_id")["sku"].nunique().eq(lines.groupby("order_id").size()).all()
+
+
+def test_channels_deliveries_and_tiers(demo, orders):
+    channel = orders["channel"].value_counts(normalize=True)
+    assert set(channel.index) == {"web", "marketplace", "store", "b2b"}
+    assert channel["web"] == pytest.approx(0.62, abs=0.02)
+    assert ((orders["tier"] == "b2b") == (orders["channel"] == "b2b")).all()
+    vip = (orders.loc[orders["channel"] != "b2b", "tier"] == "vip").mean()
+    assert vip == pytest.approx(0.05, abs=0.01)
+    assert set(orders["delivery"]) == {"home", "collect", "express"}
+    assert (orders.loc[orders["channel"] == "b2b", "delivery"] == "home").all()
+    promised = orders.groupby("delivery")["promised_days"].max()
+    assert promised["express"] == 1.0
+    # Collect orders go to a collect store, and their destination is that store.
+    nodes = demo["nodes"].frame.set_index("id")
+    collect = orders[orders["delivery"] == "collect"]
+    where = nodes.loc[collect["collect_node"]]
+    assert (where["type"] == "store").all() and where["can_collect"].all()
+    assert collect["dest_lat"].to_numpy() == pytest.approx(where["lat"].to_numpy())
+    assert (orders.loc[orders["delivery"] != "collect", "collect_node"] == "").all()
+
+
+def test_orders_come_in_time_order_with_ids_in_that_order(demo):
+    frame = demo["orders"].frame
+    assert frame["created_at"].is_monotonic_increasing
+    ids = frame["order_id"].drop_duplicates()
+    assert ids.tolist() == sorted(ids)
+    assert frame["unit_price"].min() > 0
+    assert set(frame["category"]) >= {"apparel", "toys", "electronics"}
+
+
+def test_toys_sell_at_christmas(demo):
+    lines = demo["orders"].frame
+    month = lines["created_at"].dt.tz_convert("Europe/Paris").dt.month
+    toys = lines["category"] == "toys"
+    assert toys[month == 12].mean() > 2 * toys[month.isin([3, 4, 5])].mean()
+
+
+def test_replenishments_arrive_at_dcs_on_monday_mornings(demo):
+    frame = demo["replenishments"].frame
+    assert frame["node_id"].str.startswith("DC-").all()
+    local = frame["at"].dt.tz_convert("Europe/Paris")
+    assert (local.dt.day_of_week == 0).all() and (local.dt.hour == 6).all()
+    assert (frame["qty"] > 0).all()
+
+
+def test_bad_arguments_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="format must be one of csv, parquet"):
+        generate(tmp_path, fmt="xlsx")
+    with pytest.raises(ValueError, match="at least 3 nodes"):
+        generate(tmp_path, nodes=2)
+
+
+def test_command_line_writes_and_reports(tmp_path, capsys):
+    out = tmp_path / "cli"
+    code = main(["demo-data", "--out", str(out), "--orders", "300", "--nodes", "12",
+                 "--skus", "80", "--format", "parquet", "--no-replenishments"])  # fmt: skip
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == [
+        "inventory.parquet",
+        "nodes.parquet",
+        "orders.parquet",
+    ]
+    assert "nodes                   12 rows" in printed
+    assert f"wrote 3 tables to {out}" in printed
