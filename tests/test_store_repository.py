@@ -272,3 +272,26 @@ def test_open_reads_the_url_from_the_environment(store_url, monkeypatch):
         from_env.save("france", FRANCE, author="alice")
     with RulesetStore.open(store_url) as explicit:
         assert explicit.version("france").author == "alice"
+
+
+def test_hostile_text_is_stored_verbatim_as_parameters(store):
+    who = "O'Brien\"; DROP TABLE audit_events; --"
+    note = "it's 100% \"fine\"'); DELETE FROM ruleset_versions; --"
+    store.save("france", FRANCE, author=who, comment=note)
+    store.submit("france", 1, by=who, comment=note)
+    assert store.version("france").author == who
+    assert [(e.actor, e.comment) for e in store.audit("france")] == [(who, note), (who, note)]
+
+
+def test_the_default_is_a_sqlite_file_in_the_working_directory_in_wal_mode(tmp_path, monkeypatch):
+    from sqlalchemy import text
+
+    monkeypatch.delenv("SOURCING_DB_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    with RulesetStore.open() as default:
+        default.save("france", FRANCE, author="alice")
+        with default.engine.connect() as connection:
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 15000
+    assert (tmp_path / "sourcing.db").is_file()

@@ -15,6 +15,8 @@ from rulesets.store.errors import StoreUnavailable
 URL_VARIABLE = "SOURCING_DB_URL"
 DEFAULT_URL = "sqlite:///sourcing.db"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+WRITE_OPTION = "sourcing_store_write"
+"""Execution option marking a connection that is about to write (see `_sqlite_begin`)."""
 SCHEMA_REVISION = "0002"
 """The newest migration. A database already there skips alembic (and its import) on start."""
 # Any constant will do: it names the lock PostgreSQL sessions take while migrating.
@@ -62,9 +64,11 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
 
 
 def _sqlite_begin(connection) -> None:
-    # Take the write lock at the start: two writers queue up (busy timeout) instead of
-    # one failing with "database is locked" when it upgrades its read lock.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A write takes the lock at the start: two writers queue up (busy timeout) instead of
+    # one failing with "database is locked" when it upgrades its read lock. Reads begin
+    # plainly and, in WAL mode, never wait for a writer.
+    write = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def alembic_config():
@@ -97,13 +101,15 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
     config = alembic_config()
     try:
-        with engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(
-                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
-                )
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+        with engine.connect() as connection:
+            connection.execution_options(**{WRITE_OPTION: True})
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
+                    )
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
     except SQLAlchemyError as error:
         raise StoreUnavailable(
             f"cannot open the ruleset store at {shown(str(engine.url))}: {_reason(error)}"

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import dsl
 from dsl.diff import RulesetDiff, diff_rulesets
-from rulesets.store.database import create_store_engine, database_url, migrate
+from rulesets.store.database import WRITE_OPTION, create_store_engine, database_url, migrate
 from rulesets.store.errors import (
     Conflict,
     InvalidTransition,
@@ -392,6 +392,7 @@ class RulesetStore:
         """One transaction: everything in it is written, or nothing is."""
         try:
             with self._sessions.begin() as session:
+                session.connection(execution_options={WRITE_OPTION: True})
                 yield session
         except SQLAlchemyError as error:
             raise StoreUnavailable(
