@@ -133,7 +133,7 @@ def run_save(args: argparse.Namespace) -> int:
             author=args.author,
             based_on=args.based_on,
             comment=args.comment,
-            filename=args.file,
+            filename="<stdin>" if args.file == "-" else args.file,
         )
         basis = f", based on v{args.based_on}" if args.based_on else ""
         print(f"saved {version.label} ({version.state}){basis}, sha256 {version.content_hash[:12]}")
