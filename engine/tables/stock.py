@@ -70,5 +70,5 @@ def load_replenishments(
         frame[column] = values
     good = ~read.log.bad(len(frame))
     frame = frame[good]
-    order = np.argsort(frame["at"].to_numpy(), kind="stable")
+    order = np.argsort(frame["at"].array.asi8, kind="stable")
     return Table(frame.iloc[order].reset_index(drop=True), read.log.frame())
