@@ -475,10 +475,14 @@ def test_dataframe_source_with_typed_columns():
             "lon": [4.0, 2.0],
             "can_ship": [True, False],
             "capacity": pd.array([100, None], dtype="Int64"),
+            "zones": [["north"], ["south", "east"]],
+            "code": ["007", "12"],
         }
     )
     table = load_nodes(frame)
     assert table.rejects.empty
+    assert table.frame["zones"].tolist() == [["north"], ["south", "east"]]
+    assert table.frame["code"].tolist() == ["007", "12"]
     assert table.frame["can_ship"].tolist() == [True, False]
     assert table.frame["capacity"].tolist()[0] == 100 and pd.isna(table.frame["capacity"][1])
 

@@ -313,7 +313,9 @@ _LEADING_ZERO = re.compile(r"^[+-]?0\d")
 def infer_column(series: pd.Series) -> pd.Series:
     """Text columns that are plainly numbers (no code such as `01000`) or
     true/false become typed; anything else stays as it came."""
-    if not (pd.api.types.is_string_dtype(series.dtype) or series.dtype == object):
+    if not pd.api.types.is_string_dtype(series.dtype) or (
+        series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) != "string"
+    ):
         return series.reset_index(drop=True)
     text = as_text(series)
     filled = text[text != ""]
