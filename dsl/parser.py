@@ -3,41 +3,54 @@ into `dsl.syntax` models with spans, and its errors into diagnostics."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from functools import cache
 from importlib import resources
 
-from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from dsl import syntax as s
 from dsl.diagnostics import Diagnostic, RulesetSyntaxError
 from dsl.expected import describe_character, describe_unexpected, glued_word
 
 
+def _grammar() -> str:
+    return resources.files("dsl").joinpath("routing.lark").read_text(encoding="utf-8")
+
+
 @cache
 def _lark() -> Lark:
-    grammar = resources.files("dsl").joinpath("routing.lark").read_text(encoding="utf-8")
+    """The parser, building the syntax tree as it goes (LALR's tree-less mode: about
+    twice as fast as building Lark's tree with positions and transforming it)."""
     return Lark(
-        grammar,
+        _grammar(),
         parser="lalr",
         lexer="contextual",
-        propagate_positions=True,
+        keep_all_tokens=True,
         maybe_placeholders=False,
+        transformer=_ToSyntax(),
     )
+
+
+@cache
+def _recogniser() -> Lark:
+    """The bare grammar, used only to find a syntax error later in the text than a
+    misplaced value: a syntax error is always the one reported."""
+    return Lark(_grammar(), parser="lalr", lexer="contextual", maybe_placeholders=False)
 
 
 def parse(text: str, filename: str = "<ruleset>") -> s.Ruleset:
     """Parse ruleset text; raise `RulesetSyntaxError` pointing at the first mistake."""
     source = text if text.endswith("\n") else text + "\n"
     try:
-        tree = _lark().parse(source)
-        ruleset = _ToSyntax().transform(tree)
-    except VisitError as error:
-        if isinstance(error.orig_exc, _Misplaced):
-            raise RulesetSyntaxError(error.orig_exc.diagnostic, text, filename) from None
-        raise
+        try:
+            ruleset = _lark().parse(source)
+        except _Misplaced as misplaced:
+            _recogniser().parse(source)
+            raise RulesetSyntaxError(misplaced.diagnostic, text, filename) from None
     except UnexpectedInput as error:
         raise RulesetSyntaxError(_diagnose(error, source), text, filename) from None
     _attach_comments(ruleset, source)
@@ -46,7 +59,7 @@ def parse(text: str, filename: str = "<ruleset>") -> s.Ruleset:
 
 def parse_expression(text: str) -> s.Expr:
     """Parse a lone expression (as typed in a studio form) by wrapping it in a `when`."""
-    ruleset = parse(f'strategy form_field\n  when {text.strip()}\n', "<expression>")
+    ruleset = parse(f"strategy form_field\n  when {text.strip()}\n", "<expression>")
     return ruleset.strategies[0].when  # type: ignore[return-value]
 
 
@@ -122,14 +135,54 @@ def _text(token: Token) -> str:
 _SINGLE = ("priority", "when", "source", "within", "rank", "split", "otherwise", "on_shortage")
 
 
-@v_args(meta=True)
+class _Parenthesised:
+    """An expression written in brackets. Lark would stretch the enclosing rule's span
+    to the brackets; carrying them here keeps every span as Lark computes it."""
+
+    __slots__ = ("expr", "extent")
+
+    def __init__(self, expr, extent: tuple[int, int, int, int]):
+        self.expr = expr
+        self.extent = extent
+
+
+def _bare(child):
+    return child.expr if isinstance(child, _Parenthesised) else child
+
+
+def _extent(child) -> tuple[int, int, int, int]:
+    """Where a child of a rule sits: (line, column, end line, end column)."""
+    if isinstance(child, Token):
+        return child.line, child.column, child.end_line, child.end_column
+    if isinstance(child, _Parenthesised):
+        return child.extent
+    span = child[1] if isinstance(child, tuple) else child.span
+    return span.line, span.column, span.end_line, span.end_column
+
+
+def _rule_span(children) -> s.Span:
+    """A rule's span: from its first token or child to its last, keywords included."""
+    first, last = _extent(children[0]), _extent(children[-1])
+    return s.Span(line=first[0], column=first[1], end_line=last[2], end_column=last[3])
+
+
+def _values(children) -> list:
+    """The children that are not keywords or punctuation, brackets removed."""
+    return [_bare(child) for child in children if not isinstance(child, Token)]
+
+
 class _ToSyntax(Transformer):
-    """Builds `dsl.syntax` models bottom-up from Lark's parse tree."""
+    """Builds `dsl.syntax` models while Lark parses (no parse tree in between).
+
+    Lark keeps every token (`keep_all_tokens`) so that each rule's span runs from its
+    first keyword to its last token, as Lark's own position propagation would say."""
 
     # -- ruleset and strategies
-    def start(self, meta, children):
-        ruleset = s.Ruleset(span=_span(meta) if not meta.empty else None)
+    def start(self, children):
+        ruleset = s.Ruleset(span=_rule_span(children) if children else None)
         for child in children:
+            if isinstance(child, Token):
+                continue
             if isinstance(child, s.Strategy):
                 ruleset.strategies.append(child)
             else:
@@ -146,20 +199,21 @@ class _ToSyntax(Transformer):
                 setattr(ruleset, key, value)
         return ruleset
 
-    def ruleset_name(self, meta, children):
-        return ("name", _span(meta), _text(children[0]))
+    def ruleset_name(self, children):
+        return ("name", _rule_span(children), _text(children[1]))
 
-    def timezone(self, meta, children):
-        return ("timezone", _span(meta), _text(children[0]))
+    def timezone(self, children):
+        return ("timezone", _rule_span(children), _text(children[1]))
 
-    def strategy(self, meta, children):
-        ident, *rest = children
-        label = None
-        if rest and isinstance(rest[0], Token):
-            label = _text(rest.pop(0))
-        strategy = s.Strategy(id=str(ident), label=label, span=_span(meta))
+    def strategy(self, children):
+        ident = children[1]
+        label = _text(children[2]) if children[2].type == "STRING" else None
+        strategy = s.Strategy(id=str(ident), label=label, span=_rule_span(children))
         strategy.clause_spans["id"] = _span(ident)
-        for key, span, value in rest:
+        for child in children:
+            if isinstance(child, Token):
+                continue
+            key, span, value = child
             if key == "effective":
                 strategy.effective.append(value)
             elif key == "keep":
@@ -178,98 +232,116 @@ class _ToSyntax(Transformer):
         return strategy
 
     # -- clauses: each returns (clause key, span of its line, value)
-    def priority(self, meta, children):
-        return ("priority", _span(meta), _whole(children[0], "priority"))
+    def priority(self, children):
+        return ("priority", _rule_span(children), _whole(children[1], "priority"))
 
-    def effective_range(self, meta, children):
-        start, end = (_moment(t) for t in children)
-        return ("effective", _span(meta), s.Effective(start=start, end=end, span=_span(meta)))
+    def effective_range(self, children):
+        span = _rule_span(children)
+        start, end = _moment(children[1]), _moment(children[3])
+        return ("effective", span, s.Effective(start=start, end=end, span=span))
 
-    def effective_from(self, meta, children):
-        return ("effective", _span(meta), s.Effective(start=_moment(children[0]), span=_span(meta)))
+    def effective_from(self, children):
+        span = _rule_span(children)
+        return ("effective", span, s.Effective(start=_moment(children[2]), span=span))
 
-    def effective_until(self, meta, children):
-        return ("effective", _span(meta), s.Effective(end=_moment(children[0]), span=_span(meta)))
+    def effective_until(self, children):
+        span = _rule_span(children)
+        return ("effective", span, s.Effective(end=_moment(children[2]), span=span))
 
-    def when(self, meta, children):
-        return ("when", _span(meta), children[0])
+    def when(self, children):
+        return ("when", _rule_span(children), _bare(children[1]))
 
-    def source(self, meta, children):
-        return ("source", _span(meta), children[0])
+    def source(self, children):
+        return ("source", _rule_span(children), _bare(children[2]))
 
-    def within(self, meta, children):
-        return ("within", _span(meta), _number(children[0]))
+    def within(self, children):
+        return ("within", _rule_span(children), _number(children[1]))
 
-    def keep(self, meta, children):
-        units, _unit, at = children
-        keep = s.Keep(units=_whole(units, "the number of units to keep"), at=at, span=_span(meta))
-        return ("keep", _span(meta), keep)
+    def keep(self, children):
+        span = _rule_span(children)
+        units = _whole(children[1], "the number of units to keep")
+        return ("keep", span, s.Keep(units=units, at=_bare(children[4]), span=span))
 
-    def rank(self, meta, children):
-        return ("rank", _span(meta), list(children))
+    def rank(self, children):
+        return ("rank", _rule_span(children), _values(children))
 
-    def rank_key(self, meta, children):
+    def rank_key(self, children):
         direction = str(children[1]) if len(children) > 1 else None
-        return s.RankKey(key=children[0], direction=direction, span=_span(meta))
+        return s.RankKey(key=_bare(children[0]), direction=direction, span=_rule_span(children))
 
-    def split_none(self, meta, children):
-        return ("split", _span(meta), 1)
+    def split_none(self, children):
+        return ("split", _rule_span(children), 1)
 
-    def split_at_most(self, meta, children):
-        return ("split", _span(meta), _whole(children[0], "the split limit"))
+    def split_at_most(self, children):
+        return ("split", _rule_span(children), _whole(children[3], "the split limit"))
 
-    def otherwise(self, meta, children):
-        return ("otherwise", _span(meta), str(children[0]))
+    def otherwise(self, children):
+        return ("otherwise", _rule_span(children), str(children[2]))
 
-    def on_shortage(self, meta, children):
-        return ("on_shortage", _span(meta), str(children[0]))
+    def on_shortage(self, children):
+        return ("on_shortage", _rule_span(children), str(children[2]))
 
     # -- expressions
-    def any_of(self, meta, children):
-        return children[0] if len(children) == 1 else s.AnyOf(items=children, span=_span(meta))
+    def operand(self, children):
+        # `"(" expr ")"`: the only operand without a rule of its own.
+        first, last = _extent(children[0]), _extent(children[-1])
+        return _Parenthesised(_bare(children[1]), (first[0], first[1], last[2], last[3]))
 
-    def all_of(self, meta, children):
-        return children[0] if len(children) == 1 else s.AllOf(items=children, span=_span(meta))
+    def any_of(self, children):
+        if len(children) == 1:
+            return children[0]
+        return s.AnyOf(items=_values(children), span=_rule_span(children))
 
-    def negation(self, meta, children):
-        return s.Not(operand=children[0], span=_span(meta))
+    def all_of(self, children):
+        if len(children) == 1:
+            return children[0]
+        return s.AllOf(items=_values(children), span=_rule_span(children))
 
-    def compare(self, meta, children):
+    def negation(self, children):
+        return s.Not(operand=_bare(children[1]), span=_rule_span(children))
+
+    def compare(self, children):
         left, op, right = children
-        return s.Compare(op=str(op), left=left, right=right, span=_span(meta))
+        return s.Compare(
+            op=str(op), left=_bare(left), right=_bare(right), span=_rule_span(children)
+        )
 
-    def is_in(self, meta, children):
-        return s.Compare(op="in", left=children[0], right=children[1], span=_span(meta))
+    def is_in(self, children):
+        return self._compare("in", children)
 
-    def not_in(self, meta, children):
-        return s.Compare(op="not in", left=children[0], right=children[1], span=_span(meta))
+    def not_in(self, children):
+        return self._compare("not in", children)
 
-    def has(self, meta, children):
-        return s.Compare(op="has", left=children[0], right=children[1], span=_span(meta))
+    def has(self, children):
+        return self._compare("has", children)
 
-    def field(self, meta, children):
+    def _compare(self, op: str, children):
+        left, right = _values(children)
+        return s.Compare(op=op, left=left, right=right, span=_rule_span(children))
+
+    def field(self, children):
         return s.FieldRef(path=str(children[0]), span=_span(children[0]))
 
-    def name(self, meta, children):
+    def name(self, children):
         return s.Name(name=str(children[0]), span=_span(children[0]))
 
-    def string(self, meta, children):
+    def string(self, children):
         return s.Text(value=_text(children[0]), span=_span(children[0]))
 
-    def number(self, meta, children):
+    def number(self, children):
         return s.Number(value=_number(children[0]), span=_span(children[0]))
 
-    def date(self, meta, children):
+    def date(self, children):
         return _moment(children[0])
 
-    def true(self, meta, children):
-        return s.Boolean(value=True, span=_span(meta))
+    def true(self, children):
+        return s.Boolean(value=True, span=_span(children[0]))
 
-    def false(self, meta, children):
-        return s.Boolean(value=False, span=_span(meta))
+    def false(self, children):
+        return s.Boolean(value=False, span=_span(children[0]))
 
-    def list(self, meta, children):
-        return s.ListOf(items=list(children), span=_span(meta))
+    def list(self, children):
+        return s.ListOf(items=_values(children), span=_rule_span(children))
 
 
 _FIELD = {"within": "within_km"}
@@ -292,23 +364,23 @@ _COMMENT = re.compile(r'^(?:[^"#\n]|"(?:[^"\\\n]|\\.)*")*(#[^\n]*)$')
 def _attach_comments(ruleset: s.Ruleset, source: str) -> None:
     """Keep every comment: each goes to the strategy it precedes or sits in;
     those above the first strategy belong to the ruleset."""
-    starts = [st.span.line for st in ruleset.strategies if st.span]
+    starts = [st.span.line for st in ruleset.strategies if st.span]  # ascending
     # Lines as Lark counts them: only "\n" ends one (a text may hold "\r" or U+2028).
-    for number, line in enumerate(source.split("\n"), start=1):
+    lines = source.split("\n")
+    for number, line in enumerate(lines, start=1):
         if "#" not in line:
             continue
         match = _COMMENT.match(line)
         if not match:
             continue
         text = match[1][1:].strip()
-        owner_index = None
-        for index, start in enumerate(starts):
-            if start <= number:
-                owner_index = index
-        following = next((i for i, start in enumerate(starts) if start > number), None)
+        following = bisect.bisect_right(starts, number)  # the first strategy below the line
+        owner_index = following - 1 if following else None
         is_own_line = line.strip().startswith("#")
-        if is_own_line and following is not None and _only_comments_between(
-            source, number, starts[following]
+        if (
+            is_own_line
+            and following < len(starts)
+            and _only_comments_between(lines, number, starts[following])
         ):
             owner_index = following
         if owner_index is None:
@@ -317,10 +389,9 @@ def _attach_comments(ruleset: s.Ruleset, source: str) -> None:
             ruleset.strategies[owner_index].comments.append(text)
 
 
-def _only_comments_between(source: str, first: int, last: int) -> bool:
+def _only_comments_between(lines: list[str], first: int, last: int) -> bool:
     """True when lines first..last-1 are an unbroken block of comment lines."""
-    lines = source.split("\n")[first - 1 : last - 1]
-    return all(line.strip().startswith("#") for line in lines)
+    return all(line.strip().startswith("#") for line in lines[first - 1 : last - 1])
 
 
 # ---------------------------------------------------------------- errors
