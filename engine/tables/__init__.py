@@ -7,6 +7,7 @@ unusable and raises `TableError`. See docs/data.md for every rule.
 """
 
 from engine.tables.cells import REJECT_COLUMNS
+from engine.tables.events import EVENT_COLUMNS, load_events
 from engine.tables.network import NODE_COLUMNS, load_nodes
 from engine.tables.orders import ORDER_COLUMNS, load_orders
 from engine.tables.reading import TableError
@@ -14,11 +15,13 @@ from engine.tables.stock import load_inventory, load_replenishments
 from engine.tables.table import Table
 
 __all__ = [
+    "EVENT_COLUMNS",
     "NODE_COLUMNS",
     "ORDER_COLUMNS",
     "REJECT_COLUMNS",
     "Table",
     "TableError",
+    "load_events",
     "load_inventory",
     "load_nodes",
     "load_orders",

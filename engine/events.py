@@ -1,0 +1,82 @@
+"""Operational events: what happens to the network while orders flow.
+
+| kind | node_id | sku | qty |
+|---|---|---|---|
+| `node_offline` | the node that stops shipping | — | — |
+| `node_online` | the node that ships again | — | — |
+| `stock_adjust` | where the count was made | the SKU counted | the new on-hand units |
+| `replenish` | where stock arrived | the SKU received | units received (> 0) |
+| `capacity_change` | the node | — | new orders per day (None = unlimited) |
+
+`engine.tables.load_events` reads them from a file with row-level rejects;
+`engine.reactions.Reactions` applies them to a router's open allocations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from engine.model import plain
+from engine.tables.events import EVENT_KINDS, NEEDS_SKU
+
+__all__ = ["EVENT_KINDS", "Event", "events_from_frame"]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One operational event at an aware instant `at`."""
+
+    at: dt.datetime
+    kind: str
+    node_id: str
+    sku: str | None = None
+    qty: int | None = None
+    note: str = ""
+
+    def __post_init__(self):
+        if self.kind not in EVENT_KINDS:
+            raise ValueError(
+                f"unknown event kind {self.kind!r}; use one of {', '.join(EVENT_KINDS)}"
+            )
+        if self.at.tzinfo is None:
+            raise ValueError("an event's `at` needs a UTC offset (e.g. 2026-03-01T10:00:00+01:00)")
+        if self.kind in NEEDS_SKU and not self.sku:
+            raise ValueError(f"a {self.kind} event names a sku")
+        if self.kind in NEEDS_SKU and self.qty is None:
+            raise ValueError(f"a {self.kind} event gives a qty")
+        if self.qty is not None and (self.qty < 0 or (self.kind == "replenish" and self.qty == 0)):
+            raise ValueError(f"a {self.kind} event cannot have qty {self.qty}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "kind": self.kind,
+            "node_id": self.node_id,
+            "sku": self.sku,
+            "qty": self.qty,
+            "note": self.note,
+        }
+
+
+def events_from_frame(frame: pd.DataFrame) -> list[Event]:
+    """Events from a frame `load_events` returned (its good rows, in time order)."""
+    columns = {c: frame[c].tolist() for c in ("at", "kind", "node_id", "sku", "qty", "note")}
+    out = []
+    for i in range(len(frame)):
+        qty = plain(columns["qty"][i])
+        at = plain(columns["at"][i])
+        out.append(
+            Event(
+                at=at,
+                kind=str(columns["kind"][i]),
+                node_id=str(columns["node_id"][i]),
+                sku=plain(columns["sku"][i]) or None,
+                qty=None if qty is None else int(qty),
+                note=plain(columns["note"][i]) or "",
+            )
+        )
+    return out
