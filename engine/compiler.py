@@ -10,11 +10,13 @@ The policy does not know the network; `engine.router.Router` binds it to one
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dsl import syntax as s
+from dsl.checker import check
 from dsl.diagnostics import Diagnostic, render_all
 from dsl.formatter import format_expr, format_rank_key
 from dsl.schema import METRICS
@@ -129,11 +131,16 @@ class Policy:
 
 
 def compile(  # noqa: A001 - the architecture names it engine.compile
-    ruleset: s.Ruleset, source: str = "", filename: str = "<ruleset>"
+    ruleset: s.Ruleset,
+    source: str = "",
+    filename: str = "<ruleset>",
+    extra_fields: Iterable[str] = (),
 ) -> Policy:
-    """Compile a checked ruleset; raise `CompileError` (rendered diagnostics) if
-    the checker or the compiler finds errors. `source` is only used to render."""
-    errors = [d for d in _check(ruleset) if d.is_error]
+    """Compile a ruleset; raise `CompileError` (rendered diagnostics) when the
+    checker or the compiler finds errors. `source` and `filename` are only used
+    to render them; `extra_fields` names the data's extra columns
+    (`order.gift_wrap`) so the checker accepts them."""
+    errors = [d for d in _check(ruleset, extra_fields) if d.is_error]
     if errors:
         raise CompileError(errors, source, filename)
     tz = ZoneInfo(ruleset.timezone or "UTC")
@@ -209,16 +216,10 @@ def _rank_spec(key: s.RankKey) -> RankSpec:
 # ------------------------------------------------------------------- checks
 
 
-def _check(ruleset: s.Ruleset) -> list[Diagnostic]:
-    """The language checker's findings plus the structural ones the engine
-    cannot run without (kept here so a ruleset built in code is safe too)."""
-    found: list[Diagnostic] = []
-    try:
-        from dsl.checker import check
-    except ImportError:  # the checker ships separately; structural checks still run
-        check = None
-    if check is not None:
-        found.extend(check(ruleset))
+def _check(ruleset: s.Ruleset, extra_fields: Iterable[str]) -> list[Diagnostic]:
+    """The language checker's findings, then the structural ones the engine
+    cannot run without (so that a tree built in code is refused safely too)."""
+    found = check(ruleset, extra_fields)
     if any(d.is_error for d in found):
         return found
     return _structure(ruleset)
