@@ -50,7 +50,14 @@ def _strategy_entries(router, ctx, strategy, step, shipped_before, distance_all)
     cand_pos = {int(node): i for i, node in enumerate(trace["cand"].tolist())}
     inputs: RankInputs = trace["inputs"]
     start = RankInputs(
-        inputs.cand, inputs.avail, need, inputs.distance, network, ctx.used_today, ctx.order
+        inputs.cand,
+        inputs.avail,
+        need,
+        inputs.distance,
+        network,
+        ctx.used_today,
+        ctx.capacity,
+        ctx.order,
     )
     order, _ = ranking(bound.keys, start, np.arange(len(inputs.cand)))
     rank_of = {int(p): r + 1 for r, p in enumerate(order.tolist())}
@@ -145,7 +152,7 @@ def _key_text(bound, inputs: RankInputs, pos: int, ctx) -> str:
             elif spec.name == "stock":
                 parts.append(f"stock {int(avail[need > 0].sum())}")
             else:
-                capacity = network.capacity[node]
+                capacity = ctx.capacity[node]
                 used = int(ctx.used_today[node])
                 parts.append(f"load {used}/{'unlimited' if np.isinf(capacity) else int(capacity)}")
         elif spec.kind == "field":
@@ -163,8 +170,10 @@ def _exclusion(router, ctx, strategy, bound, trace, index, node, source, shipped
         return strategy.within_text, (
             f"{distance_all[index]:.1f} km > {_figure(bound.within_km)} km"
         )
+    if router.offline[index]:
+        return "node offline", "the node is offline"
     if not ctx.capacity_ok[index]:
-        capacity = int(router.network.capacity[index])
+        capacity = int(router.capacity[index])
         return "capacity", f"capacity {int(ctx.used_today[index])}/{capacity} used today"
     if index in shipped:
         return "one shipment per node", "already ships part of this order"

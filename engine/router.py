@@ -85,6 +85,7 @@ class OrderContext:
         "dest",
         "used_today",
         "capacity_ok",
+        "capacity",
         "_distance",
     )
 
@@ -106,7 +107,8 @@ class OrderContext:
         self.rows = np.array([row(sku) for sku in skus], dtype=np.int64)
         self.dest = unit_vector(*dest)
         self.used_today = used_today
-        self.capacity_ok = used_today < router.network.capacity
+        self.capacity = router.capacity
+        self.capacity_ok = (used_today < router.capacity) & ~router.offline
         self._distance: dict[int, float] = {}
 
     def distances(self, nodes: np.ndarray) -> np.ndarray:
@@ -137,6 +139,10 @@ class Router:
         self.bound = {st.id: BoundStrategy(st, network, policy.tz) for st in policy.strategies}
         self._days = LocalDays(policy.tz)
         self.shipments_by_day: dict[dt.date, np.ndarray] = {}
+        self.capacity = network.capacity.copy()
+        """Orders per day per node (inf: unlimited); events may change it."""
+        self.offline = np.zeros(len(network), dtype=bool)
+        """Nodes taken offline by an event: never candidates until back online."""
 
     # ------------------------------------------------------------ public
     def route(self, order: Order, at: dt.datetime | None = None, explain: bool = False):
@@ -155,6 +161,68 @@ class Router:
         """Shipments already made from a node on a local day."""
         used = self.shipments_by_day.get(day)
         return 0 if used is None else int(used[self.network.index[node_id]])
+
+    # ------------------------------------------------ operations (events)
+    @classmethod
+    def from_artifact(cls, path, network: Network, inventory: Inventory) -> Router:
+        """A router running the ruleset artifact at `path` (engine.artifact);
+        `ArtifactError` on a wrong format version or a hash mismatch."""
+        from engine.artifact import load_artifact
+
+        return cls(load_artifact(path).policy, network, inventory)
+
+    def set_online(self, node_id: str, online: bool) -> None:
+        """Take a node offline (no longer a candidate) or bring it back."""
+        self.offline[self.network.index[node_id]] = not online
+
+    def set_capacity(self, node_id: str, capacity: int | None) -> None:
+        """A node's new orders-per-day capacity (None = unlimited), from now on."""
+        value = math.inf if capacity is None else float(capacity)
+        self.capacity[self.network.index[node_id]] = value  # this router's copy
+
+    def reroute(
+        self,
+        order: Order,
+        need: dict[str, int],
+        at: dt.datetime,
+        chain: tuple[str, ...],
+        kept: Iterable[str] = (),
+        exclude: Iterable[str] = (),
+    ) -> tuple[tuple[Shipment, ...], dict[str, int], tuple[str, ...]]:
+        """Place again `need` (units per SKU) of an order already routed, down
+        the chain that starts at strategy `chain[0]`, at instant `at`.
+
+        Nodes in `kept` still ship part of the order: they count toward each
+        step's split limit and take nothing more; nodes in `exclude` are not
+        candidates. Commits what it places; returns the new shipments, the
+        units left per SKU and the strategies tried (see engine.ledger)."""
+        instant = as_instant(at, self.tz)
+        day = self._days.day(instant)
+        used_today = self.shipments_by_day.get(day)
+        if used_today is None:
+            used_today = self.shipments_by_day[day] = np.zeros(len(self.network), np.int64)
+        ctx = OrderContext(order, self, used_today, self._destination(order))
+        left = np.array([need.get(sku, 0) for sku in ctx.skus], dtype=np.int64)
+        index = self.network.index
+        kept = [index[node_id] for node_id in kept]
+        blocked = np.zeros(len(self.network), dtype=bool)
+        blocked[kept] = True
+        blocked[[index[node_id] for node_id in exclude]] = True
+        placed: list[tuple[int, np.ndarray]] = []
+        tried: list[str] = []
+        for strategy in self.policy.chain(self.policy.strategy(chain[0])):
+            if not left.any():
+                break
+            tried.append(strategy.id)
+            budget = strategy.split - len(kept) - len(placed)
+            step = run_step(self.bound[strategy.id], ctx, left, blocked, budget, False)
+            for node, take in step.shipments:
+                blocked[node] = True
+                placed.append((node, take))
+        self._commit(ctx, placed)
+        shipments = tuple(self._shipment(ctx, node, take) for node, take in placed)
+        rest = {sku: int(q) for sku, q in zip(ctx.skus, left.tolist(), strict=True) if q}
+        return shipments, rest, tuple(tried)
 
     # ------------------------------------------------------------ routing
     def _route(self, order: Order, instant: dt.datetime, explain: bool) -> Decision:

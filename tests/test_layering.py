@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-ROOMS = ("dsl", "engine", "simulations", "rulesets", "studio", "cli")
+ROOMS = ("dsl", "engine", "simulations", "rulesets", "studio", "cli", "service")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 

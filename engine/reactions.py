@@ -1,0 +1,336 @@
+"""Reactions to operational events, as a small fixed durable-rules ruleset.
+
+Working memory, per `Reactions` session (durable-rules' `sid`):
+- one *fact* per open allocation: `{t: allocation, aid, node_id, sku}`;
+- a `{t: down, node_id}` fact while a node is offline;
+- a `{t: short, node_id, sku, units}` fact while a count's shortfall is handled.
+Events are *posted* (seen once): `{t: event, kind, node_id, sku, qty, seq}`.
+
+The six rules (no rule per SKU or node — durable-rules 2.0.28 is known to
+crash with a dozen join rules or more):
+1. `node_offline` → the router stops using the node; assert its `down` fact.
+2. `node_online` → the router uses it again; retract the `down` fact.
+3. `stock_adjust` → set the counted on-hand; a shortfall asserts a `short` fact.
+4. `replenish` / `capacity_change` → stock received / new daily capacity.
+5. `down` × allocation on that node → the allocation is affected, whole.
+6. `short` × allocation on that node and SKU → a candidate for the shortfall.
+
+After each post, the affected allocations are re-routed by the ledger (the
+shortfall taken from the newest allocations first) and the facts are brought
+in line: released allocations retracted, new ones asserted.
+
+durable-rules keeps its rulesets and working memory in the process, by name;
+`Reactions` is the only owner of that state: it registers the ruleset once,
+gives each instance its own session, serialises every call with one lock, and
+re-raises exceptions that durable-rules would otherwise print and swallow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import itertools
+import threading
+import weakref
+from collections.abc import Iterable, Iterator
+
+from engine.decision import Decision
+from engine.events import Event
+from engine.ledger import Allocation, Ledger, Reroute
+from engine.model import Order
+from engine.router import Router
+from engine.windows import as_instant
+
+RULESET = "sourcing_reactions"
+
+
+class ReactionError(RuntimeError):
+    """A reaction rule failed (the error inside it is the `__cause__`); the
+    session's state may be half-updated and should not be trusted further."""
+
+
+class Reactions:
+    """A router, its allocation ledger and a durable-rules session that decides
+    which open allocations each event affects.
+
+        reactions = Reactions(router)
+        for decision in reactions.replay(orders, events):
+            print(decision.to_json())
+    """
+
+    _lock = threading.RLock()
+    _sessions: weakref.WeakValueDictionary[str, Reactions] = weakref.WeakValueDictionary()
+    _defined = False
+    _numbers = itertools.count(1)
+    _stray: list[BaseException] = []
+
+    def __init__(self, router: Router):
+        self.router = router
+        self.ledger = Ledger(router)
+        self.events_applied = 0
+        self._seq = itertools.count(1)
+        self._facts: dict[int, dict] = {}
+        self._down: dict[str, dict] = {}
+        self._errors: list[BaseException] = []
+        self._affected: list[tuple[int, str]] = []
+        self._candidates: list[int] = []
+        self._shortfalls: list[tuple[dict, int, Event]] = []
+        self._event: Event | None = None
+        with Reactions._lock:
+            Reactions._define()
+            self.sid = f"reactions-{next(Reactions._numbers)}"
+            Reactions._sessions[self.sid] = self
+
+    # ------------------------------------------------------------ routing
+    def route(self, order: Order, at: dt.datetime | None = None, explain: bool = False):
+        """Route one order (at its creation instant, or `at`) and keep its allocations."""
+        instant = as_instant(at if at is not None else order.created_at, self.router.tz)
+        with Reactions._lock:
+            if order.id in self.ledger.orders:
+                raise ValueError(f"order {order.id!r} was already routed")
+            self._close(self.ledger.advance(instant))
+            decision = self.router.route(order, instant, explain)
+            self._assert(self.ledger.record(order, decision, instant))
+            return decision
+
+    def apply(self, event: Event) -> list[Decision]:
+        """Apply one event; returns the re-route decisions it caused (in order)."""
+        with Reactions._lock:
+            self._close(self.ledger.advance(event.at))
+            self._affected, self._candidates, self._shortfalls = [], [], []
+            self._event = event
+            message = {
+                "sid": self.sid,
+                "t": "event",
+                "seq": next(self._seq),
+                "kind": event.kind,
+                "node_id": event.node_id,
+                "sku": event.sku,
+                "qty": event.qty,
+            }
+            self._call("post", message)
+            self.events_applied += 1
+            return self._react(event)
+
+    def replay(
+        self, orders: Iterable[Order], events: Iterable[Event], explain: bool = False
+    ) -> Iterator[Decision]:
+        """Orders and events interleaved by time (an event first when both fall on
+        the same instant; orders by created_at then id, events in their order).
+        Yields each routing decision and each re-route decision as it is made."""
+        tz = self.router.tz
+        keyed = [(as_instant(o.created_at, tz), o.id, i, o) for i, o in enumerate(orders)]
+        keyed.sort(key=lambda item: item[:3])
+        timeline = sorted(
+            [(e.at, 0, i, e) for i, e in enumerate(events)]
+            + [(instant, 1, i, o) for i, (instant, _, _, o) in enumerate(keyed)],
+            key=lambda item: item[:3],
+        )
+        for _, is_order, _, item in timeline:
+            if is_order:
+                yield self.route(item, explain=explain)
+            else:
+                yield from self.apply(item)
+
+    # ------------------------------------------------------------- reading
+    def open_allocations(self) -> list[Allocation]:
+        """Open allocations, oldest first."""
+        with Reactions._lock:
+            return [self.ledger.open[i] for i in sorted(self.ledger.open)]
+
+    def decision(self, order_id: str) -> Decision:
+        """The latest decision for an order."""
+        return self.ledger.orders[order_id].decision
+
+    def facts(self) -> list[dict]:
+        """This session's facts in durable-rules' working memory."""
+        from durable.lang import get_facts
+
+        with Reactions._lock:
+            return list(get_facts(RULESET, self.sid))
+
+    def problems(self) -> list[str]:
+        """The ledger's audit, plus working memory out of step with it."""
+        with Reactions._lock:
+            out = self.ledger.problems()
+            held = sorted(f["aid"] for f in self.facts() if f.get("t") == "allocation")
+            if held != sorted(self.ledger.open):
+                out.append(f"{len(held)} allocation facts for {len(self.ledger.open)} open")
+            return out
+
+    def close(self) -> None:
+        """Empty this session's working memory. (Facts are retracted one by one:
+        durable-rules 2.0.28's `delete_state` corrupts the heap once numpy or
+        pyarrow are loaded, so it is never called; the session's small state
+        record stays for the life of the process.)"""
+        with Reactions._lock:
+            if Reactions._sessions.get(self.sid) is not self:
+                return
+            for fact in [*self._facts.values(), *self._down.values()]:
+                self._call("retract_fact", fact)
+            self._facts.clear()
+            self._down.clear()
+            del Reactions._sessions[self.sid]
+
+    def __enter__(self) -> Reactions:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ inner
+    def _react(self, event: Event) -> list[Decision]:
+        affected, candidates, shortfalls = self._affected, self._candidates, self._shortfalls
+        self._affected, self._candidates, self._shortfalls = [], [], []
+        reroutes: list[Reroute] = []
+        if affected:
+            lost = {aid: self.ledger.open[aid].qty for aid, _ in affected}
+            reason = f"node {event.node_id} offline at {event.at.isoformat()}" + _note(event)
+            reroutes += self.ledger.reroute(lost, reason, event.at)
+        for fact, units, counted in shortfalls:
+            self._call("retract_fact", fact)
+            if candidates:
+                lost = self.ledger.newest_first(candidates, units)
+                reason = (
+                    f"stock count at {counted.node_id}: {counted.qty} unit(s) of {counted.sku} "
+                    f"on hand, {units} short" + _note(counted)
+                )
+                reroutes += self.ledger.reroute(lost, reason, event.at)
+        for change in reroutes:
+            for allocation in change.released:
+                self._call("retract_fact", self._facts.pop(allocation.id))
+            self._assert(change.created)
+        return [change.decision for change in reroutes]
+
+    def _assert(self, allocations: Iterable[Allocation]) -> None:
+        for allocation in allocations:
+            fact = {
+                "sid": self.sid,
+                "t": "allocation",
+                "aid": allocation.id,
+                "node_id": allocation.node_id,
+                "sku": allocation.sku,
+            }
+            self._facts[allocation.id] = fact
+            self._call("assert_fact", fact)
+        if self._affected or self._candidates:  # a fact joined a down or short fact
+            raise ReactionError(
+                f"new allocations at a node that is offline or short: {self._affected}"
+            )
+
+    def _close(self, closed: list[Allocation]) -> None:
+        for allocation in closed:
+            self._call("retract_fact", self._facts.pop(allocation.id))
+
+    def _call(self, name: str, message: dict) -> None:
+        """One durable-rules call, with the errors its actions caught raised here."""
+        import durable.lang as durable
+
+        try:
+            getattr(durable, name)(RULESET, message)
+        except Exception as error:
+            raise ReactionError(f"durable-rules {name} failed for {message}: {error}") from error
+        errors = self._errors + Reactions._stray
+        if errors:
+            self._errors, Reactions._stray[:] = [], []
+            raise ReactionError(f"a reaction rule failed: {errors[0]!r}") from errors[0]
+
+    # ----------------------------------------------------- the ruleset
+    @classmethod
+    def _define(cls) -> None:
+        """Register the ruleset with durable-rules, once per process."""
+        if cls._defined:
+            return
+        from durable.lang import c, m, ruleset, when_all
+
+        with ruleset(RULESET):
+
+            @when_all((m.t == "event") & (m.kind == "node_offline"))
+            @_guarded
+            def node_offline(c, session):
+                node_id = c.m.node_id
+                session.router.set_online(node_id, False)
+                if node_id not in session._down:
+                    fact = {"sid": session.sid, "t": "down", "node_id": node_id}
+                    session._down[node_id] = fact
+                    c.assert_fact(fact)
+
+            @when_all((m.t == "event") & (m.kind == "node_online"))
+            @_guarded
+            def node_online(c, session):
+                node_id = c.m.node_id
+                session.router.set_online(node_id, True)
+                fact = session._down.pop(node_id, None)
+                if fact is not None:
+                    c.retract_fact(fact)
+
+            @when_all((m.t == "event") & (m.kind == "stock_adjust"))
+            @_guarded
+            def stock_adjust(c, session):
+                units = session.ledger.count(c.m.node_id, c.m.sku, int(c.m.qty))
+                if units:
+                    fact = {
+                        "sid": session.sid,
+                        "t": "short",
+                        "seq": c.m.seq,
+                        "node_id": c.m.node_id,
+                        "sku": c.m.sku,
+                    }
+                    session._shortfalls.append((fact, units, session._event))
+                    c.assert_fact(fact)
+
+            @when_all((m.t == "event") & ((m.kind == "replenish") | (m.kind == "capacity_change")))
+            @_guarded
+            def supply(c, session):
+                if c.m.kind == "replenish":
+                    session.router.inventory.receive(c.m.node_id, c.m.sku, int(c.m.qty))
+                else:
+                    qty = c.m.qty
+                    session.router.set_capacity(c.m.node_id, None if qty is None else int(qty))
+
+            @when_all(
+                c.down << (m.t == "down"),
+                c.held << ((m.t == "allocation") & (m.node_id == c.down.node_id)),
+            )
+            @_guarded
+            def offline_allocation(c, session):
+                session._affected.append((c.held.aid, c.down.node_id))
+
+            @when_all(
+                c.short << (m.t == "short"),
+                c.held
+                << (
+                    (m.t == "allocation") & (m.node_id == c.short.node_id) & (m.sku == c.short.sku)
+                ),
+            )
+            @_guarded
+            def short_allocation(c, session):
+                session._candidates.append(c.held.aid)
+
+        cls._defined = True
+
+
+def _guarded(action):
+    """Run a rule's action for the session that owns the matched data, keeping
+    any exception for the caller instead of letting durable-rules swallow it."""
+
+    @functools.wraps(action)
+    def run(c):
+        session = None
+        try:
+            sid = c.s.sid if c.s is not None else None
+            session = Reactions._sessions.get(str(sid))
+            if session is None:
+                raise LookupError(f"no Reactions session {sid!r}")
+            action(c, session)
+        except BaseException as error:  # noqa: BLE001 - re-raised after the call
+            (session._errors if session is not None else Reactions._stray).append(error)
+
+    return run
+
+
+def _note(event: Event) -> str:
+    return f" ({event.note})" if event.note else ""
+
+
+__all__ = ["RULESET", "ReactionError", "Reactions"]
