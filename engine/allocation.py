@@ -63,7 +63,9 @@ def run_step(bound, ctx, need: np.ndarray, shipped: np.ndarray, budget: int, tra
             "rounds": [],
             "phase": "none",
         }
-    inputs = RankInputs(cand, avail, need, distance, ctx.network, ctx.used_today, ctx.order)
+    inputs = RankInputs(
+        cand, avail, need, distance, ctx.network, ctx.used_today, ctx.capacity, ctx.order
+    )
     if len(cand) and budget > 0:
         whole = (avail >= need[:, None]).all(axis=0)
         if whole.any():

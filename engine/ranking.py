@@ -66,7 +66,7 @@ def field_ordinals(network, name: str) -> np.ndarray:
 class RankInputs:
     """What the keys are computed from, for candidates `cand` (node indices)
     of one step: available units `avail` (lines × candidates), the remaining
-    `need` per line, distances, and the network's cost and load columns."""
+    `need` per line, distances, the network's cost columns, today's load."""
 
     cand: np.ndarray
     avail: np.ndarray
@@ -74,6 +74,7 @@ class RankInputs:
     distance: np.ndarray
     network: object
     used_today: np.ndarray
+    capacity: np.ndarray
     order: object
 
 
@@ -94,7 +95,7 @@ def column(key: BoundKey, inputs: RankInputs, sub: np.ndarray) -> np.ndarray:
         elif name == "stock":
             values = avail[inputs.need > 0].sum(axis=0).astype(np.float64)
         else:  # load
-            values = inputs.used_today[nodes] / inputs.network.capacity[nodes]
+            values = inputs.used_today[nodes] / inputs.capacity[nodes]
     elif spec.kind == "field":
         values = key.values[nodes]
         if spec.descending:
