@@ -27,26 +27,31 @@ class ShipmentLine:
 @dataclass(frozen=True, slots=True)
 class Shipment:
     """One parcel: the lines a node ships for an order, with its distance,
-    cost (kpis.md) and eta (handling + max(1, ⌈km / 500⌉) days)."""
+    cost (kpis.md) and eta (handling + max(1, ⌈km / 500⌉) days), and the
+    strategy (chain step) that allocated it."""
 
     node_id: str
     lines: tuple[ShipmentLine, ...]
     distance_km: float
     cost: float
     eta_days: float
+    strategy: str | None = None
 
     @property
     def units(self) -> int:
         return sum(line.qty for line in self.lines)
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "node_id": self.node_id,
             "lines": [{"sku": line.sku, "qty": line.qty} for line in self.lines],
             "distance_km": round(self.distance_km, DECIMALS),
             "cost": round(self.cost, DECIMALS),
             "eta_days": round(self.eta_days, DECIMALS),
         }
+        if self.strategy is not None:
+            out["strategy"] = self.strategy
+        return out
 
 
 @dataclass(frozen=True, slots=True)

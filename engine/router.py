@@ -242,6 +242,7 @@ class Router:
         limited = np.zeros(len(need), dtype=bool)
         chain: list[CompiledStrategy] = []
         placed: list[tuple[int, np.ndarray]] = []
+        made_by: list[str] = []  # the strategy that placed each shipment
         traces = []
         for strategy in self.policy.chain(primary):
             if not need.any():
@@ -252,11 +253,12 @@ class Router:
             for node, take in step.shipments:
                 shipped[node] = True
                 placed.append((node, take))
+                made_by.append(strategy.id)
             if step.limited is not None:
                 limited |= step.limited
             if explain:
                 traces.append((strategy, step))
-        decision = self._decide(order, ctx, chain, placed, need, limited)
+        decision = self._decide(order, ctx, chain, placed, need, limited, made_by)
         if decision.status != "rejected":
             self._commit(ctx, placed)
         if explain:
@@ -275,9 +277,12 @@ class Router:
                 return node.lat, node.lon
         return dest
 
-    def _decide(self, order, ctx, chain, placed, need, limited) -> Decision:
+    def _decide(self, order, ctx, chain, placed, need, limited, made_by) -> Decision:
         ids = tuple(st.id for st in chain)
-        shipments = tuple(self._shipment(ctx, node, take) for node, take in placed)
+        shipments = tuple(
+            self._shipment(ctx, node, take, by)
+            for (node, take), by in zip(placed, made_by, strict=True)
+        )
         reasons = [SPLIT_LIMIT if flag else NO_STOCK for flag in limited.tolist()]
         if not need.any():
             return Decision(order.id, "routed", ids, shipments)
@@ -296,7 +301,7 @@ class Router:
         status = "partial" if shipments else "rejected"
         return Decision(order.id, status, ids, shipments, tuple(short))
 
-    def _shipment(self, ctx: OrderContext, node: int, take: np.ndarray) -> Shipment:
+    def _shipment(self, ctx: OrderContext, node: int, take: np.ndarray, strategy=None) -> Shipment:
         network = self.network
         lines = tuple(
             ShipmentLine(ctx.skus[i], int(q)) for i, q in enumerate(take.tolist()) if q > 0
@@ -309,7 +314,7 @@ class Router:
             + float(network.ship_cost_per_km[node]) * distance
         )
         eta = float(network.handling_days[node]) + max(1, math.ceil(distance / 500.0))
-        return Shipment(network.ids[node], lines, distance, cost, eta)
+        return Shipment(network.ids[node], lines, distance, cost, eta, strategy)
 
     def _commit(self, ctx: OrderContext, placed) -> None:
         free = self.inventory.free
