@@ -197,14 +197,14 @@ class Inventory:
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, network: Network) -> Inventory:
         """Build from `node_id, sku, on_hand` rows; repeated (node, sku) rows add up."""
-        unknown = sorted(set(map(str, frame["node_id"])) - set(network.ids))
-        if unknown:
+        node_ids = frame["node_id"].astype(str)
+        cols = pd.Index(network.ids).get_indexer(node_ids)
+        if (cols < 0).any():
+            unknown = sorted(set(node_ids[cols < 0]))
             raise ValueError(f"inventory names node(s) not in the network: {', '.join(unknown)}")
-        skus = sorted(set(map(str, frame["sku"])))
-        index = {sku: i for i, sku in enumerate(skus)}
+        rows, skus = pd.factorize(frame["sku"].astype(str), sort=True)
+        skus = [str(sku) for sku in skus]
         matrix = np.zeros((len(skus), len(network)), dtype=np.int64)
-        rows = np.array([index[str(s)] for s in frame["sku"]], dtype=np.int64)
-        cols = np.array([network.index[str(n)] for n in frame["node_id"]], dtype=np.int64)
         quantities = np.asarray(frame["on_hand"], dtype=np.int64)
         if (quantities < 0).any():
             raise ValueError("on_hand must be ≥ 0")
