@@ -27,6 +27,45 @@ def comment_count(ruleset: s.Ruleset) -> int:
     return len(ruleset.comments) + sum(len(st.comments) for st in ruleset.strategies)
 
 
+_CLAUSE_WORDS = {
+    "priority": "priority",
+    "when": "when",
+    "source": "source from",
+    "within": "within",
+    "rank": "rank by",
+    "split": "split",
+    "otherwise": "otherwise use",
+    "on_shortage": "on shortage",
+}
+
+
+def assert_spans_point_at_their_text(ruleset: s.Ruleset, text: str) -> None:
+    """In canonical text every span covers exactly what it stands for: each expression
+    its formatted text, each clause its keyword, each strategy its header."""
+    lines = text.split("\n")
+
+    def covered(span: s.Span) -> str:
+        assert span.line == span.end_line, span
+        return lines[span.line - 1][span.column - 1 : span.end_column - 1]
+
+    def at(span: s.Span) -> str:
+        return lines[span.line - 1][span.column - 1 :]
+
+    for strategy in ruleset.strategies:
+        assert at(strategy.span).startswith(f"strategy {strategy.id}")
+        assert covered(strategy.clause_spans["id"]) == strategy.id
+        for key, span in strategy.clause_spans.items():
+            if key != "id":
+                assert at(span).startswith(_CLAUSE_WORDS[key]), (key, at(span))
+        for window in strategy.effective:
+            assert at(window.span).startswith("effective")
+        roots = [strategy.when, strategy.source, *(keep.at for keep in strategy.keep)]
+        roots += [key.key for key in strategy.rank or []]
+        for root in filter(None, roots):
+            for expr in s.walk(root):
+                assert covered(expr.span) == format_expr(expr), expr
+
+
 # ------------------------------------------------------------------ properties
 
 
@@ -54,6 +93,7 @@ def test_parse_of_format_gives_the_same_tree_and_formatting_is_idempotent(tree: 
     parsed = parse(text)
     assert parsed == tree
     assert format_ruleset(parsed) == text
+    assert_spans_point_at_their_text(parsed, text)
 
 
 @given(expressions)
