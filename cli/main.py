@@ -10,6 +10,7 @@ import sys
 
 COMMAND_MODULES = [
     "cli.data",
+    "cli.export",
     "cli.language",
     "cli.rulesets",
 ]
