@@ -25,6 +25,10 @@ from engine.windows import LocalDays, as_instant
 BACKORDERED = "backordered after a re-route"
 
 
+class OrderAlreadyRouted(ValueError):
+    """An order id the ledger already holds: routing it again would promise twice."""
+
+
 @dataclass(slots=True)
 class Allocation:
     """Units of one SKU that a node ships for an order; `id` grows with time,
@@ -100,7 +104,7 @@ class Ledger:
     def record(self, order: Order, decision: Decision, at: dt.datetime) -> list[Allocation]:
         """Keep a routed order's decision; its shipment lines become open allocations."""
         if order.id in self.orders:
-            raise ValueError(f"order {order.id!r} was already routed")
+            raise OrderAlreadyRouted(f"order {order.id!r} was already routed")
         instant = self.instant(at)
         record = OrderRecord(order, decision, 1, instant)
         self.orders[order.id] = record

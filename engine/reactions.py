@@ -36,7 +36,7 @@ from collections.abc import Iterable, Iterator
 
 from engine.decision import Decision
 from engine.events import Event
-from engine.ledger import Allocation, Ledger, Reroute
+from engine.ledger import Allocation, Ledger, OrderAlreadyRouted, Reroute
 from engine.model import Order
 from engine.router import Router
 from engine.windows import as_instant
@@ -87,11 +87,37 @@ class Reactions:
         instant = as_instant(at if at is not None else order.created_at, self.router.tz)
         with Reactions._lock:
             if order.id in self.ledger.orders:
-                raise ValueError(f"order {order.id!r} was already routed")
+                raise OrderAlreadyRouted(f"order {order.id!r} was already routed")
             self._close(self.ledger.advance(instant))
             decision = self.router.route(order, instant, explain)
             self._assert(self.ledger.record(order, decision, instant))
             return decision
+
+    def route_batch(self, orders: Iterable[Order], explain: bool = False) -> list[Decision]:
+        """Route orders in created_at order (ties by id), as one step: no other
+        call runs in between, and a batch with an order id already routed (or
+        given twice) is refused before anything is routed."""
+        orders = list(orders)
+        tz = self.router.tz
+        ids = [o.id for o in orders]
+        with Reactions._lock:
+            repeated = sorted({i for i in ids if ids.count(i) > 1 or i in self.ledger.orders})
+            if repeated:
+                raise OrderAlreadyRouted(
+                    f"order(s) already routed or given twice: {', '.join(repeated)}"
+                )
+            keyed = sorted(
+                ((as_instant(o.created_at, tz), o.id, i) for i, o in enumerate(orders)),
+            )
+            return [self.route(orders[i], explain=explain) for _, _, i in keyed]
+
+    def apply_batch(self, events: Iterable[Event]) -> list[Decision]:
+        """Apply events in time order (their order on ties), as one step."""
+        with Reactions._lock:
+            decisions = []
+            for event in sorted(events, key=lambda e: e.at):
+                decisions += self.apply(event)
+            return decisions
 
     def apply(self, event: Event) -> list[Decision]:
         """Apply one event; returns the re-route decisions it caused (in order)."""
@@ -333,4 +359,4 @@ def _note(event: Event) -> str:
     return f" ({event.note})" if event.note else ""
 
 
-__all__ = ["RULESET", "ReactionError", "Reactions"]
+__all__ = ["RULESET", "OrderAlreadyRouted", "ReactionError", "Reactions"]

@@ -1,0 +1,43 @@
+"""`python -m service`: serve the routing API on one host and port.
+
+    python -m service --nodes nodes.csv --inventory inventory.csv \\
+        --artifact france.json [--host 127.0.0.1] [--port 8000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m service", description=__doc__.split("\n")[0])
+    parser.add_argument("--nodes", required=True, metavar="F", help="nodes table (CSV/Parquet)")
+    parser.add_argument("--inventory", required=True, metavar="F", help="stock at start")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--artifact", metavar="F.json", help="ruleset artifact (production)")
+    source.add_argument("--ruleset", metavar="F.route", help="ruleset file (trials)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port (8000)")
+    parser.add_argument("--log-level", default="warning", help="uvicorn log level (warning)")
+    args = parser.parse_args(argv)
+
+    import uvicorn
+
+    from service.app import create_app
+    from service.startup import load_service
+
+    try:
+        reactions, summary = load_service(
+            args.nodes, args.inventory, artifact=args.artifact, ruleset=args.ruleset
+        )
+    except (OSError, ValueError) as error:
+        print(f"python -m service: {error}", file=sys.stderr)
+        return 2
+    app = create_app(reactions, summary)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
