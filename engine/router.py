@@ -209,6 +209,7 @@ class Router:
         blocked[kept] = True
         blocked[[index[node_id] for node_id in exclude]] = True
         placed: list[tuple[int, np.ndarray]] = []
+        made_by: list[str] = []  # the strategy that placed each shipment
         tried: list[str] = []
         for strategy in self.policy.chain(self.policy.strategy(chain[0])):
             if not left.any():
@@ -219,8 +220,12 @@ class Router:
             for node, take in step.shipments:
                 blocked[node] = True
                 placed.append((node, take))
+                made_by.append(strategy.id)
         self._commit(ctx, placed)
-        shipments = tuple(self._shipment(ctx, node, take) for node, take in placed)
+        shipments = tuple(
+            self._shipment(ctx, node, take, by)
+            for (node, take), by in zip(placed, made_by, strict=True)
+        )
         rest = {sku: int(q) for sku, q in zip(ctx.skus, left.tolist(), strict=True) if q}
         return shipments, rest, tuple(tried)
 

@@ -96,6 +96,7 @@ def test_a_node_going_offline_reroutes_exactly_its_open_allocations(routed):
         assert routed.decision(oid) is before[oid]
     assert shipped(routed.decision("O4")) == {"C": {"X": 2}}  # one parcel: C, not A + C
     assert shipped(routed.decision("O5")) == {"C": {"X": 2}}
+    assert routed.decision("O5").shipments[0].strategy == "main"
     for decision in decisions:
         assert decision.rerouted_from == f"{decision.order_id}#1"
         assert decision.reason == "node B offline at 2026-03-02T09:10:00+00:00 (power cut)"
