@@ -1,0 +1,400 @@
+"""A second router, written plainly from language.md and docs/routing.md:
+dicts and loops over every node, the syntax tree interpreted as it stands, no
+numpy and nothing precomputed. It is slow on purpose and exists only so that
+tests can require the engine to decide exactly as it does.
+
+It shares nothing with the engine but the data classes of a Decision (so that
+both serialise through the same `to_json`) and the Order/Line containers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+from zoneinfo import ZoneInfo
+
+from dsl import syntax as s
+from engine.decision import Decision, Shipment, ShipmentLine, Unfilled
+
+NO_STRATEGY = "no strategy applies"
+NO_DESTINATION = "the order has no destination (dest_lat, dest_lon)"
+NO_STOCK = "no candidate with stock"
+SPLIT_LIMIT = "split limit reached"
+REJECTED_WITH_ORDER = "order rejected: other lines are short"
+
+
+# ------------------------------------------------------------------ values
+
+
+def kind(value):
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, tuple):
+        return "list"
+    if isinstance(value, dt.datetime):
+        return "time"
+    return "other"
+
+
+def same(a, b):
+    return a is not None and b is not None and kind(a) == kind(b) and a == b
+
+
+def apply(op, a, b):
+    if op == "==":
+        return same(a, b)
+    if op == "!=":
+        return not same(a, b)
+    if op == "in":
+        return isinstance(b, tuple) and any(same(a, x) for x in b)
+    if op == "not in":
+        return not (isinstance(b, tuple) and any(same(a, x) for x in b))
+    if op == "has":
+        if not isinstance(a, tuple):
+            return False
+        wanted = b if isinstance(b, tuple) else (b,)
+        return any(same(x, w) for x in a for w in wanted)
+    if kind(a) not in ("number", "text", "time") or kind(a) != kind(b):
+        return False
+    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+
+
+class Reader:
+    """Reads field values for one (order, line, node) in the ruleset's zone."""
+
+    def __init__(self, tz):
+        self.tz = tz
+
+    def field(self, path, order, line, node):
+        root, name = path.split(".", 1)
+        if root == "node":
+            return node["id"] if name == "id" else node.get(name)
+        if root == "line":
+            return line.fields.get(name)
+        if name == "id":
+            return order.id
+        if name == "created_at":
+            value = order.created_at
+        elif name in order.fields:
+            value = order.fields[name]
+        elif name == "value":
+            value = sum(x.qty * (x.fields.get("unit_price") or 0.0) for x in order.lines)
+        elif name == "lines":
+            value = len(order.lines)
+        elif name == "units":
+            value = sum(x.qty for x in order.lines)
+        else:
+            value = order.lines[0].fields.get(name)
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=self.tz)
+        return value
+
+    def value(self, expr, order, line, node):
+        if isinstance(expr, s.FieldRef):
+            return self.field(expr.path, order, line, node)
+        if isinstance(expr, s.Text | s.Number | s.Boolean):
+            return expr.value
+        if isinstance(expr, s.Moment):
+            local = dt.datetime.combine(expr.day, expr.minute or dt.time(0, 0), tzinfo=self.tz)
+            return local.astimezone(dt.UTC)
+        if isinstance(expr, s.ListOf):
+            return tuple(self.value(x, order, line, node) for x in expr.items)
+        return self.holds(expr, order, line, node)
+
+    def holds(self, expr, order, line, node):
+        mentions_line = any(isinstance(e, s.FieldRef) and e.root == "line" for e in s.walk(expr))
+        if mentions_line and isinstance(expr, s.Compare | s.FieldRef) and line is None:
+            return any(self.holds(expr, order, each, node) for each in order.lines)
+        if isinstance(expr, s.AllOf):
+            return all(self.holds(x, order, line, node) for x in expr.items)
+        if isinstance(expr, s.AnyOf):
+            return any(self.holds(x, order, line, node) for x in expr.items)
+        if isinstance(expr, s.Not):
+            return not self.holds(expr.operand, order, line, node)
+        if isinstance(expr, s.Boolean):
+            return expr.value
+        if isinstance(expr, s.FieldRef):
+            return self.field(expr.path, order, line, node) is True
+        left = self.value(expr.left, order, line, node)
+        right = self.value(expr.right, order, line, node)
+        return apply(expr.op, left, right)
+
+
+# ---------------------------------------------------------------- geometry
+
+
+def distance_km(lat1, lon1, lat2, lon2):
+    """Haversine on R = 6371 km, with a = chord² / 4 from unit vectors."""
+
+    def unit(lat, lon):
+        phi, lam = math.radians(lat), math.radians(lon)
+        return (math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi))
+
+    a, b = unit(lat1, lon1), unit(lat2, lon2)
+    dx, dy, dz = a[0] - b[0], a[1] - b[1], a[2] - b[2]
+    half_chord = math.sqrt(dx * dx + dy * dy + dz * dz) * 0.5
+    return (2.0 * 6371.0) * math.asin(min(1.0, half_chord))
+
+
+# ------------------------------------------------------------------ router
+
+
+def in_force(strategy, instant, tz):
+    if not strategy.effective:
+        return True
+    for window in strategy.effective:
+        start = end = None
+        if window.start is not None:
+            start = dt.datetime.combine(
+                window.start.day, window.start.minute or dt.time(0, 0), tzinfo=tz
+            ).astimezone(dt.UTC)
+        if window.end is not None:
+            if window.end.minute is None:
+                end = dt.datetime.combine(
+                    window.end.day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=tz
+                ).astimezone(dt.UTC)
+            else:
+                end = dt.datetime.combine(window.end.day, window.end.minute, tzinfo=tz).astimezone(
+                    dt.UTC
+                ) + dt.timedelta(minutes=1)
+        if (start is None or start <= instant) and (end is None or instant < end):
+            return True
+    return False
+
+
+def route_all(ruleset: s.Ruleset, nodes: list[dict], stock: dict, orders: list) -> list[Decision]:
+    """Route `orders` in time order against `nodes` (dicts of node fields) and
+    `stock` ({(node_id, sku): on_hand}); return the decisions in routing order."""
+    tz = ZoneInfo(ruleset.timezone or "UTC")
+    reader = Reader(tz)
+    strategies = sorted(
+        enumerate(ruleset.strategies),
+        key=lambda pair: (100 if pair[1].priority is None else pair[1].priority, pair[0]),
+    )
+    strategies = [st for _, st in strategies]
+    by_id = {st.id: st for st in ruleset.strategies}
+    nodes = sorted(nodes, key=lambda n: n["id"])
+    node_by_id = {n["id"]: n for n in nodes}
+    free = dict(stock)
+    shipped_on = {}
+
+    def instant_of(order):
+        t = order.created_at
+        if t.tzinfo is None:
+            t = t.replace(tzinfo=tz)
+        return t.astimezone(dt.UTC)
+
+    queue = sorted(enumerate(orders), key=lambda p: (instant_of(p[1]), p[1].id, p[0]))
+    decisions = []
+    for _, order in queue:
+        decision, commits = route_one(
+            order,
+            instant_of(order),
+            tz,
+            reader,
+            strategies,
+            by_id,
+            nodes,
+            node_by_id,
+            free,
+            shipped_on,
+        )
+        for key, qty in commits["stock"]:
+            free[key] = free.get(key, 0) - qty
+        for key in commits["capacity"]:
+            shipped_on[key] = shipped_on.get(key, 0) + 1
+        decisions.append(decision)
+    return decisions
+
+
+def route_one(order, instant, tz, reader, strategies, by_id, nodes, node_by_id, free, shipped_on):
+    nothing = {"stock": [], "capacity": []}
+    merged = {}
+    for line in order.lines:
+        merged[line.sku] = merged.get(line.sku, 0) + line.qty
+    primary = None
+    for strategy in strategies:
+        if in_force(strategy, instant, tz) and (
+            strategy.when is None or reader.holds(strategy.when, order, None, None)
+        ):
+            primary = strategy
+            break
+    if primary is None:
+        unfilled = tuple(Unfilled(k, q, NO_STRATEGY) for k, q in merged.items())
+        return Decision(order.id, "unroutable", (), (), unfilled, reason=NO_STRATEGY), nothing
+    lat, lon = order.fields.get("dest_lat"), order.fields.get("dest_lon")
+    if lat is None or lon is None:
+        collect = order.fields.get("collect_node")
+        if collect in node_by_id:
+            lat, lon = node_by_id[collect]["lat"], node_by_id[collect]["lon"]
+        else:
+            unfilled = tuple(Unfilled(k, q, NO_DESTINATION) for k, q in merged.items())
+            decision = Decision(
+                order.id, "unroutable", (primary.id,), (), unfilled, reason=NO_DESTINATION
+            )
+            return decision, nothing
+    day = instant.astimezone(tz).date()
+    need = dict(merged)
+    shipments = []  # (node, {sku: qty}, distance, strategy id)
+    limited = set()
+    chain = []
+    step = primary
+    while step is not None and any(need.values()):
+        chain.append(step)
+        split = 1 if step.split is None else step.split
+        budget = split - len(shipments)
+        used_nodes = {shipment[0]["id"] for shipment in shipments}
+        candidates = []
+        for node in nodes:
+            if step.source is not None and not reader.holds(step.source, order, None, node):
+                continue
+            capacity = node.get("capacity")
+            if capacity is not None and shipped_on.get((node["id"], day), 0) >= capacity:
+                continue
+            if node["id"] in used_nodes:
+                continue
+            keep = 0
+            for rule in step.keep:
+                if reader.holds(rule.at, order, None, node):
+                    keep = max(keep, rule.units)
+            avail = {sku: max(0, free.get((node["id"], sku), 0) - keep) for sku in need}
+            if not any(avail[sku] > 0 for sku in need if need[sku] > 0):
+                continue
+            km = distance_km(node["lat"], node["lon"], lat, lon)
+            if step.within_km is not None and km > step.within_km:
+                continue
+            candidates.append({"node": node, "avail": avail, "km": km})
+        chosen_here = []
+        if budget > 0 and candidates:
+            whole = [c for c in candidates if all(c["avail"][k] >= q for k, q in need.items())]
+            if whole:
+                best = pick(whole, step, need, order, day, reader, shipped_on)
+                take = {k: q for k, q in need.items() if q > 0}
+                shipments.append((best["node"], take, best["km"], step.id))
+                chosen_here.append(best)
+                need = {k: 0 for k in need}
+            elif split >= 2:
+                options = list(candidates)
+                while len(chosen_here) < budget and any(need.values()):
+                    useful = [
+                        c
+                        for c in options
+                        if sum(min(c["avail"][k], q) for k, q in need.items()) > 0
+                    ]
+                    if not useful:
+                        break
+                    best = pick(useful, step, need, order, day, reader, shipped_on)
+                    take = {k: min(best["avail"][k], q) for k, q in need.items()}
+                    take = {k: q for k, q in take.items() if q > 0}
+                    shipments.append((best["node"], take, best["km"], step.id))
+                    chosen_here.append(best)
+                    options.remove(best)
+                    need = {k: q - take.get(k, 0) for k, q in need.items()}
+        for sku, qty in need.items():
+            if qty > 0 and any(c["avail"][sku] > 0 for c in candidates if c not in chosen_here):
+                limited.add(sku)
+        step = by_id[step.otherwise] if step.otherwise is not None else None
+    return decide(order, merged, need, shipments, chain, limited, day)
+
+
+def pick(candidates, strategy, need, order, day, reader, shipped_on):
+    """The best-ranked candidate: rank keys in turn, then node id."""
+    keys = (
+        strategy.rank
+        if strategy.rank is not None
+        else [
+            s.RankKey(key=s.Name(name="shipments")),
+            s.RankKey(key=s.Name(name="distance")),
+        ]
+    )
+
+    def value(key, c):
+        node, avail, km = c["node"], c["avail"], c["km"]
+        expr = key.key
+        if isinstance(expr, s.Name):
+            if expr.name == "shipments":
+                return sum(1 for k, q in need.items() if q > 0 and avail[k] < q)
+            if expr.name == "distance":
+                return km
+            if expr.name == "cost":
+                units = sum(min(avail[k], q) for k, q in need.items())
+                return (
+                    (node.get("pick_cost") or 0.0) * units
+                    + (node.get("ship_cost_base") or 0.0)
+                    + (node.get("ship_cost_per_km") or 0.0) * km
+                )
+            if expr.name == "stock":
+                return sum(avail[k] for k, q in need.items() if q > 0)
+            capacity = node.get("capacity")
+            used = shipped_on.get((node["id"], day), 0)
+            return 0.0 if capacity is None else used / capacity
+        if isinstance(expr, s.FieldRef):
+            if expr.root != "node":
+                return 0
+            raw = node["id"] if expr.name == "id" else node.get(expr.name)
+            if raw is None:
+                return None
+            order_of_kind = {"bool": 0, "number": 0, "text": 1, "list": 2, "time": 3}
+            return (order_of_kind.get(kind(raw), 4), raw)
+        if isinstance(expr, s.Compare | s.AllOf | s.AnyOf | s.Not):
+            return 1 if reader.holds(expr, order, None, node) else 0
+        return 0
+
+    def compare(a, b):
+        for key in keys:
+            va, vb = value(key, a), value(key, b)
+            if va is None or vb is None:  # a missing node field sorts last
+                if (va is None) != (vb is None):
+                    return 1 if va is None else -1
+                continue
+            if va != vb:
+                smaller = -1 if va < vb else 1
+                return -smaller if key.direction == "desc" else smaller
+        return -1 if a["node"]["id"] < b["node"]["id"] else 1
+
+    return sorted(candidates, key=functools.cmp_to_key(compare))[0]
+
+
+def decide(order, merged, need, shipments, chain, limited, day):
+    ids = tuple(st.id for st in chain)
+    parcels = []
+    commits = {"stock": [], "capacity": []}
+    for node, take, km, strategy in shipments:
+        lines = tuple(ShipmentLine(k, q) for k, q in take.items())
+        units = sum(take.values())
+        cost = (
+            (node.get("pick_cost") or 0.0) * units
+            + (node.get("ship_cost_base") or 0.0)
+            + (node.get("ship_cost_per_km") or 0.0) * km
+        )
+        eta = (node.get("handling_days") or 0.0) + max(1, math.ceil(km / 500.0))
+        parcels.append(Shipment(node["id"], lines, km, cost, eta, strategy))
+        commits["stock"].extend(((node["id"], k), q) for k, q in take.items())
+        commits["capacity"].append((node["id"], day))
+    parcels = tuple(parcels)
+
+    def reason(sku):
+        return SPLIT_LIMIT if sku in limited else NO_STOCK
+
+    if not any(need.values()):
+        return Decision(order.id, "routed", ids, parcels), commits
+    short = tuple(Unfilled(k, q, reason(k)) for k, q in need.items() if q > 0)
+    mode = chain[-1].on_shortage or "partial"
+    if mode == "reject":
+        every = tuple(
+            Unfilled(k, q, reason(k) if need[k] > 0 else REJECTED_WITH_ORDER)
+            for k, q in merged.items()
+        )
+        return Decision(order.id, "rejected", ids, (), every), {"stock": [], "capacity": []}
+    if mode == "backorder":
+        return Decision(order.id, "backordered", ids, parcels, short), commits
+    if parcels:
+        return Decision(order.id, "partial", ids, parcels, short), commits
+    return Decision(order.id, "rejected", ids, (), short), commits
