@@ -13,6 +13,7 @@ COMMAND_MODULES = [
     "cli.export",
     "cli.language",
     "cli.rulesets",
+    "cli.routing",
 ]
 
 
