@@ -211,7 +211,8 @@ class Reactions:
         reroutes: list[Reroute] = []
         if affected:
             lost = {aid: self.ledger.open[aid].qty for aid, _ in affected}
-            reason = f"node {event.node_id} offline at {event.at.isoformat()}" + _note(event)
+            at = event.at.astimezone(dt.UTC).isoformat()
+            reason = f"node {event.node_id} offline at {at}" + _note(event)
             reroutes += self.ledger.reroute(lost, reason, event.at)
         for fact, units, counted in shortfalls:
             self._call("retract_fact", fact)

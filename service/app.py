@@ -33,6 +33,8 @@ def create_app(reactions: Reactions, ruleset: dict[str, Any]) -> FastAPI:
         title=TITLE,
         version="1",
         summary="Which node ships each order line, and re-routes when the network changes.",
+        docs_url=None,  # the interactive pages load their scripts from a CDN: only the schema
+        redoc_url=None,
     )
     network_ids = set(reactions.router.network.ids)
 
