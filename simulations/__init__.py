@@ -5,6 +5,11 @@ and compare scenarios (a ruleset plus what-if overrides) on the same orders.
                           on_progress=lambda done, total: ...)
     sim.kpis.overall["fill_rate"]; sim.write("out/")
 
+    inputs = simulations.load_inputs("nodes.csv", "inventory.csv", "orders.csv")
+    base = simulations.Scenario(name="today", ruleset=dsl.parse(text))
+    variant = simulations.load_scenario("scenarios/peak_from_nov_10.toml")
+    variant.simulate(inputs).kpis.overall
+
 `simulations.replay.replay(policy, inputs)` is `run` on tables already loaded.
 """
 
@@ -12,17 +17,31 @@ from simulations.decisions import DecisionTables, decision_tables
 from simulations.inputs import Inputs, load_inputs
 from simulations.kpis import Kpis, compute_kpis
 from simulations.replay import Simulation, explain_orders, run
+from simulations.scenarios import (
+    Overrides,
+    Scenario,
+    ScenarioError,
+    ScenarioFile,
+    load_scenario,
+    load_scenario_file,
+)
 from simulations.trace import orders_behind
 
 __all__ = [
     "DecisionTables",
     "Inputs",
     "Kpis",
+    "Overrides",
+    "Scenario",
+    "ScenarioError",
+    "ScenarioFile",
     "Simulation",
     "compute_kpis",
     "decision_tables",
     "explain_orders",
     "load_inputs",
+    "load_scenario",
+    "load_scenario_file",
     "orders_behind",
     "run",
 ]
