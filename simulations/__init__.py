@@ -8,11 +8,13 @@ and compare scenarios (a ruleset plus what-if overrides) on the same orders.
     inputs = simulations.load_inputs("nodes.csv", "inventory.csv", "orders.csv")
     base = simulations.Scenario(name="today", ruleset=dsl.parse(text))
     variant = simulations.load_scenario("scenarios/peak_from_nov_10.toml")
-    variant.simulate(inputs).kpis.overall
+    result = simulations.compare(base, variant, inputs)
+    result.deltas; result.changed
 
 `simulations.replay.replay(policy, inputs)` is `run` on tables already loaded.
 """
 
+from simulations.compare import Comparison, compare, kpi_deltas
 from simulations.decisions import DecisionTables, decision_tables
 from simulations.inputs import Inputs, load_inputs
 from simulations.kpis import Kpis, compute_kpis
@@ -28,6 +30,7 @@ from simulations.scenarios import (
 from simulations.trace import orders_behind
 
 __all__ = [
+    "Comparison",
     "DecisionTables",
     "Inputs",
     "Kpis",
@@ -36,9 +39,11 @@ __all__ = [
     "ScenarioError",
     "ScenarioFile",
     "Simulation",
+    "compare",
     "compute_kpis",
     "decision_tables",
     "explain_orders",
+    "kpi_deltas",
     "load_inputs",
     "load_scenario",
     "load_scenario_file",

@@ -1,0 +1,160 @@
+"""compare(base, variant): KPI deltas, the orders whose routing changed, and the reason
+each changed, on the hand-worked tiny network and on the demo data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_replay import INVENTORY, NODES, RULESET, order_lines
+
+import simulations
+from dsl import parse
+from simulations.compare import UNEXPLAINED, changed_orders, kpi_deltas
+from simulations.demo_data import generate
+from simulations.scenarios import Overrides, Scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+FRANCE = parse((ROOT / "rulesets" / "france.route").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """The tiny network of test_replay, then the same with its store closed."""
+    inputs = simulations.load_inputs(NODES, INVENTORY, order_lines())
+    base = Scenario(name="today", ruleset=parse(RULESET))
+    closed = Scenario(
+        name="no store", ruleset=parse(RULESET), overrides=Overrides(close_nodes=("ST1",))
+    )
+    return simulations.compare(base, closed, inputs)
+
+
+def test_the_orders_that_changed_and_how(tiny):
+    # Without ST1: O1 gets DC1's only A and backorders the other; O2 finds no A left;
+    # O3 is routed as before (DC1 ships B×2, A backordered); O4's B comes from DC1.
+    changed = tiny.changed.set_index("order_id")
+    assert changed.index.tolist() == ["O1", "O2", "O4"]
+    assert changed["change"].to_dict() == {
+        "O1": "nodes, strategy, status",
+        "O2": "nodes, status",
+        "O4": "nodes",
+    }
+    assert changed.loc["O1", ["base_nodes", "variant_nodes"]].tolist() == ["ST1 (2)", "DC1 (1)"]
+    assert changed.loc["O1", "variant_strategies"] == "stores_first > any_node"
+    assert changed.loc["O2", ["base_status", "variant_status"]].tolist() == [
+        "routed",
+        "backordered",
+    ]
+    assert tiny.summary["orders_changed"] == 3
+    assert tiny.summary["changed_by_kind"] == {"nodes": 3, "strategy": 1, "status": 2}
+    assert tiny.summary["orders_compared"] == 5
+
+
+def test_each_change_has_its_reason(tiny):
+    reasons = tiny.changed.set_index("order_id")["reason"]
+    assert reasons["O4"].startswith("base shipped from ST1 (chosen by any_node: ")
+    assert "variant did not: ST1 is closed" in reasons["O4"]
+    assert "variant ships from DC1 (chosen by any_node: " in reasons["O4"]
+    assert "base did not: any_node ranked it rank 2 of 2" in reasons["O4"]
+    assert "status routed → backordered" in reasons["O2"]
+
+
+def test_kpi_deltas_are_variant_minus_base(tiny):
+    overall = tiny.deltas[tiny.deltas["breakdown"] == "overall"].set_index("kpi")
+    assert overall.loc["orders", ["base", "variant", "delta"]].tolist() == [5, 5, 0]
+    assert overall.loc["fill_rate", ["base", "variant", "delta"]].tolist() == [
+        6 / 8,
+        4 / 8,
+        4 / 8 - 6 / 8,
+    ]
+    assert overall.loc["store_stockouts", "delta"] == -1
+    web = tiny.deltas[(tiny.deltas["breakdown"] == "channel") & (tiny.deltas["group"] == "web")]
+    assert web.set_index("kpi").loc["units", "delta"] == 0
+    store = tiny.deltas[tiny.deltas["breakdown"] == "node_type"].set_index(["group", "kpi"])
+    # the variant has no store left, so no store row: its figures are empty, not 0
+    assert store.loc[("store", "shipments"), ["base", "variant", "delta"]].tolist() == [
+        2,
+        None,
+        None,
+    ]
+    # DC1 ships O2 and O3 today; O1, O3 and O4 without the store
+    assert store.loc[("dc", "shipments"), ["base", "variant", "delta"]].tolist() == [2, 3, 1]
+    assert kpi_deltas(tiny.base.kpis, tiny.base.kpis)["delta"].dropna().eq(0).all()
+
+
+def test_a_run_compared_with_itself_has_no_change(tiny):
+    assert changed_orders(tiny.base.tables, tiny.base.tables).empty
+
+
+def test_the_comparison_is_written(tiny, tmp_path):
+    written = tiny.write(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "base",
+        "changed_orders.csv",
+        "deltas.csv",
+        "report.html",
+        "summary.json",
+        "variant",
+    ]
+    assert pd.read_csv(written["changed"])["order_id"].tolist() == ["O1", "O2", "O4"]
+    page = written["report"].read_text(encoding="utf-8")
+    assert "Orders whose routing changed (3)" in page
+    assert "ST1 is closed" in page
+    assert (tmp_path / "variant" / "kpis.json").is_file()
+
+
+# ----------------------------------------------------------------- demo data
+
+
+@pytest.fixture(scope="module")
+def autumn(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("autumn")
+    paths = generate(folder, orders=1_500, nodes=30, skus=200, seed=5, start="2026-11-01", days=61)
+    return simulations.load_inputs(
+        paths["nodes"],
+        paths["inventory"],
+        paths["orders"],
+        paths["replenishments"],
+        timezone="Europe/Paris",
+    )
+
+
+def test_switching_peak_protection_off(autumn):
+    seen = []
+    base = Scenario(name="france", ruleset=FRANCE)
+    off = Scenario(
+        name="no peak",
+        ruleset=FRANCE,
+        overrides=Overrides(strategies_off=("peak_store_protection",)),
+    )
+    result = simulations.compare(
+        base, off, autumn, max_reasons=20, on_progress=lambda *a: seen.append(a)
+    )
+    changed = result.changed
+    assert len(changed) > 20
+    assert changed["day"].min() >= dt.date(2026, 11, 15)  # nothing moves before the peak
+    first = changed.iloc[0]
+    assert first["base_strategies"].startswith("peak_store_protection")
+    assert "(peak_store_protection is switched off in the variant)" in first["reason"]
+    assert (changed["reason"].iloc[20:] == UNEXPLAINED).all()
+    assert (changed["reason"].iloc[:20] != UNEXPLAINED).all()
+    assert result.summary["orders_explained"] == 20
+    total = 4 * 1_500
+    assert seen[-1] == (total, total)
+    assert all(t == total for _, t in seen)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_scaled_demand_compares_the_orders_in_both(autumn):
+    base = Scenario(name="france", ruleset=FRANCE)
+    more = Scenario(name="+30%", ruleset=FRANCE, overrides=Overrides(demand_scale=1.3))
+    result = simulations.compare(base, more, autumn, reasons=False)
+    assert result.summary["orders_compared"] == 1_500
+    assert result.summary["orders_only_in_variant"] == 450
+    assert result.summary["orders_only_in_base"] == 0
+    overall = result.deltas[result.deltas["breakdown"] == "overall"].set_index("kpi")
+    assert overall.loc["orders", "delta"] == 450
+    assert (result.changed["reason"] == "").all()
+    assert not result.changed["order_id"].str.contains("~").any()
