@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "cli.language",
     "cli.rulesets",
     "cli.routing",
+    "cli.simulate",
 ]
 
 

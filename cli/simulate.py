@@ -1,0 +1,369 @@
+"""`sourcing simulate` and `sourcing compare`: replay order history through a ruleset
+(optionally under a scenario's overrides) or two of them side by side, and write the
+KPIs, the decisions, the rejected rows and an offline HTML report.
+
+Exit codes: 0 done, 1 the ruleset or scenario has errors, 2 an input cannot be read.
+A ruleset is a `.route` file or a stored version, `NAME@N` (version N) or `NAME@live`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
+HEADLINE_KPIS = (
+    "fill_rate",
+    "complete_rate",
+    "unroutable_rate",
+    "split_rate",
+    "shipments_per_order",
+    "avg_distance_km",
+    "cost_per_order",
+    "avg_eta_days",
+    "on_time_rate",
+    "protection_breaches",
+    "store_stockouts",
+)
+
+
+class InputProblem(Exception):
+    """Something the command cannot use; `code` is the exit code to return."""
+
+    def __init__(self, message: str, code: int = EXIT_UNREADABLE):
+        super().__init__(message)
+        self.code = code
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    simulate = subparsers.add_parser(
+        "simulate",
+        help="replay orders through a ruleset and report the KPIs",
+        description=(
+            "Route every order in time order with the engine (stock depletes, daily "
+            "capacity fills up), then write DIR/kpis.json, DIR/decisions.parquet (with "
+            "shipments.parquet and allocations.parquet), DIR/rejects.csv and "
+            "DIR/report.html (opens offline)."
+        ),
+    )
+    simulate.add_argument("ruleset", metavar="RULESET", help="a .route file, NAME@N or NAME@live")
+    _data_arguments(simulate)
+    simulate.add_argument(
+        "--scenario", metavar="S.toml", help="apply a scenario's overrides to RULESET"
+    )
+    simulate.set_defaults(handler=run_simulate)
+
+    compare = subparsers.add_parser(
+        "compare",
+        help="compare two rulesets or scenarios on the same orders",
+        description=(
+            "Replay the same orders under BASE and VARIANT (each a .route file, NAME@N, "
+            "NAME@live or a scenario .toml; a scenario that names no ruleset applies to "
+            "BASE's) and write DIR/deltas.csv, DIR/changed_orders.csv (with the reason "
+            "of each change), DIR/summary.json, each side's kpis.json and DIR/report.html."
+        ),
+    )
+    compare.add_argument("base", metavar="BASE", help="ruleset or scenario to compare against")
+    compare.add_argument("variant", metavar="VARIANT", help="ruleset or scenario to try")
+    _data_arguments(compare)
+    compare.add_argument(
+        "--reasons",
+        type=int,
+        default=2_000,
+        metavar="N",
+        help="explain at most N changed orders, in time order (default 2000; 0: none)",
+    )
+    compare.set_defaults(handler=run_compare)
+
+
+def _data_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--nodes", required=True, metavar="F", help="nodes table (CSV/Parquet)")
+    parser.add_argument("--inventory", required=True, metavar="F", help="opening stock table")
+    parser.add_argument("--orders", required=True, metavar="F", help="order lines table")
+    parser.add_argument("--replenishments", metavar="F", help="stock arriving during the run")
+    parser.add_argument("--events", metavar="F", help="operational events (node offline, ...)")
+    parser.add_argument(
+        "--from", dest="first_day", type=_day, metavar="D", help="first order day (YYYY-MM-DD)"
+    )
+    parser.add_argument(
+        "--to", dest="last_day", type=_day, metavar="D", help="last order day, inclusive"
+    )
+    parser.add_argument("--out", required=True, metavar="DIR", help="directory to write into")
+    parser.add_argument(
+        "--db", metavar="URL", help="ruleset store for NAME@N (default: $SOURCING_DB_URL)"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress line")
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+# --------------------------------------------------------------------- simulate
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    from simulations import load_scenario_file
+
+    try:
+        scenario = _as_scenario(args.ruleset, args, scenarios=False)
+        if args.scenario:
+            scenario = _guarded(lambda: load_scenario_file(args.scenario)).scenario(
+                scenario.ruleset
+            )
+        inputs = _load(args, scenario.ruleset.timezone or "UTC")
+        policy, changed = _guarded(lambda: scenario.prepare(inputs))
+    except InputProblem as problem:
+        return _fail("simulate", problem)
+    from simulations.replay import replay
+
+    started = time.perf_counter()
+    with Progress("simulate", args.quiet) as progress:
+        simulation = replay(
+            policy,
+            changed,
+            on_progress=progress,
+            first_day=args.first_day,
+            last_day=args.last_day,
+        )
+    title = f"Simulation: {scenario.name}"
+    written = simulation.write(args.out, title=title)
+    _print_run(simulation, scenario)
+    print(f"wrote {', '.join(str(path) for path in written.values())}")
+    _print_timing(simulation.seconds, len(simulation.decisions), time.perf_counter() - started)
+    return EXIT_OK
+
+
+def _print_run(simulation, scenario) -> None:
+    orders = simulation.decisions
+    rejects = simulation.rejects
+    rows = len(rejects[["table", "row"]].drop_duplicates())
+    ids = rejects.loc[rejects["table"] == "orders", "order_id"].dropna().astype(str)
+    print(
+        f"{scenario.name}: {len(orders):,} orders replayed"
+        f" ({int(orders['lines'].sum()):,} lines); {rows:,} rows rejected"
+        f" ({ids[ids != ''].nunique():,} orders), see rejects.csv"
+    )
+    for change in scenario.overrides.describe():
+        print(f"  override: {change}")
+    from simulations.charts import format_kpi
+
+    for key in HEADLINE_KPIS:
+        print(f"  {key:<22} {format_kpi(key, simulation.kpis.overall[key])}")
+
+
+def _print_timing(replay_seconds: float, orders: int, total_seconds: float) -> None:
+    rate = orders / replay_seconds if replay_seconds else 0.0
+    print(
+        f"replayed in {replay_seconds:.1f} s ({rate:,.0f} orders/s); {total_seconds:.1f} s in all"
+    )
+
+
+# ---------------------------------------------------------------------- compare
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from simulations import compare
+
+    try:
+        base = _as_scenario(args.base, args)
+        variant = _as_scenario(args.variant, args, default=base.ruleset)
+        inputs = _load(args, base.ruleset.timezone or "UTC")
+        if base.name == variant.name:
+            variant = variant.model_copy(update={"name": f"{variant.name} (variant)"})
+        started = time.perf_counter()
+        with Progress("compare", args.quiet) as progress:
+            result = _guarded(
+                lambda: compare(
+                    base,
+                    variant,
+                    inputs,
+                    on_progress=progress,
+                    first_day=args.first_day,
+                    last_day=args.last_day,
+                    reasons=args.reasons > 0,
+                    max_reasons=max(args.reasons, 0),
+                )
+            )
+    except InputProblem as problem:
+        return _fail("compare", problem)
+    written = result.write(args.out, title=f"{base.name} vs {variant.name}")
+    _print_comparison(result)
+    print(f"wrote {', '.join(str(path) for path in written.values())}")
+    seconds = result.base.seconds + result.variant.seconds
+    orders = len(result.base.decisions) + len(result.variant.decisions)
+    _print_timing(seconds, orders, time.perf_counter() - started)
+    return EXIT_OK
+
+
+def _print_comparison(result) -> None:
+    from simulations.charts import format_kpi
+
+    summary = result.summary
+    base, variant = result.names
+    print(f"{base} → {variant}: {summary['orders_compared']:,} orders on both sides")
+    for side in ("base", "variant"):
+        for change in summary[side]["overrides"]:
+            print(f"  {side} override: {change}")
+    if summary["orders_only_in_variant"] or summary["orders_only_in_base"]:
+        print(
+            f"  orders only in base: {summary['orders_only_in_base']:,},"
+            f" only in variant: {summary['orders_only_in_variant']:,} (demand scaling)"
+        )
+    kinds = ", ".join(f"{k} {n:,}" for k, n in summary["changed_by_kind"].items())
+    print(f"  routing changed for {summary['orders_changed']:,} orders ({kinds})")
+    overall = result.deltas[result.deltas["breakdown"] == "overall"].set_index("kpi")
+    width = max(len(base), len(variant), 8)
+    print(f"  {'KPI':<22} {base[:width]:>{width}} {variant[:width]:>{width}}")
+    for key in HEADLINE_KPIS:
+        a, b = overall.at[key, "base"], overall.at[key, "variant"]
+        print(f"  {key:<22} {format_kpi(key, a):>{width}} {format_kpi(key, b):>{width}}")
+
+
+# ---------------------------------------------------------------- shared parts
+
+
+def _as_scenario(name: str, args: argparse.Namespace, default=None, scenarios: bool = True):
+    """A ruleset file, a stored version or (when `scenarios`) a scenario file, as a
+    Scenario; a scenario file that names no ruleset gets `default`."""
+    from simulations import Scenario, load_scenario_file
+
+    if name.endswith(".toml"):
+        if not scenarios:
+            raise InputProblem(f"{name}: give a scenario with --scenario, after the ruleset")
+        found = _guarded(lambda: load_scenario_file(name))
+        ruleset = default if found.ruleset is None else None
+        return _guarded(lambda: found.scenario(ruleset, stored=_stored_text(args.db)))
+    path = Path(name)
+    if path.is_file() or "@" not in name:
+        return Scenario(name=path.stem, ruleset=_parse(_read(name), name))
+    ruleset_name, _, version = name.rpartition("@")
+    number = None if version == "live" else _version(version, name)
+    text = _stored_text(args.db)(ruleset_name, number)
+    return Scenario(name=name, ruleset=_parse(text, name))
+
+
+def _version(text: str, name: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise InputProblem(f"{name}: after @ give a version number or `live`")
+    return int(text)
+
+
+def _stored_text(url: str | None):
+    def read(name: str, version: int | None) -> str:
+        from rulesets.store import RulesetStore, StoreError
+
+        try:
+            with RulesetStore.open(url) as store:
+                found = store.version(name, version) if version else store.live(name)
+        except StoreError as error:
+            raise InputProblem(f"ruleset store: {error}") from None
+        if found is None:
+            raise InputProblem(
+                f"ruleset {name!r} has no live version; name one as {name}@N", EXIT_INVALID
+            )
+        return found.text
+
+    return read
+
+
+def _read(name: str) -> str:
+    from cli.language import UnreadableFile, read_text
+
+    try:
+        return read_text(name)
+    except UnreadableFile as error:
+        raise InputProblem(str(error)) from None
+
+
+def _parse(text: str, name: str):
+    from dsl import RulesetSyntaxError, parse
+
+    try:
+        return parse(text, name)
+    except RulesetSyntaxError as error:
+        raise InputProblem(str(error), EXIT_INVALID) from None
+
+
+def _guarded(action):
+    """Run `action`, turning a scenario or ruleset error into an InputProblem."""
+    from dsl import RulesetSyntaxError
+    from engine import CompileError
+    from simulations import ScenarioError
+
+    try:
+        return action()
+    except (ScenarioError, CompileError, RulesetSyntaxError) as error:
+        raise InputProblem(str(error), EXIT_INVALID) from None
+
+
+def _load(args: argparse.Namespace, timezone: str):
+    from engine.tables import TableError
+    from simulations import load_inputs
+
+    try:
+        return load_inputs(
+            args.nodes,
+            args.inventory,
+            args.orders,
+            args.replenishments,
+            args.events,
+            timezone=timezone,
+        )
+    except (TableError, OSError) as error:
+        raise InputProblem(str(error)) from None
+
+
+def _fail(command: str, problem: InputProblem) -> int:
+    print(f"sourcing {command}: {problem}", file=sys.stderr)
+    return problem.code
+
+
+class Progress:
+    """`on_progress(done, total)` as one line on stderr: redrawn in place on a terminal,
+    a new line every 10 % otherwise."""
+
+    def __init__(self, label: str, quiet: bool = False, stream=None):
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.quiet = quiet
+        self.live = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.started = time.perf_counter()
+        self.shown = -1.0
+        self.step = -1
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        if self.live and not self.quiet and self.shown >= 0:
+            self.stream.write("\n")
+            self.stream.flush()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        now = time.perf_counter()
+        share = done / total if total else 1.0
+        if self.live:
+            if now - self.shown < 0.2 and done < total:
+                return
+            self.shown = now
+            end = ""
+            prefix = "\r"
+        else:
+            step = int(share * 10)
+            if step == self.step:
+                return
+            self.step = step
+            end, prefix = "\n", ""
+        rate = done / (now - self.started) if now > self.started else 0.0
+        line = f"{self.label}: {done:,}/{total:,} orders ({share:.0%}), {rate:,.0f}/s"
+        self.stream.write(f"{prefix}{line}{end}")
+        self.stream.flush()
