@@ -23,7 +23,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="route orders and print one decision per line",
         description="Route the orders of a file against nodes and inventory under a ruleset.",
     )
-    route.add_argument("ruleset", metavar="RULESET", help="the ruleset (.route)")
+    route.add_argument(
+        "ruleset", metavar="RULESET", nargs="?", help="the ruleset (.route); or --artifact"
+    )
+    route.add_argument(
+        "--artifact", metavar="F.json", help="run a ruleset artifact (sourcing export) instead"
+    )
+    route.add_argument(
+        "--events",
+        metavar="F",
+        help="operational events (CSV or Parquet) applied between the orders by time; "
+        "re-route decisions are printed as they happen",
+    )
     route.add_argument("--nodes", required=True, metavar="F", help="nodes (CSV or Parquet)")
     route.add_argument("--inventory", required=True, metavar="F", help="stock (CSV or Parquet)")
     route.add_argument("--orders", required=True, metavar="F", help="order lines (CSV or Parquet)")
@@ -44,16 +55,27 @@ def run_route(args: argparse.Namespace) -> int:
 
     import dsl
     import engine
-    from engine.tables import TableError, load_inventory, load_nodes, load_orders
+    from engine.tables import TableError, load_events, load_inventory, load_nodes, load_orders
 
-    path = Path(args.ruleset)
+    if (args.ruleset is None) == (args.artifact is None):
+        print("give a ruleset file or --artifact F.json (one of them)", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if args.events and args.at:
+        print(
+            "--at and --events do not go together: events have their own instants", file=sys.stderr
+        )
+        return EXIT_UNREADABLE
+    artifact = _artifact(args.artifact) if args.artifact else None
+    if isinstance(artifact, int):
+        return artifact
+    path = Path(args.ruleset or args.artifact)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = artifact.text if artifact else path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         print(f"{path}: cannot read the ruleset: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
     try:
-        ruleset = dsl.parse(text, str(path))
+        ruleset = artifact.policy.ruleset if artifact else dsl.parse(text, str(path))
     except dsl.RulesetSyntaxError as error:
         print(error, file=sys.stderr)
         return EXIT_NOTHING_ROUTED
@@ -68,24 +90,41 @@ def run_route(args: argparse.Namespace) -> int:
         node_ids = nodes.frame["id"].tolist()
         stock = load_inventory(args.inventory, node_ids=node_ids)
         orders = load_orders(args.orders, node_ids=node_ids, timezone=timezone)
+        events = load_events(args.events, node_ids, timezone) if args.events else None
     except TableError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
     try:
-        policy = engine.compile(
-            ruleset, text, str(path), extra_fields=_extra_fields(nodes.frame, orders.frame)
+        policy = (
+            artifact.policy
+            if artifact
+            else engine.compile(
+                ruleset, text, str(path), extra_fields=_extra_fields(nodes.frame, orders.frame)
+            )
         )
     except engine.CompileError as error:
         print(error, file=sys.stderr)
         return EXIT_NOTHING_ROUTED
 
-    rejects = pd.concat([t.rejects for t in (nodes, stock, orders)], ignore_index=True)
+    tables = (nodes, stock, orders) if events is None else (nodes, stock, orders, events)
+    rejects = pd.concat([t.rejects for t in tables], ignore_index=True)
     _report_rejects(rejects, args.rejects)
 
     network = engine.Network.from_frame(nodes.frame)
     router = engine.Router(policy, network, engine.Inventory.from_frame(stock.frame, network))
     batch = engine.orders_from_frame(orders.frame)
-    if at is None:
+    if events is not None:
+        from engine.events import events_from_frame
+        from engine.reactions import Reactions
+
+        with Reactions(router) as reactions:
+            replay = reactions.replay(batch, events_from_frame(events.frame), args.explain)
+            decisions = list(replay)
+            moved = sum(1 for d in decisions if d.rerouted_from is not None)
+            print(
+                f"{reactions.events_applied} event(s) applied: {moved} re-route(s)", file=sys.stderr
+            )
+    elif at is None:
         decisions = router.route_batch(batch, explain=args.explain)
     else:
         ordered = sorted(batch, key=lambda o: (o.created_at, o.id))
@@ -106,6 +145,17 @@ def run_route(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return EXIT_OK if routed else EXIT_NOTHING_ROUTED
+
+
+def _artifact(path: str):
+    """The artifact at `path`, or the exit status when it is refused."""
+    from engine.artifact import ArtifactError, load_artifact
+
+    try:
+        return load_artifact(path)
+    except ArtifactError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_UNREADABLE
 
 
 def _instant(text: str) -> dt.datetime:
