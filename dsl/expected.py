@@ -165,27 +165,3 @@ def describe_character(char: str) -> str:
     """A character no token starts with, and what was probably meant."""
     hint = _CHARACTER_HINTS.get(char)
     return f"unexpected character `{char}`" + (f": {hint}" if hint else "")
-
-
-def glued_word(line_text: str, column: int) -> tuple[int, str, str] | None:
-    """`kms`, `descending`, `rejected`: a keyword the lexer took from the front of a
-    longer word. Returns (column of the word, the word, the keyword) or None."""
-    index = column - 1
-    if not (0 < index < len(line_text)) or not _is_word(line_text[index - 1]):
-        return None
-    if not _is_word(line_text[index]):
-        return None
-    start = index
-    while start > 0 and _is_word(line_text[start - 1]):
-        start -= 1
-    end = index
-    while end < len(line_text) and _is_word(line_text[end]):
-        end += 1
-    keyword = line_text[start:index]
-    if not (keyword[0].isalpha() or keyword[0] == "_"):
-        return None
-    return start + 1, line_text[start:end], keyword
-
-
-def _is_word(char: str) -> bool:
-    return char.isalnum() or char == "_"

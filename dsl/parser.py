@@ -7,6 +7,7 @@ import bisect
 import datetime as dt
 import gc
 import re
+import threading
 from functools import cache
 from importlib import resources
 
@@ -15,7 +16,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from dsl import syntax as s
 from dsl.diagnostics import Diagnostic, RulesetSyntaxError
-from dsl.expected import describe_character, describe_unexpected, glued_word
+from dsl.expected import describe_character, describe_unexpected
 
 
 def _grammar() -> str:
@@ -26,6 +27,11 @@ def _grammar() -> str:
 def _lark() -> Lark:
     """The parser, building the syntax tree as it goes (LALR's tree-less mode: about
     twice as fast as building Lark's tree with positions and transforming it)."""
+    keywords = [
+        terminal.name
+        for terminal in _recogniser().terminals
+        if terminal.name in _WORD_TERMINALS or terminal.pattern.value.isalpha()
+    ]
     return Lark(
         _grammar(),
         parser="lalr",
@@ -33,7 +39,45 @@ def _lark() -> Lark:
         keep_all_tokens=True,
         maybe_placeholders=False,
         transformer=_ToSyntax(),
+        lexer_callbacks=dict.fromkeys(keywords, _whole_word),
     )
+
+
+_WORD_TERMINALS = {"UNIT", "DIRECTION", "SHORTAGE"}
+_WORD = re.compile(r"\w+")
+_parsing = threading.local()
+"""The text being parsed, for checks that look past a token (per thread)."""
+
+
+def _whole_word(token: Token) -> Token:
+    """A keyword must be a whole word: `sourcefrom` or `kms` is not `source` or `km`."""
+    rest = _WORD.match(_parsing.text, token.end_pos)
+    if rest is None:
+        return token
+    word = str(token) + rest[0]
+    meant = f"{token} {rest[0]}" if rest[0] in _keyword_values() else str(token)
+    raise _GluedWord(
+        Diagnostic(
+            severity="error",
+            message=f"unknown word `{word}`: did you mean `{meant}`?",
+            line=token.line,
+            column=token.column,
+            length=len(word),
+            code="syntax",
+        )
+    )
+
+
+@cache
+def _keyword_values() -> frozenset[str]:
+    values = set()
+    for terminal in _recogniser().terminals:
+        value = terminal.pattern.value
+        if terminal.name in _WORD_TERMINALS:
+            values.update(re.findall(r"[a-z]+", value))
+        elif value.isalpha():
+            values.add(value)
+    return frozenset(values)
 
 
 @cache
@@ -50,9 +94,12 @@ def parse(text: str, filename: str = "<ruleset>") -> s.Ruleset:
     # collector spares it rescanning the growing tree (40% of the time on large files).
     collecting = gc.isenabled()
     gc.disable()
+    _parsing.text = source
     try:
         try:
             ruleset = _lark().parse(source)
+        except _GluedWord as glued:
+            raise RulesetSyntaxError(glued.diagnostic, text, filename) from None
         except _Misplaced as misplaced:
             _recogniser().parse(source)
             raise RulesetSyntaxError(misplaced.diagnostic, text, filename) from None
@@ -79,6 +126,10 @@ class _Misplaced(Exception):
 
     def __init__(self, diagnostic: Diagnostic):
         self.diagnostic = diagnostic
+
+
+class _GluedWord(_Misplaced):
+    """A keyword run into the next word; it is a syntax error where it stands."""
 
 
 def _span(item) -> s.Span:
@@ -427,10 +478,6 @@ def _diagnose(error: UnexpectedInput, source: str) -> Diagnostic:
         column = len(line_text.split("#")[0].rstrip()) + 1
     message = describe_unexpected(token, set(error.expected), line_text, column)
     length = len(str(token)) if token.type not in ("_NL", "$END") else 1
-    glued = glued_word(line_text, column) if token.type not in ("_NL", "$END") else None
-    if glued:
-        column, word, keyword = glued
-        message, length = f"unknown word `{word}`: did you mean `{keyword}`?", len(word)
     return Diagnostic(
         severity="error", message=message, line=line, column=column, length=length, code="syntax"
     )

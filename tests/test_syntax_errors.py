@@ -255,3 +255,21 @@ def test_check_source_reports_the_syntax_error_as_its_only_finding():
     result = check_source(strategy("within 400"), "t.route")
     assert result.ruleset is None
     assert [(d.line, d.column, d.code) for d in result.diagnostics] == [(2, 13, "syntax")]
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "message"),
+    [
+        (
+            'sourcefrom node.type == "dc"',
+            3,
+            "unknown word `sourcefrom`: did you mean `source from`?",
+        ),
+        ("split atmost 2", 9, "unknown word `atmost`: did you mean `at most`?"),
+    ],
+)
+def test_keywords_run_together_are_refused(line, column, message):
+    with pytest.raises(RulesetSyntaxError) as caught:
+        parse(f"strategy a\n  {line}\n", "glued.route")
+    found = caught.value.diagnostic
+    assert (found.line, found.column, found.message) == (2, column, message)
