@@ -40,23 +40,24 @@ class StepResult:
 def run_step(bound, ctx, need: np.ndarray, shipped: np.ndarray, budget: int, trace: bool):
     """Place what the step can of `need` (updated in place); see module doc."""
     result = StepResult()
-    free = ctx.inventory.free[ctx.rows]
+    free = ctx.free_rows()
     keep = bound.keep_for(ctx.order)
-    avail_all = free if keep is None else np.maximum(free - keep, 0)
-    mask = bound.source_for(ctx.order) & ctx.capacity_ok & ~shipped
     remaining = need > 0
-    mask = mask & (avail_all[remaining] > 0).any(axis=0)
+    rows = free if remaining.all() else free[remaining]
+    mask = bound.source_for(ctx.order) & ctx.capacity_ok
+    mask &= (rows > keep).any(axis=0) if keep is not None else (rows > 0).any(axis=0)
+    if shipped.any():
+        mask &= ~shipped
+    if bound.half_limit is not None:  # within N km, exactly (see engine.geo)
+        mask &= ctx.half <= bound.half_limit
     cand = np.flatnonzero(mask)
-    distance = ctx.distances(cand)
-    if bound.within_km is not None and len(cand):
-        inside = distance <= bound.within_km
-        cand, distance = cand[inside], distance[inside]
-    avail = avail_all[:, cand]
+    avail = free[:, cand]
+    if keep is not None:
+        avail = np.maximum(avail - keep[cand], 0)
     if trace:
         result.trace = {
             "need": need.copy(),
             "budget": budget,
-            "avail_all": avail_all,
             "free": free,
             "keep": keep,
             "cand": cand,
@@ -64,25 +65,27 @@ def run_step(bound, ctx, need: np.ndarray, shipped: np.ndarray, budget: int, tra
             "phase": "none",
         }
     inputs = RankInputs(
-        cand, avail, need, distance, ctx.network, ctx.used_today, ctx.capacity, ctx.order
+        cand, avail, need, ctx, ctx.network, ctx.used_today, ctx.capacity, ctx.order
     )
     if len(cand) and budget > 0:
         whole = (avail >= need[:, None]).all(axis=0)
-        if whole.any():
-            chosen = best(bound.keys, inputs, np.flatnonzero(whole))
+        fits = np.flatnonzero(whole)
+        if len(fits):
+            chosen = best(bound.keys, inputs, fits, whole=True)
             result.shipments.append((int(cand[chosen]), need.copy()))
-            _note(result, "whole", np.flatnonzero(whole), chosen, need)
+            _note(result, "whole", fits, chosen, need)
             need[:] = 0
         elif bound.split >= 2:
             _greedy(bound, inputs, need, budget, result)
         elif result.trace is not None:
             result.trace["phase"] = "single"
-    still = need > 0
-    if still.any() and len(cand):
-        open_ = np.ones(len(cand), dtype=bool)
-        for node, _ in result.shipments:
-            open_[np.searchsorted(cand, node)] = False
-        result.limited = still & (avail[:, open_] > 0).any(axis=1)
+    if len(cand):
+        still = need > 0
+        if still.any():
+            open_ = np.ones(len(cand), dtype=bool)
+            for node, _ in result.shipments:
+                open_[np.searchsorted(cand, node)] = False
+            result.limited = still & (avail[:, open_] > 0).any(axis=1)
     if result.trace is not None:
         result.trace["inputs"] = inputs
     return result

@@ -53,7 +53,7 @@ def _strategy_entries(router, ctx, strategy, step, shipped_before, distance_all)
         inputs.cand,
         inputs.avail,
         need,
-        inputs.distance,
+        ctx,
         network,
         ctx.used_today,
         ctx.capacity,

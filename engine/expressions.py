@@ -180,6 +180,10 @@ def predicate_getter(expr: s.Expr, tz: ZoneInfo) -> Getter:
 
 
 def _atom(expr: s.Expr, tz: ZoneInfo) -> Getter:
+    if isinstance(expr, s.Compare) and _text_literals(expr.right) is not None:
+        fast = _text_test(expr, tz)
+        if fast is not None:
+            return fast
     if isinstance(expr, s.Compare):
         left, right, op = value_getter(expr.left, tz), value_getter(expr.right, tz), expr.op
         return lambda o, line, n: compare(op, left(o, line, n), right(o, line, n))
@@ -189,6 +193,28 @@ def _atom(expr: s.Expr, tz: ZoneInfo) -> Getter:
     if isinstance(expr, s.Boolean):
         return lambda o, line, n, v=expr.value: v
     raise ExpressionError(f"`{format_expr(expr)}` is not a condition", expr)
+
+
+def _text_literals(expr) -> frozenset | None:
+    """The texts of a text literal or of a list of text literals, else None."""
+    if isinstance(expr, s.Text):
+        return frozenset((expr.value,))
+    if isinstance(expr, s.ListOf) and all(isinstance(i, s.Text) for i in expr.items):
+        return frozenset(item.value for item in expr.items)
+    return None
+
+
+def _text_test(expr: s.Compare, tz: ZoneInfo) -> Getter | None:
+    """`x == "a"`, `x != "a"`, `x in ["a", "b"]`, `x not in [...]` as a set look-up:
+    the same rules (only a text equals a text), without the general path."""
+    texts = _text_literals(expr.right)
+    is_list = isinstance(expr.right, s.ListOf)
+    read = value_getter(expr.left, tz)
+    if (expr.op == "==" and not is_list) or (expr.op == "in" and is_list):
+        return lambda o, line, n: type(v := read(o, line, n)) is str and v in texts
+    if (expr.op == "!=" and not is_list) or (expr.op == "not in" and is_list):
+        return lambda o, line, n: not (type(v := read(o, line, n)) is str and v in texts)
+    return None
 
 
 def order_predicate(expr: s.Expr | None, tz: ZoneInfo) -> Callable[[Any], bool] | None:
@@ -286,15 +312,19 @@ def _memoised_compare(expr: s.Compare, nodes, tz: ZoneInfo) -> NodeMask:
     op, count = expr.op, len(nodes)
     memo: dict[tuple, np.ndarray] = {}
 
+    vectorised = _VectorCompare(op, node_values, node_on_left)
+
     def mask_for(value) -> np.ndarray:
         key = (kind(value), value)
         mask = memo.get(key)
         if mask is None:
-            if node_on_left:
-                cells = (compare(op, v, value) for v in node_values)
-            else:
-                cells = (compare(op, value, v) for v in node_values)
-            mask = np.fromiter(cells, dtype=bool, count=count)
+            mask = vectorised(value)
+            if mask is None:
+                if node_on_left:
+                    cells = (compare(op, v, value) for v in node_values)
+                else:
+                    cells = (compare(op, value, v) for v in node_values)
+                mask = np.fromiter(cells, dtype=bool, count=count)
             if len(memo) >= _MEMO_LIMIT:
                 memo.clear()
             memo[key] = mask
@@ -310,3 +340,46 @@ def _memoised_compare(expr: s.Compare, nodes, tz: ZoneInfo) -> NodeMask:
 
         return NodeMask(expr, dynamic=per_lines)
     return NodeMask(expr, dynamic=lambda o: mask_for(read_order(o, None, None)))
+
+
+_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+_UFUNCS = {
+    "==": np.equal,
+    "<": np.less,
+    "<=": np.less_equal,
+    ">": np.greater,
+    ">=": np.greater_equal,
+}
+
+
+class _VectorCompare:
+    """`node.f OP value` over all nodes at once, for text and number values:
+    the same rules as `compare` (a missing or other-kind node value is never
+    equal and never ordered). Returns None for values it does not cover."""
+
+    def __init__(self, op: str, node_values: list, node_on_left: bool):
+        self.op = op if node_on_left else _FLIPPED.get(op, "")
+        self.texts = np.array(
+            [v if isinstance(v, str) else None for v in node_values], dtype=object
+        )
+        self.numbers = np.array(
+            [v if kind(v) == "number" else np.nan for v in node_values], dtype=np.float64
+        )
+        self.has_texts = any(isinstance(v, str) for v in node_values)
+
+    def __call__(self, value) -> np.ndarray | None:
+        op = self.op
+        negate = op == "!="
+        ufunc = _UFUNCS.get("==" if negate else op)
+        if ufunc is None:
+            return None
+        value_kind = kind(value)
+        if value_kind == "number":
+            with np.errstate(invalid="ignore"):
+                mask = ufunc(self.numbers, float(value))
+        elif value_kind == "text" and op in ("==", "!="):
+            mask = self.texts == value if self.has_texts else np.zeros(len(self.texts), bool)
+            mask = np.asarray(mask, dtype=bool)
+        else:
+            return None
+        return ~mask if negate else mask

@@ -11,6 +11,7 @@ pair goes through `math.asin` on both paths.
 from __future__ import annotations
 
 import math
+import struct
 
 import numpy as np
 
@@ -39,6 +40,28 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return chord_km(math.sqrt(dx * dx + dy * dy + dz * dz) * 0.5)
 
 
+def half_chord_limit(km: float) -> float:
+    """The largest half-chord whose distance (`chord_km`) is ≤ `km`, found by
+    bisection over the doubles, so `half ≤ limit` ⟺ `chord_km(half) ≤ km`
+    exactly (chord_km is non-decreasing). −1 when no distance is that small."""
+    if chord_km(1.0) <= km:
+        return 1.0
+    if chord_km(0.0) > km:
+        return -1.0
+    low, high = 0, struct.unpack("<q", struct.pack("<d", 1.0))[0]  # bit patterns
+
+    def as_float(bits: int) -> float:
+        return struct.unpack("<d", struct.pack("<q", bits))[0]
+
+    while high - low > 1:  # invariant: chord_km(low) ≤ km < chord_km(high)
+        middle = (low + high) // 2
+        if chord_km(as_float(middle)) <= km:
+            low = middle
+        else:
+            high = middle
+    return as_float(low)
+
+
 class NodeSphere:
     """Unit vectors of a fixed set of points, for distances to one destination at a time."""
 
@@ -50,20 +73,27 @@ class NodeSphere:
         self.y = np.array([p[1] for p in points], dtype=np.float64)
         self.z = np.array([p[2] for p in points], dtype=np.float64)
 
+    def half_chords(self, dest: tuple[float, float, float]) -> np.ndarray:
+        """Half the chord from every point to a destination unit vector."""
+        dx = self.x - dest[0]
+        dy = self.y - dest[1]
+        dz = self.z - dest[2]
+        dx *= dx
+        dy *= dy
+        dz *= dz
+        dx += dy
+        dx += dz
+        np.sqrt(dx, out=dx)
+        dx *= 0.5
+        return dx
+
     def distances_km(self, dest: tuple[float, float, float], index=None) -> np.ndarray:
         """Distances from the points (or `index` of them) to a destination unit vector."""
-        x, y, z = (
-            (self.x, self.y, self.z)
-            if index is None
-            else (
-                self.x[index],
-                self.y[index],
-                self.z[index],
-            )
-        )
-        dx = x - dest[0]
-        dy = y - dest[1]
-        dz = z - dest[2]
-        half = np.sqrt(dx * dx + dy * dy + dz * dz) * 0.5
-        angles = list(map(math.asin, np.minimum(half, 1.0).tolist()))
-        return np.array(angles, dtype=np.float64) * _DIAMETER_KM
+        half = self.half_chords(dest)
+        return km_from_half_chords(half if index is None else half[index])
+
+
+def km_from_half_chords(half: np.ndarray) -> np.ndarray:
+    """`chord_km` over an array, through `math.asin` (see the module docstring)."""
+    angles = list(map(math.asin, np.minimum(half, 1.0).tolist()))
+    return np.array(angles, dtype=np.float64) * _DIAMETER_KM

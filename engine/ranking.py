@@ -71,29 +71,46 @@ class RankInputs:
     cand: np.ndarray
     avail: np.ndarray
     need: np.ndarray
-    distance: np.ndarray
+    ctx: object
+    """The order's context: half-chords and exact km per node (`ctx.km_of`)."""
     network: object
     used_today: np.ndarray
     capacity: np.ndarray
     order: object
 
+    def km(self, sub: np.ndarray) -> np.ndarray:
+        """Exact km for the candidates at positions `sub`, computed when first needed."""
+        return self.ctx.km_of(self.cand[sub])
 
-def column(key: BoundKey, inputs: RankInputs, sub: np.ndarray) -> np.ndarray:
-    """One key's values for the candidates at positions `sub`, smaller first."""
+    @property
+    def distance(self) -> np.ndarray:
+        return self.km(np.arange(len(self.cand)))
+
+
+def column(key: BoundKey, inputs: RankInputs, sub: np.ndarray, whole: bool = False):
+    """One key's values for the candidates at positions `sub`, smaller first.
+    `whole`: every candidate at `sub` can fill every remaining line."""
     spec = key.spec
     nodes = inputs.cand[sub]
     if spec.kind == "metric":
         name = spec.name
-        avail = inputs.avail[:, sub]
-        need = inputs.need[:, None]
-        if name == "shipments":
-            values = (avail < need).sum(axis=0).astype(np.float64)
-        elif name == "distance":
-            values = inputs.distance[sub]
+        if name == "distance":
+            values = inputs.km(sub)
+        elif name == "shipments":
+            if whole:
+                values = np.zeros(len(sub))
+            else:
+                values = (inputs.avail[:, sub] < inputs.need[:, None]).sum(axis=0)
         elif name == "cost":
-            values = cost(inputs.network, nodes, units(avail, need), inputs.distance[sub])
+            if whole:
+                unit_count = float(inputs.need.sum())
+            else:
+                unit_count = units(inputs.avail[:, sub], inputs.need[:, None])
+            values = cost(inputs.network, nodes, unit_count, inputs.km(sub))
         elif name == "stock":
-            values = avail[inputs.need > 0].sum(axis=0).astype(np.float64)
+            need = inputs.need
+            avail = inputs.avail[:, sub]
+            values = (avail if (need > 0).all() else avail[need > 0]).sum(axis=0)
         else:  # load
             values = inputs.used_today[nodes] / inputs.capacity[nodes]
     elif spec.kind == "field":
@@ -102,8 +119,10 @@ def column(key: BoundKey, inputs: RankInputs, sub: np.ndarray) -> np.ndarray:
             return np.where(np.isinf(values), math.inf, -values)
         return values
     else:
-        values = key.mask.for_order(inputs.order)[nodes].astype(np.float64)
-    return -values if spec.descending else values
+        values = key.mask.for_order(inputs.order)[nodes]
+    if spec.descending:
+        return -np.asarray(values, dtype=np.float64)
+    return values
 
 
 def units(avail: np.ndarray, need: np.ndarray) -> np.ndarray:
@@ -120,12 +139,21 @@ def cost(network, nodes: np.ndarray, unit_count: np.ndarray, distance: np.ndarra
     )
 
 
-def best(keys: list[BoundKey], inputs: RankInputs, sub: np.ndarray) -> int:
+def best(keys: list[BoundKey], inputs: RankInputs, sub: np.ndarray, whole: bool = False) -> int:
     """The position (in `inputs.cand`) of the best-ranked candidate among `sub`."""
     for key in keys:
         if len(sub) == 1:
             break
-        values = column(key, inputs, sub)
+        spec = key.spec
+        if spec.kind == "metric" and spec.name == "distance":
+            # Half-chords order nodes as km do; only nodes within a hair of the
+            # best half-chord can tie on exact km, so only they get an arcsine.
+            half = inputs.ctx.half[inputs.cand[sub]]
+            target = half.max() if spec.descending else half.min()
+            sub = sub[np.abs(half - target) <= target * 1e-9 + 1e-15]
+            if len(sub) == 1:
+                break
+        values = column(key, inputs, sub, whole)
         sub = sub[values == values.min()]
     return int(sub[0])
 

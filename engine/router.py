@@ -20,7 +20,7 @@ from engine.allocation import run_step
 from engine.compiler import CompiledStrategy, Policy
 from engine.decision import Decision, Shipment, ShipmentLine, Unfilled
 from engine.expressions import NodeMask, node_mask
-from engine.geo import unit_vector
+from engine.geo import half_chord_limit, km_from_half_chords, unit_vector
 from engine.model import Inventory, Network, Order
 from engine.ranking import bind_key
 from engine.windows import LocalDays, as_instant
@@ -41,6 +41,7 @@ class BoundStrategy:
         self.id = strategy.id
         self.split = strategy.split
         self.within_km = strategy.within_km
+        self.half_limit = None if self.within_km is None else half_chord_limit(self.within_km)
         count = len(network)
         self.source: NodeMask | None = (
             None if strategy.source is None else node_mask(strategy.source, network.nodes, tz)
@@ -86,43 +87,59 @@ class OrderContext:
         "used_today",
         "capacity_ok",
         "capacity",
-        "_distance",
+        "half",
+        "_km",
+        "_free",
     )
 
     def __init__(self, order: Order, router: Router, used_today: np.ndarray, dest):
         self.order = order
         self.inventory = router.inventory
         self.network = router.network
-        skus: list[str] = []
-        qty: list[int] = []
+        merged: dict[str, int] = {}
         for line in order.lines:  # lines of one SKU are routed as one
-            if line.sku in skus:
-                qty[skus.index(line.sku)] += line.qty
-            else:
-                skus.append(line.sku)
-                qty.append(line.qty)
-        self.skus = skus
-        self.qty = np.array(qty, dtype=np.int64)
-        row = router.inventory.row
-        self.rows = np.array([row(sku) for sku in skus], dtype=np.int64)
+            merged[line.sku] = merged.get(line.sku, 0) + line.qty
+        self.skus = list(merged)
+        self.qty = np.fromiter(merged.values(), dtype=np.int64, count=len(merged))
+        index, unknown = router.inventory.sku_index, router.inventory.unknown_row
+        self.rows = np.fromiter(
+            (index.get(sku, unknown) for sku in merged), dtype=np.int64, count=len(merged)
+        )
         self.dest = unit_vector(*dest)
+        self.half = router.network.sphere.half_chords(self.dest)
+        self._km = np.full(len(self.half), np.nan)
         self.used_today = used_today
         self.capacity = router.capacity
-        self.capacity_ok = (used_today < router.capacity) & ~router.offline
-        self._distance: dict[int, float] = {}
+        self.capacity_ok = router.open_nodes(used_today)
+        self._free = None
 
-    def distances(self, nodes: np.ndarray) -> np.ndarray:
-        """Exact km from each node to the destination (see engine.geo)."""
-        known = self._distance
-        if not known:
-            values = self.network.sphere.distances_km(self.dest, nodes)
-            known.update(zip(nodes.tolist(), values.tolist(), strict=True))
-            return values
-        missing = np.array([n for n in nodes.tolist() if n not in known], dtype=np.int64)
-        if len(missing):
-            values = self.network.sphere.distances_km(self.dest, missing)
-            known.update(zip(missing.tolist(), values.tolist(), strict=True))
-        return np.array([known[n] for n in nodes.tolist()], dtype=np.float64)
+    def free_rows(self) -> np.ndarray:
+        """`on_hand − allocated` for the order's SKUs (lines × nodes), read once:
+        nothing is committed before the order's decision is made."""
+        if self._free is None:
+            self._free = self.inventory.free[self.rows]
+        return self._free
+
+    def km_of(self, nodes: np.ndarray) -> np.ndarray:
+        """Exact km from each node to the destination (see engine.geo),
+        computed once per node and order."""
+        values = self._km[nodes]
+        missing = values != values
+        if missing.any():
+            todo = nodes[missing]
+            fresh = km_from_half_chords(self.half[todo])
+            self._km[todo] = fresh
+            values[missing] = fresh
+        return values
+
+    distances = km_of
+
+    def km(self, node: int) -> float:
+        value = float(self._km[node])
+        if value != value:  # not computed yet
+            value = float(km_from_half_chords(self.half[[node]])[0])
+            self._km[node] = value
+        return value
 
 
 class Router:
@@ -143,6 +160,22 @@ class Router:
         """Orders per day per node (inf: unlimited); events may change it."""
         self.offline = np.zeros(len(network), dtype=bool)
         """Nodes taken offline by an event: never candidates until back online."""
+        self._open: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._costs = (
+            network.pick_cost.tolist(),
+            network.ship_cost_base.tolist(),
+            network.ship_cost_per_km.tolist(),
+            network.handling_days.tolist(),
+        )
+
+    def open_nodes(self, used_today: np.ndarray) -> np.ndarray:
+        """Nodes online and under capacity for the day whose shipment counts are
+        `used_today`; kept up to date as shipments are committed."""
+        entry = self._open.get(id(used_today))
+        if entry is None or entry[0] is not used_today:
+            entry = (used_today, (used_today < self.capacity) & ~self.offline)
+            self._open[id(used_today)] = entry
+        return entry[1]
 
     # ------------------------------------------------------------ public
     def route(self, order: Order, at: dt.datetime | None = None, explain: bool = False):
@@ -174,11 +207,21 @@ class Router:
     def set_online(self, node_id: str, online: bool) -> None:
         """Take a node offline (no longer a candidate) or bring it back."""
         self.offline[self.network.index[node_id]] = not online
+        self._open.clear()
 
     def set_capacity(self, node_id: str, capacity: int | None) -> None:
         """A node's new orders-per-day capacity (None = unlimited), from now on."""
         value = math.inf if capacity is None else float(capacity)
         self.capacity[self.network.index[node_id]] = value  # this router's copy
+        self._open.clear()
+
+    def release_shipment(self, node_id: str, day: dt.date) -> None:
+        """A parcel counted on local `day` will not ship (a re-route emptied it):
+        its node gets that unit of the day's capacity back."""
+        used = self.shipments_by_day.get(day)
+        if used is not None:
+            used[self.network.index[node_id]] -= 1
+            self._open.clear()
 
     def reroute(
         self,
@@ -307,25 +350,22 @@ class Router:
         return Decision(order.id, status, ids, shipments, tuple(short))
 
     def _shipment(self, ctx: OrderContext, node: int, take: np.ndarray, strategy=None) -> Shipment:
-        network = self.network
-        lines = tuple(
-            ShipmentLine(ctx.skus[i], int(q)) for i, q in enumerate(take.tolist()) if q > 0
-        )
-        distance = ctx._distance[node]
+        lines = tuple(ShipmentLine(ctx.skus[i], q) for i, q in enumerate(take.tolist()) if q > 0)
+        distance = ctx.km(node)
         units = sum(line.qty for line in lines)
-        cost = (
-            float(network.pick_cost[node]) * units
-            + float(network.ship_cost_base[node])
-            + float(network.ship_cost_per_km[node]) * distance
-        )
-        eta = float(network.handling_days[node]) + max(1, math.ceil(distance / 500.0))
-        return Shipment(network.ids[node], lines, distance, cost, eta, strategy)
+        pick, base, per_km, handling = self._costs
+        cost = pick[node] * units + base[node] + per_km[node] * distance
+        eta = handling[node] + max(1, math.ceil(distance / 500.0))
+        return Shipment(self.network.ids[node], lines, distance, cost, eta, strategy)
 
     def _commit(self, ctx: OrderContext, placed) -> None:
         free = self.inventory.free
+        used, capacity, open_ = ctx.used_today, self.capacity, ctx.capacity_ok
         for node, take in placed:
             free[ctx.rows, node] -= take
-            ctx.used_today[node] += 1
+            used[node] += 1
+            if used[node] >= capacity[node]:
+                open_[node] = False
 
 
 def _not_routed(order: Order, reason: str, chain: tuple[str, ...] = ()) -> Decision:
