@@ -12,6 +12,7 @@ from bench import machine
 
 BENCHMARKS = [
     "bench.language",
+    "bench.routing",
     "bench.service",
 ]
 """Modules exposing `run(quick: bool = False) -> list[str]`, in the order they run."""
