@@ -1,0 +1,193 @@
+"""Choosing the ruleset a page runs: the editor's current draft, a version kept in the
+ruleset store (live or not), or one of the example rulesets shipped with the product;
+compiled once per text and checked against the data's columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+
+import streamlit as st
+
+import dsl
+import engine
+from dsl import syntax as s
+from studio.components.widget_memory import field
+from studio.data import Dataset
+
+DRAFT = "draft"
+STORED = "stored"
+EXAMPLE = "example"
+
+
+@dataclass(frozen=True)
+class RulesetChoice:
+    """A ruleset text and where it comes from."""
+
+    label: str
+    text: str
+    source: str
+    """DRAFT, STORED or EXAMPLE."""
+    name: str | None = None
+    """The ruleset's name in the store (a draft edits one, a version belongs to one)."""
+    version: int | None = None
+    live: bool = False
+
+    @property
+    def filename(self) -> str:
+        return self.label
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A choice parsed and compiled, or the rendered errors that stop it."""
+
+    ruleset: s.Ruleset | None
+    policy: engine.Policy | None
+    error: str | None
+
+
+def draft() -> RulesetChoice | None:
+    """The editor's current draft, if the Rules page holds one."""
+    try:
+        from studio import state
+    except ImportError:
+        return None
+    text = state.draft_text()
+    if not text or not text.strip():
+        return None
+    name = state.draft_name() if hasattr(state, "draft_name") else None
+    return RulesetChoice("Current draft", text, DRAFT, name=name)
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str | None):
+    from rulesets.store import RulesetStore
+
+    return RulesetStore.open(url)
+
+
+def store():
+    """The ruleset store ($SOURCING_DB_URL), opened once; None when it cannot be opened."""
+    from rulesets.store import StoreError
+
+    try:
+        from studio import config
+
+        url = config.db_url() if hasattr(config, "db_url") else None
+    except ImportError:
+        url = None
+    try:
+        return _store(url)
+    except StoreError:
+        return None
+
+
+def stored_choices() -> list[RulesetChoice]:
+    """Every stored version, newest first within each ruleset; the live one marked."""
+    found = store()
+    if found is None:
+        return []
+    out = []
+    for summary in found.list_rulesets():
+        for version in reversed(found.history(summary.name)):
+            live = version.number == summary.live
+            state = "live" if live else str(version.state.value)
+            out.append(
+                RulesetChoice(
+                    f"{summary.name} v{version.number} ({state})",
+                    version.text,
+                    STORED,
+                    name=summary.name,
+                    version=version.number,
+                    live=live,
+                )
+            )
+    return out
+
+
+def example_choices() -> list[RulesetChoice]:
+    """The example rulesets shipped in the `rulesets` package."""
+    files = sorted(
+        (f for f in resources.files("rulesets").iterdir() if f.name.endswith(".route")),
+        key=lambda f: f.name,
+    )
+    return [
+        RulesetChoice(f"Example: {f.name}", f.read_text(encoding="utf-8"), EXAMPLE) for f in files
+    ]
+
+
+def choices() -> list[RulesetChoice]:
+    """What a page may run: the draft, the stored versions, the shipped examples."""
+    current = draft()
+    return ([current] if current else []) + stored_choices() + example_choices()
+
+
+def live_version(choice: RulesetChoice) -> RulesetChoice | None:
+    """The live version of the ruleset a choice belongs to (None: nothing published)."""
+    if choice.name is None:
+        return None
+    for other in stored_choices():
+        if other.name == choice.name and other.live:
+            return other
+    return None
+
+
+def pick_ruleset(key: str, label: str = "Ruleset", help: str | None = None) -> RulesetChoice:
+    """A select box over `choices()`; the choice survives leaving the page."""
+    options = choices()
+    labels = [choice.label for choice in options]
+    field(key, labels[0])
+    if st.session_state[key] not in labels:  # a version or the draft went away
+        st.session_state[key] = labels[0]
+    picked = st.selectbox(label, labels, key=key, help=help)
+    return options[labels.index(picked)]
+
+
+def compile_choice(choice: RulesetChoice, data: Dataset | None = None) -> Compiled:
+    """Parse and compile (cached per text); the data's columns count as known fields."""
+    extra: tuple[str, ...] = ()
+    if data is not None:
+        extra = extra_fields(data)
+    return _compiled(choice.text, choice.filename, extra)
+
+
+def extra_fields(data: Dataset) -> tuple[str, ...]:
+    """Every column of the nodes and orders, so rules may read the data's extra columns."""
+    fields: list[str] = []
+    nodes, orders = data.frame("nodes"), data.frame("orders")
+    if nodes is not None:
+        fields += [f"node.{c}" for c in nodes.columns]
+    if orders is not None:
+        fields += [f"order.{c}" for c in orders.columns]
+        fields += [f"line.{c}" for c in orders.columns]
+    return tuple(fields)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _compiled(text: str, filename: str, extra: tuple[str, ...]) -> Compiled:
+    try:
+        ruleset = dsl.parse(text, filename)
+    except dsl.RulesetSyntaxError as error:
+        return Compiled(None, None, str(error))
+    try:
+        policy = engine.compile(ruleset, text, filename, extra_fields=extra)
+    except engine.CompileError as error:
+        return Compiled(ruleset, None, str(error))
+    return Compiled(ruleset, policy, None)
+
+
+def timezone_of(choice: RulesetChoice | None) -> str:
+    """The choice's time zone (UTC when it has none or does not parse)."""
+    if choice is None:
+        return "UTC"
+    compiled = _compiled(choice.text, choice.filename, ())
+    if compiled.ruleset is None:
+        return "UTC"
+    return compiled.ruleset.timezone or "UTC"
+
+
+def show_error(compiled: Compiled) -> None:
+    """The ruleset's errors, as the editor shows them, and where to fix them."""
+    st.error("This ruleset has errors; fix them on the Rules page first.", icon=":material/error:")
+    st.code(compiled.error or "", language=None)

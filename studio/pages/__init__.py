@@ -1,0 +1,1 @@
+"""The studio pages, one file each (run by st.navigation)."""
