@@ -251,9 +251,7 @@ class Ledger:
             if smaller is not None:
                 kept.append(smaller)
             else:  # the parcel is gone: its node gets back that day's capacity
-                used = self.router.shipments_by_day.get(record.days[shipment.node_id])
-                if used is not None:
-                    used[self.network.index[shipment.node_id]] -= 1
+                self.router.release_shipment(shipment.node_id, record.days[shipment.node_id])
         need: dict[str, int] = {}
         for (_, sku), units in removed.items():
             need[sku] = need.get(sku, 0) + units
