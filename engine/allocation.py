@@ -26,6 +26,10 @@ import numpy as np
 
 from engine.ranking import RankInputs, best
 
+# The ufunc reductions themselves: ndarray.any()/all() add a Python layer per call.
+_ANY = np.logical_or.reduce
+_ALL = np.logical_and.reduce
+
 
 @dataclass(slots=True)
 class StepResult:
@@ -43,14 +47,32 @@ def run_step(bound, ctx, need: np.ndarray, shipped: np.ndarray, budget: int, tra
     free = ctx.free_rows()
     keep = bound.keep_for(ctx.order)
     remaining = need > 0
-    rows = free if remaining.all() else free[remaining]
+    everything = _ALL(remaining)
+    rows = free if everything else free[remaining]
     mask = bound.source_for(ctx.order) & ctx.capacity_ok
-    mask &= (rows > keep).any(axis=0) if keep is not None else (rows > 0).any(axis=0)
-    if shipped.any():
+    if _ANY(shipped):
         mask &= ~shipped
     if bound.half_limit is not None:  # within N km, exactly (see engine.geo)
         mask &= ctx.half <= bound.half_limit
-    cand = np.flatnonzero(mask)
+    if not trace and budget > 0:
+        # The usual case first: nodes that can ship every remaining line, without
+        # building the lines × candidates block that a split would need.
+        want = (need if everything else need[remaining])[:, None]
+        enough = rows >= (want if keep is None else want + keep)
+        fits = (mask & _ALL(enough, axis=0)).nonzero()[0]
+        if len(fits):
+            avail = None
+            if bound.reads_stock:
+                avail = free[:, fits] if keep is None else np.maximum(free[:, fits] - keep[fits], 0)
+            inputs = RankInputs(
+                fits, avail, need, ctx, ctx.network, ctx.used_today, ctx.capacity, ctx.order
+            )
+            chosen = best(bound.keys, inputs, np.arange(len(fits)), whole=True)
+            result.shipments.append((int(fits[chosen]), need.copy()))
+            need[:] = 0
+            return result
+    mask &= _ANY((rows > keep) if keep is not None else (rows > 0), axis=0)
+    cand = mask.nonzero()[0]
     avail = free[:, cand]
     if keep is not None:
         avail = np.maximum(avail - keep[cand], 0)
@@ -68,8 +90,7 @@ def run_step(bound, ctx, need: np.ndarray, shipped: np.ndarray, budget: int, tra
         cand, avail, need, ctx, ctx.network, ctx.used_today, ctx.capacity, ctx.order
     )
     if len(cand) and budget > 0:
-        whole = (avail >= need[:, None]).all(axis=0)
-        fits = np.flatnonzero(whole)
+        fits = _ALL(avail >= need[:, None], axis=0).nonzero()[0]
         if len(fits):
             chosen = best(bound.keys, inputs, fits, whole=True)
             result.shipments.append((int(cand[chosen]), need.copy()))
@@ -81,11 +102,11 @@ def run_step(bound, ctx, need: np.ndarray, shipped: np.ndarray, budget: int, tra
             result.trace["phase"] = "single"
     if len(cand):
         still = need > 0
-        if still.any():
+        if _ANY(still):
             open_ = np.ones(len(cand), dtype=bool)
             for node, _ in result.shipments:
                 open_[np.searchsorted(cand, node)] = False
-            result.limited = still & (avail[:, open_] > 0).any(axis=1)
+            result.limited = still & _ANY(avail[:, open_] > 0, axis=1)
     if result.trace is not None:
         result.trace["inputs"] = inputs
     return result
@@ -96,9 +117,9 @@ def _greedy(bound, inputs: RankInputs, need: np.ndarray, budget: int, result: St
     open_ = np.ones(avail.shape[1], dtype=bool)
     if result.trace is not None:
         result.trace["phase"] = "greedy"
-    while len(result.shipments) < budget and need.any():
+    while len(result.shipments) < budget and _ANY(need):
         takes = np.minimum(avail, need[:, None])
-        sub = np.flatnonzero(open_ & (takes.sum(axis=0) > 0))
+        sub = (open_ & (takes.sum(axis=0) > 0)).nonzero()[0]
         if not len(sub):
             break
         inputs.need = need.copy()

@@ -110,7 +110,7 @@ def column(key: BoundKey, inputs: RankInputs, sub: np.ndarray, whole: bool = Fal
         elif name == "stock":
             need = inputs.need
             avail = inputs.avail[:, sub]
-            values = (avail if (need > 0).all() else avail[need > 0]).sum(axis=0)
+            values = (avail if np.logical_and.reduce(need > 0) else avail[need > 0]).sum(axis=0)
         else:  # load
             values = inputs.used_today[nodes] / inputs.capacity[nodes]
     elif spec.kind == "field":

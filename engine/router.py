@@ -20,7 +20,7 @@ from engine.allocation import run_step
 from engine.compiler import CompiledStrategy, Policy
 from engine.decision import Decision, Shipment, ShipmentLine, Unfilled
 from engine.expressions import NodeMask, node_mask
-from engine.geo import half_chord_limit, km_from_half_chords, unit_vector
+from engine.geo import chord_km, half_chord_limit, km_from_half_chords, unit_vector
 from engine.model import Inventory, Network, Order
 from engine.ranking import bind_key
 from engine.windows import LocalDays, as_instant
@@ -53,6 +53,8 @@ class BoundStrategy:
             self._static_keep = self._keep_vector(None)
         keys = [bind_key(spec, network, tz) for spec in strategy.rank]
         self.keys = [key for key in keys if key is not None]
+        self.reads_stock = any(k.spec.name == "stock" for k in self.keys if k.spec.kind == "metric")
+        """Whether ranking a one-parcel choice needs the available units (`stock`)."""
 
     def source_for(self, order) -> np.ndarray:
         return self._all if self.source is None else self.source.for_order(order)
@@ -107,7 +109,7 @@ class OrderContext:
         )
         self.dest = unit_vector(*dest)
         self.half = router.network.sphere.half_chords(self.dest)
-        self._km = np.full(len(self.half), np.nan)
+        self._km = router._no_km.copy()
         self.used_today = used_today
         self.capacity = router.capacity
         self.capacity_ok = router.open_nodes(used_today)
@@ -125,7 +127,7 @@ class OrderContext:
         computed once per node and order."""
         values = self._km[nodes]
         missing = values != values
-        if missing.any():
+        if np.logical_or.reduce(missing):
             todo = nodes[missing]
             fresh = km_from_half_chords(self.half[todo])
             self._km[todo] = fresh
@@ -137,7 +139,7 @@ class OrderContext:
     def km(self, node: int) -> float:
         value = float(self._km[node])
         if value != value:  # not computed yet
-            value = float(km_from_half_chords(self.half[[node]])[0])
+            value = chord_km(float(self.half[node]))  # as km_from_half_chords does
             self._km[node] = value
         return value
 
@@ -161,6 +163,7 @@ class Router:
         self.offline = np.zeros(len(network), dtype=bool)
         """Nodes taken offline by an event: never candidates until back online."""
         self._open: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._no_km = np.full(len(network), np.nan)
         self._costs = (
             network.pick_cost.tolist(),
             network.ship_cost_base.tolist(),
@@ -293,7 +296,7 @@ class Router:
         made_by: list[str] = []  # the strategy that placed each shipment
         traces = []
         for strategy in self.policy.chain(primary):
-            if not need.any():
+            if not np.logical_or.reduce(need):
                 break
             chain.append(strategy)
             budget = strategy.split - len(placed)
@@ -332,7 +335,7 @@ class Router:
             for (node, take), by in zip(placed, made_by, strict=True)
         )
         reasons = [SPLIT_LIMIT if flag else NO_STOCK for flag in limited.tolist()]
-        if not need.any():
+        if not np.logical_or.reduce(need):
             return Decision(order.id, "routed", ids, shipments)
         mode = chain[-1].on_shortage
         short = [
