@@ -18,6 +18,8 @@ from studio.data import Dataset
 DRAFT = "draft"
 STORED = "stored"
 EXAMPLE = "example"
+DEMO_RULESET = "france.route"
+"""The example written for the demo data (a French retailer)."""
 
 
 @dataclass(frozen=True)
@@ -107,10 +109,10 @@ def stored_choices() -> list[RulesetChoice]:
 
 
 def example_choices() -> list[RulesetChoice]:
-    """The example rulesets shipped in the `rulesets` package."""
+    """The example rulesets shipped in the `rulesets` package, the demo data's first."""
     files = sorted(
         (f for f in resources.files("rulesets").iterdir() if f.name.endswith(".route")),
-        key=lambda f: f.name,
+        key=lambda f: (f.name != DEMO_RULESET, f.name),
     )
     return [
         RulesetChoice(f"Example: {f.name}", f.read_text(encoding="utf-8"), EXAMPLE) for f in files

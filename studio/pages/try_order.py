@@ -1,0 +1,142 @@
+"""Try one order: pick an order from history or fill one in, route it with the chosen
+ruleset against the opening stock, and see the decision with its reasons."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import engine
+from engine.tables import load_orders
+from studio import data
+from studio.components import decision_view, order_form
+from studio.components.ruleset_choice import (
+    compile_choice,
+    pick_ruleset,
+    show_error,
+    timezone_of,
+)
+from studio.components.widget_memory import field, remember
+
+HISTORY = "From history"
+NEW = "Fill in an order"
+ALL = "All"
+MAX_LISTED = 500
+
+
+def render() -> None:
+    st.title("Try one order")
+    choice = pick_ruleset("try.ruleset")
+    dataset = data.dataset(timezone_of(choice))
+    if not dataset.ready:
+        st.warning(
+            "The nodes, inventory and orders tables are needed: see Network and stock.",
+            icon=":material/folder_off:",
+        )
+        return
+    compiled = compile_choice(choice, dataset)
+    if compiled.error:
+        show_error(compiled)
+        return
+    timezone = compiled.policy.timezone
+    mode = st.segmented_control(
+        "Order", [HISTORY, NEW], key=field("try.mode", HISTORY), required=True
+    )
+    if mode == HISTORY:
+        rows = _history(dataset, timezone)
+    else:
+        inputs = dataset.inputs
+        rows = order_form.order_form(inputs.nodes, inputs.orders, inputs.inventory, timezone)
+    remember()
+    if rows is None or rows.empty:
+        st.info("Give the order at least one line.", icon=":material/info:")
+        return
+    order = _checked(rows, dataset, timezone)
+    if order is None:
+        return
+    decision = route(compiled.policy, dataset, order)
+    st.session_state["try.decision"] = decision
+    st.divider()
+    st.subheader(f"Decision for {order.id}")
+    local = pd.Timestamp(order.created_at).tz_convert(timezone)
+    st.caption(
+        f"Routed by {choice.label} at {local:%Y-%m-%d %H:%M} ({timezone}) against the opening "
+        "stock, with no capacity used yet that day. The Simulate page replays history in "
+        "order, where earlier orders have taken stock and capacity."
+    )
+    decision_view.show_decision(decision, dataset.inputs.nodes)
+    st.plotly_chart(
+        decision_view.decision_map(decision, dataset.inputs.nodes, order.destination),
+        key="try.map",
+    )
+    with st.expander("The decision as JSON (what the routing service returns)"):
+        st.code(decision.to_json(), language="json", wrap_lines=True)
+
+
+def _history(dataset: data.Dataset, timezone: str) -> pd.DataFrame | None:
+    orders = dataset.inputs.orders
+    one, two, three = st.columns(3)
+    channels = [ALL, *sorted(orders["channel"].astype(str).unique())]
+    channel = one.selectbox("Channel", channels, key=field("try.channel", ALL))
+    delivery = two.selectbox(
+        "Delivery", [ALL, *order_form.DELIVERIES], key=field("try.delivery", ALL)
+    )
+    search = three.text_input("Order id contains", key=field("try.search", ""))
+    heads = orders.drop_duplicates("order_id")
+    if channel != ALL:
+        heads = heads[heads["channel"] == channel]
+    if delivery != ALL:
+        heads = heads[heads["delivery"] == delivery]
+    if search:
+        heads = heads[heads["order_id"].astype(str).str.contains(search, regex=False)]
+    ids = heads["order_id"].astype(str).head(MAX_LISTED).tolist()
+    if not ids:
+        st.info("No order matches.", icon=":material/search_off:")
+        return None
+    field("try.order_id", ids[0])
+    if st.session_state["try.order_id"] not in ids:
+        st.session_state["try.order_id"] = ids[0]
+    order_id = st.selectbox(
+        f"Order ({len(heads):,} match, the first {min(len(heads), MAX_LISTED):,} listed)",
+        ids,
+        key="try.order_id",
+    )
+    lines = orders[orders["order_id"].astype(str) == order_id]
+    st.dataframe(lines, hide_index=True)
+
+    def edit_copy() -> None:
+        order_form.copy_into_form(lines, timezone)
+        st.session_state["try.mode"] = NEW
+
+    st.button("Edit a copy of this order", icon=":material/edit:", on_click=edit_copy)
+    return lines
+
+
+def _checked(rows: pd.DataFrame, dataset: data.Dataset, timezone: str):
+    """The order, read by the orders loader (its rules and messages); None if rejected."""
+    node_ids = dataset.inputs.nodes["id"].astype(str).tolist()
+    table = load_orders(rows.reset_index(drop=True), node_ids=node_ids, timezone=timezone)
+    if not table.rejects.empty:
+        st.error("This order cannot be routed as it is:", icon=":material/error:")
+        shown = table.rejects.assign(line=table.rejects["row"] - 1)
+        st.dataframe(shown[["line", "column", "reason"]], hide_index=True)
+        return None
+    return engine.orders_from_frame(table.frame, timezone)[0]
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _opening_stock(key: tuple, _nodes: pd.DataFrame, _inventory: pd.DataFrame):
+    network = engine.Network.from_frame(_nodes)
+    return network, engine.Inventory.from_frame(_inventory, network)
+
+
+def route(policy: engine.Policy, dataset: data.Dataset, order: engine.Order) -> engine.Decision:
+    """Route one order with its explanation, on a fresh copy of the opening stock."""
+    inputs = dataset.inputs
+    network, stock = _opening_stock(dataset.key, inputs.nodes, inputs.inventory)
+    fresh = engine.Inventory(network, stock.skus, stock.on_hand[: len(stock.skus)])
+    return engine.Router(policy, network, fresh).route(order, explain=True)
+
+
+if __name__ == "__main__":
+    render()
