@@ -71,7 +71,7 @@ def _store(url: str | None):
 
 def store():
     """The ruleset store ($SOURCING_DB_URL), opened once; None when it cannot be opened."""
-    from rulesets.store import StoreError
+    from rulesets.store import StoreError, database_url
 
     try:
         from studio import config
@@ -80,7 +80,7 @@ def store():
     except ImportError:
         url = None
     try:
-        return _store(url)
+        return _store(database_url(url))
     except StoreError:
         return None
 

@@ -1,0 +1,87 @@
+"""KPI cards: the headline figures of a run, formatted as the report formats them, with
+their change against a baseline run coloured by whether the change is good news."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from simulations.charts import KPI_LABELS, format_kpi
+from simulations.kpis import OVERALL_KEYS
+
+HEADLINE = (
+    "orders",
+    "fill_rate",
+    "complete_rate",
+    "unroutable_rate",
+    "split_rate",
+    "shipments_per_order",
+    "avg_distance_km",
+    "cost_per_order",
+    "avg_eta_days",
+    "on_time_rate",
+    "protection_breaches",
+    "store_stockouts",
+    "capacity_overflows",
+    "node_utilisation",
+    "co2_kg",
+    "backorder_rate",
+)
+HIGHER_IS_BETTER = frozenset({"fill_rate", "complete_rate", "on_time_rate"})
+NEUTRAL = frozenset({"orders", "lines", "units", "node_utilisation"})
+
+
+def delta_text(key: str, change: float | None) -> str | None:
+    """A change as people read it: rates in percentage points, counts as whole numbers."""
+    if change is None:
+        return None
+    kind = KPI_LABELS.get(key, (key, "ratio", ""))[1]
+    if kind == "rate":
+        return f"{100 * change:+.1f} pts"
+    if kind == "count":
+        return f"{int(round(change)):+,}"
+    if kind == "km":
+        return f"{change:+,.1f} km"
+    if kind == "days":
+        return f"{change:+.2f} d"
+    if kind == "kg":
+        return f"{change:+,.1f} kg"
+    return f"{change:+,.2f}"
+
+
+def change(key: str, value, base) -> float | None:
+    """value − base, or None when either figure is empty."""
+    if value is None or base is None:
+        return None
+    return float(value) - float(base)
+
+
+def delta_colour(key: str, difference: float | None) -> str:
+    """Streamlit's delta colour: green means better, whichever way the figure moved."""
+    if difference is None or difference == 0 or key in NEUTRAL:
+        return "off"
+    return "normal" if key in HIGHER_IS_BETTER else "inverse"
+
+
+def kpi_cards(
+    overall: dict,
+    baseline: dict | None = None,
+    keys: tuple[str, ...] = HEADLINE,
+    columns: int = 4,
+    baseline_name: str = "baseline",
+) -> None:
+    """One card per KPI: value, definition on hover, change against `baseline`."""
+    keys = tuple(k for k in keys if k in overall and k in OVERALL_KEYS)
+    rows = [keys[i : i + columns] for i in range(0, len(keys), columns)]
+    for row in rows:
+        for column, key in zip(st.columns(columns), row, strict=False):
+            label, _kind, definition = KPI_LABELS[key]
+            difference = None if baseline is None else change(key, overall[key], baseline[key])
+            column.metric(
+                label,
+                format_kpi(key, overall[key]),
+                delta=delta_text(key, difference),
+                delta_color=delta_colour(key, difference),
+                help=f"{definition} (`{key}`, docs/kpis.md)",
+                delta_description=f"vs {baseline_name}" if baseline is not None else None,
+                border=True,
+            )

@@ -1,0 +1,212 @@
+"""Simulate: replay the order history through a ruleset version (or the current draft)
+over a period, under scenario overrides, with a progress bar; then the KPIs against the
+live version, the charts, the orders behind a figure and the downloads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+
+import engine
+from simulations import Overrides, ScenarioError
+from simulations.replay import replay
+from simulations.scenarios import apply_to_inputs, apply_to_ruleset
+from studio import data
+from studio.components import run_results, scenario_form
+from studio.components.ruleset_choice import (
+    RulesetChoice,
+    compile_choice,
+    extra_fields,
+    live_version,
+    pick_ruleset,
+    show_error,
+    timezone_of,
+)
+from studio.components.widget_memory import field, remember
+
+RESULT = "simulate.result"
+KEPT_RUNS = 6
+_LOCK = threading.Lock()
+
+
+def render() -> None:
+    st.title("Simulate")
+    choice = pick_ruleset("simulate.ruleset", help="a stored version, the draft or an example")
+    dataset = data.dataset(timezone_of(choice))
+    if not dataset.ready:
+        st.warning(
+            "The nodes, inventory and orders tables are needed: see Network and stock.",
+            icon=":material/folder_off:",
+        )
+        return
+    compiled = compile_choice(choice, dataset)
+    if compiled.error:
+        show_error(compiled)
+        return
+    first, last = _period(dataset.inputs.orders, compiled.policy.timezone)
+    with st.expander("Scenario overrides (what if…)", icon=":material/tune:"):
+        overrides = scenario_form.overrides_form(
+            "simulate.scenario", compiled.ruleset, dataset.inputs.nodes
+        )
+    live = live_version(choice)
+    against_live = False
+    if live is not None and (live.text != choice.text or overrides != Overrides()):
+        against_live = st.checkbox(
+            f"Compare with the live version ({live.label})",
+            key=field("simulate.against_live", True),
+            help="runs the live version on the same orders, without overrides",
+        )
+    remember()
+    if first is not None and last is not None and first > last:
+        st.error("The first day is after the last day.", icon=":material/event_busy:")
+    elif st.button("Run the simulation", type="primary", icon=":material/play_arrow:"):
+        run = _run(choice, live if against_live else None, overrides, dataset, first, last)
+        if run is not None:
+            st.session_state[RESULT] = run
+    run = st.session_state.get(RESULT)
+    if run is None:
+        return
+    st.divider()
+    if run.data_key != dataset.key:
+        st.warning(
+            "The tables changed since this run (an upload or new files): run it again.",
+            icon=":material/update:",
+        )
+    run_results.show_run(run, "simulate.run")
+
+
+def _period(orders: pd.DataFrame, timezone: str) -> tuple[dt.date | None, dt.date | None]:
+    """First and last order day (local days of the ruleset's time zone), as picked."""
+    local = pd.to_datetime(orders["created_at"], utc=True).dt.tz_convert(ZoneInfo(timezone))
+    low, high = local.min().date(), local.max().date()
+    one, two = st.columns(2)
+    first = one.date_input(
+        "First order day",
+        value=None,
+        min_value=low,
+        max_value=high,
+        key=_day_field("simulate.first", low, low, high),
+    )
+    last = two.date_input(
+        "Last order day",
+        value=None,
+        min_value=low,
+        max_value=high,
+        key=_day_field("simulate.last", high, low, high),
+    )
+    st.caption(f"History holds orders from {low} to {high} ({orders['order_id'].nunique():,}).")
+    return first, last
+
+
+def _day_field(key: str, default: dt.date, low: dt.date, high: dt.date) -> str:
+    field(key, default)
+    day = st.session_state[key]
+    if day is not None and not low <= day <= high:  # other data since
+        st.session_state[key] = default
+    return key
+
+
+def _run(
+    choice: RulesetChoice,
+    live: RulesetChoice | None,
+    overrides: Overrides,
+    dataset: data.Dataset,
+    first: dt.date | None,
+    last: dt.date | None,
+) -> run_results.Run | None:
+    """Replay the choice (and the live version) with one progress bar over both."""
+    stages = [(choice, overrides)] + ([(live, Overrides())] if live is not None else [])
+    bar = st.progress(0.0, text="Preparing…")
+    runs = []
+    for number, (ruleset_choice, changes) in enumerate(stages):
+        compiled = compile_choice(ruleset_choice, dataset)
+        if compiled.error:
+            bar.empty()
+            show_error(compiled)
+            return None
+        try:
+            policy = engine.compile(
+                apply_to_ruleset(compiled.ruleset, changes),
+                ruleset_choice.text,
+                ruleset_choice.filename,
+                extra_fields=extra_fields(dataset),
+            )
+            inputs = apply_to_inputs(dataset.inputs, changes)
+        except (ScenarioError, engine.CompileError) as error:
+            bar.empty()
+            st.error(f"The overrides cannot be applied: {error}", icon=":material/error:")
+            return None
+
+        def progress(done: int, total: int, number=number, name=ruleset_choice.label) -> None:
+            share = (number + done / max(total, 1)) / len(stages)
+            bar.progress(min(share, 1.0), text=f"{name}: {done:,} of {total:,} orders routed")
+
+        runs.append(
+            _replay(
+                ruleset_choice.text,
+                changes.model_dump_json(),
+                dataset.key,
+                first,
+                last,
+                policy=policy,
+                inputs=inputs,
+                on_progress=progress,
+            )
+        )
+    simulation = runs[0]
+    bar.progress(
+        1.0,
+        text=f"Done: {len(simulation.decisions):,} orders replayed in {simulation.seconds:.1f} s"
+        + (f", the live version's in {runs[1].seconds:.1f} s" if len(runs) > 1 else ""),
+    )
+    return run_results.Run(
+        label=choice.label,
+        overrides=overrides,
+        first_day=first,
+        last_day=last,
+        data_key=dataset.key,
+        simulation=simulation,
+        baseline=runs[1] if len(runs) > 1 else None,
+        baseline_label=live.label if live is not None else None,
+    )
+
+
+@st.cache_resource(show_spinner=False)
+def _kept_runs() -> OrderedDict:
+    """Replays kept for every session: the same ruleset text, overrides, data and
+    period give the same decisions, so a second run (or the live baseline) is immediate."""
+    return OrderedDict()
+
+
+def _replay(
+    text: str,
+    overrides: str,
+    data_key: tuple,
+    first: dt.date | None,
+    last: dt.date | None,
+    *,
+    policy: engine.Policy,
+    inputs,
+    on_progress,
+):
+    key = (text, overrides, data_key, first, last)
+    kept = _kept_runs()
+    with _LOCK:
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
+    simulation = replay(policy, inputs, on_progress=on_progress, first_day=first, last_day=last)
+    with _LOCK:
+        kept[key] = simulation
+        while len(kept) > KEPT_RUNS:
+            kept.popitem(last=False)
+    return simulation
+
+
+if __name__ == "__main__":
+    render()

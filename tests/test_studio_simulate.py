@@ -1,0 +1,202 @@
+"""The Simulate page: a replay with a progress bar, KPI cards (with deltas against the
+live version), charts read back as data, the orders behind a figure, the downloads."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections import Counter
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import pytest
+import studio_pages
+from studio_pages import chart, page, table, texts
+
+import dsl
+import engine
+import simulations
+from rulesets.store import RulesetStore
+from simulations.charts import format_kpi
+from studio.components import run_results
+from studio.components.kpi_cards import HEADLINE, delta_text
+
+demo_folder = studio_pages.demo_folder
+studio_env = studio_pages.studio_env
+FRANCE = (resources.files("rulesets") / "france.route").read_text(encoding="utf-8")
+TZ = "Europe/Paris"
+
+
+def replayed(folder, text: str = FRANCE) -> simulations.Simulation:
+    """The same replay done by the simulation package directly."""
+    policy = engine.compile(dsl.parse(text, "ruleset.route"))
+    return simulations.run(
+        policy,
+        folder / "nodes.csv",
+        folder / "inventory.csv",
+        folder / "orders.csv",
+        folder / "replenishments.csv",
+    )
+
+
+@pytest.fixture(scope="module")
+def expected(demo_folder):
+    return replayed(demo_folder)
+
+
+def run_page(app) -> None:
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+
+
+def test_a_run_shows_kpi_cards_and_charts_from_the_replay(studio_env, expected):
+    orders = pd.read_csv(studio_env / "orders.csv")
+    app = page("simulate").run()
+    assert app.selectbox(key="simulate.ruleset").value == "Example: france.route"
+    run_page(app)
+
+    progress = app.get("progress")[0].proto
+    assert progress.value == 100
+    assert progress.text.startswith(f"Done: {orders['order_id'].nunique():,} orders replayed")
+
+    cards = {metric.label: metric.value for metric in app.metric}
+    overall = expected.kpis.overall
+    labels = {key: simulations.charts.KPI_LABELS[key][0] for key in HEADLINE}
+    assert cards == {labels[key]: format_kpi(key, overall[key]) for key in HEADLINE}
+    assert cards["Orders"] == f"{orders['order_id'].nunique():,}"
+
+    daily = chart(app, "simulate.run.chart.daily")
+    bars, line = daily["data"]
+    assert bars["type"] == "bar" and line["name"] == "split rate"
+    assert sum(bars["y"]) == orders["order_id"].nunique()
+    assert bars["y"] == expected.kpis.by_day["orders"].astype(float).tolist()
+    assert line["y"] == pytest.approx(expected.kpis.by_day["split_rate"].astype(float).tolist())
+
+    by_type = chart(app, "simulate.run.chart.node_types")["data"][0]
+    shipped = Counter(expected.tables.shipments["node_type"])
+    assert by_type["y"] == [shipped.get(node_type, 0) for node_type in by_type["x"]]
+    assert sum(by_type["y"]) == len(expected.tables.shipments)
+
+    distance = chart(app, "simulate.run.chart.distance")
+    histogram = distance["data"][0]
+    assert histogram["type"] == "histogram"
+    assert sorted(histogram["x"]) == pytest.approx(sorted(expected.tables.shipments["distance_km"]))
+    marked = [shape["x0"] for shape in distance["layout"]["shapes"]]
+    assert marked == pytest.approx([overall["avg_distance_km"], overall["p90_distance_km"]])
+
+    heat = chart(app, "simulate.run.chart.utilisation")["data"][0]
+    cells = expected.kpis.node_utilisation.dropna(subset=["utilisation"])
+    assert heat["type"] == "heatmap"
+    assert sorted(heat["y"]) == sorted(cells["node_id"].unique())
+    grid = cells.pivot(index="node_id", columns="day", values="utilisation").sort_index()
+    assert heat["y"] == grid.index.tolist()
+    np.testing.assert_allclose(np.array(heat["z"]), grid.to_numpy(dtype=float), equal_nan=True)
+    assert np.nanmax(heat["z"]) > 0
+
+    node_map = chart(app, "simulate.run.chart.map")
+    assert {trace["name"] for trace in node_map["data"]} == set(expected.inputs.nodes["type"])
+
+
+def test_drilling_from_a_kpi_lists_the_orders_behind_it(studio_env, expected):
+    app = page("simulate").run()
+    run_page(app)
+    split = expected.tables.orders
+    split = split[split["routed"] & (split["n_shipments"] >= 2)]
+    assert f"**{len(split):,} orders** behind *Split orders*" in texts(app)
+    listed = table(app, "order_id", "n_shipments", "decision_seq")
+    assert listed["order_id"].tolist() == split["order_id"].tolist()
+
+    app.selectbox(key="simulate.run.kpi").set_value("on_time_rate")
+    app.selectbox(key="simulate.run.channel").set_value("web").run()
+    orders = expected.tables.orders
+    late = orders[
+        (orders["channel"] == "web")
+        & orders["routed"]
+        & orders["promised_days"].notna()
+        & (orders["eta_days"] > orders["promised_days"])
+    ]
+    assert f"**{len(late):,} orders** behind *On time* (the late orders)" in texts(app)
+    assert table(app, "order_id", "eta_days")["order_id"].tolist() == late["order_id"].tolist()
+
+    first = late["order_id"].iloc[0]
+    assert app.selectbox(key="simulate.run.order").value == first
+    app.button(key="simulate.run.explain").click().run()
+    assert not app.exception
+    explained = app.session_state["simulate.result"].explained[first]
+    assert explained == simulations.explain_orders(expected.policy, expected.inputs, [first])[first]
+    chosen = [e.node_id for e in explained if e.outcome == "chosen"]
+    shipments = expected.tables.shipments
+    assert chosen == shipments.loc[shipments["order_id"] == first, "node_id"].tolist()
+    assert all(f"**{node_id}**" in texts(app) for node_id in chosen)
+
+
+def test_deltas_are_against_the_live_version(studio_env, expected, monkeypatch):
+    monkeypatch.setenv("SOURCING_ALLOW_SELF_REVIEW", "1")
+    changed = FRANCE.replace(
+        "  split at most 2\n  otherwise use dc_backstop",
+        "  split none\n  otherwise use dc_backstop",
+    )
+    assert changed != FRANCE
+    with RulesetStore.open() as store:
+        store.save("france", FRANCE, author="ops.lead")
+        store.submit("france", 1, by="ops.lead")
+        store.publish("france", 1, reviewer="ops.lead")
+        store.save("france", changed, author="ops.lead", based_on=1)
+
+    app = page("simulate").run()
+    app.selectbox(key="simulate.ruleset").set_value("france v2 (draft)").run()
+    assert app.checkbox(key="simulate.against_live").value
+    run_page(app)
+    variant = replayed(studio_env, changed)
+    assert "Changes against **france v1 (live)**" in texts(app)
+    for metric in app.metric:
+        key = next(k for k in HEADLINE if simulations.charts.KPI_LABELS[k][0] == metric.label)
+        a, b = expected.kpis.overall[key], variant.kpis.overall[key]
+        assert metric.value == format_kpi(key, b)
+        assert metric.proto.delta == (delta_text(key, b - a) or "")
+    split = next(m for m in app.metric if m.label == "Split orders")
+    assert variant.kpis.overall["split_rate"] < expected.kpis.overall["split_rate"]
+    assert split.proto.delta.startswith("-")
+
+
+def test_overrides_change_what_is_replayed(studio_env, expected):
+    busiest = expected.tables.shipments["node_id"].value_counts().index[0]
+    app = page("simulate").run()
+    app.multiselect(key="simulate.scenario.close").set_value([busiest]).run()
+    run_page(app)
+    run = app.session_state["simulate.result"]
+    assert busiest not in set(run.simulation.tables.shipments["node_id"])
+    assert f"node {busiest} closed" in texts(app)
+    node_map = chart(app, "simulate.run.chart.map")
+    drawn = [text for trace in node_map["data"] for text in trace["text"]]
+    assert not any(text.startswith(f"{busiest} ") for text in drawn)
+
+
+def test_downloads_and_results_that_outlive_a_visit_elsewhere(studio_env, expected):
+    app = page("simulate").run()
+    run_page(app)
+    app.switch_page(str(studio_pages.PAGES / "network.py")).run()
+    app.switch_page(str(studio_pages.PAGES / "simulate.py")).run()
+    assert not app.exception
+    assert any(metric.label == "Fill rate" for metric in app.metric)
+    run = app.session_state["simulate.result"]
+
+    with zipfile.ZipFile(io.BytesIO(run_results.decisions_zip(run))) as archive:
+        assert set(archive.namelist()) == {
+            "decisions.csv",
+            "shipments.csv",
+            "allocations.csv",
+            "kpis.json",
+            "rejects.csv",
+        }
+        decisions = pd.read_csv(archive.open("decisions.csv"))
+        shipments = pd.read_csv(archive.open("shipments.csv"))
+    assert decisions["order_id"].tolist() == expected.tables.orders["order_id"].tolist()
+    assert len(shipments) == len(expected.tables.shipments)
+
+    report = run_results.report_html(run).decode("utf-8")
+    assert report.startswith("<!DOCTYPE html>")
+    assert "Simulation: Example: france.route" in report
+    assert "https://" not in report.split("<script", 1)[0]
+    assert 'id="chart-daily"' in report
