@@ -7,9 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from zoneinfo import ZoneInfo
 
-import pandas as pd
 import streamlit as st
 
 import engine
@@ -18,6 +16,7 @@ from simulations.replay import replay
 from simulations.scenarios import apply_to_inputs, apply_to_ruleset
 from studio import data
 from studio.components import run_results, scenario_form
+from studio.components.period_picker import period_inputs
 from studio.components.ruleset_choice import (
     RulesetChoice,
     compile_choice,
@@ -48,7 +47,7 @@ def render() -> None:
     if compiled.error:
         show_error(compiled)
         return
-    first, last = _period(dataset.inputs.orders, compiled.policy.timezone)
+    first, last = period_inputs(dataset.inputs.orders, compiled.policy.timezone, "simulate")
     with st.expander("Scenario overrides (what if…)", icon=":material/tune:"):
         overrides = scenario_form.overrides_form(
             "simulate.scenario", compiled.ruleset, dataset.inputs.nodes
@@ -63,7 +62,7 @@ def render() -> None:
         )
     remember()
     if first is not None and last is not None and first > last:
-        st.error("The first day is after the last day.", icon=":material/event_busy:")
+        pass  # said under the dates
     elif st.button("Run the simulation", type="primary", icon=":material/play_arrow:"):
         run = _run(choice, live if against_live else None, overrides, dataset, first, last)
         if run is not None:
@@ -78,37 +77,6 @@ def render() -> None:
             icon=":material/update:",
         )
     run_results.show_run(run, "simulate.run")
-
-
-def _period(orders: pd.DataFrame, timezone: str) -> tuple[dt.date | None, dt.date | None]:
-    """First and last order day (local days of the ruleset's time zone), as picked."""
-    local = pd.to_datetime(orders["created_at"], utc=True).dt.tz_convert(ZoneInfo(timezone))
-    low, high = local.min().date(), local.max().date()
-    one, two = st.columns(2)
-    first = one.date_input(
-        "First order day",
-        value=None,
-        min_value=low,
-        max_value=high,
-        key=_day_field("simulate.first", low, low, high),
-    )
-    last = two.date_input(
-        "Last order day",
-        value=None,
-        min_value=low,
-        max_value=high,
-        key=_day_field("simulate.last", high, low, high),
-    )
-    st.caption(f"History holds orders from {low} to {high} ({orders['order_id'].nunique():,}).")
-    return first, last
-
-
-def _day_field(key: str, default: dt.date, low: dt.date, high: dt.date) -> str:
-    field(key, default)
-    day = st.session_state[key]
-    if day is not None and not low <= day <= high:  # other data since
-        st.session_state[key] = default
-    return key
 
 
 def _run(

@@ -1,0 +1,287 @@
+"""Compare scenarios: two or more scenarios (a ruleset and what-if overrides) replayed
+on the same orders; the KPIs side by side with their changes, the charts overlaid, and
+the orders whose routing changed, with why."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+import engine
+from simulations import Comparison, Overrides, Scenario, ScenarioError, compare
+from simulations.charts import KPI_LABELS, comparison_figure, format_kpi
+from simulations.kpis import OVERALL_KEYS
+from simulations.report import write_comparison_report
+from studio import data
+from studio.components import scenario_form, scenario_overlays
+from studio.components.kpi_cards import delta_text
+from studio.components.period_picker import period_inputs
+from studio.components.ruleset_choice import (
+    RulesetChoice,
+    compile_choice,
+    pick_ruleset,
+    show_error,
+    timezone_of,
+)
+from studio.components.widget_memory import field, forget, remember
+
+SCENARIOS = "compare.scenarios"
+RESULT = "compare.result"
+NEW = "compare.new"
+SHOWN_ROWS = 1_000
+CHANGE_KINDS = ("nodes", "strategy", "status")
+
+
+@dataclass(frozen=True)
+class ScenarioEntry:
+    """A scenario as the user set it up: a name, a ruleset text and overrides."""
+
+    name: str
+    choice: RulesetChoice
+    overrides: Overrides
+
+
+@dataclass(frozen=True)
+class Result:
+    entries: tuple[ScenarioEntry, ...]
+    comparisons: tuple[Comparison, ...]
+    data_key: tuple
+    first_day: dt.date | None
+    last_day: dt.date | None
+
+    @property
+    def runs(self) -> dict:
+        """Each scenario's replay, by name (the base's from the first comparison)."""
+        out = {self.comparisons[0].names[0]: self.comparisons[0].base}
+        for comparison in self.comparisons:
+            out[comparison.names[1]] = comparison.variant
+        return out
+
+
+def render() -> None:
+    st.title("Compare scenarios")
+    entries: list[ScenarioEntry] = st.session_state.setdefault(SCENARIOS, [])
+    _listed(entries)
+    with st.expander("Add a scenario", expanded=len(entries) < 2, icon=":material/add_circle:"):
+        _add(entries)
+    dataset = data.dataset(timezone_of(entries[0].choice if entries else None))
+    if not dataset.ready:
+        st.warning(
+            "The nodes, inventory and orders tables are needed: see Network and stock.",
+            icon=":material/folder_off:",
+        )
+        return
+    timezone = timezone_of(entries[0].choice) if entries else "UTC"
+    first, last = period_inputs(dataset.inputs.orders, timezone, "compare")
+    reasons = st.number_input(
+        "Explain at most this many changed orders",
+        min_value=0,
+        max_value=20_000,
+        step=100,
+        key=field("compare.reasons", 200),
+        help="each explanation replays the orders up to the changed one; 0 lists them unexplained",
+    )
+    remember()
+    ready = len(entries) >= 2 and (first is None or last is None or first <= last)
+    if st.button(
+        "Compare",
+        type="primary",
+        icon=":material/compare_arrows:",
+        disabled=not ready,
+        help=None if ready else "add at least two scenarios",
+    ):
+        result = _compare(entries, dataset, first, last, int(reasons))
+        if result is not None:
+            st.session_state[RESULT] = result
+    result = st.session_state.get(RESULT)
+    if result is None:
+        return
+    st.divider()
+    if result.data_key != dataset.key:
+        st.warning(
+            "The tables changed since this comparison: run it again.", icon=":material/update:"
+        )
+    _show(result)
+
+
+def _listed(entries: list[ScenarioEntry]) -> None:
+    if not entries:
+        st.info(
+            "Add two or more scenarios: the first one is the base the others are compared with.",
+            icon=":material/info:",
+        )
+        return
+    for position, entry in enumerate(entries):
+        left, right = st.columns([5, 1])
+        role = "base" if position == 0 else "variant"
+        changes = "; ".join(entry.overrides.describe()) or "no overrides"
+        left.markdown(f"**{entry.name}** ({role}) — {entry.choice.label} · {changes}")
+        if right.button("Remove", key=f"compare.remove.{position}", icon=":material/delete:"):
+            entries.pop(position)
+            st.rerun()
+
+
+def _add(entries: list[ScenarioEntry]) -> None:
+    choice = pick_ruleset(f"{NEW}.ruleset")
+    dataset = data.dataset(timezone_of(choice))
+    if not dataset.ready:
+        return
+    compiled = compile_choice(choice, dataset)
+    if compiled.error:
+        show_error(compiled)
+        return
+    name = st.text_input("Scenario name", key=field(f"{NEW}.name", f"Scenario {len(entries) + 1}"))
+    overrides = scenario_form.overrides_form(NEW, compiled.ruleset, dataset.inputs.nodes)
+    taken = {entry.name for entry in entries}
+    clean = name.strip()
+    if st.button("Add this scenario", icon=":material/add:", key=f"{NEW}.add"):
+        if not clean:
+            st.error("Give the scenario a name.", icon=":material/error:")
+        elif clean in taken:
+            st.error(f"There is already a scenario named {clean!r}.", icon=":material/error:")
+        else:
+            entries.append(ScenarioEntry(clean, choice, overrides))
+            forget(f"{NEW}.")
+            st.rerun()
+
+
+def _compare(entries, dataset, first, last, reasons: int) -> Result | None:
+    scenarios = []
+    for entry in entries:
+        compiled = compile_choice(entry.choice, dataset)
+        if compiled.error:
+            show_error(compiled)
+            return None
+        scenarios.append(
+            Scenario(name=entry.name, ruleset=compiled.ruleset, overrides=entry.overrides)
+        )
+    base, variants = scenarios[0], scenarios[1:]
+    bar = st.progress(0.0, text="Preparing…")
+    comparisons = []
+    for number, variant in enumerate(variants):
+
+        def progress(done: int, total: int, number=number, name=variant.name) -> None:
+            share = (number + done / max(total, 1)) / len(variants)
+            bar.progress(min(share, 1.0), text=f"{base.name} vs {name}: {done:,} of {total:,}")
+
+        try:
+            comparisons.append(
+                compare(
+                    base,
+                    variant,
+                    dataset.inputs,
+                    on_progress=progress,
+                    first_day=first,
+                    last_day=last,
+                    reasons=reasons > 0,
+                    max_reasons=reasons,
+                )
+            )
+        except (ScenarioError, engine.CompileError) as error:
+            bar.empty()
+            st.error(f"{variant.name}: {error}", icon=":material/error:")
+            return None
+    seconds = sum(c.base.seconds + c.variant.seconds for c in comparisons)
+    bar.progress(1.0, text=f"Done: {len(scenarios)} scenarios compared ({seconds:.1f} s of replay)")
+    return Result(tuple(entries), tuple(comparisons), dataset.key, first, last)
+
+
+def _show(result: Result) -> None:
+    runs = result.runs
+    names = list(runs)
+    overalls = {name: run.kpis.overall for name, run in runs.items()}
+    st.subheader("Key figures")
+    st.caption(f"Each Δ is the scenario minus **{names[0]}** (rates in percentage points).")
+    st.dataframe(
+        scenario_overlays.kpi_table(
+            overalls, OVERALL_KEYS, lambda k: KPI_LABELS[k][0], format_kpi, delta_text
+        ),
+        hide_index=True,
+        key="compare.kpis",
+    )
+    daily, distance, node_types, bars = st.tabs(
+        ["Per day", "Distance", "Node types", "Side by side"]
+    )
+    with daily:
+        st.plotly_chart(scenario_overlays.daily_overlay(runs), key="compare.chart.daily")
+    with distance:
+        st.plotly_chart(scenario_overlays.distance_overlay(runs), key="compare.chart.distance")
+    with node_types:
+        st.plotly_chart(scenario_overlays.node_type_overlay(runs), key="compare.chart.node_types")
+    with bars:
+        for comparison in result.comparisons:
+            st.plotly_chart(
+                comparison_figure(
+                    comparison.base.kpis.overall, comparison.variant.kpis.overall, comparison.names
+                ),
+                key=f"compare.chart.bars.{comparison.names[1]}",
+            )
+    for comparison in result.comparisons:
+        _changed(comparison)
+
+
+def _changed(comparison: Comparison) -> None:
+    base, variant = comparison.names
+    changed = comparison.changed
+    summary = comparison.summary
+    st.subheader(f"{variant}: orders routed differently from {base}")
+    cols = st.columns(4)
+    cols[0].metric("Orders changed", f"{len(changed):,}", help="present in both runs")
+    for col, kind in zip(cols[1:], CHANGE_KINDS, strict=True):
+        col.metric(f"… {kind}", f"{summary['changed_by_kind'][kind]:,}")
+    if summary["orders_only_in_variant"] or summary["orders_only_in_base"]:
+        st.caption(
+            f"{summary['orders_only_in_variant']:,} orders only in {variant} and "
+            f"{summary['orders_only_in_base']:,} only in {base} (demand resampled) "
+            "are not compared."
+        )
+    kinds = st.pills(
+        "Changed in",
+        CHANGE_KINDS,
+        selection_mode="multi",
+        key=field(f"compare.kinds.{variant}", list(CHANGE_KINDS)),
+    )
+    shown = changed[changed["change"].apply(lambda text: any(k in text for k in kinds))]
+    st.dataframe(
+        shown.drop(columns=["created_at"]).head(SHOWN_ROWS),
+        hide_index=True,
+        key=f"compare.changed.{variant}",
+    )
+    left, right = st.columns(2)
+    left.download_button(
+        "Changed orders (CSV)",
+        data=lambda: changed.to_csv(index=False).encode("utf-8"),
+        file_name=f"changed_orders_{variant}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key=f"compare.csv.{variant}",
+    )
+    right.download_button(
+        "Comparison report (HTML, opens offline)",
+        data=lambda: comparison_report(comparison),
+        file_name=f"comparison_{variant}.html",
+        mime="text/html",
+        icon=":material/description:",
+        key=f"compare.report.{variant}",
+    )
+
+
+def comparison_report(comparison: Comparison) -> bytes:
+    """`simulations.report.write_comparison_report` for one variant, as bytes."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_comparison_report(
+            Path(folder) / "comparison.html",
+            comparison.base.kpis,
+            comparison.variant.kpis,
+            names=comparison.names,
+            changed_orders=comparison.changed.drop(columns=["created_at"]),
+        )
+        return path.read_bytes()
+
+
+if __name__ == "__main__":
+    render()

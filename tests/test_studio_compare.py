@@ -1,0 +1,163 @@
+"""The Compare scenarios page: scenarios set up in the page (or from a scenario file),
+replayed on the same orders; KPI deltas, overlaid charts, the orders that changed."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pandas as pd
+import pytest
+import studio_pages
+from studio_pages import chart, page, table, texts
+
+import dsl
+import simulations
+from simulations import Overrides, Scenario
+from simulations.charts import KPI_LABELS, format_kpi
+from simulations.compare import UNEXPLAINED
+from simulations.kpis import OVERALL_KEYS
+from studio.components.kpi_cards import delta_text
+from studio.pages.compare import comparison_report
+
+demo_folder = studio_pages.demo_folder
+studio_env = studio_pages.studio_env
+FRANCE = (resources.files("rulesets") / "france.route").read_text(encoding="utf-8")
+
+
+def inputs_of(folder):
+    return simulations.load_inputs(
+        folder / "nodes.csv",
+        folder / "inventory.csv",
+        folder / "orders.csv",
+        folder / "replenishments.csv",
+        timezone="Europe/Paris",
+    )
+
+
+@pytest.fixture(scope="module")
+def busiest(demo_folder) -> str:
+    """The node that ships most under france.route: closing it changes many orders."""
+    run = simulations.replay.replay(
+        simulations.replay.as_policy(dsl.parse(FRANCE)), inputs_of(demo_folder)
+    )
+    return run.tables.shipments["node_id"].value_counts().index[0]
+
+
+def add_scenario(app, name: str, **fields) -> None:
+    app.text_input(key="compare.new.name").set_value(name)
+    for key, value in fields.items():
+        widget = app.multiselect(key=f"compare.new.{key}") if key == "close" else None
+        if widget is None:
+            widget = app.number_input(key=f"compare.new.{key}")
+        widget.set_value(value)
+    app.button(key="compare.new.add").click().run()
+    assert not app.exception, app.exception
+
+
+def compare_button(app):
+    return next(button for button in app.button if button.label == "Compare")
+
+
+def test_two_scenarios_side_by_side_with_the_orders_that_changed(studio_env, busiest):
+    app = page("compare").run()
+    assert compare_button(app).disabled
+    add_scenario(app, "today")
+    add_scenario(app, "closed", close=[busiest])
+    assert compare_button(app).disabled is False
+    compare_button(app).click().run()
+    assert not app.exception
+
+    expected = simulations.compare(
+        Scenario(name="today", ruleset=dsl.parse(FRANCE)),
+        Scenario(
+            name="closed", ruleset=dsl.parse(FRANCE), overrides=Overrides(close_nodes=(busiest,))
+        ),
+        inputs_of(studio_env),
+        max_reasons=200,
+    )
+    kpis = table(app, "KPI", "today", "closed", "Δ closed")
+    base, variant = expected.base.kpis.overall, expected.variant.kpis.overall
+    assert kpis["KPI"].tolist() == [KPI_LABELS[key][0] for key in OVERALL_KEYS]
+    assert kpis["today"].tolist() == [format_kpi(key, base[key]) for key in OVERALL_KEYS]
+    assert kpis["closed"].tolist() == [format_kpi(key, variant[key]) for key in OVERALL_KEYS]
+    assert kpis["Δ closed"].tolist() == [
+        delta_text(key, variant[key] - base[key]) for key in OVERALL_KEYS
+    ]
+
+    changed = table(app, "order_id", "change", "reason")
+    assert len(expected.changed) > 0
+    assert changed["order_id"].tolist() == expected.changed["order_id"].tolist()
+    assert changed["reason"].tolist() == expected.changed["reason"].tolist()
+    explained = changed.head(200)  # the page explains the first 200 by default
+    closed_from = explained[explained["base_nodes"].str.contains(f"{busiest} ")]
+    assert len(closed_from)
+    assert all(f"{busiest} is closed" in reason for reason in closed_from["reason"])
+    assert set(changed["reason"].iloc[200:]) <= {UNEXPLAINED}
+    assert f"Orders changed: {len(expected.changed):,}" in texts(app)
+
+    daily = chart(app, "compare.chart.daily")["data"]
+    assert [trace["name"] for trace in daily] == ["today", "today", "closed", "closed"]
+    assert daily[0]["y"] == expected.base.kpis.by_day["orders"].astype(float).tolist()
+    assert daily[3]["y"] == pytest.approx(
+        expected.variant.kpis.by_day["split_rate"].astype(float).tolist(), nan_ok=True
+    )
+    types = chart(app, "compare.chart.node_types")["data"]
+    for trace, run in zip(types, (expected.base, expected.variant), strict=True):
+        counts = run.tables.shipments["node_type"].value_counts()
+        assert trace["y"] == [counts.get(t, 0) for t in trace["x"]]
+    distance = chart(app, "compare.chart.distance")["data"]
+    assert [len(trace["x"]) for trace in distance] == [
+        len(expected.base.tables.shipments),
+        len(expected.variant.tables.shipments),
+    ]
+    bars = chart(app, "compare.chart.bars.closed")
+    fill = next(
+        t for t in bars["data"] if t["text"][0] == format_kpi("fill_rate", base["fill_rate"])
+    )
+    assert fill["y"] == pytest.approx([base["fill_rate"], variant["fill_rate"]])
+
+    report = comparison_report(app.session_state["compare.result"].comparisons[0]).decode()
+    assert "today vs closed" in report
+    assert f"Orders whose routing changed ({len(expected.changed):,})" in report
+
+
+def test_three_scenarios_one_from_a_scenario_file(studio_env):
+    app = page("compare").run()
+    add_scenario(app, "today")
+    app.selectbox(key="compare.new.file").set_value("close_paris_flagship.toml").run()
+    assert app.text_input(key="compare.new.name").value == "Paris flagship closed"
+    assert app.multiselect(key="compare.new.close").value == ["ST-PARIS-01"]
+    assert app.number_input(key="compare.new.capacity.store").value == 80
+    app.button(key="compare.new.add").click().run()
+    add_scenario(app, "peak demand", demand=150)
+    compare_button(app).click().run()
+    assert not app.exception
+
+    result = app.session_state["compare.result"]
+    assert [entry.name for entry in result.entries] == [
+        "today",
+        "Paris flagship closed",
+        "peak demand",
+    ]
+    assert result.entries[1].overrides.capacity == {"store": 0.8}
+    kpis = table(app, "KPI", "today", "Paris flagship closed", "peak demand")
+    orders = pd.read_csv(studio_env / "orders.csv")["order_id"].nunique()
+    row = kpis[kpis["KPI"] == "Orders"].iloc[0]
+    assert row["today"] == f"{orders:,}"
+    assert row["peak demand"] == f"{round(orders * 1.5):,}"
+    assert row["Δ peak demand"] == f"{round(orders * 1.5) - orders:+,}"
+    paris = result.runs["Paris flagship closed"]
+    assert "ST-PARIS-01" not in set(paris.tables.shipments["node_id"])
+    daily = chart(app, "compare.chart.daily")["data"]
+    assert sorted({trace["name"] for trace in daily}) == sorted(result.runs)
+    assert f"{round(orders * 0.5):,} orders only in peak demand" in texts(app)
+
+
+def test_names_must_differ(studio_env):
+    app = page("compare").run()
+    add_scenario(app, "today")
+    app.text_input(key="compare.new.name").set_value("today")
+    app.button(key="compare.new.add").click().run()
+    assert "There is already a scenario named 'today'." in texts(app)
+    assert len(app.session_state["compare.scenarios"]) == 1
+    assert compare_button(app).disabled
