@@ -321,7 +321,7 @@ def orders_from_frame(frame: pd.DataFrame, timezone: str | None = None) -> list[
     `created_at` values stay naive unless `timezone` is given to read them in.
     """
     columns = list(frame.columns)
-    values = {c: frame[c].tolist() for c in columns}
+    values = {c: _plain_column(frame[c]) for c in columns}
     header = [c for c in ORDER_COLUMNS if c in values and c not in ("order_id", "created_at")]
     line_columns = [c for c in columns if c not in ORDER_COLUMNS]
     zone = None
@@ -335,10 +335,10 @@ def orders_from_frame(frame: pd.DataFrame, timezone: str | None = None) -> list[
         entry = grouped.get(order_id)
         if entry is None:
             created = _instant(values["created_at"][i], zone)
-            head = {c: plain(values[c][i]) for c in header}
+            head = {c: values[c][i] for c in header}
             head["created_at"] = created
             entry = grouped[order_id] = (head, [])
-        line_fields = {c: plain(values[c][i]) for c in line_columns}
+        line_fields = {c: values[c][i] for c in line_columns}
         line_fields["sku"] = str(line_fields["sku"])
         line_fields["qty"] = int(line_fields["qty"])
         entry[1].append(Line(sku=line_fields["sku"], qty=line_fields["qty"], fields=line_fields))
@@ -347,6 +347,19 @@ def orders_from_frame(frame: pd.DataFrame, timezone: str | None = None) -> list[
         created = head.pop("created_at")
         orders.append(Order(id=order_id, created_at=created, lines=tuple(lines), fields=head))
     return orders
+
+
+def _plain_column(series: pd.Series) -> list:
+    """A column as plain Python values (what `plain` gives per cell), in bulk."""
+    if series.dtype == object:
+        return [plain(v) for v in series.tolist()]
+    if isinstance(series.dtype, pd.DatetimeTZDtype) or series.dtype.kind == "M":
+        return [None if v is pd.NaT else v.to_pydatetime() for v in series.tolist()]
+    missing = series.isna().to_numpy()
+    cells = series.astype(object).tolist()  # Python int, float, bool or str
+    if missing.any():
+        cells = [None if gone else v for v, gone in zip(cells, missing, strict=True)]
+    return cells
 
 
 def _instant(value: Any, zone) -> dt.datetime:

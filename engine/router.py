@@ -310,13 +310,13 @@ class Router:
             if explain:
                 traces.append((strategy, step))
         decision = self._decide(order, ctx, chain, placed, need, limited, made_by)
-        if decision.status != "rejected":
-            self._commit(ctx, placed)
-        if explain:
+        if explain:  # before the commit: figures as the order found them
             from engine.explain import explain_order
 
             entries = explain_order(self, ctx, traces, placed)
             decision = _with_explanation(decision, entries)
+        if decision.status != "rejected":
+            self._commit(ctx, placed)
         return decision
 
     def _destination(self, order: Order) -> tuple[float, float] | None:
