@@ -14,6 +14,7 @@ BENCHMARKS = [
     "bench.language",
     "bench.routing",
     "bench.service",
+    "bench.simulation",
 ]
 """Modules exposing `run(quick: bool = False) -> list[str]`, in the order they run."""
 

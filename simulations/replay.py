@@ -289,8 +289,11 @@ class _Session:
             on_progress(total, total)
 
     def finish(self) -> list[Decision]:
-        """Events after the last order (within the period) still re-route open allocations."""
-        return self._arrive(None)
+        """Events after the last order (within the period) still re-route open allocations
+        (with the stock that arrives until the last of them)."""
+        if not self._pending_events:
+            return []
+        return self._arrive(self._events[-1].at)
 
     def keep_levels(self) -> pd.DataFrame:
         return self._lowest_keep.frame()
@@ -393,7 +396,7 @@ def _with_replenished_skus(
     stock matrix is complete before routing starts."""
     if replenishments is None or replenishments.empty:
         return inventory
-    stocked = set(inventory["sku"].astype(str))
+    stocked = inventory["sku"].astype(str).unique()
     arriving = replenishments.assign(sku=replenishments["sku"].astype(str))
     new = arriving[~arriving["sku"].isin(stocked)].drop_duplicates("sku")
     if new.empty:
