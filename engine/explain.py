@@ -22,7 +22,8 @@ def explain_order(router, ctx, traces, placed) -> list[Explanation]:
     shipped_before: set[int] = set()
     everything = np.arange(len(router.network))
     distance_all = ctx.distances(everything)
-    for strategy, step in traces:
+    for compiled, step in traces:
+        strategy = _Clauses(compiled)
         entries.extend(_strategy_entries(router, ctx, strategy, step, shipped_before, distance_all))
         shipped_before.update(node for node, _ in step.shipments)
     return entries
@@ -193,22 +194,60 @@ def _exclusion(router, ctx, strategy, bound, trace, index, node, source, shipped
     return "stock", "no stock of " + ", ".join(ctx.skus[i] for i in lines)
 
 
+class _Clauses:
+    """A strategy with its clause texts formatted once (explanations quote
+    them for every node)."""
+
+    def __init__(self, strategy):
+        self._strategy = strategy
+        self.source_text = strategy.source_text
+        self.within_text = strategy.within_text
+        self.rank_text = strategy.rank_text
+        self.split_text = strategy.split_text
+        self._keeps = {}
+
+    def keep_text(self, units, at) -> str:
+        key = (units, id(at))
+        if key not in self._keeps:
+            self._keeps[key] = self._strategy.keep_text(units, at)
+        return self._keeps[key]
+
+    def __getattr__(self, name):
+        return getattr(self._strategy, name)
+
+
 def why_false(expr, order, node, tz) -> str:
     """The smallest part of a condition that fails for a node, with the values read."""
     if isinstance(expr, s.AllOf):
         for item in expr.items:
-            if not predicate_getter(item, tz)(order, None, node):
+            if not _described(item, tz)[2](order, None, node):
                 return why_false(item, order, node, tz)
     if isinstance(expr, s.Not):
-        return f"{format_expr(expr.operand)} is true"
-    fields = [e for e in s.walk(expr) if isinstance(e, s.FieldRef) and e.root != "line"]
-    seen = []
-    for ref in fields:
-        if ref.path not in [r.path for r in seen]:
-            seen.append(ref)
-    shown = [f"{ref.path} is {_shown(value_getter(ref, tz)(order, None, node))}" for ref in seen]
-    text = f"{format_expr(expr)} is false"
-    return f"{text} ({', '.join(shown)})" if shown else text
+        return f"{_described(expr.operand, tz)[1]} is true"
+    _, text, _, readers = _described(expr, tz)
+    shown = [f"{path} is {_shown(read(order, None, node))}" for path, read in readers]
+    return f"{text} is false ({', '.join(shown)})" if shown else f"{text} is false"
+
+
+_DESCRIBED: dict[tuple, tuple] = {}
+
+
+def _described(expr, tz):
+    """(expr, its text, its predicate, readers of the fields it shows), made once
+    per expression: explaining 500 nodes must not re-format it 500 times."""
+    key = (id(expr), tz)
+    hit = _DESCRIBED.get(key)
+    if hit is None or hit[0] is not expr:
+        paths: dict[str, s.FieldRef] = {}
+        for item in s.walk(expr):
+            if isinstance(item, s.FieldRef) and item.root != "line":
+                paths.setdefault(item.path, item)
+        readers = [(path, value_getter(ref, tz)) for path, ref in paths.items()]
+        hit = (expr, format_expr(expr), predicate_getter(expr, tz), readers)
+        if len(_DESCRIBED) > 4096:
+            _DESCRIBED.clear()
+        _DESCRIBED[key] = hit
+    return hit
 
 
 def _shown(value) -> str:
