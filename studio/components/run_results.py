@@ -73,7 +73,11 @@ class Run:
                 "utilisation": lambda: utilisation_figure(sim.kpis),
                 "map": lambda: node_map_figure(sim.tables, sim.inputs.nodes),
             }[name]
-            self.figures[name] = build()
+            figure = build()
+            if name == "utilisation":  # one readable row per node
+                rows = len(figure.data[0].y) if figure.data and figure.data[0].y is not None else 0
+                figure.update_layout(height=max(450, 120 + 14 * rows))
+            self.figures[name] = figure
         return self.figures[name]
 
     def orders_behind(self, kpi: str, **filters) -> pd.DataFrame:

@@ -102,7 +102,9 @@ def _history(dataset: data.Dataset, timezone: str) -> pd.DataFrame | None:
         key="try.order_id",
     )
     lines = orders[orders["order_id"].astype(str) == order_id]
-    st.dataframe(lines, hide_index=True)
+    local = pd.to_datetime(lines["created_at"], utc=True).dt.tz_convert(timezone)
+    st.dataframe(lines.assign(created_at=local.dt.strftime("%Y-%m-%d %H:%M:%S")), hide_index=True)
+    st.caption(f"Times in {timezone}, the ruleset's time zone.")
 
     def edit_copy() -> None:
         order_form.copy_into_form(lines, timezone)
