@@ -1,0 +1,282 @@
+"""The strategy form's values and the syntax tree, both ways, with no Streamlit here.
+
+The Rules page edits one syntax tree: a form change builds a new tree from the form's
+values and the text becomes `format_ruleset(tree)`; a text edit is parsed and the
+forms show the new tree. `strategy_of(form_of(strategy)) == strategy` for every
+strategy, so showing a strategy in the form never changes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+
+from dsl import syntax as s
+from dsl.formatter import format_expr, format_ruleset
+from dsl.schema import METRICS
+from studio.conditions import Condition, ConditionError, conditions_of, expression_from
+from studio.conditions import parse_condition as _parse
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+SHORTAGES = ("backorder", "partial", "reject")
+DIRECTIONS = ("asc", "desc")
+NEW_STRATEGY = "new_strategy"
+
+
+class FormError(ValueError):
+    """A form value that cannot go into the ruleset; `field` names the input."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Window:
+    """One `effective` line: dates and optional times; an empty side is open."""
+
+    start: dt.date | None = None
+    start_time: dt.time | None = None
+    end: dt.date | None = None
+    end_time: dt.time | None = None
+
+
+@dataclass(frozen=True)
+class KeepLevel:
+    """`keep N units at EXPR`: the expression as typed."""
+
+    units: int
+    at: str
+
+
+@dataclass(frozen=True)
+class RankRow:
+    """One `rank by` key: a metric word, a node field or an expression, and a direction."""
+
+    key: str
+    direction: str | None = None
+
+
+@dataclass(frozen=True)
+class StrategyForm:
+    """Everything the strategy form shows. None means the clause is left out."""
+
+    id: str
+    label: str | None = None
+    priority: int | None = None
+    windows: tuple[Window, ...] = ()
+    when: tuple[Condition, ...] = ()
+    source: tuple[Condition, ...] = ()
+    within_km: float | None = None
+    keep: tuple[KeepLevel, ...] = ()
+    rank: tuple[RankRow, ...] = ()
+    """Empty: no `rank by` line (the default order applies)."""
+    split: int | None = None
+    otherwise: str | None = None
+    on_shortage: str | None = None
+
+
+# ------------------------------------------------------------ tree -> form
+
+
+def form_of(strategy: s.Strategy) -> StrategyForm:
+    return StrategyForm(
+        id=strategy.id,
+        label=strategy.label,
+        priority=strategy.priority,
+        windows=tuple(window_of(effective) for effective in strategy.effective),
+        when=tuple(conditions_of(strategy.when)),
+        source=tuple(conditions_of(strategy.source)),
+        within_km=strategy.within_km,
+        keep=tuple(KeepLevel(keep.units, format_expr(keep.at)) for keep in strategy.keep),
+        rank=tuple(RankRow(format_expr(key.key), key.direction) for key in strategy.rank or ()),
+        split=strategy.split,
+        otherwise=strategy.otherwise,
+        on_shortage=strategy.on_shortage,
+    )
+
+
+def window_of(effective: s.Effective) -> Window:
+    start, end = effective.start, effective.end
+    return Window(
+        start.day if start else None,
+        start.minute if start else None,
+        end.day if end else None,
+        end.minute if end else None,
+    )
+
+
+# ------------------------------------------------------------ form -> tree
+
+
+def strategy_of(form: StrategyForm, comments: list[str] | None = None) -> s.Strategy:
+    """The strategy the form says; raises FormError naming the input that is wrong."""
+    if not IDENTIFIER.fullmatch(form.id or ""):
+        raise FormError(
+            "id", "an id is letters, digits and _ and does not start with a digit (peak_home)"
+        )
+    return s.Strategy(
+        id=form.id,
+        label=form.label or None,
+        comments=list(comments or []),
+        priority=form.priority,
+        effective=[effective_of(window, i) for i, window in enumerate(form.windows)],
+        when=_conditions("when", form.when),
+        source=_conditions("source", form.source),
+        within_km=_within(form.within_km),
+        keep=[_keep(level, i) for i, level in enumerate(form.keep)],
+        rank=[_rank_key(row, i) for i, row in enumerate(form.rank)] or None,
+        split=_split(form.split),
+        otherwise=form.otherwise or None,
+        on_shortage=_shortage(form.on_shortage),
+    )
+
+
+def effective_of(window: Window, index: int = 0) -> s.Effective:
+    if window.start is None and window.start_time is not None:
+        raise FormError(f"window.{index}.start", "a start time needs a start date")
+    if window.end is None and window.end_time is not None:
+        raise FormError(f"window.{index}.end", "an end time needs an end date")
+    if window.start is None and window.end is None:
+        raise FormError(f"window.{index}.start", "give a start date, an end date or both")
+    start = s.Moment(day=window.start, minute=_minute(window.start_time)) if window.start else None
+    end = s.Moment(day=window.end, minute=_minute(window.end_time)) if window.end else None
+    return s.Effective(start=start, end=end)
+
+
+def rank_key_of(text: str) -> s.Expr:
+    """A metric word, a node field or a boolean expression, as `rank by` reads it."""
+    text = text.strip()
+    if text in METRICS:
+        return s.Name(name=text)
+    return _parse(text)
+
+
+def _minute(value: dt.time | None) -> dt.time | None:
+    return value.replace(second=0, microsecond=0) if value is not None else None
+
+
+def _conditions(clause: str, rows: tuple[Condition, ...]) -> s.Expr | None:
+    for i, row in enumerate(rows):
+        try:
+            expression_from([row])
+        except ConditionError as error:
+            raise FormError(f"{clause}.{i}", str(error)) from error
+    return expression_from(list(rows))
+
+
+def _within(value: float | None) -> int | float | None:
+    if value is None:
+        return None
+    if value < 0:
+        raise FormError("within", "a distance is 0 km or more")
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _keep(level: KeepLevel, index: int) -> s.Keep:
+    if level.units < 0:
+        raise FormError(f"keep.{index}.units", "keep 0 units or more")
+    try:
+        return s.Keep(units=int(level.units), at=_parse(level.at))
+    except ConditionError as error:
+        raise FormError(f"keep.{index}.at", str(error)) from error
+
+
+def _rank_key(row: RankRow, index: int) -> s.RankKey:
+    if row.direction not in (None, *DIRECTIONS):
+        raise FormError(f"rank.{index}.direction", "a direction is asc or desc")
+    try:
+        return s.RankKey(key=rank_key_of(row.key), direction=row.direction)  # type: ignore[arg-type]
+    except ConditionError as error:
+        raise FormError(f"rank.{index}.key", str(error)) from error
+
+
+def _split(value: int | None) -> int | None:
+    if value is not None and value < 1:
+        raise FormError("split", "an order ships in at least 1 shipment")
+    return value
+
+
+def _shortage(value: str | None) -> str | None:
+    if value is not None and value not in SHORTAGES:
+        raise FormError("on_shortage", f"on shortage is one of {', '.join(SHORTAGES)}")
+    return value
+
+
+# ------------------------------------------------------------- the ruleset
+
+
+def replace_strategy(ruleset: s.Ruleset, old_id: str, strategy: s.Strategy) -> s.Ruleset:
+    """The ruleset with strategy `old_id` replaced in place. A new id is carried to every
+    `otherwise use` that named the old one; an id already taken is refused."""
+    if strategy.id != old_id and ruleset.strategy(strategy.id) is not None:
+        raise FormError("id", f"another strategy is already called {strategy.id}")
+    strategies = []
+    for current in ruleset.strategies:
+        if current.id == old_id:
+            strategies.append(strategy)
+        elif strategy.id != old_id and current.otherwise == old_id:
+            strategies.append(current.model_copy(update={"otherwise": strategy.id}))
+        else:
+            strategies.append(current)
+    return ruleset.model_copy(update={"strategies": strategies})
+
+
+def update_strategy(ruleset: s.Ruleset, strategy_id: str, form: StrategyForm) -> s.Ruleset:
+    """Apply a whole form to strategy `strategy_id` (keeping its comments)."""
+    current = _get(ruleset, strategy_id)
+    return replace_strategy(ruleset, strategy_id, strategy_of(form, current.comments))
+
+
+def edit_strategy(ruleset: s.Ruleset, strategy_id: str, **changes) -> s.Ruleset:
+    """Change some of a strategy's form values (`windows=...`, `rank=...`)."""
+    return update_strategy(
+        ruleset, strategy_id, replace(form_of(_get(ruleset, strategy_id)), **changes)
+    )
+
+
+def add_strategy(ruleset: s.Ruleset, label: str = "New strategy") -> tuple[s.Ruleset, str]:
+    """A new, empty strategy at the end, with an id no other strategy has."""
+    taken = {strategy.id for strategy in ruleset.strategies}
+    new_id, n = NEW_STRATEGY, 1
+    while new_id in taken:
+        n += 1
+        new_id = f"{NEW_STRATEGY}_{n}"
+    strategy = s.Strategy(id=new_id, label=label)
+    return ruleset.model_copy(update={"strategies": [*ruleset.strategies, strategy]}), new_id
+
+
+def delete_strategy(ruleset: s.Ruleset, strategy_id: str) -> s.Ruleset:
+    """The ruleset without that strategy. An `otherwise use` naming it stays, so the
+    checker points at what now needs another fallback."""
+    kept = [strategy for strategy in ruleset.strategies if strategy.id != strategy_id]
+    return ruleset.model_copy(update={"strategies": kept})
+
+
+def set_header(ruleset: s.Ruleset, name: str | None, timezone: str | None) -> s.Ruleset:
+    return ruleset.model_copy(update={"name": name or None, "timezone": timezone or None})
+
+
+def moved(items: tuple, index: int, step: int) -> tuple:
+    """`items` with the one at `index` moved `step` places (clamped at the ends)."""
+    target = min(max(index + step, 0), len(items) - 1)
+    out = list(items)
+    out.insert(target, out.pop(index))
+    return tuple(out)
+
+
+def without(items: tuple, index: int) -> tuple:
+    return tuple(item for i, item in enumerate(items) if i != index)
+
+
+def text_of(ruleset: s.Ruleset) -> str:
+    """The one text of a tree: what the editor shows after a form change."""
+    return format_ruleset(ruleset)
+
+
+def _get(ruleset: s.Ruleset, strategy_id: str) -> s.Strategy:
+    found = ruleset.strategy(strategy_id)
+    if found is None:
+        raise FormError("strategy", f"no strategy called {strategy_id}")
+    return found

@@ -1,0 +1,227 @@
+"""The strategy form and the syntax tree, both ways (no Streamlit): showing a strategy
+in the form never changes it, and every form value lands in the right clause."""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+
+import pytest
+
+import dsl
+from dsl import syntax as s
+from studio import forms
+from studio.conditions import (
+    EXPRESSION,
+    HAS_NOT,
+    IS_FALSE,
+    IS_TRUE,
+    Condition,
+    ConditionError,
+    conditions_of,
+    expression_from,
+    expression_of,
+)
+
+EXAMPLES = sorted(
+    f.name for f in resources.files("rulesets").iterdir() if f.name.endswith(".route")
+)
+
+
+def example(name: str) -> s.Ruleset:
+    return dsl.parse((resources.files("rulesets") / name).read_text(encoding="utf-8"), name)
+
+
+FRANCE = example("france.route")
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_every_shipped_strategy_survives_the_form(name):
+    ruleset = example(name)
+    for strategy in ruleset.strategies:
+        form = forms.form_of(strategy)
+        assert forms.strategy_of(form, strategy.comments) == strategy
+        # and the ruleset's text is unchanged by applying the form as it is shown
+        again = forms.update_strategy(ruleset, strategy.id, form)
+        assert forms.text_of(again) == dsl.format_ruleset(ruleset)
+
+
+def test_france_conditions_become_picker_rows():
+    peak = forms.form_of(FRANCE.strategy("peak_store_protection"))
+    assert peak.when == (
+        Condition("order.channel", "in", "web, marketplace"),
+        Condition("order.delivery", "==", "home"),
+    )
+    # an `or` at the top does not fit the pickers: one expression row, verbatim
+    assert peak.source == (
+        Condition(
+            EXPRESSION,
+            "",
+            'node.type == "dc" or (node.type == "store" and not node.tags has "flagship")',
+        ),
+    )
+    home = forms.form_of(FRANCE.strategy("standard_home"))
+    assert home.source == (
+        Condition("node.type", "in", "dc, store"),
+        Condition("node.can_ship", IS_TRUE, ""),
+    )
+    collect = forms.form_of(FRANCE.strategy("click_and_collect"))
+    assert collect.source[0].field == EXPRESSION  # node.id == order.collect_node or ...
+    assert collect.rank == (
+        forms.RankRow("node.id == order.collect_node", "desc"),
+        forms.RankRow("distance", None),
+    )
+
+
+def test_rows_are_typed_by_their_field():
+    assert expression_of(Condition("order.value", ">=", "150")) == s.Compare(
+        op=">=", left=s.FieldRef(path="order.value"), right=s.Number(value=150)
+    )
+    assert expression_of(Condition("order.tier", "==", "42")) == s.Compare(
+        op="==", left=s.FieldRef(path="order.tier"), right=s.Text(value="42")
+    )
+    assert expression_of(Condition("node.tags", HAS_NOT, "flagship")) == dsl.parse_expression(
+        'not node.tags has "flagship"'
+    )
+    assert expression_of(Condition("node.can_collect", IS_FALSE)) == dsl.parse_expression(
+        "not node.can_collect"
+    )
+    assert expression_of(
+        Condition("order.channel", "not in", "web,  b2b ,")
+    ) == dsl.parse_expression('order.channel not in ["web", "b2b"]')
+    assert expression_of(Condition("order.created_at", ">=", "2026-11-15T06:00")) == (
+        dsl.parse_expression("order.created_at >= 2026-11-15T06:00")
+    )
+    # a data column the schema does not know: the value's look decides
+    assert expression_of(Condition("order.gift_wrap", "==", "true")) == dsl.parse_expression(
+        "order.gift_wrap == true"
+    )
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (Condition("node.capacity", "==", "lots"), "node.capacity takes a number, not 'lots'"),
+        (Condition("node.can_ship", "==", "yes"), "node.can_ship is true or false"),
+        (Condition("order.channel", "in", " , "), "list the values for `in`"),
+        (Condition(EXPRESSION, "", "order.tier =="), "expected a value or a field"),
+        (Condition("order.created_at", ">", "15/11/2026"), "takes a date (2026-11-15)"),
+    ],
+)
+def test_a_row_that_cannot_be_a_condition_says_why(row, message):
+    with pytest.raises(ConditionError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        expression_of(row)
+
+
+def test_rows_only_show_as_pickers_when_they_round_trip():
+    for text in (
+        'order.channel in ["web", "a, b"]',  # a comma inside a value
+        'order.tier == " vip"',  # spaces the value box would lose
+        '"vip" == order.tier',  # the field on the right
+        "order.value > order.units",  # two fields
+        'node.tags has ["a", "b"] and order.country == "FR"',
+    ):
+        expr = dsl.parse_expression(text)
+        rows = conditions_of(expr)
+        assert expression_from(rows) == expr, text
+    assert conditions_of(dsl.parse_expression('node.tags has ["a", "b"]')) == [
+        Condition("node.tags", "has", "a, b")
+    ]
+    assert conditions_of(dsl.parse_expression('order.tier == " vip"'))[0].field == EXPRESSION
+
+
+def test_a_form_change_writes_the_clause_and_nothing_else():
+    before = dsl.format_ruleset(FRANCE)
+    changed = forms.edit_strategy(
+        FRANCE,
+        "peak_store_protection",
+        windows=(forms.Window(dt.date(2026, 11, 8), None, dt.date(2026, 12, 31), None),),
+        keep=(forms.KeepLevel(5, 'node.type == "store"'),),
+        split=None,
+    )
+    after = forms.text_of(changed)
+    removed = [line for line in before.splitlines() if line not in after.splitlines()]
+    added = [line for line in after.splitlines() if line not in before.splitlines()]
+    assert removed == [
+        "  effective 2026-11-15 to 2026-12-31",
+        '  keep 3 units at node.type == "store"',
+    ]
+    assert added == [
+        "  effective 2026-11-08 to 2026-12-31",
+        '  keep 5 units at node.type == "store"',
+    ]
+    assert len(after.splitlines()) == len(before.splitlines()) - 1  # one `split` line less
+    assert changed.strategy("peak_store_protection").split is None
+    assert dsl.parse(after) == changed
+
+
+def test_windows_with_times_open_ends_and_mistakes():
+    effective = forms.effective_of(forms.Window(None, None, dt.date(2026, 3, 1), dt.time(6, 30)))
+    assert dsl.formatter.format_effective(effective) == "effective until 2026-03-01T06:30"
+    effective = forms.effective_of(forms.Window(dt.date(2026, 1, 1)))
+    assert dsl.formatter.format_effective(effective) == "effective from 2026-01-01"
+    with pytest.raises(forms.FormError, match="a start time needs a start date") as caught:
+        forms.effective_of(forms.Window(None, dt.time(6), dt.date(2026, 3, 1)), 2)
+    assert caught.value.field == "window.2.start"
+    with pytest.raises(forms.FormError, match="give a start date, an end date or both"):
+        forms.effective_of(forms.Window())
+
+
+def test_rank_keys_in_order_with_directions():
+    home = forms.form_of(FRANCE.strategy("standard_home"))
+    rank = forms.moved(home.rank, 2, -2)  # cost first
+    changed = forms.edit_strategy(
+        FRANCE, "standard_home", rank=(*rank[:2], forms.RankRow("stock", "desc"))
+    )
+    assert "  rank by cost, shipments, stock desc\n" in forms.text_of(changed)
+    cleared = forms.edit_strategy(FRANCE, "standard_home", rank=())
+    assert cleared.strategy("standard_home").rank is None  # the default order applies
+    with pytest.raises(forms.FormError, match="expected") as caught:
+        forms.edit_strategy(FRANCE, "standard_home", rank=(forms.RankRow("node.priority <", None),))
+    assert caught.value.field == "rank.0.key"
+
+
+def test_renaming_a_strategy_follows_its_fallbacks_and_refuses_duplicates():
+    form = forms.form_of(FRANCE.strategy("dc_backstop"))
+    renamed = forms.update_strategy(FRANCE, "dc_backstop", forms.replace(form, id="warehouses"))
+    assert [st.otherwise for st in renamed.strategies] == [
+        "warehouses",
+        "warehouses",
+        None,
+        "standard_home",
+        None,
+    ]
+    assert dsl.check(renamed) == dsl.check(FRANCE)
+    with pytest.raises(forms.FormError, match="already called vip_express"):
+        forms.update_strategy(FRANCE, "dc_backstop", forms.replace(form, id="vip_express"))
+    with pytest.raises(forms.FormError, match="letters, digits and _"):
+        forms.update_strategy(FRANCE, "dc_backstop", forms.replace(form, id="2nd choice"))
+
+
+def test_add_and_delete_strategies():
+    added, new_id = forms.add_strategy(FRANCE)
+    again, other_id = forms.add_strategy(added)
+    assert (new_id, other_id) == ("new_strategy", "new_strategy_2")
+    assert forms.text_of(again).endswith('strategy new_strategy_2 "New strategy"\n')
+    assert dsl.parse(forms.text_of(again)) == again
+    removed = forms.delete_strategy(FRANCE, "dc_backstop")
+    assert [st.id for st in removed.strategies] == [st.id for st in FRANCE.strategies][:-1]
+    # the fallbacks that named it stay, and the checker says so
+    messages = [d.message for d in dsl.check(removed) if d.is_error]
+    assert any("dc_backstop" in message for message in messages)
+
+
+def test_other_values_are_checked_before_they_reach_the_tree():
+    form = forms.form_of(FRANCE.strategy("standard_home"))
+    for changes, field in (
+        ({"within_km": -1.0}, "within"),
+        ({"split": 0}, "split"),
+        ({"keep": (forms.KeepLevel(-1, 'node.type == "store"'),)}, "keep.0.units"),
+        ({"keep": (forms.KeepLevel(1, "node.type =="),)}, "keep.0.at"),
+        ({"when": (Condition("order.channel", "==", ""),)}, "when.0"),
+    ):
+        with pytest.raises(forms.FormError) as caught:
+            forms.strategy_of(forms.replace(form, **changes))
+        assert caught.value.field == field
+    assert forms.strategy_of(forms.replace(form, within_km=12.5)).within_km == 12.5
+    assert forms.strategy_of(forms.replace(form, within_km=50.0)).within_km == 50
