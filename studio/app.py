@@ -1,0 +1,30 @@
+"""Sourcing Studio: `streamlit run studio/app.py`. Settings come from the environment
+(see studio/config.py): SOURCING_DB_URL, SOURCING_DATA_DIR, SOURCING_USER."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from studio.components import shipped_examples
+
+PAGES = Path(__file__).resolve().parent / "pages"
+
+st.set_page_config(page_title="Sourcing Studio", page_icon=":material/alt_route:", layout="wide")
+shipped_examples.seed_once()
+navigation = st.navigation(
+    {
+        "Rules": [
+            st.Page(PAGES / "rules.py", title="Rules", icon=":material/edit_note:", default=True),
+            st.Page(PAGES / "timeline.py", title="Timeline", icon=":material/date_range:"),
+        ],
+        "Data and simulation": [
+            st.Page(PAGES / "network.py", title="Network and stock", icon=":material/hub:"),
+            st.Page(PAGES / "try_order.py", title="Try one order", icon=":material/package_2:"),
+            st.Page(PAGES / "simulate.py", title="Simulate", icon=":material/monitoring:"),
+            st.Page(PAGES / "compare.py", title="Compare", icon=":material/compare_arrows:"),
+        ],
+    }
+)
+navigation.run()

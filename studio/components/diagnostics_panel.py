@@ -1,0 +1,91 @@
+"""What the checker finds in the text being edited, always on show beside the editor:
+one row per finding (severity, line, column, message) and the source line with a caret.
+The data's own columns (nodes and orders) count as known fields, as they do when the
+ruleset is compiled for a simulation or published."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+import dsl
+from studio import data
+
+COLUMNS = ("severity", "line", "column", "message", "code")
+
+
+def check(text: str, filename: str) -> dsl.CheckResult:
+    """Parse and check the text, with the data's columns as known fields."""
+    return dsl.check_source(text, filename, extra_fields=data_fields())
+
+
+def findings(result: dsl.CheckResult) -> pd.DataFrame:
+    """One row per finding, errors before warnings on the same line."""
+    rows = [(d.severity, d.line, d.column, d.message, d.code) for d in result.diagnostics]
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def show(result: dsl.CheckResult) -> None:
+    """The findings panel."""
+    st.subheader("Diagnostics", anchor=False)
+    errors, warnings = len(result.errors), len(result.warnings)
+    if result.ruleset is not None and not result.diagnostics:
+        count = len(result.ruleset.strategies)
+        st.success(
+            f"No problems found in {count} {'strategy' if count == 1 else 'strategies'}.",
+            icon=":material/check_circle:",
+        )
+        return
+    if errors:
+        st.error(
+            f"{errors} {'error' if errors == 1 else 'errors'}"
+            + (f", {warnings} {'warning' if warnings == 1 else 'warnings'}" if warnings else "")
+            + ": the ruleset can be saved as a draft but not submitted or published.",
+            icon=":material/error:",
+        )
+    else:
+        st.warning(
+            f"{warnings} {'warning' if warnings == 1 else 'warnings'}: worth a look, "
+            "nothing stops a publish.",
+            icon=":material/warning:",
+        )
+    st.dataframe(
+        findings(result),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "line": st.column_config.NumberColumn("line", width="small"),
+            "column": st.column_config.NumberColumn("col", width="small"),
+            "message": st.column_config.TextColumn("message", width="large"),
+        },
+        key="rules.diagnostics",
+    )
+    st.code(result.render(), language=None, wrap_lines=True)
+
+
+def data_fields() -> tuple[str, ...]:
+    """`node.<column>` and `order.<column>`/`line.<column>` for the data's columns."""
+    files = data.session_files()
+    fields: list[str] = []
+    for kind, roots in (("nodes", ("node",)), ("orders", ("order", "line"))):
+        file = files.get(kind)
+        if file is None:
+            continue
+        for column in _columns(str(file.path), file.stamp):
+            fields += [f"{root}.{column}" for root in roots]
+    return tuple(fields)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _columns(path: str, stamp: tuple) -> tuple[str, ...]:
+    """A table's column names, read from its header only."""
+    try:
+        if Path(path).suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            return tuple(pq.read_schema(path).names)
+        return tuple(pd.read_csv(path, nrows=0).columns)
+    except (OSError, ValueError):
+        return ()

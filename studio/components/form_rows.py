@@ -1,0 +1,325 @@
+"""The strategy form's repeated rows: effective windows, conditions (`when`, `source
+from`), keep levels and rank keys. Each row edits the tree when it changes; rows are
+added from a last, empty row with its own button, removed or moved with buttons."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dsl import syntax as s
+from dsl.schema import FIELDS, METRICS, FieldType
+from studio import forms
+from studio.components import form_state as fs
+from studio.components.form_state import key
+from studio.conditions import EXPRESSION, OPERATORS, UNARY, Condition, ConditionError
+from studio.conditions import expression_of as _expression_of
+
+ROOTS = {"when": ("order", "line"), "source": ("node", "order")}
+CLAUSE_TITLES = {"when": "When (the order)", "source": "Source from (the nodes)"}
+RANK_FIELDS = tuple(
+    path
+    for path, spec in FIELDS.items()
+    if path.startswith("node.") and spec.type == FieldType.NUMBER
+)
+
+
+def _apply(strategy_id: str, shape: forms.StrategyForm) -> None:
+    """Any row input changed: read the whole form back and write the tree."""
+    tree = fs.current_tree()
+    if tree is None:
+        return
+    form = fs.read_form(shape)
+    fs.commit(lambda: forms.update_strategy(tree, strategy_id, form), picked=form.id or None)
+
+
+def _edit(strategy_id: str, **changes) -> None:
+    """A structural change (add, remove, move) on the tree's own form values."""
+    tree = fs.current_tree()
+    if tree is not None:
+        fs.commit(lambda: forms.edit_strategy(tree, strategy_id, **changes))
+
+
+def _current(strategy_id: str) -> forms.StrategyForm | None:
+    tree = fs.current_tree()
+    found = tree.strategy(strategy_id) if tree is not None else None
+    return forms.form_of(found) if found is not None else None
+
+
+def _remove(strategy_id: str, part: str, index: int) -> None:
+    form = _current(strategy_id)
+    if form is not None:
+        _edit(strategy_id, **{part: forms.without(getattr(form, part), index)})
+
+
+def _move(strategy_id: str, part: str, index: int, step: int) -> None:
+    form = _current(strategy_id)
+    if form is not None:
+        _edit(strategy_id, **{part: forms.moved(getattr(form, part), index, step)})
+
+
+def _add(strategy_id: str, part: str) -> None:
+    """Append the row typed in the section's "add" inputs."""
+    form = _current(strategy_id)
+    if form is None:
+        return
+    index = len(getattr(form, part))
+    try:
+        item = _new_item(part, index)
+    except forms.FormError as error:
+        st.session_state[fs.ERROR] = (error.field, str(error))
+        return
+    _edit(strategy_id, **{part: (*getattr(form, part), item)})
+
+
+def _new_item(part: str, index: int):
+    get = st.session_state.get
+    if part == "windows":
+        window = fs.read_window(key("add", "window"))
+        forms.effective_of(window, index)  # refuses an empty or half-given window
+        return window
+    if part in ("when", "source"):
+        row = fs.read_row(key("add", part))
+        try:
+            _expression_of(row)
+        except ConditionError as error:
+            raise forms.FormError(f"{part}.{index}", str(error)) from error
+        return row
+    if part == "keep":
+        return forms.KeepLevel(
+            int(get(key("add", "keep", "units")) or 0), get(key("add", "keep", "at")) or ""
+        )
+    direction = get(key("add", "rank", "direction"))
+    return forms.RankRow(
+        str(get(key("add", "rank", "key")) or ""), None if direction == fs.DEFAULT else direction
+    )
+
+
+# ---------------------------------------------------------------- windows
+
+
+def windows(strategy_id: str, shape: forms.StrategyForm) -> None:
+    st.markdown("**Effective** (in the ruleset's time zone; both ends included)")
+    if not shape.windows:
+        st.caption("Always in force. Add a window to limit it to some dates.")
+    for i in range(len(shape.windows)):
+        _window_inputs(key("window", i), f"Window {i + 1}", strategy_id, shape)
+        st.button(
+            "Remove window",
+            key=key("window", i, "remove"),
+            on_click=_remove,
+            args=(strategy_id, "windows", i),
+            icon=":material/delete:",
+        )
+    with st.container(border=True):
+        _window_inputs(key("add", "window"), "New window", None, shape)
+        st.button(
+            "Add window",
+            key=key("add", "window", "button"),
+            on_click=_add,
+            args=(strategy_id, "windows"),
+            icon=":material/add:",
+        )
+    fs.error_for("window")
+
+
+def _window_inputs(prefix: str, title: str, strategy_id: str | None, shape) -> None:
+    change = {"on_change": _apply, "args": (strategy_id, shape)} if strategy_id else {}
+    cols = st.columns(4)
+    cols[0].date_input(f"{title}: from", key=f"{prefix}.start", value=None, **change)
+    cols[1].time_input("at (optional)", key=f"{prefix}.start_time", value=None, step=900, **change)
+    cols[2].date_input("to", key=f"{prefix}.end", value=None, **change)
+    cols[3].time_input("at (optional)", key=f"{prefix}.end_time", value=None, step=900, **change)
+
+
+# -------------------------------------------------------------- conditions
+
+
+def conditions(clause: str, strategy_id: str, shape: forms.StrategyForm, fields: tuple[str, ...]):
+    """Rows of field / operator / value joined with `and`; "expression…" for anything else."""
+    st.markdown(f"**{CLAUSE_TITLES[clause]}** — all rows must hold")
+    rows: tuple[Condition, ...] = getattr(shape, clause)
+    if not rows:
+        st.caption("No condition: " + ("every order." if clause == "when" else "every node."))
+    options = _field_options(clause, fields, rows)
+    for i, row in enumerate(rows):
+        _row_inputs(key(clause, i), options, (strategy_id, shape), row.is_expression)
+        st.button(
+            "Remove condition",
+            key=key(clause, i, "remove"),
+            on_click=_remove,
+            args=(strategy_id, clause, i),
+            icon=":material/delete:",
+        )
+    with st.container(border=True):
+        adding = st.session_state.get(key("add", clause, "field")) == EXPRESSION
+        _row_inputs(key("add", clause), options, None, adding)
+        st.button(
+            "Add condition",
+            key=key("add", clause, "button"),
+            on_click=_add,
+            args=(strategy_id, clause),
+            icon=":material/add:",
+        )
+    fs.error_for(clause)
+
+
+def _field_options(clause: str, fields: tuple[str, ...], rows) -> list[str]:
+    roots = ROOTS[clause]
+    known = [path for path in (*FIELDS, *fields) if path.split(".", 1)[0] in roots]
+    known += [row.field for row in rows if not row.is_expression]
+    return [EXPRESSION, *dict.fromkeys(known)]
+
+
+def _row_inputs(prefix: str, options: list[str], apply: tuple | None, expression: bool) -> None:
+    change = {"on_change": _apply, "args": apply} if apply else {}
+    field = st.session_state.get(f"{prefix}.field")
+    spec = FIELDS.get(field or "")
+    if expression:
+        left, right = st.columns([1, 3])
+        left.selectbox("Field", options, key=f"{prefix}.field", accept_new_options=True, **change)
+        right.text_input(
+            "Expression",
+            key=f"{prefix}.value",
+            **change,
+            help='Any condition in the language, e.g. node.type == "dc" or node.tags has "hub"',
+        )
+        return
+    cols = st.columns([2, 1, 2])
+    cols[0].selectbox(
+        "Field",
+        options,
+        key=f"{prefix}.field",
+        accept_new_options=True,
+        **change,
+        help=spec.doc if spec else "a column of your data, or an expression",
+    )
+    cols[1].selectbox("Operator", OPERATORS, key=f"{prefix}.op", **change)
+    if st.session_state.get(f"{prefix}.op") in UNARY:
+        cols[2].caption("no value needed")
+        return
+    hint = f"one of: {', '.join(spec.values)}" if spec and spec.values else None
+    cols[2].text_input(
+        "Value",
+        key=f"{prefix}.value",
+        **change,
+        help=(hint + "; " if hint else "")
+        + "no quotes needed; several values: separate with commas",
+    )
+
+
+# ------------------------------------------------------------- keep levels
+
+
+def keep_levels(strategy_id: str, shape: forms.StrategyForm) -> None:
+    st.markdown("**Keep** (protected stock: never promised by this strategy)")
+    for i in range(len(shape.keep)):
+        _keep_inputs(key("keep", i), (strategy_id, shape))
+        st.button(
+            "Remove keep level",
+            key=key("keep", i, "remove"),
+            on_click=_remove,
+            args=(strategy_id, "keep", i),
+            icon=":material/delete:",
+        )
+    with st.container(border=True):
+        _keep_inputs(key("add", "keep"), None)
+        st.button(
+            "Add keep level",
+            key=key("add", "keep", "button"),
+            on_click=_add,
+            args=(strategy_id, "keep"),
+            icon=":material/add:",
+        )
+    fs.error_for("keep")
+
+
+def _keep_inputs(prefix: str, apply: tuple | None) -> None:
+    change = {"on_change": _apply, "args": apply} if apply else {}
+    left, right = st.columns([1, 3])
+    left.number_input("Units of every SKU", key=f"{prefix}.units", min_value=0, step=1, **change)
+    right.text_input(
+        "at the nodes where",
+        key=f"{prefix}.at",
+        **change,
+        help='e.g. node.type == "store", or node.tags has "flagship"',
+    )
+
+
+# --------------------------------------------------------------- rank keys
+
+
+def rank_keys(strategy_id: str, shape: forms.StrategyForm) -> None:
+    st.markdown("**Rank by** (first key first; ties go to the next key)")
+    if not shape.rank:
+        st.caption("Not stated: shipments, then distance.")
+    options = [*METRICS, *RANK_FIELDS]
+    for i, row in enumerate(shape.rank):
+        cols = st.columns([3, 2, 1, 1, 1], vertical_alignment="bottom")
+        apply = {"on_change": _apply, "args": (strategy_id, shape)}
+        cols[0].selectbox(
+            f"Key {i + 1}",
+            _with(options, row.key),
+            key=key("rank", i, "key"),
+            accept_new_options=True,
+            help=_rank_help(),
+            **apply,
+        )
+        cols[1].selectbox(
+            "Direction", (fs.DEFAULT, *forms.DIRECTIONS), key=key("rank", i, "direction"), **apply
+        )
+        for col, (label, icon, step) in zip(
+            cols[2:4],
+            (("Up", ":material/arrow_upward:", -1), ("Down", ":material/arrow_downward:", 1)),
+            strict=True,
+        ):
+            col.button(
+                label,
+                key=key("rank", i, label.lower()),
+                on_click=_move,
+                icon=icon,
+                args=(strategy_id, "rank", i, step),
+                disabled=not 0 <= i + step < len(shape.rank),
+            )
+        cols[4].button(
+            "Remove",
+            key=key("rank", i, "remove"),
+            on_click=_remove,
+            args=(strategy_id, "rank", i),
+            icon=":material/delete:",
+        )
+    with st.container(border=True):
+        left, middle, right = st.columns([3, 2, 2], vertical_alignment="bottom")
+        left.selectbox(
+            "New key",
+            options,
+            key=key("add", "rank", "key"),
+            accept_new_options=True,
+            help=_rank_help(),
+        )
+        middle.selectbox(
+            "Direction", (fs.DEFAULT, *forms.DIRECTIONS), key=key("add", "rank", "direction")
+        )
+        right.button(
+            "Add rank key",
+            key=key("add", "rank", "button"),
+            on_click=_add,
+            args=(strategy_id, "rank"),
+            icon=":material/add:",
+        )
+    fs.error_for("rank")
+
+
+def _with(options: list[str], value: str) -> list[str]:
+    return options if value in options else [*options, value]
+
+
+def _rank_help() -> str:
+    words = "; ".join(f"{word}: {what}" for word, what in METRICS.items())
+    return f"{words}; or a node field, or a condition (true first with desc)"
+
+
+def strategy_code(strategy: s.Strategy) -> str:
+    """The strategy's text, as the ruleset now says it."""
+    from dsl.formatter import strategy_lines
+
+    return "\n".join(strategy_lines(strategy))

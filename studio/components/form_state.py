@@ -1,0 +1,193 @@
+"""The strategy form's widgets and the one syntax tree, through session state.
+
+Widgets are drawn without default values: their values are written into session state
+from the tree (`sync`) whenever the text changed since they were last filled, so a
+text edit shows in the forms. A form change reads every widget back (`read_form`),
+builds the new tree with `studio.forms` and writes the text (`commit`), so a form edit
+shows in the text. A value that cannot go into the tree is kept in its widget with the
+reason beside it, and the text is left as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+import dsl
+from dsl import syntax as s
+from studio import forms, state
+from studio.conditions import Condition
+
+P = "rules.form"
+"""Prefix of every strategy form widget key."""
+PICK = "rules.strategy"
+"""The strategy shown in the form."""
+SYNCED = "rules.form_synced"
+"""(text, strategy id) the widgets were last filled from."""
+ERROR = "rules.form_error"
+"""(input, message) of the last form change that could not be applied."""
+DEFAULT = "(not stated)"
+NO_FALLBACK = "(no fallback)"
+SPLIT_MODES = (DEFAULT, "none", "at most")
+NEW_ROW = {"field": "order.channel", "op": "==", "value": ""}
+
+
+def key(*parts) -> str:
+    return ".".join([P, *(str(part) for part in parts)])
+
+
+def current_tree() -> s.Ruleset | None:
+    """The tree of the editor's text (None while it does not parse)."""
+    try:
+        return dsl.parse(state.draft_text(), "editor")
+    except dsl.RulesetSyntaxError:
+        return None
+
+
+def widget_values(form: forms.StrategyForm) -> dict[str, object]:
+    """Every form widget's value for this strategy, and empty "add" inputs."""
+    values: dict[str, object] = {
+        key("id"): form.id,
+        key("label"): form.label or "",
+        key("priority"): form.priority,
+        key("within"): None if form.within_km is None else float(form.within_km),
+        key("split_mode"): SPLIT_MODES[0 if form.split is None else 1 if form.split == 1 else 2],
+        key("split_max"): form.split if form.split and form.split > 1 else 2,
+        key("otherwise"): form.otherwise or NO_FALLBACK,
+        key("on_shortage"): form.on_shortage or DEFAULT,
+    }
+    for i, window in enumerate(form.windows):
+        values |= _window_values(key("window", i), window)
+    values |= _window_values(key("add", "window"), forms.Window())
+    for clause in ("when", "source"):
+        for i, row in enumerate(getattr(form, clause)):
+            values |= _row_values(key(clause, i), row)
+        values |= _row_values(key("add", clause), Condition(**NEW_ROW))
+    for i, level in enumerate(form.keep):
+        values[key("keep", i, "units")] = level.units
+        values[key("keep", i, "at")] = level.at
+    values[key("add", "keep", "units")] = 1
+    values[key("add", "keep", "at")] = 'node.type == "store"'
+    for i, row in enumerate(form.rank):
+        values[key("rank", i, "key")] = row.key
+        values[key("rank", i, "direction")] = row.direction or DEFAULT
+    values[key("add", "rank", "key")] = "distance"
+    values[key("add", "rank", "direction")] = DEFAULT
+    return values
+
+
+def _window_values(prefix: str, window: forms.Window) -> dict[str, object]:
+    return {
+        f"{prefix}.start": window.start,
+        f"{prefix}.start_time": window.start_time,
+        f"{prefix}.end": window.end,
+        f"{prefix}.end_time": window.end_time,
+    }
+
+
+def _row_values(prefix: str, row: Condition) -> dict[str, object]:
+    return {
+        f"{prefix}.field": row.field,
+        f"{prefix}.op": row.op or "==",
+        f"{prefix}.value": row.value,
+    }
+
+
+def sync(strategy: s.Strategy, text: str) -> None:
+    """Fill the widgets from the tree when the text or the strategy changed (and any
+    widget Streamlit forgot while the user was on another page)."""
+    signature = (text, strategy.id)
+    values = widget_values(forms.form_of(strategy))
+    fresh = st.session_state.get(SYNCED) != signature
+    if fresh:
+        for name in [k for k in st.session_state if isinstance(k, str) and k.startswith(P + ".")]:
+            del st.session_state[name]
+        st.session_state.pop(ERROR, None)
+    for name, value in values.items():
+        if fresh or name not in st.session_state:
+            st.session_state[name] = value
+    st.session_state[SYNCED] = signature
+
+
+def read_form(shape: forms.StrategyForm) -> forms.StrategyForm:
+    """The form as the widgets show it; `shape` (the tree's form) says how many rows."""
+    get = st.session_state.get
+    split_mode = get(key("split_mode"), DEFAULT)
+    return forms.StrategyForm(
+        id=(get(key("id")) or "").strip(),
+        label=(get(key("label")) or "").strip() or None,
+        priority=_int(get(key("priority"))),
+        windows=tuple(read_window(key("window", i)) for i in range(len(shape.windows))),
+        when=tuple(read_row(key("when", i)) for i in range(len(shape.when))),
+        source=tuple(read_row(key("source", i)) for i in range(len(shape.source))),
+        within_km=get(key("within")),
+        keep=tuple(
+            forms.KeepLevel(int(get(key("keep", i, "units")) or 0), get(key("keep", i, "at")) or "")
+            for i in range(len(shape.keep))
+        ),
+        rank=tuple(
+            forms.RankRow(
+                str(get(key("rank", i, "key")) or ""), _direction(get(key("rank", i, "direction")))
+            )
+            for i in range(len(shape.rank))
+        ),
+        split=None
+        if split_mode == DEFAULT
+        else 1
+        if split_mode == "none"
+        else _int(get(key("split_max"))),
+        otherwise=None if get(key("otherwise")) in (None, NO_FALLBACK) else get(key("otherwise")),
+        on_shortage=None if get(key("on_shortage")) in (None, DEFAULT) else get(key("on_shortage")),
+    )
+
+
+def read_window(prefix: str) -> forms.Window:
+    get = st.session_state.get
+    return forms.Window(
+        get(f"{prefix}.start"),
+        get(f"{prefix}.start_time"),
+        get(f"{prefix}.end"),
+        get(f"{prefix}.end_time"),
+    )
+
+
+def read_row(prefix: str) -> Condition:
+    get = st.session_state.get
+    return Condition(
+        str(get(f"{prefix}.field") or ""),
+        str(get(f"{prefix}.op") or "=="),
+        get(f"{prefix}.value") or "",
+    )
+
+
+def commit(build: Callable[[], s.Ruleset], picked: str | None = None) -> None:
+    """Write the tree `build()` returns as the text; on a FormError keep the text and
+    remember which input is wrong. `picked`: the strategy the form shows afterwards."""
+    try:
+        tree = build()
+    except forms.FormError as error:
+        st.session_state[ERROR] = (error.field, str(error))
+        return
+    st.session_state.pop(ERROR, None)
+    state.set_text(forms.text_of(tree))
+    if picked is not None:
+        st.session_state[PICK] = picked
+
+
+def error_for(*fields: str) -> None:
+    """Show the last form error if it concerns one of these inputs (or their rows)."""
+    found = st.session_state.get(ERROR)
+    if found is None:
+        return
+    field, message = found
+    if any(field == name or field.startswith(name + ".") for name in fields):
+        st.error(f"Not applied: {message}", icon=":material/error:")
+
+
+def _int(value) -> int | None:
+    return None if value is None else int(value)
+
+
+def _direction(value) -> str | None:
+    return None if value in (None, DEFAULT) else str(value)

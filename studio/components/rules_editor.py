@@ -1,0 +1,36 @@
+"""The ruleset text editor: a text area whose value is kept in the session's own key
+(state.TEXT), so the text survives a visit to another page and a form can rewrite it.
+
+A plain `st.text_area`: it is tested headless (AppTest sets its value) and in a real
+browser; the text is checked when the user applies it (Ctrl+Enter or leaving the box)
+and every finding is listed beside it, so no click is needed to see what is wrong.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from studio import state
+
+EDITOR = "rules.editor"
+"""The text area's widget key (its value mirrors state.TEXT)."""
+
+
+def text_editor(height: int = 560) -> str:
+    """Draw the editor; returns the current text."""
+    text = state.draft_text()
+    if st.session_state.get(EDITOR) != text:  # a form, a load or another page changed it
+        st.session_state[EDITOR] = text
+    st.text_area(
+        "Ruleset text",
+        key=EDITOR,
+        height=height,
+        on_change=_typed,
+        help="Press Ctrl+Enter (or click outside the box) to check the text. "
+        "The forms and the diagnostics follow the text.",
+    )
+    return text
+
+
+def _typed() -> None:
+    state.set_text(st.session_state[EDITOR])

@@ -1,0 +1,64 @@
+"""Rules: open a stored ruleset, edit it as text or with forms (one syntax tree, so each
+shows the other's changes), see what the checker finds as you go, save a draft, submit
+it, publish it, and compare versions clause by clause."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from studio import state
+from studio.components import diagnostics_panel, diff_view, rules_editor, strategy_form
+from studio.components import version_panel as versions
+from studio.components.ruleset_choice import store
+
+NOTICES = {
+    "success": (st.success, ":material/check_circle:"),
+    "info": (st.info, ":material/info:"),
+    "warning": (st.warning, ":material/warning:"),
+    "error": (st.error, ":material/error:"),
+    "conflict": (st.error, ":material/sync_problem:"),
+}
+
+
+def render() -> None:
+    st.title("Rules")
+    found = store()
+    versions.open_first(found)
+    if found is None:
+        st.error(
+            "The ruleset store cannot be opened (check SOURCING_DB_URL). You can still edit "
+            "and check a ruleset here, but not save it.",
+            icon=":material/database_off:",
+        )
+    else:
+        versions.open_bar(found)
+    text = state.draft_text()
+    draft = state.draft()
+    filename = f"{draft.name or 'ruleset'}.route"
+    result = diagnostics_panel.check(text, filename)
+    versions.status(found, text)
+    notice = state.take_notice()
+    if notice is not None:
+        show, icon = NOTICES.get(notice[0], NOTICES["info"])
+        show(notice[1], icon=icon)
+
+    editing, findings = st.columns([3, 2])
+    with editing:
+        as_text, as_form = st.tabs([":material/code: Text", ":material/tune: Form"])
+        with as_text:
+            rules_editor.text_editor()
+        with as_form:
+            strategy_form.show(result.ruleset, text, diagnostics_panel.data_fields())
+    with findings:
+        diagnostics_panel.show(result)
+
+    if found is None:
+        return
+    st.subheader("Save and review", anchor=False)
+    versions.review_panel(found, text, result.ok)
+    st.subheader("Compare versions", anchor=False)
+    diff_view.show(found, draft.name, text, draft.base)
+
+
+if __name__ == "__main__":
+    render()
