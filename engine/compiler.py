@@ -10,6 +10,7 @@ The policy does not know the network; `engine.router.Router` binds it to one
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -110,6 +111,7 @@ class Policy:
 
     def __post_init__(self):
         object.__setattr__(self, "by_id", {st.id: st for st in self.strategies})
+        object.__setattr__(self, "_choice", _ChoiceCache(self.strategies))
 
     def strategy(self, strategy_id: str) -> CompiledStrategy:
         return self.by_id[strategy_id]  # type: ignore[attr-defined]
@@ -117,10 +119,7 @@ class Policy:
     def primary(self, order: Any, instant: dt.datetime) -> CompiledStrategy | None:
         """The first strategy, by priority then file order, in force at
         `instant` whose `when` holds for the order."""
-        for strategy in self.strategies:
-            if strategy.applies(order, instant):
-                return strategy
-        return None
+        return self._choice.primary(order, instant)  # type: ignore[attr-defined]
 
     def chain(self, strategy: CompiledStrategy) -> tuple[CompiledStrategy, ...]:
         """The strategy and every `otherwise use` step after it."""
@@ -128,6 +127,58 @@ class Policy:
         while steps[-1].otherwise is not None:
             steps.append(self.strategy(steps[-1].otherwise))
         return tuple(steps)
+
+
+class _ChoiceCache:
+    """Strategy choice, remembered. Which windows are in force only changes at
+    their bounds, and `when` conditions that read plain order fields give the
+    same answer for the same values: (time segment, those values) → strategy.
+    Conditions reading lines, derived values or the order time are not cached."""
+
+    _LIMIT = 65_536
+
+    def __init__(self, strategies: tuple[CompiledStrategy, ...]):
+        self.strategies = strategies
+        bounds = {b for st in strategies for w in st.windows for b in (w.start, w.end) if b}
+        self.bounds = sorted(bounds)
+        fields: set[str] = set()
+        cacheable = True
+        for st in strategies:
+            if st.when_expr is None:
+                continue
+            for item in s.walk(st.when_expr):
+                if isinstance(item, s.FieldRef):
+                    if item.root != "order" or item.name in _DERIVED:
+                        cacheable = False
+                    fields.add(item.name)
+        self.fields = tuple(sorted(fields)) if cacheable else None
+        self.memo: dict[tuple, CompiledStrategy | None] = {}
+
+    def primary(self, order: Any, instant: dt.datetime) -> CompiledStrategy | None:
+        if self.fields is None:
+            return self._choose(order, instant)
+        try:
+            key = (bisect_right(self.bounds, instant), *(order.get(f) for f in self.fields))
+            hash(key)
+        except TypeError:
+            return self._choose(order, instant)
+        if key in self.memo:
+            return self.memo[key]
+        chosen = self._choose(order, instant)
+        if len(self.memo) >= self._LIMIT:
+            self.memo.clear()
+        self.memo[key] = chosen
+        return chosen
+
+    def _choose(self, order: Any, instant: dt.datetime) -> CompiledStrategy | None:
+        for strategy in self.strategies:
+            if strategy.applies(order, instant):
+                return strategy
+        return None
+
+
+_DERIVED = frozenset({"created_at", "value", "lines", "units"})
+"""Order values that are not plain fields of the order (or differ per order)."""
 
 
 def compile(  # noqa: A001 - the architecture names it engine.compile

@@ -25,6 +25,9 @@ from engine.model import Inventory, Network, Order
 from engine.ranking import bind_key
 from engine.windows import LocalDays, as_instant
 
+_CHUNK = 512
+"""Orders whose distances `route_batch` computes in one numpy pass."""
+
 NO_STRATEGY = "no strategy applies"
 NO_DESTINATION = "the order has no destination (dest_lat, dest_lon)"
 NO_STOCK = "no candidate with stock"
@@ -94,7 +97,7 @@ class OrderContext:
         "_free",
     )
 
-    def __init__(self, order: Order, router: Router, used_today: np.ndarray, dest):
+    def __init__(self, order: Order, router: Router, used_today: np.ndarray, dest, half=None):
         self.order = order
         self.inventory = router.inventory
         self.network = router.network
@@ -108,7 +111,7 @@ class OrderContext:
             (index.get(sku, unknown) for sku in merged), dtype=np.int64, count=len(merged)
         )
         self.dest = unit_vector(*dest)
-        self.half = router.network.sphere.half_chords(self.dest)
+        self.half = router.network.sphere.half_chords(self.dest) if half is None else half
         self._km = router._no_km.copy()
         self.used_today = used_today
         self.capacity = router.capacity
@@ -191,7 +194,33 @@ class Router:
         back in that routing order."""
         keyed = [(as_instant(o.created_at, self.tz), o.id, i, o) for i, o in enumerate(orders)]
         keyed.sort(key=lambda item: item[:3])
-        return [self._route(order, instant, explain) for instant, _, _, order in keyed]
+        decisions = []
+        for start in range(0, len(keyed), _CHUNK):
+            chunk = keyed[start : start + _CHUNK]
+            halves = self._half_chords([order for _, _, _, order in chunk])
+            for (instant, _, _, order), half in zip(chunk, halves, strict=True):
+                decisions.append(self._route(order, instant, explain, half))
+        return decisions
+
+    def _half_chords(self, orders: list[Order]) -> list:
+        """Half-chords from every node to each order's destination, for a chunk
+        of orders in one pass (the same operations, element by element, as one
+        order at a time: see engine.geo)."""
+        dests = [self._destination(order) for order in orders]
+        units = [unit_vector(*dest) if dest is not None else (0.0, 0.0, 0.0) for dest in dests]
+        vectors = np.array(units, dtype=np.float64).reshape(len(units), 3)
+        sphere = self.network.sphere
+        dx = sphere.x[None, :] - vectors[:, 0:1]
+        dy = sphere.y[None, :] - vectors[:, 1:2]
+        dz = sphere.z[None, :] - vectors[:, 2:3]
+        dx *= dx
+        dy *= dy
+        dz *= dz
+        dx += dy
+        dx += dz
+        np.sqrt(dx, out=dx)
+        dx *= 0.5
+        return [row if dest is not None else None for row, dest in zip(dx, dests, strict=True)]
 
     def used_capacity(self, node_id: str, day: dt.date) -> int:
         """Shipments already made from a node on a local day."""
@@ -276,7 +305,7 @@ class Router:
         return shipments, rest, tuple(tried)
 
     # ------------------------------------------------------------ routing
-    def _route(self, order: Order, instant: dt.datetime, explain: bool) -> Decision:
+    def _route(self, order: Order, instant: dt.datetime, explain: bool, half=None) -> Decision:
         primary = self.policy.primary(order, instant)
         if primary is None:
             return _not_routed(order, NO_STRATEGY)
@@ -287,7 +316,7 @@ class Router:
         used_today = self.shipments_by_day.get(day)
         if used_today is None:
             used_today = self.shipments_by_day[day] = np.zeros(len(self.network), np.int64)
-        ctx = OrderContext(order, self, used_today, dest)
+        ctx = OrderContext(order, self, used_today, dest, half)
         need = ctx.qty.copy()
         shipped = np.zeros(len(self.network), dtype=bool)
         limited = np.zeros(len(need), dtype=bool)
