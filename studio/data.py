@@ -7,7 +7,6 @@ and whole-table errors are kept too, for the Network page to show.
 from __future__ import annotations
 
 import hashlib
-import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from engine.tables import (
     load_replenishments,
 )
 from simulations import Inputs, load_inputs
+from studio import config
 
 KINDS = ("nodes", "inventory", "orders", "replenishments", "events")
 REQUIRED = ("nodes", "inventory", "orders")
@@ -95,7 +95,7 @@ class Dataset:
 
 def data_folder() -> Path:
     """The folder the studio reads its tables from (SOURCING_DATA_DIR, default ./demo-data)."""
-    return Path(os.environ.get("SOURCING_DATA_DIR") or "demo-data")
+    return config.data_dir()
 
 
 def folder_files(folder: Path) -> dict[str, TableFile]:

@@ -14,7 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 from simulations.demo_data import generate
 
-PAGES = Path(__file__).resolve().parents[1] / "studio" / "pages"
+STUDIO = Path(__file__).resolve().parents[1] / "studio"
+PAGES = STUDIO / "pages"
 RUN_TIMEOUT = 120
 
 
@@ -39,6 +40,11 @@ def studio_env(demo_folder, tmp_path, monkeypatch) -> Path:
 def page(name: str) -> AppTest:
     """A page of the studio, run on its own as Streamlit would run it."""
     return AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=RUN_TIMEOUT)
+
+
+def studio_app() -> AppTest:
+    """The whole studio (studio/app.py and its navigation), as `streamlit run` starts it."""
+    return AppTest.from_file(str(STUDIO / "app.py"), default_timeout=RUN_TIMEOUT)
 
 
 def decoded(value):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import studio_pages
-from studio_pages import chart, page, table, texts
+from studio_pages import chart, page, studio_app, table, texts
 
 demo_folder = studio_pages.demo_folder
 studio_env = studio_pages.studio_env
@@ -129,3 +129,16 @@ def test_a_missing_data_folder_says_what_to_do(studio_env, tmp_path, monkeypatch
 
 def header_index(header: str, column: str) -> int:
     return header.split(",").index(column)
+
+
+def test_every_data_page_opens_in_the_app(studio_env):
+    app = studio_app().run()
+    for name, title in (
+        ("network", "Network and stock"),
+        ("try_order", "Try one order"),
+        ("simulate", "Simulate"),
+        ("compare", "Compare scenarios"),
+    ):
+        app.switch_page(f"pages/{name}.py").run()
+        assert not app.exception, (name, app.exception)
+        assert app.title[0].value == title

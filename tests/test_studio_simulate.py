@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import studio_pages
-from studio_pages import chart, page, table, texts
+from studio_pages import chart, page, studio_app, table, texts
 
 import dsl
 import engine
@@ -200,3 +200,16 @@ def test_downloads_and_results_that_outlive_a_visit_elsewhere(studio_env, expect
     assert "Simulation: Example: france.route" in report
     assert "https://" not in report.split("<script", 1)[0]
     assert 'id="chart-daily"' in report
+
+
+def test_the_app_simulates_the_draft_open_on_the_rules_page(studio_env, expected):
+    app = studio_app().run()  # the Rules page opens the demo ruleset, seeded into the store
+    assert not app.exception
+    app.switch_page("pages/simulate.py").run()
+    assert app.selectbox(key="simulate.ruleset").value == "Current draft (france v1, as edited)"
+    run_page(app)
+    cards = {metric.label: metric.value for metric in app.metric}
+    overall = expected.kpis.overall
+    assert cards["Fill rate"] == format_kpi("fill_rate", overall["fill_rate"])
+    assert cards["Split orders"] == format_kpi("split_rate", overall["split_rate"])
+    assert all(not metric.proto.delta for metric in app.metric)  # nothing is live yet

@@ -12,6 +12,7 @@ import streamlit as st
 import dsl
 import engine
 from dsl import syntax as s
+from studio import config, state
 from studio.components.widget_memory import field
 from studio.data import Dataset
 
@@ -20,6 +21,7 @@ STORED = "stored"
 EXAMPLE = "example"
 DEMO_RULESET = "france.route"
 """The example written for the demo data (a French retailer)."""
+DEMO_NAME = DEMO_RULESET.removesuffix(".route")
 
 
 @dataclass(frozen=True)
@@ -50,20 +52,16 @@ class Compiled:
 
 
 def draft() -> RulesetChoice | None:
-    """The editor's current draft, if the Rules page holds one."""
-    try:
-        from studio import state
-    except ImportError:
+    """The ruleset open on the Rules page, as it stands (saved or not)."""
+    current = state.draft()
+    if not current.text.strip():
         return None
-    text = state.draft_text()
-    if not text or not text.strip():
-        return None
-    name = state.draft_name() if hasattr(state, "draft_name") else None
-    return RulesetChoice("Current draft", text, DRAFT, name=name)
+    where = f"{current.name} v{current.base}" if current.name and current.base else "new"
+    return RulesetChoice(f"Current draft ({where}, as edited)", current.text, DRAFT, current.name)
 
 
 @st.cache_resource(show_spinner=False)
-def _store(url: str | None):
+def _store(url: str):
     from rulesets.store import RulesetStore
 
     return RulesetStore.open(url)
@@ -71,58 +69,58 @@ def _store(url: str | None):
 
 def store():
     """The ruleset store ($SOURCING_DB_URL), opened once; None when it cannot be opened."""
-    from rulesets.store import StoreError, database_url
+    from rulesets.store import StoreError
 
     try:
-        from studio import config
-
-        url = config.db_url() if hasattr(config, "db_url") else None
-    except ImportError:
-        url = None
-    try:
-        return _store(database_url(url))
+        return _store(config.db_url())
     except StoreError:
         return None
 
 
 def stored_choices() -> list[RulesetChoice]:
-    """Every stored version, newest first within each ruleset; the live one marked."""
+    """Every stored version: the live ones first, then each ruleset's versions newest
+    first (the demo ruleset's before the others)."""
     found = store()
     if found is None:
         return []
-    out = []
-    for summary in found.list_rulesets():
+    live, others = [], []
+    summaries = sorted(found.list_rulesets(), key=lambda s: (s.name != DEMO_NAME, s.name))
+    for summary in summaries:
         for version in reversed(found.history(summary.name)):
-            live = version.number == summary.live
-            state = "live" if live else str(version.state.value)
-            out.append(
-                RulesetChoice(
-                    f"{summary.name} v{version.number} ({state})",
-                    version.text,
-                    STORED,
-                    name=summary.name,
-                    version=version.number,
-                    live=live,
-                )
+            is_live = version.number == summary.live
+            state_word = "live" if is_live else str(version.state.value)
+            choice = RulesetChoice(
+                f"{summary.name} v{version.number} ({state_word})",
+                version.text,
+                STORED,
+                name=summary.name,
+                version=version.number,
+                live=is_live,
             )
-    return out
+            (live if is_live else others).append(choice)
+    return live + others
 
 
-def example_choices() -> list[RulesetChoice]:
-    """The example rulesets shipped in the `rulesets` package, the demo data's first."""
+def example_choices(stored_names: set[str] = frozenset()) -> list[RulesetChoice]:
+    """The example rulesets shipped in the `rulesets` package (the demo data's first),
+    but for those the store already holds under the file's name."""
     files = sorted(
         (f for f in resources.files("rulesets").iterdir() if f.name.endswith(".route")),
         key=lambda f: (f.name != DEMO_RULESET, f.name),
     )
     return [
-        RulesetChoice(f"Example: {f.name}", f.read_text(encoding="utf-8"), EXAMPLE) for f in files
+        RulesetChoice(f"Example: {f.name}", f.read_text(encoding="utf-8"), EXAMPLE)
+        for f in files
+        if f.name.removesuffix(".route") not in stored_names
     ]
 
 
 def choices() -> list[RulesetChoice]:
     """What a page may run: the draft, the stored versions, the shipped examples."""
     current = draft()
-    return ([current] if current else []) + stored_choices() + example_choices()
+    stored = stored_choices()
+    examples = example_choices({choice.name for choice in stored})
+    return ([current] if current else []) + stored + examples
 
 
 def live_version(choice: RulesetChoice) -> RulesetChoice | None:
