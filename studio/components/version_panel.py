@@ -74,14 +74,13 @@ def open_bar(found: RulesetStore) -> None:
         wanted = draft.base if draft.name == name else None
         st.session_state[PICK_VERSION] = wanted if wanted in numbers else numbers[0]
     labels = {v.number: _version_label(v, live) for v in versions}
-    number = middle.selectbox(
+    middle.selectbox(
         "Version", numbers, key=PICK_VERSION, format_func=lambda n: labels.get(n, f"v{n}")
     )
     right.button(
         "Open",
         key="rules.open",
         on_click=_open,
-        args=(name, number),
         width="stretch",
         help="Load this version into the editor (unsaved changes in the editor are replaced).",
     )
@@ -92,7 +91,10 @@ def _version_label(version: Version, live: int | None) -> str:
     return f"v{version.number} · {what} · {version.author} · {_when(version.created_at)}"
 
 
-def _open(name: str, number: int) -> None:
+def _open() -> None:
+    """Open the ruleset and version picked (read when the button is pressed, so a pick
+    made just before the click counts)."""
+    name, number = st.session_state.get(PICK_RULESET), st.session_state.get(PICK_VERSION)
     found = _store()
     try:
         version = found.version(name, number)
