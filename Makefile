@@ -16,8 +16,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[all,dev]'
 	touch $(STAMP)
 
+# Demo data is generated once (deterministic), then the studio serves it on PORT.
 demo: setup
-	$(BIN)/sourcing check rulesets/*.route
+	test -d $(DEMO) || $(BIN)/sourcing demo-data --out $(DEMO)
+	SOURCING_DATA_DIR=$(DEMO) sh scripts/serve-studio.sh $(BIN) $(PORT)
 
 test: setup
 	$(BIN)/ruff check .
