@@ -110,8 +110,10 @@ class OrderContext:
         self.rows = np.fromiter(
             (index.get(sku, unknown) for sku in merged), dtype=np.int64, count=len(merged)
         )
-        self.dest = unit_vector(*dest)
-        self.half = router.network.sphere.half_chords(self.dest) if half is None else half
+        self.dest = dest
+        if half is None:
+            half = router.network.sphere.half_chords(unit_vector(*dest))
+        self.half = half
         self._km = router._no_km.copy()
         self.used_today = used_today
         self.capacity = router.capacity
@@ -363,9 +365,9 @@ class Router:
             self._shipment(ctx, node, take, by)
             for (node, take), by in zip(placed, made_by, strict=True)
         )
-        reasons = [SPLIT_LIMIT if flag else NO_STOCK for flag in limited.tolist()]
         if not np.logical_or.reduce(need):
             return Decision(order.id, "routed", ids, shipments)
+        reasons = [SPLIT_LIMIT if flag else NO_STOCK for flag in limited.tolist()]
         mode = chain[-1].on_shortage
         short = [
             Unfilled(ctx.skus[i], int(q), reasons[i]) for i, q in enumerate(need.tolist()) if q
