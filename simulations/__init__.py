@@ -18,15 +18,9 @@ from simulations.compare import Comparison, compare, kpi_deltas
 from simulations.decisions import DecisionTables, decision_tables
 from simulations.inputs import Inputs, load_inputs
 from simulations.kpis import Kpis, compute_kpis
+from simulations.overrides import Overrides, ScenarioError
 from simulations.replay import Simulation, explain_orders, run
-from simulations.scenarios import (
-    Overrides,
-    Scenario,
-    ScenarioError,
-    ScenarioFile,
-    load_scenario,
-    load_scenario_file,
-)
+from simulations.scenarios import Scenario, ScenarioFile, load_scenario, load_scenario_file
 from simulations.trace import orders_behind
 
 __all__ = [

@@ -14,7 +14,8 @@ import simulations
 from dsl import parse
 from simulations.compare import UNEXPLAINED, changed_orders, kpi_deltas
 from simulations.demo_data import generate
-from simulations.scenarios import Overrides, Scenario
+from simulations.overrides import Overrides
+from simulations.scenarios import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 FRANCE = parse((ROOT / "rulesets" / "france.route").read_text(encoding="utf-8"))

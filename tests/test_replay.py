@@ -14,7 +14,7 @@ import pytest
 import engine
 import simulations
 from dsl import parse
-from simulations import replay as replay_module
+from simulations import timeline
 from simulations.demo_data import generate
 from simulations.order_stream import in_routing_order, order_slices
 
@@ -253,9 +253,7 @@ def test_slices_join_into_the_same_tables(demo, monkeypatch):
         "replenishments": demo["replenishments"],
     }
     whole = simulations.run(france, **tables)
-    monkeypatch.setattr(
-        replay_module, "order_slices", functools.partial(replay_module.order_slices, size=23)
-    )
+    monkeypatch.setattr(timeline, "order_slices", functools.partial(timeline.order_slices, size=23))
     sliced = simulations.run(france, **tables)
     for name in ("orders", "shipments", "allocations"):
         pd.testing.assert_frame_equal(

@@ -15,17 +15,15 @@ import simulations
 from dsl import parse
 from simulations.demo_data import generate
 from simulations.inputs import Inputs
-from simulations.scenarios import (
+from simulations.overrides import (
     EffectiveDates,
     Overrides,
-    Scenario,
     ScenarioError,
     apply_to_inputs,
     apply_to_ruleset,
-    load_scenario,
-    load_scenario_file,
     scale_demand,
 )
+from simulations.scenarios import Scenario, load_scenario, load_scenario_file
 
 ROOT = Path(__file__).resolve().parent.parent
 FRANCE = ROOT / "rulesets" / "france.route"
