@@ -1,0 +1,86 @@
+"""The timeline chart: one row per strategy (in the order they are tried), a bar per
+`effective` window, today as a vertical line and the peak season shaded."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from studio.schedule import Bar
+
+PEAK_COLOUR = "rgba(230, 126, 34, 0.14)"
+TODAY_COLOUR = "#c0392b"
+
+
+def timeline_figure(
+    bars: list[Bar],
+    span: tuple[dt.datetime, dt.datetime],
+    today: dt.datetime,
+    peaks: list[tuple[dt.datetime, dt.datetime]],
+) -> go.Figure:
+    """A Gantt of the bars between `span`; open ends run to the edges of the span."""
+    frame = pd.DataFrame(
+        {
+            "strategy": [bar.strategy for bar in bars],
+            "label": [bar.label for bar in bars],
+            "priority": [bar.priority for bar in bars],
+            "start": [bar.start for bar in bars],
+            "end": [bar.end for bar in bars],
+            "window": [bar.text for bar in bars],
+            "open": [_open_ends(bar) for bar in bars],
+        }
+    )
+    order = list(dict.fromkeys(bar.strategy for bar in bars))
+    figure = px.timeline(
+        frame,
+        x_start="start",
+        x_end="end",
+        y="strategy",
+        color="strategy",
+        category_orders={"strategy": order},
+        hover_data={"label": True, "priority": True, "window": True, "open": True},
+    )
+    # px lists the categories bottom-up (reversed), so the first tried is drawn on top.
+    figure.update_yaxes(title=None)
+    figure.update_xaxes(range=[span[0], span[1]], title=None)
+    for start, end in peaks:
+        figure.add_vrect(
+            x0=max(start, span[0]),
+            x1=min(end, span[1]),
+            fillcolor=PEAK_COLOUR,
+            line_width=0,
+            layer="below",
+            annotation_text="peak",
+            annotation_position="top left",
+        )
+    if span[0] <= today <= span[1]:
+        # A shape rather than add_vline: add_vline cannot place its label on a date axis.
+        figure.add_shape(
+            type="line",
+            x0=today,
+            x1=today,
+            y0=0,
+            y1=1,
+            yref="paper",
+            line={"color": TODAY_COLOUR, "width": 2, "dash": "dot"},
+            name="today",
+        )
+        figure.add_annotation(
+            x=today, y=1, yref="paper", text="today", showarrow=False, yanchor="bottom"
+        )
+    figure.update_layout(
+        showlegend=False,
+        height=120 + 42 * max(1, len(order)),
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+    )
+    return figure
+
+
+def _open_ends(bar: Bar) -> str:
+    if bar.text == "always":
+        return "always in force"
+    sides = [side for side, open_ in (("start", bar.open_start), ("end", bar.open_end)) if open_]
+    return ("runs past the years shown at the " + " and ".join(sides)) if sides else ""

@@ -1,0 +1,155 @@
+"""Timeline: when each strategy is in force (a Gantt with today and the peak season
+marked), and which strategy an order placed at a chosen moment, channel and delivery
+method would go to."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+import dsl
+import engine
+from dsl.schema import DELIVERY_METHODS
+from engine.windows import zone
+from studio import in_force, schedule
+from studio.components import shipped_examples
+from studio.components.diagnostics_panel import data_fields
+from studio.components.gantt import timeline_figure
+from studio.components.ruleset_choice import pick_ruleset
+from studio.components.widget_memory import field, remember
+
+CHANNELS = ("web", "marketplace", "store", "b2b")
+ANY_CHANNEL = "any channel"
+ANY_DELIVERY = "any delivery method"
+
+
+def render() -> None:
+    st.title("Timeline")
+    shipped_examples.seed_once()
+    choice = pick_ruleset(
+        "timeline.ruleset",
+        help="The text open on the Rules page, a stored version or a shipped example.",
+    )
+    ruleset, policy, error = compiled(choice.text, choice.filename, data_fields())
+    if ruleset is None:
+        st.error("This text does not parse; fix it on the Rules page first.")
+        st.code(error or "", language=None)
+        return
+    tz = zone(ruleset.timezone)
+    now = dt.datetime.now(tz).replace(tzinfo=None)
+    st.caption(
+        f"Times are in the ruleset's time zone, {ruleset.timezone or 'UTC'}. "
+        "Strategies are listed in the order they are tried (priority, then file order)."
+    )
+
+    mentioned = schedule.years_mentioned(ruleset) or [now.year]
+    years = list(range(min(*mentioned, now.year) - 1, max(*mentioned, now.year) + 2))
+    default = (min(mentioned), max(mentioned))
+    key = field("timeline.years", default)
+    kept = _year_pair(st.session_state[key])
+    st.session_state[key] = kept if set(kept) <= set(years) else default
+    first, last = _year_pair(
+        st.slider("Years shown", min_value=years[0], max_value=years[-1], step=1, key=key)
+    )
+    span = schedule.year_span(first, last)
+    figure = timeline_figure(
+        schedule.bars(ruleset, first, last),
+        span,
+        now,
+        schedule.peak_windows(ruleset, first, last),
+    )
+    st.plotly_chart(figure, key="timeline.gantt", width="stretch")
+
+    st.subheader("What is in force on a date", anchor=False)
+    if policy is None:
+        st.error("The ruleset has errors, so the router cannot use it; fix them first.")
+        st.code(error or "", language=None)
+        remember()
+        return
+    _in_force(policy, ruleset, now)
+    remember()
+
+
+def _in_force(policy: engine.Policy, ruleset: dsl.Ruleset, now: dt.datetime) -> None:
+    left, middle, right, far = st.columns(4)
+    day = left.date_input("Date", key=field("timeline.day", now.date()), format="YYYY-MM-DD")
+    minute = middle.time_input(
+        "Time", key=field("timeline.time", dt.time(12, 0)), step=dt.timedelta(minutes=15)
+    )
+    channels = [ANY_CHANNEL, *in_force.channels(ruleset, CHANNELS)]
+    channel = right.selectbox("Channel", channels, key=field("timeline.channel", "web"))
+    delivery = far.selectbox(
+        "Delivery", [ANY_DELIVERY, *DELIVERY_METHODS], key=field("timeline.delivery", "home")
+    )
+    answer = in_force.outlook(
+        policy,
+        day,
+        minute,
+        None if channel == ANY_CHANNEL else channel,
+        None if delivery == ANY_DELIVERY else delivery,
+    )
+    when = answer.instant.strftime("%Y-%m-%d %H:%M %Z")
+    if answer.chosen is not None:
+        chain = " → ".join(f"`{step}`" for step in answer.chain)
+        st.success(
+            f"An order placed {when} goes to **{answer.chosen.label}** (`{answer.chosen.id}`)"
+            + (f"; what it cannot fill follows {chain}." if len(answer.chain) > 1 else "."),
+            icon=":material/alt_route:",
+        )
+    else:
+        st.warning(
+            f"No strategy is sure to take an order placed {when}: orders that meet none of "
+            "the conditions below are unroutable.",
+            icon=":material/warning:",
+        )
+    if answer.contenders:
+        lines = "\n".join(
+            f"- **{row.label}** (`{row.id}`) when {row.depends_on}" for row in answer.contenders
+        )
+        st.info("Tried first, and chosen for some orders:\n" + lines, icon=":material/call_split:")
+    rows = [
+        {
+            "strategy": row.id,
+            "label": row.label,
+            "priority": row.priority,
+            "effective": row.effective,
+            f"in force at {minute.strftime('%H:%M')}": "yes" if row.in_force_now else "no",
+            "applies": _applies(row),
+            "when": row.when,
+        }
+        for row in answer.strategies
+    ]
+    st.markdown(f"**Strategies in force on {day.isoformat()}** ({len(rows)})")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="timeline.in_force")
+
+
+def _year_pair(value) -> tuple[int, int]:
+    """The slider's (first, last) years; one year when both handles meet."""
+    if isinstance(value, tuple | list):
+        return int(value[0]), int(value[-1])
+    return int(value), int(value)
+
+
+def _applies(row: in_force.StrategyOutlook) -> str:
+    if row.applies is None:
+        return f"depends on {row.depends_on}"
+    return "yes" if row.applies else "no"
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def compiled(text: str, filename: str, extra: tuple[str, ...]):
+    """(tree, policy, rendered errors): the policy is None when the ruleset has errors."""
+    try:
+        ruleset = dsl.parse(text, filename)
+    except dsl.RulesetSyntaxError as error:
+        return None, None, str(error)
+    try:
+        return ruleset, engine.compile(ruleset, text, filename, extra_fields=extra), None
+    except engine.CompileError as error:
+        return ruleset, None, str(error)
+
+
+if __name__ == "__main__":
+    render()
