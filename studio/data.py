@@ -29,6 +29,8 @@ from studio import config
 
 KINDS = ("nodes", "inventory", "orders", "replenishments", "events")
 REQUIRED = ("nodes", "inventory", "orders")
+TIMED = ("orders", "replenishments", "events")
+"""Tables with date-times: a time without an offset is read in the ruleset's zone."""
 SUFFIXES = (".csv", ".parquet")
 UPLOADS_KEY = "data.uploads"
 """Session key: {kind: TableFile} of the tables the user uploaded in this session."""
@@ -160,7 +162,8 @@ def _dataset(key: tuple, timezone: str, _files: dict[str, TableFile]) -> Dataset
         if kind not in _files:
             continue
         file = _files[kind]
-        table, error = _table(kind, str(file.path), file.stamp, node_ids, timezone)
+        zone = timezone if kind in TIMED else ""  # nodes and stock read the same in any zone
+        table, error = _table(kind, str(file.path), file.stamp, node_ids, zone)
         if error is not None:
             errors[kind] = error.replace(str(file.path), file.name)
             continue

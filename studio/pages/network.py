@@ -74,11 +74,9 @@ def _network(dataset: data.Dataset) -> None:
         "Stock of", [ALL_SKUS, *skus], key="network.sku", help="size the nodes by one SKU's stock"
     )
     one = None if sku == ALL_SKUS else sku
-    stock = network_map.stock_by_node(inventory, one)
-    table = network_map.node_table(nodes, stock)
-    table = table[table["type"].isin(shown_types)]
+    table, figure = _map(dataset.key, tuple(shown_types), one, nodes, inventory)
     what = "units" if one is None else f"units of {one}"
-    st.plotly_chart(network_map.network_map(table, nodes, what), key="network.map")
+    st.plotly_chart(figure, key="network.map")
     by_type = table.groupby("type").agg(
         nodes=("id", "size"), units=("units", "sum"), capacity=("capacity", "sum")
     )
@@ -101,6 +99,16 @@ def _network(dataset: data.Dataset) -> None:
             "units": st.column_config.NumberColumn(what, format="%d"),
         },
     )
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _map(key: tuple, types: tuple[str, ...], sku: str | None, _nodes, _inventory):
+    """The node table and the map for these types and SKU, built once per data version."""
+    stock = network_map.stock_by_node(_inventory, sku)
+    table = network_map.node_table(_nodes, stock)
+    table = table[table["type"].isin(types)]
+    what = "units" if sku is None else f"units of {sku}"
+    return table, network_map.network_map(table, _nodes, what)
 
 
 def _uploads() -> None:

@@ -65,12 +65,19 @@ def render() -> None:
         "order, where earlier orders have taken stock and capacity."
     )
     decision_view.show_decision(decision, dataset.inputs.nodes)
-    st.plotly_chart(
-        decision_view.decision_map(decision, dataset.inputs.nodes, order.destination),
-        key="try.map",
-    )
+    st.plotly_chart(_map(decision, order.destination, dataset), key="try.map")
     with st.expander("The decision as JSON (what the routing service returns)"):
         st.code(decision.to_json(), language="json", wrap_lines=True)
+
+
+def _map(decision: engine.Decision, destination, dataset: data.Dataset):
+    """The decision's map, drawn again only when the decision or the data changed."""
+    kept = st.session_state.get("try.map_figure")
+    key = (decision.to_json(), destination, dataset.key)
+    if kept is None or kept[0] != key:
+        figure = decision_view.decision_map(decision, dataset.inputs.nodes, destination)
+        kept = st.session_state["try.map_figure"] = (key, figure)
+    return kept[1]
 
 
 def _history(dataset: data.Dataset, timezone: str) -> pd.DataFrame | None:
