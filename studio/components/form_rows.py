@@ -97,38 +97,48 @@ def _new_item(part: str, index: int):
 # ---------------------------------------------------------------- windows
 
 
+def _remove_button(col, name: str, strategy_id: str, part: str, index: int) -> None:
+    col.button(
+        ":material/delete:",
+        key=key(part if part != "windows" else "window", index, "remove"),
+        on_click=_remove,
+        args=(strategy_id, part, index),
+        help=f"Remove this {name}",
+    )
+
+
+def _add_button(col, name: str, strategy_id: str, part: str) -> None:
+    col.button(
+        ":material/add:",
+        key=key("add", part if part != "windows" else "window", "button"),
+        on_click=_add,
+        args=(strategy_id, part),
+        help=f"Add this {name}",
+        type="primary",
+    )
+
+
 def windows(strategy_id: str, shape: forms.StrategyForm) -> None:
     st.markdown("**Effective** (in the ruleset's time zone; both ends included)")
     if not shape.windows:
         st.caption("Always in force. Add a window to limit it to some dates.")
     for i in range(len(shape.windows)):
-        _window_inputs(key("window", i), f"Window {i + 1}", strategy_id, shape)
-        st.button(
-            "Remove window",
-            key=key("window", i, "remove"),
-            on_click=_remove,
-            args=(strategy_id, "windows", i),
-            icon=":material/delete:",
-        )
-    with st.container(border=True):
-        _window_inputs(key("add", "window"), "New window", None, shape)
-        st.button(
-            "Add window",
-            key=key("add", "window", "button"),
-            on_click=_add,
-            args=(strategy_id, "windows"),
-            icon=":material/add:",
-        )
+        last = _window_inputs(key("window", i), "From", strategy_id, shape)
+        _remove_button(last, "window", strategy_id, "windows", i)
+    last = _window_inputs(key("add", "window"), "New window from", None, shape)
+    _add_button(last, "window", strategy_id, "windows")
     fs.error_for("window")
 
 
-def _window_inputs(prefix: str, title: str, strategy_id: str | None, shape) -> None:
+def _window_inputs(prefix: str, title: str, strategy_id: str | None, shape):
+    """Date and optional time at each end; returns the row's last column (its button)."""
     change = {"on_change": _apply, "args": (strategy_id, shape)} if strategy_id else {}
-    cols = st.columns(4)
-    cols[0].date_input(f"{title}: from", key=f"{prefix}.start", value=None, **change)
+    cols = st.columns([3, 2, 3, 2, 1], vertical_alignment="bottom")
+    cols[0].date_input(title, key=f"{prefix}.start", value=None, **change)
     cols[1].time_input("at (optional)", key=f"{prefix}.start_time", value=None, step=900, **change)
     cols[2].date_input("to", key=f"{prefix}.end", value=None, **change)
     cols[3].time_input("at (optional)", key=f"{prefix}.end_time", value=None, step=900, **change)
+    return cols[4]
 
 
 # -------------------------------------------------------------- conditions
@@ -142,24 +152,11 @@ def conditions(clause: str, strategy_id: str, shape: forms.StrategyForm, fields:
         st.caption("No condition: " + ("every order." if clause == "when" else "every node."))
     options = _field_options(clause, fields, rows)
     for i, row in enumerate(rows):
-        _row_inputs(key(clause, i), options, (strategy_id, shape), row.is_expression)
-        st.button(
-            "Remove condition",
-            key=key(clause, i, "remove"),
-            on_click=_remove,
-            args=(strategy_id, clause, i),
-            icon=":material/delete:",
-        )
-    with st.container(border=True):
-        adding = st.session_state.get(key("add", clause, "field")) == EXPRESSION
-        _row_inputs(key("add", clause), options, None, adding)
-        st.button(
-            "Add condition",
-            key=key("add", clause, "button"),
-            on_click=_add,
-            args=(strategy_id, clause),
-            icon=":material/add:",
-        )
+        last = _row_inputs(key(clause, i), options, (strategy_id, shape), row.is_expression)
+        _remove_button(last, "condition", strategy_id, clause, i)
+    adding = st.session_state.get(key("add", clause, "field")) == EXPRESSION
+    last = _row_inputs(key("add", clause), options, None, adding, "New condition")
+    _add_button(last, "condition", strategy_id, clause)
     fs.error_for(clause)
 
 
@@ -170,23 +167,26 @@ def _field_options(clause: str, fields: tuple[str, ...], rows) -> list[str]:
     return [EXPRESSION, *dict.fromkeys(known)]
 
 
-def _row_inputs(prefix: str, options: list[str], apply: tuple | None, expression: bool) -> None:
+def _row_inputs(
+    prefix: str, options: list[str], apply: tuple | None, expression: bool, title: str = "Field"
+):
+    """Field, operator and value (or field and expression); returns the button column."""
     change = {"on_change": _apply, "args": apply} if apply else {}
     field = st.session_state.get(f"{prefix}.field")
     spec = FIELDS.get(field or "")
     if expression:
-        left, right = st.columns([1, 3])
-        left.selectbox("Field", options, key=f"{prefix}.field", accept_new_options=True, **change)
+        left, right, last = st.columns([3, 7, 1], vertical_alignment="bottom")
+        left.selectbox(title, options, key=f"{prefix}.field", accept_new_options=True, **change)
         right.text_input(
             "Expression",
             key=f"{prefix}.value",
             **change,
             help='Any condition in the language, e.g. node.type == "dc" or node.tags has "hub"',
         )
-        return
-    cols = st.columns([2, 1, 2])
+        return last
+    cols = st.columns([3, 2, 5, 1], vertical_alignment="bottom")
     cols[0].selectbox(
-        "Field",
+        title,
         options,
         key=f"{prefix}.field",
         accept_new_options=True,
@@ -196,7 +196,7 @@ def _row_inputs(prefix: str, options: list[str], apply: tuple | None, expression
     cols[1].selectbox("Operator", OPERATORS, key=f"{prefix}.op", **change)
     if st.session_state.get(f"{prefix}.op") in UNARY:
         cols[2].caption("no value needed")
-        return
+        return cols[3]
     hint = f"one of: {', '.join(spec.values)}" if spec and spec.values else None
     cols[2].text_input(
         "Value",
@@ -205,6 +205,7 @@ def _row_inputs(prefix: str, options: list[str], apply: tuple | None, expression
         help=(hint + "; " if hint else "")
         + "no quotes needed; several values: separate with commas",
     )
+    return cols[3]
 
 
 # ------------------------------------------------------------- keep levels
@@ -213,36 +214,24 @@ def _row_inputs(prefix: str, options: list[str], apply: tuple | None, expression
 def keep_levels(strategy_id: str, shape: forms.StrategyForm) -> None:
     st.markdown("**Keep** (protected stock: never promised by this strategy)")
     for i in range(len(shape.keep)):
-        _keep_inputs(key("keep", i), (strategy_id, shape))
-        st.button(
-            "Remove keep level",
-            key=key("keep", i, "remove"),
-            on_click=_remove,
-            args=(strategy_id, "keep", i),
-            icon=":material/delete:",
-        )
-    with st.container(border=True):
-        _keep_inputs(key("add", "keep"), None)
-        st.button(
-            "Add keep level",
-            key=key("add", "keep", "button"),
-            on_click=_add,
-            args=(strategy_id, "keep"),
-            icon=":material/add:",
-        )
+        last = _keep_inputs(key("keep", i), (strategy_id, shape), "Units of every SKU")
+        _remove_button(last, "keep level", strategy_id, "keep", i)
+    last = _keep_inputs(key("add", "keep"), None, "New: units")
+    _add_button(last, "keep level", strategy_id, "keep")
     fs.error_for("keep")
 
 
-def _keep_inputs(prefix: str, apply: tuple | None) -> None:
+def _keep_inputs(prefix: str, apply: tuple | None, title: str):
     change = {"on_change": _apply, "args": apply} if apply else {}
-    left, right = st.columns([1, 3])
-    left.number_input("Units of every SKU", key=f"{prefix}.units", min_value=0, step=1, **change)
+    left, right, last = st.columns([2, 8, 1], vertical_alignment="bottom")
+    left.number_input(title, key=f"{prefix}.units", min_value=0, step=1, **change)
     right.text_input(
         "at the nodes where",
         key=f"{prefix}.at",
         **change,
         help='e.g. node.type == "store", or node.tags has "flagship"',
     )
+    return last
 
 
 # --------------------------------------------------------------- rank keys
@@ -254,7 +243,7 @@ def rank_keys(strategy_id: str, shape: forms.StrategyForm) -> None:
         st.caption("Not stated: shipments, then distance.")
     options = [*METRICS, *RANK_FIELDS]
     for i, row in enumerate(shape.rank):
-        cols = st.columns([3, 2, 1, 1, 1], vertical_alignment="bottom")
+        cols = st.columns([5, 3, 1, 1, 1], vertical_alignment="bottom")
         apply = {"on_change": _apply, "args": (strategy_id, shape)}
         cols[0].selectbox(
             f"Key {i + 1}",
@@ -273,39 +262,26 @@ def rank_keys(strategy_id: str, shape: forms.StrategyForm) -> None:
             strict=True,
         ):
             col.button(
-                label,
+                icon,
                 key=key("rank", i, label.lower()),
                 on_click=_move,
-                icon=icon,
+                help=f"Move this key {label.lower()}",
                 args=(strategy_id, "rank", i, step),
                 disabled=not 0 <= i + step < len(shape.rank),
             )
-        cols[4].button(
-            "Remove",
-            key=key("rank", i, "remove"),
-            on_click=_remove,
-            args=(strategy_id, "rank", i),
-            icon=":material/delete:",
-        )
-    with st.container(border=True):
-        left, middle, right = st.columns([3, 2, 2], vertical_alignment="bottom")
-        left.selectbox(
-            "New key",
-            options,
-            key=key("add", "rank", "key"),
-            accept_new_options=True,
-            help=_rank_help(),
-        )
-        middle.selectbox(
-            "Direction", (fs.DEFAULT, *forms.DIRECTIONS), key=key("add", "rank", "direction")
-        )
-        right.button(
-            "Add rank key",
-            key=key("add", "rank", "button"),
-            on_click=_add,
-            args=(strategy_id, "rank"),
-            icon=":material/add:",
-        )
+        _remove_button(cols[4], "rank key", strategy_id, "rank", i)
+    cols = st.columns([5, 3, 3], vertical_alignment="bottom")
+    cols[0].selectbox(
+        "New key",
+        options,
+        key=key("add", "rank", "key"),
+        accept_new_options=True,
+        help=_rank_help(),
+    )
+    cols[1].selectbox(
+        "Direction", (fs.DEFAULT, *forms.DIRECTIONS), key=key("add", "rank", "direction")
+    )
+    _add_button(cols[2], "rank key", strategy_id, "rank")
     fs.error_for("rank")
 
 

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from studio.schedule import Bar
 
-PEAK_COLOUR = "rgba(230, 126, 34, 0.14)"
+PEAK_COLOUR = "rgba(230, 126, 34, 0.18)"
 TODAY_COLOUR = "#c0392b"
 
 
@@ -52,9 +52,9 @@ def timeline_figure(
             x1=min(end, span[1]),
             fillcolor=PEAK_COLOUR,
             line_width=0,
-            layer="below",
+            layer="above",
             annotation_text="peak",
-            annotation_position="top left",
+            annotation_position="top right",
         )
     if span[0] <= today <= span[1]:
         # A shape rather than add_vline: add_vline cannot place its label on a date axis.

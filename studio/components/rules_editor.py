@@ -14,6 +14,11 @@ from studio import state
 
 EDITOR = "rules.editor"
 """The text area's widget key (its value mirrors state.TEXT)."""
+MONOSPACE = (
+    "<style>.st-key-rules-editor textarea {font-family: 'Source Code Pro', monospace; "
+    "font-size: 0.85rem; line-height: 1.45;}</style>"
+)
+"""Rules read as code: the editor uses the code font Streamlit ships (no download)."""
 
 
 def text_editor(height: int = 560) -> str:
@@ -21,6 +26,7 @@ def text_editor(height: int = 560) -> str:
     text = state.draft_text()
     if st.session_state.get(EDITOR) != text:  # a form, a load or another page changed it
         st.session_state[EDITOR] = text
+    st.html(MONOSPACE)
     st.text_area(
         "Ruleset text",
         key=EDITOR,

@@ -36,20 +36,25 @@ def show(ruleset: s.Ruleset | None, text: str, fields: tuple[str, ...]) -> None:
     strategy = ruleset.strategy(picked)
     fs.sync(strategy, text)
     shape = forms.form_of(strategy)
-    form, code = st.columns([3, 2])
-    with form:
-        _scalars(strategy, shape, ruleset)
-        form_rows.windows(strategy.id, shape)
-        form_rows.conditions("when", strategy.id, shape, fields)
-        form_rows.conditions("source", strategy.id, shape, fields)
-        _within(strategy.id, shape)
-        form_rows.keep_levels(strategy.id, shape)
-        form_rows.rank_keys(strategy.id, shape)
-        _split_and_fallback(strategy, shape, ruleset)
-    with code:
-        st.markdown("**This strategy in the ruleset's text**")
-        st.code(form_rows.strategy_code(strategy), language=None)
-        st.caption("Every change in the form is written to the text at once (canonical layout).")
+    _scalars(strategy, shape, ruleset)
+    form_rows.windows(strategy.id, shape)
+    form_rows.conditions("when", strategy.id, shape, fields)
+    form_rows.conditions("source", strategy.id, shape, fields)
+    _within(strategy.id, shape)
+    form_rows.keep_levels(strategy.id, shape)
+    form_rows.rank_keys(strategy.id, shape)
+    _split_and_fallback(strategy, shape, ruleset)
+
+
+def strategy_text(ruleset: s.Ruleset | None) -> None:
+    """The strategy shown in the form, as the ruleset's text now says it."""
+    picked = st.session_state.get(fs.PICK)
+    strategy = ruleset.strategy(picked) if ruleset is not None and picked else None
+    if strategy is None:
+        return
+    st.markdown(f"**Strategy `{strategy.id}` in the text**")
+    st.code(form_rows.strategy_code(strategy), language=None, wrap_lines=True)
+    st.caption("A change in the form is written to the text at once (canonical layout).")
 
 
 # ------------------------------------------------------------------ header
@@ -99,22 +104,24 @@ def _picker(ruleset: s.Ruleset) -> str | None:
         f"(priority {strategy.priority if strategy.priority is not None else '100, default'})"
         for strategy in ruleset.strategies
     }
-    left, middle, right = st.columns([4, 1, 1], vertical_alignment="bottom")
+    left, middle, right = st.columns([6, 2, 2], vertical_alignment="bottom")
     picked = left.selectbox("Strategy", ids, key=fs.PICK, format_func=labels.get)
     middle.button(
-        "Add strategy",
+        "Add",
         key="rules.add_strategy",
         on_click=_add_strategy,
         icon=":material/add:",
         width="stretch",
+        help="Add an empty strategy at the end of the ruleset",
     )
     right.button(
-        "Delete strategy",
+        "Delete",
         key="rules.delete_strategy",
         on_click=_delete_strategy,
         args=(picked,),
         icon=":material/delete:",
         width="stretch",
+        help="Delete the strategy shown (fallbacks that name it are flagged)",
     )
     return picked
 

@@ -42,7 +42,7 @@ def render() -> None:
         show, icon = NOTICES.get(notice[0], NOTICES["info"])
         show(notice[1], icon=icon)
 
-    editing, findings = st.columns([3, 2])
+    editing, findings = st.columns([5, 3])
     with editing:
         as_text, as_form = st.tabs([":material/code: Text", ":material/tune: Form"])
         with as_text:
@@ -51,6 +51,7 @@ def render() -> None:
             strategy_form.show(result.ruleset, text, diagnostics_panel.data_fields())
     with findings:
         diagnostics_panel.show(result)
+        strategy_form.strategy_text(result.ruleset)
 
     if found is None:
         return
