@@ -10,8 +10,11 @@ import streamlit as st
 from studio.components import shipped_examples
 
 PAGES = Path(__file__).resolve().parent / "pages"
+FAVICON = Path(__file__).resolve().parent / "favicon.svg"
 
-st.set_page_config(page_title="Sourcing Studio", page_icon=":material/alt_route:", layout="wide")
+# The favicon is a file of ours: a Material icon there (or a page's icon) would be fetched
+# by the browser from Google's font CDN.
+st.set_page_config(page_title="Sourcing Studio", page_icon=str(FAVICON), layout="wide")
 shipped_examples.seed_once()
 navigation = st.navigation(
     {
