@@ -373,3 +373,19 @@ def test_a_new_ruleset_is_named_when_saved(studio_env, store):
     assert "Saved spring_sale v1 as a draft." in texts(app)
     assert store.version("spring_sale", 1).author == "ops.lead"
     assert app.selectbox(key="rules.pick_ruleset").value == "spring_sale"
+
+
+def test_a_single_user_setup_publishes_its_own_version(studio_env, store, monkeypatch):
+    monkeypatch.setenv("SOURCING_ALLOW_SELF_REVIEW", "1")
+    app = studio()
+    type_text(app, FRANCE.replace("  priority 1000\n", "  priority 900\n"))
+    app.button(key="rules.save").click()
+    run(app)
+    app.button(key="rules.submit").click()
+    run(app)
+    assert app.text_input(key="rules.reviewer").value == "ops.lead"
+    assert "self-review is allowed here" in app.text_input(key="rules.reviewer").help
+    app.button(key="rules.publish").click()
+    run(app)
+    assert "france v2 is published and live (reviewed by ops.lead)." in texts(app)
+    assert store.live("france").reviewed_by == "ops.lead"

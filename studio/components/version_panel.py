@@ -191,8 +191,12 @@ def review_panel(found: RulesetStore, text: str, ok: bool) -> None:
         left.text_input(
             "Reviewer",
             key=REVIEWER,
-            help=f"Who approves v{base.number}: someone other than its author "
-            f"({base.author}), unless the store allows self-review.",
+            help=f"Who approves v{base.number}: "
+            + (
+                "self-review is allowed here (SOURCING_ALLOW_SELF_REVIEW)."
+                if config.self_review_allowed()
+                else f"someone other than its author ({base.author})."
+            ),
         )
         middle.button(
             f"Publish v{base.number}",
