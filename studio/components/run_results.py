@@ -141,7 +141,9 @@ def drill(run: Run, key: str) -> None:
         filters["node_type"] = node_type
     behind = run.orders_behind(kpi, **filters)
     st.markdown(f"**{len(behind):,} orders** behind *{KPI_LABELS[kpi][0]}* ({_what(kpi)})")
-    st.dataframe(behind.head(SHOWN_ROWS), hide_index=True, key=f"{key}.behind")
+    zone = sim.policy.timezone
+    st.dataframe(_local(behind.head(SHOWN_ROWS), zone), hide_index=True, key=f"{key}.behind")
+    st.caption(f"Times in {zone}, the ruleset's time zone.")
     if len(behind) > SHOWN_ROWS:
         st.caption(f"The first {SHOWN_ROWS:,} are listed; the download has them all.")
     st.download_button(
@@ -156,9 +158,8 @@ def drill(run: Run, key: str) -> None:
         return
     ids = behind["order_id"].astype(str).head(SHOWN_ROWS).tolist()
     order_id = st.selectbox("Look at one order", ids, key=_option(f"{key}.order", ids))
-    st.dataframe(
-        sim.tables.shipments[sim.tables.shipments["order_id"] == order_id], hide_index=True
-    )
+    shipments = sim.tables.shipments
+    st.dataframe(_local(shipments[shipments["order_id"] == order_id], zone), hide_index=True)
     if order_id in run.explained:
         decision_view.show_explanation(run.explained[order_id], sim.inputs.nodes)
     elif st.button(
@@ -230,6 +231,14 @@ def report_html(run: Run) -> bytes:
             title=f"Simulation: {run.label}",
         )
         return path.read_bytes()
+
+
+def _local(frame: pd.DataFrame, zone: str) -> pd.DataFrame:
+    """The rows with `created_at` as local wall-clock time, as people read it."""
+    if "created_at" not in frame.columns:
+        return frame
+    local = pd.to_datetime(frame["created_at"], utc=True).dt.tz_convert(zone)
+    return frame.assign(created_at=local.dt.strftime("%Y-%m-%d %H:%M:%S"))
 
 
 def _option(key: str, options: list[str]) -> str:
