@@ -28,7 +28,7 @@ class Diagnostic(BaseModel):
     def render(self, source: str, filename: str = "<ruleset>") -> str:
         """The message, the offending line and a caret (or tildes) under it."""
         head = f"{filename}:{self.line}:{self.column}: {self.severity}: {self.message}"
-        lines = source.splitlines()
+        lines = source.split("\n")  # as Lark counts lines: only \n ends one
         if not 1 <= self.line <= len(lines):
             return head
         text = lines[self.line - 1].expandtabs(1)

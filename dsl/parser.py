@@ -457,7 +457,7 @@ def _only_comments_between(lines: list[str], first: int, last: int) -> bool:
 
 
 def _diagnose(error: UnexpectedInput, source: str) -> Diagnostic:
-    line_text = source.splitlines()[error.line - 1] if error.line > 0 else ""
+    line_text = source.split("\n")[error.line - 1] if error.line > 0 else ""
     if isinstance(error, UnexpectedCharacters):
         char = source[error.pos_in_stream]
         if char == '"':
@@ -471,7 +471,7 @@ def _diagnose(error: UnexpectedInput, source: str) -> Diagnostic:
     token = error.token
     line, column = error.line, error.column
     if token.type == "$END" or line < 0:
-        lines = source.rstrip("\n").splitlines()
+        lines = source.rstrip("\n").split("\n")
         line, column = len(lines), len(lines[-1]) + 1 if lines else 1
         line_text = lines[-1] if lines else ""
     elif token.type == "_NL":

@@ -273,3 +273,13 @@ def test_keywords_run_together_are_refused(line, column, message):
         parse(f"strategy a\n  {line}\n", "glued.route")
     found = caught.value.diagnostic
     assert (found.line, found.column, found.message) == (2, column, message)
+
+
+def test_a_line_separator_inside_a_text_does_not_shift_the_caret():
+    """Only a newline ends a line (as Lark counts them); U+2028 inside a text does not."""
+    text = 'ruleset "a\u2028b"\nstrategy x\n  priority\n'
+    with pytest.raises(RulesetSyntaxError) as caught:
+        parse(text, "u.route")
+    rendered = str(caught.value).split("\n")
+    assert rendered[0] == "u.route:3:11: error: expected a number after `priority`"
+    assert rendered[1] == "      priority"
