@@ -17,9 +17,6 @@ from pathlib import Path
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 
-# Order-table columns the language already names as `order.*` or `line.*`.
-_ORDER_COLUMNS = {"order_id", "created_at", "sku", "qty", "unit_price", "dest_lat", "dest_lon"}
-
 
 class UnreadableFile(Exception):
     """A file that does not exist, is not text, or is not a table."""
@@ -104,17 +101,10 @@ def _count(number: int, noun: str) -> str:
 
 
 def data_fields(nodes: str | None, orders: str | None) -> list[str]:
-    """Field paths the data adds: every nodes column as `node.<col>`; every orders
-    column as `order.<col>` and, since order and line columns share one table,
-    as `line.<col>` (product attributes)."""
-    fields = []
-    if nodes:
-        fields += [f"node.{column}" for column in table_columns(nodes)]
-    if orders:
-        for column in table_columns(orders):
-            if column not in _ORDER_COLUMNS:
-                fields += [f"order.{column}", f"line.{column}"]
-    return fields
+    """Field paths the data files add, read from their header rows only."""
+    from engine.tables import data_fields as fields_of
+
+    return fields_of(table_columns(nodes) if nodes else (), table_columns(orders) if orders else ())
 
 
 def table_columns(name: str) -> list[str]:

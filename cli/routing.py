@@ -55,7 +55,14 @@ def run_route(args: argparse.Namespace) -> int:
 
     import dsl
     import engine
-    from engine.tables import TableError, load_events, load_inventory, load_nodes, load_orders
+    from engine.tables import (
+        TableError,
+        data_fields,
+        load_events,
+        load_inventory,
+        load_nodes,
+        load_orders,
+    )
 
     if (args.ruleset is None) == (args.artifact is None):
         print("give a ruleset file or --artifact F.json (one of them)", file=sys.stderr)
@@ -99,7 +106,10 @@ def run_route(args: argparse.Namespace) -> int:
             artifact.policy
             if artifact
             else engine.compile(
-                ruleset, text, str(path), extra_fields=_extra_fields(nodes.frame, orders.frame)
+                ruleset,
+                text,
+                str(path),
+                extra_fields=data_fields(nodes.frame.columns, orders.frame.columns),
             )
         )
     except engine.CompileError as error:
@@ -160,14 +170,6 @@ def _artifact(path: str):
 
 def _instant(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def _extra_fields(nodes, orders) -> list[str]:
-    """Every column of the data, so the checker accepts extra ones (`node.zone`)."""
-    fields = [f"node.{c}" for c in nodes.columns]
-    fields += [f"order.{c}" for c in orders.columns]
-    fields += [f"line.{c}" for c in orders.columns]
-    return fields
 
 
 def _report_rejects(rejects, path: str | None) -> None:

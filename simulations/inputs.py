@@ -16,6 +16,7 @@ import pandas as pd
 from engine.tables import (
     REJECT_COLUMNS,
     Table,
+    data_fields,
     load_events,
     load_inventory,
     load_nodes,
@@ -36,6 +37,11 @@ class Inputs:
     replenishments: pd.DataFrame | None = None
     events: pd.DataFrame | None = None
     rejects: pd.DataFrame | None = None
+
+    @property
+    def fields(self) -> list[str]:
+        """The language fields these tables provide (their extra columns included)."""
+        return data_fields(self.nodes.columns, self.orders.columns)
 
     def with_tables(self, **frames: pd.DataFrame | None) -> Inputs:
         """The same inputs with some tables replaced (scenario overrides)."""

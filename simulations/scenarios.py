@@ -61,7 +61,8 @@ class Scenario(BaseModel):
     def prepare(self, inputs: Inputs) -> tuple[Policy, Inputs]:
         """The compiled ruleset and the tables, both with the overrides applied."""
         ruleset = apply_to_ruleset(self.ruleset, self.overrides)
-        return compile(ruleset, filename=self.name), apply_to_inputs(inputs, self.overrides)
+        policy = compile(ruleset, filename=self.name, extra_fields=inputs.fields)
+        return policy, apply_to_inputs(inputs, self.overrides)
 
     def simulate(self, inputs: Inputs, **options):
         """Replay `inputs` under this scenario (options as `simulations.replay.replay`)."""

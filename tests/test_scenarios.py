@@ -326,3 +326,16 @@ def test_the_closed_flagship_ships_nothing_and_demand_grows(autumn):
     )
     expected = np.floor(original[stores].astype(float) * 0.8 + 0.5).astype("int64")
     assert capacity[stores].astype("int64").tolist() == expected.tolist()
+
+
+def test_a_scenario_may_read_the_datas_extra_columns():
+    """`node.zone` is no standard field; the data has it, so the scenario compiles."""
+    inputs = tables()
+    inputs = inputs.with_tables(nodes=inputs.nodes.assign(zone=["north", "south", "north"]))
+    ruleset = parse(
+        'ruleset "zones"\nstrategy north "North only"\n  source from node.zone == "north"\n'
+    )
+    policy, _ = Scenario(name="zones", ruleset=ruleset).prepare(inputs)
+    assert [strategy.id for strategy in policy.strategies] == ["north"]
+    with pytest.raises(engine.CompileError, match="node.zone"):
+        Scenario(name="zones", ruleset=ruleset).prepare(tables())

@@ -8,6 +8,7 @@ unusable and raises `TableError`. See docs/data.md for every rule.
 
 from engine.tables.cells import REJECT_COLUMNS
 from engine.tables.events import EVENT_COLUMNS, load_events
+from engine.tables.fields import data_fields
 from engine.tables.network import NODE_COLUMNS, load_nodes
 from engine.tables.orders import ORDER_COLUMNS, load_orders
 from engine.tables.reading import TableError
@@ -21,6 +22,7 @@ __all__ = [
     "REJECT_COLUMNS",
     "Table",
     "TableError",
+    "data_fields",
     "load_events",
     "load_inventory",
     "load_nodes",

@@ -12,6 +12,7 @@ import streamlit as st
 import dsl
 import engine
 from dsl import syntax as s
+from engine.tables import data_fields
 from studio import config, state
 from studio.components.widget_memory import field
 from studio.data import Dataset
@@ -154,14 +155,13 @@ def compile_choice(choice: RulesetChoice, data: Dataset | None = None) -> Compil
 
 def extra_fields(data: Dataset) -> tuple[str, ...]:
     """Every column of the nodes and orders, so rules may read the data's extra columns."""
-    fields: list[str] = []
     nodes, orders = data.frame("nodes"), data.frame("orders")
-    if nodes is not None:
-        fields += [f"node.{c}" for c in nodes.columns]
-    if orders is not None:
-        fields += [f"order.{c}" for c in orders.columns]
-        fields += [f"line.{c}" for c in orders.columns]
-    return tuple(fields)
+    return tuple(
+        data_fields(
+            nodes.columns if nodes is not None else (),
+            orders.columns if orders is not None else (),
+        )
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
