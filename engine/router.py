@@ -11,6 +11,7 @@ and each shipment uses one unit of its node's capacity for the local day.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import math
 from collections.abc import Iterable
 
@@ -25,6 +26,7 @@ from engine.model import Inventory, Network, Order
 from engine.ranking import bind_key
 from engine.windows import LocalDays, as_instant
 
+_ANY = np.logical_or.reduce
 _CHUNK = 512
 """Orders whose distances `route_batch` computes in one numpy pass."""
 
@@ -52,12 +54,29 @@ class BoundStrategy:
         self._all = np.ones(count, dtype=bool)
         self.keep_masks = [(n, node_mask(at, network.nodes, tz)) for n, at in strategy.keeps]
         self._static_keep = None
+        self._keep_plus: dict[int, np.ndarray] = {}
         if self.keep_masks and all(m.dynamic is None for _, m in self.keep_masks):
             self._static_keep = self._keep_vector(None)
         keys = [bind_key(spec, network, tz) for spec in strategy.rank]
         self.keys = [key for key in keys if key is not None]
         self.reads_stock = any(k.spec.name == "stock" for k in self.keys if k.spec.kind == "metric")
         """Whether ranking a one-parcel choice needs the available units (`stock`)."""
+        deciding = [k.spec for k in self.keys if not _is_metric(k.spec, "shipments")]
+        self.nearest_first = bool(deciding) and (
+            _is_metric(deciding[0], "distance") and not deciding[0].descending
+        )
+        """Whether distance (ascending) decides first among nodes that can ship
+        everything: `shipments` is the same for all of them."""
+
+    def keep_plus(self, keep: np.ndarray, units: int) -> np.ndarray:
+        """`keep + units` per node: what a node needs on hand to ship `units`
+        (remembered for a keep that reads only node fields)."""
+        if keep is not self._static_keep:
+            return keep + units
+        vector = self._keep_plus.get(units)
+        if vector is None:
+            vector = self._keep_plus[units] = keep + units
+        return vector
 
     def source_for(self, order) -> np.ndarray:
         return self._all if self.source is None else self.source.for_order(order)
@@ -77,9 +96,13 @@ class BoundStrategy:
         return vector
 
 
+def _is_metric(spec, name: str) -> bool:
+    return spec.kind == "metric" and spec.name == name
+
+
 class OrderContext:
     """What one order's routing reads: its lines as stock-matrix rows, the
-    destination, today's capacity use, distances computed once per node."""
+    destination, today's capacity use, half-chords to every node."""
 
     __slots__ = (
         "order",
@@ -93,60 +116,56 @@ class OrderContext:
         "capacity_ok",
         "capacity",
         "half",
-        "_km",
         "_free",
     )
 
     def __init__(self, order: Order, router: Router, used_today: np.ndarray, dest, half=None):
         self.order = order
-        self.inventory = router.inventory
+        self.inventory = inventory = router.inventory
         self.network = router.network
-        merged: dict[str, int] = {}
-        for line in order.lines:  # lines of one SKU are routed as one
-            merged[line.sku] = merged.get(line.sku, 0) + line.qty
-        self.skus = list(merged)
-        self.qty = np.fromiter(merged.values(), dtype=np.int64, count=len(merged))
-        index, unknown = router.inventory.sku_index, router.inventory.unknown_row
-        self.rows = np.fromiter(
-            (index.get(sku, unknown) for sku in merged), dtype=np.int64, count=len(merged)
-        )
+        lines = order.lines
+        if len(lines) == 1:
+            line = lines[0]
+            skus, qty = [line.sku], [line.qty]
+        else:
+            merged: dict[str, int] = {}
+            for line in lines:  # lines of one SKU are routed as one
+                merged[line.sku] = merged.get(line.sku, 0) + line.qty
+            skus, qty = list(merged), list(merged.values())
+        self.skus = skus
+        self.qty = np.array(qty, dtype=np.int64)
+        index, unknown = inventory.sku_index, len(inventory.skus)
+        self.rows = [index.get(sku, unknown) for sku in skus]
         self.dest = dest
         if half is None:
             half = router.network.sphere.half_chords(unit_vector(*dest))
         self.half = half
-        self._km = router._no_km.copy()
         self.used_today = used_today
         self.capacity = router.capacity
         self.capacity_ok = router.open_nodes(used_today)
         self._free = None
 
     def free_rows(self) -> np.ndarray:
-        """`on_hand − allocated` for the order's SKUs (lines × nodes), read once:
-        nothing is committed before the order's decision is made."""
+        """`on_hand − allocated` for the order's SKUs (lines × nodes); nothing is
+        committed before the order's decision is made, so one line's row is a
+        view of the stock matrix, not a copy."""
         if self._free is None:
-            self._free = self.inventory.free[self.rows]
+            rows = self.rows
+            if len(rows) == 1:
+                self._free = self.inventory.free[rows[0] : rows[0] + 1]
+            else:
+                self._free = self.inventory.free[rows]
         return self._free
 
     def km_of(self, nodes: np.ndarray) -> np.ndarray:
-        """Exact km from each node to the destination (see engine.geo),
-        computed once per node and order."""
-        values = self._km[nodes]
-        missing = values != values
-        if np.logical_or.reduce(missing):
-            todo = nodes[missing]
-            fresh = km_from_half_chords(self.half[todo])
-            self._km[todo] = fresh
-            values[missing] = fresh
-        return values
+        """Exact km from each node to the destination (see engine.geo: the same
+        bits whichever path computes them, so nothing needs remembering)."""
+        return km_from_half_chords(self.half[nodes])
 
     distances = km_of
 
     def km(self, node: int) -> float:
-        value = float(self._km[node])
-        if value != value:  # not computed yet
-            value = chord_km(float(self.half[node]))  # as km_from_half_chords does
-            self._km[node] = value
-        return value
+        return chord_km(float(self.half[node]))  # as km_from_half_chords does
 
 
 class Router:
@@ -168,7 +187,7 @@ class Router:
         self.offline = np.zeros(len(network), dtype=bool)
         """Nodes taken offline by an event: never candidates until back online."""
         self._open: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self._no_km = np.full(len(network), np.nan)
+        self._chains: dict[str, tuple[CompiledStrategy, ...]] = {}
         self._costs = (
             network.pick_cost.tolist(),
             network.ship_cost_base.tolist(),
@@ -197,11 +216,20 @@ class Router:
         keyed = [(as_instant(o.created_at, self.tz), o.id, i, o) for i, o in enumerate(orders)]
         keyed.sort(key=lambda item: item[:3])
         decisions = []
-        for start in range(0, len(keyed), _CHUNK):
-            chunk = keyed[start : start + _CHUNK]
-            halves = self._half_chords([order for _, _, _, order in chunk])
-            for (instant, _, _, order), half in zip(chunk, halves, strict=True):
-                decisions.append(self._route(order, instant, explain, half))
+        # Routing makes no reference cycles, but it allocates many small objects,
+        # and each of the collector's passes walks every object alive (orders,
+        # decisions): pausing it for the batch saves about a third of the time.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for start in range(0, len(keyed), _CHUNK):
+                chunk = keyed[start : start + _CHUNK]
+                halves = self._half_chords([order for _, _, _, order in chunk])
+                for (instant, _, _, order), half in zip(chunk, halves, strict=True):
+                    decisions.append(self._route(order, instant, explain, half))
+        finally:
+            if collecting:
+                gc.enable()
         return decisions
 
     def _half_chords(self, orders: list[Order]) -> list:
@@ -320,24 +348,29 @@ class Router:
             used_today = self.shipments_by_day[day] = np.zeros(len(self.network), np.int64)
         ctx = OrderContext(order, self, used_today, dest, half)
         need = ctx.qty.copy()
-        shipped = np.zeros(len(self.network), dtype=bool)
-        limited = np.zeros(len(need), dtype=bool)
+        shipped = None  # bool per node once a step has placed something
+        limited = None
         chain: list[CompiledStrategy] = []
         placed: list[tuple[int, np.ndarray]] = []
         made_by: list[str] = []  # the strategy that placed each shipment
         traces = []
-        for strategy in self.policy.chain(primary):
-            if not np.logical_or.reduce(need):
+        steps = self._chains.get(primary.id)
+        if steps is None:
+            steps = self._chains[primary.id] = self.policy.chain(primary)
+        for strategy in steps:
+            if not _ANY(need):
                 break
             chain.append(strategy)
             budget = strategy.split - len(placed)
             step = run_step(self.bound[strategy.id], ctx, need, shipped, budget, explain)
             for node, take in step.shipments:
+                if shipped is None:
+                    shipped = np.zeros(len(self.network), dtype=bool)
                 shipped[node] = True
                 placed.append((node, take))
                 made_by.append(strategy.id)
             if step.limited is not None:
-                limited |= step.limited
+                limited = step.limited if limited is None else limited | step.limited
             if explain:
                 traces.append((strategy, step))
         decision = self._decide(order, ctx, chain, placed, need, limited, made_by)
@@ -365,9 +398,12 @@ class Router:
             self._shipment(ctx, node, take, by)
             for (node, take), by in zip(placed, made_by, strict=True)
         )
-        if not np.logical_or.reduce(need):
+        if not _ANY(need):
             return Decision(order.id, "routed", ids, shipments)
-        reasons = [SPLIT_LIMIT if flag else NO_STOCK for flag in limited.tolist()]
+        if limited is None:
+            reasons = [NO_STOCK] * len(need)
+        else:
+            reasons = [SPLIT_LIMIT if flag else NO_STOCK for flag in limited.tolist()]
         mode = chain[-1].on_shortage
         short = [
             Unfilled(ctx.skus[i], int(q), reasons[i]) for i, q in enumerate(need.tolist()) if q
@@ -395,8 +431,11 @@ class Router:
     def _commit(self, ctx: OrderContext, placed) -> None:
         free = self.inventory.free
         used, capacity, open_ = ctx.used_today, self.capacity, ctx.capacity_ok
+        rows = ctx.rows
         for node, take in placed:
-            free[ctx.rows, node] -= take
+            for row, units in zip(rows, take.tolist(), strict=True):
+                if units:
+                    free[row, node] -= units
             used[node] += 1
             if used[node] >= capacity[node]:
                 open_[node] = False
