@@ -122,6 +122,17 @@ def test_a_draft_may_hold_checker_errors_but_cannot_be_submitted(store):
     assert [e.action for e in store.audit("wip")] == ["saved"]
 
 
+def test_review_gates_accept_the_datas_extra_columns_when_named(store):
+    """A rule reading `node.zone` passes the gates once the data's columns are named."""
+    zoned = 'ruleset "zones"\nstrategy north "North"\n  source from node.zone == "north"\n'
+    store.save("zones", zoned, author="alice")
+    with pytest.raises(InvalidRuleset, match="node.zone"):
+        store.submit("zones", 1, by="alice")
+    store.submit("zones", 1, by="alice", extra_fields=["node.zone"])
+    published = store.publish("zones", 1, reviewer="bob", extra_fields=["node.zone"])
+    assert published.state == State.PUBLISHED
+
+
 # ----------------------------------------------------------------- workflow
 
 

@@ -239,13 +239,22 @@ class RulesetStore:
             # same ruleset at once (or the database refused the rows for another reason).
             raise self._lost_race(name, based_on, failure.__cause__) from failure.__cause__
 
-    def submit(self, name: str, number: int, *, by: str, comment: str | None = None) -> Version:
-        """draft → in_review, only when the checker finds no error."""
+    def submit(
+        self,
+        name: str,
+        number: int,
+        *,
+        by: str,
+        comment: str | None = None,
+        extra_fields: Iterable[str] | None = None,
+    ) -> Version:
+        """draft → in_review, only when the checker finds no error (`extra_fields`: the
+        data's extra columns, when they differ from the store's own)."""
         by = person(by, "submitter")
         with self._write() as session:
             row, version = self._locked_version(session, name, number)
             expect_state(version, State.DRAFT, "submitted for review")
-            gate(name, version, self.extra_fields)
+            gate(name, version, self._fields(extra_fields))
             version.state = State.IN_REVIEW.value
             self._record(
                 session,
@@ -279,6 +288,7 @@ class RulesetStore:
         reviewer: str,
         simulation_run_id: str | None = None,
         comment: str | None = None,
+        extra_fields: Iterable[str] | None = None,
     ) -> Version:
         """in_review → published by a reviewer other than the author; the version that
         was live is retired in the same transaction."""
@@ -291,7 +301,7 @@ class RulesetStore:
                     f"{name} v{number} was written by {version.author}: another person must "
                     f"review and publish it (single-user setups: set {SELF_REVIEW_VARIABLE}=1)"
                 )
-            gate(name, version, self.extra_fields)
+            gate(name, version, self._fields(extra_fields))
             previous = self._retire_live(session, row, reviewer, f"replaced by version {number}")
             version.state = State.PUBLISHED.value
             version.reviewed_by = reviewer
@@ -386,6 +396,9 @@ class RulesetStore:
                 yield session
         except SQLAlchemyError as error:
             raise StoreUnavailable(f"the ruleset store could not be read: {error}") from error
+
+    def _fields(self, extra_fields: Iterable[str] | None) -> tuple[str, ...]:
+        return self.extra_fields if extra_fields is None else tuple(extra_fields)
 
     @contextmanager
     def _write(self) -> Iterator[Session]:

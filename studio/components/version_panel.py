@@ -23,7 +23,7 @@ from rulesets.store import (
     canonical_text,
 )
 from studio import config, state
-from studio.components import shipped_examples
+from studio.components import diagnostics_panel, shipped_examples
 
 NEW = "New ruleset…"
 PICK_RULESET = "rules.pick_ruleset"
@@ -298,7 +298,9 @@ def _rebase(name: str, latest: int) -> None:
 def _submit() -> None:
     draft = state.draft()
     try:
-        version = _store().submit(draft.name, draft.base, by=config.user())
+        version = _store().submit(
+            draft.name, draft.base, by=config.user(), extra_fields=diagnostics_panel.data_fields()
+        )
     except StoreError as error:
         state.notify("error", f"Not submitted: {error}")
         return
@@ -309,7 +311,9 @@ def _publish() -> None:
     draft = state.draft()
     reviewer = (st.session_state.get(REVIEWER) or "").strip()
     try:
-        version = _store().publish(draft.name, draft.base, reviewer=reviewer)
+        version = _store().publish(
+            draft.name, draft.base, reviewer=reviewer, extra_fields=diagnostics_panel.data_fields()
+        )
     except ReviewRefused as error:
         state.notify("error", f"Not published: {error}")
         return
