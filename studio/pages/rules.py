@@ -37,10 +37,11 @@ def render() -> None:
     filename = f"{draft.name or 'ruleset'}.route"
     result = diagnostics_panel.check(text, filename)
     versions.status(found, text)
-    notice = state.take_notice()
-    if notice is not None:
+    notice, slot = state.take_notice(), st.container()  # always there: the tabs below keep
+    if notice is not None:  # their place, and the tab picked, on the rerun that drops it
         show, icon = NOTICES.get(notice[0], NOTICES["info"])
-        show(notice[1], icon=icon)
+        with slot:
+            show(notice[1], icon=icon)
 
     editing, findings = st.columns([5, 3])
     with editing:
