@@ -133,7 +133,7 @@ def windows(strategy_id: str, shape: forms.StrategyForm) -> None:
 def _window_inputs(prefix: str, title: str, strategy_id: str | None, shape):
     """Date and optional time at each end; returns the row's last column (its button)."""
     change = {"on_change": _apply, "args": (strategy_id, shape)} if strategy_id else {}
-    cols = st.columns([3, 2, 3, 2, 1], vertical_alignment="bottom")
+    cols = st.columns([8, 4, 8, 4, 2], gap="xsmall", vertical_alignment="bottom")
     cols[0].date_input(title, key=f"{prefix}.start", value=None, **change)
     cols[1].time_input("at (optional)", key=f"{prefix}.start_time", value=None, step=900, **change)
     cols[2].date_input("to", key=f"{prefix}.end", value=None, **change)
