@@ -76,11 +76,14 @@ def kpi_cards(
         for column, key in zip(st.columns(columns), row, strict=False):
             label, _kind, definition = KPI_LABELS[key]
             difference = None if baseline is None else change(key, overall[key], baseline[key])
-            column.metric(
+            shown = delta_text(key, difference)
+            flat = shown is not None and not any(digit in shown for digit in "123456789")
+            column.metric(  # a change that shows as zero ("+0", "-0.0 pts"): grey, no arrow
                 label,
                 format_kpi(key, overall[key]),
-                delta=delta_text(key, difference),
-                delta_color=delta_colour(key, difference),
+                delta=shown,
+                delta_color="off" if flat else delta_colour(key, difference),
+                delta_arrow="off" if flat else "auto",
                 help=f"{definition} (`{key}`, docs/kpis.md)",
                 delta_description=f"vs {baseline_name}" if baseline is not None else None,
                 border=True,
