@@ -39,6 +39,8 @@ class StepResult:
     shipments: list[tuple[int, np.ndarray]] = field(default_factory=list)
     limited: np.ndarray | None = None
     trace: dict | None = None
+    filled: bool = False
+    """Whether one shipment took every remaining unit (the one-parcel fast path)."""
 
 
 def run_step(bound, ctx, need: np.ndarray, shipped, budget: int, trace: bool):
@@ -51,6 +53,7 @@ def run_step(bound, ctx, need: np.ndarray, shipped, budget: int, trace: bool):
         node = whole_node(bound, ctx, need, shipped)
         if node >= 0:
             result.shipments.append((node, need.copy()))
+            result.filled = True
             need[:] = 0
             return result
     free = ctx.free_rows()

@@ -29,6 +29,7 @@ from engine.windows import LocalDays, as_instant
 _ANY = np.logical_or.reduce
 _CHUNK = 512
 """Orders whose distances `route_batch` computes in one numpy pass."""
+_UNKNOWN = object()
 
 NO_STRATEGY = "no strategy applies"
 NO_DESTINATION = "the order has no destination (dest_lat, dest_lon)"
@@ -224,19 +225,19 @@ class Router:
         try:
             for start in range(0, len(keyed), _CHUNK):
                 chunk = keyed[start : start + _CHUNK]
-                halves = self._half_chords([order for _, _, _, order in chunk])
-                for (instant, _, _, order), half in zip(chunk, halves, strict=True):
-                    decisions.append(self._route(order, instant, explain, half))
+                dests = [self._destination(order) for _, _, _, order in chunk]
+                halves = self._half_chords(dests)
+                for (instant, _, _, order), dest, half in zip(chunk, dests, halves, strict=True):
+                    decisions.append(self._route(order, instant, explain, half, dest))
         finally:
             if collecting:
                 gc.enable()
         return decisions
 
-    def _half_chords(self, orders: list[Order]) -> list:
-        """Half-chords from every node to each order's destination, for a chunk
-        of orders in one pass (the same operations, element by element, as one
-        order at a time: see engine.geo)."""
-        dests = [self._destination(order) for order in orders]
+    def _half_chords(self, dests: list[tuple[float, float] | None]) -> list:
+        """Half-chords from every node to each destination (None: no row), for a
+        chunk of orders in one pass (the same operations, element by element, as
+        one order at a time: see engine.geo)."""
         units = [unit_vector(*dest) if dest is not None else (0.0, 0.0, 0.0) for dest in dests]
         vectors = np.array(units, dtype=np.float64).reshape(len(units), 3)
         sphere = self.network.sphere
@@ -335,11 +336,14 @@ class Router:
         return shipments, rest, tuple(tried)
 
     # ------------------------------------------------------------ routing
-    def _route(self, order: Order, instant: dt.datetime, explain: bool, half=None) -> Decision:
+    def _route(
+        self, order: Order, instant: dt.datetime, explain: bool, half=None, dest=_UNKNOWN
+    ) -> Decision:
         primary = self.policy.primary(order, instant)
         if primary is None:
             return _not_routed(order, NO_STRATEGY)
-        dest = self._destination(order)
+        if dest is _UNKNOWN:  # not worked out by route_batch
+            dest = self._destination(order)
         if dest is None:
             return _not_routed(order, NO_DESTINATION, (primary.id,))
         day = self._days.day(instant)
@@ -357,23 +361,27 @@ class Router:
         steps = self._chains.get(primary.id)
         if steps is None:
             steps = self._chains[primary.id] = self.policy.chain(primary)
+        left = bool(_ANY(need))  # units still to place
         for strategy in steps:
-            if not _ANY(need):
+            if not left:
                 break
             chain.append(strategy)
             budget = strategy.split - len(placed)
             step = run_step(self.bound[strategy.id], ctx, need, shipped, budget, explain)
-            for node, take in step.shipments:
-                if shipped is None:
+            if step.shipments:
+                left = not step.filled and bool(_ANY(need))
+                if left and shipped is None:
                     shipped = np.zeros(len(self.network), dtype=bool)
-                shipped[node] = True
-                placed.append((node, take))
-                made_by.append(strategy.id)
+                for node, take in step.shipments:
+                    if left:
+                        shipped[node] = True
+                    placed.append((node, take))
+                    made_by.append(strategy.id)
             if step.limited is not None:
                 limited = step.limited if limited is None else limited | step.limited
             if explain:
                 traces.append((strategy, step))
-        decision = self._decide(order, ctx, chain, placed, need, limited, made_by)
+        decision = self._decide(order, ctx, chain, placed, need, left, limited, made_by)
         if explain:  # before the commit: figures as the order found them
             from engine.explain import explain_order
 
@@ -392,13 +400,15 @@ class Router:
                 return node.lat, node.lon
         return dest
 
-    def _decide(self, order, ctx, chain, placed, need, limited, made_by) -> Decision:
-        ids = tuple(st.id for st in chain)
+    def _decide(self, order, ctx, chain, placed, need, left, limited, made_by) -> Decision:
+        ids = tuple([st.id for st in chain])
         shipments = tuple(
-            self._shipment(ctx, node, take, by)
-            for (node, take), by in zip(placed, made_by, strict=True)
+            [
+                self._shipment(ctx, node, take, by)
+                for (node, take), by in zip(placed, made_by, strict=True)
+            ]
         )
-        if not _ANY(need):
+        if not left:
             return Decision(order.id, "routed", ids, shipments)
         if limited is None:
             reasons = [NO_STOCK] * len(need)
@@ -420,13 +430,16 @@ class Router:
         return Decision(order.id, status, ids, shipments, tuple(short))
 
     def _shipment(self, ctx: OrderContext, node: int, take: np.ndarray, strategy=None) -> Shipment:
-        lines = tuple(ShipmentLine(ctx.skus[i], q) for i, q in enumerate(take.tolist()) if q > 0)
-        distance = ctx.km(node)
-        units = sum(line.qty for line in lines)
+        skus, lines, units = ctx.skus, [], 0
+        for i, qty in enumerate(take.tolist()):
+            if qty > 0:
+                lines.append(ShipmentLine(skus[i], qty))
+                units += qty
+        distance = chord_km(float(ctx.half[node]))  # as km_from_half_chords does
         pick, base, per_km, handling = self._costs
         cost = pick[node] * units + base[node] + per_km[node] * distance
         eta = handling[node] + max(1, math.ceil(distance / 500.0))
-        return Shipment(self.network.ids[node], lines, distance, cost, eta, strategy)
+        return Shipment(self.network.ids[node], tuple(lines), distance, cost, eta, strategy)
 
     def _commit(self, ctx: OrderContext, placed) -> None:
         free = self.inventory.free
