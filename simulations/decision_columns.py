@@ -1,0 +1,228 @@
+"""Final routing decisions read into columns of plain values, one attribute at a time.
+
+A million decisions are read without a dict per decision or per line (what
+``Decision.to_dict`` would build): each column is one comprehension over the decisions,
+their shipments or their lines, and the counts, positions and totals that follow from them
+are numpy. Engine ``Decision`` objects and data.md JSON dicts give the same columns.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import chain
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from engine import Decision
+
+DISTANCE_DECIMALS = 2
+"""A Decision object's distance_km is read rounded as its data.md JSON gives it
+(engine.decision.DECIMALS), so objects and their JSON give the same figures."""
+
+
+@dataclass(frozen=True)
+class DecisionColumns:
+    """The final decision of each order: per order, per shipment and per shipment line."""
+
+    order_ids: list[str]
+    status: list[str]
+    strategy: list[str | None]
+    """The primary strategy (first of the chain)."""
+    chains: list
+    """The strategy chain of each decision (a sequence of strategy ids)."""
+    n_decisions: np.ndarray
+    rerouted_from: list[str | None]
+    reroute_reason: list[str | None]
+    units_unfilled: np.ndarray
+    unfilled_reason: list[str | None]
+    n_shipments: np.ndarray
+    units_allocated: np.ndarray
+    shipment_order: np.ndarray
+    """Position (decision_seq) of each shipment's order."""
+    shipment_no: np.ndarray
+    shipment_node: np.ndarray
+    """Position of each shipment's node in the node table."""
+    shipment_strategy: list[str | None]
+    shipment_lines: np.ndarray
+    shipment_units: np.ndarray
+    distance_km: np.ndarray
+    line_shipment: np.ndarray
+    """Position of each allocation's shipment."""
+    sku: list[str]
+    qty: np.ndarray
+
+
+def final_decisions(
+    decisions: Iterable[Decision | dict],
+) -> tuple[list[str], list[Decision | dict], np.ndarray]:
+    """The last decision of each order, in the order of those last decisions: their order
+    ids, the decisions and how many decisions each order had."""
+    decisions = list(decisions)
+    ids = [str(d["order_id"] if isinstance(d, dict) else d.order_id) for d in decisions]
+    if len(set(ids)) == len(ids):  # no re-route: every decision is final
+        return ids, decisions, np.ones(len(ids), dtype=np.int64)
+    final: dict[str, Decision | dict] = {}
+    counts: dict[str, int] = {}
+    for order_id, decision in zip(ids, decisions, strict=True):
+        if order_id in counts:  # re-inserted last: dict order = final decision order
+            del final[order_id]
+            counts[order_id] += 1
+        else:
+            counts[order_id] = 1
+        final[order_id] = decision
+    last = list(final)
+    return last, list(final.values()), np.array([counts[o] for o in last], dtype=np.int64)
+
+
+def read_columns(
+    order_ids: list[str],
+    decisions: list[Decision | dict],
+    n_decisions: np.ndarray,
+    node_index: dict[str, int],
+) -> DecisionColumns:
+    """Columns of the final decisions (see :func:`final_decisions`); ``node_index`` maps
+    node ids to their position. A shipment from a node missing from it is refused."""
+    decided = [_JsonDecision(d) if isinstance(d, dict) else d for d in decisions]
+    n = len(decided)
+    chains = [d.strategies for d in decided]
+    per_order = [d.shipments for d in decided]
+    n_shipments = np.fromiter(map(len, per_order), dtype=np.int64, count=n)
+    shipments = list(chain.from_iterable(per_order))
+    order_of = np.repeat(np.arange(n, dtype=np.intp), n_shipments)
+    first = np.cumsum(n_shipments) - n_shipments
+    node = np.array([node_index.get(s.node_id, -1) for s in shipments], dtype=np.intp)
+    if (node < 0).any():
+        at = int(np.flatnonzero(node < 0)[0])
+        unknown = shipments[at].node_id
+        raise ValueError(f"order {order_ids[order_of[at]]}: shipment from unknown node {unknown!r}")
+    single = np.array([c[0] if len(c) == 1 else None for c in chains], dtype=object)
+    per_shipment = [s.lines for s in shipments]
+    n_lines = np.fromiter(map(len, per_shipment), dtype=np.int64, count=len(shipments))
+    lines = list(chain.from_iterable(per_shipment))
+    line_shipment = np.repeat(np.arange(len(shipments), dtype=np.intp), n_lines)
+    qty = np.fromiter((line.qty for line in lines), dtype=np.int64, count=len(lines))
+    units = _sums(qty, line_shipment, len(shipments))
+    unfilled = [d.unfilled for d in decided]
+    return DecisionColumns(
+        order_ids=order_ids,
+        status=[d.status for d in decided],
+        strategy=[c[0] if c else None for c in chains],
+        chains=chains,
+        n_decisions=n_decisions,
+        rerouted_from=[_text_or_none(d.rerouted_from) for d in decided],
+        reroute_reason=[_text_or_none(d.reason) for d in decided],
+        units_unfilled=np.fromiter(
+            (sum(u.qty for u in items) if items else 0 for items in unfilled),
+            dtype=np.int64,
+            count=n,
+        ),
+        unfilled_reason=[
+            "; ".join(f"{u.sku} x{u.qty}: {u.reason}" for u in items) if items else None
+            for items in unfilled
+        ],
+        n_shipments=n_shipments,
+        units_allocated=_sums(units, order_of, n),
+        shipment_order=order_of,
+        shipment_no=np.arange(len(shipments), dtype=np.int64) - first[order_of],
+        shipment_node=node,
+        shipment_strategy=[
+            s.strategy or fallback for s, fallback in zip(shipments, single[order_of], strict=True)
+        ],
+        shipment_lines=n_lines,
+        shipment_units=units,
+        distance_km=_distances(shipments),
+        line_shipment=line_shipment,
+        sku=[line.sku for line in lines],
+        qty=qty,
+    )
+
+
+def _distances(shipments: list) -> np.ndarray:
+    """Each shipment's distance_km: as written for JSON, rounded to 2 decimals for objects."""
+    km = np.array([s.distance_km for s in shipments], dtype="float64")
+    engine = np.array([type(s) is not _JsonShipment for s in shipments], dtype=bool)
+    km[engine] = round_half_even(km[engine], DISTANCE_DECIMALS)
+    return km
+
+
+def round_half_even(values: np.ndarray, decimals: int) -> np.ndarray:
+    """``round(value, decimals)`` of each value, bit for bit as Python gives it.
+
+    Python rounds the exact binary value to the nearest decimal (ties to even) and returns
+    the double nearest that decimal; numpy's ``round`` scales, rounds and divides, which
+    can differ in the last bit. Here k = rint(value × 10^decimals) is exact whenever the
+    scaled value is not within 1e-6 of a half (its float error is far below that for any
+    distance), and k ÷ 10^decimals is then the correctly rounded double of the decimal, as
+    Python's. The few values near a half, huge or not finite go through Python's round.
+    """
+    scale = 10.0**decimals
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = values * scale
+        out = np.rint(scaled) / scale
+        fraction = np.abs(scaled - np.trunc(scaled))
+        doubtful = ~(np.abs(fraction - 0.5) > 1e-6) | ~(np.abs(scaled) < 2.0**52)
+    out[doubtful] = [round(float(v), decimals) for v in values[doubtful]]
+    return out
+
+
+def _sums(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
+    """Whole-number sums per group (exact: integer accumulation)."""
+    out = np.zeros(n, dtype=np.int64)
+    np.add.at(out, group, values)
+    return out
+
+
+def _text_or_none(value) -> str | None:
+    """A decision field as text (JSON for structured values), None when absent."""
+    if value is None or type(value) is str:
+        return value
+    return json.dumps(value, sort_keys=True)
+
+
+class _JsonDecision:
+    """A data.md JSON decision read with the engine objects' attribute names."""
+
+    __slots__ = ("order_id", "status", "strategies", "shipments", "unfilled")
+    __slots__ += ("rerouted_from", "reason")
+
+    def __init__(self, data: dict):
+        self.order_id = str(data["order_id"])
+        self.status = str(data["status"])
+        self.strategies = [str(s) for s in data.get("strategies") or []]
+        self.shipments = [_JsonShipment(self.order_id, s) for s in data.get("shipments") or []]
+        self.unfilled = [
+            _JsonItem(u["sku"], int(u["qty"]), u.get("reason", ""))
+            for u in data.get("unfilled") or []
+        ]
+        self.rerouted_from = data.get("rerouted_from")
+        self.reason = data.get("reason")
+
+
+class _JsonShipment:
+    """A shipment of a JSON decision; its distance_km is taken as written."""
+
+    __slots__ = ("node_id", "lines", "distance_km", "strategy")
+
+    def __init__(self, order_id: str, data: dict):
+        self.node_id = str(data["node_id"])
+        self.lines = [
+            _JsonItem(str(line["sku"]), int(line["qty"])) for line in data.get("lines") or []
+        ]
+        if data.get("distance_km") is None:
+            raise ValueError(f"order {order_id}: shipment from {self.node_id} has no distance_km")
+        self.distance_km = float(data["distance_km"])
+        strategy = data.get("strategy")
+        self.strategy = None if strategy is None else str(strategy)
+
+
+class _JsonItem:
+    """A shipment line or an unfilled item of a JSON decision."""
+
+    __slots__ = ("sku", "qty", "reason")
+
+    def __init__(self, sku, qty, reason: str = ""):
+        self.sku, self.qty, self.reason = sku, qty, reason
