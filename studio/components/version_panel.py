@@ -70,9 +70,12 @@ def open_bar(found: RulesetStore) -> None:
     versions = list(reversed(found.history(name)))
     live = next(s.live for s in summaries if s.name == name)
     numbers = [v.number for v in versions]
-    if st.session_state.get(PICK_VERSION) not in numbers:
+    picked = st.session_state.get(PICK_VERSION)
+    if picked not in numbers:
         wanted = draft.base if draft.name == name else None
-        st.session_state[PICK_VERSION] = wanted if wanted in numbers else numbers[0]
+        picked = wanted if wanted in numbers else numbers[0]
+    # set on every run: the browser keeps the label it was last sent ("v2 · in review")
+    st.session_state[PICK_VERSION] = picked  # until the value is sent again with its state
     labels = {v.number: _version_label(v, live) for v in versions}
     middle.selectbox(
         "Version", numbers, key=PICK_VERSION, format_func=lambda n: labels.get(n, f"v{n}")
