@@ -71,6 +71,14 @@ NODE_TYPE_KEYS = (
     "capacity_overflows",
     "co2_kg",
 )
+TABLE_SECTIONS = (
+    "by_channel",
+    "by_node_type",
+    "by_day",
+    "node_utilisation",
+    "breaches",
+    "stockouts",
+)
 UTILISATION_COLUMNS = [
     "node_id",
     "node_type",
@@ -101,29 +109,25 @@ class Kpis:
             "format": KPIS_FORMAT,
             "co2_kg_per_km": self.co2_kg_per_km,
             "overall": {key: _plain(self.overall[key]) for key in OVERALL_KEYS},
-            "by_channel": _records(self.by_channel),
-            "by_node_type": _records(self.by_node_type),
-            "by_day": _records(self.by_day),
-            "node_utilisation": _records(self.node_utilisation),
-            "breaches": _records(self.breaches),
-            "stockouts": _records(self.stockouts),
+            **{name: _records(getattr(self, name)) for name in TABLE_SECTIONS},
         }
 
     def to_json(self) -> str:
-        """The kpis.json document as text: one section per line, one table row per line."""
-        parts = []
-        for key, value in self.to_dict().items():
-            if isinstance(value, list):
-                rows = ",\n    ".join(json.dumps(row, allow_nan=False) for row in value)
-                text = f"[\n    {rows}\n  ]" if value else "[]"
-            elif isinstance(value, dict):
-                items = ",\n    ".join(
-                    f"{json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in value.items()
-                )
-                text = f"{{\n    {items}\n  }}"
-            else:
-                text = json.dumps(value, allow_nan=False)
-            parts.append(f"  {json.dumps(key)}: {text}")
+        """The kpis.json document as text: one section per line, one table row per line
+        (each row as ``json.dumps`` writes the row of :meth:`to_dict`)."""
+        encode = json.JSONEncoder(allow_nan=False).encode
+        overall = ",\n    ".join(
+            f"{encode(key)}: {encode(_plain(self.overall[key]))}" for key in OVERALL_KEYS
+        )
+        parts = [
+            f'  "format": {encode(KPIS_FORMAT)}',
+            f'  "co2_kg_per_km": {encode(self.co2_kg_per_km)}',
+            f'  "overall": {{\n    {overall}\n  }}',
+        ]
+        for name in TABLE_SECTIONS:
+            rows = _json_rows(getattr(self, name))
+            text = "[\n    " + ",\n    ".join(rows) + "\n  ]" if rows else "[]"
+            parts.append(f"  {encode(name)}: {text}")
         return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
@@ -382,5 +386,60 @@ def _plain(value):
 
 def _records(frame: pd.DataFrame) -> list[dict]:
     """Rows of a table as JSON-ready dicts."""
-    columns = {c: [_plain(v) for v in frame[c].astype(object).tolist()] for c in frame.columns}
+    columns = {c: _plain_column(frame[c]) for c in frame.columns}
     return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
+def _plain_column(values: pd.Series) -> list:
+    """A column as JSON-ready values (what :func:`_plain` gives for each), converted whole
+    for numpy numbers and once per distinct value otherwise."""
+    dtype = values.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return values.tolist()  # Python ints and bools
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        out = values.tolist()
+        return [None if math.isnan(v) else v for v in out] if values.isna().any() else out
+    return _per_distinct(values, _plain)
+
+
+def _per_distinct(values: pd.Series, convert) -> list:
+    """``convert`` of each value, computed once per distinct value (a missing value is
+    converted as None)."""
+    if values.dtype == object and len({type(v) for v in values.tolist()}) > 1:
+        return [convert(v) for v in values.tolist()]  # mixed types: 1 and True are equal
+    codes, uniques = pd.factorize(values)
+    converted = np.empty(len(uniques) + 1, dtype=object)  # the last one for code -1
+    converted[:-1] = [convert(v) for v in pd.Series(uniques).astype(object).tolist()]
+    converted[-1] = convert(None)
+    return converted[codes].tolist()
+
+
+def _json_rows(frame: pd.DataFrame) -> list[str]:
+    """Each row of a table as one line of JSON, the text ``json.dumps`` gives its record.
+
+    Built column by column (numbers as the json module writes them, other values encoded
+    once per distinct value), then one format call per row.
+    """
+    encode = json.JSONEncoder(allow_nan=False).encode
+    columns = [_json_column(frame[column], encode) for column in frame.columns]
+    keys = [encode(str(column)).replace("{", "{{").replace("}", "}}") for column in frame.columns]
+    template = "{{" + ", ".join(f"{key}: {{}}" for key in keys) + "}}"
+    return [template.format(*row) for row in zip(*columns, strict=True)]
+
+
+def _json_column(values: pd.Series, encode) -> list[str]:
+    """A column's values as JSON text, as ``encode`` writes what :func:`_plain` gives."""
+    dtype = values.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
+        return list(map(str, values.tolist()))
+    if isinstance(dtype, np.dtype) and dtype.kind == "b":
+        return np.where(values.to_numpy(), "true", "false").tolist()
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        numbers = values.to_numpy(dtype="float64")
+        if np.isinf(numbers).any():
+            raise ValueError("Out of range float values are not JSON compliant")
+        out = list(map(float.__repr__, numbers.tolist()))
+        for at in np.flatnonzero(np.isnan(numbers)):
+            out[at] = "null"
+        return out
+    return _per_distinct(values, lambda value: encode(_plain(value)))
