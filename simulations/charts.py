@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -106,9 +107,33 @@ def node_type_figure(kpis: Kpis) -> go.Figure:
     return figure
 
 
-def distance_figure(tables: DecisionTables, kpis: Kpis | None = None) -> go.Figure:
-    """Distribution of shipment distances, with the average and 90th percentile marked."""
-    figure = go.Figure(go.Histogram(x=tables.shipments["distance_km"], nbinsx=30, name="shipments"))
+def distance_figure(
+    tables: DecisionTables, kpis: Kpis | None = None, *, bins: int | None = None
+) -> go.Figure:
+    """Distribution of shipment distances, with the average and 90th percentile marked.
+
+    With ``bins`` the distances are counted here into about that many bars of a round
+    width, so the figure carries the counts and not every shipment (the report: a million
+    shipments would each be written into the page); without, Plotly bins them itself.
+    """
+    km = tables.shipments["distance_km"].to_numpy(dtype="float64")
+    if bins is None:
+        figure = go.Figure(go.Histogram(x=tables.shipments["distance_km"], nbinsx=30))
+    else:
+        edges = distance_bins(km, bins)
+        counts, _ = np.histogram(km, bins=edges)
+        figure = go.Figure(
+            go.Bar(
+                x=(edges[:-1] + edges[1:]) / 2,
+                y=counts,
+                width=np.diff(edges),
+                customdata=np.column_stack([edges[:-1], edges[1:]]),
+                hovertemplate="%{customdata[0]:,} to %{customdata[1]:,} km: "
+                "%{y:,} shipments<extra></extra>",
+            )
+        )
+        figure.update_layout(bargap=0)
+    figure.update_traces(name="shipments")
     if kpis is not None:
         for key, dash in (("avg_distance_km", "dash"), ("p90_distance_km", "dot")):
             value = kpis.overall[key]
@@ -118,6 +143,22 @@ def distance_figure(tables: DecisionTables, kpis: Kpis | None = None) -> go.Figu
         title="Shipment distance", xaxis_title="km", yaxis_title="shipments", **LAYOUT
     )
     return figure
+
+
+def distance_bins(km: np.ndarray, bins: int) -> np.ndarray:
+    """Edges of about ``bins`` bins of a round width (1, 2, 2.5 or 5 × 10^k km) covering
+    every distance; the last edge is past the largest distance, so each bin is [a, b)."""
+    if len(km) == 0:
+        return np.array([0.0, 1.0])
+    low, high = float(km.min()), float(km.max())
+    if high == low:
+        return np.array([low - 0.5, low + 0.5])
+    raw = (high - low) / max(bins, 1)
+    power = 10.0 ** math.floor(math.log10(raw))
+    width = next(step * power for step in (1, 2, 2.5, 5, 10) if step * power >= raw)
+    first = math.floor(low / width) * width
+    count = max(1, math.floor((high - first) / width) + 1)
+    return first + width * np.arange(count + 1)
 
 
 def node_map_figure(tables: DecisionTables, nodes: pd.DataFrame) -> go.Figure:

@@ -27,6 +27,9 @@ from simulations.decisions import DecisionTables
 from simulations.kpis import OVERALL_KEYS, Kpis
 
 CHART_CONFIG = {"displaylogo": False, "responsive": True}
+DISTANCE_BINS = 30
+"""The report counts shipment distances into about this many bars itself, so the page
+carries the counts and not every shipment."""
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1200px;
        color: #222; padding: 0 1rem; }
@@ -58,7 +61,7 @@ def write_report(
     charts = {
         "chart-daily": daily_figure(kpis),
         "chart-node-types": node_type_figure(kpis),
-        "chart-distance": distance_figure(tables, kpis),
+        "chart-distance": distance_figure(tables, kpis, bins=DISTANCE_BINS),
         "chart-node-map": node_map_figure(tables, nodes),
         "chart-utilisation": utilisation_figure(kpis),
     }
