@@ -1,0 +1,121 @@
+"""What the browser tests share: the studio served by `streamlit run studio/app.py` on a
+free loopback port (its own store and data folder, stopped with Ctrl+C), Debian's
+Chromium driven headless by Playwright with every request beyond the local server
+refused and recorded, and the wait for Streamlit to be idle after an action."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STREAMLIT = Path(sys.executable).with_name("streamlit")
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+IDLE = (
+    "[data-testid=stApp][data-test-connection-state=CONNECTED][data-test-script-state=notRunning]"
+)
+"""The app connected and no script run under way: what every action waits for."""
+LOADING = "[data-testid=stSkeleton]"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+START_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def studio_server(env: dict[str, str], log: Path) -> Iterator[str]:
+    """Serve the studio with `env` added to ours; yields its URL. On exit it is stopped
+    with SIGINT (Ctrl+C) and must exit 0; its output is in `log`."""
+    port = free_port()
+    command = [
+        str(STREAMLIT), "run", "studio/app.py", "--server.port", str(port),
+        "--server.address", "localhost", "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    url = f"http://localhost:{port}"
+    with open(log, "w") as output:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT
+        )
+        try:
+            _wait_healthy(url, process, log)
+            yield url
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                code = process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                code = process.wait()
+    assert code == 0, f"the studio did not stop cleanly on Ctrl+C (exit {code})"
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.read() == b"ok":
+                    return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"the studio did not start: {log.read_text()}")
+        time.sleep(0.3)
+
+
+@contextlib.contextmanager
+def chromium(server: str, width: int = 1600, height: int = 2400) -> Iterator[tuple]:
+    """A fresh headless Chromium profile; yields (context, remote) where `remote` lists
+    every URL beyond `server` the pages asked for (refused). Fails if Chromium is missing."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing at /usr/bin/chromium (scripts/system-packages.sh)")
+    remote: list[str] = []
+
+    def guard(route):
+        if route.request.url.startswith((server, "data:", "blob:", "ws://localhost")):
+            return route.continue_()
+        remote.append(route.request.url)
+        return route.abort()
+
+    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
+        context = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=str(CHROMIUM),
+            headless=True,
+            viewport={"width": width, "height": height},
+            args=CHROMIUM_ARGS,
+        )
+        try:
+            context.route("**/*", guard)
+            yield context, remote
+        finally:
+            context.close()
+
+
+def wait_idle(page, timeout: float = 60_000) -> None:
+    """Wait until the app is connected, no script run is under way and no element is
+    still a grey placeholder (widgets' code loads on first use)."""
+    page.wait_for_selector(IDLE, timeout=timeout)
+    page.wait_for_selector(LOADING, state="detached", timeout=timeout)
