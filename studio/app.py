@@ -9,7 +9,9 @@ import streamlit as st
 
 from studio.components import shipped_examples
 
-PAGES = Path(__file__).resolve().parent / "pages"
+PAGES = Path(__file__).resolve().parent / "views"
+"""One module per page; not `pages/`, which Streamlit would list on its own before
+the navigation below has run."""
 FAVICON = Path(__file__).resolve().parent / "favicon.svg"
 
 # The favicon is a file of ours: a Material icon there (or a page's icon) would be fetched

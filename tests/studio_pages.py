@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from simulations.demo_data import generate
 
 STUDIO = Path(__file__).resolve().parents[1] / "studio"
-PAGES = STUDIO / "pages"
+PAGES = STUDIO / "views"
 RUN_TIMEOUT = 120
 
 

@@ -17,7 +17,7 @@ from simulations.charts import KPI_LABELS, format_kpi
 from simulations.compare import UNEXPLAINED
 from simulations.kpis import OVERALL_KEYS
 from studio.components.kpi_cards import delta_text
-from studio.pages.compare import comparison_report
+from studio.views.compare import comparison_report
 
 demo_folder = studio_pages.demo_folder
 studio_env = studio_pages.studio_env

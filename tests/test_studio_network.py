@@ -139,6 +139,6 @@ def test_every_data_page_opens_in_the_app(studio_env):
         ("simulate", "Simulate"),
         ("compare", "Compare scenarios"),
     ):
-        app.switch_page(f"pages/{name}.py").run()
+        app.switch_page(f"views/{name}.py").run()
         assert not app.exception, (name, app.exception)
         assert app.title[0].value == title

@@ -247,10 +247,10 @@ def test_the_text_survives_a_visit_to_another_page(studio_env):
     app = studio()
     edited = FRANCE.replace("  priority 1000\n", "  priority 900\n")
     type_text(app, edited)
-    app.switch_page("pages/timeline.py")
+    app.switch_page("views/timeline.py")
     run(app)
     assert not app.text_area  # the Timeline has no editor
-    app.switch_page("pages/rules.py")
+    app.switch_page("views/rules.py")
     run(app)
     assert dsl.parse(editor_text(app)) == dsl.parse(edited)
     app.selectbox(key="rules.strategy").set_value("dc_backstop")

@@ -205,7 +205,7 @@ def test_downloads_and_results_that_outlive_a_visit_elsewhere(studio_env, expect
 def test_the_app_simulates_the_draft_open_on_the_rules_page(studio_env, expected):
     app = studio_app().run()  # the Rules page opens the demo ruleset, seeded into the store
     assert not app.exception
-    app.switch_page("pages/simulate.py").run()
+    app.switch_page("views/simulate.py").run()
     assert app.selectbox(key="simulate.ruleset").value == "Current draft (france v1, as edited)"
     run_page(app)
     cards = {metric.label: metric.value for metric in app.metric}

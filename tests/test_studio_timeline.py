@@ -35,7 +35,7 @@ def run(app: AppTest) -> AppTest:
 def timeline() -> AppTest:
     app = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT)
     run(app)
-    app.switch_page("pages/timeline.py")
+    app.switch_page("views/timeline.py")
     return run(app)
 
 
@@ -182,16 +182,16 @@ def test_the_timeline_follows_the_text_on_the_rules_page(studio_env):
     )
     app.text_area(key="rules.editor").input(edited)
     run(app)
-    app.switch_page("pages/timeline.py")
+    app.switch_page("views/timeline.py")
     run(app)
     drawn = bars(chart(app, "timeline.gantt"))
     assert drawn["peak_store_protection"] == [(dt.datetime(2026, 11, 8), dt.datetime(2026, 12, 25))]
     # a text that does not parse says so instead of drawing
-    app.switch_page("pages/rules.py")
+    app.switch_page("views/rules.py")
     run(app)
     app.text_area(key="rules.editor").input(edited.replace("within 50 km", "within km"))
     run(app)
-    app.switch_page("pages/timeline.py")
+    app.switch_page("views/timeline.py")
     run(app)
     assert not app.get("plotly_chart")
     assert any("does not parse" in e.value for e in app.error)
