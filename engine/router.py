@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -169,6 +170,21 @@ class OrderContext:
         return chord_km(float(self.half[node]))  # as km_from_half_chords does
 
 
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while routing many orders. Routing makes
+    no reference cycles, but it allocates many small objects, and each of the
+    collector's passes walks every object alive (orders, decisions): pausing it saves
+    about a third of the time of a batch."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 class Router:
     """Routes orders against a network and inventory under a policy, keeping
     the allocations it makes (stock and daily capacity)."""
@@ -217,21 +233,13 @@ class Router:
         keyed = [(as_instant(o.created_at, self.tz), o.id, i, o) for i, o in enumerate(orders)]
         keyed.sort(key=lambda item: item[:3])
         decisions = []
-        # Routing makes no reference cycles, but it allocates many small objects,
-        # and each of the collector's passes walks every object alive (orders,
-        # decisions): pausing it for the batch saves about a third of the time.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with collection_paused():
             for start in range(0, len(keyed), _CHUNK):
                 chunk = keyed[start : start + _CHUNK]
                 dests = [self._destination(order) for _, _, _, order in chunk]
                 halves = self._half_chords(dests)
                 for (instant, _, _, order), dest, half in zip(chunk, dests, halves, strict=True):
                     decisions.append(self._route(order, instant, explain, half, dest))
-        finally:
-            if collecting:
-                gc.enable()
         return decisions
 
     def _half_chords(self, dests: list[tuple[float, float] | None]) -> list:

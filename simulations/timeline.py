@@ -17,6 +17,7 @@ import pandas as pd
 
 import engine
 from engine import Decision, Policy, Router
+from engine.router import collection_paused
 from engine.windows import as_instant
 from simulations.inputs import Inputs
 from simulations.order_stream import OrderSlice, order_count, order_slices
@@ -76,21 +77,22 @@ class Timeline:
         keeps = self._lowest_keep
         for part in order_slices(lines):
             made: list[Decision] = []
-            for order in part.orders:
-                instant = as_instant(order.created_at, tz)
-                if self._due(instant):
-                    made.extend(self._arrive(instant))
-                decision = self._route(order, instant, order.id in explain)
-                made.append(decision)
-                if keeps.active:
-                    keeps.note(order, decision)
-                done += 1
-                if on_progress is not None and done % PROGRESS_EVERY == 0:
-                    on_progress(done, total)
-                if left is not None:
-                    left.discard(order.id)
-                    if not left:
-                        break
+            with collection_paused():  # see engine.router.collection_paused
+                for order in part.orders:
+                    instant = as_instant(order.created_at, tz)
+                    if self._due(instant):
+                        made.extend(self._arrive(instant))
+                    decision = self._route(order, instant, order.id in explain)
+                    made.append(decision)
+                    if keeps.active:
+                        keeps.note(order, decision)
+                    done += 1
+                    if on_progress is not None and done % PROGRESS_EVERY == 0:
+                        on_progress(done, total)
+                    if left is not None:
+                        left.discard(order.id)
+                        if not left:
+                            break
             yield part, made
             if left is not None and not left:
                 break
