@@ -16,41 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from engine.columns import ORDER_HEADER_COLUMNS as ORDER_COLUMNS
 from engine.geo import NodeSphere
-
-NODE_COLUMNS = (
-    "id",
-    "name",
-    "type",
-    "lat",
-    "lon",
-    "country",
-    "region",
-    "tags",
-    "can_ship",
-    "can_collect",
-    "capacity",
-    "priority",
-    "pick_cost",
-    "ship_cost_base",
-    "ship_cost_per_km",
-    "handling_days",
-)
-ORDER_COLUMNS = (
-    "order_id",
-    "created_at",
-    "channel",
-    "delivery",
-    "collect_node",
-    "tier",
-    "dest_lat",
-    "dest_lon",
-    "country",
-    "region",
-    "postal_code",
-    "promised_days",
-)
-LINE_COLUMNS = ("sku", "qty", "unit_price", "category")
 
 
 def plain(value: Any) -> Any:

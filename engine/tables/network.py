@@ -6,29 +6,12 @@ import numpy as np
 import pandas as pd
 
 from dsl.schema import NODE_TYPES
+from engine.columns import NODE_COLUMNS
 from engine.tables.cells import ColumnReader, whole_numbers
 from engine.tables.reading import Source, read_source
 from engine.tables.table import Table
 
 NODE_REQUIRED = ("id", "type", "lat", "lon")
-NODE_COLUMNS = (
-    "id",
-    "name",
-    "type",
-    "lat",
-    "lon",
-    "country",
-    "region",
-    "tags",
-    "can_ship",
-    "can_collect",
-    "capacity",
-    "priority",
-    "pick_cost",
-    "ship_cost_base",
-    "ship_cost_per_km",
-    "handling_days",
-)
 COST_COLUMNS = ("pick_cost", "ship_cost_base", "ship_cost_per_km", "handling_days")
 
 

@@ -11,6 +11,8 @@ import pyarrow as pa
 import pyarrow.compute as pa_compute
 
 from dsl.schema import DELIVERY_METHODS
+from engine.columns import ORDER_LEVEL_COLUMNS as ORDER_LEVEL
+from engine.columns import ORDER_TABLE_COLUMNS as ORDER_COLUMNS
 from engine.tables.cells import ColumnReader, shown, whole_numbers
 from engine.tables.moments import zone
 from engine.tables.reading import Source, read_source
@@ -26,38 +28,6 @@ ORDER_REQUIRED = (
     "sku",
     "qty",
 )
-ORDER_COLUMNS = (
-    "order_id",
-    "created_at",
-    "channel",
-    "delivery",
-    "collect_node",
-    "tier",
-    "dest_lat",
-    "dest_lon",
-    "country",
-    "region",
-    "postal_code",
-    "promised_days",
-    "sku",
-    "qty",
-    "unit_price",
-    "category",
-)
-ORDER_LEVEL = (
-    "created_at",
-    "channel",
-    "delivery",
-    "collect_node",
-    "tier",
-    "dest_lat",
-    "dest_lon",
-    "country",
-    "region",
-    "postal_code",
-    "promised_days",
-)
-"""Columns that describe the order, not the line: every line must agree."""
 DEFAULT_TIER = "standard"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from engine.columns import NODE_COLUMNS as COLUMNS
 from simulations.geography import city, french_cities, jitter, slug
 
 DC_SITES = (
@@ -24,25 +25,6 @@ THIRD_PARTY_SITE = ("LE-HAVRE", "Le Havre", "Le Havre")
 FLAGSHIP_POPULATION = 300_000
 """The first store of each city this large is a flagship (Paris, Marseille,
 Lyon, Toulouse, Nice, Nantes)."""
-
-COLUMNS = (
-    "id",
-    "name",
-    "type",
-    "lat",
-    "lon",
-    "country",
-    "region",
-    "tags",
-    "can_ship",
-    "can_collect",
-    "capacity",
-    "priority",
-    "pick_cost",
-    "ship_cost_base",
-    "ship_cost_per_km",
-    "handling_days",
-)
 
 
 def shape(nodes: int) -> tuple[int, int, int, int]:
