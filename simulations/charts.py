@@ -189,21 +189,7 @@ def node_map_figure(tables: DecisionTables, nodes: pd.DataFrame) -> go.Figure:
                 "line": {"width": 1, "color": "white"},
             },
         )
-    figure.update_geos(
-        fitbounds="locations",
-        showland=False,
-        showocean=False,
-        showlakes=False,
-        showrivers=False,
-        showcoastlines=False,
-        showcountries=False,
-        showsubunits=False,
-        showframe=True,
-        lataxis_showgrid=True,
-        lonaxis_showgrid=True,
-        lataxis_dtick=1,
-        lonaxis_dtick=1,
-    )
+    offline_geo(figure)
     figure.update_layout(title="Nodes sized by shipments", **LAYOUT)
     return figure
 
@@ -249,3 +235,23 @@ def comparison_figure(
         )
     figure.update_layout(title=f"{names[0]} vs {names[1]}", height=max(300, 220 * rows), **LAYOUT)
     return figure
+
+
+def offline_geo(figure: go.Figure) -> go.Figure:
+    """A map with no base layers (Plotly would download land and coast shapes from a
+    CDN): points on a latitude/longitude grid, framed to fit them."""
+    return figure.update_geos(
+        fitbounds="locations",
+        showland=False,
+        showocean=False,
+        showlakes=False,
+        showrivers=False,
+        showcoastlines=False,
+        showcountries=False,
+        showsubunits=False,
+        showframe=True,
+        lataxis_showgrid=True,
+        lonaxis_showgrid=True,
+        lataxis_dtick=1,
+        lonaxis_dtick=1,
+    )

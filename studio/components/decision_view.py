@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from engine import Decision, Explanation
-from simulations.charts import LAYOUT, TYPE_COLOURS
+from simulations.charts import LAYOUT, TYPE_COLOURS, offline_geo
 
 RANK = re.compile(r"^rank (\d+) of (\d+)")
 STATUS_WORDS = {
@@ -225,21 +225,7 @@ def decision_map(
                 showlegend=False,
                 hoverinfo="skip",
             )
-    figure.update_geos(
-        fitbounds="locations",
-        showland=False,
-        showocean=False,
-        showlakes=False,
-        showrivers=False,
-        showcoastlines=False,
-        showcountries=False,
-        showsubunits=False,
-        showframe=True,
-        lataxis_showgrid=True,
-        lonaxis_showgrid=True,
-        lataxis_dtick=1,
-        lonaxis_dtick=1,
-    )
+    offline_geo(figure)
     figure.update_layout(title="Where it ships from", height=480, **LAYOUT)
     return figure
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from simulations.charts import LAYOUT, TYPE_COLOURS
+from simulations.charts import LAYOUT, TYPE_COLOURS, offline_geo
 
 STOCK_COLUMNS = ["node_id", "skus", "units"]
 
@@ -78,20 +78,6 @@ def network_map(table: pd.DataFrame, nodes: pd.DataFrame, what: str = "units") -
                 "line": {"width": 1, "color": "white"},
             },
         )
-    figure.update_geos(
-        fitbounds="locations",
-        showland=False,
-        showocean=False,
-        showlakes=False,
-        showrivers=False,
-        showcoastlines=False,
-        showcountries=False,
-        showsubunits=False,
-        showframe=True,
-        lataxis_showgrid=True,
-        lonaxis_showgrid=True,
-        lataxis_dtick=1,
-        lonaxis_dtick=1,
-    )
+    offline_geo(figure)
     figure.update_layout(title=f"Nodes by type, sized by {what} on hand", height=560, **LAYOUT)
     return figure
