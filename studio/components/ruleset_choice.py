@@ -14,6 +14,7 @@ import engine
 from dsl import syntax as s
 from engine.tables import data_fields
 from studio import config, state
+from studio import data as studio_data
 from studio.components.widget_memory import field
 from studio.data import Dataset
 
@@ -191,3 +192,31 @@ def show_error(compiled: Compiled) -> None:
     """The ruleset's errors, as the editor shows them, and where to fix them."""
     st.error("This ruleset has errors; fix them on the Rules page first.", icon=":material/error:")
     st.code(compiled.error or "", language=None)
+
+
+@dataclass(frozen=True)
+class Runnable:
+    """A picked ruleset, compiled, with the data read in its time zone."""
+
+    choice: RulesetChoice
+    dataset: Dataset
+    ruleset: s.Ruleset
+    policy: engine.Policy
+
+
+def runnable_ruleset(key: str, help: str | None = None) -> Runnable | None:
+    """Pick a ruleset and compile it against the data; None, with the reason shown,
+    when the data tables are missing or the ruleset has errors."""
+    choice = pick_ruleset(key, help=help)
+    dataset = studio_data.dataset(timezone_of(choice))
+    if not dataset.ready:
+        st.warning(
+            "The nodes, inventory and orders tables are needed: see Network and stock.",
+            icon=":material/folder_off:",
+        )
+        return None
+    compiled = compile_choice(choice, dataset)
+    if compiled.error:
+        show_error(compiled)
+        return None
+    return Runnable(choice, dataset, compiled.ruleset, compiled.policy)

@@ -22,9 +22,8 @@ from studio.components.ruleset_choice import (
     compile_choice,
     extra_fields,
     live_version,
-    pick_ruleset,
+    runnable_ruleset,
     show_error,
-    timezone_of,
 )
 from studio.components.widget_memory import field, remember
 
@@ -35,22 +34,16 @@ _LOCK = threading.Lock()
 
 def render() -> None:
     st.title("Simulate")
-    choice = pick_ruleset("simulate.ruleset", help="a stored version, the draft or an example")
-    dataset = data.dataset(timezone_of(choice))
-    if not dataset.ready:
-        st.warning(
-            "The nodes, inventory and orders tables are needed: see Network and stock.",
-            icon=":material/folder_off:",
-        )
+    runnable = runnable_ruleset(
+        "simulate.ruleset", help="a stored version, the draft or an example"
+    )
+    if runnable is None:
         return
-    compiled = compile_choice(choice, dataset)
-    if compiled.error:
-        show_error(compiled)
-        return
-    first, last = period_inputs(dataset.inputs.orders, compiled.policy.timezone, "simulate")
+    choice, dataset = runnable.choice, runnable.dataset
+    first, last = period_inputs(dataset.inputs.orders, runnable.policy.timezone, "simulate")
     with st.expander("Scenario overrides (what if…)", icon=":material/tune:"):
         overrides = scenario_form.overrides_form(
-            "simulate.scenario", compiled.ruleset, dataset.inputs.nodes
+            "simulate.scenario", runnable.ruleset, dataset.inputs.nodes
         )
     live = live_version(choice)
     against_live = False

@@ -10,12 +10,7 @@ import engine
 from engine.tables import load_orders
 from studio import data
 from studio.components import decision_view, order_form
-from studio.components.ruleset_choice import (
-    compile_choice,
-    pick_ruleset,
-    show_error,
-    timezone_of,
-)
+from studio.components.ruleset_choice import runnable_ruleset
 from studio.components.widget_memory import field, remember
 
 HISTORY = "From history"
@@ -26,19 +21,11 @@ MAX_LISTED = 500
 
 def render() -> None:
     st.title("Try one order")
-    choice = pick_ruleset("try.ruleset")
-    dataset = data.dataset(timezone_of(choice))
-    if not dataset.ready:
-        st.warning(
-            "The nodes, inventory and orders tables are needed: see Network and stock.",
-            icon=":material/folder_off:",
-        )
+    runnable = runnable_ruleset("try.ruleset")
+    if runnable is None:
         return
-    compiled = compile_choice(choice, dataset)
-    if compiled.error:
-        show_error(compiled)
-        return
-    timezone = compiled.policy.timezone
+    choice, dataset = runnable.choice, runnable.dataset
+    timezone = runnable.policy.timezone
     mode = st.segmented_control(
         "Order", [HISTORY, NEW], key=field("try.mode", HISTORY), required=True
     )
@@ -54,7 +41,7 @@ def render() -> None:
     order = _checked(rows, dataset, timezone)
     if order is None:
         return
-    decision = route(compiled.policy, dataset, order)
+    decision = route(runnable.policy, dataset, order)
     st.session_state["try.decision"] = decision
     st.divider()
     st.subheader(f"Decision for {order.id}")
