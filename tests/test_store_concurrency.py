@@ -112,3 +112,25 @@ def test_two_people_creating_the_same_ruleset_at_once(store_url):
     assert outcomes[loser] == f"conflict:{winner}"
     with RulesetStore.open(store_url) as store:
         assert [(v.number, v.author) for v in store.history("spain")] == [(1, winner)]
+
+
+def test_eight_people_opening_a_new_sqlite_store_at_once_all_get_in(tmp_path):
+    """Switching a new SQLite file to WAL needs it to itself; SQLite refuses at once
+    ("database is locked") rather than wait when another connection is at it."""
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    barrier, failures = threading.Barrier(8), []
+
+    def open_store() -> None:
+        barrier.wait(timeout=60)
+        try:
+            with RulesetStore.open(url) as store:
+                store.list_rulesets()
+        except Exception as error:  # noqa: BLE001 - every failure is the finding
+            failures.append(repr(error))
+
+    people = [threading.Thread(target=open_store) for _ in range(8)]
+    for person in people:
+        person.start()
+    for person in people:
+        person.join(timeout=120)
+    assert failures == []

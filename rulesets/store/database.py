@@ -5,6 +5,8 @@ the lock up front) and the migrations that run on every start."""
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
@@ -59,8 +61,25 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA journal_mode = WAL")
+    _write_ahead_log(cursor)
     cursor.close()
+
+
+def _write_ahead_log(cursor) -> None:
+    """Put the database file in WAL mode (it stays so). Switching needs the file to
+    itself, and SQLite answers "database is locked" at once, without waiting out the
+    busy timeout, when another connection opens a new store at the same moment: try
+    again until the busy timeout has passed."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _sqlite_begin(connection) -> None:
