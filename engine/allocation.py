@@ -15,7 +15,9 @@ Per step, with `need` the units still to place per line (language.md §2–3):
 5. `split none` and no single candidate can: the step places nothing.
 
 All work is on numpy rows of the lines × nodes stock matrix; Python objects
-are only made for the few chosen nodes.
+are only made for the few chosen nodes. This is the step that explains itself
+(a trace of its candidates and rounds) and that re-routes use; routing without
+explanations runs the same rules compiled, in `engine.kernel`.
 """
 
 from __future__ import annotations

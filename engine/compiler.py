@@ -152,18 +152,29 @@ class _ChoiceCache:
                         cacheable = False
                     fields.add(item.name)
         self.fields = tuple(sorted(fields)) if cacheable else None
+        self.columns_only = cacheable and "id" not in fields
+        """Whether `order.fields[f]` is what `order.get(f)` gives when present."""
         self.memo: dict[tuple, CompiledStrategy | None] = {}
 
     def primary(self, order: Any, instant: dt.datetime) -> CompiledStrategy | None:
         if self.fields is None:
             return self._choose(order, instant)
+        segment = bisect_right(self.bounds, instant)
+        key = None
+        if self.columns_only:  # the usual case: every field read is a column of the order
+            try:
+                values = order.fields
+                key = (segment, *[values[f] for f in self.fields])
+            except (AttributeError, KeyError):
+                pass
+        if key is None:
+            key = (segment, *[order.get(f) for f in self.fields])
         try:
-            key = (bisect_right(self.bounds, instant), *(order.get(f) for f in self.fields))
-            hash(key)
-        except TypeError:
-            return self._choose(order, instant)
-        if key in self.memo:
             return self.memo[key]
+        except KeyError:
+            pass
+        except TypeError:  # a value that cannot be a key (a list)
+            return self._choose(order, instant)
         chosen = self._choose(order, instant)
         if len(self.memo) >= self._LIMIT:
             self.memo.clear()

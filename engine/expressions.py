@@ -262,7 +262,7 @@ def node_mask(expr: s.Expr, nodes, tz: ZoneInfo) -> NodeMask:
             return _combine(expr, [node_mask(item, nodes, tz) for item in items], count)
         case s.Not(operand=operand):
             inner = node_mask(operand, nodes, tz)
-            return NodeMask(expr, dynamic=lambda o: ~inner.for_order(o))
+            return NodeMask(expr, dynamic=remembered([inner.for_order], lambda parts: ~parts[0]))
         case s.Compare() if _splits(expr):
             return _memoised_compare(expr, nodes, tz)
     predicate = predicate_getter(expr, tz)
@@ -285,13 +285,37 @@ def _combine(expr, parts: list[NodeMask], count: int) -> NodeMask:
         else:
             dynamic.append(part.dynamic)
 
-    def evaluate(order):
-        result = static
-        for function in dynamic:
-            result = op(result, function(order))
-        return result
+    return NodeMask(
+        expr, static=static, dynamic=remembered(dynamic, lambda parts: _fold(op, static, parts))
+    )
 
-    return NodeMask(expr, static=static, dynamic=evaluate)
+
+def _fold(op, static, parts):
+    result = static
+    for part in parts:
+        result = op(result, part)
+    return result
+
+
+def remembered(dynamic, combine):
+    """`combine` of the parts' masks for an order, remembered by the parts' own
+    masks: parts that read the same order values return the same (remembered)
+    arrays, so orders alike share one result, and one array (engine.blocks packs
+    each distinct array once). A remembered entry keeps its parts alive, so their
+    ids stay theirs."""
+    memo: dict[tuple, tuple] = {}
+
+    def evaluate(order):
+        parts = [function(order) for function in dynamic]
+        key = tuple(map(id, parts))
+        hit = memo.get(key)
+        if hit is None:
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            hit = memo[key] = (parts, combine(parts))
+        return hit[1]
+
+    return evaluate
 
 
 def _splits(expr: s.Compare) -> bool:

@@ -16,7 +16,7 @@ import struct
 import numpy as np
 
 EARTH_RADIUS_KM = 6371.0
-_DIAMETER_KM = 2.0 * EARTH_RADIUS_KM
+DIAMETER_KM = 2.0 * EARTH_RADIUS_KM
 
 
 def unit_vector(lat: float, lon: float) -> tuple[float, float, float]:
@@ -29,7 +29,7 @@ def unit_vector(lat: float, lon: float) -> tuple[float, float, float]:
 
 def chord_km(half_chord: float) -> float:
     """Great-circle km for half the chord between two unit vectors."""
-    return _DIAMETER_KM * math.asin(min(1.0, half_chord))
+    return DIAMETER_KM * math.asin(min(1.0, half_chord))
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -96,4 +96,4 @@ class NodeSphere:
 def km_from_half_chords(half: np.ndarray) -> np.ndarray:
     """`chord_km` over an array, through `math.asin` (see the module docstring)."""
     angles = list(map(math.asin, np.minimum(half, 1.0).tolist()))
-    return np.array(angles, dtype=np.float64) * _DIAMETER_KM
+    return np.array(angles, dtype=np.float64) * DIAMETER_KM

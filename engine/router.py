@@ -3,9 +3,14 @@ at a time (or a batch in time order) and committing what it allocates.
 
 Per order (language.md, "Semantics the engine must honour"): pick the primary
 strategy at the order's instant, walk its `otherwise use` chain while units
-remain (one `allocation.run_step` per strategy, all sharing the order's split
-budget), apply the last strategy's `on shortage`, then commit — stock depletes
-and each shipment uses one unit of its node's capacity for the local day.
+remain (one step per strategy, all sharing the order's split budget), apply
+the last strategy's `on shortage`, then commit — stock depletes and each
+shipment uses one unit of its node's capacity for the local day.
+
+The steps run compiled (`engine.kernel`, packed by `engine.blocks`), a block
+of orders of one local day at a time; with `explain=True` and for re-routes
+they run in numpy (`engine.allocation`), which records what an explanation
+needs. Both decide the same (tests/test_kernel.py, tests/test_router_reference.py).
 """
 
 from __future__ import annotations
@@ -15,28 +20,24 @@ import gc
 import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 import numpy as np
 
 from engine.allocation import run_step
+from engine.blocks import KernelPolicy, route_block
 from engine.compiler import CompiledStrategy, Policy
-from engine.decision import Decision, Shipment, ShipmentLine, Unfilled
+from engine.decision import Decision, Shipment
 from engine.expressions import NodeMask, node_mask
 from engine.geo import chord_km, half_chord_limit, km_from_half_chords, unit_vector
 from engine.model import Inventory, Network, Order
+from engine.outcome import NO_DESTINATION, NO_STRATEGY, Parcels, decide, not_routed
 from engine.ranking import bind_key
 from engine.windows import LocalDays, as_instant
 
 _ANY = np.logical_or.reduce
 _CHUNK = 512
-"""Orders whose distances `route_batch` computes in one numpy pass."""
-_UNKNOWN = object()
-
-NO_STRATEGY = "no strategy applies"
-NO_DESTINATION = "the order has no destination (dest_lat, dest_lon)"
-NO_STOCK = "no candidate with stock"
-SPLIT_LIMIT = "split limit reached"
-REJECTED_WITH_ORDER = "order rejected: other lines are short"
+"""Orders that `route_batch` hands to the compiled kernel at once (per local day)."""
 
 
 class BoundStrategy:
@@ -55,10 +56,11 @@ class BoundStrategy:
         )
         self._all = np.ones(count, dtype=bool)
         self.keep_masks = [(n, node_mask(at, network.nodes, tz)) for n, at in strategy.keeps]
-        self._static_keep = None
+        self.static_keep = None
+        """Protected units per node when every `keep` reads only node fields."""
         self._keep_plus: dict[int, np.ndarray] = {}
         if self.keep_masks and all(m.dynamic is None for _, m in self.keep_masks):
-            self._static_keep = self._keep_vector(None)
+            self.static_keep = self._keep_vector(None)
         keys = [bind_key(spec, network, tz) for spec in strategy.rank]
         self.keys = [key for key in keys if key is not None]
         self.reads_stock = any(k.spec.name == "stock" for k in self.keys if k.spec.kind == "metric")
@@ -73,7 +75,7 @@ class BoundStrategy:
     def keep_plus(self, keep: np.ndarray, units: int) -> np.ndarray:
         """`keep + units` per node: what a node needs on hand to ship `units`
         (remembered for a keep that reads only node fields)."""
-        if keep is not self._static_keep:
+        if keep is not self.static_keep:
             return keep + units
         vector = self._keep_plus.get(units)
         if vector is None:
@@ -87,8 +89,8 @@ class BoundStrategy:
         """Protected units per node: the largest `keep` whose condition holds."""
         if not self.keep_masks:
             return None
-        if self._static_keep is not None:
-            return self._static_keep
+        if self.static_keep is not None:
+            return self.static_keep
         return self._keep_vector(order)
 
     def _keep_vector(self, order) -> np.ndarray:
@@ -203,29 +205,22 @@ class Router:
         """Orders per day per node (inf: unlimited); events may change it."""
         self.offline = np.zeros(len(network), dtype=bool)
         """Nodes taken offline by an event: never candidates until back online."""
-        self._open: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._chains: dict[str, tuple[CompiledStrategy, ...]] = {}
-        self._costs = (
-            network.pick_cost.tolist(),
-            network.ship_cost_base.tolist(),
-            network.ship_cost_per_km.tolist(),
-            network.handling_days.tolist(),
-        )
+        self.parcels = Parcels(network)
+        self._kernel = KernelPolicy(policy, self.bound, network)
 
     def open_nodes(self, used_today: np.ndarray) -> np.ndarray:
         """Nodes online and under capacity for the day whose shipment counts are
-        `used_today`; kept up to date as shipments are committed."""
-        entry = self._open.get(id(used_today))
-        if entry is None or entry[0] is not used_today:
-            entry = (used_today, (used_today < self.capacity) & ~self.offline)
-            self._open[id(used_today)] = entry
-        return entry[1]
+        `used_today`."""
+        return (used_today < self.capacity) & ~self.offline
 
     # ------------------------------------------------------------ public
     def route(self, order: Order, at: dt.datetime | None = None, explain: bool = False):
         """Route one order at its creation instant (or `at`) and commit it."""
         instant = as_instant(at if at is not None else order.created_at, self.tz)
-        return self._route(order, instant, explain)
+        if explain:
+            return self._route_explained(order, instant)
+        return self._route_many([(instant, order)])[0]
 
     def route_batch(self, orders: Iterable[Order], explain: bool = False) -> list[Decision]:
         """Route orders in created_at order (ties by order id); decisions come
@@ -234,32 +229,47 @@ class Router:
         keyed.sort(key=lambda item: item[:3])
         decisions = []
         with collection_paused():
+            if explain:
+                return [self._route_explained(order, instant) for instant, _, _, order in keyed]
             for start in range(0, len(keyed), _CHUNK):
                 chunk = keyed[start : start + _CHUNK]
-                dests = [self._destination(order) for _, _, _, order in chunk]
-                halves = self._half_chords(dests)
-                for (instant, _, _, order), dest, half in zip(chunk, dests, halves, strict=True):
-                    decisions.append(self._route(order, instant, explain, half, dest))
+                decisions.extend(self._route_many([(item[0], item[3]) for item in chunk]))
         return decisions
 
-    def _half_chords(self, dests: list[tuple[float, float] | None]) -> list:
-        """Half-chords from every node to each destination (None: no row), for a
-        chunk of orders in one pass (the same operations, element by element, as
-        one order at a time: see engine.geo)."""
-        units = [unit_vector(*dest) if dest is not None else (0.0, 0.0, 0.0) for dest in dests]
-        vectors = np.array(units, dtype=np.float64).reshape(len(units), 3)
-        sphere = self.network.sphere
-        dx = sphere.x[None, :] - vectors[:, 0:1]
-        dy = sphere.y[None, :] - vectors[:, 1:2]
-        dz = sphere.z[None, :] - vectors[:, 2:3]
-        dx *= dx
-        dy *= dy
-        dz *= dz
-        dx += dy
-        dx += dz
-        np.sqrt(dx, out=dx)
-        dx *= 0.5
-        return [row if dest is not None else None for row, dest in zip(dx, dests, strict=True)]
+    def _route_many(self, items: list[tuple[dt.datetime, Order]]) -> list[Decision]:
+        """Route orders (instant, order), in that order, with the compiled kernel:
+        one block per run of orders on the same local day."""
+        decisions: list[Decision | None] = [None] * len(items)
+        runs: list[tuple[dt.date, list]] = []
+        index = self._kernel.index
+        for position, (instant, order) in enumerate(items):
+            primary = self.policy.primary(order, instant)
+            if primary is None:
+                decisions[position] = not_routed(order, NO_STRATEGY)
+                continue
+            dest = self._destination(order)
+            if dest is None:
+                decisions[position] = not_routed(order, NO_DESTINATION, (primary.id,))
+                continue
+            day = self._days.day(instant)
+            if not runs or runs[-1][0] != day:
+                runs.append((day, []))
+            runs[-1][1].append((position, order, index[primary.id], dest))
+        for day, run in runs:
+            points = np.array([unit_vector(*dest) for _, _, _, dest in run], dtype=np.float64)
+            made = route_block(
+                self, self._kernel, [(order, s) for _, order, s, _ in run], points, self._used(day)
+            )
+            for (position, *_), decision in zip(run, made, strict=True):
+                decisions[position] = decision
+        return decisions  # type: ignore[return-value]
+
+    def _used(self, day: dt.date) -> np.ndarray:
+        """Shipments per node on a local day (made when the day is first seen)."""
+        used = self.shipments_by_day.get(day)
+        if used is None:
+            used = self.shipments_by_day[day] = np.zeros(len(self.network), np.int64)
+        return used
 
     def used_capacity(self, node_id: str, day: dt.date) -> int:
         """Shipments already made from a node on a local day."""
@@ -278,13 +288,11 @@ class Router:
     def set_online(self, node_id: str, online: bool) -> None:
         """Take a node offline (no longer a candidate) or bring it back."""
         self.offline[self.network.index[node_id]] = not online
-        self._open.clear()
 
     def set_capacity(self, node_id: str, capacity: int | None) -> None:
         """A node's new orders-per-day capacity (None = unlimited), from now on."""
         value = math.inf if capacity is None else float(capacity)
         self.capacity[self.network.index[node_id]] = value  # this router's copy
-        self._open.clear()
 
     def release_shipment(self, node_id: str, day: dt.date) -> None:
         """A parcel counted on local `day` will not ship (a re-route emptied it):
@@ -292,7 +300,6 @@ class Router:
         used = self.shipments_by_day.get(day)
         if used is not None:
             used[self.network.index[node_id]] -= 1
-            self._open.clear()
 
     def reroute(
         self,
@@ -311,10 +318,7 @@ class Router:
         candidates. Commits what it places; returns the new shipments, the
         units left per SKU and the strategies tried (see engine.ledger)."""
         instant = as_instant(at, self.tz)
-        day = self._days.day(instant)
-        used_today = self.shipments_by_day.get(day)
-        if used_today is None:
-            used_today = self.shipments_by_day[day] = np.zeros(len(self.network), np.int64)
+        used_today = self._used(self._days.day(instant))
         ctx = OrderContext(order, self, used_today, self._destination(order))
         left = np.array([need.get(sku, 0) for sku in ctx.skus], dtype=np.int64)
         index = self.network.index
@@ -336,32 +340,25 @@ class Router:
                 placed.append((node, take))
                 made_by.append(strategy.id)
         self._commit(ctx, placed)
-        shipments = tuple(
-            self._shipment(ctx, node, take, by)
-            for (node, take), by in zip(placed, made_by, strict=True)
-        )
+        shipments = self._shipments(ctx, placed, made_by)
         rest = {sku: int(q) for sku, q in zip(ctx.skus, left.tolist(), strict=True) if q}
         return shipments, rest, tuple(tried)
 
     # ------------------------------------------------------------ routing
-    def _route(
-        self, order: Order, instant: dt.datetime, explain: bool, half=None, dest=_UNKNOWN
-    ) -> Decision:
+    def _route_explained(self, order: Order, instant: dt.datetime) -> Decision:
+        """Route one order step by step in numpy (engine.allocation), recording
+        each step's candidates for the explanation, and commit it. It decides as
+        the compiled kernel does; only the explanation is extra."""
         primary = self.policy.primary(order, instant)
         if primary is None:
-            return _not_routed(order, NO_STRATEGY)
-        if dest is _UNKNOWN:  # not worked out by route_batch
-            dest = self._destination(order)
+            return not_routed(order, NO_STRATEGY)
+        dest = self._destination(order)
         if dest is None:
-            return _not_routed(order, NO_DESTINATION, (primary.id,))
-        day = self._days.day(instant)
-        used_today = self.shipments_by_day.get(day)
-        if used_today is None:
-            used_today = self.shipments_by_day[day] = np.zeros(len(self.network), np.int64)
-        ctx = OrderContext(order, self, used_today, dest, half)
+            return not_routed(order, NO_DESTINATION, (primary.id,))
+        ctx = OrderContext(order, self, self._used(self._days.day(instant)), dest)
         need = ctx.qty.copy()
-        shipped = None  # bool per node once a step has placed something
-        limited = None
+        shipped = np.zeros(len(self.network), dtype=bool)
+        limited = np.zeros(len(need), dtype=bool)
         chain: list[CompiledStrategy] = []
         placed: list[tuple[int, np.ndarray]] = []
         made_by: list[str] = []  # the strategy that placed each shipment
@@ -369,32 +366,33 @@ class Router:
         steps = self._chains.get(primary.id)
         if steps is None:
             steps = self._chains[primary.id] = self.policy.chain(primary)
-        left = bool(_ANY(need))  # units still to place
         for strategy in steps:
-            if not left:
+            if not _ANY(need):
                 break
             chain.append(strategy)
             budget = strategy.split - len(placed)
-            step = run_step(self.bound[strategy.id], ctx, need, shipped, budget, explain)
-            if step.shipments:
-                left = not step.filled and bool(_ANY(need))
-                if left and shipped is None:
-                    shipped = np.zeros(len(self.network), dtype=bool)
-                for node, take in step.shipments:
-                    if left:
-                        shipped[node] = True
-                    placed.append((node, take))
-                    made_by.append(strategy.id)
+            step = run_step(self.bound[strategy.id], ctx, need, shipped, budget, True)
+            for node, take in step.shipments:
+                shipped[node] = True
+                placed.append((node, take))
+                made_by.append(strategy.id)
             if step.limited is not None:
-                limited = step.limited if limited is None else limited | step.limited
-            if explain:
-                traces.append((strategy, step))
-        decision = self._decide(order, ctx, chain, placed, need, left, limited, made_by)
-        if explain:  # before the commit: figures as the order found them
-            from engine.explain import explain_order
+                limited |= step.limited
+            traces.append((strategy, step))
+        from engine.explain import explain_order
 
-            entries = explain_order(self, ctx, traces, placed)
-            decision = _with_explanation(decision, entries)
+        entries = explain_order(self, ctx, traces, placed)  # before the commit
+        decision = decide(
+            order.id,
+            tuple(st.id for st in chain),
+            self._shipments(ctx, placed, made_by),
+            ctx.skus,
+            ctx.qty.tolist(),
+            need.tolist(),
+            limited.tolist(),
+            chain[-1].on_shortage if chain else "partial",
+        )
+        decision = replace(decision, explain=tuple(entries))
         if decision.status != "rejected":
             self._commit(ctx, placed)
         return decision
@@ -408,46 +406,12 @@ class Router:
                 return node.lat, node.lon
         return dest
 
-    def _decide(self, order, ctx, chain, placed, need, left, limited, made_by) -> Decision:
-        ids = tuple([st.id for st in chain])
-        shipments = tuple(
-            [
-                self._shipment(ctx, node, take, by)
-                for (node, take), by in zip(placed, made_by, strict=True)
-            ]
+    def _shipments(self, ctx: OrderContext, placed, made_by) -> tuple[Shipment, ...]:
+        shipment, skus, half = self.parcels.shipment, ctx.skus, ctx.half
+        return tuple(
+            shipment(node, skus, take.tolist(), float(half[node]), by)
+            for (node, take), by in zip(placed, made_by, strict=True)
         )
-        if not left:
-            return Decision(order.id, "routed", ids, shipments)
-        if limited is None:
-            reasons = [NO_STOCK] * len(need)
-        else:
-            reasons = [SPLIT_LIMIT if flag else NO_STOCK for flag in limited.tolist()]
-        mode = chain[-1].on_shortage
-        short = [
-            Unfilled(ctx.skus[i], int(q), reasons[i]) for i, q in enumerate(need.tolist()) if q
-        ]
-        if mode == "reject":
-            every = tuple(
-                Unfilled(sku, int(qty), reasons[i] if need[i] else REJECTED_WITH_ORDER)
-                for i, (sku, qty) in enumerate(zip(ctx.skus, ctx.qty.tolist(), strict=True))
-            )
-            return Decision(order.id, "rejected", ids, (), every)
-        if mode == "backorder":
-            return Decision(order.id, "backordered", ids, shipments, tuple(short))
-        status = "partial" if shipments else "rejected"
-        return Decision(order.id, status, ids, shipments, tuple(short))
-
-    def _shipment(self, ctx: OrderContext, node: int, take: np.ndarray, strategy=None) -> Shipment:
-        skus, lines, units = ctx.skus, [], 0
-        for i, qty in enumerate(take.tolist()):
-            if qty > 0:
-                lines.append(ShipmentLine(skus[i], qty))
-                units += qty
-        distance = chord_km(float(ctx.half[node]))  # as km_from_half_chords does
-        pick, base, per_km, handling = self._costs
-        cost = pick[node] * units + base[node] + per_km[node] * distance
-        eta = handling[node] + max(1, math.ceil(distance / 500.0))
-        return Shipment(self.network.ids[node], tuple(lines), distance, cost, eta, strategy)
 
     def _commit(self, ctx: OrderContext, placed) -> None:
         free = self.inventory.free
@@ -460,17 +424,3 @@ class Router:
             used[node] += 1
             if used[node] >= capacity[node]:
                 open_[node] = False
-
-
-def _not_routed(order: Order, reason: str, chain: tuple[str, ...] = ()) -> Decision:
-    merged: dict[str, int] = {}
-    for line in order.lines:
-        merged[line.sku] = merged.get(line.sku, 0) + line.qty
-    unfilled = tuple(Unfilled(sku, qty, reason) for sku, qty in merged.items())
-    return Decision(order.id, "unroutable", chain, (), unfilled, reason=reason)
-
-
-def _with_explanation(decision: Decision, entries) -> Decision:
-    from dataclasses import replace
-
-    return replace(decision, explain=tuple(entries))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 
 import pandas as pd
 from hypothesis import assume, event, given
@@ -16,6 +17,7 @@ import engine
 from dsl import syntax as s
 from dsl.formatter import format_expr
 from dsl.schema import NODE_TYPES
+from engine.windows import as_instant
 
 NODE_IDS = ["N0", "N1", "N2", "N3", "N4", "N5"]
 SKUS = ["A", "B", "C", "D"]
@@ -263,15 +265,15 @@ def test_engine_decides_as_the_reference(scenario):
     except engine.CompileError:
         assume(False)
     network = engine.Network.from_frame(pd.DataFrame(nodes))
-    inventory = engine.Inventory.from_frame(
-        pd.DataFrame(
-            [{"node_id": n, "sku": k, "on_hand": q} for (n, k), q in stock.items()],
-            columns=["node_id", "sku", "on_hand"],
-        ),
-        network,
+    frame = pd.DataFrame(
+        [{"node_id": n, "sku": k, "on_hand": q} for (n, k), q in stock.items()],
+        columns=["node_id", "sku", "on_hand"],
     )
-    router = engine.Router(policy, network, inventory)
-    got = [d.to_json() for d in router.route_batch(orders)]
+
+    def router() -> engine.Router:
+        return engine.Router(policy, network, engine.Inventory.from_frame(frame, network))
+
+    got = [d.to_json() for d in router().route_batch(orders)]
     want = [d.to_json() for d in route_all(ruleset, nodes, stock, orders)]
     for line in want:  # what the batch exercised, shown by --hypothesis-show-statistics
         decision = json.loads(line)
@@ -279,3 +281,10 @@ def test_engine_decides_as_the_reference(scenario):
         event(f"shipments {len(decision['shipments'])}")
         event(f"chain {len(decision['strategies'])}")
     assert got == want
+    # The numpy steps that explain a decision (engine.allocation) decide as the
+    # compiled kernel does, and so does routing one order at a time.
+    explained = router().route_batch(orders, explain=True)
+    assert [replace(d, explain=()).to_json() for d in explained] == want
+    one_by_one = router()
+    ordered = sorted(orders, key=lambda o: (as_instant(o.created_at, policy.tz), o.id))
+    assert [one_by_one.route(o).to_json() for o in ordered] == want

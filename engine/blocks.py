@@ -1,0 +1,281 @@
+"""Orders packed into the arrays that `engine.kernel.route_block` reads, and
+its results unpacked into Decisions.
+
+`KernelPolicy` turns a router's bound strategies into arrays once: rank keys
+as codes, `otherwise use` as strategy indices, and every node mask, `keep`
+vector and node-valued rank key that reads only node fields as a row of a
+table. What reads the order too (`source from node.id == order.collect_node`)
+is evaluated per order when a block is packed and appended to the tables.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from engine import kernel
+from engine.decision import Decision, Shipment, ShipmentLine
+from engine.expressions import remembered
+from engine.outcome import decide
+
+_METRICS = {
+    "shipments": kernel.SHIPMENTS,
+    "distance": kernel.DISTANCE,
+    "cost": kernel.COST,
+    "stock": kernel.STOCK,
+    "load": kernel.LOAD,
+}
+
+
+class _Table:
+    """Rows of node values for the kernel: the fixed ones (read only node
+    fields), then per block the distinct arrays that its orders' conditions gave."""
+
+    def __init__(self, first: np.ndarray):
+        self.rows = [first]
+        self.fixed = first[None, :]
+
+    def add(self, row: np.ndarray) -> int:
+        self.rows.append(row)
+        self.fixed = np.vstack(self.rows)
+        return len(self.rows) - 1
+
+
+class _BlockRows:
+    """One block's rows of a table: an array given again (a remembered mask)
+    gets its row again. The arrays stay in `rows`, so their ids stay theirs."""
+
+    def __init__(self, table: _Table):
+        self.table = table
+        self.rows: list[np.ndarray] = []
+        self.by_id: dict[int, int] = {}
+
+    def row(self, values: np.ndarray) -> int:
+        index = self.by_id.get(id(values))
+        if index is None:
+            index = self.by_id[id(values)] = len(self.table.rows) + len(self.rows)
+            self.rows.append(values)
+        return index
+
+    def stacked(self) -> np.ndarray:
+        fixed = self.table.fixed
+        return np.vstack([fixed, *self.rows]) if self.rows else fixed
+
+
+class KernelPolicy:
+    """A router's strategies as the kernel's arrays (see engine.kernel)."""
+
+    def __init__(self, policy, bound: dict, network):
+        strategies = policy.strategies
+        count = len(network)
+        self.index = {st.id: i for i, st in enumerate(strategies)}
+        self.ids = [st.id for st in strategies]
+        self.following = np.array(
+            [-1 if st.otherwise is None else self.index[st.otherwise] for st in strategies],
+            dtype=np.int64,
+        )
+        self.split = np.array([st.split for st in strategies], dtype=np.int64)
+        self.limits = np.array(
+            [math.inf if bound[st.id].half_limit is None else bound[st.id].half_limit
+             for st in strategies],
+            dtype=np.float64,
+        )  # fmt: skip
+        self.reject = np.array([st.on_shortage == "reject" for st in strategies], dtype=np.bool_)
+        width = max(1, max(len(bound[st.id].keys) for st in strategies))
+        self.kinds = np.full((len(strategies), width), -1, dtype=np.int64)
+        self.descending = np.zeros((len(strategies), width), dtype=np.bool_)
+        self.masks = _Table(np.ones(count, dtype=np.bool_))  # row 0: every node
+        self.keeps = _Table(np.zeros(count, dtype=np.int64))
+        self.cols = _Table(np.zeros(count, dtype=np.float64))  # row 0: unused
+        # Per strategy: (source row, keep row, column rows) and what reads the order.
+        slots = []
+        for s, st in enumerate(strategies):
+            b = bound[st.id]
+            dynamic = []
+            source = 0
+            if b.source is not None:
+                if b.source.dynamic is None:
+                    source = self.masks.add(b.source.static)
+                else:
+                    dynamic.append(("source", 0, b.source_for))
+            keep = -1
+            if b.keep_masks:
+                if b.static_keep is not None:
+                    keep = self.keeps.add(b.static_keep)
+                else:
+                    dynamic.append(("keep", 0, b.keep_for))
+            columns = np.zeros(width, dtype=np.int64)
+            for k, key in enumerate(b.keys):
+                spec = key.spec
+                self.descending[s, k] = spec.descending
+                if spec.kind == "metric":
+                    self.kinds[s, k] = _METRICS[spec.name]
+                    continue
+                self.kinds[s, k] = kernel.COLUMN
+                if spec.kind == "field":
+                    columns[k] = self.cols.add(_oriented_field(key.values, spec.descending))
+                elif key.mask.dynamic is None:
+                    columns[k] = self.cols.add(_oriented_mask(key.mask.static, spec.descending))
+                else:
+                    dynamic.append(("column", k, _mask_column(key.mask, spec.descending)))
+            slots.append((source, keep, columns, dynamic))
+        # Per primary strategy, its chain: strategy ids, and the rows per chain position.
+        chains = [policy.chain(st) for st in strategies]
+        depth = max(len(chain) for chain in chains)
+        self.tried = [[tuple(st.id for st in chain[:n]) for n in range(len(chain) + 1)]
+                      for chain in chains]  # fmt: skip
+        """Per primary strategy and number of strategies tried: their ids."""
+        self.on_shortage = [["partial"] + [st.on_shortage for st in chain] for chain in chains]
+        """Per primary strategy and number of strategies tried: the last one's `on shortage`."""
+        self.source_of = np.zeros((len(strategies), depth), dtype=np.int64)
+        self.keep_of = np.full((len(strategies), depth), -1, dtype=np.int64)
+        self.column_of = np.zeros((len(strategies), depth, width), dtype=np.int64)
+        self.dynamic: list[list[tuple[int, str, int, object]]] = []
+        for s, chain in enumerate(chains):
+            reads_order = []
+            for j, st in enumerate(chain):
+                source, keep, columns, dynamic = slots[self.index[st.id]]
+                self.source_of[s, j] = source
+                self.keep_of[s, j] = keep
+                self.column_of[s, j] = columns
+                reads_order.extend((j, what, k, value) for what, k, value in dynamic)
+            self.dynamic.append(reads_order)
+        self.strategies = (
+            self.following, self.split, self.limits, self.reject, self.kinds, self.descending
+        )  # fmt: skip
+        sphere = network.sphere
+        self.network = (
+            sphere.x, sphere.y, sphere.z, network.pick_cost, network.ship_cost_base,
+            network.ship_cost_per_km, network.handling_days,
+        )  # fmt: skip
+        self.node_ids = network.ids
+        self.most_shipments = int(min(max(self.split.max(), 1), max(count, 1)))
+
+
+def _oriented_field(values: np.ndarray, descending: bool) -> np.ndarray:
+    # As ranking.column: a missing value (+inf) sorts last in both directions.
+    return np.where(np.isinf(values), math.inf, -values) if descending else values
+
+
+def _oriented_mask(mask: np.ndarray, descending: bool) -> np.ndarray:
+    values = mask.astype(np.float64)
+    return -values if descending else values
+
+
+def _mask_column(mask, descending: bool):
+    return remembered([mask.for_order], lambda parts: _oriented_mask(parts[0], descending))
+
+
+def route_block(router, kp: KernelPolicy, items, points: np.ndarray, used_today: np.ndarray):
+    """Route `items` — (order, primary strategy index) of one local day, in
+    routing order, `points[i]` the unit vector of order i's destination — and
+    return their decisions."""
+    inventory = router.inventory
+    sku_index, unknown = inventory.sku_index, len(inventory.skus)
+    starts, all_rows, all_qty, order_skus = [0], [], [], []
+    for order, _ in items:
+        lines = order.lines
+        if len(lines) == 1:
+            line = lines[0]
+            skus = (line.sku,)
+            all_rows.append(sku_index.get(line.sku, unknown))
+            all_qty.append(line.qty)
+        else:
+            merged: dict[str, int] = {}
+            for line in lines:  # lines of one SKU are routed as one
+                merged[line.sku] = merged.get(line.sku, 0) + line.qty
+            skus = tuple(merged)
+            all_rows.extend([sku_index.get(sku, unknown) for sku in skus])
+            all_qty.extend(merged.values())
+        order_skus.append(skus)
+        starts.append(len(all_qty))
+    first = np.array([s for _, s in items], dtype=np.int64)
+    source_of, keep_of, column_of = kp.source_of[first], kp.keep_of[first], kp.column_of[first]
+    masks, keeps, cols = _BlockRows(kp.masks), _BlockRows(kp.keeps), _BlockRows(kp.cols)
+    for i, (order, s) in enumerate(items):
+        for j, what, k, value in kp.dynamic[s]:
+            if what == "source":
+                source_of[i, j] = masks.row(value(order))
+            elif what == "keep":
+                keep_of[i, j] = keeps.row(value(order))
+            else:
+                column_of[i, j, k] = cols.row(value(order))
+    count, total, most = len(items), len(all_qty), kp.most_shipments
+    chain = np.zeros(count, dtype=np.int64)
+    placed = np.zeros(count, dtype=np.int64)
+    nodes = np.zeros((count, most), dtype=np.int64)
+    by = np.zeros((count, most), dtype=np.int64)
+    takes = np.zeros((total, most), dtype=np.int64)
+    left = np.zeros(total, dtype=np.int64)
+    limited = np.zeros(total, dtype=np.bool_)
+    figures = np.zeros((count, most, 3), dtype=np.float64)
+    kernel.route_block(
+        (router.inventory.free, used_today, router.capacity, router.offline),
+        kp.network,
+        (
+            np.array(starts, dtype=np.int64),
+            np.array(all_rows, dtype=np.int64),
+            np.array(all_qty, dtype=np.int64),
+            points,
+            first,
+        ),
+        kp.strategies,
+        (
+            source_of,
+            masks.stacked(),
+            keep_of,
+            keeps.stacked(),
+            column_of,
+            cols.stacked(),
+        ),
+        (chain, placed, nodes, by, takes, left, limited, figures),
+    )
+    node_ids, ids, tried_of, shortage_of = kp.node_ids, kp.ids, kp.tried, kp.on_shortage
+    takes, left, limited = takes.tolist(), left.tolist(), limited.tolist()
+    decisions = []
+    for i, ((order, s), tried, made, where, step, figure) in enumerate(
+        zip(
+            items,
+            chain.tolist(),
+            placed.tolist(),
+            nodes.tolist(),
+            by.tolist(),
+            figures.tolist(),
+            strict=True,
+        )
+    ):
+        skus = order_skus[i]
+        start, end = starts[i], starts[i + 1]
+        shipments = []
+        for m in range(made):
+            if end - start == 1:
+                lines = (ShipmentLine(skus[0], takes[start][m]),)
+            else:
+                lines = tuple(
+                    [
+                        ShipmentLine(sku, units[m])
+                        for sku, units in zip(skus, takes[start:end], strict=True)
+                        if units[m] > 0
+                    ]
+                )
+            node = where[m]
+            distance, cost, eta = figure[m]
+            shipments.append(Shipment(node_ids[node], lines, distance, cost, eta, ids[step[m]]))
+        short = left[start:end]
+        if not any(short):
+            decisions.append(Decision(order.id, "routed", tried_of[s][tried], tuple(shipments)))
+            continue
+        decisions.append(
+            decide(
+                order.id,
+                tried_of[s][tried],
+                tuple(shipments),
+                skus,
+                all_qty[start:end],
+                short,
+                limited[start:end],
+                shortage_of[s][tried],
+            )
+        )
+    return decisions
