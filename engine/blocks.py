@@ -29,8 +29,7 @@ _METRICS = {
 
 
 class _Table:
-    """Rows of node values for the kernel: the fixed ones (read only node
-    fields), then per block the distinct arrays that its orders' conditions gave."""
+    """Rows of node values for the kernel that read only node fields, made once."""
 
     def __init__(self, first: np.ndarray):
         self.rows = [first]
@@ -171,26 +170,57 @@ def route_block(router, kp: KernelPolicy, items, points: np.ndarray, used_today:
     """Route `items` — (order, primary strategy index) of one local day, in
     routing order, `points[i]` the unit vector of order i's destination — and
     return their decisions."""
-    inventory = router.inventory
+    starts, rows, qty, skus = _lines(items, router.inventory)
+    first = np.array([s for _, s in items], dtype=np.int64)
+    count, most = len(items), kp.most_shipments
+    out = (
+        np.zeros(count, dtype=np.int64),  # strategies tried
+        np.zeros(count, dtype=np.int64),  # shipments made
+        np.zeros((count, most), dtype=np.int64),  # their nodes
+        np.zeros((count, most), dtype=np.int64),  # their strategies
+        np.zeros((len(qty), most), dtype=np.int64),  # units per line and shipment
+        np.zeros(len(qty), dtype=np.int64),  # units left per line
+        np.zeros(len(qty), dtype=np.bool_),  # short because of a split limit
+        np.zeros((count, most, 3), dtype=np.float64),  # km, cost, eta per shipment
+    )
+    kernel.route_block(
+        (router.inventory.free, used_today, router.capacity, router.offline),
+        kp.network,
+        (np.array(starts), np.array(rows, dtype=np.int64), np.array(qty), points, first),
+        kp.strategies,
+        _tables(kp, items, first),
+        out,
+    )
+    return _decisions(kp, items, starts, qty, skus, out)
+
+
+def _lines(items, inventory):
+    """The orders' lines, lines of one SKU merged: where each order starts, stock
+    rows, units, and each order's SKUs."""
     sku_index, unknown = inventory.sku_index, len(inventory.skus)
-    starts, all_rows, all_qty, order_skus = [0], [], [], []
+    starts, rows, qty, skus_of = [0], [], [], []
     for order, _ in items:
         lines = order.lines
         if len(lines) == 1:
             line = lines[0]
             skus = (line.sku,)
-            all_rows.append(sku_index.get(line.sku, unknown))
-            all_qty.append(line.qty)
+            rows.append(sku_index.get(line.sku, unknown))
+            qty.append(line.qty)
         else:
             merged: dict[str, int] = {}
             for line in lines:  # lines of one SKU are routed as one
                 merged[line.sku] = merged.get(line.sku, 0) + line.qty
             skus = tuple(merged)
-            all_rows.extend([sku_index.get(sku, unknown) for sku in skus])
-            all_qty.extend(merged.values())
-        order_skus.append(skus)
-        starts.append(len(all_qty))
-    first = np.array([s for _, s in items], dtype=np.int64)
+            rows.extend([sku_index.get(sku, unknown) for sku in skus])
+            qty.extend(merged.values())
+        skus_of.append(skus)
+        starts.append(len(qty))
+    return starts, rows, qty, skus_of
+
+
+def _tables(kp: KernelPolicy, items, first: np.ndarray) -> tuple:
+    """Per order and chain position, the table rows of `source from`, `keep` and
+    the rank keys, with the rows that conditions reading the order gave."""
     source_of, keep_of, column_of = kp.source_of[first], kp.keep_of[first], kp.column_of[first]
     masks, keeps, cols = _BlockRows(kp.masks), _BlockRows(kp.keeps), _BlockRows(kp.cols)
     for i, (order, s) in enumerate(items):
@@ -201,54 +231,18 @@ def route_block(router, kp: KernelPolicy, items, points: np.ndarray, used_today:
                 keep_of[i, j] = keeps.row(value(order))
             else:
                 column_of[i, j, k] = cols.row(value(order))
-    count, total, most = len(items), len(all_qty), kp.most_shipments
-    chain = np.zeros(count, dtype=np.int64)
-    placed = np.zeros(count, dtype=np.int64)
-    nodes = np.zeros((count, most), dtype=np.int64)
-    by = np.zeros((count, most), dtype=np.int64)
-    takes = np.zeros((total, most), dtype=np.int64)
-    left = np.zeros(total, dtype=np.int64)
-    limited = np.zeros(total, dtype=np.bool_)
-    figures = np.zeros((count, most, 3), dtype=np.float64)
-    kernel.route_block(
-        (router.inventory.free, used_today, router.capacity, router.offline),
-        kp.network,
-        (
-            np.array(starts, dtype=np.int64),
-            np.array(all_rows, dtype=np.int64),
-            np.array(all_qty, dtype=np.int64),
-            points,
-            first,
-        ),
-        kp.strategies,
-        (
-            source_of,
-            masks.stacked(),
-            keep_of,
-            keeps.stacked(),
-            column_of,
-            cols.stacked(),
-        ),
-        (chain, placed, nodes, by, takes, left, limited, figures),
-    )
-    node_ids, ids, tried_of, shortage_of = kp.node_ids, kp.ids, kp.tried, kp.on_shortage
-    takes, left, limited = takes.tolist(), left.tolist(), limited.tolist()
+    return source_of, masks.stacked(), keep_of, keeps.stacked(), column_of, cols.stacked()
+
+
+def _decisions(kp: KernelPolicy, items, starts, qty, skus_of, out) -> list[Decision]:
+    tried, made, nodes, by, takes, left, limited, figures = (a.tolist() for a in out)
+    node_ids, ids = kp.node_ids, kp.ids
     decisions = []
-    for i, ((order, s), tried, made, where, step, figure) in enumerate(
-        zip(
-            items,
-            chain.tolist(),
-            placed.tolist(),
-            nodes.tolist(),
-            by.tolist(),
-            figures.tolist(),
-            strict=True,
-        )
-    ):
-        skus = order_skus[i]
+    for i, (order, s) in enumerate(items):
+        skus = skus_of[i]
         start, end = starts[i], starts[i + 1]
         shipments = []
-        for m in range(made):
+        for m in range(made[i]):
             if end - start == 1:
                 lines = (ShipmentLine(skus[0], takes[start][m]),)
             else:
@@ -259,23 +253,25 @@ def route_block(router, kp: KernelPolicy, items, points: np.ndarray, used_today:
                         if units[m] > 0
                     ]
                 )
-            node = where[m]
-            distance, cost, eta = figure[m]
-            shipments.append(Shipment(node_ids[node], lines, distance, cost, eta, ids[step[m]]))
+            distance, cost, eta = figures[i][m]
+            node_id, strategy = node_ids[nodes[i][m]], ids[by[i][m]]
+            shipments.append(Shipment(node_id, lines, distance, cost, eta, strategy))
         short = left[start:end]
+        strategies = kp.tried[s][tried[i]]
         if not any(short):
-            decisions.append(Decision(order.id, "routed", tried_of[s][tried], tuple(shipments)))
+            decisions.append(Decision(order.id, "routed", strategies, tuple(shipments)))
             continue
+        shortage = kp.on_shortage[s][tried[i]]
         decisions.append(
             decide(
                 order.id,
-                tried_of[s][tried],
+                strategies,
                 tuple(shipments),
                 skus,
-                all_qty[start:end],
+                qty[start:end],
                 short,
                 limited[start:end],
-                shortage_of[s][tried],
+                shortage,
             )
         )
     return decisions

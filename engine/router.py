@@ -220,7 +220,7 @@ class Router:
         instant = as_instant(at if at is not None else order.created_at, self.tz)
         if explain:
             return self._route_explained(order, instant)
-        return self._route_many([(instant, order)])[0]
+        return self.route_in_order([(instant, order)])[0]
 
     def route_batch(self, orders: Iterable[Order], explain: bool = False) -> list[Decision]:
         """Route orders in created_at order (ties by order id); decisions come
@@ -233,12 +233,13 @@ class Router:
                 return [self._route_explained(order, instant) for instant, _, _, order in keyed]
             for start in range(0, len(keyed), _CHUNK):
                 chunk = keyed[start : start + _CHUNK]
-                decisions.extend(self._route_many([(item[0], item[3]) for item in chunk]))
+                decisions.extend(self.route_in_order([(item[0], item[3]) for item in chunk]))
         return decisions
 
-    def _route_many(self, items: list[tuple[dt.datetime, Order]]) -> list[Decision]:
-        """Route orders (instant, order), in that order, with the compiled kernel:
-        one block per run of orders on the same local day."""
+    def route_in_order(self, items: list[tuple[dt.datetime, Order]]) -> list[Decision]:
+        """Route (instant, order) pairs in the order given — the caller's time
+        order — without explanations, and commit each: one block of the compiled
+        kernel per run of orders on the same local day."""
         decisions: list[Decision | None] = [None] * len(items)
         runs: list[tuple[dt.date, list]] = []
         index = self._kernel.index

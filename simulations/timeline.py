@@ -1,5 +1,5 @@
-"""The timeline of a replay: orders routed one by one in time order, with the stock
-that arrives and the operational events that happen between them applied first.
+"""The timeline of a replay: orders routed in time order, with the stock that
+arrives and the operational events that happen between them applied first.
 
 A `Timeline` owns the router (inside `engine.reactions.Reactions` when there are events,
 so that they re-route open allocations) and the cursors over the replenishments and the
@@ -25,6 +25,8 @@ from simulations.order_stream import OrderSlice, order_count, order_slices
 Progress = Callable[[int, int], None]
 """`on_progress(done, total)`: orders routed so far, orders to route."""
 PROGRESS_EVERY = 1_000
+GROUP = 512
+"""Orders routed together at most (see Timeline.decide)."""
 KEEP_COLUMNS = ["strategy", "node_id", "keep"]
 
 
@@ -73,31 +75,57 @@ class Timeline:
         if on_progress is not None:
             on_progress(0, total)
         left = set(stop) if stop is not None else None
+        # Without events (whose reactions follow each order) or a stop list, orders
+        # between two arrivals are routed together, as route_batch does.
+        together = self.reactions is None and left is None
         tz = self.policy.tz
-        keeps = self._lowest_keep
         for part in order_slices(lines):
             made: list[Decision] = []
+            group: list[tuple[dt.datetime, engine.Order]] = []
             with collection_paused():  # see engine.router.collection_paused
                 for order in part.orders:
                     instant = as_instant(order.created_at, tz)
-                    if self._due(instant):
+                    due = self._due(instant)
+                    alone = not together or order.id in explain
+                    if group and (due or alone or len(group) == GROUP):
+                        done = self._route_group(group, made, done, total, on_progress)
+                        group = []
+                    if due:
                         made.extend(self._arrive(instant))
+                    if not alone:
+                        group.append((instant, order))
+                        continue
                     decision = self._route(order, instant, order.id in explain)
-                    made.append(decision)
-                    if keeps.active:
-                        keeps.note(order, decision)
-                    done += 1
-                    if on_progress is not None and done % PROGRESS_EVERY == 0:
-                        on_progress(done, total)
+                    self._routed([order], [decision], made)
+                    done = self._progress(done, 1, total, on_progress)
                     if left is not None:
                         left.discard(order.id)
                         if not left:
                             break
+                if group:
+                    done = self._route_group(group, made, done, total, on_progress)
             yield part, made
             if left is not None and not left:
                 break
         if on_progress is not None:
             on_progress(total, total)
+
+    def _route_group(self, group, made, done, total, on_progress) -> int:
+        decisions = self.router.route_in_order(group)
+        self._routed([order for _, order in group], decisions, made)
+        return self._progress(done, len(group), total, on_progress)
+
+    def _routed(self, orders, decisions: list[Decision], made: list[Decision]) -> None:
+        made.extend(decisions)
+        if self._lowest_keep.active:
+            for order, decision in zip(orders, decisions, strict=True):
+                self._lowest_keep.note(order, decision)
+
+    @staticmethod
+    def _progress(done: int, more: int, total: int, on_progress: Progress | None) -> int:
+        if on_progress is not None and (done + more) // PROGRESS_EVERY > done // PROGRESS_EVERY:
+            on_progress(done + more, total)
+        return done + more
 
     def finish(self) -> list[Decision]:
         """Events after the last order (within the period) still re-route open allocations

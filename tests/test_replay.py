@@ -261,3 +261,17 @@ def test_slices_join_into_the_same_tables(demo, monkeypatch):
         )
     assert whole.kpis.to_json() == sliced.kpis.to_json()
     assert np.array_equal(whole.decisions["decision_seq"], np.arange(len(whole.decisions)))
+
+
+def test_orders_routed_together_decide_as_orders_routed_one_by_one(demo, monkeypatch):
+    """Between two arrivals the replay routes orders together (Router.route_in_order);
+    routed one at a time, with the stock arriving in between, they decide the same."""
+    france = parse(open("rulesets/france.route", encoding="utf-8").read())
+    tables = {name: demo[name] for name in ("nodes", "inventory", "orders", "replenishments")}
+    together = simulations.run(france, **tables)
+    monkeypatch.setattr(timeline, "GROUP", 1)
+    alone = simulations.run(france, **tables)
+    for name in ("orders", "shipments", "allocations"):
+        pd.testing.assert_frame_equal(getattr(together.tables, name), getattr(alone.tables, name))
+    assert together.kpis.to_json() == alone.kpis.to_json()
+    assert len(together.tables.shipments) > 300
