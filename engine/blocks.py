@@ -16,9 +16,10 @@ import numpy as np
 
 from engine import kernel
 from engine.decision import Decision, Shipment, ShipmentLine
-from engine.expressions import remembered
+from engine.expressions import plain_order_fields
 from engine.outcome import decide
 
+_MEMO_LIMIT = 4096
 _METRICS = {
     "shipments": kernel.SHIPMENTS,
     "distance": kernel.DISTANCE,
@@ -42,8 +43,8 @@ class _Table:
 
 
 class _BlockRows:
-    """One block's rows of a table: an array given again (a remembered mask)
-    gets its row again. The arrays stay in `rows`, so their ids stay theirs."""
+    """One block's rows of a table: an array given again (see _by_values) gets
+    its row again. The arrays stay in `rows`, so their ids stay theirs."""
 
     def __init__(self, table: _Table):
         self.table = table
@@ -97,13 +98,16 @@ class KernelPolicy:
                 if b.source.dynamic is None:
                     source = self.masks.add(b.source.static)
                 else:
-                    dynamic.append(("source", 0, b.source_for))
+                    reads = plain_order_fields(b.source.expr)
+                    dynamic.append(("source", 0, _by_values(b.source_for, reads)))
             keep = -1
             if b.keep_masks:
                 if b.static_keep is not None:
                     keep = self.keeps.add(b.static_keep)
                 else:
-                    dynamic.append(("keep", 0, b.keep_for))
+                    reads = [plain_order_fields(mask.expr) for _, mask in b.keep_masks]
+                    fields = None if None in reads else sorted({f for r in reads for f in r})
+                    dynamic.append(("keep", 0, _by_values(b.keep_for, fields)))
             columns = np.zeros(width, dtype=np.int64)
             for k, key in enumerate(b.keys):
                 spec = key.spec
@@ -117,7 +121,9 @@ class KernelPolicy:
                 elif key.mask.dynamic is None:
                     columns[k] = self.cols.add(_oriented_mask(key.mask.static, spec.descending))
                 else:
-                    dynamic.append(("column", k, _mask_column(key.mask, spec.descending)))
+                    column = _mask_column(key.mask, spec.descending)
+                    reads = plain_order_fields(key.mask.expr)
+                    dynamic.append(("column", k, _by_values(column, reads)))
             slots.append((source, keep, columns, dynamic))
         # Per primary strategy, its chain: strategy ids, and the rows per chain position.
         chains = [policy.chain(st) for st in strategies]
@@ -163,7 +169,31 @@ def _oriented_mask(mask: np.ndarray, descending: bool) -> np.ndarray:
 
 
 def _mask_column(mask, descending: bool):
-    return remembered([mask.for_order], lambda parts: _oriented_mask(parts[0], descending))
+    return lambda order: _oriented_mask(mask.for_order(order), descending)
+
+
+def _by_values(function, fields):
+    """`function(order)` remembered per values of the order `fields` it reads
+    (plain_order_fields; None: not remembered). Orders alike then share one
+    array, and a block packs it once."""
+    if fields is None:
+        return function
+    memo: dict[tuple, np.ndarray] = {}
+
+    def remembered(order):
+        key = tuple([order.get(name) for name in fields])
+        try:
+            return memo[key]
+        except KeyError:
+            pass
+        except TypeError:  # a value that cannot be a key (a list)
+            return function(order)
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        value = memo[key] = function(order)
+        return value
+
+    return remembered
 
 
 def route_block(router, kp: KernelPolicy, items, points: np.ndarray, used_today: np.ndarray):
@@ -239,34 +269,37 @@ def _decisions(kp: KernelPolicy, items, starts, qty, skus_of, out) -> list[Decis
     node_ids, ids = kp.node_ids, kp.ids
     decisions = []
     for i, (order, s) in enumerate(items):
-        skus = skus_of[i]
-        start, end = starts[i], starts[i + 1]
-        shipments = []
-        for m in range(made[i]):
-            if end - start == 1:
-                lines = (ShipmentLine(skus[0], takes[start][m]),)
-            else:
-                lines = tuple(
-                    [
-                        ShipmentLine(sku, units[m])
-                        for sku, units in zip(skus, takes[start:end], strict=True)
-                        if units[m] > 0
-                    ]
-                )
-            distance, cost, eta = figures[i][m]
-            node_id, strategy = node_ids[nodes[i][m]], ids[by[i][m]]
-            shipments.append(Shipment(node_id, lines, distance, cost, eta, strategy))
+        skus, start, end = skus_of[i], starts[i], starts[i + 1]
+        where, step, figure = nodes[i], by[i], figures[i]
+        if end - start == 1:  # one line: the usual case
+            sku, units = skus[0], takes[start]
+            shipments = tuple(
+                [
+                    Shipment(
+                        node_ids[where[m]], (ShipmentLine(sku, units[m]),), *figure[m], ids[step[m]]
+                    )
+                    for m in range(made[i])
+                ]
+            )
+        else:
+            shipments = tuple(
+                [
+                    Shipment(node_ids[where[m]], _lines_of(skus, takes[start:end], m), *figure[m],
+                             ids[step[m]])
+                    for m in range(made[i])
+                ]
+            )  # fmt: skip
         short = left[start:end]
         strategies = kp.tried[s][tried[i]]
         if not any(short):
-            decisions.append(Decision(order.id, "routed", strategies, tuple(shipments)))
+            decisions.append(Decision(order.id, "routed", strategies, shipments))
             continue
         shortage = kp.on_shortage[s][tried[i]]
         decisions.append(
             decide(
                 order.id,
                 strategies,
-                tuple(shipments),
+                shipments,
                 skus,
                 qty[start:end],
                 short,
@@ -275,3 +308,14 @@ def _decisions(kp: KernelPolicy, items, starts, qty, skus_of, out) -> list[Decis
             )
         )
     return decisions
+
+
+def _lines_of(skus, takes, m: int) -> tuple[ShipmentLine, ...]:
+    """The lines of shipment `m`: each SKU with the units it takes of it."""
+    return tuple(
+        [
+            ShipmentLine(sku, units[m])
+            for sku, units in zip(skus, takes, strict=True)
+            if units[m] > 0
+        ]
+    )

@@ -21,7 +21,7 @@ from dsl.checker import check
 from dsl.diagnostics import Diagnostic, render_all
 from dsl.formatter import format_expr, format_rank_key
 from dsl.schema import METRICS
-from engine.expressions import ExpressionError, order_predicate, roots
+from engine.expressions import ExpressionError, order_predicate, plain_order_fields, roots
 from engine.windows import Window, effective_window, in_force
 
 DEFAULT_PRIORITY = 100
@@ -141,18 +141,13 @@ class _ChoiceCache:
         self.strategies = strategies
         bounds = {b for st in strategies for w in st.windows for b in (w.start, w.end) if b}
         self.bounds = sorted(bounds)
-        fields: set[str] = set()
-        cacheable = True
+        fields: set[str] | None = set()
         for st in strategies:
-            if st.when_expr is None:
-                continue
-            for item in s.walk(st.when_expr):
-                if isinstance(item, s.FieldRef):
-                    if item.root != "order" or item.name in _DERIVED:
-                        cacheable = False
-                    fields.add(item.name)
-        self.fields = tuple(sorted(fields)) if cacheable else None
-        self.columns_only = cacheable and "id" not in fields
+            if st.when_expr is not None and fields is not None:
+                read = plain_order_fields(st.when_expr)
+                fields = None if read is None else fields | set(read)
+        self.fields = None if fields is None else tuple(sorted(fields))
+        self.columns_only = fields is not None and "id" not in fields
         """Whether `order.fields[f]` is what `order.get(f)` gives when present."""
         self.memo: dict[tuple, CompiledStrategy | None] = {}
 
@@ -186,10 +181,6 @@ class _ChoiceCache:
             if strategy.applies(order, instant):
                 return strategy
         return None
-
-
-_DERIVED = frozenset({"created_at", "value", "lines", "units"})
-"""Order values that are not plain fields of the order (or differ per order)."""
 
 
 def compile(  # noqa: A001 - the architecture names it engine.compile

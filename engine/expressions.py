@@ -53,6 +53,24 @@ def roots(expr: s.Expr) -> set[str]:
     return {e.root for e in s.walk(expr) if isinstance(e, s.FieldRef)}
 
 
+DERIVED_ORDER_VALUES = frozenset({"created_at", "value", "lines", "units"})
+"""Order values that are not plain fields of the order (or differ per order)."""
+
+
+def plain_order_fields(expr: s.Expr) -> tuple[str, ...] | None:
+    """The order fields an expression reads, when each is a plain field of the order
+    (not a line field, nor a value worked out from the order such as `order.value`):
+    the expression then gives the same result for orders with the same values of
+    these fields. None when it reads anything else of the order or its lines."""
+    names: set[str] = set()
+    for item in s.walk(expr):
+        if isinstance(item, s.FieldRef) and item.root != "node":
+            if item.root != "order" or item.name in DERIVED_ORDER_VALUES:
+                return None
+            names.add(item.name)
+    return tuple(sorted(names))
+
+
 # ----------------------------------------------------------------- semantics
 
 
@@ -262,7 +280,7 @@ def node_mask(expr: s.Expr, nodes, tz: ZoneInfo) -> NodeMask:
             return _combine(expr, [node_mask(item, nodes, tz) for item in items], count)
         case s.Not(operand=operand):
             inner = node_mask(operand, nodes, tz)
-            return NodeMask(expr, dynamic=remembered([inner.for_order], lambda parts: ~parts[0]))
+            return NodeMask(expr, dynamic=lambda o: ~inner.for_order(o))
         case s.Compare() if _splits(expr):
             return _memoised_compare(expr, nodes, tz)
     predicate = predicate_getter(expr, tz)
@@ -285,37 +303,13 @@ def _combine(expr, parts: list[NodeMask], count: int) -> NodeMask:
         else:
             dynamic.append(part.dynamic)
 
-    return NodeMask(
-        expr, static=static, dynamic=remembered(dynamic, lambda parts: _fold(op, static, parts))
-    )
-
-
-def _fold(op, static, parts):
-    result = static
-    for part in parts:
-        result = op(result, part)
-    return result
-
-
-def remembered(dynamic, combine):
-    """`combine` of the parts' masks for an order, remembered by the parts' own
-    masks: parts that read the same order values return the same (remembered)
-    arrays, so orders alike share one result, and one array (engine.blocks packs
-    each distinct array once). A remembered entry keeps its parts alive, so their
-    ids stay theirs."""
-    memo: dict[tuple, tuple] = {}
-
     def evaluate(order):
-        parts = [function(order) for function in dynamic]
-        key = tuple(map(id, parts))
-        hit = memo.get(key)
-        if hit is None:
-            if len(memo) >= _MEMO_LIMIT:
-                memo.clear()
-            hit = memo[key] = (parts, combine(parts))
-        return hit[1]
+        result = static
+        for function in dynamic:
+            result = op(result, function(order))
+        return result
 
-    return evaluate
+    return NodeMask(expr, static=static, dynamic=evaluate)
 
 
 def _splits(expr: s.Compare) -> bool:
