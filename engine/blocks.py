@@ -10,7 +10,12 @@ is evaluated per order when a block is packed and appended to the tables.
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -196,10 +201,21 @@ def _by_values(function, fields):
     return remembered
 
 
-def route_block(router, kp: KernelPolicy, items, points: np.ndarray, used_today: np.ndarray):
-    """Route `items` — (order, primary strategy index) of one local day, in
-    routing order, `points[i]` the unit vector of order i's destination — and
-    return their decisions."""
+@dataclass(slots=True)
+class Block:
+    """One block of orders packed for the kernel, and the kernel's output."""
+
+    items: list
+    starts: list[int]
+    qty: list[int]
+    skus: list[tuple[str, ...]]
+    arguments: tuple
+    out: tuple
+
+
+def pack(router, kp: KernelPolicy, items, points: np.ndarray, used_today: np.ndarray) -> Block:
+    """Pack `items` — (order, primary strategy index) of one local day, in routing
+    order, `points[i]` the unit vector of order i's destination."""
     starts, rows, qty, skus = _lines(items, router.inventory)
     first = np.array([s for _, s in items], dtype=np.int64)
     count, most = len(items), kp.most_shipments
@@ -213,7 +229,7 @@ def route_block(router, kp: KernelPolicy, items, points: np.ndarray, used_today:
         np.zeros(len(qty), dtype=np.bool_),  # short because of a split limit
         np.zeros((count, most, 3), dtype=np.float64),  # km, cost, eta per shipment
     )
-    kernel.route_block(
+    arguments = (
         (router.inventory.free, used_today, router.capacity, router.offline),
         kp.network,
         (np.array(starts), np.array(rows, dtype=np.int64), np.array(qty), points, first),
@@ -221,7 +237,36 @@ def route_block(router, kp: KernelPolicy, items, points: np.ndarray, used_today:
         _tables(kp, items, first),
         out,
     )
-    return _decisions(kp, items, starts, qty, skus, out)
+    return Block(items, starts, qty, skus, arguments, out)
+
+
+def route_blocks(kp: KernelPolicy, blocks: Iterable[Block]) -> Iterator[list[Decision]]:
+    """Route packed blocks in turn and yield each one's decisions.
+
+    The kernel releases the interpreter lock, so with more than one block it
+    runs on a worker thread: it routes a block while this thread packs the next
+    one and builds the decisions of the one before. One worker runs the blocks
+    in the order given, so each still sees the stock its predecessors left."""
+    blocks = iter(blocks)
+    first = next(blocks, None)
+    if first is None:
+        return
+    second = next(blocks, None)
+    if second is None:
+        kernel.route_block(*first.arguments)
+        yield _decisions(kp, first)
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kernel") as worker:
+        routing = deque([(first, worker.submit(kernel.route_block, *first.arguments))])
+        for block in itertools.chain([second], blocks):
+            routing.append((block, worker.submit(kernel.route_block, *block.arguments)))
+            while routing and (len(routing) > 2 or routing[0][1].done()):
+                done, future = routing.popleft()
+                future.result()
+                yield _decisions(kp, done)
+        for done, future in routing:
+            future.result()
+            yield _decisions(kp, done)
 
 
 def _lines(items, inventory):
@@ -264,8 +309,9 @@ def _tables(kp: KernelPolicy, items, first: np.ndarray) -> tuple:
     return source_of, masks.stacked(), keep_of, keeps.stacked(), column_of, cols.stacked()
 
 
-def _decisions(kp: KernelPolicy, items, starts, qty, skus_of, out) -> list[Decision]:
-    tried, made, nodes, by, takes, left, limited, figures = (a.tolist() for a in out)
+def _decisions(kp: KernelPolicy, block: Block) -> list[Decision]:
+    items, starts, qty, skus_of = block.items, block.starts, block.qty, block.skus
+    tried, made, nodes, by, takes, left, limited, figures = (a.tolist() for a in block.out)
     node_ids, ids = kp.node_ids, kp.ids
     decisions = []
     for i, (order, s) in enumerate(items):

@@ -240,7 +240,7 @@ def _half_chords(x, y, z, point, out):
         out[node] = math.sqrt(dx * dx + dy * dy + dz * dz) * 0.5
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def route_block(stock, network, orders, strategies, tables, out):
     """Route the block's orders in turn and commit each (see the module doc).
 

@@ -25,7 +25,7 @@ from dataclasses import replace
 import numpy as np
 
 from engine.allocation import run_step
-from engine.blocks import KernelPolicy, route_block
+from engine.blocks import KernelPolicy, pack, route_blocks
 from engine.compiler import CompiledStrategy, Policy
 from engine.decision import Decision, Shipment
 from engine.expressions import NodeMask, node_mask
@@ -36,8 +36,8 @@ from engine.ranking import bind_key
 from engine.windows import LocalDays, as_instant
 
 _ANY = np.logical_or.reduce
-_CHUNK = 512
-"""Orders that `route_batch` hands to the compiled kernel at once (per local day)."""
+_BLOCK = 512
+"""Orders the compiled kernel routes at once at most (one local day each)."""
 
 
 class BoundStrategy:
@@ -227,14 +227,10 @@ class Router:
         back in that routing order."""
         keyed = [(as_instant(o.created_at, self.tz), o.id, i, o) for i, o in enumerate(orders)]
         keyed.sort(key=lambda item: item[:3])
-        decisions = []
         with collection_paused():
             if explain:
                 return [self._route_explained(order, instant) for instant, _, _, order in keyed]
-            for start in range(0, len(keyed), _CHUNK):
-                chunk = keyed[start : start + _CHUNK]
-                decisions.extend(self.route_in_order([(item[0], item[3]) for item in chunk]))
-        return decisions
+            return self.route_in_order([(item[0], item[3]) for item in keyed])
 
     def route_in_order(self, items: list[tuple[dt.datetime, Order]]) -> list[Decision]:
         """Route (instant, order) pairs in the order given — the caller's time
@@ -253,14 +249,20 @@ class Router:
                 decisions[position] = not_routed(order, NO_DESTINATION, (primary.id,))
                 continue
             day = self._days.day(instant)
-            if not runs or runs[-1][0] != day:
+            if not runs or runs[-1][0] != day or len(runs[-1][1]) == _BLOCK:
                 runs.append((day, []))
             runs[-1][1].append((position, order, index[primary.id], dest))
-        for day, run in runs:
-            points = np.array([unit_vector(*dest) for _, _, _, dest in run], dtype=np.float64)
-            made = route_block(
-                self, self._kernel, [(order, s) for _, order, s, _ in run], points, self._used(day)
+        blocks = (
+            pack(
+                self,
+                self._kernel,
+                [(order, s) for _, order, s, _ in run],
+                np.array([unit_vector(*dest) for _, _, _, dest in run], dtype=np.float64),
+                self._used(day),
             )
+            for day, run in runs
+        )
+        for (_, run), made in zip(runs, route_blocks(self._kernel, blocks), strict=True):
             for (position, *_), decision in zip(run, made, strict=True):
                 decisions[position] = decision
         return decisions  # type: ignore[return-value]

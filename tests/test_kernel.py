@@ -4,6 +4,7 @@ ruleset, and computes distances to the bit as engine.geo does."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from importlib import resources
 
@@ -17,6 +18,7 @@ import engine
 from engine import kernel
 from engine.geo import NodeSphere, chord_km, unit_vector
 from engine.tables import load_inventory, load_nodes, load_orders
+from engine.windows import as_instant
 from simulations.demo_data import generate
 
 RULESETS = ["france.route", "b2b_wholesale.route", "marketplace.route", "bulky_dropship.route"]
@@ -65,3 +67,30 @@ def test_kernel_decides_as_the_explaining_steps_on_the_demo_network(demo, name):
     assert [d.to_json() for d in fast] == [replace(d, explain=()).to_json() for d in explained]
     assert any(len(d.strategies) > 1 for d in fast), "some orders go down a chain"
     assert {d.status for d in fast} - {"routed"}, "some orders end short"
+
+
+def test_a_busy_day_in_several_blocks_decides_as_one_order_at_a_time(tmp_path):
+    """1,200 orders on two days: blocks of at most 512 orders, routed on a worker
+    thread while the next one is packed, leave each block the stock the one
+    before left, as routing the orders one by one does."""
+    paths = generate(tmp_path, orders=1_200, skus=300, days=2, replenishments=False)
+    nodes = load_nodes(paths["nodes"]).frame
+    stock = load_inventory(paths["inventory"], node_ids=nodes["id"].tolist()).frame
+    text = resources.files("rulesets").joinpath("france.route").read_text(encoding="utf-8")
+    ruleset = dsl.parse(text)
+    table = load_orders(paths["orders"], node_ids=nodes["id"].tolist(), timezone=ruleset.timezone)
+    network = engine.Network.from_frame(nodes)
+    policy = engine.compile(ruleset, text)
+    orders = engine.orders_from_frame(table.frame)
+
+    def router() -> engine.Router:
+        return engine.Router(policy, network, engine.Inventory.from_frame(stock, network))
+
+    batch = router().route_batch(orders)
+    alone = router()
+    one_by_one = [
+        alone.route(order) for order in sorted(orders, key=lambda o: (o.created_at, o.id))
+    ]
+    assert [d.to_json() for d in batch] == [d.to_json() for d in one_by_one]
+    days = Counter(as_instant(o.created_at, policy.tz).astimezone(policy.tz).date() for o in orders)
+    assert max(days.values()) > 512, "a day fills more than one block"
