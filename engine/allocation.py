@@ -41,23 +41,12 @@ class StepResult:
     shipments: list[tuple[int, np.ndarray]] = field(default_factory=list)
     limited: np.ndarray | None = None
     trace: dict | None = None
-    filled: bool = False
-    """Whether one shipment took every remaining unit (the one-parcel fast path)."""
 
 
 def run_step(bound, ctx, need: np.ndarray, shipped, budget: int, trace: bool):
     """Place what the step can of `need` (updated in place); see module doc.
     `shipped`: nodes that may not ship (bool per node), or None for none."""
     result = StepResult()
-    if not trace and budget > 0:
-        # The usual case first: a node that can ship every remaining line, without
-        # building the lines × candidates block that a split would need.
-        node = whole_node(bound, ctx, need, shipped)
-        if node >= 0:
-            result.shipments.append((node, need.copy()))
-            result.filled = True
-            need[:] = 0
-            return result
     free = ctx.free_rows()
     keep = bound.keep_for(ctx.order)
     remaining = need > 0
@@ -86,8 +75,7 @@ def run_step(bound, ctx, need: np.ndarray, shipped, budget: int, trace: bool):
         cand, avail, need, ctx, ctx.network, ctx.used_today, ctx.capacity, ctx.order
     )
     if len(cand) and budget > 0:
-        # Without a trace, whole_node has just found that no candidate fits whole.
-        fits = _ALL(avail >= need[:, None], axis=0).nonzero()[0] if trace else ()
+        fits = _ALL(avail >= need[:, None], axis=0).nonzero()[0]
         if len(fits):
             chosen = best(bound.keys, inputs, fits, whole=True)
             result.shipments.append((int(cand[chosen]), need.copy()))
@@ -107,66 +95,6 @@ def run_step(bound, ctx, need: np.ndarray, shipped, budget: int, trace: bool):
     if result.trace is not None:
         result.trace["inputs"] = inputs
     return result
-
-
-def whole_node(bound, ctx, need: np.ndarray, shipped) -> int:
-    """The best-ranked candidate that can ship every remaining line in one
-    parcel (a node index), or -1 when no candidate can.
-
-    Works on full-width node rows (a few numpy passes over the network), never
-    on the lines × candidates block. When distance decides first (the usual
-    `rank by shipments, distance, ...`: every whole candidate needs one
-    shipment), the nearest fitting node is the answer unless another is within
-    a hair of it, and `within` only needs checking on that node."""
-    free = ctx.free_rows()
-    keep = bound.keep_for(ctx.order)
-    wanted = need.tolist()
-    if len(wanted) == 1 and wanted[0] > 0:
-        fit = free[0] >= (wanted[0] if keep is None else bound.keep_plus(keep, wanted[0]))
-    else:
-        if min(wanted) > 0:
-            rows, want = free, need[:, None]
-        else:
-            remaining = need > 0
-            rows, want = free[remaining], need[remaining][:, None]
-        fit = _ALL(rows >= (want if keep is None else want + keep), axis=0)
-    fit &= bound.source_for(ctx.order)
-    fit &= ctx.capacity_ok
-    if shipped is not None:
-        np.greater(fit, shipped, out=fit)  # fit and not shipped
-    half, limit = ctx.half, bound.half_limit
-    if bound.nearest_first:
-        near = np.where(fit, half, np.inf)
-        node = int(near.argmin())
-        target = near[node]
-        if target == np.inf or (limit is not None and target > limit):
-            return -1  # no fit at all, or the nearest one is out of reach
-        # As ranking.best's distance pre-filter: others within a hair of the
-        # nearest tie with it on half-chords and are compared on exact km.
-        tolerance = target * 1e-9 + 1e-15
-        near[node] = np.inf
-        if near.min() - target > tolerance:  # x − target grows with x
-            return node
-        near[node] = target
-        near -= target
-        fits = (near <= tolerance).nonzero()[0]
-        if limit is not None:
-            fits = fits[half[fits] <= limit]
-    else:
-        if limit is not None:
-            fit &= half <= limit
-        fits = fit.nonzero()[0]
-        if not len(fits):
-            return -1
-    if len(fits) == 1:
-        return int(fits[0])
-    avail = None
-    if bound.reads_stock:
-        avail = free[:, fits] if keep is None else np.maximum(free[:, fits] - keep[fits], 0)
-    inputs = RankInputs(
-        fits, avail, need, ctx, ctx.network, ctx.used_today, ctx.capacity, ctx.order
-    )
-    return int(fits[best(bound.keys, inputs, np.arange(len(fits)), whole=True)])
 
 
 def _greedy(bound, inputs: RankInputs, need: np.ndarray, budget: int, result: StepResult):

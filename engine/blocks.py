@@ -76,71 +76,83 @@ class KernelPolicy:
         count = len(network)
         self.index = {st.id: i for i, st in enumerate(strategies)}
         self.ids = [st.id for st in strategies]
-        self.following = np.array(
-            [-1 if st.otherwise is None else self.index[st.otherwise] for st in strategies],
-            dtype=np.int64,
-        )
-        self.split = np.array([st.split for st in strategies], dtype=np.int64)
-        self.limits = np.array(
-            [math.inf if bound[st.id].half_limit is None else bound[st.id].half_limit
-             for st in strategies],
-            dtype=np.float64,
-        )  # fmt: skip
-        self.reject = np.array([st.on_shortage == "reject" for st in strategies], dtype=np.bool_)
+        following = [-1 if st.otherwise is None else self.index[st.otherwise] for st in strategies]
+        limits = [bound[st.id].half_limit for st in strategies]
         width = max(1, max(len(bound[st.id].keys) for st in strategies))
         self.kinds = np.full((len(strategies), width), -1, dtype=np.int64)
         self.descending = np.zeros((len(strategies), width), dtype=np.bool_)
+        self.strategies = (
+            np.array(following, dtype=np.int64),
+            np.array([st.split for st in strategies], dtype=np.int64),
+            np.array([math.inf if h is None else h for h in limits], dtype=np.float64),
+            np.array([st.on_shortage == "reject" for st in strategies], dtype=np.bool_),
+            self.kinds,
+            self.descending,
+        )
+        sphere = network.sphere
+        self.network = (
+            sphere.x, sphere.y, sphere.z, network.pick_cost, network.ship_cost_base,
+            network.ship_cost_per_km, network.handling_days,
+        )  # fmt: skip
+        self.node_ids = network.ids
+        self.most_shipments = int(min(max(max(st.split for st in strategies), 1), max(count, 1)))
+        """Shipments an order can get at most: the largest split limit."""
         self.masks = _Table(np.ones(count, dtype=np.bool_))  # row 0: every node
         self.keeps = _Table(np.zeros(count, dtype=np.int64))
         self.cols = _Table(np.zeros(count, dtype=np.float64))  # row 0: unused
-        # Per strategy: (source row, keep row, column rows) and what reads the order.
-        slots = []
-        for s, st in enumerate(strategies):
-            b = bound[st.id]
-            dynamic = []
-            source = 0
-            if b.source is not None:
-                if b.source.dynamic is None:
-                    source = self.masks.add(b.source.static)
-                else:
-                    reads = plain_order_fields(b.source.expr)
-                    dynamic.append(("source", 0, _by_values(b.source_for, reads)))
-            keep = -1
-            if b.keep_masks:
-                if b.static_keep is not None:
-                    keep = self.keeps.add(b.static_keep)
-                else:
-                    reads = [plain_order_fields(mask.expr) for _, mask in b.keep_masks]
-                    fields = None if None in reads else sorted({f for r in reads for f in r})
-                    dynamic.append(("keep", 0, _by_values(b.keep_for, fields)))
-            columns = np.zeros(width, dtype=np.int64)
-            for k, key in enumerate(b.keys):
-                spec = key.spec
-                self.descending[s, k] = spec.descending
-                if spec.kind == "metric":
-                    self.kinds[s, k] = _METRICS[spec.name]
-                    continue
-                self.kinds[s, k] = kernel.COLUMN
-                if spec.kind == "field":
-                    columns[k] = self.cols.add(_oriented_field(key.values, spec.descending))
-                elif key.mask.dynamic is None:
-                    columns[k] = self.cols.add(_oriented_mask(key.mask.static, spec.descending))
-                else:
-                    column = _mask_column(key.mask, spec.descending)
-                    reads = plain_order_fields(key.mask.expr)
-                    dynamic.append(("column", k, _by_values(column, reads)))
-            slots.append((source, keep, columns, dynamic))
-        # Per primary strategy, its chain: strategy ids, and the rows per chain position.
-        chains = [policy.chain(st) for st in strategies]
+        slots = [self._slots(s, bound[st.id], width) for s, st in enumerate(strategies)]
+        self._chains(policy, slots, width)
+
+    def _slots(self, s: int, b, width: int) -> tuple:
+        """Strategy `s`'s rows of the tables — source, keep (-1: none), one per
+        rank key — and what must be evaluated per order instead."""
+        dynamic = []
+        source = 0
+        if b.source is not None:
+            if b.source.dynamic is None:
+                source = self.masks.add(b.source.static)
+            else:
+                reads = plain_order_fields(b.source.expr)
+                dynamic.append(("source", 0, _by_values(b.source_for, reads)))
+        keep = -1
+        if b.keep_masks:
+            if b.static_keep is not None:
+                keep = self.keeps.add(b.static_keep)
+            else:
+                reads = [plain_order_fields(mask.expr) for _, mask in b.keep_masks]
+                fields = None if None in reads else sorted({f for r in reads for f in r})
+                dynamic.append(("keep", 0, _by_values(b.keep_for, fields)))
+        columns = np.zeros(width, dtype=np.int64)
+        for k, key in enumerate(b.keys):
+            spec = key.spec
+            self.descending[s, k] = spec.descending
+            if spec.kind == "metric":
+                self.kinds[s, k] = _METRICS[spec.name]
+                continue
+            self.kinds[s, k] = kernel.COLUMN
+            if spec.kind == "field":
+                columns[k] = self.cols.add(_oriented_field(key.values, spec.descending))
+            elif key.mask.dynamic is None:
+                columns[k] = self.cols.add(_oriented_mask(key.mask.static, spec.descending))
+            else:
+                column = _mask_column(key.mask, spec.descending)
+                reads = plain_order_fields(key.mask.expr)
+                dynamic.append(("column", k, _by_values(column, reads)))
+        return source, keep, columns, dynamic
+
+    def _chains(self, policy, slots: list[tuple], width: int) -> None:
+        """Per primary strategy, its chain: the ids tried, the `on shortage` that
+        decides, and per chain position the table rows (and what reads the order)."""
+        chains = [policy.chain(st) for st in policy.strategies]
         depth = max(len(chain) for chain in chains)
         self.tried = [[tuple(st.id for st in chain[:n]) for n in range(len(chain) + 1)]
                       for chain in chains]  # fmt: skip
         """Per primary strategy and number of strategies tried: their ids."""
         self.on_shortage = [["partial"] + [st.on_shortage for st in chain] for chain in chains]
         """Per primary strategy and number of strategies tried: the last one's `on shortage`."""
-        self.source_of = np.zeros((len(strategies), depth), dtype=np.int64)
-        self.keep_of = np.full((len(strategies), depth), -1, dtype=np.int64)
-        self.column_of = np.zeros((len(strategies), depth, width), dtype=np.int64)
+        self.source_of = np.zeros((len(chains), depth), dtype=np.int64)
+        self.keep_of = np.full((len(chains), depth), -1, dtype=np.int64)
+        self.column_of = np.zeros((len(chains), depth, width), dtype=np.int64)
         self.dynamic: list[list[tuple[int, str, int, object]]] = []
         for s, chain in enumerate(chains):
             reads_order = []
@@ -151,16 +163,6 @@ class KernelPolicy:
                 self.column_of[s, j] = columns
                 reads_order.extend((j, what, k, value) for what, k, value in dynamic)
             self.dynamic.append(reads_order)
-        self.strategies = (
-            self.following, self.split, self.limits, self.reject, self.kinds, self.descending
-        )  # fmt: skip
-        sphere = network.sphere
-        self.network = (
-            sphere.x, sphere.y, sphere.z, network.pick_cost, network.ship_cost_base,
-            network.ship_cost_per_km, network.handling_days,
-        )  # fmt: skip
-        self.node_ids = network.ids
-        self.most_shipments = int(min(max(self.split.max(), 1), max(count, 1)))
 
 
 def _oriented_field(values: np.ndarray, descending: bool) -> np.ndarray:

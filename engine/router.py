@@ -58,29 +58,10 @@ class BoundStrategy:
         self.keep_masks = [(n, node_mask(at, network.nodes, tz)) for n, at in strategy.keeps]
         self.static_keep = None
         """Protected units per node when every `keep` reads only node fields."""
-        self._keep_plus: dict[int, np.ndarray] = {}
         if self.keep_masks and all(m.dynamic is None for _, m in self.keep_masks):
             self.static_keep = self._keep_vector(None)
         keys = [bind_key(spec, network, tz) for spec in strategy.rank]
         self.keys = [key for key in keys if key is not None]
-        self.reads_stock = any(k.spec.name == "stock" for k in self.keys if k.spec.kind == "metric")
-        """Whether ranking a one-parcel choice needs the available units (`stock`)."""
-        deciding = [k.spec for k in self.keys if not _is_metric(k.spec, "shipments")]
-        self.nearest_first = bool(deciding) and (
-            _is_metric(deciding[0], "distance") and not deciding[0].descending
-        )
-        """Whether distance (ascending) decides first among nodes that can ship
-        everything: `shipments` is the same for all of them."""
-
-    def keep_plus(self, keep: np.ndarray, units: int) -> np.ndarray:
-        """`keep + units` per node: what a node needs on hand to ship `units`
-        (remembered for a keep that reads only node fields)."""
-        if keep is not self.static_keep:
-            return keep + units
-        vector = self._keep_plus.get(units)
-        if vector is None:
-            vector = self._keep_plus[units] = keep + units
-        return vector
 
     def source_for(self, order) -> np.ndarray:
         return self._all if self.source is None else self.source.for_order(order)
@@ -98,10 +79,6 @@ class BoundStrategy:
         for units, mask in self.keep_masks:
             vector = np.maximum(vector, np.where(mask.for_order(order), units, 0))
         return vector
-
-
-def _is_metric(spec, name: str) -> bool:
-    return spec.kind == "metric" and spec.name == name
 
 
 class OrderContext:
