@@ -15,19 +15,6 @@ import time
 from pathlib import Path
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
-HEADLINE_KPIS = (
-    "fill_rate",
-    "complete_rate",
-    "unroutable_rate",
-    "split_rate",
-    "shipments_per_order",
-    "avg_distance_km",
-    "cost_per_order",
-    "avg_eta_days",
-    "on_time_rate",
-    "protection_breaches",
-    "store_stockouts",
-)
 
 
 class InputProblem(Exception):
@@ -153,8 +140,9 @@ def _print_run(simulation, scenario) -> None:
     for change in scenario.overrides.describe():
         print(f"  override: {change}")
     from simulations.charts import format_kpi
+    from simulations.kpis import HEADLINE_KEYS
 
-    for key in HEADLINE_KPIS:
+    for key in HEADLINE_KEYS:
         print(f"  {key:<22} {format_kpi(key, simulation.kpis.overall[key])}")
 
 
@@ -204,6 +192,7 @@ def run_compare(args: argparse.Namespace) -> int:
 
 def _print_comparison(result) -> None:
     from simulations.charts import format_kpi
+    from simulations.kpis import HEADLINE_KEYS
 
     summary = result.summary
     base, variant = result.names
@@ -221,7 +210,7 @@ def _print_comparison(result) -> None:
     overall = result.deltas[result.deltas["breakdown"] == "overall"].set_index("kpi")
     width = max(len(base), len(variant), 8)
     print(f"  {'KPI':<22} {base[:width]:>{width}} {variant[:width]:>{width}}")
-    for key in HEADLINE_KPIS:
+    for key in HEADLINE_KEYS:
         a, b = overall.at[key, "base"], overall.at[key, "variant"]
         print(f"  {key:<22} {format_kpi(key, a):>{width}} {format_kpi(key, b):>{width}}")
 

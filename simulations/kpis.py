@@ -42,6 +42,26 @@ OVERALL_KEYS = (
     "capacity_overflows",
     "co2_kg",
 )
+HEADLINE_KEYS = (
+    "orders",
+    "fill_rate",
+    "complete_rate",
+    "unroutable_rate",
+    "split_rate",
+    "shipments_per_order",
+    "avg_distance_km",
+    "cost_per_order",
+    "avg_eta_days",
+    "on_time_rate",
+    "protection_breaches",
+    "store_stockouts",
+    "capacity_overflows",
+    "node_utilisation",
+    "co2_kg",
+    "backorder_rate",
+)
+"""The overall figures a reader looks at first, in the order the studio's cards and
+the command line's summaries show them."""
 COUNT_KEYS = frozenset(
     {
         "orders",

@@ -19,8 +19,9 @@ import engine
 import simulations
 from rulesets.store import RulesetStore
 from simulations.charts import format_kpi
+from simulations.kpis import HEADLINE_KEYS
 from studio.components import run_results
-from studio.components.kpi_cards import HEADLINE, delta_text
+from studio.components.kpi_cards import delta_text
 
 demo_folder = studio_pages.demo_folder
 studio_env = studio_pages.studio_env
@@ -62,8 +63,8 @@ def test_a_run_shows_kpi_cards_and_charts_from_the_replay(studio_env, expected):
 
     cards = {metric.label: metric.value for metric in app.metric}
     overall = expected.kpis.overall
-    labels = {key: simulations.charts.KPI_LABELS[key][0] for key in HEADLINE}
-    assert cards == {labels[key]: format_kpi(key, overall[key]) for key in HEADLINE}
+    labels = {key: simulations.charts.KPI_LABELS[key][0] for key in HEADLINE_KEYS}
+    assert cards == {labels[key]: format_kpi(key, overall[key]) for key in HEADLINE_KEYS}
     assert cards["Orders"] == f"{orders['order_id'].nunique():,}"
 
     daily = chart(app, "simulate.run.chart.daily")
@@ -151,7 +152,7 @@ def test_deltas_are_against_the_live_version(studio_env, expected, monkeypatch):
     variant = replayed(studio_env, changed)
     assert "Changes against **france v1 (live)**" in texts(app)
     for metric in app.metric:
-        key = next(k for k in HEADLINE if simulations.charts.KPI_LABELS[k][0] == metric.label)
+        key = next(k for k in HEADLINE_KEYS if simulations.charts.KPI_LABELS[k][0] == metric.label)
         a, b = expected.kpis.overall[key], variant.kpis.overall[key]
         assert metric.value == format_kpi(key, b)
         assert metric.proto.delta == (delta_text(key, b - a) or "")

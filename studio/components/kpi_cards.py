@@ -6,26 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from simulations.charts import KPI_LABELS, format_kpi
-from simulations.kpis import OVERALL_KEYS
+from simulations.kpis import HEADLINE_KEYS, OVERALL_KEYS
 
-HEADLINE = (
-    "orders",
-    "fill_rate",
-    "complete_rate",
-    "unroutable_rate",
-    "split_rate",
-    "shipments_per_order",
-    "avg_distance_km",
-    "cost_per_order",
-    "avg_eta_days",
-    "on_time_rate",
-    "protection_breaches",
-    "store_stockouts",
-    "capacity_overflows",
-    "node_utilisation",
-    "co2_kg",
-    "backorder_rate",
-)
 HIGHER_IS_BETTER = frozenset({"fill_rate", "complete_rate", "on_time_rate"})
 NEUTRAL = frozenset({"orders", "lines", "units", "node_utilisation"})
 
@@ -65,7 +47,7 @@ def delta_colour(key: str, difference: float | None) -> str:
 def kpi_cards(
     overall: dict,
     baseline: dict | None = None,
-    keys: tuple[str, ...] = HEADLINE,
+    keys: tuple[str, ...] = HEADLINE_KEYS,
     columns: int = 4,
     baseline_name: str = "baseline",
 ) -> None:
