@@ -22,6 +22,7 @@ import numpy as np
 from engine import kernel
 from engine.decision import Decision, Shipment, ShipmentLine
 from engine.expressions import plain_order_fields
+from engine.model import merged_lines
 from engine.outcome import decide
 
 _MEMO_LIMIT = 4096
@@ -277,19 +278,9 @@ def _lines(items, inventory):
     sku_index, unknown = inventory.sku_index, len(inventory.skus)
     starts, rows, qty, skus_of = [0], [], [], []
     for order, _ in items:
-        lines = order.lines
-        if len(lines) == 1:
-            line = lines[0]
-            skus = (line.sku,)
-            rows.append(sku_index.get(line.sku, unknown))
-            qty.append(line.qty)
-        else:
-            merged: dict[str, int] = {}
-            for line in lines:  # lines of one SKU are routed as one
-                merged[line.sku] = merged.get(line.sku, 0) + line.qty
-            skus = tuple(merged)
-            rows.extend([sku_index.get(sku, unknown) for sku in skus])
-            qty.extend(merged.values())
+        skus, units = merged_lines(order.lines)
+        rows.extend([sku_index.get(sku, unknown) for sku in skus])
+        qty.extend(units)
         skus_of.append(skus)
         starts.append(len(qty))
     return starts, rows, qty, skus_of

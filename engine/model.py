@@ -279,6 +279,17 @@ class Order:
         return float(lat), float(lon)
 
 
+def merged_lines(lines: tuple[Line, ...]) -> tuple[tuple[str, ...], list[int]]:
+    """An order's SKUs and units, lines of one SKU added up (in order of first
+    appearance): the router routes them as one line."""
+    if len(lines) == 1:
+        return (lines[0].sku,), [lines[0].qty]
+    merged: dict[str, int] = {}
+    for line in lines:
+        merged[line.sku] = merged.get(line.sku, 0) + line.qty
+    return tuple(merged), list(merged.values())
+
+
 def orders_from_frame(frame: pd.DataFrame, timezone: str | None = None) -> list[Order]:
     """Group order-line rows into orders, in order of first appearance.
 

@@ -8,6 +8,7 @@ import math
 
 from engine.decision import Decision, Shipment, ShipmentLine, Unfilled
 from engine.geo import chord_km
+from engine.model import merged_lines
 
 NO_STRATEGY = "no strategy applies"
 NO_DESTINATION = "the order has no destination (dest_lat, dest_lon)"
@@ -67,8 +68,6 @@ def decide(order_id, strategies, shipments, skus, qty, short, limited, on_shorta
 
 def not_routed(order, reason: str, strategies: tuple[str, ...] = ()) -> Decision:
     """An order no strategy could take up: every unit unfilled, for `reason`."""
-    merged: dict[str, int] = {}
-    for line in order.lines:
-        merged[line.sku] = merged.get(line.sku, 0) + line.qty
-    unfilled = tuple(Unfilled(sku, qty, reason) for sku, qty in merged.items())
+    skus, qty = merged_lines(order.lines)
+    unfilled = tuple(Unfilled(sku, units, reason) for sku, units in zip(skus, qty, strict=True))
     return Decision(order.id, "unroutable", strategies, (), unfilled, reason=reason)

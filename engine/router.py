@@ -30,7 +30,7 @@ from engine.compiler import CompiledStrategy, Policy
 from engine.decision import Decision, Shipment
 from engine.expressions import NodeMask, node_mask
 from engine.geo import chord_km, half_chord_limit, km_from_half_chords, unit_vector
-from engine.model import Inventory, Network, Order
+from engine.model import Inventory, Network, Order, merged_lines
 from engine.outcome import NO_DESTINATION, NO_STRATEGY, Parcels, decide, not_routed
 from engine.ranking import bind_key
 from engine.windows import LocalDays, as_instant
@@ -100,27 +100,17 @@ class OrderContext:
         "_free",
     )
 
-    def __init__(self, order: Order, router: Router, used_today: np.ndarray, dest, half=None):
+    def __init__(self, order: Order, router: Router, used_today: np.ndarray, dest):
         self.order = order
         self.inventory = inventory = router.inventory
         self.network = router.network
-        lines = order.lines
-        if len(lines) == 1:
-            line = lines[0]
-            skus, qty = [line.sku], [line.qty]
-        else:
-            merged: dict[str, int] = {}
-            for line in lines:  # lines of one SKU are routed as one
-                merged[line.sku] = merged.get(line.sku, 0) + line.qty
-            skus, qty = list(merged), list(merged.values())
+        skus, qty = merged_lines(order.lines)
         self.skus = skus
         self.qty = np.array(qty, dtype=np.int64)
         index, unknown = inventory.sku_index, len(inventory.skus)
         self.rows = [index.get(sku, unknown) for sku in skus]
         self.dest = dest
-        if half is None:
-            half = router.network.sphere.half_chords(unit_vector(*dest))
-        self.half = half
+        self.half = router.network.sphere.half_chords(unit_vector(*dest))
         self.used_today = used_today
         self.capacity = router.capacity
         self.capacity_ok = router.open_nodes(used_today)
