@@ -10,7 +10,8 @@ DEMO   := demo-data
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The engine's kernel is compiled on install: a change to it installs again.
+$(STAMP): pyproject.toml setup.py engine/kernel.pyx
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[all,dev]'

@@ -16,13 +16,16 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import numpy as np
+
 from dsl import syntax as s
 from dsl.checker import check
 from dsl.diagnostics import Diagnostic, render_all
 from dsl.formatter import format_expr, format_rank_key
 from dsl.schema import METRICS
 from engine.expressions import ExpressionError, order_predicate, plain_order_fields, roots
-from engine.windows import Window, effective_window, in_force
+from engine.order_batch import from_ns, instant_ns
+from engine.windows import UTC, Window, effective_window, in_force
 
 DEFAULT_PRIORITY = 100
 DEFAULT_SPLIT = 1
@@ -121,6 +124,11 @@ class Policy:
         `instant` whose `when` holds for the order."""
         return self._choice.primary(order, instant)  # type: ignore[attr-defined]
 
+    def primaries(self, batch: Any, rows: Any = None) -> list[CompiledStrategy | None]:
+        """`primary` of each order of an `engine.order_batch.OrderBatch` (of `rows` of it),
+        each at its own instant."""
+        return self._choice.primaries(batch, rows)  # type: ignore[attr-defined]
+
     def chain(self, strategy: CompiledStrategy) -> tuple[CompiledStrategy, ...]:
         """The strategy and every `otherwise use` step after it."""
         steps = [strategy]
@@ -141,6 +149,7 @@ class _ChoiceCache:
         self.strategies = strategies
         bounds = {b for st in strategies for w in st.windows for b in (w.start, w.end) if b}
         self.bounds = sorted(bounds)
+        self._bounds_ns = np.array([instant_ns(b, UTC) for b in self.bounds], dtype=np.int64)
         fields: set[str] | None = set()
         for st in strategies:
             if st.when_expr is not None and fields is not None:
@@ -175,6 +184,35 @@ class _ChoiceCache:
             self.memo.clear()
         self.memo[key] = chosen
         return chosen
+
+    def primaries(self, batch: Any, rows: Any = None) -> list[CompiledStrategy | None]:
+        """The primary of each order of a batch (of `rows` of it): one look-up per order
+        when `when` reads only plain fields, else each order is built and asked."""
+        positions = range(len(batch)) if rows is None else rows.tolist()
+        instants = batch.instants if rows is None else batch.instants[rows]
+        segments = np.searchsorted(self._bounds_ns, instants, side="right").tolist()
+        if self.fields is None:
+            return [
+                self._choose(batch.order(i), from_ns(int(batch.instants[i]))) for i in positions
+            ]
+        columns = [batch.value(name) for name in self.fields]
+        memo, out = self.memo, []
+        for i, segment in zip(positions, segments, strict=True):
+            key = (segment, *[column[i] for column in columns])
+            try:
+                out.append(memo[key])
+                continue
+            except KeyError:
+                pass
+            except TypeError:  # a value that cannot be a key (a list)
+                out.append(self._choose(batch.order(i), from_ns(int(batch.instants[i]))))
+                continue
+            chosen = self._choose(batch.row(i), from_ns(int(batch.instants[i])))
+            if len(memo) >= self._LIMIT:
+                memo.clear()
+            memo[key] = chosen
+            out.append(chosen)
+        return out
 
     def _choose(self, order: Any, instant: dt.datetime) -> CompiledStrategy | None:
         for strategy in self.strategies:

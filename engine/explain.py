@@ -1,219 +1,217 @@
-"""Explanations, made only when asked for (`explain=True`): for each strategy
-of the chain and each node, why it was excluded (the clause and the figure),
-where it ranked (with its key values), or that it was chosen and what it ships.
+"""Explanations, made only when asked for (`explain=True`): the kernel's trace of one
+order in words. For each strategy of the chain and each node: why it was excluded (the
+clause and the figure), where it ranked (with its key values), or that it was chosen
+and what it ships. Nothing here decides; it reads what the kernel recorded.
 
-Checks are reported in clause order — `source from`, `within`, capacity,
-one shipment per node, stock and `keep` — and name the first that fails.
+Checks are reported in clause order — `source from`, `within`, offline, capacity, one
+shipment per node, stock and `keep` — and name the first that fails (docs/routing.md,
+"Explanations").
 """
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
 from dsl import syntax as s
 from dsl.formatter import format_expr
+from engine import kernel
 from engine.decision import Explanation
-from engine.expressions import predicate_getter, value_getter
-from engine.ranking import RankInputs, ranking
+from engine.expressions import predicate_getter, roots, value_getter
+
+WHY_STEP = {
+    kernel.BY_OFFLINE: ("node offline", "the node is offline"),
+    kernel.BY_SHIPPED: ("one shipment per node", "already ships part of this order"),
+}
 
 
-def explain_order(router, ctx, traces, placed) -> list[Explanation]:
-    entries: list[Explanation] = []
-    shipped_before: set[int] = set()
-    everything = np.arange(len(router.network))
-    distance_all = ctx.distances(everything)
-    for compiled, step in traces:
-        strategy = _Clauses(compiled)
-        entries.extend(_strategy_entries(router, ctx, strategy, step, shipped_before, distance_all))
-        shipped_before.update(node for node, _ in step.shipments)
-    return entries
+def explain_order(
+    router, order, block, trace, skus: list[str], free_before, used, capacity
+) -> list[Explanation]:
+    """The explanation of one order routed as a block of one with a trace (see
+    engine.router): `skus` its merged lines, and the stock, shipments per node today
+    and capacities as they were before it was routed."""
+    explainer = router.__dict__.get("_explainer")
+    if explainer is None:
+        explainer = router.__dict__["_explainer"] = _Explainer(router)
+    return explainer.entries(order, block, trace, skus, free_before, used, capacity)
 
 
-def _strategy_entries(router, ctx, strategy, step, shipped_before, distance_all):
-    trace = step.trace
-    bound = router.bound[strategy.id]
-    network = router.network
-    sid = strategy.id
-    if trace["budget"] <= 0:
-        count = len(shipped_before)
-        return [
-            Explanation(
-                sid,
-                None,
-                "excluded",
-                strategy.split_text,
-                f"the order already has {count} shipment{'s' if count != 1 else ''}: "
-                "no shipment left under this strategy's split limit",
+class _Explainer:
+    """A router's explanations, with what does not depend on the order made once: why a
+    node fails a condition that reads only node fields."""
+
+    def __init__(self, router):
+        self.network = router.network
+        self.binding = router.binding
+        self.tz = router.tz
+        self._static_why: dict[tuple[str, int], str] = {}
+
+    def entries(
+        self, order, block, trace, skus, free_before, used, capacity
+    ) -> list[Explanation]:
+        budget, phase, round_node, round_field = trace[5], trace[6], trace[7], trace[8]
+        made = int(block.out[1][0])
+        by = block.out[3][0][:made].tolist()
+        takes = block.out[4]
+        policy = self.binding.policy
+        chain = self.binding.tried[int(block.first[0])][int(block.out[0][0])]
+        entries: list[Explanation] = []
+        placed = 0
+        for j, strategy_id in enumerate(chain):
+            strategy = policy.strategy(strategy_id)
+            made_here = by.count(self.binding.index[strategy_id])
+            if budget[j] <= 0:
+                entries.append(
+                    Explanation(
+                        strategy_id, None, "excluded", strategy.split_text,
+                        f"the order already has {placed} shipment{'s' if placed != 1 else ''}: "
+                        "no shipment left under this strategy's split limit",
+                    )
+                )  # fmt: skip
+                placed += made_here
+                continue
+            step = _Step(self, order, strategy, j, skus, trace, free_before, used, capacity)
+            chosen = {
+                int(round_node[j, r]): (r + 1, int(round_field[j, r]), placed + r)
+                for r in range(made_here)
+            }
+            candidates = int((trace[0][j] == kernel.CANDIDATE).sum())
+            entries.extend(
+                step.entry(node, candidates, chosen, takes) for node in range(len(self.network))
             )
-        ]
-    need = trace["need"]
-    source = bound.source_for(ctx.order)
-    cand_pos = {int(node): i for i, node in enumerate(trace["cand"].tolist())}
-    inputs: RankInputs = trace["inputs"]
-    start = RankInputs(
-        inputs.cand,
-        inputs.avail,
-        need,
-        ctx,
-        network,
-        ctx.used_today,
-        ctx.capacity,
-        ctx.order,
-    )
-    order, _ = ranking(bound.keys, start, np.arange(len(inputs.cand)))
-    rank_of = {int(p): r + 1 for r, p in enumerate(order.tolist())}
-    chosen = _chosen(trace, step)
-    entries = []
-    for index, node in enumerate(network.nodes):
-        if index in cand_pos:
-            entries.append(
-                _candidate(strategy, bound, start, ctx, trace, chosen, cand_pos[index], rank_of)
-            )
-            continue
-        clause, detail = _exclusion(
-            router, ctx, strategy, bound, trace, index, node, source, shipped_before, distance_all
-        )
-        entries.append(Explanation(sid, node.id, "excluded", clause, detail))
-    if trace["phase"] == "single":
-        entries.append(
-            Explanation(
-                sid,
-                None,
-                "excluded",
-                strategy.split_text,
-                "no single candidate can ship every remaining line, and this strategy "
-                "does not split: it places nothing",
-            )
-        )
-    return entries
+            if phase[j] == kernel.SINGLE:
+                entries.append(
+                    Explanation(
+                        strategy_id, None, "excluded", strategy.split_text,
+                        "no single candidate can ship every remaining line, and this strategy "
+                        "does not split: it places nothing",
+                    )
+                )  # fmt: skip
+            placed += made_here
+        return entries
+
+    def why_not_source(self, strategy, order, node_index: int) -> str:
+        """Why `source from` fails at a node (what it read), made once per node when the
+        condition reads node fields only."""
+        expr = strategy.source
+        node = self.network.nodes[node_index]
+        if roots(expr) <= {"node"}:
+            key = (strategy.id, node_index)
+            text = self._static_why.get(key)
+            if text is None:
+                text = self._static_why[key] = why_false(expr, order, node, self.tz)
+            return text
+        return why_false(expr, order, node, self.tz)
 
 
-def _chosen(trace, step) -> dict[int, tuple[int, str, int]]:
-    """Candidate position → (round, phase, size of the field it was chosen from)."""
-    out = {}
-    for number, (sub, chosen, _need) in enumerate(trace["rounds"], start=1):
-        out[int(chosen)] = (number, trace["phase"], len(sub))
-    return out
+class _Step:
+    """One strategy step of the explained order: its entries node by node."""
 
+    def __init__(self, explainer, order, strategy, j, skus, trace, free_before, used, capacity):
+        self.explainer = explainer
+        self.order = order
+        self.strategy = strategy
+        self.j = j
+        self.skus = skus
+        self.trace = trace
+        self.free = free_before
+        self.used = used
+        self.capacity = capacity
+        self.bound = explainer.binding.bound[strategy.id]
+        self.need = trace[4][j][: len(skus)]
+        self.remaining = [i for i, units in enumerate(self.need.tolist()) if units > 0]
 
-def _candidate(strategy, bound, inputs, ctx, trace, chosen, pos, rank_of) -> Explanation:
-    node_id = ctx.network.ids[int(inputs.cand[pos])]
-    keys = _key_text(bound, inputs, pos, ctx)
-    if pos in chosen:
-        number, phase, field = chosen[pos]
-        shipment = next(take for node, take in _shipments(trace, inputs) if node == pos)
-        ships = ", ".join(f"{ctx.skus[i]}×{q}" for i, q in enumerate(shipment.tolist()) if q)
-        if phase == "whole":
-            where = f"best of {field} that can ship every remaining line in one parcel"
-        else:
-            where = f"best of {field} in round {number} of the split"
-        return Explanation(
-            strategy.id, node_id, "chosen", strategy.rank_text, f"{where} ({keys}); ships {ships}"
-        )
-    detail = f"rank {rank_of[pos]} of {len(inputs.cand)} ({keys})"
-    if trace["phase"] in ("whole", "single"):
-        full = int((inputs.avail[:, pos] >= inputs.need).sum())
-        lines = int((inputs.need > 0).sum())
-        if full < lines:
-            detail += f"; can fill {full} of {lines} remaining lines completely"
-    return Explanation(strategy.id, node_id, "ranked", strategy.rank_text, detail)
-
-
-def _shipments(trace, inputs):
-    for _sub, chosen, need in trace["rounds"]:
-        if trace["phase"] == "whole":
-            yield chosen, need
-        else:
-            yield chosen, np.minimum(inputs.avail[:, chosen], need)
-
-
-def _key_text(bound, inputs: RankInputs, pos: int, ctx) -> str:
-    parts = []
-    avail = inputs.avail[:, pos]
-    need = inputs.need
-    node = int(inputs.cand[pos])
-    network = ctx.network
-    for key in bound.keys:
-        spec = key.spec
-        if spec.kind == "metric":
-            if spec.name == "shipments":
-                lines = int((need > 0).sum())
-                filled = int(((avail >= need) & (need > 0)).sum())
-                parts.append(f"fills {filled}/{lines} lines")
-            elif spec.name == "distance":
-                parts.append(f"{inputs.distance[pos]:.1f} km")
-            elif spec.name == "cost":
-                units = int(np.minimum(avail, need).sum())
-                value = (
-                    network.pick_cost[node] * units
-                    + network.ship_cost_base[node]
-                    + network.ship_cost_per_km[node] * inputs.distance[pos]
+    def entry(self, node: int, candidates: int, chosen: dict, takes) -> Explanation:
+        code = int(self.trace[0][self.j, node])
+        strategy = self.strategy
+        node_id = self.explainer.network.ids[node]
+        if code == kernel.CANDIDATE:
+            keys = self._key_text(node)
+            if node in chosen:
+                number, field, m = chosen[node]
+                ships = ", ".join(
+                    f"{self.skus[line]}×{int(takes[line, m])}"
+                    for line in range(len(self.skus))
+                    if takes[line, m] > 0
                 )
-                parts.append(f"cost {value:.2f}")
-            elif spec.name == "stock":
-                parts.append(f"stock {int(avail[need > 0].sum())}")
+                if self.trace[6][self.j] == kernel.WHOLE:
+                    where = f"best of {field} that can ship every remaining line in one parcel"
+                else:
+                    where = f"best of {field} in round {number} of the split"
+                return Explanation(
+                    strategy.id, node_id, "chosen", strategy.rank_text,
+                    f"{where} ({keys}); ships {ships}",
+                )  # fmt: skip
+            detail = f"rank {int(self.trace[1][self.j, node])} of {candidates} ({keys})"
+            if self.trace[6][self.j] in (kernel.WHOLE, kernel.SINGLE):
+                full = int(self.trace[3][self.j, node])
+                if full < len(self.remaining):
+                    detail += (
+                        f"; can fill {full} of {len(self.remaining)} remaining lines completely"
+                    )
+            return Explanation(strategy.id, node_id, "ranked", strategy.rank_text, detail)
+        clause, detail = self._exclusion(code, node)
+        return Explanation(strategy.id, node_id, "excluded", clause, detail)
+
+    def _exclusion(self, code: int, node: int) -> tuple[str, str]:
+        strategy = self.strategy
+        if code == kernel.BY_SOURCE:
+            return strategy.source_text, self.explainer.why_not_source(strategy, self.order, node)
+        if code == kernel.BY_WITHIN:
+            km = float(self.trace[9][node])
+            return strategy.within_text, f"{km:.1f} km > {_figure(self.bound.within_km)} km"
+        if code in WHY_STEP:
+            return WHY_STEP[code]
+        if code == kernel.BY_CAPACITY:
+            return "capacity", (
+                f"capacity {int(self.used[node])}/{int(self.capacity[node])} used today"
+            )
+        if code == kernel.BY_KEEP:
+            units = int(self.trace[10][self.j, node])
+            clause = next(
+                strategy.keep_text(u, at)
+                for (u, at), (_, mask) in zip(
+                    strategy.keeps, self.bound.keep_masks, strict=True
+                )
+                if u == units and mask.for_order(self.order)[node]
+            )
+            shown = ", ".join(
+                f"{self.skus[i]}: {max(int(self.free[i, node]), 0)} free" for i in self.remaining
+            )
+            return clause, f"available 0 after keeping {units} ({shown})"
+        return "stock", "no stock of " + ", ".join(self.skus[i] for i in self.remaining)
+
+    def _key_text(self, node: int) -> str:
+        parts = []
+        keyed = self.trace[2][self.j, node]
+        network = self.explainer.network
+        for k, key in enumerate(self.bound.keys):
+            spec = key.spec
+            value = float(keyed[k])
+            if spec.kind == "metric":
+                if spec.name == "shipments":
+                    filled = int(self.trace[3][self.j, node])
+                    parts.append(f"fills {filled}/{len(self.remaining)} lines")
+                elif spec.name == "distance":
+                    parts.append(f"{value:.1f} km")
+                elif spec.name == "cost":
+                    parts.append(f"cost {value:.2f}")
+                elif spec.name == "stock":
+                    parts.append(f"stock {int(value)}")
+                else:
+                    capacity = self.capacity[node]
+                    limit = "unlimited" if math.isinf(capacity) else str(int(capacity))
+                    parts.append(f"load {int(self.used[node])}/{limit}")
+            elif spec.kind == "field":
+                shown = _shown(network.nodes[node].get(spec.name))
+                parts.append(f"{spec.text.split()[0]} {shown}")
             else:
-                capacity = ctx.capacity[node]
-                used = int(ctx.used_today[node])
-                parts.append(f"load {used}/{'unlimited' if np.isinf(capacity) else int(capacity)}")
-        elif spec.kind == "field":
-            parts.append(f"{spec.text.split()[0]} {_shown(network.nodes[node].get(spec.name))}")
-        else:
-            holds = bool(key.mask.for_order(ctx.order)[node])
-            parts.append(f"{spec.name} {'true' if holds else 'false'}")
-    return ", ".join(parts)
-
-
-def _exclusion(router, ctx, strategy, bound, trace, index, node, source, shipped, distance_all):
-    if not source[index]:
-        return strategy.source_text, why_false(strategy.source, ctx.order, node, router.tz)
-    if bound.within_km is not None and distance_all[index] > bound.within_km:
-        return strategy.within_text, (
-            f"{distance_all[index]:.1f} km > {_figure(bound.within_km)} km"
-        )
-    if router.offline[index]:
-        return "node offline", "the node is offline"
-    if not ctx.capacity_ok[index]:
-        capacity = int(router.capacity[index])
-        return "capacity", f"capacity {int(ctx.used_today[index])}/{capacity} used today"
-    if index in shipped:
-        return "one shipment per node", "already ships part of this order"
-    need = trace["need"]
-    keep = trace["keep"]
-    free = trace["free"][:, index]
-    lines = [i for i in range(len(need)) if need[i] > 0]
-    if keep is not None and keep[index] > 0 and any(free[i] > 0 for i in lines):
-        units = int(keep[index])
-        clause = next(
-            strategy.keep_text(u, at)
-            for (u, at), (_, mask) in zip(strategy.keeps, bound.keep_masks, strict=True)
-            if u == units and mask.for_order(ctx.order)[index]
-        )
-        shown = ", ".join(f"{ctx.skus[i]}: {max(int(free[i]), 0)} free" for i in lines)
-        return clause, f"available 0 after keeping {units} ({shown})"
-    return "stock", "no stock of " + ", ".join(ctx.skus[i] for i in lines)
-
-
-class _Clauses:
-    """A strategy with its clause texts formatted once (explanations quote
-    them for every node)."""
-
-    def __init__(self, strategy):
-        self._strategy = strategy
-        self.source_text = strategy.source_text
-        self.within_text = strategy.within_text
-        self.rank_text = strategy.rank_text
-        self.split_text = strategy.split_text
-        self._keeps = {}
-
-    def keep_text(self, units, at) -> str:
-        key = (units, id(at))
-        if key not in self._keeps:
-            self._keeps[key] = self._strategy.keep_text(units, at)
-        return self._keeps[key]
-
-    def __getattr__(self, name):
-        return getattr(self._strategy, name)
+                if key.mask is not None:
+                    holds = bool(key.mask.for_order(self.order)[node])
+                else:
+                    holds = bool(key.column[node] != 0)
+                parts.append(f"{spec.name} {'true' if holds else 'false'}")
+        return ", ".join(parts)
 
 
 def why_false(expr, order, node, tz) -> str:
@@ -233,8 +231,8 @@ _DESCRIBED: dict[tuple, tuple] = {}
 
 
 def _described(expr, tz):
-    """(expr, its text, its predicate, readers of the fields it shows), made once
-    per expression: explaining 500 nodes must not re-format it 500 times."""
+    """(expr, its text, its predicate, readers of the fields it shows), made once per
+    expression: explaining 500 nodes must not re-format it 500 times."""
     key = (id(expr), tz)
     hit = _DESCRIBED.get(key)
     if hit is None or hit[0] is not expr:
@@ -266,3 +264,5 @@ def _shown(value) -> str:
 
 def _figure(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+

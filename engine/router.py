@@ -1,16 +1,13 @@
-"""The router: a policy bound to a network and its stock, routing orders one
-at a time (or a batch in time order) and committing what it allocates.
+"""The router: a policy bound to a network and its stock, routing orders and committing
+what it allocates.
 
-Per order (language.md, "Semantics the engine must honour"): pick the primary
-strategy at the order's instant, walk its `otherwise use` chain while units
-remain (one step per strategy, all sharing the order's split budget), apply
-the last strategy's `on shortage`, then commit — stock depletes and each
-shipment uses one unit of its node's capacity for the local day.
-
-The steps run compiled (`engine.kernel`, packed by `engine.blocks`), a block
-of orders of one local day at a time; with `explain=True` and for re-routes
-they run in numpy (`engine.allocation`), which records what an explanation
-needs. Both decide the same (tests/test_kernel.py, tests/test_router_reference.py).
+Per order (language.md, "Semantics the engine must honour"): pick the primary strategy
+at the order's instant, walk its `otherwise use` chain while units remain (one step per
+strategy, all sharing the order's split budget), apply the last strategy's
+`on shortage`, then commit — stock depletes and each shipment uses one unit of its
+node's capacity for the local day. The steps themselves run in the compiled kernel
+(`engine.kernel`), the only code that decides; this module chooses the strategies,
+finds the destinations, packs blocks of orders of one local day and keeps the state.
 """
 
 from __future__ import annotations
@@ -24,127 +21,23 @@ from dataclasses import replace
 
 import numpy as np
 
-from engine.allocation import run_step
-from engine.blocks import KernelPolicy, pack, route_blocks
-from engine.compiler import CompiledStrategy, Policy
-from engine.decision import Decision, Shipment
-from engine.expressions import NodeMask, node_mask
-from engine.geo import chord_km, half_chord_limit, km_from_half_chords, unit_vector
-from engine.model import Inventory, Network, Order, merged_lines
-from engine.outcome import NO_DESTINATION, NO_STRATEGY, Parcels, decide, not_routed
-from engine.ranking import bind_key
-from engine.windows import LocalDays, as_instant
-
-_ANY = np.logical_or.reduce
-_BLOCK = 512
-"""Orders the compiled kernel routes at once at most (one local day each)."""
-
-
-class BoundStrategy:
-    """A compiled strategy bound to a network: node masks for `source` and
-    `keep`, rank keys as node columns."""
-
-    def __init__(self, strategy: CompiledStrategy, network: Network, tz):
-        self.strategy = strategy
-        self.id = strategy.id
-        self.split = strategy.split
-        self.within_km = strategy.within_km
-        self.half_limit = None if self.within_km is None else half_chord_limit(self.within_km)
-        count = len(network)
-        self.source: NodeMask | None = (
-            None if strategy.source is None else node_mask(strategy.source, network.nodes, tz)
-        )
-        self._all = np.ones(count, dtype=bool)
-        self.keep_masks = [(n, node_mask(at, network.nodes, tz)) for n, at in strategy.keeps]
-        self.static_keep = None
-        """Protected units per node when every `keep` reads only node fields."""
-        if self.keep_masks and all(m.dynamic is None for _, m in self.keep_masks):
-            self.static_keep = self._keep_vector(None)
-        keys = [bind_key(spec, network, tz) for spec in strategy.rank]
-        self.keys = [key for key in keys if key is not None]
-
-    def source_for(self, order) -> np.ndarray:
-        return self._all if self.source is None else self.source.for_order(order)
-
-    def keep_for(self, order) -> np.ndarray | None:
-        """Protected units per node: the largest `keep` whose condition holds."""
-        if not self.keep_masks:
-            return None
-        if self.static_keep is not None:
-            return self.static_keep
-        return self._keep_vector(order)
-
-    def _keep_vector(self, order) -> np.ndarray:
-        vector = np.zeros(len(self._all), dtype=np.int64)
-        for units, mask in self.keep_masks:
-            vector = np.maximum(vector, np.where(mask.for_order(order), units, 0))
-        return vector
-
-
-class OrderContext:
-    """What one order's routing reads: its lines as stock-matrix rows, the
-    destination, today's capacity use, half-chords to every node."""
-
-    __slots__ = (
-        "order",
-        "inventory",
-        "network",
-        "rows",
-        "skus",
-        "qty",
-        "dest",
-        "used_today",
-        "capacity_ok",
-        "capacity",
-        "half",
-        "_free",
-    )
-
-    def __init__(self, order: Order, router: Router, used_today: np.ndarray, dest):
-        self.order = order
-        self.inventory = inventory = router.inventory
-        self.network = router.network
-        skus, qty = merged_lines(order.lines)
-        self.skus = skus
-        self.qty = np.array(qty, dtype=np.int64)
-        index, unknown = inventory.sku_index, len(inventory.skus)
-        self.rows = [index.get(sku, unknown) for sku in skus]
-        self.dest = dest
-        self.half = router.network.sphere.half_chords(unit_vector(*dest))
-        self.used_today = used_today
-        self.capacity = router.capacity
-        self.capacity_ok = router.open_nodes(used_today)
-        self._free = None
-
-    def free_rows(self) -> np.ndarray:
-        """`on_hand − allocated` for the order's SKUs (lines × nodes); nothing is
-        committed before the order's decision is made, so one line's row is a
-        view of the stock matrix, not a copy."""
-        if self._free is None:
-            rows = self.rows
-            if len(rows) == 1:
-                self._free = self.inventory.free[rows[0] : rows[0] + 1]
-            else:
-                self._free = self.inventory.free[rows]
-        return self._free
-
-    def km_of(self, nodes: np.ndarray) -> np.ndarray:
-        """Exact km from each node to the destination (see engine.geo: the same
-        bits whichever path computes them, so nothing needs remembering)."""
-        return km_from_half_chords(self.half[nodes])
-
-    distances = km_of
-
-    def km(self, node: int) -> float:
-        return chord_km(float(self.half[node]))  # as km_from_half_chords does
+from engine import decision_batch as db
+from engine import kernel
+from engine.binding import BoundPolicy
+from engine.blocks import BLOCK, Block, MergedLines, pack, route_blocks, unpack, unroutable
+from engine.compiler import Policy
+from engine.decision import Decision, Shipment, ShipmentLine
+from engine.decision_batch import DecisionBatch
+from engine.model import Inventory, Network, Order
+from engine.order_batch import OrderBatch
+from engine.windows import LocalDays, as_instant, day_starts
 
 
 @contextmanager
 def collection_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while routing many orders. Routing makes
     no reference cycles, but it allocates many small objects, and each of the
-    collector's passes walks every object alive (orders, decisions): pausing it saves
-    about a third of the time of a batch."""
+    collector's passes walks every object alive: pausing it saves time on a batch."""
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -155,8 +48,8 @@ def collection_paused() -> Iterator[None]:
 
 
 class Router:
-    """Routes orders against a network and inventory under a policy, keeping
-    the allocations it makes (stock and daily capacity)."""
+    """Routes orders against a network and inventory under a policy, keeping the
+    allocations it makes (stock and daily capacity)."""
 
     def __init__(self, policy: Policy, network: Network, inventory: Inventory):
         if inventory.network is not network:
@@ -165,86 +58,80 @@ class Router:
         self.network = network
         self.inventory = inventory
         self.tz = policy.tz
-        self.bound = {st.id: BoundStrategy(st, network, policy.tz) for st in policy.strategies}
+        self.binding = BoundPolicy(policy, network)
         self._days = LocalDays(policy.tz)
         self.shipments_by_day: dict[dt.date, np.ndarray] = {}
         self.capacity = network.capacity.copy()
         """Orders per day per node (inf: unlimited); events may change it."""
-        self.offline = np.zeros(len(network), dtype=bool)
+        self.offline = np.zeros(len(network), dtype=np.uint8)
         """Nodes taken offline by an event: never candidates until back online."""
-        self._chains: dict[str, tuple[CompiledStrategy, ...]] = {}
-        self.parcels = Parcels(network)
-        self._kernel = KernelPolicy(policy, self.bound, network)
-
-    def open_nodes(self, used_today: np.ndarray) -> np.ndarray:
-        """Nodes online and under capacity for the day whose shipment counts are
-        `used_today`."""
-        return (used_today < self.capacity) & ~self.offline
+        sphere = network.sphere
+        self._network = (
+            sphere.x, sphere.y, sphere.z, network.pick_cost, network.ship_cost_base,
+            network.ship_cost_per_km, network.handling_days,
+        )  # fmt: skip
 
     # ------------------------------------------------------------ public
     def route(self, order: Order, at: dt.datetime | None = None, explain: bool = False):
         """Route one order at its creation instant (or `at`) and commit it."""
-        instant = as_instant(at if at is not None else order.created_at, self.tz)
+        batch = OrderBatch.from_orders([order], self.tz, at)
         if explain:
-            return self._route_explained(order, instant)
-        return self.route_in_order([(instant, order)])[0]
+            return self._route_explained(batch)
+        return self.route_rows(batch, np.zeros(1, dtype=np.int64))[0]
 
-    def route_batch(self, orders: Iterable[Order], explain: bool = False) -> list[Decision]:
-        """Route orders in created_at order (ties by order id); decisions come
-        back in that routing order."""
-        keyed = [(as_instant(o.created_at, self.tz), o.id, i, o) for i, o in enumerate(orders)]
-        keyed.sort(key=lambda item: item[:3])
+    def route_batch(
+        self, orders: Iterable[Order] | OrderBatch, explain: bool = False
+    ) -> DecisionBatch | list[Decision]:
+        """Route orders in created_at order (ties by order id, then position) and commit
+        each; decisions come back in that routing order."""
+        batch = orders if isinstance(orders, OrderBatch) else OrderBatch.from_orders(orders, self.tz)
+        rows = routing_order(batch)
         with collection_paused():
             if explain:
-                return [self._route_explained(order, instant) for instant, _, _, order in keyed]
-            return self.route_in_order([(item[0], item[3]) for item in keyed])
+                return [self._route_explained(batch, int(i)) for i in rows]
+            return self.route_rows(batch, rows)
 
-    def route_in_order(self, items: list[tuple[dt.datetime, Order]]) -> list[Decision]:
-        """Route (instant, order) pairs in the order given — the caller's time
-        order — without explanations, and commit each: one block of the compiled
-        kernel per run of orders on the same local day."""
-        decisions: list[Decision | None] = [None] * len(items)
-        runs: list[tuple[dt.date, list]] = []
-        index = self._kernel.index
-        for position, (instant, order) in enumerate(items):
-            primary = self.policy.primary(order, instant)
-            if primary is None:
-                decisions[position] = not_routed(order, NO_STRATEGY)
-                continue
-            dest = self._destination(order)
-            if dest is None:
-                decisions[position] = not_routed(order, NO_DESTINATION, (primary.id,))
-                continue
-            day = self._days.day(instant)
-            if not runs or runs[-1][0] != day or len(runs[-1][1]) == _BLOCK:
-                runs.append((day, []))
-            runs[-1][1].append((position, order, index[primary.id], dest))
-        blocks = (
-            pack(
-                self,
-                self._kernel,
-                [(order, s) for _, order, s, _ in run],
-                np.array([unit_vector(*dest) for _, _, _, dest in run], dtype=np.float64),
-                self._used(day),
-            )
-            for day, run in runs
-        )
-        for (_, run), made in zip(runs, route_blocks(self._kernel, blocks), strict=True):
-            for (position, *_), decision in zip(run, made, strict=True):
-                decisions[position] = decision
-        return decisions  # type: ignore[return-value]
+    def route_rows(self, batch: OrderBatch, rows: np.ndarray) -> DecisionBatch:
+        """Route the orders at `rows` of a batch in that order (the caller's time order),
+        without explanations, committing each: one kernel block per run of at most
+        BLOCK orders on the same local day."""
+        merged = MergedLines.of(batch, self.inventory.sku_index, len(self.inventory.skus))
+        plan = _Plan(self, batch, rows)
+        parts: list[DecisionBatch] = []
+        node_ids = self.network.ids
 
-    def _used(self, day: dt.date) -> np.ndarray:
-        """Shipments per node on a local day (made when the day is first seen)."""
-        used = self.shipments_by_day.get(day)
-        if used is None:
-            used = self.shipments_by_day[day] = np.zeros(len(self.network), np.int64)
-        return used
+        def blocks() -> Iterator[Block]:
+            for run in plan.runs:
+                if run.day is None:
+                    continue
+                yield pack(
+                    self.binding, self._stock(run.day), self._network, batch, merged,
+                    run.positions, run.first, plan.points[run.slice],
+                )  # fmt: skip
+
+        routed = route_blocks(blocks())
+        for run in plan.runs:
+            if run.day is None:
+                parts.append(unroutable(run.positions, run.reasons, run.chains, batch, merged,
+                                        node_ids))  # fmt: skip
+            else:
+                parts.append(unpack(self.binding, next(routed), batch, merged, node_ids))
+        return DecisionBatch.concat(parts, node_ids)
 
     def used_capacity(self, node_id: str, day: dt.date) -> int:
         """Shipments already made from a node on a local day."""
         used = self.shipments_by_day.get(day)
         return 0 if used is None else int(used[self.network.index[node_id]])
+
+    def keep_for(self, strategy_id: str, order: Order | None) -> np.ndarray | None:
+        """Units a strategy protects at each node for an order (None: it keeps nothing);
+        `order` may be None when every `keep` reads node fields only."""
+        return self.binding.bound[strategy_id].keep_for(order)
+
+    def keeps_read_orders(self, strategy_id: str) -> bool:
+        """Whether a strategy's protected units depend on the order."""
+        bound = self.binding.bound[strategy_id]
+        return bool(bound.keep_masks) and bound.static_keep is None
 
     # ------------------------------------------------ operations (events)
     @classmethod
@@ -265,8 +152,8 @@ class Router:
         self.capacity[self.network.index[node_id]] = value  # this router's copy
 
     def release_shipment(self, node_id: str, day: dt.date) -> None:
-        """A parcel counted on local `day` will not ship (a re-route emptied it):
-        its node gets that unit of the day's capacity back."""
+        """A parcel counted on local `day` will not ship (a re-route emptied it): its
+        node gets that unit of the day's capacity back."""
         used = self.shipments_by_day.get(day)
         if used is not None:
             used[self.network.index[node_id]] -= 1
@@ -280,117 +167,201 @@ class Router:
         kept: Iterable[str] = (),
         exclude: Iterable[str] = (),
     ) -> tuple[tuple[Shipment, ...], dict[str, int], tuple[str, ...]]:
-        """Place again `need` (units per SKU) of an order already routed, down
-        the chain that starts at strategy `chain[0]`, at instant `at`.
+        """Place again `need` (units per SKU) of an order already routed, down the chain
+        that starts at strategy `chain[0]`, at instant `at`.
 
-        Nodes in `kept` still ship part of the order: they count toward each
-        step's split limit and take nothing more; nodes in `exclude` are not
-        candidates. Commits what it places; returns the new shipments, the
-        units left per SKU and the strategies tried (see engine.ledger)."""
+        Nodes in `kept` still ship part of the order: they count toward each step's
+        split limit and take nothing more; nodes in `exclude` are not candidates.
+        Commits what it places, whatever the last strategy's `on shortage`; returns the
+        new shipments, the units left per SKU and the strategies tried (see
+        engine.ledger)."""
         instant = as_instant(at, self.tz)
-        used_today = self._used(self._days.day(instant))
-        ctx = OrderContext(order, self, used_today, self._destination(order))
-        left = np.array([need.get(sku, 0) for sku in ctx.skus], dtype=np.int64)
+        batch = OrderBatch.from_orders([order], self.tz, instant)
+        merged = MergedLines.of(batch, self.inventory.sku_index, len(self.inventory.skus))
+        dest = self._destination(batch, merged)
+        if dest is None:
+            return (), {sku: units for sku, units in need.items() if units}, ()
         index = self.network.index
         kept = [index[node_id] for node_id in kept]
-        blocked = np.zeros(len(self.network), dtype=bool)
-        blocked[kept] = True
-        blocked[[index[node_id] for node_id in exclude]] = True
-        placed: list[tuple[int, np.ndarray]] = []
-        made_by: list[str] = []  # the strategy that placed each shipment
-        tried: list[str] = []
-        for strategy in self.policy.chain(self.policy.strategy(chain[0])):
-            if not left.any():
-                break
-            tried.append(strategy.id)
-            budget = strategy.split - len(kept) - len(placed)
-            step = run_step(self.bound[strategy.id], ctx, left, blocked, budget, False)
-            for node, take in step.shipments:
-                blocked[node] = True
-                placed.append((node, take))
-                made_by.append(strategy.id)
-        self._commit(ctx, placed)
-        shipments = self._shipments(ctx, placed, made_by)
-        rest = {sku: int(q) for sku, q in zip(ctx.skus, left.tolist(), strict=True) if q}
-        return shipments, rest, tuple(tried)
+        blocked = np.array(sorted({*kept, *(index[node_id] for node_id in exclude)}), np.int64)
+        start = self.binding.index[chain[0]]
+        block = pack(
+            self.binding,
+            self._stock(self._days.day(instant)),
+            self._network,
+            batch,
+            merged,
+            np.zeros(1, dtype=np.int64),
+            np.array([start], dtype=np.int64),
+            dest,
+            qty=np.array([need.get(sku, 0) for sku in merged.sku], dtype=np.int64),
+            prior=np.array([len(kept)], dtype=np.int64),
+            blocked=[blocked],
+        )
+        kernel.route_block(*block.arguments, honour_reject=False)
+        tried, made, nodes, by, takes, left, _, figures = block.out
+        ids, node_ids = self.binding.ids, self.network.ids
+        shipments = tuple(
+            Shipment(
+                node_ids[int(nodes[0, m])],
+                tuple(
+                    ShipmentLine(sku, int(takes[line, m]))
+                    for line, sku in enumerate(merged.sku)
+                    if takes[line, m] > 0
+                ),
+                *(float(value) for value in figures[0, m]),
+                ids[int(by[0, m])],
+            )
+            for m in range(int(made[0]))
+        )
+        rest = {sku: int(units) for sku, units in zip(merged.sku, left.tolist(), strict=True) if units}
+        return shipments, rest, self.binding.tried[start][int(tried[0])]
 
-    # ------------------------------------------------------------ routing
-    def _route_explained(self, order: Order, instant: dt.datetime) -> Decision:
-        """Route one order step by step in numpy (engine.allocation), recording
-        each step's candidates for the explanation, and commit it. It decides as
-        the compiled kernel does; only the explanation is extra."""
-        primary = self.policy.primary(order, instant)
-        if primary is None:
-            return not_routed(order, NO_STRATEGY)
-        dest = self._destination(order)
-        if dest is None:
-            return not_routed(order, NO_DESTINATION, (primary.id,))
-        ctx = OrderContext(order, self, self._used(self._days.day(instant)), dest)
-        need = ctx.qty.copy()
-        shipped = np.zeros(len(self.network), dtype=bool)
-        limited = np.zeros(len(need), dtype=bool)
-        chain: list[CompiledStrategy] = []
-        placed: list[tuple[int, np.ndarray]] = []
-        made_by: list[str] = []  # the strategy that placed each shipment
-        traces = []
-        steps = self._chains.get(primary.id)
-        if steps is None:
-            steps = self._chains[primary.id] = self.policy.chain(primary)
-        for strategy in steps:
-            if not _ANY(need):
-                break
-            chain.append(strategy)
-            budget = strategy.split - len(placed)
-            step = run_step(self.bound[strategy.id], ctx, need, shipped, budget, True)
-            for node, take in step.shipments:
-                shipped[node] = True
-                placed.append((node, take))
-                made_by.append(strategy.id)
-            if step.limited is not None:
-                limited |= step.limited
-            traces.append((strategy, step))
+    # ------------------------------------------------------------ inner
+    def _stock(self, day: dt.date) -> tuple:
+        """What the kernel reads and commits for a local day: free stock, the day's
+        shipments per node, capacities and nodes offline."""
+        used = self.shipments_by_day.get(day)
+        if used is None:
+            used = self.shipments_by_day[day] = np.zeros(len(self.network), np.int64)
+        return (self.inventory.free, used, self.capacity, self.offline)
+
+    def _destination(self, batch: OrderBatch, merged: MergedLines) -> np.ndarray | None:
+        """The unit vector of a one-order batch's destination (None: it has none)."""
+        points, missing = destinations(self.network, batch)
+        return None if missing[0] else points
+
+    def _route_explained(self, batch: OrderBatch, position: int = 0) -> Decision:
+        """Route one order with its explanation (the kernel's trace in words), and commit."""
         from engine.explain import explain_order
 
-        entries = explain_order(self, ctx, traces, placed)  # before the commit
-        decision = decide(
-            order.id,
-            tuple(st.id for st in chain),
-            self._shipments(ctx, placed, made_by),
-            ctx.skus,
-            ctx.qty.tolist(),
-            need.tolist(),
-            limited.tolist(),
-            chain[-1].on_shortage if chain else "partial",
+        rows = np.array([position], dtype=np.int64)
+        merged = MergedLines.of(batch, self.inventory.sku_index, len(self.inventory.skus))
+        plan = _Plan(self, batch, rows)
+        run = plan.runs[0]
+        if run.day is None:
+            return unroutable(run.positions, run.reasons, run.chains, batch, merged,
+                              self.network.ids)[0]  # fmt: skip
+        block = pack(
+            self.binding, self._stock(run.day), self._network, batch, merged, run.positions,
+            run.first, plan.points[run.slice],
+        )  # fmt: skip
+        free_before = self.inventory.free[merged.row[block.lines]].copy()
+        used, capacity = block.arguments[0][1].copy(), self.capacity.copy()
+        trace = _trace_arrays(self.binding, len(self.network), len(block.lines))
+        kernel.route_block(*block.arguments, trace=trace)
+        decision = unpack(self.binding, block, batch, merged, self.network.ids)[0]
+        skus = [merged.sku[line] for line in block.lines.tolist()]
+        entries = explain_order(
+            self, batch.order(position), block, trace, skus, free_before, used, capacity
         )
-        decision = replace(decision, explain=tuple(entries))
-        if decision.status != "rejected":
-            self._commit(ctx, placed)
-        return decision
+        return replace(decision, explain=tuple(entries))
 
-    def _destination(self, order: Order) -> tuple[float, float] | None:
-        dest = order.destination
-        if dest is None:
-            collect = order.get("collect_node")
-            if collect in self.network.index:
-                node = self.network.node(collect)
-                return node.lat, node.lon
-        return dest
 
-    def _shipments(self, ctx: OrderContext, placed, made_by) -> tuple[Shipment, ...]:
-        shipment, skus, half = self.parcels.shipment, ctx.skus, ctx.half
-        return tuple(
-            shipment(node, skus, take.tolist(), float(half[node]), by)
-            for (node, take), by in zip(placed, made_by, strict=True)
-        )
+def _trace_arrays(bp: BoundPolicy, nodes: int, lines: int) -> tuple:
+    depth, width, keys = bp.depth, bp.most_shipments, bp.kinds.shape[1]
+    return (
+        np.zeros((depth, nodes), dtype=np.int8),  # why each node is not a candidate
+        np.zeros((depth, nodes), dtype=np.int32),  # rank among the candidates
+        np.zeros((depth, nodes, keys), dtype=np.float64),  # rank key values
+        np.zeros((depth, nodes), dtype=np.int64),  # lines it can fill completely
+        np.zeros((depth, max(lines, 1)), dtype=np.int64),  # units to place
+        np.zeros(depth, dtype=np.int64),  # shipments left under the split limit
+        np.zeros(depth, dtype=np.int8),  # phase
+        np.zeros((depth, width), dtype=np.int64),  # node chosen per round
+        np.zeros((depth, width), dtype=np.int64),  # nodes it was chosen from
+        np.zeros(max(nodes, 1), dtype=np.float64),  # km to every node
+        np.zeros((depth, max(nodes, 1)), dtype=np.int64),  # units kept per node
+    )
 
-    def _commit(self, ctx: OrderContext, placed) -> None:
-        free = self.inventory.free
-        used, capacity, open_ = ctx.used_today, self.capacity, ctx.capacity_ok
-        rows = ctx.rows
-        for node, take in placed:
-            for row, units in zip(rows, take.tolist(), strict=True):
-                if units:
-                    free[row, node] -= units
-            used[node] += 1
-            if used[node] >= capacity[node]:
-                open_[node] = False
+
+def routing_order(batch: OrderBatch) -> np.ndarray:
+    """Batch positions in routing order: by creation instant, then order id, then position."""
+    instants = batch.instants
+    order = np.argsort(instants, kind="stable")
+    if len(order) < 2:
+        return order
+    sorted_instants = instants[order]
+    same = sorted_instants[1:] == sorted_instants[:-1]
+    if not same.any():
+        return order
+    ids = batch.ids
+    run_start = np.flatnonzero(np.concatenate(([True], ~same)))
+    run_end = np.append(run_start[1:], len(order))
+    for start, end in zip(run_start.tolist(), run_end.tolist(), strict=True):
+        if end - start > 1:
+            chunk = order[start:end].tolist()
+            order[start:end] = sorted(chunk, key=lambda p: (ids[p], p))
+    return order
+
+
+def destinations(network: Network, batch: OrderBatch) -> tuple[np.ndarray, np.ndarray]:
+    """Each order's destination as a unit vector, and where it has none: `dest_lat`,
+    `dest_lon`, or else the coordinates of its `collect_node` when that is a known node
+    (docs/routing.md, "Semantics", step 3)."""
+    lat, lon = batch.destinations()
+    missing = np.isnan(lat) | np.isnan(lon)
+    if missing.any():
+        collect = batch.value("collect_node")
+        for i in np.flatnonzero(missing).tolist():
+            node_id = collect[i]
+            if node_id in network.index:
+                node = network.node(node_id)
+                lat[i], lon[i] = node.lat, node.lon
+                missing[i] = False
+    points = np.zeros((len(lat), 3), dtype=np.float64)
+    kernel.unit_vectors(np.where(missing, 0.0, lat), np.where(missing, 0.0, lon), points)
+    return points, missing
+
+
+class _Run:
+    """Consecutive orders (routing order) routed as one kernel block — or, with `day`
+    None, decided without routing (unroutable)."""
+
+    __slots__ = ("slice", "positions", "first", "day", "reasons", "chains")
+
+    def __init__(self, where: slice, positions, first, day, reasons=None, chains=None):
+        self.slice = where
+        self.positions = positions
+        self.first = first
+        self.day = day
+        self.reasons = reasons
+        self.chains = chains
+
+
+class _Plan:
+    """How the orders at `rows` of a batch are routed: each one's primary strategy and
+    destination, and the runs of orders that make one kernel block each."""
+
+    def __init__(self, router: Router, batch: OrderBatch, rows: np.ndarray):
+        policy, bp = router.policy, router.binding
+        chosen = policy.primaries(batch, rows)
+        first = np.array([-1 if s is None else bp.index[s.id] for s in chosen], dtype=np.int64)
+        points, missing = destinations(router.network, batch)
+        self.points = points[rows]
+        reason = np.where(first < 0, db.NO_STRATEGY, np.where(missing[rows], db.NO_DESTINATION, 0))
+        instants = batch.instants[rows]
+        days, starts = (day_starts(router.tz, int(instants.min()), int(instants.max()))
+                        if len(rows) else ([], np.zeros(0, np.int64)))  # fmt: skip
+        day_of = np.searchsorted(starts, instants, side="right") - 1
+        # a new run where the day changes, a run of routable orders reaches BLOCK, or
+        # routable and unroutable orders meet
+        self.runs: list[_Run] = []
+        key = np.where(reason > 0, -1, day_of)
+        cut = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1], [True])))
+        for start, end in zip(cut[:-1].tolist(), cut[1:].tolist(), strict=True):
+            if key[start] < 0:
+                where = slice(start, end)
+                chains = [
+                    () if first[i] < 0 else (bp.ids[first[i]],) for i in range(start, end)
+                ]
+                self.runs.append(
+                    _Run(where, rows[where], first[where], None, reason[where], chains)
+                )
+                continue
+            day = days[int(key[start])]
+            for block_start in range(start, end, BLOCK):
+                where = slice(block_start, min(block_start + BLOCK, end))
+                self.runs.append(_Run(where, rows[where], first[where], day))
+
+

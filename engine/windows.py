@@ -14,9 +14,12 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from dsl import syntax as s
 
 UTC = dt.UTC
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,3 +97,21 @@ class LocalDays:
             day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=self.tz
         ).astimezone(UTC)
         return day
+
+
+def day_starts(tz: ZoneInfo, first_ns: int, last_ns: int) -> tuple[list[dt.date], np.ndarray]:
+    """The local days (in `tz`) that instants from `first_ns` to `last_ns` (nanoseconds
+    since 1970 UTC) fall on, and the first instant of each as nanoseconds: an instant's
+    day is the last whose start is not after it."""
+    first = _EPOCH + dt.timedelta(microseconds=first_ns // 1_000)
+    last = _EPOCH + dt.timedelta(microseconds=last_ns // 1_000)
+    day = first.astimezone(tz).date()
+    end = last.astimezone(tz).date()
+    days, starts = [], []
+    while day <= end:
+        midnight = dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz).astimezone(UTC)
+        delta = midnight - _EPOCH
+        starts.append((delta.days * 86_400 + delta.seconds) * 1_000_000_000)
+        days.append(day)
+        day += dt.timedelta(days=1)
+    return days, np.array(starts, dtype=np.int64)

@@ -190,19 +190,19 @@ class KeepLevels:
         self.router = router
         self.levels: dict[str, np.ndarray] = {}
         self.dynamic: set[str] = set()
-        for strategy_id, bound in router.bound.items():
-            if not bound.keep_masks:
+        for strategy in router.policy.strategies:
+            if router.keeps_read_orders(strategy.id):
+                self.dynamic.add(strategy.id)
                 continue
-            if any(mask.dynamic is not None for _, mask in bound.keep_masks):
-                self.dynamic.add(strategy_id)
-            else:
-                self.levels[strategy_id] = np.asarray(bound.keep_for(None), dtype=np.int64)
+            level = router.keep_for(strategy.id, None)
+            if level is not None:
+                self.levels[strategy.id] = np.asarray(level, dtype=np.int64)
         self.active = bool(self.dynamic)
 
     def note(self, order, decision: Decision) -> None:
         for strategy_id in decision.strategies:
             if strategy_id in self.dynamic:
-                level = self.router.bound[strategy_id].keep_for(order)
+                level = self.router.keep_for(strategy_id, order)
                 seen = self.levels.get(strategy_id)
                 self.levels[strategy_id] = level if seen is None else np.minimum(seen, level)
 
