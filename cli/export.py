@@ -115,8 +115,8 @@ def _from_store(args: argparse.Namespace, extra: list[str]) -> int:
 
 def _write(args, text: str, filename: str, extra: list[str], **recorded) -> int:
     from dsl.diagnostics import RulesetSyntaxError
+    from engine import CompileError
     from engine.artifact import build_artifact, write_artifact
-    from engine.compiler import CompileError
 
     try:
         document = build_artifact(text, extra_fields=extra, filename=filename, **recorded)

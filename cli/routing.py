@@ -51,18 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_route(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     import dsl
     import engine
-    from engine.tables import (
-        TableError,
-        data_fields,
-        load_events,
-        load_inventory,
-        load_nodes,
-        load_orders,
-    )
+    from engine.tables import TableError, load_events, load_inventory, load_nodes, load_orders
 
     if (args.ruleset is None) == (args.artifact is None):
         print("give a ruleset file or --artifact F.json (one of them)", file=sys.stderr)
@@ -101,60 +92,72 @@ def run_route(args: argparse.Namespace) -> int:
     except TableError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
+    tables = (nodes, stock, orders) if events is None else (nodes, stock, orders, events)
+    _report_rejects(tables, args.rejects)
     try:
-        policy = (
-            artifact.policy
-            if artifact
-            else engine.compile(
-                ruleset,
-                text,
-                str(path),
-                extra_fields=data_fields(nodes.frame.columns, orders.frame.columns),
-            )
+        session = engine.Session.open(
+            artifact if artifact else ruleset,
+            nodes,
+            stock,
+            filename=str(path),
+            source=text,
+            extra_fields=engine.tables.data_fields(nodes.frame.columns, orders.frame.columns),
         )
     except engine.CompileError as error:
         print(error, file=sys.stderr)
         return EXIT_NOTHING_ROUTED
-
-    tables = (nodes, stock, orders) if events is None else (nodes, stock, orders, events)
-    rejects = pd.concat([t.rejects for t in tables], ignore_index=True)
-    _report_rejects(rejects, args.rejects)
-
-    network = engine.Network.from_frame(nodes.frame)
-    router = engine.Router(policy, network, engine.Inventory.from_frame(stock.frame, network))
-    batch = engine.orders_from_frame(orders.frame)
+    with session:
+        routed, decided, moved = _route(session, orders.frame, events, at, args)
     if events is not None:
-        from engine.events import events_from_frame
-        from engine.reactions import Reactions
-
-        with Reactions(router) as reactions:
-            replay = reactions.replay(batch, events_from_frame(events.frame), args.explain)
-            decisions = list(replay)
-            moved = sum(1 for d in decisions if d.rerouted_from is not None)
-            print(
-                f"{reactions.events_applied} event(s) applied: {moved} re-route(s)", file=sys.stderr
-            )
-    elif at is None:
-        decisions = router.route_batch(batch, explain=args.explain)
-    else:
-        ordered = sorted(batch, key=lambda o: (o.created_at, o.id))
-        decisions = [router.route(o, at=at, explain=args.explain) for o in ordered]
-
-    out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
-    try:
-        for decision in decisions:
-            out.write(decision.to_json())
-            out.write("\n")
-    finally:
-        if args.out:
-            out.close()
-    routed = sum(1 for d in decisions if d.shipments)
+        print(f"{session.events_applied} event(s) applied: {moved} re-route(s)", file=sys.stderr)
+    problems = sum(len(table.rejects) for table in tables)
     print(
-        f"{len(decisions)} orders routed: {routed} with at least one shipment; "
-        f"{len(rejects)} input problem(s)",
+        f"{decided} orders routed: {routed} with at least one shipment; "
+        f"{problems} input problem(s)",
         file=sys.stderr,
     )
     return EXIT_OK if routed else EXIT_NOTHING_ROUTED
+
+
+def _route(session, orders, events, at, args) -> tuple[int, int, int]:
+    """Route (or replay with events) and write the decisions; how many orders got a
+    shipment, how many were decided, how many re-routes the events caused."""
+    from engine import DecisionBatch
+    from engine.events import events_from_frame
+
+    out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
+    routed = decided = moved = 0
+    try:
+        if events is None:
+            steps = [session.route(orders, at=at, explain=args.explain)]
+        else:
+            steps = (
+                step.decisions
+                for step in session.replay(orders, (), events_from_frame(events.frame),
+                                           explain=_all_ids(orders) if args.explain else ())
+            )  # fmt: skip
+        for decisions in steps:
+            if isinstance(decisions, DecisionBatch):
+                decisions.write_jsonl(out)
+                routed += int((decisions.ship_start[1:] > decisions.ship_start[:-1]).sum())
+                decided += len(decisions)
+                continue
+            for decision in decisions:
+                out.write(decision.to_json())
+                out.write("\n")
+                if decision.rerouted_from is not None:
+                    moved += 1
+                else:
+                    decided += 1
+                    routed += bool(decision.shipments)
+    finally:
+        if args.out:
+            out.close()
+    return routed, decided, moved
+
+
+def _all_ids(orders) -> frozenset[str]:
+    return frozenset(orders["order_id"].astype(str))
 
 
 def _artifact(path: str):
@@ -172,7 +175,10 @@ def _instant(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def _report_rejects(rejects, path: str | None) -> None:
+def _report_rejects(tables, path: str | None) -> None:
+    import pandas as pd
+
+    rejects = pd.concat([t.rejects for t in tables], ignore_index=True)
     for row in rejects.itertuples(index=False):
         column = f", column {row.column}" if row.column else ""
         print(f"{row.table} row {row.row}{column}: {row.reason}", file=sys.stderr)

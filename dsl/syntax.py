@@ -158,6 +158,8 @@ class RankKey(Syntax):
 
 
 Shortage = Literal["backorder", "partial", "reject"]
+DEFAULT_PRIORITY = 100
+"""The priority of a strategy that states none (language.md)."""
 
 
 class Strategy(Syntax):
@@ -179,6 +181,11 @@ class Strategy(Syntax):
     clause_spans: dict[str, Span] = Field(default_factory=dict, exclude=True, repr=False)
     """Where each single-valued clause was written (`priority`, `within`, ...)."""
 
+    @property
+    def tried_priority(self) -> int:
+        """Its `priority`, or the default (language.md: 100) when it has none."""
+        return DEFAULT_PRIORITY if self.priority is None else self.priority
+
 
 class Ruleset(Syntax):
     name: str | None = None
@@ -189,6 +196,11 @@ class Ruleset(Syntax):
 
     def strategy(self, strategy_id: str) -> Strategy | None:
         return next((s for s in self.strategies if s.id == strategy_id), None)
+
+    def tried_order(self) -> list[Strategy]:
+        """Strategies in the order they are tried: by priority, ties in file order."""
+        indexed = sorted(enumerate(self.strategies), key=lambda p: (p[1].tried_priority, p[0]))
+        return [strategy for _, strategy in indexed]
 
 
 def walk(expr: Any):

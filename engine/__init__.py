@@ -1,32 +1,37 @@
-"""The routing engine: compile a ruleset into a Policy, bind it to a network
-and its stock, route orders into Decisions with their reasons.
+"""The routing engine: a ruleset bound to a network and its stock routes orders into
+Decisions with their reasons. `Session` is the one way in:
 
-    policy = engine.compile(dsl.parse(text))
-    network = engine.Network.from_frame(nodes)
-    router = engine.Router(policy, network, engine.Inventory.from_frame(stock, network))
-    decision = router.route(order, explain=True)
-    print(decision.to_json())
+    session = engine.Session.open(text, nodes_frame, inventory_frame, filename="f.route")
+    decisions = session.route(orders_frame)        # in routing order
+    decisions.write_jsonl(sys.stdout)              # data.md's JSON, one line each
+    decision = session.route_one(order, explain=True)
 """
 
-from engine.compiler import CompileError, Policy, compile
+from engine.compiler import CompileError, Policy
 from engine.decision import Decision, Explanation, Shipment, ShipmentLine, Unfilled
+from engine.decision_batch import DecisionBatch
 from engine.model import Inventory, Line, Network, Node, Order, orders_from_frame
-from engine.router import Router
+from engine.order_batch import OrderBatch
+from engine.session import Arrival, Session, arrivals_from_frame, policy_of
 
 __all__ = [
+    "Arrival",
     "CompileError",
     "Decision",
+    "DecisionBatch",
     "Explanation",
     "Inventory",
     "Line",
     "Network",
     "Node",
     "Order",
+    "OrderBatch",
     "Policy",
-    "Router",
+    "Session",
     "Shipment",
     "ShipmentLine",
     "Unfilled",
-    "compile",
+    "arrivals_from_frame",
     "orders_from_frame",
+    "policy_of",
 ]

@@ -76,9 +76,7 @@ class BoundStrategy:
         self.strategy = strategy
         self.id = strategy.id
         self.within_km = strategy.within_km
-        self.half_limit = (
-            math.inf if self.within_km is None else half_chord_limit(self.within_km)
-        )
+        self.half_limit = math.inf if self.within_km is None else half_chord_limit(self.within_km)
         self.source: NodeMask | None = (
             None if strategy.source is None else node_mask(strategy.source, network.nodes, tz)
         )
@@ -88,9 +86,7 @@ class BoundStrategy:
         """Protected units per node when every `keep` reads only node fields."""
         if self.keep_masks and all(m.dynamic is None for _, m in self.keep_masks):
             self.static_keep = self._keep_vector(None)
-        self.keys = [
-            key for key in (_bind_key(spec, network, tz) for spec in strategy.rank) if key
-        ]
+        self.keys = [key for key in (_bind_key(spec, network, tz) for spec in strategy.rank) if key]
 
     def source_for(self, order) -> np.ndarray:
         """Nodes `source from` admits for an order (every node without the clause)."""

@@ -31,45 +31,47 @@ _NO_NODES = np.zeros(0, dtype=np.int64)
 class MergedLines:
     """A batch's lines with the lines of one SKU in an order merged (quantities added, in
     order of first appearance): what the router routes. Order `i` owns
-    `start[i]:start[i + 1]`; `row` is each line's row of the stock matrix."""
+    `start[i]:start[i + 1]`; each line has its SKU (`code` into the batch's
+    `sku_names`), its row of the stock matrix and its units."""
 
     start: np.ndarray
-    sku: list[str]
+    code: np.ndarray
     row: np.ndarray
     qty: np.ndarray
+    names: list[str]
 
     @classmethod
     def of(cls, batch, sku_index: dict[str, int], unknown_row: int) -> MergedLines:
-        skus, qty, start = batch.skus, batch.qty, batch.line_start
+        names = batch.sku_names
+        name_rows = np.array([sku_index.get(n, unknown_row) for n in names], dtype=np.int64)
+        codes, qty, start = batch.sku_codes, batch.qty, batch.line_start
         counts = np.diff(start)
-        rows = np.array([sku_index.get(s, unknown_row) for s in skus], dtype=np.int64)
-        if (counts <= 1).all():
-            return cls(start, list(skus), rows, np.asarray(qty, dtype=np.int64))
-        codes = _sku_codes(skus, sku_index)
-        order_of = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
-        pairs = order_of * (int(codes.max()) + 1) + codes
-        if len(np.unique(pairs)) == len(pairs):  # no SKU twice in an order
-            return cls(start, list(skus), rows, np.asarray(qty, dtype=np.int64))
-        out_start, out_sku, out_row, out_qty = [0], [], [], []
-        qty_list, row_list = qty.tolist(), rows.tolist()
-        bounds = start.tolist()
-        for i in range(len(counts)):
-            merged: dict[str, int] = {}
-            row_of: dict[str, int] = {}
+        if (counts > 1).any():
+            order_of = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+            pairs = order_of * max(len(names), 1) + codes
+            if len(np.unique(pairs)) < len(pairs):  # some order names a SKU twice
+                return cls._merged(start, codes, qty, names, name_rows)
+        return cls(start, codes, name_rows[codes], np.asarray(qty, dtype=np.int64), names)
+
+    @classmethod
+    def _merged(cls, start, codes, qty, names, name_rows) -> MergedLines:
+        out_start, out_code, out_qty = [0], [], []
+        code_list, qty_list, bounds = codes.tolist(), qty.tolist(), start.tolist()
+        for i in range(len(bounds) - 1):
+            merged: dict[int, int] = {}
             for j in range(bounds[i], bounds[i + 1]):
-                merged[skus[j]] = merged.get(skus[j], 0) + qty_list[j]
-                row_of.setdefault(skus[j], row_list[j])
-            out_sku.extend(merged)
+                merged[code_list[j]] = merged.get(code_list[j], 0) + qty_list[j]
+            out_code.extend(merged)
             out_qty.extend(merged.values())
-            out_row.extend(row_of[s] for s in merged)
-            out_start.append(len(out_sku))
+            out_start.append(len(out_code))
+        code = np.array(out_code, dtype=np.int64)
         return cls(
             np.array(out_start, dtype=np.int64),
-            out_sku,
-            np.array(out_row, dtype=np.int64),
+            code,
+            name_rows[code],
             np.array(out_qty, dtype=np.int64),
+            names,
         )
-
 
     def lines_of(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The merged lines of the orders at `positions`, in that order: where each
@@ -82,15 +84,10 @@ class MergedLines:
         )
         return line_start, lines
 
-
-def _sku_codes(skus: list[str], known: dict[str, int]) -> np.ndarray:
-    """An integer per SKU text: its stock row, or a new code for a SKU nobody stocks."""
-    others: dict[str, int] = {}
-    base = len(known)
-    return np.array(
-        [known[s] if s in known else others.setdefault(s, base + len(others)) for s in skus],
-        dtype=np.int64,
-    )
+    def skus(self, lines: np.ndarray) -> list[str]:
+        """The SKU names of some merged lines."""
+        names = self.names
+        return [names[code] for code in self.code[lines].tolist()]
 
 
 @dataclass(slots=True)
@@ -228,9 +225,7 @@ def route_blocks(blocks: Iterable[Block]) -> Iterator[Block]:
             yield done
 
 
-def unpack(
-    bp: BoundPolicy, block: Block, batch, merged: MergedLines, node_ids
-) -> DecisionBatch:
+def unpack(bp: BoundPolicy, block: Block, batch, merged: MergedLines, node_ids) -> DecisionBatch:
     """The decisions of a routed block (language.md §5: the last strategy's `on shortage`
     decides what happens to what is left)."""
     tried, made, nodes, by, takes, left, limited, figures = block.out
@@ -280,7 +275,8 @@ def unpack(
         chains=chains,
         reason=np.zeros(count, dtype=np.int8),
         line_start=line_start,
-        line_sku=[merged.sku[j] for j in lines.tolist()],
+        line_sku=merged.code[lines],
+        sku_names=merged.names,
         line_qty=qty,
         line_unfilled=unfilled,
         line_reason=reason.astype(np.int8),
@@ -318,7 +314,8 @@ def unroutable(
         chains=chains,
         reason=reasons.astype(np.int8),
         line_start=line_start,
-        line_sku=[merged.sku[j] for j in lines.tolist()],
+        line_sku=merged.code[lines],
+        sku_names=merged.names,
         line_qty=qty,
         line_unfilled=qty.copy(),
         line_reason=np.repeat(reasons, np.diff(line_start)).astype(np.int8),

@@ -27,7 +27,6 @@ from engine.expressions import ExpressionError, order_predicate, plain_order_fie
 from engine.order_batch import from_ns, instant_ns
 from engine.windows import UTC, Window, effective_window, in_force
 
-DEFAULT_PRIORITY = 100
 DEFAULT_SPLIT = 1
 DEFAULT_SHORTAGE = "partial"
 DEFAULT_RANK = (
@@ -244,7 +243,8 @@ def compile(  # noqa: A001 - the architecture names it engine.compile
             problems.append(_diagnostic(str(error), error.expr, strategy))
     if problems:
         raise CompileError(problems, source, filename)
-    compiled.sort(key=lambda st: (st.priority, st.position))
+    rank = {strategy.id: k for k, strategy in enumerate(ruleset.tried_order())}
+    compiled.sort(key=lambda st: rank[st.id])
     return Policy(
         name=ruleset.name,
         timezone=ruleset.timezone or "UTC",
@@ -262,7 +262,7 @@ def _strategy(strategy: s.Strategy, position: int, tz: ZoneInfo) -> CompiledStra
     return CompiledStrategy(
         id=strategy.id,
         label=strategy.label,
-        priority=DEFAULT_PRIORITY if strategy.priority is None else strategy.priority,
+        priority=strategy.tried_priority,
         position=position,
         windows=tuple(effective_window(e, tz) for e in strategy.effective),
         when=order_predicate(strategy.when, tz),

@@ -20,7 +20,7 @@ from typing import IO
 
 import numpy as np
 
-from engine.decision import DECIMALS, Decision, Shipment, ShipmentLine, Unfilled
+from engine.decision import DECIMALS, Decision, Explanation, Shipment, ShipmentLine, Unfilled
 
 STATUSES = ("routed", "partial", "backordered", "rejected", "unroutable")
 ROUTED, PARTIAL, BACKORDERED, REJECTED, UNROUTABLE = range(5)
@@ -49,13 +49,16 @@ class DecisionBatch(Sequence[Decision]):
     reason: np.ndarray
     """Per order: index into REASONS for an unroutable order, else 0."""
     line_start: np.ndarray
-    line_sku: list[str]
+    line_sku: np.ndarray
+    """Per merged line: its SKU, as a code into `sku_names`."""
+    sku_names: list[str]
     line_qty: np.ndarray
     line_unfilled: np.ndarray
     line_reason: np.ndarray
     ship_start: np.ndarray
     ship_node: np.ndarray
-    ship_strategy: list[str]
+    ship_strategy: list[str | None]
+    """The strategy (chain step) that made each shipment (None: not known)."""
     ship_km: np.ndarray
     ship_cost: np.ndarray
     ship_eta: np.ndarray
@@ -65,7 +68,13 @@ class DecisionBatch(Sequence[Decision]):
     part_qty: np.ndarray
     node_ids: Sequence[str]
     order_rows: np.ndarray | None = None
-    """Per order: its position in the batch the orders came in (None: the same)."""
+    """Per order: its position in the batch the orders came in (None: not from one)."""
+    rerouted_from: list[str | None] | None = None
+    """Per order: the decision a re-route replaces (None: none is a re-route)."""
+    notes: list[str | None] | None = None
+    """Per order: why it was re-routed (None: none is a re-route)."""
+    explain: list[tuple[Explanation, ...]] | None = None
+    """Per order: its explanation (None: none was asked for)."""
 
     def __len__(self) -> int:
         return len(self.order_ids)
@@ -86,10 +95,10 @@ class DecisionBatch(Sequence[Decision]):
     # ------------------------------------------------------------ objects
     def _decision(self, i: int) -> Decision:
         shipments = []
-        sku = self.line_sku
+        names, codes = self.sku_names, self.line_sku
         for s in range(int(self.ship_start[i]), int(self.ship_start[i + 1])):
             lines = tuple(
-                ShipmentLine(sku[int(self.part_line[p])], int(self.part_qty[p]))
+                ShipmentLine(names[codes[self.part_line[p]]], int(self.part_qty[p]))
                 for p in range(int(self.part_start[s]), int(self.part_start[s + 1]))
             )
             shipments.append(
@@ -103,19 +112,29 @@ class DecisionBatch(Sequence[Decision]):
                 )
             )
         unfilled = tuple(
-            Unfilled(sku[line], int(self.line_unfilled[line]), REASONS[self.line_reason[line]])
+            Unfilled(
+                names[codes[line]], int(self.line_unfilled[line]), REASONS[self.line_reason[line]]
+            )
             for line in range(int(self.line_start[i]), int(self.line_start[i + 1]))
             if self.line_unfilled[line]
         )
         status = int(self.status[i])
+        note = self.notes[i] if self.notes is not None else None
         return Decision(
             self.order_ids[i],
             STATUSES[status],  # type: ignore[arg-type]
             self.chains[i],
             tuple(shipments),
             unfilled,
-            reason=REASONS[self.reason[i]] if status == UNROUTABLE else None,
+            self.explain[i] if self.explain is not None else (),
+            self.rerouted_from[i] if self.rerouted_from is not None else None,
+            REASONS[self.reason[i]] if status == UNROUTABLE else note,
         )
+
+    @property
+    def reroutes(self) -> bool:
+        """Whether some decision replaces an earlier one of its order."""
+        return self.rerouted_from is not None and any(r is not None for r in self.rerouted_from)
 
     # ------------------------------------------------------------ JSON lines
     def write_jsonl(self, out: IO[str]) -> None:
@@ -126,8 +145,13 @@ class DecisionBatch(Sequence[Decision]):
 
     def jsonl_chunks(self, size: int = 4096) -> Iterator[str]:
         """The JSON lines, a few thousand decisions per string."""
+        if self.explain is not None or self.reroutes or self.notes is not None:
+            for start in range(0, len(self), size):  # what only objects carry
+                yield "".join(d.to_json() + "\n" for d in self[start : start + size])
+            return
         ids = [_quoted(order_id) for order_id in self.order_ids]
-        skus = [_quoted(sku) for sku in self.line_sku]
+        quoted = [_quoted(name) for name in self.sku_names]
+        skus = [quoted[code] for code in self.line_sku.tolist()]
         nodes = [_quoted(node_id) for node_id in self.node_ids]
         chains: dict[tuple[str, ...], str] = {}
         strategies: dict[str, str] = {}
@@ -196,6 +220,7 @@ class DecisionBatch(Sequence[Decision]):
         if len(parts) == 1:
             return parts[0]
         lines = np.cumsum([0] + [len(p.line_qty) for p in parts[:-1]])
+        names, codes = _shared_names(parts)
         rows = [p.order_rows for p in parts]
         return cls(
             order_ids=[i for p in parts for i in p.order_ids],
@@ -203,7 +228,8 @@ class DecisionBatch(Sequence[Decision]):
             chains=[c for p in parts for c in p.chains],
             reason=np.concatenate([p.reason for p in parts]),
             line_start=_starts([p.line_start for p in parts]),
-            line_sku=[s for p in parts for s in p.line_sku],
+            line_sku=codes,
+            sku_names=names,
             line_qty=np.concatenate([p.line_qty for p in parts]),
             line_unfilled=np.concatenate([p.line_unfilled for p in parts]),
             line_reason=np.concatenate([p.line_reason for p in parts]),
@@ -218,6 +244,137 @@ class DecisionBatch(Sequence[Decision]):
             part_qty=np.concatenate([p.part_qty for p in parts]),
             node_ids=node_ids,
             order_rows=None if any(r is None for r in rows) else np.concatenate(rows),
+            rerouted_from=_joined([p.rerouted_from for p in parts], [len(p) for p in parts]),
+            notes=_joined([p.notes for p in parts], [len(p) for p in parts]),
+            explain=_joined([p.explain for p in parts], [len(p) for p in parts], ()),
+        )
+
+    def take(self, positions: np.ndarray) -> DecisionBatch:
+        """The decisions at `positions`, in that order."""
+        positions = np.asarray(positions, dtype=np.int64)
+        line_start, lines = _ranges(self.line_start, positions)
+        ship_start, ships = _ranges(self.ship_start, positions)
+        part_start, parts = _ranges(self.part_start, ships)
+        renumber = np.full(len(self.line_qty), -1, dtype=np.int64)
+        renumber[lines] = np.arange(len(lines), dtype=np.int64)
+        picked = positions.tolist()
+
+        def some(values):
+            return None if values is None else [values[i] for i in picked]
+
+        return DecisionBatch(
+            order_ids=[self.order_ids[i] for i in picked],
+            status=self.status[positions],
+            chains=[self.chains[i] for i in picked],
+            reason=self.reason[positions],
+            line_start=line_start,
+            line_sku=self.line_sku[lines],
+            sku_names=self.sku_names,
+            line_qty=self.line_qty[lines],
+            line_unfilled=self.line_unfilled[lines],
+            line_reason=self.line_reason[lines],
+            ship_start=ship_start,
+            ship_node=self.ship_node[ships],
+            ship_strategy=[self.ship_strategy[j] for j in ships.tolist()],
+            ship_km=self.ship_km[ships],
+            ship_cost=self.ship_cost[ships],
+            ship_eta=self.ship_eta[ships],
+            part_start=part_start,
+            part_line=renumber[self.part_line[parts]],
+            part_qty=self.part_qty[parts],
+            node_ids=self.node_ids,
+            order_rows=None if self.order_rows is None else self.order_rows[positions],
+            rerouted_from=some(self.rerouted_from),
+            notes=some(self.notes),
+            explain=some(self.explain),
+        )
+
+    def finals(self) -> tuple[DecisionBatch, np.ndarray]:
+        """Each order's last decision (a re-route replaces the one before), in the order
+        of those last decisions, and how many decisions each order had."""
+        last: dict[str, int] = {}
+        counts: dict[str, int] = {}
+        for i, order_id in enumerate(self.order_ids):
+            last.pop(order_id, None)  # re-inserted: dict order = final decision order
+            last[order_id] = i
+            counts[order_id] = counts.get(order_id, 0) + 1
+        if len(last) == len(self):
+            return self, np.ones(len(self), dtype=np.int64)
+        kept = np.array(list(last.values()), dtype=np.int64)
+        return self.take(kept), np.array([counts[o] for o in last], dtype=np.int64)
+
+    @classmethod
+    def of(cls, decisions: Sequence[Decision], node_ids: Sequence[str]) -> DecisionBatch:
+        """A batch of decision objects (re-routes, explained orders), as they are."""
+        index = {node_id: i for i, node_id in enumerate(node_ids)}
+        code = {name: i for i, name in enumerate(STATUSES)}
+        why = {text: i for i, text in enumerate(REASONS)}
+        line_start, ship_start, part_start = [0], [0], [0]
+        line_sku, line_qty, line_unfilled, line_reason = [], [], [], []
+        ship_node, ship_strategy, km, cost, eta, part_line, part_qty = [], [], [], [], [], [], []
+        notes = []
+        code_of: dict[str, int] = {}
+        for d in decisions:
+            lines: dict[str, int] = {}  # unfilled first: their order is the lines' order
+            for item in d.unfilled:
+                lines.setdefault(item.sku, len(line_sku) + len(lines))
+            for shipment in d.shipments:
+                for line in shipment.lines:
+                    lines.setdefault(line.sku, len(line_sku) + len(lines))
+            line_sku.extend(lines)
+            line_qty.extend([0] * len(lines))
+            line_unfilled.extend([0] * len(lines))
+            line_reason.extend([NONE] * len(lines))
+            for item in d.unfilled:
+                j = lines[item.sku]
+                line_unfilled[j] += item.qty
+                line_qty[j] += item.qty
+                line_reason[j] = why.get(item.reason, NONE)
+            for shipment in d.shipments:
+                ship_node.append(index[shipment.node_id])
+                ship_strategy.append(shipment.strategy)
+                km.append(shipment.distance_km)
+                cost.append(shipment.cost)
+                eta.append(shipment.eta_days)
+                for line in shipment.lines:
+                    part_line.append(lines[line.sku])
+                    part_qty.append(line.qty)
+                    line_qty[lines[line.sku]] += line.qty
+                part_start.append(len(part_line))
+            line_start.append(len(line_sku))
+            ship_start.append(len(ship_node))
+            notes.append(None if d.status == "unroutable" else d.reason)
+        ints = np.int64
+        return cls(
+            order_ids=[d.order_id for d in decisions],
+            status=np.array([code[d.status] for d in decisions], dtype=np.int8),
+            chains=[tuple(d.strategies) for d in decisions],
+            reason=np.array(
+                [
+                    why.get(d.reason or "", NONE) if d.status == "unroutable" else NONE
+                    for d in decisions
+                ],
+                dtype=np.int8,
+            ),  # fmt: skip
+            line_start=np.array(line_start, dtype=ints),
+            line_sku=np.array([code_of.setdefault(n, len(code_of)) for n in line_sku], ints),
+            sku_names=list(code_of),
+            line_qty=np.array(line_qty, dtype=ints),
+            line_unfilled=np.array(line_unfilled, dtype=ints),
+            line_reason=np.array(line_reason, dtype=np.int8),
+            ship_start=np.array(ship_start, dtype=ints),
+            ship_node=np.array(ship_node, dtype=ints),
+            ship_strategy=ship_strategy,
+            ship_km=np.array(km, dtype=np.float64),
+            ship_cost=np.array(cost, dtype=np.float64),
+            ship_eta=np.array(eta, dtype=np.float64),
+            part_start=np.array(part_start, dtype=ints),
+            part_line=np.array(part_line, dtype=ints),
+            part_qty=np.array(part_qty, dtype=ints),
+            node_ids=node_ids,
+            rerouted_from=[d.rerouted_from for d in decisions],
+            notes=notes,
+            explain=[d.explain for d in decisions],
         )
 
     @classmethod
@@ -225,7 +382,7 @@ class DecisionBatch(Sequence[Decision]):
         zero = np.zeros(1, dtype=np.int64)
         none = np.zeros(0, dtype=np.int64)
         return cls(
-            [], np.zeros(0, np.int8), [], np.zeros(0, np.int8), zero, [], none, none,
+            [], np.zeros(0, np.int8), [], np.zeros(0, np.int8), zero, none, [], none, none,
             np.zeros(0, np.int8), zero, none, [], np.zeros(0), np.zeros(0), np.zeros(0),
             zero, none, none, node_ids, none,
         )  # fmt: skip
@@ -239,6 +396,41 @@ def _starts(parts: list[np.ndarray]) -> np.ndarray:
         out.append(starts[1:] + offset)
         offset += starts[-1]
     return np.concatenate(out)
+
+
+def _shared_names(parts: list[DecisionBatch]) -> tuple[list[str], np.ndarray]:
+    """One SKU table for several batches, and their lines' codes into it."""
+    first = parts[0].sku_names
+    if all(p.sku_names is first for p in parts):
+        return first, np.concatenate([p.line_sku for p in parts])
+    index: dict[str, int] = {}
+    codes = []
+    for p in parts:
+        recode = np.array([index.setdefault(n, len(index)) for n in p.sku_names], np.int64)
+        codes.append(recode[p.line_sku] if len(p.line_sku) else p.line_sku)
+    return list(index), np.concatenate(codes)
+
+
+def _joined(lists: list, sizes: list[int], empty=None) -> list | None:
+    """Optional per-order lists of several batches joined (None when none has one)."""
+    if all(values is None for values in lists):
+        return None
+    out: list = []
+    for values, size in zip(lists, sizes, strict=True):
+        out.extend(values if values is not None else [empty] * size)
+    return out
+
+
+def _ranges(starts: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For items at `positions` owning `starts[i]:starts[i + 1]`: the new starts and the
+    indices of what they own, in order."""
+    counts = starts[positions + 1] - starts[positions]
+    new = np.zeros(len(positions) + 1, dtype=np.int64)
+    np.cumsum(counts, out=new[1:])
+    owned = np.repeat(starts[positions] - new[:-1], counts) + np.arange(
+        int(new[-1]), dtype=np.int64
+    )
+    return new, owned
 
 
 def _rounded(values: np.ndarray) -> list[float]:

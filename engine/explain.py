@@ -46,9 +46,7 @@ class _Explainer:
         self.tz = router.tz
         self._static_why: dict[tuple[str, int], str] = {}
 
-    def entries(
-        self, order, block, trace, skus, free_before, used, capacity
-    ) -> list[Explanation]:
+    def entries(self, order, block, trace, skus, free_before, used, capacity) -> list[Explanation]:
         budget, phase, round_node, round_field = trace[5], trace[6], trace[7], trace[8]
         made = int(block.out[1][0])
         by = block.out[3][0][:made].tolist()
@@ -170,9 +168,7 @@ class _Step:
             units = int(self.trace[10][self.j, node])
             clause = next(
                 strategy.keep_text(u, at)
-                for (u, at), (_, mask) in zip(
-                    strategy.keeps, self.bound.keep_masks, strict=True
-                )
+                for (u, at), (_, mask) in zip(strategy.keeps, self.bound.keep_masks, strict=True)
                 if u == units and mask.for_order(self.order)[node]
             )
             shown = ", ".join(
@@ -264,5 +260,3 @@ def _shown(value) -> str:
 
 def _figure(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
-
-

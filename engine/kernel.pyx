@@ -92,6 +92,11 @@ cdef inline double _eta(double handling, double km) noexcept nogil:
     return handling + transit
 
 
+def distance_km(double half):
+    """Great-circle km for a half-chord, as the kernel computes every distance."""
+    return _km(half)
+
+
 def shipment_cost(double pick, double base, double per_km, int64_t units, double km):
     """A shipment's cost, as the kernel computes it (for what is not routed here)."""
     return _cost(pick, base, per_km, units, km)

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from engine.columns import ORDER_HEADER_COLUMNS as ORDER_COLUMNS
 from engine.geo import NodeSphere
 
 
@@ -154,9 +153,11 @@ class Inventory:
         self.on_hand[: len(skus)] = on_hand
         self.free = self.on_hand.copy()
 
-    @property
-    def unknown_row(self) -> int:
-        return len(self.skus)
+    def copy(self) -> Inventory:
+        """Another inventory with the same positions (on hand and allocated)."""
+        twin = Inventory(self.network, self.skus, self.on_hand[: len(self.skus)])
+        twin.free[:] = self.free
+        return twin
 
     def row(self, sku: str) -> int:
         return self.sku_index.get(sku, len(self.skus))
@@ -204,10 +205,6 @@ class Inventory:
         row, col = self._ensure(sku), self.network.index[node_id]
         self.on_hand[row, col] += qty
         self.free[row, col] += qty
-
-    def allocate(self, node_id: str, sku: str, qty: int) -> None:
-        row, col = self._ensure(sku), self.network.index[node_id]
-        self.free[row, col] -= qty
 
     def release(self, node_id: str, sku: str, qty: int) -> None:
         """Give back units of an allocation that will not ship (a re-route)."""
@@ -279,73 +276,26 @@ class Order:
         return float(lat), float(lon)
 
 
-def merged_lines(lines: tuple[Line, ...]) -> tuple[tuple[str, ...], list[int]]:
-    """An order's SKUs and units, lines of one SKU added up (in order of first
-    appearance): the router routes them as one line."""
-    if len(lines) == 1:
-        return (lines[0].sku,), [lines[0].qty]
-    merged: dict[str, int] = {}
-    for line in lines:
-        merged[line.sku] = merged.get(line.sku, 0) + line.qty
-    return tuple(merged), list(merged.values())
-
-
 def orders_from_frame(frame: pd.DataFrame, timezone: str | None = None) -> list[Order]:
     """Group order-line rows into orders, in order of first appearance.
 
     Known header columns (data.md) go to the order; `sku`, `qty`, `unit_price`,
-    `category` and every extra column go to each line (extra columns are also
-    readable as `order.<col>`, taking the first line's value). Naive
-    `created_at` values stay naive unless `timezone` is given to read them in.
+    `category` and every extra column go to each line (extra columns are also readable
+    as `order.<col>`, taking the first line's value). Naive `created_at` values stay
+    naive unless `timezone` is given to read them in.
     """
-    columns = list(frame.columns)
-    values = {c: _plain_column(frame[c]) for c in columns}
-    header = [c for c in ORDER_COLUMNS if c in values and c not in ("order_id", "created_at")]
-    line_columns = [c for c in columns if c not in ORDER_COLUMNS]
-    zone = None
-    if timezone is not None:
-        from zoneinfo import ZoneInfo
+    from zoneinfo import ZoneInfo
 
-        zone = ZoneInfo(timezone)
-    grouped: dict[str, tuple[dict[str, Any], list[Line]]] = {}
-    for i in range(len(frame)):
-        order_id = str(values["order_id"][i])
-        entry = grouped.get(order_id)
-        if entry is None:
-            created = _instant(values["created_at"][i], zone)
-            head = {c: values[c][i] for c in header}
-            head["created_at"] = created
-            entry = grouped[order_id] = (head, [])
-        line_fields = {c: values[c][i] for c in line_columns}
-        line_fields["sku"] = str(line_fields["sku"])
-        line_fields["qty"] = int(line_fields["qty"])
-        entry[1].append(Line(sku=line_fields["sku"], qty=line_fields["qty"], fields=line_fields))
-    orders = []
-    for order_id, (head, lines) in grouped.items():
-        created = head.pop("created_at")
-        orders.append(Order(id=order_id, created_at=created, lines=tuple(lines), fields=head))
-    return orders
+    from engine.order_batch import OrderBatch
 
-
-def _plain_column(series: pd.Series) -> list:
-    """A column as plain Python values (what `plain` gives per cell), in bulk."""
-    if series.dtype == object:
-        return [plain(v) for v in series.tolist()]
-    if isinstance(series.dtype, pd.DatetimeTZDtype) or series.dtype.kind == "M":
-        return [None if v is pd.NaT else v.to_pydatetime() for v in series.tolist()]
-    missing = series.isna().to_numpy()
-    cells = series.astype(object).tolist()  # Python int, float, bool or str
-    if missing.any():
-        cells = [None if gone else v for v, gone in zip(cells, missing, strict=True)]
-    return cells
-
-
-def _instant(value: Any, zone) -> dt.datetime:
-    value = plain(value)
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if not isinstance(value, dt.datetime):
-        raise ValueError(f"created_at is not a timestamp: {value!r}")
-    if value.tzinfo is None and zone is not None:
-        value = value.replace(tzinfo=zone)
-    return value
+    zone = ZoneInfo(timezone) if timezone is not None else dt.UTC
+    batch = OrderBatch.from_frame(frame, zone)
+    orders = [batch.order(i) for i in range(len(batch))]
+    if timezone is None:
+        return orders
+    return [
+        replace(o, created_at=o.created_at.replace(tzinfo=zone))
+        if o.created_at.tzinfo is None
+        else o
+        for o in orders
+    ]

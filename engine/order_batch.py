@@ -1,13 +1,15 @@
 """Orders as columns: what routing reads of a batch of orders, without an object per order.
 
-An `OrderBatch` holds the orders' ids, instants, destinations and lines as arrays, and
-the other columns as they came; `order(i)` builds the `engine.Order` of one of them when
-something needs the object (an explanation, a condition that reads the lines). It is
-made from the orders table (`engine.tables.load_orders(...).frame`) or from `Order`s.
+An `OrderBatch` holds the orders' ids, instants and lines (SKU codes into a table of
+SKU names, quantities) as arrays; every other column stays as it came and is turned
+into Python values only when something reads it. `order(i)` builds the `engine.Order`
+of one order when something needs the object (an explanation, a condition that reads
+the lines, the ledger that follows allocations). A batch is made from the orders table
+(`engine.tables.load_orders(...).frame`) or from `Order`s.
 
-Values read through `value(name)` are what `Order.get(name)` gives for each order —
-header columns, then a line column's first-line value — so a condition evaluated on
-the batch and on the objects gives the same answer.
+`value(name)` gives, for every order, what `Order.get(name)` gives for a plain field —
+a header column, `id`, or a line column's first-line value — so a condition evaluated
+on the batch and on the objects reads the same values.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from engine.columns import ORDER_HEADER_COLUMNS
 from engine.model import Line, Order, plain
 from engine.windows import UTC
 
-_HEADER = tuple(c for c in ORDER_HEADER_COLUMNS if c not in ("order_id", "created_at"))
+HEADER = tuple(c for c in ORDER_HEADER_COLUMNS if c not in ("order_id", "created_at"))
+"""Order-level columns other than the id and the creation time (data.md)."""
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -41,34 +44,47 @@ def from_ns(value: int) -> dt.datetime:
 
 
 class OrderBatch:
-    """Orders as columns (see the module doc). Lines of an order are consecutive:
-    order `i` owns lines `line_start[i]:line_start[i + 1]`."""
+    """Orders as columns (see the module doc). Order `i` owns lines
+    `line_start[i]:line_start[i + 1]`; line `j` is `qty[j]` units of
+    `sku_names[sku_codes[j]]`."""
 
     def __init__(
         self,
         ids: list[str],
         instants: np.ndarray,
         line_start: np.ndarray,
-        skus: list[str],
+        sku_codes: np.ndarray,
+        sku_names: list[str],
         qty: np.ndarray,
-        header: dict[str, list],
-        line_columns: dict[str, list],
-        created: list[dt.datetime] | None = None,
+        *,
+        frame=None,
         orders: Sequence[Order] | None = None,
+        created: list[dt.datetime] | None = None,
     ):
         self.ids = ids
         self.instants = instants
-        """Creation instants, int64 nanoseconds UTC."""
+        """Creation instants (or the instant to route at), int64 nanoseconds UTC."""
         self.line_start = line_start
-        self.skus = skus
+        self.sku_codes = sku_codes
+        self.sku_names = sku_names
         self.qty = qty
-        self.header = header
-        """Order-level columns: one plain value per order."""
-        self.line_columns = line_columns
-        """Line columns (sku, qty, unit_price, product attributes): one value per line."""
-        self._created = created
+        self._frame = frame
+        """The order-line rows, grouped by order (from a table)."""
         self._orders = orders
+        """The orders themselves (from objects)."""
+        self._created = created
         self._values: dict[str, list] = {}
+        self._cells: dict[str, np.ndarray] = {}
+        self._derived: dict[tuple, Any] = {}
+
+    def derived(self, key: tuple, make):
+        """`make()`, worked out once per batch for `key` (what routing derives from the
+        orders — merged lines, destinations — is asked for again at every block)."""
+        try:
+            return self._derived[key]
+        except KeyError:
+            value = self._derived[key] = make()
+            return value
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -80,20 +96,17 @@ class OrderBatch:
         orders = list(orders)
         created = [at if at is not None else o.created_at for o in orders]
         instants = np.array([instant_ns(c, tz) for c in created], dtype=np.int64)
-        counts = [len(o.lines) for o in orders]
         line_start = np.zeros(len(orders) + 1, dtype=np.int64)
-        np.cumsum(counts, out=line_start[1:])
-        lines = [line for o in orders for line in o.lines]
-        header = {name: [o.fields.get(name) for o in orders] for name in _HEADER}
+        np.cumsum([len(o.lines) for o in orders], out=line_start[1:])
+        names: dict[str, int] = {}
+        codes = [names.setdefault(line.sku, len(names)) for o in orders for line in o.lines]
         return cls(
             [o.id for o in orders],
             instants,
             line_start,
-            [line.sku for line in lines],
-            np.array([line.qty for line in lines], dtype=np.int64),
-            header,
-            {},
-            created=created,
+            np.array(codes, dtype=np.int64),
+            list(names),
+            np.array([line.qty for o in orders for line in o.lines], dtype=np.int64),
             orders=orders,
         )
 
@@ -103,43 +116,38 @@ class OrderBatch:
         `order_id` in order of first appearance, lines in row order."""
         import pandas as pd
 
-        ids_column = frame["order_id"].astype(str).to_numpy(dtype=object)
-        codes, uniques = pd.factorize(ids_column)
+        codes, uniques = pd.factorize(frame["order_id"].astype(str), sort=False)
         if len(codes) > 1 and (np.diff(codes) < 0).any():  # an order's lines apart
             frame = frame.iloc[np.argsort(codes, kind="stable")]
             codes = np.sort(codes, kind="stable")
-        counts = np.bincount(codes, minlength=len(uniques)) if len(codes) else np.zeros(0, int)
+        frame = frame.reset_index(drop=True)
         line_start = np.zeros(len(uniques) + 1, dtype=np.int64)
-        np.cumsum(counts, out=line_start[1:])
-        firsts = line_start[:-1]
-        columns = list(frame.columns)
-        header = {
-            name: _plain_list(frame[name].iloc[firsts]) if name in columns else [None] * len(firsts)
-            for name in _HEADER
-        }
-        line_names = [c for c in columns if c not in ORDER_HEADER_COLUMNS]
-        line_columns = {name: _plain_list(frame[name]) for name in line_names}
-        created_column = frame["created_at"].iloc[firsts]
-        if isinstance(created_column.dtype, pd.DatetimeTZDtype):
-            instants = created_column.dt.tz_convert("UTC").dt.as_unit("ns").to_numpy("int64")
-            created = None
+        if len(codes):
+            np.cumsum(np.bincount(codes, minlength=len(uniques)), out=line_start[1:])
+        created = frame["created_at"].iloc[line_start[:-1]]
+        given = None
+        if isinstance(created.dtype, pd.DatetimeTZDtype):
+            instants = created.dt.tz_convert("UTC").dt.as_unit("ns").to_numpy("int64")
         else:
-            created = [_moment(v) for v in _plain_list(created_column)]
-            instants = np.array([instant_ns(c, tz) for c in created], dtype=np.int64)
+            given = [_moment(v) for v in _plain_list(created)]
+            instants = np.array([instant_ns(c, tz) for c in given], dtype=np.int64)
+        sku_codes, sku_names = pd.factorize(frame["sku"].astype(str), sort=False)
         return cls(
             [str(i) for i in uniques.tolist()],
             np.asarray(instants, dtype=np.int64),
             line_start,
-            [str(s) for s in line_columns["sku"]],
+            np.asarray(sku_codes, dtype=np.int64),
+            [str(s) for s in sku_names.tolist()],
             np.asarray(frame["qty"].to_numpy(), dtype=np.int64),
-            header,
-            line_columns,
-            created=created,
+            frame=frame,
+            created=given,
         )
 
     # ------------------------------------------------------------ reading
     def created(self, i: int) -> dt.datetime:
         """Order `i`'s creation time as given (aware UTC when read from a table)."""
+        if self._orders is not None:
+            return self._orders[i].created_at
         if self._created is not None:
             return self._created[i]
         return from_ns(int(self.instants[i]))
@@ -151,13 +159,10 @@ class OrderBatch:
         if values is None:
             if name == "id":
                 values = self.ids
-            elif name in self.header:
-                values = self.header[name]
-            elif name in self.line_columns:
-                column = self.line_columns[name]
-                values = [column[i] for i in self.line_start[:-1].tolist()]
             elif self._orders is not None:
                 values = [o.get(name) for o in self._orders]
+            elif name in self._frame.columns and name not in ("order_id", "created_at"):
+                values = _plain_list(self._frame[name].iloc[self.line_start[:-1]])
             else:
                 values = [None] * len(self)
             self._values[name] = values
@@ -171,22 +176,35 @@ class OrderBatch:
         """Order `i` as an `engine.Order` (the one given, or made from the columns)."""
         if self._orders is not None:
             return self._orders[i]
+        frame = self._frame
         start, end = int(self.line_start[i]), int(self.line_start[i + 1])
-        names = list(self.line_columns)
-        lines = tuple(
-            Line(
-                sku=self.skus[row],
-                qty=int(self.qty[row]),
-                fields={name: self.line_columns[name][row] for name in names},
-            )
-            for row in range(start, end)
-        )
-        fields = {name: values[i] for name, values in self.header.items()}
-        return Order(id=self.ids[i], created_at=self.created(i), lines=lines, fields=fields)
+        header = [c for c in HEADER if c in frame.columns]
+        line_names = [c for c in frame.columns if c not in ORDER_HEADER_COLUMNS]
+        lines = []
+        for row in range(start, end):
+            fields = {name: plain(self._column(name)[row]) for name in line_names}
+            fields["sku"], fields["qty"] = str(fields["sku"]), int(fields["qty"])
+            lines.append(Line(sku=fields["sku"], qty=fields["qty"], fields=fields))
+        fields = {name: plain(self._column(name)[start]) for name in header}
+        return Order(id=self.ids[i], created_at=self.created(i), lines=tuple(lines), fields=fields)
+
+    def _column(self, name: str) -> np.ndarray:
+        cells = self._cells.get(name)
+        if cells is None:
+            cells = self._cells[name] = self._frame[name].to_numpy()
+        return cells
 
     def destinations(self) -> tuple[np.ndarray, np.ndarray]:
         """Destination latitudes and longitudes (NaN where missing)."""
-        return _floats(self.header.get("dest_lat")), _floats(self.header.get("dest_lon"))
+        if self._frame is not None:
+            return self._floats_of("dest_lat"), self._floats_of("dest_lon")
+        return _floats(self.value("dest_lat")), _floats(self.value("dest_lon"))
+
+    def _floats_of(self, name: str) -> np.ndarray:
+        if name not in self._frame.columns:
+            return np.full(len(self), math.nan)
+        column = self._frame[name].iloc[self.line_start[:-1]]
+        return column.to_numpy(dtype=np.float64, na_value=math.nan)
 
 
 class OrderRow:
@@ -202,9 +220,7 @@ class OrderRow:
         return self.batch.value(name)[self.i]
 
 
-def _floats(values: list | None) -> np.ndarray:
-    if values is None:
-        return np.zeros(0)
+def _floats(values: list) -> np.ndarray:
     return np.array([math.nan if v is None else float(v) for v in values], dtype=np.float64)
 
 

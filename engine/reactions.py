@@ -32,7 +32,7 @@ import functools
 import itertools
 import threading
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from engine.decision import Decision
 from engine.events import Event
@@ -54,7 +54,8 @@ class Reactions:
     which open allocations each event affects.
 
         reactions = Reactions(router)
-        for decision in reactions.replay(orders, events):
+        reactions.route(order)
+        for decision in reactions.apply(event):
             print(decision.to_json())
     """
 
@@ -93,9 +94,11 @@ class Reactions:
             self._assert(self.ledger.record(order, decision, instant))
             return decision
 
-    def route_batch(self, orders: Iterable[Order], explain: bool = False) -> list[Decision]:
-        """Route orders in created_at order (ties by id), as one step: no other
-        call runs in between, and a batch with an order id already routed (or
+    def route_batch(
+        self, orders: Iterable[Order], explain: bool = False, at: dt.datetime | None = None
+    ) -> list[Decision]:
+        """Route orders in created_at order (ties by id) — or all at `at` — as one step:
+        no other call runs in between, and a batch with an order id already routed (or
         given twice) is refused before anything is routed."""
         orders = list(orders)
         tz = self.router.tz
@@ -109,7 +112,19 @@ class Reactions:
             keyed = sorted(
                 ((as_instant(o.created_at, tz), o.id, i) for i, o in enumerate(orders)),
             )
-            return [self.route(orders[i], explain=explain) for _, _, i in keyed]
+            return [self.route(orders[i], at=at, explain=explain) for _, _, i in keyed]
+
+    def record(self, batch, rows, decisions) -> None:
+        """Keep the allocations of orders the router has just routed (the orders at
+        `rows` of a batch, in routing order, and their decisions), as `route` does."""
+        with Reactions._lock:
+            for row, decision in zip(rows.tolist(), decisions, strict=True):
+                order = batch.order(row)
+                if order.id in self.ledger.orders:
+                    raise OrderAlreadyRouted(f"order {order.id!r} was already routed")
+                instant = as_instant(batch.created(row), self.router.tz)
+                self._close(self.ledger.advance(instant))
+                self._assert(self.ledger.record(order, decision, instant))
 
     def apply_batch(self, events: Iterable[Event]) -> list[Decision]:
         """Apply events in time order (their order on ties), as one step."""
@@ -137,26 +152,6 @@ class Reactions:
             self._call("post", message)
             self.events_applied += 1
             return self._react(event)
-
-    def replay(
-        self, orders: Iterable[Order], events: Iterable[Event], explain: bool = False
-    ) -> Iterator[Decision]:
-        """Orders and events interleaved by time (an event first when both fall on
-        the same instant; orders by created_at then id, events in their order).
-        Yields each routing decision and each re-route decision as it is made."""
-        tz = self.router.tz
-        keyed = [(as_instant(o.created_at, tz), o.id, i, o) for i, o in enumerate(orders)]
-        keyed.sort(key=lambda item: item[:3])
-        timeline = sorted(
-            [(e.at, 0, i, e) for i, e in enumerate(events)]
-            + [(instant, 1, i, o) for i, (instant, _, _, o) in enumerate(keyed)],
-            key=lambda item: item[:3],
-        )
-        for _, is_order, _, item in timeline:
-            if is_order:
-                yield self.route(item, explain=explain)
-            else:
-                yield from self.apply(item)
 
     # ------------------------------------------------------------- reading
     def open_allocations(self) -> list[Allocation]:

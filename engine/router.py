@@ -84,8 +84,15 @@ class Router:
     ) -> DecisionBatch | list[Decision]:
         """Route orders in created_at order (ties by order id, then position) and commit
         each; decisions come back in that routing order."""
-        batch = orders if isinstance(orders, OrderBatch) else OrderBatch.from_orders(orders, self.tz)
-        rows = routing_order(batch)
+        batch = (
+            orders if isinstance(orders, OrderBatch) else OrderBatch.from_orders(orders, self.tz)
+        )
+        return self.route_in(batch, routing_order(batch), explain)
+
+    def route_in(
+        self, batch: OrderBatch, rows: np.ndarray, explain: bool = False
+    ) -> DecisionBatch | list[Decision]:
+        """Route the orders at `rows` of a batch in that order and commit each."""
         with collection_paused():
             if explain:
                 return [self._route_explained(batch, int(i)) for i in rows]
@@ -95,7 +102,7 @@ class Router:
         """Route the orders at `rows` of a batch in that order (the caller's time order),
         without explanations, committing each: one kernel block per run of at most
         BLOCK orders on the same local day."""
-        merged = MergedLines.of(batch, self.inventory.sku_index, len(self.inventory.skus))
+        merged = self._merged(batch)
         plan = _Plan(self, batch, rows)
         parts: list[DecisionBatch] = []
         node_ids = self.network.ids
@@ -177,7 +184,8 @@ class Router:
         engine.ledger)."""
         instant = as_instant(at, self.tz)
         batch = OrderBatch.from_orders([order], self.tz, instant)
-        merged = MergedLines.of(batch, self.inventory.sku_index, len(self.inventory.skus))
+        merged = self._merged(batch)
+        skus = merged.skus(np.arange(len(merged.code)))
         dest = self._destination(batch, merged)
         if dest is None:
             return (), {sku: units for sku, units in need.items() if units}, ()
@@ -194,7 +202,7 @@ class Router:
             np.zeros(1, dtype=np.int64),
             np.array([start], dtype=np.int64),
             dest,
-            qty=np.array([need.get(sku, 0) for sku in merged.sku], dtype=np.int64),
+            qty=np.array([need.get(sku, 0) for sku in skus], dtype=np.int64),
             prior=np.array([len(kept)], dtype=np.int64),
             blocked=[blocked],
         )
@@ -205,8 +213,8 @@ class Router:
             Shipment(
                 node_ids[int(nodes[0, m])],
                 tuple(
-                    ShipmentLine(sku, int(takes[line, m]))
-                    for line, sku in enumerate(merged.sku)
+                    ShipmentLine(skus[line], int(takes[line, m]))
+                    for line in range(len(skus))
                     if takes[line, m] > 0
                 ),
                 *(float(value) for value in figures[0, m]),
@@ -214,7 +222,7 @@ class Router:
             )
             for m in range(int(made[0]))
         )
-        rest = {sku: int(units) for sku, units in zip(merged.sku, left.tolist(), strict=True) if units}
+        rest = {sku: int(units) for sku, units in zip(skus, left.tolist(), strict=True) if units}
         return shipments, rest, self.binding.tried[start][int(tried[0])]
 
     # ------------------------------------------------------------ inner
@@ -231,12 +239,20 @@ class Router:
         points, missing = destinations(self.network, batch)
         return None if missing[0] else points
 
+    def _merged(self, batch: OrderBatch) -> MergedLines:
+        """The batch's merged lines on this inventory's rows (again when SKUs were added)."""
+        inventory = self.inventory
+        return batch.derived(
+            ("merged", id(inventory), len(inventory.skus)),
+            lambda: MergedLines.of(batch, inventory.sku_index, len(inventory.skus)),
+        )
+
     def _route_explained(self, batch: OrderBatch, position: int = 0) -> Decision:
         """Route one order with its explanation (the kernel's trace in words), and commit."""
         from engine.explain import explain_order
 
         rows = np.array([position], dtype=np.int64)
-        merged = MergedLines.of(batch, self.inventory.sku_index, len(self.inventory.skus))
+        merged = self._merged(batch)
         plan = _Plan(self, batch, rows)
         run = plan.runs[0]
         if run.day is None:
@@ -251,7 +267,7 @@ class Router:
         trace = _trace_arrays(self.binding, len(self.network), len(block.lines))
         kernel.route_block(*block.arguments, trace=trace)
         decision = unpack(self.binding, block, batch, merged, self.network.ids)[0]
-        skus = [merged.sku[line] for line in block.lines.tolist()]
+        skus = merged.skus(block.lines)
         entries = explain_order(
             self, batch.order(position), block, trace, skus, free_before, used, capacity
         )
@@ -299,6 +315,10 @@ def destinations(network: Network, batch: OrderBatch) -> tuple[np.ndarray, np.nd
     """Each order's destination as a unit vector, and where it has none: `dest_lat`,
     `dest_lon`, or else the coordinates of its `collect_node` when that is a known node
     (docs/routing.md, "Semantics", step 3)."""
+    return batch.derived(("destinations", id(network)), lambda: _destinations(network, batch))
+
+
+def _destinations(network: Network, batch: OrderBatch) -> tuple[np.ndarray, np.ndarray]:
     lat, lon = batch.destinations()
     missing = np.isnan(lat) | np.isnan(lon)
     if missing.any():
@@ -352,9 +372,7 @@ class _Plan:
         for start, end in zip(cut[:-1].tolist(), cut[1:].tolist(), strict=True):
             if key[start] < 0:
                 where = slice(start, end)
-                chains = [
-                    () if first[i] < 0 else (bp.ids[first[i]],) for i in range(start, end)
-                ]
+                chains = [() if first[i] < 0 else (bp.ids[first[i]],) for i in range(start, end)]
                 self.runs.append(
                     _Run(where, rows[where], first[where], None, reason[where], chains)
                 )
@@ -363,5 +381,3 @@ class _Plan:
             for block_start in range(start, end, BLOCK):
                 where = slice(block_start, min(block_start + BLOCK, end))
                 self.runs.append(_Run(where, rows[where], first[where], day))
-
-

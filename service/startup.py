@@ -31,26 +31,32 @@ def load_service(
         raise ValueError("give either an artifact or a ruleset file")
     node_table = load_nodes(nodes)
     _report(node_table, "nodes", warn)
-    network = engine.Network.from_frame(node_table.frame)
-    stock_table = load_inventory(inventory, network.ids)
+    stock_table = load_inventory(inventory, node_table.frame["id"].tolist())
     _report(stock_table, "inventory", warn)
-    stock = engine.Inventory.from_frame(stock_table.frame, network)
     if artifact is not None:
         loaded = load_artifact(artifact)
-        policy, summary = loaded.policy, loaded.summary()
+        source, name, summary = loaded, str(artifact), loaded.summary()
     else:
         text = Path(ruleset).read_text(encoding="utf-8")
-        extra = [f"node.{column}" for column in node_table.frame.columns]
-        policy = engine.compile(dsl.parse(text, str(ruleset)), text, str(ruleset), extra)
-        canonical = dsl.format_ruleset(dsl.parse(text, str(ruleset)))
+        source, name = text, str(ruleset)
         summary = {
-            "name": policy.name,
+            "name": None,
             "version": None,
-            "content_hash": content_hash(canonical),
+            "content_hash": content_hash(dsl.format_ruleset(dsl.parse(text, name))),
             "published_at": None,
             "published_by": None,
         }
-    return Reactions(engine.Router(policy, network, stock)), summary
+    session = engine.Session.open(
+        source,
+        node_table,
+        stock_table,
+        filename=name,
+        extra_fields=[f"node.{column}" for column in node_table.frame.columns],
+        follow=True,
+    )
+    if artifact is None:
+        summary["name"] = session.policy.name
+    return session.reactions, summary
 
 
 def _report(table, name: str, warn) -> None:

@@ -17,11 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from engine import Decision
-
-DISTANCE_DECIMALS = 2
-"""A Decision object's distance_km is read rounded as its data.md JSON gives it
-(engine.decision.DECIMALS), so objects and their JSON give the same figures."""
+    from engine import Decision, DecisionBatch
 
 
 @dataclass(frozen=True)
@@ -50,6 +46,10 @@ class DecisionColumns:
     shipment_lines: np.ndarray
     shipment_units: np.ndarray
     distance_km: np.ndarray
+    cost: np.ndarray
+    eta_days: np.ndarray
+    """Each shipment's figures as its decision gives them (unrounded from the engine,
+    rounded to 2 decimals when read from data.md JSON)."""
     line_shipment: np.ndarray
     """Position of each allocation's shipment."""
     sku: list[str]
@@ -134,39 +134,84 @@ def read_columns(
         ],
         shipment_lines=n_lines,
         shipment_units=units,
-        distance_km=_distances(shipments),
+        distance_km=np.array([s.distance_km for s in shipments], dtype="float64"),
+        cost=np.array([s.cost for s in shipments], dtype="float64"),
+        eta_days=np.array([s.eta_days for s in shipments], dtype="float64"),
         line_shipment=line_shipment,
         sku=[line.sku for line in lines],
         qty=qty,
     )
 
 
-def _distances(shipments: list) -> np.ndarray:
-    """Each shipment's distance_km: as written for JSON, rounded to 2 decimals for objects."""
-    km = np.array([s.distance_km for s in shipments], dtype="float64")
-    engine = np.array([type(s) is not _JsonShipment for s in shipments], dtype=bool)
-    km[engine] = round_half_even(km[engine], DISTANCE_DECIMALS)
-    return km
+def batch_columns(
+    batch: DecisionBatch, n_decisions: np.ndarray, node_index: dict[str, int]
+) -> DecisionColumns:
+    """Columns of the final decisions of an engine `DecisionBatch`, from its arrays (no
+    object per decision); `node_index` maps node ids to their position."""
+    from engine.decision_batch import REASONS, STATUSES, UNROUTABLE
 
-
-def round_half_even(values: np.ndarray, decimals: int) -> np.ndarray:
-    """``round(value, decimals)`` of each value, bit for bit as Python gives it.
-
-    Python rounds the exact binary value to the nearest decimal (ties to even) and returns
-    the double nearest that decimal; numpy's ``round`` scales, rounds and divides, which
-    can differ in the last bit. Here k = rint(value × 10^decimals) is exact whenever the
-    scaled value is not within 1e-6 of a half (its float error is far below that for any
-    distance), and k ÷ 10^decimals is then the correctly rounded double of the decimal, as
-    Python's. The few values near a half, huge or not finite go through Python's round.
-    """
-    scale = 10.0**decimals
-    with np.errstate(invalid="ignore", over="ignore"):
-        scaled = values * scale
-        out = np.rint(scaled) / scale
-        fraction = np.abs(scaled - np.trunc(scaled))
-        doubtful = ~(np.abs(fraction - 0.5) > 1e-6) | ~(np.abs(scaled) < 2.0**52)
-    out[doubtful] = [round(float(v), decimals) for v in values[doubtful]]
-    return out
+    n = len(batch)
+    node_position = np.array([node_index.get(i, -1) for i in batch.node_ids], dtype=np.intp)
+    node = node_position[batch.ship_node] if len(batch.ship_node) else batch.ship_node
+    if (node < 0).any():
+        unknown = batch.node_ids[int(batch.ship_node[np.flatnonzero(node < 0)[0]])]
+        raise ValueError(f"a shipment from unknown node {unknown!r}")
+    n_shipments = np.diff(batch.ship_start)
+    order_of = np.repeat(np.arange(n, dtype=np.intp), n_shipments)
+    n_lines = np.diff(batch.part_start)
+    line_shipment = np.repeat(np.arange(len(batch.ship_node), dtype=np.intp), n_lines)
+    units = _sums(batch.part_qty, line_shipment, len(batch.ship_node))
+    names = batch.sku_names
+    unfilled_units = _sums(
+        batch.line_unfilled, np.repeat(np.arange(n), np.diff(batch.line_start)), n
+    )
+    reasons = [None] * n
+    short_lines = np.flatnonzero(batch.line_unfilled)
+    if len(short_lines):
+        owner = np.searchsorted(batch.line_start, short_lines, side="right") - 1
+        texts: dict[int, list[str]] = {}
+        for i, line in zip(owner.tolist(), short_lines.tolist(), strict=True):
+            texts.setdefault(i, []).append(
+                f"{names[batch.line_sku[line]]} x{int(batch.line_unfilled[line])}: "
+                f"{REASONS[batch.line_reason[line]]}"
+            )
+        for i, items in texts.items():
+            reasons[i] = "; ".join(items)
+    chains = batch.chains
+    rerouted = batch.rerouted_from or [None] * n
+    notes = batch.notes or [None] * n
+    codes = batch.status.tolist()
+    return DecisionColumns(
+        order_ids=batch.order_ids,
+        status=[STATUSES[c] for c in codes],
+        strategy=[c[0] if c else None for c in chains],
+        chains=chains,
+        n_decisions=n_decisions,
+        rerouted_from=[_text_or_none(r) for r in rerouted],
+        reroute_reason=[
+            REASONS[why] if c == UNROUTABLE else _text_or_none(note)
+            for c, why, note in zip(codes, batch.reason.tolist(), notes, strict=True)
+        ],
+        units_unfilled=unfilled_units,
+        unfilled_reason=reasons,
+        n_shipments=n_shipments.astype(np.int64),
+        units_allocated=_sums(units, order_of, n),
+        shipment_order=order_of,
+        shipment_no=np.arange(len(order_of), dtype=np.int64) - batch.ship_start[order_of],
+        shipment_node=node,
+        shipment_strategy=[
+            by if by is not None else (chains[i][0] if len(chains[i]) == 1 else None)
+            for by, i in zip(batch.ship_strategy, order_of.tolist(), strict=True)
+        ],
+        shipment_lines=n_lines.astype(np.int64),
+        shipment_units=units,
+        distance_km=batch.ship_km,
+        cost=batch.ship_cost,
+        eta_days=batch.ship_eta,
+        line_shipment=line_shipment,
+        sku=[names[c] for c in batch.line_sku[batch.part_line].tolist()],
+        qty=batch.part_qty,
+    )
 
 
 def _sums(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
@@ -203,18 +248,21 @@ class _JsonDecision:
 
 
 class _JsonShipment:
-    """A shipment of a JSON decision; its distance_km is taken as written."""
+    """A shipment of a JSON decision; its figures are taken as written."""
 
-    __slots__ = ("node_id", "lines", "distance_km", "strategy")
+    __slots__ = ("node_id", "lines", "distance_km", "cost", "eta_days", "strategy")
 
     def __init__(self, order_id: str, data: dict):
         self.node_id = str(data["node_id"])
         self.lines = [
             _JsonItem(str(line["sku"]), int(line["qty"])) for line in data.get("lines") or []
         ]
-        if data.get("distance_km") is None:
-            raise ValueError(f"order {order_id}: shipment from {self.node_id} has no distance_km")
+        for name in ("distance_km", "cost", "eta_days"):
+            if data.get(name) is None:
+                raise ValueError(f"order {order_id}: shipment from {self.node_id} has no {name}")
         self.distance_km = float(data["distance_km"])
+        self.cost = float(data["cost"])
+        self.eta_days = float(data["eta_days"])
         strategy = data.get("strategy")
         self.strategy = None if strategy is None else str(strategy)
 

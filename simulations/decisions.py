@@ -3,8 +3,8 @@
 Three frames, all keyed by ``order_id``: one row per decided order, one per shipment and
 one per shipment line (allocation). When an order has several decisions (a re-route emits a
 new, complete decision with ``rerouted_from``), the last one is the order's final state and
-the only one counted. Shipment cost and ETA are recomputed from the node table with the
-kpis.md formulas, so every figure can be re-derived by hand from the nodes and distances.
+the only one counted. Every shipment figure (distance, cost, ETA) is the one its decision
+carries, as the engine computed it, so a decision and its table row never disagree.
 """
 
 from __future__ import annotations
@@ -18,7 +18,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from simulations.decision_columns import DecisionColumns, final_decisions, read_columns
+from engine.decision_batch import DecisionBatch
+from simulations.decision_columns import (
+    DecisionColumns,
+    batch_columns,
+    final_decisions,
+    read_columns,
+)
 
 if TYPE_CHECKING:
     from engine import Decision
@@ -135,16 +141,29 @@ def decision_tables(
     network (for node type, costs and handling days); ``timezone`` the ruleset's zone, in
     which each order's ``day`` is taken.
     """
-    order_ids, final, n_decisions = final_decisions(decisions)
+    node_facts = _node_facts(nodes)
+    node_index = {node_id: i for i, node_id in enumerate(node_facts.index)}
+    if isinstance(decisions, DecisionBatch):
+        final_batch, n_decisions = decisions.finals()
+        if len(final_batch):
+            columns = batch_columns(final_batch, n_decisions, node_index)
+            return _tables(columns, orders, node_facts, timezone)
+        final = []
+    else:
+        order_ids, final, n_decisions = final_decisions(decisions)
     if not final:
         return DecisionTables(
             orders=_typed(pd.DataFrame(columns=list(ORDER_COLUMNS)), ORDER_COLUMNS),
             shipments=_typed(pd.DataFrame(columns=list(SHIPMENT_COLUMNS)), SHIPMENT_COLUMNS),
             allocations=_typed(pd.DataFrame(columns=list(ALLOCATION_COLUMNS)), ALLOCATION_COLUMNS),
         )
-    node_facts = _node_facts(nodes)
-    node_index = {node_id: i for i, node_id in enumerate(node_facts.index)}
     columns = read_columns(order_ids, final, n_decisions, node_index)
+    return _tables(columns, orders, node_facts, timezone)
+
+
+def _tables(
+    columns: DecisionColumns, orders: pd.DataFrame, node_facts: pd.DataFrame, timezone: str
+) -> DecisionTables:
     facts = _order_facts(orders, columns.order_ids, timezone)
     shipments = _shipment_table(columns, node_facts)
     order_table = _order_table(columns, facts, shipments)
@@ -176,16 +195,9 @@ def decision_tables(
 
 
 def _shipment_table(columns: DecisionColumns, node_facts: pd.DataFrame) -> pd.DataFrame:
-    """One row per shipment with its node type, kpis.md cost and ETA."""
+    """One row per shipment with its node type and the figures its decision gives
+    (distance, kpis.md cost and ETA, as the engine computed them)."""
     node = columns.shipment_node
-    km = columns.distance_km
-    units = columns.shipment_units
-    cost = (
-        node_facts["pick_cost"].to_numpy(dtype="float64")[node] * units
-        + node_facts["ship_cost_base"].to_numpy(dtype="float64")[node]
-        + node_facts["ship_cost_per_km"].to_numpy(dtype="float64")[node] * km
-    )
-    transit = np.maximum(1.0, np.ceil(km / 500.0))
     node_ids = pd.array(list(node_facts.index), dtype="string")
     node_types = pd.array(node_facts["type"].astype(object).tolist(), dtype="string")
     return pd.DataFrame(
@@ -196,10 +208,10 @@ def _shipment_table(columns: DecisionColumns, node_facts: pd.DataFrame) -> pd.Da
             "node_type": node_types.take(node),
             "strategy": _text(columns.shipment_strategy),
             "lines": columns.shipment_lines,
-            "units": units,
-            "distance_km": km,
-            "cost": cost,
-            "eta_days": node_facts["handling_days"].to_numpy(dtype="float64")[node] + transit,
+            "units": columns.shipment_units,
+            "distance_km": columns.distance_km,
+            "cost": columns.cost,
+            "eta_days": columns.eta_days,
         }
     )
 

@@ -3,8 +3,8 @@ opening stock, with replenishments arriving and operational events (node offline
 counts, capacity changes) re-routing open allocations as they happen; then the decision
 tables and the KPIs of kpis.md.
 
-It is the production router doing the work (`engine.Router`, or `engine.reactions`
-when there are events), so a simulated decision is the decision production would make.
+It is the production engine doing the work (`engine.Session.replay`: the same kernel,
+the same blocks), so a simulated decision is the decision production would make.
 Nothing here prints: progress goes to an `on_progress(done, total)` callback, which
 the CLI turns into a progress line and the studio into a progress bar.
 """
@@ -22,12 +22,12 @@ import pandas as pd
 
 import engine
 from dsl import syntax as s
-from engine import Decision, Explanation, Policy
+from engine import Decision, DecisionBatch, Explanation, Policy
+from engine.session import Progress
 from simulations.decisions import DecisionTables, decision_tables
 from simulations.inputs import Inputs, TableSource, empty_rejects, load_inputs
+from simulations.keep_levels import KeepLevels
 from simulations.kpis import CO2_KG_PER_KM, Kpis, compute_kpis
-from simulations.order_stream import in_routing_order
-from simulations.timeline import Progress, Timeline
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class Simulation:
 
 
 def run(
-    policy: Policy | s.Ruleset,
+    policy: Policy | s.Ruleset | str,
     nodes: TableSource,
     inventory: TableSource,
     orders: TableSource,
@@ -89,15 +89,17 @@ def run(
 ) -> Simulation:
     """Route every order in time order with the engine and compute the KPIs.
 
-    Tables are files, DataFrames or loaded `engine.tables.Table`s; their bad rows end up
-    in `Simulation.rejects` and the rest is replayed. `first_day`/`last_day` keep the
-    orders created on those local days (ruleset time zone, both inclusive). Orders
-    named in `explain` keep their explanation.
+    The ruleset is a compiled policy, a syntax tree or its text; conditions may read the
+    tables' extra columns. Tables are files, DataFrames or loaded `engine.tables.Table`s;
+    their bad rows end up in `Simulation.rejects` and the rest is replayed.
+    `first_day`/`last_day` keep the orders created on those local days (ruleset time
+    zone, both inclusive). Orders named in `explain` keep their explanation.
     """
-    policy = as_policy(policy)
-    inputs = load_inputs(nodes, inventory, orders, replenishments, events, timezone=policy.timezone)
+    inputs = load_inputs(
+        nodes, inventory, orders, replenishments, events, timezone=ruleset_timezone(policy)
+    )
     return replay(
-        policy,
+        engine.policy_of(policy, extra_fields=inputs.fields),
         inputs,
         on_progress=on_progress,
         first_day=first_day,
@@ -105,6 +107,17 @@ def run(
         explain=explain,
         co2_kg_per_km=co2_kg_per_km,
     )
+
+
+def ruleset_timezone(ruleset: Policy | s.Ruleset | str) -> str:
+    """The time zone a ruleset reads order times in (its `timezone`, else UTC)."""
+    if isinstance(ruleset, Policy):
+        return ruleset.timezone
+    if isinstance(ruleset, str):
+        from dsl import parse
+
+        ruleset = parse(ruleset)
+    return ruleset.timezone or "UTC"
 
 
 def replay(
@@ -119,32 +132,41 @@ def replay(
 ) -> Simulation:
     """`run` on tables already loaded (see `simulations.inputs.load_inputs`)."""
     started = time.perf_counter()
-    lines = in_routing_order(within(inputs.orders, policy.tz, first_day, last_day), policy.tz)
-    timeline = Timeline(policy, inputs, last_day)
     wanted = frozenset(explain)
-    parts: list[DecisionTables] = []
-    every: list[dict] = []
+    parts: list[DecisionBatch] = []
     explanations: dict[str, tuple[Explanation, ...]] = {}
-    with timeline:
-        for part, decisions in timeline.decide(lines, wanted, on_progress):
-            for decision in decisions:
-                if decision.order_id in wanted and decision.explain:
-                    explanations[decision.order_id] = decision.explain
-            if timeline.reactions is None:
-                parts.append(_flatten(decisions, part.lines, inputs.nodes, policy.timezone))
-            else:  # a re-route may replace the decision of an order of an earlier slice
-                every.extend(_without_explanation(d) for d in decisions)
-        every.extend(_without_explanation(d) for d in timeline.finish())
-    if timeline.reactions is None:
-        tables = _concat(parts, inputs.nodes, policy.timezone)
-    else:
-        tables = decision_tables(every, lines, inputs.nodes, policy.timezone)
-    levels = timeline.keep_levels()
+    reroutes = 0
+    with _opened(policy, inputs) as session:
+        batch = session.batch(within(inputs.orders, policy.tz, first_day, last_day))
+        levels = KeepLevels(session)
+        steps = session.replay(
+            batch,
+            engine.arrivals_from_frame(inputs.replenishments),
+            _events(inputs.events),
+            explain=wanted,
+            until=_end_of(last_day, policy.tz),
+            on_progress=on_progress,
+        )
+        node_ids = session.network.ids
+        for step in steps:
+            decisions = step.decisions
+            if not isinstance(decisions, DecisionBatch):
+                for decision in decisions:
+                    if decision.order_id in wanted and decision.explain:
+                        explanations[decision.order_id] = decision.explain
+                reroutes += sum(1 for d in decisions if d.rerouted_from is not None)
+                decisions = DecisionBatch.of([_plain(d) for d in decisions], node_ids)
+            if levels.active and len(step.rows):
+                levels.note(batch, step.rows, decisions)
+            parts.append(decisions)
+        decided = DecisionBatch.concat(parts, node_ids)
+    tables = decision_tables(decided, inputs.orders, inputs.nodes, policy.timezone)
+    kept = levels.frame()
     kpis = compute_kpis(
         tables,
         inputs.nodes,
         inputs.inventory,
-        keep_levels=levels,
+        keep_levels=kept,
         replenishments=inputs.replenishments,
         co2_kg_per_km=co2_kg_per_km,
     )
@@ -152,11 +174,11 @@ def replay(
         tables=tables,
         kpis=kpis,
         rejects=inputs.rejects if inputs.rejects is not None else empty_rejects(),
-        keep_levels=levels,
+        keep_levels=kept,
         policy=policy,
         inputs=inputs,
         explanations=explanations,
-        reroutes=timeline.reroutes,
+        reroutes=reroutes,
         seconds=time.perf_counter() - started,
     )
 
@@ -176,20 +198,50 @@ def explain_orders(
     found: dict[str, tuple[Explanation, ...]] = {}
     if not wanted:
         return found
-    lines = in_routing_order(within(inputs.orders, policy.tz, first_day, last_day), policy.tz)
-    with Timeline(policy, inputs, last_day) as timeline:
-        for _part, decisions in timeline.decide(lines, wanted, on_progress, stop=wanted):
-            for decision in decisions:
+    with _opened(policy, inputs) as session:
+        steps = session.replay(
+            session.batch(within(inputs.orders, policy.tz, first_day, last_day)),
+            engine.arrivals_from_frame(inputs.replenishments),
+            _events(inputs.events),
+            explain=wanted,
+            stop=wanted,
+            until=_end_of(last_day, policy.tz),
+            on_progress=on_progress,
+        )
+        for step in steps:
+            if isinstance(step.decisions, DecisionBatch):
+                continue
+            for decision in step.decisions:
                 if decision.order_id in wanted and decision.explain:
                     found[decision.order_id] = decision.explain
     return found
 
 
-def as_policy(policy: Policy | s.Ruleset) -> Policy:
-    """A compiled policy (a syntax tree is compiled; `engine.CompileError` if it has errors)."""
-    if isinstance(policy, Policy):
-        return policy
-    return engine.compile(policy)
+def _opened(policy: Policy, inputs: Inputs) -> engine.Session:
+    """The engine session a replay runs in: the policy on the inputs' network and opening
+    stock (with the SKUs that only arrive later)."""
+    return engine.Session.open(
+        policy, inputs.nodes, inputs.inventory, arriving=inputs.replenishments
+    )
+
+
+def _events(events: pd.DataFrame | None) -> list:
+    if events is None or events.empty:
+        return []
+    from engine.events import events_from_frame
+
+    return events_from_frame(events)
+
+
+def _end_of(last_day: dt.date | None, tz) -> dt.datetime | None:
+    """The first instant after the local day `last_day` (None: no end)."""
+    if last_day is None:
+        return None
+    return dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+
+
+def _plain(decision: Decision) -> Decision:
+    return replace(decision, explain=()) if decision.explain else decision
 
 
 def within(
@@ -208,43 +260,3 @@ def within(
     if last_day is not None:
         keep &= (local < pd.Timestamp(last_day) + pd.Timedelta(days=1)).to_numpy()
     return lines[keep]
-
-
-def _without_explanation(decision: Decision) -> Decision:
-    return replace(decision, explain=()) if decision.explain else decision
-
-
-def _flatten(decisions: list[Decision], lines: pd.DataFrame, nodes, timezone) -> DecisionTables:
-    return decision_tables([_without_explanation(d) for d in decisions], lines, nodes, timezone)
-
-
-def _concat(parts: list[DecisionTables], nodes: pd.DataFrame, timezone: str) -> DecisionTables:
-    """Join the tables of consecutive slices, numbering decisions and allocations on."""
-    if not parts:
-        return decision_tables([], _no_lines(), nodes, timezone)
-    orders, shipments, allocations = [], [], []
-    decided = allocated = 0
-    for part in parts:
-        orders.append(part.orders.assign(decision_seq=part.orders["decision_seq"] + decided))
-        shipments.append(part.shipments)
-        allocations.append(part.allocations.assign(seq=part.allocations["seq"] + allocated))
-        decided += len(part.orders)
-        allocated += len(part.allocations)
-    if len(parts) == 1:
-        return parts[0]
-    return DecisionTables(
-        orders=pd.concat(orders, ignore_index=True),
-        shipments=pd.concat(shipments, ignore_index=True),
-        allocations=pd.concat(allocations, ignore_index=True),
-    )
-
-
-def _no_lines() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "order_id": pd.Series(dtype="str"),
-            "created_at": pd.Series(dtype="datetime64[ns, UTC]"),
-            "sku": pd.Series(dtype="str"),
-            "qty": pd.Series(dtype="int64"),
-        }
-    )

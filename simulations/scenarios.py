@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from dsl import syntax as s
 from dsl.parser import parse
-from engine import Policy, compile
+from engine import Policy, policy_of
 from simulations.inputs import Inputs
 from simulations.overrides import (
     ALL_NODES,
@@ -61,7 +61,7 @@ class Scenario(BaseModel):
     def prepare(self, inputs: Inputs) -> tuple[Policy, Inputs]:
         """The compiled ruleset and the tables, both with the overrides applied."""
         ruleset = apply_to_ruleset(self.ruleset, self.overrides)
-        policy = compile(ruleset, filename=self.name, extra_fields=inputs.fields)
+        policy = policy_of(ruleset, filename=self.name, extra_fields=inputs.fields)
         return policy, apply_to_inputs(inputs, self.overrides)
 
     def simulate(self, inputs: Inputs, **options):

@@ -16,7 +16,6 @@ from dsl import syntax as s
 from dsl.formatter import format_effective
 from engine.windows import Window, effective_window, zone
 
-DEFAULT_PRIORITY = 100
 PEAK_WORD = "peak"
 PEAK_SEASON = ((11, 15), (12, 31))
 """Shaded when no strategy names the peak: 15 November to 31 December, every year."""
@@ -49,8 +48,8 @@ def bars(ruleset: s.Ruleset, first_year: int, last_year: int) -> list[Bar]:
     tz = zone(ruleset.timezone)
     low, high = year_span(first_year, last_year)
     out: list[Bar] = []
-    for strategy in tried_order(ruleset):
-        priority = DEFAULT_PRIORITY if strategy.priority is None else strategy.priority
+    for strategy in ruleset.tried_order():
+        priority = strategy.tried_priority
         label = strategy.label or strategy.id
         if not strategy.effective:
             out.append(Bar(strategy.id, label, priority, low, high, True, True, "always"))
@@ -74,18 +73,6 @@ def bars(ruleset: s.Ruleset, first_year: int, last_year: int) -> list[Bar]:
                 )
             )
     return out
-
-
-def tried_order(ruleset: s.Ruleset) -> list[s.Strategy]:
-    """Strategies by priority (default 100), ties in file order: the router's order."""
-    indexed = list(enumerate(ruleset.strategies))
-    indexed.sort(
-        key=lambda pair: (
-            DEFAULT_PRIORITY if pair[1].priority is None else pair[1].priority,
-            pair[0],
-        )
-    )
-    return [strategy for _, strategy in indexed]
 
 
 def local_window(window: Window, tz) -> tuple[dt.datetime | None, dt.datetime | None]:

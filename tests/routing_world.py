@@ -7,8 +7,8 @@ import datetime as dt
 
 import pandas as pd
 
-import dsl
 import engine
+from engine.router import Router
 
 # Real coordinates, so distances read as a user expects (Paris–Lyon ≈ 392 km).
 PLACES = {
@@ -86,9 +86,9 @@ def order(
     return engine.Order(order_id, created, made, header)
 
 
-def router(text: str, net: engine.Network, stock: dict) -> engine.Router:
-    policy = engine.compile(dsl.parse(text), text)
-    return engine.Router(policy, net, inventory(net, stock))
+def router(text: str, net: engine.Network, stock: dict) -> Router:
+    policy = engine.policy_of(text)
+    return engine.Session(policy, net, inventory(net, stock)).router
 
 
 def ships(decision: engine.Decision) -> list[tuple[str, dict[str, int]]]:

@@ -121,13 +121,13 @@ def test_the_artifact_records_what_data_md_lists(artifact_file):
 
 def test_loading_the_artifact_and_parsing_the_source_give_identical_decisions(artifact_file):
     network, stock = network_and_stock()
-    from_source = engine.Router(engine.compile(dsl.parse(FRANCE)), network, stock)
+    from_source = engine.Session(engine.policy_of(FRANCE), network, stock)
     network2, stock2 = network_and_stock()
-    from_artifact = engine.Router.from_artifact(artifact_file, network2, stock2)
+    from_artifact = engine.Session(engine.policy_of(load_artifact(artifact_file)), network2, stock2)
 
     batch = orders()
-    expected = [d.to_json() for d in from_source.route_batch(batch, explain=True)]
-    got = [d.to_json() for d in from_artifact.route_batch(batch, explain=True)]
+    expected = [d.to_json() for d in from_source.route(batch, explain=True)]
+    got = [d.to_json() for d in from_artifact.route(batch, explain=True)]
     assert got == expected
     statuses = {json.loads(line)["status"] for line in got}
     assert {"routed", "backordered"} <= statuses  # the batch reaches the fallbacks

@@ -1,14 +1,16 @@
-"""Decision tables read straight from engine Decision objects give exactly what their
-data.md JSON gives; the vectorised rounding is Python's round to the last bit."""
+"""Decision tables read the figures each decision carries: engine Decision objects and
+the engine's columnar DecisionBatch give the same tables (unrounded figures), and their
+data.md JSON gives the same tables with the figures as the JSON writes them."""
 
 from __future__ import annotations
 
-import numpy as np
+import json
+
 import pandas as pd
 import pytest
 
 from engine.decision import Decision, Shipment, ShipmentLine, Unfilled
-from simulations.decision_columns import round_half_even
+from engine.decision_batch import DecisionBatch
 from simulations.decisions import decision_tables
 
 
@@ -41,7 +43,7 @@ def order_lines() -> pd.DataFrame:
 
 def shipment(node_id, km, *lines, strategy=None) -> Shipment:
     items = tuple(ShipmentLine(sku, qty) for sku, qty in lines)
-    return Shipment(node_id, items, km, cost=0.0, eta_days=0.0, strategy=strategy)
+    return Shipment(node_id, items, km, cost=km / 3.0, eta_days=km / 7.0, strategy=strategy)
 
 
 def decisions() -> list[Decision]:
@@ -70,19 +72,32 @@ def decisions() -> list[Decision]:
     ]
 
 
-def test_decision_objects_give_the_tables_of_their_json():
+def test_objects_batches_and_json_give_the_same_tables():
     objects = decision_tables(decisions(), order_lines(), nodes(), "Europe/Paris")
+    batch = DecisionBatch.of(decisions(), tuple(nodes()["id"]))
+    columnar = decision_tables(batch, order_lines(), nodes(), "Europe/Paris")
     as_json = decision_tables(
-        [d.to_dict() for d in decisions()], order_lines(), nodes(), "Europe/Paris"
+        [json.loads(d.to_json()) for d in decisions()], order_lines(), nodes(), "Europe/Paris"
     )
+    figures = ["distance_km", "cost", "eta_days"]
     for name in ("orders", "shipments", "allocations"):
-        pd.testing.assert_frame_equal(getattr(objects, name), getattr(as_json, name))
+        pd.testing.assert_frame_equal(getattr(objects, name), getattr(columnar, name))
+        unrounded = getattr(objects, name)
+        written = getattr(as_json, name)
+        shown = [c for c in figures if c in unrounded]
+        pd.testing.assert_frame_equal(unrounded.drop(columns=shown), written.drop(columns=shown))
+        for column in shown:
+            assert written[column].tolist() == [round(v, 2) for v in unrounded[column]]
     orders = objects.orders.set_index("order_id")
     assert list(orders.index) == ["O1", "O2", "O3"]
     assert orders.loc["O3", "n_decisions"] == 3
     assert orders.loc["O3", "rerouted_from"] == "ST1"
     assert orders.loc["O2", "unfilled_reason"] == "C x1: no candidate with stock"
-    assert objects.shipments["distance_km"].tolist() == [101.23, 12.01, 640.12, 250.56]
+    assert objects.shipments["distance_km"].tolist() == [101.23456789, 12.005, 640.125, 250.555]
+    assert objects.shipments["cost"].tolist() == [
+        k / 3.0 for k in (101.23456789, 12.005, 640.125, 250.555)
+    ]
+    assert orders.loc["O2", "cost"] == 12.005 / 3.0 + 640.125 / 3.0
     assert objects.shipments["strategy"].astype(object).fillna("?").tolist() == [
         "std",
         "peak",
@@ -96,18 +111,3 @@ def test_unknown_node_is_refused_with_the_order():
     wrong = [Decision("O1", "routed", ("std",), (shipment("XX", 1.0, ("A", 2)),))]
     with pytest.raises(ValueError, match="order O1: shipment from unknown node 'XX'"):
         decision_tables(wrong, order_lines(), nodes())
-
-
-def test_round_half_even_is_pythons_round_bit_for_bit():
-    rng = np.random.default_rng(11)
-    values = np.concatenate(
-        [
-            rng.uniform(0, 2000, 200_000),
-            np.round(rng.uniform(0, 2000, 50_000), 3),  # many exact halves in decimal
-            np.arange(0, 50, 0.005),
-            [0.125, 0.135, 2.675, 1.005, -0.5, -2.675, 1e300, 0.0, -0.0, 5e15, np.inf],
-        ]
-    )
-    got = round_half_even(values, 2)
-    expected = np.array([round(v, 2) for v in values.tolist()])
-    assert np.array_equal(got.view(np.int64), expected.view(np.int64))

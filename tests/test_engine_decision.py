@@ -8,7 +8,6 @@ from importlib import resources
 import pytest
 from routing_world import network, node, order, router
 
-import dsl
 import engine
 from engine.decision import Decision, Shipment, ShipmentLine, Unfilled
 
@@ -85,7 +84,7 @@ def test_eta_and_cost_follow_kpis_md():
 def test_compile_refuses_checker_errors_with_rendered_diagnostics():
     text = 'strategy a\n  when order.chanel == "web"\n  otherwise use nowhere\n'
     with pytest.raises(engine.CompileError) as caught:
-        engine.compile(dsl.parse(text), text, "bad.route")
+        engine.policy_of(text, filename="bad.route")
     message = str(caught.value)
     assert "bad.route:2:" in message and "order.chanel" in message
     assert "nowhere" in message
@@ -95,8 +94,8 @@ def test_compile_refuses_checker_errors_with_rendered_diagnostics():
 def test_compile_accepts_extra_fields_of_the_data():
     text = 'strategy a\n  when order.gift_wrap == true\n  source from node.zone == "north"\n'
     with pytest.raises(engine.CompileError):
-        engine.compile(dsl.parse(text), text)
-    policy = engine.compile(dsl.parse(text), text, extra_fields=["order.gift_wrap", "node.zone"])
+        engine.policy_of(text)
+    policy = engine.policy_of(text, extra_fields=["order.gift_wrap", "node.zone"])
     strategy = policy.strategies[0]
     assert (strategy.priority, strategy.split, strategy.on_shortage) == (100, 1, "partial")
     assert strategy.rank_text == "rank by shipments, distance"

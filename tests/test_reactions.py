@@ -8,7 +8,6 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-import dsl
 import engine
 from engine.events import Event, events_from_frame
 from engine.reactions import ReactionError, Reactions
@@ -30,12 +29,14 @@ NODES = [
 ]
 
 
-def reactions(stock: dict[tuple[str, str], int], text: str = SPLIT_THREE, nodes=NODES):
-    network = engine.Network.from_frame(pd.DataFrame(nodes))
+def opened(stock: dict[tuple[str, str], int], text: str = SPLIT_THREE, nodes=NODES):
+    """An engine session following its allocations, on the nodes and stock given."""
     rows = [{"node_id": n, "sku": s, "on_hand": q} for (n, s), q in stock.items()]
-    inventory = engine.Inventory.from_frame(pd.DataFrame(rows), network)
-    router = engine.Router(engine.compile(dsl.parse(text)), network, inventory)
-    return Reactions(router)
+    return engine.Session.open(text, pd.DataFrame(nodes), pd.DataFrame(rows), follow=True)
+
+
+def reactions(stock: dict[tuple[str, str], int], text: str = SPLIT_THREE, nodes=NODES):
+    return opened(stock, text, nodes).reactions
 
 
 def order(order_id: str, minutes: float, *lines: tuple[str, int]) -> engine.Order:
@@ -230,10 +231,10 @@ def test_an_emptied_parcel_gives_its_capacity_back():
 
 
 def test_replay_puts_an_event_before_an_order_at_the_same_instant():
-    session = reactions({("A", "X"): 5, ("B", "X"): 5})
+    session = opened({("A", "X"): 5, ("B", "X"): 5})
     orders = [order("O2", 10, ("X", 1)), order("O1", 0, ("X", 1))]
     events = [event(10, "node_offline", "A"), event(20, "node_online", "A")]
-    decisions = list(session.replay(orders, events))
+    decisions = [d for step in session.replay(orders, (), events) for d in step.decisions]
     # O1 at +0 on A; at +10 A goes offline (O1 moves to B), then O2 routes to B.
     assert [(d.order_id, d.rerouted_from) for d in decisions] == [
         ("O1", None),
@@ -242,7 +243,7 @@ def test_replay_puts_an_event_before_an_order_at_the_same_instant():
     ]
     assert shipped(decisions[2]) == {"B": {"X": 1}}
     assert session.events_applied == 2
-    assert_balanced(session)
+    assert_balanced(session.reactions)
     session.close()
 
 

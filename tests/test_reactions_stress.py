@@ -11,10 +11,8 @@ import time
 
 import pandas as pd
 
-import dsl
 import engine
 from engine.events import Event
-from engine.reactions import Reactions
 
 EVENTS = 12_000
 OUTAGES = 40
@@ -135,18 +133,19 @@ def events(rng: random.Random) -> list[Event]:
 def test_a_long_stream_of_events_and_orders_keeps_every_unit_accounted_for(capsys):
     rng = random.Random(20261116)
     nodes, inventory = network(rng)
-    router = engine.Router(engine.compile(dsl.parse(RULESET)), nodes, inventory)
     stream_orders, stream_events = orders(rng), events(rng)
     ordered = sum(line.qty for order in stream_orders for line in order.lines)
 
-    with Reactions(router) as session:
+    with engine.Session(engine.policy_of(RULESET), nodes, inventory, follow=True) as replaying:
+        session = replaying.reactions
         started = time.perf_counter()
         emitted = rerouted = 0
-        for decision in session.replay(stream_orders, stream_events):
-            emitted += 1
-            rerouted += decision.rerouted_from is not None
-            if emitted % 2_000 == 0:  # the bookkeeping holds all along, not only at the end
-                assert session.problems() == []
+        for step in replaying.replay(stream_orders, (), stream_events):
+            for decision in step.decisions:
+                emitted += 1
+                rerouted += decision.rerouted_from is not None
+                if emitted % 2_000 == 0:  # the bookkeeping holds all along, not only at the end
+                    assert session.problems() == []
         elapsed = time.perf_counter() - started
 
         assert session.events_applied == EVENTS

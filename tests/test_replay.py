@@ -5,7 +5,7 @@ the time window, progress, keep levels and the sliced flattening of big runs."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
+import math
 
 import numpy as np
 import pandas as pd
@@ -14,9 +14,7 @@ import pytest
 import engine
 import simulations
 from dsl import parse
-from simulations import timeline
 from simulations.demo_data import generate
-from simulations.order_stream import in_routing_order, order_slices
 
 RULESET = """
 ruleset "Tiny"
@@ -40,8 +38,9 @@ strategy any_node
 """
 
 # DC1 sits on the equator, ST1 one degree north of it; every order goes to ST1's spot,
-# so ST1 is 0 km away and DC1 is 6371 × π/180 = 111.1949... km, 111.19 in the decision.
-KM = 111.19
+# so ST1 is 0 km away and DC1 is 6371 × π/180 = 111.1949... km (111.19 in the decision's
+# JSON; the tables keep the unrounded figure).
+KM = 6371 * math.pi / 180
 NODES = pd.DataFrame(
     {
         "id": ["DC1", "ST1"],
@@ -78,7 +77,7 @@ def order_lines() -> pd.DataFrame:
 
 
 def policy():
-    return engine.compile(parse(RULESET, "tiny.route"))
+    return engine.policy_of(RULESET, filename="tiny.route")
 
 
 @pytest.fixture(scope="module")
@@ -222,7 +221,7 @@ def test_a_keep_that_reads_the_order_uses_the_lowest_level_met():
         'keep 1 unit at node.type == "store"',
         'keep 2 units at node.type == "store" and order.channel == "web"',
     )
-    sim = simulations.run(engine.compile(parse(text)), NODES, INVENTORY, order_lines())
+    sim = simulations.run(engine.policy_of(text), NODES, INVENTORY, order_lines())
     assert sim.keep_levels.values.tolist() == [["stores_first", "ST1", 2]]  # web orders only
 
 
@@ -236,40 +235,54 @@ def demo(tmp_path_factory):
     return {name: str(path) for name, path in paths.items()}
 
 
-def test_orders_are_built_as_the_engine_builds_them(demo):
+def test_orders_of_a_batch_are_the_rows_of_the_table(demo):
+    """The engine's columnar batch reads the same values as the table rows give, cell by
+    cell: an order's header from its first line, every line column on its line."""
     lines = engine.tables.load_orders(demo["orders"], timezone="Europe/Paris").frame
-    tz = policy().tz
-    parts = order_slices(in_routing_order(lines, tz), 37)
-    ours = [order for part in parts for order in part.orders]
-    assert ours == engine.orders_from_frame(lines)
+    batch = engine.OrderBatch.from_frame(lines, policy().tz)
+    rows = lines.to_dict("records")
+    header = [c for c in engine.columns.ORDER_LEVEL_COLUMNS if c != "created_at"]
+    at = 0
+    for i in range(len(batch)):
+        order = batch.order(i)
+        first = rows[at]
+        assert order.id == first["order_id"]
+        assert order.created_at == first["created_at"].to_pydatetime()
+        assert order.fields == {c: engine.model.plain(first[c]) for c in header}
+        for line in order.lines:
+            row = rows[at]
+            assert line.sku == row["sku"] and line.qty == row["qty"]
+            assert line.fields["unit_price"] == row["unit_price"]
+            at += 1
+        for name in ("channel", "delivery", "collect_node", "tier", "category"):
+            assert batch.value(name)[i] == order.get(name)
+    assert at == len(rows)
 
 
-def test_slices_join_into_the_same_tables(demo, monkeypatch):
+def test_orders_explained_alone_leave_the_replay_unchanged(demo):
+    """Orders asked to be explained are routed alone, between blocks; the decisions and
+    the KPIs are those of the replay that explains nothing."""
     france = parse(open("rulesets/france.route", encoding="utf-8").read())
-    tables = {
-        "nodes": demo["nodes"],
-        "inventory": demo["inventory"],
-        "orders": demo["orders"],
-        "replenishments": demo["replenishments"],
-    }
-    whole = simulations.run(france, **tables)
-    monkeypatch.setattr(timeline, "order_slices", functools.partial(timeline.order_slices, size=23))
-    sliced = simulations.run(france, **tables)
+    tables = {name: demo[name] for name in ("nodes", "inventory", "orders", "replenishments")}
+    plain_run = simulations.run(france, **tables)
+    picked = plain_run.decisions["order_id"].iloc[::7].tolist()
+    explained = simulations.run(france, **tables, explain=picked)
+    assert set(explained.explanations) == set(picked)
     for name in ("orders", "shipments", "allocations"):
         pd.testing.assert_frame_equal(
-            getattr(whole.tables, name), getattr(sliced.tables, name), check_like=False
+            getattr(plain_run.tables, name), getattr(explained.tables, name), check_like=False
         )
-    assert whole.kpis.to_json() == sliced.kpis.to_json()
-    assert np.array_equal(whole.decisions["decision_seq"], np.arange(len(whole.decisions)))
+    assert plain_run.kpis.to_json() == explained.kpis.to_json()
+    assert np.array_equal(plain_run.decisions["decision_seq"], np.arange(len(plain_run.decisions)))
 
 
 def test_orders_routed_together_decide_as_orders_routed_one_by_one(demo, monkeypatch):
-    """Between two arrivals the replay routes orders together (Router.route_in_order);
-    routed one at a time, with the stock arriving in between, they decide the same."""
+    """Between two arrivals the replay routes orders together (kernel blocks); routed
+    one at a time, with the stock arriving in between, they decide the same."""
     france = parse(open("rulesets/france.route", encoding="utf-8").read())
     tables = {name: demo[name] for name in ("nodes", "inventory", "orders", "replenishments")}
     together = simulations.run(france, **tables)
-    monkeypatch.setattr(timeline, "GROUP", 1)
+    monkeypatch.setattr(engine.router, "BLOCK", 1)
     alone = simulations.run(france, **tables)
     for name in ("orders", "shipments", "allocations"):
         pd.testing.assert_frame_equal(getattr(together.tables, name), getattr(alone.tables, name))

@@ -17,6 +17,7 @@ import engine
 from dsl import syntax as s
 from dsl.formatter import format_expr
 from dsl.schema import NODE_TYPES
+from engine.router import Router
 from engine.windows import as_instant
 
 NODE_IDS = ["N0", "N1", "N2", "N3", "N4", "N5"]
@@ -261,7 +262,7 @@ def scenarios(draw):
 def test_engine_decides_as_the_reference(scenario):
     nodes, stock, orders, ruleset = scenario
     try:
-        policy = engine.compile(ruleset)
+        policy = engine.policy_of(ruleset)
     except engine.CompileError:
         assume(False)
     network = engine.Network.from_frame(pd.DataFrame(nodes))
@@ -270,8 +271,8 @@ def test_engine_decides_as_the_reference(scenario):
         columns=["node_id", "sku", "on_hand"],
     )
 
-    def router() -> engine.Router:
-        return engine.Router(policy, network, engine.Inventory.from_frame(frame, network))
+    def router() -> Router:
+        return engine.Session(policy, network, engine.Inventory.from_frame(frame, network)).router
 
     got = [d.to_json() for d in router().route_batch(orders)]
     want = [d.to_json() for d in route_all(ruleset, nodes, stock, orders)]

@@ -149,7 +149,7 @@ def test_switching_a_strategy_off_relinks_the_fallbacks():
     assert "dc_backstop" not in ids
     assert changed.strategy("standard_home").otherwise is None
     assert changed.strategy("vip_express").otherwise == "standard_home"
-    engine.compile(changed)  # still a valid ruleset
+    engine.policy_of(changed)  # still a valid ruleset
     chained = apply_to_ruleset(france(), Overrides(strategies_off=("standard_home",)))
     assert chained.strategy("vip_express").otherwise == "dc_backstop"
 
@@ -161,7 +161,7 @@ def test_moving_effective_dates():
     )
     [window] = moved.strategy("peak_store_protection").effective
     assert (window.start.text(), window.end) == ("2026-11-10", None)
-    policy = engine.compile(moved)
+    policy = engine.policy_of(moved)
     peak = policy.strategy("peak_store_protection")
     paris = dt.timezone(dt.timedelta(hours=1))
     assert peak.in_force(dt.datetime(2026, 11, 10, 0, 0, tzinfo=paris))

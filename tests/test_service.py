@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 import uvicorn
 
-import dsl
 import engine
 from engine.artifact import build_artifact, write_artifact
 from service.app import create_app
@@ -139,7 +138,7 @@ def test_a_routed_order_is_the_engines_decision(served, files):
 
     network = engine.Network.from_frame(pd.read_csv(files["nodes"]))
     stock = engine.Inventory.from_frame(pd.read_csv(files["inventory"]), network)
-    router = engine.Router(engine.compile(dsl.parse(RULESET)), network, stock)
+    router = engine.Session(engine.policy_of(RULESET), network, stock).router
     line = engine.Line("A", 2, {"unit_price": 12.5})
     fields = {"channel": "web", "delivery": "home", "dest_lat": 48.85, "dest_lon": 2.35}
     at = dt.datetime.fromisoformat("2026-03-02T10:00:00+01:00")

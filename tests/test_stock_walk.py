@@ -43,7 +43,13 @@ def random_run(seed: int):
         for node in rng.choice(NODES, size=rng.integers(1, 3), replace=False):
             skus = rng.choice(SKUS, size=rng.integers(1, 3), replace=False)
             items = [{"sku": str(s), "qty": int(rng.integers(1, 4))} for s in skus]
-            shipment = {"node_id": str(node), "lines": items, "distance_km": 10.0}
+            shipment = {
+                "node_id": str(node),
+                "lines": items,
+                "distance_km": 10.0,
+                "cost": 1.0,
+                "eta_days": 1.0,
+            }
             if len(chain) > 1 and rng.random() < 0.5:
                 shipment["strategy"] = str(rng.choice(chain))
             shipments.append(shipment)

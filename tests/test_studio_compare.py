@@ -11,6 +11,7 @@ import studio_pages
 from studio_pages import chart, page, table, texts
 
 import dsl
+import engine
 import simulations
 from simulations import Overrides, Scenario
 from simulations.charts import KPI_LABELS, format_kpi
@@ -37,9 +38,7 @@ def inputs_of(folder):
 @pytest.fixture(scope="module")
 def busiest(demo_folder) -> str:
     """The node that ships most under france.route: closing it changes many orders."""
-    run = simulations.replay.replay(
-        simulations.replay.as_policy(dsl.parse(FRANCE)), inputs_of(demo_folder)
-    )
+    run = simulations.replay.replay(engine.policy_of(FRANCE), inputs_of(demo_folder))
     return run.tables.shipments["node_id"].value_counts().index[0]
 
 

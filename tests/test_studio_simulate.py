@@ -14,7 +14,6 @@ import pytest
 import studio_pages
 from studio_pages import chart, page, studio_app, table, texts
 
-import dsl
 import engine
 import simulations
 from rulesets.store import RulesetStore
@@ -31,7 +30,7 @@ TZ = "Europe/Paris"
 
 def replayed(folder, text: str = FRANCE) -> simulations.Simulation:
     """The same replay done by the simulation package directly."""
-    policy = engine.compile(dsl.parse(text, "ruleset.route"))
+    policy = engine.policy_of(text, filename="ruleset.route")
     return simulations.run(
         policy,
         folder / "nodes.csv",

@@ -16,7 +16,8 @@ from studio_pages import RUN_TIMEOUT, chart, texts
 
 import dsl
 import engine
-from studio import in_force, schedule
+from engine import in_force
+from studio import schedule
 
 demo_folder = studio_pages.demo_folder
 studio_env = studio_pages.studio_env
@@ -141,7 +142,7 @@ def test_what_is_in_force_on_a_date(
     table = in_force_table(app)
     expected_day = [
         st.id
-        for st in engine.compile(dsl.parse(FRANCE)).strategies
+        for st in engine.policy_of(FRANCE).strategies
         if _in_force_some_time(st, dt.date.fromisoformat(day))
     ]
     assert table["strategy"].tolist() == expected_day
@@ -155,7 +156,7 @@ def _in_force_some_time(strategy, day: dt.date) -> bool:
 def test_the_answer_is_the_routers_choice(studio_env):
     """For every demo order whose strategy the page can tell from its channel and delivery
     method alone, the router's primary strategy is the one the page names."""
-    policy = engine.compile(dsl.parse(FRANCE))
+    policy = engine.policy_of(FRANCE)
     orders = engine.orders_from_frame(
         pd.read_csv(studio_env / "orders.csv"), timezone="Europe/Paris"
     )

@@ -9,7 +9,6 @@ import pandas as pd
 import studio_pages
 from studio_pages import chart, page, table, texts
 
-import dsl
 import engine
 from simulations import load_inputs
 
@@ -25,9 +24,11 @@ def engine_decision(folder, order_id: str) -> engine.Decision:
         folder / "nodes.csv", folder / "inventory.csv", folder / "orders.csv", timezone=TZ
     )
     text = (resources.files("rulesets") / "france.route").read_text(encoding="utf-8")
-    policy = engine.compile(dsl.parse(text, "france.route"))
+    policy = engine.policy_of(text, filename="france.route")
     network = engine.Network.from_frame(inputs.nodes)
-    router = engine.Router(policy, network, engine.Inventory.from_frame(inputs.inventory, network))
+    router = engine.Session(
+        policy, network, engine.Inventory.from_frame(inputs.inventory, network)
+    ).router
     lines = inputs.orders[inputs.orders["order_id"] == order_id]
     return router.route(engine.orders_from_frame(lines, TZ)[0], explain=True)
 

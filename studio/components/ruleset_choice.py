@@ -172,7 +172,7 @@ def _compiled(text: str, filename: str, extra: tuple[str, ...]) -> Compiled:
     except dsl.RulesetSyntaxError as error:
         return Compiled(None, None, str(error))
     try:
-        policy = engine.compile(ruleset, text, filename, extra_fields=extra)
+        policy = engine.policy_of(ruleset, filename=filename, source=text, extra_fields=extra)
     except engine.CompileError as error:
         return Compiled(ruleset, None, str(error))
     return Compiled(ruleset, policy, None)

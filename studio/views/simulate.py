@@ -91,10 +91,10 @@ def _run(
             show_error(compiled)
             return None
         try:
-            policy = engine.compile(
+            policy = engine.policy_of(
                 apply_to_ruleset(compiled.ruleset, changes),
-                ruleset_choice.text,
-                ruleset_choice.filename,
+                filename=ruleset_choice.filename,
+                source=ruleset_choice.text,
                 extra_fields=extra_fields(dataset),
             )
             inputs = apply_to_inputs(dataset.inputs, changes)

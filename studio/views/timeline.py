@@ -12,8 +12,9 @@ import streamlit as st
 import dsl
 import engine
 from dsl.schema import DELIVERY_METHODS
+from engine import in_force
 from engine.windows import zone
-from studio import in_force, schedule
+from studio import schedule
 from studio.components import shipped_examples
 from studio.components.diagnostics_panel import data_fields
 from studio.components.gantt import timeline_figure
@@ -146,7 +147,8 @@ def compiled(text: str, filename: str, extra: tuple[str, ...]):
     except dsl.RulesetSyntaxError as error:
         return None, None, str(error)
     try:
-        return ruleset, engine.compile(ruleset, text, filename, extra_fields=extra), None
+        policy = engine.policy_of(ruleset, filename=filename, source=text, extra_fields=extra)
+        return ruleset, policy, None
     except engine.CompileError as error:
         return ruleset, None, str(error)
 

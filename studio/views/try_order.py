@@ -41,7 +41,7 @@ def render() -> None:
     order = _checked(rows, dataset, timezone)
     if order is None:
         return
-    decision = route(runnable.policy, dataset, order)
+    decision = route(runnable, dataset, order)
     st.session_state["try.decision"] = decision
     st.divider()
     st.subheader(f"Decision for {order.id}")
@@ -121,17 +121,16 @@ def _checked(rows: pd.DataFrame, dataset: data.Dataset, timezone: str):
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _opening_stock(key: tuple, _nodes: pd.DataFrame, _inventory: pd.DataFrame):
-    network = engine.Network.from_frame(_nodes)
-    return network, engine.Inventory.from_frame(_inventory, network)
+def _opening(key: tuple, _policy: engine.Policy, _inputs) -> engine.Session:
+    """The ruleset on the dataset's network and opening stock (made once per pair)."""
+    return engine.Session.open(_policy, _inputs.nodes, _inputs.inventory)
 
 
-def route(policy: engine.Policy, dataset: data.Dataset, order: engine.Order) -> engine.Decision:
+def route(runnable, dataset: data.Dataset, order: engine.Order) -> engine.Decision:
     """Route one order with its explanation, on a fresh copy of the opening stock."""
-    inputs = dataset.inputs
-    network, stock = _opening_stock(dataset.key, inputs.nodes, inputs.inventory)
-    fresh = engine.Inventory(network, stock.skus, stock.on_hand[: len(stock.skus)])
-    return engine.Router(policy, network, fresh).route(order, explain=True)
+    choice = runnable.choice
+    opening = _opening((dataset.key, choice.text, choice.filename), runnable.policy, dataset.inputs)
+    return opening.copy().route_one(order, explain=True)
 
 
 if __name__ == "__main__":

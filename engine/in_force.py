@@ -2,10 +2,10 @@
 method are known: which strategy the router would choose, and which ones might win
 instead depending on other facts of the order (tier, value, products...).
 
-The compiled policy decides everything it can, with the engine's own windows and
-predicates, so this answer and the router's agree. A `when` is evaluated with three
-values: the parts that read only known fields are evaluated by the engine, the rest
-are unknown, and what is left unknown is shown as "depends on ...".
+The compiled policy decides everything it can, with its own windows and predicates, so
+this answer and the router's agree. A `when` is evaluated with three values: the parts
+that read only known fields are evaluated, the rest are unknown, and what is left
+unknown is shown as "depends on ...". The studio's Timeline page asks these questions.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from dsl import syntax as s
 from dsl.formatter import format_effective, format_expr
-from engine import Order, Policy
+from engine.compiler import Policy
 from engine.expressions import order_predicate
+from engine.model import Order
 from engine.windows import as_instant
 
 ANY = None

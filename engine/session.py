@@ -1,0 +1,376 @@
+"""The one way in to the engine: a ruleset bound to a network and its stock.
+
+    session = engine.Session.open(text, nodes, inventory, filename="france.route")
+    decisions = session.route(orders)              # a DecisionBatch, in routing order
+    decisions.write_jsonl(sys.stdout)
+    session.apply(events)                          # re-routes (when following allocations)
+    for step in session.replay(orders, arrivals, events):  # history, in time order
+        ...
+
+The command line, the service, the simulation and the studio all come through here:
+`policy_of` is the only way from a ruleset (text, syntax tree, artifact or compiled
+policy) to a `Policy`, and `Session` the only place a policy is bound to a network.
+`Session.replay` is the one place where orders, stock arrivals and operational events
+are interleaved by time (docs/routing.md, "Replaying history").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from dsl import syntax as s
+from engine.compiler import Policy, compile
+from engine.decision import Decision
+from engine.decision_batch import DecisionBatch
+from engine.events import Event
+from engine.model import Inventory, Network, Order
+from engine.order_batch import OrderBatch, from_ns, instant_ns
+from engine.router import Router, collection_paused, routing_order
+from engine.windows import UTC
+
+Progress = Callable[[int, int], None]
+"""`on_progress(done, total)`: orders routed so far, orders to route."""
+PROGRESS_EVERY = 1_000
+
+
+def policy_of(
+    ruleset: str | s.Ruleset | Policy | Any,
+    *,
+    filename: str = "<ruleset>",
+    source: str = "",
+    extra_fields: Iterable[str] = (),
+) -> Policy:
+    """The compiled policy of a ruleset given as text, a syntax tree (`source`: the text
+    it was parsed from, to show errors in), a loaded artifact (`engine.artifact.Artifact`)
+    or a policy already compiled. Raises `dsl.RulesetSyntaxError` or
+    `engine.CompileError` (rendered diagnostics naming `filename`) when it has errors;
+    `extra_fields` names the data's extra columns (`order.gift_wrap`, `node.zone`) so
+    conditions may read them."""
+    if isinstance(ruleset, Policy):
+        return ruleset
+    if isinstance(ruleset, s.Ruleset):
+        return compile(ruleset, source, filename, extra_fields)
+    if isinstance(ruleset, str):
+        from dsl.parser import parse
+
+        return compile(parse(ruleset, filename), ruleset, filename, extra_fields)
+    policy = getattr(ruleset, "policy", None)  # a loaded artifact
+    if isinstance(policy, Policy):
+        return policy
+    raise TypeError(f"not a ruleset: {type(ruleset).__name__}")
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """Stock that arrives at a node (a replenishment) at an instant."""
+
+    at: dt.datetime
+    node_id: str
+    sku: str
+    qty: int
+
+
+def arrivals_from_frame(frame) -> list[Arrival]:
+    """Replenishments (`node_id, sku, at, qty` rows, a loaded table) in time order."""
+    if frame is None or frame.empty:
+        return []
+    import pandas as pd
+
+    at = pd.to_datetime(frame["at"])
+    if at.dt.tz is None:
+        at = at.dt.tz_localize("UTC")
+    instants = list(at.dt.tz_convert("UTC").dt.to_pydatetime())
+    rows = zip(
+        instants,
+        frame["node_id"].astype(str).tolist(),
+        frame["sku"].astype(str).tolist(),
+        frame["qty"].astype("int64").tolist(),
+        strict=True,
+    )
+    return sorted((Arrival(*row) for row in rows), key=lambda arrival: arrival.at)
+
+
+@dataclass
+class Replayed:
+    """What one step of a replay decided: routing decisions (a batch, or objects when
+    explained or re-routed) and the orders they are for."""
+
+    decisions: DecisionBatch | list[Decision]
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Batch positions of the orders routed (none for re-routes)."""
+    reroutes: bool = False
+
+
+class Session:
+    """A policy bound to a network and its stock (see the module doc). With
+    `follow=True` every routed order's allocations are kept in a ledger, so that
+    operational events (`apply`) re-route them."""
+
+    def __init__(self, policy: Policy, network: Network, inventory: Inventory, follow=False):
+        self.policy = policy
+        self.network = network
+        self.router = Router(policy, network, inventory)
+        self.reactions = None
+        if follow:
+            self.follow()
+
+    @classmethod
+    def open(
+        cls,
+        ruleset: str | s.Ruleset | Policy | Any,
+        nodes,
+        inventory,
+        *,
+        filename: str = "<ruleset>",
+        source: str = "",
+        extra_fields: Iterable[str] = (),
+        arriving=None,
+        follow: bool = False,
+    ) -> Session:
+        """Compile `ruleset` (see `policy_of`) and bind it to the nodes and the opening
+        stock (loaded frames, or `engine.tables.Table`s); `arriving` (replenishments)
+        names SKUs that only arrive later, so the stock matrix holds them from the start."""
+        policy = policy_of(ruleset, filename=filename, source=source, extra_fields=extra_fields)
+        node_frame = getattr(nodes, "frame", nodes)
+        network = Network.from_frame(node_frame)
+        stock = getattr(inventory, "frame", inventory)
+        return cls(policy, network, _inventory(stock, network, arriving), follow)
+
+    def copy(self) -> Session:
+        """The same policy and network on a copy of this session's stock as it stands
+        (for a what-if that must not touch it: nothing routed there shows here)."""
+        stock = self.router.inventory.copy()
+        return Session(self.policy, self.network, stock, follow=self.reactions is not None)
+
+    def follow(self) -> None:
+        """Keep every routed order's allocations from now on, for events to re-route."""
+        if self.reactions is None:
+            from engine.reactions import Reactions
+
+            self.reactions = Reactions(self.router)
+
+    @property
+    def events_applied(self) -> int:
+        """Operational events applied so far."""
+        return 0 if self.reactions is None else self.reactions.events_applied
+
+    def close(self) -> None:
+        if self.reactions is not None:
+            self.reactions.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    def keep_for(self, strategy_id: str, order) -> np.ndarray | None:
+        """Units a strategy protects at each node for an order (None: it keeps nothing);
+        `order` may be None when every `keep` of it reads node fields only."""
+        return self.router.keep_for(strategy_id, order)
+
+    def keeps_read_orders(self, strategy_id: str) -> bool:
+        """Whether a strategy's protected units depend on the order."""
+        return self.router.keeps_read_orders(strategy_id)
+
+    # ------------------------------------------------------------ routing
+    def route(
+        self,
+        orders: OrderBatch | Iterable[Order] | Any,
+        *,
+        at: dt.datetime | None = None,
+        explain: bool = False,
+    ) -> DecisionBatch | list[Decision]:
+        """Route orders (a batch, `Order`s or the orders loader's frame) in created_at
+        order, ties by order id, and commit each; decisions in that routing order.
+        `at` routes every order at that instant instead."""
+        batch = self.batch(orders, at)
+        if self.reactions is not None:
+            return self.reactions.route_batch(
+                [batch.order(i) for i in range(len(batch))], explain=explain, at=at
+            )
+        if at is None:
+            return self.router.route_batch(batch, explain=explain)
+        tz = self.policy.tz  # all at one instant: in the order they were created
+        created = [instant_ns(batch.created(i), tz) for i in range(len(batch))]
+        rows = sorted(range(len(batch)), key=lambda i: (created[i], batch.ids[i], i))
+        return self.router.route_in(batch, np.array(rows, dtype=np.int64), explain)
+
+    def route_one(self, order: Order, at: dt.datetime | None = None, explain=False) -> Decision:
+        """Route one order (at its creation instant, or `at`) and commit it."""
+        if self.reactions is not None:
+            return self.reactions.route(order, at, explain)
+        return self.router.route(order, at, explain)
+
+    def apply(self, events: Iterable[Event]) -> list[Decision]:
+        """Apply operational events in time order; returns the re-route decisions."""
+        self.follow()
+        return self.reactions.apply_batch(events)  # type: ignore[union-attr]
+
+    def batch(self, orders, at: dt.datetime | None = None) -> OrderBatch:
+        """Orders as a batch: a batch as it is, `Order`s, or the orders loader's frame."""
+        if isinstance(orders, OrderBatch) and at is None:
+            return orders
+        if isinstance(orders, OrderBatch):
+            orders = [orders.order(i) for i in range(len(orders))]
+        if hasattr(orders, "columns"):
+            if at is None:
+                return OrderBatch.from_frame(orders, self.policy.tz)
+            orders = OrderBatch.from_frame(orders, self.policy.tz)
+            orders = [orders.order(i) for i in range(len(orders))]
+        return OrderBatch.from_orders(orders, self.policy.tz, at)
+
+    # ------------------------------------------------------------ history
+    def replay(
+        self,
+        orders: OrderBatch | Any,
+        arrivals: Iterable[Arrival] = (),
+        events: Iterable[Event] = (),
+        *,
+        explain: Collection[str] = (),
+        stop: Collection[str] | None = None,
+        until: dt.datetime | None = None,
+        on_progress: Progress | None = None,
+    ) -> Iterator[Replayed]:
+        """Replay history in time order: stock arrivals and events up to each order's
+        instant first (arrivals before events on the same instant, events in their
+        order), then the orders up to the next arrival or event, routed together (in
+        kernel blocks). Orders named in `explain` are routed alone, with their
+        explanation. With events, every order's allocations are followed and the
+        events' re-routes come as they happen. After the last order, the events left
+        (up to `until`) are applied. With `stop`, the replay ends once the orders
+        named there are routed."""
+        batch = self.batch(orders)
+        rows = routing_order(batch)
+        instants = batch.instants[rows]
+        arrivals = list(arrivals)
+        events = sorted(events, key=lambda event: event.at)
+        if until is not None:
+            events = [event for event in events if event.at < until]
+        if events:
+            self.follow()
+        timeline = _Timeline(self, arrivals, events)
+        wanted = frozenset(explain)
+        left = None if stop is None else set(stop)
+        total, done = len(rows), 0
+        if on_progress is not None:
+            on_progress(0, total)
+        ids = batch.ids
+        position = 0
+        with collection_paused():
+            while position < total:
+                yield from timeline.until(int(instants[position]))
+                due = timeline.next_due()
+                end = total if due is None else int(np.searchsorted(instants, due, "left"))
+                run = rows[position:end]
+                alone = [k for k, row in enumerate(run.tolist()) if ids[row] in wanted]
+                for piece, explained in _pieces(run, alone):
+                    yield self._route(batch, piece, explained)
+                    if left is not None:
+                        left.difference_update(ids[row] for row in piece.tolist())
+                    before, done = done, done + len(piece)
+                    if (
+                        on_progress is not None
+                        and done // PROGRESS_EVERY > before // PROGRESS_EVERY
+                    ):
+                        on_progress(done, total)
+                    if left is not None and not left:
+                        break
+                position = end
+                if left is not None and not left:
+                    break
+            if left is None or left:
+                yield from timeline.rest()
+        if on_progress is not None:
+            on_progress(total, total)
+
+    def _route(self, batch: OrderBatch, rows: np.ndarray, explained: bool) -> Replayed:
+        if explained:
+            row = int(rows[0])
+            order = batch.order(row)
+            at = from_ns(int(batch.instants[row]))
+            return Replayed([self.route_one(order, at, explain=True)], rows)
+        decisions = self.router.route_rows(batch, rows)
+        if self.reactions is not None:
+            self.reactions.record(batch, rows, decisions)
+        return Replayed(decisions, rows)
+
+
+class _Timeline:
+    """The arrivals and events of a replay, applied in time order."""
+
+    def __init__(self, session: Session, arrivals: list[Arrival], events: list[Event]):
+        self.session = session
+        self.arrivals = [(instant_ns(a.at, UTC), a) for a in arrivals]
+        self.events = [(instant_ns(e.at, UTC), e) for e in events]
+        self.next_arrival = 0
+        self.next_event = 0
+
+    def next_due(self) -> int | None:
+        """The instant (ns) of the next arrival or event, None when none is left."""
+        due = []
+        if self.next_arrival < len(self.arrivals):
+            due.append(self.arrivals[self.next_arrival][0])
+        if self.next_event < len(self.events):
+            due.append(self.events[self.next_event][0])
+        return min(due) if due else None
+
+    def until(self, instant: int | None) -> Iterator[Replayed]:
+        """Apply arrivals and events up to `instant` (ns; all when None), in time order;
+        on the same instant stock arrives first."""
+        receive = self.session.router.inventory.receive
+        while self.next_arrival < len(self.arrivals) or self.next_event < len(self.events):
+            arrival = (
+                self.arrivals[self.next_arrival] if self.next_arrival < len(self.arrivals) else None
+            )
+            event = self.events[self.next_event] if self.next_event < len(self.events) else None
+            if arrival is not None and (event is None or arrival[0] <= event[0]):
+                if instant is not None and arrival[0] > instant:
+                    break
+                receive(arrival[1].node_id, arrival[1].sku, arrival[1].qty)
+                self.next_arrival += 1
+                continue
+            assert event is not None
+            if instant is not None and event[0] > instant:
+                break
+            changes = self.session.reactions.apply(event[1])  # type: ignore[union-attr]
+            self.next_event += 1
+            if changes:
+                yield Replayed(changes, reroutes=True)
+
+    def rest(self) -> Iterator[Replayed]:
+        """Events after the last order still re-route open allocations (with the stock
+        that arrives until the last of them)."""
+        if self.next_event < len(self.events):
+            yield from self.until(self.events[-1][0])
+
+
+def _pieces(run: np.ndarray, alone: list[int]) -> Iterator[tuple[np.ndarray, bool]]:
+    """A run of orders cut around the ones routed alone (explained)."""
+    start = 0
+    for k in alone:
+        if k > start:
+            yield run[start:k], False
+        yield run[k : k + 1], True
+        start = k + 1
+    if start < len(run):
+        yield run[start:], False
+
+
+def _inventory(stock, network: Network, arriving) -> Inventory:
+    """The opening stock, with a zero row for each SKU that only arrives later."""
+    if arriving is not None and not getattr(arriving, "empty", True):
+        import pandas as pd
+
+        stocked = set(stock["sku"].astype(str))
+        new = arriving.assign(sku=arriving["sku"].astype(str))
+        new = new[~new["sku"].isin(stocked)].drop_duplicates("sku")
+        if not new.empty:
+            zero = pd.DataFrame({"node_id": new["node_id"], "sku": new["sku"], "on_hand": 0})
+            stock = pd.concat([stock[["node_id", "sku", "on_hand"]], zero], ignore_index=True)
+    return Inventory.from_frame(stock, network)
