@@ -63,6 +63,10 @@ class Reactions:
     _sessions: weakref.WeakValueDictionary[str, Reactions] = weakref.WeakValueDictionary()
     _defined = False
     _numbers = itertools.count(1)
+    _closed: list[str] = []
+    """Session ids given back by `close`, with their working memory empty: durable-rules
+    keeps a state record per session id for the life of the process and fails past
+    about a thousand of them, so ids are used again rather than made anew."""
     _stray: list[BaseException] = []
 
     def __init__(self, router: Router):
@@ -79,7 +83,8 @@ class Reactions:
         self._event: Event | None = None
         with Reactions._lock:
             Reactions._define()
-            self.sid = f"reactions-{next(Reactions._numbers)}"
+            closed = Reactions._closed
+            self.sid = closed.pop() if closed else f"reactions-{next(Reactions._numbers)}"
             Reactions._sessions[self.sid] = self
 
     # ------------------------------------------------------------ routing
@@ -180,10 +185,11 @@ class Reactions:
             return out
 
     def close(self) -> None:
-        """Empty this session's working memory. (Facts are retracted one by one:
-        durable-rules 2.0.28's `delete_state` corrupts the heap once numpy or
-        pyarrow are loaded, so it is never called; the session's small state
-        record stays for the life of the process.)"""
+        """Empty this session's working memory and give its id back for the next
+        `Reactions` to use. (Facts are retracted one by one: durable-rules 2.0.28's
+        `delete_state` corrupts the heap once numpy or pyarrow are loaded, so it is never
+        called; the id's small state record stays for the life of the process, which is
+        why ids are used again: past about a thousand, durable-rules fails.)"""
         with Reactions._lock:
             if Reactions._sessions.get(self.sid) is not self:
                 return
@@ -192,6 +198,7 @@ class Reactions:
             self._facts.clear()
             self._down.clear()
             del Reactions._sessions[self.sid]
+            Reactions._closed.append(self.sid)
 
     def __enter__(self) -> Reactions:
         return self

@@ -214,7 +214,11 @@ def route_all(ruleset: s.Ruleset, nodes: list[dict], stock: dict, orders: list) 
     return decisions
 
 
-def route_one(order, instant, tz, reader, strategies, by_id, nodes, node_by_id, free, shipped_on):
+def route_one(
+    order, instant, tz, reader, strategies, by_id, nodes, node_by_id, free, shipped_on, state=None
+):
+    """Route one order; `state` (offline nodes, capacity changes) comes from events."""
+    state = state or State()
     nothing = {"stock": [], "capacity": []}
     merged = {}
     for line in order.lines:
@@ -229,33 +233,67 @@ def route_one(order, instant, tz, reader, strategies, by_id, nodes, node_by_id, 
     if primary is None:
         unfilled = tuple(Unfilled(k, q, NO_STRATEGY) for k, q in merged.items())
         return Decision(order.id, "unroutable", (), (), unfilled, reason=NO_STRATEGY), nothing
+    destination = destination_of(order, node_by_id)
+    if destination is None:
+        unfilled = tuple(Unfilled(k, q, NO_DESTINATION) for k, q in merged.items())
+        decision = Decision(
+            order.id, "unroutable", (primary.id,), (), unfilled, reason=NO_DESTINATION
+        )
+        return decision, nothing
+    day = instant.astimezone(tz).date()
+    need, shipments, limited, chain = walk(
+        order, primary, dict(merged), destination, day, reader, by_id, nodes, free, shipped_on,
+        state,
+    )  # fmt: skip
+    return decide(order, merged, need, shipments, chain, limited, day)
+
+
+class State:
+    """What events change for routing: nodes offline, capacities changed (None: unlimited)."""
+
+    def __init__(self):
+        self.offline = set()
+        self.capacity = {}
+
+    def capacity_of(self, node):
+        return self.capacity[node["id"]] if node["id"] in self.capacity else node.get("capacity")
+
+
+def destination_of(order, node_by_id):
     lat, lon = order.fields.get("dest_lat"), order.fields.get("dest_lon")
     if lat is None or lon is None:
         collect = order.fields.get("collect_node")
-        if collect in node_by_id:
-            lat, lon = node_by_id[collect]["lat"], node_by_id[collect]["lon"]
-        else:
-            unfilled = tuple(Unfilled(k, q, NO_DESTINATION) for k, q in merged.items())
-            decision = Decision(
-                order.id, "unroutable", (primary.id,), (), unfilled, reason=NO_DESTINATION
-            )
-            return decision, nothing
-    day = instant.astimezone(tz).date()
-    need = dict(merged)
+        if collect not in node_by_id:
+            return None
+        lat, lon = node_by_id[collect]["lat"], node_by_id[collect]["lon"]
+    return lat, lon
+
+
+def walk(
+    order, first, need, destination, day, reader, by_id, nodes, free, shipped_on, state,
+    blocked=frozenset(), prior=0,
+):  # fmt: skip
+    """Place `need` ({sku: units}) down the chain from `first`; nodes in `blocked` may
+    not ship and `prior` shipments already count toward each split limit. Returns what
+    is left, the shipments made (node, {sku: qty}, km, strategy id), the SKUs short
+    because of a split limit and the strategies reached."""
+    lat, lon = destination
     shipments = []  # (node, {sku: qty}, distance, strategy id)
     limited = set()
     chain = []
-    step = primary
+    step = first
     while step is not None and any(need.values()):
         chain.append(step)
         split = 1 if step.split is None else step.split
-        budget = split - len(shipments)
-        used_nodes = {shipment[0]["id"] for shipment in shipments}
+        budget = split - prior - len(shipments)
+        used_nodes = set(blocked) | {shipment[0]["id"] for shipment in shipments}
         candidates = []
         for node in nodes:
             if step.source is not None and not reader.holds(step.source, order, None, node):
                 continue
-            capacity = node.get("capacity")
+            if node["id"] in state.offline:
+                continue
+            capacity = state.capacity_of(node)
             if capacity is not None and shipped_on.get((node["id"], day), 0) >= capacity:
                 continue
             if node["id"] in used_nodes:
@@ -275,7 +313,7 @@ def route_one(order, instant, tz, reader, strategies, by_id, nodes, node_by_id, 
         if budget > 0 and candidates:
             whole = [c for c in candidates if all(c["avail"][k] >= q for k, q in need.items())]
             if whole:
-                best = pick(whole, step, need, order, day, reader, shipped_on)
+                best = pick(whole, step, need, order, day, reader, shipped_on, state)
                 take = {k: q for k, q in need.items() if q > 0}
                 shipments.append((best["node"], take, best["km"], step.id))
                 chosen_here.append(best)
@@ -290,7 +328,7 @@ def route_one(order, instant, tz, reader, strategies, by_id, nodes, node_by_id, 
                     ]
                     if not useful:
                         break
-                    best = pick(useful, step, need, order, day, reader, shipped_on)
+                    best = pick(useful, step, need, order, day, reader, shipped_on, state)
                     take = {k: min(best["avail"][k], q) for k, q in need.items()}
                     take = {k: q for k, q in take.items() if q > 0}
                     shipments.append((best["node"], take, best["km"], step.id))
@@ -301,10 +339,10 @@ def route_one(order, instant, tz, reader, strategies, by_id, nodes, node_by_id, 
             if qty > 0 and any(c["avail"][sku] > 0 for c in candidates if c not in chosen_here):
                 limited.add(sku)
         step = by_id[step.otherwise] if step.otherwise is not None else None
-    return decide(order, merged, need, shipments, chain, limited, day)
+    return need, shipments, limited, chain
 
 
-def pick(candidates, strategy, need, order, day, reader, shipped_on):
+def pick(candidates, strategy, need, order, day, reader, shipped_on, state):
     """The best-ranked candidate: rank keys in turn, then node id."""
     keys = (
         strategy.rank
@@ -332,7 +370,7 @@ def pick(candidates, strategy, need, order, day, reader, shipped_on):
                 )
             if expr.name == "stock":
                 return sum(avail[k] for k, q in need.items() if q > 0)
-            capacity = node.get("capacity")
+            capacity = state.capacity_of(node)
             used = shipped_on.get((node["id"], day), 0)
             return 0.0 if capacity is None else used / capacity
         if isinstance(expr, s.FieldRef):
@@ -362,20 +400,25 @@ def pick(candidates, strategy, need, order, day, reader, shipped_on):
     return sorted(candidates, key=functools.cmp_to_key(compare))[0]
 
 
+def parcel(node, take, km, strategy):
+    """A shipment with its figures (kpis.md): cost and eta."""
+    lines = tuple(ShipmentLine(k, q) for k, q in take.items())
+    units = sum(take.values())
+    cost = (
+        (node.get("pick_cost") or 0.0) * units
+        + (node.get("ship_cost_base") or 0.0)
+        + (node.get("ship_cost_per_km") or 0.0) * km
+    )
+    eta = (node.get("handling_days") or 0.0) + max(1, math.ceil(km / 500.0))
+    return Shipment(node["id"], lines, km, cost, eta, strategy)
+
+
 def decide(order, merged, need, shipments, chain, limited, day):
     ids = tuple(st.id for st in chain)
     parcels = []
     commits = {"stock": [], "capacity": []}
     for node, take, km, strategy in shipments:
-        lines = tuple(ShipmentLine(k, q) for k, q in take.items())
-        units = sum(take.values())
-        cost = (
-            (node.get("pick_cost") or 0.0) * units
-            + (node.get("ship_cost_base") or 0.0)
-            + (node.get("ship_cost_per_km") or 0.0) * km
-        )
-        eta = (node.get("handling_days") or 0.0) + max(1, math.ceil(km / 500.0))
-        parcels.append(Shipment(node["id"], lines, km, cost, eta, strategy))
+        parcels.append(parcel(node, take, km, strategy))
         commits["stock"].extend(((node["id"], k), q) for k, q in take.items())
         commits["capacity"].append((node["id"], day))
     parcels = tuple(parcels)

@@ -316,3 +316,14 @@ def test_the_events_table_loads_in_time_order_with_row_level_rejects(tmp_path):
     ]
     assert events[0].at == dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
     assert events[2].note == "storm"
+
+
+def test_more_sessions_than_durable_rules_holds_one_after_the_other():
+    """durable-rules keeps a record per session id and fails past about a thousand (a
+    MemoryError, or a crash): closed sessions give their id back to the next one."""
+    for number in range(1_200):
+        session = opened({("A", "X"): 2, ("B", "X"): 2})
+        session.route_one(order(f"O{number}", 0, ("X", 1)))
+        assert shipped(session.reactions.apply(event(1, "node_offline", "A"))[0]) == {"B": {"X": 1}}
+        assert_balanced(session.reactions)
+        session.close()
