@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Status = Literal["routed", "partial", "backordered", "rejected", "unroutable"]
 Outcome = Literal["excluded", "ranked", "chosen"]
@@ -66,10 +66,10 @@ class Unfilled:
         return {"sku": self.sku, "qty": self.qty, "reason": self.reason}
 
 
-@dataclass(frozen=True, slots=True)
-class Explanation:
+class Explanation(NamedTuple):
     """Why a node was excluded, where it ranked, or that it was chosen, under
-    one strategy. `node_id` is None for a remark about the strategy itself."""
+    one strategy. `node_id` is None for a remark about the strategy itself.
+    (A named tuple: an explanation holds an entry per node, made in bulk.)"""
 
     strategy: str
     node_id: str | None

@@ -149,61 +149,52 @@ class DecisionBatch(Sequence[Decision]):
             for start in range(0, len(self), size):  # what only objects carry
                 yield "".join(d.to_json() + "\n" for d in self[start : start + size])
             return
-        ids = [_quoted(order_id) for order_id in self.order_ids]
         quoted = [_quoted(name) for name in self.sku_names]
-        skus = [quoted[code] for code in self.line_sku.tolist()]
+        line_sku = self.line_sku.tolist()
         nodes = [_quoted(node_id) for node_id in self.node_ids]
-        chains: dict[tuple[str, ...], str] = {}
-        strategies: dict[str, str] = {}
-        status = [f'"{name}"' for name in STATUSES]
-        reasons = [_quoted(text) for text in REASONS]
-        ship_start = self.ship_start.tolist()
-        line_start = self.line_start.tolist()
+        by: dict[str | None, str] = {}
+        parts = [
+            f'{{"sku": {quoted[line_sku[line]]}, "qty": {qty}}}'
+            for line, qty in zip(self.part_line.tolist(), self.part_qty.tolist(), strict=True)
+        ]
         part_start = self.part_start.tolist()
-        part_line = self.part_line.tolist()
-        part_qty = self.part_qty.tolist()
-        ship_node = self.ship_node.tolist()
-        km = _rounded(self.ship_km)
-        cost = _rounded(self.ship_cost)
-        eta = _rounded(self.ship_eta)
+        parcels = [
+            f'{{"node_id": {nodes[node]}, "lines": [{", ".join(parts[a:b])}], '
+            f'"distance_km": {km!r}, "cost": {cost!r}, "eta_days": {eta!r}, "strategy": '
+            f"{by.get(strategy) or by.setdefault(strategy, _quoted(strategy))}}}"
+            for node, a, b, km, cost, eta, strategy in zip(
+                self.ship_node.tolist(), part_start[:-1], part_start[1:], _rounded(self.ship_km),
+                _rounded(self.ship_cost), _rounded(self.ship_eta), self.ship_strategy,
+                strict=True,
+            )
+        ]  # fmt: skip
+        reasons = [_quoted(text) for text in REASONS]
         unfilled = self.line_unfilled.tolist()
         line_reason = self.line_reason.tolist()
-        codes = self.status.tolist()
-        why = self.reason.tolist()
+        short = [
+            f'{{"sku": {quoted[line_sku[line]]}, "qty": {unfilled[line]}, '
+            f'"reason": {reasons[line_reason[line]]}}}'
+            if unfilled[line]
+            else ""
+            for line in range(len(unfilled))
+        ]
+        status = [f'"{name}"' for name in STATUSES]
+        chains: dict[tuple[str, ...], str] = {}
+        ship_start, line_start = self.ship_start.tolist(), self.line_start.tolist()
+        codes, why = self.status.tolist(), self.reason.tolist()
         out: list[str] = []
-        for i, order_id in enumerate(ids):
+        for i, order_id in enumerate(self.order_ids):
             chain = self.chains[i]
             chain_text = chains.get(chain)
             if chain_text is None:
                 chain_text = chains[chain] = "[" + ", ".join(_quoted(s) for s in chain) + "]"
-            parcels = []
-            for s in range(ship_start[i], ship_start[i + 1]):
-                by = self.ship_strategy[s]
-                by_text = strategies.get(by)
-                if by_text is None:
-                    by_text = strategies[by] = _quoted(by)
-                lines = ", ".join(
-                    [
-                        f'{{"sku": {skus[part_line[p]]}, "qty": {part_qty[p]}}}'
-                        for p in range(part_start[s], part_start[s + 1])
-                    ]
-                )
-                parcels.append(
-                    f'{{"node_id": {nodes[ship_node[s]]}, "lines": [{lines}], '
-                    f'"distance_km": {km[s]!r}, "cost": {cost[s]!r}, "eta_days": {eta[s]!r}, '
-                    f'"strategy": {by_text}}}'
-                )
-            short = [
-                f'{{"sku": {skus[line]}, "qty": {unfilled[line]}, '
-                f'"reason": {reasons[line_reason[line]]}}}'
-                for line in range(line_start[i], line_start[i + 1])
-                if unfilled[line]
-            ]
+            missing = [text for text in short[line_start[i] : line_start[i + 1]] if text]
             tail = f', "reason": {reasons[why[i]]}}}\n' if codes[i] == UNROUTABLE else "}\n"
             out.append(
-                f'{{"order_id": {order_id}, "status": {status[codes[i]]}, '
-                f'"strategies": {chain_text}, "shipments": [{", ".join(parcels)}], '
-                f'"unfilled": [{", ".join(short)}], "explain": []{tail}'
+                f'{{"order_id": {_quoted(order_id)}, "status": {status[codes[i]]}, '
+                f'"strategies": {chain_text}, '
+                f'"shipments": [{", ".join(parcels[ship_start[i] : ship_start[i + 1]])}], '
+                f'"unfilled": [{", ".join(missing)}], "explain": []{tail}'
             )
             if len(out) == size:
                 yield "".join(out)
@@ -292,6 +283,8 @@ class DecisionBatch(Sequence[Decision]):
     def finals(self) -> tuple[DecisionBatch, np.ndarray]:
         """Each order's last decision (a re-route replaces the one before), in the order
         of those last decisions, and how many decisions each order had."""
+        if not self.reroutes:  # no decision replaces another
+            return self, np.ones(len(self), dtype=np.int64)
         last: dict[str, int] = {}
         counts: dict[str, int] = {}
         for i, order_id in enumerate(self.order_ids):

@@ -18,11 +18,6 @@ from engine import kernel
 from engine.decision import Explanation
 from engine.expressions import predicate_getter, roots, value_getter
 
-WHY_STEP = {
-    kernel.BY_OFFLINE: ("node offline", "the node is offline"),
-    kernel.BY_SHIPPED: ("one shipment per node", "already ships part of this order"),
-}
-
 
 def explain_order(
     router, order, block, trace, skus: list[str], free_before, used, capacity
@@ -36,51 +31,102 @@ def explain_order(
     return explainer.entries(order, block, trace, skus, free_before, used, capacity)
 
 
+class _Texts:
+    """A strategy's clause texts as explanations quote them, and the entries that do not
+    depend on the order (a node its `source from` excludes whatever the order), made
+    once: explaining 500 nodes must not format a clause 500 times."""
+
+    def __init__(self, strategy, bound, network, tz):
+        self.strategy = strategy
+        self.bound = bound
+        self.id = strategy.id
+        self.source = strategy.source_text
+        self.within = strategy.within_text
+        self.rank = strategy.rank_text
+        self.split = strategy.split_text
+        self.within_figure = None if bound.within_km is None else _figure(bound.within_km)
+        self.static_source = strategy.source is not None and roots(strategy.source) <= {"node"}
+        self._network = network
+        self._tz = tz
+        self._excluded: dict[int, Explanation] = {}
+        self._node_ids = network.ids
+        self._keeps: dict[int, str] = {}
+        self.static_keeps = all(mask.dynamic is None for _, mask in bound.keep_masks)
+
+    def keep(self, order, node: int, units: int) -> str:
+        """The `keep` clause that protects `units` at a node: the first whose condition
+        holds there with that many units (made once per node when it reads node fields
+        only)."""
+        if self.static_keeps:
+            text = self._keeps.get(node)
+            if text is None:
+                text = self._keeps[node] = self._keep(order, node, units)
+            return text
+        return self._keep(order, node, units)
+
+    def _keep(self, order, node: int, units: int) -> str:
+        return next(
+            self.strategy.keep_text(u, at)
+            for (u, at), (_, mask) in zip(self.strategy.keeps, self.bound.keep_masks, strict=True)
+            if u == units and mask.for_order(order)[node]
+        )
+
+    def not_sourced(self, order, node: int) -> Explanation:
+        """Why `source from` leaves a node out (what it read)."""
+        if self.static_source:
+            entry = self._excluded.get(node)
+            if entry is None:
+                entry = self._excluded[node] = self._not_sourced(order, node)
+            return entry
+        return self._not_sourced(order, node)
+
+    def _not_sourced(self, order, node: int) -> Explanation:
+        detail = why_false(self.strategy.source, order, self._network.nodes[node], self._tz)
+        return Explanation(self.id, self._node_ids[node], "excluded", self.source, detail)
+
+
 class _Explainer:
-    """A router's explanations, with what does not depend on the order made once: why a
-    node fails a condition that reads only node fields."""
+    """A router's explanations (the clause texts of each strategy made once)."""
 
     def __init__(self, router):
         self.network = router.network
         self.binding = router.binding
-        self.tz = router.tz
-        self._static_why: dict[tuple[str, int], str] = {}
+        self.texts = {
+            st.id: _Texts(st, router.binding.bound[st.id], router.network, router.tz)
+            for st in router.policy.strategies
+        }
 
     def entries(self, order, block, trace, skus, free_before, used, capacity) -> list[Explanation]:
         budget, phase, round_node, round_field = trace[5], trace[6], trace[7], trace[8]
         made = int(block.out[1][0])
         by = block.out[3][0][:made].tolist()
         takes = block.out[4]
-        policy = self.binding.policy
         chain = self.binding.tried[int(block.first[0])][int(block.out[0][0])]
         entries: list[Explanation] = []
         placed = 0
         for j, strategy_id in enumerate(chain):
-            strategy = policy.strategy(strategy_id)
+            texts = self.texts[strategy_id]
             made_here = by.count(self.binding.index[strategy_id])
             if budget[j] <= 0:
                 entries.append(
                     Explanation(
-                        strategy_id, None, "excluded", strategy.split_text,
+                        strategy_id, None, "excluded", texts.split,
                         f"the order already has {placed} shipment{'s' if placed != 1 else ''}: "
                         "no shipment left under this strategy's split limit",
                     )
                 )  # fmt: skip
                 placed += made_here
                 continue
-            step = _Step(self, order, strategy, j, skus, trace, free_before, used, capacity)
             chosen = {
                 int(round_node[j, r]): (r + 1, int(round_field[j, r]), placed + r)
                 for r in range(made_here)
             }
-            candidates = int((trace[0][j] == kernel.CANDIDATE).sum())
-            entries.extend(
-                step.entry(node, candidates, chosen, takes) for node in range(len(self.network))
-            )
+            step = _Step(self, texts, order, j, skus, trace, free_before, used, capacity)
+            entries.extend(step.entries(chosen, takes))
             if phase[j] == kernel.SINGLE:
                 entries.append(
                     Explanation(
-                        strategy_id, None, "excluded", strategy.split_text,
+                        strategy_id, None, "excluded", texts.split,
                         "no single candidate can ship every remaining line, and this strategy "
                         "does not split: it places nothing",
                     )
@@ -88,94 +134,87 @@ class _Explainer:
             placed += made_here
         return entries
 
-    def why_not_source(self, strategy, order, node_index: int) -> str:
-        """Why `source from` fails at a node (what it read), made once per node when the
-        condition reads node fields only."""
-        expr = strategy.source
-        node = self.network.nodes[node_index]
-        if roots(expr) <= {"node"}:
-            key = (strategy.id, node_index)
-            text = self._static_why.get(key)
-            if text is None:
-                text = self._static_why[key] = why_false(expr, order, node, self.tz)
-            return text
-        return why_false(expr, order, node, self.tz)
-
 
 class _Step:
     """One strategy step of the explained order: its entries node by node."""
 
-    def __init__(self, explainer, order, strategy, j, skus, trace, free_before, used, capacity):
+    def __init__(self, explainer, texts, order, j, skus, trace, free_before, used, capacity):
         self.explainer = explainer
+        self.texts = texts
         self.order = order
-        self.strategy = strategy
         self.j = j
         self.skus = skus
         self.trace = trace
         self.free = free_before
         self.used = used
         self.capacity = capacity
-        self.bound = explainer.binding.bound[strategy.id]
-        self.need = trace[4][j][: len(skus)]
-        self.remaining = [i for i, units in enumerate(self.need.tolist()) if units > 0]
+        self.bound = texts.bound
+        need = trace[4][j][: len(skus)].tolist()
+        self.remaining = [i for i, units in enumerate(need) if units > 0]
+        self.no_stock = "no stock of " + ", ".join(skus[i] for i in self.remaining)
 
-    def entry(self, node: int, candidates: int, chosen: dict, takes) -> Explanation:
-        code = int(self.trace[0][self.j, node])
-        strategy = self.strategy
+    def entries(self, chosen: dict, takes) -> list[Explanation]:
+        codes = self.trace[0][self.j].tolist()
+        candidates = codes.count(kernel.CANDIDATE)
+        node_ids = self.explainer.network.ids
+        texts, sid = self.texts, self.texts.id
+        km = self.trace[9]
+        out = []
+        for node, code in enumerate(codes):
+            if code == kernel.BY_SOURCE:
+                out.append(texts.not_sourced(self.order, node))
+            elif code == kernel.BY_WITHIN:
+                detail = f"{km[node]:.1f} km > {texts.within_figure} km"
+                out.append(Explanation(sid, node_ids[node], "excluded", texts.within, detail))
+            elif code == kernel.CANDIDATE:
+                out.append(self._candidate(node, candidates, chosen, takes))
+            else:
+                clause, detail = self._exclusion(code, node)
+                out.append(Explanation(sid, node_ids[node], "excluded", clause, detail))
+        return out
+
+    def _candidate(self, node: int, candidates: int, chosen: dict, takes) -> Explanation:
+        texts = self.texts
         node_id = self.explainer.network.ids[node]
-        if code == kernel.CANDIDATE:
-            keys = self._key_text(node)
-            if node in chosen:
-                number, field, m = chosen[node]
-                ships = ", ".join(
-                    f"{self.skus[line]}×{int(takes[line, m])}"
-                    for line in range(len(self.skus))
-                    if takes[line, m] > 0
-                )
-                if self.trace[6][self.j] == kernel.WHOLE:
-                    where = f"best of {field} that can ship every remaining line in one parcel"
-                else:
-                    where = f"best of {field} in round {number} of the split"
-                return Explanation(
-                    strategy.id, node_id, "chosen", strategy.rank_text,
-                    f"{where} ({keys}); ships {ships}",
-                )  # fmt: skip
-            detail = f"rank {int(self.trace[1][self.j, node])} of {candidates} ({keys})"
-            if self.trace[6][self.j] in (kernel.WHOLE, kernel.SINGLE):
-                full = int(self.trace[3][self.j, node])
-                if full < len(self.remaining):
-                    detail += (
-                        f"; can fill {full} of {len(self.remaining)} remaining lines completely"
-                    )
-            return Explanation(strategy.id, node_id, "ranked", strategy.rank_text, detail)
-        clause, detail = self._exclusion(code, node)
-        return Explanation(strategy.id, node_id, "excluded", clause, detail)
+        keys = self._key_text(node)
+        if node in chosen:
+            number, field, m = chosen[node]
+            ships = ", ".join(
+                f"{self.skus[line]}×{int(takes[line, m])}"
+                for line in range(len(self.skus))
+                if takes[line, m] > 0
+            )
+            if self.trace[6][self.j] == kernel.WHOLE:
+                where = f"best of {field} that can ship every remaining line in one parcel"
+            else:
+                where = f"best of {field} in round {number} of the split"
+            return Explanation(
+                texts.id, node_id, "chosen", texts.rank, f"{where} ({keys}); ships {ships}"
+            )
+        detail = f"rank {int(self.trace[1][self.j, node])} of {candidates} ({keys})"
+        if self.trace[6][self.j] in (kernel.WHOLE, kernel.SINGLE):
+            full = int(self.trace[3][self.j, node])
+            if full < len(self.remaining):
+                detail += f"; can fill {full} of {len(self.remaining)} remaining lines completely"
+        return Explanation(texts.id, node_id, "ranked", texts.rank, detail)
 
     def _exclusion(self, code: int, node: int) -> tuple[str, str]:
-        strategy = self.strategy
-        if code == kernel.BY_SOURCE:
-            return strategy.source_text, self.explainer.why_not_source(strategy, self.order, node)
-        if code == kernel.BY_WITHIN:
-            km = float(self.trace[9][node])
-            return strategy.within_text, f"{km:.1f} km > {_figure(self.bound.within_km)} km"
-        if code in WHY_STEP:
-            return WHY_STEP[code]
+        if code == kernel.BY_OFFLINE:
+            return "node offline", "the node is offline"
+        if code == kernel.BY_SHIPPED:
+            return "one shipment per node", "already ships part of this order"
         if code == kernel.BY_CAPACITY:
             return "capacity", (
                 f"capacity {int(self.used[node])}/{int(self.capacity[node])} used today"
             )
         if code == kernel.BY_KEEP:
             units = int(self.trace[10][self.j, node])
-            clause = next(
-                strategy.keep_text(u, at)
-                for (u, at), (_, mask) in zip(strategy.keeps, self.bound.keep_masks, strict=True)
-                if u == units and mask.for_order(self.order)[node]
-            )
             shown = ", ".join(
                 f"{self.skus[i]}: {max(int(self.free[i, node]), 0)} free" for i in self.remaining
             )
+            clause = self.texts.keep(self.order, node, units)
             return clause, f"available 0 after keeping {units} ({shown})"
-        return "stock", "no stock of " + ", ".join(self.skus[i] for i in self.remaining)
+        return "stock", self.no_stock
 
     def _key_text(self, node: int) -> str:
         parts = []

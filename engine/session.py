@@ -75,24 +75,49 @@ class Arrival:
     qty: int
 
 
-def arrivals_from_frame(frame) -> list[Arrival]:
+class Arrivals:
+    """Stock arrivals in time order, as columns: instants (int64 ns UTC), node ids, SKUs
+    and units (ties keep the order given)."""
+
+    def __init__(self, at_ns: np.ndarray, node_ids: list[str], skus: list[str], qty: list[int]):
+        order = np.argsort(at_ns, kind="stable")
+        self.at_ns = at_ns[order]
+        picked = order.tolist()
+        self.node_ids = [node_ids[i] for i in picked]
+        self.skus = [skus[i] for i in picked]
+        self.qty = [qty[i] for i in picked]
+
+    def __len__(self) -> int:
+        return len(self.at_ns)
+
+    @classmethod
+    def of(cls, arrivals: Iterable[Arrival] | Arrivals) -> Arrivals:
+        if isinstance(arrivals, Arrivals):
+            return arrivals
+        arrivals = list(arrivals)
+        return cls(
+            np.array([instant_ns(a.at, UTC) for a in arrivals], dtype=np.int64),
+            [a.node_id for a in arrivals],
+            [a.sku for a in arrivals],
+            [a.qty for a in arrivals],
+        )
+
+
+def arrivals_from_frame(frame) -> Arrivals:
     """Replenishments (`node_id, sku, at, qty` rows, a loaded table) in time order."""
     if frame is None or frame.empty:
-        return []
+        return Arrivals(np.zeros(0, dtype=np.int64), [], [], [])
     import pandas as pd
 
     at = pd.to_datetime(frame["at"])
     if at.dt.tz is None:
         at = at.dt.tz_localize("UTC")
-    instants = list(at.dt.tz_convert("UTC").dt.to_pydatetime())
-    rows = zip(
-        instants,
+    return Arrivals(
+        at.dt.tz_convert("UTC").dt.as_unit("ns").to_numpy("int64"),
         frame["node_id"].astype(str).tolist(),
         frame["sku"].astype(str).tolist(),
         frame["qty"].astype("int64").tolist(),
-        strict=True,
     )
-    return sorted((Arrival(*row) for row in rows), key=lambda arrival: arrival.at)
 
 
 @dataclass
@@ -229,7 +254,7 @@ class Session:
     def replay(
         self,
         orders: OrderBatch | Any,
-        arrivals: Iterable[Arrival] = (),
+        arrivals: Iterable[Arrival] | Arrivals = (),
         events: Iterable[Event] = (),
         *,
         explain: Collection[str] = (),
@@ -248,7 +273,7 @@ class Session:
         batch = self.batch(orders)
         rows = routing_order(batch)
         instants = batch.instants[rows]
-        arrivals = list(arrivals)
+        arrivals = Arrivals.of(arrivals)
         events = sorted(events, key=lambda event: event.at)
         if until is not None:
             events = [event for event in events if event.at < until]
@@ -304,9 +329,10 @@ class Session:
 class _Timeline:
     """The arrivals and events of a replay, applied in time order."""
 
-    def __init__(self, session: Session, arrivals: list[Arrival], events: list[Event]):
+    def __init__(self, session: Session, arrivals: Arrivals, events: list[Event]):
         self.session = session
-        self.arrivals = [(instant_ns(a.at, UTC), a) for a in arrivals]
+        self.arrivals = arrivals
+        self.arrival_ns = arrivals.at_ns.tolist()
         self.events = [(instant_ns(e.at, UTC), e) for e in events]
         self.next_arrival = 0
         self.next_event = 0
@@ -314,8 +340,8 @@ class _Timeline:
     def next_due(self) -> int | None:
         """The instant (ns) of the next arrival or event, None when none is left."""
         due = []
-        if self.next_arrival < len(self.arrivals):
-            due.append(self.arrivals[self.next_arrival][0])
+        if self.next_arrival < len(self.arrival_ns):
+            due.append(self.arrival_ns[self.next_arrival])
         if self.next_event < len(self.events):
             due.append(self.events[self.next_event][0])
         return min(due) if due else None
@@ -324,15 +350,15 @@ class _Timeline:
         """Apply arrivals and events up to `instant` (ns; all when None), in time order;
         on the same instant stock arrives first."""
         receive = self.session.router.inventory.receive
-        while self.next_arrival < len(self.arrivals) or self.next_event < len(self.events):
-            arrival = (
-                self.arrivals[self.next_arrival] if self.next_arrival < len(self.arrivals) else None
-            )
+        arrivals, times = self.arrivals, self.arrival_ns
+        while self.next_arrival < len(times) or self.next_event < len(self.events):
+            k = self.next_arrival
+            arrival = times[k] if k < len(times) else None
             event = self.events[self.next_event] if self.next_event < len(self.events) else None
-            if arrival is not None and (event is None or arrival[0] <= event[0]):
-                if instant is not None and arrival[0] > instant:
+            if arrival is not None and (event is None or arrival <= event[0]):
+                if instant is not None and arrival > instant:
                     break
-                receive(arrival[1].node_id, arrival[1].sku, arrival[1].qty)
+                receive(arrivals.node_ids[k], arrivals.skus[k], arrivals.qty[k])
                 self.next_arrival += 1
                 continue
             assert event is not None
@@ -367,9 +393,11 @@ def _inventory(stock, network: Network, arriving) -> Inventory:
     if arriving is not None and not getattr(arriving, "empty", True):
         import pandas as pd
 
-        stocked = set(stock["sku"].astype(str))
+        from engine.tables.cells import member
+
         new = arriving.assign(sku=arriving["sku"].astype(str))
-        new = new[~new["sku"].isin(stocked)].drop_duplicates("sku")
+        stocked = pd.unique(stock["sku"].astype(str))
+        new = new[~member(new["sku"], stocked)].drop_duplicates("sku")
         if not new.empty:
             zero = pd.DataFrame({"node_id": new["node_id"], "sku": new["sku"], "on_hand": 0})
             stock = pd.concat([stock[["node_id", "sku", "on_hand"]], zero], ignore_index=True)
