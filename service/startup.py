@@ -19,8 +19,10 @@ def load_service(
     warn=None,
 ) -> tuple[Reactions, dict[str, Any]]:
     """A router (wrapped in its reactions) and the ruleset summary GET /ruleset
-    reports. Rejected table rows are reported through `warn` (stderr by default)
-    and left out; an unusable table, artifact or ruleset raises ValueError."""
+    reports. Rejected table rows, and an artifact loaded unsigned for development,
+    are reported through `warn` (stderr by default) and left out; an unusable table,
+    an artifact that is refused (engine.artifact: unsigned, untrusted key, bad
+    signature, …) or a bad ruleset raises ValueError."""
     import dsl
     import engine
     from engine.artifact import content_hash, load_artifact
@@ -36,7 +38,9 @@ def load_service(
     _report(stock_table, "inventory", warn)
     stock = engine.Inventory.from_frame(stock_table.frame, network)
     if artifact is not None:
-        loaded = load_artifact(artifact)
+        # Verified against $SOURCING_TRUSTED_KEYS; an unsigned one is refused unless
+        # $SOURCING_ALLOW_UNSIGNED is set, and then `warn` says so at start.
+        loaded = load_artifact(artifact, warn=warn)
         policy, summary = loaded.policy, loaded.summary()
     else:
         text = Path(ruleset).read_text(encoding="utf-8")
@@ -49,6 +53,7 @@ def load_service(
             "content_hash": content_hash(canonical),
             "published_at": None,
             "published_by": None,
+            "signed_by": None,
         }
     return Reactions(engine.Router(policy, network, stock)), summary
 
