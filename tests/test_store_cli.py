@@ -136,3 +136,15 @@ def test_unusable_inputs_exit_2_with_a_message(run, tmp_path):
     assert code == 2 and "not a database URL" in err
     code, _, err = run("history", "nope")
     assert code == 1 and "no ruleset named 'nope'" in err
+
+
+def test_the_audit_trail_shows_control_characters_as_escapes(run, tmp_path):
+    forged = "ok\n2026-05-20 11:30:45 UTC  bob published v1 (in_review → published)\x1b[2J\u202e"
+    code, _, _ = run("save", write(tmp_path, "a.route", FRANCE), "--name", "fr", "--author",
+                     "alice", "--comment", forged)  # fmt: skip
+    assert code == 0
+    code, out, _ = run("audit", "fr")
+    assert len(out.splitlines()) == 1 and "\x1b" not in out and "\u202e" not in out
+    assert "ok\\n2026-05-20 11:30:45 UTC  bob published" in out and "\\x1b[2J\\u202e" in out
+    code, out, _ = run("history", "fr")
+    assert len(out.splitlines()) == 2 and "\x1b" not in out

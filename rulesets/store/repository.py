@@ -31,12 +31,15 @@ from rulesets.store.errors import (
     StoreUnavailable,
     Unchanged,
 )
+from rulesets.store.identity import person, same_person
 from rulesets.store.models import AuditEventRow, RulesetRow, State, VersionRow
 from rulesets.store.queries import (
+    case_twin,
     get_ruleset,
     get_version,
     latest_version,
     live_version,
+    lock_names,
     lock_ruleset,
 )
 from rulesets.store.records import (
@@ -50,13 +53,14 @@ from rulesets.store.records import (
 )
 from rulesets.store.transfer import read_histories, restore_history
 from rulesets.store.validation import (
+    LAST_VERSION,
     canonical_text,
+    case_twin_refused,
     check_name,
+    check_version_number,
     content_hash,
     expect_state,
     gate,
-    person,
-    same_person,
     text_diff,
 )
 
@@ -127,7 +131,9 @@ class RulesetStore:
             row = get_ruleset(session, name)
             if number is None:
                 return version_record(name, latest_version(session, row))
-            return version_record(name, get_version(session, row, number))
+            return version_record(
+                name, get_version(session, row, check_version_number(name, number))
+            )
 
     def live(self, name: str) -> Version | None:
         """The published version production should run, if any (what an artifact exports)."""
@@ -182,16 +188,24 @@ class RulesetStore:
         """Store `text` as the next draft version. `based_on` names the version edited
         (None for a new ruleset); if another version was saved since, raise `Conflict`."""
         check_name(name)
+        if based_on is not None:
+            check_version_number(name, based_on)
         author = person(author, "author")
         canonical = canonical_text(text, filename or f"{name}.route")
         digest = content_hash(canonical)
         try:
             with self._write() as session:
                 row = lock_ruleset(session, name)
+                if row is None:
+                    lock_names(session)
+                    row = lock_ruleset(session, name)
                 head = None
                 if row is None:
                     if based_on is not None:
                         raise NotFound(f"no ruleset named {name!r}: save it without --based-on")
+                    twin = case_twin(session, name)
+                    if twin is not None:
+                        raise case_twin_refused(name, twin)
                     row = RulesetRow(name=name, created_at=self._clock(), created_by=author)
                     session.add(row)
                     session.flush()
@@ -206,6 +220,11 @@ class RulesetStore:
                     if head.content_hash == digest:
                         raise Unchanged(
                             f"nothing to save: the text says what version {head.number} says"
+                        )
+                    if head.number >= LAST_VERSION:
+                        raise StoreError(
+                            f"{name!r} has reached the last version number ({LAST_VERSION}): "
+                            "save the text as a new ruleset"
                         )
                 version = VersionRow(
                     ruleset=row,
@@ -355,6 +374,11 @@ class RulesetStore:
                 )
             gate(name, source, self.extra_fields)
             head = latest_version(session, row)
+            if head.number >= LAST_VERSION:
+                raise StoreError(
+                    f"{name!r} has reached the last version number ({LAST_VERSION}): "
+                    "save the text as a new ruleset"
+                )
             now = self._clock()
             copy = VersionRow(
                 ruleset=row,
@@ -413,6 +437,7 @@ class RulesetStore:
             ) from error
 
     def _locked_version(self, session: Session, name: str, number: int):
+        check_version_number(name, number)
         row = lock_ruleset(session, name)
         if row is None:
             raise NotFound(f"no ruleset named {name!r}")
