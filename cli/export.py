@@ -5,8 +5,8 @@ published) version, signed with the key $SOURCING_SIGNING_KEY names.
     sourcing export rulesets/france.route --version 3 --out france.json
     sourcing export --db URL --name france [--version 3] --out france.json
 
-Exit codes: 0 written, 1 refused (errors in the ruleset, version not published),
-2 a file, the signing key or the database could not be used.
+Exit codes: 0 written, 1 refused (errors in the ruleset, a version that did not go
+through review), 2 a file, the signing key or the database could not be used.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Write a ruleset artifact (JSON: format version, name, version, sha256 of the "
             "canonical text, publisher, the text, its compiled form and an Ed25519 signature "
             "with the key $SOURCING_SIGNING_KEY names) from a .route file, or from the "
-            "ruleset store with --name (its live version unless --version)."
+            "ruleset store with --name (its live version unless --version; only a version "
+            "that went through review)."
         ),
     )
     export.add_argument("ruleset", nargs="?", metavar="RULESET", help="a .route file")
@@ -99,6 +100,7 @@ def _from_store(args: argparse.Namespace, extra: list[str]) -> int:
                     "--reviewer PERSON)",
                     EXIT_REFUSED,
                 )
+            version = store.reviewed(args.name, version.number)
             extra = [*store.extra_fields, *extra]
     except StoreUnavailable as error:
         return _fail(str(error), EXIT_UNAVAILABLE)

@@ -110,12 +110,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     version_args(rollback)
     actor_args(rollback)
 
-    export = command("export", run_export, "write the whole store to a folder (.route + manifest)")
+    export = command(
+        "export",
+        run_export,
+        "write the whole store to a folder (.route + manifest), signed with "
+        "$SOURCING_SIGNING_KEY when it is set",
+    )
     export.add_argument("folder", metavar="FOLDER", help="target folder (new, empty or an export)")
 
-    restore = command("import", run_import, "restore rulesets from an exported folder")
+    restore = command(
+        "import",
+        run_import,
+        "restore rulesets from an exported folder: with their states when a key in "
+        "$SOURCING_TRUSTED_KEYS signed it and their history verifies, else as drafts",
+    )
     restore.add_argument("folder", metavar="FOLDER", help="a folder written by export")
     restore.add_argument("--by", dest="actor", metavar="PERSON", help="who imports")
+    restore.add_argument(
+        "--nodes", metavar="F", help="nodes table: its columns are fields the checker accepts"
+    )
+    restore.add_argument(
+        "--orders", metavar="F", help="orders table: its columns are fields the checker accepts"
+    )
 
 
 def version_number(text: str) -> int:
@@ -271,25 +287,43 @@ def run_rollback(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from engine.signing import SigningError, signing_key_from_environment
     from rulesets.folder import export_folder
 
+    try:
+        key = signing_key_from_environment()
+    except SigningError as error:
+        return _fail(f"{error}; nothing was written", EXIT_UNAVAILABLE)
+
     def act(store):
-        written = export_folder(store, args.folder)
-        print(f"wrote {len(written)} files to {args.folder}")
+        written = export_folder(store, args.folder, signing_key=key)
+        signed = "signed" if key is not None else "unsigned: another store imports it as drafts"
+        print(f"wrote {len(written)} files to {args.folder} ({signed})")
 
     return _with_store(args, act)
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from cli.language import UnreadableFile, data_fields
+    from engine.signing import SigningError, trusted_keys_from_environment
     from rulesets.folder import import_folder
 
+    try:
+        trusted = trusted_keys_from_environment()
+        extra = data_fields(args.nodes, args.orders)
+    except (SigningError, UnreadableFile) as error:
+        return _fail(f"{error}; nothing was imported", EXIT_UNAVAILABLE)
+
     def act(store):
-        report = import_folder(store, args.folder, by=_actor(args))
+        report = import_folder(store, args.folder, by=_actor(args), trusted_keys=trusted)
         print(f"imported: {', '.join(report.restored) or 'nothing'}")
         if report.unchanged:
             print(f"already in the store, unchanged: {', '.join(report.unchanged)}")
+        if report.restored:
+            how = "with their states" if report.verified_by else "as drafts"
+            print(f"versions arrived {how}: {report.note}")
 
-    return _with_store(args, act)
+    return _with_store(args, act, extra_fields=extra)
 
 
 # ------------------------------------------------------------------ shared
@@ -305,12 +339,12 @@ def _transition(args: argparse.Namespace, method: str, done: str) -> int:
     return _with_store(args, act)
 
 
-def _with_store(args: argparse.Namespace, act) -> int:
+def _with_store(args: argparse.Namespace, act, extra_fields=()) -> int:
     """Open the store, run `act`, and turn the store's refusals into messages."""
     from rulesets.store import RulesetStore, StoreError, StoreUnavailable
 
     try:
-        with RulesetStore.open(args.db) as store:
+        with RulesetStore.open(args.db, extra_fields=extra_fields) as store:
             act(store)
     except StoreUnavailable as error:
         return _fail(str(error), EXIT_UNAVAILABLE)

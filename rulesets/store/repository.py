@@ -51,7 +51,8 @@ from rulesets.store.records import (
     summary_record,
     version_record,
 )
-from rulesets.store.transfer import read_histories, restore_history
+from rulesets.store.review import SELF_REVIEW_VARIABLE, review_problem
+from rulesets.store.transfer import Arrival, read_histories, restore_history
 from rulesets.store.validation import (
     LAST_VERSION,
     canonical_text,
@@ -63,8 +64,6 @@ from rulesets.store.validation import (
     gate,
     text_diff,
 )
-
-SELF_REVIEW_VARIABLE = "SOURCING_ALLOW_SELF_REVIEW"
 
 
 def _now() -> dt.datetime:
@@ -135,6 +134,27 @@ class RulesetStore:
                 name, get_version(session, row, check_version_number(name, number))
             )
 
+    def reviewed(self, name: str, number: int) -> Version:
+        """Version `number` when it went through review (`rulesets.store.review`):
+        what may go to production. `ReviewRefused` says why not."""
+        check_version_number(name, number)
+        history = next((h for h in self.histories(name) if h.name == name), None)
+        if history is None:
+            raise NotFound(f"no ruleset named {name!r}")
+        versions = {v.number: v for v in history.versions}
+        if number not in versions:
+            raise NotFound(f"{name!r} has no version {number}")
+        problem = review_problem(
+            versions, history.audit, number, allow_self_review=self.allow_self_review
+        )
+        if problem is not None:
+            raise ReviewRefused(
+                f"{name} v{number} did not go through review: {problem}. Nothing goes to "
+                "production without review: save the text as a new version, submit it and "
+                "have another person publish it"
+            )
+        return versions[number]
+
     def live(self, name: str) -> Version | None:
         """The published version production should run, if any (what an artifact exports)."""
         with self._read() as session:
@@ -159,19 +179,34 @@ class RulesetStore:
 
     # ----------------------------------------------------------------- writes
 
-    def histories(self) -> list[RulesetHistory]:
-        """Everything in the store, ruleset by ruleset (for export and backups)."""
+    def histories(self, name: str | None = None) -> list[RulesetHistory]:
+        """Everything in the store (or the ruleset `name`), ruleset by ruleset (for
+        export, backups and the review check)."""
         with self._read() as session:
-            return read_histories(session)
+            return read_histories(session, name)
 
-    def restore(self, histories: list[RulesetHistory], *, by: str) -> list[str]:
-        """Write whole rulesets back as they were, all or none; returns the names restored.
-        Rulesets the store already holds identically are skipped; any other clash is refused."""
+    def restore(
+        self, histories: list[RulesetHistory], *, by: str, arrival: Arrival | None = None
+    ) -> list[str]:
+        """Write whole rulesets, all or none; returns the names restored. `arrival`
+        says whether they keep their states (a trusted, signed export whose history
+        verifies) or arrive as drafts (the default). Rulesets the store already holds
+        as they would arrive are skipped; any other clash is refused."""
         by = person(by, "person importing")
+        arrival = arrival or Arrival()
         restored = []
         with self._write() as session:
+            lock_names(session)
             for history in histories:
-                if restore_history(session, history, by, self._clock()):
+                if restore_history(
+                    session,
+                    history,
+                    by,
+                    self._clock(),
+                    arrival,
+                    allow_self_review=self.allow_self_review,
+                    extra_fields=self.extra_fields,
+                ):
                     restored.append(history.name)
         return restored
 
