@@ -55,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_export(args: argparse.Namespace) -> int:
     from cli.language import UnreadableFile, data_fields
 
-    if (args.ruleset is None) == (args.db is None and args.name is None):
+    if args.ruleset is None and args.name is None:
         return _fail("give a .route file, or --name (and --db) to export from the store", 2)
     if args.ruleset is not None and args.db is not None:
         return _fail("give either a .route file or --db, not both", EXIT_UNAVAILABLE)

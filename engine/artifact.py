@@ -108,7 +108,8 @@ def build_artifact(
 ) -> dict[str, Any]:
     """The (unsigned) artifact document for a ruleset text, put in canonical form first.
     Raises `CompileError` or `RulesetSyntaxError` when the ruleset has errors and
-    `ArtifactError` for a version number out of range. `sign_artifact` signs it."""
+    `ArtifactError` for a field loading would refuse (a version number out of
+    range, a name over 1,000 characters). `sign_artifact` signs it."""
     if version is not None and (type(version) is not int or not 1 <= version <= MAX_VERSION_NUMBER):
         raise ArtifactError(
             f"version {version!r}: version numbers run from 1 to {MAX_VERSION_NUMBER}"
@@ -118,7 +119,7 @@ def build_artifact(
     policy = compile(parse(canonical, filename), canonical, filename, extra)
     if isinstance(published_at, dt.datetime):
         published_at = published_at.isoformat()
-    return {
+    document = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "name": name if name is not None else policy.name,
@@ -130,6 +131,8 @@ def build_artifact(
         "text": canonical,
         "compiled": compiled_form(policy),
     }
+    _validated(document, filename, "correct what the export was given")  # as loading will
+    return document
 
 
 def write_artifact(document: dict[str, Any], path: str | Path) -> Path:
@@ -267,7 +270,11 @@ class _Fields(BaseModel):
         return value
 
 
-def _validated(document: Any, source: str) -> _Fields:
+def _validated(
+    document: Any,
+    source: str,
+    advice: str = "export it again with `sourcing export` and do not edit it by hand",
+) -> _Fields:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ArtifactError(
             f'{source}: not a ruleset artifact (no "format": "{FORMAT}"); '
@@ -289,8 +296,7 @@ def _validated(document: Any, source: str) -> _Fields:
     except ValidationError as error:
         problems = "; ".join(_problem(item) for item in error.errors()[:5])
         raise ArtifactError(
-            f"{source}: not a valid ruleset artifact: {problems}; export it again with "
-            "`sourcing export` and do not edit it by hand"
+            f"{source}: not a valid ruleset artifact: {problems}; {advice}"
         ) from None
 
 

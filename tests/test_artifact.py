@@ -199,6 +199,9 @@ def test_sourcing_export_writes_an_artifact_from_a_file(tmp_path, capsys, signin
     assert "France omnichannel v7, sha256" in capsys.readouterr().out
     loaded = load_artifact(out)
     assert (loaded.name, loaded.version, loaded.published_by) == ("France omnichannel", 7, None)
+    # --name records another name (it was refused as if it asked for the store).
+    assert main(["export", str(route), "--name", "france", "--out", str(out)]) == 0
+    assert load_artifact(out).name == "france"
 
 
 def test_sourcing_export_refuses_a_ruleset_with_errors(tmp_path, capsys):
@@ -303,3 +306,12 @@ def test_an_oversized_artifact_is_refused_before_parsing(tmp_path):
 def test_json_that_python_reads_loosely_is_refused_clearly(tmp_path, text):
     with pytest.raises(ArtifactError):
         load_artifact(raw_artifact(tmp_path, text=text))
+
+
+def test_export_never_writes_an_artifact_loading_would_refuse(tmp_path, capsys, signing):
+    route = tmp_path / "france.route"
+    route.write_text(FRANCE, encoding="utf-8")
+    out = tmp_path / "a.json"
+    assert main(["export", str(route), "--name", "x" * 1001, "--out", str(out)]) == 2
+    assert "field 'name': String should have at most 1000 characters" in capsys.readouterr().err
+    assert not out.exists()
