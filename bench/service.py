@@ -14,6 +14,7 @@ lets through.
 
 from __future__ import annotations
 
+import os
 import random
 import socket
 import statistics
@@ -154,8 +155,10 @@ def order(rng: random.Random, number: int) -> dict:
 
 
 def write_data(folder: Path) -> dict[str, Path]:
-    """Seeded network, stock and the France ruleset's artifact."""
-    from engine.artifact import build_artifact, write_artifact
+    """Seeded network, stock, a scratch key pair and the France ruleset's artifact
+    signed with it (the service trusts that key only: see `start`)."""
+    from engine.artifact import build_artifact, sign_artifact, write_artifact
+    from engine.signing import generate_key_pair, load_signing_key
 
     rng = random.Random(2026)
     rows = ["id,name,type,lat,lon,tags,can_ship,capacity,priority,pick_cost,"
@@ -185,8 +188,12 @@ def write_data(folder: Path) -> dict[str, Path]:
     inventory = folder / "inventory.csv"
     inventory.write_text("\n".join(stock) + "\n", encoding="utf-8")
     text = (ROOT / "rulesets" / "france.route").read_text(encoding="utf-8")
-    artifact = write_artifact(build_artifact(text, name="france", version=1), folder / "a.json")
-    return {"nodes": nodes, "inventory": inventory, "artifact": artifact}
+    private, public, _ = generate_key_pair(folder / "keys")
+    document = sign_artifact(
+        build_artifact(text, name="france", version=1), load_signing_key(private)
+    )
+    artifact = write_artifact(document, folder / "a.json")
+    return {"nodes": nodes, "inventory": inventory, "artifact": artifact, "public_key": public}
 
 
 def free_port() -> int:
@@ -201,7 +208,11 @@ def start(files: dict[str, Path], port: int) -> subprocess.Popen:
         "--nodes", str(files["nodes"]), "--inventory", str(files["inventory"]),
         "--artifact", str(files["artifact"]), "--host", HOST, "--port", str(port),
     ]  # fmt: skip
-    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    environment = {**os.environ, "SOURCING_TRUSTED_KEYS": str(files["public_key"])}
+    environment.pop("SOURCING_ALLOW_UNSIGNED", None)
+    return subprocess.Popen(
+        command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
 
 
 def wait_until_up(base: str, server: subprocess.Popen, seconds: float = 60.0) -> None:

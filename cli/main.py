@@ -11,6 +11,7 @@ import sys
 COMMAND_MODULES = [
     "cli.data",
     "cli.export",
+    "cli.keys",
     "cli.language",
     "cli.rulesets",
     "cli.routing",

@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     def version_args(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("name", metavar="N", help="ruleset name")
-        parser.add_argument("version", metavar="V", type=int, help="version number")
+        parser.add_argument("version", metavar="V", type=version_number, help="version number")
 
     def actor_args(parser: argparse.ArgumentParser, flag: str = "--by") -> None:
         parser.add_argument(
@@ -59,7 +59,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     save.add_argument("--name", required=True, metavar="N", help="ruleset name")
     save.add_argument("--author", required=True, metavar="A", help="who wrote this version")
     save.add_argument(
-        "--based-on", type=int, metavar="V", help="the version you edited (omit for a new ruleset)"
+        "--based-on",
+        type=version_number,
+        metavar="V",
+        help="the version you edited (omit for a new ruleset)",
     )
     save.add_argument("--comment", metavar="C", help="what changed and why")
 
@@ -74,12 +77,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     show = command("show", run_show, "print a version's text (default: the latest)")
     show.add_argument("name", metavar="N", help="ruleset name")
-    show.add_argument("version", metavar="V", type=int, nargs="?", help="version number")
+    show.add_argument("version", metavar="V", type=version_number, nargs="?", help="version number")
 
     diff = command("diff", run_diff, "what changed between two versions, clause by clause")
     diff.add_argument("name", metavar="N", help="ruleset name")
-    diff.add_argument("before", metavar="V1", type=int, help="older version")
-    diff.add_argument("after", metavar="V2", type=int, help="newer version")
+    diff.add_argument("before", metavar="V1", type=version_number, help="older version")
+    diff.add_argument("after", metavar="V2", type=version_number, help="newer version")
     diff.add_argument("--text", action="store_true", help="a unified diff of the text instead")
 
     submit = command("submit", run_submit, "send a draft for review (it must check clean)")
@@ -107,12 +110,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     version_args(rollback)
     actor_args(rollback)
 
-    export = command("export", run_export, "write the whole store to a folder (.route + manifest)")
+    export = command(
+        "export",
+        run_export,
+        "write the whole store to a folder (.route + manifest), signed with "
+        "$SOURCING_SIGNING_KEY when it is set",
+    )
     export.add_argument("folder", metavar="FOLDER", help="target folder (new, empty or an export)")
 
-    restore = command("import", run_import, "restore rulesets from an exported folder")
+    restore = command(
+        "import",
+        run_import,
+        "restore rulesets from an exported folder: with their states when a key in "
+        "$SOURCING_TRUSTED_KEYS signed it and their history verifies, else as drafts",
+    )
     restore.add_argument("folder", metavar="FOLDER", help="a folder written by export")
     restore.add_argument("--by", dest="actor", metavar="PERSON", help="who imports")
+    restore.add_argument(
+        "--nodes", metavar="F", help="nodes table: its columns are fields the checker accepts"
+    )
+    restore.add_argument(
+        "--orders", metavar="F", help="orders table: its columns are fields the checker accepts"
+    )
+
+
+def version_number(text: str) -> int:
+    """argparse type: a version number, 1 to the store's last (refused before any work)."""
+    from rulesets.store.validation import VERSION_NUMBERS
+
+    digits = text.strip()
+    if not digits.isdecimal() or len(digits) > 12 or int(digits) not in VERSION_NUMBERS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a version number: version numbers run from "
+            f"{VERSION_NUMBERS.start} to {VERSION_NUMBERS.stop - 1}"
+        )
+    return int(digits)
 
 
 # --------------------------------------------------------------- commands
@@ -183,10 +215,12 @@ def run_audit(args: argparse.Namespace) -> int:
             if event.from_state or event.to_state:
                 change = f" ({event.from_state or 'new'} → {event.to_state or '-'})"
             origin = f", from v{event.from_version}" if event.from_version is not None else ""
-            note = f": {event.comment}" if event.comment else ""
-            print(f"{_when(event.at)}  {event.actor} {event.action} {target}{change}{origin}{note}")
+            note = f": {_plain(event.comment)}" if event.comment else ""
+            actor = _plain(event.actor)
+            print(f"{_when(event.at)}  {actor} {event.action} {target}{change}{origin}{note}")
             if args.diffs and event.diff:
-                print("    " + event.diff.rstrip("\n").replace("\n", "\n    "))
+                diff = _plain(event.diff.rstrip("\n"), keep_newlines=True)
+                print("    " + diff.replace("\n", "\n    "))
 
     return _with_store(args, act)
 
@@ -253,25 +287,43 @@ def run_rollback(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from engine.signing import SigningError, signing_key_from_environment
     from rulesets.folder import export_folder
 
+    try:
+        key = signing_key_from_environment()
+    except SigningError as error:
+        return _fail(f"{error}; nothing was written", EXIT_UNAVAILABLE)
+
     def act(store):
-        written = export_folder(store, args.folder)
-        print(f"wrote {len(written)} files to {args.folder}")
+        written = export_folder(store, args.folder, signing_key=key)
+        signed = "signed" if key is not None else "unsigned: another store imports it as drafts"
+        print(f"wrote {len(written)} files to {args.folder} ({signed})")
 
     return _with_store(args, act)
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from cli.language import UnreadableFile, data_fields
+    from engine.signing import SigningError, trusted_keys_from_environment
     from rulesets.folder import import_folder
 
+    try:
+        trusted = trusted_keys_from_environment()
+        extra = data_fields(args.nodes, args.orders)
+    except (SigningError, UnreadableFile) as error:
+        return _fail(f"{error}; nothing was imported", EXIT_UNAVAILABLE)
+
     def act(store):
-        report = import_folder(store, args.folder, by=_actor(args))
+        report = import_folder(store, args.folder, by=_actor(args), trusted_keys=trusted)
         print(f"imported: {', '.join(report.restored) or 'nothing'}")
         if report.unchanged:
             print(f"already in the store, unchanged: {', '.join(report.unchanged)}")
+        if report.restored:
+            how = "with their states" if report.verified_by else "as drafts"
+            print(f"versions arrived {how}: {report.note}")
 
-    return _with_store(args, act)
+    return _with_store(args, act, extra_fields=extra)
 
 
 # ------------------------------------------------------------------ shared
@@ -287,12 +339,12 @@ def _transition(args: argparse.Namespace, method: str, done: str) -> int:
     return _with_store(args, act)
 
 
-def _with_store(args: argparse.Namespace, act) -> int:
+def _with_store(args: argparse.Namespace, act, extra_fields=()) -> int:
     """Open the store, run `act`, and turn the store's refusals into messages."""
     from rulesets.store import RulesetStore, StoreError, StoreUnavailable
 
     try:
-        with RulesetStore.open(args.db) as store:
+        with RulesetStore.open(args.db, extra_fields=extra_fields) as store:
             act(store)
     except StoreUnavailable as error:
         return _fail(str(error), EXIT_UNAVAILABLE)
@@ -318,8 +370,24 @@ def _when(moment) -> str:
     return readable(moment)
 
 
+def _plain(text: str, keep_newlines: bool = False) -> str:
+    """`text` with control and format characters (escape sequences, line breaks, bidi
+    overrides) shown as escapes, so that a stored comment or name cannot redraw the
+    terminal or pass for another line of the audit trail."""
+    import unicodedata
+
+    def shown(char: str) -> str:
+        if char == "\n" and keep_newlines:
+            return char
+        if unicodedata.category(char) in {"Cc", "Cf"}:
+            return char.encode("unicode_escape").decode("ascii")
+        return char
+
+    return "".join(shown(char) for char in text)
+
+
 def _table(header: tuple[str, ...], rows: list[tuple]) -> None:
-    cells = [tuple(str(c) for c in header)] + [tuple(str(c) for c in row) for row in rows]
+    cells = [tuple(str(c) for c in header)] + [tuple(_plain(str(c)) for c in row) for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     for row in cells:
         print(

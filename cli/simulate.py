@@ -106,6 +106,7 @@ def run_simulate(args: argparse.Namespace) -> int:
             )
         inputs = _load(args, scenario.ruleset.timezone or "UTC")
         policy, changed = _guarded(lambda: scenario.prepare(inputs))
+        _writable_out(args.out)
     except InputProblem as problem:
         return _fail("simulate", problem)
     from simulations.replay import replay
@@ -120,7 +121,10 @@ def run_simulate(args: argparse.Namespace) -> int:
             last_day=args.last_day,
         )
     title = f"Simulation: {scenario.name}"
-    written = simulation.write(args.out, title=title)
+    try:
+        written = _written(lambda: simulation.write(args.out, title=title), args.out)
+    except InputProblem as problem:
+        return _fail("simulate", problem)
     _print_run(simulation, scenario)
     print(f"wrote {', '.join(str(path) for path in written.values())}")
     _print_timing(simulation.seconds, len(simulation.decisions), time.perf_counter() - started)
@@ -163,6 +167,7 @@ def run_compare(args: argparse.Namespace) -> int:
         base = _as_scenario(args.base, args)
         variant = _as_scenario(args.variant, args, default=base.ruleset)
         inputs = _load(args, base.ruleset.timezone or "UTC")
+        _writable_out(args.out)
         if base.name == variant.name:
             variant = variant.model_copy(update={"name": f"{variant.name} (variant)"})
         started = time.perf_counter()
@@ -179,9 +184,10 @@ def run_compare(args: argparse.Namespace) -> int:
                     max_reasons=max(args.reasons, 0),
                 )
             )
+        title = f"{base.name} vs {variant.name}"
+        written = _written(lambda: result.write(args.out, title=title), args.out)
     except InputProblem as problem:
         return _fail("compare", problem)
-    written = result.write(args.out, title=f"{base.name} vs {variant.name}")
     _print_comparison(result)
     print(f"wrote {', '.join(str(path) for path in written.values())}")
     seconds = result.base.seconds + result.variant.seconds
@@ -307,6 +313,30 @@ def _load(args: argparse.Namespace, timezone: str):
         )
     except (TableError, OSError) as error:
         raise InputProblem(str(error)) from None
+
+
+def _writable_out(out: str) -> None:
+    """Refuse an --out that is a file or cannot be written, before the run: the
+    folder is created when missing and a probe file is written and removed."""
+    import tempfile
+
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise InputProblem(f"--out {out} is a file, not a folder: give a folder to write into")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as error:
+        raise InputProblem(f"cannot write into --out {out}: {error.strerror or error}") from None
+
+
+def _written(write, out: str):
+    """What `write()` wrote; an OS error (disk full, permissions) becomes a message."""
+    try:
+        return write()
+    except OSError as error:
+        raise InputProblem(f"cannot write into --out {out}: {error.strerror or error}") from None
 
 
 def _fail(command: str, problem: InputProblem) -> int:

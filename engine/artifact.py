@@ -2,13 +2,17 @@
 
 It carries the format version, the ruleset's name and version number, the
 sha256 of its canonical text, who published it and when, the canonical text
-itself and the compiled form (strategies in the order they are tried, windows
-as UTC instants, clauses as the engine reads them).
+itself, the compiled form (strategies in the order they are tried, windows
+as UTC instants, clauses as the engine reads them) and an Ed25519 signature
+over all of that (`engine.signing`).
 
-Loading refuses, with a message that says what to do: a file that is not an
-artifact, another format version, a text whose hash is not the recorded one,
-and a compiled form that differs from what this engine compiles from the text
-(an edited file, or an engine that would not run the ruleset that was approved).
+Loading refuses, with a message that says what to do: a file that is too big,
+not JSON or not an artifact, any field of the wrong type, another format
+version, a missing, untrusted or non-matching signature (unless
+$SOURCING_ALLOW_UNSIGNED allows unsigned ones, for development), a text whose
+hash is not the recorded one, and a compiled form that differs from what this
+engine compiles from the text (an engine that would not run the ruleset that
+was approved).
 """
 
 from __future__ import annotations
@@ -16,20 +20,43 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
+import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from dsl.diagnostics import RulesetSyntaxError
 from dsl.formatter import format_expr, format_ruleset
 from dsl.parser import parse
 from engine.compiler import CompileError, Policy, compile
+from engine.signing import (
+    SIGNING_KEY_VARIABLE,
+    TRUSTED_KEYS_VARIABLE,
+    DocumentError,
+    SignatureRefused,
+    SigningError,
+    TrustedKeys,
+    read_json,
+    sign_document,
+    signing_key_from_environment,
+    trusted_keys_from_environment,
+    verify_document,
+)
 
 FORMAT = "sourcing-studio/ruleset-artifact"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+MAX_ARTIFACT_BYTES = 8 * 1024 * 1024
+"""Largest artifact file loading reads (8 MiB); a bigger one is refused before parsing."""
+MAX_VERSION_NUMBER = 1_000_000_000
+"""Version numbers run from 1 to this, as in the ruleset store."""
+ALLOW_UNSIGNED_VARIABLE = "SOURCING_ALLOW_UNSIGNED"
+_log = logging.getLogger(__name__)
 
 
 class ArtifactError(ValueError):
@@ -49,6 +76,8 @@ class Artifact:
     extra_fields: tuple[str, ...]
     document: dict[str, Any]
     policy: Policy
+    signed_by: str | None = None
+    """The id of the trusted key that signed it (None: loaded unsigned, for development)."""
 
     def summary(self) -> dict[str, Any]:
         """What a running service reports about the ruleset it runs."""
@@ -58,6 +87,7 @@ class Artifact:
             "content_hash": self.content_hash,
             "published_at": self.published_at,
             "published_by": self.published_by,
+            "signed_by": self.signed_by,
         }
 
 
@@ -76,14 +106,20 @@ def build_artifact(
     extra_fields: Iterable[str] = (),
     filename: str = "<ruleset>",
 ) -> dict[str, Any]:
-    """The artifact document for a ruleset text (put in canonical form first).
-    Raises `CompileError` or `RulesetSyntaxError` when the ruleset has errors."""
+    """The (unsigned) artifact document for a ruleset text, put in canonical form first.
+    Raises `CompileError` or `RulesetSyntaxError` when the ruleset has errors and
+    `ArtifactError` for a field loading would refuse (a version number out of
+    range, a name over 1,000 characters). `sign_artifact` signs it."""
+    if version is not None and (type(version) is not int or not 1 <= version <= MAX_VERSION_NUMBER):
+        raise ArtifactError(
+            f"version {version!r}: version numbers run from 1 to {MAX_VERSION_NUMBER}"
+        )
     canonical = format_ruleset(parse(text, filename))
     extra = tuple(sorted(set(extra_fields)))
     policy = compile(parse(canonical, filename), canonical, filename, extra)
     if isinstance(published_at, dt.datetime):
         published_at = published_at.isoformat()
-    return {
+    document = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "name": name if name is not None else policy.name,
@@ -95,6 +131,8 @@ def build_artifact(
         "text": canonical,
         "compiled": compiled_form(policy),
     }
+    _validated(document, filename, "correct what the export was given")  # as loading will
+    return document
 
 
 def write_artifact(document: dict[str, Any], path: str | Path) -> Path:
@@ -112,36 +150,56 @@ def write_artifact(document: dict[str, Any], path: str | Path) -> Path:
     return path
 
 
-def load_artifact(path: str | Path) -> Artifact:
-    """Read and verify an artifact file; `ArtifactError` says what is wrong."""
+def sign_artifact(document: dict[str, Any], key=None) -> dict[str, Any]:
+    """The document signed with `key` (an Ed25519 private key), by default the one
+    $SOURCING_SIGNING_KEY names; `SigningError` when there is none."""
+    if key is None:
+        key = signing_key_from_environment()
+    if key is None:
+        raise SigningError(
+            f"no signing key: set {SIGNING_KEY_VARIABLE} to the private key file that signs "
+            "artifacts (`sourcing keys generate --out DIR` makes a key pair)"
+        )
+    return sign_document(document, key)
+
+
+def load_artifact(
+    path: str | Path,
+    *,
+    trusted_keys: TrustedKeys | None = None,
+    allow_unsigned: bool | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> Artifact:
+    """Read and verify an artifact file; `ArtifactError` says what is wrong.
+    `trusted_keys` default to $SOURCING_TRUSTED_KEYS and `allow_unsigned` to
+    $SOURCING_ALLOW_UNSIGNED; `warn` (a logging warning by default) hears about an
+    artifact loaded without a verified signature."""
     path = Path(path)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = read_json(_bounded_read(path))
     except OSError as error:
         raise ArtifactError(
             f"{path}: cannot read the artifact ({error.strerror or error})"
         ) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ArtifactError(f"{path}: not a ruleset artifact (not JSON: {error})") from None
-    return read_artifact(document, str(path))
+    except DocumentError as error:
+        raise ArtifactError(f"{path}: not a ruleset artifact: {error}") from None
+    return read_artifact(
+        document, str(path), trusted_keys=trusted_keys, allow_unsigned=allow_unsigned, warn=warn
+    )
 
 
-def read_artifact(document: Any, source: str = "<artifact>") -> Artifact:
-    """Verify an artifact document already parsed from JSON."""
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ArtifactError(
-            f'{source}: not a ruleset artifact (no "format": "{FORMAT}"); '
-            "write one with `sourcing export`"
-        )
-    found = document.get("format_version")
-    if found != FORMAT_VERSION:
-        raise ArtifactError(
-            f"{source}: artifact format version {found!r}, but this engine reads version "
-            f"{FORMAT_VERSION}; export the ruleset again with this version of sourcing-studio"
-        )
-    text, recorded = document.get("text"), document.get("content_hash")
-    if not isinstance(text, str) or not isinstance(recorded, str):
-        raise ArtifactError(f'{source}: the artifact lacks its "text" or "content_hash"')
+def read_artifact(
+    document: Any,
+    source: str = "<artifact>",
+    *,
+    trusted_keys: TrustedKeys | None = None,
+    allow_unsigned: bool | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> Artifact:
+    """Verify an artifact document already parsed from JSON (see `load_artifact`)."""
+    fields = _validated(document, source)
+    signed_by = _verified_signer(document, source, trusted_keys, allow_unsigned, warn)
+    text, recorded = fields.text, fields.content_hash
     actual = content_hash(text)
     if actual != recorded:
         raise ArtifactError(
@@ -149,7 +207,7 @@ def read_artifact(document: Any, source: str = "<artifact>") -> Artifact:
             f"records {recorded[:12]}…; the file was changed after export: export it again "
             "and do not edit it by hand"
         )
-    extra = tuple(document.get("extra_fields") or ())
+    extra = tuple(fields.extra_fields)
     try:
         ruleset = parse(text, source)
         if format_ruleset(ruleset) != text:
@@ -159,23 +217,152 @@ def read_artifact(document: Any, source: str = "<artifact>") -> Artifact:
         raise ArtifactError(
             f"{source}: the artifact's ruleset does not compile:\n{error}"
         ) from None
-    if compiled_form(policy) != document.get("compiled"):
+    if compiled_form(policy) != fields.compiled:
         raise ArtifactError(
             f"{source}: the compiled form differs from what this engine compiles from the "
             "text: the file was edited, or this engine would not run the ruleset as approved; "
             "export it again with this version of sourcing-studio"
         )
     return Artifact(
-        name=document.get("name"),
-        version=document.get("version"),
+        name=fields.name,
+        version=fields.version,
         content_hash=recorded,
-        published_at=document.get("published_at"),
-        published_by=document.get("published_by"),
+        published_at=fields.published_at,
+        published_by=fields.published_by,
         text=text,
         extra_fields=extra,
         document=document,
         policy=policy,
+        signed_by=signed_by,
     )
+
+
+# ------------------------------------------------------------- verification
+
+
+class _Fields(BaseModel):
+    """Every field of an artifact, with its exact type: what loading accepts."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    format: str
+    format_version: int
+    name: str | None = Field(max_length=1000)
+    version: int | None = Field(ge=1, le=MAX_VERSION_NUMBER)
+    content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    published_at: str | None
+    published_by: str | None = Field(max_length=200)
+    extra_fields: list[Annotated[str, Field(max_length=200)]] = Field(max_length=10_000)
+    text: str
+    compiled: dict[str, Any]
+    signature: Any = None
+
+    @field_validator("published_at")
+    @classmethod
+    def _an_instant(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                moment = dt.datetime.fromisoformat(value)
+            except ValueError:
+                raise ValueError("expected an ISO 8601 instant with its offset") from None
+            if moment.tzinfo is None:
+                raise ValueError("expected an ISO 8601 instant with its offset")
+        return value
+
+
+def _validated(
+    document: Any,
+    source: str,
+    advice: str = "export it again with `sourcing export` and do not edit it by hand",
+) -> _Fields:
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise ArtifactError(
+            f'{source}: not a ruleset artifact (no "format": "{FORMAT}"); '
+            "write one with `sourcing export`"
+        )
+    found = document.get("format_version")
+    if type(found) is not int:
+        raise ArtifactError(
+            f"{source}: format_version must be a whole number (this engine reads "
+            f"{FORMAT_VERSION}), got {found!r}; export the ruleset again"
+        )
+    if found != FORMAT_VERSION:
+        raise ArtifactError(
+            f"{source}: artifact format version {found!r}, but this engine reads version "
+            f"{FORMAT_VERSION}; export the ruleset again with this version of sourcing-studio"
+        )
+    try:
+        return _Fields.model_validate(document)
+    except ValidationError as error:
+        problems = "; ".join(_problem(item) for item in error.errors()[:5])
+        raise ArtifactError(
+            f"{source}: not a valid ruleset artifact: {problems}; {advice}"
+        ) from None
+
+
+def _problem(item: dict[str, Any]) -> str:
+    where = ".".join(str(part) for part in item["loc"]) or "the document"
+    if item["type"] == "extra_forbidden":
+        return f"unknown field {where!r}"
+    if item["type"] == "missing":
+        return f"field {where!r} is missing"
+    message = item["msg"].removeprefix("Value error, ")
+    return f"field {where!r}: {message} (got {item['input']!r:.60})"
+
+
+def _verified_signer(
+    document: dict[str, Any],
+    source: str,
+    trusted_keys: TrustedKeys | None,
+    allow_unsigned: bool | None,
+    warn: Callable[[str], None] | None,
+) -> str | None:
+    """The id of the trusted key that signed the document; None when it could not be
+    verified and unsigned artifacts are allowed (after a warning)."""
+    try:
+        trusted = trusted_keys_from_environment() if trusted_keys is None else trusted_keys
+    except SigningError as error:
+        raise ArtifactError(f"{source}: cannot verify the artifact: {error}") from None
+    try:
+        return verify_document(document, trusted)
+    except SignatureRefused as refused:
+        if refused.kind in {"unsigned", "untrusted"} and unsigned_allowed(allow_unsigned):
+            (warn or _log.warning)(
+                f"{source}: loading an UNSIGNED artifact ({refused}) because "
+                f"{ALLOW_UNSIGNED_VARIABLE}=1: for development only, never in production"
+            )
+            return None
+        advice = {
+            "unsigned": (
+                f"export it with {SIGNING_KEY_VARIABLE} set (`sourcing keys generate` makes a "
+                f"key pair) and trust its public key with {TRUSTED_KEYS_VARIABLE}; for "
+                f"development only, {ALLOW_UNSIGNED_VARIABLE}=1 loads it with a warning"
+            ),
+            "untrusted": "or export it again with a key this system trusts",
+        }.get(refused.kind, "export it again with `sourcing export` and do not edit it")
+        raise ArtifactError(f"{source}: the artifact is refused: {refused}; {advice}") from None
+
+
+def unsigned_allowed(allow_unsigned: bool | None = None) -> bool:
+    """`allow_unsigned` when given, else whether $SOURCING_ALLOW_UNSIGNED is set (1/true/yes/on)."""
+    if allow_unsigned is not None:
+        return allow_unsigned
+    flag = os.environ.get(ALLOW_UNSIGNED_VARIABLE, "")
+    return flag.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _bounded_read(path: Path) -> bytes:
+    """The file's bytes; `DocumentError` for anything but a regular file of at most
+    MAX_ARTIFACT_BYTES, before reading more than that."""
+    with path.open("rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise DocumentError("not a regular file")
+        data = handle.read(MAX_ARTIFACT_BYTES + 1)
+    if len(data) > MAX_ARTIFACT_BYTES:
+        raise DocumentError(
+            f"the file is larger than the limit of {MAX_ARTIFACT_BYTES:,} bytes for an artifact"
+        )
+    return data
 
 
 def compiled_form(policy: Policy) -> dict[str, Any]:

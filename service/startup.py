@@ -19,8 +19,10 @@ def load_service(
     warn=None,
 ) -> tuple[Reactions, dict[str, Any]]:
     """A router (wrapped in its reactions) and the ruleset summary GET /ruleset
-    reports. Rejected table rows are reported through `warn` (stderr by default)
-    and left out; an unusable table, artifact or ruleset raises ValueError."""
+    reports. Rejected table rows, and an artifact loaded unsigned for development,
+    are reported through `warn` (stderr by default) and left out; an unusable table,
+    an artifact that is refused (engine.artifact: unsigned, untrusted key, bad
+    signature, …) or a bad ruleset raises ValueError."""
     import dsl
     import engine
     from engine.artifact import content_hash, load_artifact
@@ -34,7 +36,9 @@ def load_service(
     stock_table = load_inventory(inventory, node_table.frame["id"].tolist())
     _report(stock_table, "inventory", warn)
     if artifact is not None:
-        loaded = load_artifact(artifact)
+        # Verified against $SOURCING_TRUSTED_KEYS; an unsigned one is refused unless
+        # $SOURCING_ALLOW_UNSIGNED is set, and then `warn` says so at start.
+        loaded = load_artifact(artifact, warn=warn)
         source, name, summary = loaded, str(artifact), loaded.summary()
     else:
         text = Path(ruleset).read_text(encoding="utf-8")
@@ -45,6 +49,7 @@ def load_service(
             "content_hash": content_hash(dsl.format_ruleset(dsl.parse(text, name))),
             "published_at": None,
             "published_by": None,
+            "signed_by": None,
         }
     session = engine.Session.open(
         source,

@@ -55,3 +55,51 @@ def store_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.db'}"
     return request.getfixturevalue("postgres_server").new_database()
+
+
+# ------------------------------------------------------------------ artifact signing
+
+
+def _write_key_pair(folder):
+    """An Ed25519 key pair as PEM files (private key, public key) in `folder`."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    private = folder / "signing-key.pem"
+    public = folder / "signing-key.pub.pem"
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    public.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return private, public
+
+
+@pytest.fixture(scope="session")
+def key_pair(tmp_path_factory):
+    """The test signing key pair: (private key file, public key file)."""
+    return _write_key_pair(tmp_path_factory.mktemp("keys"))
+
+
+@pytest.fixture(scope="session")
+def other_key_pair(tmp_path_factory):
+    """A second key pair, trusted by nobody unless a test says so."""
+    return _write_key_pair(tmp_path_factory.mktemp("other-keys"))
+
+
+@pytest.fixture
+def signing(key_pair, monkeypatch):
+    """Exports sign with the test key and loading trusts it (no development flag)."""
+    private, public = key_pair
+    monkeypatch.setenv("SOURCING_SIGNING_KEY", str(private))
+    monkeypatch.setenv("SOURCING_TRUSTED_KEYS", str(public))
+    monkeypatch.delenv("SOURCING_ALLOW_UNSIGNED", raising=False)
+    return key_pair

@@ -1,6 +1,7 @@
 """The ruleset artifact: exported from a file or the store, loaded back into a
 router that decides exactly as one built from the source, and refused when it
-was tampered with or written in another format version."""
+was tampered with, written in another format version or malformed in any field.
+(Signatures and keys: test_artifact_signing.py.)"""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from engine.artifact import (
     ArtifactError,
     build_artifact,
     load_artifact,
+    sign_artifact,
     write_artifact,
 )
 
@@ -74,7 +76,7 @@ def orders(count: int = 120) -> list[engine.Order]:
 
 
 @pytest.fixture
-def artifact_file(tmp_path) -> Path:
+def artifact_file(tmp_path, signing) -> Path:
     document = build_artifact(
         FRANCE,
         name="france",
@@ -82,13 +84,16 @@ def artifact_file(tmp_path) -> Path:
         published_at=dt.datetime(2026, 11, 1, 9, 30, tzinfo=dt.UTC),
         published_by="alice",
     )
-    return write_artifact(document, tmp_path / "france.json")
+    return write_artifact(sign_artifact(document), tmp_path / "france.json")
 
 
-def tamper(path: Path, change) -> Path:
+def tamper(path: Path, change, *, resign: bool = True) -> Path:
+    """Change the artifact; `resign` signs it again with the trusted test key, as an
+    exporter with the key but another engine (or a bug) would, so that the checks
+    behind the signature are reached."""
     document = json.loads(path.read_text(encoding="utf-8"))
     change(document)
-    path.write_text(json.dumps(document), encoding="utf-8")
+    path.write_text(json.dumps(sign_artifact(document) if resign else document), encoding="utf-8")
     return path
 
 
@@ -134,10 +139,13 @@ def test_loading_the_artifact_and_parsing_the_source_give_identical_decisions(ar
 
 
 def test_a_tampered_text_is_refused(artifact_file):
-    tamper(
-        artifact_file,
-        lambda doc: doc.update(text=doc["text"].replace("within 400 km", "within 900 km")),
-    )
+    def widen(doc):
+        doc.update(text=doc["text"].replace("within 400 km", "within 900 km"))
+
+    tamper(artifact_file, widen, resign=False)
+    with pytest.raises(ArtifactError, match="signature does not match"):
+        load_artifact(artifact_file)
+    tamper(artifact_file, lambda doc: None)  # signed as it now is
     with pytest.raises(ArtifactError, match="content hash mismatch.*changed after export"):
         load_artifact(artifact_file)
 
@@ -165,13 +173,13 @@ def test_a_text_rewritten_with_a_matching_hash_still_has_to_compile_the_same(art
 
 def test_another_format_version_is_refused(artifact_file):
     tamper(artifact_file, lambda doc: doc.update(format_version=FORMAT_VERSION + 1))
-    with pytest.raises(ArtifactError, match="format version 2, but this engine reads version 1"):
+    with pytest.raises(ArtifactError, match="format version 3, but this engine reads version 2"):
         load_artifact(artifact_file)
 
 
 def test_files_that_are_not_artifacts_are_refused(tmp_path):
     (tmp_path / "a.json").write_text("{not json", encoding="utf-8")
-    with pytest.raises(ArtifactError, match="not JSON"):
+    with pytest.raises(ArtifactError, match="not valid JSON"):
         load_artifact(tmp_path / "a.json")
     (tmp_path / "b.json").write_text('{"hello": 1}', encoding="utf-8")
     with pytest.raises(ArtifactError, match="not a ruleset artifact"):
@@ -183,7 +191,7 @@ def test_files_that_are_not_artifacts_are_refused(tmp_path):
 # ------------------------------------------------------------- the CLI
 
 
-def test_sourcing_export_writes_an_artifact_from_a_file(tmp_path, capsys):
+def test_sourcing_export_writes_an_artifact_from_a_file(tmp_path, capsys, signing):
     out = tmp_path / "france.json"
     route = tmp_path / "france.route"
     route.write_text(FRANCE, encoding="utf-8")
@@ -191,6 +199,9 @@ def test_sourcing_export_writes_an_artifact_from_a_file(tmp_path, capsys):
     assert "France omnichannel v7, sha256" in capsys.readouterr().out
     loaded = load_artifact(out)
     assert (loaded.name, loaded.version, loaded.published_by) == ("France omnichannel", 7, None)
+    # --name records another name (it was refused as if it asked for the store).
+    assert main(["export", str(route), "--name", "france", "--out", str(out)]) == 0
+    assert load_artifact(out).name == "france"
 
 
 def test_sourcing_export_refuses_a_ruleset_with_errors(tmp_path, capsys):
@@ -202,7 +213,9 @@ def test_sourcing_export_refuses_a_ruleset_with_errors(tmp_path, capsys):
     assert not (tmp_path / "x.json").exists()
 
 
-def test_sourcing_export_reads_the_live_version_of_the_store(tmp_path, capsys, monkeypatch):
+def test_sourcing_export_reads_the_live_version_of_the_store(
+    tmp_path, capsys, monkeypatch, signing
+):
     from rulesets.store import RulesetStore
 
     monkeypatch.delenv("SOURCING_DB_URL", raising=False)
@@ -222,3 +235,83 @@ def test_sourcing_export_reads_the_live_version_of_the_store(tmp_path, capsys, m
     assert main(["export", "--db", url, "--name", "france", "--version", "2", "--out", "x"]) == 1
     assert "france v2 is draft: only a published version" in capsys.readouterr().err
     assert main(["export", "--db", url, "--name", "spain", "--out", "x"]) == 1
+
+
+# ------------------------------------------------- hostile documents (never a traceback)
+
+
+def raw_artifact(tmp_path: Path, change=None, text: str | None = None) -> Path:
+    """An artifact file as an attacker writes it: no signature needed to reach the checks."""
+    path = tmp_path / "hostile.json"
+    if text is None:
+        document = build_artifact(FRANCE, name="france", version=4)
+        if change:
+            change(document)
+        text = json.dumps(document)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_deeply_nested_artifact_is_refused_without_a_traceback(tmp_path):
+    for text in ("[" * 100_000 + "]" * 100_000, '{"format": ' + "[" * 50 + "]" * 50 + "}"):
+        with pytest.raises(ArtifactError, match="nested"):
+            load_artifact(raw_artifact(tmp_path, text=text))
+
+
+@pytest.mark.parametrize("bad", [5, [1], "node.zone", [None], {"a": 1}])
+def test_extra_fields_of_the_wrong_type_are_refused(tmp_path, bad):
+    with pytest.raises(ArtifactError, match="extra_fields"):
+        load_artifact(raw_artifact(tmp_path, lambda doc: doc.update(extra_fields=bad)))
+
+
+@pytest.mark.parametrize("bad", [float(FORMAT_VERSION), True, str(FORMAT_VERSION), None])
+def test_a_format_version_that_is_not_an_exact_integer_is_refused(tmp_path, bad):
+    with pytest.raises(ArtifactError, match="format_version.*whole number"):
+        load_artifact(raw_artifact(tmp_path, lambda doc: doc.update(format_version=bad)))
+
+
+@pytest.mark.parametrize(
+    ("field", "bad"),
+    [
+        ("version", True),
+        ("version", 1.5),
+        ("version", 0),
+        ("version", 2**63),
+        ("name", 5),
+        ("published_by", ["a"]),
+        ("published_at", "yesterday"),
+        ("content_hash", 5),
+        ("text", None),
+        ("compiled", "x"),
+        ("surprise", 1),
+    ],
+)
+def test_every_field_of_the_document_is_type_checked(tmp_path, field, bad):
+    with pytest.raises(ArtifactError, match=field):
+        load_artifact(raw_artifact(tmp_path, lambda doc: doc.update({field: bad})))
+
+
+def test_an_oversized_artifact_is_refused_before_parsing(tmp_path):
+    from engine.artifact import MAX_ARTIFACT_BYTES
+
+    text = json.dumps(build_artifact(FRANCE, name="france")) + " " * MAX_ARTIFACT_BYTES
+    with pytest.raises(ArtifactError, match="larger than the limit"):
+        load_artifact(raw_artifact(tmp_path, text=text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"version": ' + "9" * 5000 + "}", '{"a": NaN}', '{"a": 1, "a": 2}', "\ufeff{}", "[]"],
+)
+def test_json_that_python_reads_loosely_is_refused_clearly(tmp_path, text):
+    with pytest.raises(ArtifactError):
+        load_artifact(raw_artifact(tmp_path, text=text))
+
+
+def test_export_never_writes_an_artifact_loading_would_refuse(tmp_path, capsys, signing):
+    route = tmp_path / "france.route"
+    route.write_text(FRANCE, encoding="utf-8")
+    out = tmp_path / "a.json"
+    assert main(["export", str(route), "--name", "x" * 1001, "--out", str(out)]) == 2
+    assert "field 'name': String should have at most 1000 characters" in capsys.readouterr().err
+    assert not out.exists()

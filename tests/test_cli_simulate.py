@@ -245,3 +245,21 @@ def test_the_cli_report_renders_offline_in_chromium(data, tmp_path):
     assert remote == [] and errors == []
     assert rendered == CHART_IDS
     assert orders_per_day == [day["orders"] for day in kpis["by_day"]]
+
+
+@pytest.mark.parametrize("command", ["simulate", "compare"])
+def test_out_onto_an_existing_file_or_an_unwritable_path_exits_2_and_loses_nothing(
+    data, tmp_path, capsys, command
+):
+    rulesets = [str(data["ruleset"])] * (2 if command == "compare" else 1)
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me")
+    for out, message in [
+        (precious, "is a file, not a folder"),
+        (precious / "run", "cannot write"),
+    ]:
+        argv = [command, *rulesets, *tables(data), f"--out={out}", "--quiet"]
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert message in err and str(out) in err and "Traceback" not in err
+        assert precious.read_text() == "keep me"

@@ -87,7 +87,9 @@ def test_events_are_applied_between_the_orders_by_time(files, capsys):
     assert "3 event(s) applied: 3 re-route(s)" in err
 
 
-def test_an_artifact_routes_like_its_source_and_a_tampered_one_is_refused(files, tmp_path, capsys):
+def test_an_artifact_routes_like_its_source_and_a_tampered_one_is_refused(
+    files, tmp_path, capsys, signing
+):
     artifact = tmp_path / "ruleset.json"
     assert main(["export", files["ruleset"], "--version", "1", "--out", str(artifact)]) == 0
     capsys.readouterr()
@@ -100,7 +102,7 @@ def test_an_artifact_routes_like_its_source_and_a_tampered_one_is_refused(files,
     document["text"] = document["text"].replace("split at most 2", "split at most 3")
     Path(artifact).write_text(json.dumps(document), encoding="utf-8")
     assert main(route(files, "--artifact", str(artifact))) == 2
-    assert "content hash mismatch" in capsys.readouterr().err
+    assert "signature does not match" in capsys.readouterr().err
 
 
 def test_route_needs_exactly_one_ruleset_and_no_at_with_events(files, tmp_path, capsys):

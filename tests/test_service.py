@@ -19,7 +19,7 @@ import pytest
 import uvicorn
 
 import engine
-from engine.artifact import build_artifact, write_artifact
+from engine.artifact import build_artifact, sign_artifact, write_artifact
 from service.app import create_app
 from service.startup import load_service
 
@@ -54,11 +54,11 @@ ST-LILLE,SCARCE,3
 
 
 @pytest.fixture
-def files(tmp_path) -> dict[str, Path]:
+def files(tmp_path, signing) -> dict[str, Path]:
     (tmp_path / "nodes.csv").write_text(NODES, encoding="utf-8")
     (tmp_path / "inventory.csv").write_text(STOCK, encoding="utf-8")
     artifact = build_artifact(RULESET, name="service", version=2, published_by="alice")
-    write_artifact(artifact, tmp_path / "ruleset.json")
+    write_artifact(sign_artifact(artifact), tmp_path / "ruleset.json")
     return {
         "nodes": tmp_path / "nodes.csv",
         "inventory": tmp_path / "inventory.csv",

@@ -115,15 +115,35 @@ def test_the_database_comes_from_the_environment(run, store_url, tmp_path, monke
     assert run("list")[1].splitlines()[1].startswith("fr ")
 
 
-def test_export_and_import(run, tmp_path):
+def test_export_and_import(run, tmp_path, signing):
     run("save", write(tmp_path, "a.route", FRANCE), "--name", "fr", "--author", "alice")
+    run("submit", "fr", "1", "--by", "alice")
+    run("publish", "fr", "1", "--reviewer", "bob")
     code, out, _ = run("export", str(tmp_path / "out"))
-    assert (code, out) == (0, f"wrote 3 files to {tmp_path / 'out'}\n")
+    assert (code, out) == (0, f"wrote 3 files to {tmp_path / 'out'} (signed)\n")
     other = f"sqlite:///{tmp_path / 'other.db'}"
     code, out, _ = run("import", str(tmp_path / "out"), "--by", "erin", db=other)
-    assert (code, out) == (0, "imported: fr\n")
+    assert (code, out.splitlines()[0]) == (0, "imported: fr")
+    assert "versions arrived with their states: the folder is signed by key" in out
     code, out, _ = run("import", str(tmp_path / "out"), "--by", "erin", db=other)
     assert out == "imported: nothing\nalready in the store, unchanged: fr\n"
+    assert run("list", db=other)[1].splitlines()[1].split()[-1] == "v1"  # live
+
+
+def test_an_unsigned_export_imports_as_drafts(run, tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCING_SIGNING_KEY", raising=False)
+    run("save", write(tmp_path, "a.route", FRANCE), "--name", "fr", "--author", "alice")
+    run("submit", "fr", "1", "--by", "alice")
+    run("publish", "fr", "1", "--reviewer", "bob")
+    code, out, _ = run("export", str(tmp_path / "out"))
+    assert (code, out) == (
+        0,
+        f"wrote 3 files to {tmp_path / 'out'} (unsigned: another store imports it as drafts)\n",
+    )
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    code, out, _ = run("import", str(tmp_path / "out"), "--by", "erin", db=other)
+    assert code == 0 and "versions arrived as drafts: the folder is not signed" in out
+    assert run("list", db=other)[1].splitlines()[1].split()[2] == "draft"
 
 
 def test_unusable_inputs_exit_2_with_a_message(run, tmp_path):
@@ -136,3 +156,15 @@ def test_unusable_inputs_exit_2_with_a_message(run, tmp_path):
     assert code == 2 and "not a database URL" in err
     code, _, err = run("history", "nope")
     assert code == 1 and "no ruleset named 'nope'" in err
+
+
+def test_the_audit_trail_shows_control_characters_as_escapes(run, tmp_path):
+    forged = "ok\n2026-05-20 11:30:45 UTC  bob published v1 (in_review → published)\x1b[2J\u202e"
+    code, _, _ = run("save", write(tmp_path, "a.route", FRANCE), "--name", "fr", "--author",
+                     "alice", "--comment", forged)  # fmt: skip
+    assert code == 0
+    code, out, _ = run("audit", "fr")
+    assert len(out.splitlines()) == 1 and "\x1b" not in out and "\u202e" not in out
+    assert "ok\\n2026-05-20 11:30:45 UTC  bob published" in out and "\\x1b[2J\\u202e" in out
+    code, out, _ = run("history", "fr")
+    assert len(out.splitlines()) == 2 and "\x1b" not in out

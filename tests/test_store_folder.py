@@ -1,5 +1,7 @@
 """The whole store as a folder of .route files plus a manifest: export, import into
-another store (SQLite ↔ PostgreSQL), and what import refuses."""
+another store (SQLite ↔ PostgreSQL) with the states a trusted signature vouches
+for, and what import refuses. (Hostile folders: test_store_folder_safety.py;
+review on import: test_store_review_rules.py.)"""
 
 from __future__ import annotations
 
@@ -48,20 +50,23 @@ def test_export_writes_route_files_and_a_manifest(tmp_path):
     assert [e["action"] for e in audit] == ["saved", "submitted", "published", "saved"]
 
 
-def test_round_trip_into_another_store(tmp_path, store_url):
+def test_round_trip_into_another_store(tmp_path, store_url, key_pair):
+    from engine.signing import load_signing_key, load_trusted_keys
+
+    trusted = load_trusted_keys([key_pair[1]])
     with RulesetStore.open(f"sqlite:///{tmp_path / 'a.db'}") as source:
         fill(source)
-        export_folder(source, tmp_path / "out")
+        export_folder(source, tmp_path / "out", signing_key=load_signing_key(key_pair[0]))
         expected = content(source)
     with RulesetStore.open(store_url) as target:
-        report = import_folder(target, tmp_path / "out", by="erin")
+        report = import_folder(target, tmp_path / "out", by="erin", trusted_keys=trusted)
         assert (report.restored, report.unchanged) == (["france", "spain"], [])
         assert content(target) == expected
         assert target.live("france").number == 1
         assert target.audit("france")[-1].action == "imported"
         assert target.audit("france")[-1].actor == "erin"
         # Importing again changes nothing; the restored store keeps working.
-        again = import_folder(target, tmp_path / "out", by="erin")
+        again = import_folder(target, tmp_path / "out", by="erin", trusted_keys=trusted)
         assert (again.restored, again.unchanged) == ([], ["france", "spain"])
         assert target.save("spain", FRANCE, author="fay", based_on=1).number == 2
         assert target.version("france", 2).state == State.DRAFT
@@ -120,5 +125,5 @@ def test_a_manifest_naming_a_folder_outside_the_export_is_refused(tmp_path):
             }
         )
     )  # fmt: skip
-    with pytest.raises(ImportRefused, match="not a plain folder name"):
+    with pytest.raises(ImportRefused, match=r"rulesets\[0\]\.name: '\.\./x' is not a ruleset name"):
         read_folder(out)

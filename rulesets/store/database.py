@@ -108,17 +108,28 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision` in one transaction; concurrent starts wait their turn."""
+    """Bring the schema to `revision` in one transaction; concurrent starts wait their turn.
+    A database at a revision these migrations do not know (written by a newer release)
+    is refused and left as it is."""
     try:
-        if revision == "head" and current_revision(engine) == SCHEMA_REVISION:
-            return
+        found = current_revision(engine)
     except SQLAlchemyError as error:
         raise StoreUnavailable(
             f"cannot open the ruleset store at {shown(str(engine.url))}: {_reason(error)}"
         ) from error
+    if revision == "head" and found == SCHEMA_REVISION:
+        return
     from alembic import command
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
 
     config = alembic_config()
+    if found is not None and found not in _known_revisions(ScriptDirectory.from_config(config)):
+        raise StoreUnavailable(
+            f"the ruleset store at {shown(str(engine.url))} was written by a newer Sourcing "
+            f"Studio (schema revision {found!r}; this release knows revisions up to "
+            f"{SCHEMA_REVISION!r}): upgrade sourcing-studio to open it; nothing was changed"
+        )
     try:
         with engine.connect() as connection:
             connection.execution_options(**{WRITE_OPTION: True})
@@ -133,6 +144,14 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         raise StoreUnavailable(
             f"cannot open the ruleset store at {shown(str(engine.url))}: {_reason(error)}"
         ) from error
+    except CommandError as error:
+        raise StoreUnavailable(
+            f"cannot migrate the ruleset store at {shown(str(engine.url))}: {error}"
+        ) from error
+
+
+def _known_revisions(scripts) -> set[str]:
+    return {script.revision for script in scripts.walk_revisions()}
 
 
 def _reason(error: SQLAlchemyError) -> str:

@@ -31,12 +31,15 @@ from rulesets.store.errors import (
     StoreUnavailable,
     Unchanged,
 )
+from rulesets.store.identity import person, same_person
 from rulesets.store.models import AuditEventRow, RulesetRow, State, VersionRow
 from rulesets.store.queries import (
+    case_twin,
     get_ruleset,
     get_version,
     latest_version,
     live_version,
+    lock_names,
     lock_ruleset,
 )
 from rulesets.store.records import (
@@ -48,19 +51,19 @@ from rulesets.store.records import (
     summary_record,
     version_record,
 )
-from rulesets.store.transfer import read_histories, restore_history
+from rulesets.store.review import SELF_REVIEW_VARIABLE, review_problem
+from rulesets.store.transfer import Arrival, read_histories, restore_history
 from rulesets.store.validation import (
+    LAST_VERSION,
     canonical_text,
+    case_twin_refused,
     check_name,
+    check_version_number,
     content_hash,
     expect_state,
     gate,
-    person,
-    same_person,
     text_diff,
 )
-
-SELF_REVIEW_VARIABLE = "SOURCING_ALLOW_SELF_REVIEW"
 
 
 def _now() -> dt.datetime:
@@ -127,7 +130,30 @@ class RulesetStore:
             row = get_ruleset(session, name)
             if number is None:
                 return version_record(name, latest_version(session, row))
-            return version_record(name, get_version(session, row, number))
+            return version_record(
+                name, get_version(session, row, check_version_number(name, number))
+            )
+
+    def reviewed(self, name: str, number: int) -> Version:
+        """Version `number` when it went through review (`rulesets.store.review`):
+        what may go to production. `ReviewRefused` says why not."""
+        check_version_number(name, number)
+        history = next((h for h in self.histories(name) if h.name == name), None)
+        if history is None:
+            raise NotFound(f"no ruleset named {name!r}")
+        versions = {v.number: v for v in history.versions}
+        if number not in versions:
+            raise NotFound(f"{name!r} has no version {number}")
+        problem = review_problem(
+            versions, history.audit, number, allow_self_review=self.allow_self_review
+        )
+        if problem is not None:
+            raise ReviewRefused(
+                f"{name} v{number} did not go through review: {problem}. Nothing goes to "
+                "production without review: save the text as a new version, submit it and "
+                "have another person publish it"
+            )
+        return versions[number]
 
     def live(self, name: str) -> Version | None:
         """The published version production should run, if any (what an artifact exports)."""
@@ -153,19 +179,34 @@ class RulesetStore:
 
     # ----------------------------------------------------------------- writes
 
-    def histories(self) -> list[RulesetHistory]:
-        """Everything in the store, ruleset by ruleset (for export and backups)."""
+    def histories(self, name: str | None = None) -> list[RulesetHistory]:
+        """Everything in the store (or the ruleset `name`), ruleset by ruleset (for
+        export, backups and the review check)."""
         with self._read() as session:
-            return read_histories(session)
+            return read_histories(session, name)
 
-    def restore(self, histories: list[RulesetHistory], *, by: str) -> list[str]:
-        """Write whole rulesets back as they were, all or none; returns the names restored.
-        Rulesets the store already holds identically are skipped; any other clash is refused."""
+    def restore(
+        self, histories: list[RulesetHistory], *, by: str, arrival: Arrival | None = None
+    ) -> list[str]:
+        """Write whole rulesets, all or none; returns the names restored. `arrival`
+        says whether they keep their states (a trusted, signed export whose history
+        verifies) or arrive as drafts (the default). Rulesets the store already holds
+        as they would arrive are skipped; any other clash is refused."""
         by = person(by, "person importing")
+        arrival = arrival or Arrival()
         restored = []
         with self._write() as session:
+            lock_names(session)
             for history in histories:
-                if restore_history(session, history, by, self._clock()):
+                if restore_history(
+                    session,
+                    history,
+                    by,
+                    self._clock(),
+                    arrival,
+                    allow_self_review=self.allow_self_review,
+                    extra_fields=self.extra_fields,
+                ):
                     restored.append(history.name)
         return restored
 
@@ -182,16 +223,24 @@ class RulesetStore:
         """Store `text` as the next draft version. `based_on` names the version edited
         (None for a new ruleset); if another version was saved since, raise `Conflict`."""
         check_name(name)
+        if based_on is not None:
+            check_version_number(name, based_on)
         author = person(author, "author")
         canonical = canonical_text(text, filename or f"{name}.route")
         digest = content_hash(canonical)
         try:
             with self._write() as session:
                 row = lock_ruleset(session, name)
+                if row is None:
+                    lock_names(session)
+                    row = lock_ruleset(session, name)
                 head = None
                 if row is None:
                     if based_on is not None:
                         raise NotFound(f"no ruleset named {name!r}: save it without --based-on")
+                    twin = case_twin(session, name)
+                    if twin is not None:
+                        raise case_twin_refused(name, twin)
                     row = RulesetRow(name=name, created_at=self._clock(), created_by=author)
                     session.add(row)
                     session.flush()
@@ -206,6 +255,11 @@ class RulesetStore:
                     if head.content_hash == digest:
                         raise Unchanged(
                             f"nothing to save: the text says what version {head.number} says"
+                        )
+                    if head.number >= LAST_VERSION:
+                        raise StoreError(
+                            f"{name!r} has reached the last version number ({LAST_VERSION}): "
+                            "save the text as a new ruleset"
                         )
                 version = VersionRow(
                     ruleset=row,
@@ -355,6 +409,11 @@ class RulesetStore:
                 )
             gate(name, source, self.extra_fields)
             head = latest_version(session, row)
+            if head.number >= LAST_VERSION:
+                raise StoreError(
+                    f"{name!r} has reached the last version number ({LAST_VERSION}): "
+                    "save the text as a new ruleset"
+                )
             now = self._clock()
             copy = VersionRow(
                 ruleset=row,
@@ -413,6 +472,7 @@ class RulesetStore:
             ) from error
 
     def _locked_version(self, session: Session, name: str, number: int):
+        check_version_number(name, number)
         row = lock_ruleset(session, name)
         if row is None:
             raise NotFound(f"no ruleset named {name!r}")

@@ -1,5 +1,6 @@
 """What the store checks before it writes: a parsable text (kept in canonical form
-and hashed), a usable name, a named person, the checker's verdict, the workflow."""
+and hashed), a usable name, a version number in range, the checker's verdict, the
+workflow. (People's names: `rulesets.store.identity`.)"""
 
 from __future__ import annotations
 
@@ -10,14 +11,34 @@ import dsl
 from dsl.checker import check_source
 from dsl.diagnostics import RulesetSyntaxError
 from dsl.diff import line_diff
-from rulesets.store.errors import InvalidName, InvalidRuleset, InvalidTransition, StoreError
+from rulesets.store.errors import (
+    InvalidName,
+    InvalidRuleset,
+    InvalidTransition,
+    NotFound,
+    StoreError,
+)
 from rulesets.store.models import State, VersionRow
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+RESERVED_NAMES = frozenset(
+    ["CON", "PRN", "AUX", "NUL"] + [f"{port}{n}" for port in ("COM", "LPT") for n in range(10)]
+)
+LAST_VERSION = 1_000_000_000
+VERSION_NUMBERS = range(1, LAST_VERSION + 1)
+"""Version numbers a ruleset can have (the artifact's `version` field has the same range)."""
+MAX_TEXT_BYTES = 1_048_576
+"""Largest ruleset text the store keeps, in UTF-8 bytes (1 MiB)."""
 
 
 def canonical_text(text: str, filename: str = "<ruleset>") -> str:
     """The text as the formatter writes it; what the store keeps and hashes."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_TEXT_BYTES:
+        raise StoreError(
+            f"{filename} is {size:,} bytes, over the store's limit of {MAX_TEXT_BYTES:,} bytes "
+            "for a ruleset text; nothing was saved: split it into several rulesets"
+        )
     try:
         return dsl.format_ruleset(dsl.parse(text, filename))
     except RulesetSyntaxError as error:
@@ -63,19 +84,37 @@ def text_diff(name: str, before: VersionRow | None, after: VersionRow) -> str:
 
 
 def check_name(name: str) -> None:
-    if not NAME_PATTERN.fullmatch(name or ""):
+    """A name that is a safe folder name on every file system and a plain word on a
+    command line: letters, digits, `_`, `-`, `.`, not ending in a dot, and none of the
+    device names Windows reserves (CON, PRN, AUX, NUL, COM0-9, LPT0-9), with or
+    without an extension."""
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         raise InvalidName(
             f"{name!r} is not a ruleset name: use letters, digits, '_', '-' or '.', "
             "starting with a letter or digit (at most 100 characters)"
         )
+    if name.endswith("."):
+        raise InvalidName(f"{name!r} is not a ruleset name: it must not end with a dot")
+    if name.split(".", 1)[0].upper() in RESERVED_NAMES:
+        raise InvalidName(
+            f"{name!r} is not a ruleset name: Windows reserves {name.split('.', 1)[0]!r} "
+            "for a device, so its export folder could not be written there"
+        )
 
 
-def person(who: str, role: str) -> str:
-    who = (who or "").strip()
-    if not who or len(who) > 200:
-        raise StoreError(f"the {role} must be named (1 to 200 characters)")
-    return who
+def case_twin_refused(name: str, twin: str) -> InvalidName:
+    return InvalidName(
+        f"{name!r} differs only in case from {twin!r}, which exists already: ruleset "
+        "names must differ in more than case (each becomes a folder on export, and some "
+        f"file systems ignore case); save to {twin!r} or choose another name"
+    )
 
 
-def same_person(a: str, b: str) -> bool:
-    return a.strip().casefold() == b.strip().casefold()
+def check_version_number(name: str, number: object) -> int:
+    """`number` when it is a version number (1 to LAST_VERSION), else `NotFound`."""
+    if isinstance(number, bool) or not isinstance(number, int) or number not in VERSION_NUMBERS:
+        raise NotFound(
+            f"{name!r} has no version {number}: version numbers run from "
+            f"{VERSION_NUMBERS.start} to {VERSION_NUMBERS.stop - 1}"
+        )
+    return number
