@@ -17,10 +17,11 @@ from dsl.formatter import format_expr
 from engine import kernel
 from engine.decision import Explanation
 from engine.expressions import predicate_getter, roots, value_getter
+from engine.trace import Trace
 
 
 def explain_order(
-    router, order, block, trace, skus: list[str], free_before, used, capacity
+    router, order, block, trace: Trace, skus: list[str], free_before, used, capacity
 ) -> list[Explanation]:
     """The explanation of one order routed as a block of one with a trace (see
     engine.router): `skus` its merged lines, and the stock, shipments per node today
@@ -97,7 +98,6 @@ class _Explainer:
         }
 
     def entries(self, order, block, trace, skus, free_before, used, capacity) -> list[Explanation]:
-        budget, phase, round_node, round_field = trace[5], trace[6], trace[7], trace[8]
         made = int(block.out[1][0])
         by = block.out[3][0][:made].tolist()
         takes = block.out[4]
@@ -107,7 +107,7 @@ class _Explainer:
         for j, strategy_id in enumerate(chain):
             texts = self.texts[strategy_id]
             made_here = by.count(self.binding.index[strategy_id])
-            if budget[j] <= 0:
+            if trace.budget[j] <= 0:
                 entries.append(
                     Explanation(
                         strategy_id, None, "excluded", texts.split,
@@ -118,12 +118,12 @@ class _Explainer:
                 placed += made_here
                 continue
             chosen = {
-                int(round_node[j, r]): (r + 1, int(round_field[j, r]), placed + r)
+                int(trace.chosen[j, r]): (r + 1, int(trace.field[j, r]), placed + r)
                 for r in range(made_here)
             }
             step = _Step(self, texts, order, j, skus, trace, free_before, used, capacity)
             entries.extend(step.entries(chosen, takes))
-            if phase[j] == kernel.SINGLE:
+            if trace.phase[j] == kernel.SINGLE:
                 entries.append(
                     Explanation(
                         strategy_id, None, "excluded", texts.split,
@@ -149,16 +149,16 @@ class _Step:
         self.used = used
         self.capacity = capacity
         self.bound = texts.bound
-        need = trace[4][j][: len(skus)].tolist()
+        need = trace.need[j][: len(skus)].tolist()
         self.remaining = [i for i, units in enumerate(need) if units > 0]
         self.no_stock = "no stock of " + ", ".join(skus[i] for i in self.remaining)
 
     def entries(self, chosen: dict, takes) -> list[Explanation]:
-        codes = self.trace[0][self.j].tolist()
+        codes = self.trace.why[self.j].tolist()
         candidates = codes.count(kernel.CANDIDATE)
         node_ids = self.explainer.network.ids
         texts, sid = self.texts, self.texts.id
-        km = self.trace[9]
+        km = self.trace.km
         out = []
         for node, code in enumerate(codes):
             if code == kernel.BY_SOURCE:
@@ -184,16 +184,16 @@ class _Step:
                 for line in range(len(self.skus))
                 if takes[line, m] > 0
             )
-            if self.trace[6][self.j] == kernel.WHOLE:
+            if self.trace.phase[self.j] == kernel.WHOLE:
                 where = f"best of {field} that can ship every remaining line in one parcel"
             else:
                 where = f"best of {field} in round {number} of the split"
             return Explanation(
                 texts.id, node_id, "chosen", texts.rank, f"{where} ({keys}); ships {ships}"
             )
-        detail = f"rank {int(self.trace[1][self.j, node])} of {candidates} ({keys})"
-        if self.trace[6][self.j] in (kernel.WHOLE, kernel.SINGLE):
-            full = int(self.trace[3][self.j, node])
+        detail = f"rank {int(self.trace.rank[self.j, node])} of {candidates} ({keys})"
+        if self.trace.phase[self.j] in (kernel.WHOLE, kernel.SINGLE):
+            full = int(self.trace.fills[self.j, node])
             if full < len(self.remaining):
                 detail += f"; can fill {full} of {len(self.remaining)} remaining lines completely"
         return Explanation(texts.id, node_id, "ranked", texts.rank, detail)
@@ -208,7 +208,7 @@ class _Step:
                 f"capacity {int(self.used[node])}/{int(self.capacity[node])} used today"
             )
         if code == kernel.BY_KEEP:
-            units = int(self.trace[10][self.j, node])
+            units = int(self.trace.kept[self.j, node])
             shown = ", ".join(
                 f"{self.skus[i]}: {max(int(self.free[i, node]), 0)} free" for i in self.remaining
             )
@@ -218,14 +218,14 @@ class _Step:
 
     def _key_text(self, node: int) -> str:
         parts = []
-        keyed = self.trace[2][self.j, node]
+        keyed = self.trace.keyed[self.j, node]
         network = self.explainer.network
         for k, key in enumerate(self.bound.keys):
             spec = key.spec
             value = float(keyed[k])
             if spec.kind == "metric":
                 if spec.name == "shipments":
-                    filled = int(self.trace[3][self.j, node])
+                    filled = int(self.trace.fills[self.j, node])
                     parts.append(f"fills {filled}/{len(self.remaining)} lines")
                 elif spec.name == "distance":
                     parts.append(f"{value:.1f} km")

@@ -492,9 +492,9 @@ def route_block(stock, network, orders, strategies, tables, out, trace=None,
     kinds, descending); tables = (source_of, masks, keep_of, keeps, column_of, cols).
     Per order `i`, `out` receives: strategies tried, shipments made (node, strategy,
     units per line in `takes[line, m]`, and km, cost, eta), units left per line, and
-    whether a line was short because of a split limit rather than stock. `trace`
-    (one order only) = (code, rank, keyed, fill, need, budget, phase, round_node,
-    round_field, km, keep) per chain position. Re-routes pass `honour_reject=False`:
+    whether a line was short because of a split limit rather than stock. `trace` (one
+    order only) is `engine.trace.Trace.arrays()`, filled per chain position. Re-routes
+    pass `honour_reject=False`:
     what they place is committed whatever the last strategy's `on shortage`."""
     cdef int64_t[:, ::1] free = stock[0]
     cdef int64_t[::1] used = stock[1]

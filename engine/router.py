@@ -30,6 +30,7 @@ from engine.decision import Decision, Shipment, ShipmentLine
 from engine.decision_batch import DecisionBatch
 from engine.model import Inventory, Network, Order
 from engine.order_batch import OrderBatch
+from engine.trace import Trace
 from engine.windows import LocalDays, as_instant, day_starts
 
 
@@ -264,31 +265,17 @@ class Router:
         )  # fmt: skip
         free_before = self.inventory.free[merged.row[block.lines]].copy()
         used, capacity = block.arguments[0][1].copy(), self.capacity.copy()
-        trace = _trace_arrays(self.binding, len(self.network), len(block.lines))
-        kernel.route_block(*block.arguments, trace=trace)
+        bp = self.binding
+        trace = Trace.empty(
+            bp.depth, len(self.network), bp.kinds.shape[1], len(block.lines), bp.most_shipments
+        )
+        kernel.route_block(*block.arguments, trace=trace.arrays())
         decision = unpack(self.binding, block, batch, merged, self.network.ids)[0]
         skus = merged.skus(block.lines)
         entries = explain_order(
             self, batch.order(position), block, trace, skus, free_before, used, capacity
         )
         return replace(decision, explain=tuple(entries))
-
-
-def _trace_arrays(bp: BoundPolicy, nodes: int, lines: int) -> tuple:
-    depth, width, keys = bp.depth, bp.most_shipments, bp.kinds.shape[1]
-    return (
-        np.zeros((depth, nodes), dtype=np.int8),  # why each node is not a candidate
-        np.zeros((depth, nodes), dtype=np.int32),  # rank among the candidates
-        np.zeros((depth, nodes, keys), dtype=np.float64),  # rank key values
-        np.zeros((depth, nodes), dtype=np.int64),  # lines it can fill completely
-        np.zeros((depth, max(lines, 1)), dtype=np.int64),  # units to place
-        np.zeros(depth, dtype=np.int64),  # shipments left under the split limit
-        np.zeros(depth, dtype=np.int8),  # phase
-        np.zeros((depth, width), dtype=np.int64),  # node chosen per round
-        np.zeros((depth, width), dtype=np.int64),  # nodes it was chosen from
-        np.zeros(max(nodes, 1), dtype=np.float64),  # km to every node
-        np.zeros((depth, max(nodes, 1)), dtype=np.int64),  # units kept per node
-    )
 
 
 def routing_order(batch: OrderBatch) -> np.ndarray:

@@ -21,14 +21,38 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Coded:
+    """Texts given as codes into a short table of the distinct texts (-1: missing): the
+    engine's decisions carry SKUs, statuses and strategy chains that way, and a million
+    of them are not turned into a million Python strings."""
+
+    codes: np.ndarray
+    names: list
+
+    def texts(self) -> np.ndarray:
+        """The texts as an object array (None where missing)."""
+        table = np.array([*self.names, None], dtype=object)
+        return table[np.where(self.codes < 0, len(self.names), self.codes)]
+
+    def map(self, function) -> Coded:
+        """The same codes into `function` of each distinct text."""
+        return Coded(self.codes, [function(name) for name in self.names])
+
+
+def texts_of(values: list | Coded) -> np.ndarray:
+    """Texts of a column as an object array, however they are held."""
+    return values.texts() if isinstance(values, Coded) else np.asarray(values, dtype=object)
+
+
+@dataclass(frozen=True)
 class DecisionColumns:
     """The final decision of each order: per order, per shipment and per shipment line."""
 
     order_ids: list[str]
-    status: list[str]
-    strategy: list[str | None]
+    status: list[str] | Coded
+    strategy: list[str | None] | Coded
     """The primary strategy (first of the chain)."""
-    chains: list
+    chains: list | Coded
     """The strategy chain of each decision (a sequence of strategy ids)."""
     n_decisions: np.ndarray
     rerouted_from: list[str | None]
@@ -52,7 +76,7 @@ class DecisionColumns:
     rounded to 2 decimals when read from data.md JSON)."""
     line_shipment: np.ndarray
     """Position of each allocation's shipment."""
-    sku: list[str]
+    sku: list[str] | Coded
     qty: np.ndarray
 
 
@@ -178,14 +202,17 @@ def batch_columns(
         for i, items in texts.items():
             reasons[i] = "; ".join(items)
     chains = batch.chains
+    known: dict[tuple[str, ...], int] = {}
+    chain_codes = np.array([known.setdefault(c, len(known)) for c in chains], dtype=np.int64)
+    distinct = Coded(chain_codes, list(known))
     rerouted = batch.rerouted_from or [None] * n
     notes = batch.notes or [None] * n
     codes = batch.status.tolist()
     return DecisionColumns(
         order_ids=batch.order_ids,
-        status=[STATUSES[c] for c in codes],
-        strategy=[c[0] if c else None for c in chains],
-        chains=chains,
+        status=Coded(batch.status.astype(np.int64), list(STATUSES)),
+        strategy=distinct.map(lambda chain: chain[0] if chain else None),
+        chains=distinct,
         n_decisions=n_decisions,
         rerouted_from=[_text_or_none(r) for r in rerouted],
         reroute_reason=[
@@ -209,7 +236,7 @@ def batch_columns(
         cost=batch.ship_cost,
         eta_days=batch.ship_eta,
         line_shipment=line_shipment,
-        sku=[names[c] for c in batch.line_sku[batch.part_line].tolist()],
+        sku=Coded(batch.line_sku[batch.part_line], list(names)),
         qty=batch.part_qty,
     )
 

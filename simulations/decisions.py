@@ -20,10 +20,12 @@ import pyarrow as pa
 
 from engine.decision_batch import DecisionBatch
 from simulations.decision_columns import (
+    Coded,
     DecisionColumns,
     batch_columns,
     final_decisions,
     read_columns,
+    texts_of,
 )
 
 if TYPE_CHECKING:
@@ -165,8 +167,9 @@ def _tables(
     columns: DecisionColumns, orders: pd.DataFrame, node_facts: pd.DataFrame, timezone: str
 ) -> DecisionTables:
     facts = _order_facts(orders, columns.order_ids, timezone)
-    shipments = _shipment_table(columns, node_facts)
-    order_table = _order_table(columns, facts, shipments)
+    ids = _text(columns.order_ids)
+    shipments = _shipment_table(columns, node_facts, ids)
+    order_table = _order_table(columns, facts, shipments, ids)
     context = {
         "created_at": order_table["created_at"].array,
         "day": order_table["day"].to_numpy(),
@@ -194,7 +197,7 @@ def _tables(
     )
 
 
-def _shipment_table(columns: DecisionColumns, node_facts: pd.DataFrame) -> pd.DataFrame:
+def _shipment_table(columns: DecisionColumns, node_facts: pd.DataFrame, ids) -> pd.DataFrame:
     """One row per shipment with its node type and the figures its decision gives
     (distance, kpis.md cost and ETA, as the engine computed them)."""
     node = columns.shipment_node
@@ -202,7 +205,7 @@ def _shipment_table(columns: DecisionColumns, node_facts: pd.DataFrame) -> pd.Da
     node_types = pd.array(node_facts["type"].astype(object).tolist(), dtype="string")
     return pd.DataFrame(
         {
-            "order_id": _text(columns.order_ids).take(columns.shipment_order),
+            "order_id": ids.take(columns.shipment_order),
             "shipment_no": columns.shipment_no,
             "node_id": node_ids.take(node),
             "node_type": node_types.take(node),
@@ -217,15 +220,16 @@ def _shipment_table(columns: DecisionColumns, node_facts: pd.DataFrame) -> pd.Da
 
 
 def _order_table(
-    columns: DecisionColumns, facts: pd.DataFrame, shipments: pd.DataFrame
+    columns: DecisionColumns, facts: pd.DataFrame, shipments: pd.DataFrame, ids
 ) -> pd.DataFrame:
     """One row per final decision, with the order's facts and its shipments' totals."""
     n = len(columns.order_ids)
     seq = columns.shipment_order
-    backordered = np.asarray([status == "backordered" for status in columns.status], dtype=bool)
+    statuses = texts_of(columns.status)
+    backordered = statuses == "backordered"
     table = pd.DataFrame(
         {
-            "order_id": _text(columns.order_ids),
+            "order_id": ids,
             "created_at": facts["created_at"].array,
             "day": facts["day"].to_numpy(),
             "channel": facts["channel"].array,
@@ -233,7 +237,7 @@ def _order_table(
             "tier": facts["tier"].array,
             "status": _text(columns.status),
             "strategy": _text(columns.strategy),
-            "strategies": _text([STRATEGY_SEPARATOR.join(chain) for chain in columns.chains]),
+            "strategies": _text(_joined(columns.chains)),
             "n_decisions": columns.n_decisions,
             "decision_seq": np.arange(n, dtype="int64"),
             "rerouted_from": _text(columns.rerouted_from),
@@ -250,7 +254,7 @@ def _order_table(
             "unfilled_reason": _text(columns.unfilled_reason),
         }
     )
-    routed = np.isin(np.asarray(columns.status, dtype=object), ROUTED_STATUSES)
+    routed = np.isin(statuses, ROUTED_STATUSES)
     routed &= columns.n_shipments >= 1
     table["routed"] = routed
     on_time = pd.array(table["eta_days"] <= table["promised_days"], dtype="boolean")
@@ -332,9 +336,20 @@ def _context(context: dict, rows: np.ndarray) -> dict:
     }
 
 
-def _text(values: list) -> pd.api.extensions.ExtensionArray:
-    """A "string" column from Python text and None (through Arrow: several times faster than
-    pandas' own conversion of a list)."""
+def _joined(chains: list | Coded) -> list[str] | Coded:
+    """Each decision's chain as one text (`primary > fallback`)."""
+    if isinstance(chains, Coded):
+        return chains.map(STRATEGY_SEPARATOR.join)
+    return [STRATEGY_SEPARATOR.join(chain) for chain in chains]
+
+
+def _text(values: list | Coded) -> pd.api.extensions.ExtensionArray:
+    """A "string" column from Python text and None, or from codes into distinct texts
+    (through Arrow: several times faster than pandas' own conversion of a list)."""
+    if isinstance(values, Coded):
+        table = pa.array(values.names, type=pa.large_string())
+        picked = table.take(pa.array(values.codes, mask=values.codes < 0))
+        return pd.array(picked, dtype="string")
     return pd.array(pa.array(values, type=pa.large_string()), dtype="string")
 
 
