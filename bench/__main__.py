@@ -13,6 +13,7 @@ from bench import machine
 BENCHMARKS = [
     "bench.language",
     "bench.routing",
+    "bench.end_to_end",
     "bench.service",
     "bench.simulation",
 ]

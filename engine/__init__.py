@@ -7,15 +7,17 @@ Decisions with their reasons. `Session` is the one way in:
     decision = session.route_one(order, explain=True)
 """
 
+from engine.arrivals import Arrival, Arrivals, arrivals_from_frame
 from engine.compiler import CompileError, Policy
 from engine.decision import Decision, Explanation, Shipment, ShipmentLine, Unfilled
 from engine.decision_batch import DecisionBatch
 from engine.model import Inventory, Line, Network, Node, Order, orders_from_frame
 from engine.order_batch import OrderBatch
-from engine.session import Arrival, Session, arrivals_from_frame, policy_of
+from engine.session import Session, policy_of
 
 __all__ = [
     "Arrival",
+    "Arrivals",
     "CompileError",
     "Decision",
     "DecisionBatch",

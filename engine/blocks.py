@@ -102,6 +102,8 @@ class Block:
     line_start: np.ndarray
     arguments: tuple
     out: tuple
+    arrivals: tuple | None = None
+    """Stock the kernel adds before each order (engine.arrivals.ArrivalCursor.for_block)."""
 
 
 def pack(
@@ -209,13 +211,13 @@ def route_blocks(blocks: Iterable[Block]) -> Iterator[Block]:
         return
     second = next(blocks, None)
     if second is None:
-        kernel.route_block(*first.arguments)
+        kernel.route_block(*first.arguments, arrivals=first.arrivals)
         yield first
         return
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kernel") as worker:
-        routing = deque([(first, worker.submit(kernel.route_block, *first.arguments))])
+        routing = deque([(first, _submit(worker, first))])
         for block in itertools.chain([second], blocks):
-            routing.append((block, worker.submit(kernel.route_block, *block.arguments)))
+            routing.append((block, _submit(worker, block)))
             while routing and (len(routing) > 2 or routing[0][1].done()):
                 done, future = routing.popleft()
                 future.result()
@@ -223,6 +225,10 @@ def route_blocks(blocks: Iterable[Block]) -> Iterator[Block]:
         for done, future in routing:
             future.result()
             yield done
+
+
+def _submit(worker: ThreadPoolExecutor, block: Block):
+    return worker.submit(kernel.route_block, *block.arguments, arrivals=block.arrivals)
 
 
 def unpack(bp: BoundPolicy, block: Block, batch, merged: MergedLines, node_ids) -> DecisionBatch:

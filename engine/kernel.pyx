@@ -483,7 +483,7 @@ cdef void _rank(Step* s, Network* net, int64_t* order, Py_ssize_t count, Scratch
 
 
 def route_block(stock, network, orders, strategies, tables, out, trace=None,
-                bint honour_reject=True):
+                bint honour_reject=True, arrivals=None):
     """Route the block's orders in turn and commit each (see the module doc).
 
     stock = (free, used, capacity, offline); network = node columns (x, y, z of the unit
@@ -493,8 +493,10 @@ def route_block(stock, network, orders, strategies, tables, out, trace=None,
     Per order `i`, `out` receives: strategies tried, shipments made (node, strategy,
     units per line in `takes[line, m]`, and km, cost, eta), units left per line, and
     whether a line was short because of a split limit rather than stock. `trace` (one
-    order only) is `engine.trace.Trace.arrays()`, filled per chain position. Re-routes
-    pass `honour_reject=False`:
+    order only) is `engine.trace.Trace.arrays()`, filled per chain position. `arrivals`
+    = (starts, rows, nodes, qty): the stock that arrives before order `i` is routed,
+    `starts[i]:starts[i+1]` of the other arrays (units added to `free`; a replay decides
+    which arrive when). Re-routes pass `honour_reject=False`:
     what they place is committed whatever the last strategy's `on shortage`."""
     cdef int64_t[:, ::1] free = stock[0]
     cdef int64_t[::1] used = stock[1]
@@ -523,6 +525,10 @@ def route_block(stock, network, orders, strategies, tables, out, trace=None,
     cdef int64_t[::1] left_out = out[5]
     cdef uint8_t[::1] limited_out = out[6]
     cdef double[:, :, ::1] figures = out[7]
+    cdef bint arriving = arrivals is not None
+    cdef const int64_t[::1] arrive_starts, arrive_rows, arrive_nodes, arrive_qty
+    if arriving:
+        arrive_starts, arrive_rows, arrive_nodes, arrive_qty = arrivals
     cdef Py_ssize_t nodes = free.shape[1]
     cdef Py_ssize_t width = nodes_out.shape[1]
     cdef Py_ssize_t keys = kinds.shape[1]
@@ -567,6 +573,9 @@ def route_block(stock, network, orders, strategies, tables, out, trace=None,
     scratch.closed = &closed[0]
     with nogil:
         for i in range(first.shape[0]):
+            if arriving:
+                for j in range(arrive_starts[i], arrive_starts[i + 1]):
+                    free[arrive_rows[j], arrive_nodes[j]] += arrive_qty[j]
             start, end = starts[i], starts[i + 1]
             lines = end - start
             for line in range(lines):

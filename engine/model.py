@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -180,15 +181,22 @@ class Inventory:
         return cls(network, skus, matrix)
 
     def _ensure(self, sku: str) -> int:
-        if sku in self.sku_index:
-            return self.sku_index[sku]
-        row = len(self.skus)
-        self.skus.append(sku)
-        self.sku_index[sku] = row
-        zero = np.zeros((1, len(self.network)), dtype=np.int64)
+        if sku not in self.sku_index:
+            self.ensure([sku])
+        return self.sku_index[sku]
+
+    def ensure(self, skus: Iterable[str]) -> None:
+        """Give every SKU not stocked yet its (empty) row, in one go; the all-zero row
+        for SKUs nobody stocks stays last."""
+        new = [sku for sku in dict.fromkeys(skus) if sku not in self.sku_index]
+        if not new:
+            return
+        for sku in new:
+            self.sku_index[sku] = len(self.skus)
+            self.skus.append(sku)
+        zero = np.zeros((len(new), len(self.network)), dtype=np.int64)
         self.on_hand = np.vstack([self.on_hand, zero])
         self.free = np.vstack([self.free, zero])
-        return row
 
     def on_hand_of(self, node_id: str, sku: str) -> int:
         return int(self.on_hand[self.row(sku), self.network.index[node_id]])

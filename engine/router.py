@@ -23,6 +23,7 @@ import numpy as np
 
 from engine import decision_batch as db
 from engine import kernel
+from engine.arrivals import ArrivalCursor
 from engine.binding import BoundPolicy
 from engine.blocks import BLOCK, Block, MergedLines, pack, route_blocks, unpack, unroutable
 from engine.compiler import Policy
@@ -99,10 +100,13 @@ class Router:
                 return [self._route_explained(batch, int(i)) for i in rows]
             return self.route_rows(batch, rows)
 
-    def route_rows(self, batch: OrderBatch, rows: np.ndarray) -> DecisionBatch:
+    def route_rows(
+        self, batch: OrderBatch, rows: np.ndarray, arrivals: ArrivalCursor | None = None
+    ) -> DecisionBatch:
         """Route the orders at `rows` of a batch in that order (the caller's time order),
         without explanations, committing each: one kernel block per run of at most
-        BLOCK orders on the same local day."""
+        BLOCK orders on the same local day. With `arrivals`, the stock that arrives
+        before each order is added first (a replay)."""
         merged = self._merged(batch)
         plan = _Plan(self, batch, rows)
         parts: list[DecisionBatch] = []
@@ -112,10 +116,13 @@ class Router:
             for run in plan.runs:
                 if run.day is None:
                     continue
-                yield pack(
+                block = pack(
                     self.binding, self._stock(run.day), self._network, batch, merged,
                     run.positions, run.first, plan.points[run.slice],
                 )  # fmt: skip
+                if arrivals is not None:
+                    block.arrivals = arrivals.for_block(batch.instants[run.positions])
+                yield block
 
         routed = route_blocks(blocks())
         for run in plan.runs:

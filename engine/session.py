@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from dsl import syntax as s
+from engine.arrivals import Arrival, ArrivalCursor, Arrivals
 from engine.compiler import Policy, compile
 from engine.decision import Decision
 from engine.decision_batch import DecisionBatch
@@ -65,61 +66,6 @@ def policy_of(
     raise TypeError(f"not a ruleset: {type(ruleset).__name__}")
 
 
-@dataclass(frozen=True, slots=True)
-class Arrival:
-    """Stock that arrives at a node (a replenishment) at an instant."""
-
-    at: dt.datetime
-    node_id: str
-    sku: str
-    qty: int
-
-
-class Arrivals:
-    """Stock arrivals in time order, as columns: instants (int64 ns UTC), node ids, SKUs
-    and units (ties keep the order given)."""
-
-    def __init__(self, at_ns: np.ndarray, node_ids: list[str], skus: list[str], qty: list[int]):
-        order = np.argsort(at_ns, kind="stable")
-        self.at_ns = at_ns[order]
-        picked = order.tolist()
-        self.node_ids = [node_ids[i] for i in picked]
-        self.skus = [skus[i] for i in picked]
-        self.qty = [qty[i] for i in picked]
-
-    def __len__(self) -> int:
-        return len(self.at_ns)
-
-    @classmethod
-    def of(cls, arrivals: Iterable[Arrival] | Arrivals) -> Arrivals:
-        if isinstance(arrivals, Arrivals):
-            return arrivals
-        arrivals = list(arrivals)
-        return cls(
-            np.array([instant_ns(a.at, UTC) for a in arrivals], dtype=np.int64),
-            [a.node_id for a in arrivals],
-            [a.sku for a in arrivals],
-            [a.qty for a in arrivals],
-        )
-
-
-def arrivals_from_frame(frame) -> Arrivals:
-    """Replenishments (`node_id, sku, at, qty` rows, a loaded table) in time order."""
-    if frame is None or frame.empty:
-        return Arrivals(np.zeros(0, dtype=np.int64), [], [], [])
-    import pandas as pd
-
-    at = pd.to_datetime(frame["at"])
-    if at.dt.tz is None:
-        at = at.dt.tz_localize("UTC")
-    return Arrivals(
-        at.dt.tz_convert("UTC").dt.as_unit("ns").to_numpy("int64"),
-        frame["node_id"].astype(str).tolist(),
-        frame["sku"].astype(str).tolist(),
-        frame["qty"].astype("int64").tolist(),
-    )
-
-
 @dataclass
 class Replayed:
     """What one step of a replay decided: routing decisions (a batch, or objects when
@@ -154,17 +100,15 @@ class Session:
         filename: str = "<ruleset>",
         source: str = "",
         extra_fields: Iterable[str] = (),
-        arriving=None,
         follow: bool = False,
     ) -> Session:
         """Compile `ruleset` (see `policy_of`) and bind it to the nodes and the opening
-        stock (loaded frames, or `engine.tables.Table`s); `arriving` (replenishments)
-        names SKUs that only arrive later, so the stock matrix holds them from the start."""
+        stock (loaded frames, or `engine.tables.Table`s)."""
         policy = policy_of(ruleset, filename=filename, source=source, extra_fields=extra_fields)
         node_frame = getattr(nodes, "frame", nodes)
         network = Network.from_frame(node_frame)
         stock = getattr(inventory, "frame", inventory)
-        return cls(policy, network, _inventory(stock, network, arriving), follow)
+        return cls(policy, network, Inventory.from_frame(stock, network), follow)
 
     def copy(self) -> Session:
         """The same policy and network on a copy of this session's stock as it stands
@@ -273,13 +217,13 @@ class Session:
         batch = self.batch(orders)
         rows = routing_order(batch)
         instants = batch.instants[rows]
-        arrivals = Arrivals.of(arrivals)
         events = sorted(events, key=lambda event: event.at)
         if until is not None:
             events = [event for event in events if event.at < until]
         if events:
             self.follow()
-        timeline = _Timeline(self, arrivals, events)
+        cursor = ArrivalCursor(Arrivals.of(arrivals), self.router.inventory)
+        timeline = _Timeline(self, cursor, events)
         wanted = frozenset(explain)
         left = None if stop is None else set(stop)
         total, done = len(rows), 0
@@ -295,7 +239,7 @@ class Session:
                 run = rows[position:end]
                 alone = [k for k, row in enumerate(run.tolist()) if ids[row] in wanted]
                 for piece, explained in _pieces(run, alone):
-                    yield self._route(batch, piece, explained)
+                    yield self._route(batch, piece, explained, cursor)
                     if left is not None:
                         left.difference_update(ids[row] for row in piece.tolist())
                     before, done = done, done + len(piece)
@@ -314,57 +258,40 @@ class Session:
         if on_progress is not None:
             on_progress(total, total)
 
-    def _route(self, batch: OrderBatch, rows: np.ndarray, explained: bool) -> Replayed:
+    def _route(self, batch: OrderBatch, rows: np.ndarray, explained: bool, cursor) -> Replayed:
         if explained:
             row = int(rows[0])
-            order = batch.order(row)
+            cursor.apply_until(int(batch.instants[row]))
             at = from_ns(int(batch.instants[row]))
-            return Replayed([self.route_one(order, at, explain=True)], rows)
-        decisions = self.router.route_rows(batch, rows)
+            return Replayed([self.route_one(batch.order(row), at, explain=True)], rows)
+        decisions = self.router.route_rows(batch, rows, cursor)
         if self.reactions is not None:
             self.reactions.record(batch, rows, decisions)
         return Replayed(decisions, rows)
 
 
 class _Timeline:
-    """The arrivals and events of a replay, applied in time order."""
+    """The events of a replay, applied in time order, each after the stock that arrives
+    at or before its instant."""
 
-    def __init__(self, session: Session, arrivals: Arrivals, events: list[Event]):
+    def __init__(self, session: Session, arrivals: ArrivalCursor, events: list[Event]):
         self.session = session
         self.arrivals = arrivals
-        self.arrival_ns = arrivals.at_ns.tolist()
         self.events = [(instant_ns(e.at, UTC), e) for e in events]
-        self.next_arrival = 0
         self.next_event = 0
 
     def next_due(self) -> int | None:
-        """The instant (ns) of the next arrival or event, None when none is left."""
-        due = []
-        if self.next_arrival < len(self.arrival_ns):
-            due.append(self.arrival_ns[self.next_arrival])
+        """The instant (ns) of the next event, None when none is left."""
         if self.next_event < len(self.events):
-            due.append(self.events[self.next_event][0])
-        return min(due) if due else None
+            return self.events[self.next_event][0]
+        return None
 
-    def until(self, instant: int | None) -> Iterator[Replayed]:
-        """Apply arrivals and events up to `instant` (ns; all when None), in time order;
-        on the same instant stock arrives first."""
-        receive = self.session.router.inventory.receive
-        arrivals, times = self.arrivals, self.arrival_ns
-        while self.next_arrival < len(times) or self.next_event < len(self.events):
-            k = self.next_arrival
-            arrival = times[k] if k < len(times) else None
-            event = self.events[self.next_event] if self.next_event < len(self.events) else None
-            if arrival is not None and (event is None or arrival <= event[0]):
-                if instant is not None and arrival > instant:
-                    break
-                receive(arrivals.node_ids[k], arrivals.skus[k], arrivals.qty[k])
-                self.next_arrival += 1
-                continue
-            assert event is not None
-            if instant is not None and event[0] > instant:
-                break
-            changes = self.session.reactions.apply(event[1])  # type: ignore[union-attr]
+    def until(self, instant: int) -> Iterator[Replayed]:
+        """Apply the events up to `instant` (ns), in time order."""
+        while self.next_event < len(self.events) and self.events[self.next_event][0] <= instant:
+            at, event = self.events[self.next_event]
+            self.arrivals.apply_until(at)
+            changes = self.session.reactions.apply(event)  # type: ignore[union-attr]
             self.next_event += 1
             if changes:
                 yield Replayed(changes, reroutes=True)
@@ -386,19 +313,3 @@ def _pieces(run: np.ndarray, alone: list[int]) -> Iterator[tuple[np.ndarray, boo
         start = k + 1
     if start < len(run):
         yield run[start:], False
-
-
-def _inventory(stock, network: Network, arriving) -> Inventory:
-    """The opening stock, with a zero row for each SKU that only arrives later."""
-    if arriving is not None and not getattr(arriving, "empty", True):
-        import pandas as pd
-
-        from engine.tables.cells import member
-
-        new = arriving.assign(sku=arriving["sku"].astype(str))
-        stocked = pd.unique(stock["sku"].astype(str))
-        new = new[~member(new["sku"], stocked)].drop_duplicates("sku")
-        if not new.empty:
-            zero = pd.DataFrame({"node_id": new["node_id"], "sku": new["sku"], "on_hand": 0})
-            stock = pd.concat([stock[["node_id", "sku", "on_hand"]], zero], ignore_index=True)
-    return Inventory.from_frame(stock, network)

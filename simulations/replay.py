@@ -219,10 +219,8 @@ def explain_orders(
 
 def _opened(policy: Policy, inputs: Inputs) -> engine.Session:
     """The engine session a replay runs in: the policy on the inputs' network and opening
-    stock (with the SKUs that only arrive later)."""
-    return engine.Session.open(
-        policy, inputs.nodes, inputs.inventory, arriving=inputs.replenishments
-    )
+    stock."""
+    return engine.Session.open(policy, inputs.nodes, inputs.inventory)
 
 
 def _events(events: pd.DataFrame | None) -> list:

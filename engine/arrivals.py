@@ -1,0 +1,119 @@
+"""Stock that arrives while history is replayed (replenishments), and the cursor that
+applies it in time order: what arrives at or before an instant is on hand before
+anything happens at that instant (an order routed, an event applied).
+
+Within a kernel block the kernel adds the units itself, before each order, from the
+ranges the cursor gives it (`for_block`); before an event or an order routed alone
+the cursor adds them here (`apply_until`). Either way the rule is the one above.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.model import Inventory
+from engine.order_batch import instant_ns
+from engine.windows import UTC
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """Stock that arrives at a node (a replenishment) at an instant."""
+
+    at: dt.datetime
+    node_id: str
+    sku: str
+    qty: int
+
+
+class Arrivals:
+    """Stock arrivals in time order, as columns: instants (int64 ns UTC), node ids, SKUs
+    and units (ties keep the order given)."""
+
+    def __init__(self, at_ns: np.ndarray, node_ids: list[str], skus: list[str], qty: list[int]):
+        order = np.argsort(at_ns, kind="stable")
+        self.at_ns = np.asarray(at_ns, dtype=np.int64)[order]
+        picked = order.tolist()
+        self.node_ids = [node_ids[i] for i in picked]
+        self.skus = [skus[i] for i in picked]
+        self.qty = [qty[i] for i in picked]
+
+    def __len__(self) -> int:
+        return len(self.at_ns)
+
+    @classmethod
+    def of(cls, arrivals: Iterable[Arrival] | Arrivals) -> Arrivals:
+        if isinstance(arrivals, Arrivals):
+            return arrivals
+        arrivals = list(arrivals)
+        return cls(
+            np.array([instant_ns(a.at, UTC) for a in arrivals], dtype=np.int64),
+            [a.node_id for a in arrivals],
+            [a.sku for a in arrivals],
+            [a.qty for a in arrivals],
+        )
+
+
+def arrivals_from_frame(frame) -> Arrivals:
+    """Replenishments (`node_id, sku, at, qty` rows, a loaded table) in time order."""
+    if frame is None or frame.empty:
+        return Arrivals(np.zeros(0, dtype=np.int64), [], [], [])
+    import pandas as pd
+
+    at = pd.to_datetime(frame["at"])
+    if at.dt.tz is None:
+        at = at.dt.tz_localize("UTC")
+    return Arrivals(
+        at.dt.tz_convert("UTC").dt.as_unit("ns").to_numpy("int64"),
+        frame["node_id"].astype(str).tolist(),
+        frame["sku"].astype(str).tolist(),
+        frame["qty"].astype("int64").tolist(),
+    )
+
+
+class ArrivalCursor:
+    """Arrivals being added to an inventory as a replay moves on (see the module doc).
+    Every SKU that arrives gets its row of the stock matrix at once, before any block
+    is packed."""
+
+    def __init__(self, arrivals: Arrivals, inventory: Inventory):
+        inventory.ensure(arrivals.skus)
+        index = inventory.network.index
+        self.inventory = inventory
+        self.at = arrivals.at_ns
+        self.rows = np.array([inventory.sku_index[s] for s in arrivals.skus], dtype=np.int64)
+        self.nodes = np.array([index[n] for n in arrivals.node_ids], dtype=np.int64)
+        self.qty = np.array(arrivals.qty, dtype=np.int64)
+        self.next = 0
+
+    def next_at(self) -> int | None:
+        """The instant (ns) of the next arrival, None when all have arrived."""
+        return int(self.at[self.next]) if self.next < len(self.at) else None
+
+    def apply_until(self, instant: int) -> None:
+        """Add what arrives at or before `instant` (ns) and is not added yet."""
+        start, end = self.next, int(np.searchsorted(self.at, instant, side="right"))
+        if end > start:
+            self._on_hand(start, end)
+            where = (self.rows[start:end], self.nodes[start:end])
+            np.add.at(self.inventory.free, where, self.qty[start:end])
+            self.next = end
+
+    def for_block(self, instants: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The kernel's arrivals for a block of orders at `instants` (in time order): what
+        arrives before each order. The kernel adds them to free stock as it routes; on
+        hand is added here, now (routing never reads it)."""
+        ends = np.maximum(np.searchsorted(self.at, instants, side="right"), self.next)
+        starts = np.concatenate(([self.next], ends)).astype(np.int64)
+        self._on_hand(self.next, int(starts[-1]))
+        self.next = int(starts[-1])
+        return starts, self.rows, self.nodes, self.qty
+
+    def _on_hand(self, start: int, end: int) -> None:
+        if end > start:
+            where = (self.rows[start:end], self.nodes[start:end])
+            np.add.at(self.inventory.on_hand, where, self.qty[start:end])
