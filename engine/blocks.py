@@ -20,6 +20,7 @@ import numpy as np
 from engine import decision_batch as db
 from engine import kernel
 from engine.binding import BoundPolicy
+from engine.decision import Decision, Shipment, ShipmentLine, Unfilled
 from engine.decision_batch import DecisionBatch
 
 BLOCK = 512
@@ -227,6 +228,59 @@ def route_blocks(blocks: Iterable[Block]) -> Iterator[Block]:
             yield done
 
 
+def shortage(bp: BoundPolicy, first: int, tried: int, made: int) -> tuple[int, bool]:
+    """The status of an order left short (language.md §5): the `on shortage` of the last
+    strategy it reached decides; and whether the order is rejected whole (`reject`:
+    nothing it was given is kept)."""
+    mode = bp.on_shortage[first][tried]
+    if mode == "reject":
+        return db.REJECTED, True
+    if mode == "backorder":
+        return db.BACKORDERED, False
+    return (db.PARTIAL if made else db.REJECTED), False
+
+
+def decision_of(bp: BoundPolicy, block: Block, merged: MergedLines, order_id: str, node_ids):
+    """The decision of a routed block of one order, as an object (the single-order path:
+    what `unpack` gives, without the columns)."""
+    tried, made, nodes, by, takes, left, limited, figures = block.out
+    count, first = int(made[0]), int(block.first[0])
+    chain = bp.tried[first][int(tried[0])]
+    lines = block.lines.tolist()
+    skus = merged.skus(block.lines)
+    short = left.tolist()
+    status, rejecting = db.ROUTED, False
+    if any(short):
+        status, rejecting = shortage(bp, first, int(tried[0]), count)
+    shipments: tuple[Shipment, ...] = ()
+    if not rejecting:
+        ids = bp.ids
+        shipments = tuple(
+            Shipment(
+                node_ids[int(nodes[0, m])],
+                tuple(
+                    ShipmentLine(skus[k], int(takes[k, m]))
+                    for k in range(len(lines))
+                    if takes[k, m] > 0
+                ),
+                float(figures[0, m, 0]),
+                float(figures[0, m, 1]),
+                float(figures[0, m, 2]),
+                ids[int(by[0, m])],
+            )
+            for m in range(count)
+        )
+    unfilled = []
+    for k, units in enumerate(short):
+        why = db.SPLIT_LIMIT if limited[k] else db.NO_STOCK
+        if rejecting:
+            reason = db.REASONS[why] if units else db.REASONS[db.REJECTED_WITH_ORDER]
+            unfilled.append(Unfilled(skus[k], int(merged.qty[lines[k]]), reason))
+        elif units:
+            unfilled.append(Unfilled(skus[k], units, db.REASONS[why]))
+    return Decision(order_id, db.STATUSES[status], chain, shipments, tuple(unfilled))
+
+
 def _submit(worker: ThreadPoolExecutor, block: Block):
     return worker.submit(kernel.route_block, *block.arguments, arrivals=block.arrivals)
 
@@ -245,14 +299,7 @@ def unpack(bp: BoundPolicy, block: Block, batch, merged: MergedLines, node_ids) 
     status = np.full(count, db.ROUTED, dtype=np.int8)
     rejecting = np.zeros(count, dtype=bool)
     for i in np.flatnonzero(any_short).tolist():
-        shortage = bp.on_shortage[first_list[i]][tried_list[i]]
-        if shortage == "reject":
-            status[i] = db.REJECTED
-            rejecting[i] = True
-        elif shortage == "backorder":
-            status[i] = db.BACKORDERED
-        else:
-            status[i] = db.PARTIAL if made[i] else db.REJECTED
+        status[i], rejecting[i] = shortage(bp, first_list[i], tried_list[i], int(made[i]))
     shipments = np.where(rejecting, 0, made)
     line_order = np.repeat(np.arange(count), np.diff(line_start))
     reason = np.where(short, np.where(limited.astype(bool), db.SPLIT_LIMIT, db.NO_STOCK), db.NONE)

@@ -25,12 +25,21 @@ from engine import decision_batch as db
 from engine import kernel
 from engine.arrivals import ArrivalCursor
 from engine.binding import BoundPolicy
-from engine.blocks import BLOCK, Block, MergedLines, pack, route_blocks, unpack, unroutable
+from engine.blocks import (
+    BLOCK,
+    Block,
+    MergedLines,
+    decision_of,
+    pack,
+    route_blocks,
+    unpack,
+    unroutable,
+)
 from engine.compiler import Policy
 from engine.decision import Decision, Shipment, ShipmentLine
 from engine.decision_batch import DecisionBatch
 from engine.model import Inventory, Network, Order
-from engine.order_batch import OrderBatch
+from engine.order_batch import OrderBatch, from_ns
 from engine.trace import Trace
 from engine.windows import LocalDays, as_instant, day_starts
 
@@ -79,7 +88,18 @@ class Router:
         batch = OrderBatch.from_orders([order], self.tz, at)
         if explain:
             return self._route_explained(batch)
-        return self.route_rows(batch, np.zeros(1, dtype=np.int64))[0]
+        merged = self._merged(batch)
+        plan = _Plan(self, batch, _FIRST)
+        run = plan.runs[0]
+        if run.day is None:
+            return unroutable(run.positions, run.reasons, run.chains, batch, merged,
+                              self.network.ids)[0]  # fmt: skip
+        block = pack(
+            self.binding, self._stock(run.day), self._network, batch, merged, run.positions,
+            run.first, plan.points,
+        )  # fmt: skip
+        kernel.route_block(*block.arguments)
+        return decision_of(self.binding, block, merged, order.id, self.network.ids)
 
     def route_batch(
         self, orders: Iterable[Order] | OrderBatch, explain: bool = False
@@ -328,6 +348,21 @@ def _destinations(network: Network, batch: OrderBatch) -> tuple[np.ndarray, np.n
     return points, missing
 
 
+def _local_days(router: Router, instants: np.ndarray) -> tuple[list[dt.date], np.ndarray]:
+    """The local days instants fall on (the ruleset's zone), and each one's index into
+    them; a few instants are read one by one (the router remembers the last day)."""
+    if len(instants) <= 16:
+        found = [router._days.day(from_ns(int(ns))) for ns in instants.tolist()]
+        days = sorted(set(found))
+        return days, np.array([days.index(day) for day in found], dtype=np.int64)
+    days, starts = day_starts(router.tz, int(instants.min()), int(instants.max()))
+    return days, np.searchsorted(starts, instants, side="right") - 1
+
+
+_FIRST = np.zeros(1, dtype=np.int64)
+"""The rows of a batch of one order."""
+
+
 class _Run:
     """Consecutive orders (routing order) routed as one kernel block — or, with `day`
     None, decided without routing (unroutable)."""
@@ -354,10 +389,7 @@ class _Plan:
         points, missing = destinations(router.network, batch)
         self.points = points[rows]
         reason = np.where(first < 0, db.NO_STRATEGY, np.where(missing[rows], db.NO_DESTINATION, 0))
-        instants = batch.instants[rows]
-        days, starts = (day_starts(router.tz, int(instants.min()), int(instants.max()))
-                        if len(rows) else ([], np.zeros(0, np.int64)))  # fmt: skip
-        day_of = np.searchsorted(starts, instants, side="right") - 1
+        days, day_of = _local_days(router, batch.instants[rows])
         # a new run where the day changes, a run of routable orders reaches BLOCK, or
         # routable and unroutable orders meet
         self.runs: list[_Run] = []
