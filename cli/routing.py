@@ -88,9 +88,9 @@ def run_route(args: argparse.Namespace) -> int:
         return EXIT_NOTHING_ROUTED
     timezone = ruleset.timezone or "UTC"
     try:
-        at = _instant(args.at) if args.at else None
-    except ValueError:
-        print(f"--at {args.at!r} is not an ISO 8601 date-time", file=sys.stderr)
+        at = _instant(args.at, timezone) if args.at else None
+    except ValueError as error:
+        print(error, file=sys.stderr)
         return EXIT_UNREADABLE
     try:
         nodes = load_nodes(args.nodes)
@@ -168,8 +168,17 @@ def _artifact(path: str):
         return EXIT_UNREADABLE
 
 
-def _instant(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+def _instant(text: str, timezone: str) -> dt.datetime:
+    """`--at` as a UTC instant within engine.limits' years (no offset: read in
+    the ruleset's time zone); ValueError with the message to print."""
+    from engine.limits import check_instant
+    from engine.tables.moments import zone
+
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"--at {text!r} is not an ISO 8601 date-time") from None
+    return check_instant(value, zone(timezone), "--at")
 
 
 def _report_rejects(rejects, path: str | None) -> None:

@@ -86,8 +86,13 @@ def _data_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _day(text: str) -> dt.date:
+    """A day of the order period, within engine.limits' years."""
+    from engine.limits import OutOfRange, check_day
+
     try:
-        return dt.date.fromisoformat(text)
+        return check_day(dt.date.fromisoformat(text), "the day")
+    except OutOfRange as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
