@@ -125,11 +125,16 @@ def run_route(args: argparse.Namespace) -> int:
     batch = engine.orders_from_frame(orders.frame)
     if events is not None:
         from engine.events import events_from_frame
+        from engine.limits import OutOfRange
         from engine.reactions import Reactions
 
         with Reactions(router) as reactions:
             replay = reactions.replay(batch, events_from_frame(events.frame), args.explain)
-            decisions = list(replay)
+            try:
+                decisions = list(replay)
+            except OutOfRange as error:  # a receipt above the stock bound: nothing printed
+                print(f"error: {error}", file=sys.stderr)
+                return EXIT_UNREADABLE
             moved = sum(1 for d in decisions if d.rerouted_from is not None)
             print(
                 f"{reactions.events_applied} event(s) applied: {moved} re-route(s)", file=sys.stderr

@@ -55,6 +55,8 @@ class Range:
     def check(self, value: Any, what: str) -> int | float:
         """`value` if it is a number in the range (booleans are not numbers), else
         OutOfRange naming `what`."""
+        if isinstance(value, np.generic):
+            value = value.item()
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise OutOfRange(f"{what} must be {self.rule}, got {shown(value)}")
         if isinstance(value, float) and not math.isfinite(value):
