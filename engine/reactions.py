@@ -76,6 +76,8 @@ class Reactions:
         self._candidates: list[int] = []
         self._shortfalls: list[tuple[dict, int, Event]] = []
         self._event: Event | None = None
+        self._touched = False
+        """Whether durable-rules was called for this session (it has state)."""
         with Reactions._lock:
             Reactions._define()
             self.sid = f"reactions-{next(Reactions._numbers)}"
@@ -179,6 +181,8 @@ class Reactions:
         from durable.lang import get_facts
 
         with Reactions._lock:
+            if not self._touched:  # durable-rules has no state for it yet: asking fails
+                return []
             return list(get_facts(RULESET, self.sid))
 
     def problems(self) -> list[str]:
@@ -260,6 +264,7 @@ class Reactions:
         """One durable-rules call, with the errors its actions caught raised here."""
         import durable.lang as durable
 
+        self._touched = True
         try:
             getattr(durable, name)(RULESET, message)
         except Exception as error:

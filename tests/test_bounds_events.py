@@ -164,3 +164,9 @@ def test_route_with_events_refuses_a_receipt_above_the_bound(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "error: a replenish of 2 unit(s) of 'X' at A would take its 1,000,000,000,000" in err
     assert "Traceback" not in err
+
+
+def test_a_session_never_used_has_no_problems():
+    """Reactions.problems() on a fresh session once raised durable-rules' error 309."""
+    reactions = session()
+    assert reactions.facts() == [] and reactions.problems() == []
