@@ -312,3 +312,51 @@ def test_an_empty_node_priority_ranks_last(tmp_path):
         for explain in (False, True):
             decision = router.route(order, explain=explain)
             assert decision.shipments[0].node_id == "DC-LYON", (direction, explain)
+
+
+# ------------------------------------------------ found by the fuzzers
+
+
+def test_compact_instants_with_an_offset_among_naive_ones(tmp_path):
+    """`20260302T100000Z` (an offset in a layout the offset pattern misses) next to
+    a naive time once raised pandas' "Mixed timezones detected"; alone, it was read
+    as a wall-clock time in the table's zone, an hour off in Paris."""
+    text = (
+        "node_id,sku,at,qty\n"
+        "DC,A,2026-03-02T11:00:00,1\n"
+        "DC,A,20260302T100000Z,1\n"
+        "DC,A,20260302T100000+0100,1\n"
+    )
+    table = load_replenishments(write(tmp_path, "r.csv", text), timezone="Europe/Paris")
+    assert table.rejects.empty
+    assert [t.isoformat() for t in table.frame["at"]] == [
+        "2026-03-02T09:00:00+00:00",
+        "2026-03-02T10:00:00+00:00",
+        "2026-03-02T10:00:00+00:00",
+    ]
+    alone = load_replenishments(
+        write(tmp_path, "a.csv", "node_id,sku,at,qty\nDC,A,20260302T100000Z,1\n"),
+        timezone="Europe/Paris",
+    )
+    assert alone.frame["at"].iloc[0].isoformat() == "2026-03-02T10:00:00+00:00"
+
+
+def test_a_parquet_timestamp_outside_pythons_calendar_is_a_reject(tmp_path):
+    """A Parquet timestamp in year 0 once crashed the reject's own message."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    micros = [-62_135_596_800_000_001, 1_772_445_600_000_000]  # year 0; 2026-03-02T10:00Z
+    table = pa.table(
+        {
+            "at": pa.array(micros, type=pa.timestamp("us", tz="UTC")),
+            "kind": ["node_offline"] * 2,
+            "node_id": ["DC"] * 2,
+        }
+    )
+    pq.write_table(table, tmp_path / "events.parquet")
+    events = load_events(tmp_path / "events.parquet")
+    assert len(events.frame) == 1
+    [(at, reason)] = reasons(events, "at")
+    assert at == 2
+    assert reason.endswith('got "0000-12-31T23:59:59.999999"')

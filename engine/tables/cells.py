@@ -313,13 +313,24 @@ def as_text(series: pd.Series) -> pd.Series:
         return series.fillna("").str.strip()
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         return pd.Series(
-            np.where(series.isna(), "", series.astype("str")), index=series.index, dtype="str"
+            np.where(series.isna(), "", _instants_as_text(series)), index=series.index, dtype="str"
         )
     if pd.api.types.is_float_dtype(series.dtype):
         text = series.astype("str").str.replace(r"\.0$", "", regex=True)
         return text.where(series.notna(), "").astype("str")
     out = series.astype("object").where(series.notna(), "")
     return out.astype("str").str.strip()
+
+
+def _instants_as_text(series: pd.Series) -> np.ndarray:
+    """Timestamps as pandas writes them; one outside Python's calendar (a Parquet
+    timestamp in year 0) as numpy writes it, in UTC, so a reject can quote it."""
+    try:
+        return series.astype("str").to_numpy()
+    except (NotImplementedError, ValueError, OverflowError):
+        if series.dt.tz is not None:
+            series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        return np.datetime_as_string(series.to_numpy()).astype(object)
 
 
 def as_number(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
