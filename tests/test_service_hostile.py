@@ -99,6 +99,24 @@ def test_hostile_numbers_and_instants_get_422_not_500(served, body, where, messa
     assert state(served.reactions) == before
 
 
+def test_quantity_overflow_over_http_is_refused_not_oversold(served):
+    """An order line of 2^63 − 1 units was once routed in full from zero stock and,
+    sent twice, wrapped the node's count; a replenish of 2^63 − 1 wrapped on-hand."""
+    client, reactions = served.client, served.reactions
+    before = state(reactions)
+    for attempt in ("MAX-1", "MAX-2"):
+        body = {"order": order(attempt, sku="NONE", qty=2**63 - 1)}
+        response = client.post("/route", json=body)
+        assert response.status_code == 422
+        assert only_error(response)["loc"] == ["body", "order", "lines", 0, "qty"]
+    receipt = {"kind": "replenish", "node_id": "DC-LYON", "sku": "A", "qty": 2**63 - 1}
+    response = client.post("/events", json={"event": receipt})
+    assert response.status_code == 422
+    assert only_error(response)["loc"] == ["body", "event", "qty"]
+    assert state(reactions) == before
+    assert (reactions.router.inventory.free >= 0).all()
+
+
 def test_a_failed_request_changes_no_state(served):
     """An order created in year 9999 once answered 500 after moving the ledger's
     clock: it closed the open allocations, so a later node_offline re-routed
