@@ -30,6 +30,7 @@ from service.models import EventsRequest, RouteRequest
 from service.security import Authentication, requires
 from service.settings import ServiceSettings
 from service.writes import (
+    AlreadyRouted,
     Refused,
     WriteFailed,
     WriteGate,
@@ -98,39 +99,48 @@ def create_app(
     def route(request: RouteRequest) -> Any:
         """Route one order (`order`) or a batch (`orders`, routed in created_at
         order, then order id). Decisions come back in the request's order."""
-        try:
-            with gate.transaction():
-                orders = orders_to_route(request, reactions, clock(), settings.window)
-                routed = sorted(o.id for o in orders if reactions.ledger.known(o.id))
-                if routed:
-                    message = f"order(s) already routed: {', '.join(routed[:10])}"
-                    return JSONResponse({"detail": message + "; nothing was routed"}, 409)
-                with gate.applying("routing a request"):
-                    decisions = reactions.route_batch(orders, explain=request.explain)
-        except Refused as refused:
-            return refusal(refused.errors)
-        except WritesStopped as stopped:
-            return JSONResponse({"detail": str(stopped)}, 503)
-        except WriteFailed as failed:
-            return JSONResponse({"detail": str(failed)}, 500)
-        by_id = {d.order_id: d for d in decisions}
-        return {"decisions": [by_id[o.id].to_dict() for o in orders]}
+
+        def check():
+            return orders_to_route(request, reactions, clock(), settings.window)
+
+        def apply(orders):
+            decisions = reactions.route_batch(orders, explain=request.explain)
+            by_id = {d.order_id: d for d in decisions}
+            return {"decisions": [by_id[o.id].to_dict() for o in orders]}
+
+        return write(gate, "routing a request", check, apply)
 
     @app.post("/events", dependencies=[requires("events")])
     def events(request: EventsRequest) -> Any:
         """Apply one event (`event`) or a batch (`events`, in time order); answers
         with the re-route decisions they caused."""
-        try:
-            with gate.transaction():
-                batch = events_to_apply(request, reactions, clock(), settings.window)
-                with gate.applying("applying events"):
-                    decisions = reactions.apply_batch(batch)
-        except Refused as refused:
-            return refusal(refused.errors)
-        except WritesStopped as stopped:
-            return JSONResponse({"detail": str(stopped)}, 503)
-        except WriteFailed as failed:
-            return JSONResponse({"detail": str(failed)}, 500)
-        return {"applied": len(batch), "decisions": [d.to_dict() for d in decisions]}
+
+        def check():
+            return events_to_apply(request, reactions, clock(), settings.window)
+
+        def apply(batch):
+            decisions = reactions.apply_batch(batch)
+            return {"applied": len(batch), "decisions": [d.to_dict() for d in decisions]}
+
+        return write(gate, "applying events", check, apply)
 
     return app
+
+
+def write(gate: WriteGate, what: str, check: Callable, apply: Callable) -> Any:
+    """One write as a transaction (service.writes): `check()` against the state,
+    then `apply(checked)` under the gate; the answer, or the response that says
+    why not (422 refused, 409 already routed, 503 writes stopped, 500 failed)."""
+    try:
+        with gate.transaction():
+            checked = check()
+            with gate.applying(what):
+                return apply(checked)
+    except Refused as refused:
+        return refusal(refused.errors)
+    except AlreadyRouted as conflict:
+        return JSONResponse({"detail": str(conflict)}, 409)
+    except WritesStopped as stopped:
+        return JSONResponse({"detail": str(stopped)}, 503)
+    except WriteFailed as failed:
+        return JSONResponse({"detail": str(failed)}, 500)

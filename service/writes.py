@@ -38,6 +38,10 @@ class Refused(Exception):
         self.errors = errors
 
 
+class AlreadyRouted(Exception):
+    """An order id the ledger knows (held, or finished within its window): 409."""
+
+
 class WritesStopped(Exception):
     """Writes are refused since an earlier write failed half-way (503)."""
 
@@ -144,11 +148,18 @@ def orders_to_route(
     seen: set[str] = set()
     twice = sorted({i for i in ids if i in seen or seen.add(i)})
     if twice:
-        listed = ", ".join(shown(i, 60).strip("'") for i in twice[:10])
-        errors.append((["body", request.field], f"order id(s) given twice: {listed}"))
+        errors.append((["body", request.field], f"order id(s) given twice: {_listed(twice)}"))
     if errors:
         raise Refused(errors)
+    routed = sorted(i for i in ids if reactions.ledger.known(i))
+    if routed:
+        raise AlreadyRouted(f"order(s) already routed: {_listed(routed)}; nothing was routed")
     return orders
+
+
+def _listed(ids: list[str]) -> str:
+    shown_ids = [shown(i, 60).strip("'") for i in ids[:10]]
+    return ", ".join(shown_ids) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
 
 
 def events_to_apply(
