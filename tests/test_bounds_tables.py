@@ -360,3 +360,16 @@ def test_a_parquet_timestamp_outside_pythons_calendar_is_a_reject(tmp_path):
     [(at, reason)] = reasons(events, "at")
     assert at == 2
     assert reason.endswith('got "0000-12-31T23:59:59.999999"')
+
+
+def test_did_you_mean_is_searched_for_the_first_200_unknown_names_only():
+    """Each "did you mean" scans every known name (11 ms a value among 4,000
+    nodes): a table of 20,000 unknown node ids once took minutes to reject."""
+    names = [f"NODE-{i:04d}" for i in range(10)]
+    frame = pd.DataFrame({"node_id": [f"NODE-{i:04d}x" for i in range(250)], "sku": "A"})
+    table = load_inventory(frame.assign(on_hand=1), names)
+    hinted = table.rejects["reason"].str.contains("did you mean").to_numpy()
+    assert len(hinted) == 250
+    assert hinted[:200].all()
+    assert not hinted[200:].any()
+    assert table.rejects["reason"].iloc[249] == "node_id 'NODE-0249x' is not a known node"

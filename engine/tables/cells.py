@@ -29,6 +29,9 @@ REJECT_COLUMNS = ("table", "row", "column", "reason", "order_id")
 _TRUE = ("true", "1", "yes", "y", "t")
 _FALSE = ("false", "0", "no", "n", "f")
 _SHOWN_MAX = 40
+_HINTED = 200
+"""Distinct unknown names that get a "did you mean": the search costs a scan of
+every known name, so a table of a million unknown ids must not pay it each time."""
 _EARLIEST, _LATEST = (
     int(np.datetime64(moment.replace(tzinfo=None), UNIT).astype(np.int64))
     for moment in (EARLIEST, LATEST)
@@ -277,11 +280,13 @@ class ColumnReader:
         if not unknown.any():
             return
         hints = {}
-        for value in pd.unique(values[unknown]):
-            close = difflib.get_close_matches(value, list(names), n=1) if len(names) < 5000 else []
+        candidates = list(names) if len(names) < 5000 else []
+        for value in pd.unique(values[unknown])[:_HINTED]:
+            close = difflib.get_close_matches(value, candidates, n=1) if candidates else []
             hints[value] = f" (did you mean {close[0]!r}?)" if close else ""
         reasons = [
-            f"{column} {v!r} is not a known {what}{hints[v]}" for v in values[unknown].tolist()
+            f"{column} {v!r} is not a known {what}{hints.get(v, '')}"
+            for v in values[unknown].tolist()
         ]
         self.log.add(unknown, column, reasons)
 
