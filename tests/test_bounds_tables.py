@@ -11,6 +11,7 @@ import pytest
 
 import dsl
 import engine
+from engine.events import events_from_frame
 from engine.limits import MAX_COLUMNS, MAX_LINES
 from engine.tables import (
     TableError,
@@ -373,3 +374,20 @@ def test_did_you_mean_is_searched_for_the_first_200_unknown_names_only():
     assert hinted[:200].all()
     assert not hinted[200:].any()
     assert table.rejects["reason"].iloc[249] == "node_id 'NODE-0249x' is not a known node"
+
+
+def test_an_event_note_the_engine_would_refuse_is_a_reject(tmp_path):
+    """A note holding NUL was loaded, then refused by engine.events.Event: a traceback."""
+    text = (
+        "at,kind,node_id,note\n"
+        "2026-03-02T10:00:00Z,node_offline,DC,a\x00b\n"
+        f"2026-03-02T10:00:00Z,node_offline,DC,{'n' * 1025}\n"
+        "2026-03-02T10:00:00Z,node_offline,DC,power cut\n"
+    )
+    table = load_events(write(tmp_path, "e.csv", text))
+    assert reasons(table, "note") == [
+        (2, "note holds a control character (such as NUL, a line break or ESC)"),
+        (3, "note is 1,025 characters long; at most 1,024 are allowed"),
+    ]
+    [event] = events_from_frame(table.frame)
+    assert event.note == "power cut"

@@ -17,9 +17,11 @@ from engine.limits import (
     INSTANT_RULE,
     LATEST,
     MAX_ID_LENGTH,
+    MAX_TEXT_LENGTH,
     Range,
     escaped,
     name_problem,
+    text_problem,
 )
 from engine.tables.moments import UNIT, parse_moments
 from engine.tables.reading import RawTable
@@ -191,6 +193,27 @@ class ColumnReader:
             got = shown(as_text(series)[wrong])
             self.log.add(wrong, column, f"{column} must be {rule}, got " + got)
             values[wrong] = np.nan
+        return values
+
+    def free_text(self, column: str) -> pd.Series:
+        """Free text (an event's note) as trimmed text: at most MAX_TEXT_LENGTH
+        characters and no control character, as engine.events.Event takes it."""
+        values = self.text(column)
+        if not self.has(column) or not len(values):
+            return values
+        cells = pa.array(values.array)
+        odd = ~pa_compute.utf8_is_printable(cells).to_numpy(zero_copy_only=False)
+        odd |= pa_compute.greater(pa_compute.utf8_length(cells), MAX_TEXT_LENGTH).to_numpy(
+            zero_copy_only=False
+        )
+        if odd.any():
+            problems = [text_problem(v) for v in values[odd]]
+            odd[odd] = [problem is not None for problem in problems]
+            self.log.add(
+                odd,
+                column,
+                [f"{column} {problem}" for problem in problems if problem is not None],
+            )
         return values
 
     def identifier(self, column: str, *, required: bool = True) -> pd.Series:

@@ -48,7 +48,7 @@ def load_events(
             "node_id": nodes,
             "sku": skus,
             "qty": whole_numbers(qty, nullable=True),
-            "note": read.text("note"),
+            "note": read.free_text("note"),
         }
     )
     for column, values in read.extras(EVENT_COLUMNS).items():
