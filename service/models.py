@@ -81,6 +81,12 @@ Text = Annotated[
     AfterValidator(_checked_text),
 ]
 """Free text: trimmed, at most 1,024 characters, no control character."""
+RequiredText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_LENGTH),
+    AfterValidator(_checked_text),
+]
+"""Free text that cannot be empty."""
 
 
 def bounded(limits: Range, description: str) -> Any:
@@ -198,7 +204,7 @@ class OrderIn(_WithExtras):
 
     order_id: Id
     created_at: Instant | None = None
-    channel: Annotated[Text, StringConstraints(min_length=1)]
+    channel: RequiredText
     delivery: Literal["home", "collect", "express"]
     collect_node: Id | None = None
     tier: Text = "standard"
