@@ -1,11 +1,14 @@
-"""Requests per second and latency of the routing service for single orders.
+"""Requests per second, latency and memory of the routing service for single orders.
 
-A seeded network (6 DCs, 54 stores, 300 SKUs) and the France example ruleset
-(exported as an artifact) are written to a scratch folder; `python -m service`
-serves them on 127.0.0.1 in a child process; then concurrent clients (threads
-with keep-alive httpx connections) POST one order per request, bounded both in
-count and in time. Reported: requests/s, p50/p90/p99 and max latency, first
-with one client (latency without queueing), then with several.
+A seeded network (6 DCs, 54 stores, 300 SKUs; parcels leave at once:
+handling_days 0, so orders finish within the run) and the France example
+ruleset (exported as an artifact) are written to a scratch folder with an API
+key; `python -m service` serves them on 127.0.0.1 in a child process; then
+concurrent clients (threads with keep-alive httpx connections) POST one order
+per request, bounded both in count and in time. Reported: requests/s,
+p50/p90/p99 and max latency, first with one client (latency without
+queueing), then with several; then the server's resident memory (RSS, from
+/proc) after a warm-up and after many more orders, with what it holds.
 
 Client and server share the machine's cores: the figures are a floor, and the
 ratio between the two runs says how much concurrency the single router lock
@@ -30,8 +33,10 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 DCS, STORES, SKUS = 6, 54, 300
-FULL = {"sequential": 400, "concurrent": 3_000, "clients": 8, "seconds": 60.0}
-QUICK = {"sequential": 100, "concurrent": 400, "clients": 4, "seconds": 15.0}
+FULL = {"sequential": 400, "concurrent": 3_000, "clients": 8, "seconds": 60.0, "memory": 12_000}
+QUICK = {"sequential": 100, "concurrent": 400, "clients": 4, "seconds": 15.0, "memory": 1_500}
+FINISHED_IDS = 2_000
+"""The service's window of finished ids in the bench: full after the warm-up."""
 
 
 def run(quick: bool = False) -> list[str]:
@@ -43,6 +48,7 @@ def run(quick: bool = False) -> list[str]:
         try:
             base = f"http://{HOST}:{port}"
             wait_until_up(base, server)
+            headers = {"Authorization": f"Bearer {files['token']}"}
             lines = [
                 f"service on {base}: {DCS} DCs + {STORES} stores, {SKUS} SKUs, "
                 "France ruleset artifact; one order (1–3 lines) per POST /route"
@@ -53,13 +59,9 @@ def run(quick: bool = False) -> list[str]:
                 ("1 client", plan["sequential"], 1),
                 (f"{plan['clients']} clients", plan["concurrent"], plan["clients"]),
             ):
-                stats = load(base, count, clients, plan["seconds"], numbers, lock)
+                stats = load(base, headers, count, clients, plan["seconds"], numbers, lock)
                 lines.append(f"{label:>10}: {stats}")
-            health = httpx.get(f"{base}/health", timeout=10).json()
-            lines.append(
-                f"server state after the run: {health['orders']:,} orders, "
-                f"{health['open_allocations']:,} open allocations"
-            )
+            lines += memory(base, headers, server.pid, plan, numbers, lock)
             return lines
         finally:
             server.terminate()
@@ -67,6 +69,37 @@ def run(quick: bool = False) -> list[str]:
                 server.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 server.kill()
+
+
+def memory(base: str, headers: dict, pid: int, plan: dict, numbers, lock) -> list[str]:
+    """The server's RSS after the runs above (the warm-up), then after `memory`
+    more orders from the same clients: flat when finished orders leave memory."""
+
+    def held() -> str:
+        stats = httpx.get(f"{base}/stats", headers=headers, timeout=10).json()
+        return (
+            f"{stats['orders_held']:,} orders held, {stats['finished_ids_remembered']:,} "
+            f"finished ids, {stats['open_allocations']:,} open allocations"
+        )
+
+    before = rss(pid)
+    lines = [f"    memory: RSS {before / 2**20:.1f} MiB after the warm-up ({held()})"]
+    count = plan["memory"]
+    stats = load(base, headers, count, plan["clients"], 10 * plan["seconds"], numbers, lock)
+    after = rss(pid)
+    lines.append(
+        f"            RSS {after / 2**20:.1f} MiB after {len(stats.latencies):,} more orders "
+        f"({(after - before) / 2**20:+.1f} MiB; {held()}; {stats.errors} error(s))"
+    )
+    return lines
+
+
+def rss(pid: int) -> int:
+    """Resident memory of a process, in bytes (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
 
 
 # ------------------------------------------------------------------ load
@@ -96,7 +129,9 @@ class Stats:
         )
 
 
-def load(base: str, count: int, clients: int, seconds: float, numbers, lock) -> Stats:
+def load(
+    base: str, headers: dict, count: int, clients: int, seconds: float, numbers, lock
+) -> Stats:
     """`clients` threads send single orders until `count` are done or `seconds` pass."""
     latencies: list[float] = []
     errors = [0]
@@ -105,7 +140,7 @@ def load(base: str, count: int, clients: int, seconds: float, numbers, lock) -> 
 
     def client(seed: int) -> None:
         rng = random.Random(seed)
-        with httpx.Client(base_url=base, timeout=30) as http:
+        with httpx.Client(base_url=base, timeout=30, headers=headers) as http:
             while time.monotonic() < deadline:
                 with lock:
                     if remaining[0] <= 0:
@@ -134,8 +169,7 @@ def load(base: str, count: int, clients: int, seconds: float, numbers, lock) -> 
 def order(rng: random.Random, number: int) -> dict:
     delivery = rng.choices(["home", "collect", "express"], weights=[8, 2, 1])[0]
     body = {
-        "order_id": f"BENCH-{number:07d}",
-        "created_at": f"2026-12-0{1 + number % 9}T{8 + number % 12:02d}:00:00+01:00",
+        "order_id": f"BENCH-{number:07d}",  # created now: the service's clock
         "channel": rng.choice(["web", "web", "marketplace"]),
         "delivery": delivery,
         "tier": rng.choice(["standard", "standard", "vip"]),
@@ -156,9 +190,10 @@ def order(rng: random.Random, number: int) -> dict:
 
 def write_data(folder: Path) -> dict[str, Path]:
     """Seeded network, stock, a scratch key pair and the France ruleset's artifact
-    signed with it (the service trusts that key only: see `start`)."""
+    signed with it (the service trusts that key only: see `start`), and an API key."""
     from engine.artifact import build_artifact, sign_artifact, write_artifact
     from engine.signing import generate_key_pair, load_signing_key
+    from service.keys import make_key
 
     rng = random.Random(2026)
     rows = ["id,name,type,lat,lon,tags,can_ship,capacity,priority,pick_cost,"
@@ -173,7 +208,7 @@ def write_data(folder: Path) -> dict[str, Path]:
         rows.append(
             f"{node_id},{node_id},{'dc' if dc else 'store'},{rng.uniform(43.3, 50.9):.4f},"
             f"{rng.uniform(-1.5, 7.5):.4f},{tags},true,{capacity},{i},0.4,"
-            f"{4.0 if dc else 3.0},0.012,{1.0 if dc else 0.5}"
+            f"{4.0 if dc else 3.0},0.012,0"
         )
     nodes = folder / "nodes.csv"
     nodes.write_text("\n".join(rows) + "\n", encoding="utf-8")
@@ -193,7 +228,17 @@ def write_data(folder: Path) -> dict[str, Path]:
         build_artifact(text, name="france", version=1), load_signing_key(private)
     )
     artifact = write_artifact(document, folder / "a.json")
-    return {"nodes": nodes, "inventory": inventory, "artifact": artifact, "public_key": public}
+    key, token = make_key("bench", "route,read")
+    keys = folder / "keys.txt"
+    keys.write_text(key.line() + "\n", encoding="utf-8")
+    return {
+        "nodes": nodes,
+        "inventory": inventory,
+        "artifact": artifact,
+        "public_key": public,
+        "keys": keys,
+        "token": token,
+    }
 
 
 def free_port() -> int:
@@ -208,7 +253,12 @@ def start(files: dict[str, Path], port: int) -> subprocess.Popen:
         "--nodes", str(files["nodes"]), "--inventory", str(files["inventory"]),
         "--artifact", str(files["artifact"]), "--host", HOST, "--port", str(port),
     ]  # fmt: skip
-    environment = {**os.environ, "SOURCING_TRUSTED_KEYS": str(files["public_key"])}
+    environment = {
+        **os.environ,
+        "SOURCING_TRUSTED_KEYS": str(files["public_key"]),
+        "SOURCING_SERVICE_KEYS_FILE": str(files["keys"]),
+        "SOURCING_SERVICE_FINISHED_IDS": str(FINISHED_IDS),
+    }
     environment.pop("SOURCING_ALLOW_UNSIGNED", None)
     return subprocess.Popen(
         command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE

@@ -53,6 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_route(args: argparse.Namespace) -> int:
     import dsl
     import engine
+    from engine.limits import OutOfRange
     from engine.tables import TableError, load_events, load_inventory, load_nodes, load_orders
 
     if (args.ruleset is None) == (args.artifact is None):
@@ -79,9 +80,9 @@ def run_route(args: argparse.Namespace) -> int:
         return EXIT_NOTHING_ROUTED
     timezone = ruleset.timezone or "UTC"
     try:
-        at = _instant(args.at) if args.at else None
-    except ValueError:
-        print(f"--at {args.at!r} is not an ISO 8601 date-time", file=sys.stderr)
+        at = _instant(args.at, timezone) if args.at else None
+    except ValueError as error:
+        print(error, file=sys.stderr)
         return EXIT_UNREADABLE
     try:
         nodes = load_nodes(args.nodes)
@@ -107,7 +108,11 @@ def run_route(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return EXIT_NOTHING_ROUTED
     with session:
-        routed, decided, moved = _route(session, orders.frame, events, at, args)
+        try:
+            routed, decided, moved = _route(session, orders.frame, events, at, args)
+        except OutOfRange as error:  # a receipt above the stock bound: nothing written
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_UNREADABLE
     if events is not None:
         print(f"{session.events_applied} event(s) applied: {moved} re-route(s)", file=sys.stderr)
     problems = sum(len(table.rejects) for table in tables)
@@ -125,17 +130,17 @@ def _route(session, orders, events, at, args) -> tuple[int, int, int]:
     from engine import DecisionBatch
     from engine.events import events_from_frame
 
+    if events is None:
+        steps = [session.route(orders, at=at, explain=args.explain)]
+    else:  # replayed whole before anything is written: an event may be refused
+        steps = [
+            step.decisions
+            for step in session.replay(orders, (), events_from_frame(events.frame),
+                                       explain=_all_ids(orders) if args.explain else ())
+        ]  # fmt: skip
     out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
     routed = decided = moved = 0
     try:
-        if events is None:
-            steps = [session.route(orders, at=at, explain=args.explain)]
-        else:
-            steps = (
-                step.decisions
-                for step in session.replay(orders, (), events_from_frame(events.frame),
-                                           explain=_all_ids(orders) if args.explain else ())
-            )  # fmt: skip
         for decisions in steps:
             if isinstance(decisions, DecisionBatch):
                 decisions.write_jsonl(out)
@@ -171,8 +176,17 @@ def _artifact(path: str):
         return EXIT_UNREADABLE
 
 
-def _instant(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+def _instant(text: str, timezone: str) -> dt.datetime:
+    """`--at` as a UTC instant within engine.limits' years (no offset: read in
+    the ruleset's time zone); ValueError with the message to print."""
+    from engine.limits import check_instant
+    from engine.tables.moments import zone
+
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"--at {text!r} is not an ISO 8601 date-time") from None
+    return check_instant(value, zone(timezone), "--at")
 
 
 def _report_rejects(tables, path: str | None) -> None:

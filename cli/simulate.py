@@ -86,8 +86,13 @@ def _data_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _day(text: str) -> dt.date:
+    """A day of the order period, within engine.limits' years."""
+    from engine.limits import OutOfRange, check_day
+
     try:
-        return dt.date.fromisoformat(text)
+        return check_day(dt.date.fromisoformat(text), "the day")
+    except OutOfRange as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
@@ -113,13 +118,18 @@ def run_simulate(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     with Progress("simulate", args.quiet) as progress:
-        simulation = replay(
-            policy,
-            changed,
-            on_progress=progress,
-            first_day=args.first_day,
-            last_day=args.last_day,
-        )
+        try:
+            simulation = _guarded(
+                lambda: replay(
+                    policy,
+                    changed,
+                    on_progress=progress,
+                    first_day=args.first_day,
+                    last_day=args.last_day,
+                )
+            )
+        except InputProblem as problem:
+            return _fail("simulate", problem)
     title = f"Simulation: {scenario.name}"
     try:
         written = _written(lambda: simulation.write(args.out, title=title), args.out)
@@ -287,15 +297,20 @@ def _parse(text: str, name: str):
 
 
 def _guarded(action):
-    """Run `action`, turning a scenario or ruleset error into an InputProblem."""
+    """Run `action`, turning a scenario or ruleset error into an InputProblem, and
+    an event the data cannot take (engine.limits: a receipt above the stock
+    bound) into an unreadable input."""
     from dsl import RulesetSyntaxError
     from engine import CompileError
+    from engine.limits import OutOfRange
     from simulations import ScenarioError
 
     try:
         return action()
     except (ScenarioError, CompileError, RulesetSyntaxError) as error:
         raise InputProblem(str(error), EXIT_INVALID) from None
+    except OutOfRange as error:
+        raise InputProblem(str(error)) from None
 
 
 def _load(args: argparse.Namespace, timezone: str):

@@ -20,6 +20,16 @@ from typing import Any
 
 import pandas as pd
 
+from engine.limits import (
+    CAPACITY,
+    RECEIPT,
+    STOCK,
+    OutOfRange,
+    check_instant,
+    name_problem,
+    shown,
+    text_problem,
+)
 from engine.model import plain
 from engine.tables.events import EVENT_KINDS, NEEDS_SKU
 
@@ -28,7 +38,9 @@ __all__ = ["EVENT_KINDS", "Event", "events_from_frame"]
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One operational event at an aware instant `at`."""
+    """One operational event at an aware instant `at`. Every field is checked
+    against engine.limits when the event is made: `OutOfRange` (a ValueError)
+    names the field and the range."""
 
     at: dt.datetime
     kind: str
@@ -48,8 +60,25 @@ class Event:
             raise ValueError(f"a {self.kind} event names a sku")
         if self.kind in NEEDS_SKU and self.qty is None:
             raise ValueError(f"a {self.kind} event gives a qty")
-        if self.qty is not None and (self.qty < 0 or (self.kind == "replenish" and self.qty == 0)):
-            raise ValueError(f"a {self.kind} event cannot have qty {self.qty}")
+        check_instant(self.at, dt.UTC, "an event's `at`")
+        for name in ("node_id", "sku"):
+            value = getattr(self, name)
+            problem = None if value is None and name == "sku" else _name_problem(value)
+            if problem is not None:
+                raise OutOfRange(f"an event's {name} {problem}: {shown(value)}")
+        if self.qty is not None:
+            QTY_RANGES.get(self.kind, STOCK).check(self.qty, f"the qty of a {self.kind} event")
+        problem = text_problem(self.note) if isinstance(self.note, str) else "is not text"
+        if problem is not None:
+            raise OutOfRange(f"an event's note {problem}")
+
+
+QTY_RANGES = {"replenish": RECEIPT, "stock_adjust": STOCK, "capacity_change": CAPACITY}
+"""The range of `qty` per kind (engine.limits); other kinds read no qty."""
+
+
+def _name_problem(value) -> str | None:
+    return name_problem(value) if isinstance(value, str) else "is not text"
 
     def to_dict(self) -> dict[str, Any]:
         return {

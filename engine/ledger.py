@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from engine.decision import Decision, Shipment, ShipmentLine, Unfilled
+from engine.limits import STOCK, OutOfRange
 from engine.model import Order
 from engine.router import Router
 from engine.windows import LocalDays, as_instant
@@ -96,6 +99,12 @@ class Ledger:
         self._due: list[tuple[dt.datetime, int]] = []
         self._next_id = 1
         self._days = LocalDays(router.tz)
+        self.finished_window: int | None = None
+        """None (the default): every order's record is kept, as a replay reads
+        them all. A number N: an order is forgotten once it is finished (see
+        `settle`), and the ids of the last N forgotten orders are remembered."""
+        self.finished: dict[str, None] = {}
+        """Ids of the orders forgotten, oldest first (a dict keeps insertion order)."""
 
     # ------------------------------------------------------------ routing
     def instant(self, at: dt.datetime) -> dt.datetime:
@@ -103,7 +112,7 @@ class Ledger:
 
     def record(self, order: Order, decision: Decision, at: dt.datetime) -> list[Allocation]:
         """Keep a routed order's decision; its shipment lines become open allocations."""
-        if order.id in self.orders:
+        if self.known(order.id):
             raise OrderAlreadyRouted(f"order {order.id!r} was already routed")
         instant = self.instant(at)
         record = OrderRecord(order, decision, 1, instant)
@@ -129,7 +138,45 @@ class Ledger:
             closed.append(allocation)
         return closed
 
+    def known(self, order_id: str) -> bool:
+        """Whether `order_id` was routed here: held, or forgotten within the window."""
+        return order_id in self.orders or order_id in self.finished
+
+    def settle(self, order_ids: Iterable[str]) -> int:
+        """With a `finished_window`, forget the orders among `order_ids` that are
+        finished — no allocation of theirs open, nothing backordered — keeping
+        only their ids (the oldest ids beyond the window go). Memory then follows
+        what is open, not every order ever routed. Returns how many it forgot."""
+        window = self.finished_window
+        if window is None:
+            return 0
+        forgotten = 0
+        for order_id in order_ids:
+            record = self.orders.get(order_id)
+            if record is None or record.decision.status == "backordered":
+                continue
+            if any(allocation_id in self.open for allocation_id in record.allocations):
+                continue
+            del self.orders[order_id]
+            self.finished[order_id] = None
+            forgotten += 1
+        excess = len(self.finished) - window
+        if excess > 0:
+            for order_id in list(itertools.islice(self.finished, excess)):
+                del self.finished[order_id]
+        return forgotten
+
     # ------------------------------------------------------------- events
+    def check_receipt(self, node_id: str, sku: str, qty: int) -> None:
+        """OutOfRange when a receipt of `qty` units would take the node's on-hand
+        units of `sku` above engine.limits.STOCK: nothing is received then."""
+        on_hand = self.inventory.on_hand_of(node_id, sku)
+        if on_hand + qty > STOCK.high:
+            raise OutOfRange(
+                f"a replenish of {qty:,} unit(s) of {sku!r} at {node_id} would take its "
+                f"{on_hand:,} units on hand above {STOCK.high:,}, the most one position holds"
+            )
+
     def count(self, node_id: str, sku: str, on_hand: int) -> int:
         """A stock count found `on_hand` units: set it, and return how many
         units the open allocations there now lack (0 when the count covers them)."""

@@ -81,6 +81,8 @@ class Reactions:
         self._candidates: list[int] = []
         self._shortfalls: list[tuple[dict, int, Event]] = []
         self._event: Event | None = None
+        self._touched = False
+        """Whether durable-rules was called for this session (it has state)."""
         with Reactions._lock:
             Reactions._define()
             closed = Reactions._closed
@@ -92,11 +94,12 @@ class Reactions:
         """Route one order (at its creation instant, or `at`) and keep its allocations."""
         instant = as_instant(at if at is not None else order.created_at, self.router.tz)
         with Reactions._lock:
-            if order.id in self.ledger.orders:
+            if self.ledger.known(order.id):
                 raise OrderAlreadyRouted(f"order {order.id!r} was already routed")
             self._close(self.ledger.advance(instant))
             decision = self.router.route(order, instant, explain)
             self._assert(self.ledger.record(order, decision, instant))
+            self.ledger.settle((order.id,))
             return decision
 
     def route_batch(
@@ -109,7 +112,7 @@ class Reactions:
         tz = self.router.tz
         ids = [o.id for o in orders]
         with Reactions._lock:
-            repeated = sorted({i for i in ids if ids.count(i) > 1 or i in self.ledger.orders})
+            repeated = sorted({i for i in ids if ids.count(i) > 1 or self.ledger.known(i)})
             if repeated:
                 raise OrderAlreadyRouted(
                     f"order(s) already routed or given twice: {', '.join(repeated)}"
@@ -140,8 +143,12 @@ class Reactions:
             return decisions
 
     def apply(self, event: Event) -> list[Decision]:
-        """Apply one event; returns the re-route decisions it caused (in order)."""
+        """Apply one event; returns the re-route decisions it caused (in order).
+        A receipt that would take a position above engine.limits.STOCK is
+        refused (OutOfRange) before anything changes."""
         with Reactions._lock:
+            if event.kind == "replenish":
+                self.ledger.check_receipt(event.node_id, event.sku, event.qty)
             self._close(self.ledger.advance(event.at))
             self._affected, self._candidates, self._shortfalls = [], [], []
             self._event = event
@@ -165,7 +172,8 @@ class Reactions:
             return [self.ledger.open[i] for i in sorted(self.ledger.open)]
 
     def decision(self, order_id: str) -> Decision:
-        """The latest decision for an order."""
+        """The latest decision for an order the ledger holds (with a
+        `finished_window`, a finished order is no longer held: KeyError)."""
         return self.ledger.orders[order_id].decision
 
     def facts(self) -> list[dict]:
@@ -173,6 +181,8 @@ class Reactions:
         from durable.lang import get_facts
 
         with Reactions._lock:
+            if not self._touched:  # durable-rules has no state for it yet: asking fails
+                return []
             return list(get_facts(RULESET, self.sid))
 
     def problems(self) -> list[str]:
@@ -250,11 +260,13 @@ class Reactions:
     def _close(self, closed: list[Allocation]) -> None:
         for allocation in closed:
             self._call("retract_fact", self._facts.pop(allocation.id))
+        self.ledger.settle({allocation.order_id: None for allocation in closed})
 
     def _call(self, name: str, message: dict) -> None:
         """One durable-rules call, with the errors its actions caught raised here."""
         import durable.lang as durable
 
+        self._touched = True
         try:
             getattr(durable, name)(RULESET, message)
         except Exception as error:

@@ -1,7 +1,12 @@
-"""`python -m service`: serve the routing API on one host and port.
+"""`python -m service`: serve the routing API on one host and port, or manage
+its API keys.
 
     python -m service --nodes nodes.csv --inventory inventory.csv \\
         --artifact france.json [--host 127.0.0.1] [--port 8000]
+    python -m service keys add NAME --scopes route,read --file keys.txt
+
+Serving needs API keys (SOURCING_SERVICE_KEYS_FILE or SOURCING_SERVICE_KEYS)
+and reads its limits from the environment: docs/service.md, "Settings".
 """
 
 from __future__ import annotations
@@ -11,6 +16,11 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["keys"]:
+        from service.keys import main as keys
+
+        return keys(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m service", description=__doc__.split("\n")[0])
     parser.add_argument("--nodes", required=True, metavar="F", help="nodes table (CSV/Parquet)")
     parser.add_argument("--inventory", required=True, metavar="F", help="stock at start")
@@ -25,16 +35,18 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     from service.app import create_app
+    from service.settings import ServiceSettings
     from service.startup import load_service
 
     try:
+        settings = ServiceSettings.from_environment()
         reactions, summary = load_service(
             args.nodes, args.inventory, artifact=args.artifact, ruleset=args.ruleset
         )
     except (OSError, ValueError) as error:
         print(f"python -m service: {error}", file=sys.stderr)
         return 2
-    app = create_app(reactions, summary)
+    app = create_app(reactions, summary, settings)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0
 

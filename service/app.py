@@ -2,33 +2,59 @@
 studio and the simulations, with its stock and open allocations held in memory
 for the life of one process.
 
-    POST /route    one order or a batch -> decisions (optional explanations)
-    POST /events   one event or a batch -> the re-route decisions they caused
-    GET  /health   liveness and a few counters
-    GET  /ruleset  the ruleset running: name, version, content hash
-    GET  /openapi.json
+    POST /route    one order or a batch -> decisions (optional explanations)   scope route
+    POST /events   one event or a batch -> the re-route decisions they caused  scope events
+    GET  /ruleset  the ruleset running: name, version, content hash            scope read
+    GET  /stats    what the process holds                                      scope read
+    GET  /health   liveness (503 once writes are stopped)                      open
+    GET  /openapi.json                                                         open
 
-Requests are served one at a time against the router (`Reactions` holds one
-lock), so concurrent requests never promise the same unit twice.
+Every write is a transaction (service.writes): checked in full against the
+state, then applied as one step under one lock, or refused with nothing
+changed. Limits, keys and the clock window come from ServiceSettings.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 
-from engine.reactions import OrderAlreadyRouted, Reactions
+from engine.reactions import Reactions
+from service.errors import BodyLimit, StrictJSONRoute, refusal, validation_failed
 from service.models import EventsRequest, RouteRequest
+from service.security import Authentication, requires
+from service.settings import ServiceSettings
+from service.writes import (
+    AlreadyRouted,
+    Refused,
+    WriteFailed,
+    WriteGate,
+    WritesStopped,
+    events_to_apply,
+    orders_to_route,
+)
 
 TITLE = "Sourcing Studio routing service"
 
 
-def create_app(reactions: Reactions, ruleset: dict[str, Any]) -> FastAPI:
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def create_app(
+    reactions: Reactions,
+    ruleset: dict[str, Any],
+    settings: ServiceSettings,
+    clock: Callable[[], dt.datetime] = utc_now,
+) -> FastAPI:
     """The API over `reactions` (a router and its ledger); `ruleset` is what
-    GET /ruleset reports (name, version, content_hash, ...)."""
+    GET /ruleset reports (name, version, content_hash, ...); `clock` is the
+    service's clock (an aware UTC instant), replaceable in tests."""
     app = FastAPI(
         title=TITLE,
         version="1",
@@ -36,63 +62,85 @@ def create_app(reactions: Reactions, ruleset: dict[str, Any]) -> FastAPI:
         docs_url=None,  # the interactive pages load their scripts from a CDN: only the schema
         redoc_url=None,
     )
-    network_ids = set(reactions.router.network.ids)
+    app.router.route_class = StrictJSONRoute
+    app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(Authentication, keys=settings.keys)  # outermost: before anything
+    app.add_exception_handler(RequestValidationError, validation_failed)
+    reactions.ledger.finished_window = settings.finished_ids
+    gate = WriteGate()
 
     @app.get("/health")
-    def health() -> dict[str, Any]:
-        """Liveness, and how much the process holds."""
+    def health() -> JSONResponse:
+        """Liveness, open to all: 200 while writes are accepted, 503 (with the
+        reason) once a failed write has stopped them — restart the process."""
+        if gate.stopped is not None:
+            return JSONResponse({"status": "writes refused", "detail": gate.stopped}, 503)
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/stats", dependencies=[requires("read")])
+    def stats() -> dict[str, Any]:
+        """What the process holds: orders with something open or backordered,
+        finished ids remembered, open allocations, events applied."""
         ledger = reactions.ledger
         return {
-            "status": "ok",
-            "orders": len(ledger.orders),
+            "writes": "refused" if gate.stopped is not None else "accepted",
+            "orders_held": len(ledger.orders),
+            "finished_ids_remembered": len(ledger.finished),
             "open_allocations": len(ledger.open),
             "events_applied": reactions.events_applied,
         }
 
-    @app.get("/ruleset")
+    @app.get("/ruleset", dependencies=[requires("read")])
     def current_ruleset() -> dict[str, Any]:
         """The ruleset this process runs."""
         return ruleset
 
-    @app.post("/route")
-    def route(request: RouteRequest) -> dict[str, Any]:
+    @app.post("/route", dependencies=[requires("route")])
+    def route(request: RouteRequest) -> Any:
         """Route one order (`order`) or a batch (`orders`, routed in created_at
         order, then order id). Decisions come back in the request's order."""
-        now = dt.datetime.now(dt.UTC)
-        orders = [item.to_order(now) for item in request.all_orders]
-        ids = [o.id for o in orders]
-        repeated = sorted({i for i in ids if ids.count(i) > 1})
-        if repeated:
-            _refuse(["orders"], f"order id(s) given twice: {', '.join(repeated)}")
-        try:
-            decisions = reactions.route_batch(orders, explain=request.explain)
-        except OrderAlreadyRouted as error:  # nothing was routed
-            raise HTTPException(409, str(error)) from None
-        by_id = {d.order_id: d for d in decisions}
-        return {"decisions": [by_id[i].to_dict() for i in ids]}
 
-    @app.post("/events")
-    def events(request: EventsRequest) -> dict[str, Any]:
+        def check():
+            return orders_to_route(request, reactions, clock(), settings.window)
+
+        def apply(orders):
+            decisions = reactions.route_batch(orders, explain=request.explain)
+            by_id = {d.order_id: d for d in decisions}
+            return {"decisions": [by_id[o.id].to_dict() for o in orders]}
+
+        return write(gate, "routing a request", check, apply)
+
+    @app.post("/events", dependencies=[requires("events")])
+    def events(request: EventsRequest) -> Any:
         """Apply one event (`event`) or a batch (`events`, in time order); answers
         with the re-route decisions they caused."""
-        now = dt.datetime.now(dt.UTC)
-        given = request.all_events
-        field = "event" if request.event is not None else "events"
-        for index, item in enumerate(given):
-            if item.node_id not in network_ids:
-                where = (
-                    [field, "node_id"] if request.event is not None else [field, index, "node_id"]
-                )
-                _refuse(where, f"unknown node {item.node_id!r}")
-        batch = [item.to_event(now) for item in given]
-        decisions = reactions.apply_batch(batch)
-        return {"applied": len(batch), "decisions": [d.to_dict() for d in decisions]}
+
+        def check():
+            return events_to_apply(request, reactions, clock(), settings.window)
+
+        def apply(batch):
+            decisions = reactions.apply_batch(batch)
+            return {"applied": len(batch), "decisions": [d.to_dict() for d in decisions]}
+
+        return write(gate, "applying events", check, apply)
 
     return app
 
 
-def _refuse(where: list, message: str) -> None:
-    """A 422 shaped like pydantic's own: the field's path and the message."""
-    raise RequestValidationError(
-        [{"type": "value_error", "loc": ["body", *where], "msg": message, "input": None}]
-    )
+def write(gate: WriteGate, what: str, check: Callable, apply: Callable) -> Any:
+    """One write as a transaction (service.writes): `check()` against the state,
+    then `apply(checked)` under the gate; the answer, or the response that says
+    why not (422 refused, 409 already routed, 503 writes stopped, 500 failed)."""
+    try:
+        with gate.transaction():
+            checked = check()
+            with gate.applying(what):
+                return apply(checked)
+    except Refused as refused:
+        return refusal(refused.errors)
+    except AlreadyRouted as conflict:
+        return JSONResponse({"detail": str(conflict)}, 409)
+    except WritesStopped as stopped:
+        return JSONResponse({"detail": str(stopped)}, 503)
+    except WriteFailed as failed:
+        return JSONResponse({"detail": str(failed)}, 500)

@@ -1,29 +1,188 @@
-"""Request bodies of the HTTP service, as pydantic models: a bad body is
-refused with 422 and the path of the field at fault (`body.orders.0.lines.1.qty`)."""
+"""Request bodies of the HTTP service, as pydantic models: a bad body is refused
+with 422 and the path of the field at fault (`body.orders.0.lines.1.qty`).
+
+Every number, text and list is bounded here with engine.limits' ranges (the
+same as the table loaders'), strictly typed (`true` is not a quantity, `"3"`
+is not a number) and finite (NaN and ±inf are refused). What needs the
+service's state — a known node or SKU, an id already routed, an instant near
+the service's clock — is checked by `service.writes` before anything changes.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+import math
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
-from engine.events import EVENT_KINDS, Event
+from engine.events import EVENT_KINDS, QTY_RANGES
+from engine.limits import (
+    DAYS,
+    EXTRA_NUMBER,
+    LATITUDE,
+    LINE_QTY,
+    LONGITUDE,
+    MAX_EXTRA_FIELDS,
+    MAX_EXTRA_NAME,
+    MAX_ID_LENGTH,
+    MAX_LINES,
+    MAX_TEXT_LENGTH,
+    MONEY,
+    STOCK,
+    Range,
+    computed_field_problem,
+    name_problem,
+    shown,
+    text_problem,
+)
 from engine.model import Line, Order
 
 MAX_BATCH = 1_000
+"""Orders in one POST /route, events in one POST /events."""
+MAX_EXPLAINED = 50
+"""Orders in one POST /route with `explain`: an explanation lists every node."""
 Kind = Literal[EVENT_KINDS]  # the kinds engine.events knows
 
 
-class LineIn(BaseModel):
+def _checked_name(value: str) -> str:
+    problem = name_problem(value)
+    if problem is not None:
+        raise PydanticCustomError("name", "the id {problem}", {"problem": problem})
+    return value
+
+
+def _checked_text(value: str) -> str:
+    problem = text_problem(value)
+    if problem is not None:
+        raise PydanticCustomError("text", "the text {problem}", {"problem": problem})
+    return value
+
+
+Id = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ID_LENGTH),
+    AfterValidator(_checked_name),
+]
+"""A node, SKU or order id: trimmed, 1–256 characters, no control or invisible character."""
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=MAX_TEXT_LENGTH),
+    AfterValidator(_checked_text),
+]
+"""Free text: trimmed, at most 1,024 characters, no control character."""
+RequiredText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_LENGTH),
+    AfterValidator(_checked_text),
+]
+"""Free text that cannot be empty."""
+
+
+def bounded(limits: Range, description: str) -> Any:
+    """A strict number field within `limits` (engine.limits): a JSON integer
+    for a whole range, any finite JSON number otherwise; never a boolean."""
+    return Annotated[
+        int if limits.whole else float,
+        Field(
+            strict=True,
+            ge=limits.low,
+            le=limits.high,
+            allow_inf_nan=False,
+            description=f"{description}: {limits.rule}",
+        ),
+    ]
+
+
+Qty = bounded(LINE_QTY, "units on the line")
+Money = bounded(MONEY, "an amount")
+Latitude = bounded(LATITUDE, "degrees")
+Longitude = bounded(LONGITUDE, "degrees")
+Days = bounded(DAYS, "days")
+
+
+def _iso_text(value: Any) -> Any:
+    if not isinstance(value, str | dt.datetime):
+        raise PydanticCustomError("instant", "an instant is an ISO 8601 text")
+    return value
+
+
+Instant = Annotated[dt.datetime, BeforeValidator(_iso_text)]
+"""An ISO 8601 text (not a number of seconds); its range (1970–2200 UTC) and
+distance from the service's clock are checked with the ruleset's time zone
+(service.writes)."""
+
+
+class _WithExtras(BaseModel):
+    """Extra keys are kept (`order.<key>`, `line.<key>`), within bounds: at most
+    32 of them, named like a language field (letters, digits, `_`; at most 64
+    characters), never like a computed order field, each holding a text, a
+    finite number, true/false or null."""
+
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+
+    @model_validator(mode="after")
+    def _extras_within_bounds(self):
+        extra = self.model_extra or {}
+        if len(extra) > MAX_EXTRA_FIELDS:
+            raise PydanticCustomError(
+                "too_many_extras",
+                "{count} extra keys; at most {limit} are kept",
+                {"count": len(extra), "limit": MAX_EXTRA_FIELDS},
+            )
+        for name, value in extra.items():
+            problem = _extra_problem(name, value)
+            if problem is not None:
+                context = {"name": shown(name), "problem": problem}
+                raise PydanticCustomError("extra", "extra key {name}: {problem}", context)
+        return self
+
+
+def _extra_problem(name: str, value: Any) -> str | None:
+    if not (
+        len(name) <= MAX_EXTRA_NAME
+        and name.isascii()
+        and name.replace("_", "a").isalnum()
+        and not name[0].isdigit()
+    ):
+        return (
+            f"a key is a name of letters, digits and _ (not first a digit), "
+            f"at most {MAX_EXTRA_NAME} characters"
+        )
+    computed = computed_field_problem(name)
+    if computed is not None:
+        return computed
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        problem = text_problem(value)
+        return None if problem is None else f"the text {problem}"
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            return "a number must be finite"
+        if not EXTRA_NUMBER.low <= value <= EXTRA_NUMBER.high:
+            return f"a number must be {EXTRA_NUMBER.rule}"
+        return None
+    return "an extra value is a text, a number, true, false or null"
+
+
+class LineIn(_WithExtras):
     """One order line; extra keys are product attributes (`line.<key>`)."""
 
-    model_config = ConfigDict(extra="allow")
-
-    sku: str = Field(min_length=1)
-    qty: int = Field(gt=0)
-    unit_price: float = Field(0.0, ge=0)
-    category: str | None = None
+    sku: Id
+    qty: Qty
+    unit_price: Money = 0.0
+    category: Text | None = None
 
     def to_line(self) -> Line:
         fields = {"unit_price": self.unit_price, "category": self.category}
@@ -32,26 +191,30 @@ class LineIn(BaseModel):
         return Line(sku=self.sku, qty=self.qty, fields=fields)
 
 
-class OrderIn(BaseModel):
+HEADER_FIELDS = (
+    "channel", "delivery", "collect_node", "tier", "dest_lat", "dest_lon",
+    "country", "region", "postal_code", "promised_days",
+)  # fmt: skip
+
+
+class OrderIn(_WithExtras):
     """One order (data.md's order columns, lines nested); extra keys are
     reachable as `order.<key>`. Without `created_at` the order is routed now;
     a `created_at` without an offset is read in the ruleset's time zone."""
 
-    model_config = ConfigDict(extra="allow")
-
-    order_id: str = Field(min_length=1)
-    created_at: dt.datetime | None = None
-    channel: str = Field(min_length=1)
+    order_id: Id
+    created_at: Instant | None = None
+    channel: RequiredText
     delivery: Literal["home", "collect", "express"]
-    collect_node: str | None = None
-    tier: str = "standard"
-    dest_lat: float | None = Field(None, ge=-90, le=90)
-    dest_lon: float | None = Field(None, ge=-180, le=180)
-    country: str | None = None
-    region: str | None = None
-    postal_code: str | None = None
-    promised_days: float | None = Field(None, ge=0)
-    lines: list[LineIn] = Field(min_length=1)
+    collect_node: Id | None = None
+    tier: Text = "standard"
+    dest_lat: Latitude | None = None
+    dest_lon: Longitude | None = None
+    country: Text | None = None
+    region: Text | None = None
+    postal_code: Text | None = None
+    promised_days: Days | None = None
+    lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
 
     @model_validator(mode="after")
     def _collect_names_its_store(self) -> OrderIn:
@@ -59,18 +222,13 @@ class OrderIn(BaseModel):
             raise ValueError("a collect order names its collect_node")
         return self
 
-    def to_order(self, now: dt.datetime) -> Order:
-        header: dict[str, Any] = {
-            name: getattr(self, name)
-            for name in (
-                "channel", "delivery", "collect_node", "tier", "dest_lat", "dest_lon",
-                "country", "region", "postal_code", "promised_days",
-            )
-        }  # fmt: skip
+    def to_order(self, created_at: dt.datetime) -> Order:
+        """The engine's order, created at `created_at` (checked by service.writes)."""
+        header: dict[str, Any] = {name: getattr(self, name) for name in HEADER_FIELDS}
         header.update(self.model_extra or {})
         return Order(
             id=self.order_id,
-            created_at=self.created_at or now,
+            created_at=created_at,
             lines=tuple(line.to_line() for line in self.lines),
             fields=header,
         )
@@ -83,30 +241,42 @@ class RouteRequest(BaseModel):
 
     order: OrderIn | None = None
     orders: list[OrderIn] | None = Field(None, min_length=1, max_length=MAX_BATCH)
-    explain: bool = False
+    explain: Annotated[bool, Field(strict=True)] = False
 
     @model_validator(mode="after")
     def _one_or_a_batch(self) -> RouteRequest:
         if (self.order is None) == (self.orders is None):
             raise ValueError("give either `order` (one order) or `orders` (a batch)")
+        if self.explain and len(self.all_orders) > MAX_EXPLAINED:
+            raise ValueError(
+                f"explain is given for at most {MAX_EXPLAINED} orders a request; "
+                "send the batch without it, or smaller batches"
+            )
         return self
 
     @property
     def all_orders(self) -> list[OrderIn]:
         return [self.order] if self.order is not None else list(self.orders or ())
 
+    @property
+    def field(self) -> str:
+        """Where the orders are in the body: `order` or `orders`."""
+        return "order" if self.order is not None else "orders"
+
 
 class EventIn(BaseModel):
-    """One operational event (see engine.events); without `at` it happens now."""
+    """One operational event (see engine.events); without `at` it happens now.
+    `qty` is a count (0 … 10^12) for stock_adjust, a receipt (1 … 10^12) for
+    replenish, a capacity (0 … 10^9, null = unlimited) for capacity_change."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    at: AwareDatetime | None = None
+    at: Annotated[AwareDatetime, BeforeValidator(_iso_text)] | None = None
     kind: Kind
-    node_id: str = Field(min_length=1)
-    sku: str | None = None
-    qty: int | None = Field(None, ge=0)
-    note: str = ""
+    node_id: Id
+    sku: Id | None = None
+    qty: bounded(STOCK, "units, or orders per day for capacity_change") | None = None
+    note: Text = ""
 
     @model_validator(mode="after")
     def _fields_the_kind_needs(self) -> EventIn:
@@ -115,12 +285,10 @@ class EventIn(BaseModel):
                 raise ValueError(f"a {self.kind} event names a sku")
             if self.qty is None:
                 raise ValueError(f"a {self.kind} event gives a qty")
-        if self.kind == "replenish" and self.qty == 0:
-            raise ValueError("a replenish event receives at least 1 unit")
+        limits = QTY_RANGES.get(self.kind)
+        if limits is not None and self.qty is not None:
+            limits.check(self.qty, f"the qty of a {self.kind} event")
         return self
-
-    def to_event(self, now: dt.datetime) -> Event:
-        return Event(self.at or now, self.kind, self.node_id, self.sku, self.qty, self.note)
 
 
 class EventsRequest(BaseModel):
@@ -140,3 +308,7 @@ class EventsRequest(BaseModel):
     @property
     def all_events(self) -> list[EventIn]:
         return [self.event] if self.event is not None else list(self.events or ())
+
+    @property
+    def field(self) -> str:
+        return "event" if self.event is not None else "events"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import stat
 import subprocess
 import sys
@@ -182,13 +183,17 @@ def test_sourcing_export_without_a_signing_key_writes_nothing(tmp_path, monkeypa
 
 
 def test_the_service_refuses_an_unsigned_artifact_with_exit_2(tmp_path, signing):
+    from service.keys import make_key
+
     path = write_artifact(document(), tmp_path / "a.json")
     (tmp_path / "nodes.csv").write_text("id,type,lat,lon\nDC,dc,45.0,4.0\n")
     (tmp_path / "inventory.csv").write_text("node_id,sku,on_hand\nDC,A,1\n")
+    key, _ = make_key("ops", "route,read")
     run = subprocess.run(
         [sys.executable, "-m", "service", "--nodes", str(tmp_path / "nodes.csv"),
          "--inventory", str(tmp_path / "inventory.csv"), "--artifact", str(path)],
         capture_output=True, text=True, timeout=120, cwd=ROOT,
+        env={**os.environ, "SOURCING_SERVICE_KEYS": key.line()},
     )  # fmt: skip
     assert run.returncode == 2
     assert "not signed" in run.stderr and "Traceback" not in run.stderr

@@ -115,7 +115,7 @@ def test_bad_rows_are_reported_and_the_rest_is_routed(data, tmp_path, capsys):
     assert int(decisions["lines"].sum()) + rejects["row"].nunique() == rows_in_file
     assert len(decisions) + rejects["order_id"].nunique() == orders_in_file
     reason = rejects.set_index(["order_id", "column"])["reason"]
-    assert "a whole number > 0" in reason[("O2", "qty")]
+    assert "a whole number of units from 1" in reason[("O2", "qty")]
     assert reason[("O2", "")].startswith("order rejected: row 4 has an error")
     assert "drone" in reason[("O3", "delivery")]
     assert "latitude" in reason[("O4", "dest_lat")]

@@ -7,109 +7,35 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-import httpx
 import pandas as pd
 import pytest
-import uvicorn
+from service_world import RULESET, order, serve, write_files
 
 import engine
-from engine.artifact import build_artifact, sign_artifact, write_artifact
-from service.app import create_app
-from service.startup import load_service
-
-RULESET = """ruleset "Service"
-timezone "Europe/Paris"
-
-strategy home "Home delivery"
-  when order.delivery == "home"
-  rank by shipments, distance
-  split at most 2
-  on shortage backorder
-
-strategy collect "Click and collect"
-  when order.delivery == "collect"
-  source from node.id == order.collect_node
-  split none
-  on shortage reject
-"""
-NODES = """id,type,lat,lon,capacity,pick_cost,ship_cost_base,ship_cost_per_km,handling_days
-DC-LYON,dc,45.76,4.84,,0.3,4.0,0.012,1
-ST-PARIS,store,48.86,2.35,,0.5,3.0,0.01,0.5
-ST-LILLE,store,50.63,3.06,,0.5,3.0,0.01,0.5
-"""
-STOCK = """node_id,sku,on_hand
-DC-LYON,A,30
-ST-PARIS,A,5
-ST-LILLE,A,5
-DC-LYON,SCARCE,20
-ST-PARIS,SCARCE,7
-ST-LILLE,SCARCE,3
-"""
 
 
 @pytest.fixture
-def files(tmp_path, signing) -> dict[str, Path]:
-    (tmp_path / "nodes.csv").write_text(NODES, encoding="utf-8")
-    (tmp_path / "inventory.csv").write_text(STOCK, encoding="utf-8")
-    artifact = build_artifact(RULESET, name="service", version=2, published_by="alice")
-    write_artifact(sign_artifact(artifact), tmp_path / "ruleset.json")
-    return {
-        "nodes": tmp_path / "nodes.csv",
-        "inventory": tmp_path / "inventory.csv",
-        "artifact": tmp_path / "ruleset.json",
-    }
+def files(tmp_path, signing):
+    return write_files(tmp_path)
 
 
 @pytest.fixture
 def served(files):
-    """(client, reactions): the service running in uvicorn on 127.0.0.1."""
-    reactions, summary = load_service(
-        files["nodes"], files["inventory"], artifact=files["artifact"]
-    )
-    app = create_app(reactions, summary)
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-        yield client, reactions
-    server.should_exit = True
-    thread.join(timeout=10)
-    listener.close()
-    reactions.close()
+    """(client, reactions): the service running in uvicorn on 127.0.0.1, called
+    with a key that holds every scope."""
+    with serve(files) as running:
+        yield running.client, running.reactions
 
 
-def order(order_id: str, sku: str = "A", qty: int = 1, **fields) -> dict:
-    body = {
-        "order_id": order_id,
-        "created_at": "2026-03-02T10:00:00+01:00",
-        "channel": "web",
-        "delivery": "home",
-        "dest_lat": 48.85,
-        "dest_lon": 2.35,
-        "lines": [{"sku": sku, "qty": qty, "unit_price": 12.5}],
-    }
-    body.update(fields)
-    return body
-
-
-def test_health_ruleset_and_openapi(served):
+def test_health_stats_ruleset_and_openapi(served):
     client, _ = served
-    assert client.get("/health").json() == {
-        "status": "ok",
-        "orders": 0,
+    assert client.get("/health").json() == {"status": "ok"}
+    assert client.get("/stats").json() == {
+        "writes": "accepted",
+        "orders_held": 0,
+        "finished_ids_remembered": 0,
         "open_allocations": 0,
         "events_applied": 0,
     }
@@ -120,7 +46,7 @@ def test_health_ruleset_and_openapi(served):
         "alice",
     )
     schema = client.get("/openapi.json").json()
-    assert {"/route", "/events", "/health", "/ruleset"} <= set(schema["paths"])
+    assert {"/route", "/events", "/health", "/ruleset", "/stats"} <= set(schema["paths"])
     assert "RouteRequest" in schema["components"]["schemas"]
 
 
@@ -164,7 +90,11 @@ def test_a_batch_comes_back_in_request_order_with_explanations(served):
 @pytest.mark.parametrize(
     ("body", "where", "message"),
     [
-        ({"order": order("X", qty=0)}, ["body", "order", "lines", 0, "qty"], "greater than 0"),
+        (
+            {"order": order("X", qty=0)},
+            ["body", "order", "lines", 0, "qty"],
+            "greater than or equal to 1",
+        ),
         (
             {"order": {k: v for k, v in order("X").items() if k != "delivery"}},
             ["body", "order", "delivery"],
@@ -194,7 +124,7 @@ def test_routing_an_order_id_twice_is_a_conflict(served):
     response = client.post("/route", json={"orders": [order("D2"), order("D1")]})
     assert response.status_code == 409
     assert "D1" in response.json()["detail"]
-    assert client.get("/health").json()["orders"] == 1  # D2 was not routed either
+    assert client.get("/stats").json()["orders_held"] == 1  # D2 was not routed either
 
 
 def test_events_reroute_and_bad_events_get_422(served):
@@ -209,7 +139,7 @@ def test_events_reroute_and_bad_events_get_422(served):
     assert (rerouted["order_id"], rerouted["rerouted_from"]) == ("E1", "E1#1")
     assert rerouted["reason"].startswith("node ST-PARIS offline")
     assert rerouted["shipments"][0]["node_id"] != "ST-PARIS"
-    assert client.get("/health").json()["events_applied"] == 1
+    assert client.get("/stats").json()["events_applied"] == 1
 
     bad = [
         ({"event": dict(offline, node_id="NOWHERE")}, ["body", "event", "node_id"], "unknown"),

@@ -93,7 +93,9 @@ def test_uploaded_tables_replace_the_folder_and_every_rejected_row_is_shown(stud
     order_rows = rejects[rejects["table"] == "orders"]
     assert 4 in order_rows["row"].tolist()
     assert order_id in set(order_rows["order_id"])
-    assert "qty must be a whole number > 0, got -2" in " ".join(order_rows["reason"])
+    assert "qty must be a whole number of units from 1 to 1,000,000,000, got -2" in " ".join(
+        order_rows["reason"]
+    )
     # a collect order at the node whose row was rejected is rejected too, not dropped
     collected_there = set(every.loc[every["collect_node"] == store, "order_id"])
     assert collected_there <= set(order_rows["order_id"])

@@ -134,7 +134,11 @@ def test_a_bad_line_is_reported_not_routed(studio_env):
     assert "This order cannot be routed as it is:" in texts(app)
     problems = table(app, "line", "column", "reason")
     assert problems.to_dict("records") == [
-        {"line": 1, "column": "qty", "reason": "qty must be a whole number > 0, got 0"}
+        {
+            "line": 1,
+            "column": "qty",
+            "reason": "qty must be a whole number of units from 1 to 1,000,000,000, got 0",
+        }
     ]
     assert not [frame for frame in app.dataframe if "ships" in frame.value.columns]
 

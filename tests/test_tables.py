@@ -117,24 +117,31 @@ def test_every_node_reject_has_row_column_and_reason(tmp_path):
     assert table.frame["id"].tolist() == ["DC-1"]
     assert reasons(table) == [
         (3, "type", 'type must be one of dc, store, 3pl, dropship, dark_store, got "warehouse"'),
-        (4, "lat", "lat must be a latitude between -90 and 90, got 95"),
-        (5, "lon", "lon must be a longitude between -180 and 180, got -181"),
+        (4, "lat", "lat must be a latitude from -90 to 90, got 95"),
+        (5, "lon", "lon must be a longitude from -180 to 180, got -181"),
         (6, "can_ship", 'can_ship must be true or false (or yes/no, 1/0), got "maybe"'),
         (
             7,
             "capacity",
-            "capacity must be a whole number of orders per day >= 0 (empty = unlimited), got -3",
+            "capacity must be a whole number of orders per day from 0 to 1,000,000,000 "
+            "(empty = unlimited), got -3",
         ),
         (
             8,
             "capacity",
-            "capacity must be a whole number of orders per day >= 0 (empty = unlimited), got 2.5",
+            "capacity must be a whole number of orders per day from 0 to 1,000,000,000 "
+            "(empty = unlimited), got 2.5",
         ),
-        (9, "priority", 'priority must be a whole number (lower is preferred), got "high"'),
-        (10, "pick_cost", "pick_cost must be a number >= 0, got -1"),
+        (
+            9,
+            "priority",
+            "priority must be a whole number from -1,000,000,000 to 1,000,000,000 "
+            '(lower is preferred; empty = ranked last), got "high"',
+        ),
+        (10, "pick_cost", "pick_cost must be an amount from 0 to 1,000,000,000, got -1"),
         (11, "id", "id 'DC-1' is already used on row 2; only the first row counts"),
         (12, "id", "id is empty"),
-        (13, "lat", "lat is empty; it must be a latitude between -90 and 90"),
+        (13, "lat", "lat is empty; it must be a latitude from -90 to 90"),
     ]
     assert list(table.rejects.columns) == list(REJECT_COLUMNS)
     assert (table.rejects["table"] == "nodes").all()
@@ -163,8 +170,16 @@ def test_inventory_rejects_and_later_duplicates(tmp_path):
     assert table.frame["on_hand"].dtype == "int64"
     assert reasons(table) == [
         (3, "node_id", "node_id 'DC-9' is not a known node (did you mean 'DC-1'?)"),
-        (4, "on_hand", "on_hand must be a whole number of units >= 0, got -1"),
-        (5, "on_hand", "on_hand must be a whole number of units >= 0, got 1.5"),
+        (
+            4,
+            "on_hand",
+            "on_hand must be a whole number of units from 0 to 1,000,000,000,000, got -1",
+        ),
+        (
+            5,
+            "on_hand",
+            "on_hand must be a whole number of units from 0 to 1,000,000,000,000, got 1.5",
+        ),
         (6, "sku", "node 'DC-1' and sku 'A' already appear on row 2; only the first row counts"),
         (7, "sku", "sku is empty"),
     ]
@@ -197,7 +212,7 @@ def test_replenishments_are_checked_and_sorted_by_arrival(tmp_path):
             "at",
             'at must be an ISO 8601 date-time such as 2026-11-27T14:05:00+01:00, got "next monday"',
         ),
-        (5, "qty", "qty must be a whole number of units > 0, got 0"),
+        (5, "qty", "qty must be a whole number of units from 1 to 1,000,000,000,000, got 0"),
     ]
 
 
@@ -224,7 +239,7 @@ def test_every_order_reject_kind(tmp_path):
     table = load_orders(path, node_ids=["ST-PARIS", "DC-LYON"], timezone="Europe/Paris")
     assert table.frame["order_id"].tolist() == ["O13"]
     assert reasons(table) == [
-        (2, "qty", "qty must be a whole number > 0, got -2"),
+        (2, "qty", "qty must be a whole number of units from 1 to 1,000,000,000, got -2"),
         (3, "delivery", 'delivery must be one of home, collect, express, got "post"'),
         (
             4,
@@ -236,8 +251,8 @@ def test_every_order_reject_kind(tmp_path):
             "collect_node",
             "collect_node 'ST-PARIZ' is not a known node (did you mean 'ST-PARIS'?)",
         ),
-        (6, "dest_lat", "dest_lat must be a latitude between -90 and 90, got 91"),
-        (7, "unit_price", "unit_price must be a price >= 0, got -1"),
+        (6, "dest_lat", "dest_lat must be a latitude from -90 to 90, got 91"),
+        (7, "unit_price", "unit_price must be an amount from 0 to 1,000,000,000, got -1"),
         (
             8,
             "created_at",
@@ -247,8 +262,8 @@ def test_every_order_reject_kind(tmp_path):
         (9, "order_id", "order_id is empty"),
         (10, "sku", "sku is empty"),
         (11, "channel", "channel is empty"),
-        (12, "qty", "qty must be a whole number > 0, got 1.5"),
-        (13, "dest_lon", 'dest_lon must be a longitude between -180 and 180, got "abc"'),
+        (12, "qty", "qty must be a whole number of units from 1 to 1,000,000,000, got 1.5"),
+        (13, "dest_lon", 'dest_lon must be a longitude from -180 to 180, got "abc"'),
     ]
     assert table.rejects.set_index("row").loc[2, "order_id"] == "O1"
 
@@ -266,7 +281,7 @@ def test_an_order_with_one_bad_line_is_rejected_whole(tmp_path):
     assert table.frame["order_id"].tolist() == ["O2", "O3"]
     assert reasons(table) == [
         (2, "", "order rejected: row 4 has an error"),
-        (4, "qty", "qty must be a whole number > 0, got 0"),
+        (4, "qty", "qty must be a whole number of units from 1 to 1,000,000,000, got 0"),
         (5, "", "order rejected: row 4 has an error"),
     ]
     assert table.rejects["order_id"].tolist() == ["O1", "O1", "O1"]
@@ -460,8 +475,16 @@ def test_dataframe_source_rows_are_position_plus_two():
     )
     table = load_inventory(frame)
     assert reasons(table) == [
-        (3, "on_hand", "on_hand must be a whole number of units >= 0, got -4"),
-        (4, "on_hand", "on_hand is empty; it must be a whole number of units >= 0"),
+        (
+            3,
+            "on_hand",
+            "on_hand must be a whole number of units from 0 to 1,000,000,000,000, got -4",
+        ),
+        (
+            4,
+            "on_hand",
+            "on_hand is empty; it must be a whole number of units from 0 to 1,000,000,000,000",
+        ),
     ]
     assert table.frame["sku"].tolist() == ["A"]
 
@@ -520,15 +543,17 @@ def test_csv_row_numbers_are_file_lines(tmp_path):
         ORDER_HEADER
         + line("O1", sku="A")  # line 2
         + "\n\n"  # lines 3-4 blank
-        + line("O2", sku='"two\nlines"')
+        + line("O2", channel='"two\nlines"')
         + "\n"
         + line("O3", qty="0")
         + "\n"
     )
-    # line 2: O1; line 3: blank; line 4: O2 starts, its quoted sku ends on line 5; line 6: O3
+    # line 2: O1; line 3: blank; line 4: O2 starts, its quoted channel ends on line 5; line 6: O3
     table = load_orders(write(tmp_path, "orders.csv", text))
-    assert reasons(table) == [(6, "qty", "qty must be a whole number > 0, got 0")]
-    assert table.frame["sku"].tolist() == ["A", "two\nlines"]
+    assert reasons(table) == [
+        (6, "qty", "qty must be a whole number of units from 1 to 1,000,000,000, got 0")
+    ]
+    assert table.frame["channel"].tolist() == ["web", "two\nlines"]
 
 
 def test_malformed_csv_records_are_rejected_with_their_line(tmp_path):

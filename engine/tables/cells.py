@@ -5,14 +5,25 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pa_compute
 
-from engine.tables.moments import parse_moments
+from engine.limits import (
+    EARLIEST,
+    INSTANT_RULE,
+    LATEST,
+    MAX_ID_LENGTH,
+    MAX_TEXT_LENGTH,
+    Range,
+    escaped,
+    name_problem,
+    text_problem,
+)
+from engine.tables.moments import UNIT, parse_moments
 from engine.tables.reading import RawTable
 
 REJECT_COLUMNS = ("table", "row", "column", "reason", "order_id")
@@ -20,6 +31,14 @@ REJECT_COLUMNS = ("table", "row", "column", "reason", "order_id")
 _TRUE = ("true", "1", "yes", "y", "t")
 _FALSE = ("false", "0", "no", "n", "f")
 _SHOWN_MAX = 40
+_HINTED = 200
+"""Distinct unknown names that get a "did you mean": the search costs a scan of
+every known name, so a table of a million unknown ids must not pay it each time."""
+_EARLIEST, _LATEST = (
+    int(np.datetime64(moment.replace(tzinfo=None), UNIT).astype(np.int64))
+    for moment in (EARLIEST, LATEST)
+)
+"""The instants' bounds as counts of UNIT since 1970 (how `moment` compares them)."""
 
 
 class RejectLog:
@@ -104,9 +123,12 @@ def empty_rejects() -> pd.DataFrame:
 
 
 def shown(values: pd.Series | np.ndarray) -> np.ndarray:
-    """Cell text as quoted in a reason: numbers bare, other text in quotes."""
+    """Cell text as quoted in a reason: numbers bare, other text in quotes;
+    control and invisible characters escaped (a reason is printed on terminals)."""
     text = pd.Series(np.asarray(values, dtype=object)).astype("str")
     text = text.where(text.str.len() <= _SHOWN_MAX, text.str.slice(0, _SHOWN_MAX) + "…")
+    if len(text) and not pa_compute.all(pa_compute.utf8_is_printable(pa.array(text.array))).as_py():
+        text = text.map(escaped)
     numeric = pd.to_numeric(text, errors="coerce").notna()
     return np.where(numeric, text, '"' + text + '"')
 
@@ -151,33 +173,73 @@ class ColumnReader:
         return values
 
     def number(
-        self,
-        column: str,
-        rule: str,
-        valid: Callable[[np.ndarray], np.ndarray],
-        *,
-        default: float | None = None,
-        whole: bool = False,
+        self, column: str, bounds: Range, *, default: float | None = None, note: str = ""
     ) -> np.ndarray:
-        """Floats; an empty cell takes `default` (NaN allowed) or, with no default,
-        is a reject. `rule` says what a good value is, for the reason text."""
+        """Floats within `bounds` (engine.limits); an empty cell takes `default`
+        (NaN allowed) or, with no default, is a reject. A cell out of range (NaN
+        and ±inf included) is a reject and reads as NaN. `note` follows the rule
+        in the reason text (`(empty = unlimited)`)."""
         if not self.has(column):
             return np.full(self.size, np.nan if default is None else default, dtype=float)
+        rule = bounds.rule + (f" {note}" if note else "")
         series = self.raw.frame[column]
         values, empty = as_number(series)
-        parsed = ~np.isnan(values)
         if default is None:
             self.log.add(empty, column, f"{column} is empty; it must be {rule}")
         else:
             values[empty] = default
-        ok = parsed & np.isfinite(values)
-        if whole:
-            ok &= np.mod(np.where(ok, values, 0.0), 1.0) == 0.0
-        ok[ok] = valid(values[ok])
-        wrong = ~ok & ~empty
+        wrong = ~bounds.holds(values) & ~empty
         if wrong.any():
             got = shown(as_text(series)[wrong])
             self.log.add(wrong, column, f"{column} must be {rule}, got " + got)
+            values[wrong] = np.nan
+        return values
+
+    def free_text(self, column: str) -> pd.Series:
+        """Free text (an event's note) as trimmed text: at most MAX_TEXT_LENGTH
+        characters and no control character, as engine.events.Event takes it."""
+        values = self.text(column)
+        if not self.has(column) or not len(values):
+            return values
+        cells = pa.array(values.array)
+        odd = ~pa_compute.utf8_is_printable(cells).to_numpy(zero_copy_only=False)
+        odd |= pa_compute.greater(pa_compute.utf8_length(cells), MAX_TEXT_LENGTH).to_numpy(
+            zero_copy_only=False
+        )
+        if odd.any():
+            problems = [text_problem(v) for v in values[odd]]
+            odd[odd] = [problem is not None for problem in problems]
+            self.log.add(
+                odd,
+                column,
+                [f"{column} {problem}" for problem in problems if problem is not None],
+            )
+        return values
+
+    def identifier(self, column: str, *, required: bool = True) -> pd.Series:
+        """An id column (node id, SKU, order id) as trimmed text: at most
+        MAX_ID_LENGTH characters, no control or invisible characters; empty is a
+        reject when `required`."""
+        values = self.required_text(column) if required else self.text(column)
+        if not self.has(column) or not len(values):
+            return values
+        cells = pa.array(values.array)
+        long = pa_compute.greater(pa_compute.utf8_length(cells), MAX_ID_LENGTH)
+        long = long.to_numpy(zero_copy_only=False)
+        self.log.add(
+            long,
+            column,
+            f"{column} is longer than {MAX_ID_LENGTH} characters; shorten the id",
+        )
+        odd = ~pa_compute.utf8_is_printable(cells).to_numpy(zero_copy_only=False) & ~long
+        if odd.any():
+            odd[odd] = [name_problem(v) is not None for v in values[odd]]
+            self.log.add(
+                odd,
+                column,
+                f"{column} holds a control or invisible character (such as NUL, a line break "
+                "or ESC): " + shown(values[odd]),
+            )
         return values
 
     def flag(self, column: str, default: np.ndarray) -> np.ndarray:
@@ -224,6 +286,12 @@ class ColumnReader:
                 f"{column} must be an ISO 8601 date-time such as 2026-11-27T14:05:00+01:00, got "
                 + shown(as_text(series)[wrong]),
             )
+        instants = values.array.asi8
+        outside = ~empty & ~wrong & ((instants < _EARLIEST) | (instants > _LATEST))
+        if outside.any():
+            got = shown(as_text(series)[outside])
+            self.log.add(outside, column, f"{column} must be {INSTANT_RULE}, got " + got)
+            values = values.where(~outside)
         return values
 
     def known(self, values: pd.Series, column: str, names, check: np.ndarray, what: str) -> None:
@@ -235,11 +303,13 @@ class ColumnReader:
         if not unknown.any():
             return
         hints = {}
-        for value in pd.unique(values[unknown]):
-            close = difflib.get_close_matches(value, list(names), n=1) if len(names) < 5000 else []
+        candidates = list(names) if len(names) < 5000 else []
+        for value in pd.unique(values[unknown])[:_HINTED]:
+            close = difflib.get_close_matches(value, candidates, n=1) if candidates else []
             hints[value] = f" (did you mean {close[0]!r}?)" if close else ""
         reasons = [
-            f"{column} {v!r} is not a known {what}{hints[v]}" for v in values[unknown].tolist()
+            f"{column} {v!r} is not a known {what}{hints.get(v, '')}"
+            for v in values[unknown].tolist()
         ]
         self.log.add(unknown, column, reasons)
 
@@ -255,12 +325,12 @@ class ColumnReader:
 
 
 def whole_numbers(values: np.ndarray, *, nullable: bool = False):
-    """Floats already checked to be whole as int64 (or Int64 with <NA> for NaN);
-    values of rejected rows (fractions, NaN) are blanked, they are dropped later."""
-    clean = np.where(np.isfinite(values) & (np.mod(values, 1.0) == 0.0), values, np.nan)
+    """Floats `number` checked against a whole range (engine.limits: far inside
+    int64) as int64, or Int64 with <NA> for NaN; NaN (an empty or rejected cell)
+    is 0 when not `nullable`: rejected rows are dropped later."""
     if nullable:
-        return pd.array(clean, dtype="Float64").astype("Int64")
-    return np.nan_to_num(clean).astype("int64")
+        return pd.array(values, dtype="Float64").astype("Int64")
+    return np.nan_to_num(values).astype("int64")
 
 
 def as_text(series: pd.Series) -> pd.Series:
@@ -271,13 +341,24 @@ def as_text(series: pd.Series) -> pd.Series:
         return series.fillna("").str.strip()
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         return pd.Series(
-            np.where(series.isna(), "", series.astype("str")), index=series.index, dtype="str"
+            np.where(series.isna(), "", _instants_as_text(series)), index=series.index, dtype="str"
         )
     if pd.api.types.is_float_dtype(series.dtype):
         text = series.astype("str").str.replace(r"\.0$", "", regex=True)
         return text.where(series.notna(), "").astype("str")
     out = series.astype("object").where(series.notna(), "")
     return out.astype("str").str.strip()
+
+
+def _instants_as_text(series: pd.Series) -> np.ndarray:
+    """Timestamps as pandas writes them; one outside Python's calendar (a Parquet
+    timestamp in year 0) as numpy writes it, in UTC, so a reject can quote it."""
+    try:
+        return series.astype("str").to_numpy()
+    except (NotImplementedError, ValueError, OverflowError):
+        if series.dt.tz is not None:
+            series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        return np.datetime_as_string(series.to_numpy()).astype(object)
 
 
 def as_number(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:

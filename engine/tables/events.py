@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from engine.limits import CAPACITY, STOCK
 from engine.tables.cells import ColumnReader, whole_numbers
 from engine.tables.reading import Source, read_source
 from engine.tables.table import Table
@@ -27,19 +28,18 @@ def load_events(
     source: Source, node_ids: Iterable[str] | None = None, timezone: str = "UTC"
 ) -> Table:
     """Events in time order with their rejects; an `at` without an offset is
-    read in `timezone`. `qty` is nullable (empty `capacity_change` = unlimited)."""
+    read in `timezone`. `qty` is nullable (empty `capacity_change` = unlimited);
+    a count or a receipt is at most STOCK.high units, a capacity CAPACITY.high."""
     raw = read_source(source, "events", EVENT_REQUIRED)
     read = ColumnReader(raw, "events")
     for broken in raw.broken:
         read.log.add_row(broken.row, "", broken.reason)
     at = read.moment("at", timezone)
     kind = read.choice("kind", EVENT_KINDS)
-    nodes = read.required_text("node_id")
+    nodes = read.identifier("node_id")
     read.known(nodes, "node_id", node_ids, (nodes != "").to_numpy(), "node")
-    skus = read.text("sku")
-    qty = read.number(
-        "qty", "a whole number of units >= 0", lambda v: v >= 0, default=np.nan, whole=True
-    )
+    skus = read.identifier("sku", required=False)
+    qty = read.number("qty", STOCK, default=np.nan, note="(or empty)")
     _check_by_kind(read, kind, skus, qty)
     frame = pd.DataFrame(
         {
@@ -48,7 +48,7 @@ def load_events(
             "node_id": nodes,
             "sku": skus,
             "qty": whole_numbers(qty, nullable=True),
-            "note": read.text("note"),
+            "note": read.free_text("note"),
         }
     )
     for column, values in read.extras(EVENT_COLUMNS).items():
@@ -78,3 +78,5 @@ def _check_by_kind(read: ColumnReader, kind: pd.Series, skus: pd.Series, qty: np
     read.log.add(
         received & (qty == 0), "qty", "qty must be a whole number of units > 0 for replenish, got 0"
     )
+    too_many = (kind == "capacity_change").to_numpy() & (qty > CAPACITY.high)
+    read.log.add(too_many, "qty", f"qty must be {CAPACITY.rule} for capacity_change")

@@ -62,17 +62,34 @@ def parse_moments(series: pd.Series, timezone: str) -> tuple[pd.Series, np.ndarr
         out[with_offset] = fixed.dt.as_unit(UNIT)
     naive = ~with_offset & ~empty
     if naive.any():
-        wall = pd.to_datetime(
-            text[naive].str.replace(",", ".", regex=False),
-            format="ISO8601",
-            errors="coerce",
-            cache=False,
-        )
-        if wall.dt.tz is not None:  # a value the offset pattern missed
-            wall = wall.dt.tz_convert("UTC").dt.tz_localize(None)
-        out[naive] = localize(wall, tz).dt.tz_convert("UTC").dt.as_unit(UNIT)
+        texts = text[naive].str.replace(",", ".", regex=False)
+        try:
+            wall = pd.to_datetime(texts, format="ISO8601", errors="coerce", cache=False)
+        except ValueError:  # offsets in a layout the pattern missed, mixed with naive times
+            wall = None
+        if wall is None or wall.dt.tz is not None:
+            out[naive] = _one_by_one(texts, tz)
+        else:
+            out[naive] = localize(wall, tz).dt.tz_convert("UTC").dt.as_unit(UNIT)
     wrong = out.isna().to_numpy() & ~empty
     return out, empty, wrong
+
+
+def _one_by_one(texts: pd.Series, tz: ZoneInfo) -> pd.Series:
+    """Instants from texts the offset pattern did not recognise, each distinct one
+    parsed alone: with an offset after all (`20260302T100000Z`) it is that instant,
+    else a wall-clock time in `tz`."""
+    instants = {}
+    for value in pd.unique(texts):
+        moment = pd.to_datetime(value, format="ISO8601", errors="coerce")
+        if moment is pd.NaT:
+            instants[value] = pd.NaT
+        elif moment.tzinfo is not None:
+            instants[value] = moment.tz_convert("UTC")
+        else:
+            instants[value] = localize(pd.Series([moment]), tz).iloc[0].tz_convert("UTC")
+    parsed = pd.Series([instants[value] for value in texts], index=texts.index, dtype=object)
+    return pd.to_datetime(parsed, utc=True).dt.as_unit(UNIT)
 
 
 def localize(wall: pd.Series, tz: ZoneInfo) -> pd.Series:

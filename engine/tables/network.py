@@ -7,12 +7,13 @@ import pandas as pd
 
 from dsl.schema import NODE_TYPES
 from engine.columns import NODE_COLUMNS
+from engine.limits import CAPACITY, DAYS, LATITUDE, LONGITUDE, MONEY, PRIORITY
 from engine.tables.cells import ColumnReader, whole_numbers
 from engine.tables.reading import Source, read_source
 from engine.tables.table import Table
 
 NODE_REQUIRED = ("id", "type", "lat", "lon")
-COST_COLUMNS = ("pick_cost", "ship_cost_base", "ship_cost_per_km", "handling_days")
+MONEY_COLUMNS = ("pick_cost", "ship_cost_base", "ship_cost_per_km")
 
 
 def load_nodes(source: Source) -> Table:
@@ -23,7 +24,7 @@ def load_nodes(source: Source) -> Table:
     for broken in raw.broken:
         read.log.add_row(broken.row, "", broken.reason)
 
-    ids = read.required_text("id")
+    ids = read.identifier("id")
     filled = (ids != "").to_numpy()
     repeated = ids.duplicated(keep="first").to_numpy() & filled
     if repeated.any():
@@ -39,24 +40,16 @@ def load_nodes(source: Source) -> Table:
     names = read.text("name")
     names = names.where(names != "", ids)
     kinds = read.choice("type", NODE_TYPES)
-    lat = read.number("lat", "a latitude between -90 and 90", lambda v: np.abs(v) <= 90)
-    lon = read.number("lon", "a longitude between -180 and 180", lambda v: np.abs(v) <= 180)
+    lat = read.number("lat", LATITUDE)
+    lon = read.number("lon", LONGITUDE)
     can_ship = read.flag("can_ship", np.ones(len(ids), dtype=bool))
     can_collect = read.flag("can_collect", (kinds == "store").to_numpy())
-    capacity = read.number(
-        "capacity",
-        "a whole number of orders per day >= 0 (empty = unlimited)",
-        lambda v: v >= 0,
-        default=np.nan,
-        whole=True,
-    )
+    capacity = read.number("capacity", CAPACITY, default=np.nan, note="(empty = unlimited)")
     priority = read.number(
-        "priority", "a whole number (lower is preferred)", lambda v: v == v, default=0, whole=True
+        "priority", PRIORITY, default=np.nan, note="(lower is preferred; empty = ranked last)"
     )
-    costs = {
-        column: read.number(column, "a number >= 0", lambda v: v >= 0, default=0.0)
-        for column in COST_COLUMNS
-    }
+    costs = {column: read.number(column, MONEY, default=0.0) for column in MONEY_COLUMNS}
+    costs["handling_days"] = read.number("handling_days", DAYS, default=0.0)
     frame = pd.DataFrame(
         {
             "id": ids,
@@ -70,7 +63,7 @@ def load_nodes(source: Source) -> Table:
             "can_ship": can_ship,
             "can_collect": can_collect,
             "capacity": whole_numbers(capacity, nullable=True),
-            "priority": whole_numbers(priority),
+            "priority": whole_numbers(priority, nullable=True),
             **costs,
         }
     )

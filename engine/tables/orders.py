@@ -13,9 +13,18 @@ import pyarrow.compute as pa_compute
 from dsl.schema import DELIVERY_METHODS
 from engine.columns import ORDER_LEVEL_COLUMNS as ORDER_LEVEL
 from engine.columns import ORDER_TABLE_COLUMNS as ORDER_COLUMNS
+from engine.limits import (
+    DAYS,
+    LATITUDE,
+    LINE_QTY,
+    LONGITUDE,
+    MAX_LINES,
+    MONEY,
+    computed_field_problem,
+)
 from engine.tables.cells import ColumnReader, shown, whole_numbers
 from engine.tables.moments import zone
-from engine.tables.reading import Source, read_source
+from engine.tables.reading import Source, TableError, read_source
 from engine.tables.table import Table
 
 ORDER_REQUIRED = (
@@ -38,13 +47,14 @@ def load_orders(
     the rejects; `created_at` without an offset is read in `timezone`."""
     zone(timezone)
     raw = read_source(source, "orders", ORDER_REQUIRED)
+    _refuse_computed_columns(raw)
     read = ColumnReader(raw, "orders")
-    ids = read.required_text("order_id")
+    ids = read.identifier("order_id")
     created = read.moment("created_at", timezone)
     channel = read.required_text("channel")
     delivery = read.choice("delivery", DELIVERY_METHODS)
     collect = (delivery == "collect").to_numpy()
-    collect_node = read.text("collect_node")
+    collect_node = read.identifier("collect_node", required=False)
     named = (collect_node != "").to_numpy()
     read.log.add(
         collect & ~named,
@@ -60,24 +70,19 @@ def load_orders(
         "delivery": delivery,
         "collect_node": collect_node,
         "tier": tier.where(tier != "", DEFAULT_TIER),
-        "dest_lat": read.number(
-            "dest_lat", "a latitude between -90 and 90", lambda v: np.abs(v) <= 90
-        ),
-        "dest_lon": read.number(
-            "dest_lon", "a longitude between -180 and 180", lambda v: np.abs(v) <= 180
-        ),
+        "dest_lat": read.number("dest_lat", LATITUDE),
+        "dest_lon": read.number("dest_lon", LONGITUDE),
         "country": read.text("country"),
         "region": read.text("region"),
         "postal_code": read.text("postal_code"),
-        "promised_days": read.number(
-            "promised_days", "a number of days >= 0 (or empty)", lambda v: v >= 0, default=np.nan
-        ),
-        "sku": read.required_text("sku"),
-        "qty": whole_numbers(read.number("qty", "a whole number > 0", lambda v: v > 0, whole=True)),
-        "unit_price": read.number("unit_price", "a price >= 0", lambda v: v >= 0, default=0.0),
+        "promised_days": read.number("promised_days", DAYS, default=np.nan, note="(or empty)"),
+        "sku": read.identifier("sku"),
+        "qty": whole_numbers(read.number("qty", LINE_QTY)),
+        "unit_price": read.number("unit_price", MONEY, default=0.0),
         "category": read.text("category"),
     }
     codes = _order_codes(ids)
+    _check_line_count(read, ids, codes)
     _check_order_level(read, values, codes)
     good = _reject_whole_orders(read, ids, codes, raw.broken)
 
@@ -111,6 +116,35 @@ def _in_time_order(frame: pd.DataFrame, keep: np.ndarray, codes: np.ndarray) -> 
     by = np.lexsort((order[spots], ranks, moments[spots]))
     order[spots] = order[spots][by]
     return order
+
+
+def _refuse_computed_columns(raw) -> None:
+    """A column named like a value the engine computes (order.value, ...) would
+    override it: the whole table is refused, naming the column."""
+    for column in raw.frame.columns:
+        problem = computed_field_problem(column)
+        if problem is not None:
+            raise TableError(f"{raw.name}: column {column!r}: {problem}")
+
+
+def _check_line_count(read: ColumnReader, ids: pd.Series, codes: np.ndarray) -> None:
+    """An order of more than MAX_LINES lines: its first line past the limit is
+    rejected (and so the order, whole)."""
+    if len(codes) <= MAX_LINES:
+        return
+    position = pd.Series(codes).groupby(codes).cumcount().to_numpy()
+    extra = (position == MAX_LINES) & (codes >= 0)
+    if not extra.any():
+        return
+    lines = np.bincount(codes[codes >= 0])
+    read.log.add(
+        extra,
+        "order_id",
+        [
+            f"order {order_id!r} has {lines[code]:,} lines; at most {MAX_LINES:,} make one order"
+            for order_id, code in zip(ids[extra], codes[extra], strict=True)
+        ],
+    )
 
 
 def _order_codes(ids: pd.Series) -> np.ndarray:

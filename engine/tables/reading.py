@@ -21,6 +21,8 @@ import pyarrow.compute as pa_compute
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from engine.limits import MAX_COLUMNS
+
 
 class TableError(ValueError):
     """The whole table is unusable (missing file, missing column, not UTF-8...)."""
@@ -73,6 +75,7 @@ def read_source(source: Source, table: str, required: tuple[str, ...]) -> RawTab
 
 def _check_columns(raw: RawTable, required: tuple[str, ...]) -> None:
     found = list(raw.frame.columns)
+    _check_column_count(raw.name, len(found))
     seen: set[str] = set()
     twice = sorted({c for c in found if c in seen or seen.add(c)})
     if twice:
@@ -112,9 +115,20 @@ def _header(path: Path) -> list[str]:
         raise TableError(
             f"{path}: the header is not UTF-8 text; save the file as CSV UTF-8"
         ) from exc
+    except csv.Error as exc:
+        raise TableError(f"{path}: the header is not a readable CSV line ({exc})") from exc
     if not header or not any(name.strip() for name in header):
         raise TableError(f"{path}: the file is empty; the first line must name the columns")
+    _check_column_count(str(path), len(header))
     return [name.strip() for name in header]
+
+
+def _check_column_count(name: str, count: int) -> None:
+    if count > MAX_COLUMNS:
+        raise TableError(
+            f"{name}: {count:,} columns; a table has at most {MAX_COLUMNS:,} "
+            "(the contract's columns and extra ones): drop the columns the rules do not read"
+        )
 
 
 def _read_csv(path: Path) -> RawTable:
@@ -179,7 +193,7 @@ def _read_csv_exactly(path: Path, columns: list[str]) -> RawTable:
         reader = csv.reader(handle)
         next(reader)
         start = reader.line_num + 1
-        for fields in reader:
+        for fields in _records(reader, path):
             if any(f.strip() for f in fields):
                 if len(fields) == len(columns):
                     records.append(fields)
@@ -191,3 +205,15 @@ def _read_csv_exactly(path: Path, columns: list[str]) -> RawTable:
             start = reader.line_num + 1
     frame = pd.DataFrame(records, columns=columns, dtype="str")
     return RawTable(path.name, frame, np.asarray(rows, dtype=np.int64), broken)
+
+
+def _records(reader, path: Path):
+    """The reader's records; a record the csv module cannot split (a value over
+    its size limit) makes the file unreadable, at that line."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        line = reader.line_num
+        raise TableError(f"{path}: line {line} is not a readable CSV record ({exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise TableError(f"{path}: not UTF-8 text; save the file as CSV UTF-8") from exc

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from engine.limits import RECEIPT, STOCK
 from engine.tables.cells import ColumnReader, whole_numbers
 from engine.tables.reading import Source, read_source
 from engine.tables.table import Table
@@ -22,10 +23,10 @@ def load_inventory(source: Source, node_ids: Iterable[str] | None = None) -> Tab
     read = ColumnReader(raw, "inventory")
     for broken in raw.broken:
         read.log.add_row(broken.row, "", broken.reason)
-    nodes = read.required_text("node_id")
+    nodes = read.identifier("node_id")
     read.known(nodes, "node_id", node_ids, (nodes != "").to_numpy(), "node")
-    skus = read.required_text("sku")
-    on_hand = read.number("on_hand", "a whole number of units >= 0", lambda v: v >= 0, whole=True)
+    skus = read.identifier("sku")
+    on_hand = read.number("on_hand", STOCK)
 
     filled = ((nodes != "") & (skus != "")).to_numpy()
     pair = pd.factorize(nodes)[0].astype(np.int64) * (len(skus) + 1) + pd.factorize(skus)[0]
@@ -60,15 +61,40 @@ def load_replenishments(
     read = ColumnReader(raw, "replenishments")
     for broken in raw.broken:
         read.log.add_row(broken.row, "", broken.reason)
-    nodes = read.required_text("node_id")
+    nodes = read.identifier("node_id")
     read.known(nodes, "node_id", node_ids, (nodes != "").to_numpy(), "node")
-    skus = read.required_text("sku")
+    skus = read.identifier("sku")
     at = read.moment("at", timezone)
-    qty = read.number("qty", "a whole number of units > 0", lambda v: v > 0, whole=True)
+    qty = read.number("qty", RECEIPT)
     frame = pd.DataFrame({"node_id": nodes, "sku": skus, "at": at, "qty": whole_numbers(qty)})
     for column, values in read.extras(REPLENISHMENT_REQUIRED).items():
         frame[column] = values
-    good = ~read.log.bad(len(frame))
-    frame = frame[good]
     order = np.argsort(frame["at"].array.asi8, kind="stable")
+    _cap_receipts(read, frame, order)
+    good = ~read.log.bad(len(frame))
+    order = order[good[order]]
     return Table(frame.iloc[order].reset_index(drop=True), read.log.frame())
+
+
+def _cap_receipts(read: ColumnReader, frame: pd.DataFrame, order: np.ndarray) -> None:
+    """Reject, in arrival order, each replenishment that takes the units one node
+    and SKU receive over the table above STOCK.high: with opening stock within
+    STOCK too, no position of a run can come near int64's range."""
+    good = ~read.log.bad(len(frame))
+    if not good.any():
+        return
+    arrived = order[good[order]]
+    pairs = frame["node_id"].iloc[arrived] + "\x00" + frame["sku"].iloc[arrived]
+    units = frame["qty"].iloc[arrived].astype("float64")  # exact far beyond STOCK.high
+    received = units.groupby(pairs.to_numpy()).cumsum().to_numpy()
+    over = received > STOCK.high
+    if not over.any():
+        return
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[arrived[over]] = True
+    read.log.add(
+        mask,
+        "qty",
+        f"qty brings the replenishments of this node and SKU above {STOCK.high:,} units "
+        "in all, the most one position may hold",
+    )

@@ -1,0 +1,234 @@
+"""Writes as transactions: a request either applies completely or changes
+nothing.
+
+Everything a request could be refused for is checked against the service's
+state *before* anything changes — instants (their range, and their distance
+from the service's clock: the ledger's clock follows the latest instant seen
+and closes the allocations whose handling time has passed, so a client must
+not move it at will), nodes and SKUs the service knows, ids given twice,
+receipts that would take a position above the stock bound. Only then is the
+request applied, as one step, under one lock. If applying fails all the same
+(a defect, not bad input), the state may be half-changed: the gate then stops
+every later write (503) until the process is restarted; reads keep working.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from engine.events import Event
+from engine.limits import STOCK, OutOfRange, check_instant, shown
+from engine.model import Order
+from engine.reactions import Reactions
+from service.models import EventsRequest, RouteRequest
+
+log = logging.getLogger("service.writes")
+
+
+class Refused(Exception):
+    """The request cannot apply to the state: 422 with each (location, message)."""
+
+    def __init__(self, errors: list[tuple[list, str]]):
+        super().__init__("; ".join(message for _, message in errors))
+        self.errors = errors
+
+
+class AlreadyRouted(Exception):
+    """An order id the ledger knows (held, or finished within its window): 409."""
+
+
+class WritesStopped(Exception):
+    """Writes are refused since an earlier write failed half-way (503)."""
+
+
+class WriteFailed(Exception):
+    """Applying this request failed unexpectedly; writes are now stopped (500)."""
+
+
+class WriteGate:
+    """One write at a time, and none after a write that failed half-way."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.stopped: str | None = None
+        """Why writes are refused (None while they are accepted)."""
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the write lock for a check-then-apply step; WritesStopped when
+        writes are refused."""
+        with self._lock:
+            if self.stopped is not None:
+                raise WritesStopped(self.stopped)
+            yield
+
+    @contextmanager
+    def applying(self, what: str) -> Iterator[None]:
+        """Around the changes themselves: an exception stops every later write."""
+        try:
+            yield
+        except Exception as error:
+            at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            self.stopped = (
+                f"writes are refused since {what} failed at {at} ({type(error).__name__}); "
+                "the state may be half-changed: restart the service (reads still work)"
+            )
+            log.exception("%s failed: writes are stopped until a restart", what)
+            raise WriteFailed(self.stopped) from error
+
+
+@dataclass(frozen=True)
+class ClockWindow:
+    """How far from the service's clock an order's created_at or an event's at
+    may be: `ahead` into the future, `behind` into the past."""
+
+    ahead: dt.timedelta
+    behind: dt.timedelta
+
+    def problem(self, instant: dt.datetime, now: dt.datetime, name: str) -> str | None:
+        if instant > now + self.ahead:
+            return (
+                f"{name} {instant.isoformat()} is {_span(instant - now)} ahead of the service's "
+                f"clock ({now.isoformat(timespec='seconds')}); at most {_span(self.ahead)} "
+                "ahead is accepted"
+            )
+        if instant < now - self.behind:
+            return (
+                f"{name} {instant.isoformat()} is {_span(now - instant)} behind the service's "
+                f"clock ({now.isoformat(timespec='seconds')}); at most {_span(self.behind)} "
+                "behind is accepted"
+            )
+        return None
+
+
+def _span(delta: dt.timedelta) -> str:
+    seconds = delta.total_seconds()
+    if seconds < 120:
+        return f"{seconds:,.0f} s"
+    if seconds < 7_200:
+        return f"{seconds / 60:,.0f} min"
+    if seconds < 172_800:
+        return f"{seconds / 3_600:,.1f} h"
+    return f"{seconds / 86_400:,.1f} days"
+
+
+def _where(field: str, index: int | None, *path) -> list:
+    return ["body", field, *([] if index is None else [index]), *path]
+
+
+def orders_to_route(
+    request: RouteRequest, reactions: Reactions, now: dt.datetime, window: ClockWindow
+) -> list[Order]:
+    """The request's orders, each at a checked instant; Refused with every problem."""
+    network, tz = reactions.router.network, reactions.router.tz
+    errors: list[tuple[list, str]] = []
+    orders: list[Order] = []
+    batch = request.orders is not None
+    for index, item in enumerate(request.all_orders):
+        at = _where(request.field, index if batch else None)
+        instant = now
+        if item.created_at is not None:
+            try:
+                instant = check_instant(item.created_at, tz, "created_at")
+            except OutOfRange as error:
+                errors.append(([*at, "created_at"], str(error)))
+                continue
+            problem = window.problem(instant, now, "created_at")
+            if problem is not None:
+                errors.append(([*at, "created_at"], problem))
+        if item.delivery == "collect" and item.collect_node not in network.index:
+            errors.append(([*at, "collect_node"], f"unknown node {shown(item.collect_node)}"))
+        orders.append(item.to_order(instant))
+    ids = [item.order_id for item in request.all_orders]
+    seen: set[str] = set()
+    twice = sorted({i for i in ids if i in seen or seen.add(i)})
+    if twice:
+        errors.append((["body", request.field], f"order id(s) given twice: {_listed(twice)}"))
+    if errors:
+        raise Refused(errors)
+    routed = sorted(i for i in ids if reactions.ledger.known(i))
+    if routed:
+        raise AlreadyRouted(f"order(s) already routed: {_listed(routed)}; nothing was routed")
+    return orders
+
+
+def _listed(ids: list[str]) -> str:
+    shown_ids = [shown(i, 60).strip("'") for i in ids[:10]]
+    return ", ".join(shown_ids) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+
+
+def events_to_apply(
+    request: EventsRequest, reactions: Reactions, now: dt.datetime, window: ClockWindow
+) -> list[Event]:
+    """The request's events, checked against the network, the SKUs the service
+    stocks and the stock bound; Refused with every problem."""
+    router = reactions.router
+    network, stock = router.network, router.inventory
+    errors: list[tuple[list, str]] = []
+    events: list[tuple[dt.datetime, int, Event]] = []
+    batch = request.events is not None
+    for index, item in enumerate(request.all_events):
+        at = _where(request.field, index if batch else None)
+        count = len(errors)
+        instant = now
+        if item.at is not None:
+            try:
+                instant = check_instant(item.at, dt.UTC, "at")
+            except OutOfRange as error:
+                errors.append(([*at, "at"], str(error)))
+            else:
+                problem = window.problem(instant, now, "at")
+                if problem is not None:
+                    errors.append(([*at, "at"], problem))
+        if item.node_id not in network.index:
+            errors.append(([*at, "node_id"], f"unknown node {shown(item.node_id)}"))
+        if item.sku is not None and item.sku not in stock.sku_index:
+            errors.append(
+                (
+                    [*at, "sku"],
+                    f"unknown sku {shown(item.sku)}: the service counts and receives the SKUs "
+                    "of its inventory file only; add the SKU there and restart",
+                )
+            )
+        if len(errors) == count:
+            event = Event(instant, item.kind, item.node_id, item.sku, item.qty, item.note)
+            events.append((instant, index, event))
+    events.sort(key=lambda entry: entry[:2])  # as Reactions.apply_batch: time, then given order
+    if not errors:
+        errors += _receipts_above_the_bound(events, reactions, request.field, batch)
+    if errors:
+        raise Refused(errors)
+    return [event for _, _, event in events]
+
+
+def _receipts_above_the_bound(events, reactions: Reactions, field: str, batch: bool) -> list:
+    """Walk the batch's counts and receipts in the order they apply: a receipt
+    that would take a position above STOCK.high is refused (with the on-hand
+    units before the batch: parcels leaving meanwhile only lower them)."""
+    stock = reactions.router.inventory
+    position: dict[tuple[str, str], int] = {}
+    errors = []
+    for _, index, event in events:
+        if event.kind not in ("stock_adjust", "replenish"):
+            continue
+        key = (event.node_id, event.sku)
+        if key not in position:
+            position[key] = stock.on_hand_of(*key)
+        if event.kind == "stock_adjust":
+            position[key] = event.qty
+        elif position[key] + event.qty > STOCK.high:
+            errors.append(
+                (
+                    _where(field, index if batch else None, "qty"),
+                    f"a replenish of {event.qty:,} unit(s) would take the {position[key]:,} units "
+                    f"on hand above {STOCK.high:,}, the most one position holds",
+                )
+            )
+        else:
+            position[key] += event.qty
+    return errors
