@@ -49,8 +49,8 @@ class MergedLines:
         counts = np.diff(start)
         if (counts > 1).any():
             order_of = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
-            pairs = order_of * max(len(names), 1) + codes
-            if len(np.unique(pairs)) < len(pairs):  # some order names a SKU twice
+            pairs = np.sort(order_of * max(len(names), 1) + codes)
+            if (pairs[1:] == pairs[:-1]).any():  # some order names a SKU twice
                 return cls._merged(start, codes, qty, names, name_rows)
         return cls(start, codes, name_rows[codes], np.asarray(qty, dtype=np.int64), names)
 

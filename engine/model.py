@@ -100,14 +100,26 @@ class Network:
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> Network:
         """Build from a nodes frame (data.md columns; extra columns are kept)."""
-        missing = [c for c in ("id", "lat", "lon") if c not in frame.columns]
-        if missing:
-            raise ValueError(f"the nodes table lacks column(s): {', '.join(missing)}")
         columns = list(frame.columns)
         values = {c: frame[c].tolist() for c in columns}
+        return cls.from_records(
+            columns, ({c: values[c][i] for c in columns} for i in range(len(frame)))
+        )
+
+    @classmethod
+    def from_arrow(cls, table) -> Network:
+        """Build from the nodes loader's Arrow table (`engine.tables.load_nodes(...).arrow`)."""
+        return cls.from_records(table.column_names, table.to_pylist())
+
+    @classmethod
+    def from_records(cls, columns: list[str], records: Iterable[dict[str, Any]]) -> Network:
+        """Build from node rows (dicts of data.md columns; extra columns are kept)."""
+        missing = [c for c in ("id", "lat", "lon") if c not in columns]
+        if missing:
+            raise ValueError(f"the nodes table lacks column(s): {', '.join(missing)}")
         nodes = []
-        for i in range(len(frame)):
-            fields = {c: plain(values[c][i]) for c in columns}
+        for record in records:
+            fields = {c: plain(record[c]) for c in columns}
             fields["id"] = str(fields["id"])
             fields["tags"] = _tags(fields.get("tags"))
             capacity = fields.get("capacity")
@@ -146,13 +158,17 @@ class Inventory:
     SKUs nobody stocks."""
 
     def __init__(self, network: Network, skus: list[str], on_hand: np.ndarray):
+        matrix = np.zeros((len(skus) + 1, len(network)), dtype=np.int64)
+        matrix[: len(skus)] = on_hand
+        self._made(network, list(skus), matrix)
+
+    def _made(self, network: Network, skus: list[str], matrix: np.ndarray) -> None:
+        """`matrix`: on hand per SKU row and node, its last row the all-zero one."""
         self.network = network
         self.sku_index: dict[str, int] = {sku: i for i, sku in enumerate(skus)}
-        self.skus: list[str] = list(skus)
-        rows = len(skus) + 1
-        self.on_hand = np.zeros((rows, len(network)), dtype=np.int64)
-        self.on_hand[: len(skus)] = on_hand
-        self.free = self.on_hand.copy()
+        self.skus: list[str] = skus
+        self.on_hand = matrix
+        self.free = matrix.copy()
 
     def copy(self) -> Inventory:
         """Another inventory with the same positions (on hand and allocated)."""
@@ -166,19 +182,49 @@ class Inventory:
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, network: Network) -> Inventory:
         """Build from `node_id, sku, on_hand` rows; repeated (node, sku) rows add up."""
-        node_ids = frame["node_id"].astype(str)
-        cols = pd.Index(network.ids).get_indexer(node_ids)
-        if (cols < 0).any():
-            unknown = sorted(set(node_ids[cols < 0]))
+        import pyarrow as pa
+
+        columns = {
+            "node_id": pa.array(frame["node_id"].astype(str), pa.string()),
+            "sku": pa.array(frame["sku"].astype(str), pa.string()),
+            "on_hand": pa.array(np.asarray(frame["on_hand"], dtype=np.int64)),
+        }
+        return cls.from_arrow(pa.table(columns), network)
+
+    @classmethod
+    def from_arrow(cls, table, network: Network) -> Inventory:
+        """Build from the inventory loader's Arrow table (`node_id, sku, on_hand`);
+        repeated (node, sku) rows add up. SKUs get rows in sorted order."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        nodes = pc.dictionary_encode(table["node_id"]).combine_chunks()
+        node_names = nodes.dictionary.to_pylist()
+        known = [network.index.get(name, -1) for name in node_names]
+        if -1 in known:
+            unknown = sorted(n for n, k in zip(node_names, known, strict=True) if k < 0)
             raise ValueError(f"inventory names node(s) not in the network: {', '.join(unknown)}")
-        rows, skus = pd.factorize(frame["sku"].astype(str), sort=True)
-        skus = [str(sku) for sku in skus]
-        matrix = np.zeros((len(skus), len(network)), dtype=np.int64)
-        quantities = np.asarray(frame["on_hand"], dtype=np.int64)
+        cols = np.array(known, dtype=np.int64)[nodes.indices.to_numpy(zero_copy_only=False)]
+        skus = pc.dictionary_encode(table["sku"]).combine_chunks()
+        names = skus.dictionary
+        order = pc.sort_indices(names).to_numpy(zero_copy_only=False)
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        rows = rank[skus.indices.to_numpy(zero_copy_only=False)]
+        quantities = np.asarray(table["on_hand"].to_numpy(), dtype=np.int64)
         if (quantities < 0).any():
             raise ValueError("on_hand must be ≥ 0")
-        np.add.at(matrix, (rows, cols), quantities)
-        return cls(network, skus, matrix)
+        width = len(network)
+        matrix = np.zeros((len(order) + 1, width), dtype=np.int64)
+        flat = rows * width + cols
+        ordered = np.sort(flat)
+        if (ordered[1:] == ordered[:-1]).any():
+            np.add.at(matrix.reshape(-1), flat, quantities)
+        else:
+            matrix.reshape(-1)[flat] = quantities
+        inventory = cls.__new__(cls)
+        inventory._made(network, names.take(pa.array(order)).to_pylist(), matrix)
+        return inventory
 
     def _ensure(self, sku: str) -> int:
         if sku not in self.sku_index:

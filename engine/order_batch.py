@@ -57,7 +57,7 @@ class OrderBatch:
         sku_names: list[str],
         qty: np.ndarray,
         *,
-        frame=None,
+        rows: _Rows | None = None,
         orders: Sequence[Order] | None = None,
         created: list[dt.datetime] | None = None,
     ):
@@ -68,13 +68,12 @@ class OrderBatch:
         self.sku_codes = sku_codes
         self.sku_names = sku_names
         self.qty = qty
-        self._frame = frame
+        self._rows = rows
         """The order-line rows, grouped by order (from a table)."""
         self._orders = orders
         """The orders themselves (from objects)."""
         self._created = created
         self._values: dict[str, list] = {}
-        self._cells: dict[str, np.ndarray] = {}
         self._derived: dict[tuple, Any] = {}
 
     def derived(self, key: tuple, make):
@@ -139,8 +138,38 @@ class OrderBatch:
             np.asarray(sku_codes, dtype=np.int64),
             [str(s) for s in sku_names.tolist()],
             np.asarray(frame["qty"].to_numpy(), dtype=np.int64),
-            frame=frame,
+            rows=_FrameRows(frame),
             created=given,
+        )
+
+    @classmethod
+    def from_arrow(cls, table, tz) -> OrderBatch:
+        """A batch of the orders loader's Arrow table (`load_orders(...).arrow`): lines
+        of one order next to each other (the loader sorts by created_at, then order_id),
+        `created_at` a UTC timestamp column."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        ids = table["order_id"].combine_chunks()
+        new = np.ones(len(ids), dtype=bool)
+        if len(ids) > 1:
+            new[1:] = pc.not_equal(ids[1:], ids[:-1]).to_numpy(zero_copy_only=False)
+        firsts = np.flatnonzero(new)
+        order_ids = ids.take(pa.array(firsts)).to_pylist()
+        if len(set(order_ids)) != len(order_ids):  # an order's lines apart: group them
+            return cls.from_frame(table.to_pandas(), tz)
+        line_start = np.append(firsts, len(ids)).astype(np.int64)
+        created = table["created_at"].combine_chunks().take(pa.array(firsts))
+        micros = pc.cast(created, pa.timestamp("us", tz="UTC")).cast(pa.int64())
+        skus = pc.dictionary_encode(table["sku"]).combine_chunks()
+        return cls(
+            [str(i) for i in order_ids],
+            micros.to_numpy(zero_copy_only=False).astype(np.int64) * 1_000,
+            line_start,
+            skus.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+            [str(n) for n in skus.dictionary.to_pylist()],
+            np.asarray(table["qty"].to_numpy(), dtype=np.int64),
+            rows=_ArrowRows(table),
         )
 
     # ------------------------------------------------------------ reading
@@ -161,8 +190,8 @@ class OrderBatch:
                 values = self.ids
             elif self._orders is not None:
                 values = [o.get(name) for o in self._orders]
-            elif name in self._frame.columns and name not in ("order_id", "created_at"):
-                values = _plain_list(self._frame[name].iloc[self.line_start[:-1]])
+            elif name in self._rows.names and name not in ("order_id", "created_at"):
+                values = self._rows.take(name, self.line_start[:-1])
             else:
                 values = [None] * len(self)
             self._values[name] = values
@@ -176,35 +205,76 @@ class OrderBatch:
         """Order `i` as an `engine.Order` (the one given, or made from the columns)."""
         if self._orders is not None:
             return self._orders[i]
-        frame = self._frame
+        rows = self._rows
         start, end = int(self.line_start[i]), int(self.line_start[i + 1])
-        header = [c for c in HEADER if c in frame.columns]
-        line_names = [c for c in frame.columns if c not in ORDER_HEADER_COLUMNS]
+        header = [c for c in HEADER if c in rows.names]
+        line_names = [c for c in rows.names if c not in ORDER_HEADER_COLUMNS]
         lines = []
         for row in range(start, end):
-            fields = {name: plain(self._column(name)[row]) for name in line_names}
+            fields = {name: rows.cell(name, row) for name in line_names}
             fields["sku"], fields["qty"] = str(fields["sku"]), int(fields["qty"])
             lines.append(Line(sku=fields["sku"], qty=fields["qty"], fields=fields))
-        fields = {name: plain(self._column(name)[start]) for name in header}
+        fields = {name: rows.cell(name, start) for name in header}
         return Order(id=self.ids[i], created_at=self.created(i), lines=tuple(lines), fields=fields)
-
-    def _column(self, name: str) -> np.ndarray:
-        cells = self._cells.get(name)
-        if cells is None:
-            cells = self._cells[name] = self._frame[name].to_numpy()
-        return cells
 
     def destinations(self) -> tuple[np.ndarray, np.ndarray]:
         """Destination latitudes and longitudes (NaN where missing)."""
-        if self._frame is not None:
-            return self._floats_of("dest_lat"), self._floats_of("dest_lon")
+        if self._rows is not None:
+            firsts = self.line_start[:-1]
+            return self._rows.floats("dest_lat", firsts), self._rows.floats("dest_lon", firsts)
         return _floats(self.value("dest_lat")), _floats(self.value("dest_lon"))
 
-    def _floats_of(self, name: str) -> np.ndarray:
-        if name not in self._frame.columns:
-            return np.full(len(self), math.nan)
-        column = self._frame[name].iloc[self.line_start[:-1]]
+
+class _FrameRows:
+    """The order-line rows of a pandas frame, read as plain values."""
+
+    def __init__(self, frame):
+        self.frame = frame
+        self.names = list(frame.columns)
+        self._cells: dict[str, np.ndarray] = {}
+
+    def take(self, name: str, positions: np.ndarray) -> list:
+        return _plain_list(self.frame[name].iloc[positions])
+
+    def cell(self, name: str, row: int) -> Any:
+        cells = self._cells.get(name)
+        if cells is None:
+            cells = self._cells[name] = self.frame[name].to_numpy()
+        return plain(cells[row])
+
+    def floats(self, name: str, positions: np.ndarray) -> np.ndarray:
+        if name not in self.frame.columns:
+            return np.full(len(positions), math.nan)
+        column = self.frame[name].iloc[positions]
         return column.to_numpy(dtype=np.float64, na_value=math.nan)
+
+
+class _ArrowRows:
+    """The order-line rows of an Arrow table, read as plain values."""
+
+    def __init__(self, table):
+        self.table = table
+        self.names = list(table.column_names)
+
+    def take(self, name: str, positions: np.ndarray) -> list:
+        import pyarrow as pa
+
+        return [plain(v) for v in self.table[name].take(pa.array(positions)).to_pylist()]
+
+    def cell(self, name: str, row: int) -> Any:
+        return plain(self.table[name][row].as_py())
+
+    def floats(self, name: str, positions: np.ndarray) -> np.ndarray:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if name not in self.names:
+            return np.full(len(positions), math.nan)
+        taken = pc.cast(self.table[name].take(pa.array(positions)), pa.float64())
+        return taken.to_numpy(zero_copy_only=False).astype(np.float64)
+
+
+_Rows = _FrameRows | _ArrowRows
 
 
 class OrderRow:

@@ -105,10 +105,17 @@ class Session:
         """Compile `ruleset` (see `policy_of`) and bind it to the nodes and the opening
         stock (loaded frames, or `engine.tables.Table`s)."""
         policy = policy_of(ruleset, filename=filename, source=source, extra_fields=extra_fields)
-        node_frame = getattr(nodes, "frame", nodes)
-        network = Network.from_frame(node_frame)
-        stock = getattr(inventory, "frame", inventory)
-        return cls(policy, network, Inventory.from_frame(stock, network), follow)
+        node_rows = _arrow_of(nodes)
+        network = (
+            Network.from_arrow(node_rows)
+            if node_rows is not None
+            else Network.from_frame(getattr(nodes, "frame", nodes))
+        )
+        stock = _arrow_of(inventory)
+        if stock is not None:
+            return cls(policy, network, Inventory.from_arrow(stock, network), follow)
+        stock_frame = getattr(inventory, "frame", inventory)
+        return cls(policy, network, Inventory.from_frame(stock_frame, network), follow)
 
     def copy(self) -> Session:
         """The same policy and network on a copy of this session's stock as it stands
@@ -182,17 +189,21 @@ class Session:
         return self.reactions.apply_batch(events)  # type: ignore[union-attr]
 
     def batch(self, orders, at: dt.datetime | None = None) -> OrderBatch:
-        """Orders as a batch: a batch as it is, `Order`s, or the orders loader's frame."""
-        if isinstance(orders, OrderBatch) and at is None:
-            return orders
+        """Orders as a batch: a batch as it is, `Order`s, the orders loader's `Table` (its
+        Arrow rows) or frame."""
+        tz = self.policy.tz
+        if not isinstance(orders, OrderBatch):
+            rows = _arrow_of(orders)
+            frame = getattr(orders, "frame", orders)
+            if rows is not None:
+                orders = OrderBatch.from_arrow(rows, tz)
+            elif hasattr(frame, "columns"):  # a pandas frame
+                orders = OrderBatch.from_frame(frame, tz)
         if isinstance(orders, OrderBatch):
-            orders = [orders.order(i) for i in range(len(orders))]
-        if hasattr(orders, "columns"):
             if at is None:
-                return OrderBatch.from_frame(orders, self.policy.tz)
-            orders = OrderBatch.from_frame(orders, self.policy.tz)
+                return orders
             orders = [orders.order(i) for i in range(len(orders))]
-        return OrderBatch.from_orders(orders, self.policy.tz, at)
+        return OrderBatch.from_orders(orders, tz, at)
 
     # ------------------------------------------------------------ history
     def replay(
@@ -301,6 +312,13 @@ class _Timeline:
         that arrives until the last of them)."""
         if self.next_event < len(self.events):
             yield from self.until(self.events[-1][0])
+
+
+def _arrow_of(table):
+    """The Arrow table of a loaded `engine.tables.Table` or an Arrow table itself; None
+    for anything else (a pandas frame)."""
+    rows = getattr(table, "arrow", table)
+    return rows if type(rows).__module__.startswith("pyarrow") else None
 
 
 def _pieces(run: np.ndarray, alone: list[int]) -> Iterator[tuple[np.ndarray, bool]]:
