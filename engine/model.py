@@ -10,23 +10,33 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from engine.geo import NodeSphere
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def plain(value: Any) -> Any:
     """A cell as a plain Python value: missing (None/NaN/NA/NaT) becomes None,
-    numpy scalars become int/float/bool, timestamps become datetimes, lists tuples."""
-    if value is None or value is pd.NA or value is pd.NaT:
+    numpy scalars become int/float/bool, timestamps become datetimes, lists tuples.
+    (pandas is looked at only when it is loaded: otherwise no cell can be one of its.)"""
+    if value is None:
         return None
     if isinstance(value, bool | str):
         return value
+    pandas = sys.modules.get("pandas")
+    if pandas is not None:
+        if value is pandas.NA or value is pandas.NaT:
+            return None
+        if isinstance(value, pandas.Timestamp):
+            return value.to_pydatetime()
     if isinstance(value, float):
         return None if math.isnan(value) else value
     if isinstance(value, np.bool_):
@@ -35,8 +45,6 @@ def plain(value: Any) -> Any:
         return int(value)
     if isinstance(value, np.floating):
         return None if np.isnan(value) else float(value)
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
     if isinstance(value, list | np.ndarray):
         return tuple(plain(item) for item in value)
     return value
@@ -267,6 +275,8 @@ class Inventory:
 
     def positions(self) -> pd.DataFrame:
         """Every non-zero position: node_id, sku, on_hand, allocated."""
+        import pandas as pd
+
         rows, cols = np.nonzero(self.on_hand[: len(self.skus)] | self.free[: len(self.skus)])
         return pd.DataFrame(
             {
