@@ -16,7 +16,7 @@ from dsl import syntax as s
 from dsl.formatter import format_expr
 from engine import kernel
 from engine.decision import Explanation
-from engine.expressions import predicate_getter, roots, value_getter
+from engine.expressions import plain_order_fields, predicate_getter, roots, value_getter
 from engine.trace import Trace
 
 
@@ -30,6 +30,10 @@ def explain_order(
     if explainer is None:
         explainer = router.__dict__["_explainer"] = _Explainer(router)
     return explainer.entries(order, block, trace, skus, free_before, used, capacity)
+
+
+_REMEMBERED = 200_000
+"""Order-independent explanation entries a strategy keeps at most."""
 
 
 class _Texts:
@@ -47,9 +51,12 @@ class _Texts:
         self.split = strategy.split_text
         self.within_figure = None if bound.within_km is None else _figure(bound.within_km)
         self.static_source = strategy.source is not None and roots(strategy.source) <= {"node"}
+        self.order_fields = (
+            None if strategy.source is None else plain_order_fields(strategy.source)
+        )
         self._network = network
         self._tz = tz
-        self._excluded: dict[int, Explanation] = {}
+        self._excluded: dict[tuple, Explanation] = {}
         self._node_ids = network.ids
         self._keeps: dict[int, str] = {}
         self.static_keeps = all(mask.dynamic is None for _, mask in bound.keep_masks)
@@ -73,13 +80,21 @@ class _Texts:
         )
 
     def not_sourced(self, order, node: int) -> Explanation:
-        """Why `source from` leaves a node out (what it read)."""
+        """Why `source from` leaves a node out (what it read): made once per node when
+        the condition reads node fields only, else once per node and values of the plain
+        order fields it reads (`node.id == order.collect_node`: per collect store)."""
         if self.static_source:
-            entry = self._excluded.get(node)
-            if entry is None:
-                entry = self._excluded[node] = self._not_sourced(order, node)
-            return entry
-        return self._not_sourced(order, node)
+            key: tuple = (node,)
+        elif self.order_fields is not None:
+            key = (node, *[order.get(name) for name in self.order_fields])
+        else:
+            return self._not_sourced(order, node)
+        entry = self._excluded.get(key)
+        if entry is None:
+            if len(self._excluded) >= _REMEMBERED:
+                self._excluded.clear()
+            entry = self._excluded[key] = self._not_sourced(order, node)
+        return entry
 
     def _not_sourced(self, order, node: int) -> Explanation:
         detail = why_false(self.strategy.source, order, self._network.nodes[node], self._tz)
