@@ -20,12 +20,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     demo.add_argument("--out", required=True, metavar="DIR", help="directory to write into")
-    demo.add_argument("--orders", type=count, default=20_000, metavar="N", help="orders")
-    demo.add_argument("--nodes", type=count, default=60, metavar="M", help="network nodes")
-    demo.add_argument("--skus", type=count, default=2_000, metavar="K", help="products")
+    demo.add_argument(
+        "--orders", type=count(10_000_000), default=20_000, metavar="N", help="orders (≤ 10M)"
+    )
+    demo.add_argument(
+        "--nodes", type=count(5_000), default=60, metavar="M", help="network nodes (≤ 5,000)"
+    )
+    demo.add_argument(
+        "--skus", type=count(1_000_000), default=2_000, metavar="K", help="products (≤ 1M)"
+    )
     demo.add_argument("--seed", type=int, default=7, metavar="S", help="random seed (default 7)")
     demo.add_argument("--start", default="2026-01-01", metavar="DATE", help="first order day")
-    demo.add_argument("--days", type=count, default=365, metavar="D", help="days of orders")
+    demo.add_argument(
+        "--days", type=count(3_660), default=365, metavar="D", help="days of orders (≤ 3,660)"
+    )
     demo.add_argument(
         "--format",
         choices=("csv", "parquet"),
@@ -38,11 +46,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     demo.set_defaults(handler=run_demo_data)
 
 
-def count(text: str) -> int:
-    value = int(text.replace("_", ""))
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
+def count(most: int):
+    """An argument type: a whole number from 1 to `most` (the demo data's limits keep a
+    run within memory and time; docs/data.md)."""
+
+    def parse(text: str) -> int:
+        digits = text.replace("_", "")
+        if not (digits.isascii() and digits.isdecimal()) or len(digits) > 12:
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text[:20]!r}")
+        value = int(digits)
+        if not 1 <= value <= most:
+            raise argparse.ArgumentTypeError(f"must be from 1 to {most:,}, got {value:,}")
+        return value
+
+    return parse
 
 
 def run_demo_data(args: argparse.Namespace) -> int:

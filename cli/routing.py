@@ -197,4 +197,6 @@ def _report_rejects(tables, path: str | None) -> None:
         column = f", column {row.column}" if row.column else ""
         print(f"{row.table} row {row.row}{column}: {row.reason}", file=sys.stderr)
     if path:
-        rejects.to_csv(path, index=False)
+        from simulations.exports import write_csv
+
+        write_csv(rejects, path)

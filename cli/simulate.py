@@ -246,7 +246,7 @@ def _as_scenario(name: str, args: argparse.Namespace, default=None, scenarios: b
         ruleset = default if found.ruleset is None else None
         return _guarded(lambda: found.scenario(ruleset, stored=_stored_text(args.db)))
     path = Path(name)
-    if path.is_file() or "@" not in name:
+    if "@" not in name or _is_file(path):
         return Scenario(name=path.stem, ruleset=_parse(_read(name), name))
     ruleset_name, _, version = name.rpartition("@")
     number = None if version == "live" else _version(version, name)
@@ -254,9 +254,17 @@ def _as_scenario(name: str, args: argparse.Namespace, default=None, scenarios: b
     return Scenario(name=name, ruleset=_parse(text, name))
 
 
+def _is_file(path: Path) -> bool:
+    """Whether a file is there (a name too long for the file system is not one)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def _version(text: str, name: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise InputProblem(f"{name}: after @ give a version number or `live`")
+    if not (text.isascii() and text.isdecimal()) or len(text) > 10 or not 1 <= int(text) <= 10**9:
+        raise InputProblem(f"{name}: after @ give a version number (1 to 10^9) or `live`")
     return int(text)
 
 

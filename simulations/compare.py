@@ -22,6 +22,7 @@ import pandas as pd
 
 from engine import Explanation, Policy
 from simulations.decisions import STRATEGY_SEPARATOR, DecisionTables
+from simulations.exports import write_csv
 from simulations.inputs import Inputs
 from simulations.kpis import OVERALL_KEYS, Kpis
 from simulations.replay import Progress, Simulation, explain_orders, replay, within
@@ -69,8 +70,8 @@ class Comparison:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         written = {"deltas": out / "deltas.csv", "changed": out / "changed_orders.csv"}
-        self.deltas.to_csv(written["deltas"], index=False)
-        self.changed.to_csv(written["changed"], index=False)
+        write_csv(self.deltas, written["deltas"])
+        write_csv(self.changed, written["changed"])
         written["summary"] = out / "summary.json"
         written["summary"].write_text(json.dumps(self.summary, indent=2) + "\n", encoding="utf-8")
         for side, run in (("base", self.base), ("variant", self.variant)):

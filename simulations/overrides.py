@@ -19,6 +19,7 @@ import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from dsl import syntax as s
+from engine.limits import CAPACITY, STOCK
 from simulations.inputs import Inputs
 
 ALL_NODES = "*"
@@ -65,6 +66,12 @@ class EffectiveDates(StrictModel):
         return f"until {end}" if end else "always"
 
 
+MAX_FACTOR = 1_000
+"""The largest capacity or stock multiplier a scenario may give."""
+MAX_DEMAND_SCALE = 10
+"""The largest demand scale: ten times the orders replayed (memory grows with them)."""
+
+
 def _multipliers(value):
     """A multiplier for every node (a number) or per node id / node type (a table)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -74,8 +81,10 @@ def _multipliers(value):
     for key, factor in value.items():
         if not isinstance(factor, int | float) or isinstance(factor, bool):
             raise ValueError(f"{key!r}: the multiplier must be a number")
-        if not math.isfinite(factor) or factor < 0:
-            raise ValueError(f"{key!r}: the multiplier must be a number ≥ 0, got {factor}")
+        if not math.isfinite(factor) or not 0 <= factor <= MAX_FACTOR:
+            raise ValueError(
+                f"{key!r}: the multiplier must be a number from 0 to {MAX_FACTOR:,}, got {factor}"
+            )
     return value
 
 
@@ -91,7 +100,7 @@ class Overrides(StrictModel):
     close_nodes: tuple[str, ...] = ()
     capacity: Factors = {}
     stock: Factors = {}
-    demand_scale: float = Field(default=1.0, gt=0)
+    demand_scale: float = Field(default=1.0, gt=0, le=MAX_DEMAND_SCALE)
     demand_seed: int = 0
 
     def describe(self) -> list[str]:
@@ -158,6 +167,7 @@ def apply_to_inputs(inputs: Inputs, overrides: Overrides) -> Inputs:
         factor = _node_factors(open_nodes, open_nodes["id"], overrides.capacity)
         capacity = pd.array(open_nodes["capacity"], dtype="Int64")
         scaled = np.floor(capacity.to_numpy(dtype="float64", na_value=np.nan) * factor + 0.5)
+        _within(scaled, CAPACITY, "capacity", "orders a day")
         changes["nodes"] = open_nodes.assign(capacity=pd.array(scaled, dtype="Int64"))
     changes["inventory"] = _stock(inputs.inventory, "on_hand", nodes, closed, overrides.stock)
     if inputs.replenishments is not None:
@@ -211,7 +221,19 @@ def _stock(
         return frame
     factor = _node_factors(nodes, frame["node_id"], factors)
     values = frame[column].to_numpy(dtype="float64")
-    return frame.assign(**{column: np.floor(values * factor + 0.5).astype("int64")})
+    scaled = np.floor(values * factor + 0.5)
+    _within(scaled, STOCK, "stock", "units")
+    return frame.assign(**{column: scaled.astype("int64")})
+
+
+def _within(values: np.ndarray, bound, what: str, unit: str) -> None:
+    """Refuse multiplied figures beyond what the engine accepts (engine.limits)."""
+    largest = np.nanmax(values) if len(values) and not np.isnan(values).all() else 0
+    if largest > bound.high:
+        raise ScenarioError(
+            f"the {what} multiplier takes a figure to {largest:,.0f} {unit}, above the "
+            f"{bound.high:,} the engine accepts; use a smaller multiplier"
+        )
 
 
 def _node_factors(

@@ -25,6 +25,7 @@ from dsl import syntax as s
 from engine import Decision, DecisionBatch, Explanation, Policy
 from engine.session import Progress
 from simulations.decisions import DecisionTables, decision_tables
+from simulations.exports import write_csv
 from simulations.inputs import Inputs, TableSource, empty_rejects, load_inputs
 from simulations.keep_levels import KeepLevels
 from simulations.kpis import CO2_KG_PER_KM, Kpis, compute_kpis
@@ -66,7 +67,7 @@ class Simulation:
         kpis_path.write_text(self.kpis.to_json(), encoding="utf-8")
         written = {"kpis": kpis_path, **self.tables.to_parquet(out)}
         written["rejects"] = out / "rejects.csv"
-        self.rejects.to_csv(written["rejects"], index=False)
+        write_csv(self.rejects, written["rejects"])
         written["report"] = write_report(
             out / "report.html", self.kpis, self.tables, self.inputs.nodes, title=title
         )

@@ -182,6 +182,17 @@ def test_stored_versions_as_rulesets(data, tmp_path, capsys):
     assert "no version 7" in capsys.readouterr().err.lower()
 
 
+@pytest.mark.parametrize("version", ["²", "1" * 5000, "0", "10000000000"])
+def test_a_version_that_is_not_a_plain_number_is_refused_without_a_traceback(
+    data, tmp_path, capsys, version
+):
+    """`NAME@²` passed str.isdigit and crashed int(); 5,000 digits crashed it too."""
+    out = tmp_path / "cmp"
+    argv = ["compare", f"tiny@{version}", "tiny@live", *tables(data), f"--out={out}"]
+    assert main([*argv, f"--db=sqlite:///{tmp_path / 'store.db'}", "--quiet"]) == 2
+    assert "after @ give a version number (1 to 10^9) or `live`" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("change", "code", "message"),
     [

@@ -270,3 +270,20 @@ def test_command_line_writes_and_reports(tmp_path, capsys):
     ]
     assert "nodes                   12 rows" in printed
     assert f"wrote 3 tables to {out}" in printed
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [
+        ("--orders", "99999999999", "must be from 1 to 10,000,000"),
+        ("--orders", "²", "must be a whole number"),
+        ("--skus", "0", "must be from 1 to 1,000,000"),
+        ("--days", "1" * 5000, "must be a whole number"),
+    ],
+)
+def test_command_line_sizes_are_bounded(tmp_path, capsys, option, value, said):
+    """`--orders` had no upper bound: a typo could fill the disk and the memory."""
+    with pytest.raises(SystemExit) as stopped:
+        main(["demo-data", "--out", str(tmp_path), option, value])
+    assert stopped.value.code == 2
+    assert said in capsys.readouterr().err

@@ -269,3 +269,21 @@ def test_report_renders_offline_in_chromium(report, run):
     assert map_points == len(nodes)
     assert geo_layers >= 1
     assert kpis.by_day["day"].iloc[0] == date(2025, 11, 24)
+
+
+def test_exported_csv_cells_cannot_be_read_as_formulas(tmp_path):
+    """An order id such as `=HYPERLINK(...)` from a hostile file went into rejects.csv
+    and the studio's downloads as it was: a spreadsheet would run it."""
+    import pandas as pd
+
+    from simulations.exports import csv_bytes, write_csv
+
+    frame = pd.DataFrame(
+        {"order_id": ["=cmd|' /C calc'!A0", "+1", "-2", "@SUM(A1)", "\tx", "ok-1", None],
+         "qty": [-1, 2, 3, 4, 5, 6, 7]}
+    )  # fmt: skip
+    text = csv_bytes(frame).decode("utf-8").splitlines()
+    assert text[1:6] == ["'=cmd|' /C calc'!A0,-1", "'+1,2", "'-2,3", "'@SUM(A1),4", "'\tx,5"]
+    assert text[6:] == ["ok-1,6", ",7"]  # plain text and numbers stay as they are
+    path = write_csv(frame, tmp_path / "rejects.csv")
+    assert path.read_text(encoding="utf-8").splitlines() == text

@@ -105,7 +105,10 @@ def test_every_setting_of_the_format(tmp_path):
     ("text", "message"),
     [
         ("nme = 'x'", "nme: unknown setting"),
-        ("[nodes]\ncapacity = -1", "nodes.capacity: '*': the multiplier must be a number ≥ 0"),
+        (
+            "[nodes]\ncapacity = -1",
+            "nodes.capacity: '*': the multiplier must be a number from 0 to 1,000",
+        ),
         ("[nodes]\nstock = { store = 'lots' }", "the multiplier must be a number"),
         ("[demand]\nscale = 0", "demand.scale: Input should be greater than 0"),
         ("[strategies]\neffective.x = { from = 2026-11-10T06:00:00+01:00 }", "without offset"),
@@ -228,6 +231,23 @@ def test_capacity_and_stock_multipliers_by_id_type_and_every_node():
     assert zero.replenishments["node_id"].tolist() == ["DC-A"]  # nothing arrives at ST-C
     with pytest.raises(ScenarioError, match="unknown node id or node type 'shop'"):
         apply_to_inputs(tables(), Overrides(stock={"shop": 2}))
+
+
+def test_a_multiplier_that_would_overflow_the_stock_is_refused():
+    """A stock factor of 10^10 on 10^12 units wrapped int64 and oversold; multipliers are
+    bounded, and so is what they make (engine.limits)."""
+    with pytest.raises(ValueError, match="from 0 to 1,000"):
+        Overrides(stock={"*": 10**10})
+    with pytest.raises(ValueError, match="less than or equal to 10"):
+        Overrides(demand_scale=1e6)
+    rich = tables()
+    rich = rich.with_tables(inventory=rich.inventory.assign(on_hand=10**12))
+    with pytest.raises(ScenarioError, match="above the 1,000,000,000,000 the engine accepts"):
+        apply_to_inputs(rich, Overrides(stock={"*": 2}))
+    with pytest.raises(ScenarioError, match="capacity multiplier"):
+        apply_to_inputs(
+            tables(), Overrides(capacity={"*": 1000}).model_copy(update={"capacity": {"*": 10**9}})
+        )
 
 
 def test_demand_is_resampled_by_whole_orders_and_the_same_for_the_same_seed():

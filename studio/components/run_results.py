@@ -24,6 +24,7 @@ from simulations.charts import (
     node_type_figure,
     utilisation_figure,
 )
+from simulations.exports import csv_bytes
 from simulations.kpis import OVERALL_KEYS
 from simulations.report import write_report
 from studio.components import decision_view
@@ -148,7 +149,7 @@ def drill(run: Run, key: str) -> None:
         st.caption(f"The first {SHOWN_ROWS:,} are listed; the download has them all.")
     st.download_button(
         "Download these orders (CSV)",
-        data=lambda: behind.to_csv(index=False).encode("utf-8"),
+        data=lambda: csv_bytes(behind),
         file_name=f"orders_behind_{kpi}.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -211,11 +212,11 @@ def decisions_zip(run: Run) -> bytes:
     sim = run.simulation
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("decisions.csv", sim.tables.orders.to_csv(index=False))
-        archive.writestr("shipments.csv", sim.tables.shipments.to_csv(index=False))
-        archive.writestr("allocations.csv", sim.tables.allocations.to_csv(index=False))
+        archive.writestr("decisions.csv", csv_bytes(sim.tables.orders))
+        archive.writestr("shipments.csv", csv_bytes(sim.tables.shipments))
+        archive.writestr("allocations.csv", csv_bytes(sim.tables.allocations))
         archive.writestr("kpis.json", sim.kpis.to_json())
-        archive.writestr("rejects.csv", sim.rejects.to_csv(index=False))
+        archive.writestr("rejects.csv", csv_bytes(sim.rejects))
     return buffer.getvalue()
 
 

@@ -14,6 +14,7 @@ import streamlit as st
 import engine
 from simulations import Comparison, Overrides, Scenario, ScenarioError, compare
 from simulations.charts import KPI_LABELS, comparison_figure, format_kpi
+from simulations.exports import csv_bytes
 from simulations.kpis import OVERALL_KEYS
 from simulations.report import write_comparison_report
 from studio import data
@@ -254,7 +255,7 @@ def _changed(comparison: Comparison) -> None:
     left, right = st.columns(2)
     left.download_button(
         "Changed orders (CSV)",
-        data=lambda: changed.to_csv(index=False).encode("utf-8"),
+        data=lambda: csv_bytes(changed),
         file_name=f"changed_orders_{variant}.csv",
         mime="text/csv",
         icon=":material/download:",

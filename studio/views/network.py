@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from simulations.exports import csv_bytes
 from studio import data
 from studio.components import network_map
 from studio.components.ruleset_choice import draft, timezone_of
@@ -155,7 +156,7 @@ def _rejects(dataset: data.Dataset) -> None:
     st.dataframe(rejects, hide_index=True, key="network.rejects")
     st.download_button(
         "Download the rejected rows (CSV)",
-        data=rejects.to_csv(index=False).encode("utf-8"),
+        data=csv_bytes(rejects),
         file_name="rejects.csv",
         mime="text/csv",
         icon=":material/download:",
