@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from dsl import diagnostics
 from dsl.checks import strategies, windows
 from dsl.checks.codes import CODES
-from dsl.diagnostics import Diagnostic, RulesetSyntaxError
+from dsl.diagnostics import Diagnostic
+from dsl.errors import RulesetSyntaxError
 from dsl.parser import parse
 from dsl.syntax import Ruleset
 

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from dsl.errors import RulesetSyntaxError  # raised by the parser; importable from here too
+
 Severity = Literal["error", "warning"]
 
 
@@ -44,11 +46,4 @@ def sort(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return sorted(diagnostics, key=lambda d: (d.line, d.column, d.severity != "error"))
 
 
-class RulesetSyntaxError(ValueError):
-    """The text is not a ruleset; `diagnostic` says where and what was expected."""
-
-    def __init__(self, diagnostic: Diagnostic, source: str, filename: str = "<ruleset>"):
-        self.diagnostic = diagnostic
-        self.source = source
-        self.filename = filename
-        super().__init__(diagnostic.render(source, filename))
+__all__ = ["Diagnostic", "RulesetSyntaxError", "Severity", "render_all", "sort"]

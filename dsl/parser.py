@@ -15,7 +15,8 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from dsl import syntax as s
-from dsl.diagnostics import Diagnostic, RulesetSyntaxError
+from dsl.diagnostics import Diagnostic
+from dsl.errors import RulesetSyntaxError
 from dsl.expected import describe_character, describe_unexpected
 
 
