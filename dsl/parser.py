@@ -192,9 +192,6 @@ def _text(token: Token) -> str:
     return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m[1], m[1]), body)
 
 
-_SINGLE = ("priority", "when", "source", "within", "rank", "split", "otherwise", "on_shortage")
-
-
 class _Parenthesised:
     """An expression written in brackets. Lark would stretch the enclosing rule's span
     to the brackets; carrying them here keeps every span as Lark computes it."""

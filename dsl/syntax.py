@@ -130,7 +130,6 @@ Expr = Annotated[
     FieldRef | Name | Text | Number | Boolean | Moment | ListOf | Compare | AllOf | AnyOf | Not,
     Field(discriminator="kind"),
 ]
-LITERALS = (Text, Number, Boolean, Moment, ListOf)
 
 
 # --------------------------------------------------------------------- clauses
