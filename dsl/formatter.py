@@ -7,9 +7,17 @@ from dsl import syntax as s
 
 INDENT = "  "
 
-# Binding strength: a child binding looser than its parent needs parentheses.
+# Binding strength: a child binding no tighter than its parent's operands gets
+# parentheses. `and` inside `or` is bracketed for readers, though it binds tighter.
 _STRENGTH = {s.AnyOf: 1, s.AllOf: 2, s.Not: 3, s.Compare: 4}
 _ATOM = 5
+_OPERANDS = {s.AnyOf: 2, s.AllOf: 2, s.Not: 2, s.Compare: 4, s.ListOf: 4}
+"""The strength a child must exceed to go without parentheses, by parent."""
+
+
+def bracketed(child: s.Expr, parent: s.Expr) -> bool:
+    """True when the canonical text writes `child` in parentheses inside `parent`."""
+    return _STRENGTH.get(type(child), _ATOM) <= _OPERANDS[type(parent)]
 
 
 def format_ruleset(ruleset: s.Ruleset) -> str:
@@ -80,14 +88,13 @@ def format_expr(expr: s.Expr) -> str:
     """An expression as it would be written, with only the parentheses it needs."""
     match expr:
         case s.AnyOf(items=items):
-            # `and` inside `or` is bracketed for readers, though it binds tighter anyway.
-            return " or ".join(_child(item, 2) for item in items)
+            return " or ".join(_child(item, expr) for item in items)
         case s.AllOf(items=items):
-            return " and ".join(_child(item, 2) for item in items)
+            return " and ".join(_child(item, expr) for item in items)
         case s.Not(operand=operand):
-            return f"not {_child(operand, 2)}"
+            return f"not {_child(operand, expr)}"
         case s.Compare(op=op, left=left, right=right):
-            return f"{_child(left, 4)} {op} {_child(right, 4)}"
+            return f"{_child(left, expr)} {op} {_child(right, expr)}"
         case s.FieldRef(path=path):
             return path
         case s.Name(name=name):
@@ -101,14 +108,14 @@ def format_expr(expr: s.Expr) -> str:
         case s.Moment():
             return expr.text()
         case s.ListOf(items=items):
-            return "[" + ", ".join(_child(item, 4) for item in items) + "]"
+            return "[" + ", ".join(_child(item, expr) for item in items) + "]"
     raise TypeError(f"not an expression: {expr!r}")
 
 
-def _child(expr: s.Expr, parent_strength: int) -> str:
-    """Wrap `expr` in parentheses when it binds no tighter than its parent."""
+def _child(expr: s.Expr, parent: s.Expr) -> str:
+    """`expr` as written inside `parent`, in parentheses when `bracketed` says so."""
     text = format_expr(expr)
-    return f"({text})" if _STRENGTH.get(type(expr), _ATOM) <= parent_strength else text
+    return f"({text})" if bracketed(expr, parent) else text
 
 
 def quote(text: str) -> str:

@@ -14,10 +14,12 @@ from importlib import resources
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
+from dsl import limits
 from dsl import syntax as s
 from dsl.diagnostics import Diagnostic
 from dsl.errors import RulesetSyntaxError
 from dsl.expected import describe_character, describe_unexpected
+from dsl.formatter import bracketed
 
 
 def _grammar() -> str:
@@ -96,6 +98,7 @@ def parse(text: str, filename: str = "<ruleset>") -> s.Ruleset:
     collecting = gc.isenabled()
     gc.disable()
     _parsing.text = source
+    _parsing.levels = {}
     try:
         try:
             ruleset = _lark().parse(source)
@@ -108,6 +111,7 @@ def parse(text: str, filename: str = "<ruleset>") -> s.Ruleset:
     except UnexpectedInput as error:
         raise RulesetSyntaxError(_diagnose(error, source), text, filename) from None
     finally:
+        _parsing.levels = None
         if collecting:
             gc.enable()
     return ruleset
@@ -120,6 +124,65 @@ def parse_expression(text: str) -> s.Expr:
 
 
 # ---------------------------------------------------------------- the tree
+
+
+# -- nesting: how deep each expression goes, counted as the canonical text writes
+# it (`not`, `[` and each group in parentheses open a level; see
+# `dsl.formatter.bracketed`) and kept beside the tree while Lark builds it bottom-up,
+# so that no walk of an accepted tree recurses deeper than the limit allows.
+
+
+def _depth(node) -> int:
+    """Levels `node` holds (its own `not` or `[` included, not brackets around it)."""
+    return _parsing.levels.get(id(node), 0)
+
+
+def _nested(node):
+    """Record the levels `node` holds: its deepest child's, plus one for brackets
+    around that child, plus one when `node` is a `not` or a list."""
+    deepest = max((_depth(c) + bracketed(c, node) for c in _children(node)), default=0)
+    depth = deepest + 1 if isinstance(node, s.Not | s.ListOf) else deepest
+    if depth:
+        _parsing.levels[id(node)] = depth
+    return node
+
+
+def _shallow(child):
+    """A clause's expression, refused when it nests deeper than the limit: the error
+    points where the deepest path passes the limit, counting from the outside."""
+    node = _bare(child)
+    if _depth(node) <= limits.MAX_NESTING:
+        return node
+    level = 0
+    while True:
+        level += isinstance(node, s.Not | s.ListOf)
+        if level > limits.MAX_NESTING:
+            break
+        parent = node
+        node = max(_children(parent), key=lambda c: _depth(c) + bracketed(c, parent))
+        level += bracketed(node, parent)
+        if level > limits.MAX_NESTING:
+            break
+    raise _Misplaced(
+        Diagnostic(
+            severity="error",
+            message=f"the condition reaches level {level} here: expressions nest at most "
+            f"{limits.MAX_NESTING} levels (each `not`, list and bracketed group opens one, as "
+            "`sourcing fmt` writes it); write it with fewer levels",
+            line=node.span.line,
+            column=node.span.column,
+            length=3 if isinstance(node, s.Not) else 1,
+            code="too-deep",
+        )
+    )
+
+
+def _children(node) -> list:
+    if isinstance(node, s.Not):
+        return [node.operand]
+    if isinstance(node, s.Compare):
+        return [node.left, node.right]
+    return list(node.items)
 
 
 class _Misplaced(Exception):
@@ -162,10 +225,22 @@ def _whole(token: Token, what: str) -> int:
 
 
 def _number(token: Token) -> int | float:
-    text = str(token)
-    if re.fullmatch(r"-?\d+", text):
-        return int(text)
-    return float(text)
+    try:
+        return limits.read_number(str(token))
+    except limits.OutOfRange as error:
+        raise _fail(token, str(error), "number-out-of-range") from None
+
+
+def _word(token: Token) -> str:
+    """A strategy id, field path or bare word, no longer than the limit."""
+    if len(token) > limits.MAX_NAME_LENGTH:
+        raise _fail(
+            token,
+            f"this name is {len(token):,} characters long: names and fields have at most "
+            f"{limits.MAX_NAME_LENGTH}",
+            "too-long",
+        )
+    return str(token)
 
 
 def _moment(token: Token) -> s.Moment:
@@ -189,6 +264,13 @@ def _moment(token: Token) -> s.Moment:
 
 def _text(token: Token) -> str:
     body = str(token)[1:-1]
+    if len(body) > limits.MAX_TEXT_LENGTH:
+        raise _fail(
+            token,
+            f"this text is {len(body):,} characters long: a text in quotes has at most "
+            f"{limits.MAX_TEXT_LENGTH:,}",
+            "too-long",
+        )
     return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m[1], m[1]), body)
 
 
@@ -265,7 +347,7 @@ class _ToSyntax(Transformer):
     def strategy(self, children):
         ident = children[1]
         label = _text(children[2]) if children[2].type == "STRING" else None
-        strategy = s.Strategy(id=str(ident), label=label, span=_rule_span(children))
+        strategy = s.Strategy(id=_word(ident), label=label, span=_rule_span(children))
         strategy.clause_spans["id"] = _span(ident)
         for child in children:
             if isinstance(child, Token):
@@ -306,10 +388,10 @@ class _ToSyntax(Transformer):
         return ("effective", span, s.Effective(end=_moment(children[2]), span=span))
 
     def when(self, children):
-        return ("when", _rule_span(children), _bare(children[1]))
+        return ("when", _rule_span(children), _shallow(children[1]))
 
     def source(self, children):
-        return ("source", _rule_span(children), _bare(children[2]))
+        return ("source", _rule_span(children), _shallow(children[2]))
 
     def within(self, children):
         return ("within", _rule_span(children), _number(children[1]))
@@ -317,14 +399,15 @@ class _ToSyntax(Transformer):
     def keep(self, children):
         span = _rule_span(children)
         units = _whole(children[1], "the number of units to keep")
-        return ("keep", span, s.Keep(units=units, at=_bare(children[4]), span=span))
+        return ("keep", span, s.Keep(units=units, at=_shallow(children[4]), span=span))
 
     def rank(self, children):
         return ("rank", _rule_span(children), _values(children))
 
     def rank_key(self, children):
         direction = str(children[1]) if len(children) > 1 else None
-        return s.RankKey(key=_bare(children[0]), direction=direction, span=_rule_span(children))
+        key = _shallow(children[0])
+        return s.RankKey(key=key, direction=direction, span=_rule_span(children))
 
     def split_none(self, children):
         return ("split", _rule_span(children), 1)
@@ -333,7 +416,7 @@ class _ToSyntax(Transformer):
         return ("split", _rule_span(children), _whole(children[3], "the split limit"))
 
     def otherwise(self, children):
-        return ("otherwise", _rule_span(children), str(children[2]))
+        return ("otherwise", _rule_span(children), _word(children[2]))
 
     def on_shortage(self, children):
         return ("on_shortage", _rule_span(children), str(children[2]))
@@ -347,21 +430,23 @@ class _ToSyntax(Transformer):
     def any_of(self, children):
         if len(children) == 1:
             return children[0]
-        return s.AnyOf(items=_values(children), span=_rule_span(children))
+        return _nested(s.AnyOf(items=_values(children), span=_rule_span(children)))
 
     def all_of(self, children):
         if len(children) == 1:
             return children[0]
-        return s.AllOf(items=_values(children), span=_rule_span(children))
+        return _nested(s.AllOf(items=_values(children), span=_rule_span(children)))
 
     def negation(self, children):
-        return s.Not(operand=_bare(children[1]), span=_rule_span(children))
+        node = s.Not(operand=_bare(children[1]), span=_rule_span(children))
+        return _nested(node)
 
     def compare(self, children):
         left, op, right = children
-        return s.Compare(
+        node = s.Compare(
             op=str(op), left=_bare(left), right=_bare(right), span=_rule_span(children)
         )
+        return _nested(node)
 
     def is_in(self, children):
         return self._compare("in", children)
@@ -374,13 +459,14 @@ class _ToSyntax(Transformer):
 
     def _compare(self, op: str, children):
         left, right = _values(children)
-        return s.Compare(op=op, left=left, right=right, span=_rule_span(children))
+        node = s.Compare(op=op, left=left, right=right, span=_rule_span(children))
+        return _nested(node)
 
     def field(self, children):
-        return s.FieldRef(path=str(children[0]), span=_span(children[0]))
+        return s.FieldRef(path=_word(children[0]), span=_span(children[0]))
 
     def name(self, children):
-        return s.Name(name=str(children[0]), span=_span(children[0]))
+        return s.Name(name=_word(children[0]), span=_span(children[0]))
 
     def string(self, children):
         return s.Text(value=_text(children[0]), span=_span(children[0]))
@@ -398,7 +484,8 @@ class _ToSyntax(Transformer):
         return s.Boolean(value=False, span=_span(children[0]))
 
     def list(self, children):
-        return s.ListOf(items=_values(children), span=_rule_span(children))
+        node = s.ListOf(items=_values(children), span=_rule_span(children))
+        return _nested(node)
 
 
 _FIELD = {"within": "within_km"}

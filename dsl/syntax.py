@@ -191,16 +191,18 @@ class Ruleset(Syntax):
 
 
 def walk(expr: Any):
-    """Yield `expr` and every expression below it, depth first."""
-    yield expr
-    if isinstance(expr, Compare):
-        yield from walk(expr.left)
-        yield from walk(expr.right)
-    elif isinstance(expr, AllOf | AnyOf | ListOf):
-        for item in expr.items:
-            yield from walk(item)
-    elif isinstance(expr, Not):
-        yield from walk(expr.operand)
+    """Yield `expr` and every expression below it, depth first, in written order.
+    Iterative: however deep a tree is, walking it never recurses."""
+    pending = [expr]
+    while pending:
+        node = pending.pop()
+        yield node
+        if isinstance(node, Compare):
+            pending += (node.right, node.left)
+        elif isinstance(node, AllOf | AnyOf | ListOf):
+            pending += reversed(node.items)
+        elif isinstance(node, Not):
+            pending.append(node.operand)
 
 
 for _model in (ListOf, Compare, AllOf, AnyOf, Not, Keep, RankKey, Strategy, Ruleset):

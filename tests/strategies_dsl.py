@@ -2,7 +2,7 @@
 
 They generate every tree the formatter can write: any clause, any expression
 shape, awkward text (quotes, backslashes, tabs, newlines, unicode line
-separators) and awkward numbers (negative, exponent forms). Identifiers never
+separators) and awkward numbers (negative, exponent forms, at the limits). Identifiers never
 collide with a keyword of the grammar; the keyword list is read from
 `dsl/routing.lark` so that a new keyword is picked up without editing this file.
 """
@@ -15,6 +15,7 @@ from importlib import resources
 
 from hypothesis import strategies as st
 
+from dsl import limits
 from dsl import syntax as s
 from dsl.schema import FIELDS, METRICS
 
@@ -80,11 +81,25 @@ fields = st.one_of(
     ),
 )
 names = st.one_of(st.sampled_from(sorted(METRICS)), identifiers).map(lambda n: s.Name(name=n))
+_LARGEST = 10**limits.MAX_MAGNITUDE_EXPONENT
+_SMALLEST = 10.0**limits.MIN_MAGNITUDE_EXPONENT
+floats_in_range = st.floats(
+    min_value=-_LARGEST, max_value=_LARGEST, exclude_min=True, exclude_max=True
+).filter(lambda value: value == 0 or abs(value) >= _SMALLEST)
+"""Every float the language takes (dsl/limits.py): below 10^15, and 0 or at least 10^-15."""
 numbers = st.one_of(
     st.integers(min_value=-(10**6), max_value=10**6),
-    st.integers(),
-    st.floats(allow_nan=False, allow_infinity=False),
-    st.sampled_from((0.5, -2.5, 1e-05, 1.5e300, -3e-12, 1e16, 100.0)),
+    st.integers(min_value=1 - _LARGEST, max_value=_LARGEST - 1),
+    floats_in_range,
+    st.sampled_from((0.5, -2.5, 1e-05, 1.5e14, -3e-12, 1e-15, 999999999999999.9, 100.0)),
+)
+"""Numbers as the language takes them; `numbers_out_of_range` are refused."""
+numbers_out_of_range = st.one_of(
+    st.integers(min_value=_LARGEST),
+    st.integers(max_value=-_LARGEST),
+    st.floats(allow_nan=False, allow_infinity=False).filter(
+        lambda value: abs(value) >= _LARGEST or 0 < abs(value) < _SMALLEST
+    ),
 )
 moments = st.builds(
     s.Moment,
@@ -134,7 +149,7 @@ rank_keys = st.builds(
 )
 _small_numbers = st.one_of(
     st.integers(min_value=0, max_value=20_000),
-    st.floats(min_value=-1e6, max_value=1e6, allow_nan=False),
+    floats_in_range.filter(lambda value: abs(value) <= 1e6),
     numbers,
 )
 

@@ -22,6 +22,9 @@ CODES: dict[str, Code] = {
     # -- produced by the parser
     "syntax": Code(_E, "Correct the text at the caret; the message says what was expected."),
     "duplicate-clause": Code(_E, "Keep one of the two lines (`effective` and `keep` may repeat)."),
+    "too-deep": Code(_E, "Write the condition with fewer levels of `not`, lists and brackets."),
+    "number-out-of-range": Code(_E, "Write a number below 10^15 with at most 17 digits."),
+    "too-long": Code(_E, "Shorten the name or the text."),
     # -- fields, names and types
     "unknown-field": Code(_E, "Use a listed field, or check with the data that has that column."),
     "unknown-name": Code(_E, 'Put text in double quotes ("web") or write a field (order.channel).'),
