@@ -10,11 +10,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from dsl import diagnostics
-from dsl.checks import strategies, windows
+from dsl.checks import hidden, strategies, windows
 from dsl.checks.codes import CODES
 from dsl.diagnostics import Diagnostic
 from dsl.errors import RulesetSyntaxError
-from dsl.parser import parse
+from dsl.parser import normalise, parse
 from dsl.syntax import Ruleset
 
 __all__ = ["CODES", "CheckResult", "check", "check_source"]
@@ -67,9 +67,13 @@ class CheckResult:
 def check_source(
     text: str, filename: str = "<ruleset>", extra_fields: Iterable[str] = ()
 ) -> CheckResult:
-    """Parse and check `text`; a syntax error becomes the one error of the result."""
+    """Parse and check `text`; a syntax error becomes the one error of the result.
+    Findings about the text itself (hidden characters) come with those of the tree;
+    positions are those of `normalise(text)`, which the result keeps as `source`."""
+    text = normalise(text)
     try:
         ruleset = parse(text, filename)
     except RulesetSyntaxError as error:
         return CheckResult(None, [error.diagnostic], text, filename)
-    return CheckResult(ruleset, check(ruleset, extra_fields), text, filename)
+    found = check(ruleset, extra_fields) + hidden.check_hidden_characters(text)
+    return CheckResult(ruleset, diagnostics.sort(found), text, filename)

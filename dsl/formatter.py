@@ -120,7 +120,11 @@ def _child(expr: s.Expr, parent: s.Expr) -> str:
 
 def quote(text: str) -> str:
     escaped = (
-        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\t", "\\t")
+        .replace("\r", "\\r")
     )
     return f'"{escaped}"'
 

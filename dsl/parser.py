@@ -90,8 +90,20 @@ def _recogniser() -> Lark:
     return Lark(_grammar(), parser="lalr", lexer="contextual", maybe_placeholders=False)
 
 
+def normalise(text: str) -> str:
+    """The text as the parser reads it: without a byte-order mark at the start (as
+    editors on Windows write it, and the data loaders accept it), and with every
+    line ending, CRLF or a lone CR, as one LF. Positions are those of this text."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
 def parse(text: str, filename: str = "<ruleset>") -> s.Ruleset:
     """Parse ruleset text; raise `RulesetSyntaxError` pointing at the first mistake."""
+    text = normalise(text)
     source = text if text.endswith("\n") else text + "\n"
     # Parsing allocates many small objects and no cycles; pausing the cyclic garbage
     # collector spares it rescanning the growing tree (40% of the time on large files).
@@ -271,7 +283,11 @@ def _text(token: Token) -> str:
             f"{limits.MAX_TEXT_LENGTH:,}",
             "too-long",
         )
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m[1], m[1]), body)
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m[1], m[1]), body)
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
+"""`\\n`, `\\t` and `\\r` in a text; any other escaped character stands for itself."""
 
 
 class _Parenthesised:

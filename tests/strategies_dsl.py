@@ -58,12 +58,11 @@ texts = st.text(
 )
 """Any text, as found in labels and string literals."""
 
-comment_texts = (
-    st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\n"), max_size=16)
-    .map(str.strip)
-    .filter(lambda text: "\n" not in text)
-)
-"""A comment's text as the parser keeps it: one line, without surrounding blanks."""
+comment_texts = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_characters="\n\r"), max_size=16
+).map(str.strip)
+"""A comment's text as the parser keeps it: one line (a carriage return ends a line
+too), without surrounding blanks."""
 
 
 # ---------------------------------------------------------------- expressions

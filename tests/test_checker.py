@@ -513,6 +513,7 @@ def test_every_checker_finding_is_exercised_and_documented():
         "ignored-shortage",
         "never-chosen",
         "overlapping-strategies",
+        "hidden-character",
     }
     parser_codes = {"syntax", "duplicate-clause", "too-deep", "number-out-of-range", "too-long"}
     assert exercised | parser_codes == set(CODES)

@@ -66,6 +66,7 @@ CODES: dict[str, Code] = {
     "constant-rank-key": Code(_W, "Rank by something that differs between nodes."),
     "ascending-condition-rank": Code(_W, "Add `desc` to prefer the nodes where it is true."),
     "ignored-shortage": Code(_W, "Move `on shortage` to the last strategy of the chain."),
+    "hidden-character": Code(_W, "Delete the invisible character, unless it is meant."),
 }
 
 
