@@ -525,8 +525,9 @@ def _attach_comments(ruleset: s.Ruleset, source: str) -> None:
     """Keep every comment: each goes to the strategy it precedes or sits in;
     those above the first strategy belong to the ruleset."""
     starts = [st.span.line for st in ruleset.strategies if st.span]  # ascending
-    # Lines as Lark counts them: only "\n" ends one (a text may hold "\r" or U+2028).
+    # Lines as Lark counts them: only "\n" ends one (a text may hold U+2028).
     lines = source.split("\n")
+    next_code = _next_code_lines(lines)
     for number, line in enumerate(lines, start=1):
         if "#" not in line:
             continue
@@ -537,11 +538,8 @@ def _attach_comments(ruleset: s.Ruleset, source: str) -> None:
         following = bisect.bisect_right(starts, number)  # the first strategy below the line
         owner_index = following - 1 if following else None
         is_own_line = line.strip().startswith("#")
-        if (
-            is_own_line
-            and following < len(starts)
-            and _only_comments_between(lines, number, starts[following])
-        ):
+        # A block of comment lines right above a strategy belongs to it.
+        if is_own_line and following < len(starts) and next_code[number] == starts[following]:
             owner_index = following
         if owner_index is None:
             ruleset.comments.append(text)
@@ -549,9 +547,16 @@ def _attach_comments(ruleset: s.Ruleset, source: str) -> None:
             ruleset.strategies[owner_index].comments.append(text)
 
 
-def _only_comments_between(lines: list[str], first: int, last: int) -> bool:
-    """True when lines first..last-1 are an unbroken block of comment lines."""
-    return all(line.strip().startswith("#") for line in lines[first - 1 : last - 1])
+def _next_code_lines(lines: list[str]) -> list[int]:
+    """For each line number, the first line from there on that is not a comment line
+    (one pass from the end, so a file of comments is as quick as any other)."""
+    following = [0] * (len(lines) + 2)
+    code = len(lines) + 1
+    for number in range(len(lines), 0, -1):
+        if not lines[number - 1].strip().startswith("#"):
+            code = number
+        following[number] = code
+    return following
 
 
 # ---------------------------------------------------------------- errors

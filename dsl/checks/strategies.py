@@ -96,7 +96,8 @@ def check_fallbacks(ruleset: s.Ruleset) -> list[Diagnostic]:
     for strategy in ruleset.strategies:
         targets.setdefault(strategy.id, strategy.otherwise)  # type: ignore[arg-type]
     loops = _loops(targets)
-    reported_cycles: set[frozenset[str]] = set()
+    reported_cycles: set[int] = set()  # each loop is one list, shared by its members
+    suggested = 0
     for strategy in ruleset.strategies:
         target = strategy.otherwise
         if target is None:
@@ -104,7 +105,10 @@ def check_fallbacks(ruleset: s.Ruleset) -> list[Diagnostic]:
         where = strategy.clause_spans.get("otherwise")
         length = len("otherwise use")
         if target not in targets:
-            match = closest(target, [t for t in targets if t != strategy.id])
+            suggested += 1
+            match = None
+            if suggested <= SUGGESTED_FALLBACKS:
+                match = closest(target, [t for t in targets if t != strategy.id])
             hint = f"did you mean `{match}`?" if match else "write the id of another strategy"
             found.append(
                 finding(
@@ -124,23 +128,19 @@ def check_fallbacks(ruleset: s.Ruleset) -> list[Diagnostic]:
                     length,
                 )
             )
-        else:
-            loop = loops.get(strategy.id)
-            cycle = (
-                loop[loop.index(strategy.id) :] + loop[: loop.index(strategy.id)] if loop else []
-            )
-            if cycle and frozenset(cycle) not in reported_cycles:
-                reported_cycles.add(frozenset(cycle))
-                found.append(
-                    finding(
-                        "fallback-cycle",
-                        where,
-                        "the fallback chain loops: "
-                        + " -> ".join([*cycle, cycle[0]])
-                        + "; end it at a strategy without `otherwise use`",
-                        length,
-                    )
+        elif strategy.id in loops and id(loops[strategy.id][0]) not in reported_cycles:
+            loop, position = loops[strategy.id]
+            reported_cycles.add(id(loop))
+            cycle = loop[position:] + loop[:position]  # starting at the strategy reported
+            found.append(
+                finding(
+                    "fallback-cycle",
+                    where,
+                    f"the fallback chain loops: {_chain(cycle)}; end it at a strategy without "
+                    "`otherwise use`",
+                    length,
                 )
+            )
         if strategy.on_shortage is not None and target in targets and target != strategy.id:
             found.append(
                 finding(
@@ -155,10 +155,28 @@ def check_fallbacks(ruleset: s.Ruleset) -> list[Diagnostic]:
     return found
 
 
-def _loops(targets: dict[str, str | None]) -> dict[str, list[str]]:
-    """For every strategy on a fallback loop, the loop (in chain order). One walk per
-    chain, each strategy visited once, so long rulesets stay fast."""
-    loops: dict[str, list[str]] = {}
+SUGGESTED_FALLBACKS = 100
+"""Unknown `otherwise use` targets that get a "did you mean": finding the closest id
+compares it with every id, so past this many the message names none."""
+
+SHOWN_CHAIN = 12
+"""Strategies a fallback loop message names; a longer loop is shortened in the middle."""
+
+
+def _chain(cycle: list[str]) -> str:
+    """`a -> b -> c -> a`; a loop longer than `SHOWN_CHAIN` keeps its two ends."""
+    ids = [*cycle, cycle[0]]
+    if len(ids) > SHOWN_CHAIN:
+        hidden = len(ids) - SHOWN_CHAIN + 2
+        ids = [*ids[: SHOWN_CHAIN - 4], f"... ({hidden:,} more) ...", *ids[-2:]]
+    return " -> ".join(ids)
+
+
+def _loops(targets: dict[str, str | None]) -> dict[str, tuple[list[str], int]]:
+    """For every strategy on a fallback loop, the loop (in chain order, one list shared
+    by its members) and its place in it. One walk per chain, each strategy visited
+    once, so a chain of 10,000 strategies is as quick as 10."""
+    loops: dict[str, tuple[list[str], int]] = {}
     done: set[str] = set()
     for start in targets:
         path: list[str] = []
@@ -167,7 +185,7 @@ def _loops(targets: dict[str, str | None]) -> dict[str, list[str]]:
         while current is not None and current in targets and current not in done:
             if current in position:
                 loop = path[position[current] :]
-                loops.update({member: loop for member in loop})
+                loops.update({member: (loop, place) for place, member in enumerate(loop)})
                 break
             position[current] = len(path)
             path.append(current)
