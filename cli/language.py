@@ -204,7 +204,9 @@ def _fmt_one(name: str, args: argparse.Namespace) -> int:
 
 def write_atomically(path: Path, text: str) -> None:
     """Write to a temporary file beside `path`, then swap it in: a reader sees the old
-    text or the new one, never half of it. Keeps the file's permissions."""
+    text or the new one, never half of it. Keeps the file's permissions. A symbolic
+    link is kept as it is: the file it points to is the one replaced."""
+    path = path.resolve()
     mode = path.stat().st_mode & 0o7777
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
