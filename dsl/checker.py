@@ -14,7 +14,7 @@ from dsl.checks import hidden, strategies, windows
 from dsl.checks.codes import CODES
 from dsl.diagnostics import Diagnostic
 from dsl.errors import RulesetSyntaxError
-from dsl.parser import normalise, parse
+from dsl.parser import collection_paused, normalise, parse
 from dsl.syntax import Ruleset
 
 __all__ = ["CODES", "CheckResult", "check", "check_source"]
@@ -71,9 +71,10 @@ def check_source(
     Findings about the text itself (hidden characters) come with those of the tree;
     positions are those of `normalise(text)`, which the result keeps as `source`."""
     text = normalise(text)
-    try:
-        ruleset = parse(text, filename)
-    except RulesetSyntaxError as error:
-        return CheckResult(None, [error.diagnostic], text, filename)
-    found = check(ruleset, extra_fields) + hidden.check_hidden_characters(text)
+    with collection_paused():
+        try:
+            ruleset = parse(text, filename)
+        except RulesetSyntaxError as error:
+            return CheckResult(None, [error.diagnostic], text, filename)
+        found = check(ruleset, extra_fields) + hidden.check_hidden_characters(text)
     return CheckResult(ruleset, diagnostics.sort(found), text, filename)
