@@ -269,25 +269,32 @@ class ToSyntax(Transformer):
 
     # -- ruleset and strategies
     def start(self, children):
-        ruleset = s.Ruleset(span=rule_span(children) if children else None)
+        fields = {
+            "span": rule_span(children) if children else None,
+            "name": None,
+            "timezone": None,
+            "comments": [],
+            "strategies": [],
+            "clause_spans": {},
+        }
+        spans, strategies = fields["clause_spans"], fields["strategies"]
         for child in children:
             if type(child) is Token:
                 continue
             if type(child) is s.Strategy:
-                ruleset.strategies.append(child)
+                strategies.append(child)
                 continue
             key, span, value = child
-            if key in ruleset.clause_spans:
+            if key in spans:
                 word = "ruleset" if key == "name" else key
-                first = ruleset.clause_spans[key].line
                 raise fail(
                     span,
-                    f"`{word}` is given twice (first on line {first}); keep one",
+                    f"`{word}` is given twice (first on line {spans[key].line}); keep one",
                     "duplicate-clause",
                 )
-            ruleset.clause_spans[key] = span
-            setattr(ruleset, key, value)
-        return ruleset
+            spans[key] = span
+            fields[key] = value
+        return _node(s.Ruleset, fields)
 
     def ruleset_name(self, children):
         return ("name", rule_span(children), text_of(children[1]))
@@ -298,31 +305,41 @@ class ToSyntax(Transformer):
     def strategy(self, children):
         ident = children[1]
         label = text_of(children[2]) if children[2].type == "STRING" else None
-        fields = {"id": _word(ident), "label": label, "span": rule_span(children)}
-        clauses: dict = {}
         spans = {"id": token_span(ident)}
-        effective, keep = [], []
+        fields = {
+            "span": rule_span(children),
+            "id": _word(ident),
+            "label": label,
+            "comments": [],
+            "priority": None,
+            "effective": [],
+            "when": None,
+            "source": None,
+            "within_km": None,
+            "keep": [],
+            "rank": None,
+            "split": None,
+            "otherwise": None,
+            "on_shortage": None,
+            "clause_spans": spans,
+        }
         for child in children:
             if type(child) is Token:
                 continue
             key, span, value = child
-            if key == "effective":
-                effective.append(value)
-            elif key == "keep":
-                keep.append(value)
-            else:
-                if key in spans:
-                    raise fail(
-                        span,
-                        f"`{_CLAUSE_WORDS.get(key, key)}` is given twice in strategy `{ident}` "
-                        f"(first on line {spans[key].line}); keep one",
-                        "duplicate-clause",
-                    )
-                spans[key] = span
-                clauses[_FIELD.get(key, key)] = value
-        strategy = s.Strategy(**fields, effective=effective, keep=keep, **clauses)
-        strategy.clause_spans.update(spans)
-        return strategy
+            if key == "effective" or key == "keep":
+                fields[key].append(value)
+                continue
+            if key in spans:
+                raise fail(
+                    span,
+                    f"`{_CLAUSE_WORDS.get(key, key)}` is given twice in strategy `{ident}` "
+                    f"(first on line {spans[key].line}); keep one",
+                    "duplicate-clause",
+                )
+            spans[key] = span
+            fields[_FIELD.get(key, key)] = value
+        return _node(s.Strategy, fields)
 
     # -- clauses: each returns (clause key, span of its line, value)
     def priority(self, children):
@@ -460,6 +477,7 @@ class ToSyntax(Transformer):
 
 
 _FIELD = {"within": "within_km"}
+
 _CLAUSE_WORDS = {
     "source": "source from",
     "rank": "rank by",
