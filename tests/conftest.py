@@ -3,7 +3,10 @@
 Hypothesis profiles: `ci` (the default) runs 500 examples per property with a
 fixed seed so every run checks the same cases; `dev` draws fresh random cases
 each run, and more of them, to hunt for new failures:
-`HYPOTHESIS_PROFILE=dev .venv/bin/python -m pytest tests/test_roundtrip.py`.
+`HYPOTHESIS_PROFILE=dev .venv/bin/python -m pytest tests/test_roundtrip.py`;
+`fuzz` (what `make fuzz` uses for the tests marked `fuzz`) draws fresh cases,
+very many of them, with no deadline, and keeps failures in the example database
+so the next run tries them first.
 """
 
 from __future__ import annotations
@@ -26,6 +29,13 @@ settings.register_profile(
     deadline=None,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "fuzz",
+    max_examples=2_000,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=list(HealthCheck),
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 

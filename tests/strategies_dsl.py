@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from dsl import limits
 from dsl import syntax as s
+from dsl.schema import DELIVERY_METHODS as DELIVERY_VALUES
 from dsl.schema import FIELDS, METRICS
 
 GRAMMAR = resources.files("dsl").joinpath("routing.lark").read_text(encoding="utf-8")
@@ -187,3 +188,90 @@ def rulesets(draw: st.DrawFn, max_strategies: int = 3) -> s.Ruleset:
         comments=draw(st.lists(comment_texts, max_size=2)),
         strategies=[draw(strategies(st.just(strategy_id))) for strategy_id in ids],
     )
+
+
+# ------------------------------------------------- rulesets that check clean
+
+_CHANNELS = ("web", "marketplace", "store", "b2b")
+_TAG_VALUES = ("flagship", "outlet", "urban", "pallet")
+_ORDER_CONDITIONS = (
+    'order.channel in ["{channel}", "web"]',
+    'order.delivery == "{delivery}"',
+    'order.tier == "vip"',
+    "order.value >= {amount}",
+    'line.category == "furniture"',
+    "order.created_at >= 2026-01-01",
+    'not order.country == "FR"',
+)
+_NODE_CONDITIONS = (
+    'node.type in ["dc", "store"]',
+    "node.can_ship",
+    'node.tags has "{tag}"',
+    "node.capacity >= {amount}",
+    'node.id == order.collect_node or node.type == "dc"',
+    'not node.type == "dropship"',
+)
+_RANK_KEYS = (
+    "shipments",
+    "distance",
+    "cost",
+    "stock desc",
+    "load",
+    "node.priority",
+    'node.tags has "{tag}" desc',
+)
+
+
+def _fill(draw: st.DrawFn, template: str) -> str:
+    return template.format(
+        channel=draw(st.sampled_from(_CHANNELS)),
+        delivery=draw(st.sampled_from(DELIVERY_VALUES)),
+        amount=draw(st.one_of(st.integers(0, 10**6), st.sampled_from((0.5, 49.9, 1e3)))),
+        tag=draw(st.sampled_from(_TAG_VALUES)),
+    )
+
+
+def _condition(draw: st.DrawFn, templates: tuple[str, ...]) -> str:
+    parts = [
+        _fill(draw, t) for t in draw(st.lists(st.sampled_from(templates), min_size=1, max_size=3))
+    ]
+    joiner = draw(st.sampled_from((" and ", " or ")))
+    text = joiner.join(f"({part})" if " or " in part else part for part in parts)
+    return f"not ({text})" if draw(st.booleans()) and len(parts) > 1 else text
+
+
+@st.composite
+def clean_ruleset_texts(draw: st.DrawFn, max_strategies: int = 4) -> str:
+    """The text of a ruleset that `check` passes without an error: every strategy has
+    its own `when` (so none shadows another), windows run forwards, fallbacks point
+    at later strategies (no loop), numbers are in their ranges."""
+    count = draw(st.integers(1, max_strategies))
+    lines = ['ruleset "Fuzz"', f'timezone "{draw(st.sampled_from(TIMEZONES))}"']
+    for index in range(count):
+        lines += ["", f'strategy s{index} "Strategy {index}"']
+        lines.append(f"  priority {draw(st.integers(-1000, 10**9))}")
+        for _ in range(draw(st.integers(0, 2))):
+            start = draw(st.dates(dt.date(2025, 1, 1), dt.date(2027, 12, 31)))
+            end = start + dt.timedelta(days=draw(st.integers(0, 400)))
+            lines.append(f"  effective {start} to {end}")
+        own = f'order.region == "R{index}"'
+        lines.append(f"  when {own} and ({_condition(draw, _ORDER_CONDITIONS)})")
+        if draw(st.booleans()):
+            lines.append(f"  source from {_condition(draw, _NODE_CONDITIONS)}")
+        if draw(st.booleans()):
+            lines.append(f"  within {draw(st.sampled_from((0.5, 25, 400, 20000)))} km")
+        if draw(st.booleans()):
+            units = draw(st.integers(0, 1000))
+            lines.append(
+                f'  keep {units} {"unit" if units == 1 else "units"} at node.type == "store"'
+            )
+        if draw(st.booleans()):
+            keys = draw(st.lists(st.sampled_from(_RANK_KEYS), min_size=1, max_size=3, unique=True))
+            lines.append("  rank by " + ", ".join(_fill(draw, key) for key in keys))
+        split = draw(st.integers(1, 5))
+        lines.append("  split none" if split == 1 else f"  split at most {split}")
+        if index + 1 < count and draw(st.booleans()):
+            lines.append(f"  otherwise use s{draw(st.integers(index + 1, count - 1))}")
+        else:
+            lines.append(f"  on shortage {draw(st.sampled_from(SHORTAGES))}")
+    return "\n".join(lines) + "\n"
