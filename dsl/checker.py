@@ -28,8 +28,9 @@ def check(ruleset: Ruleset, extra_fields: Iterable[str] = ()) -> list[Diagnostic
     found = strategies.check_header(ruleset)
     found += strategies.check_ids(ruleset)
     found += strategies.check_fallbacks(ruleset)
+    clean: set = set()
     for strategy in ruleset.strategies:
-        found += strategies.check_expressions(strategy, extra)
+        found += strategies.check_expressions(strategy, extra, clean)
         found += strategies.check_values(strategy)
         found += windows.check_window_order(strategy)
     fallback_targets = {st.otherwise for st in ruleset.strategies if st.otherwise}

@@ -28,7 +28,9 @@ BLANKS = r"[\t \f]*"
 """What the grammar ignores (`%ignore /[\t \f]+/`): read before each token."""
 
 _WORD = re.compile(r"\w")
-_NEW_TOKEN = Token._future_new  # Token() without its argument juggling
+_NEW_STR = str.__new__
+"""Tokens are made as Lark's `Token._future_new` makes them, inline (a call less
+per token)."""
 
 
 @dataclass(frozen=True)
@@ -123,24 +125,21 @@ class FastContextualLexer(Lexer):
                 yield token
                 continue
             start, stop = found.span(found.lastgroup)
-            value = found[found.lastgroup]
+            value = text[start:stop]
             column = start - line_start + 1
+            token = _NEW_STR(Token, value)
+            token.type, token.value, token.start_pos, token.end_pos = kind, value, start, stop
+            token.line, token.column = line, column
             if kind == "_NL":
-                token = _NEW_TOKEN(kind, value, start, line, column)
                 breaks = value.count("\n")
                 line += breaks
-                line_start = start + value.rindex("\n") + 1 if breaks else line_start
-                token.end_line, token.end_column, token.end_pos = (
-                    line,
-                    stop - line_start + 1,
-                    stop,
-                )
+                if breaks:
+                    line_start = start + value.rindex("\n") + 1
+                token.end_line, token.end_column = line, stop - line_start + 1
                 if "#" in value:
                     self._comments(token, text)
             else:
-                token = _NEW_TOKEN(
-                    kind, value, start, line, column, line, column + len(value), stop
-                )
+                token.end_line, token.end_column = line, column + stop - start
             pos = stop
             yield token
         counter.char_pos, counter.line = pos, line

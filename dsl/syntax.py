@@ -189,6 +189,25 @@ class Ruleset(Syntax):
         return next((s for s in self.strategies if s.id == strategy_id), None)
 
 
+def shape(expr: Any) -> tuple:
+    """What an expression says, as nested tuples: two expressions have the same shape
+    exactly when they read the same (a cheap key for grouping equal conditions)."""
+    node_type = type(expr)
+    if node_type is FieldRef:
+        return (node_type, expr.path)
+    if node_type is Text or node_type is Number or node_type is Boolean:
+        return (node_type, type(expr.value), expr.value)
+    if node_type is Compare:
+        return (node_type, expr.op, shape(expr.left), shape(expr.right))
+    if node_type is Not:
+        return (node_type, shape(expr.operand))
+    if node_type is Name:
+        return (node_type, expr.name)
+    if node_type is Moment:
+        return (node_type, expr.day, expr.minute)
+    return (node_type, tuple([shape(item) for item in expr.items]))
+
+
 def walk(expr: Any):
     """Yield `expr` and every expression below it, depth first, in written order.
     Iterative: however deep a tree is, walking it never recurses."""

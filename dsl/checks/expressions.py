@@ -46,6 +46,10 @@ class Scope:
     roots: tuple[str, ...]
     extra: frozenset[str]
     found: list[Diagnostic] = field(default_factory=list)
+    clean: set = field(default_factory=set)
+    """Comparisons of plain values already checked without a finding in this clause
+    kind (see `_plain_key`), shared by the scopes of one `check` run: rulesets
+    repeat their conditions, and a repeat needs no second look."""
 
     def report(self, code: str, where: s.Syntax, message: str) -> None:
         self.found.append(finding(code, where.span, message))
@@ -109,26 +113,29 @@ def check_rank_key(key: s.RankKey, scope: Scope) -> None:
 
 
 def _kind(expr: s.Expr, scope: Scope, partner: s.Expr | None = None) -> str:
-    """The kind of value `expr` gives, reporting what is wrong inside it."""
-    if isinstance(expr, s.FieldRef):
+    """The kind of value `expr` gives, reporting what is wrong inside it. (Dispatched
+    on the exact node type: this runs for every node of every condition.)"""
+    node_type = type(expr)
+    if node_type is s.FieldRef:
         return _field_kind(expr, scope)
-    if isinstance(expr, s.Name):
-        _unknown_name(expr, scope, partner)
-        return ANY
-    if isinstance(expr, s.ListOf):
-        for item in expr.items:
-            _kind(item, scope)
-        return LIST
-    if isinstance(expr, s.Compare):
+    if node_type is s.Compare:
         return _compare(expr, scope)
-    if isinstance(expr, s.AllOf | s.AnyOf):
+    literal = _LITERAL_KINDS.get(node_type)
+    if literal is not None:
+        return literal
+    if node_type is s.AllOf or node_type is s.AnyOf:
         for item in expr.items:
             _expect_condition(item, scope)
         return BOOL
-    if isinstance(expr, s.Not):
+    if node_type is s.Not:
         _expect_condition(expr.operand, scope)
         return BOOL
-    return _LITERAL_KINDS[type(expr)]
+    if node_type is s.ListOf:
+        for item in expr.items:
+            _kind(item, scope)
+        return LIST
+    _unknown_name(expr, scope, partner)
+    return ANY
 
 
 def _expect_condition(expr: s.Expr, scope: Scope) -> None:
@@ -151,23 +158,26 @@ def _expect_condition(expr: s.Expr, scope: Scope) -> None:
     )
 
 
+_FIELD_KINDS = {path: spec.type.value for path, spec in FIELDS.items()}
+
+
 def _field_kind(expr: s.FieldRef, scope: Scope) -> str:
     path = expr.path
-    if path in FIELDS:
-        kind = FIELDS[path].type.value
-    elif path in scope.extra:
+    kind = _FIELD_KINDS.get(path)
+    if kind is None:
+        if path not in scope.extra:
+            _unknown_field(expr, scope)
+            return ANY
         kind = ANY
-    else:
-        _unknown_field(expr, scope)
-        return ANY
-    if expr.root == "node" and "node" not in scope.roots:
+    roots = scope.roots
+    if "node" not in roots and path.startswith("node."):
         scope.report(
             "node-field-in-when",
             expr,
             f"`{path}` cannot be used in `{scope.clause}`: it decides whether the strategy "
             "applies to the order, before any node is looked at; test nodes in `source from`",
         )
-    elif expr.root == "line" and "line" not in scope.roots:
+    elif "line" not in roots and path.startswith("line."):
         scope.report(
             "line-field-in-node-clause",
             expr,
@@ -231,6 +241,38 @@ def _is_text_like(expr: s.Expr, scope: Scope) -> bool:
 
 
 def _compare(expr: s.Compare, scope: Scope) -> str:
+    key = _plain_key(expr, scope)
+    if key is not None and key in scope.clean:
+        return BOOL
+    before = len(scope.found)
+    _check_compare(expr, scope)
+    if key is not None and len(scope.found) == before:
+        scope.clean.add(key)
+    return BOOL
+
+
+def _plain_key(expr: s.Compare, scope: Scope) -> tuple | None:
+    """What decides the findings of a comparison between plain values (fields,
+    literals, lists of literals) in a clause; None for any other comparison."""
+    left, right = _value_key(expr.left), _value_key(expr.right)
+    if left is None or right is None:
+        return None
+    return (expr.op, left, right, scope.roots)
+
+
+def _value_key(expr: s.Expr) -> tuple | None:
+    node_type = type(expr)
+    if node_type is s.FieldRef:
+        return (node_type, expr.path)
+    if node_type is s.Text or node_type is s.Number or node_type is s.Boolean:
+        return (node_type, type(expr.value), expr.value)
+    if node_type is s.ListOf:
+        items = tuple(_value_key(item) for item in expr.items)
+        return None if None in items else (node_type, items)
+    return None
+
+
+def _check_compare(expr: s.Compare, scope: Scope) -> str:
     if expr.op in ("in", "not in"):
         _membership(expr, scope)
     elif expr.op == "has":
@@ -363,7 +405,7 @@ def _has(expr: s.Compare, scope: Scope) -> None:
 
 def _closed_set(target: s.Expr, value: s.Expr, scope: Scope) -> None:
     """`node.type == "warehouse"`: a text outside the field's closed set never matches."""
-    if not (isinstance(target, s.FieldRef) and isinstance(value, s.Text)):
+    if type(target) is not s.FieldRef or type(value) is not s.Text:
         return
     spec = FIELDS.get(target.path)
     if spec is None or not spec.values or value.value in spec.values:

@@ -16,6 +16,10 @@ from dsl.checks.codes import finding
 from dsl.diagnostics import Diagnostic, SourceLines
 from dsl.syntax import Span
 
+_VISIBLE_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n\f"
+"""ASCII characters that are not hidden: removing them from an ASCII text leaves
+the hidden ones, if any."""
+
 _BEFORE_COMMENT = re.compile(r'(?:[^"#]|"(?:[^"\\]|\\.)*")*')
 """The part of a line before its comment: `#` outside double quotes starts one."""
 
@@ -24,6 +28,8 @@ def check_hidden_characters(source: str) -> list[Diagnostic]:
     """Reports "U+202E RIGHT-TO-LEFT OVERRIDE in a text: ..." (warning), once per line
     and place; `source` is a text the parser accepted, as `normalise` gives it."""
     found: list[Diagnostic] = []
+    if source.isascii() and not source.encode().translate(None, _VISIBLE_ASCII):
+        return found  # the common case, decided at C speed: nothing hidden
     lines = SourceLines(source)
     first_of: dict[tuple[int, str], tuple[int, str]] = {}
     counts: dict[tuple[int, str], int] = {}

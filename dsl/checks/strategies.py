@@ -239,28 +239,32 @@ def check_values(strategy: s.Strategy) -> list[Diagnostic]:
     return found
 
 
-def check_expressions(strategy: s.Strategy, extra: frozenset[str]) -> list[Diagnostic]:
-    """Fields, names and types in `when`, `source from`, `keep ... at` and `rank by`."""
+def check_expressions(
+    strategy: s.Strategy, extra: frozenset[str], clean: set | None = None
+) -> list[Diagnostic]:
+    """Fields, names and types in `when`, `source from`, `keep ... at` and `rank by`.
+    `clean` is shared by the strategies of one ruleset (see `Scope.clean`)."""
     found: list[Diagnostic] = []
+    clean = set() if clean is None else clean
     if strategy.when is not None:
-        check_condition(strategy.when, Scope("when", ORDER_ROOTS, extra, found))
+        check_condition(strategy.when, Scope("when", ORDER_ROOTS, extra, found, clean))
     if strategy.source is not None:
-        check_condition(strategy.source, Scope("source from", NODE_ROOTS, extra, found))
+        check_condition(strategy.source, Scope("source from", NODE_ROOTS, extra, found, clean))
     for keep in strategy.keep:
-        check_condition(keep.at, Scope("keep ... at", NODE_ROOTS, extra, found))
-    seen: dict[str, int] = {}
+        check_condition(keep.at, Scope("keep ... at", NODE_ROOTS, extra, found, clean))
+    seen: dict[tuple, int] = {}
     for number, key in enumerate(strategy.rank or [], start=1):
-        check_rank_key(key, Scope("rank by", NODE_ROOTS, extra, found))
-        text = format_expr(key.key)
-        if text in seen:
+        check_rank_key(key, Scope("rank by", NODE_ROOTS, extra, found, clean))
+        shape = s.shape(key.key)
+        if shape in seen:
             found.append(
                 finding(
                     "duplicate-rank-key",
                     key.key.span or key.span,
-                    f"`{text}` is already rank key number {seen[text]}: a repeated key never "
-                    "breaks a tie; remove it",
+                    f"`{format_expr(key.key)}` is already rank key number {seen[shape]}: a "
+                    "repeated key never breaks a tie; remove it",
                 )
             )
         else:
-            seen[text] = number
+            seen[shape] = number
     return found

@@ -19,7 +19,6 @@ from dsl import syntax as s
 from dsl.checks import sweep
 from dsl.checks.codes import finding
 from dsl.diagnostics import Diagnostic
-from dsl.formatter import format_expr
 
 Interval = tuple[dt.datetime, dt.datetime]
 BEGINNING, END_OF_TIME = dt.datetime.min, dt.datetime.max
@@ -106,8 +105,8 @@ class _Facts:
     """Position in the order strategies are tried."""
     priority: int
     spans: list[Interval]
-    when: str | None
-    """The `when` as canonical text: equal texts are equal conditions."""
+    when: tuple | None
+    """The `when`'s shape (`dsl.syntax.shape`): equal shapes are equal conditions."""
     pins: dict[str, frozenset]
 
     @classmethod
@@ -118,7 +117,7 @@ class _Facts:
             order,
             _priority(strategy),
             intervals(strategy.effective),
-            None if when is None else format_expr(when),
+            None if when is None else s.shape(when),
             {} if when is None else _pins(when),
         )
 
@@ -154,13 +153,15 @@ def check_reachability(ruleset: s.Ruleset, fallback_targets: set[str]) -> list[D
 def _earliest_beaters(facts: list[_Facts]) -> list[_Facts | None]:
     """For each strategy, the first one tried before it that has no `when` (or the
     same `when`) and whose windows cover all of its own: it always wins."""
-    groups: dict[str | None, list[_Facts]] = {}
+    groups: dict[tuple | None, list[_Facts]] = {}
     for fact in facts:
         groups.setdefault(fact.when, []).append(fact)
     # The least order covering each window of each strategy, from its own group
     # (the same `when`) and from the group without `when`.
     least: dict[tuple[int, int], int] = {}
     for when, members in groups.items():
+        if when is not None and len(members) == 1:
+            continue  # a `when` of its own: nothing before it shares it
         points = [(a, b, m.order) for m in members for a, b in m.spans]
         askers = members if when is not None else facts
         asked = [(m.order, index) for m in askers for index in range(len(m.spans))]
@@ -223,6 +224,8 @@ def _earliest_rivals(facts: list[_Facts], asking: set[int]) -> dict[int, _Facts]
         levels.setdefault(fact.priority, []).append(fact)
     rivals: dict[int, _Facts] = {}
     for members in levels.values():
+        if len(members) == 1:
+            continue  # alone at its priority: no rival
         dated = [m for m in members if m.strategy.effective]
         undated = [m for m in members if not m.strategy.effective]
         # A dated strategy may compete with any other; an undated one only with dated ones.
