@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from dsl import diagnostics
 from dsl.checks import hidden, strategies, windows
 from dsl.checks.codes import CODES
+from dsl.checks.expressions import CheckRun
 from dsl.diagnostics import Diagnostic
 from dsl.errors import RulesetSyntaxError
 from dsl.parser import collection_paused, normalise, parse
@@ -33,9 +34,9 @@ def _check(ruleset: Ruleset, extra_fields: Iterable[str]) -> list[Diagnostic]:
     found = strategies.check_header(ruleset)
     found += strategies.check_ids(ruleset)
     found += strategies.check_fallbacks(ruleset)
-    clean: set = set()
+    run = CheckRun()
     for strategy in ruleset.strategies:
-        found += strategies.check_expressions(strategy, extra, clean)
+        found += strategies.check_expressions(strategy, extra, run)
         found += strategies.check_values(strategy)
         found += windows.check_window_order(strategy)
     fallback_targets = {st.otherwise for st in ruleset.strategies if st.otherwise}

@@ -283,3 +283,23 @@ def test_the_sweep_finds_exactly_what_comparing_every_pair_finds(text):
     expected = [(d.code, d.line, d.message) for d in _pairwise(ruleset, targets)]
     found = [(d.code, d.line, d.message) for d in windows.check_reachability(ruleset, targets)]
     assert found == expected
+
+
+def test_hints_for_unknown_fields_are_sought_a_bounded_number_of_times():
+    """A "did you mean" compares the word with every known field, and the data may
+    bring thousands of columns: past the first `SUGGESTED_NAMES` hints of a check
+    none is sought, so more unknown names add no more of that work."""
+    from dsl.checks.expressions import SUGGESTED_NAMES
+
+    columns = [f"node.column_{n}" for n in range(3_000)]
+
+    def cost(unknown: int) -> int:
+        text = "".join(_strategy(i, f"source from node.misspelt_{i} == 1") for i in range(unknown))
+        ruleset = dsl.parse(text)
+        return calls(lambda: check(ruleset, columns))
+
+    assert cost(8 * SUGGESTED_NAMES) <= 1.5 * cost(2 * SUGGESTED_NAMES)
+    text = "".join(_strategy(i, f"source from node.colunm_{i} == 1") for i in range(300))
+    found = check(dsl.parse(text), columns)
+    hinted = [d for d in found if "did you mean `node.column_" in d.message]
+    assert len(hinted) == SUGGESTED_NAMES

@@ -5,6 +5,7 @@ true/false, and closed sets (`node.type`) hold only their own values."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from dsl import syntax as s
 from dsl.checks.codes import finding
@@ -46,13 +47,35 @@ class Scope:
     roots: tuple[str, ...]
     extra: frozenset[str]
     found: list[Diagnostic] = field(default_factory=list)
-    clean: set = field(default_factory=set)
-    """Comparisons of plain values already checked without a finding in this clause
-    kind (see `_plain_key`), shared by the scopes of one `check` run: rulesets
-    repeat their conditions, and a repeat needs no second look."""
+    run: CheckRun = field(default_factory=lambda: CheckRun())
+    """What the scopes of one `check` run share."""
 
     def report(self, code: str, where: s.Syntax, message: str) -> None:
         self.found.append(finding(code, where.span, message))
+
+    def closest(self, word: str, choices: list[str], cutoff: float = 0.6) -> str | None:
+        """`suggestions.closest`, while this run's budget of hints lasts."""
+        if self.run.hints_left <= 0:
+            return None
+        self.run.hints_left -= 1
+        return closest(word, choices, cutoff)
+
+
+SUGGESTED_NAMES = 100
+"""Unknown fields, words and rank keys that get a "did you mean" in one check run:
+each hint compares the word with every known field, and the data may bring
+thousands of columns; past this many the messages name none."""
+
+
+@dataclass
+class CheckRun:
+    """State shared by the scopes of one `check` run."""
+
+    clean: set = field(default_factory=set)
+    """Comparisons of plain values already checked without a finding (see
+    `_plain_key`): rulesets repeat their conditions, and a repeat needs no second
+    look."""
+    hints_left: int = SUGGESTED_NAMES
 
 
 ORDER_ROOTS = ("order", "line")
@@ -71,7 +94,7 @@ def check_rank_key(key: s.RankKey, scope: Scope) -> None:
     expr = key.key
     if isinstance(expr, s.Name):
         if expr.name not in METRICS:
-            match = closest(expr.name, [*METRICS, *_fields_in(scope)])
+            match = scope.closest(expr.name, [*METRICS, *_fields_in(scope)])
             hint = f" (did you mean `{match}`?)" if match else ""
             scope.report(
                 "unknown-metric",
@@ -188,12 +211,17 @@ def _field_kind(expr: s.FieldRef, scope: Scope) -> str:
 
 
 def _fields_in(scope: Scope) -> list[str]:
-    return [p for p in [*FIELDS, *sorted(scope.extra)] if p.split(".", 1)[0] in scope.roots]
+    return _fields_under(scope.roots, scope.extra)
+
+
+@cache
+def _fields_under(roots: tuple[str, ...], extra: frozenset[str]) -> list[str]:
+    return [p for p in [*FIELDS, *sorted(extra)] if p.split(".", 1)[0] in roots]
 
 
 def _unknown_field(expr: s.FieldRef, scope: Scope) -> None:
     known = [*_fields_in(scope), *FIELDS, *sorted(scope.extra)]
-    hint = did_you_mean(expr.path, known)
+    hint = did_you_mean(scope.closest(expr.path, known))
     if expr.root not in ROOTS:
         roots = join_or([f"`{root}.`" for root in ROOTS])
         message = f"`{expr.path}` is not a field: fields start with {roots}{hint}"
@@ -218,7 +246,7 @@ def _unknown_name(expr: s.Name, scope: Scope, partner: s.Expr | None) -> None:
         )
         return
     boolean = closest(word, ["true", "false"], cutoff=0.8)
-    field_match = closest(word, _fields_in(scope), cutoff=0.8)
+    field_match = scope.closest(word, _fields_in(scope), cutoff=0.8)
     if boolean:
         hint = f"did you mean `{boolean}`?"
     elif field_match:
@@ -242,12 +270,12 @@ def _is_text_like(expr: s.Expr, scope: Scope) -> bool:
 
 def _compare(expr: s.Compare, scope: Scope) -> str:
     key = _plain_key(expr, scope)
-    if key is not None and key in scope.clean:
+    if key is not None and key in scope.run.clean:
         return BOOL
     before = len(scope.found)
     _check_compare(expr, scope)
     if key is not None and len(scope.found) == before:
-        scope.clean.add(key)
+        scope.run.clean.add(key)
     return BOOL
 
 

@@ -9,7 +9,14 @@ from functools import cache
 
 from dsl import syntax as s
 from dsl.checks.codes import finding
-from dsl.checks.expressions import NODE_ROOTS, ORDER_ROOTS, Scope, check_condition, check_rank_key
+from dsl.checks.expressions import (
+    NODE_ROOTS,
+    ORDER_ROOTS,
+    CheckRun,
+    Scope,
+    check_condition,
+    check_rank_key,
+)
 from dsl.diagnostics import Diagnostic
 from dsl.formatter import format_expr
 from dsl.suggestions import closest
@@ -240,21 +247,21 @@ def check_values(strategy: s.Strategy) -> list[Diagnostic]:
 
 
 def check_expressions(
-    strategy: s.Strategy, extra: frozenset[str], clean: set | None = None
+    strategy: s.Strategy, extra: frozenset[str], run: CheckRun | None = None
 ) -> list[Diagnostic]:
     """Fields, names and types in `when`, `source from`, `keep ... at` and `rank by`.
-    `clean` is shared by the strategies of one ruleset (see `Scope.clean`)."""
+    `run` is shared by the strategies of one ruleset (see `CheckRun`)."""
     found: list[Diagnostic] = []
-    clean = set() if clean is None else clean
+    run = CheckRun() if run is None else run
     if strategy.when is not None:
-        check_condition(strategy.when, Scope("when", ORDER_ROOTS, extra, found, clean))
+        check_condition(strategy.when, Scope("when", ORDER_ROOTS, extra, found, run))
     if strategy.source is not None:
-        check_condition(strategy.source, Scope("source from", NODE_ROOTS, extra, found, clean))
+        check_condition(strategy.source, Scope("source from", NODE_ROOTS, extra, found, run))
     for keep in strategy.keep:
-        check_condition(keep.at, Scope("keep ... at", NODE_ROOTS, extra, found, clean))
+        check_condition(keep.at, Scope("keep ... at", NODE_ROOTS, extra, found, run))
     seen: dict[tuple, int] = {}
     for number, key in enumerate(strategy.rank or [], start=1):
-        check_rank_key(key, Scope("rank by", NODE_ROOTS, extra, found, clean))
+        check_rank_key(key, Scope("rank by", NODE_ROOTS, extra, found, run))
         shape = s.shape(key.key)
         if shape in seen:
             found.append(
