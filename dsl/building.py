@@ -192,6 +192,14 @@ def _moment(token: Token) -> s.Moment:
         raise fail(
             token, f"`{text}` is not a valid date ({error}); write dates as 2026-11-15"
         ) from None
+    if not limits.FIRST_DATE <= day_value <= limits.LAST_DATE:
+        raise fail(
+            token,
+            f"`{text}` is outside the dates a ruleset may use, {limits.FIRST_DATE} to "
+            f"{limits.LAST_DATE}; to leave a window open, leave out its end (`effective from`) "
+            "or its start (`effective until`)",
+            "date-out-of-range",
+        )
     return _node(
         s.Moment, {"span": token_span(token), "kind": "moment", "day": day_value, "minute": minute}
     )

@@ -38,6 +38,7 @@ def _check(ruleset: Ruleset, extra_fields: Iterable[str]) -> list[Diagnostic]:
     for strategy in ruleset.strategies:
         found += strategies.check_expressions(strategy, extra, run)
         found += strategies.check_values(strategy)
+        found += windows.check_window_dates(strategy)
         found += windows.check_window_order(strategy)
     fallback_targets = {st.otherwise for st in ruleset.strategies if st.otherwise}
     found += windows.check_reachability(ruleset, fallback_targets)

@@ -6,6 +6,7 @@ floating-point infinity, screens full of one word.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 MAX_NESTING = 64
@@ -21,6 +22,12 @@ double, and no sum of a few of them overflows."""
 
 MIN_MAGNITUDE_EXPONENT = -15
 """A number other than 0 is at least 10^-15 in size (smaller ones would read as 0)."""
+
+FIRST_DATE = dt.date(1000, 1, 1)
+LAST_DATE = dt.date(9998, 12, 31)
+"""Dates (in windows and conditions) lie between these, both included: far enough
+from the ends of the calendar that a day after a date, or a date's instant in any
+time zone, still exists."""
 
 MAX_NAME_LENGTH = 100
 """Characters in a strategy id, a field path or a bare word."""

@@ -103,7 +103,7 @@ numbers_out_of_range = st.one_of(
 )
 moments = st.builds(
     s.Moment,
-    day=st.dates(),
+    day=st.dates(limits.FIRST_DATE, limits.LAST_DATE),
     minute=st.none() | st.builds(dt.time, st.integers(0, 23), st.integers(0, 59)),
 )
 literals = st.one_of(

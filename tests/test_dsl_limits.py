@@ -5,6 +5,7 @@ a Python traceback; and everything up to the limits works end to end."""
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import sys
 
@@ -15,6 +16,7 @@ from routing_world import network, node, order, router, ships
 from strategies_dsl import floats_in_range, numbers, numbers_out_of_range
 
 import dsl
+import engine
 from cli.main import main
 from dsl import limits
 from dsl.formatter import format_expr
@@ -234,3 +236,59 @@ def test_a_text_longer_than_the_limit_is_refused_and_one_at_the_limit_is_taken()
     found = refusal(f'ruleset "{at_limit}x"\n')
     assert (found.code, found.column) == ("too-long", 9)
     assert f"a text in quotes has at most {limits.MAX_TEXT_LENGTH:,}" in found.message
+
+
+# ------------------------------------------------------------------ dates
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "effective until 9999-12-31",
+        "effective 9999-12-31T23:59 to 9999-12-31T23:59",
+        "effective from 0001-01-01",
+        "effective 0999-12-31 to 2026-01-01",
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_are_refused_rather_than_overflowing(clause):
+    found = refusal(f"strategy a\n  {clause}\n  source from node.can_ship\n")
+    assert found.code == "date-out-of-range"
+    assert "outside the dates a ruleset may use, 1000-01-01 to 9998-12-31" in found.message
+
+
+def test_a_date_literal_out_of_range_is_refused_too():
+    found = refusal(when("order.created_at >= 9999-12-31T23:59"))
+    assert (found.code, found.column) == ("date-out-of-range", 28)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Tokyo", "Etc/GMT+12"])
+def test_the_first_and_last_dates_check_compile_and_route_in_any_time_zone(zone):
+    text = (
+        f'ruleset "ends"\ntimezone "{zone}"\n'
+        'strategy vip\n  priority 1\n  when order.tier == "vip"\n  source from node.can_ship\n'
+        "strategy ends\n  priority 2\n  effective 1000-01-01 to 9998-12-31T23:59\n"
+        "  effective from 9998-12-31\n  effective until 1000-01-01\n"
+        "  source from node.can_ship\n"
+    )
+    result = dsl.check_source(text)
+    assert result.ok, result.render()
+    decision = router(text, network(node("P", "paris")), {("P", "A"): 5}).route(
+        order("o1", {"A": 1})
+    )
+    assert ships(decision) == [("P", {"A": 1})]
+
+
+def test_a_tree_built_in_code_with_a_date_out_of_range_is_an_error_not_an_overflow():
+    from dsl import syntax as s
+
+    far = s.Moment(day=dt.date(9999, 12, 31), minute=dt.time(23, 59))
+    strategy = s.Strategy(
+        id="a",
+        effective=[s.Effective(end=far)],
+        when=s.Compare(op=">=", left=s.FieldRef(path="order.created_at"), right=far),
+        source=s.FieldRef(path="node.can_ship"),
+    )
+    found = dsl.check(s.Ruleset(name="code", strategies=[strategy]))
+    assert [d.code for d in found] == ["date-out-of-range", "date-out-of-range"]
+    with pytest.raises(engine.CompileError):
+        engine.compile(s.Ruleset(name="code", strategies=[strategy]))

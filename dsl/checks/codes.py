@@ -25,6 +25,7 @@ CODES: dict[str, Code] = {
     "too-deep": Code(_E, "Write the condition with fewer levels of `not`, lists and brackets."),
     "number-out-of-range": Code(_E, "Write a number below 10^15 with at most 17 digits."),
     "too-long": Code(_E, "Shorten the name or the text."),
+    "date-out-of-range": Code(_E, "Write a date from 1000-01-01 to 9998-12-31."),
     # -- fields, names and types
     "unknown-field": Code(_E, "Use a listed field, or check with the data that has that column."),
     "unknown-name": Code(_E, 'Put text in double quotes ("web") or write a field (order.channel).'),

@@ -7,8 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
+from dsl import limits
 from dsl import syntax as s
 from dsl.checks.codes import finding
+from dsl.checks.windows import date_out_of_range
 from dsl.diagnostics import Diagnostic
 from dsl.expected import join_or
 from dsl.formatter import format_expr
@@ -145,6 +147,8 @@ def _kind(expr: s.Expr, scope: Scope, partner: s.Expr | None = None) -> str:
         return _compare(expr, scope)
     literal = _LITERAL_KINDS.get(node_type)
     if literal is not None:
+        if node_type is s.Moment and not limits.FIRST_DATE <= expr.day <= limits.LAST_DATE:
+            scope.found.append(date_out_of_range(expr))  # a tree built in code
         return literal
     if node_type is s.AllOf or node_type is s.AnyOf:
         for item in expr.items:

@@ -15,6 +15,7 @@ import datetime as dt
 import heapq
 from dataclasses import dataclass
 
+from dsl import limits
 from dsl import syntax as s
 from dsl.checks import sweep
 from dsl.checks.codes import finding
@@ -37,7 +38,11 @@ def window_end(moment: s.Moment) -> dt.datetime:
         if moment.day == dt.date.max:
             return END_OF_TIME
         return dt.datetime.combine(moment.day + dt.timedelta(days=1), dt.time(0, 0))
-    return window_start(moment) + dt.timedelta(minutes=1)
+    start = window_start(moment)
+    return END_OF_TIME if start > END_OF_TIME - dt.timedelta(minutes=1) else start + _MINUTE
+
+
+_MINUTE = dt.timedelta(minutes=1)
 
 
 def intervals(windows: list[s.Effective]) -> list[Interval]:
@@ -69,6 +74,27 @@ def overlap(a: list[Interval], b: list[Interval]) -> bool:
 
 
 # ------------------------------------------------------------------ checks
+
+
+def check_window_dates(strategy: s.Strategy) -> list[Diagnostic]:
+    """Reports "`9999-12-31` is outside the dates a ruleset may use" for a tree built
+    in code (the parser refuses such a date already): see `dsl.limits.FIRST_DATE`."""
+    return [
+        date_out_of_range(moment)
+        for window in strategy.effective
+        for moment in (window.start, window.end)
+        if moment is not None and not limits.FIRST_DATE <= moment.day <= limits.LAST_DATE
+    ]
+
+
+def date_out_of_range(moment: s.Moment) -> Diagnostic:
+    return finding(
+        "date-out-of-range",
+        moment.span,
+        f"`{moment.text()}` is outside the dates a ruleset may use, {limits.FIRST_DATE} to "
+        f"{limits.LAST_DATE}; to leave a window open, leave out its end (`effective from`) "
+        "or its start (`effective until`)",
+    )
 
 
 def check_window_order(strategy: s.Strategy) -> list[Diagnostic]:
