@@ -146,24 +146,45 @@ _NUMBERS = st.one_of(
 )
 
 
+_MOMENTS = st.builds(
+    lambda day, minute: day.isoformat() + (f"T{minute:%H:%M}" if minute else ""),
+    st.dates(),
+    st.none() | st.times(),
+)
+"""Dates anywhere in the calendar, to the minute or not."""
+
+
 @bounded(100)
 @given(
     nested(),
     _NUMBERS,
     st.text(min_size=0, max_size=2_000),
     st.integers(0, 3 * limits.MAX_NAME_LENGTH),
+    _MOMENTS,
+    _MOMENTS,
+    st.sampled_from(("UTC", "Pacific/Kiritimati", "Etc/GMT+12", "Asia/Tokyo")),
 )
-def test_hostile_shapes_are_taken_or_refused_with_a_message(condition, number, text, length):
+def test_hostile_shapes_are_taken_or_refused_with_a_message(
+    condition, number, text, length, start, end, zone
+):
     quoted = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     survive(
-        f'ruleset "{quoted}"\n'
+        f'ruleset "{quoted}"\ntimezone "{zone}"\n'
         f"strategy {'s' * max(1, length)}\n"
+        f"  effective {start} to {end}\n"
+        f"  effective until {end}\n"
+        f"  when order.created_at < {start}\n"
         f"  priority {number}\n"
         f"  source from {condition}\n"
         f"  keep 1 unit at {condition}\n"
         f"  rank by {condition} desc\n"
         f"  within {number} km\n"
-        f"  when order.value > {number}\n"
+    )
+    survive(
+        f'ruleset "dates"\ntimezone "{zone}"\n'
+        f"strategy a\n  effective {start} to {end}\n  source from node.can_ship\n"
+        f"strategy b\n  effective from {start}\n  effective until {end}\n"
+        f"  when order.created_at >= {end}\n  source from node.can_ship\n"
     )
 
 
@@ -194,6 +215,10 @@ _PIECES = st.one_of(
             " 1e400",
             " 0.1234567890123456789",
             "\u202e",
+            " 9999-12-31",
+            " 0001-01-01T00:00",
+            " 9998-12-31T23:59",
+            "  effective until 1000-01-01\n",
             "\u200b",
             "\x00",
             "\ufeff",
