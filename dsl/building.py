@@ -122,9 +122,16 @@ def _end(child) -> tuple[int, int]:
 
 
 def rule_span(children) -> s.Span:
-    """A rule's span: from its first token or child to its last, keywords included."""
-    line, column = _start(children[0])
-    end_line, end_column = _end(children[-1])
+    """A rule's span: from its first token or child to its last, keywords included.
+    (`_start` and `_end` inlined for tokens, the usual first and last child.)"""
+    first, last = children[0], children[-1]
+    if type(first) is Token:
+        line, column = first.line, first.column
+    else:
+        line, column = _start(first)
+    if type(last) is Token:
+        return _span(line, column, last.end_line, last.end_column)
+    end_line, end_column = _end(last)
     return _span(line, column, end_line, end_column)
 
 

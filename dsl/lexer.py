@@ -27,7 +27,6 @@ from lark.lexer import ContextualLexer, Lexer, PatternStr
 BLANKS = r"[\t \f]*"
 """What the grammar ignores (`%ignore /[\t \f]+/`): read before each token."""
 
-_WORD = re.compile(r"\w")
 _NEW_STR = str.__new__
 """Tokens are made as Lark's `Token._future_new` makes them, inline (a call less
 per token)."""
@@ -109,8 +108,10 @@ class FastContextualLexer(Lexer):
                     kind = "IDENT" if "IDENT" in accepted else word_terminals.get(value)
                 if kind is not None and kind != "IDENT":
                     after = found.end()
-                    if after < end and _WORD.match(text, after):
-                        kind = None  # a keyword glued to a word: Lark reports it
+                    # The word read every ASCII letter, digit and `_`; any other letter
+                    # or digit (what `\w` adds) glues on: Lark's callback reports it.
+                    if after < end and text[after] >= "\x80" and text[after].isalnum():
+                        kind = None
             if kind is None or kind not in accepted:
                 # Lark's lexer for this state decides (and raises what it raises).
                 counter.char_pos, counter.line = pos, line

@@ -77,6 +77,8 @@ def assert_same_tokens(text: str) -> None:
         "\n\n# only comments\n   # and blanks\n",
         "strategy a\n  split at most 1e3\n  on shortage backorderx\n",
         "strategy a\n  when nota\u00e9 == 1\n",
+        "strategy a\n  rank by cost desc\u00e9\n  on shortage reject\u0661\n",  # glued letters
+        "strategy a\n  source from\u00e9 node.can_ship\n",
     ],
 )
 def test_the_fast_lexer_reads_like_larks_on_awkward_texts(text):
