@@ -1,17 +1,14 @@
-"""Building the syntax tree while Lark parses: one callback per grammar rule turns
+"""Building the syntax tree while Lark parses (`dsl.parser` wires it in): one method
+per grammar rule turns
 the rule's tokens and children into `dsl.syntax` models with their spans, and
-applies the limits of `dsl.limits` (numbers, names, texts, nesting).
+keeps expressions within the nesting limit of `dsl.limits`.
 
 This runs for every rule of every clause, so it is written for speed: nodes are
-made without pydantic validation (the values are built here with their right
-types), and nesting depth is only tracked for nodes that can nest.
+made without pydantic validation (`dsl.values.make`), and nesting depth is only
+tracked for nodes that can nest.
 """
 
 from __future__ import annotations
-
-import datetime as dt
-import re
-import threading
 
 from lark import Token, Transformer
 
@@ -19,73 +16,19 @@ from dsl import limits
 from dsl import syntax as s
 from dsl.diagnostics import Diagnostic
 from dsl.formatter import bracketed
-
-parsing = threading.local()
-"""Per parse (and per thread): `text`, the source; `levels`, the nesting depth of
-each node that has any, by `id` (see `_nested`)."""
-
-
-class Misplaced(Exception):
-    """A value that parsed but means nothing (a bad date, a clause given twice, a
-    number out of range); the parser reports it as a syntax error."""
-
-    def __init__(self, diagnostic: Diagnostic):
-        self.diagnostic = diagnostic
-
-
-class GluedWord(Misplaced):
-    """A keyword run into the next word; it is a syntax error where it stands."""
-
-
-# ------------------------------------------------------------- making nodes
-
-_new = object.__new__
-_set = object.__setattr__
-
-
-def _node(cls, fields: dict):
-    """A model from trusted parser output, as `cls(**fields)` would make it but
-    without validating again what was just built (a large file holds 100,000 nodes).
-
-    Its set of fields set (pydantic's `__pydantic_fields_set__`) is one set per class
-    holding every field: setting an attribute adds a name already there, and
-    `model_copy` copies the set before updating it, so sharing it is safe."""
-    node = _new(cls)
-    _set(node, "__dict__", fields)
-    _set(node, "__pydantic_fields_set__", _ALL_FIELDS[cls])
-    _set(node, "__pydantic_extra__", None)
-    _set(node, "__pydantic_private__", None)
-    return node
-
-
-_ALL_FIELDS = {
-    model: set(model.model_fields)
-    for model in (
-        s.FieldRef,
-        s.Name,
-        s.Text,
-        s.Number,
-        s.Boolean,
-        s.Moment,
-        s.ListOf,
-        s.Compare,
-        s.AllOf,
-        s.AnyOf,
-        s.Not,
-        s.Effective,
-        s.Keep,
-        s.RankKey,
-        s.Strategy,
-        s.Ruleset,
-    )
-}
-
-
-_span = s.Span
-
-
-def token_span(token: Token) -> s.Span:
-    return _span(token.line, token.column, token.end_line, token.end_column)
+from dsl.values import (
+    Misplaced,
+    fail,
+    make,
+    make_span,
+    moment_of,
+    name_of,
+    number_of,
+    parsing,
+    text_of,
+    token_span,
+    whole_number,
+)
 
 
 class Parenthesised:
@@ -130,105 +73,14 @@ def rule_span(children) -> s.Span:
     else:
         line, column = _start(first)
     if type(last) is Token:
-        return _span(line, column, last.end_line, last.end_column)
+        return make_span(line, column, last.end_line, last.end_column)
     end_line, end_column = _end(last)
-    return _span(line, column, end_line, end_column)
+    return make_span(line, column, end_line, end_column)
 
 
 def _values(children) -> list:
     """The children that are not keywords or punctuation, brackets removed."""
     return [_bare(child) for child in children if type(child) is not Token]
-
-
-# ---------------------------------------------------------------- values
-
-
-def fail(where: Token | s.Span, message: str, code: str = "syntax") -> Misplaced:
-    length = len(str(where)) if isinstance(where, Token) else 1
-    return Misplaced(
-        Diagnostic(
-            severity="error",
-            message=message,
-            line=where.line,
-            column=where.column,
-            length=max(1, length),
-            code=code,
-        )
-    )
-
-
-def _whole(token: Token, what: str) -> int:
-    value = _number(token)
-    if not isinstance(value, int):
-        raise fail(token, f"{what} must be a whole number, not `{token}`")
-    return value
-
-
-def _number(token: Token) -> int | float:
-    try:
-        return limits.read_number(str(token))
-    except limits.OutOfRange as error:
-        raise fail(token, str(error), "number-out-of-range") from None
-
-
-def _word(token: Token) -> str:
-    """A strategy id, field path or bare word, no longer than the limit."""
-    if len(token) > limits.MAX_NAME_LENGTH:
-        raise fail(
-            token,
-            f"this name is {len(token):,} characters long: names and fields have at most "
-            f"{limits.MAX_NAME_LENGTH}",
-            "too-long",
-        )
-    return str(token)
-
-
-def _moment(token: Token) -> s.Moment:
-    text = str(token)
-    day_text, _, minute_text = text.partition("T")
-    try:
-        year, month, day = (int(part) for part in day_text.split("-"))
-        day_value = dt.date(year, month, day)
-        minute = None
-        if minute_text:
-            parts = [int(part) for part in minute_text.split(":")]
-            if len(parts) == 3 and parts[2] != 0:
-                raise ValueError("times are to the minute: leave out the seconds")
-            minute = dt.time(parts[0], parts[1])
-    except ValueError as error:
-        raise fail(
-            token, f"`{text}` is not a valid date ({error}); write dates as 2026-11-15"
-        ) from None
-    if not limits.FIRST_DATE <= day_value <= limits.LAST_DATE:
-        raise fail(
-            token,
-            f"`{text}` is outside the dates a ruleset may use, {limits.FIRST_DATE} to "
-            f"{limits.LAST_DATE}; to leave a window open, leave out its end (`effective from`) "
-            "or its start (`effective until`)",
-            "date-out-of-range",
-        )
-    return _node(
-        s.Moment, {"span": token_span(token), "kind": "moment", "day": day_value, "minute": minute}
-    )
-
-
-_ESCAPE = re.compile(r"\\(.)")
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
-"""`\\n`, `\\t` and `\\r` in a text; any other escaped character stands for itself."""
-
-
-def text_of(token: Token) -> str:
-    body = str(token)[1:-1]
-    if len(body) > limits.MAX_TEXT_LENGTH:
-        raise fail(
-            token,
-            f"this text is {len(body):,} characters long: a text in quotes has at most "
-            f"{limits.MAX_TEXT_LENGTH:,}",
-            "too-long",
-        )
-    if "\\" not in body:
-        return body
-    return _ESCAPE.sub(lambda m: _ESCAPES.get(m[1], m[1]), body)
 
 
 # --------------------------------------------------------------- nesting
@@ -300,67 +152,6 @@ def shallow(child):
     )
 
 
-# ------------------------------------------------------ wiring to Lark
-
-
-class Run(list):
-    """The items of a repetition (`clause*`, `("," rank_key)*`): Lark makes each one
-    a rule of its own (`__strategy_star_2`); its items are spliced into the rule
-    that holds it."""
-
-
-def _extend(children: list) -> Run:
-    run = children[0]
-    run.extend(children[1:])
-    return run
-
-
-def _splice(children: list) -> list:
-    out: list = []
-    for child in children:
-        if type(child) is Run:
-            out.extend(child)
-        else:
-            out.append(child)
-    return out
-
-
-def callbacks(rules, builder: ToSyntax) -> dict:
-    """One plain function per grammar rule, for Lark's LALR parser to call on each
-    reduction: the builder's method for the rule (by alias, else by name, as Lark's
-    own transformer wiring finds it), with repetitions spliced in and `?rule`s of one
-    child passed through — what Lark's tree-builder wrappers do, without a wrapper
-    call per reduction (there are 150,000 in a 2,000-strategy ruleset)."""
-    table = {}
-    for rule in rules:
-        name = rule.origin.name
-        if name.startswith("__"):  # a repetition: left-recursive, `__x: item | __x item`
-            recursive = rule.expansion and rule.expansion[0].name == name
-            table[rule] = _extend if recursive else Run
-            continue
-        method = getattr(builder, rule.alias or name, None)
-        splices = any(symbol.name.startswith("__") for symbol in rule.expansion)
-        if rule.options.expand1 and not rule.alias:
-            table[rule] = _passed_through(method, splices)
-        else:
-            assert method is not None, f"no builder for rule {rule}"
-            table[rule] = _spliced(method) if splices else method
-    return table
-
-
-def _passed_through(method, splices: bool):
-    def build(children):
-        if len(children) == 1:
-            return children[0]
-        return method(_splice(children) if splices else children)
-
-    return build
-
-
-def _spliced(method):
-    return lambda children: method(_splice(children))
-
-
 # --------------------------------------------------------------- the rules
 
 
@@ -397,7 +188,7 @@ class ToSyntax(Transformer):
                 )
             spans[key] = span
             fields[key] = value
-        return _node(s.Ruleset, fields)
+        return make(s.Ruleset, fields)
 
     def ruleset_name(self, children):
         return ("name", rule_span(children), text_of(children[1]))
@@ -411,7 +202,7 @@ class ToSyntax(Transformer):
         spans = {"id": token_span(ident)}
         fields = {
             "span": rule_span(children),
-            "id": _word(ident),
+            "id": name_of(ident),
             "label": label,
             "comments": [],
             "priority": None,
@@ -442,26 +233,26 @@ class ToSyntax(Transformer):
                 )
             spans[key] = span
             fields[_FIELD.get(key, key)] = value
-        return _node(s.Strategy, fields)
+        return make(s.Strategy, fields)
 
     # -- clauses: each returns (clause key, span of its line, value)
     def priority(self, children):
-        return ("priority", rule_span(children), _whole(children[1], "priority"))
+        return ("priority", rule_span(children), whole_number(children[1], "priority"))
 
     def effective_range(self, children):
         span = rule_span(children)
-        start, end = _moment(children[1]), _moment(children[3])
-        return ("effective", span, _node(s.Effective, {"span": span, "start": start, "end": end}))
+        start, end = moment_of(children[1]), moment_of(children[3])
+        return ("effective", span, make(s.Effective, {"span": span, "start": start, "end": end}))
 
     def effective_from(self, children):
         span = rule_span(children)
-        start = _moment(children[2])
-        return ("effective", span, _node(s.Effective, {"span": span, "start": start, "end": None}))
+        start = moment_of(children[2])
+        return ("effective", span, make(s.Effective, {"span": span, "start": start, "end": None}))
 
     def effective_until(self, children):
         span = rule_span(children)
-        end = _moment(children[2])
-        return ("effective", span, _node(s.Effective, {"span": span, "start": None, "end": end}))
+        end = moment_of(children[2])
+        return ("effective", span, make(s.Effective, {"span": span, "start": None, "end": end}))
 
     def when(self, children):
         return ("when", rule_span(children), shallow(children[1]))
@@ -470,13 +261,13 @@ class ToSyntax(Transformer):
         return ("source", rule_span(children), shallow(children[2]))
 
     def within(self, children):
-        return ("within", rule_span(children), _number(children[1]))
+        return ("within", rule_span(children), number_of(children[1]))
 
     def keep(self, children):
         span = rule_span(children)
-        units = _whole(children[1], "the number of units to keep")
+        units = whole_number(children[1], "the number of units to keep")
         at = shallow(children[4])
-        return ("keep", span, _node(s.Keep, {"span": span, "units": units, "at": at}))
+        return ("keep", span, make(s.Keep, {"span": span, "units": units, "at": at}))
 
     def rank(self, children):
         return ("rank", rule_span(children), _values(children))
@@ -484,16 +275,16 @@ class ToSyntax(Transformer):
     def rank_key(self, children):
         direction = str(children[1]) if len(children) > 1 else None
         fields = {"span": rule_span(children), "key": shallow(children[0]), "direction": direction}
-        return _node(s.RankKey, fields)
+        return make(s.RankKey, fields)
 
     def split_none(self, children):
         return ("split", rule_span(children), 1)
 
     def split_at_most(self, children):
-        return ("split", rule_span(children), _whole(children[3], "the split limit"))
+        return ("split", rule_span(children), whole_number(children[3], "the split limit"))
 
     def otherwise(self, children):
-        return ("otherwise", rule_span(children), _word(children[2]))
+        return ("otherwise", rule_span(children), name_of(children[2]))
 
     def on_shortage(self, children):
         return ("on_shortage", rule_span(children), str(children[2]))
@@ -509,19 +300,19 @@ class ToSyntax(Transformer):
         if len(children) == 1:
             return children[0]
         items = _values(children)
-        node = _node(s.AnyOf, {"span": rule_span(children), "kind": "any", "items": items})
+        node = make(s.AnyOf, {"span": rule_span(children), "kind": "any", "items": items})
         return _nested(node, items)
 
     def all_of(self, children):
         if len(children) == 1:
             return children[0]
         items = _values(children)
-        node = _node(s.AllOf, {"span": rule_span(children), "kind": "all", "items": items})
+        node = make(s.AllOf, {"span": rule_span(children), "kind": "all", "items": items})
         return _nested(node, items)
 
     def negation(self, children):
         operand = _bare(children[1])
-        node = _node(s.Not, {"span": rule_span(children), "kind": "not", "operand": operand})
+        node = make(s.Not, {"span": rule_span(children), "kind": "not", "operand": operand})
         return _nested(node, (operand,))
 
     def compare(self, children):
@@ -541,41 +332,43 @@ class ToSyntax(Transformer):
     def _compare(op: str, left, right, children):
         fields = {"span": rule_span(children), "kind": "compare", "op": op}
         fields["left"], fields["right"] = left, right
-        node = _node(s.Compare, fields)
+        node = make(s.Compare, fields)
         if type(left) in _NESTING or type(right) in _NESTING:
             _nested(node, (left, right))
         return node
 
     def field(self, children):
         token = children[0]
-        return _node(s.FieldRef, {"span": token_span(token), "kind": "field", "path": _word(token)})
+        return make(
+            s.FieldRef, {"span": token_span(token), "kind": "field", "path": name_of(token)}
+        )
 
     def name(self, children):
         token = children[0]
-        return _node(s.Name, {"span": token_span(token), "kind": "name", "name": _word(token)})
+        return make(s.Name, {"span": token_span(token), "kind": "name", "name": name_of(token)})
 
     def string(self, children):
         token = children[0]
-        return _node(s.Text, {"span": token_span(token), "kind": "text", "value": text_of(token)})
+        return make(s.Text, {"span": token_span(token), "kind": "text", "value": text_of(token)})
 
     def number(self, children):
         token = children[0]
-        value = _number(token)
-        return _node(s.Number, {"span": token_span(token), "kind": "number", "value": value})
+        value = number_of(token)
+        return make(s.Number, {"span": token_span(token), "kind": "number", "value": value})
 
     def date(self, children):
-        return _moment(children[0])
+        return moment_of(children[0])
 
     def true(self, children):
-        return _node(s.Boolean, {"span": token_span(children[0]), "kind": "boolean", "value": True})
+        return make(s.Boolean, {"span": token_span(children[0]), "kind": "boolean", "value": True})
 
     def false(self, children):
         span = token_span(children[0])
-        return _node(s.Boolean, {"span": span, "kind": "boolean", "value": False})
+        return make(s.Boolean, {"span": span, "kind": "boolean", "value": False})
 
     def list(self, children):
         items = _values(children)
-        node = _node(s.ListOf, {"span": rule_span(children), "kind": "list", "items": items})
+        node = make(s.ListOf, {"span": rule_span(children), "kind": "list", "items": items})
         return _nested(node, items)
 
 
