@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8501
 DEMO   := demo-data
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench fuzz clean
 
 setup: $(STAMP)
 
@@ -35,6 +35,13 @@ lint: setup
 
 bench: setup
 	$(BIN)/python -m bench
+
+# The tests marked `fuzz`, with the `fuzz` hypothesis profile (many fresh examples,
+# no deadline), run again and again for FUZZ_MINUTES; the first failure stops it.
+# Failing examples stay in .hypothesis/ and are tried first on the next run.
+FUZZ_MINUTES ?= 10
+fuzz: setup
+	sh scripts/fuzz.sh $(BIN) $(FUZZ_MINUTES)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -2,22 +2,38 @@
 
 A seeded generator writes a realistic 2,000-strategy ruleset as text (channels,
 tiers, regions, categories, effective windows, keeps, ranks, fallbacks); the
-benchmark times parse, check, parse + check and format on it. Aim: well under
-a second per 1,000 strategies.
+benchmark times parse, check, parse + check and format on it, then the whole
+`sourcing check` command on that file as a process (aim: at most 1 s in all).
+The full run adds hostile sizes: `sourcing check` on 16,000 strategies (about
+5.8 MB; aim: under 5 s), the check of 3,000 dated strategies of equal priority,
+and the rendering of thousands of findings on a 2 MB file.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
 
-from bench.machine import measure
-from dsl.checker import check
+from bench.machine import Timing, measure
+from dsl.checker import check, check_source
 from dsl.formatter import format_ruleset
 from dsl.parser import parse
 
 STRATEGIES = 2_000
 QUICK_STRATEGIES = 200
 AIM_SECONDS_PER_1000 = 1.0
+AIM_PROCESS_SECONDS = 1.0
+"""`sourcing check` on the 2,000-strategy file, start to exit."""
+HOSTILE_STRATEGIES = 16_000
+AIM_HOSTILE_SECONDS = 5.0
+"""`sourcing check` on the 16,000-strategy file (about 5.8 MB), start to exit."""
+DATED_STRATEGIES = 3_000
 
 _CHANNELS = ("web", "marketplace", "store", "b2b", "app")
 _TIERS = ("standard", "vip", "b2b", "staff")
@@ -163,8 +179,84 @@ def _backstop(strategy_id: str, priority: int) -> list[str]:
     ]
 
 
+def sourcing_command() -> list[str]:
+    """The installed `sourcing` script beside this Python, else `python -m cli.main`."""
+    script = Path(sys.executable).with_name("sourcing")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "cli.main"]
+
+
+def measure_process(command: list[str], repeats: int) -> Timing:
+    """Time `command` as a process, `repeats` times after one untimed run: wall
+    clock, and the CPU time (user + system) the child used."""
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    wall, cpu = [], []
+    for _ in range(repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        wall.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return Timing(tuple(wall), tuple(cpu))
+
+
+def dated_ruleset_text(strategies: int = DATED_STRATEGIES) -> str:
+    """Strategies of one priority, each in force for one day of its own, each for its
+    own region: the shape a pairwise window comparison is quadratic on."""
+    first = dt.date(2026, 1, 1)
+    blocks = ['ruleset "Dated"']
+    for index in range(strategies):
+        day = first + dt.timedelta(days=index)
+        blocks.append(
+            f"strategy d{index}\n  effective {day} to {day}\n"
+            f'  when order.region == "R{index}"\n  source from node.can_ship'
+        )
+    return "\n\n".join(blocks) + "\n"
+
+
+def faulty_ruleset_text(strategies: int, seed: int = 2026) -> str:
+    """The benchmark ruleset with a misspelt field in most strategies: thousands of
+    findings to render."""
+    return ruleset_text(strategies, seed).replace("order.region ==", "order.regoin ==")
+
+
+def _process_lines(text: str, strategies: int, repeats: int, aim: float) -> list[str]:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"bench-{strategies}.route"
+        path.write_text(text, encoding="utf-8")
+        timing = measure_process([*sourcing_command(), "check", str(path)], repeats)
+    size = len(text.encode()) / 1024 / 1024
+    return [
+        f"process: sourcing check, {strategies:,} strategies ({size:.1f} MB), start to exit",
+        f"{'':<14} {timing.summary()}",
+        f"{'':<14} aim: at most {aim:.0f} s (wall): "
+        + ("met" if timing.median <= aim else "NOT met"),
+    ]
+
+
+def _hostile_lines() -> list[str]:
+    lines = _process_lines(
+        ruleset_text(HOSTILE_STRATEGIES), HOSTILE_STRATEGIES, 3, AIM_HOSTILE_SECONDS
+    )
+    dated = parse(dated_ruleset_text())
+    timing = measure(lambda: check(dated), 3)
+    lines += [
+        f"check, {DATED_STRATEGIES:,} dated strategies of equal priority",
+        f"{'':<14} {timing.summary()}",
+    ]
+    faulty = check_source(faulty_ruleset_text(6_000), "faulty.route")
+    size = len(faulty.source.encode()) / 1024 / 1024
+    timing = measure(faulty.render, 3)
+    lines += [
+        f"render, {len(faulty.diagnostics):,} findings on a {size:.1f} MB file",
+        f"{'':<14} {timing.summary()}",
+    ]
+    return lines
+
+
 def run(quick: bool = False) -> list[str]:
-    """Time parse, check, parse + check and format; return the report's lines."""
+    """Time parse, check, parse + check and format, then `sourcing check` as a
+    process (and, in a full run, the hostile sizes); return the report's lines."""
     count = QUICK_STRATEGIES if quick else STRATEGIES
     repeats = 3 if quick else 7
     text = ruleset_text(count)
@@ -190,10 +282,11 @@ def run(quick: bool = False) -> list[str]:
         lines.append(f"{name:<14} {timing.summary()}")
         lines.append(f"{'':<14} per 1,000 strategies: {wall:8.1f} ms wall {cpu:8.1f} ms cpu")
     per_1000 = parse_time.median / count * 1000
-    return [
-        *lines,
+    lines += [
         f"ratio check / parse: {check_time.median / parse_time.median:.2f} wall, "
         f"{check_time.cpu_median / parse_time.cpu_median:.2f} cpu",
         f"aim: parse under {AIM_SECONDS_PER_1000:.0f} s per 1,000 strategies (wall): "
         + ("met" if per_1000 < AIM_SECONDS_PER_1000 else "NOT met"),
     ]
+    lines += _process_lines(text, count, repeats, AIM_PROCESS_SECONDS)
+    return lines if quick else lines + _hostile_lines()

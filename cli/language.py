@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import csv
 import difflib
+import gc
 import os
 import sys
 import tempfile
@@ -58,6 +59,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    """Check every file with the cyclic garbage collector paused: the trees are large
+    and hold no cycles, so it would only rescan them (0.1 s on a 2,000-strategy
+    file). Reference counting frees each file's tree as the next one is read; the
+    collector resumes once they are gone."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _check_files(args)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _check_files(args: argparse.Namespace) -> int:
     from dsl import check_source
 
     try:
@@ -101,7 +116,11 @@ def _count(number: int, noun: str) -> str:
 
 
 def data_fields(nodes: str | None, orders: str | None) -> list[str]:
-    """Field paths the data files add, read from their header rows only."""
+    """Field paths the data files add, read from their header rows only. Without
+    data files nothing of the engine is imported: checking a ruleset needs only
+    the language, so `sourcing check` starts quickly."""
+    if not (nodes or orders):
+        return []
     from engine.tables import data_fields as fields_of
 
     return fields_of(table_columns(nodes) if nodes else (), table_columns(orders) if orders else ())
@@ -204,7 +223,9 @@ def _fmt_one(name: str, args: argparse.Namespace) -> int:
 
 def write_atomically(path: Path, text: str) -> None:
     """Write to a temporary file beside `path`, then swap it in: a reader sees the old
-    text or the new one, never half of it. Keeps the file's permissions."""
+    text or the new one, never half of it. Keeps the file's permissions. A symbolic
+    link is kept as it is: the file it points to is the one replaced."""
+    path = path.resolve()
     mode = path.stat().st_mode & 0o7777
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -1,7 +1,8 @@
 """The routing language: parse text into a syntax tree, format it back, check it."""
 
 from dsl.checker import CheckResult, check, check_source
-from dsl.diagnostics import Diagnostic, RulesetSyntaxError
+from dsl.diagnostics import Diagnostic
+from dsl.errors import RulesetSyntaxError, SourcingError
 from dsl.formatter import format_ruleset
 from dsl.parser import parse, parse_expression
 from dsl.syntax import Ruleset, Strategy
@@ -13,6 +14,7 @@ __all__ = [
     "Diagnostic",
     "Ruleset",
     "RulesetSyntaxError",
+    "SourcingError",
     "Strategy",
     "check",
     "check_source",

@@ -10,10 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from dsl import diagnostics
-from dsl.checks import strategies, windows
+from dsl.checks import hidden, strategies, windows
 from dsl.checks.codes import CODES
-from dsl.diagnostics import Diagnostic, RulesetSyntaxError
-from dsl.parser import parse
+from dsl.checks.expressions import CheckRun
+from dsl.diagnostics import Diagnostic
+from dsl.errors import RulesetSyntaxError
+from dsl.parser import collection_paused, normalise, parse
 from dsl.syntax import Ruleset
 
 __all__ = ["CODES", "CheckResult", "check", "check_source"]
@@ -23,13 +25,20 @@ def check(ruleset: Ruleset, extra_fields: Iterable[str] = ()) -> list[Diagnostic
     """Every finding about `ruleset`, sorted by position. `extra_fields` are the
     columns the data adds (`node.zone`, `order.gift_wrap`, `line.brand`); their
     type is unknown, so any use of them is accepted."""
+    with collection_paused():
+        return _check(ruleset, extra_fields)
+
+
+def _check(ruleset: Ruleset, extra_fields: Iterable[str]) -> list[Diagnostic]:
     extra = frozenset(path.strip() for path in extra_fields if "." in path)
     found = strategies.check_header(ruleset)
     found += strategies.check_ids(ruleset)
     found += strategies.check_fallbacks(ruleset)
+    run = CheckRun()
     for strategy in ruleset.strategies:
-        found += strategies.check_expressions(strategy, extra)
+        found += strategies.check_expressions(strategy, extra, run)
         found += strategies.check_values(strategy)
+        found += windows.check_window_dates(strategy)
         found += windows.check_window_order(strategy)
     fallback_targets = {st.otherwise for st in ruleset.strategies if st.otherwise}
     found += windows.check_reachability(ruleset, fallback_targets)
@@ -66,9 +75,14 @@ class CheckResult:
 def check_source(
     text: str, filename: str = "<ruleset>", extra_fields: Iterable[str] = ()
 ) -> CheckResult:
-    """Parse and check `text`; a syntax error becomes the one error of the result."""
-    try:
-        ruleset = parse(text, filename)
-    except RulesetSyntaxError as error:
-        return CheckResult(None, [error.diagnostic], text, filename)
-    return CheckResult(ruleset, check(ruleset, extra_fields), text, filename)
+    """Parse and check `text`; a syntax error becomes the one error of the result.
+    Findings about the text itself (hidden characters) come with those of the tree;
+    positions are those of `normalise(text)`, which the result keeps as `source`."""
+    text = normalise(text)
+    with collection_paused():
+        try:
+            ruleset = parse(text, filename)
+        except RulesetSyntaxError as error:
+            return CheckResult(None, [error.diagnostic], text, filename)
+        found = check(ruleset, extra_fields) + hidden.check_hidden_characters(text)
+    return CheckResult(ruleset, diagnostics.sort(found), text, filename)

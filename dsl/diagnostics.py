@@ -7,7 +7,37 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from dsl import characters
+from dsl.errors import RulesetSyntaxError  # raised by the parser; importable from here too
+
 Severity = Literal["error", "warning"]
+
+SHOWN_WIDTH = 120
+"""The most characters of a source line a rendered finding shows: a longer line is
+cut around the caret, with `…` where it was cut."""
+
+
+class SourceLines:
+    """The lines of a source, indexed once (as Lark counts them: only "\\n" ends
+    a line), so that rendering many findings reads the text once."""
+
+    def __init__(self, source: str):
+        self.source = source
+        starts = [0]
+        find = str.find
+        end = find(source, "\n")
+        while end != -1:
+            starts.append(end + 1)
+            end = find(source, "\n", end + 1)
+        self.starts = starts
+
+    def line(self, number: int) -> str | None:
+        """Line `number` (1-based) without its newline; None when there is no such line."""
+        if not 1 <= number <= len(self.starts):
+            return None
+        start = self.starts[number - 1]
+        end = self.starts[number] - 1 if number < len(self.starts) else len(self.source)
+        return self.source[start:end]
 
 
 class Diagnostic(BaseModel):
@@ -25,30 +55,40 @@ class Diagnostic(BaseModel):
     def is_error(self) -> bool:
         return self.severity == "error"
 
-    def render(self, source: str, filename: str = "<ruleset>") -> str:
-        """The message, the offending line and a caret (or tildes) under it."""
-        head = f"{filename}:{self.line}:{self.column}: {self.severity}: {self.message}"
-        lines = source.split("\n")  # as Lark counts lines: only \n ends one
-        if not 1 <= self.line <= len(lines):
+    def render(
+        self, source: str, filename: str = "<ruleset>", lines: SourceLines | None = None
+    ) -> str:
+        """The message, the offending line and a caret (or tildes) under it. Hidden
+        characters are shown as escapes (message) or U+FFFD (line), never sent as is."""
+        message = characters.escaped(self.message)
+        head = f"{filename}:{self.line}:{self.column}: {self.severity}: {message}"
+        text = (lines or SourceLines(source)).line(self.line)
+        if text is None:
             return head
-        text = lines[self.line - 1].expandtabs(1)
-        marker = " " * (self.column - 1) + "^" + "~" * max(0, self.length - 1)
-        return f"{head}\n    {text}\n    {marker}"
+        shown, column = _around(text, self.column)
+        width = max(1, min(self.length, len(shown) - column + 2))
+        marker = " " * (column - 1) + "^" + "~" * (width - 1)
+        return f"{head}\n    {characters.visible(shown)}\n    {marker}"
+
+
+def _around(text: str, column: int) -> tuple[str, int]:
+    """The part of a long line around `column`, and the column of the caret in it."""
+    if len(text) <= SHOWN_WIDTH:
+        return text, column
+    start = max(0, min(column - 1 - SHOWN_WIDTH // 2, len(text) - SHOWN_WIDTH))
+    end = start + SHOWN_WIDTH
+    before = "\u2026" if start else ""
+    after = "\u2026" if end < len(text) else ""
+    return before + text[start:end] + after, column - start + len(before)
 
 
 def render_all(diagnostics: list[Diagnostic], source: str, filename: str = "<ruleset>") -> str:
-    return "\n".join(d.render(source, filename) for d in sort(diagnostics))
+    lines = SourceLines(source)
+    return "\n".join(d.render(source, filename, lines) for d in sort(diagnostics))
 
 
 def sort(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return sorted(diagnostics, key=lambda d: (d.line, d.column, d.severity != "error"))
 
 
-class RulesetSyntaxError(ValueError):
-    """The text is not a ruleset; `diagnostic` says where and what was expected."""
-
-    def __init__(self, diagnostic: Diagnostic, source: str, filename: str = "<ruleset>"):
-        self.diagnostic = diagnostic
-        self.source = source
-        self.filename = filename
-        super().__init__(diagnostic.render(source, filename))
+__all__ = ["Diagnostic", "RulesetSyntaxError", "Severity", "SourceLines", "render_all", "sort"]

@@ -7,6 +7,8 @@ import re
 
 from lark import Token
 
+from dsl import characters
+
 CLAUSES = {
     "PRIORITY": "priority",
     "EFFECTIVE": "effective",
@@ -162,6 +164,19 @@ _CHARACTER_HINTS = {
 
 
 def describe_character(char: str) -> str:
-    """A character no token starts with, and what was probably meant."""
+    """A character no token starts with, and what was probably meant. A hidden or
+    non-ASCII character is named, so the message says which one it is."""
     hint = _CHARACTER_HINTS.get(char)
-    return f"unexpected character `{char}`" + (f": {hint}" if hint else "")
+    if hint:
+        return f"unexpected character `{char}`: {hint}"
+    if characters.is_hidden(char):
+        return (
+            f"unexpected character {characters.name(char)}: invisible characters may appear "
+            "only in texts and comments; delete it"
+        )
+    if not char.isascii():
+        return (
+            f"unexpected character `{char}` ({characters.name(char)}): names and keywords "
+            "use only the letters a-z and A-Z, digits and `_`"
+        )
+    return f"unexpected character `{char}`"

@@ -3,13 +3,25 @@ and formatting formatted text changes nothing."""
 
 from __future__ import annotations
 
+import re
+
 from dsl import syntax as s
 
 INDENT = "  "
 
-# Binding strength: a child binding looser than its parent needs parentheses.
+# Binding strength: a child binding no tighter than its parent's operands gets
+# parentheses. `and` inside `or` is bracketed for readers, though it binds tighter.
 _STRENGTH = {s.AnyOf: 1, s.AllOf: 2, s.Not: 3, s.Compare: 4}
 _ATOM = 5
+_ESCAPED = re.compile(r'["\\\n\t\r]')
+"""The characters a text writes as escapes."""
+_OPERANDS = {s.AnyOf: 2, s.AllOf: 2, s.Not: 2, s.Compare: 4, s.ListOf: 4}
+"""The strength a child must exceed to go without parentheses, by parent."""
+
+
+def bracketed(child: s.Expr, parent: s.Expr) -> bool:
+    """True when the canonical text writes `child` in parentheses inside `parent`."""
+    return _STRENGTH.get(type(child), _ATOM) <= _OPERANDS[type(parent)]
 
 
 def format_ruleset(ruleset: s.Ruleset) -> str:
@@ -77,43 +89,53 @@ def format_rank_key(key: s.RankKey) -> str:
 
 
 def format_expr(expr: s.Expr) -> str:
-    """An expression as it would be written, with only the parentheses it needs."""
-    match expr:
-        case s.AnyOf(items=items):
-            # `and` inside `or` is bracketed for readers, though it binds tighter anyway.
-            return " or ".join(_child(item, 2) for item in items)
-        case s.AllOf(items=items):
-            return " and ".join(_child(item, 2) for item in items)
-        case s.Not(operand=operand):
-            return f"not {_child(operand, 2)}"
-        case s.Compare(op=op, left=left, right=right):
-            return f"{_child(left, 4)} {op} {_child(right, 4)}"
-        case s.FieldRef(path=path):
-            return path
-        case s.Name(name=name):
-            return name
-        case s.Text(value=value):
-            return quote(value)
-        case s.Number(value=value):
-            return _number(value)
-        case s.Boolean(value=value):
-            return "true" if value else "false"
-        case s.Moment():
-            return expr.text()
-        case s.ListOf(items=items):
-            return "[" + ", ".join(_child(item, 4) for item in items) + "]"
+    """An expression as it would be written, with only the parentheses it needs.
+    (Tested on the exact node type, and two stack frames per level of nesting: it
+    runs for every node, and for the deepest expressions the parser accepts.)"""
+    node_type = type(expr)
+    if node_type is s.FieldRef:
+        return expr.path
+    if node_type is s.Text:
+        return quote(expr.value)
+    if node_type is s.Compare:
+        return f"{_child(expr.left, 4)} {expr.op} {_child(expr.right, 4)}"
+    if node_type is s.AnyOf or node_type is s.AllOf or node_type is s.ListOf:
+        strength = _OPERANDS[node_type]
+        parts = []
+        for item in expr.items:
+            parts.append(_child(item, strength))
+        if node_type is s.ListOf:
+            return "[" + ", ".join(parts) + "]"
+        return (" or " if node_type is s.AnyOf else " and ").join(parts)
+    if node_type is s.Not:
+        return f"not {_child(expr.operand, 2)}"
+    if node_type is s.Number:
+        return _number(expr.value)
+    if node_type is s.Name:
+        return expr.name
+    if node_type is s.Boolean:
+        return "true" if expr.value else "false"
+    if node_type is s.Moment:
+        return expr.text()
     raise TypeError(f"not an expression: {expr!r}")
 
 
 def _child(expr: s.Expr, parent_strength: int) -> str:
-    """Wrap `expr` in parentheses when it binds no tighter than its parent."""
+    """`expr` inside a parent whose operands must bind tighter than `parent_strength`
+    (see `bracketed`), in parentheses when it does not."""
     text = format_expr(expr)
     return f"({text})" if _STRENGTH.get(type(expr), _ATOM) <= parent_strength else text
 
 
 def quote(text: str) -> str:
+    if not _ESCAPED.search(text):
+        return f'"{text}"'
     escaped = (
-        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\t", "\\t")
+        .replace("\r", "\\r")
     )
     return f'"{escaped}"'
 

@@ -1,26 +1,54 @@
-"""Text → syntax tree. Lark (LALR) does the parsing; this module turns its tree
-into `dsl.syntax` models with spans, and its errors into diagnostics."""
+"""Text → syntax tree. Lark (LALR) does the parsing, with a faster front for its
+lexer (`dsl.lexer`); `dsl.building` turns each rule into `dsl.syntax` models as it
+is read; this module runs them, attaches comments, and turns errors into
+diagnostics."""
 
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 import gc
+import os
 import re
-import threading
+from contextlib import contextmanager
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
-from lark import Lark, Token, Transformer
+from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from dsl import syntax as s
-from dsl.diagnostics import Diagnostic, RulesetSyntaxError
+from dsl.building import ToSyntax
+from dsl.diagnostics import Diagnostic
+from dsl.errors import RulesetSyntaxError
 from dsl.expected import describe_character, describe_unexpected
+from dsl.lexer import Comment, FastContextualLexer
+from dsl.values import GluedWord, Misplaced, parsing
 
 
 def _grammar() -> str:
     return resources.files("dsl").joinpath("routing.lark").read_text(encoding="utf-8")
+
+
+def cache_path(kind: str) -> str | bool:
+    """Where Lark keeps the tables it computes from the grammar, so that a new
+    process loads them instead of computing them again (tens of milliseconds for
+    each parser). A directory of the user's own — `$XDG_CACHE_HOME/sourcing-studio`,
+    else `~/.cache/sourcing-studio` — never a shared one such as /tmp, where another
+    user could plant a file for us to load. When it cannot be made (a read-only
+    home), False: Lark then computes the tables, as it would without a cache. Lark
+    writes a hash of the grammar, its options and the versions of Lark and Python
+    into the file and loads it only when they match, so a change of any of them
+    never loads stale tables."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    directory = Path(base) / "sourcing-studio"
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return False
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return False
+    return str(directory / f"routing-{kind}.lark-cache")
 
 
 @cache
@@ -32,31 +60,35 @@ def _lark() -> Lark:
         for terminal in _recogniser().terminals
         if terminal.name in _WORD_TERMINALS or terminal.pattern.value.isalpha()
     ]
-    return Lark(
+    lark = Lark(
         _grammar(),
         parser="lalr",
         lexer="contextual",
         keep_all_tokens=True,
         maybe_placeholders=False,
-        transformer=_ToSyntax(),
         lexer_callbacks=dict.fromkeys(keywords, _whole_word),
+        cache=cache_path("parser"),
     )
+    # Lark's parts, wired for speed: the lexer behind a faster front, and the tree
+    # built by one plain callback per rule (both give what Lark's own would).
+    lark.parser.lexer = FastContextualLexer(lark.parser.lexer, _WORD_TERMINALS)
+    lalr = lark.parser.parser.parser
+    lalr.callbacks = _callbacks(list(lalr.callbacks), ToSyntax())
+    return lark
 
 
 _WORD_TERMINALS = {"UNIT", "DIRECTION", "SHORTAGE"}
 _WORD = re.compile(r"\w+")
-_parsing = threading.local()
-"""The text being parsed, for checks that look past a token (per thread)."""
 
 
 def _whole_word(token: Token) -> Token:
     """A keyword must be a whole word: `sourcefrom` or `kms` is not `source` or `km`."""
-    rest = _WORD.match(_parsing.text, token.end_pos)
+    rest = _WORD.match(parsing.text, token.end_pos)
     if rest is None:
         return token
     word = str(token) + rest[0]
     meant = f"{token} {rest[0]}" if rest[0] in _keyword_values() else str(token)
-    raise _GluedWord(
+    raise GluedWord(
         Diagnostic(
             severity="error",
             message=f"unknown word `{word}`: did you mean `{meant}`?",
@@ -84,31 +116,66 @@ def _keyword_values() -> frozenset[str]:
 def _recogniser() -> Lark:
     """The bare grammar, used only to find a syntax error later in the text than a
     misplaced value: a syntax error is always the one reported."""
-    return Lark(_grammar(), parser="lalr", lexer="contextual", maybe_placeholders=False)
+    return Lark(
+        _grammar(),
+        parser="lalr",
+        lexer="contextual",
+        maybe_placeholders=False,
+        cache=cache_path("recogniser"),
+    )
+
+
+def normalise(text: str) -> str:
+    """The text as the parser reads it: without a byte-order mark at the start (as
+    editors on Windows write it, and the data loaders accept it), and with every
+    line ending, CRLF or a lone CR, as one LF. Positions are those of this text."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+@contextmanager
+def collection_paused():
+    """Pause the cyclic garbage collector while the body runs. Parsing and checking
+    allocate many small objects and no cycles; left running, the collector would
+    rescan the growing tree again and again (40% of the time on large files).
+    Reference counting still frees everything as usual."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def parse(text: str, filename: str = "<ruleset>") -> s.Ruleset:
     """Parse ruleset text; raise `RulesetSyntaxError` pointing at the first mistake."""
+    text = normalise(text)
+    with collection_paused():
+        return _parse(text, filename)
+
+
+def _parse(text: str, filename: str) -> s.Ruleset:
     source = text if text.endswith("\n") else text + "\n"
-    # Parsing allocates many small objects and no cycles; pausing the cyclic garbage
-    # collector spares it rescanning the growing tree (40% of the time on large files).
-    collecting = gc.isenabled()
-    gc.disable()
-    _parsing.text = source
+    parsing.text = source
+    parsing.levels = {}
+    lark = _lark()
     try:
         try:
-            ruleset = _lark().parse(source)
-        except _GluedWord as glued:
+            ruleset = lark.parse(source)
+        except GluedWord as glued:
             raise RulesetSyntaxError(glued.diagnostic, text, filename) from None
-        except _Misplaced as misplaced:
+        except Misplaced as misplaced:
             _recogniser().parse(source)
             raise RulesetSyntaxError(misplaced.diagnostic, text, filename) from None
-        _attach_comments(ruleset, source)
+        _attach_comments(ruleset, lark.parser.lexer.local.comments)
     except UnexpectedInput as error:
         raise RulesetSyntaxError(_diagnose(error, source), text, filename) from None
     finally:
-        if collecting:
-            gc.enable()
+        parsing.text = parsing.levels = None
     return ruleset
 
 
@@ -118,339 +185,92 @@ def parse_expression(text: str) -> s.Expr:
     return ruleset.strategies[0].when  # type: ignore[return-value]
 
 
-# ---------------------------------------------------------------- the tree
+# ------------------------------------------------ wiring the builder to Lark
 
 
-class _Misplaced(Exception):
-    """A value that parsed but means nothing (a bad date, a clause given twice)."""
-
-    def __init__(self, diagnostic: Diagnostic):
-        self.diagnostic = diagnostic
-
-
-class _GluedWord(_Misplaced):
-    """A keyword run into the next word; it is a syntax error where it stands."""
+class Run(list):
+    """The items of a repetition (`clause*`, `("," rank_key)*`): Lark makes each one
+    a rule of its own (`__strategy_star_2`); its items are spliced into the rule
+    that holds it."""
 
 
-def _span(item) -> s.Span:
-    """The span of a Lark token or of a rule's meta (they name positions alike)."""
-    return s.Span(
-        line=item.line, column=item.column, end_line=item.end_line, end_column=item.end_column
-    )
+def _extend(children: list) -> Run:
+    run = children[0]
+    run.extend(children[1:])
+    return run
 
 
-def _fail(where: Token | s.Span, message: str, code: str = "syntax") -> _Misplaced:
-    length = len(str(where)) if isinstance(where, Token) else 1
-    return _Misplaced(
-        Diagnostic(
-            severity="error",
-            message=message,
-            line=where.line,
-            column=where.column,
-            length=max(1, length),
-            code=code,
-        )
-    )
+def _splice(children: list) -> list:
+    out: list = []
+    for child in children:
+        if type(child) is Run:
+            out.extend(child)
+        else:
+            out.append(child)
+    return out
 
 
-def _whole(token: Token, what: str) -> int:
-    value = _number(token)
-    if not isinstance(value, int):
-        raise _fail(token, f"{what} must be a whole number, not `{token}`")
-    return value
+def _callbacks(rules, builder: ToSyntax) -> dict:
+    """One plain function per grammar rule, for Lark's LALR parser to call on each
+    reduction: the builder's method for the rule (by alias, else by name, as Lark's
+    own transformer wiring finds it), with repetitions spliced in and `?rule`s of one
+    child passed through — what Lark's tree-builder wrappers do, without a wrapper
+    call per reduction (there are 150,000 in a 2,000-strategy ruleset)."""
+    table = {}
+    for rule in rules:
+        name = rule.origin.name
+        if name.startswith("__"):  # a repetition: left-recursive, `__x: item | __x item`
+            recursive = rule.expansion and rule.expansion[0].name == name
+            table[rule] = _extend if recursive else Run
+            continue
+        method = getattr(builder, rule.alias or name, None)
+        splices = any(symbol.name.startswith("__") for symbol in rule.expansion)
+        if rule.options.expand1 and not rule.alias:
+            table[rule] = _passed_through(method, splices)
+        else:
+            assert method is not None, f"no builder for rule {rule}"
+            table[rule] = _spliced(method) if splices else method
+    return table
 
 
-def _number(token: Token) -> int | float:
-    text = str(token)
-    if re.fullmatch(r"-?\d+", text):
-        return int(text)
-    return float(text)
-
-
-def _moment(token: Token) -> s.Moment:
-    text = str(token)
-    day_text, _, minute_text = text.partition("T")
-    try:
-        year, month, day = (int(part) for part in day_text.split("-"))
-        day_value = dt.date(year, month, day)
-        minute = None
-        if minute_text:
-            parts = [int(part) for part in minute_text.split(":")]
-            if len(parts) == 3 and parts[2] != 0:
-                raise ValueError("times are to the minute: leave out the seconds")
-            minute = dt.time(parts[0], parts[1])
-    except ValueError as error:
-        raise _fail(
-            token, f"`{text}` is not a valid date ({error}); write dates as 2026-11-15"
-        ) from None
-    return s.Moment(day=day_value, minute=minute, span=_span(token))
-
-
-def _text(token: Token) -> str:
-    body = str(token)[1:-1]
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m[1], m[1]), body)
-
-
-_SINGLE = ("priority", "when", "source", "within", "rank", "split", "otherwise", "on_shortage")
-
-
-class _Parenthesised:
-    """An expression written in brackets. Lark would stretch the enclosing rule's span
-    to the brackets; carrying them here keeps every span as Lark computes it."""
-
-    __slots__ = ("expr", "extent")
-
-    def __init__(self, expr, extent: tuple[int, int, int, int]):
-        self.expr = expr
-        self.extent = extent
-
-
-def _bare(child):
-    return child.expr if isinstance(child, _Parenthesised) else child
-
-
-def _extent(child) -> tuple[int, int, int, int]:
-    """Where a child of a rule sits: (line, column, end line, end column)."""
-    if isinstance(child, Token):
-        return child.line, child.column, child.end_line, child.end_column
-    if isinstance(child, _Parenthesised):
-        return child.extent
-    span = child[1] if isinstance(child, tuple) else child.span
-    return span.line, span.column, span.end_line, span.end_column
-
-
-def _rule_span(children) -> s.Span:
-    """A rule's span: from its first token or child to its last, keywords included."""
-    first, last = _extent(children[0]), _extent(children[-1])
-    return s.Span(line=first[0], column=first[1], end_line=last[2], end_column=last[3])
-
-
-def _values(children) -> list:
-    """The children that are not keywords or punctuation, brackets removed."""
-    return [_bare(child) for child in children if not isinstance(child, Token)]
-
-
-class _ToSyntax(Transformer):
-    """Builds `dsl.syntax` models while Lark parses (no parse tree in between).
-
-    Lark keeps every token (`keep_all_tokens`) so that each rule's span runs from its
-    first keyword to its last token, as Lark's own position propagation would say."""
-
-    # -- ruleset and strategies
-    def start(self, children):
-        ruleset = s.Ruleset(span=_rule_span(children) if children else None)
-        for child in children:
-            if isinstance(child, Token):
-                continue
-            if isinstance(child, s.Strategy):
-                ruleset.strategies.append(child)
-            else:
-                key, span, value = child
-                if key in ruleset.clause_spans:
-                    word = "ruleset" if key == "name" else key
-                    first = ruleset.clause_spans[key].line
-                    raise _fail(
-                        span,
-                        f"`{word}` is given twice (first on line {first}); keep one",
-                        "duplicate-clause",
-                    )
-                ruleset.clause_spans[key] = span
-                setattr(ruleset, key, value)
-        return ruleset
-
-    def ruleset_name(self, children):
-        return ("name", _rule_span(children), _text(children[1]))
-
-    def timezone(self, children):
-        return ("timezone", _rule_span(children), _text(children[1]))
-
-    def strategy(self, children):
-        ident = children[1]
-        label = _text(children[2]) if children[2].type == "STRING" else None
-        strategy = s.Strategy(id=str(ident), label=label, span=_rule_span(children))
-        strategy.clause_spans["id"] = _span(ident)
-        for child in children:
-            if isinstance(child, Token):
-                continue
-            key, span, value = child
-            if key == "effective":
-                strategy.effective.append(value)
-            elif key == "keep":
-                strategy.keep.append(value)
-            else:
-                if key in strategy.clause_spans:
-                    first = strategy.clause_spans[key].line
-                    raise _fail(
-                        span,
-                        f"`{_clause_words(key)}` is given twice in strategy `{ident}` "
-                        f"(first on line {first}); keep one",
-                        "duplicate-clause",
-                    )
-                strategy.clause_spans[key] = span
-                setattr(strategy, _FIELD.get(key, key), value)
-        return strategy
-
-    # -- clauses: each returns (clause key, span of its line, value)
-    def priority(self, children):
-        return ("priority", _rule_span(children), _whole(children[1], "priority"))
-
-    def effective_range(self, children):
-        span = _rule_span(children)
-        start, end = _moment(children[1]), _moment(children[3])
-        return ("effective", span, s.Effective(start=start, end=end, span=span))
-
-    def effective_from(self, children):
-        span = _rule_span(children)
-        return ("effective", span, s.Effective(start=_moment(children[2]), span=span))
-
-    def effective_until(self, children):
-        span = _rule_span(children)
-        return ("effective", span, s.Effective(end=_moment(children[2]), span=span))
-
-    def when(self, children):
-        return ("when", _rule_span(children), _bare(children[1]))
-
-    def source(self, children):
-        return ("source", _rule_span(children), _bare(children[2]))
-
-    def within(self, children):
-        return ("within", _rule_span(children), _number(children[1]))
-
-    def keep(self, children):
-        span = _rule_span(children)
-        units = _whole(children[1], "the number of units to keep")
-        return ("keep", span, s.Keep(units=units, at=_bare(children[4]), span=span))
-
-    def rank(self, children):
-        return ("rank", _rule_span(children), _values(children))
-
-    def rank_key(self, children):
-        direction = str(children[1]) if len(children) > 1 else None
-        return s.RankKey(key=_bare(children[0]), direction=direction, span=_rule_span(children))
-
-    def split_none(self, children):
-        return ("split", _rule_span(children), 1)
-
-    def split_at_most(self, children):
-        return ("split", _rule_span(children), _whole(children[3], "the split limit"))
-
-    def otherwise(self, children):
-        return ("otherwise", _rule_span(children), str(children[2]))
-
-    def on_shortage(self, children):
-        return ("on_shortage", _rule_span(children), str(children[2]))
-
-    # -- expressions
-    def operand(self, children):
-        # `"(" expr ")"`: the only operand without a rule of its own.
-        first, last = _extent(children[0]), _extent(children[-1])
-        return _Parenthesised(_bare(children[1]), (first[0], first[1], last[2], last[3]))
-
-    def any_of(self, children):
+def _passed_through(method, splices: bool):
+    def build(children):
         if len(children) == 1:
             return children[0]
-        return s.AnyOf(items=_values(children), span=_rule_span(children))
+        return method(_splice(children) if splices else children)
 
-    def all_of(self, children):
-        if len(children) == 1:
-            return children[0]
-        return s.AllOf(items=_values(children), span=_rule_span(children))
-
-    def negation(self, children):
-        return s.Not(operand=_bare(children[1]), span=_rule_span(children))
-
-    def compare(self, children):
-        left, op, right = children
-        return s.Compare(
-            op=str(op), left=_bare(left), right=_bare(right), span=_rule_span(children)
-        )
-
-    def is_in(self, children):
-        return self._compare("in", children)
-
-    def not_in(self, children):
-        return self._compare("not in", children)
-
-    def has(self, children):
-        return self._compare("has", children)
-
-    def _compare(self, op: str, children):
-        left, right = _values(children)
-        return s.Compare(op=op, left=left, right=right, span=_rule_span(children))
-
-    def field(self, children):
-        return s.FieldRef(path=str(children[0]), span=_span(children[0]))
-
-    def name(self, children):
-        return s.Name(name=str(children[0]), span=_span(children[0]))
-
-    def string(self, children):
-        return s.Text(value=_text(children[0]), span=_span(children[0]))
-
-    def number(self, children):
-        return s.Number(value=_number(children[0]), span=_span(children[0]))
-
-    def date(self, children):
-        return _moment(children[0])
-
-    def true(self, children):
-        return s.Boolean(value=True, span=_span(children[0]))
-
-    def false(self, children):
-        return s.Boolean(value=False, span=_span(children[0]))
-
-    def list(self, children):
-        return s.ListOf(items=_values(children), span=_rule_span(children))
+    return build
 
 
-_FIELD = {"within": "within_km"}
-
-
-def _clause_words(key: str) -> str:
-    return {
-        "source": "source from",
-        "rank": "rank by",
-        "otherwise": "otherwise use",
-        "on_shortage": "on shortage",
-    }.get(key, key)
+def _spliced(method):
+    return lambda children: method(_splice(children))
 
 
 # -------------------------------------------------------------- comments
 
-_COMMENT = re.compile(r'^(?:[^"#\n]|"(?:[^"\\\n]|\\.)*")*(#[^\n]*)$')
 
-
-def _attach_comments(ruleset: s.Ruleset, source: str) -> None:
-    """Keep every comment: each goes to the strategy it precedes or sits in;
-    those above the first strategy belong to the ruleset."""
+def _attach_comments(ruleset: s.Ruleset, comments: list[Comment]) -> None:
+    """Keep every comment: each goes to the strategy it precedes or sits in; those
+    above the first strategy belong to the ruleset. A block of comment lines right
+    above a strategy (no blank line between) belongs to that strategy."""
     starts = [st.span.line for st in ruleset.strategies if st.span]  # ascending
-    # Lines as Lark counts them: only "\n" ends one (a text may hold "\r" or U+2028).
-    lines = source.split("\n")
-    for number, line in enumerate(lines, start=1):
-        if "#" not in line:
-            continue
-        match = _COMMENT.match(line)
-        if not match:
-            continue
-        text = match[1][1:].strip()
-        following = bisect.bisect_right(starts, number)  # the first strategy below the line
+    block_ends: dict[int, int] = {}  # own-line comment line -> the line after its block
+    for comment in reversed(comments):
+        if comment.own_line:
+            block_ends[comment.line] = block_ends.get(comment.line + 1, comment.line + 1)
+    for comment in comments:
+        following = bisect.bisect_right(starts, comment.line)  # the first strategy below
         owner_index = following - 1 if following else None
-        is_own_line = line.strip().startswith("#")
         if (
-            is_own_line
+            comment.own_line
             and following < len(starts)
-            and _only_comments_between(lines, number, starts[following])
+            and block_ends[comment.line] == starts[following]
         ):
             owner_index = following
         if owner_index is None:
-            ruleset.comments.append(text)
+            ruleset.comments.append(comment.text)
         else:
-            ruleset.strategies[owner_index].comments.append(text)
-
-
-def _only_comments_between(lines: list[str], first: int, last: int) -> bool:
-    """True when lines first..last-1 are an unbroken block of comment lines."""
-    return all(line.strip().startswith("#") for line in lines[first - 1 : last - 1])
+            ruleset.strategies[owner_index].comments.append(comment.text)
 
 
 # ---------------------------------------------------------------- errors

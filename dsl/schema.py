@@ -84,7 +84,3 @@ METRICS: dict[str, str] = {
     "load": "share of today's capacity already used",
 }
 """Bare words allowed as `rank by` keys, with what they sort by."""
-
-
-def fields_under(root: str) -> list[str]:
-    return [path for path in FIELDS if path.startswith(root + ".")]

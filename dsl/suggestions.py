@@ -49,9 +49,8 @@ def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | Non
     return tails[tail_match[0]] if tail_match else None
 
 
-def did_you_mean(word: str, choices: Iterable[str], quote: str = "`") -> str:
-    """`"; did you mean `x`?"` when a close choice exists, else an empty string."""
-    match = closest(word, choices)
+def did_you_mean(match: str | None, quote: str = "`") -> str:
+    """`"; did you mean `x`?"` for a close choice found (see `closest`), else ""."""
     return f"; did you mean {quote}{match}{quote}?" if match else ""
 
 

@@ -8,15 +8,14 @@ they *say* the same thing: spans are left out of equality and of dumps.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class Span(BaseModel):
-    """Where a piece of text sits in its source (1-based line and column)."""
-
-    model_config = ConfigDict(frozen=True)
+class Span(NamedTuple):
+    """Where a piece of text sits in its source (1-based line and column). A plain
+    immutable record: the parser makes one per node, 70,000 for a large ruleset."""
 
     line: int
     column: int
@@ -130,7 +129,6 @@ Expr = Annotated[
     FieldRef | Name | Text | Number | Boolean | Moment | ListOf | Compare | AllOf | AnyOf | Not,
     Field(discriminator="kind"),
 ]
-LITERALS = (Text, Number, Boolean, Moment, ListOf)
 
 
 # --------------------------------------------------------------------- clauses
@@ -203,17 +201,38 @@ class Ruleset(Syntax):
         return [strategy for _, strategy in indexed]
 
 
+def shape(expr: Any) -> tuple:
+    """What an expression says, as nested tuples: two expressions have the same shape
+    exactly when they read the same (a cheap key for grouping equal conditions)."""
+    node_type = type(expr)
+    if node_type is FieldRef:
+        return (node_type, expr.path)
+    if node_type is Text or node_type is Number or node_type is Boolean:
+        return (node_type, type(expr.value), expr.value)
+    if node_type is Compare:
+        return (node_type, expr.op, shape(expr.left), shape(expr.right))
+    if node_type is Not:
+        return (node_type, shape(expr.operand))
+    if node_type is Name:
+        return (node_type, expr.name)
+    if node_type is Moment:
+        return (node_type, expr.day, expr.minute)
+    return (node_type, tuple([shape(item) for item in expr.items]))
+
+
 def walk(expr: Any):
-    """Yield `expr` and every expression below it, depth first."""
-    yield expr
-    if isinstance(expr, Compare):
-        yield from walk(expr.left)
-        yield from walk(expr.right)
-    elif isinstance(expr, AllOf | AnyOf | ListOf):
-        for item in expr.items:
-            yield from walk(item)
-    elif isinstance(expr, Not):
-        yield from walk(expr.operand)
+    """Yield `expr` and every expression below it, depth first, in written order.
+    Iterative: however deep a tree is, walking it never recurses."""
+    pending = [expr]
+    while pending:
+        node = pending.pop()
+        yield node
+        if isinstance(node, Compare):
+            pending += (node.right, node.left)
+        elif isinstance(node, AllOf | AnyOf | ListOf):
+            pending += reversed(node.items)
+        elif isinstance(node, Not):
+            pending.append(node.operand)
 
 
 for _model in (ListOf, Compare, AllOf, AnyOf, Not, Keep, RankKey, Strategy, Ruleset):

@@ -148,7 +148,12 @@ class _ChoiceCache:
         self.strategies = strategies
         bounds = {b for st in strategies for w in st.windows for b in (w.start, w.end) if b}
         self.bounds = sorted(bounds)
-        self._bounds_ns = np.array([instant_ns(b, UTC) for b in self.bounds], dtype=np.int64)
+        # As nanoseconds, clamped to what int64 holds (years 1677-2262): order instants
+        # lie within 1970-2200 (engine.limits), so the clamping changes no comparison.
+        low, high = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+        self._bounds_ns = np.array(
+            [min(max(instant_ns(b, UTC), low), high) for b in self.bounds], dtype=np.int64
+        )
         fields: set[str] | None = set()
         for st in strategies:
             if st.when_expr is not None and fields is not None:
@@ -340,17 +345,20 @@ def _structure(ruleset: s.Ruleset) -> list[Diagnostic]:
             out.append(_at(span, f"`otherwise use {strategy.otherwise}`: no such strategy"))
     if out:
         return out
+    done: set[str] = set()  # strategies whose chain is known to end
     for strategy in ruleset.strategies:
-        seen = [strategy.id]
-        step = strategy
-        while step.otherwise is not None:
-            if step.otherwise in seen:
-                cycle = " → ".join([*seen[seen.index(step.otherwise) :], step.otherwise])
-                span = strategy.clause_spans.get("otherwise")
-                out.append(_at(span, f"`otherwise use` goes round in a cycle: {cycle}", "cycle"))
-                break
-            seen.append(step.otherwise)
-            step = ids[step.otherwise]
+        path: dict[str, int] = {}  # this walk's strategies, in order: linear in all
+        step: s.Strategy | None = strategy
+        while step is not None and step.id not in done and step.id not in path:
+            path[step.id] = len(path)
+            step = ids[step.otherwise] if step.otherwise is not None else None
+        if step is not None and step.id in path:
+            walked = list(path)[path[step.id] :]
+            shown = walked if len(walked) <= 11 else [*walked[:5], "…", *walked[-5:]]
+            cycle = " → ".join([*shown, step.id])
+            span = strategy.clause_spans.get("otherwise")
+            out.append(_at(span, f"`otherwise use` goes round in a cycle: {cycle}", "cycle"))
+        done.update(path)
     return out
 
 

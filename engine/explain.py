@@ -51,9 +51,7 @@ class _Texts:
         self.split = strategy.split_text
         self.within_figure = None if bound.within_km is None else _figure(bound.within_km)
         self.static_source = strategy.source is not None and roots(strategy.source) <= {"node"}
-        self.order_fields = (
-            None if strategy.source is None else plain_order_fields(strategy.source)
-        )
+        self.order_fields = None if strategy.source is None else plain_order_fields(strategy.source)
         self._network = network
         self._tz = tz
         self._excluded: dict[tuple, Explanation] = {}

@@ -3,10 +3,11 @@
 Hypothesis profiles: `ci` (the default) runs 500 examples per property with a
 fixed seed so every run checks the same cases; `dev` draws fresh random cases
 each run, and more of them, to hunt for new failures:
-`HYPOTHESIS_PROFILE=dev .venv/bin/python -m pytest tests/test_roundtrip.py`.
-`fuzz` is the long run of the fuzzers (tests marked `fuzz`, which take only a
-few examples otherwise, see tests/fuzzing.py):
-`HYPOTHESIS_PROFILE=fuzz .venv/bin/python -m pytest -m fuzz`.
+`HYPOTHESIS_PROFILE=dev .venv/bin/python -m pytest tests/test_roundtrip.py`;
+`fuzz` (what `make fuzz` uses for the tests marked `fuzz`, which take only a few
+examples otherwise, see tests/fuzzing.py) draws fresh cases, very many of them,
+with no deadline, and keeps failures in the example database so the next run
+tries them first.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ settings.register_profile(
     max_examples=5_000,
     deadline=None,
     print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=list(HealthCheck),
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 

@@ -2,7 +2,7 @@
 
 They generate every tree the formatter can write: any clause, any expression
 shape, awkward text (quotes, backslashes, tabs, newlines, unicode line
-separators) and awkward numbers (negative, exponent forms). Identifiers never
+separators) and awkward numbers (negative, exponent forms, at the limits). Identifiers never
 collide with a keyword of the grammar; the keyword list is read from
 `dsl/routing.lark` so that a new keyword is picked up without editing this file.
 """
@@ -15,7 +15,9 @@ from importlib import resources
 
 from hypothesis import strategies as st
 
+from dsl import limits
 from dsl import syntax as s
+from dsl.schema import DELIVERY_METHODS as DELIVERY_VALUES
 from dsl.schema import FIELDS, METRICS
 
 GRAMMAR = resources.files("dsl").joinpath("routing.lark").read_text(encoding="utf-8")
@@ -57,12 +59,11 @@ texts = st.text(
 )
 """Any text, as found in labels and string literals."""
 
-comment_texts = (
-    st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\n"), max_size=16)
-    .map(str.strip)
-    .filter(lambda text: "\n" not in text)
-)
-"""A comment's text as the parser keeps it: one line, without surrounding blanks."""
+comment_texts = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_characters="\n\r"), max_size=16
+).map(str.strip)
+"""A comment's text as the parser keeps it: one line (a carriage return ends a line
+too), without surrounding blanks."""
 
 
 # ---------------------------------------------------------------- expressions
@@ -80,15 +81,29 @@ fields = st.one_of(
     ),
 )
 names = st.one_of(st.sampled_from(sorted(METRICS)), identifiers).map(lambda n: s.Name(name=n))
+_LARGEST = 10**limits.MAX_MAGNITUDE_EXPONENT
+_SMALLEST = 10.0**limits.MIN_MAGNITUDE_EXPONENT
+floats_in_range = st.floats(
+    min_value=-_LARGEST, max_value=_LARGEST, exclude_min=True, exclude_max=True
+).filter(lambda value: value == 0 or abs(value) >= _SMALLEST)
+"""Every float the language takes (dsl/limits.py): below 10^15, and 0 or at least 10^-15."""
 numbers = st.one_of(
     st.integers(min_value=-(10**6), max_value=10**6),
-    st.integers(),
-    st.floats(allow_nan=False, allow_infinity=False),
-    st.sampled_from((0.5, -2.5, 1e-05, 1.5e300, -3e-12, 1e16, 100.0)),
+    st.integers(min_value=1 - _LARGEST, max_value=_LARGEST - 1),
+    floats_in_range,
+    st.sampled_from((0.5, -2.5, 1e-05, 1.5e14, -3e-12, 1e-15, 999999999999999.9, 100.0)),
+)
+"""Numbers as the language takes them; `numbers_out_of_range` are refused."""
+numbers_out_of_range = st.one_of(
+    st.integers(min_value=_LARGEST),
+    st.integers(max_value=-_LARGEST),
+    st.floats(allow_nan=False, allow_infinity=False).filter(
+        lambda value: abs(value) >= _LARGEST or 0 < abs(value) < _SMALLEST
+    ),
 )
 moments = st.builds(
     s.Moment,
-    day=st.dates(),
+    day=st.dates(limits.FIRST_DATE, limits.LAST_DATE),
     minute=st.none() | st.builds(dt.time, st.integers(0, 23), st.integers(0, 59)),
 )
 literals = st.one_of(
@@ -134,7 +149,7 @@ rank_keys = st.builds(
 )
 _small_numbers = st.one_of(
     st.integers(min_value=0, max_value=20_000),
-    st.floats(min_value=-1e6, max_value=1e6, allow_nan=False),
+    floats_in_range.filter(lambda value: abs(value) <= 1e6),
     numbers,
 )
 
@@ -173,3 +188,90 @@ def rulesets(draw: st.DrawFn, max_strategies: int = 3) -> s.Ruleset:
         comments=draw(st.lists(comment_texts, max_size=2)),
         strategies=[draw(strategies(st.just(strategy_id))) for strategy_id in ids],
     )
+
+
+# ------------------------------------------------- rulesets that check clean
+
+_CHANNELS = ("web", "marketplace", "store", "b2b")
+_TAG_VALUES = ("flagship", "outlet", "urban", "pallet")
+_ORDER_CONDITIONS = (
+    'order.channel in ["{channel}", "web"]',
+    'order.delivery == "{delivery}"',
+    'order.tier == "vip"',
+    "order.value >= {amount}",
+    'line.category == "furniture"',
+    "order.created_at >= 2026-01-01",
+    'not order.country == "FR"',
+)
+_NODE_CONDITIONS = (
+    'node.type in ["dc", "store"]',
+    "node.can_ship",
+    'node.tags has "{tag}"',
+    "node.capacity >= {amount}",
+    'node.id == order.collect_node or node.type == "dc"',
+    'not node.type == "dropship"',
+)
+_RANK_KEYS = (
+    "shipments",
+    "distance",
+    "cost",
+    "stock desc",
+    "load",
+    "node.priority",
+    'node.tags has "{tag}" desc',
+)
+
+
+def _fill(draw: st.DrawFn, template: str) -> str:
+    return template.format(
+        channel=draw(st.sampled_from(_CHANNELS)),
+        delivery=draw(st.sampled_from(DELIVERY_VALUES)),
+        amount=draw(st.one_of(st.integers(0, 10**6), st.sampled_from((0.5, 49.9, 1e3)))),
+        tag=draw(st.sampled_from(_TAG_VALUES)),
+    )
+
+
+def _condition(draw: st.DrawFn, templates: tuple[str, ...]) -> str:
+    parts = [
+        _fill(draw, t) for t in draw(st.lists(st.sampled_from(templates), min_size=1, max_size=3))
+    ]
+    joiner = draw(st.sampled_from((" and ", " or ")))
+    text = joiner.join(f"({part})" if " or " in part else part for part in parts)
+    return f"not ({text})" if draw(st.booleans()) and len(parts) > 1 else text
+
+
+@st.composite
+def clean_ruleset_texts(draw: st.DrawFn, max_strategies: int = 4) -> str:
+    """The text of a ruleset that `check` passes without an error: every strategy has
+    its own `when` (so none shadows another), windows run forwards, fallbacks point
+    at later strategies (no loop), numbers are in their ranges."""
+    count = draw(st.integers(1, max_strategies))
+    lines = ['ruleset "Fuzz"', f'timezone "{draw(st.sampled_from(TIMEZONES))}"']
+    for index in range(count):
+        lines += ["", f'strategy s{index} "Strategy {index}"']
+        lines.append(f"  priority {draw(st.integers(-1000, 10**9))}")
+        for _ in range(draw(st.integers(0, 2))):
+            start = draw(st.dates(dt.date(2025, 1, 1), dt.date(2027, 12, 31)))
+            end = start + dt.timedelta(days=draw(st.integers(0, 400)))
+            lines.append(f"  effective {start} to {end}")
+        own = f'order.region == "R{index}"'
+        lines.append(f"  when {own} and ({_condition(draw, _ORDER_CONDITIONS)})")
+        if draw(st.booleans()):
+            lines.append(f"  source from {_condition(draw, _NODE_CONDITIONS)}")
+        if draw(st.booleans()):
+            lines.append(f"  within {draw(st.sampled_from((0.5, 25, 400, 20000)))} km")
+        if draw(st.booleans()):
+            units = draw(st.integers(0, 1000))
+            lines.append(
+                f'  keep {units} {"unit" if units == 1 else "units"} at node.type == "store"'
+            )
+        if draw(st.booleans()):
+            keys = draw(st.lists(st.sampled_from(_RANK_KEYS), min_size=1, max_size=3, unique=True))
+            lines.append("  rank by " + ", ".join(_fill(draw, key) for key in keys))
+        split = draw(st.integers(1, 5))
+        lines.append("  split none" if split == 1 else f"  split at most {split}")
+        if index + 1 < count and draw(st.booleans()):
+            lines.append(f"  otherwise use s{draw(st.integers(index + 1, count - 1))}")
+        else:
+            lines.append(f"  on shortage {draw(st.sampled_from(SHORTAGES))}")
+    return "\n".join(lines) + "\n"

@@ -510,11 +510,20 @@ def test_every_checker_finding_is_exercised_and_documented():
         "unknown-fallback",
         "fallback-to-self",
         "fallback-cycle",
+        "fallback-chain-too-long",  # tests/test_dsl_limits.py
         "ignored-shortage",
         "never-chosen",
         "overlapping-strategies",
+        "hidden-character",
     }
-    parser_codes = {"syntax", "duplicate-clause"}
+    parser_codes = {
+        "syntax",
+        "duplicate-clause",
+        "too-deep",
+        "number-out-of-range",
+        "too-long",
+        "date-out-of-range",
+    }
     assert exercised | parser_codes == set(CODES)
     reference = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
     assert [code for code in CODES if f"`{code}`" not in reference] == []

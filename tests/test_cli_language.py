@@ -245,3 +245,17 @@ def test_fmt_missing_file_and_several_files_to_print(tmp_path, capsys):
     code, _, err = run(capsys, "fmt", str(one), str(two))
     assert code == 2 and "give one file to print, or use --write or --check" in err
     assert run(capsys, "fmt", "--check", str(one), str(two))[0] == 0
+
+
+def test_fmt_write_on_a_symlink_rewrites_its_target_and_keeps_the_link(tmp_path, capsys):
+    (tmp_path / "shared").mkdir()
+    target = write(tmp_path / "shared", "messy.route", MESSY)
+    os.chmod(target, 0o640)
+    link = tmp_path / "linked.route"
+    link.symlink_to(os.path.relpath(target, tmp_path))
+    code, out, _ = run(capsys, "fmt", "--write", str(link))
+    assert (code, out) == (0, f"{link}: reformatted\n")
+    assert link.is_symlink() and link.resolve() == target.resolve()
+    assert target.read_text(encoding="utf-8") == format_ruleset(parse(MESSY))
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert sorted(p.name for p in (tmp_path / "shared").iterdir()) == ["messy.route"]

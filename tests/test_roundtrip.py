@@ -98,8 +98,10 @@ def test_parse_of_format_gives_the_same_tree_and_formatting_is_idempotent(tree: 
 
 @given(expressions)
 @example(s.Number(value=-0.0))
-@example(s.Number(value=1e16))
-@example(s.Number(value=5e-324))
+@example(s.Number(value=999999999999999.9))  # the largest float below the limit
+@example(s.Number(value=-999_999_999_999_999))
+@example(s.Number(value=1e-15))
+@example(s.Number(value=0.1 + 0.2))  # 17 significant digits
 @example(s.Compare(op="not in", left=s.Number(value=-1), right=s.ListOf(items=[])))
 @example(s.FieldRef(path="order.from"))
 def test_expression_round_trip(expr):

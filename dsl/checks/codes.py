@@ -22,6 +22,10 @@ CODES: dict[str, Code] = {
     # -- produced by the parser
     "syntax": Code(_E, "Correct the text at the caret; the message says what was expected."),
     "duplicate-clause": Code(_E, "Keep one of the two lines (`effective` and `keep` may repeat)."),
+    "too-deep": Code(_E, "Write the condition with fewer levels of `not`, lists and brackets."),
+    "number-out-of-range": Code(_E, "Write a number below 10^15 with at most 17 digits."),
+    "too-long": Code(_E, "Shorten the name or the text."),
+    "date-out-of-range": Code(_E, "Write a date from 1000-01-01 to 9998-12-31."),
     # -- fields, names and types
     "unknown-field": Code(_E, "Use a listed field, or check with the data that has that column."),
     "unknown-name": Code(_E, 'Put text in double quotes ("web") or write a field (order.channel).'),
@@ -44,6 +48,9 @@ CODES: dict[str, Code] = {
     "unknown-fallback": Code(_E, "Name an existing strategy id after `otherwise use`."),
     "fallback-to-self": Code(_E, "Fall back to another strategy, or remove `otherwise use`."),
     "fallback-cycle": Code(_E, "End the chain at a strategy without `otherwise use`."),
+    "fallback-chain-too-long": Code(
+        _E, "Shorten the chain: fall back to a strategy nearer its end."
+    ),
     "within-not-positive": Code(_E, "Give a radius above 0 km, or remove `within`."),
     "split-not-positive": Code(
         _E, "Write `split none` (one shipment) or `split at most 2` or more."
@@ -63,6 +70,7 @@ CODES: dict[str, Code] = {
     "constant-rank-key": Code(_W, "Rank by something that differs between nodes."),
     "ascending-condition-rank": Code(_W, "Add `desc` to prefer the nodes where it is true."),
     "ignored-shortage": Code(_W, "Move `on shortage` to the last strategy of the chain."),
+    "hidden-character": Code(_W, "Delete the invisible character, unless it is meant."),
 }
 
 

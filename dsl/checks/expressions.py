@@ -5,9 +5,12 @@ true/false, and closed sets (`node.type`) hold only their own values."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
+from dsl import limits
 from dsl import syntax as s
 from dsl.checks.codes import finding
+from dsl.checks.windows import date_out_of_range
 from dsl.diagnostics import Diagnostic
 from dsl.expected import join_or
 from dsl.formatter import format_expr
@@ -46,9 +49,35 @@ class Scope:
     roots: tuple[str, ...]
     extra: frozenset[str]
     found: list[Diagnostic] = field(default_factory=list)
+    run: CheckRun = field(default_factory=lambda: CheckRun())
+    """What the scopes of one `check` run share."""
 
     def report(self, code: str, where: s.Syntax, message: str) -> None:
         self.found.append(finding(code, where.span, message))
+
+    def closest(self, word: str, choices: list[str], cutoff: float = 0.6) -> str | None:
+        """`suggestions.closest`, while this run's budget of hints lasts."""
+        if self.run.hints_left <= 0:
+            return None
+        self.run.hints_left -= 1
+        return closest(word, choices, cutoff)
+
+
+SUGGESTED_NAMES = 100
+"""Unknown fields, words and rank keys that get a "did you mean" in one check run:
+each hint compares the word with every known field, and the data may bring
+thousands of columns; past this many the messages name none."""
+
+
+@dataclass
+class CheckRun:
+    """State shared by the scopes of one `check` run."""
+
+    clean: set = field(default_factory=set)
+    """Comparisons of plain values already checked without a finding (see
+    `_plain_key`): rulesets repeat their conditions, and a repeat needs no second
+    look."""
+    hints_left: int = SUGGESTED_NAMES
 
 
 ORDER_ROOTS = ("order", "line")
@@ -67,7 +96,7 @@ def check_rank_key(key: s.RankKey, scope: Scope) -> None:
     expr = key.key
     if isinstance(expr, s.Name):
         if expr.name not in METRICS:
-            match = closest(expr.name, [*METRICS, *_fields_in(scope)])
+            match = scope.closest(expr.name, [*METRICS, *_fields_in(scope)])
             hint = f" (did you mean `{match}`?)" if match else ""
             scope.report(
                 "unknown-metric",
@@ -109,26 +138,31 @@ def check_rank_key(key: s.RankKey, scope: Scope) -> None:
 
 
 def _kind(expr: s.Expr, scope: Scope, partner: s.Expr | None = None) -> str:
-    """The kind of value `expr` gives, reporting what is wrong inside it."""
-    if isinstance(expr, s.FieldRef):
+    """The kind of value `expr` gives, reporting what is wrong inside it. (Dispatched
+    on the exact node type: this runs for every node of every condition.)"""
+    node_type = type(expr)
+    if node_type is s.FieldRef:
         return _field_kind(expr, scope)
-    if isinstance(expr, s.Name):
-        _unknown_name(expr, scope, partner)
-        return ANY
-    if isinstance(expr, s.ListOf):
-        for item in expr.items:
-            _kind(item, scope)
-        return LIST
-    if isinstance(expr, s.Compare):
+    if node_type is s.Compare:
         return _compare(expr, scope)
-    if isinstance(expr, s.AllOf | s.AnyOf):
+    literal = _LITERAL_KINDS.get(node_type)
+    if literal is not None:
+        if node_type is s.Moment and not limits.FIRST_DATE <= expr.day <= limits.LAST_DATE:
+            scope.found.append(date_out_of_range(expr))  # a tree built in code
+        return literal
+    if node_type is s.AllOf or node_type is s.AnyOf:
         for item in expr.items:
             _expect_condition(item, scope)
         return BOOL
-    if isinstance(expr, s.Not):
+    if node_type is s.Not:
         _expect_condition(expr.operand, scope)
         return BOOL
-    return _LITERAL_KINDS[type(expr)]
+    if node_type is s.ListOf:
+        for item in expr.items:
+            _kind(item, scope)
+        return LIST
+    _unknown_name(expr, scope, partner)
+    return ANY
 
 
 def _expect_condition(expr: s.Expr, scope: Scope) -> None:
@@ -151,23 +185,26 @@ def _expect_condition(expr: s.Expr, scope: Scope) -> None:
     )
 
 
+_FIELD_KINDS = {path: spec.type.value for path, spec in FIELDS.items()}
+
+
 def _field_kind(expr: s.FieldRef, scope: Scope) -> str:
     path = expr.path
-    if path in FIELDS:
-        kind = FIELDS[path].type.value
-    elif path in scope.extra:
+    kind = _FIELD_KINDS.get(path)
+    if kind is None:
+        if path not in scope.extra:
+            _unknown_field(expr, scope)
+            return ANY
         kind = ANY
-    else:
-        _unknown_field(expr, scope)
-        return ANY
-    if expr.root == "node" and "node" not in scope.roots:
+    roots = scope.roots
+    if "node" not in roots and path.startswith("node."):
         scope.report(
             "node-field-in-when",
             expr,
             f"`{path}` cannot be used in `{scope.clause}`: it decides whether the strategy "
             "applies to the order, before any node is looked at; test nodes in `source from`",
         )
-    elif expr.root == "line" and "line" not in scope.roots:
+    elif "line" not in roots and path.startswith("line."):
         scope.report(
             "line-field-in-node-clause",
             expr,
@@ -178,12 +215,17 @@ def _field_kind(expr: s.FieldRef, scope: Scope) -> str:
 
 
 def _fields_in(scope: Scope) -> list[str]:
-    return [p for p in [*FIELDS, *sorted(scope.extra)] if p.split(".", 1)[0] in scope.roots]
+    return _fields_under(scope.roots, scope.extra)
+
+
+@cache
+def _fields_under(roots: tuple[str, ...], extra: frozenset[str]) -> list[str]:
+    return [p for p in [*FIELDS, *sorted(extra)] if p.split(".", 1)[0] in roots]
 
 
 def _unknown_field(expr: s.FieldRef, scope: Scope) -> None:
     known = [*_fields_in(scope), *FIELDS, *sorted(scope.extra)]
-    hint = did_you_mean(expr.path, known)
+    hint = did_you_mean(scope.closest(expr.path, known))
     if expr.root not in ROOTS:
         roots = join_or([f"`{root}.`" for root in ROOTS])
         message = f"`{expr.path}` is not a field: fields start with {roots}{hint}"
@@ -208,7 +250,7 @@ def _unknown_name(expr: s.Name, scope: Scope, partner: s.Expr | None) -> None:
         )
         return
     boolean = closest(word, ["true", "false"], cutoff=0.8)
-    field_match = closest(word, _fields_in(scope), cutoff=0.8)
+    field_match = scope.closest(word, _fields_in(scope), cutoff=0.8)
     if boolean:
         hint = f"did you mean `{boolean}`?"
     elif field_match:
@@ -231,6 +273,38 @@ def _is_text_like(expr: s.Expr, scope: Scope) -> bool:
 
 
 def _compare(expr: s.Compare, scope: Scope) -> str:
+    key = _plain_key(expr, scope)
+    if key is not None and key in scope.run.clean:
+        return BOOL
+    before = len(scope.found)
+    _check_compare(expr, scope)
+    if key is not None and len(scope.found) == before:
+        scope.run.clean.add(key)
+    return BOOL
+
+
+def _plain_key(expr: s.Compare, scope: Scope) -> tuple | None:
+    """What decides the findings of a comparison between plain values (fields,
+    literals, lists of literals) in a clause; None for any other comparison."""
+    left, right = _value_key(expr.left), _value_key(expr.right)
+    if left is None or right is None:
+        return None
+    return (expr.op, left, right, scope.roots)
+
+
+def _value_key(expr: s.Expr) -> tuple | None:
+    node_type = type(expr)
+    if node_type is s.FieldRef:
+        return (node_type, expr.path)
+    if node_type is s.Text or node_type is s.Number or node_type is s.Boolean:
+        return (node_type, type(expr.value), expr.value)
+    if node_type is s.ListOf:
+        items = tuple(_value_key(item) for item in expr.items)
+        return None if None in items else (node_type, items)
+    return None
+
+
+def _check_compare(expr: s.Compare, scope: Scope) -> str:
     if expr.op in ("in", "not in"):
         _membership(expr, scope)
     elif expr.op == "has":
@@ -363,7 +437,7 @@ def _has(expr: s.Compare, scope: Scope) -> None:
 
 def _closed_set(target: s.Expr, value: s.Expr, scope: Scope) -> None:
     """`node.type == "warehouse"`: a text outside the field's closed set never matches."""
-    if not (isinstance(target, s.FieldRef) and isinstance(value, s.Text)):
+    if type(target) is not s.FieldRef or type(value) is not s.Text:
         return
     spec = FIELDS.get(target.path)
     if spec is None or not spec.values or value.value in spec.values:

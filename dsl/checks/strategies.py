@@ -9,9 +9,17 @@ from functools import cache
 
 from dsl import syntax as s
 from dsl.checks.codes import finding
-from dsl.checks.expressions import NODE_ROOTS, ORDER_ROOTS, Scope, check_condition, check_rank_key
+from dsl.checks.expressions import (
+    NODE_ROOTS,
+    ORDER_ROOTS,
+    CheckRun,
+    Scope,
+    check_condition,
+    check_rank_key,
+)
 from dsl.diagnostics import Diagnostic
 from dsl.formatter import format_expr
+from dsl.limits import MAX_CHAIN
 from dsl.suggestions import closest
 
 
@@ -96,7 +104,10 @@ def check_fallbacks(ruleset: s.Ruleset) -> list[Diagnostic]:
     for strategy in ruleset.strategies:
         targets.setdefault(strategy.id, strategy.otherwise)  # type: ignore[arg-type]
     loops = _loops(targets)
-    reported_cycles: set[frozenset[str]] = set()
+    heads = set(targets) - {t for t in targets.values() if t is not None}
+    lengths: dict[str, int] = {}
+    reported_cycles: set[int] = set()  # each loop is one list, shared by its members
+    suggested = 0
     for strategy in ruleset.strategies:
         target = strategy.otherwise
         if target is None:
@@ -104,7 +115,10 @@ def check_fallbacks(ruleset: s.Ruleset) -> list[Diagnostic]:
         where = strategy.clause_spans.get("otherwise")
         length = len("otherwise use")
         if target not in targets:
-            match = closest(target, [t for t in targets if t != strategy.id])
+            suggested += 1
+            match = None
+            if suggested <= SUGGESTED_FALLBACKS:
+                match = closest(target, [t for t in targets if t != strategy.id])
             hint = f"did you mean `{match}`?" if match else "write the id of another strategy"
             found.append(
                 finding(
@@ -124,21 +138,30 @@ def check_fallbacks(ruleset: s.Ruleset) -> list[Diagnostic]:
                     length,
                 )
             )
-        else:
-            loop = loops.get(strategy.id)
-            cycle = (
-                loop[loop.index(strategy.id) :] + loop[: loop.index(strategy.id)] if loop else []
+        elif strategy.id in loops and id(loops[strategy.id][0]) not in reported_cycles:
+            loop, position = loops[strategy.id]
+            reported_cycles.add(id(loop))
+            cycle = loop[position:] + loop[:position]  # starting at the strategy reported
+            found.append(
+                finding(
+                    "fallback-cycle",
+                    where,
+                    f"the fallback chain loops: {_chain(cycle)}; end it at a strategy without "
+                    "`otherwise use`",
+                    length,
+                )
             )
-            if cycle and frozenset(cycle) not in reported_cycles:
-                reported_cycles.add(frozenset(cycle))
+        if target in targets and strategy.id not in loops and strategy.id in heads:
+            length = _length(strategy.id, targets, loops, lengths)
+            if length > MAX_CHAIN:
                 found.append(
                     finding(
-                        "fallback-cycle",
+                        "fallback-chain-too-long",
                         where,
-                        "the fallback chain loops: "
-                        + " -> ".join([*cycle, cycle[0]])
-                        + "; end it at a strategy without `otherwise use`",
-                        length,
+                        f"the fallback chain from `{strategy.id}` holds {length:,} strategies; "
+                        f"at most {MAX_CHAIN} are allowed: fall back to a strategy nearer "
+                        "its end",
+                        len("otherwise use"),
                     )
                 )
         if strategy.on_shortage is not None and target in targets and target != strategy.id:
@@ -155,10 +178,45 @@ def check_fallbacks(ruleset: s.Ruleset) -> list[Diagnostic]:
     return found
 
 
-def _loops(targets: dict[str, str | None]) -> dict[str, list[str]]:
-    """For every strategy on a fallback loop, the loop (in chain order). One walk per
-    chain, each strategy visited once, so long rulesets stay fast."""
-    loops: dict[str, list[str]] = {}
+SUGGESTED_FALLBACKS = 100
+"""Unknown `otherwise use` targets that get a "did you mean": finding the closest id
+compares it with every id, so past this many the message names none."""
+
+SHOWN_CHAIN = 12
+"""Strategies a fallback loop message names; a longer loop is shortened in the middle."""
+
+
+def _chain(cycle: list[str]) -> str:
+    """`a -> b -> c -> a`; a loop longer than `SHOWN_CHAIN` keeps its two ends."""
+    ids = [*cycle, cycle[0]]
+    if len(ids) > SHOWN_CHAIN:
+        hidden = len(ids) - SHOWN_CHAIN + 2
+        ids = [*ids[: SHOWN_CHAIN - 4], f"... ({hidden:,} more) ...", *ids[-2:]]
+    return " -> ".join(ids)
+
+
+def _length(start: str, targets: dict[str, str | None], loops: dict, known: dict[str, int]) -> int:
+    """Strategies on the chain from `start` (itself included), remembered in `known` so
+    that every strategy is walked once in all. Chains through a loop are not counted."""
+    path: list[str] = []
+    current: str | None = start
+    while current is not None and current in targets and current not in known:
+        if current in loops:
+            return 0
+        path.append(current)
+        current = targets[current]
+    length = known.get(current, 0) if current is not None else 0
+    for strategy in reversed(path):
+        length += 1
+        known[strategy] = length
+    return known[start]
+
+
+def _loops(targets: dict[str, str | None]) -> dict[str, tuple[list[str], int]]:
+    """For every strategy on a fallback loop, the loop (in chain order, one list shared
+    by its members) and its place in it. One walk per chain, each strategy visited
+    once, so a chain of 10,000 strategies is as quick as 10."""
+    loops: dict[str, tuple[list[str], int]] = {}
     done: set[str] = set()
     for start in targets:
         path: list[str] = []
@@ -167,7 +225,7 @@ def _loops(targets: dict[str, str | None]) -> dict[str, list[str]]:
         while current is not None and current in targets and current not in done:
             if current in position:
                 loop = path[position[current] :]
-                loops.update({member: loop for member in loop})
+                loops.update({member: (loop, place) for place, member in enumerate(loop)})
                 break
             position[current] = len(path)
             path.append(current)
@@ -221,28 +279,32 @@ def check_values(strategy: s.Strategy) -> list[Diagnostic]:
     return found
 
 
-def check_expressions(strategy: s.Strategy, extra: frozenset[str]) -> list[Diagnostic]:
-    """Fields, names and types in `when`, `source from`, `keep ... at` and `rank by`."""
+def check_expressions(
+    strategy: s.Strategy, extra: frozenset[str], run: CheckRun | None = None
+) -> list[Diagnostic]:
+    """Fields, names and types in `when`, `source from`, `keep ... at` and `rank by`.
+    `run` is shared by the strategies of one ruleset (see `CheckRun`)."""
     found: list[Diagnostic] = []
+    run = CheckRun() if run is None else run
     if strategy.when is not None:
-        check_condition(strategy.when, Scope("when", ORDER_ROOTS, extra, found))
+        check_condition(strategy.when, Scope("when", ORDER_ROOTS, extra, found, run))
     if strategy.source is not None:
-        check_condition(strategy.source, Scope("source from", NODE_ROOTS, extra, found))
+        check_condition(strategy.source, Scope("source from", NODE_ROOTS, extra, found, run))
     for keep in strategy.keep:
-        check_condition(keep.at, Scope("keep ... at", NODE_ROOTS, extra, found))
-    seen: dict[str, int] = {}
+        check_condition(keep.at, Scope("keep ... at", NODE_ROOTS, extra, found, run))
+    seen: dict[tuple, int] = {}
     for number, key in enumerate(strategy.rank or [], start=1):
-        check_rank_key(key, Scope("rank by", NODE_ROOTS, extra, found))
-        text = format_expr(key.key)
-        if text in seen:
+        check_rank_key(key, Scope("rank by", NODE_ROOTS, extra, found, run))
+        shape = s.shape(key.key)
+        if shape in seen:
             found.append(
                 finding(
                     "duplicate-rank-key",
                     key.key.span or key.span,
-                    f"`{text}` is already rank key number {seen[text]}: a repeated key never "
-                    "breaks a tie; remove it",
+                    f"`{format_expr(key.key)}` is already rank key number {seen[shape]}: a "
+                    "repeated key never breaks a tie; remove it",
                 )
             )
         else:
-            seen[text] = number
+            seen[shape] = number
     return found

@@ -10,13 +10,16 @@ a ruleset share its time zone, so comparing wall-clock times is exact.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import heapq
 from dataclasses import dataclass
 
+from dsl import limits
 from dsl import syntax as s
+from dsl.checks import sweep
 from dsl.checks.codes import finding
 from dsl.diagnostics import Diagnostic
-from dsl.formatter import format_expr
 
 Interval = tuple[dt.datetime, dt.datetime]
 BEGINNING, END_OF_TIME = dt.datetime.min, dt.datetime.max
@@ -35,7 +38,11 @@ def window_end(moment: s.Moment) -> dt.datetime:
         if moment.day == dt.date.max:
             return END_OF_TIME
         return dt.datetime.combine(moment.day + dt.timedelta(days=1), dt.time(0, 0))
-    return window_start(moment) + dt.timedelta(minutes=1)
+    start = window_start(moment)
+    return END_OF_TIME if start > END_OF_TIME - dt.timedelta(minutes=1) else start + _MINUTE
+
+
+_MINUTE = dt.timedelta(minutes=1)
 
 
 def intervals(windows: list[s.Effective]) -> list[Interval]:
@@ -67,6 +74,27 @@ def overlap(a: list[Interval], b: list[Interval]) -> bool:
 
 
 # ------------------------------------------------------------------ checks
+
+
+def check_window_dates(strategy: s.Strategy) -> list[Diagnostic]:
+    """Reports "`9999-12-31` is outside the dates a ruleset may use" for a tree built
+    in code (the parser refuses such a date already): see `dsl.limits.FIRST_DATE`."""
+    return [
+        date_out_of_range(moment)
+        for window in strategy.effective
+        for moment in (window.start, window.end)
+        if moment is not None and not limits.FIRST_DATE <= moment.day <= limits.LAST_DATE
+    ]
+
+
+def date_out_of_range(moment: s.Moment) -> Diagnostic:
+    return finding(
+        "date-out-of-range",
+        moment.span,
+        f"`{moment.text()}` is outside the dates a ruleset may use, {limits.FIRST_DATE} to "
+        f"{limits.LAST_DATE}; to leave a window open, leave out its end (`effective from`) "
+        "or its start (`effective until`)",
+    )
 
 
 def check_window_order(strategy: s.Strategy) -> list[Diagnostic]:
@@ -103,8 +131,8 @@ class _Facts:
     """Position in the order strategies are tried."""
     priority: int
     spans: list[Interval]
-    when: str | None
-    """The `when` as canonical text: equal texts are equal conditions."""
+    when: tuple | None
+    """The `when`'s shape (`dsl.syntax.shape`): equal shapes are equal conditions."""
     pins: dict[str, frozenset]
 
     @classmethod
@@ -115,53 +143,193 @@ class _Facts:
             order,
             _priority(strategy),
             intervals(strategy.effective),
-            None if when is None else format_expr(when),
+            None if when is None else s.shape(when),
             {} if when is None else _pins(when),
         )
 
 
+FURTHER_CANDIDATES = 64
+"""How many more earlier strategies are examined, one by one, when the quick
+answer does not settle a case (see `_earliest_beater` and `_earliest_rival`)."""
+
+
 def check_reachability(ruleset: s.Ruleset, fallback_targets: set[str]) -> list[Diagnostic]:
     """Finds "`b` can never be chosen: `a` ... always wins" (error) and "`a` and `b` ...
-    may both apply" (warning: equal priorities, at least one of them dated)."""
+    may both apply" (warning: equal priorities, at least one of them dated).
+
+    Every strategy is compared with those tried before it through a sweep over the
+    windows (`dsl.checks.sweep`), never pair by pair, so the check stays fast on a
+    ruleset of thousands of dated strategies."""
+    facts = [_Facts.of(strategy, order) for order, (_, strategy) in enumerate(by_priority(ruleset))]
+    beaters = _earliest_beaters(facts)
+    rivals = _earliest_rivals(
+        facts, {later.order for later in facts if beaters[later.order] is None}
+    )
     found: list[Diagnostic] = []
-    # Earlier strategies indexed by what can matter: by `when` text (None: no `when`)
-    # for "always wins", by priority for "may compete". Keeps long rulesets fast.
-    by_when: dict[str | None, list[_Facts]] = {}
-    by_level: dict[int, list[_Facts]] = {}
-    tried = by_priority(ruleset)
-    for later in (_Facts.of(strategy, order) for order, (_, strategy) in enumerate(tried)):
-        beaters = [*by_when.get(None, []), *(by_when.get(later.when, []) if later.when else [])]
-        winner = min(
-            (e for e in beaters if covers(e.spans, later.spans)),
-            key=lambda e: e.order,
-            default=None,
-        )
+    for later in facts:
+        winner = beaters[later.order]
         if winner is not None:
             if later.strategy.id not in fallback_targets:
                 found.append(_never_chosen(winner.strategy, later.strategy))
-        else:
-            rival = next(
-                (e for e in by_level.get(later.priority, []) if _may_compete(e, later)), None
-            )
-            if rival is not None:
-                found.append(_competing(rival.strategy, later.strategy, later.priority))
-        by_when.setdefault(later.when, []).append(later)
-        by_level.setdefault(later.priority, []).append(later)
+        elif later.order in rivals:
+            found.append(_competing(rivals[later.order].strategy, later.strategy, later.priority))
     return found
+
+
+def _earliest_beaters(facts: list[_Facts]) -> list[_Facts | None]:
+    """For each strategy, the first one tried before it that has no `when` (or the
+    same `when`) and whose windows cover all of its own: it always wins."""
+    groups: dict[tuple | None, list[_Facts]] = {}
+    for fact in facts:
+        groups.setdefault(fact.when, []).append(fact)
+    # The least order covering each window of each strategy, from its own group
+    # (the same `when`) and from the group without `when`.
+    least: dict[tuple[int, int], int] = {}
+    for when, members in groups.items():
+        if when is not None and len(members) == 1:
+            continue  # a `when` of its own: nothing before it shares it
+        points = [(a, b, m.order) for m in members for a, b in m.spans]
+        askers = members if when is not None else facts
+        asked = [(m.order, index) for m in askers for index in range(len(m.spans))]
+        answers = sweep.earliest_containing(
+            points, [facts[order].spans[index] for order, index in asked]
+        )
+        for key, answer in zip(asked, answers, strict=True):
+            if answer is not None and answer < least.get(key, answer + 1):
+                least[key] = answer
+    beaters: list[_Facts | None] = []
+    for later in facts:
+        lower = [least.get((later.order, index)) for index in range(len(later.spans))]
+        beaters.append(_earliest_beater(later, lower, groups, facts))
+    return beaters
+
+
+def _earliest_beater(
+    later: _Facts, lower: list[int | None], groups: dict, facts: list[_Facts]
+) -> _Facts | None:
+    """The beater of `later`, given for each of its windows the first strategy that
+    covers that window. One window (or none: always): that strategy. Several: the
+    same strategy must cover them all; when the first ones differ, up to
+    `FURTHER_CANDIDATES` more are examined in order."""
+    pools = [groups.get(None, [])]
+    if later.when is not None:
+        pools.append(groups.get(later.when, []))
+    if not later.spans:  # never in force (its windows are empty): any beater covers it
+        first_ones = [pool[0] for pool in pools if pool and pool[0].order < later.order]
+        return min(first_ones, key=lambda f: f.order, default=None)
+    if any(order is None or order >= later.order for order in lower):
+        return None
+    first = max(lower)  # no strategy before this one covers every window
+    if all(order == first for order in lower):
+        return facts[first]
+    candidates = heapq.merge(*(_from(pool, first) for pool in pools), key=lambda f: f.order)
+    examined = 0
+    for candidate in candidates:
+        if candidate.order >= later.order or examined == FURTHER_CANDIDATES:
+            return None
+        examined += 1
+        if covers(candidate.spans, later.spans):
+            return candidate
+    return None
+
+
+def _from(members: list[_Facts], order: int):
+    """The members (in the order strategies are tried) from `order` on, without
+    walking past the earlier ones."""
+    start = bisect.bisect_left(members, order, key=lambda fact: fact.order)
+    return (members[index] for index in range(start, len(members)))
+
+
+def _earliest_rivals(facts: list[_Facts], asking: set[int]) -> dict[int, _Facts]:
+    """For each strategy whose order is in `asking`, the first one of equal priority
+    tried before it that may compete with it: at least one of the two is dated,
+    their windows overlap, and their `when`s may both hold (not `_exclusive`).
+    Undated strategies of equal priority are plain file order, no surprise."""
+    levels: dict[int, list[_Facts]] = {}
+    for fact in facts:
+        levels.setdefault(fact.priority, []).append(fact)
+    rivals: dict[int, _Facts] = {}
+    for members in levels.values():
+        if len(members) == 1:
+            continue  # alone at its priority: no rival
+        dated = [m for m in members if m.strategy.effective]
+        undated = [m for m in members if not m.strategy.effective]
+        # A dated strategy may compete with any other; an undated one only with dated ones.
+        for pool, everyone in ((members, dated), (dated, undated)):
+            askers = [m for m in everyone if m.order in asking]
+            points = [(a, b, m.order) for m in pool for a, b in m.spans]
+            asked = [(m, index) for m in askers for index in range(len(m.spans))]
+            answers = sweep.earliest_overlapping(points, [m.spans[i] for m, i in asked])
+            first: dict[int, int] = {}
+            for (asker, _), answer in zip(asked, answers, strict=True):
+                if answer is not None and answer < first.get(asker.order, answer + 1):
+                    first[asker.order] = answer
+            by_order = {m.order: m for m in pool}
+            pinned = _PinIndex(pool)
+            for asker in askers:
+                rival = _earliest_rival(asker, first.get(asker.order), by_order, pinned)
+                if rival is not None:
+                    rivals[asker.order] = rival
+    return rivals
+
+
+def _earliest_rival(
+    later: _Facts, first: int | None, by_order: dict[int, _Facts], pinned: _PinIndex
+) -> _Facts | None:
+    """`first` is the earliest strategy of the pool whose windows overlap `later`'s.
+    It is the rival unless their `when`s exclude each other; then the strategies
+    after it whose `when` can hold with `later`'s on the field that excluded `first`
+    are examined in order, up to `FURTHER_CANDIDATES` of them."""
+    if first is None or first >= later.order:
+        return None
+    earliest = by_order[first]
+    if not _exclusive(earliest, later):
+        return earliest
+    path = next(
+        p for p in earliest.pins.keys() & later.pins.keys() if not earliest.pins[p] & later.pins[p]
+    )
+    examined = 0
+    for candidate in pinned.compatible(path, later.pins[path], first + 1):
+        if candidate.order >= later.order or examined == FURTHER_CANDIDATES:
+            return None
+        examined += 1
+        if overlap(candidate.spans, later.spans) and not _exclusive(candidate, later):
+            return candidate
+    return None
+
+
+class _PinIndex:
+    """The strategies of a pool (in the order they are tried) by the values their
+    `when` pins a field to, built for a field the first time it is asked about."""
+
+    def __init__(self, pool: list[_Facts]):
+        self.pool = pool
+        self.by_path: dict[str, tuple[dict[object, list[_Facts]], list[_Facts]]] = {}
+
+    def compatible(self, path: str, values: frozenset, order: int):
+        """From `order` on, in order: the strategies whose `when` pins `path` to one
+        of `values`, or does not pin it at all (theirs and `values` can meet)."""
+        if path not in self.by_path:
+            by_value: dict[object, list[_Facts]] = {}
+            free: list[_Facts] = []
+            for fact in self.pool:
+                for value in fact.pins.get(path, ()):
+                    by_value.setdefault(value, []).append(fact)
+                if path not in fact.pins:
+                    free.append(fact)
+            self.by_path[path] = (by_value, free)
+        by_value, free = self.by_path[path]
+        streams = [_from(by_value.get(value, []), order) for value in values]
+        merged = heapq.merge(*streams, _from(free, order), key=lambda fact: fact.order)
+        last = None
+        for fact in merged:  # a strategy pinning several of `values` comes once
+            if fact is not last:
+                yield fact
+            last = fact
 
 
 def _priority(strategy: s.Strategy) -> int:
     return DEFAULT_PRIORITY if strategy.priority is None else strategy.priority
-
-
-def _may_compete(earlier: _Facts, later: _Facts) -> bool:
-    """Dated strategies of equal priority whose windows overlap and whose `when`s may
-    both hold. Undated strategies of equal priority are plain file order, no surprise."""
-    if not (earlier.strategy.effective or later.strategy.effective):
-        return False
-    if not overlap(earlier.spans, later.spans):
-        return False
-    return not _exclusive(earlier, later)
 
 
 def _never_chosen(earlier: s.Strategy, later: s.Strategy) -> Diagnostic:
