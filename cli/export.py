@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 EXIT_OK, EXIT_REFUSED, EXIT_UNAVAILABLE = 0, 1, 2
 
@@ -69,12 +68,13 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _from_file(args: argparse.Namespace, extra: list[str]) -> int:
-    path = Path(args.ruleset)
+    from dsl.source import UnreadableRuleset, read_ruleset
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        return _fail(f"cannot read {path}: {error}", EXIT_UNAVAILABLE)
-    return _write(args, text, str(path), extra, name=args.name, version=args.version)
+        text = read_ruleset(args.ruleset)
+    except UnreadableRuleset as error:
+        return _fail(f"cannot read the ruleset: {error}", EXIT_UNAVAILABLE)
+    return _write(args, text, str(args.ruleset), extra, name=args.name, version=args.version)
 
 
 def _from_store(args: argparse.Namespace, extra: list[str]) -> int:

@@ -150,18 +150,13 @@ def table_columns(name: str) -> list[str]:
 
 
 def read_text(name: str) -> str:
-    """A ruleset's text; a missing, unreadable or binary file is an `UnreadableFile`."""
+    """A ruleset's text; a missing, too large or binary file is an `UnreadableFile`."""
+    from dsl.source import UnreadableRuleset, read_ruleset
+
     try:
-        with open(name, encoding="utf-8", newline="") as handle:
-            return handle.read()
-    except IsADirectoryError:
-        raise UnreadableFile(f"{name} is a directory, not a ruleset file") from None
-    except FileNotFoundError:
-        raise UnreadableFile(f"no such file: {name}") from None
-    except OSError as error:
-        raise UnreadableFile(f"cannot read {name}: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise UnreadableFile(f"{name} is not UTF-8 text") from None
+        return read_ruleset(name)
+    except UnreadableRuleset as error:
+        raise UnreadableFile(str(error)) from None
 
 
 # -------------------------------------------------------------------- fmt

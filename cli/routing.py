@@ -53,6 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_route(args: argparse.Namespace) -> int:
     import dsl
     import engine
+    from dsl.source import UnreadableRuleset, read_ruleset
     from engine.limits import OutOfRange
     from engine.tables import TableError, load_events, load_inventory, load_nodes, load_orders
 
@@ -69,9 +70,9 @@ def run_route(args: argparse.Namespace) -> int:
         return artifact
     path = Path(args.ruleset or args.artifact)
     try:
-        text = artifact.text if artifact else path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        print(f"{path}: cannot read the ruleset: {error}", file=sys.stderr)
+        text = artifact.text if artifact else read_ruleset(path)
+    except UnreadableRuleset as error:
+        print(f"cannot read the ruleset: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
     try:
         ruleset = artifact.policy.ruleset if artifact else dsl.parse(text, str(path))

@@ -13,7 +13,6 @@ import argparse
 import getpass
 import os
 import sys
-from pathlib import Path
 
 EXIT_OK, EXIT_REFUSED, EXIT_UNAVAILABLE = 0, 1, 2
 USER_VARIABLE = "SOURCING_USER"
@@ -152,11 +151,15 @@ def version_number(text: str) -> int:
 
 def run_save(args: argparse.Namespace) -> int:
     from dsl import check_source
+    from dsl.source import UnreadableRuleset, read_ruleset, read_ruleset_stream
 
     try:
-        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        return _fail(f"cannot read {args.file}: {error}", EXIT_UNAVAILABLE)
+        if args.file == "-":
+            text = read_ruleset_stream(sys.stdin.buffer, "standard input")
+        else:
+            text = read_ruleset(args.file)
+    except UnreadableRuleset as error:
+        return _fail(f"cannot read the ruleset: {error}", EXIT_UNAVAILABLE)
 
     def act(store):
         version = store.save(

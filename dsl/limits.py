@@ -39,6 +39,10 @@ MAX_NAME_LENGTH = 100
 MAX_TEXT_LENGTH = 1_000
 """Characters between the double quotes of a text."""
 
+MAX_RULESET_BYTES = 8 * 1024 * 1024
+"""Bytes in a ruleset file (8 MiB, some 25,000 strategies): checked in seconds, and
+no device or runaway file is read past it."""
+
 _NUMBER = re.compile(r"(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
 
 

@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn
 
+    from dsl.errors import SourcingError
     from service.app import create_app
     from service.settings import ServiceSettings
     from service.startup import load_service
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         reactions, summary = load_service(
             args.nodes, args.inventory, artifact=args.artifact, ruleset=args.ruleset
         )
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, SourcingError) as error:
         print(f"python -m service: {error}", file=sys.stderr)
         return 2
     app = create_app(reactions, summary, settings)

@@ -22,9 +22,11 @@ def load_service(
     reports. Rejected table rows, and an artifact loaded unsigned for development,
     are reported through `warn` (stderr by default) and left out; an unusable table,
     an artifact that is refused (engine.artifact: unsigned, untrusted key, bad
-    signature, …) or a bad ruleset raises ValueError."""
+    signature, …) or a bad ruleset raises ValueError; an unreadable ruleset file
+    raises `dsl.source.UnreadableRuleset`."""
     import dsl
     import engine
+    from dsl.source import read_ruleset
     from engine.artifact import content_hash, load_artifact
     from engine.tables import load_inventory, load_nodes
 
@@ -41,7 +43,7 @@ def load_service(
         loaded = load_artifact(artifact, warn=warn)
         source, name, summary = loaded, str(artifact), loaded.summary()
     else:
-        text = Path(ruleset).read_text(encoding="utf-8")
+        text = read_ruleset(ruleset)
         source, name = text, str(ruleset)
         summary = {
             "name": None,

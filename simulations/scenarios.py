@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from dsl import syntax as s
 from dsl.parser import parse
+from dsl.source import UnreadableRuleset, read_ruleset, read_text_file
 from engine import Policy, policy_of
 from simulations.inputs import Inputs
 from simulations.overrides import (
@@ -27,6 +28,9 @@ from simulations.overrides import (
     apply_to_ruleset,
     scale_demand,
 )
+
+MAX_SCENARIO_BYTES = 1024 * 1024
+"""Bytes in a scenario file: a few overrides, never megabytes."""
 
 __all__ = [  # the overrides are reachable from here too
     "ALL_NODES",
@@ -153,9 +157,9 @@ class ScenarioFile(StrictModel):
         if not path.is_absolute() and self.path is not None:
             path = self.path.parent / path
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise ScenarioError(f"{where}: cannot read ruleset {path}: {error.strerror}") from None
+            text = read_ruleset(path)
+        except UnreadableRuleset as error:
+            raise ScenarioError(f"{where}: cannot read the ruleset: {error}") from None
         return parse(text, str(path))
 
 
@@ -163,9 +167,9 @@ def load_scenario_file(path: str | Path) -> ScenarioFile:
     """Read and validate a scenario TOML file (`ScenarioError` says what is wrong)."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ScenarioError(f"{path}: cannot read the scenario: {error.strerror}") from None
+        data = tomllib.loads(read_text_file(path, MAX_SCENARIO_BYTES, "a scenario"))
+    except UnreadableRuleset as error:
+        raise ScenarioError(f"cannot read the scenario: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError(f"{path}: not valid TOML: {error}") from None
     try:

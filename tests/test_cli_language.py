@@ -125,7 +125,7 @@ def test_unreadable_files_exit_2_with_a_clear_message(tmp_path, capsys):
     code, out, err = run(capsys, "check", str(good), str(tmp_path / "missing.route"), str(binary))
     assert code == 2
     assert f"{tmp_path / 'missing.route'}: error: no such file" in err
-    assert f"{binary}: error: {binary} is not UTF-8 text" in err
+    assert f"{binary}: error: {binary}:1:1: not UTF-8 text (byte 0xff)" in err
     assert out.splitlines()[-1] == "checked 3 files: 0 errors, 0 warnings, 2 unreadable"
     code, _, err = run(capsys, "check", str(tmp_path))
     assert code == 2 and "is a directory" in err

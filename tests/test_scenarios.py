@@ -139,7 +139,7 @@ def test_a_ruleset_path_is_read_next_to_the_file(tmp_path):
     scenario = load_scenario(write(tmp_path, 'ruleset = "rules/r.route"'))
     assert scenario.ruleset == france()
     assert scenario.name == "s"  # the file's name when it gives none
-    with pytest.raises(ScenarioError, match="cannot read ruleset"):
+    with pytest.raises(ScenarioError, match="cannot read the ruleset: no such file"):
         load_scenario(write(tmp_path, 'ruleset = "missing.route"', "m.toml"))
 
 
@@ -359,3 +359,8 @@ def test_a_scenario_may_read_the_datas_extra_columns():
     assert [strategy.id for strategy in policy.strategies] == ["north"]
     with pytest.raises(engine.CompileError, match="node.zone"):
         Scenario(name="zones", ruleset=ruleset).prepare(tables())
+
+
+def test_a_scenario_file_that_never_ends_is_refused_after_a_bounded_read():
+    with pytest.raises(ScenarioError, match="/dev/zero is larger than the limit of 1,048,576"):
+        load_scenario_file("/dev/zero")
