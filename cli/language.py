@@ -11,10 +11,10 @@ import argparse
 import csv
 import difflib
 import gc
-import os
 import sys
-import tempfile
 from pathlib import Path
+
+from engine.files import write_atomically
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 
@@ -208,28 +208,9 @@ def _fmt_one(name: str, args: argparse.Namespace) -> int:
         print(f"{name}: error: formatting would change its meaning; left as is", file=sys.stderr)
         return EXIT_UNREADABLE
     try:
-        write_atomically(Path(name), canonical)
+        write_atomically(name, canonical)
     except OSError as error:
         print(f"{name}: error: cannot write: {error.strerror or error}", file=sys.stderr)
         return EXIT_UNREADABLE
     print(f"{name}: reformatted")
     return EXIT_OK
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, then swap it in: a reader sees the old
-    text or the new one, never half of it. Keeps the file's permissions. A symbolic
-    link is kept as it is: the file it points to is the one replaced."""
-    path = path.resolve()
-    mode = path.stat().st_mode & 0o7777
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

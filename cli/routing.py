@@ -14,6 +14,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from cli.output import output
+
 EXIT_OK, EXIT_NOTHING_ROUTED, EXIT_UNREADABLE = 0, 1, 2
 
 
@@ -108,12 +110,18 @@ def run_route(args: argparse.Namespace) -> int:
     except engine.CompileError as error:
         print(error, file=sys.stderr)
         return EXIT_NOTHING_ROUTED
-    with session:
-        try:
-            routed, decided, moved = _route(session, orders.frame, events, at, args)
-        except OutOfRange as error:  # a receipt above the stock bound: nothing written
-            print(f"error: {error}", file=sys.stderr)
-            return EXIT_UNREADABLE
+    try:
+        with session, output(args.out) as out:
+            routed, decided, moved = _route(session, orders.frame, events, at, args, out)
+    except OutOfRange as error:  # a receipt above the stock bound: nothing written
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except BrokenPipeError:
+        raise  # the reader of standard output went away: cli.main stops quietly
+    except OSError as error:  # --out: a folder, a missing folder, a full disk
+        where = args.out or "the decisions"
+        print(f"error: cannot write {where}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_UNREADABLE
     if events is not None:
         print(f"{session.events_applied} event(s) applied: {moved} re-route(s)", file=sys.stderr)
     problems = sum(len(table.rejects) for table in tables)
@@ -125,7 +133,7 @@ def run_route(args: argparse.Namespace) -> int:
     return EXIT_OK if routed else EXIT_NOTHING_ROUTED
 
 
-def _route(session, orders, events, at, args) -> tuple[int, int, int]:
+def _route(session, orders, events, at, args, out) -> tuple[int, int, int]:
     """Route (or replay with events) and write the decisions; how many orders got a
     shipment, how many were decided, how many re-routes the events caused."""
     from engine import DecisionBatch
@@ -139,26 +147,21 @@ def _route(session, orders, events, at, args) -> tuple[int, int, int]:
             for step in session.replay(orders, (), events_from_frame(events.frame),
                                        explain=_all_ids(orders) if args.explain else ())
         ]  # fmt: skip
-    out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
     routed = decided = moved = 0
-    try:
-        for decisions in steps:
-            if isinstance(decisions, DecisionBatch):
-                decisions.write_jsonl(out)
-                routed += int((decisions.ship_start[1:] > decisions.ship_start[:-1]).sum())
-                decided += len(decisions)
-                continue
-            for decision in decisions:
-                out.write(decision.to_json())
-                out.write("\n")
-                if decision.rerouted_from is not None:
-                    moved += 1
-                else:
-                    decided += 1
-                    routed += bool(decision.shipments)
-    finally:
-        if args.out:
-            out.close()
+    for decisions in steps:
+        if isinstance(decisions, DecisionBatch):
+            decisions.write_jsonl(out)
+            routed += int((decisions.ship_start[1:] > decisions.ship_start[:-1]).sum())
+            decided += len(decisions)
+            continue
+        for decision in decisions:
+            out.write(decision.to_json())
+            out.write("\n")
+            if decision.rerouted_from is not None:
+                moved += 1
+            else:
+                decided += 1
+                routed += bool(decision.shipments)
     return routed, decided, moved
 
 

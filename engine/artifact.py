@@ -23,7 +23,6 @@ import json
 import logging
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ from dsl.diagnostics import RulesetSyntaxError
 from dsl.formatter import format_expr, format_ruleset
 from dsl.parser import parse
 from engine.compiler import CompileError, Policy, compile
+from engine.files import write_atomically
 from engine.signing import (
     SIGNING_KEY_VARIABLE,
     TRUSTED_KEYS_VARIABLE,
@@ -136,18 +136,9 @@ def build_artifact(
 
 
 def write_artifact(document: dict[str, Any], path: str | Path) -> Path:
-    """Write the document as UTF-8 JSON, atomically (a reader never sees half a file)."""
-    path = Path(path)
-    data = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-    handle, temporary = tempfile.mkstemp(prefix=".artifact-", dir=path.parent or Path("."))
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    """Write the document as UTF-8 JSON, whole or not at all (`engine.files`)."""
+    write_atomically(path, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    return Path(path)
 
 
 def sign_artifact(document: dict[str, Any], key=None) -> dict[str, Any]:

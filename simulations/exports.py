@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from engine.files import replaced_file
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -30,8 +32,9 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write `frame` as UTF-8 CSV (no index), formulas defused."""
-    spreadsheet_safe(frame).to_csv(path, index=False)
+    """Write `frame` as UTF-8 CSV (no index), formulas defused, whole or not at all."""
+    with replaced_file(path) as out:
+        spreadsheet_safe(frame).to_csv(out, index=False)
     return Path(path)
 
 
