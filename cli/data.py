@@ -81,6 +81,9 @@ def run_demo_data(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"sourcing demo-data: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # --out is a file, cannot be created, or the disk is full
+        print(f"sourcing demo-data: cannot write into {args.out}: {exc.strerror}", file=sys.stderr)
+        return 2
     elapsed = time.perf_counter() - started
     for name, path in written.items():
         print(f"{name:<15} {_rows(path):>10,} rows  {_size(path):>9}  {path}")

@@ -287,3 +287,12 @@ def test_command_line_sizes_are_bounded(tmp_path, capsys, option, value, said):
         main(["demo-data", "--out", str(tmp_path), option, value])
     assert stopped.value.code == 2
     assert said in capsys.readouterr().err
+
+
+def test_command_line_out_onto_a_file_is_refused_with_a_message(tmp_path, capsys):
+    """`--out` naming a file ended in a FileExistsError traceback."""
+    taken = tmp_path / "taken"
+    taken.write_text("keep me")
+    assert main(["demo-data", "--out", str(taken), "--orders", "10"]) == 2
+    assert f"cannot write into {taken}: File exists" in capsys.readouterr().err
+    assert taken.read_text() == "keep me"
