@@ -128,6 +128,8 @@ def data_fields(nodes: str | None, orders: str | None) -> list[str]:
 
 def table_columns(name: str) -> list[str]:
     """The header of a CSV or Parquet table, without reading its rows."""
+    from engine.limits import MAX_COLUMNS
+
     path = Path(name)
     try:
         with path.open("rb") as handle:
@@ -142,10 +144,16 @@ def table_columns(name: str) -> list[str]:
         raise UnreadableFile(f"cannot read {name}: {error.strerror or error}") from None
     except UnicodeDecodeError:
         raise UnreadableFile(f"{name} is not a UTF-8 CSV file nor a Parquet file") from None
+    except csv.Error as error:  # a header of megabytes, a NUL byte
+        raise UnreadableFile(f"{name}: the header row is not readable CSV: {error}") from None
     except Exception as error:  # pyarrow's errors for a damaged Parquet file
         raise UnreadableFile(f"{name} is not a readable Parquet file: {error}") from None
     if not header:
         raise UnreadableFile(f"{name} is empty: expected a header row of column names")
+    if len(header) > MAX_COLUMNS:
+        raise UnreadableFile(
+            f"{name}: {len(header):,} columns; a table has at most {MAX_COLUMNS:,}"
+        )
     return [column.strip() for column in header if column.strip()]
 
 

@@ -83,7 +83,7 @@ def run_route(args: argparse.Namespace) -> int:
         return EXIT_NOTHING_ROUTED
     timezone = ruleset.timezone or "UTC"
     try:
-        at = _instant(args.at, timezone) if args.at else None
+        at = _instant(args.at, timezone) if args.at is not None else None
     except ValueError as error:
         print(error, file=sys.stderr)
         return EXIT_UNREADABLE
@@ -189,7 +189,8 @@ def _instant(text: str, timezone: str) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"--at {text!r} is not an ISO 8601 date-time") from None
+        shown = text if len(text) <= 40 else f"{text[:19]}\u2026{text[-19:]}"
+        raise ValueError(f"--at {shown!r} is not an ISO 8601 date-time") from None
     return check_instant(value, zone(timezone), "--at")
 
 

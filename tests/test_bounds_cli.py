@@ -95,6 +95,15 @@ def test_out_of_range_route_at_is_refused(files, capsys, at):
     assert "Traceback" not in err
 
 
+def test_an_empty_or_huge_route_at_is_refused_and_not_echoed_whole(files, capsys):
+    """`--at ""` routed as if no --at were given; a 100,000-digit one was echoed whole."""
+    assert main(["route", str(files["ruleset"]), *data_args(files), "--at", ""]) == 2
+    assert "--at '' is not an ISO 8601 date-time" in capsys.readouterr().err
+    assert main(["route", str(files["ruleset"]), *data_args(files), "--at", "9" * 100_000]) == 2
+    err = capsys.readouterr().err
+    assert "is not an ISO 8601 date-time" in err and len(err) < 200
+
+
 def test_route_at_the_edge_of_the_range_routes(files, capsys):
     code = main(["route", str(files["ruleset"]), *data_args(files), "--at", "2200-12-31T23:00"])
     assert code == 0

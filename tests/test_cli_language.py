@@ -163,6 +163,18 @@ def test_unreadable_data_exits_2(tmp_path, capsys):
     assert code == 2 and "not a readable Parquet file" in err
 
 
+def test_a_wide_or_endless_data_header_is_refused_as_the_loaders_refuse_it(tmp_path, capsys):
+    """`check --nodes` took 200,000 columns the loaders refuse, and called a CSV header
+    of 300,000 characters "not a readable Parquet file"."""
+    path = write(tmp_path, "good.route", GOOD)
+    wide = write(tmp_path, "wide.csv", ",".join(f"c{i}" for i in range(501)) + "\n")
+    code, _, err = run(capsys, "check", str(path), "--nodes", str(wide))
+    assert code == 2 and "wide.csv: 501 columns; a table has at most 500" in err
+    endless = write(tmp_path, "endless.csv", "a" * 300_000)
+    code, _, err = run(capsys, "check", str(path), "--orders", str(endless))
+    assert code == 2 and "endless.csv: the header row is not readable CSV" in err
+
+
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
 def test_shipped_rulesets_check_clean(path, capsys):
     code, out, _ = run(capsys, "check", str(path))
