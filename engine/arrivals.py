@@ -90,10 +90,6 @@ class ArrivalCursor:
         self.qty = np.array(arrivals.qty, dtype=np.int64)
         self.next = 0
 
-    def next_at(self) -> int | None:
-        """The instant (ns) of the next arrival, None when all have arrived."""
-        return int(self.at[self.next]) if self.next < len(self.at) else None
-
     def apply_until(self, instant: int) -> None:
         """Add what arrives at or before `instant` (ns) and is not added yet."""
         start, end = self.next, int(np.searchsorted(self.at, instant, side="right"))

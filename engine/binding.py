@@ -88,12 +88,6 @@ class BoundStrategy:
             self.static_keep = self._keep_vector(None)
         self.keys = [key for key in (_bind_key(spec, network, tz) for spec in strategy.rank) if key]
 
-    def source_for(self, order) -> np.ndarray:
-        """Nodes `source from` admits for an order (every node without the clause)."""
-        if self.source is None:
-            return np.ones(self._count, dtype=bool)
-        return self.source.for_order(order)
-
     def keep_for(self, order) -> np.ndarray | None:
         """Protected units per node for an order: the largest `keep` whose condition holds
         at the node (None: the strategy keeps nothing)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -80,16 +80,6 @@ QTY_RANGES = {"replenish": RECEIPT, "stock_adjust": STOCK, "capacity_change": CA
 
 def _name_problem(value) -> str | None:
     return name_problem(value) if isinstance(value, str) else "is not text"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "at": self.at.isoformat(),
-            "kind": self.kind,
-            "node_id": self.node_id,
-            "sku": self.sku,
-            "qty": self.qty,
-            "note": self.note,
-        }
 
 
 def events_from_frame(frame: pd.DataFrame) -> list[Event]:

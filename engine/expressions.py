@@ -129,10 +129,6 @@ def compare(op: str, a: Value, b: Value) -> bool:
     raise ExpressionError(f"unknown operator {op!r}")
 
 
-def truth(value: Value) -> bool:
-    return value is True
-
-
 # ------------------------------------------------------------ scalar closures
 
 
