@@ -14,18 +14,20 @@ from lark import Token
 from dsl import limits
 from dsl import syntax as s
 from dsl.diagnostics import Diagnostic
+from dsl.errors import RulesetError
 
 parsing = threading.local()
 """Per parse (and per thread): `text`, the source; `levels`, the nesting depth of
 each node that has any, by `id` (see `dsl.building._nested`)."""
 
 
-class Misplaced(Exception):
+class Misplaced(RulesetError):
     """A value that parsed but means nothing (a bad date, a clause given twice, a
-    number out of range); the parser reports it as a syntax error."""
+    number out of range); the parser catches it and raises a `RulesetSyntaxError`."""
 
     def __init__(self, diagnostic: Diagnostic):
         self.diagnostic = diagnostic
+        super().__init__(diagnostic.message)
 
 
 class GluedWord(Misplaced):

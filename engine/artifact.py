@@ -35,6 +35,7 @@ from dsl.diagnostics import RulesetSyntaxError
 from dsl.formatter import format_expr, format_ruleset
 from dsl.parser import parse
 from engine.compiler import CompileError, Policy, compile
+from engine.errors import ArtifactError
 from engine.signing import (
     SIGNING_KEY_VARIABLE,
     TRUSTED_KEYS_VARIABLE,
@@ -57,10 +58,6 @@ MAX_VERSION_NUMBER = 1_000_000_000
 """Version numbers run from 1 to this, as in the ruleset store."""
 ALLOW_UNSIGNED_VARIABLE = "SOURCING_ALLOW_UNSIGNED"
 _log = logging.getLogger(__name__)
-
-
-class ArtifactError(ValueError):
-    """The file cannot be used as a ruleset artifact; the message says why."""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import numpy as np
 from dsl import syntax as s
 from dsl.checker import check
 from dsl.diagnostics import Diagnostic, render_all
+from dsl.errors import RulesetError
 from dsl.formatter import format_expr, format_rank_key
 from dsl.schema import METRICS
 from engine.expressions import ExpressionError, order_predicate, plain_order_fields, roots
@@ -35,8 +36,9 @@ DEFAULT_RANK = (
 )
 
 
-class CompileError(ValueError):
-    """The ruleset has errors; `diagnostics` holds them, the message renders them."""
+class CompileError(RulesetError, ValueError):
+    """The ruleset has errors (the checker's, or an expression the engine cannot
+    run); `diagnostics` holds them, the message renders them."""
 
     def __init__(self, diagnostics: list[Diagnostic], source: str = "", filename: str = ""):
         self.diagnostics = diagnostics

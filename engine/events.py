@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
+from engine.errors import DataError
 from engine.limits import (
     CAPACITY,
     RECEIPT,
@@ -52,15 +53,15 @@ class Event:
 
     def __post_init__(self):
         if self.kind not in EVENT_KINDS:
-            raise ValueError(
+            raise DataError(
                 f"unknown event kind {self.kind!r}; use one of {', '.join(EVENT_KINDS)}"
             )
         if self.at.tzinfo is None:
-            raise ValueError("an event's `at` needs a UTC offset (e.g. 2026-03-01T10:00:00+01:00)")
+            raise DataError("an event's `at` needs a UTC offset (e.g. 2026-03-01T10:00:00+01:00)")
         if self.kind in NEEDS_SKU and not self.sku:
-            raise ValueError(f"a {self.kind} event names a sku")
+            raise DataError(f"a {self.kind} event names a sku")
         if self.kind in NEEDS_SKU and self.qty is None:
-            raise ValueError(f"a {self.kind} event gives a qty")
+            raise DataError(f"a {self.kind} event gives a qty")
         check_instant(self.at, dt.UTC, "an event's `at`")
         for name in ("node_id", "sku"):
             value = getattr(self, name)

@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from dsl import syntax as s
+from dsl.errors import RulesetError
 from dsl.formatter import format_expr
 from engine.windows import moment_start
 
@@ -40,7 +41,7 @@ Getter = Callable[[Any, Any, Any], Value]
 """Reads a value from (order, line, node); any of them may be None when unused."""
 
 
-class ExpressionError(ValueError):
+class ExpressionError(RulesetError, ValueError):
     """An expression the engine cannot evaluate (e.g. a node field in `when`)."""
 
     def __init__(self, message: str, expr: Any = None):

@@ -19,6 +19,7 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+from dsl.errors import SourcingError
 from engine.decision import Decision, Shipment, ShipmentLine, Unfilled
 from engine.limits import STOCK, OutOfRange
 from engine.model import Order
@@ -28,7 +29,7 @@ from engine.windows import LocalDays, as_instant
 BACKORDERED = "backordered after a re-route"
 
 
-class OrderAlreadyRouted(ValueError):
+class OrderAlreadyRouted(SourcingError, ValueError):
     """An order id the ledger already holds: routing it again would promise twice."""
 
 

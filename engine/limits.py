@@ -19,10 +19,13 @@ from typing import Any
 
 import numpy as np
 
+from dsl import limits
 
-class OutOfRange(ValueError):
+
+class OutOfRange(limits.OutOfRange):
     """A value outside the range the engine accepts; the message says which
-    value, the range, and so what to send instead."""
+    value, the range, and so what to send instead. (Also `dsl.limits.OutOfRange`,
+    so a `SourcingError` and a `ValueError`.)"""
 
 
 @dataclass(frozen=True, slots=True)

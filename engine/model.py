@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from engine.errors import DataError
 from engine.geo import NodeSphere
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ class Network:
         ids = [n.id for n in ordered]
         if len(set(ids)) != len(ids):
             dupes = sorted({i for i in ids if ids.count(i) > 1})
-            raise ValueError(f"node ids must be unique; repeated: {', '.join(dupes)}")
+            raise DataError(f"node ids must be unique; repeated: {', '.join(dupes)}")
         self.nodes: tuple[Node, ...] = tuple(ordered)
         self.ids: tuple[str, ...] = tuple(ids)
         self.index: dict[str, int] = {node_id: i for i, node_id in enumerate(ids)}
@@ -124,7 +125,7 @@ class Network:
         """Build from node rows (dicts of data.md columns; extra columns are kept)."""
         missing = [c for c in ("id", "lat", "lon") if c not in columns]
         if missing:
-            raise ValueError(f"the nodes table lacks column(s): {', '.join(missing)}")
+            raise DataError(f"the nodes table lacks column(s): {', '.join(missing)}")
         nodes = []
         for record in records:
             fields = {c: plain(record[c]) for c in columns}
@@ -211,7 +212,7 @@ class Inventory:
         known = [network.index.get(name, -1) for name in node_names]
         if -1 in known:
             unknown = sorted(n for n, k in zip(node_names, known, strict=True) if k < 0)
-            raise ValueError(f"inventory names node(s) not in the network: {', '.join(unknown)}")
+            raise DataError(f"inventory names node(s) not in the network: {', '.join(unknown)}")
         cols = np.array(known, dtype=np.int64)[nodes.indices.to_numpy(zero_copy_only=False)]
         skus = pc.dictionary_encode(table["sku"]).combine_chunks()
         names = skus.dictionary
@@ -221,7 +222,7 @@ class Inventory:
         rows = rank[skus.indices.to_numpy(zero_copy_only=False)]
         quantities = np.asarray(table["on_hand"].to_numpy(), dtype=np.int64)
         if (quantities < 0).any():
-            raise ValueError("on_hand must be ≥ 0")
+            raise DataError("on_hand must be ≥ 0")
         width = len(network)
         matrix = np.zeros((len(order) + 1, width), dtype=np.int64)
         flat = rows * width + cols

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from engine.columns import ORDER_HEADER_COLUMNS
+from engine.errors import DataError
 from engine.model import Line, Order, plain
 from engine.windows import UTC
 
@@ -298,7 +299,7 @@ def _moment(value: Any) -> dt.datetime:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     if not isinstance(value, dt.datetime):
-        raise ValueError(f"created_at is not a timestamp: {value!r}")
+        raise DataError(f"created_at is not a timestamp: {value!r}")
     return value
 
 

@@ -34,6 +34,7 @@ import threading
 import weakref
 from collections.abc import Iterable
 
+from dsl.errors import SourcingError
 from engine.decision import Decision
 from engine.events import Event
 from engine.ledger import Allocation, Ledger, OrderAlreadyRouted, Reroute
@@ -44,9 +45,10 @@ from engine.windows import as_instant
 RULESET = "sourcing_reactions"
 
 
-class ReactionError(RuntimeError):
+class ReactionError(SourcingError, RuntimeError):
     """A reaction rule failed (the error inside it is the `__cause__`); the
-    session's state may be half-updated and should not be trusted further."""
+    session's state may be half-updated and should not be trusted further. Not
+    bad input: the one `SourcingError` that means a defect."""
 
 
 class Reactions:

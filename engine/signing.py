@@ -26,6 +26,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from engine.errors import ArtifactError
+
 SIGNING_KEY_VARIABLE = "SOURCING_SIGNING_KEY"
 TRUSTED_KEYS_VARIABLE = "SOURCING_TRUSTED_KEYS"
 SIGNATURE_FIELD = "signature"
@@ -39,15 +41,15 @@ MAX_NUMBER_DIGITS = 30
 _KEY_ID = re.compile(r"[0-9a-f]{16}")
 
 
-class SigningError(ValueError):
+class SigningError(ArtifactError):
     """A key cannot be used: missing, unreadable, not an Ed25519 key, or already there."""
 
 
-class DocumentError(ValueError):
+class DocumentError(ArtifactError):
     """The bytes are not a JSON document that can be verified: the message says why."""
 
 
-class SignatureRefused(ValueError):
+class SignatureRefused(ArtifactError):
     """The document's signature does not establish who signed it. `kind` is
     `unsigned` (no signature), `untrusted` (a well-formed signature by a key not
     trusted here), `malformed` or `mismatch` (a trusted key refutes it)."""
