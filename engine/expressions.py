@@ -139,10 +139,10 @@ def value_getter(expr: s.Expr, tz: ZoneInfo) -> Getter:
         case s.FieldRef():
             return _field_getter(expr, tz)
         case s.Text(value=v) | s.Number(value=v) | s.Boolean(value=v):
-            return lambda o, line, n, v=v: v
+            return lambda _order, _line, _node, v=v: v
         case s.Moment():
             instant = moment_start(expr, tz)
-            return lambda o, line, n: instant
+            return lambda _order, _line, _node: instant
         case s.ListOf(items=items):
             getters = [value_getter(item, tz) for item in items]
             return lambda o, line, n: tuple(g(o, line, n) for g in getters)
@@ -150,15 +150,14 @@ def value_getter(expr: s.Expr, tz: ZoneInfo) -> Getter:
             raise ExpressionError(
                 f"`{name}` is a rank metric and has no value in a condition", expr
             )
-    predicate = predicate_getter(expr, tz)
-    return predicate
+    return predicate_getter(expr, tz)
 
 
 def _field_getter(ref: s.FieldRef, tz: ZoneInfo) -> Getter:
     root, name = ref.root, ref.name
     if root == "order":
 
-        def read(o, line, n):
+        def read(o, _line, _node):
             value = o.get(name)
             if isinstance(value, dt.datetime) and value.tzinfo is None:
                 return value.replace(tzinfo=tz)
@@ -166,11 +165,11 @@ def _field_getter(ref: s.FieldRef, tz: ZoneInfo) -> Getter:
 
         return read
     if root == "line":
-        return lambda o, line, n: line.get(name)
+        return lambda _order, line, _node: line.get(name)
     if root == "node":
         if name == "id":
-            return lambda o, line, n: n.id
-        return lambda o, line, n: n.fields.get(name)
+            return lambda _order, _line, n: n.id
+        return lambda _order, _line, n: n.fields.get(name)
     raise ExpressionError(f"`{ref.path}`: fields start with order., node. or line.", ref)
 
 
@@ -178,7 +177,7 @@ def predicate_getter(expr: s.Expr, tz: ZoneInfo) -> Getter:
     """A closure telling whether `expr` holds for (order, line, node)."""
     if "line" in roots(expr) and isinstance(expr, s.Compare | s.FieldRef):
         per_line = _atom(expr, tz)
-        return lambda o, line, n: any(per_line(o, each, n) for each in o.lines)
+        return lambda o, _line, n: any(per_line(o, each, n) for each in o.lines)
     match expr:
         case s.AllOf(items=items):
             parts = [predicate_getter(item, tz) for item in items]
@@ -190,7 +189,7 @@ def predicate_getter(expr: s.Expr, tz: ZoneInfo) -> Getter:
             inner = predicate_getter(operand, tz)
             return lambda o, line, n: not inner(o, line, n)
         case s.Boolean(value=v):
-            return lambda o, line, n: v
+            return lambda _order, _line, _node: v
     return _atom(expr, tz)
 
 
@@ -206,7 +205,7 @@ def _atom(expr: s.Expr, tz: ZoneInfo) -> Getter:
         read = _field_getter(expr, tz)
         return lambda o, line, n: read(o, line, n) is True
     if isinstance(expr, s.Boolean):
-        return lambda o, line, n, v=expr.value: v
+        return lambda _order, _line, _node, v=expr.value: v
     raise ExpressionError(f"`{format_expr(expr)}` is not a condition", expr)
 
 

@@ -214,7 +214,7 @@ class Router:
         batch = OrderBatch.from_orders([order], self.tz, instant)
         merged = self._merged(batch)
         skus = merged.skus(np.arange(len(merged.code)))
-        dest = self._destination(batch, merged)
+        dest = self._destination(batch)
         if dest is None:
             return (), {sku: units for sku, units in need.items() if units}, ()
         index = self.network.index
@@ -262,7 +262,7 @@ class Router:
             used = self.shipments_by_day[day] = np.zeros(len(self.network), np.int64)
         return (self.inventory.free, used, self.capacity, self.offline)
 
-    def _destination(self, batch: OrderBatch, merged: MergedLines) -> np.ndarray | None:
+    def _destination(self, batch: OrderBatch) -> np.ndarray | None:
         """The unit vector of a one-order batch's destination (None: it has none)."""
         points, missing = destinations(self.network, batch)
         return None if missing[0] else points

@@ -17,7 +17,7 @@ import engine
 
 
 @pytest.fixture
-def files(tmp_path, signing):
+def files(tmp_path, signing):  # noqa: ARG001 - signing sets the keys the artifact is signed with
     return write_files(tmp_path)
 
 

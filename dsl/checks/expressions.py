@@ -255,14 +255,14 @@ def _unknown_name(expr: s.Name, scope: Scope, partner: s.Expr | None) -> None:
         hint = f"did you mean `{boolean}`?"
     elif field_match:
         hint = f"did you mean the field `{field_match}`?"
-    elif partner is not None and _is_text_like(partner, scope):
+    elif partner is not None and _is_text_like(partner):
         hint = f'text values go in double quotes: "{word}"'
     else:
         hint = 'text values go in double quotes ("web") and fields start with `order.` or `node.`'
     scope.report("unknown-name", expr, f"unknown word `{word}`: {hint}")
 
 
-def _is_text_like(expr: s.Expr, scope: Scope) -> bool:
+def _is_text_like(expr: s.Expr) -> bool:
     if isinstance(expr, s.FieldRef):
         known = FIELDS.get(expr.path)
         return known.type == FieldType.TEXT if known else True

@@ -223,11 +223,9 @@ def _earliest_beater(
     if all(order == first for order in lower):
         return facts[first]
     candidates = heapq.merge(*(_from(pool, first) for pool in pools), key=lambda f: f.order)
-    examined = 0
-    for candidate in candidates:
+    for examined, candidate in enumerate(candidates):
         if candidate.order >= later.order or examined == FURTHER_CANDIDATES:
             return None
-        examined += 1
         if covers(candidate.spans, later.spans):
             return candidate
     return None
@@ -288,11 +286,9 @@ def _earliest_rival(
     path = next(
         p for p in earliest.pins.keys() & later.pins.keys() if not earliest.pins[p] & later.pins[p]
     )
-    examined = 0
-    for candidate in pinned.compatible(path, later.pins[path], first + 1):
+    for examined, candidate in enumerate(pinned.compatible(path, later.pins[path], first + 1)):
         if candidate.order >= later.order or examined == FURTHER_CANDIDATES:
             return None
-        examined += 1
         if overlap(candidate.spans, later.spans) and not _exclusive(candidate, later):
             return candidate
     return None
