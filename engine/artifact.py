@@ -27,10 +27,12 @@ import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from dsl import syntax as s
 from dsl.diagnostics import RulesetSyntaxError
 from dsl.formatter import format_expr, format_ruleset
 from dsl.parser import parse
@@ -49,6 +51,9 @@ from engine.signing import (
     trusted_keys_from_environment,
     verify_document,
 )
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 FORMAT = "sourcing-studio/ruleset-artifact"
 FORMAT_VERSION = 2
@@ -147,7 +152,7 @@ def write_artifact(document: dict[str, Any], path: str | Path) -> Path:
     return path
 
 
-def sign_artifact(document: dict[str, Any], key=None) -> dict[str, Any]:
+def sign_artifact(document: dict[str, Any], key: Ed25519PrivateKey | None = None) -> dict[str, Any]:
     """The document signed with `key` (an Ed25519 private key), by default the one
     $SOURCING_SIGNING_KEY names; `SigningError` when there is none."""
     if key is None:
@@ -297,7 +302,7 @@ def _validated(
         ) from None
 
 
-def _problem(item: dict[str, Any]) -> str:
+def _problem(item: ErrorDetails) -> str:
     where = ".".join(str(part) for part in item["loc"]) or "the document"
     if item["type"] == "extra_forbidden":
         return f"unknown field {where!r}"
@@ -391,7 +396,7 @@ def compiled_form(policy: Policy) -> dict[str, Any]:
     }
 
 
-def _expr(expr) -> str | None:
+def _expr(expr: s.Expr | None) -> str | None:
     return None if expr is None else format_expr(expr)
 
 

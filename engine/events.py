@@ -51,7 +51,7 @@ class Event:
     qty: int | None = None
     note: str = ""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.kind not in EVENT_KINDS:
             raise DataError(
                 f"unknown event kind {self.kind!r}; use one of {', '.join(EVENT_KINDS)}"
@@ -79,7 +79,7 @@ QTY_RANGES = {"replenish": RECEIPT, "stock_adjust": STOCK, "capacity_change": CA
 """The range of `qty` per kind (engine.limits); other kinds read no qty."""
 
 
-def _name_problem(value) -> str | None:
+def _name_problem(value: object) -> str | None:
     return name_problem(value) if isinstance(value, str) else "is not text"
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -52,7 +53,8 @@ def half_chord_limit(km: float) -> float:
     low, high = 0, struct.unpack("<q", struct.pack("<d", 1.0))[0]  # bit patterns
 
     def as_float(bits: int) -> float:
-        return struct.unpack("<d", struct.pack("<q", bits))[0]
+        value: float = struct.unpack("<d", struct.pack("<q", bits))[0]
+        return value
 
     while high - low > 1:  # invariant: chord_km(low) ≤ km < chord_km(high)
         middle = (low + high) // 2
@@ -68,7 +70,7 @@ class NodeSphere:
 
     __slots__ = ("x", "y", "z")
 
-    def __init__(self, lats, lons):
+    def __init__(self, lats: Iterable[float], lons: Iterable[float]):
         points = [unit_vector(float(a), float(b)) for a, b in zip(lats, lons, strict=True)]
         self.x = np.array([p[0] for p in points], dtype=np.float64)
         self.y = np.array([p[1] for p in points], dtype=np.float64)
