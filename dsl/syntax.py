@@ -36,7 +36,7 @@ class Syntax(BaseModel):
             return NotImplemented
         return self.model_dump() == other.model_dump()
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # compared by value, so never hashed
 
 
 # ----------------------------------------------------------------- expressions
