@@ -1,0 +1,83 @@
+"""One family of errors: every exception class the language and the engine define
+derives from `dsl.errors.SourcingError`, and keeps the built-in base it always had
+(docs/routing.md, "Errors")."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+
+import pytest
+
+import dsl
+import engine
+from dsl.errors import RulesetError, RulesetSyntaxError, SourcingError
+from dsl.limits import OutOfRange as LanguageOutOfRange
+from engine.artifact import ArtifactError
+from engine.compiler import CompileError
+from engine.errors import DataError
+from engine.expressions import ExpressionError
+from engine.ledger import OrderAlreadyRouted
+from engine.limits import OutOfRange
+from engine.reactions import ReactionError
+from engine.signing import DocumentError, SignatureRefused, SigningError
+
+NOT_YET = {"engine.tables.reading.TableError"}
+"""Defined where a rewrite is under way; it will derive from `engine.errors.DataError`."""
+
+
+def _defined_exceptions() -> dict[str, type[BaseException]]:
+    found: dict[str, type[BaseException]] = {}
+    for package in (dsl, engine):
+        names = [package.__name__] + [
+            info.name for info in pkgutil.walk_packages(package.__path__, package.__name__ + ".")
+        ]
+        for name in names:
+            module = importlib.import_module(name)
+            for _, value in inspect.getmembers(module, inspect.isclass):
+                if issubclass(value, BaseException) and value.__module__ == name:
+                    found[f"{name}.{value.__qualname__}"] = value
+    return found
+
+
+def test_every_exception_the_language_and_the_engine_define_is_a_sourcing_error():
+    defined = _defined_exceptions()
+    assert len(defined) >= 15, sorted(defined)  # the walk did find the modules
+    strays = sorted(
+        name
+        for name, cls in defined.items()
+        if not issubclass(cls, SourcingError) and name not in NOT_YET
+    )
+    assert strays == []
+
+
+def test_the_classes_waiting_for_their_base_are_still_there_and_still_waiting():
+    defined = _defined_exceptions()
+    waiting = {name for name in NOT_YET if name in defined}
+    assert waiting == NOT_YET, "a class in NOT_YET moved or was renamed: update the list"
+    assert [n for n in sorted(waiting) if issubclass(defined[n], SourcingError)] == [], (
+        "already a SourcingError: take it out of NOT_YET"
+    )
+
+
+@pytest.mark.parametrize(
+    ("error", "kind", "builtin"),
+    [
+        (RulesetSyntaxError, RulesetError, ValueError),
+        (CompileError, RulesetError, ValueError),
+        (ExpressionError, RulesetError, ValueError),
+        (OutOfRange, LanguageOutOfRange, ValueError),
+        (DataError, SourcingError, ValueError),
+        (ArtifactError, SourcingError, ValueError),
+        (SigningError, ArtifactError, ValueError),
+        (DocumentError, ArtifactError, ValueError),
+        (SignatureRefused, ArtifactError, ValueError),
+        (OrderAlreadyRouted, SourcingError, ValueError),
+        (ReactionError, SourcingError, RuntimeError),
+    ],
+)
+def test_each_error_has_its_kind_and_keeps_its_builtin_base(error, kind, builtin):
+    assert issubclass(error, kind)
+    assert issubclass(error, SourcingError)
+    assert issubclass(error, builtin)
