@@ -581,3 +581,19 @@ def test_an_empty_table_loads_empty(tmp_path):
     table = load_orders(write(tmp_path, "orders.csv", ORDER_HEADER))
     assert table.frame.empty and table.rejects.empty
     assert "created_at" in table.frame.columns
+
+
+# --- found while porting the loaders to Arrow ----------------------------------
+
+
+def test_now_and_today_are_not_date_times(tmp_path):
+    """`now` and `today` were read as the moment the file was loaded: the same file
+    gave other instants on every run (docs/data.md: same input, same instant)."""
+    path = orders_csv(tmp_path, line("O1", created="now"), line("O2", created="today"), line("O3"))
+    table = load_orders(path, timezone="Europe/Paris")
+    assert table.frame["order_id"].tolist() == ["O3"]
+    rule = "created_at must be an ISO 8601 date-time such as 2026-11-27T14:05:00+01:00, got "
+    assert reasons(table) == [
+        (2, "created_at", rule + '"now"'),
+        (3, "created_at", rule + '"today"'),
+    ]

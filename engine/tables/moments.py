@@ -22,6 +22,8 @@ from engine.tables.reading import TableError
 
 _OFFSET = r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
 UNIT = "us"
+_NOT_INSTANTS = ("now", "today")
+"""Words pandas reads as the current time: not ISO 8601, and never the same instant twice."""
 
 
 def zone(name: str) -> ZoneInfo:
@@ -60,7 +62,7 @@ def parse_moments(series: pd.Series, timezone: str) -> tuple[pd.Series, np.ndarr
             cache=False,
         )
         out[with_offset] = fixed.dt.as_unit(UNIT)
-    naive = ~with_offset & ~empty
+    naive = ~with_offset & ~empty & ~text.isin(_NOT_INSTANTS).to_numpy()
     if naive.any():
         texts = text[naive].str.replace(",", ".", regex=False)
         try:
