@@ -597,3 +597,28 @@ def test_now_and_today_are_not_date_times(tmp_path):
         (2, "created_at", rule + '"now"'),
         (3, "created_at", rule + '"today"'),
     ]
+
+
+def test_an_extra_column_of_other_digits_stays_text(tmp_path):
+    """Arabic-Indic digits (`١٢`) passed for a number and were then lost as NaN."""
+    text = (
+        "order_id,created_at,channel,delivery,dest_lat,dest_lon,sku,qty,aisle\n"
+        "O1,2026-01-05T10:00:00Z,web,home,48.8,2.3,A,1,١٢\n"
+        "O1,2026-01-05T10:00:00Z,web,home,48.8,2.3,B,1,٣\n"
+    )
+    frame = load_orders(write(tmp_path, "orders.csv", text)).frame
+    assert frame["aisle"].tolist() == ["١٢", "٣"]
+
+
+def test_an_extra_column_of_huge_whole_numbers_does_not_wrap(tmp_path):
+    """Whole numbers past int64 (2^63, 10^20) were cast to int64 and wrapped to -2^63."""
+    text = (
+        "order_id,created_at,channel,delivery,dest_lat,dest_lon,sku,qty,serial,small\n"
+        "O1,2026-01-05T10:00:00Z,web,home,48.8,2.3,A,1,9223372036854775808,-9223372036854775808\n"
+        "O1,2026-01-05T10:00:00Z,web,home,48.8,2.3,B,1,100000000000000000000,7\n"
+    )
+    frame = load_orders(write(tmp_path, "orders.csv", text)).frame
+    assert frame["serial"].dtype == "float64"
+    assert frame["serial"].tolist() == [9223372036854775808.0, 1e20]
+    assert frame["small"].dtype == "int64"
+    assert frame["small"].tolist() == [-9223372036854775808, 7]

@@ -387,8 +387,8 @@ def member(text: pd.Series, allowed) -> np.ndarray:
     return pa_compute.is_in(cells, value_set=choices).to_numpy(zero_copy_only=False)
 
 
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_LEADING_ZERO = re.compile(r"^[+-]?0\d")
+_NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$")
+_LEADING_ZERO = re.compile(r"^[+-]?0[0-9]")
 
 
 def infer_column(series: pd.Series) -> pd.Series:
@@ -409,7 +409,7 @@ def infer_column(series: pd.Series) -> pd.Series:
         numbers = pd.to_numeric(text.where(text != ""), errors="coerce")
         if (
             (text != "").all()
-            and (numbers % 1 == 0).all()
+            and numbers.dtype.kind == "i"
             and not filled.str.contains(r"[.eE]").any()
         ):
             return numbers.astype("int64").reset_index(drop=True)
