@@ -622,3 +622,35 @@ def test_an_extra_column_of_huge_whole_numbers_does_not_wrap(tmp_path):
     assert frame["serial"].tolist() == [9223372036854775808.0, 1e20]
     assert frame["small"].dtype == "int64"
     assert frame["small"].tolist() == [-9223372036854775808, 7]
+
+
+def test_a_far_date_is_out_of_range_whatever_else_the_column_holds(tmp_path):
+    """Next to a time with an offset in a compact layout, `0001-01-01` was read as
+    1972-12-31 (a year-1 instant wrapped around nanoseconds) and loaded."""
+    text = "node_id,sku,at,qty\nDC,A,0001-01-01,1\nDC,B,20260302T100000Z,1\n"
+    table = load_replenishments(write(tmp_path, "r.csv", text), timezone="Europe/Paris")
+    assert table.frame["sku"].tolist() == ["B"]
+    assert reasons(table) == [
+        (
+            2,
+            "at",
+            "at must be a date-time from 1970-01-01T00:00:00Z to 2200-12-31T23:59:59Z (UTC), "
+            'got "0001-01-01"',
+        )
+    ]
+
+
+def test_a_far_instant_is_out_of_range_next_to_seven_digits_of_fraction(tmp_path):
+    """A fraction of seven digits made the whole column nanoseconds, and then
+    `0000-01-01T00:00:00Z` (outside them) was called unreadable."""
+    text = "node_id,sku,at,qty\nDC,A,0000-01-01T00:00:00Z,1\nDC,B,2026-03-02T10:00:00.1234567Z,1\n"
+    table = load_replenishments(write(tmp_path, "r.csv", text))
+    assert table.frame["at"].tolist() == [pd.Timestamp("2026-03-02T10:00:00.123456Z")]
+    assert reasons(table) == [
+        (
+            2,
+            "at",
+            "at must be a date-time from 1970-01-01T00:00:00Z to 2200-12-31T23:59:59Z (UTC), "
+            'got "0000-01-01T00:00:00Z"',
+        )
+    ]

@@ -23,6 +23,7 @@ from legacy_tables.reading import TableError
 _OFFSET = r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
 UNIT = "us"
 _NOT_INSTANTS = ("now", "today")
+_PAST_MICROSECONDS = r"([.,][0-9]{6})[0-9]+"
 """Words pandas reads as the current time: not ISO 8601, and never the same instant twice."""
 
 
@@ -53,6 +54,9 @@ def parse_moments(series: pd.Series, timezone: str) -> tuple[pd.Series, np.ndarr
     with_offset = pa_compute.match_substring_regex(pa.array(text.array), _OFFSET)
     with_offset = with_offset.to_numpy(zero_copy_only=False)
     out = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[{UNIT}, UTC]")
+    # Digits past the microsecond are dropped before parsing: one of them would make
+    # pandas read the whole batch in nanoseconds, where years past 1677-2262 do not fit.
+    text = text.str.replace(_PAST_MICROSECONDS, r"\1", regex=True)
     if with_offset.any():
         fixed = pd.to_datetime(
             text[with_offset].str.replace(",", ".", regex=False),
@@ -85,13 +89,15 @@ def _one_by_one(texts: pd.Series, tz: ZoneInfo) -> pd.Series:
     for value in pd.unique(texts):
         moment = pd.to_datetime(value, format="ISO8601", errors="coerce")
         if moment is pd.NaT:
-            instants[value] = pd.NaT
+            instants[value] = pd.NaT.value
         elif moment.tzinfo is not None:
-            instants[value] = moment.tz_convert("UTC")
+            instants[value] = int(moment.as_unit(UNIT).asm8.view("i8"))
         else:
-            instants[value] = localize(pd.Series([moment]), tz).iloc[0].tz_convert("UTC")
-    parsed = pd.Series([instants[value] for value in texts], index=texts.index, dtype=object)
-    return pd.to_datetime(parsed, utc=True).dt.as_unit(UNIT)
+            local = localize(pd.Series([moment]).dt.as_unit(UNIT), tz).iloc[0]
+            instants[value] = int(local.as_unit(UNIT).asm8.view("i8"))
+    # Counted in microseconds: a far year (0001) does not fit in nanoseconds.
+    micros = np.array([instants[value] for value in texts], dtype=np.int64)
+    return pd.Series(micros.view(f"datetime64[{UNIT}]"), index=texts.index).dt.tz_localize("UTC")
 
 
 def localize(wall: pd.Series, tz: ZoneInfo) -> pd.Series:
