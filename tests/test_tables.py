@@ -654,3 +654,19 @@ def test_a_far_instant_is_out_of_range_next_to_seven_digits_of_fraction(tmp_path
             'got "0000-01-01T00:00:00Z"',
         )
     ]
+
+
+def test_a_date_time_with_a_nul_is_unreadable_whatever_else_the_column_holds(tmp_path):
+    """Next to a time with an offset in a compact layout, a time ending in a NUL
+    was read as if the NUL were not there; alone, it was refused."""
+    text = 'node_id,sku,at,qty\nDC,A,20260302T100000Z,1\nDC,B,"2026-03-02T10:00:00+01:00\x00",1\n'
+    table = load_replenishments(write(tmp_path, "r.csv", text), timezone="Europe/Paris")
+    assert table.frame["sku"].tolist() == ["A"]
+    assert reasons(table) == [
+        (
+            3,
+            "at",
+            "at must be an ISO 8601 date-time such as 2026-11-27T14:05:00+01:00, "
+            'got "2026-03-02T10:00:00+01:00\\x00"',
+        )
+    ]

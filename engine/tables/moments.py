@@ -87,7 +87,8 @@ def _one_by_one(texts: pd.Series, tz: ZoneInfo) -> pd.Series:
     else a wall-clock time in `tz`."""
     instants = {}
     for value in pd.unique(texts):
-        moment = pd.to_datetime(value, format="ISO8601", errors="coerce")
+        # Read as a column of one: a lone string is read up to a NUL, a column is not.
+        moment = pd.to_datetime(pd.Series([value]), format="ISO8601", errors="coerce").iloc[0]
         if moment is pd.NaT:
             instants[value] = pd.NaT.value
         elif moment.tzinfo is not None:
