@@ -35,10 +35,8 @@ from engine.tables.extras import infer_column
 from engine.tables.ids import Distinct, known_names
 from engine.tables.moments import MISSING, parse_moments
 from engine.tables.raw import RawTable, is_text
-from engine.tables.rejects import REJECT_COLUMNS, RejectLog
+from engine.tables.rejects import RejectLog
 from engine.tables.text import NUMBER_PATTERN, cell_text, printable, shown, text_bytes
-
-__all__ = ["REJECT_COLUMNS", "ColumnReader", "floats", "whole_numbers"]
 
 _TRUE = texts(["true", "1", "yes", "y", "t"])
 _FALSE = texts(["false", "0", "no", "n", "f"])

@@ -18,8 +18,8 @@ from engine.limits import CAPACITY, STOCK
 from engine.tables.arrays import EMPTY, row_indices, scalar
 from engine.tables.arrays import to_numpy as as_numpy
 from engine.tables.cells import ColumnReader, whole_numbers
+from engine.tables.moments import instants
 from engine.tables.reading import Source, read_source
-from engine.tables.stock import instants
 from engine.tables.table import FrameLayout, Table
 
 EVENT_REQUIRED = ("at", "kind", "node_id")

@@ -112,6 +112,11 @@ def _one_by_one(texts, positions, out, walls, readable, local) -> None:
             out[position] = reading.wall - reading.offset * 60_000_000
 
 
+def instants(micros: np.ndarray) -> pa.Array:
+    """Microseconds since 1970 as UTC timestamps, null where MISSING."""
+    return from_numpy(micros, pa.timestamp("us", tz="UTC"), missing=micros == MISSING)
+
+
 def _typed(values: pa.Array, tz: ZoneInfo) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A Parquet or DataFrame timestamp column: an aware one as instants, a naive
     one as wall-clock times in `tz`; microseconds, finer ticks dropped."""

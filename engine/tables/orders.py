@@ -24,9 +24,8 @@ from engine.limits import (
 from engine.tables.arrays import EMPTY, from_numpy, row_indices, scalar, texts
 from engine.tables.arrays import to_numpy as as_numpy
 from engine.tables.cells import ColumnReader, floats
-from engine.tables.moments import zone
+from engine.tables.moments import instants, zone
 from engine.tables.reading import RawTable, Source, TableError, read_source
-from engine.tables.stock import instants
 from engine.tables.table import FrameLayout, Table
 from engine.tables.text import shown
 

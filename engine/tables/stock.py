@@ -9,11 +9,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.limits import RECEIPT, STOCK
-from engine.tables.arrays import EMPTY, from_numpy, row_indices
+from engine.tables.arrays import EMPTY, row_indices
 from engine.tables.arrays import to_numpy as as_numpy
 from engine.tables.cells import ColumnReader
 from engine.tables.ids import repeated_keys
-from engine.tables.moments import MISSING
+from engine.tables.moments import instants
 from engine.tables.reading import Source, read_source
 from engine.tables.table import FrameLayout, Table
 
@@ -56,11 +56,6 @@ def load_replenishments(
     _cap_receipts(read, as_numpy(qty), order)
     good = ~read.log.bad(raw.size)
     return _table(read, columns, REPLENISHMENT_REQUIRED, order[good[order]])
-
-
-def instants(micros: np.ndarray) -> pa.Array:
-    """Microseconds since 1970 as UTC timestamps, null where MISSING."""
-    return from_numpy(micros, pa.timestamp("us", tz="UTC"), missing=micros == MISSING)
 
 
 def _filled(read: ColumnReader, column: str) -> np.ndarray:
