@@ -91,6 +91,23 @@ def row_indices(indices: np.ndarray) -> pa.Array:
     return from_numpy(np.asarray(indices, dtype=np.int64))
 
 
+def text_buffers(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, bytes) of a `string` column: cell i is bytes[offsets[i]:offsets[i + 1]]."""
+    offsets_buffer, data = values.buffers()[1:3]
+    if data is None or not len(values):
+        return np.zeros(len(values) + 1, dtype=np.int32), np.zeros(0, dtype=np.uint8)
+    offsets = np.frombuffer(
+        offsets_buffer, dtype=np.int32, count=len(values) + 1, offset=values.offset * 4
+    )
+    return offsets, np.frombuffer(data, dtype=np.uint8)
+
+
+def text_bytes(values: pa.Array) -> np.ndarray:
+    """The UTF-8 bytes of all the cells of a `string` column, end to end."""
+    offsets, data = text_buffers(values)
+    return data[offsets[0] : offsets[-1]]
+
+
 def texts(values: Sequence[str | None]) -> pa.Array:
     """Python strings as an Arrow `string` array (None: null)."""
     encoded = [b"" if v is None else v.encode("utf-8") for v in values]

@@ -27,6 +27,7 @@ from engine.tables.arrays import (
     blank_texts,
     from_numpy,
     scalar,
+    text_bytes,
     text_lists,
     texts,
 )
@@ -36,7 +37,7 @@ from engine.tables.ids import Distinct, known_names
 from engine.tables.moments import MISSING, parse_moments
 from engine.tables.raw import RawTable, is_text
 from engine.tables.rejects import RejectLog
-from engine.tables.text import NUMBER_PATTERN, cell_text, printable, shown, text_bytes
+from engine.tables.text import NUMBER_PATTERN, cell_text, printable, shown
 
 _TRUE = texts(["true", "1", "yes", "y", "t"])
 _FALSE = texts(["false", "0", "no", "n", "f"])

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.limits import escaped
-from engine.tables.arrays import EMPTY, to_numpy
+from engine.tables.arrays import EMPTY, blank_texts, text_buffers, text_bytes, to_numpy
 from engine.tables.arrays import texts as text_array
 from engine.tables.moments import tzinfo_of
 from engine.tables.raw import as_string, is_text
@@ -40,17 +40,6 @@ _SHOWN_NUMBER = re.compile(
 _FLOAT_POINT_ZERO = re.compile(r"\.0$")
 
 
-def text_bytes(values: pa.Array) -> np.ndarray:
-    """The UTF-8 bytes of all the cells of a `string` column, end to end."""
-    offsets_buffer, data = values.buffers()[1:3]
-    if data is None or not len(values):
-        return np.zeros(0, dtype=np.uint8)
-    offsets = np.frombuffer(
-        offsets_buffer, dtype=np.int32, count=len(values) + 1, offset=values.offset * 4
-    )
-    return np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
-
-
 _SPACE_STARTS = np.zeros(256, dtype=bool)
 _SPACE_STARTS[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20]] = True
 _SPACE_ENDS = _SPACE_STARTS.copy()
@@ -65,15 +54,9 @@ def may_need_trim(values: pa.Array) -> bool:
     """Whether a cell of a `string` column may start or end with a space: decided
     on the first and last byte of each cell, so a column of trimmed text is left
     as it is without being copied."""
-    offsets_buffer, data = values.buffers()[1:3]
-    if data is None or not len(values):
-        return False
-    offsets = np.frombuffer(
-        offsets_buffer, dtype=np.int32, count=len(values) + 1, offset=values.offset * 4
-    )
+    offsets, content = text_buffers(values)
     starts, ends = offsets[:-1], offsets[1:]
     filled = ends > starts
-    content = np.frombuffer(data, dtype=np.uint8)
     return bool(
         _SPACE_STARTS[content[starts[filled]]].any() or _SPACE_ENDS[content[ends[filled] - 1]].any()
     )
@@ -109,7 +92,7 @@ def cell_text(values: pa.Array) -> pa.Array:
     if pa.types.is_timestamp(kind):
         return text_array(instant_texts(values))
     if pa.types.is_null(kind):
-        return text_array([""] * len(values))
+        return blank_texts(len(values))
     texts = []
     for value in values.to_pylist():
         texts.append("" if value is None else str(value).strip())
