@@ -55,11 +55,12 @@ def may_need_trim(values: pa.Array) -> bool:
     on the first and last byte of each cell, so a column of trimmed text is left
     as it is without being copied."""
     offsets, content = text_buffers(values)
-    starts, ends = offsets[:-1], offsets[1:]
-    filled = ends > starts
-    return bool(
-        _SPACE_STARTS[content[starts[filled]]].any() or _SPACE_ENDS[content[ends[filled] - 1]].any()
-    )
+    if not len(content):
+        return False
+    # An empty cell reads a byte of a neighbour: at worst a needless trim.
+    firsts = content[np.minimum(offsets[:-1], len(content) - 1)]
+    lasts = content[offsets[1:] - 1]
+    return bool(_SPACE_STARTS[firsts].any() or _SPACE_ENDS[lasts].any())
 
 
 def printable(values: pa.Array) -> np.ndarray:
