@@ -69,58 +69,35 @@ class _Parser:
         while self.peek() and self.peek() in _WHITESPACE:
             self.at += 1
 
+    def pair(self, *, single: bool) -> tuple[int, bool]:
+        """One or two digits: (their value, whether there were two); a lone digit
+        is refused unless `single` allows it."""
+        value = self.take_digit()
+        if self.digit():
+            return value * 10 + self.take_digit(), True
+        if not single:
+            raise _Refused
+        return value, False
+
     # -- the parts
     def read(self) -> Reading:
         self.skip_spaces()
-        year = 0
-        signed = self.peek() == "-"
-        if signed:
-            self.at += 1
-        if signed and self.text[0] == "-":  # a year before year 0: one to four digits
-            digits = ""
-            while self.digit() and len(digits) < 4:
-                digits += self.text[self.at]
-                self.at += 1
-            if not digits:
-                raise _Refused
-            year = -int(digits)
-        elif not self.left():
-            raise _Refused
-        elif self.left() >= 4 and all(c in "0123456789" for c in self.text[self.at : self.at + 4]):
-            year = int(self.text[self.at : self.at + 4])
-            self.at += 4
-        month, day = 1, 1
-        hour = minute = second = micro = 0
+        year = self.year()
         if not self.left():
-            return self.done(year, month, day, 0, 0, 0, 0, None)
-        separator = ""
-        if not self.digit():
-            if self.peek() not in _SEPARATORS:
-                raise _Refused
-            separator = self.peek()
-            self.at += 1
-            if not self.digit():
-                raise _Refused
-        month = self.take_digit()
-        if self.digit():
-            month = month * 10 + self.take_digit()
-        elif not separator:
-            raise _Refused
+            return self.done(year, 1, 1, 0, 0, 0, 0, None)
+        separator = self.date_separator()
+        month, _ = self.pair(single=bool(separator))
         if not 1 <= month <= 12:
             raise _Refused
         if not self.left():
             if not separator:
                 raise _Refused
-            return self.done(year, month, day, 0, 0, 0, 0, None)
+            return self.done(year, month, 1, 0, 0, 0, 0, None)
         if separator:
             if self.peek() != separator or self.left() == 1:
                 raise _Refused
             self.at += 1
-        day = self.take_digit()
-        if self.digit():
-            day = day * 10 + self.take_digit()
-        elif not separator:
-            raise _Refused
+        day, _ = self.pair(single=bool(separator))
         if not 1 <= day <= _days_in_month(year, month):
             raise _Refused
         if not self.left():
@@ -128,12 +105,48 @@ class _Parser:
         if self.peek() not in "T " or self.left() == 1:
             raise _Refused
         self.at += 1
-        hour = self.take_digit()
-        two_digit_hour = self.digit()
-        if two_digit_hour:
-            hour = hour * 10 + self.take_digit()
-            if hour >= 24:
+        return self.time(year, month, day)
+
+    def year(self) -> int:
+        """Four digits, or one to four after a `-` (a year before year 0); no year
+        (0) when neither comes first."""
+        signed = self.peek() == "-"
+        if signed:
+            self.at += 1
+        if signed and self.text[0] == "-":
+            digits = ""
+            while self.digit() and len(digits) < 4:
+                digits += self.text[self.at]
+                self.at += 1
+            if not digits:
                 raise _Refused
+            return -int(digits)
+        if not self.left():
+            raise _Refused
+        if self.left() >= 4 and all(c in "0123456789" for c in self.text[self.at : self.at + 4]):
+            self.at += 4
+            return int(self.text[self.at - 4 : self.at])
+        return 0
+
+    def date_separator(self) -> str:
+        """The character between the year and the month ('' for none), which must
+        then separate the month and the day too."""
+        if self.digit():
+            return ""
+        separator = self.peek()
+        if separator not in _SEPARATORS:
+            raise _Refused
+        self.at += 1
+        if not self.digit():
+            raise _Refused
+        return separator
+
+    def time(self, year: int, month: int, day: int) -> Reading:
+        """Hours, then minutes, seconds and a fraction (`:` between them, or none
+        at all), then the zone."""
+        hour, two_digit_hour = self.pair(single=True)
+        if hour >= 24:
+            raise _Refused
         if not self.left():
             if not two_digit_hour:
                 raise _Refused
@@ -147,12 +160,12 @@ class _Parser:
             if not two_digit_hour:
                 raise _Refused
             return self.zone(year, month, day, hour, 0, 0, 0)
-        minute = self.take_digit()
-        if self.digit():
-            minute = minute * 10 + self.take_digit()
-            if minute >= 60:
-                raise _Refused
-        elif not colons:
+        return self.minutes(year, month, day, hour, colons=colons)
+
+    def minutes(self, year: int, month: int, day: int, hour: int, *, colons: bool) -> Reading:
+        """Minutes, then seconds and a fraction, then the zone."""
+        minute, _ = self.pair(single=colons)
+        if minute >= 60:
             raise _Refused
         if not self.left():
             return self.done(year, month, day, hour, minute, 0, 0, None)
@@ -162,23 +175,27 @@ class _Parser:
                 raise _Refused
         elif colons or not self.digit():
             return self.zone(year, month, day, hour, minute, 0, 0)
-        second = self.take_digit()
-        if self.digit():
-            second = second * 10 + self.take_digit()
-            if second >= 60:
-                raise _Refused
-        elif not colons:
+        second, _ = self.pair(single=colons)
+        if second >= 60:
             raise _Refused
-        if self.peek() == ".":
-            self.at += 1
-            digits = ""
-            while self.digit() and len(digits) < 18:
-                digits += self.text[self.at]
-                self.at += 1
-            micro = int((digits + "000000")[:6])
-        return self.zone(year, month, day, hour, minute, second, micro)
+        return self.zone(year, month, day, hour, minute, second, self.fraction())
 
-    def zone(self, *moment: int) -> Reading:
+    def fraction(self) -> int:
+        """Microseconds of a `.` and up to 18 digits (those past the sixth dropped);
+        0 without a `.`."""
+        if self.peek() != ".":
+            return 0
+        self.at += 1
+        digits = ""
+        while self.digit() and len(digits) < 18:
+            digits += self.text[self.at]
+            self.at += 1
+        return int((digits + "000000")[:6])
+
+    def zone(
+        self, year: int, month: int, day: int, hour: int, minute: int, second: int, micro: int
+    ) -> Reading:
+        moment = (year, month, day, hour, minute, second, micro)
         self.skip_spaces()
         if not self.left():
             return self.done(*moment, None)
