@@ -7,13 +7,12 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from engine.tables.arrays import combined
+from engine.tables.arrays import Ints, combined
 from engine.tables.raw import (
     RawTable,
     TableError,
@@ -25,9 +24,10 @@ from engine.tables.raw import (
 
 if TYPE_CHECKING:
     import pandas as pd
+    from typing_extensions import TypeIs
 
 
-def is_data_frame(source: object) -> bool:
+def is_data_frame(source: object) -> TypeIs[pd.DataFrame]:
     """Whether `source` is a pandas DataFrame, without importing pandas: a program
     that never loaded pandas cannot hold one."""
     pandas = sys.modules.get("pandas")
@@ -51,7 +51,7 @@ def read_frame(frame: pd.DataFrame, table: str, required: tuple[str, ...]) -> Ra
     )  # fmt: skip
 
 
-def _frame_column(series: pd.Series) -> tuple[pa.Array, bool]:
+def _frame_column(series: pd.Series) -> tuple[pa.Array[Any], bool]:
     """A DataFrame column as Arrow, and whether it is text (a `str` column, or
     an object column of strings). An object column of other or mixed values is
     read as the text of each value."""
@@ -74,10 +74,10 @@ def _frame_column(series: pd.Series) -> tuple[pa.Array, bool]:
     return _texts(series), False
 
 
-def _texts(series: pd.Series) -> pa.Array:
+def _texts(series: pd.Series) -> pa.Array[Any]:
     """Each value's text (as pandas' `astype(str)` writes it); missing values null."""
     present = series.notna().to_numpy()
-    cells = []
+    cells: list[str | None] = []
     for value, here in zip(series.to_numpy(dtype=object), present, strict=True):
         if not here:
             cells.append(None)
@@ -94,7 +94,7 @@ class _FrameColumns:
 
     source: pd.DataFrame
 
-    def frame(self, columns: list[str], positions: np.ndarray) -> pd.DataFrame:
+    def frame(self, columns: list[str], positions: Ints) -> pd.DataFrame:
         return self.source[columns].iloc[positions].reset_index(drop=True)
 
 
@@ -164,6 +164,6 @@ class _ParquetColumns:
 
     source: pa.Table
 
-    def frame(self, columns: list[str], positions: np.ndarray) -> pd.DataFrame:
+    def frame(self, columns: list[str], positions: Ints) -> pd.DataFrame:
         whole = self.source.select(columns).to_pandas()  # types as the whole column gives them
         return whole.iloc[positions].reset_index(drop=True)
