@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -207,6 +208,34 @@ def test_loading_a_file_imports_no_pandas_until_a_frame_is_asked_for(tmp_path):
     assert seen["after frame"]
     assert seen["csv rejects"] == seen["parquet rejects"]
     assert [ok for ok, _, _ in seen["csv rejects"]] == [False, False, False, False, False]
+
+
+# ---------------------------------------------------------- pandas metadata
+
+
+@pytest.mark.parametrize(
+    "pandas_metadata",
+    [
+        {"index_columns": 5},
+        {"index_columns": "x"},
+        {"columns": [{"name": "x", "numpy_type": ["Int64"]}]},
+        {"columns": [{"field_name": ["x"], "numpy_type": "Int64"}]},
+    ],
+)
+def test_malformed_pandas_metadata_in_parquet_is_ignored(tmp_path, pandas_metadata):
+    """The description pandas stores in a Parquet file, when it is not as pandas
+    writes it (an index that is not a list of names, a type or a name that is not
+    text), is ignored: the file loads as it does without one."""
+    columns = {"id": ["A", "B"], "type": ["dc", "store"], "lat": [1.0, 2.0], "lon": [3.0, 4.0]}
+    table = pa.table({**columns, "x": pa.array([7, None], pa.int64())})
+    pq.write_table(table, tmp_path / "plain.parquet")
+    described = {b"pandas": json.dumps(pandas_metadata).encode()}
+    pq.write_table(table.replace_schema_metadata(described), tmp_path / "described.parquet")
+    plain = load_nodes(tmp_path / "plain.parquet")
+    loaded = load_nodes(tmp_path / "described.parquet")
+    assert loaded.arrow.equals(plain.arrow)
+    assert loaded.reject_rows == plain.reject_rows == []
+    assert loaded.arrow["x"].to_pylist() == [7.0, None]
 
 
 # ------------------------------------------------------------- clock changes

@@ -109,7 +109,7 @@ def read_parquet(path: Path, required: tuple[str, ...]) -> RawTable:
     except (pa.ArrowException, OSError) as exc:
         raise TableError(f"{path}: not a readable Parquet file ({exc})") from exc
     pandas = _pandas_metadata(data.schema)
-    index = {c for c in pandas.get("index_columns", []) if isinstance(c, str)}
+    index = {c for c in _listed(pandas.get("index_columns")) if isinstance(c, str)}
     kept = [i for i, name in enumerate(data.column_names) if name not in index]
     data = data.select(kept)
     data = _as_pandas_reads(data, pandas)
@@ -127,8 +127,10 @@ def read_parquet(path: Path, required: tuple[str, ...]) -> RawTable:
     )  # fmt: skip
 
 
-def _pandas_metadata(schema: pa.Schema) -> dict:
-    """What pandas stored about the DataFrame a Parquet file was written from."""
+def _pandas_metadata(schema: pa.Schema) -> dict[str, object]:
+    """What pandas stored about the DataFrame a Parquet file was written from. It
+    is only a hint: what is not as pandas writes it is ignored (here and by its
+    readers), never a reason to refuse the file."""
     try:
         metadata = json.loads((schema.metadata or {}).get(b"pandas", b"{}"))
     except ValueError:
@@ -136,19 +138,25 @@ def _pandas_metadata(schema: pa.Schema) -> dict:
     return metadata if isinstance(metadata, dict) else {}
 
 
+def _listed(value: object) -> list[object]:
+    """The items of a list of the metadata; none for anything else."""
+    return value if isinstance(value, list) else []
+
+
 _NULLABLE_INTEGERS = {f"{sign}Int{bits}" for sign in ("", "U") for bits in (8, 16, 32, 64)}
 
 
-def _as_pandas_reads(data: pa.Table, pandas: dict) -> pa.Table:
+def _as_pandas_reads(data: pa.Table, pandas: dict[str, object]) -> pa.Table:
     """Integer columns with gaps as floats, as pandas reads them (unless the file
     says they were pandas' nullable integers): a cell is then worth what it is
     worth in pandas, `9007199254740993` read as `9007199254740992`."""
-    columns = pandas.get("columns")
-    nullable = {
-        c.get("field_name", c.get("name"))
-        for c in (columns if isinstance(columns, list) else [])
-        if isinstance(c, dict) and c.get("numpy_type") in _NULLABLE_INTEGERS
-    }
+    nullable: set[str] = set()
+    for described in _listed(pandas.get("columns")):
+        if not isinstance(described, dict):
+            continue
+        name, kind = described.get("field_name", described.get("name")), described.get("numpy_type")
+        if isinstance(name, str) and isinstance(kind, str) and kind in _NULLABLE_INTEGERS:
+            nullable.add(name)
     metadata = data.schema.metadata
     for i, column in enumerate(data.schema):
         values = data.column(i)
