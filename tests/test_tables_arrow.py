@@ -221,6 +221,8 @@ def test_loading_a_file_imports_no_pandas_until_a_frame_is_asked_for(tmp_path):
         {"index_columns": "x"},
         {"columns": [{"name": "x", "numpy_type": ["Int64"]}]},
         {"columns": [{"field_name": ["x"], "numpy_type": "Int64"}]},
+        {"columns": 5},
+        {"columns": [{"name": "x", "numpy_type": ["x"], "pandas_type": 3}]},
     ],
 )
 def test_malformed_pandas_metadata_in_parquet_is_ignored(tmp_path, pandas_metadata):
@@ -237,6 +239,7 @@ def test_malformed_pandas_metadata_in_parquet_is_ignored(tmp_path, pandas_metada
     assert loaded.arrow.equals(plain.arrow)
     assert loaded.reject_rows == plain.reject_rows == []
     assert loaded.arrow["x"].to_pylist() == [7.0, None]
+    pd.testing.assert_frame_equal(loaded.frame, plain.frame)  # the pandas view too
 
 
 # ------------------------------------------------------------- clock changes

@@ -173,5 +173,11 @@ class _ParquetColumns:
     source: pa.Table
 
     def frame(self, columns: list[str], positions: Ints) -> pd.DataFrame:
-        whole = self.source.select(columns).to_pandas()  # types as the whole column gives them
+        chosen = self.source.select(columns)
+        try:  # types as the whole column gives them, pandas' own types restored
+            whole = chosen.to_pandas()
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError):
+            # pyarrow reads the pandas metadata as pandas writes it and fails on any
+            # other shape: such metadata is ignored here too (see read_parquet)
+            whole = chosen.replace_schema_metadata(None).to_pandas()
         return whole.iloc[positions].reset_index(drop=True)
