@@ -3,7 +3,7 @@
 Working memory, per `Reactions` session (durable-rules' `sid`):
 - one *fact* per open allocation: `{t: allocation, aid, node_id, sku}`;
 - a `{t: down, node_id}` fact while a node is offline;
-- a `{t: short, node_id, sku, units}` fact while a count's shortfall is handled.
+- a `{t: short, seq, node_id, sku}` fact while a count's shortfall is handled.
 Events are *posted* (seen once): `{t: event, kind, node_id, sku, qty, seq}`.
 
 The six rules (no rule per SKU or node — durable-rules 2.0.28 is known to
@@ -23,6 +23,13 @@ durable-rules keeps its rulesets and working memory in the process, by name;
 `Reactions` is the only owner of that state: it registers the ruleset once,
 gives each instance its own session, serialises every call with one lock, and
 re-raises exceptions that durable-rules would otherwise print and swallow.
+
+durable-rules finds a message in working memory by a 32-bit hash of its name
+(itself a hash of its content), so a new message can land in the slot of
+another one and be refused as "already observed" — about once in two million
+messages with 2,000 facts held. Reactions never sends the same message twice,
+so such a refusal is always that clash: the message is sent again with a fresh
+`nonce` (`_send`), and keeps it, so that retracting it names the same message.
 """
 
 from __future__ import annotations
@@ -42,6 +49,9 @@ from engine.router import Router
 from engine.windows import as_instant
 
 RULESET = "sourcing_reactions"
+RENAMES = 8
+"""Fresh names a message may take when durable-rules refuses it as already
+observed (see `_send`): one clash is rare, eight in a row never happen."""
 
 
 class ReactionError(RuntimeError):
@@ -74,6 +84,7 @@ class Reactions:
         self.ledger = Ledger(router)
         self.events_applied = 0
         self._seq = itertools.count(1)
+        self._nonces = itertools.count(1)
         self._facts: dict[int, dict] = {}
         self._down: dict[str, dict] = {}
         self._errors: list[BaseException] = []
@@ -243,6 +254,8 @@ class Reactions:
 
     def _assert(self, allocations: Iterable[Allocation]) -> None:
         for allocation in allocations:
+            if allocation.id in self._facts:  # a renamed copy would hide the mistake
+                raise ReactionError(f"allocation {allocation.id} is already in working memory")
             fact = {
                 "sid": self.sid,
                 "t": "allocation",
@@ -267,8 +280,12 @@ class Reactions:
         import durable.lang as durable
 
         self._touched = True
+        call = functools.partial(getattr(durable, name), RULESET)
         try:
-            getattr(durable, name)(RULESET, message)
+            if name == "retract_fact":
+                call(message)
+            else:
+                _send(call, message, self._nonces)
         except Exception as error:
             raise ReactionError(f"durable-rules {name} failed for {message}: {error}") from error
         errors = self._errors + Reactions._stray
@@ -294,7 +311,7 @@ class Reactions:
                 if node_id not in session._down:
                     fact = {"sid": session.sid, "t": "down", "node_id": node_id}
                     session._down[node_id] = fact
-                    c.assert_fact(fact)
+                    _send(c.assert_fact, fact, session._nonces)
 
             @when_all((m.t == "event") & (m.kind == "node_online"))
             @_guarded
@@ -318,7 +335,7 @@ class Reactions:
                         "sku": c.m.sku,
                     }
                     session._shortfalls.append((fact, units, session._event))
-                    c.assert_fact(fact)
+                    _send(c.assert_fact, fact, session._nonces)
 
             @when_all((m.t == "event") & ((m.kind == "replenish") | (m.kind == "capacity_change")))
             @_guarded
@@ -349,6 +366,22 @@ class Reactions:
                 session._candidates.append(c.held.aid)
 
         cls._defined = True
+
+
+def _send(send, message: dict, nonces) -> None:
+    """`send(message)` — assert a fact or post an event — and, while durable-rules
+    refuses it as already observed (it found another message in its slot; nothing
+    was done), again with a fresh `nonce` from `nonces`, at most RENAMES times. The
+    message keeps its nonce: retracting it later sends the same content."""
+    from durable.engine import MessageObservedException
+
+    for _ in range(RENAMES):
+        try:
+            send(message)
+            return
+        except MessageObservedException:
+            message["nonce"] = next(nonces)
+    send(message)  # refused once more: the caller sees why
 
 
 def _guarded(action):
