@@ -26,6 +26,7 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	sh scripts/system-packages.sh
 	$(BIN)/python -m pytest
 

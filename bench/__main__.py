@@ -16,6 +16,7 @@ BENCHMARKS = [
     "bench.end_to_end",
     "bench.service",
     "bench.simulation",
+    "bench.tables",
 ]
 """Modules exposing `run(quick: bool = False) -> list[str]`, in the order they run."""
 

@@ -10,7 +10,10 @@ tracked for nodes that can nest.
 
 from __future__ import annotations
 
-from lark import Token, Transformer
+from collections.abc import Iterable
+from typing import Any
+
+from lark import Transformer
 
 from dsl import limits
 from dsl import syntax as s
@@ -18,6 +21,7 @@ from dsl.diagnostics import Diagnostic
 from dsl.formatter import bracketed
 from dsl.values import (
     Misplaced,
+    PlacedToken,
     fail,
     make,
     make_span,
@@ -30,6 +34,15 @@ from dsl.values import (
     whole_number,
 )
 
+Clause = tuple[str, s.Span, Any]
+"""What a clause rule returns: its key, the span of its line and its value (a
+number, a name, an expression, a window...: what the model's field holds)."""
+
+Children = list[Any]
+"""What Lark hands a rule: its tokens (`PlacedToken`) and what the rules below it
+returned (expressions, `Parenthesised`, clauses); each method knows the shape of
+its own rule from the grammar."""
+
 
 class Parenthesised:
     """An expression written in brackets. Lark would stretch the enclosing rule's span
@@ -37,50 +50,60 @@ class Parenthesised:
 
     __slots__ = ("expr", "extent")
 
-    def __init__(self, expr, extent: tuple[int, int, int, int]):
+    def __init__(self, expr: s.Expr, extent: tuple[int, int, int, int]):
         self.expr = expr
         self.extent = extent
 
 
-def _bare(child):
-    return child.expr if type(child) is Parenthesised else child
+def _bare(child: s.Expr | Parenthesised) -> s.Expr:
+    return child.expr if isinstance(child, Parenthesised) else child
 
 
-def _start(child) -> tuple[int, int]:
-    if type(child) is Token:
+Part = PlacedToken | Parenthesised | Clause | s.Syntax
+"""A child of a rule, as far as its span is concerned."""
+
+
+def _span_of(child: Clause | s.Syntax) -> s.Span:
+    span = child[1] if isinstance(child, tuple) else child.span
+    assert span is not None, "every node the parser makes has its span"
+    return span
+
+
+def _start(child: Part) -> tuple[int, int]:
+    if isinstance(child, PlacedToken):
         return child.line, child.column
-    if type(child) is Parenthesised:
+    if isinstance(child, Parenthesised):
         return child.extent[0], child.extent[1]
-    span = child[1] if type(child) is tuple else child.span
+    span = _span_of(child)
     return span.line, span.column
 
 
-def _end(child) -> tuple[int, int]:
-    if type(child) is Token:
+def _end(child: Part) -> tuple[int, int]:
+    if isinstance(child, PlacedToken):
         return child.end_line, child.end_column
-    if type(child) is Parenthesised:
+    if isinstance(child, Parenthesised):
         return child.extent[2], child.extent[3]
-    span = child[1] if type(child) is tuple else child.span
+    span = _span_of(child)
     return span.end_line, span.end_column
 
 
-def rule_span(children) -> s.Span:
+def rule_span(children: Children) -> s.Span:
     """A rule's span: from its first token or child to its last, keywords included.
     (`_start` and `_end` inlined for tokens, the usual first and last child.)"""
     first, last = children[0], children[-1]
-    if type(first) is Token:
+    if type(first) is PlacedToken:
         line, column = first.line, first.column
     else:
         line, column = _start(first)
-    if type(last) is Token:
+    if type(last) is PlacedToken:
         return make_span(line, column, last.end_line, last.end_column)
     end_line, end_column = _end(last)
     return make_span(line, column, end_line, end_column)
 
 
-def _values(children) -> list:
+def _values(children: Children) -> list[Any]:
     """The children that are not keywords or punctuation, brackets removed."""
-    return [_bare(child) for child in children if type(child) is not Token]
+    return [_bare(child) for child in children if type(child) is not PlacedToken]
 
 
 # --------------------------------------------------------------- nesting
@@ -93,12 +116,12 @@ _NESTING = frozenset((s.Compare, s.AllOf, s.AnyOf, s.Not, s.ListOf))
 """The nodes that hold other expressions; leaves are 0 levels deep."""
 
 
-def _depth(node) -> int:
+def _depth(node: s.Expr) -> int:
     """Levels `node` holds (its own `not` or `[` included, not brackets around it)."""
     return parsing.levels.get(id(node), 0) if type(node) in _NESTING else 0
 
 
-def _nested(node, children) -> object:
+def _nested(node: s.Expr, children: Iterable[s.Expr]) -> s.Expr:
     """Record the levels `node` holds: its deepest child's, plus one for brackets
     around that child, plus one when `node` is a `not` or a list."""
     deepest = 0
@@ -114,15 +137,17 @@ def _nested(node, children) -> object:
     return node
 
 
-def _children(node) -> list:
+def _children(node: s.Expr) -> list[s.Expr]:
     if type(node) is s.Not:
         return [node.operand]
     if type(node) is s.Compare:
         return [node.left, node.right]
-    return list(node.items)
+    if type(node) is s.AllOf or type(node) is s.AnyOf or type(node) is s.ListOf:
+        return list(node.items)
+    return []
 
 
-def shallow(child):
+def shallow(child: s.Expr | Parenthesised) -> s.Expr:
     """A clause's expression, refused when it nests deeper than the limit: the error
     points where the deepest path passes the limit, counting from the outside."""
     node = _bare(child)
@@ -144,8 +169,8 @@ def shallow(child):
             message=f"the condition reaches level {level} here: expressions nest at most "
             f"{limits.MAX_NESTING} levels (each `not`, list and bracketed group opens one, as "
             "`sourcing fmt` writes it); write it with fewer levels",
-            line=node.span.line,
-            column=node.span.column,
+            line=_span_of(node).line,
+            column=_span_of(node).column,
             length=3 if type(node) is s.Not else 1,
             code="too-deep",
         )
@@ -155,25 +180,26 @@ def shallow(child):
 # --------------------------------------------------------------- the rules
 
 
-class ToSyntax(Transformer):
+class ToSyntax(Transformer[PlacedToken, s.Ruleset]):
     """Builds `dsl.syntax` models while Lark parses (no parse tree in between).
 
     Lark keeps every token (`keep_all_tokens`) so that each rule's span runs from its
     first keyword to its last token, as Lark's own position propagation would say."""
 
     # -- ruleset and strategies
-    def start(self, children):
-        fields = {
+    def start(self, children: Children) -> s.Ruleset:
+        spans: dict[str, s.Span] = {}
+        strategies: list[s.Strategy] = []
+        fields: dict[str, object] = {
             "span": rule_span(children) if children else None,
             "name": None,
             "timezone": None,
             "comments": [],
-            "strategies": [],
-            "clause_spans": {},
+            "strategies": strategies,
+            "clause_spans": spans,
         }
-        spans, strategies = fields["clause_spans"], fields["strategies"]
         for child in children:
-            if type(child) is Token:
+            if type(child) is PlacedToken:
                 continue
             if type(child) is s.Strategy:
                 strategies.append(child)
@@ -190,27 +216,28 @@ class ToSyntax(Transformer):
             fields[key] = value
         return make(s.Ruleset, fields)
 
-    def ruleset_name(self, children):
+    def ruleset_name(self, children: Children) -> Clause:
         return ("name", rule_span(children), text_of(children[1]))
 
-    def timezone(self, children):
+    def timezone(self, children: Children) -> Clause:
         return ("timezone", rule_span(children), text_of(children[1]))
 
-    def strategy(self, children):
-        ident = children[1]
+    def strategy(self, children: Children) -> s.Strategy:
+        ident: PlacedToken = children[1]
         label = text_of(children[2]) if children[2].type == "STRING" else None
         spans = {"id": token_span(ident)}
-        fields = {
+        repeated: dict[str, list[Any]] = {"effective": [], "keep": []}
+        fields: dict[str, object] = {
             "span": rule_span(children),
             "id": name_of(ident),
             "label": label,
             "comments": [],
             "priority": None,
-            "effective": [],
+            "effective": repeated["effective"],
             "when": None,
             "source": None,
             "within_km": None,
-            "keep": [],
+            "keep": repeated["keep"],
             "rank": None,
             "split": None,
             "otherwise": None,
@@ -218,11 +245,11 @@ class ToSyntax(Transformer):
             "clause_spans": spans,
         }
         for child in children:
-            if type(child) is Token:
+            if type(child) is PlacedToken:
                 continue
             key, span, value = child
             if key == "effective" or key == "keep":
-                fields[key].append(value)
+                repeated[key].append(value)
                 continue
             if key in spans:
                 raise fail(
@@ -236,137 +263,143 @@ class ToSyntax(Transformer):
         return make(s.Strategy, fields)
 
     # -- clauses: each returns (clause key, span of its line, value)
-    def priority(self, children):
+    def priority(self, children: Children) -> Clause:
         return ("priority", rule_span(children), whole_number(children[1], "priority"))
 
-    def effective_range(self, children):
+    def effective_range(self, children: Children) -> Clause:
         span = rule_span(children)
         start, end = moment_of(children[1]), moment_of(children[3])
         return ("effective", span, make(s.Effective, {"span": span, "start": start, "end": end}))
 
-    def effective_from(self, children):
+    def effective_from(self, children: Children) -> Clause:
         span = rule_span(children)
         start = moment_of(children[2])
         return ("effective", span, make(s.Effective, {"span": span, "start": start, "end": None}))
 
-    def effective_until(self, children):
+    def effective_until(self, children: Children) -> Clause:
         span = rule_span(children)
         end = moment_of(children[2])
         return ("effective", span, make(s.Effective, {"span": span, "start": None, "end": end}))
 
-    def when(self, children):
+    def when(self, children: Children) -> Clause:
         return ("when", rule_span(children), shallow(children[1]))
 
-    def source(self, children):
+    def source(self, children: Children) -> Clause:
         return ("source", rule_span(children), shallow(children[2]))
 
-    def within(self, children):
+    def within(self, children: Children) -> Clause:
         return ("within", rule_span(children), number_of(children[1]))
 
-    def keep(self, children):
+    def keep(self, children: Children) -> Clause:
         span = rule_span(children)
         units = whole_number(children[1], "the number of units to keep")
         at = shallow(children[4])
         return ("keep", span, make(s.Keep, {"span": span, "units": units, "at": at}))
 
-    def rank(self, children):
+    def rank(self, children: Children) -> Clause:
         return ("rank", rule_span(children), _values(children))
 
-    def rank_key(self, children):
+    def rank_key(self, children: Children) -> s.RankKey:
         direction = str(children[1]) if len(children) > 1 else None
-        fields = {"span": rule_span(children), "key": shallow(children[0]), "direction": direction}
+        fields: dict[str, object] = {
+            "span": rule_span(children),
+            "key": shallow(children[0]),
+            "direction": direction,
+        }
         return make(s.RankKey, fields)
 
-    def split_none(self, children):
+    def split_none(self, children: Children) -> Clause:
         return ("split", rule_span(children), 1)
 
-    def split_at_most(self, children):
+    def split_at_most(self, children: Children) -> Clause:
         return ("split", rule_span(children), whole_number(children[3], "the split limit"))
 
-    def otherwise(self, children):
+    def otherwise(self, children: Children) -> Clause:
         return ("otherwise", rule_span(children), name_of(children[2]))
 
-    def on_shortage(self, children):
+    def on_shortage(self, children: Children) -> Clause:
         return ("on_shortage", rule_span(children), str(children[2]))
 
     # -- expressions
-    def operand(self, children):
+    def operand(self, children: Children) -> Parenthesised:
         # `"(" expr ")"`: the only operand without a rule of its own.
         first, last = children[0], children[-1]
         extent = (first.line, first.column, last.end_line, last.end_column)
         return Parenthesised(_bare(children[1]), extent)
 
-    def any_of(self, children):
+    def any_of(self, children: Children) -> s.Expr | Parenthesised:
         if len(children) == 1:
-            return children[0]
+            only: s.Expr | Parenthesised = children[0]
+            return only
         items = _values(children)
         node = make(s.AnyOf, {"span": rule_span(children), "kind": "any", "items": items})
         return _nested(node, items)
 
-    def all_of(self, children):
+    def all_of(self, children: Children) -> s.Expr | Parenthesised:
         if len(children) == 1:
-            return children[0]
+            only: s.Expr | Parenthesised = children[0]
+            return only
         items = _values(children)
         node = make(s.AllOf, {"span": rule_span(children), "kind": "all", "items": items})
         return _nested(node, items)
 
-    def negation(self, children):
+    def negation(self, children: Children) -> s.Expr:
         operand = _bare(children[1])
         node = make(s.Not, {"span": rule_span(children), "kind": "not", "operand": operand})
         return _nested(node, (operand,))
 
-    def compare(self, children):
+    def compare(self, children: Children) -> s.Compare:
         left, op, right = children
         return self._compare(str(op), _bare(left), _bare(right), children)
 
-    def is_in(self, children):
+    def is_in(self, children: Children) -> s.Compare:
         return self._compare("in", _bare(children[0]), _bare(children[2]), children)
 
-    def not_in(self, children):
+    def not_in(self, children: Children) -> s.Compare:
         return self._compare("not in", _bare(children[0]), _bare(children[3]), children)
 
-    def has(self, children):
+    def has(self, children: Children) -> s.Compare:
         return self._compare("has", _bare(children[0]), _bare(children[2]), children)
 
     @staticmethod
-    def _compare(op: str, left, right, children):
-        fields = {"span": rule_span(children), "kind": "compare", "op": op}
+    def _compare(op: str, left: s.Expr, right: s.Expr, children: Children) -> s.Compare:
+        fields: dict[str, object] = {"span": rule_span(children), "kind": "compare", "op": op}
         fields["left"], fields["right"] = left, right
         node = make(s.Compare, fields)
         if type(left) in _NESTING or type(right) in _NESTING:
             _nested(node, (left, right))
         return node
 
-    def field(self, children):
+    def field(self, children: Children) -> s.FieldRef:
         token = children[0]
         return make(
             s.FieldRef, {"span": token_span(token), "kind": "field", "path": name_of(token)}
         )
 
-    def name(self, children):
+    def name(self, children: Children) -> s.Name:
         token = children[0]
         return make(s.Name, {"span": token_span(token), "kind": "name", "name": name_of(token)})
 
-    def string(self, children):
+    def string(self, children: Children) -> s.Text:
         token = children[0]
         return make(s.Text, {"span": token_span(token), "kind": "text", "value": text_of(token)})
 
-    def number(self, children):
+    def number(self, children: Children) -> s.Number:
         token = children[0]
         value = number_of(token)
         return make(s.Number, {"span": token_span(token), "kind": "number", "value": value})
 
-    def date(self, children):
+    def date(self, children: Children) -> s.Moment:
         return moment_of(children[0])
 
-    def true(self, children):
+    def true(self, children: Children) -> s.Boolean:
         return make(s.Boolean, {"span": token_span(children[0]), "kind": "boolean", "value": True})
 
-    def false(self, children):
+    def false(self, children: Children) -> s.Boolean:
         span = token_span(children[0])
         return make(s.Boolean, {"span": span, "kind": "boolean", "value": False})
 
-    def list(self, children):
+    def list(self, children: Children) -> s.Expr:
         items = _values(children)
         node = make(s.ListOf, {"span": rule_span(children), "kind": "list", "items": items})
         return _nested(node, items)

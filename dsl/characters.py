@@ -106,7 +106,7 @@ def escaped(text: str) -> str:
     return HIDDEN.sub(_escape, text)
 
 
-def _escape(match: re.Match) -> str:
+def _escape(match: re.Match[str]) -> str:
     code = ord(match[0])
     if code < 0x100:
         return f"\\x{code:02x}"

@@ -199,7 +199,7 @@ def _diff_clauses(
     return tuple(changes)
 
 
-def _pairs(kind: str, gone: list[str], came: list[str]):
+def _pairs(kind: str, gone: list[str], came: list[str]) -> list[tuple[str | None, str | None]]:
     """Match removed with added lines: one each is a change; `keep` lines pair by their `at`."""
     if len(gone) == 1 and len(came) == 1:
         return [(gone[0], came[0])]

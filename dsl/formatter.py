@@ -92,30 +92,29 @@ def format_expr(expr: s.Expr) -> str:
     """An expression as it would be written, with only the parentheses it needs.
     (Tested on the exact node type, and two stack frames per level of nesting: it
     runs for every node, and for the deepest expressions the parser accepts.)"""
-    node_type = type(expr)
-    if node_type is s.FieldRef:
+    if type(expr) is s.FieldRef:
         return expr.path
-    if node_type is s.Text:
+    if type(expr) is s.Text:
         return quote(expr.value)
-    if node_type is s.Compare:
+    if type(expr) is s.Compare:
         return f"{_child(expr.left, 4)} {expr.op} {_child(expr.right, 4)}"
-    if node_type is s.AnyOf or node_type is s.AllOf or node_type is s.ListOf:
-        strength = _OPERANDS[node_type]
+    if type(expr) is s.AnyOf or type(expr) is s.AllOf or type(expr) is s.ListOf:
+        strength = _OPERANDS[type(expr)]
         parts = []
         for item in expr.items:
             parts.append(_child(item, strength))
-        if node_type is s.ListOf:
+        if type(expr) is s.ListOf:
             return "[" + ", ".join(parts) + "]"
-        return (" or " if node_type is s.AnyOf else " and ").join(parts)
-    if node_type is s.Not:
+        return (" or " if type(expr) is s.AnyOf else " and ").join(parts)
+    if type(expr) is s.Not:
         return f"not {_child(expr.operand, 2)}"
-    if node_type is s.Number:
+    if type(expr) is s.Number:
         return _number(expr.value)
-    if node_type is s.Name:
+    if type(expr) is s.Name:
         return expr.name
-    if node_type is s.Boolean:
+    if type(expr) is s.Boolean:
         return "true" if expr.value else "false"
-    if node_type is s.Moment:
+    if type(expr) is s.Moment:
         return expr.text()
     raise TypeError(f"not an expression: {expr!r}")
 

@@ -18,11 +18,16 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedToken
-from lark.lexer import ContextualLexer, Lexer, PatternStr
+from lark.lexer import BasicLexer, ContextualLexer, Lexer, LexerState, PatternStr
+
+if TYPE_CHECKING:
+    from dsl.values import PlacedToken
 
 BLANKS = r"[\t \f]*"
 """What the grammar ignores (`%ignore /[\t \f]+/`): read before each token."""
@@ -47,8 +52,10 @@ class FastContextualLexer(Lexer):
 
     def __init__(self, contextual: ContextualLexer, keyword_terminals: set[str]):
         self.contextual = contextual
+        root = contextual.root_lexer
+        assert isinstance(root, BasicLexer), "Lark's contextual lexer reads with a BasicLexer"
         terminals = sorted(
-            contextual.root_lexer.terminals,
+            root.terminals,
             key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name),
         )
         word = next(t for t in terminals if t.name == "IDENT").pattern.to_regexp()
@@ -59,7 +66,7 @@ class FastContextualLexer(Lexer):
         alternatives = []
         for terminal in terminals:
             pattern = terminal.pattern
-            if terminal.name in contextual.root_lexer.ignore_types:
+            if terminal.name in root.ignore_types:
                 continue
             if isinstance(pattern, PatternStr) and re.fullmatch(word, pattern.value):
                 self.keywords[pattern.value] = terminal.name
@@ -75,7 +82,7 @@ class FastContextualLexer(Lexer):
         self.local = threading.local()
         """`local.comments`: the comments of the text being read (per thread)."""
 
-    def lex(self, lexer_state, parser_state):
+    def lex(self, lexer_state: LexerState, parser_state: Any) -> Iterator[Token]:
         """Tokens for `lexer_state`'s text, as `ContextualLexer.lex` gives them.
 
         Why they are the same: the scanner tries Lark's terminals in Lark's order
@@ -96,13 +103,13 @@ class FastContextualLexer(Lexer):
         counter = lexer_state.line_ctr
         self.local.comments = []
         pos, line, line_start = 0, 1, 0
-        token = None
+        token: Token | None = None
         while pos < end:
             found = scan(text, pos)
             accepted = states[stack[-1]]
-            kind = found.lastgroup if found else None
-            if kind == "IDENT":
-                value = found[kind]
+            kind = group = found.lastgroup if found else None
+            if found is not None and kind == "IDENT":
+                value = found["IDENT"]
                 kind = keywords.get(value)
                 if kind is None or kind not in accepted:
                     kind = "IDENT" if "IDENT" in accepted else word_terminals.get(value)
@@ -112,7 +119,7 @@ class FastContextualLexer(Lexer):
                     # or digit (what `\w` adds) glues on: Lark's callback reports it.
                     if after < end and text[after] >= "\x80" and text[after].isalnum():
                         kind = None
-            if kind is None or kind not in accepted:
+            if found is None or group is None or kind is None or kind not in accepted:
                 # Lark's lexer for this state decides (and raises what it raises).
                 counter.char_pos, counter.line = pos, line
                 counter.column, counter.line_start_pos = pos - line_start + 1, line_start
@@ -122,10 +129,10 @@ class FastContextualLexer(Lexer):
                     return
                 pos, line, line_start = counter.char_pos, counter.line, counter.line_start_pos
                 if token.type == "_NL":
-                    self._comments(token, text)
+                    self._comments(cast("PlacedToken", token), text)
                 yield token
                 continue
-            start, stop = found.span(found.lastgroup)
+            start, stop = found.span(group)
             value = text[start:stop]
             column = start - line_start + 1
             token = _NEW_STR(Token, value)
@@ -138,7 +145,7 @@ class FastContextualLexer(Lexer):
                     line_start = start + value.rindex("\n") + 1
                 token.end_line, token.end_column = line, stop - line_start + 1
                 if "#" in value:
-                    self._comments(token, text)
+                    self._comments(cast("PlacedToken", token), text)
             else:
                 token.end_line, token.end_column = line, column + stop - start
             pos = stop
@@ -146,7 +153,7 @@ class FastContextualLexer(Lexer):
         counter.char_pos, counter.line = pos, line
         counter.column, counter.line_start_pos = pos - line_start + 1, line_start
 
-    def _lark_token(self, lexer_state, parser_state) -> Token | None:
+    def _lark_token(self, lexer_state: LexerState, parser_state: Any) -> Token | None:
         """The next token as Lark's contextual lexer reads it (None at the end), with
         its errors: an unexpected character, or a token the state cannot take."""
         contextual = self.contextual
@@ -161,7 +168,7 @@ class FastContextualLexer(Lexer):
                 token = contextual.root_lexer.next_token(lexer_state, parser_state)
             except UnexpectedCharacters:
                 raise error from None
-            raise UnexpectedToken(
+            raise UnexpectedToken(  # type: ignore[no-untyped-call]  # Lark leaves it unannotated
                 token,
                 error.allowed,
                 state=parser_state,
@@ -169,7 +176,7 @@ class FastContextualLexer(Lexer):
                 terminals_by_name=contextual.root_lexer.terminals_by_name,
             ) from None
 
-    def _comments(self, token: Token, text: str) -> None:
+    def _comments(self, token: PlacedToken, text: str) -> None:
         """Collect the comments an end-of-line token holds."""
         line, line_start = token.line, token.start_pos - token.column + 1
         at = token.start_pos

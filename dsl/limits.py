@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from dsl.errors import SourcingError
+
 MAX_NESTING = 64
 """Levels an expression may nest: each `not`, `(` and `[` opens one."""
 
@@ -46,8 +48,10 @@ no device or runaway file is read past it."""
 _NUMBER = re.compile(r"(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
 
 
-class OutOfRange(ValueError):
-    """A number the language does not take; the message says why and what to write."""
+class OutOfRange(SourcingError, ValueError):
+    """A value outside a limit; the message says why and what to write instead. The
+    language raises it for numbers (the parser reports it as a syntax error), the
+    engine's `engine.limits.OutOfRange` derives from it."""
 
 
 def read_number(text: str) -> int | float:

@@ -9,21 +9,27 @@ import bisect
 import gc
 import os
 import re
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.grammar import Rule
 
 from dsl import syntax as s
-from dsl.building import ToSyntax
+from dsl.building import Children, ToSyntax
 from dsl.diagnostics import Diagnostic
 from dsl.errors import RulesetSyntaxError
 from dsl.expected import describe_character, describe_unexpected
 from dsl.lexer import Comment, FastContextualLexer
 from dsl.values import GluedWord, Misplaced, parsing
+
+if TYPE_CHECKING:
+    from dsl.values import PlacedToken
 
 
 def _grammar() -> str:
@@ -83,7 +89,8 @@ _WORD = re.compile(r"\w+")
 
 def _whole_word(token: Token) -> Token:
     """A keyword must be a whole word: `sourcefrom` or `kms` is not `source` or `km`."""
-    rest = _WORD.match(parsing.text, token.end_pos)
+    placed = cast("PlacedToken", token)  # Lark's lexer made it, with its position
+    rest = _WORD.match(parsing.text, placed.end_pos)
     if rest is None:
         return token
     word = str(token) + rest[0]
@@ -92,8 +99,8 @@ def _whole_word(token: Token) -> Token:
         Diagnostic(
             severity="error",
             message=f"unknown word `{word}`: did you mean `{meant}`?",
-            line=token.line,
-            column=token.column,
+            line=placed.line,
+            column=placed.column,
             length=len(word),
             code="syntax",
         )
@@ -137,7 +144,7 @@ def normalise(text: str) -> str:
 
 
 @contextmanager
-def collection_paused():
+def collection_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while the body runs. Parsing and checking
     allocate many small objects and no cycles; left running, the collector would
     rescan the growing tree again and again (40% of the time on large files).
@@ -166,6 +173,7 @@ def _parse(text: str, filename: str) -> s.Ruleset:
     try:
         try:
             ruleset = lark.parse(source)
+            assert isinstance(ruleset, s.Ruleset), "ToSyntax builds the tree"
         except GluedWord as glued:
             raise RulesetSyntaxError(glued.diagnostic, text, filename) from None
         except Misplaced as misplaced:
@@ -182,26 +190,28 @@ def _parse(text: str, filename: str) -> s.Ruleset:
 def parse_expression(text: str) -> s.Expr:
     """Parse a lone expression (as typed in a studio form) by wrapping it in a `when`."""
     ruleset = parse(f"strategy form_field\n  when {text.strip()}\n", "<expression>")
-    return ruleset.strategies[0].when  # type: ignore[return-value]
+    when = ruleset.strategies[0].when
+    assert when is not None, "the text parsed as a `when` clause"
+    return when
 
 
 # ------------------------------------------------ wiring the builder to Lark
 
 
-class Run(list):
+class Run(list[Any]):
     """The items of a repetition (`clause*`, `("," rank_key)*`): Lark makes each one
     a rule of its own (`__strategy_star_2`); its items are spliced into the rule
     that holds it."""
 
 
-def _extend(children: list) -> Run:
-    run = children[0]
+def _extend(children: Children) -> Run:
+    run: Run = children[0]
     run.extend(children[1:])
     return run
 
 
-def _splice(children: list) -> list:
-    out: list = []
+def _splice(children: Children) -> Children:
+    out: Children = []
     for child in children:
         if type(child) is Run:
             out.extend(child)
@@ -210,13 +220,17 @@ def _splice(children: list) -> list:
     return out
 
 
-def _callbacks(rules, builder: ToSyntax) -> dict:
+Build = Callable[[Children], Any]
+"""What Lark's LALR parser calls on a reduction: the rule's children → its value."""
+
+
+def _callbacks(rules: Iterable[Rule], builder: ToSyntax) -> dict[Rule, Build]:
     """One plain function per grammar rule, for Lark's LALR parser to call on each
     reduction: the builder's method for the rule (by alias, else by name, as Lark's
     own transformer wiring finds it), with repetitions spliced in and `?rule`s of one
     child passed through — what Lark's tree-builder wrappers do, without a wrapper
     call per reduction (there are 150,000 in a 2,000-strategy ruleset)."""
-    table = {}
+    table: dict[Rule, Build] = {}
     for rule in rules:
         name = rule.origin.name
         if name.startswith("__"):  # a repetition: left-recursive, `__x: item | __x item`
@@ -233,16 +247,17 @@ def _callbacks(rules, builder: ToSyntax) -> dict:
     return table
 
 
-def _passed_through(method, splices: bool):
-    def build(children):
+def _passed_through(method: Build | None, splices: bool) -> Build:
+    def build(children: Children) -> Any:
         if len(children) == 1:
             return children[0]
+        assert method is not None, "a rule of one child or more has a builder"
         return method(_splice(children) if splices else children)
 
     return build
 
 
-def _spliced(method):
+def _spliced(method: Build) -> Build:
     return lambda children: method(_splice(children))
 
 
@@ -279,7 +294,9 @@ def _attach_comments(ruleset: s.Ruleset, comments: list[Comment]) -> None:
 def _diagnose(error: UnexpectedInput, source: str) -> Diagnostic:
     line_text = source.split("\n")[error.line - 1] if error.line > 0 else ""
     if isinstance(error, UnexpectedCharacters):
-        char = source[error.pos_in_stream]
+        position = error.pos_in_stream
+        assert isinstance(position, int), "Lark sets it on an unexpected character"
+        char = source[position]
         if char == '"':
             message = 'this text is not closed: add a `"` before the end of the line'
         else:

@@ -8,7 +8,8 @@ they *say* the same thing: spans are left out of equality and of dumps.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal, NamedTuple
+from collections.abc import Iterator
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,9 +34,9 @@ class Syntax(BaseModel):
     def __eq__(self, other: object) -> bool:
         if type(self) is not type(other):
             return NotImplemented
-        return self.model_dump() == other.model_dump()  # type: ignore[union-attr]
+        return self.model_dump() == other.model_dump()
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # compared by value, so never hashed
 
 
 # ----------------------------------------------------------------- expressions
@@ -201,29 +202,32 @@ class Ruleset(Syntax):
         return [strategy for _, strategy in indexed]
 
 
-def shape(expr: Any) -> tuple:
+Shape = tuple[object, ...]
+
+
+def shape(expr: Expr) -> Shape:
     """What an expression says, as nested tuples: two expressions have the same shape
     exactly when they read the same (a cheap key for grouping equal conditions)."""
-    node_type = type(expr)
-    if node_type is FieldRef:
-        return (node_type, expr.path)
-    if node_type is Text or node_type is Number or node_type is Boolean:
-        return (node_type, type(expr.value), expr.value)
-    if node_type is Compare:
-        return (node_type, expr.op, shape(expr.left), shape(expr.right))
-    if node_type is Not:
-        return (node_type, shape(expr.operand))
-    if node_type is Name:
-        return (node_type, expr.name)
-    if node_type is Moment:
-        return (node_type, expr.day, expr.minute)
-    return (node_type, tuple([shape(item) for item in expr.items]))
+    if type(expr) is FieldRef:
+        return (FieldRef, expr.path)
+    if type(expr) is Text or type(expr) is Number or type(expr) is Boolean:
+        return (type(expr), type(expr.value), expr.value)
+    if type(expr) is Compare:
+        return (Compare, expr.op, shape(expr.left), shape(expr.right))
+    if type(expr) is Not:
+        return (Not, shape(expr.operand))
+    if type(expr) is Name:
+        return (Name, expr.name)
+    if type(expr) is Moment:
+        return (Moment, expr.day, expr.minute)
+    assert isinstance(expr, AllOf | AnyOf | ListOf), f"not an expression: {expr!r}"
+    return (type(expr), tuple([shape(item) for item in expr.items]))
 
 
-def walk(expr: Any):
+def walk(expr: Expr) -> Iterator[Expr]:
     """Yield `expr` and every expression below it, depth first, in written order.
     Iterative: however deep a tree is, walking it never recurses."""
-    pending = [expr]
+    pending: list[Expr] = [expr]
     while pending:
         node = pending.pop()
         yield node

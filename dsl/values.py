@@ -8,24 +8,43 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+from typing import TYPE_CHECKING, TypeVar
 
 from lark import Token
 
 from dsl import limits
 from dsl import syntax as s
 from dsl.diagnostics import Diagnostic
+from dsl.errors import RulesetError
+
+if TYPE_CHECKING:
+
+    class PlacedToken(Token):
+        """A token `dsl.lexer` made: Lark types a token's position as optional (a token
+        made by hand has none); the lexer sets it on every token."""
+
+        start_pos: int
+        end_pos: int
+        line: int
+        column: int
+        end_line: int
+        end_column: int
+
+else:
+    PlacedToken = Token
 
 parsing = threading.local()
 """Per parse (and per thread): `text`, the source; `levels`, the nesting depth of
 each node that has any, by `id` (see `dsl.building._nested`)."""
 
 
-class Misplaced(Exception):
+class Misplaced(RulesetError):
     """A value that parsed but means nothing (a bad date, a clause given twice, a
-    number out of range); the parser reports it as a syntax error."""
+    number out of range); the parser catches it and raises a `RulesetSyntaxError`."""
 
     def __init__(self, diagnostic: Diagnostic):
         self.diagnostic = diagnostic
+        super().__init__(diagnostic.message)
 
 
 class GluedWord(Misplaced):
@@ -38,14 +57,17 @@ _new = object.__new__
 _set = object.__setattr__
 
 
-def make(cls, fields: dict):
+Node = TypeVar("Node", bound=s.Syntax)
+
+
+def make(cls: type[Node], fields: dict[str, object]) -> Node:
     """A model from trusted parser output, as `cls(**fields)` would make it but
     without validating again what was just built (a large file holds 100,000 nodes).
 
     Its set of fields set (pydantic's `__pydantic_fields_set__`) is one set per class
     holding every field: setting an attribute adds a name already there, and
     `model_copy` copies the set before updating it, so sharing it is safe."""
-    node = _new(cls)
+    node: Node = _new(cls)
     _set(node, "__dict__", fields)
     _set(node, "__pydantic_fields_set__", _ALL_FIELDS[cls])
     _set(node, "__pydantic_extra__", None)
@@ -53,7 +75,7 @@ def make(cls, fields: dict):
     return node
 
 
-_ALL_FIELDS = {
+_ALL_FIELDS: dict[type[s.Syntax], set[str]] = {
     model: set(model.model_fields)
     for model in (
         s.FieldRef,
@@ -80,14 +102,14 @@ make_span = s.Span
 """A span: a plain tuple, made as the parser reads each node."""
 
 
-def token_span(token: Token) -> s.Span:
+def token_span(token: PlacedToken) -> s.Span:
     return make_span(token.line, token.column, token.end_line, token.end_column)
 
 
 # ---------------------------------------------------------------- values
 
 
-def fail(where: Token | s.Span, message: str, code: str = "syntax") -> Misplaced:
+def fail(where: PlacedToken | s.Span, message: str, code: str = "syntax") -> Misplaced:
     length = len(str(where)) if isinstance(where, Token) else 1
     return Misplaced(
         Diagnostic(
@@ -101,21 +123,21 @@ def fail(where: Token | s.Span, message: str, code: str = "syntax") -> Misplaced
     )
 
 
-def whole_number(token: Token, what: str) -> int:
+def whole_number(token: PlacedToken, what: str) -> int:
     value = number_of(token)
     if not isinstance(value, int):
         raise fail(token, f"{what} must be a whole number, not `{token}`")
     return value
 
 
-def number_of(token: Token) -> int | float:
+def number_of(token: PlacedToken) -> int | float:
     try:
         return limits.read_number(str(token))
     except limits.OutOfRange as error:
         raise fail(token, str(error), "number-out-of-range") from None
 
 
-def name_of(token: Token) -> str:
+def name_of(token: PlacedToken) -> str:
     """A strategy id, field path or bare word, no longer than the limit."""
     if len(token) > limits.MAX_NAME_LENGTH:
         raise fail(
@@ -127,7 +149,7 @@ def name_of(token: Token) -> str:
     return str(token)
 
 
-def moment_of(token: Token) -> s.Moment:
+def moment_of(token: PlacedToken) -> s.Moment:
     text = str(token)
     day_text, _, minute_text = text.partition("T")
     try:
@@ -161,7 +183,7 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
 """`\\n`, `\\t` and `\\r` in a text; any other escaped character stands for itself."""
 
 
-def text_of(token: Token) -> str:
+def text_of(token: PlacedToken) -> str:
     body = str(token)[1:-1]
     if len(body) > limits.MAX_TEXT_LENGTH:
         raise fail(

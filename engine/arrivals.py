@@ -12,12 +12,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine.model import Inventory
 from engine.order_batch import instant_ns
 from engine.windows import UTC
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from engine import kernel
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +64,7 @@ class Arrivals:
         )
 
 
-def arrivals_from_frame(frame) -> Arrivals:
+def arrivals_from_frame(frame: pd.DataFrame | None) -> Arrivals:
     """Replenishments (`node_id, sku, at, qty` rows, a loaded table) in time order."""
     if frame is None or frame.empty:
         return Arrivals(np.zeros(0, dtype=np.int64), [], [], [])
@@ -90,10 +96,6 @@ class ArrivalCursor:
         self.qty = np.array(arrivals.qty, dtype=np.int64)
         self.next = 0
 
-    def next_at(self) -> int | None:
-        """The instant (ns) of the next arrival, None when all have arrived."""
-        return int(self.at[self.next]) if self.next < len(self.at) else None
-
     def apply_until(self, instant: int) -> None:
         """Add what arrives at or before `instant` (ns) and is not added yet."""
         start, end = self.next, int(np.searchsorted(self.at, instant, side="right"))
@@ -103,7 +105,7 @@ class ArrivalCursor:
             np.add.at(self.inventory.free, where, self.qty[start:end])
             self.next = end
 
-    def for_block(self, instants: np.ndarray) -> tuple[np.ndarray, ...]:
+    def for_block(self, instants: np.ndarray) -> kernel.ArrivalArrays:
         """The kernel's arrivals for a block of orders at `instants` (in time order): what
         arrives before each order. The kernel adds them to free stock as it routes; on
         hand is added here, now (routing never reads it)."""

@@ -26,14 +26,17 @@ import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from dsl import syntax as s
 from dsl.diagnostics import RulesetSyntaxError
 from dsl.formatter import format_expr, format_ruleset
 from dsl.parser import parse
 from engine.compiler import CompileError, Policy, compile
+from engine.errors import ArtifactError
 from engine.files import write_atomically
 from engine.signing import (
     SIGNING_KEY_VARIABLE,
@@ -49,6 +52,9 @@ from engine.signing import (
     verify_document,
 )
 
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
+
 FORMAT = "sourcing-studio/ruleset-artifact"
 FORMAT_VERSION = 2
 MAX_ARTIFACT_BYTES = 8 * 1024 * 1024
@@ -57,10 +63,6 @@ MAX_VERSION_NUMBER = 1_000_000_000
 """Version numbers run from 1 to this, as in the ruleset store."""
 ALLOW_UNSIGNED_VARIABLE = "SOURCING_ALLOW_UNSIGNED"
 _log = logging.getLogger(__name__)
-
-
-class ArtifactError(ValueError):
-    """The file cannot be used as a ruleset artifact; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,7 @@ def write_artifact(document: dict[str, Any], path: str | Path) -> Path:
     return Path(path)
 
 
-def sign_artifact(document: dict[str, Any], key=None) -> dict[str, Any]:
+def sign_artifact(document: dict[str, Any], key: Ed25519PrivateKey | None = None) -> dict[str, Any]:
     """The document signed with `key` (an Ed25519 private key), by default the one
     $SOURCING_SIGNING_KEY names; `SigningError` when there is none."""
     if key is None:
@@ -291,7 +293,7 @@ def _validated(
         ) from None
 
 
-def _problem(item: dict[str, Any]) -> str:
+def _problem(item: ErrorDetails) -> str:
     where = ".".join(str(part) for part in item["loc"]) or "the document"
     if item["type"] == "extra_forbidden":
         return f"unknown field {where!r}"
@@ -385,7 +387,7 @@ def compiled_form(policy: Policy) -> dict[str, Any]:
     }
 
 
-def _expr(expr) -> str | None:
+def _expr(expr: s.Expr | None) -> str | None:
     return None if expr is None else format_expr(expr)
 
 

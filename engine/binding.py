@@ -21,7 +21,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -29,6 +30,10 @@ from engine import kernel
 from engine.compiler import CompiledStrategy, Policy, RankSpec
 from engine.expressions import NodeMask, kind, node_mask, plain_order_fields
 from engine.geo import half_chord_limit
+
+if TYPE_CHECKING:
+    from engine.model import Network
+    from engine.order_batch import OrderBatch
 
 _MEMO_LIMIT = 4096
 _METRICS = {
@@ -41,12 +46,12 @@ _METRICS = {
 _KIND_ORDER = {"bool": 0, "number": 0, "text": 1, "list": 2, "time": 3}
 
 
-def sort_key(value: Any) -> tuple:
+def sort_key(value: Any) -> tuple[int, Any]:
     """How node field values order among themselves (numbers, then texts, ...)."""
     return (_KIND_ORDER.get(kind(value) or "", 4), value)
 
 
-def field_ordinals(network, name: str) -> np.ndarray:
+def field_ordinals(network: Network, name: str) -> np.ndarray:
     """A node field as ordinal positions (+inf where missing), for ranking."""
     values = [n.id if name == "id" else n.fields.get(name) for n in network.nodes]
     present = sorted({sort_key(v) for v in values if v is not None})
@@ -72,7 +77,7 @@ class BoundKey:
 class BoundStrategy:
     """One compiled strategy bound to a network."""
 
-    def __init__(self, strategy: CompiledStrategy, network, tz):
+    def __init__(self, strategy: CompiledStrategy, network: Network, tz: ZoneInfo):
         self.strategy = strategy
         self.id = strategy.id
         self.within_km = strategy.within_km
@@ -85,32 +90,27 @@ class BoundStrategy:
         self.static_keep: np.ndarray | None = None
         """Protected units per node when every `keep` reads only node fields."""
         if self.keep_masks and all(m.dynamic is None for _, m in self.keep_masks):
-            self.static_keep = self._keep_vector(None)
+            self.static_keep = self.keep_vector(None)
         self.keys = [key for key in (_bind_key(spec, network, tz) for spec in strategy.rank) if key]
 
-    def source_for(self, order) -> np.ndarray:
-        """Nodes `source from` admits for an order (every node without the clause)."""
-        if self.source is None:
-            return np.ones(self._count, dtype=bool)
-        return self.source.for_order(order)
-
-    def keep_for(self, order) -> np.ndarray | None:
+    def keep_for(self, order: Any) -> np.ndarray | None:
         """Protected units per node for an order: the largest `keep` whose condition holds
         at the node (None: the strategy keeps nothing)."""
         if not self.keep_masks:
             return None
         if self.static_keep is not None:
             return self.static_keep
-        return self._keep_vector(order)
+        return self.keep_vector(order)
 
-    def _keep_vector(self, order) -> np.ndarray:
+    def keep_vector(self, order: Any) -> np.ndarray:
+        """Protected units per node for an order (0 where no `keep` holds)."""
         vector = np.zeros(self._count, dtype=np.int64)
         for units, mask in self.keep_masks:
             vector = np.maximum(vector, np.where(mask.for_order(order), units, 0))
         return vector
 
 
-def _bind_key(spec: RankSpec, network, tz) -> BoundKey | None:
+def _bind_key(spec: RankSpec, network: Network, tz: ZoneInfo) -> BoundKey | None:
     if spec.kind == "constant":
         return None
     if spec.kind == "metric":
@@ -122,13 +122,23 @@ def _bind_key(spec: RankSpec, network, tz) -> BoundKey | None:
         return BoundKey(spec, kernel.COLUMN, column=values)
     mask = node_mask(spec.expr, network.nodes, tz)
     if mask.dynamic is None:
-        return BoundKey(spec, kernel.COLUMN, column=_oriented(mask.static, spec.descending))
+        return BoundKey(
+            spec, kernel.COLUMN, column=_oriented(mask.for_order(None), spec.descending)
+        )
     return BoundKey(spec, kernel.COLUMN, mask=mask)
 
 
 def _oriented(mask: np.ndarray, descending: bool) -> np.ndarray:
     values = mask.astype(np.float64)
     return -values if descending else values
+
+
+def _source_reader(mask: NodeMask) -> Reader:
+    return lambda order: mask.for_order(order).astype(np.uint8)
+
+
+def _column_reader(mask: NodeMask, descending: bool) -> Reader:
+    return lambda order: _oriented(mask.for_order(order), descending)
 
 
 class _Table:
@@ -146,6 +156,10 @@ class _Table:
 
 Reader = Callable[[Any], np.ndarray]
 """Per order: a row of node values (a mask, protected units, a rank column)."""
+Read = tuple[str, int, Reader, tuple[str, ...] | None]
+"""What a strategy reads per order: for what, which rank key, how, from which fields."""
+Slots = tuple[int, int, np.ndarray, list[Read]]
+"""A strategy's table rows (source, keep, one per rank key) and what it reads per order."""
 
 
 class OrderRead:
@@ -156,15 +170,17 @@ class OrderRead:
 
     __slots__ = ("position", "what", "key", "reader", "fields", "_memo")
 
-    def __init__(self, position: int, what: str, key: int, reader: Reader, fields):
+    def __init__(
+        self, position: int, what: str, key: int, reader: Reader, fields: tuple[str, ...] | None
+    ):
         self.position = position
         self.what = what
         self.key = key
         self.reader = reader
         self.fields: tuple[str, ...] | None = fields
-        self._memo: dict[tuple, np.ndarray] = {}
+        self._memo: dict[tuple[object, ...], np.ndarray] = {}
 
-    def row(self, batch, i: int) -> np.ndarray:
+    def row(self, batch: OrderBatch, i: int) -> np.ndarray:
         """The row for order `i` of an `OrderBatch`; orders alike share one array."""
         if self.fields is None:
             return self.reader(batch.order(i))
@@ -184,7 +200,7 @@ class OrderRead:
 class BoundPolicy:
     """A policy's strategies as the kernel's arrays (see engine.kernel)."""
 
-    def __init__(self, policy: Policy, network):
+    def __init__(self, policy: Policy, network: Network):
         strategies = policy.strategies
         count = len(network)
         self.policy = policy
@@ -213,28 +229,30 @@ class BoundPolicy:
         slots = [self._slots(s, self.bound[st.id], width) for s, st in enumerate(strategies)]
         self._chains(policy, slots, width)
 
-    def _slots(self, s: int, bound: BoundStrategy, width: int) -> tuple:
+    def _slots(self, s: int, bound: BoundStrategy, width: int) -> Slots:
         """Strategy `s`'s rows of the tables — source, keep (-1: none), one per rank key —
         and what must be read per order instead."""
-        reads: list[tuple[str, int, Reader, tuple[str, ...] | None]] = []
+        reads: list[Read] = []
         source = 0
         if bound.source is not None:
             if bound.source.dynamic is None:
-                source = self.masks.add(bound.source.static.astype(np.uint8))
+                source = self.masks.add(bound.source.for_order(None).astype(np.uint8))
             else:
                 mask = bound.source
-                reads.append(
-                    ("source", 0, lambda o, m=mask: m.for_order(o).astype(np.uint8),
-                     plain_order_fields(mask.expr))
-                )  # fmt: skip
+                reads.append(("source", 0, _source_reader(mask), plain_order_fields(mask.expr)))
         keep = -1
         if bound.keep_masks:
             if bound.static_keep is not None:
                 keep = self.keeps.add(bound.static_keep)
             else:
                 read = [plain_order_fields(mask.expr) for _, mask in bound.keep_masks]
-                fields = None if None in read else tuple(sorted({f for r in read for f in r}))
-                reads.append(("keep", 0, bound.keep_for, fields))
+                known = [r for r in read if r is not None]
+                fields = (
+                    tuple(sorted({f for r in known for f in r}))
+                    if len(known) == len(read)
+                    else None
+                )
+                reads.append(("keep", 0, bound.keep_vector, fields))
         columns = np.zeros(width, dtype=np.int64)
         for k, key in enumerate(bound.keys):
             self.kinds[s, k] = key.code
@@ -244,12 +262,11 @@ class BoundPolicy:
             elif key.mask is not None:
                 mask, down = key.mask, key.spec.descending
                 reads.append(
-                    ("column", k, lambda o, m=mask, d=down: _oriented(m.for_order(o), d),
-                     plain_order_fields(mask.expr))
-                )  # fmt: skip
+                    ("column", k, _column_reader(mask, down), plain_order_fields(mask.expr))
+                )
         return source, keep, columns, reads
 
-    def _chains(self, policy: Policy, slots: list[tuple], width: int) -> None:
+    def _chains(self, policy: Policy, slots: list[Slots], width: int) -> None:
         """Per primary strategy, its chain: the ids tried, the `on shortage` that decides,
         and per chain position the table rows (and what reads the order)."""
         chains = [policy.chain(st) for st in policy.strategies]

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +23,12 @@ from engine import kernel
 from engine.binding import BoundPolicy
 from engine.decision import Decision, Shipment, ShipmentLine, Unfilled
 from engine.decision_batch import DecisionBatch
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from engine.binding import _Table
+    from engine.order_batch import OrderBatch
 
 BLOCK = 512
 """Orders the kernel routes at once at most (one local day each)."""
@@ -42,7 +49,7 @@ class MergedLines:
     names: list[str]
 
     @classmethod
-    def of(cls, batch, sku_index: dict[str, int], unknown_row: int) -> MergedLines:
+    def of(cls, batch: OrderBatch, sku_index: dict[str, int], unknown_row: int) -> MergedLines:
         names = batch.sku_names
         name_rows = np.array([sku_index.get(n, unknown_row) for n in names], dtype=np.int64)
         codes, qty, start = batch.sku_codes, batch.qty, batch.line_start
@@ -55,8 +62,17 @@ class MergedLines:
         return cls(start, codes, name_rows[codes], np.asarray(qty, dtype=np.int64), names)
 
     @classmethod
-    def _merged(cls, start, codes, qty, names, name_rows) -> MergedLines:
-        out_start, out_code, out_qty = [0], [], []
+    def _merged(
+        cls,
+        start: np.ndarray,
+        codes: np.ndarray,
+        qty: np.ndarray,
+        names: list[str],
+        name_rows: np.ndarray,
+    ) -> MergedLines:
+        out_start: list[int] = [0]
+        out_code: list[int] = []
+        out_qty: list[int] = []
         code_list, qty_list, bounds = codes.tolist(), qty.tolist(), start.tolist()
         for i in range(len(bounds) - 1):
             merged: dict[int, int] = {}
@@ -101,17 +117,17 @@ class Block:
     lines: np.ndarray
     """The merged lines of its orders (indices into the batch's MergedLines), in order."""
     line_start: np.ndarray
-    arguments: tuple
-    out: tuple
-    arrivals: tuple | None = None
+    arguments: kernel.Arguments
+    out: kernel.Out
+    arrivals: kernel.ArrivalArrays | None = None
     """Stock the kernel adds before each order (engine.arrivals.ArrivalCursor.for_block)."""
 
 
 def pack(
     bp: BoundPolicy,
-    stock: tuple,
-    network: tuple,
-    batch,
+    stock: kernel.Stock,
+    network: kernel.NetworkColumns,
+    batch: OrderBatch,
     merged: MergedLines,
     positions: np.ndarray,
     first: np.ndarray,
@@ -128,7 +144,7 @@ def pack(
     line_start, lines = merged.lines_of(positions)
     count, most = len(positions), bp.most_shipments
     size = len(lines)
-    out = (
+    out: kernel.Out = (
         np.zeros(count, dtype=np.int64),  # strategies tried
         np.zeros(count, dtype=np.int64),  # shipments made
         np.zeros((count, most), dtype=np.int64),  # their nodes
@@ -144,7 +160,7 @@ def pack(
         blocked_starts = np.zeros(count + 1, dtype=np.int64)
         np.cumsum([len(b) for b in blocked], out=blocked_starts[1:])
         blocked_nodes = np.concatenate(blocked).astype(np.int64) if blocked else _NO_NODES
-    arguments = (
+    arguments: kernel.Arguments = (
         stock,
         network,
         (
@@ -164,7 +180,9 @@ def pack(
     return Block(positions, first, lines, line_start, arguments, out)
 
 
-def _tables(bp: BoundPolicy, batch, positions: np.ndarray, first: np.ndarray) -> tuple:
+def _tables(
+    bp: BoundPolicy, batch: OrderBatch, positions: np.ndarray, first: np.ndarray
+) -> kernel.Tables:
     """Per order and chain position, the table rows of `source from`, `keep` and the
     rank keys, with the rows that conditions reading the order gave."""
     source_of, keep_of, column_of = bp.source_of[first], bp.keep_of[first], bp.column_of[first]
@@ -186,7 +204,7 @@ class _BlockRows:
     """One block's rows of a table: an array given again gets its row again (the arrays
     stay in `rows`, so their ids stay theirs)."""
 
-    def __init__(self, table):
+    def __init__(self, table: _Table):
         self.table = table
         self.rows: list[np.ndarray] = []
         self.by_id: dict[int, int] = {}
@@ -203,10 +221,10 @@ class _BlockRows:
         return np.vstack([fixed, *self.rows]) if self.rows else fixed
 
 
-def route_blocks(blocks: Iterable[Block]) -> Iterator[Block]:
+def route_blocks(packed: Iterable[Block]) -> Iterator[Block]:
     """Route packed blocks in turn, yielding each when the kernel is done with it
     (see the module doc for the worker thread)."""
-    blocks = iter(blocks)
+    blocks = iter(packed)
     first = next(blocks, None)
     if first is None:
         return
@@ -240,7 +258,9 @@ def shortage(bp: BoundPolicy, first: int, tried: int, made: int) -> tuple[int, b
     return (db.PARTIAL if made else db.REJECTED), False
 
 
-def decision_of(bp: BoundPolicy, block: Block, merged: MergedLines, order_id: str, node_ids):
+def decision_of(
+    bp: BoundPolicy, block: Block, merged: MergedLines, order_id: str, node_ids: Sequence[str]
+) -> Decision:
     """The decision of a routed block of one order, as an object (the single-order path:
     what `unpack` gives, without the columns)."""
     tried, made, nodes, by, takes, left, limited, figures = block.out
@@ -281,11 +301,17 @@ def decision_of(bp: BoundPolicy, block: Block, merged: MergedLines, order_id: st
     return Decision(order_id, db.STATUSES[status], chain, shipments, tuple(unfilled))
 
 
-def _submit(worker: ThreadPoolExecutor, block: Block):
+def _submit(worker: ThreadPoolExecutor, block: Block) -> Future[None]:
     return worker.submit(kernel.route_block, *block.arguments, arrivals=block.arrivals)
 
 
-def unpack(bp: BoundPolicy, block: Block, batch, merged: MergedLines, node_ids) -> DecisionBatch:
+def unpack(
+    bp: BoundPolicy,
+    block: Block,
+    batch: OrderBatch,
+    merged: MergedLines,
+    node_ids: Sequence[str],
+) -> DecisionBatch:
     """The decisions of a routed block (language.md §5: the last strategy's `on shortage`
     decides what happens to what is left)."""
     tried, made, nodes, by, takes, left, limited, figures = block.out
@@ -351,9 +377,9 @@ def unroutable(
     positions: np.ndarray,
     reasons: np.ndarray,
     chains: list[tuple[str, ...]],
-    batch,
+    batch: OrderBatch,
     merged: MergedLines,
-    node_ids,
+    node_ids: Sequence[str],
 ) -> DecisionBatch:
     """Decisions for orders no strategy takes up (or with no destination): every unit
     unfilled for that reason."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,10 +21,11 @@ import numpy as np
 from dsl import syntax as s
 from dsl.checker import check
 from dsl.diagnostics import Diagnostic, render_all
+from dsl.errors import RulesetError
 from dsl.formatter import format_expr, format_rank_key
 from dsl.schema import METRICS
 from engine.expressions import ExpressionError, order_predicate, plain_order_fields, roots
-from engine.order_batch import from_ns, instant_ns
+from engine.order_batch import OrderBatch, from_ns, instant_ns
 from engine.windows import UTC, Window, effective_window, in_force
 
 DEFAULT_SPLIT = 1
@@ -35,8 +36,9 @@ DEFAULT_RANK = (
 )
 
 
-class CompileError(ValueError):
-    """The ruleset has errors; `diagnostics` holds them, the message renders them."""
+class CompileError(RulesetError, ValueError):
+    """The ruleset has errors (the checker's, or an expression the engine cannot
+    run); `diagnostics` holds them, the message renders them."""
 
     def __init__(self, diagnostics: list[Diagnostic], source: str = "", filename: str = ""):
         self.diagnostics = diagnostics
@@ -110,23 +112,28 @@ class Policy:
     tz: ZoneInfo
     strategies: tuple[CompiledStrategy, ...]
     ruleset: s.Ruleset
+    by_id: dict[str, CompiledStrategy] = field(init=False, repr=False, compare=False)
+    """The strategies by id (made from `strategies`)."""
+    _choice: _ChoiceCache = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "by_id", {st.id: st for st in self.strategies})
         object.__setattr__(self, "_choice", _ChoiceCache(self.strategies))
 
     def strategy(self, strategy_id: str) -> CompiledStrategy:
-        return self.by_id[strategy_id]  # type: ignore[attr-defined]
+        return self.by_id[strategy_id]
 
     def primary(self, order: Any, instant: dt.datetime) -> CompiledStrategy | None:
         """The first strategy, by priority then file order, in force at
         `instant` whose `when` holds for the order."""
-        return self._choice.primary(order, instant)  # type: ignore[attr-defined]
+        return self._choice.primary(order, instant)
 
-    def primaries(self, batch: Any, rows: Any = None) -> list[CompiledStrategy | None]:
+    def primaries(
+        self, batch: OrderBatch, rows: np.ndarray | None = None
+    ) -> list[CompiledStrategy | None]:
         """`primary` of each order of an `engine.order_batch.OrderBatch` (of `rows` of it),
         each at its own instant."""
-        return self._choice.primaries(batch, rows)  # type: ignore[attr-defined]
+        return self._choice.primaries(batch, rows)
 
     def chain(self, strategy: CompiledStrategy) -> tuple[CompiledStrategy, ...]:
         """The strategy and every `otherwise use` step after it."""
@@ -162,13 +169,13 @@ class _ChoiceCache:
         self.fields = None if fields is None else tuple(sorted(fields))
         self.columns_only = fields is not None and "id" not in fields
         """Whether `order.fields[f]` is what `order.get(f)` gives when present."""
-        self.memo: dict[tuple, CompiledStrategy | None] = {}
+        self.memo: dict[tuple[object, ...], CompiledStrategy | None] = {}
 
     def primary(self, order: Any, instant: dt.datetime) -> CompiledStrategy | None:
         if self.fields is None:
             return self._choose(order, instant)
         segment = bisect_right(self.bounds, instant)
-        key = None
+        key: tuple[object, ...] | None = None
         if self.columns_only:  # the usual case: every field read is a column of the order
             try:
                 values = order.fields
@@ -189,7 +196,9 @@ class _ChoiceCache:
         self.memo[key] = chosen
         return chosen
 
-    def primaries(self, batch: Any, rows: Any = None) -> list[CompiledStrategy | None]:
+    def primaries(
+        self, batch: OrderBatch, rows: np.ndarray | None = None
+    ) -> list[CompiledStrategy | None]:
         """The primary of each order of a batch (of `rows` of it): one look-up per order
         when `when` reads only plain fields, else each order is built and asked."""
         positions = range(len(batch)) if rows is None else rows.tolist()
@@ -362,7 +371,7 @@ def _structure(ruleset: s.Ruleset) -> list[Diagnostic]:
     return out
 
 
-def _key(moment: s.Moment) -> tuple:
+def _key(moment: s.Moment) -> tuple[dt.date, dt.time]:
     return (moment.day, moment.minute or dt.time(0, 0))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 Status = Literal["routed", "partial", "backordered", "rejected", "unroutable"]
 Outcome = Literal["excluded", "ranked", "chosen"]
@@ -41,7 +41,7 @@ class Shipment:
     def units(self) -> int:
         return sum(line.qty for line in self.lines)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         out = {
             "node_id": self.node_id,
             "lines": [{"sku": line.sku, "qty": line.qty} for line in self.lines],
@@ -62,7 +62,7 @@ class Unfilled:
     qty: int
     reason: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"sku": self.sku, "qty": self.qty, "reason": self.reason}
 
 
@@ -77,7 +77,7 @@ class Explanation(NamedTuple):
     clause: str
     detail: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "strategy": self.strategy,
             "node_id": self.node_id,
@@ -108,7 +108,7 @@ class Decision:
     def units_unfilled(self) -> int:
         return sum(item.qty for item in self.unfilled)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         out = {
             "order_id": self.order_id,
             "status": self.status,

@@ -16,13 +16,23 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring as _quoted
-from typing import IO
+from typing import IO, TypeVar, overload
 
 import numpy as np
 
-from engine.decision import DECIMALS, Decision, Explanation, Shipment, ShipmentLine, Unfilled
+from engine.decision import (
+    DECIMALS,
+    Decision,
+    Explanation,
+    Shipment,
+    ShipmentLine,
+    Status,
+    Unfilled,
+)
 
-STATUSES = ("routed", "partial", "backordered", "rejected", "unroutable")
+T = TypeVar("T")
+
+STATUSES: tuple[Status, ...] = ("routed", "partial", "backordered", "rejected", "unroutable")
 ROUTED, PARTIAL, BACKORDERED, REJECTED, UNROUTABLE = range(5)
 REASONS = (
     "",
@@ -79,7 +89,13 @@ class DecisionBatch(Sequence[Decision]):
     def __len__(self) -> int:
         return len(self.order_ids)
 
-    def __getitem__(self, i):  # type: ignore[override]
+    @overload
+    def __getitem__(self, i: int) -> Decision: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Decision]: ...
+
+    def __getitem__(self, i: int | slice) -> Decision | list[Decision]:
         if isinstance(i, slice):
             return [self._decision(j) for j in range(*i.indices(len(self)))]
         if i < 0:
@@ -122,7 +138,7 @@ class DecisionBatch(Sequence[Decision]):
         note = self.notes[i] if self.notes is not None else None
         return Decision(
             self.order_ids[i],
-            STATUSES[status],  # type: ignore[arg-type]
+            STATUSES[status],
             self.chains[i],
             tuple(shipments),
             unfilled,
@@ -213,6 +229,7 @@ class DecisionBatch(Sequence[Decision]):
         lines = np.cumsum([0] + [len(p.line_qty) for p in parts[:-1]])
         names, codes = _shared_names(parts)
         rows = [p.order_rows for p in parts]
+        given = [r for r in rows if r is not None]
         return cls(
             order_ids=[i for p in parts for i in p.order_ids],
             status=np.concatenate([p.status for p in parts]),
@@ -234,9 +251,9 @@ class DecisionBatch(Sequence[Decision]):
             part_line=np.concatenate([p.part_line + lines[k] for k, p in enumerate(parts)]),
             part_qty=np.concatenate([p.part_qty for p in parts]),
             node_ids=node_ids,
-            order_rows=None if any(r is None for r in rows) else np.concatenate(rows),
-            rerouted_from=_joined([p.rerouted_from for p in parts], [len(p) for p in parts]),
-            notes=_joined([p.notes for p in parts], [len(p) for p in parts]),
+            order_rows=np.concatenate(given) if len(given) == len(rows) else None,
+            rerouted_from=_joined([p.rerouted_from for p in parts], [len(p) for p in parts], None),
+            notes=_joined([p.notes for p in parts], [len(p) for p in parts], None),
             explain=_joined([p.explain for p in parts], [len(p) for p in parts], ()),
         )
 
@@ -250,7 +267,7 @@ class DecisionBatch(Sequence[Decision]):
         renumber[lines] = np.arange(len(lines), dtype=np.int64)
         picked = positions.tolist()
 
-        def some(values):
+        def some(values: list[T] | None) -> list[T] | None:
             return None if values is None else [values[i] for i in picked]
 
         return DecisionBatch(
@@ -303,9 +320,18 @@ class DecisionBatch(Sequence[Decision]):
         code = {name: i for i, name in enumerate(STATUSES)}
         why = {text: i for i, text in enumerate(REASONS)}
         line_start, ship_start, part_start = [0], [0], [0]
-        line_sku, line_qty, line_unfilled, line_reason = [], [], [], []
-        ship_node, ship_strategy, km, cost, eta, part_line, part_qty = [], [], [], [], [], [], []
-        notes = []
+        line_sku: list[str] = []
+        line_qty: list[int] = []
+        line_unfilled: list[int] = []
+        line_reason: list[int] = []
+        ship_node: list[int] = []
+        ship_strategy: list[str | None] = []
+        km: list[float] = []
+        cost: list[float] = []
+        eta: list[float] = []
+        part_line: list[int] = []
+        part_qty: list[int] = []
+        notes: list[str | None] = []
         code_of: dict[str, int] = {}
         for d in decisions:
             lines: dict[str, int] = {}  # unfilled first: their order is the lines' order
@@ -404,11 +430,12 @@ def _shared_names(parts: list[DecisionBatch]) -> tuple[list[str], np.ndarray]:
     return list(index), np.concatenate(codes)
 
 
-def _joined(lists: list, sizes: list[int], empty=None) -> list | None:
-    """Optional per-order lists of several batches joined (None when none has one)."""
+def _joined(lists: list[list[T] | None], sizes: list[int], empty: T) -> list[T] | None:
+    """Optional per-order lists of several batches joined (None when none has one; a
+    batch without one gives `empty` for each of its orders)."""
     if all(values is None for values in lists):
         return None
-    out: list = []
+    out: list[T] = []
     for values, size in zip(lists, sizes, strict=True):
         out.extend(values if values is not None else [empty] * size)
     return out

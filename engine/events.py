@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pandas as pd
 
+from engine.errors import DataError
 from engine.limits import (
     CAPACITY,
     RECEIPT,
@@ -50,17 +51,17 @@ class Event:
     qty: int | None = None
     note: str = ""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.kind not in EVENT_KINDS:
-            raise ValueError(
+            raise DataError(
                 f"unknown event kind {self.kind!r}; use one of {', '.join(EVENT_KINDS)}"
             )
         if self.at.tzinfo is None:
-            raise ValueError("an event's `at` needs a UTC offset (e.g. 2026-03-01T10:00:00+01:00)")
+            raise DataError("an event's `at` needs a UTC offset (e.g. 2026-03-01T10:00:00+01:00)")
         if self.kind in NEEDS_SKU and not self.sku:
-            raise ValueError(f"a {self.kind} event names a sku")
+            raise DataError(f"a {self.kind} event names a sku")
         if self.kind in NEEDS_SKU and self.qty is None:
-            raise ValueError(f"a {self.kind} event gives a qty")
+            raise DataError(f"a {self.kind} event gives a qty")
         check_instant(self.at, dt.UTC, "an event's `at`")
         for name in ("node_id", "sku"):
             value = getattr(self, name)
@@ -78,18 +79,8 @@ QTY_RANGES = {"replenish": RECEIPT, "stock_adjust": STOCK, "capacity_change": CA
 """The range of `qty` per kind (engine.limits); other kinds read no qty."""
 
 
-def _name_problem(value) -> str | None:
+def _name_problem(value: object) -> str | None:
     return name_problem(value) if isinstance(value, str) else "is not text"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "at": self.at.isoformat(),
-            "kind": self.kind,
-            "node_id": self.node_id,
-            "sku": self.sku,
-            "qty": self.qty,
-            "note": self.note,
-        }
 
 
 def events_from_frame(frame: pd.DataFrame) -> list[Event]:

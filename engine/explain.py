@@ -11,22 +11,47 @@ shipment per node, stock and `keep` — and name the first that fails (docs/rout
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
 
 from dsl import syntax as s
 from dsl.formatter import format_expr
 from engine import kernel
 from engine.decision import Explanation
-from engine.expressions import plain_order_fields, predicate_getter, roots, value_getter
+from engine.expressions import (
+    Getter,
+    Predicate,
+    plain_order_fields,
+    predicate_getter,
+    roots,
+    value_getter,
+)
 from engine.trace import Trace
+
+if TYPE_CHECKING:
+    from engine.binding import BoundStrategy
+    from engine.blocks import Block
+    from engine.compiler import CompiledStrategy
+    from engine.model import Network, Node, Order
+    from engine.router import Router
 
 
 def explain_order(
-    router, order, block, trace: Trace, skus: list[str], free_before, used, capacity
+    router: Router,
+    order: Order,
+    block: Block,
+    trace: Trace,
+    skus: list[str],
+    free_before: np.ndarray,
+    used: np.ndarray,
+    capacity: np.ndarray,
 ) -> list[Explanation]:
     """The explanation of one order routed as a block of one with a trace (see
     engine.router): `skus` its merged lines, and the stock, shipments per node today
     and capacities as they were before it was routed."""
-    explainer = router.__dict__.get("_explainer")
+    explainer: _Explainer | None = router.__dict__.get("_explainer")
     if explainer is None:
         explainer = router.__dict__["_explainer"] = _Explainer(router)
     return explainer.entries(order, block, trace, skus, free_before, used, capacity)
@@ -41,7 +66,9 @@ class _Texts:
     depend on the order (a node its `source from` excludes whatever the order), made
     once: explaining 500 nodes must not format a clause 500 times."""
 
-    def __init__(self, strategy, bound, network, tz):
+    def __init__(
+        self, strategy: CompiledStrategy, bound: BoundStrategy, network: Network, tz: ZoneInfo
+    ):
         self.strategy = strategy
         self.bound = bound
         self.id = strategy.id
@@ -54,12 +81,12 @@ class _Texts:
         self.order_fields = None if strategy.source is None else plain_order_fields(strategy.source)
         self._network = network
         self._tz = tz
-        self._excluded: dict[tuple, Explanation] = {}
+        self._excluded: dict[tuple[object, ...], Explanation] = {}
         self._node_ids = network.ids
         self._keeps: dict[int, str] = {}
         self.static_keeps = all(mask.dynamic is None for _, mask in bound.keep_masks)
 
-    def keep(self, order, node: int, units: int) -> str:
+    def keep(self, order: Order, node: int, units: int) -> str:
         """The `keep` clause that protects `units` at a node: the first whose condition
         holds there with that many units (made once per node when it reads node fields
         only)."""
@@ -70,19 +97,19 @@ class _Texts:
             return text
         return self._keep(order, node, units)
 
-    def _keep(self, order, node: int, units: int) -> str:
+    def _keep(self, order: Order, node: int, units: int) -> str:
         return next(
             self.strategy.keep_text(u, at)
             for (u, at), (_, mask) in zip(self.strategy.keeps, self.bound.keep_masks, strict=True)
             if u == units and mask.for_order(order)[node]
         )
 
-    def not_sourced(self, order, node: int) -> Explanation:
+    def not_sourced(self, order: Order, node: int) -> Explanation:
         """Why `source from` leaves a node out (what it read): made once per node when
         the condition reads node fields only, else once per node and values of the plain
         order fields it reads (`node.id == order.collect_node`: per collect store)."""
         if self.static_source:
-            key: tuple = (node,)
+            key: tuple[object, ...] = (node,)
         elif self.order_fields is not None:
             key = (node, *[order.get(name) for name in self.order_fields])
         else:
@@ -94,7 +121,7 @@ class _Texts:
             entry = self._excluded[key] = self._not_sourced(order, node)
         return entry
 
-    def _not_sourced(self, order, node: int) -> Explanation:
+    def _not_sourced(self, order: Order, node: int) -> Explanation:
         detail = why_false(self.strategy.source, order, self._network.nodes[node], self._tz)
         return Explanation(self.id, self._node_ids[node], "excluded", self.source, detail)
 
@@ -102,7 +129,7 @@ class _Texts:
 class _Explainer:
     """A router's explanations (the clause texts of each strategy made once)."""
 
-    def __init__(self, router):
+    def __init__(self, router: Router):
         self.network = router.network
         self.binding = router.binding
         self.texts = {
@@ -110,7 +137,16 @@ class _Explainer:
             for st in router.policy.strategies
         }
 
-    def entries(self, order, block, trace, skus, free_before, used, capacity) -> list[Explanation]:
+    def entries(
+        self,
+        order: Order,
+        block: Block,
+        trace: Trace,
+        skus: list[str],
+        free_before: np.ndarray,
+        used: np.ndarray,
+        capacity: np.ndarray,
+    ) -> list[Explanation]:
         made = int(block.out[1][0])
         by = block.out[3][0][:made].tolist()
         takes = block.out[4]
@@ -148,10 +184,25 @@ class _Explainer:
         return entries
 
 
+Chosen = dict[int, tuple[int, int, int]]
+"""A step's chosen nodes: the round that chose it, among how many, its shipment."""
+
+
 class _Step:
     """One strategy step of the explained order: its entries node by node."""
 
-    def __init__(self, explainer, texts, order, j, skus, trace, free_before, used, capacity):
+    def __init__(
+        self,
+        explainer: _Explainer,
+        texts: _Texts,
+        order: Order,
+        j: int,
+        skus: list[str],
+        trace: Trace,
+        free_before: np.ndarray,
+        used: np.ndarray,
+        capacity: np.ndarray,
+    ):
         self.explainer = explainer
         self.texts = texts
         self.order = order
@@ -166,7 +217,7 @@ class _Step:
         self.remaining = [i for i, units in enumerate(need) if units > 0]
         self.no_stock = "no stock of " + ", ".join(skus[i] for i in self.remaining)
 
-    def entries(self, chosen: dict, takes) -> list[Explanation]:
+    def entries(self, chosen: Chosen, takes: np.ndarray) -> list[Explanation]:
         codes = self.trace.why[self.j].tolist()
         candidates = codes.count(kernel.CANDIDATE)
         node_ids = self.explainer.network.ids
@@ -186,7 +237,9 @@ class _Step:
                 out.append(Explanation(sid, node_ids[node], "excluded", clause, detail))
         return out
 
-    def _candidate(self, node: int, candidates: int, chosen: dict, takes) -> Explanation:
+    def _candidate(
+        self, node: int, candidates: int, chosen: Chosen, takes: np.ndarray
+    ) -> Explanation:
         texts = self.texts
         node_id = self.explainer.network.ids[node]
         keys = self._key_text(node)
@@ -257,12 +310,13 @@ class _Step:
                 if key.mask is not None:
                     holds = bool(key.mask.for_order(self.order)[node])
                 else:
+                    assert key.column is not None, "a key reads a node column or a mask"
                     holds = bool(key.column[node] != 0)
                 parts.append(f"{spec.name} {'true' if holds else 'false'}")
         return ", ".join(parts)
 
 
-def why_false(expr, order, node, tz) -> str:
+def why_false(expr: s.Expr, order: Order, node: Node, tz: ZoneInfo) -> str:
     """The smallest part of a condition that fails for a node, with the values read."""
     if isinstance(expr, s.AllOf):
         for item in expr.items:
@@ -275,10 +329,11 @@ def why_false(expr, order, node, tz) -> str:
     return f"{text} is false ({', '.join(shown)})" if shown else f"{text} is false"
 
 
-_DESCRIBED: dict[tuple, tuple] = {}
+Described = tuple[s.Expr, str, Predicate, list[tuple[str, Getter]]]
+_DESCRIBED: dict[tuple[int, ZoneInfo], Described] = {}
 
 
-def _described(expr, tz):
+def _described(expr: s.Expr, tz: ZoneInfo) -> Described:
     """(expr, its text, its predicate, readers of the fields it shows), made once per
     expression: explaining 500 nodes must not re-format it 500 times."""
     key = (id(expr), tz)
@@ -296,7 +351,7 @@ def _described(expr, tz):
     return hit
 
 
-def _shown(value) -> str:
+def _shown(value: Any) -> str:
     if value is None:
         return "missing"
     if isinstance(value, bool):

@@ -25,22 +25,27 @@ costs one dictionary look-up per order).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from dsl import syntax as s
+from dsl.errors import RulesetError
 from dsl.formatter import format_expr
 from engine.windows import moment_start
 
 Value = Any
+"""A value an expression reads: text, number, boolean, instant, tuple of them or None
+(order and node fields come from the data, so their kind is known only at run time)."""
 Getter = Callable[[Any, Any, Any], Value]
-"""Reads a value from (order, line, node); any of them may be None when unused."""
+"""Reads a value from (order, line, node) — an `engine.model.Order`, a line's fields
+and an `engine.model.Node` — any of them None when the expression does not read it."""
+Predicate = Callable[[Any, Any, Any], bool]
 
 
-class ExpressionError(ValueError):
+class ExpressionError(RulesetError, ValueError):
     """An expression the engine cannot evaluate (e.g. a node field in `when`)."""
 
     def __init__(self, message: str, expr: Any = None):
@@ -119,18 +124,14 @@ def compare(op: str, a: Value, b: Value) -> bool:
     if kind_a not in _ORDERED or kind_a != kind(b):
         return False
     if op == "<":
-        return a < b
+        return bool(a < b)
     if op == "<=":
-        return a <= b
+        return bool(a <= b)
     if op == ">":
-        return a > b
+        return bool(a > b)
     if op == ">=":
-        return a >= b
+        return bool(a >= b)
     raise ExpressionError(f"unknown operator {op!r}")
-
-
-def truth(value: Value) -> bool:
-    return value is True
 
 
 # ------------------------------------------------------------ scalar closures
@@ -142,10 +143,10 @@ def value_getter(expr: s.Expr, tz: ZoneInfo) -> Getter:
         case s.FieldRef():
             return _field_getter(expr, tz)
         case s.Text(value=v) | s.Number(value=v) | s.Boolean(value=v):
-            return lambda o, line, n, v=v: v
+            return _constant(v)
         case s.Moment():
             instant = moment_start(expr, tz)
-            return lambda o, line, n: instant
+            return lambda _order, _line, _node: instant
         case s.ListOf(items=items):
             getters = [value_getter(item, tz) for item in items]
             return lambda o, line, n: tuple(g(o, line, n) for g in getters)
@@ -153,15 +154,18 @@ def value_getter(expr: s.Expr, tz: ZoneInfo) -> Getter:
             raise ExpressionError(
                 f"`{name}` is a rank metric and has no value in a condition", expr
             )
-    predicate = predicate_getter(expr, tz)
-    return predicate
+    return predicate_getter(expr, tz)
+
+
+def _constant(value: Value) -> Getter:
+    return lambda _order, _line, _node: value
 
 
 def _field_getter(ref: s.FieldRef, tz: ZoneInfo) -> Getter:
     root, name = ref.root, ref.name
     if root == "order":
 
-        def read(o, line, n):
+        def read(o: Any, _line: Any, _node: Any) -> Value:
             value = o.get(name)
             if isinstance(value, dt.datetime) and value.tzinfo is None:
                 return value.replace(tzinfo=tz)
@@ -169,19 +173,19 @@ def _field_getter(ref: s.FieldRef, tz: ZoneInfo) -> Getter:
 
         return read
     if root == "line":
-        return lambda o, line, n: line.get(name)
+        return lambda _order, line, _node: line.get(name)
     if root == "node":
         if name == "id":
-            return lambda o, line, n: n.id
-        return lambda o, line, n: n.fields.get(name)
+            return lambda _order, _line, n: n.id
+        return lambda _order, _line, n: n.fields.get(name)
     raise ExpressionError(f"`{ref.path}`: fields start with order., node. or line.", ref)
 
 
-def predicate_getter(expr: s.Expr, tz: ZoneInfo) -> Getter:
+def predicate_getter(expr: s.Expr, tz: ZoneInfo) -> Predicate:
     """A closure telling whether `expr` holds for (order, line, node)."""
     if "line" in roots(expr) and isinstance(expr, s.Compare | s.FieldRef):
         per_line = _atom(expr, tz)
-        return lambda o, line, n: any(per_line(o, each, n) for each in o.lines)
+        return lambda o, _line, n: any(per_line(o, each, n) for each in o.lines)
     match expr:
         case s.AllOf(items=items):
             parts = [predicate_getter(item, tz) for item in items]
@@ -193,11 +197,11 @@ def predicate_getter(expr: s.Expr, tz: ZoneInfo) -> Getter:
             inner = predicate_getter(operand, tz)
             return lambda o, line, n: not inner(o, line, n)
         case s.Boolean(value=v):
-            return lambda o, line, n: v
+            return lambda _order, _line, _node: v
     return _atom(expr, tz)
 
 
-def _atom(expr: s.Expr, tz: ZoneInfo) -> Getter:
+def _atom(expr: s.Expr, tz: ZoneInfo) -> Predicate:
     if isinstance(expr, s.Compare) and _text_literals(expr.right) is not None:
         fast = _text_test(expr, tz)
         if fast is not None:
@@ -209,23 +213,27 @@ def _atom(expr: s.Expr, tz: ZoneInfo) -> Getter:
         read = _field_getter(expr, tz)
         return lambda o, line, n: read(o, line, n) is True
     if isinstance(expr, s.Boolean):
-        return lambda o, line, n, v=expr.value: v
+        value = expr.value
+        return lambda _order, _line, _node: value
     raise ExpressionError(f"`{format_expr(expr)}` is not a condition", expr)
 
 
-def _text_literals(expr) -> frozenset | None:
+def _text_literals(expr: s.Expr) -> frozenset[str] | None:
     """The texts of a text literal or of a list of text literals, else None."""
     if isinstance(expr, s.Text):
         return frozenset((expr.value,))
-    if isinstance(expr, s.ListOf) and all(isinstance(i, s.Text) for i in expr.items):
-        return frozenset(item.value for item in expr.items)
+    if isinstance(expr, s.ListOf):
+        texts = [item.value for item in expr.items if isinstance(item, s.Text)]
+        return frozenset(texts) if len(texts) == len(expr.items) else None
     return None
 
 
-def _text_test(expr: s.Compare, tz: ZoneInfo) -> Getter | None:
+def _text_test(expr: s.Compare, tz: ZoneInfo) -> Predicate | None:
     """`x == "a"`, `x != "a"`, `x in ["a", "b"]`, `x not in [...]` as a set look-up:
     the same rules (only a text equals a text), without the general path."""
     texts = _text_literals(expr.right)
+    if texts is None:
+        return None
     is_list = isinstance(expr.right, s.ListOf)
     read = value_getter(expr.left, tz)
     if (expr.op == "==" and not is_list) or (expr.op == "in" and is_list):
@@ -254,16 +262,24 @@ class NodeMask:
 
     __slots__ = ("static", "dynamic", "expr")
 
-    def __init__(self, expr, static=None, dynamic=None):
+    def __init__(
+        self,
+        expr: s.Expr,
+        static: np.ndarray | None = None,
+        dynamic: Callable[[Any], np.ndarray] | None = None,
+    ):
         self.expr = expr
         self.static: np.ndarray | None = static
         self.dynamic: Callable[[Any], np.ndarray] | None = dynamic
 
-    def for_order(self, order) -> np.ndarray:
-        return self.static if self.dynamic is None else self.dynamic(order)
+    def for_order(self, order: Any) -> np.ndarray:
+        if self.dynamic is not None:
+            return self.dynamic(order)
+        assert self.static is not None, "a mask is static, dynamic or both"
+        return self.static
 
 
-def node_mask(expr: s.Expr, nodes, tz: ZoneInfo) -> NodeMask:
+def node_mask(expr: s.Expr, nodes: Sequence[Any], tz: ZoneInfo) -> NodeMask:
     """Bind a predicate to a network (nodes in network order)."""
     count = len(nodes)
     used = roots(expr)
@@ -292,18 +308,18 @@ def node_mask(expr: s.Expr, nodes, tz: ZoneInfo) -> NodeMask:
     )
 
 
-def _combine(expr, parts: list[NodeMask], count: int) -> NodeMask:
+def _combine(expr: s.Expr, parts: list[NodeMask], count: int) -> NodeMask:
     conjunction = isinstance(expr, s.AllOf)
     op = np.logical_and if conjunction else np.logical_or
     static = np.ones(count, dtype=bool) if conjunction else np.zeros(count, dtype=bool)
-    dynamic = []
+    dynamic: list[Callable[[Any], np.ndarray]] = []
     for part in parts:
         if part.dynamic is None:
-            static = op(static, part.static)
+            static = op(static, part.for_order(None))
         else:
             dynamic.append(part.dynamic)
 
-    def evaluate(order):
+    def evaluate(order: Any) -> np.ndarray:
         result = static
         for function in dynamic:
             result = op(result, function(order))
@@ -321,18 +337,18 @@ def _splits(expr: s.Compare) -> bool:
 _MEMO_LIMIT = 4096
 
 
-def _memoised_compare(expr: s.Compare, nodes, tz: ZoneInfo) -> NodeMask:
+def _memoised_compare(expr: s.Compare, nodes: Sequence[Any], tz: ZoneInfo) -> NodeMask:
     node_on_left = roots(expr.left) <= {"node"} and "node" not in roots(expr.right)
     node_side, order_side = (expr.left, expr.right) if node_on_left else (expr.right, expr.left)
     read_node = value_getter(node_side, tz)
     node_values = [read_node(None, None, n) for n in nodes]
     read_order = value_getter(order_side, tz)
     op, count = expr.op, len(nodes)
-    memo: dict[tuple, np.ndarray] = {}
+    memo: dict[tuple[str | None, Value], np.ndarray] = {}
 
     vectorised = _VectorCompare(op, node_values, node_on_left)
 
-    def mask_for(value) -> np.ndarray:
+    def mask_for(value: Value) -> np.ndarray:
         key = (kind(value), value)
         mask = memo.get(key)
         if mask is None:
@@ -350,7 +366,7 @@ def _memoised_compare(expr: s.Compare, nodes, tz: ZoneInfo) -> NodeMask:
 
     if "line" in roots(order_side):
 
-        def per_lines(order):
+        def per_lines(order: Any) -> np.ndarray:
             result = np.zeros(count, dtype=bool)
             for line in order.lines:
                 result = result | mask_for(read_order(order, line, None))
@@ -375,7 +391,7 @@ class _VectorCompare:
     the same rules as `compare` (a missing or other-kind node value is never
     equal and never ordered). Returns None for values it does not cover."""
 
-    def __init__(self, op: str, node_values: list, node_on_left: bool):
+    def __init__(self, op: str, node_values: list[Value], node_on_left: bool):
         self.op = op if node_on_left else _FLIPPED.get(op, "")
         self.texts = np.array(
             [v if isinstance(v, str) else None for v in node_values], dtype=object
@@ -385,7 +401,7 @@ class _VectorCompare:
         )
         self.has_texts = any(isinstance(v, str) for v in node_values)
 
-    def __call__(self, value) -> np.ndarray | None:
+    def __call__(self, value: Value) -> np.ndarray | None:
         op = self.op
         negate = op == "!="
         ufunc = _UFUNCS.get("==" if negate else op)

@@ -1,17 +1,19 @@
-"""Great-circle distances (haversine, R = 6371 km), scalar and vectorised.
+"""Great-circle distances (haversine, R = 6371 km) for one pair of points, and
+the node arrays (`NodeSphere`) the kernel measures from.
 
-Both forms run the very same IEEE operations in the same order, so a distance
-computed for one node equals, bit for bit, the one computed over a node array:
-ranking, `within` and the reported figures never depend on which path ran.
-The haversine term is taken from the chord between unit vectors
-(`a = chord² / 4`), which needs no trigonometry per pair; the one arcsine per
-pair goes through `math.asin` on both paths.
+This module and `engine.kernel` run the very same IEEE operations in the same
+order, so a distance computed for one node equals, bit for bit, the one the
+kernel computes over a node array: ranking, `within` and the reported figures
+never depend on which path ran. The haversine term is taken from the chord
+between unit vectors (`a = chord² / 4`), which needs no trigonometry per pair;
+then one arcsine per pair.
 """
 
 from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -51,7 +53,8 @@ def half_chord_limit(km: float) -> float:
     low, high = 0, struct.unpack("<q", struct.pack("<d", 1.0))[0]  # bit patterns
 
     def as_float(bits: int) -> float:
-        return struct.unpack("<d", struct.pack("<q", bits))[0]
+        value: float = struct.unpack("<d", struct.pack("<q", bits))[0]
+        return value
 
     while high - low > 1:  # invariant: chord_km(low) ≤ km < chord_km(high)
         middle = (low + high) // 2
@@ -67,7 +70,7 @@ class NodeSphere:
 
     __slots__ = ("x", "y", "z")
 
-    def __init__(self, lats, lons):
+    def __init__(self, lats: Iterable[float], lons: Iterable[float]):
         points = [unit_vector(float(a), float(b)) for a, b in zip(lats, lons, strict=True)]
         self.x = np.array([p[0] for p in points], dtype=np.float64)
         self.y = np.array([p[1] for p in points], dtype=np.float64)
@@ -86,14 +89,3 @@ class NodeSphere:
         np.sqrt(dx, out=dx)
         dx *= 0.5
         return dx
-
-    def distances_km(self, dest: tuple[float, float, float], index=None) -> np.ndarray:
-        """Distances from the points (or `index` of them) to a destination unit vector."""
-        half = self.half_chords(dest)
-        return km_from_half_chords(half if index is None else half[index])
-
-
-def km_from_half_chords(half: np.ndarray) -> np.ndarray:
-    """`chord_km` over an array, through `math.asin` (see the module docstring)."""
-    angles = list(map(math.asin, np.minimum(half, 1.0).tolist()))
-    return np.array(angles, dtype=np.float64) * DIAMETER_KM

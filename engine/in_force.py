@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from dsl import syntax as s
 from dsl.formatter import format_effective, format_expr
@@ -121,7 +122,7 @@ def outlook(
     return Outlook(instant.astimezone(tz), chosen, chain, tuple(contenders), tuple(rows))
 
 
-def decide(expr: s.Expr, order: Order, known: set[str], tz) -> bool | None:
+def decide(expr: s.Expr, order: Order, known: set[str], tz: ZoneInfo) -> bool | None:
     """True, False, or None when the answer depends on fields not in `known`."""
     if _paths(expr) <= known:
         predicate = order_predicate(expr, tz)
@@ -142,7 +143,7 @@ def decide(expr: s.Expr, order: Order, known: set[str], tz) -> bool | None:
     return None
 
 
-def remainder(expr: s.Expr, order: Order, known: set[str], tz) -> s.Expr:
+def remainder(expr: s.Expr, order: Order, known: set[str], tz: ZoneInfo) -> s.Expr:
     """The part of an undecided condition that is still open: known-true items of an
     `and` and known-false items of an `or` are dropped."""
     if isinstance(expr, s.AllOf | s.AnyOf):

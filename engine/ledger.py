@@ -18,8 +18,10 @@ import heapq
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
-from engine.decision import Decision, Shipment, ShipmentLine, Unfilled
+from dsl.errors import SourcingError
+from engine.decision import Decision, Shipment, ShipmentLine, Status, Unfilled
 from engine.limits import STOCK, OutOfRange
 from engine.model import Order
 from engine.router import Router
@@ -28,7 +30,7 @@ from engine.windows import LocalDays, as_instant
 BACKORDERED = "backordered after a re-route"
 
 
-class OrderAlreadyRouted(ValueError):
+class OrderAlreadyRouted(SourcingError, ValueError):
     """An order id the ledger already holds: routing it again would promise twice."""
 
 
@@ -45,7 +47,7 @@ class Allocation:
     routed_at: dt.datetime
     open_until: dt.datetime
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "order_id": self.order_id,
@@ -185,7 +187,7 @@ class Ledger:
             self.inventory.receive(node_id, sku, delta)  # a negative receipt lowers both
         return max(0, -self.inventory.free_of(node_id, sku))
 
-    def newest_first(self, allocation_ids, units: int) -> dict[int, int]:
+    def newest_first(self, allocation_ids: Iterable[int], units: int) -> dict[int, int]:
         """Units to take back from open allocations, newest first, until `units`
         are found: {allocation id: units}."""
         taken: dict[int, int] = {}
@@ -227,8 +229,8 @@ class Ledger:
                 ordered[line.sku] = ordered.get(line.sku, 0) + line.qty
             placed: dict[str, int] = {}
             for shipment in record.decision.shipments:
-                for line in shipment.lines:
-                    placed[line.sku] = placed.get(line.sku, 0) + line.qty
+                for shipped in shipment.lines:
+                    placed[shipped.sku] = placed.get(shipped.sku, 0) + shipped.qty
             for item in record.decision.unfilled:
                 placed[item.sku] = placed.get(item.sku, 0) + item.qty
             if placed != ordered:
@@ -260,7 +262,9 @@ class Ledger:
     def _cell(self, node_id: str, sku: str) -> tuple[int, int]:
         return self.inventory.row(sku), self.network.index[node_id]
 
-    def _allocate(self, record: OrderRecord, shipments, instant) -> list[Allocation]:
+    def _allocate(
+        self, record: OrderRecord, shipments: Iterable[Shipment], instant: dt.datetime
+    ) -> list[Allocation]:
         made = []
         day = self._days.day(instant)
         for shipment in shipments:
@@ -279,7 +283,9 @@ class Ledger:
                 made.append(allocation)
         return made
 
-    def _reroute(self, record: OrderRecord, lost: dict[int, int], reason, instant) -> Reroute:
+    def _reroute(
+        self, record: OrderRecord, lost: dict[int, int], reason: str, instant: dt.datetime
+    ) -> Reroute:
         released = []
         removed: dict[tuple[str, str], int] = {}
         for allocation_id, units in lost.items():
@@ -316,6 +322,7 @@ class Ledger:
             Unfilled(sku, qty, f"{BACKORDERED}: {reason}") for sku, qty in rest.items()
         )
         unfilled = decision.unfilled + backordered
+        status: Status
         if not unfilled:
             status = "routed"
         elif backordered or decision.status == "backordered":

@@ -19,10 +19,13 @@ from typing import Any
 
 import numpy as np
 
+from dsl import limits
 
-class OutOfRange(ValueError):
+
+class OutOfRange(limits.OutOfRange):
     """A value outside the range the engine accepts; the message says which
-    value, the range, and so what to send instead."""
+    value, the range, and so what to send instead. (Also `dsl.limits.OutOfRange`,
+    so a `SourcingError` and a `ValueError`.)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +50,7 @@ class Range:
     def holds(self, values: np.ndarray) -> np.ndarray:
         """Which of the floats `values` are in the range (NaN and ±inf never are)."""
         values = np.asarray(values, dtype=np.float64)
-        inside = np.isfinite(values) & (values >= self.low) & (values <= self.high)
+        inside: np.ndarray = np.isfinite(values) & (values >= self.low) & (values <= self.high)
         if self.whole:
             inside &= np.mod(np.where(inside, values, 0.0), 1.0) == 0.0
         return inside
@@ -59,15 +62,16 @@ class Range:
             value = value.item()
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise OutOfRange(f"{what} must be {self.rule}, got {shown(value)}")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise OutOfRange(f"{what} must be {self.rule}, got {shown(value)}")
-        if self.whole and isinstance(value, float):
-            if value != int(value):
-                raise OutOfRange(f"{what} must be {self.rule}, got {shown(value)}")
-            value = int(value)
-        if not self.low <= value <= self.high:
-            raise OutOfRange(f"{what} must be {self.rule}, got {shown(value)}")
-        return value
+        number: int | float = value
+        if isinstance(number, float) and not math.isfinite(number):
+            raise OutOfRange(f"{what} must be {self.rule}, got {shown(number)}")
+        if self.whole and isinstance(number, float):
+            if number != int(number):
+                raise OutOfRange(f"{what} must be {self.rule}, got {shown(number)}")
+            number = int(number)
+        if not self.low <= number <= self.high:
+            raise OutOfRange(f"{what} must be {self.rule}, got {shown(number)}")
+        return number
 
 
 def _figure(number: int | float) -> str:

@@ -17,10 +17,23 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from engine.errors import DataError
 from engine.geo import NodeSphere
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
+
+
+def dictionary_encoded(column: pa.ChunkedArray[Any]) -> pa.DictionaryArray[Any, Any]:
+    """`column` in one dictionary-encoded chunk: its distinct values (`dictionary`)
+    and, per row, the index of its value (`indices`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    assert isinstance(encoded, pa.DictionaryArray), "dictionary_encode gives a dictionary"
+    return encoded
 
 
 def plain(value: Any) -> Any:
@@ -86,7 +99,7 @@ class Network:
         ids = [n.id for n in ordered]
         if len(set(ids)) != len(ids):
             dupes = sorted({i for i in ids if ids.count(i) > 1})
-            raise ValueError(f"node ids must be unique; repeated: {', '.join(dupes)}")
+            raise DataError(f"node ids must be unique; repeated: {', '.join(dupes)}")
         self.nodes: tuple[Node, ...] = tuple(ordered)
         self.ids: tuple[str, ...] = tuple(ids)
         self.index: dict[str, int] = {node_id: i for i, node_id in enumerate(ids)}
@@ -115,7 +128,7 @@ class Network:
         )
 
     @classmethod
-    def from_arrow(cls, table) -> Network:
+    def from_arrow(cls, table: pa.Table) -> Network:
         """Build from the nodes loader's Arrow table (`engine.tables.load_nodes(...).arrow`)."""
         return cls.from_records(table.column_names, table.to_pylist())
 
@@ -124,7 +137,7 @@ class Network:
         """Build from node rows (dicts of data.md columns; extra columns are kept)."""
         missing = [c for c in ("id", "lat", "lon") if c not in columns]
         if missing:
-            raise ValueError(f"the nodes table lacks column(s): {', '.join(missing)}")
+            raise DataError(f"the nodes table lacks column(s): {', '.join(missing)}")
         nodes = []
         for record in records:
             fields = {c: plain(record[c]) for c in columns}
@@ -192,7 +205,7 @@ class Inventory:
         """Build from `node_id, sku, on_hand` rows; repeated (node, sku) rows add up."""
         import pyarrow as pa
 
-        columns = {
+        columns: dict[str, pa.Array[Any]] = {
             "node_id": pa.array(frame["node_id"].astype(str), pa.string()),
             "sku": pa.array(frame["sku"].astype(str), pa.string()),
             "on_hand": pa.array(np.asarray(frame["on_hand"], dtype=np.int64)),
@@ -200,20 +213,20 @@ class Inventory:
         return cls.from_arrow(pa.table(columns), network)
 
     @classmethod
-    def from_arrow(cls, table, network: Network) -> Inventory:
+    def from_arrow(cls, table: pa.Table, network: Network) -> Inventory:
         """Build from the inventory loader's Arrow table (`node_id, sku, on_hand`);
         repeated (node, sku) rows add up. SKUs get rows in sorted order."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        nodes = pc.dictionary_encode(table["node_id"]).combine_chunks()
-        node_names = nodes.dictionary.to_pylist()
+        nodes = dictionary_encoded(table["node_id"])
+        node_names = [str(name) for name in nodes.dictionary.to_pylist()]
         known = [network.index.get(name, -1) for name in node_names]
         if -1 in known:
             unknown = sorted(n for n, k in zip(node_names, known, strict=True) if k < 0)
-            raise ValueError(f"inventory names node(s) not in the network: {', '.join(unknown)}")
+            raise DataError(f"inventory names node(s) not in the network: {', '.join(unknown)}")
         cols = np.array(known, dtype=np.int64)[nodes.indices.to_numpy(zero_copy_only=False)]
-        skus = pc.dictionary_encode(table["sku"]).combine_chunks()
+        skus = dictionary_encoded(table["sku"])
         names = skus.dictionary
         order = pc.sort_indices(names).to_numpy(zero_copy_only=False)
         rank = np.empty(len(order), dtype=np.int64)
@@ -221,7 +234,7 @@ class Inventory:
         rows = rank[skus.indices.to_numpy(zero_copy_only=False)]
         quantities = np.asarray(table["on_hand"].to_numpy(), dtype=np.int64)
         if (quantities < 0).any():
-            raise ValueError("on_hand must be ≥ 0")
+            raise DataError("on_hand must be ≥ 0")
         width = len(network)
         matrix = np.zeros((len(order) + 1, width), dtype=np.int64)
         flat = rows * width + cols
@@ -231,7 +244,8 @@ class Inventory:
         else:
             matrix.reshape(-1)[flat] = quantities
         inventory = cls.__new__(cls)
-        inventory._made(network, names.take(pa.array(order)).to_pylist(), matrix)
+        sku_names = [str(name) for name in names.take(pa.array(order)).to_pylist()]
+        inventory._made(network, sku_names, matrix)
         return inventory
 
     def _ensure(self, sku: str) -> int:

@@ -16,21 +16,28 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from engine.columns import ORDER_HEADER_COLUMNS
-from engine.model import Line, Order, plain
+from engine.errors import DataError
+from engine.model import Line, Order, dictionary_encoded, plain
 from engine.windows import UTC
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+T = TypeVar("T")
 
 HEADER = tuple(c for c in ORDER_HEADER_COLUMNS if c not in ("order_id", "created_at"))
 """Order-level columns other than the id and the creation time (data.md)."""
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def instant_ns(moment: dt.datetime, tz) -> int:
+def instant_ns(moment: dt.datetime, tz: dt.tzinfo) -> int:
     """An instant as integer nanoseconds since 1970 UTC (naive: read in `tz`)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
@@ -73,14 +80,15 @@ class OrderBatch:
         self._orders = orders
         """The orders themselves (from objects)."""
         self._created = created
-        self._values: dict[str, list] = {}
-        self._derived: dict[tuple, Any] = {}
+        self._values: dict[str, list[Any]] = {}
+        self._derived: dict[tuple[object, ...], Any] = {}
 
-    def derived(self, key: tuple, make):
+    def derived(self, key: tuple[object, ...], make: Callable[[], T]) -> T:
         """`make()`, worked out once per batch for `key` (what routing derives from the
         orders — merged lines, destinations — is asked for again at every block)."""
         try:
-            return self._derived[key]
+            known: T = self._derived[key]
+            return known
         except KeyError:
             value = self._derived[key] = make()
             return value
@@ -90,9 +98,11 @@ class OrderBatch:
 
     # ------------------------------------------------------------ making
     @classmethod
-    def from_orders(cls, orders: Iterable[Order], tz, at: dt.datetime | None = None) -> OrderBatch:
+    def from_orders(
+        cls, given: Iterable[Order], tz: dt.tzinfo, at: dt.datetime | None = None
+    ) -> OrderBatch:
         """A batch of `Order`s (routed at `at` instead of their created_at, when given)."""
-        orders = list(orders)
+        orders = list(given)
         created = [at if at is not None else o.created_at for o in orders]
         instants = np.array([instant_ns(c, tz) for c in created], dtype=np.int64)
         line_start = np.zeros(len(orders) + 1, dtype=np.int64)
@@ -110,7 +120,7 @@ class OrderBatch:
         )
 
     @classmethod
-    def from_frame(cls, frame, tz) -> OrderBatch:
+    def from_frame(cls, frame: pd.DataFrame, tz: dt.tzinfo) -> OrderBatch:
         """A batch of the order-line rows of a frame (the orders loader's), grouped by
         `order_id` in order of first appearance, lines in row order."""
         import pandas as pd
@@ -143,7 +153,7 @@ class OrderBatch:
         )
 
     @classmethod
-    def from_arrow(cls, table, tz) -> OrderBatch:
+    def from_arrow(cls, table: pa.Table, tz: dt.tzinfo) -> OrderBatch:
         """A batch of the orders loader's Arrow table (`load_orders(...).arrow`): lines
         of one order next to each other (the loader sorts by created_at, then order_id),
         `created_at` a UTC timestamp column."""
@@ -155,13 +165,13 @@ class OrderBatch:
         if len(ids) > 1:
             new[1:] = pc.not_equal(ids[1:], ids[:-1]).to_numpy(zero_copy_only=False)
         firsts = np.flatnonzero(new)
-        order_ids = ids.take(pa.array(firsts)).to_pylist()
+        order_ids = ids.take(firsts).to_pylist()
         if len(set(order_ids)) != len(order_ids):  # an order's lines apart: group them
             return cls.from_frame(table.to_pandas(), tz)
         line_start = np.append(firsts, len(ids)).astype(np.int64)
-        created = table["created_at"].combine_chunks().take(pa.array(firsts))
+        created = table["created_at"].combine_chunks().take(firsts)
         micros = pc.cast(created, pa.timestamp("us", tz="UTC")).cast(pa.int64())
-        skus = pc.dictionary_encode(table["sku"]).combine_chunks()
+        skus = dictionary_encoded(table["sku"])
         return cls(
             [str(i) for i in order_ids],
             micros.to_numpy(zero_copy_only=False).astype(np.int64) * 1_000,
@@ -181,7 +191,7 @@ class OrderBatch:
             return self._created[i]
         return from_ns(int(self.instants[i]))
 
-    def value(self, name: str) -> list:
+    def value(self, name: str) -> list[Any]:
         """`Order.get(name)` of every order, for plain fields (header columns, `id`, and
         line columns by their first line's value)."""
         values = self._values.get(name)
@@ -190,12 +200,18 @@ class OrderBatch:
                 values = self.ids
             elif self._orders is not None:
                 values = [o.get(name) for o in self._orders]
-            elif name in self._rows.names and name not in ("order_id", "created_at"):
-                values = self._rows.take(name, self.line_start[:-1])
+            elif name in self._table.names and name not in ("order_id", "created_at"):
+                values = self._table.take(name, self.line_start[:-1])
             else:
                 values = [None] * len(self)
             self._values[name] = values
         return values
+
+    @property
+    def _table(self) -> _Rows:
+        """The rows of a batch made from a table (one made from `Order`s has none)."""
+        assert self._rows is not None, "a batch holds its orders or its rows"
+        return self._rows
 
     def row(self, i: int) -> OrderRow:
         """Order `i` as far as plain fields go (cheaper than `order(i)`)."""
@@ -205,7 +221,7 @@ class OrderBatch:
         """Order `i` as an `engine.Order` (the one given, or made from the columns)."""
         if self._orders is not None:
             return self._orders[i]
-        rows = self._rows
+        rows = self._table
         start, end = int(self.line_start[i]), int(self.line_start[i + 1])
         header = [c for c in HEADER if c in rows.names]
         line_names = [c for c in rows.names if c not in ORDER_HEADER_COLUMNS]
@@ -228,12 +244,12 @@ class OrderBatch:
 class _FrameRows:
     """The order-line rows of a pandas frame, read as plain values."""
 
-    def __init__(self, frame):
+    def __init__(self, frame: pd.DataFrame):
         self.frame = frame
         self.names = list(frame.columns)
         self._cells: dict[str, np.ndarray] = {}
 
-    def take(self, name: str, positions: np.ndarray) -> list:
+    def take(self, name: str, positions: np.ndarray) -> list[Any]:
         return _plain_list(self.frame[name].iloc[positions])
 
     def cell(self, name: str, row: int) -> Any:
@@ -252,11 +268,11 @@ class _FrameRows:
 class _ArrowRows:
     """The order-line rows of an Arrow table, read as plain values."""
 
-    def __init__(self, table):
+    def __init__(self, table: pa.Table):
         self.table = table
         self.names = list(table.column_names)
 
-    def take(self, name: str, positions: np.ndarray) -> list:
+    def take(self, name: str, positions: np.ndarray) -> list[Any]:
         import pyarrow as pa
 
         return [plain(v) for v in self.table[name].take(pa.array(positions)).to_pylist()]
@@ -290,7 +306,7 @@ class OrderRow:
         return self.batch.value(name)[self.i]
 
 
-def _floats(values: list) -> np.ndarray:
+def _floats(values: list[Any]) -> np.ndarray:
     return np.array([math.nan if v is None else float(v) for v in values], dtype=np.float64)
 
 
@@ -298,11 +314,11 @@ def _moment(value: Any) -> dt.datetime:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     if not isinstance(value, dt.datetime):
-        raise ValueError(f"created_at is not a timestamp: {value!r}")
+        raise DataError(f"created_at is not a timestamp: {value!r}")
     return value
 
 
-def _plain_list(values) -> list:
+def _plain_list(values: pd.Series) -> list[Any]:
     """A column as plain Python values (`engine.model.plain` of every cell), converting
     cell by cell only where the column's type needs it."""
     import pandas as pd

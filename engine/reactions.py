@@ -39,12 +39,17 @@ import functools
 import itertools
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Literal, NotRequired, TypedDict
 
+import numpy as np
+
+from dsl.errors import SourcingError
 from engine.decision import Decision
 from engine.events import Event
 from engine.ledger import Allocation, Ledger, OrderAlreadyRouted, Reroute
 from engine.model import Order
+from engine.order_batch import OrderBatch
 from engine.router import Router
 from engine.windows import as_instant
 
@@ -54,9 +59,62 @@ RENAMES = 8
 observed (see `_send`): one clash is rare, eight in a row never happen."""
 
 
-class ReactionError(RuntimeError):
+class Renamable(TypedDict):
+    """What every message may carry: the `nonce` that `_send` gives it after a clash."""
+
+    nonce: NotRequired[int]
+
+
+class AllocationFact(Renamable):
+    """An open allocation, as durable-rules holds it."""
+
+    sid: str
+    t: Literal["allocation"]
+    aid: int
+    node_id: str
+    sku: str
+
+
+class DownFact(Renamable):
+    """A node that is offline."""
+
+    sid: str
+    t: Literal["down"]
+    node_id: str
+
+
+class ShortFact(Renamable):
+    """A stock count that found fewer units than the open allocations hold."""
+
+    sid: str
+    t: Literal["short"]
+    seq: int
+    node_id: str
+    sku: str
+
+
+class EventMessage(Renamable):
+    """An operational event posted to durable-rules."""
+
+    sid: str
+    t: Literal["event"]
+    seq: int
+    kind: str
+    node_id: str
+    sku: str | None
+    qty: int | None
+
+
+Message = AllocationFact | DownFact | ShortFact | EventMessage
+Action = Callable[[Any, "Reactions"], None]
+"""A rule's action: durable-rules' closure (untyped: matched facts as attributes) and
+the session that owns them."""
+
+
+class ReactionError(SourcingError, RuntimeError):
     """A reaction rule failed (the error inside it is the `__cause__`); the
-    session's state may be half-updated and should not be trusted further."""
+    session's state may be half-updated and should not be trusted further. Not
+    bad input: the one `SourcingError` that means a defect."""
 
 
 class Reactions:
@@ -85,12 +143,12 @@ class Reactions:
         self.events_applied = 0
         self._seq = itertools.count(1)
         self._nonces = itertools.count(1)
-        self._facts: dict[int, dict] = {}
-        self._down: dict[str, dict] = {}
+        self._facts: dict[int, AllocationFact] = {}
+        self._down: dict[str, DownFact] = {}
         self._errors: list[BaseException] = []
         self._affected: list[tuple[int, str]] = []
         self._candidates: list[int] = []
-        self._shortfalls: list[tuple[dict, int, Event]] = []
+        self._shortfalls: list[tuple[ShortFact, int, Event]] = []
         self._event: Event | None = None
         self._touched = False
         """Whether durable-rules was called for this session (it has state)."""
@@ -101,7 +159,7 @@ class Reactions:
             Reactions._sessions[self.sid] = self
 
     # ------------------------------------------------------------ routing
-    def route(self, order: Order, at: dt.datetime | None = None, explain: bool = False):
+    def route(self, order: Order, at: dt.datetime | None = None, explain: bool = False) -> Decision:
         """Route one order (at its creation instant, or `at`) and keep its allocations."""
         instant = as_instant(at if at is not None else order.created_at, self.router.tz)
         with Reactions._lock:
@@ -133,7 +191,7 @@ class Reactions:
             )
             return [self.route(orders[i], at=at, explain=explain) for _, _, i in keyed]
 
-    def record(self, batch, rows, decisions) -> None:
+    def record(self, batch: OrderBatch, rows: np.ndarray, decisions: Iterable[Decision]) -> None:
         """Keep the allocations of orders the router has just routed (the orders at
         `rows` of a batch, in routing order, and their decisions), as `route` does."""
         with Reactions._lock:
@@ -159,11 +217,12 @@ class Reactions:
         refused (OutOfRange) before anything changes."""
         with Reactions._lock:
             if event.kind == "replenish":
+                assert event.sku is not None and event.qty is not None, "Event checks them"
                 self.ledger.check_receipt(event.node_id, event.sku, event.qty)
             self._close(self.ledger.advance(event.at))
             self._affected, self._candidates, self._shortfalls = [], [], []
             self._event = event
-            message = {
+            message: EventMessage = {
                 "sid": self.sid,
                 "t": "event",
                 "seq": next(self._seq),
@@ -187,7 +246,7 @@ class Reactions:
         `finished_window`, a finished order is no longer held: KeyError)."""
         return self.ledger.orders[order_id].decision
 
-    def facts(self) -> list[dict]:
+    def facts(self) -> list[dict[str, Any]]:
         """This session's facts in durable-rules' working memory."""
         from durable.lang import get_facts
 
@@ -214,8 +273,10 @@ class Reactions:
         with Reactions._lock:
             if Reactions._sessions.get(self.sid) is not self:
                 return
-            for fact in [*self._facts.values(), *self._down.values()]:
-                self._call("retract_fact", fact)
+            for held in self._facts.values():
+                self._call("retract_fact", held)
+            for down in self._down.values():
+                self._call("retract_fact", down)
             self._facts.clear()
             self._down.clear()
             del Reactions._sessions[self.sid]
@@ -224,7 +285,7 @@ class Reactions:
     def __enter__(self) -> Reactions:
         return self
 
-    def __exit__(self, *_exc) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self.close()
 
     # ------------------------------------------------------------ inner
@@ -256,7 +317,7 @@ class Reactions:
         for allocation in allocations:
             if allocation.id in self._facts:  # a renamed copy would hide the mistake
                 raise ReactionError(f"allocation {allocation.id} is already in working memory")
-            fact = {
+            fact: AllocationFact = {
                 "sid": self.sid,
                 "t": "allocation",
                 "aid": allocation.id,
@@ -275,7 +336,7 @@ class Reactions:
             self._call("retract_fact", self._facts.pop(allocation.id))
         self.ledger.settle({allocation.order_id: None for allocation in closed})
 
-    def _call(self, name: str, message: dict) -> None:
+    def _call(self, name: str, message: Message) -> None:
         """One durable-rules call, with the errors its actions caught raised here."""
         import durable.lang as durable
 
@@ -299,35 +360,36 @@ class Reactions:
         """Register the ruleset with durable-rules, once per process."""
         if cls._defined:
             return
-        from durable.lang import c, m, ruleset, when_all
+        from durable.lang import c, m, ruleset
 
         with ruleset(RULESET):
 
-            @when_all((m.t == "event") & (m.kind == "node_offline"))
+            @_when_all((m.t == "event") & (m.kind == "node_offline"))
             @_guarded
-            def node_offline(c, session):
+            def node_offline(c: Any, session: Reactions) -> None:
                 node_id = c.m.node_id
                 session.router.set_online(node_id, False)
                 if node_id not in session._down:
-                    fact = {"sid": session.sid, "t": "down", "node_id": node_id}
+                    fact: DownFact = {"sid": session.sid, "t": "down", "node_id": node_id}
                     session._down[node_id] = fact
                     _send(c.assert_fact, fact, session._nonces)
 
-            @when_all((m.t == "event") & (m.kind == "node_online"))
+            @_when_all((m.t == "event") & (m.kind == "node_online"))
             @_guarded
-            def node_online(c, session):
+            def node_online(c: Any, session: Reactions) -> None:
                 node_id = c.m.node_id
                 session.router.set_online(node_id, True)
                 fact = session._down.pop(node_id, None)
                 if fact is not None:
                     c.retract_fact(fact)
 
-            @when_all((m.t == "event") & (m.kind == "stock_adjust"))
+            @_when_all((m.t == "event") & (m.kind == "stock_adjust"))
             @_guarded
-            def stock_adjust(c, session):
+            def stock_adjust(c: Any, session: Reactions) -> None:
                 units = session.ledger.count(c.m.node_id, c.m.sku, int(c.m.qty))
                 if units:
-                    fact = {
+                    assert session._event is not None, "apply sets it before posting"
+                    fact: ShortFact = {
                         "sid": session.sid,
                         "t": "short",
                         "seq": c.m.seq,
@@ -337,24 +399,24 @@ class Reactions:
                     session._shortfalls.append((fact, units, session._event))
                     _send(c.assert_fact, fact, session._nonces)
 
-            @when_all((m.t == "event") & ((m.kind == "replenish") | (m.kind == "capacity_change")))
+            @_when_all((m.t == "event") & ((m.kind == "replenish") | (m.kind == "capacity_change")))
             @_guarded
-            def supply(c, session):
+            def supply(c: Any, session: Reactions) -> None:
                 if c.m.kind == "replenish":
                     session.router.inventory.receive(c.m.node_id, c.m.sku, int(c.m.qty))
                 else:
                     qty = c.m.qty
                     session.router.set_capacity(c.m.node_id, None if qty is None else int(qty))
 
-            @when_all(
+            @_when_all(
                 c.down << (m.t == "down"),
                 c.held << ((m.t == "allocation") & (m.node_id == c.down.node_id)),
             )
             @_guarded
-            def offline_allocation(c, session):
+            def offline_allocation(c: Any, session: Reactions) -> None:
                 session._affected.append((c.held.aid, c.down.node_id))
 
-            @when_all(
+            @_when_all(
                 c.short << (m.t == "short"),
                 c.held
                 << (
@@ -362,13 +424,13 @@ class Reactions:
                 ),
             )
             @_guarded
-            def short_allocation(c, session):
+            def short_allocation(c: Any, session: Reactions) -> None:
                 session._candidates.append(c.held.aid)
 
         cls._defined = True
 
 
-def _send(send, message: dict, nonces) -> None:
+def _send(send: Callable[[Message], object], message: Message, nonces: Iterator[int]) -> None:
     """`send(message)` — assert a fact or post an event — and, while durable-rules
     refuses it as already observed (it found another message in its slot; nothing
     was done), again with a fresh `nonce` from `nonces`, at most RENAMES times. The
@@ -384,12 +446,23 @@ def _send(send, message: dict, nonces) -> None:
     send(message)  # refused once more: the caller sees why
 
 
-def _guarded(action):
+Rule = Callable[[Any], None]
+
+
+def _when_all(*conditions: Any) -> Callable[[Rule], Rule]:
+    """durable-rules' `when_all` (a rule of the ruleset being defined), typed."""
+    from durable.lang import when_all as durable_when_all
+
+    decorate: Callable[[Rule], Rule] = durable_when_all(*conditions)
+    return decorate
+
+
+def _guarded(action: Action) -> Rule:
     """Run a rule's action for the session that owns the matched data, keeping
     any exception for the caller instead of letting durable-rules swallow it."""
 
     @functools.wraps(action)
-    def run(c):
+    def run(c: Any) -> None:
         session = None
         try:
             sid = c.s.sid if c.s is not None else None

@@ -18,6 +18,7 @@ import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -83,7 +84,7 @@ class Router:
         )  # fmt: skip
 
     # ------------------------------------------------------------ public
-    def route(self, order: Order, at: dt.datetime | None = None, explain: bool = False):
+    def route(self, order: Order, at: dt.datetime | None = None, explain: bool = False) -> Decision:
         """Route one order at its creation instant (or `at`) and commit it."""
         batch = OrderBatch.from_orders([order], self.tz, at)
         if explain:
@@ -170,7 +171,7 @@ class Router:
 
     # ------------------------------------------------ operations (events)
     @classmethod
-    def from_artifact(cls, path, network: Network, inventory: Inventory) -> Router:
+    def from_artifact(cls, path: str | Path, network: Network, inventory: Inventory) -> Router:
         """A router running the ruleset artifact at `path` (engine.artifact);
         `ArtifactError` on a wrong format version or a hash mismatch."""
         from engine.artifact import load_artifact
@@ -214,12 +215,14 @@ class Router:
         batch = OrderBatch.from_orders([order], self.tz, instant)
         merged = self._merged(batch)
         skus = merged.skus(np.arange(len(merged.code)))
-        dest = self._destination(batch, merged)
+        dest = self._destination(batch)
         if dest is None:
             return (), {sku: units for sku, units in need.items() if units}, ()
         index = self.network.index
-        kept = [index[node_id] for node_id in kept]
-        blocked = np.array(sorted({*kept, *(index[node_id] for node_id in exclude)}), np.int64)
+        kept_nodes = [index[node_id] for node_id in kept]
+        blocked = np.array(
+            sorted({*kept_nodes, *(index[node_id] for node_id in exclude)}), np.int64
+        )
         start = self.binding.index[chain[0]]
         block = pack(
             self.binding,
@@ -231,7 +234,7 @@ class Router:
             np.array([start], dtype=np.int64),
             dest,
             qty=np.array([need.get(sku, 0) for sku in skus], dtype=np.int64),
-            prior=np.array([len(kept)], dtype=np.int64),
+            prior=np.array([len(kept_nodes)], dtype=np.int64),
             blocked=[blocked],
         )
         kernel.route_block(*block.arguments, honour_reject=False)
@@ -245,7 +248,9 @@ class Router:
                     for line in range(len(skus))
                     if takes[line, m] > 0
                 ),
-                *(float(value) for value in figures[0, m]),
+                float(figures[0, m, 0]),  # km
+                float(figures[0, m, 1]),  # cost
+                float(figures[0, m, 2]),  # eta
                 ids[int(by[0, m])],
             )
             for m in range(int(made[0]))
@@ -254,7 +259,7 @@ class Router:
         return shipments, rest, self.binding.tried[start][int(tried[0])]
 
     # ------------------------------------------------------------ inner
-    def _stock(self, day: dt.date) -> tuple:
+    def _stock(self, day: dt.date) -> kernel.Stock:
         """What the kernel reads and commits for a local day: free stock, the day's
         shipments per node, capacities and nodes offline."""
         used = self.shipments_by_day.get(day)
@@ -262,7 +267,7 @@ class Router:
             used = self.shipments_by_day[day] = np.zeros(len(self.network), np.int64)
         return (self.inventory.free, used, self.capacity, self.offline)
 
-    def _destination(self, batch: OrderBatch, merged: MergedLines) -> np.ndarray | None:
+    def _destination(self, batch: OrderBatch) -> np.ndarray | None:
         """The unit vector of a one-order batch's destination (None: it has none)."""
         points, missing = destinations(self.network, batch)
         return None if missing[0] else points
@@ -369,13 +374,23 @@ class _Run:
 
     __slots__ = ("slice", "positions", "first", "day", "reasons", "chains")
 
-    def __init__(self, where: slice, positions, first, day, reasons=None, chains=None):
+    def __init__(
+        self,
+        where: slice,
+        positions: np.ndarray,
+        first: np.ndarray,
+        day: dt.date | None,
+        reasons: np.ndarray = _FIRST[:0],
+        chains: list[tuple[str, ...]] | None = None,
+    ):
         self.slice = where
         self.positions = positions
         self.first = first
         self.day = day
         self.reasons = reasons
-        self.chains = chains
+        """Why each order is unroutable (a run without a `day`)."""
+        self.chains: list[tuple[str, ...]] = [] if chains is None else chains
+        """The strategies each unroutable order reached."""
 
 
 class _Plan:
@@ -398,7 +413,9 @@ class _Plan:
         for start, end in zip(cut[:-1].tolist(), cut[1:].tolist(), strict=True):
             if key[start] < 0:
                 where = slice(start, end)
-                chains = [() if first[i] < 0 else (bp.ids[first[i]],) for i in range(start, end)]
+                chains: list[tuple[str, ...]] = [
+                    () if first[i] < 0 else (bp.ids[first[i]],) for i in range(start, end)
+                ]
                 self.runs.append(
                     _Run(where, rows[where], first[where], None, reason[where], chains)
                 )

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -34,7 +34,15 @@ from engine.order_batch import OrderBatch, from_ns, instant_ns
 from engine.router import Router, collection_paused, routing_order
 from engine.windows import UTC
 
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+    from engine.reactions import Reactions
+    from engine.tables import Table
+
 Progress = Callable[[int, int], None]
+
 """`on_progress(done, total)`: orders routed so far, orders to route."""
 PROGRESS_EVERY = 1_000
 
@@ -82,11 +90,13 @@ class Session:
     `follow=True` every routed order's allocations are kept in a ledger, so that
     operational events (`apply`) re-route them."""
 
-    def __init__(self, policy: Policy, network: Network, inventory: Inventory, follow=False):
+    def __init__(
+        self, policy: Policy, network: Network, inventory: Inventory, follow: bool = False
+    ):
         self.policy = policy
         self.network = network
         self.router = Router(policy, network, inventory)
-        self.reactions = None
+        self.reactions: Reactions | None = None
         if follow:
             self.follow()
 
@@ -94,8 +104,8 @@ class Session:
     def open(
         cls,
         ruleset: str | s.Ruleset | Policy | Any,
-        nodes,
-        inventory,
+        nodes: pd.DataFrame | pa.Table | Table,
+        inventory: pd.DataFrame | pa.Table | Table,
         *,
         filename: str = "<ruleset>",
         source: str = "",
@@ -109,13 +119,12 @@ class Session:
         network = (
             Network.from_arrow(node_rows)
             if node_rows is not None
-            else Network.from_frame(getattr(nodes, "frame", nodes))
+            else Network.from_frame(_frame_of(nodes))
         )
         stock = _arrow_of(inventory)
         if stock is not None:
             return cls(policy, network, Inventory.from_arrow(stock, network), follow)
-        stock_frame = getattr(inventory, "frame", inventory)
-        return cls(policy, network, Inventory.from_frame(stock_frame, network), follow)
+        return cls(policy, network, Inventory.from_frame(_frame_of(inventory), network), follow)
 
     def copy(self) -> Session:
         """The same policy and network on a copy of this session's stock as it stands
@@ -123,12 +132,14 @@ class Session:
         stock = self.router.inventory.copy()
         return Session(self.policy, self.network, stock, follow=self.reactions is not None)
 
-    def follow(self) -> None:
-        """Keep every routed order's allocations from now on, for events to re-route."""
+    def follow(self) -> Reactions:
+        """Keep every routed order's allocations from now on, for events to re-route;
+        the reactions that keep them."""
         if self.reactions is None:
             from engine.reactions import Reactions
 
             self.reactions = Reactions(self.router)
+        return self.reactions
 
     @property
     def events_applied(self) -> int:
@@ -142,10 +153,10 @@ class Session:
     def __enter__(self) -> Session:
         return self
 
-    def __exit__(self, *_exc) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def keep_for(self, strategy_id: str, order) -> np.ndarray | None:
+    def keep_for(self, strategy_id: str, order: Order | None) -> np.ndarray | None:
         """Units a strategy protects at each node for an order (None: it keeps nothing);
         `order` may be None when every `keep` of it reads node fields only."""
         return self.router.keep_for(strategy_id, order)
@@ -177,7 +188,9 @@ class Session:
         rows = sorted(range(len(batch)), key=lambda i: (created[i], batch.ids[i], i))
         return self.router.route_in(batch, np.array(rows, dtype=np.int64), explain)
 
-    def route_one(self, order: Order, at: dt.datetime | None = None, explain=False) -> Decision:
+    def route_one(
+        self, order: Order, at: dt.datetime | None = None, explain: bool = False
+    ) -> Decision:
         """Route one order (at its creation instant, or `at`) and commit it."""
         if self.reactions is not None:
             return self.reactions.route(order, at, explain)
@@ -185,25 +198,29 @@ class Session:
 
     def apply(self, events: Iterable[Event]) -> list[Decision]:
         """Apply operational events in time order; returns the re-route decisions."""
-        self.follow()
-        return self.reactions.apply_batch(events)  # type: ignore[union-attr]
+        return self.follow().apply_batch(events)
 
-    def batch(self, orders, at: dt.datetime | None = None) -> OrderBatch:
+    def batch(
+        self,
+        orders: OrderBatch | Iterable[Order] | pd.DataFrame | pa.Table | Table,
+        at: dt.datetime | None = None,
+    ) -> OrderBatch:
         """Orders as a batch: a batch as it is, `Order`s, the orders loader's `Table` (its
         Arrow rows) or frame."""
         tz = self.policy.tz
-        if not isinstance(orders, OrderBatch):
+        batch = orders if isinstance(orders, OrderBatch) else None
+        if batch is None:
             rows = _arrow_of(orders)
-            frame = getattr(orders, "frame", orders)
+            frame = _frame_of(orders)
             if rows is not None:
-                orders = OrderBatch.from_arrow(rows, tz)
+                batch = OrderBatch.from_arrow(rows, tz)
             elif hasattr(frame, "columns"):  # a pandas frame
-                orders = OrderBatch.from_frame(frame, tz)
-        if isinstance(orders, OrderBatch):
+                batch = OrderBatch.from_frame(frame, tz)
+        if batch is not None:
             if at is None:
-                return orders
-            orders = [orders.order(i) for i in range(len(orders))]
-        return OrderBatch.from_orders(orders, tz, at)
+                return batch
+            return OrderBatch.from_orders([batch.order(i) for i in range(len(batch))], tz, at)
+        return OrderBatch.from_orders(cast("Iterable[Order]", orders), tz, at)  # not a table
 
     # ------------------------------------------------------------ history
     def replay(
@@ -269,7 +286,9 @@ class Session:
         if on_progress is not None:
             on_progress(total, total)
 
-    def _route(self, batch: OrderBatch, rows: np.ndarray, explained: bool, cursor) -> Replayed:
+    def _route(
+        self, batch: OrderBatch, rows: np.ndarray, explained: bool, cursor: ArrivalCursor
+    ) -> Replayed:
         if explained:
             row = int(rows[0])
             cursor.apply_until(int(batch.instants[row]))
@@ -302,7 +321,7 @@ class _Timeline:
         while self.next_event < len(self.events) and self.events[self.next_event][0] <= instant:
             at, event = self.events[self.next_event]
             self.arrivals.apply_until(at)
-            changes = self.session.reactions.apply(event)  # type: ignore[union-attr]
+            changes = self.session.follow().apply(event)  # following since events came
             self.next_event += 1
             if changes:
                 yield Replayed(changes, reroutes=True)
@@ -314,11 +333,17 @@ class _Timeline:
             yield from self.until(self.events[-1][0])
 
 
-def _arrow_of(table):
+def _arrow_of(table: object) -> pa.Table | None:
     """The Arrow table of a loaded `engine.tables.Table` or an Arrow table itself; None
     for anything else (a pandas frame)."""
-    rows = getattr(table, "arrow", table)
-    return rows if type(rows).__module__.startswith("pyarrow") else None
+    rows: Any = getattr(table, "arrow", table)
+    found: pa.Table | None = rows if type(rows).__module__.startswith("pyarrow") else None
+    return found
+
+
+def _frame_of(table: object) -> pd.DataFrame:
+    """The frame of a loaded `engine.tables.Table`; anything else as it is (a frame)."""
+    return cast("pd.DataFrame", getattr(table, "frame", table))
 
 
 def _pieces(run: np.ndarray, alone: list[int]) -> Iterator[tuple[np.ndarray, bool]]:

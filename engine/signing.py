@@ -17,14 +17,18 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from engine.errors import ArtifactError
+
+Number = TypeVar("Number", int, float)
 
 SIGNING_KEY_VARIABLE = "SOURCING_SIGNING_KEY"
 TRUSTED_KEYS_VARIABLE = "SOURCING_TRUSTED_KEYS"
@@ -39,15 +43,15 @@ MAX_NUMBER_DIGITS = 30
 _KEY_ID = re.compile(r"[0-9a-f]{16}")
 
 
-class SigningError(ValueError):
+class SigningError(ArtifactError):
     """A key cannot be used: missing, unreadable, not an Ed25519 key, or already there."""
 
 
-class DocumentError(ValueError):
+class DocumentError(ArtifactError):
     """The bytes are not a JSON document that can be verified: the message says why."""
 
 
-class SignatureRefused(ValueError):
+class SignatureRefused(ArtifactError):
     """The document's signature does not establish who signed it. `kind` is
     `unsigned` (no signature), `untrusted` (a well-formed signature by a key not
     trusted here), `malformed` or `mismatch` (a trusted key refutes it)."""
@@ -120,7 +124,9 @@ def load_trusted_keys(
     return TrustedKeys(keys)
 
 
-def signing_key_from_environment(environ: Mapping[str, str] | None = None):
+def signing_key_from_environment(
+    environ: Mapping[str, str] | None = None,
+) -> Ed25519PrivateKey | None:
     """The private key $SOURCING_SIGNING_KEY names, or None when it is not set."""
     path = (os.environ if environ is None else environ).get(SIGNING_KEY_VARIABLE, "").strip()
     return load_signing_key(path) if path else None
@@ -297,8 +303,8 @@ def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def _bounded(kind):
-    def parse(text: str):
+def _bounded(kind: Callable[[str], Number]) -> Callable[[str], Number]:
+    def parse(text: str) -> Number:
         if len(text) > MAX_NUMBER_DIGITS:
             raise ValueError(f"the number {text[:12]}… is longer than {MAX_NUMBER_DIGITS} digits")
         return kind(text)
@@ -311,6 +317,7 @@ def _depth(value: Any) -> int:
     deepest, stack = 0, [(value, 1)]
     while stack:
         item, level = stack.pop()
+        children: Iterable[Any]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):

@@ -19,6 +19,8 @@ import numpy as np
 from dsl import syntax as s
 
 UTC = dt.UTC
+_NEVER = dt.datetime.max.replace(tzinfo=UTC)
+"""An instant no day starts at: no day is cached until `day` asks."""
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -84,12 +86,12 @@ class LocalDays:
 
     def __init__(self, tz: ZoneInfo):
         self.tz = tz
-        self._start = self._end = None
-        self._day: dt.date | None = None
+        self._start = self._end = _NEVER  # no day cached yet
+        self._day = dt.date.min
 
     def day(self, instant: dt.datetime) -> dt.date:
-        if self._start is not None and self._start <= instant < self._end:
-            return self._day  # type: ignore[return-value]
+        if self._start <= instant < self._end:
+            return self._day
         day = instant.astimezone(self.tz).date()
         self._day = day
         self._start = dt.datetime.combine(day, dt.time(0, 0), tzinfo=self.tz).astimezone(UTC)

@@ -14,7 +14,7 @@ while [ "$(date +%s)" -lt "$end" ]; do
     left=$(( end - $(date +%s) ))
     echo "== fuzz round $round ($left s left)"
     HYPOTHESIS_PROFILE=fuzz timeout --signal=INT "$left" \
-        "$bin/python" -m pytest -m fuzz -q -p no:cacheprovider --hypothesis-show-statistics
+        "$bin/python" -m pytest -m fuzz -x -q -p no:cacheprovider --hypothesis-show-statistics
     status=$?
     if [ "$status" -eq 124 ] || [ "$(date +%s)" -ge "$end" ]; then
         break  # the time is up (an interrupted round is not a failure)

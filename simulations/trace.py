@@ -36,49 +36,58 @@ def orders_behind(
     if kpi in NEEDS_KPIS and kpis is None:
         raise ValueError(f"tracing {kpi} needs the computed KPIs: pass kpis=compute_kpis(...)")
     orders, shipments, node_filters = _filtered(tables, filters)
-    allocated, ordered = orders["units_allocated"], orders["units_ordered"]
-    routed = orders["routed"]
-    if kpi in ("orders", "lines", "units"):
-        chosen = orders["order_id"]
-    elif kpi == "fill_rate":
-        chosen = orders.loc[allocated < ordered, "order_id"]
-    elif kpi == "complete_rate":
-        chosen = orders.loc[allocated >= ordered, "order_id"]
-    elif kpi == "partial_rate":
-        chosen = orders.loc[(allocated > 0) & (allocated < ordered), "order_id"]
-    elif kpi == "backorder_rate":
-        chosen = orders.loc[orders["units_backordered"] > 0, "order_id"]
-    elif kpi == "unroutable_rate":
-        chosen = orders.loc[orders["status"].isin(FAILED_STATUSES), "order_id"]
-    elif kpi == "split_rate":
-        chosen = orders.loc[routed & (orders["n_shipments"] >= 2), "order_id"]
-    elif kpi in ("shipments_per_order", "cost_per_order", "avg_eta_days"):
-        chosen = orders.loc[routed, "order_id"]
+    if kpi in _ORDER_ROWS:
+        chosen = orders.loc[_ORDER_ROWS[kpi](orders), "order_id"]
     elif kpi in ("avg_distance_km", "co2_kg"):
         chosen = shipments["order_id"]
     elif kpi == "p90_distance_km":
         km = shipments["distance_km"].to_numpy(dtype="float64")
         threshold = percentile_90(km)
         chosen = shipments.loc[km >= threshold, "order_id"] if threshold is not None else []
-    elif kpi == "on_time_rate":
-        late = routed & orders["promised_days"].notna() & ~orders["on_time"].fillna(True)
-        chosen = orders.loc[late, "order_id"]
     elif kpi in ("protection_breaches", "store_stockouts"):
         detail = kpis.breaches if kpi == "protection_breaches" else kpis.stockouts
         for column, value in node_filters.items():
             detail = detail[detail[column] == value]
         chosen = detail["order_id"]
     else:
-        cells = kpis.node_utilisation
-        if kpi == "capacity_overflows":
-            cells = cells[cells["overflow"]]
-        else:
-            cells = cells[cells["utilisation"].notna()]
-        keys = pd.MultiIndex.from_frame(cells[["node_id", "day"]])
-        shipped = pd.MultiIndex.from_frame(shipments[["node_id", "day"]])
-        chosen = shipments.loc[shipped.isin(keys), "order_id"]
+        chosen = _at_node_days(kpis.node_utilisation, shipments, kpi == "capacity_overflows")
     behind = orders[orders["order_id"].isin(set(chosen))]
     return behind.sort_values("decision_seq").reset_index(drop=True)
+
+
+def _short(orders: pd.DataFrame) -> pd.Series:
+    return orders["units_allocated"] < orders["units_ordered"]
+
+
+def _late(orders: pd.DataFrame) -> pd.Series:
+    routed = orders["routed"]
+    return routed & orders["promised_days"].notna() & ~orders["on_time"].fillna(True)
+
+
+_ORDER_ROWS = {
+    "orders": lambda orders: pd.Series(True, index=orders.index),
+    "lines": lambda orders: pd.Series(True, index=orders.index),
+    "units": lambda orders: pd.Series(True, index=orders.index),
+    "fill_rate": _short,
+    "complete_rate": lambda orders: ~_short(orders),
+    "partial_rate": lambda orders: (orders["units_allocated"] > 0) & _short(orders),
+    "backorder_rate": lambda orders: orders["units_backordered"] > 0,
+    "unroutable_rate": lambda orders: orders["status"].isin(FAILED_STATUSES),
+    "split_rate": lambda orders: orders["routed"] & (orders["n_shipments"] >= 2),
+    "shipments_per_order": lambda orders: orders["routed"],
+    "cost_per_order": lambda orders: orders["routed"],
+    "avg_eta_days": lambda orders: orders["routed"],
+    "on_time_rate": _late,
+}
+"""The KPIs whose orders are picked from the order rows alone, and how."""
+
+
+def _at_node_days(cells: pd.DataFrame, shipments: pd.DataFrame, overflowing: bool) -> pd.Series:
+    """The orders of the shipments on node-days with a utilisation (an overflow)."""
+    cells = cells[cells["overflow"]] if overflowing else cells[cells["utilisation"].notna()]
+    keys = pd.MultiIndex.from_frame(cells[["node_id", "day"]])
+    shipped = pd.MultiIndex.from_frame(shipments[["node_id", "day"]])
+    return shipments.loc[shipped.isin(keys), "order_id"]
 
 
 def _filtered(tables: DecisionTables, filters: dict):

@@ -178,7 +178,11 @@ def _dataset(key: tuple, timezone: str, _files: dict[str, TableFile]) -> Dataset
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _table(
-    kind: str, path: str, stamp: tuple, node_ids: tuple[str, ...] | None, timezone: str
+    kind: str,
+    path: str,
+    stamp: tuple,  # noqa: ARG001 - the file's size and time: a changed file is read again
+    node_ids: tuple[str, ...] | None,
+    timezone: str,
 ) -> tuple[Table | None, str | None]:
     """One table read from its file, or the message saying why it cannot be used."""
     try:

@@ -41,11 +41,6 @@ def draft_text() -> str:
     return st.session_state.get(TEXT, "")
 
 
-def draft_name() -> str | None:
-    """The stored ruleset the editor's text belongs to, if any."""
-    return st.session_state.get(NAME)
-
-
 def open_draft(text: str, name: str | None, base: int | None) -> None:
     """Put a ruleset in the editor: its text, its stored name and base version."""
     state = st.session_state

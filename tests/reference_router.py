@@ -277,7 +277,6 @@ def walk(
     not ship and `prior` shipments already count toward each split limit. Returns what
     is left, the shipments made (node, {sku: qty}, km, strategy id), the SKUs short
     because of a split limit and the strategies reached."""
-    lat, lon = destination
     shipments = []  # (node, {sku: qty}, distance, strategy id)
     limited = set()
     chain = []
@@ -287,59 +286,77 @@ def walk(
         split = 1 if step.split is None else step.split
         budget = split - prior - len(shipments)
         used_nodes = set(blocked) | {shipment[0]["id"] for shipment in shipments}
-        candidates = []
-        for node in nodes:
-            if step.source is not None and not reader.holds(step.source, order, None, node):
-                continue
-            if node["id"] in state.offline:
-                continue
-            capacity = state.capacity_of(node)
-            if capacity is not None and shipped_on.get((node["id"], day), 0) >= capacity:
-                continue
-            if node["id"] in used_nodes:
-                continue
-            keep = 0
-            for rule in step.keep:
-                if reader.holds(rule.at, order, None, node):
-                    keep = max(keep, rule.units)
-            avail = {sku: max(0, free.get((node["id"], sku), 0) - keep) for sku in need}
-            if not any(avail[sku] > 0 for sku in need if need[sku] > 0):
-                continue
-            km = distance_km(node["lat"], node["lon"], lat, lon)
-            if step.within_km is not None and km > step.within_km:
-                continue
-            candidates.append({"node": node, "avail": avail, "km": km})
+        candidates = [
+            candidate
+            for node in nodes
+            if node["id"] not in used_nodes
+            and (
+                candidate := candidate_at(
+                    node, step, need, order, destination, day, reader, free, shipped_on, state
+                )
+            )
+            is not None
+        ]
         chosen_here = []
         if budget > 0 and candidates:
-            whole = [c for c in candidates if all(c["avail"][k] >= q for k, q in need.items())]
-            if whole:
-                best = pick(whole, step, need, order, day, reader, shipped_on, state)
-                take = {k: q for k, q in need.items() if q > 0}
-                shipments.append((best["node"], take, best["km"], step.id))
-                chosen_here.append(best)
-                need = {k: 0 for k in need}
-            elif split >= 2:
-                options = list(candidates)
-                while len(chosen_here) < budget and any(need.values()):
-                    useful = [
-                        c
-                        for c in options
-                        if sum(min(c["avail"][k], q) for k, q in need.items()) > 0
-                    ]
-                    if not useful:
-                        break
-                    best = pick(useful, step, need, order, day, reader, shipped_on, state)
-                    take = {k: min(best["avail"][k], q) for k, q in need.items()}
-                    take = {k: q for k, q in take.items() if q > 0}
-                    shipments.append((best["node"], take, best["km"], step.id))
-                    chosen_here.append(best)
-                    options.remove(best)
-                    need = {k: q - take.get(k, 0) for k, q in need.items()}
+            placed, need = place(
+                candidates, step, split, budget, need, order, day, reader, shipped_on, state
+            )
+            shipments.extend((c["node"], take, c["km"], step.id) for c, take in placed)
+            chosen_here = [c for c, _ in placed]
         for sku, qty in need.items():
             if qty > 0 and any(c["avail"][sku] > 0 for c in candidates if c not in chosen_here):
                 limited.add(sku)
         step = by_id[step.otherwise] if step.otherwise is not None else None
     return need, shipments, limited, chain
+
+
+def candidate_at(node, step, need, order, destination, day, reader, free, shipped_on, state):
+    """The node as a candidate of `step` ({node, avail, km}), None when the step may not
+    use it: outside `source`, offline, at capacity, nothing to give, beyond `within`."""
+    if step.source is not None and not reader.holds(step.source, order, None, node):
+        return None
+    if node["id"] in state.offline:
+        return None
+    capacity = state.capacity_of(node)
+    if capacity is not None and shipped_on.get((node["id"], day), 0) >= capacity:
+        return None
+    keep = 0
+    for rule in step.keep:
+        if reader.holds(rule.at, order, None, node):
+            keep = max(keep, rule.units)
+    avail = {sku: max(0, free.get((node["id"], sku), 0) - keep) for sku in need}
+    if not any(avail[sku] > 0 for sku in need if need[sku] > 0):
+        return None
+    km = distance_km(node["lat"], node["lon"], *destination)
+    if step.within_km is not None and km > step.within_km:
+        return None
+    return {"node": node, "avail": avail, "km": km}
+
+
+def place(candidates, step, split, budget, need, order, day, reader, shipped_on, state):
+    """The candidates `step` ships from, each with what it takes ([(candidate, {sku: qty})]),
+    and what is left: one node with everything when one has it, else (when the step
+    may split) the best node for what is left, again, within the budget."""
+    whole = [c for c in candidates if all(c["avail"][k] >= q for k, q in need.items())]
+    if whole:
+        best = pick(whole, step, need, order, day, reader, shipped_on, state)
+        return [(best, {k: q for k, q in need.items() if q > 0})], {k: 0 for k in need}
+    chosen = []
+    if split < 2:
+        return chosen, need
+    options = list(candidates)
+    while len(chosen) < budget and any(need.values()):
+        useful = [c for c in options if sum(min(c["avail"][k], q) for k, q in need.items()) > 0]
+        if not useful:
+            break
+        best = pick(useful, step, need, order, day, reader, shipped_on, state)
+        take = {k: min(best["avail"][k], q) for k, q in need.items()}
+        take = {k: q for k, q in take.items() if q > 0}
+        chosen.append((best, take))
+        options.remove(best)
+        need = {k: q - take.get(k, 0) for k, q in need.items()}
+    return chosen, need
 
 
 def pick(candidates, strategy, need, order, day, reader, shipped_on, state):
@@ -353,41 +370,10 @@ def pick(candidates, strategy, need, order, day, reader, shipped_on, state):
         ]
     )
 
-    def value(key, c):
-        node, avail, km = c["node"], c["avail"], c["km"]
-        expr = key.key
-        if isinstance(expr, s.Name):
-            if expr.name == "shipments":
-                return sum(1 for k, q in need.items() if q > 0 and avail[k] < q)
-            if expr.name == "distance":
-                return km
-            if expr.name == "cost":
-                units = sum(min(avail[k], q) for k, q in need.items())
-                return (
-                    (node.get("pick_cost") or 0.0) * units
-                    + (node.get("ship_cost_base") or 0.0)
-                    + (node.get("ship_cost_per_km") or 0.0) * km
-                )
-            if expr.name == "stock":
-                return sum(avail[k] for k, q in need.items() if q > 0)
-            capacity = state.capacity_of(node)
-            used = shipped_on.get((node["id"], day), 0)
-            return 0.0 if capacity is None else used / capacity
-        if isinstance(expr, s.FieldRef):
-            if expr.root != "node":
-                return 0
-            raw = node["id"] if expr.name == "id" else node.get(expr.name)
-            if raw is None:
-                return None
-            order_of_kind = {"bool": 0, "number": 0, "text": 1, "list": 2, "time": 3}
-            return (order_of_kind.get(kind(raw), 4), raw)
-        if isinstance(expr, s.Compare | s.AllOf | s.AnyOf | s.Not):
-            return 1 if reader.holds(expr, order, None, node) else 0
-        return 0
-
     def compare(a, b):
         for key in keys:
-            va, vb = value(key, a), value(key, b)
+            va = rank_value(key.key, a, need, order, day, reader, shipped_on, state)
+            vb = rank_value(key.key, b, need, order, day, reader, shipped_on, state)
             if va is None or vb is None:  # a missing node field sorts last
                 if (va is None) != (vb is None):
                     return 1 if va is None else -1
@@ -398,6 +384,45 @@ def pick(candidates, strategy, need, order, day, reader, shipped_on, state):
         return -1 if a["node"]["id"] < b["node"]["id"] else 1
 
     return sorted(candidates, key=functools.cmp_to_key(compare))[0]
+
+
+def rank_value(expr, candidate, need, order, day, reader, shipped_on, state):
+    """What a rank key reads for a candidate (None: a node field the node lacks)."""
+    node = candidate["node"]
+    if isinstance(expr, s.Name):
+        return metric(expr.name, candidate, need, day, shipped_on, state)
+    if isinstance(expr, s.FieldRef):
+        if expr.root != "node":
+            return 0
+        raw = node["id"] if expr.name == "id" else node.get(expr.name)
+        if raw is None:
+            return None
+        order_of_kind = {"bool": 0, "number": 0, "text": 1, "list": 2, "time": 3}
+        return (order_of_kind.get(kind(raw), 4), raw)
+    if isinstance(expr, s.Compare | s.AllOf | s.AnyOf | s.Not):
+        return 1 if reader.holds(expr, order, None, node) else 0
+    return 0
+
+
+def metric(name, candidate, need, day, shipped_on, state):
+    """A rank metric for a candidate, as docs/routing.md defines each."""
+    node, avail, km = candidate["node"], candidate["avail"], candidate["km"]
+    if name == "shipments":
+        return sum(1 for k, q in need.items() if q > 0 and avail[k] < q)
+    if name == "distance":
+        return km
+    if name == "cost":
+        units = sum(min(avail[k], q) for k, q in need.items())
+        return (
+            (node.get("pick_cost") or 0.0) * units
+            + (node.get("ship_cost_base") or 0.0)
+            + (node.get("ship_cost_per_km") or 0.0) * km
+        )
+    if name == "stock":
+        return sum(avail[k] for k, q in need.items() if q > 0)
+    capacity = state.capacity_of(node)
+    used = shipped_on.get((node["id"], day), 0)
+    return 0.0 if capacity is None else used / capacity
 
 
 def parcel(node, take, km, strategy):

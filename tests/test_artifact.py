@@ -76,7 +76,7 @@ def orders(count: int = 120) -> list[engine.Order]:
 
 
 @pytest.fixture
-def artifact_file(tmp_path, signing) -> Path:
+def artifact_file(tmp_path, signing) -> Path:  # noqa: ARG001 - signing sets the keys it uses
     document = build_artifact(
         FRANCE,
         name="france",
@@ -145,7 +145,7 @@ def test_a_tampered_text_is_refused(artifact_file):
     tamper(artifact_file, widen, resign=False)
     with pytest.raises(ArtifactError, match="signature does not match"):
         load_artifact(artifact_file)
-    tamper(artifact_file, lambda doc: None)  # signed as it now is
+    tamper(artifact_file, lambda _document: None)  # signed as it now is
     with pytest.raises(ArtifactError, match="content hash mismatch.*changed after export"):
         load_artifact(artifact_file)
 
@@ -191,7 +191,8 @@ def test_files_that_are_not_artifacts_are_refused(tmp_path):
 # ------------------------------------------------------------- the CLI
 
 
-def test_sourcing_export_writes_an_artifact_from_a_file(tmp_path, capsys, signing):
+@pytest.mark.usefixtures("signing")
+def test_sourcing_export_writes_an_artifact_from_a_file(tmp_path, capsys):
     out = tmp_path / "france.json"
     route = tmp_path / "france.route"
     route.write_text(FRANCE, encoding="utf-8")
@@ -213,9 +214,8 @@ def test_sourcing_export_refuses_a_ruleset_with_errors(tmp_path, capsys):
     assert not (tmp_path / "x.json").exists()
 
 
-def test_sourcing_export_reads_the_live_version_of_the_store(
-    tmp_path, capsys, monkeypatch, signing
-):
+@pytest.mark.usefixtures("signing")
+def test_sourcing_export_reads_the_live_version_of_the_store(tmp_path, capsys, monkeypatch):
     from rulesets.store import RulesetStore
 
     monkeypatch.delenv("SOURCING_DB_URL", raising=False)
@@ -308,7 +308,8 @@ def test_json_that_python_reads_loosely_is_refused_clearly(tmp_path, text):
         load_artifact(raw_artifact(tmp_path, text=text))
 
 
-def test_export_never_writes_an_artifact_loading_would_refuse(tmp_path, capsys, signing):
+@pytest.mark.usefixtures("signing")
+def test_export_never_writes_an_artifact_loading_would_refuse(tmp_path, capsys):
     route = tmp_path / "france.route"
     route.write_text(FRANCE, encoding="utf-8")
     out = tmp_path / "a.json"

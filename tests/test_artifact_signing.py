@@ -57,7 +57,8 @@ def test_a_signed_artifact_loads_and_says_which_key_signed_it(tmp_path, signing)
     assert loaded.summary()["signed_by"] == loaded.signed_by
 
 
-def test_an_unsigned_artifact_is_refused(tmp_path, signing):
+@pytest.mark.usefixtures("signing")
+def test_an_unsigned_artifact_is_refused(tmp_path):
     path = write_artifact(document(), tmp_path / "a.json")
     with pytest.raises(ArtifactError, match="not signed.*SOURCING_SIGNING_KEY"):
         load_artifact(path)
@@ -79,7 +80,8 @@ def test_a_reforged_field_outside_the_hash_is_refused(tmp_path, signing, change)
         load_artifact(path)
 
 
-def test_an_artifact_signed_by_an_untrusted_key_is_refused(tmp_path, signing, other_key_pair):
+@pytest.mark.usefixtures("signing")
+def test_an_artifact_signed_by_an_untrusted_key_is_refused(tmp_path, other_key_pair):
     path = signed(tmp_path / "a.json", other_key_pair[0])
     with pytest.raises(ArtifactError, match="signed by key .* which is not trusted"):
         load_artifact(path)
@@ -182,7 +184,8 @@ def test_sourcing_export_without_a_signing_key_writes_nothing(tmp_path, monkeypa
     assert not (tmp_path / "a.json").exists()
 
 
-def test_the_service_refuses_an_unsigned_artifact_with_exit_2(tmp_path, signing):
+@pytest.mark.usefixtures("signing")
+def test_the_service_refuses_an_unsigned_artifact_with_exit_2(tmp_path):
     from service.keys import make_key
 
     path = write_artifact(document(), tmp_path / "a.json")

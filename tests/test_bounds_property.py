@@ -172,7 +172,7 @@ def test_receipts_up_to_the_bound_never_wrap(levels, batch, receipts):
         assert reactions.problems() == []
 
 
-def test_a_simulation_at_the_bounds_keeps_its_figures(tmp_path):
+def test_a_simulation_at_the_bounds_keeps_its_figures():
     """The largest orders against the largest positions, through simulations.run."""
     batch = [[("A", LINE_QTY.high)] * MAX_LINES, [("B", LINE_QTY.high)] * MAX_LINES]
     batch += [[("A", LINE_QTY.high), ("B", LINE_QTY.high), ("C", 1)]] * 3

@@ -28,7 +28,7 @@ def calls(work: Callable[[], object]) -> int:
     """How many function calls `work` makes (Python and built-in)."""
     count = 0
 
-    def profile(frame, event, arg):
+    def profile(_frame, event, _arg):
         nonlocal count
         if event in ("call", "c_call"):
             count += 1

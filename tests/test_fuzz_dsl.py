@@ -47,7 +47,7 @@ class Hang(AssertionError):
 
 @contextmanager
 def no_hang(seconds: float = EXAMPLE_SECONDS):
-    def expire(signum, frame):
+    def expire(_signum, _frame):
         raise Hang(f"no answer after {seconds} s")
 
     previous = signal.signal(signal.SIGALRM, expire)

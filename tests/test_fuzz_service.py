@@ -157,10 +157,7 @@ def route_bodies(draw):
             for name in draw(st.lists(st.sampled_from(LINE_FIELDS), max_size=2)):
                 lines[0][name] = draw(field_value)
         orders.append(body)
-    if draw(st.booleans()) and count == 1:
-        request = {"order": orders[0]}
-    else:
-        request = {"orders": orders}
+    request = {"order": orders[0]} if draw(st.booleans()) and count == 1 else {"orders": orders}
     if draw(st.integers(0, 4)) == 0:
         request["explain"] = draw(st.one_of(st.booleans(), json_scalar))
     if draw(st.integers(0, 9)) == 0:

@@ -87,9 +87,8 @@ def test_events_are_applied_between_the_orders_by_time(files, capsys):
     assert "3 event(s) applied: 3 re-route(s)" in err
 
 
-def test_an_artifact_routes_like_its_source_and_a_tampered_one_is_refused(
-    files, tmp_path, capsys, signing
-):
+@pytest.mark.usefixtures("signing")
+def test_an_artifact_routes_like_its_source_and_a_tampered_one_is_refused(files, tmp_path, capsys):
     artifact = tmp_path / "ruleset.json"
     assert main(["export", files["ruleset"], "--version", "1", "--out", str(artifact)]) == 0
     capsys.readouterr()
@@ -105,7 +104,7 @@ def test_an_artifact_routes_like_its_source_and_a_tampered_one_is_refused(
     assert "signature does not match" in capsys.readouterr().err
 
 
-def test_route_needs_exactly_one_ruleset_and_no_at_with_events(files, tmp_path, capsys):
+def test_route_needs_exactly_one_ruleset_and_no_at_with_events(files, capsys):
     assert main(route(files)) == 2
     assert "give a ruleset file or --artifact" in capsys.readouterr().err
     at = ["--at", "2026-03-02T09:00:00", "--events", files["events"]]

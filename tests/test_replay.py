@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -262,7 +263,7 @@ def test_orders_of_a_batch_are_the_rows_of_the_table(demo):
 def test_orders_explained_alone_leave_the_replay_unchanged(demo):
     """Orders asked to be explained are routed alone, between blocks; the decisions and
     the KPIs are those of the replay that explains nothing."""
-    france = parse(open("rulesets/france.route", encoding="utf-8").read())
+    france = parse(Path("rulesets/france.route").read_text(encoding="utf-8"))
     tables = {name: demo[name] for name in ("nodes", "inventory", "orders", "replenishments")}
     plain_run = simulations.run(france, **tables)
     picked = plain_run.decisions["order_id"].iloc[::7].tolist()
@@ -279,7 +280,7 @@ def test_orders_explained_alone_leave_the_replay_unchanged(demo):
 def test_orders_routed_together_decide_as_orders_routed_one_by_one(demo, monkeypatch):
     """Between two arrivals the replay routes orders together (kernel blocks); routed
     one at a time, with the stock arriving in between, they decide the same."""
-    france = parse(open("rulesets/france.route", encoding="utf-8").read())
+    france = parse(Path("rulesets/france.route").read_text(encoding="utf-8"))
     tables = {name: demo[name] for name in ("nodes", "inventory", "orders", "replenishments")}
     together = simulations.run(france, **tables)
     monkeypatch.setattr(engine.router, "BLOCK", 1)

@@ -62,9 +62,8 @@ def test_a_folder_and_a_missing_file_are_named(tmp_path):
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs a /dev/zero device")
 @pytest.mark.parametrize("command", ["route", "export"])
-def test_route_and_export_refuse_an_endless_ruleset_with_a_message(
-    command, tmp_path, capsys, signing
-):
+@pytest.mark.usefixtures("signing")
+def test_route_and_export_refuse_an_endless_ruleset_with_a_message(command, tmp_path, capsys):
     if command == "route":  # the ruleset is read before the tables
         args = [
             "route",

@@ -17,7 +17,7 @@ import engine
 
 
 @pytest.fixture
-def files(tmp_path, signing):
+def files(tmp_path, signing):  # noqa: ARG001 - signing sets the keys the artifact is signed with
     return write_files(tmp_path)
 
 
@@ -125,6 +125,16 @@ def test_routing_an_order_id_twice_is_a_conflict(served):
     assert response.status_code == 409
     assert "D1" in response.json()["detail"]
     assert client.get("/stats").json()["orders_held"] == 1  # D2 was not routed either
+
+
+def test_an_id_given_twice_and_already_routed_gets_the_422_first(served):
+    client, _ = served
+    assert client.post("/route", json={"order": order("D1")}).status_code == 200
+    response = client.post("/route", json={"orders": [order("D1"), order("D1")]})
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "orders"]
+    assert "given twice: D1" in error["msg"]
 
 
 def test_events_reroute_and_bad_events_get_422(served):

@@ -107,7 +107,8 @@ def test_settings_come_from_the_environment(tmp_path, capsys):
             )
 
 
-def test_the_service_does_not_start_without_keys(tmp_path, signing):
+@pytest.mark.usefixtures("signing")
+def test_the_service_does_not_start_without_keys(tmp_path):
     files = write_files(tmp_path)
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SOURCING_SERVICE")}
     command = [
@@ -121,7 +122,8 @@ def test_the_service_does_not_start_without_keys(tmp_path, signing):
     assert "python -m service: no API key: set SOURCING_SERVICE_KEYS_FILE" in done.stderr
 
 
-def test_a_key_works_over_http_and_a_removed_key_stops_at_once(tmp_path, capsys, signing):
+@pytest.mark.usefixtures("signing")
+def test_a_key_works_over_http_and_a_removed_key_stops_at_once(tmp_path, capsys):
     """Through the real service: the keys file the service reads is rotated live."""
     path = tmp_path / "keys.txt"
     token = add_key(capsys, path, "oms", "route")

@@ -15,6 +15,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 from service_world import RULESET, serve, write_files
 
 ROUTING_CLIENTS, EVENT_CLIENTS = 12, 4
@@ -126,7 +127,8 @@ class Run:
                 assert http.post("/events", json={"event": event}).status_code == 200
 
 
-def test_sixteen_clients_with_events_never_oversell_and_memory_stays_flat(tmp_path, signing):
+@pytest.mark.usefixtures("signing")
+def test_sixteen_clients_with_events_never_oversell_and_memory_stays_flat(tmp_path):
     files = write_files(tmp_path, stock=STOCK, ruleset=PARTIAL)
     with serve(files, finished_ids=300) as served:
         run = Run(served)

@@ -115,7 +115,8 @@ def test_the_database_comes_from_the_environment(run, store_url, tmp_path, monke
     assert run("list")[1].splitlines()[1].startswith("fr ")
 
 
-def test_export_and_import(run, tmp_path, signing):
+@pytest.mark.usefixtures("signing")
+def test_export_and_import(run, tmp_path):
     run("save", write(tmp_path, "a.route", FRANCE), "--name", "fr", "--author", "alice")
     run("submit", "fr", "1", "--by", "alice")
     run("publish", "fr", "1", "--reviewer", "bob")

@@ -98,9 +98,11 @@ def test_a_ruleset_that_differs_from_the_store_is_refused_and_nothing_is_importe
 def test_export_refuses_a_folder_that_is_not_an_export(tmp_path):
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "notes.txt").write_text("mine")
-    with RulesetStore.open(f"sqlite:///{tmp_path / 'a.db'}") as store:
-        with pytest.raises(StoreError, match="not empty"):
-            export_folder(store, tmp_path / "out")
+    with (
+        RulesetStore.open(f"sqlite:///{tmp_path / 'a.db'}") as store,
+        pytest.raises(StoreError, match="not empty"),
+    ):
+        export_folder(store, tmp_path / "out")
     assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
 
 

@@ -145,7 +145,7 @@ def test_a_tampered_signed_export_is_refused(tmp_path, key_pair):
     private, trusted = keys(key_pair)
     with reviewed_store(f"sqlite:///{tmp_path / 'a.db'}") as source:
         export_folder(source, tmp_path / "out", signing_key=private)
-    forge(tmp_path / "out", lambda entry, audit: audit[0].update(actor="someone else"))
+    forge(tmp_path / "out", lambda _entry, audit: audit[0].update(actor="someone else"))
     with RulesetStore.open(f"sqlite:///{tmp_path / 'b.db'}") as target:
         with pytest.raises(ImportRefused, match="signature does not match"):
             import_folder(target, tmp_path / "out", by="erin", trusted_keys=trusted)
@@ -172,7 +172,8 @@ def test_a_signed_export_whose_history_does_not_verify_is_refused(tmp_path, key_
 # ------------------------------------------------------------- sourcing export
 
 
-def test_sourcing_export_refuses_a_version_that_skipped_review(tmp_path, capsys, signing):
+@pytest.mark.usefixtures("signing")
+def test_sourcing_export_refuses_a_version_that_skipped_review(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'a.db'}"
     with RulesetStore.open(url) as store:
         store.save("france", FRANCE, author="alice")
@@ -201,7 +202,8 @@ def test_sourcing_export_refuses_a_version_that_skipped_review(tmp_path, capsys,
     )
 
 
-def test_a_rollback_copy_exports_because_its_source_was_reviewed(tmp_path, signing):
+@pytest.mark.usefixtures("signing")
+def test_a_rollback_copy_exports_because_its_source_was_reviewed(tmp_path):
     url = f"sqlite:///{tmp_path / 'a.db'}"
     with RulesetStore.open(url) as store:
         store.save("france", FRANCE, author="alice")

@@ -40,6 +40,7 @@ def test_a_version_number_beyond_the_range_is_refused_clearly(store, number):
     assert [v.number for v in store.history("france")] == [1]
 
 
+@pytest.mark.usefixtures("store")
 @pytest.mark.parametrize(
     "argv",
     [
@@ -49,14 +50,15 @@ def test_a_version_number_beyond_the_range_is_refused_clearly(store, number):
         ["save", "-", "--name", "france", "--author", "a", "--based-on", str(HUGE)],
     ],
 )
-def test_the_cli_refuses_a_version_number_beyond_the_range(store_url, store, argv, capsys):
+def test_the_cli_refuses_a_version_number_beyond_the_range(store_url, argv, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["rulesets", *argv, "--db", store_url])
     assert exit_.value.code == 2
     assert "version numbers run from 1 to 1000000000" in capsys.readouterr().err
 
 
-def test_export_refuses_a_version_number_beyond_the_range(tmp_path, store_url, store, capsys):
+@pytest.mark.usefixtures("store")
+def test_export_refuses_a_version_number_beyond_the_range(tmp_path, store_url, capsys):
     route = tmp_path / "france.route"
     route.write_text(FRANCE)
     out = tmp_path / "a.json"
@@ -72,7 +74,7 @@ def test_the_store_and_the_artifact_share_the_version_range():
     from engine.artifact import MAX_VERSION_NUMBER
     from rulesets.store.validation import VERSION_NUMBERS
 
-    assert VERSION_NUMBERS == range(1, MAX_VERSION_NUMBER + 1)
+    assert range(1, MAX_VERSION_NUMBER + 1) == VERSION_NUMBERS
 
 
 def test_an_imported_version_number_beyond_the_range_is_refused(tmp_path, store):

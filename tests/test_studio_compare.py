@@ -152,7 +152,8 @@ def test_three_scenarios_one_from_a_scenario_file(studio_env):
     assert f"{round(orders * 0.5):,} orders only in peak demand" in texts(app)
 
 
-def test_names_must_differ(studio_env):
+@pytest.mark.usefixtures("studio_env")
+def test_names_must_differ():
     app = page("compare").run()
     add_scenario(app, "today")
     app.text_input(key="compare.new.name").set_value("today")

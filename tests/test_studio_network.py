@@ -4,6 +4,7 @@ uploads and the rows the loaders rejected."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 import studio_pages
 from studio_pages import chart, page, studio_app, table, texts
 
@@ -122,7 +123,8 @@ def test_an_unusable_upload_says_why(studio_env):
     assert "did you mean 'created' for 'created_at'?" in errors
 
 
-def test_a_missing_data_folder_says_what_to_do(studio_env, tmp_path, monkeypatch):
+@pytest.mark.usefixtures("studio_env")
+def test_a_missing_data_folder_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCING_DATA_DIR", str(tmp_path / "nowhere"))
     app = page("network").run()
     assert not app.exception
@@ -133,7 +135,8 @@ def header_index(header: str, column: str) -> int:
     return header.split(",").index(column)
 
 
-def test_every_data_page_opens_in_the_app(studio_env):
+@pytest.mark.usefixtures("studio_env")
+def test_every_data_page_opens_in_the_app():
     app = studio_app().run()
     for name, title in (
         ("network", "Network and stock"),

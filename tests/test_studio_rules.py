@@ -66,12 +66,13 @@ def diff_rows(app: AppTest):
 
 
 @pytest.fixture
-def store(studio_env):
+def store(studio_env):  # noqa: ARG001 - studio_env names the store's database
     with RulesetStore.open() as opened:
         yield opened
 
 
-def test_first_start_seeds_the_examples_and_opens_france(studio_env, store):
+@pytest.mark.usefixtures("studio_env")
+def test_first_start_seeds_the_examples_and_opens_france(store):
     app = studio()
     assert [s.name for s in store.list_rulesets()] == SHIPPED
     latest = [summary.latest for summary in store.list_rulesets()]
@@ -87,7 +88,8 @@ def test_first_start_seeds_the_examples_and_opens_france(studio_env, store):
     assert [len(store.history(name)) for name in SHIPPED] == [1] * len(SHIPPED)
 
 
-def test_editing_the_text_updates_the_diagnostics(studio_env):
+@pytest.mark.usefixtures("studio_env")
+def test_editing_the_text_updates_the_diagnostics():
     app = studio()
     typo = FRANCE.replace('order.tier == "vip"', 'order.teir == "vip"')
     type_text(app, typo)
@@ -114,7 +116,8 @@ def test_editing_the_text_updates_the_diagnostics(studio_env):
     assert app.selectbox(key="rules.strategy").value == "standard_home"
 
 
-def test_a_data_column_is_a_known_field(studio_env, tmp_path, monkeypatch):
+@pytest.mark.usefixtures("studio_env")
+def test_a_data_column_is_a_known_field():
     app = studio()
     text = FRANCE.replace('when order.delivery == "home"\n', 'when order.delivery == "home"\n', 1)
     text = text.replace("  priority 20\n", "  priority 20\n  when order.promised_days <= 2\n", 1)
@@ -125,7 +128,8 @@ def test_a_data_column_is_a_known_field(studio_env, tmp_path, monkeypatch):
     assert "did you mean `order.promised_days`" in findings(app)["message"][0]
 
 
-def test_a_form_change_rewrites_the_text(studio_env):
+@pytest.mark.usefixtures("studio_env")
+def test_a_form_change_rewrites_the_text():
     app = studio()
     app.selectbox(key="rules.strategy").set_value("peak_store_protection")
     run(app)
@@ -167,7 +171,8 @@ def test_a_form_change_rewrites_the_text(studio_env):
     assert any("  split none" in c.value and "priority 7" in c.value for c in app.get("code"))
 
 
-def test_rank_keys_move_and_a_bad_expression_is_refused_in_place(studio_env):
+@pytest.mark.usefixtures("studio_env")
+def test_rank_keys_move_and_a_bad_expression_is_refused_in_place():
     app = studio()  # standard_home: rank by shipments, distance, cost
     app.button(key=key("rank", 2, "up")).click()
     run(app)
@@ -191,7 +196,8 @@ def test_rank_keys_move_and_a_bad_expression_is_refused_in_place(studio_env):
     assert not any("Not applied" in e.value for e in app.error)
 
 
-def test_a_text_edit_shows_in_the_forms(studio_env):
+@pytest.mark.usefixtures("studio_env")
+def test_a_text_edit_shows_in_the_forms():
     app = studio()
     text = FRANCE.replace("  priority 100\n", "  priority 42\n").replace(
         "  within 400 km\n", "  within 250 km\n"
@@ -214,7 +220,8 @@ def test_a_text_edit_shows_in_the_forms(studio_env):
     assert app.text_input(key=key("label")).value == "B2B pallets"
 
 
-def test_strategies_are_added_renamed_and_deleted_from_the_form(studio_env):
+@pytest.mark.usefixtures("studio_env")
+def test_strategies_are_added_renamed_and_deleted_from_the_form():
     app = studio()
     app.button(key="rules.add_strategy").click()
     run(app)
@@ -233,7 +240,8 @@ def test_strategies_are_added_renamed_and_deleted_from_the_form(studio_env):
     assert any("warehouses" in message for message in messages)  # fallbacks now dangle
 
 
-def test_the_header_fields_edit_name_and_time_zone(studio_env):
+@pytest.mark.usefixtures("studio_env")
+def test_the_header_fields_edit_name_and_time_zone():
     app = studio()
     app.selectbox(key="rules.header.timezone").set_value("America/New_York")
     run(app)
@@ -243,7 +251,8 @@ def test_the_header_fields_edit_name_and_time_zone(studio_env):
     assert editor_text(app).startswith('ruleset "France peak 2026"\n')
 
 
-def test_the_text_survives_a_visit_to_another_page(studio_env):
+@pytest.mark.usefixtures("studio_env")
+def test_the_text_survives_a_visit_to_another_page():
     app = studio()
     edited = FRANCE.replace("  priority 1000\n", "  priority 900\n")
     type_text(app, edited)
@@ -258,7 +267,8 @@ def test_the_text_survives_a_visit_to_another_page(studio_env):
     assert app.number_input(key=key("priority")).value == 900
 
 
-def test_saving_on_a_stale_version_shows_the_conflict_and_keeps_the_text(studio_env, store):
+@pytest.mark.usefixtures("studio_env")
+def test_saving_on_a_stale_version_shows_the_conflict_and_keeps_the_text(store):
     app = studio()
     # someone else saves version 2 of france after this user opened version 1
     theirs = FRANCE.replace("  within 400 km\n", "  within 300 km\n")
@@ -292,7 +302,8 @@ def test_saving_on_a_stale_version_shows_the_conflict_and_keeps_the_text(studio_
     assert dsl.parse(saved.text) == dsl.parse(mine)  # this user's text, as they chose
 
 
-def test_save_submit_publish_and_the_history(studio_env, store, monkeypatch):
+@pytest.mark.usefixtures("studio_env")
+def test_save_submit_publish_and_the_history(store):
     app = studio()
     edited = FRANCE.replace("  priority 1000\n", "  priority 900\n")
     type_text(app, edited)
@@ -326,7 +337,8 @@ def test_save_submit_publish_and_the_history(studio_env, store, monkeypatch):
     assert "Nothing saved: the text says what version 2 says." in texts(app)
 
 
-def test_submitting_is_refused_with_errors_and_the_diff_between_versions(studio_env, store):
+@pytest.mark.usefixtures("studio_env", "store")
+def test_submitting_is_refused_with_errors_and_the_diff_between_versions():
     app = studio()
     typo = FRANCE.replace("otherwise use standard_home", "otherwise use standard_hom")
     type_text(app, typo)
@@ -356,7 +368,8 @@ def test_submitting_is_refused_with_errors_and_the_diff_between_versions(studio_
     assert "1 changed (strategy)." in texts(app)
 
 
-def test_a_new_ruleset_is_named_when_saved(studio_env, store):
+@pytest.mark.usefixtures("studio_env")
+def test_a_new_ruleset_is_named_when_saved(store):
     app = studio()
     app.selectbox(key="rules.pick_ruleset").set_value("New ruleset…")
     run(app)
@@ -375,7 +388,8 @@ def test_a_new_ruleset_is_named_when_saved(studio_env, store):
     assert app.selectbox(key="rules.pick_ruleset").value == "spring_sale"
 
 
-def test_a_single_user_setup_publishes_its_own_version(studio_env, store, monkeypatch):
+@pytest.mark.usefixtures("studio_env")
+def test_a_single_user_setup_publishes_its_own_version(store, monkeypatch):
     monkeypatch.setenv("SOURCING_ALLOW_SELF_REVIEW", "1")
     app = studio()
     type_text(app, FRANCE.replace("  priority 1000\n", "  priority 900\n"))

@@ -98,7 +98,8 @@ def test_a_run_shows_kpi_cards_and_charts_from_the_replay(studio_env, expected):
     assert {trace["name"] for trace in node_map["data"]} == set(expected.inputs.nodes["type"])
 
 
-def test_drilling_from_a_kpi_lists_the_orders_behind_it(studio_env, expected):
+@pytest.mark.usefixtures("studio_env")
+def test_drilling_from_a_kpi_lists_the_orders_behind_it(expected):
     app = page("simulate").run()
     run_page(app)
     split = expected.tables.orders
@@ -160,7 +161,8 @@ def test_deltas_are_against_the_live_version(studio_env, expected, monkeypatch):
     assert split.proto.delta.startswith("-")
 
 
-def test_overrides_change_what_is_replayed(studio_env, expected):
+@pytest.mark.usefixtures("studio_env")
+def test_overrides_change_what_is_replayed(expected):
     busiest = expected.tables.shipments["node_id"].value_counts().index[0]
     app = page("simulate").run()
     app.multiselect(key="simulate.scenario.close").set_value([busiest]).run()
@@ -173,7 +175,8 @@ def test_overrides_change_what_is_replayed(studio_env, expected):
     assert not any(text.startswith(f"{busiest} ") for text in drawn)
 
 
-def test_downloads_and_results_that_outlive_a_visit_elsewhere(studio_env, expected):
+@pytest.mark.usefixtures("studio_env")
+def test_downloads_and_results_that_outlive_a_visit_elsewhere(expected):
     app = page("simulate").run()
     run_page(app)
     app.switch_page(str(studio_pages.PAGES / "network.py")).run()
@@ -202,7 +205,8 @@ def test_downloads_and_results_that_outlive_a_visit_elsewhere(studio_env, expect
     assert 'id="chart-daily"' in report
 
 
-def test_the_app_simulates_the_draft_open_on_the_rules_page(studio_env, expected):
+@pytest.mark.usefixtures("studio_env")
+def test_the_app_simulates_the_draft_open_on_the_rules_page(expected):
     app = studio_app().run()  # the Rules page opens the demo ruleset, seeded into the store
     assert not app.exception
     app.switch_page("views/simulate.py").run()

@@ -54,7 +54,8 @@ def in_force_table(app: AppTest) -> pd.DataFrame:
     return next(e.value for e in app.dataframe if "applies" in e.value.columns)
 
 
-def test_the_gantt_draws_every_window_in_the_ruleset_time_zone(studio_env):
+@pytest.mark.usefixtures("studio_env")
+def test_the_gantt_draws_every_window_in_the_ruleset_time_zone():
     app = timeline()
     assert app.selectbox(key="timeline.ruleset").value.startswith("Current draft (france v1")
     assert app.slider(key="timeline.years").value == (2026, 2027)
@@ -89,7 +90,8 @@ def test_the_gantt_draws_every_window_in_the_ruleset_time_zone(studio_env):
     assert "Times are in the ruleset's time zone, Europe/Paris." in texts(app)
 
 
-def test_years_cut_the_bars_and_no_peak_strategy_shades_the_usual_season(studio_env):
+@pytest.mark.usefixtures("studio_env")
+def test_years_cut_the_bars_and_no_peak_strategy_shades_the_usual_season():
     app = timeline()
     app.slider(key="timeline.years").set_range(2027, 2027)
     run(app)
@@ -112,6 +114,7 @@ def test_years_cut_the_bars_and_no_peak_strategy_shades_the_usual_season(studio_
     ]
 
 
+@pytest.mark.usefixtures("studio_env")
 @pytest.mark.parametrize(
     ("day", "minute", "channel", "delivery", "chosen", "chain", "contenders"),
     [
@@ -124,9 +127,7 @@ def test_years_cut_the_bars_and_no_peak_strategy_shades_the_usual_season(studio_
         ("2026-06-01", "09:00", "b2b", "collect", "click_and_collect", 1, []),
     ],
 )
-def test_what_is_in_force_on_a_date(
-    studio_env, day, minute, channel, delivery, chosen, chain, contenders
-):
+def test_what_is_in_force_on_a_date(day, minute, channel, delivery, chosen, chain, contenders):
     app = timeline()
     app.date_input(key="timeline.day").set_value(dt.date.fromisoformat(day))
     app.time_input(key="timeline.time").set_value(dt.time.fromisoformat(minute))
@@ -175,7 +176,8 @@ def test_the_answer_is_the_routers_choice(studio_env):
     assert told > 400
 
 
-def test_the_timeline_follows_the_text_on_the_rules_page(studio_env):
+@pytest.mark.usefixtures("studio_env")
+def test_the_timeline_follows_the_text_on_the_rules_page():
     app = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT)
     run(app)
     edited = FRANCE.replace(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from importlib import resources
 
 import pandas as pd
+import pytest
 import studio_pages
 from studio_pages import chart, page, table, texts
 
@@ -121,7 +122,8 @@ def test_a_filled_in_collect_order_goes_to_its_store(studio_env):
     }
 
 
-def test_a_bad_line_is_reported_not_routed(studio_env):
+@pytest.mark.usefixtures("studio_env")
+def test_a_bad_line_is_reported_not_routed():
     app = page("try_order").run()
     app.segmented_control(key="try.mode").set_value("Fill in an order").run()
     app.session_state["try.form.lines.0"] = {

@@ -581,3 +581,92 @@ def test_an_empty_table_loads_empty(tmp_path):
     table = load_orders(write(tmp_path, "orders.csv", ORDER_HEADER))
     assert table.frame.empty and table.rejects.empty
     assert "created_at" in table.frame.columns
+
+
+# --- found while porting the loaders to Arrow ----------------------------------
+
+
+def test_now_and_today_are_not_date_times(tmp_path):
+    """`now` and `today` were read as the moment the file was loaded: the same file
+    gave other instants on every run (docs/data.md: same input, same instant)."""
+    path = orders_csv(tmp_path, line("O1", created="now"), line("O2", created="today"), line("O3"))
+    table = load_orders(path, timezone="Europe/Paris")
+    assert table.frame["order_id"].tolist() == ["O3"]
+    rule = "created_at must be an ISO 8601 date-time such as 2026-11-27T14:05:00+01:00, got "
+    assert reasons(table) == [
+        (2, "created_at", rule + '"now"'),
+        (3, "created_at", rule + '"today"'),
+    ]
+
+
+def test_an_extra_column_of_other_digits_stays_text(tmp_path):
+    """Arabic-Indic digits (`١٢`) passed for a number and were then lost as NaN."""
+    text = (
+        "order_id,created_at,channel,delivery,dest_lat,dest_lon,sku,qty,aisle\n"
+        "O1,2026-01-05T10:00:00Z,web,home,48.8,2.3,A,1,١٢\n"
+        "O1,2026-01-05T10:00:00Z,web,home,48.8,2.3,B,1,٣\n"
+    )
+    frame = load_orders(write(tmp_path, "orders.csv", text)).frame
+    assert frame["aisle"].tolist() == ["١٢", "٣"]
+
+
+def test_an_extra_column_of_huge_whole_numbers_does_not_wrap(tmp_path):
+    """Whole numbers past int64 (2^63, 10^20) were cast to int64 and wrapped to -2^63."""
+    text = (
+        "order_id,created_at,channel,delivery,dest_lat,dest_lon,sku,qty,serial,small\n"
+        "O1,2026-01-05T10:00:00Z,web,home,48.8,2.3,A,1,9223372036854775808,-9223372036854775808\n"
+        "O1,2026-01-05T10:00:00Z,web,home,48.8,2.3,B,1,100000000000000000000,7\n"
+    )
+    frame = load_orders(write(tmp_path, "orders.csv", text)).frame
+    assert frame["serial"].dtype == "float64"
+    assert frame["serial"].tolist() == [9223372036854775808.0, 1e20]
+    assert frame["small"].dtype == "int64"
+    assert frame["small"].tolist() == [-9223372036854775808, 7]
+
+
+def test_a_far_date_is_out_of_range_whatever_else_the_column_holds(tmp_path):
+    """Next to a time with an offset in a compact layout, `0001-01-01` was read as
+    1972-12-31 (a year-1 instant wrapped around nanoseconds) and loaded."""
+    text = "node_id,sku,at,qty\nDC,A,0001-01-01,1\nDC,B,20260302T100000Z,1\n"
+    table = load_replenishments(write(tmp_path, "r.csv", text), timezone="Europe/Paris")
+    assert table.frame["sku"].tolist() == ["B"]
+    assert reasons(table) == [
+        (
+            2,
+            "at",
+            "at must be a date-time from 1970-01-01T00:00:00Z to 2200-12-31T23:59:59Z (UTC), "
+            'got "0001-01-01"',
+        )
+    ]
+
+
+def test_a_far_instant_is_out_of_range_next_to_seven_digits_of_fraction(tmp_path):
+    """A fraction of seven digits made the whole column nanoseconds, and then
+    `0000-01-01T00:00:00Z` (outside them) was called unreadable."""
+    text = "node_id,sku,at,qty\nDC,A,0000-01-01T00:00:00Z,1\nDC,B,2026-03-02T10:00:00.1234567Z,1\n"
+    table = load_replenishments(write(tmp_path, "r.csv", text))
+    assert table.frame["at"].tolist() == [pd.Timestamp("2026-03-02T10:00:00.123456Z")]
+    assert reasons(table) == [
+        (
+            2,
+            "at",
+            "at must be a date-time from 1970-01-01T00:00:00Z to 2200-12-31T23:59:59Z (UTC), "
+            'got "0000-01-01T00:00:00Z"',
+        )
+    ]
+
+
+def test_a_date_time_with_a_nul_is_unreadable_whatever_else_the_column_holds(tmp_path):
+    """Next to a time with an offset in a compact layout, a time ending in a NUL
+    was read as if the NUL were not there; alone, it was refused."""
+    text = 'node_id,sku,at,qty\nDC,A,20260302T100000Z,1\nDC,B,"2026-03-02T10:00:00+01:00\x00",1\n'
+    table = load_replenishments(write(tmp_path, "r.csv", text), timezone="Europe/Paris")
+    assert table.frame["sku"].tolist() == ["A"]
+    assert reasons(table) == [
+        (
+            3,
+            "at",
+            "at must be an ISO 8601 date-time such as 2026-11-27T14:05:00+01:00, "
+            'got "2026-03-02T10:00:00+01:00\\x00"',
+        )
+    ]

@@ -16,7 +16,8 @@ class Code:
     fix: str
 
 
-_E, _W = "error", "warning"
+_E: Severity = "error"
+_W: Severity = "warning"
 
 CODES: dict[str, Code] = {
     # -- produced by the parser
@@ -80,7 +81,7 @@ def finding(code: str, where: Span | None, message: str, length: int | None = No
     line, column = (where.line, where.column) if where else (1, 1)
     if length is None:
         on_one_line = where is not None and where.end_line == where.line
-        length = where.end_column - where.column if on_one_line else 1
+        length = where.end_column - where.column if where is not None and on_one_line else 1
     return Diagnostic(
         severity=CODES[code].severity,
         message=message,

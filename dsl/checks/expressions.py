@@ -69,11 +69,17 @@ each hint compares the word with every known field, and the data may bring
 thousands of columns; past this many the messages name none."""
 
 
+ValueKey = tuple[object, ...]
+"""A plain value (a field, a literal, a list of literals) as `_value_key` keys it."""
+PlainKey = tuple[str, ValueKey, ValueKey, tuple[str, ...]]
+"""A comparison of plain values in a clause, as `_plain_key` keys it."""
+
+
 @dataclass
 class CheckRun:
     """State shared by the scopes of one `check` run."""
 
-    clean: set = field(default_factory=set)
+    clean: set[PlainKey] = field(default_factory=set)
     """Comparisons of plain values already checked without a finding (see
     `_plain_key`): rulesets repeat their conditions, and a repeat needs no second
     look."""
@@ -140,28 +146,28 @@ def check_rank_key(key: s.RankKey, scope: Scope) -> None:
 def _kind(expr: s.Expr, scope: Scope, partner: s.Expr | None = None) -> str:
     """The kind of value `expr` gives, reporting what is wrong inside it. (Dispatched
     on the exact node type: this runs for every node of every condition.)"""
-    node_type = type(expr)
-    if node_type is s.FieldRef:
+    if type(expr) is s.FieldRef:
         return _field_kind(expr, scope)
-    if node_type is s.Compare:
+    if type(expr) is s.Compare:
         return _compare(expr, scope)
-    literal = _LITERAL_KINDS.get(node_type)
+    literal = _LITERAL_KINDS.get(type(expr))
     if literal is not None:
-        if node_type is s.Moment and not limits.FIRST_DATE <= expr.day <= limits.LAST_DATE:
+        if type(expr) is s.Moment and not limits.FIRST_DATE <= expr.day <= limits.LAST_DATE:
             scope.found.append(date_out_of_range(expr))  # a tree built in code
         return literal
-    if node_type is s.AllOf or node_type is s.AnyOf:
+    if type(expr) is s.AllOf or type(expr) is s.AnyOf:
         for item in expr.items:
             _expect_condition(item, scope)
         return BOOL
-    if node_type is s.Not:
+    if type(expr) is s.Not:
         _expect_condition(expr.operand, scope)
         return BOOL
-    if node_type is s.ListOf:
+    if type(expr) is s.ListOf:
         for item in expr.items:
             _kind(item, scope)
         return LIST
-    _unknown_name(expr, scope, partner)
+    if type(expr) is s.Name:
+        _unknown_name(expr, scope, partner)
     return ANY
 
 
@@ -255,14 +261,14 @@ def _unknown_name(expr: s.Name, scope: Scope, partner: s.Expr | None) -> None:
         hint = f"did you mean `{boolean}`?"
     elif field_match:
         hint = f"did you mean the field `{field_match}`?"
-    elif partner is not None and _is_text_like(partner, scope):
+    elif partner is not None and _is_text_like(partner):
         hint = f'text values go in double quotes: "{word}"'
     else:
         hint = 'text values go in double quotes ("web") and fields start with `order.` or `node.`'
     scope.report("unknown-name", expr, f"unknown word `{word}`: {hint}")
 
 
-def _is_text_like(expr: s.Expr, scope: Scope) -> bool:
+def _is_text_like(expr: s.Expr) -> bool:
     if isinstance(expr, s.FieldRef):
         known = FIELDS.get(expr.path)
         return known.type == FieldType.TEXT if known else True
@@ -283,7 +289,7 @@ def _compare(expr: s.Compare, scope: Scope) -> str:
     return BOOL
 
 
-def _plain_key(expr: s.Compare, scope: Scope) -> tuple | None:
+def _plain_key(expr: s.Compare, scope: Scope) -> PlainKey | None:
     """What decides the findings of a comparison between plain values (fields,
     literals, lists of literals) in a clause; None for any other comparison."""
     left, right = _value_key(expr.left), _value_key(expr.right)
@@ -292,15 +298,14 @@ def _plain_key(expr: s.Compare, scope: Scope) -> tuple | None:
     return (expr.op, left, right, scope.roots)
 
 
-def _value_key(expr: s.Expr) -> tuple | None:
-    node_type = type(expr)
-    if node_type is s.FieldRef:
-        return (node_type, expr.path)
-    if node_type is s.Text or node_type is s.Number or node_type is s.Boolean:
-        return (node_type, type(expr.value), expr.value)
-    if node_type is s.ListOf:
+def _value_key(expr: s.Expr) -> ValueKey | None:
+    if type(expr) is s.FieldRef:
+        return (s.FieldRef, expr.path)
+    if type(expr) is s.Text or type(expr) is s.Number or type(expr) is s.Boolean:
+        return (type(expr), type(expr.value), expr.value)
+    if type(expr) is s.ListOf:
         items = tuple(_value_key(item) for item in expr.items)
-        return None if None in items else (node_type, items)
+        return None if None in items else (s.ListOf, items)
     return None
 
 

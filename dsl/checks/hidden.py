@@ -38,7 +38,9 @@ def check_hidden_characters(source: str) -> list[Diagnostic]:
         number = bisect.bisect_right(lines.starts, match.start())
         column = match.start() - lines.starts[number - 1] + 1
         if number not in comment_starts:
-            comment_starts[number] = _BEFORE_COMMENT.match(lines.line(number) or "").end() + 1
+            before = _BEFORE_COMMENT.match(lines.line(number) or "")
+            assert before is not None, "the pattern matches any text (at least its empty start)"
+            comment_starts[number] = before.end() + 1
         place = "comment" if column > comment_starts[number] else "text"
         key = (number, place)
         counts[key] = counts.get(key, 0) + 1

@@ -100,9 +100,9 @@ def check_fallbacks(ruleset: s.Ruleset) -> list[Diagnostic]:
     loops: a -> b -> a", and "`on shortage` has no effect" on a strategy that is never
     the last of its chain."""
     found: list[Diagnostic] = []
-    targets: dict[str, str] = {}
+    targets: dict[str, str | None] = {}
     for strategy in ruleset.strategies:
-        targets.setdefault(strategy.id, strategy.otherwise)  # type: ignore[arg-type]
+        targets.setdefault(strategy.id, strategy.otherwise)
     loops = _loops(targets)
     heads = set(targets) - {t for t in targets.values() if t is not None}
     lengths: dict[str, int] = {}
@@ -195,7 +195,12 @@ def _chain(cycle: list[str]) -> str:
     return " -> ".join(ids)
 
 
-def _length(start: str, targets: dict[str, str | None], loops: dict, known: dict[str, int]) -> int:
+def _length(
+    start: str,
+    targets: dict[str, str | None],
+    loops: dict[str, tuple[list[str], int]],
+    known: dict[str, int],
+) -> int:
     """Strategies on the chain from `start` (itself included), remembered in `known` so
     that every strategy is walked once in all. Chains through a loop are not counted."""
     path: list[str] = []
@@ -292,7 +297,7 @@ def check_expressions(
         check_condition(strategy.source, Scope("source from", NODE_ROOTS, extra, found, run))
     for keep in strategy.keep:
         check_condition(keep.at, Scope("keep ... at", NODE_ROOTS, extra, found, run))
-    seen: dict[tuple, int] = {}
+    seen: dict[s.Shape, int] = {}
     for number, key in enumerate(strategy.rank or [], start=1):
         check_rank_key(key, Scope("rank by", NODE_ROOTS, extra, found, run))
         shape = s.shape(key.key)

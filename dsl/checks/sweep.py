@@ -56,7 +56,7 @@ def _least(points: Sequence[Point], queries: Sequence[Interval], strict: bool) -
     return answers
 
 
-def _prefix_length(descending: list, bound, strict: bool) -> int:
+def _prefix_length(descending: Sequence[Any], bound: Any, strict: bool) -> int:
     """How many values at the front of `descending` are >= bound (> bound if strict)."""
     low, high = 0, len(descending)
     while low < high:

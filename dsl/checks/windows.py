@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import heapq
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dsl import limits
@@ -22,6 +23,8 @@ from dsl.checks.codes import finding
 from dsl.diagnostics import Diagnostic
 
 Interval = tuple[dt.datetime, dt.datetime]
+Pinned = frozenset[object]
+"""The literal values a `when` pins a field to (each as `_literal` keys it)."""
 BEGINNING, END_OF_TIME = dt.datetime.min, dt.datetime.max
 ALWAYS: list[Interval] = [(BEGINNING, END_OF_TIME)]
 DEFAULT_PRIORITY = 100
@@ -131,9 +134,9 @@ class _Facts:
     """Position in the order strategies are tried."""
     priority: int
     spans: list[Interval]
-    when: tuple | None
+    when: s.Shape | None
     """The `when`'s shape (`dsl.syntax.shape`): equal shapes are equal conditions."""
-    pins: dict[str, frozenset]
+    pins: dict[str, Pinned]
 
     @classmethod
     def of(cls, strategy: s.Strategy, order: int) -> _Facts:
@@ -179,7 +182,7 @@ def check_reachability(ruleset: s.Ruleset, fallback_targets: set[str]) -> list[D
 def _earliest_beaters(facts: list[_Facts]) -> list[_Facts | None]:
     """For each strategy, the first one tried before it that has no `when` (or the
     same `when`) and whose windows cover all of its own: it always wins."""
-    groups: dict[tuple | None, list[_Facts]] = {}
+    groups: dict[s.Shape | None, list[_Facts]] = {}
     for fact in facts:
         groups.setdefault(fact.when, []).append(fact)
     # The least order covering each window of each strategy, from its own group
@@ -205,7 +208,10 @@ def _earliest_beaters(facts: list[_Facts]) -> list[_Facts | None]:
 
 
 def _earliest_beater(
-    later: _Facts, lower: list[int | None], groups: dict, facts: list[_Facts]
+    later: _Facts,
+    lower: list[int | None],
+    groups: dict[s.Shape | None, list[_Facts]],
+    facts: list[_Facts],
 ) -> _Facts | None:
     """The beater of `later`, given for each of its windows the first strategy that
     covers that window. One window (or none: always): that strategy. Several: the
@@ -217,23 +223,22 @@ def _earliest_beater(
     if not later.spans:  # never in force (its windows are empty): any beater covers it
         first_ones = [pool[0] for pool in pools if pool and pool[0].order < later.order]
         return min(first_ones, key=lambda f: f.order, default=None)
-    if any(order is None or order >= later.order for order in lower):
+    orders = [order for order in lower if order is not None]
+    if len(orders) < len(lower) or any(order >= later.order for order in orders):
         return None
-    first = max(lower)  # no strategy before this one covers every window
-    if all(order == first for order in lower):
+    first = max(orders)  # no strategy before this one covers every window
+    if all(order == first for order in orders):
         return facts[first]
     candidates = heapq.merge(*(_from(pool, first) for pool in pools), key=lambda f: f.order)
-    examined = 0
-    for candidate in candidates:
+    for examined, candidate in enumerate(candidates):
         if candidate.order >= later.order or examined == FURTHER_CANDIDATES:
             return None
-        examined += 1
         if covers(candidate.spans, later.spans):
             return candidate
     return None
 
 
-def _from(members: list[_Facts], order: int):
+def _from(members: list[_Facts], order: int) -> Iterator[_Facts]:
     """The members (in the order strategies are tried) from `order` on, without
     walking past the earlier ones."""
     start = bisect.bisect_left(members, order, key=lambda fact: fact.order)
@@ -288,11 +293,9 @@ def _earliest_rival(
     path = next(
         p for p in earliest.pins.keys() & later.pins.keys() if not earliest.pins[p] & later.pins[p]
     )
-    examined = 0
-    for candidate in pinned.compatible(path, later.pins[path], first + 1):
+    for examined, candidate in enumerate(pinned.compatible(path, later.pins[path], first + 1)):
         if candidate.order >= later.order or examined == FURTHER_CANDIDATES:
             return None
-        examined += 1
         if overlap(candidate.spans, later.spans) and not _exclusive(candidate, later):
             return candidate
     return None
@@ -306,7 +309,7 @@ class _PinIndex:
         self.pool = pool
         self.by_path: dict[str, tuple[dict[object, list[_Facts]], list[_Facts]]] = {}
 
-    def compatible(self, path: str, values: frozenset, order: int):
+    def compatible(self, path: str, values: Pinned, order: int) -> Iterator[_Facts]:
         """From `order` on, in order: the strategies whose `when` pins `path` to one
         of `values`, or does not pin it at all (theirs and `values` can meet)."""
         if path not in self.by_path:
@@ -370,10 +373,10 @@ def _exclusive(a: _Facts, b: _Facts) -> bool:
     return any(not (a.pins[path] & b.pins[path]) for path in a.pins.keys() & b.pins.keys())
 
 
-def _pins(expr: s.Expr) -> dict[str, frozenset]:
+def _pins(expr: s.Expr) -> dict[str, Pinned]:
     """Fields that every order matching `expr` has at one of a few literal values."""
     conjuncts = expr.items if isinstance(expr, s.AllOf) else [expr]
-    pins: dict[str, frozenset] = {}
+    pins: dict[str, Pinned] = {}
     for item in conjuncts:
         pinned = _pin(item)
         if pinned:
@@ -382,7 +385,7 @@ def _pins(expr: s.Expr) -> dict[str, frozenset]:
     return pins
 
 
-def _pin(expr: s.Expr) -> tuple[str, frozenset] | None:
+def _pin(expr: s.Expr) -> tuple[str, Pinned] | None:
     if isinstance(expr, s.FieldRef):
         return expr.path, frozenset({("value", True)})
     if isinstance(expr, s.Not) and isinstance(expr.operand, s.FieldRef):

@@ -1,17 +1,19 @@
-"""Loading the data tables (nodes, inventory, orders, replenishments) from CSV,
-Parquet or a DataFrame: the good rows normalised in `Table.frame`, and every
-problem in `Table.rejects` with its row number, column and reason.
+"""Loading the data tables (nodes, inventory, orders, replenishments, events) from
+CSV, Parquet or a pandas DataFrame: the good rows normalised in `Table.arrow` (a
+pyarrow Table; `Table.frame` is the same rows in pandas, built on first use), and
+every problem in `Table.reject_rows` (`Table.rejects` in pandas) with its row
+number, column and reason. Loading a file imports no pandas.
 
 A missing required column (or an unreadable file) makes the whole table
 unusable and raises `TableError`. See docs/data.md for every rule.
 """
 
-from engine.tables.cells import REJECT_COLUMNS
 from engine.tables.events import EVENT_COLUMNS, load_events
 from engine.tables.fields import data_fields
 from engine.tables.network import NODE_COLUMNS, load_nodes
 from engine.tables.orders import ORDER_COLUMNS, load_orders
 from engine.tables.reading import TableError
+from engine.tables.rejects import REJECT_COLUMNS, RejectRow
 from engine.tables.stock import load_inventory, load_replenishments
 from engine.tables.table import Table
 
@@ -20,6 +22,7 @@ __all__ = [
     "NODE_COLUMNS",
     "ORDER_COLUMNS",
     "REJECT_COLUMNS",
+    "RejectRow",
     "Table",
     "TableError",
     "data_fields",

@@ -1,16 +1,15 @@
-"""Checking and normalising the cells of one column at a time, vectorised, and
-the log of rejects those checks produce (one reject per row and problem)."""
+"""Checking and normalising the cells of one column at a time, vectorised on
+Arrow arrays, and logging a reject for every bad cell. Only the reason texts of
+rejected cells are written in Python, one by one."""
 
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pa_compute
+import pyarrow.compute as pc
 
 from engine.limits import (
     EARLIEST,
@@ -19,118 +18,36 @@ from engine.limits import (
     MAX_ID_LENGTH,
     MAX_TEXT_LENGTH,
     Range,
-    escaped,
     name_problem,
     text_problem,
 )
-from engine.tables.moments import UNIT, parse_moments
-from engine.tables.reading import RawTable
+from engine.tables.arrays import (
+    EMPTY,
+    NO_TEXT,
+    blank_texts,
+    from_numpy,
+    scalar,
+    text_bytes,
+    text_lists,
+    texts,
+)
+from engine.tables.arrays import to_numpy as as_numpy
+from engine.tables.extras import infer_column
+from engine.tables.ids import Distinct, known_names
+from engine.tables.moments import MISSING, parse_moments
+from engine.tables.raw import RawTable, is_text
+from engine.tables.rejects import RejectLog
+from engine.tables.text import NUMBER_PATTERN, cell_text, printable, shown
 
-REJECT_COLUMNS = ("table", "row", "column", "reason", "order_id")
-
-_TRUE = ("true", "1", "yes", "y", "t")
-_FALSE = ("false", "0", "no", "n", "f")
-_SHOWN_MAX = 40
+_TRUE = texts(["true", "1", "yes", "y", "t"])
+_FALSE = texts(["false", "0", "no", "n", "f"])
 _HINTED = 200
 """Distinct unknown names that get a "did you mean": the search costs a scan of
 every known name, so a table of a million unknown ids must not pay it each time."""
 _EARLIEST, _LATEST = (
-    int(np.datetime64(moment.replace(tzinfo=None), UNIT).astype(np.int64))
-    for moment in (EARLIEST, LATEST)
+    (moment - EARLIEST) // np.timedelta64(1, "us").item() for moment in (EARLIEST, LATEST)
 )
-"""The instants' bounds as counts of UNIT since 1970 (how `moment` compares them)."""
-
-
-class RejectLog:
-    """The problems found in one table: (positions, column, reason) batches."""
-
-    def __init__(self, table: str, rows: np.ndarray) -> None:
-        self.table = table
-        self.rows = rows
-        self._batches: list[tuple[np.ndarray, str, np.ndarray]] = []
-        self._extra: list[tuple[int, str, str, str]] = []
-
-    def add(self, mask: np.ndarray, column: str, reasons: str | Iterable[str]) -> None:
-        """Record a problem at every position where `mask` holds; `reasons` is one
-        text or one text per flagged position."""
-        positions = np.flatnonzero(mask)
-        if not len(positions):
-            return
-        if isinstance(reasons, str):
-            texts = np.full(len(positions), reasons, dtype=object)
-        else:
-            texts = np.asarray(list(reasons), dtype=object)
-        self._batches.append((positions, column, texts))
-
-    def add_row(self, row: int, column: str, reason: str, order_id: str = "") -> None:
-        """A problem on a record that never made it into the frame (malformed CSV)."""
-        self._extra.append((row, column, reason, order_id))
-
-    def bad(self, size: int) -> np.ndarray:
-        """Positions with at least one problem."""
-        mask = np.zeros(size, dtype=bool)
-        for positions, _, _ in self._batches:
-            mask[positions] = True
-        return mask
-
-    def bad_in(self, column: str, size: int) -> np.ndarray:
-        """Positions with a problem in `column`."""
-        mask = np.zeros(size, dtype=bool)
-        for positions, name, _ in self._batches:
-            if name == column:
-                mask[positions] = True
-        return mask
-
-    def frame(self, order_ids: pd.Series | None = None) -> pd.DataFrame:
-        """All rejects, sorted by row (problems of one row in the order found)."""
-        parts = []
-        for positions, column, texts in self._batches:
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "row": self.rows[positions],
-                        "column": column,
-                        "reason": texts,
-                        "order_id": (
-                            order_ids.iloc[positions].to_numpy(dtype=object)
-                            if order_ids is not None
-                            else ""
-                        ),
-                    }
-                )
-            )
-        if self._extra:
-            parts.append(pd.DataFrame(self._extra, columns=["row", "column", "reason", "order_id"]))
-        if not parts:
-            return empty_rejects()
-        out = pd.concat(parts, ignore_index=True)
-        out = out.sort_values("row", kind="stable", ignore_index=True)
-        out.insert(0, "table", self.table)
-        out = out.astype({"table": "str", "column": "str", "reason": "str", "order_id": "str"})
-        return out.astype({"row": "int64"})[list(REJECT_COLUMNS)]
-
-
-def empty_rejects() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "table": pd.Series([], dtype="str"),
-            "row": pd.Series([], dtype="int64"),
-            "column": pd.Series([], dtype="str"),
-            "reason": pd.Series([], dtype="str"),
-            "order_id": pd.Series([], dtype="str"),
-        }
-    )
-
-
-def shown(values: pd.Series | np.ndarray) -> np.ndarray:
-    """Cell text as quoted in a reason: numbers bare, other text in quotes;
-    control and invisible characters escaped (a reason is printed on terminals)."""
-    text = pd.Series(np.asarray(values, dtype=object)).astype("str")
-    text = text.where(text.str.len() <= _SHOWN_MAX, text.str.slice(0, _SHOWN_MAX) + "…")
-    if len(text) and not pa_compute.all(pa_compute.utf8_is_printable(pa.array(text.array))).as_py():
-        text = text.map(escaped)
-    numeric = pd.to_numeric(text, errors="coerce").notna()
-    return np.where(numeric, text, '"' + text + '"')
+"""The instants' bounds in microseconds since 1970."""
 
 
 class ColumnReader:
@@ -139,37 +56,58 @@ class ColumnReader:
 
     def __init__(self, raw: RawTable, table: str) -> None:
         self.raw = raw
-        self.size = len(raw.frame)
+        self.size = raw.size
         self.log = RejectLog(table, raw.rows)
+        self._texts: dict[str, pa.Array] = {}
+        self._distinct: dict[str, Distinct] = {}
 
     def has(self, column: str) -> bool:
-        return column in self.raw.frame.columns
+        return column in self.raw.columns
 
-    def text(self, column: str) -> pd.Series:
+    def text(self, column: str) -> pa.Array:
         """The column as trimmed text; a missing column or empty cell is ''."""
-        if not self.has(column):
-            return pd.Series([""] * self.size, dtype="str")
-        return as_text(self.raw.frame[column])
+        if column not in self._texts:
+            if not self.has(column):
+                self._texts[column] = blank_texts(self.size)
+            elif column in self._distinct:
+                self._texts[column] = self._distinct[column].text
+            else:
+                self._texts[column] = cell_text(self.raw.columns[column])
+        return self._texts[column]
 
-    def required_text(self, column: str, what: str = "") -> pd.Series:
+    def texts_at(self, column: str, rows: np.ndarray) -> list[str]:
+        """The texts of the cells where `rows` holds (for a reason to quote)."""
+        values = self.raw.columns[column]
+        if pa.types.is_timestamp(values.type) or column in self._texts:
+            return self.text(column).filter(from_numpy(rows)).to_pylist()
+        return cell_text(values.filter(from_numpy(rows))).to_pylist()
+
+    def distinct(self, column: str) -> Distinct:
+        if column not in self._distinct:
+            self._distinct[column] = Distinct.of(self.raw.columns[column])
+        return self._distinct[column]
+
+    def required_text(self, column: str, what: str = "") -> pa.Array:
         values = self.text(column)
-        self.log.add((values == "").to_numpy(), column, f"{column} is empty{what}")
+        self.log.add(as_numpy(pc.equal(values, EMPTY)), column, f"{column} is empty{what}")
         return values
 
     def choice(self, column: str, allowed: tuple[str, ...], default: str | None = None):
         """Text from a closed list, compared case-insensitively and stored lowercase."""
-        values = self.text(column).str.lower()
-        empty = (values == "").to_numpy()
+        values = pc.utf8_lower(self.text(column))
+        empty = as_numpy(pc.equal(values, EMPTY))
         if default is not None:
-            values = values.where(~empty, default)
+            values = pc.if_else(from_numpy(empty), scalar(default), values)
         else:
             self.log.add(empty, column, f"{column} is empty; use one of {', '.join(allowed)}")
-        wrong = ~member(values, allowed) & ~empty
-        self.log.add(
-            wrong,
-            column,
-            f"{column} must be one of {', '.join(allowed)}, got " + shown(self.text(column)[wrong]),
-        )
+        wrong = ~as_numpy(pc.is_in(values, value_set=texts(allowed))) & ~empty
+        if wrong.any():
+            got = shown(self.texts_at(column, wrong))
+            self.log.add(
+                wrong,
+                column,
+                [f"{column} must be one of {', '.join(allowed)}, got {g}" for g in got],
+            )
         return values
 
     def number(
@@ -182,239 +120,231 @@ class ColumnReader:
         if not self.has(column):
             return np.full(self.size, np.nan if default is None else default, dtype=float)
         rule = bounds.rule + (f" {note}" if note else "")
-        series = self.raw.frame[column]
-        values, empty = as_number(series)
+        values, empty = self._floats(column)
         if default is None:
             self.log.add(empty, column, f"{column} is empty; it must be {rule}")
         else:
             values[empty] = default
         wrong = ~bounds.holds(values) & ~empty
         if wrong.any():
-            got = shown(as_text(series)[wrong])
-            self.log.add(wrong, column, f"{column} must be {rule}, got " + got)
+            got = shown(self.texts_at(column, wrong))
+            self.log.add(wrong, column, [f"{column} must be {rule}, got {g}" for g in got])
             values[wrong] = np.nan
         return values
 
-    def free_text(self, column: str) -> pd.Series:
+    def whole(
+        self, column: str, bounds: Range, *, nullable: bool = False, note: str = ""
+    ) -> pa.Array:
+        """A whole-number column within `bounds` as int64 (null for an empty cell
+        when `nullable`, else an empty cell is a reject); rejects as `number`. A
+        column of plain integers within bounds, the common case, is read by one
+        cast and one comparison."""
+        values = self.raw.columns.get(column)
+        if values is not None and not values.null_count:
+            ints = _plain_integers(values)
+            if ints is not None:
+                numbers = as_numpy(ints)
+                if ((numbers >= bounds.low) & (numbers <= bounds.high)).all():
+                    return ints
+        default = np.nan if nullable else None
+        floats = self.number(column, bounds, default=default, note=note)
+        return whole_numbers(floats, nullable=nullable)
+
+    def _floats(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """(float values with NaN where unreadable, mask of empty cells). A column of
+        plain numbers is read by one cast; a column with empty or odd cells reads
+        the cells that are numbers and leaves the rest NaN."""
+        values = self.raw.columns[column]
+        kind = values.type
+        if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+            numbers = as_numpy(values.cast(pa.float64(), safe=False))
+            return numbers, np.isnan(numbers)
+        if is_text(values) and not values.null_count:
+            try:
+                return as_numpy(values.cast(pa.float64())), np.zeros(len(values), dtype=bool)
+            except pa.ArrowInvalid:
+                pass
+        text = self.text(column)
+        readable = pc.match_substring_regex(text, NUMBER_PATTERN)
+        numbers = pc.if_else(readable, text, NO_TEXT).cast(pa.float64())
+        return as_numpy(numbers), as_numpy(pc.equal(text, EMPTY))
+
+    def free_text(self, column: str) -> pa.Array:
         """Free text (an event's note) as trimmed text: at most MAX_TEXT_LENGTH
         characters and no control character, as engine.events.Event takes it."""
         values = self.text(column)
         if not self.has(column) or not len(values):
             return values
-        cells = pa.array(values.array)
-        odd = ~pa_compute.utf8_is_printable(cells).to_numpy(zero_copy_only=False)
-        odd |= pa_compute.greater(pa_compute.utf8_length(cells), MAX_TEXT_LENGTH).to_numpy(
-            zero_copy_only=False
-        )
+        odd = ~printable(values)
+        odd |= as_numpy(pc.utf8_length(values)) > MAX_TEXT_LENGTH
         if odd.any():
-            problems = [text_problem(v) for v in values[odd]]
+            problems = [text_problem(v) for v in values.filter(from_numpy(odd)).to_pylist()]
             odd[odd] = [problem is not None for problem in problems]
             self.log.add(
-                odd,
-                column,
-                [f"{column} {problem}" for problem in problems if problem is not None],
+                odd, column, [f"{column} {problem}" for problem in problems if problem is not None]
             )
         return values
 
-    def identifier(self, column: str, *, required: bool = True) -> pd.Series:
+    def identifier(self, column: str, *, required: bool = True) -> pa.Array:
         """An id column (node id, SKU, order id) as trimmed text: at most
         MAX_ID_LENGTH characters, no control or invisible characters; empty is a
-        reject when `required`."""
-        values = self.required_text(column) if required else self.text(column)
-        if not self.has(column) or not len(values):
-            return values
-        cells = pa.array(values.array)
-        long = pa_compute.greater(pa_compute.utf8_length(cells), MAX_ID_LENGTH)
-        long = long.to_numpy(zero_copy_only=False)
+        reject when `required`. Checked once per distinct id."""
+        if not self.has(column) or not self.size:
+            return self.required_text(column) if required else self.text(column)
+        ids = self.distinct(column)
+        if required:
+            empty = ids.rows(as_numpy(pc.equal(ids.values, EMPTY)))
+            self.log.add(empty, column, f"{column} is empty")
+        long = as_numpy(pc.utf8_length(ids.values)) > MAX_ID_LENGTH
         self.log.add(
-            long,
+            ids.rows(long),
             column,
             f"{column} is longer than {MAX_ID_LENGTH} characters; shorten the id",
         )
-        odd = ~pa_compute.utf8_is_printable(cells).to_numpy(zero_copy_only=False) & ~long
+        odd = ~printable(ids.values) & ~long
         if odd.any():
-            odd[odd] = [name_problem(v) is not None for v in values[odd]]
+            odd[odd] = [
+                name_problem(v) is not None for v in ids.values.filter(from_numpy(odd)).to_pylist()
+            ]
+            rows = ids.rows(odd)
             self.log.add(
-                odd,
+                rows,
                 column,
-                f"{column} holds a control or invisible character (such as NUL, a line break "
-                "or ESC): " + shown(values[odd]),
+                [
+                    f"{column} holds a control or invisible character (such as NUL, a line break "
+                    f"or ESC): {text}"
+                    for text in shown(ids.texts(rows))
+                ],
             )
-        return values
+        return self.text(column)
 
     def flag(self, column: str, default: np.ndarray) -> np.ndarray:
         """Booleans from true/false, 1/0, yes/no (any case); empty takes `default`."""
         if not self.has(column):
             return default.copy()
-        series = self.raw.frame[column]
-        if pd.api.types.is_bool_dtype(series.dtype) and not series.isna().any():
-            return series.to_numpy(dtype=bool)
-        text = as_text(series).str.lower()
-        if pd.api.types.is_float_dtype(series.dtype):
-            text = text.str.replace(r"\.0$", "", regex=True)
-        truthy = member(text, _TRUE)
-        falsy = member(text, _FALSE)
-        empty = (text == "").to_numpy()
+        values = self.raw.columns[column]
+        if pa.types.is_boolean(values.type) and not values.null_count:
+            return as_numpy(values)
+        text = pc.utf8_lower(self.text(column))
+        truthy = as_numpy(pc.is_in(text, value_set=_TRUE))
+        falsy = as_numpy(pc.is_in(text, value_set=_FALSE))
+        empty = as_numpy(pc.equal(text, EMPTY))
         wrong = ~(truthy | falsy | empty)
-        self.log.add(
-            wrong,
-            column,
-            f"{column} must be true or false (or yes/no, 1/0), got "
-            + shown(as_text(series)[wrong]),
-        )
-        return np.where(empty, default, truthy)
-
-    def tags(self, column: str) -> pd.Series:
-        """`;`-separated tags as tuples of trimmed, non-empty texts."""
-        values = self.text(column)
-        return pd.Series(
-            [tuple(t.strip() for t in v.split(";") if t.strip()) if v else () for v in values],
-            dtype=object,
-        )
-
-    def moment(self, column: str, timezone: str) -> pd.Series:
-        """Instants in UTC; text without an offset is read in `timezone`."""
-        series = self.raw.frame[column]
-        if not pd.api.types.is_datetime64_any_dtype(series.dtype):
-            series = as_text(series)
-        values, empty, wrong = parse_moments(series, timezone)
-        self.log.add(empty, column, f"{column} is empty; it must be an ISO 8601 date-time")
         if wrong.any():
+            got = shown(self.texts_at(column, wrong))
             self.log.add(
                 wrong,
                 column,
-                f"{column} must be an ISO 8601 date-time such as 2026-11-27T14:05:00+01:00, got "
-                + shown(as_text(series)[wrong]),
+                [f"{column} must be true or false (or yes/no, 1/0), got {g}" for g in got],
             )
-        instants = values.array.asi8
+        return np.where(empty, default, truthy)
+
+    def tags(self, column: str) -> pa.Array:
+        """`;`-separated tags as lists of trimmed, non-empty texts."""
+        tags = [
+            [t.strip() for t in v.split(";") if t.strip()] if v else []
+            for v in self.text(column).to_pylist()
+        ]
+        return text_lists(tags)
+
+    def moment(self, column: str, timezone: str) -> np.ndarray:
+        """Instants in UTC (microseconds since 1970, MISSING where there is none);
+        text without an offset is read in `timezone`."""
+        values = self.raw.columns[column]
+        if not pa.types.is_timestamp(values.type):
+            values = self.text(column)
+        instants, empty, wrong = parse_moments(values, timezone)
+        self.log.add(empty, column, f"{column} is empty; it must be an ISO 8601 date-time")
+        if wrong.any():
+            got = shown(self.texts_at(column, wrong))
+            self.log.add(
+                wrong,
+                column,
+                [
+                    f"{column} must be an ISO 8601 date-time such as "
+                    f"2026-11-27T14:05:00+01:00, got {g}"
+                    for g in got
+                ],
+            )
         outside = ~empty & ~wrong & ((instants < _EARLIEST) | (instants > _LATEST))
         if outside.any():
-            got = shown(as_text(series)[outside])
-            self.log.add(outside, column, f"{column} must be {INSTANT_RULE}, got " + got)
-            values = values.where(~outside)
-        return values
+            got = shown(self.texts_at(column, outside))
+            self.log.add(
+                outside, column, [f"{column} must be {INSTANT_RULE}, got {g}" for g in got]
+            )
+            instants[outside] = MISSING
+        return instants
 
-    def known(self, values: pd.Series, column: str, names, check: np.ndarray, what: str) -> None:
-        """Reject cells (where `check` holds) naming something not in `names`."""
+    def known(self, column: str, names, check: np.ndarray, what: str) -> None:
+        """Reject cells of the id column `column` (where `check` holds) naming
+        something not in `names`."""
         if names is None:
             return
-        names = pd.unique(pd.Series(list(names), dtype="str"))
-        unknown = check & ~member(values, names)
+        names = known_names(names)
+        ids = self.distinct(column)
+        unknown = check & ~ids.rows(as_numpy(pc.is_in(ids.values, value_set=names)))
         if not unknown.any():
             return
-        hints = {}
-        candidates = list(names) if len(names) < 5000 else []
-        for value in pd.unique(values[unknown])[:_HINTED]:
-            close = difflib.get_close_matches(value, candidates, n=1) if candidates else []
-            hints[value] = f" (did you mean {close[0]!r}?)" if close else ""
-        reasons = [
-            f"{column} {v!r} is not a known {what}{hints.get(v, '')}"
-            for v in values[unknown].tolist()
-        ]
-        self.log.add(unknown, column, reasons)
-
-    def extras(self, known: Iterable[str]) -> dict[str, pd.Series]:
-        """Columns outside the contract, kept; text columns that hold only numbers
-        become numbers and true/false columns booleans (see docs/data.md)."""
-        known = set(known)
-        return {
-            column: infer_column(self.raw.frame[column])
-            for column in self.raw.frame.columns
-            if column not in known
+        codes = ids.codes[unknown]
+        seen, first = np.unique(codes, return_index=True)
+        hinted = seen[np.argsort(first, kind="stable")][:_HINTED]
+        candidates = names.to_pylist() if len(names) < 5000 else []
+        texts = ids.values.to_pylist()
+        reasons = {
+            code: f"{column} {texts[code]!r} is not a known {what}" for code in seen.tolist()
         }
+        for code in hinted.tolist():
+            close = difflib.get_close_matches(texts[code], candidates, n=1) if candidates else []
+            if close:
+                reasons[code] += f" (did you mean {close[0]!r}?)"
+        self.log.add(unknown, column, [reasons[code] for code in codes.tolist()])
+
+    def extras(self, known: Iterable[str]) -> tuple[dict[str, pa.Array], tuple[str, ...]]:
+        """Columns outside the contract, and which of them are kept as they came.
+        Text columns that hold only numbers become numbers and true/false columns
+        booleans (see docs/data.md); typed columns keep their type."""
+        known = set(known)
+        columns, kept = {}, []
+        for column, values in self.raw.columns.items():
+            if column in known:
+                continue
+            if column in self.raw.inferable:
+                columns[column] = infer_column(self.text(column))
+            else:
+                columns[column] = values
+                kept.append(column)
+        return columns, tuple(kept)
 
 
-def whole_numbers(values: np.ndarray, *, nullable: bool = False):
-    """Floats `number` checked against a whole range (engine.limits: far inside
-    int64) as int64, or Int64 with <NA> for NaN; NaN (an empty or rejected cell)
-    is 0 when not `nullable`: rejected rows are dropped later."""
-    if nullable:
-        return pd.array(values, dtype="Float64").astype("Int64")
-    return np.nan_to_num(values).astype("int64")
-
-
-def as_text(series: pd.Series) -> pd.Series:
-    """Trimmed text with '' for missing values, whatever the column's type."""
-    if pd.api.types.is_string_dtype(series.dtype) and not pd.api.types.is_object_dtype(
-        series.dtype
-    ):
-        return series.fillna("").str.strip()
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        return pd.Series(
-            np.where(series.isna(), "", _instants_as_text(series)), index=series.index, dtype="str"
-        )
-    if pd.api.types.is_float_dtype(series.dtype):
-        text = series.astype("str").str.replace(r"\.0$", "", regex=True)
-        return text.where(series.notna(), "").astype("str")
-    out = series.astype("object").where(series.notna(), "")
-    return out.astype("str").str.strip()
-
-
-def _instants_as_text(series: pd.Series) -> np.ndarray:
-    """Timestamps as pandas writes them; one outside Python's calendar (a Parquet
-    timestamp in year 0) as numpy writes it, in UTC, so a reject can quote it."""
+def _plain_integers(values: pa.Array) -> pa.Array | None:
+    """An integer column, or a text column of plain integers (`-?[0-9]+`), as int64;
+    None for anything else (Arrow's own cast also reads `0x10`: not here)."""
+    if pa.types.is_integer(values.type):
+        try:
+            return values.cast(pa.int64())
+        except pa.ArrowInvalid:  # a uint64 past int64
+            return None
+    if not pa.types.is_string(values.type):
+        return None
     try:
-        return series.astype("str").to_numpy()
-    except (NotImplementedError, ValueError, OverflowError):
-        if series.dt.tz is not None:
-            series = series.dt.tz_convert("UTC").dt.tz_localize(None)
-        return np.datetime_as_string(series.to_numpy()).astype(object)
+        ints = values.cast(pa.int64())
+    except pa.ArrowInvalid:
+        return None
+    if ((text_bytes(values) | np.uint8(0x20)) == ord("x")).any():
+        return None
+    return ints
 
 
-def as_number(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(float values with NaN where unreadable, mask of empty cells)."""
-    if pd.api.types.is_bool_dtype(series.dtype):
-        series = series.astype("object")
-    if pd.api.types.is_numeric_dtype(series.dtype):
-        values = np.array(series.to_numpy(dtype=float, na_value=np.nan))
-        return values, np.isnan(values)
-    text = as_text(series)
-    cells = pa.array(text.array)
-    blank = pa_compute.equal(cells, "")
-    empty = blank.to_numpy(zero_copy_only=False)
-    try:  # Arrow reads plain numbers fast; anything odd goes the slow way
-        values = pa_compute.cast(pa_compute.if_else(blank, None, cells), pa.float64())
-        return values.to_numpy(zero_copy_only=False).astype(float, copy=True), empty
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        values = pd.to_numeric(text.where(~empty), errors="coerce")
-        return np.array(values, dtype=float), empty
+def floats(values: np.ndarray) -> pa.Array:
+    """Numbers as float64, null where NaN (an empty optional cell)."""
+    return from_numpy(values, pa.float64(), missing=np.isnan(values))
 
 
-def member(text: pd.Series, allowed) -> np.ndarray:
-    """Whether each cell of a text column is one of `allowed`."""
-    cells = pa.array(text.array)
-    choices = pa.array([str(a) for a in allowed], type=cells.type)
-    return pa_compute.is_in(cells, value_set=choices).to_numpy(zero_copy_only=False)
-
-
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_LEADING_ZERO = re.compile(r"^[+-]?0\d")
-
-
-def infer_column(series: pd.Series) -> pd.Series:
-    """Text columns that are plainly numbers (no code such as `01000`) or
-    true/false become typed; anything else stays as it came."""
-    if not pd.api.types.is_string_dtype(series.dtype) or (
-        series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) != "string"
-    ):
-        return series.reset_index(drop=True)
-    text = as_text(series)
-    filled = text[text != ""]
-    if filled.empty:
-        return text.reset_index(drop=True)
-    if (
-        filled.str.fullmatch(_NUMBER.pattern).all()
-        and not filled.str.match(_LEADING_ZERO.pattern).any()
-    ):
-        numbers = pd.to_numeric(text.where(text != ""), errors="coerce")
-        if (
-            (text != "").all()
-            and (numbers % 1 == 0).all()
-            and not filled.str.contains(r"[.eE]").any()
-        ):
-            return numbers.astype("int64").reset_index(drop=True)
-        return numbers.astype("float64").reset_index(drop=True)
-    lowered = filled.str.lower()
-    if lowered.isin(("true", "false")).all() and (text != "").all():
-        return (text.str.lower() == "true").reset_index(drop=True)
-    return text.reset_index(drop=True)
+def whole_numbers(values: np.ndarray, *, nullable: bool = False) -> pa.Array:
+    """Floats `number` checked against a whole range (engine.limits: far inside
+    int64) as int64, null for NaN when `nullable`; NaN (an empty or rejected cell)
+    is 0 when not `nullable`: rejected rows are dropped later."""
+    whole = np.nan_to_num(values).astype(np.int64)
+    if nullable:
+        return from_numpy(whole, pa.int64(), missing=np.isnan(values))
+    return from_numpy(whole, pa.int64())

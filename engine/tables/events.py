@@ -11,12 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from engine.limits import CAPACITY, STOCK
+from engine.tables.arrays import EMPTY, row_indices, scalar
+from engine.tables.arrays import to_numpy as as_numpy
 from engine.tables.cells import ColumnReader, whole_numbers
+from engine.tables.moments import instants
 from engine.tables.reading import Source, read_source
-from engine.tables.table import Table
+from engine.tables.table import FrameLayout, Table
 
 EVENT_REQUIRED = ("at", "kind", "node_id")
 EVENT_COLUMNS = ("at", "kind", "node_id", "sku", "qty", "note")
@@ -37,33 +41,33 @@ def load_events(
     at = read.moment("at", timezone)
     kind = read.choice("kind", EVENT_KINDS)
     nodes = read.identifier("node_id")
-    read.known(nodes, "node_id", node_ids, (nodes != "").to_numpy(), "node")
+    read.known("node_id", node_ids, as_numpy(pc.not_equal(nodes, EMPTY)), "node")
     skus = read.identifier("sku", required=False)
     qty = read.number("qty", STOCK, default=np.nan, note="(or empty)")
     _check_by_kind(read, kind, skus, qty)
-    frame = pd.DataFrame(
-        {
-            "at": at,
-            "kind": kind,
-            "node_id": nodes,
-            "sku": skus,
-            "qty": whole_numbers(qty, nullable=True),
-            "note": read.free_text("note"),
-        }
+    columns = {
+        "at": instants(at),
+        "kind": kind,
+        "node_id": nodes,
+        "sku": skus,
+        "qty": whole_numbers(qty, nullable=True),
+        "note": read.free_text("note"),
+    }
+    extras, kept = read.extras(EVENT_COLUMNS)
+    good = np.flatnonzero(~read.log.bad(raw.size))
+    positions = good[np.argsort(at[good], kind="stable")]
+    layout = FrameLayout(
+        nullable_ints=("qty",), kept=kept, originals=raw.originals, positions=positions
     )
-    for column, values in read.extras(EVENT_COLUMNS).items():
-        frame[column] = values
-    good = ~read.log.bad(len(frame))
-    frame = frame[good]
-    order = np.argsort(frame["at"].to_numpy(), kind="stable")
-    return Table(frame.iloc[order].reset_index(drop=True), read.log.frame())
+    table = pa.table({**columns, **extras}).take(row_indices(positions))
+    return Table(table, read.log.rejects(), layout)
 
 
-def _check_by_kind(read: ColumnReader, kind: pd.Series, skus: pd.Series, qty: np.ndarray) -> None:
+def _check_by_kind(read: ColumnReader, kind: pa.Array, skus: pa.Array, qty: np.ndarray) -> None:
     """The columns each kind needs: a SKU to count or receive, a quantity."""
-    counted = (kind == "stock_adjust").to_numpy()
-    received = (kind == "replenish").to_numpy()
-    no_sku = (skus == "").to_numpy()
+    counted = as_numpy(pc.equal(kind, scalar("stock_adjust")))
+    received = as_numpy(pc.equal(kind, scalar("replenish")))
+    no_sku = as_numpy(pc.equal(skus, EMPTY))
     empty_qty = np.isnan(qty) & ~read.log.bad_in("qty", len(qty))
     read.log.add(
         counted & no_sku, "sku", "sku is empty; a stock_adjust event names the SKU counted"
@@ -78,5 +82,5 @@ def _check_by_kind(read: ColumnReader, kind: pd.Series, skus: pd.Series, qty: np
     read.log.add(
         received & (qty == 0), "qty", "qty must be a whole number of units > 0 for replenish, got 0"
     )
-    too_many = (kind == "capacity_change").to_numpy() & (qty > CAPACITY.high)
+    too_many = as_numpy(pc.equal(kind, scalar("capacity_change"))) & (qty > CAPACITY.high)
     read.log.add(too_many, "qty", f"qty must be {CAPACITY.rule} for capacity_change")

@@ -1,4 +1,4 @@
-"""ISO 8601 date-times to UTC instants, vectorised.
+"""ISO 8601 date-times to UTC instants (microseconds since 1970), vectorised.
 
 A value with an offset (`Z`, `+01:00`, `+0100`) is that instant. A value
 without one is a wall-clock time in the given time zone, read the way Python's
@@ -6,22 +6,38 @@ without one is a wall-clock time in the given time zone, read the way Python's
 twice is the first occurrence (summer time), and in the spring gap a time that
 never occurs takes the offset in force before the change (02:30 becomes 03:30
 summer time). Same input, same instant, always.
+
+The common layouts (`2026-03-02T10:00:00+01:00`, `2026-03-02 10:00`, a bare
+date) are read by Arrow all at once; any other text is read on its own by
+`engine.tables.iso8601`, which accepts what pandas' ISO 8601 parser accepts.
 """
 
 from __future__ import annotations
 
-from datetime import UTC
+import re
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pa_compute
+import pyarrow.compute as pc
 
-from engine.tables.reading import TableError
+from engine.tables import iso8601
+from engine.tables.arrays import EMPTY, from_numpy, row_indices, to_numpy
+from engine.tables.iso8601 import MICROS_PER_DAY
+from engine.tables.raw import TableError
 
-_OFFSET = r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
-UNIT = "us"
+MISSING = np.iinfo(np.int64).min
+"""The instant of a cell that has none (empty or unreadable)."""
+_DATE = r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+_TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
+_ZONE = r"(?:Z|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)$"
+_PLAIN_INSTANT = f"{_DATE}[T ]{_TIME}{_ZONE}"
+_PLAIN_WALL = f"{_DATE}(?:[T ]{_TIME})?$"
+"""The layouts Arrow reads exactly as pandas' parser does; a day past its month's
+end (`2026-02-30`) makes Arrow refuse the lot, which then goes one by one."""
+_FIXED_OFFSET = re.compile(r"([+-])(\d{2}):(\d{2})")
+_UNITS = {"s": 1_000_000, "ms": 1_000, "us": 1}
 
 
 def zone(name: str) -> ZoneInfo:
@@ -34,74 +50,154 @@ def zone(name: str) -> ZoneInfo:
         ) from exc
 
 
-def parse_moments(series: pd.Series, timezone: str) -> tuple[pd.Series, np.ndarray, np.ndarray]:
-    """(UTC instants, mask of empty cells, mask of unreadable cells) from a
-    datetime column or a column of trimmed text ('' for empty)."""
+def parse_moments(values: pa.Array, timezone: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(UTC instants in microseconds, MISSING where none; mask of empty cells; mask
+    of unreadable cells) from a timestamp column or a column of trimmed text
+    ('' for empty)."""
     tz = zone(timezone)
-    size = len(series)
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        values = series.reset_index(drop=True)
-        if values.dt.tz is None:
-            values = localize(values, tz)
-        values = values.dt.tz_convert("UTC").dt.as_unit(UNIT)
-        empty = values.isna().to_numpy()
-        return values, empty, np.zeros(size, dtype=bool)
-    text = series.reset_index(drop=True)
-    empty = (text == "").to_numpy()
-    with_offset = pa_compute.match_substring_regex(pa.array(text.array), _OFFSET)
-    with_offset = with_offset.to_numpy(zero_copy_only=False)
-    out = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[{UNIT}, UTC]")
-    if with_offset.any():
-        fixed = pd.to_datetime(
-            text[with_offset].str.replace(",", ".", regex=False),
-            format="ISO8601",
-            utc=True,
-            errors="coerce",
-            cache=False,
-        )
-        out[with_offset] = fixed.dt.as_unit(UNIT)
-    naive = ~with_offset & ~empty
-    if naive.any():
-        texts = text[naive].str.replace(",", ".", regex=False)
-        try:
-            wall = pd.to_datetime(texts, format="ISO8601", errors="coerce", cache=False)
-        except ValueError:  # offsets in a layout the pattern missed, mixed with naive times
-            wall = None
-        if wall is None or wall.dt.tz is not None:
-            out[naive] = _one_by_one(texts, tz)
+    if pa.types.is_timestamp(values.type):
+        return _typed(values, tz)
+    size = len(values)
+    empty = to_numpy(pc.equal(values, EMPTY))
+    readable, out = _read_plain(values, _PLAIN_INSTANT, pa.timestamp("us", tz="UTC"))
+    rest = np.flatnonzero(~readable & ~empty)
+    if len(rest):
+        texts = pc.replace_substring(values.take(row_indices(rest)), ",", ".")
+        plain, ticks = _read_plain(texts, _PLAIN_WALL, pa.timestamp("us"))
+        walls = np.full(size, MISSING, dtype=np.int64)
+        walls[rest[plain]] = ticks[plain]
+        local = np.zeros(size, dtype=bool)
+        local[rest[plain]] = True
+        readable |= local
+        if not plain.all():
+            others = ~plain
+            _one_by_one(texts.filter(from_numpy(others)), rest[others], out, walls, readable, local)
+        if local.any():
+            out[local] = localize(walls[local], tz)
+    return out, empty, ~readable & ~empty
+
+
+def _read_plain(texts: pa.Array, layout: str, kind: pa.DataType) -> tuple[np.ndarray, np.ndarray]:
+    """(which texts Arrow reads, their microseconds or MISSING): those in the
+    `layout`, unless Arrow refuses one of them (a day past its month's end), which
+    leaves them all to the one-by-one path."""
+    where = to_numpy(pc.match_substring_regex(texts, layout))
+    ticks = np.full(len(texts), MISSING, dtype=np.int64)
+    if not where.any():
+        return where, ticks
+    chosen = texts if where.all() else texts.filter(from_numpy(where))
+    try:
+        read = chosen.cast(kind)
+    except pa.ArrowInvalid:
+        return np.zeros(len(texts), dtype=bool), ticks
+    ticks[where] = to_numpy(read.cast(pa.int64()))
+    return where, ticks
+
+
+def _one_by_one(texts, positions, out, walls, readable, local) -> None:
+    """Each distinct text Arrow did not read (commas already made dots), read
+    alone: with an offset it is that instant (`20260302T100000Z` too), without
+    one a wall-clock time."""
+    cells = texts.to_pylist()
+    readings = {text: iso8601.parse(text) for text in dict.fromkeys(cells)}
+    for position, text in zip(positions.tolist(), cells, strict=True):
+        reading = readings[text]
+        if reading is None:
+            continue
+        readable[position] = True
+        if reading.offset is None:
+            walls[position] = reading.wall
+            local[position] = True
         else:
-            out[naive] = localize(wall, tz).dt.tz_convert("UTC").dt.as_unit(UNIT)
-    wrong = out.isna().to_numpy() & ~empty
-    return out, empty, wrong
+            out[position] = reading.wall - reading.offset * 60_000_000
 
 
-def _one_by_one(texts: pd.Series, tz: ZoneInfo) -> pd.Series:
-    """Instants from texts the offset pattern did not recognise, each distinct one
-    parsed alone: with an offset after all (`20260302T100000Z`) it is that instant,
-    else a wall-clock time in `tz`."""
-    instants = {}
-    for value in pd.unique(texts):
-        moment = pd.to_datetime(value, format="ISO8601", errors="coerce")
-        if moment is pd.NaT:
-            instants[value] = pd.NaT
-        elif moment.tzinfo is not None:
-            instants[value] = moment.tz_convert("UTC")
+def instants(micros: np.ndarray) -> pa.Array:
+    """Microseconds since 1970 as UTC timestamps, null where MISSING."""
+    return from_numpy(micros, pa.timestamp("us", tz="UTC"), missing=micros == MISSING)
+
+
+def _typed(values: pa.Array, tz: ZoneInfo) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A Parquet or DataFrame timestamp column: an aware one as instants, a naive
+    one as wall-clock times in `tz`; microseconds, finer ticks dropped."""
+    kind = values.type
+    ticks = to_numpy(values.cast(pa.int64()))
+    empty = to_numpy(values.is_null())
+    if kind.unit == "ns":
+        micros = ticks // 1_000
+    else:  # a tick too far to count in microseconds stays far outside every range
+        scale = _UNITS[kind.unit]
+        limit = np.iinfo(np.int64).max // scale - 1
+        micros = np.clip(ticks, -limit, limit) * scale
+    if kind.tz is None:
+        micros = np.where(empty, 0, micros)
+        micros = localize(micros, tz)
+    out = np.where(empty, MISSING, micros)
+    return out, empty, np.zeros(len(values), dtype=bool)
+
+
+def localize(walls: np.ndarray, tz: tzinfo) -> np.ndarray:
+    """Wall-clock times in `tz` (microseconds since 1970 as if in UTC) to UTC
+    instants, `fold=0` at clock changes (as `datetime.replace(tzinfo=tz)` reads
+    them). The offset of each day is asked of `tz` at 00:00, 12:00 and 24:00: a
+    day where they agree has one offset; the wall-clock times of a day where they
+    differ (a clock change) are read one by one. Days outside Python's calendar
+    keep offset 0: they lie far outside every range the loaders accept."""
+    out = walls.copy()
+    days = walls // MICROS_PER_DAY
+    distinct, inverse = np.unique(days, return_inverse=True)
+    offsets = np.zeros(len(distinct), dtype=np.int64)
+    changing = np.zeros(len(distinct), dtype=bool)
+    for index, day in enumerate(distinct.tolist()):
+        probes = _probes(day, tz)
+        if probes is None:
+            continue
+        if probes[0] == probes[1] == probes[2]:
+            offsets[index] = probes[0]
         else:
-            instants[value] = localize(pd.Series([moment]), tz).iloc[0].tz_convert("UTC")
-    parsed = pd.Series([instants[value] for value in texts], index=texts.index, dtype=object)
-    return pd.to_datetime(parsed, utc=True).dt.as_unit(UNIT)
-
-
-def localize(wall: pd.Series, tz: ZoneInfo) -> pd.Series:
-    """Wall-clock times in `tz` to aware instants, `fold=0` at clock changes."""
-    local = wall.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
-    gaps = local.isna().to_numpy() & wall.notna().to_numpy()
-    if gaps.any():
-        # Only the few times at a clock change: read each distinct one with zoneinfo.
+            changing[index] = True
+    out -= offsets[inverse]
+    at_change = changing[inverse]
+    if at_change.any():
         fixed = {}
-        for value in pd.unique(wall[gaps]):
-            moment = pd.Timestamp(value).to_pydatetime().replace(tzinfo=tz)
-            fixed[value] = pd.Timestamp(moment.astimezone(UTC)).tz_convert(tz)
-        local = local.copy()
-        local[gaps] = [fixed[v] for v in wall[gaps]]
-    return local
+        for wall in np.unique(walls[at_change]).tolist():
+            moment = _EPOCH + timedelta(microseconds=wall)
+            fixed[wall] = wall - _micros(moment.replace(tzinfo=tz).utcoffset())
+        out[at_change] = [fixed[w] for w in walls[at_change].tolist()]
+    return out
+
+
+_EPOCH = datetime(1970, 1, 1)
+_FIRST_DAY = (datetime.min - _EPOCH).days
+_LAST_DAY = (datetime.max - _EPOCH).days
+
+
+def _probes(day: int, tz: tzinfo) -> tuple[int, int, int] | None:
+    """The UTC offsets (microseconds) in force at 00:00, 12:00 and 24:00 of `day`
+    (the last instant of Python's calendar for its last day)."""
+    if not _FIRST_DAY <= day <= _LAST_DAY:
+        return None
+    start = _EPOCH + timedelta(days=day)
+    end = start + timedelta(days=1) if day < _LAST_DAY else datetime.max
+    return tuple(  # type: ignore[return-value]
+        _micros(moment.replace(tzinfo=tz).utcoffset())
+        for moment in (start, start + timedelta(hours=12), end)
+    )
+
+
+def _micros(offset: timedelta | None) -> int:
+    return 0 if offset is None else offset // timedelta(microseconds=1)
+
+
+def tzinfo_of(name: str | None) -> tzinfo | None:
+    """The zone an Arrow timestamp type names: None, UTC, a fixed offset
+    (`+01:00`) or an IANA zone."""
+    if name is None:
+        return None
+    if name.upper() in ("UTC", "Z"):
+        return UTC
+    fixed = _FIXED_OFFSET.fullmatch(name)
+    if fixed:
+        sign = -1 if fixed.group(1) == "-" else 1
+        return timezone(sign * timedelta(hours=int(fixed.group(2)), minutes=int(fixed.group(3))))
+    return ZoneInfo(name)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dsl.schema import NODE_TYPES
 from engine.columns import NODE_COLUMNS
 from engine.limits import CAPACITY, DAYS, LATITUDE, LONGITUDE, MONEY, PRIORITY
-from engine.tables.cells import ColumnReader, whole_numbers
+from engine.tables.arrays import EMPTY, from_numpy, row_indices, scalar
+from engine.tables.arrays import to_numpy as as_numpy
+from engine.tables.cells import ColumnReader, floats
+from engine.tables.ids import repeated_keys
 from engine.tables.reading import Source, read_source
-from engine.tables.table import Table
+from engine.tables.table import FrameLayout, Table
 
 NODE_REQUIRED = ("id", "type", "lat", "lon")
 MONEY_COLUMNS = ("pick_cost", "ship_cost_base", "ship_cost_per_km")
@@ -25,49 +29,59 @@ def load_nodes(source: Source) -> Table:
         read.log.add_row(broken.row, "", broken.reason)
 
     ids = read.identifier("id")
-    filled = (ids != "").to_numpy()
-    repeated = ids.duplicated(keep="first").to_numpy() & filled
+    _reject_repeated_ids(read)
+    names = read.text("name")
+    names = pc.if_else(pc.equal(names, EMPTY), ids, names)
+    kinds = read.choice("type", NODE_TYPES)
+    lat = read.number("lat", LATITUDE)
+    lon = read.number("lon", LONGITUDE)
+    can_ship = read.flag("can_ship", np.ones(raw.size, dtype=bool))
+    can_collect = read.flag("can_collect", as_numpy(pc.equal(kinds, scalar("store"))))
+    capacity = read.whole("capacity", CAPACITY, nullable=True, note="(empty = unlimited)")
+    priority = read.whole(
+        "priority", PRIORITY, nullable=True, note="(lower is preferred; empty = ranked last)"
+    )
+    costs = {column: floats(read.number(column, MONEY, default=0.0)) for column in MONEY_COLUMNS}
+    costs["handling_days"] = floats(read.number("handling_days", DAYS, default=0.0))
+    columns = {
+        "id": ids,
+        "name": names,
+        "type": kinds,
+        "lat": floats(lat),
+        "lon": floats(lon),
+        "country": read.text("country"),
+        "region": read.text("region"),
+        "tags": read.tags("tags"),
+        "can_ship": from_numpy(can_ship),
+        "can_collect": from_numpy(can_collect),
+        "capacity": capacity,
+        "priority": priority,
+        **costs,
+    }
+    extras, kept = read.extras(NODE_COLUMNS)
+    good = np.flatnonzero(~read.log.bad(raw.size))
+    layout = FrameLayout(
+        nullable_ints=("capacity", "priority"), tuples=("tags",), kept=kept,
+        originals=raw.originals, positions=good,
+    )  # fmt: skip
+    table = pa.table({**columns, **extras}).take(row_indices(good))
+    return Table(table, read.log.rejects(), layout)
+
+
+def _reject_repeated_ids(read: ColumnReader) -> None:
+    """A later row repeating an id: the first row counts."""
+    ids = read.distinct("id")
+    filled = ids.rows(as_numpy(pc.not_equal(ids.values, EMPTY)))
+    repeated, first = repeated_keys(ids.codes, len(ids.values))
+    repeated &= filled
     if repeated.any():
-        first_row = pd.Series(raw.rows, index=ids.index).groupby(ids).transform("first")
+        first_row = read.raw.rows[first[repeated]]
+        texts = ids.texts(repeated)
         read.log.add(
             repeated,
             "id",
             [
                 f"id {i!r} is already used on row {r}; only the first row counts"
-                for i, r in zip(ids[repeated], first_row[repeated], strict=True)
+                for i, r in zip(texts, first_row.tolist(), strict=True)
             ],
         )
-    names = read.text("name")
-    names = names.where(names != "", ids)
-    kinds = read.choice("type", NODE_TYPES)
-    lat = read.number("lat", LATITUDE)
-    lon = read.number("lon", LONGITUDE)
-    can_ship = read.flag("can_ship", np.ones(len(ids), dtype=bool))
-    can_collect = read.flag("can_collect", (kinds == "store").to_numpy())
-    capacity = read.number("capacity", CAPACITY, default=np.nan, note="(empty = unlimited)")
-    priority = read.number(
-        "priority", PRIORITY, default=np.nan, note="(lower is preferred; empty = ranked last)"
-    )
-    costs = {column: read.number(column, MONEY, default=0.0) for column in MONEY_COLUMNS}
-    costs["handling_days"] = read.number("handling_days", DAYS, default=0.0)
-    frame = pd.DataFrame(
-        {
-            "id": ids,
-            "name": names,
-            "type": kinds,
-            "lat": lat,
-            "lon": lon,
-            "country": read.text("country"),
-            "region": read.text("region"),
-            "tags": read.tags("tags"),
-            "can_ship": can_ship,
-            "can_collect": can_collect,
-            "capacity": whole_numbers(capacity, nullable=True),
-            "priority": whole_numbers(priority, nullable=True),
-            **costs,
-        }
-    )
-    for column, values in read.extras(NODE_COLUMNS).items():
-        frame[column] = values
-    good = ~read.log.bad(len(frame))
-    return Table(frame[good].reset_index(drop=True), read.log.frame())

@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pa_compute
+import pyarrow.compute as pc
 
 from dsl.schema import DELIVERY_METHODS
 from engine.columns import ORDER_LEVEL_COLUMNS as ORDER_LEVEL
@@ -22,10 +21,13 @@ from engine.limits import (
     MONEY,
     computed_field_problem,
 )
-from engine.tables.cells import ColumnReader, shown, whole_numbers
-from engine.tables.moments import zone
-from engine.tables.reading import Source, TableError, read_source
-from engine.tables.table import Table
+from engine.tables.arrays import EMPTY, from_numpy, row_indices, scalar, texts
+from engine.tables.arrays import to_numpy as as_numpy
+from engine.tables.cells import ColumnReader, floats
+from engine.tables.moments import instants, zone
+from engine.tables.reading import RawTable, Source, TableError, read_source
+from engine.tables.table import FrameLayout, Table
+from engine.tables.text import shown
 
 ORDER_REQUIRED = (
     "order_id",
@@ -53,15 +55,16 @@ def load_orders(
     created = read.moment("created_at", timezone)
     channel = read.required_text("channel")
     delivery = read.choice("delivery", DELIVERY_METHODS)
-    collect = (delivery == "collect").to_numpy()
+    collect = as_numpy(pc.equal(delivery, scalar("collect")))
     collect_node = read.identifier("collect_node", required=False)
-    named = (collect_node != "").to_numpy()
+    named = as_numpy(pc.not_equal(collect_node, EMPTY))
     read.log.add(
         collect & ~named,
         "collect_node",
         "collect_node is empty; a collect order must name the store where it is collected",
     )
-    read.known(collect_node, "collect_node", node_ids, collect & named, "node")
+    if read.has("collect_node"):
+        read.known("collect_node", node_ids, collect & named, "node")
     tier = read.text("tier")
     values = {
         "order_id": ids,
@@ -69,7 +72,7 @@ def load_orders(
         "channel": channel,
         "delivery": delivery,
         "collect_node": collect_node,
-        "tier": tier.where(tier != "", DEFAULT_TIER),
+        "tier": pc.if_else(pc.equal(tier, EMPTY), scalar(DEFAULT_TIER), tier),
         "dest_lat": read.number("dest_lat", LATITUDE),
         "dest_lon": read.number("dest_lon", LONGITUDE),
         "country": read.text("country"),
@@ -77,79 +80,105 @@ def load_orders(
         "postal_code": read.text("postal_code"),
         "promised_days": read.number("promised_days", DAYS, default=np.nan, note="(or empty)"),
         "sku": read.identifier("sku"),
-        "qty": whole_numbers(read.number("qty", LINE_QTY)),
+        "qty": read.whole("qty", LINE_QTY),
         "unit_price": read.number("unit_price", MONEY, default=0.0),
         "category": read.text("category"),
     }
-    codes = _order_codes(ids)
-    _check_line_count(read, ids, codes)
+    codes = _order_codes(read)
+    _check_line_count(read, codes)
     _check_order_level(read, values, codes)
-    good = _reject_whole_orders(read, ids, codes, raw.broken)
+    good = _reject_whole_orders(read, codes)
 
-    frame = pd.DataFrame(values)
-    for column, extra in read.extras(ORDER_COLUMNS).items():
-        frame[column] = extra
-    frame = frame.iloc[_in_time_order(frame, np.flatnonzero(good), codes)]
-    rejects = read.log.frame(order_ids=ids)
-    return Table(frame.reset_index(drop=True), rejects)
+    order = _in_time_order(created, np.flatnonzero(good), codes, read)
+    columns = {
+        name: instants(v) if name == "created_at" else floats(v) if isinstance(v, np.ndarray) else v
+        for name, v in values.items()
+    }
+    extras, kept = read.extras(ORDER_COLUMNS)
+    table = pa.table({**columns, **extras})
+    if len(order) != table.num_rows or (order != np.arange(len(order))).any():
+        table = table.take(row_indices(order))
+    rejects = read.log.rejects(order_ids=read.distinct("order_id").texts)
+    layout = FrameLayout(kept=kept, originals=raw.originals, positions=order)
+    return Table(table, rejects, layout)
 
 
-def _in_time_order(frame: pd.DataFrame, keep: np.ndarray, codes: np.ndarray) -> np.ndarray:
+def _in_time_order(
+    moments: np.ndarray, keep: np.ndarray, codes: np.ndarray, read: ColumnReader
+) -> np.ndarray:
     """Positions of the kept rows by created_at, then order_id, then file order.
     Only runs of one instant holding several orders need the (slower) id sort."""
-    moments = frame["created_at"].array.asi8[keep]
-    if len(moments) > 1 and not (np.diff(moments) >= 0).all():
-        order = keep[np.argsort(moments, kind="stable")]
-        moments = frame["created_at"].array.asi8[order]
+    kept = moments[keep]
+    if len(kept) > 1 and not (kept[1:] >= kept[:-1]).all():
+        order = keep[np.argsort(kept, kind="stable")]
+        kept = moments[order]
     else:
         order = keep.copy()
     if len(order) < 2:
         return order
-    same = moments[1:] == moments[:-1]
+    same = kept[1:] == kept[:-1]
     mixed = same & (codes[order][1:] != codes[order][:-1])
     if not mixed.any():
         return order
     run = np.concatenate(([0], np.cumsum(~same)))
-    spots = np.flatnonzero(np.isin(run, run[1:][mixed]))
-    ids = frame["order_id"].to_numpy(dtype=object)[order[spots]]
-    ranks = pd.factorize(ids, sort=True)[0]
-    by = np.lexsort((order[spots], ranks, moments[spots]))
+    tied = np.zeros(run[-1] + 1, dtype=bool)
+    tied[run[1:][mixed]] = True
+    spots = np.flatnonzero(tied[run])
+    involved, inverse = np.unique(codes[order[spots]], return_inverse=True)
+    texts = read.distinct("order_id").values.take(row_indices(involved)).to_pylist()
+    rank = np.empty(len(involved), dtype=np.int64)
+    rank[np.argsort(np.asarray(texts, dtype=object), kind="stable")] = np.arange(len(involved))
+    by = np.lexsort((order[spots], rank[inverse], kept[spots]))
     order[spots] = order[spots][by]
     return order
 
 
-def _refuse_computed_columns(raw) -> None:
+def _refuse_computed_columns(raw: RawTable) -> None:
     """A column named like a value the engine computes (order.value, ...) would
     override it: the whole table is refused, naming the column."""
-    for column in raw.frame.columns:
+    for column in raw.columns:
         problem = computed_field_problem(column)
         if problem is not None:
             raise TableError(f"{raw.name}: column {column!r}: {problem}")
 
 
-def _check_line_count(read: ColumnReader, ids: pd.Series, codes: np.ndarray) -> None:
+def _order_codes(read: ColumnReader) -> np.ndarray:
+    """One integer per order (in order of first appearance); -1 for an empty id."""
+    ids = read.distinct("order_id")
+    empty = as_numpy(pc.equal(ids.values, EMPTY))
+    if not empty.any():
+        return ids.codes
+    renumbered = np.cumsum(~empty) - 1
+    renumbered[empty] = -1
+    return renumbered[ids.codes]
+
+
+def _check_line_count(read: ColumnReader, codes: np.ndarray) -> None:
     """An order of more than MAX_LINES lines: its first line past the limit is
     rejected (and so the order, whole)."""
     if len(codes) <= MAX_LINES:
         return
-    position = pd.Series(codes).groupby(codes).cumcount().to_numpy()
-    extra = (position == MAX_LINES) & (codes >= 0)
-    if not extra.any():
+    valid = codes >= 0
+    lines = np.bincount(codes[valid])
+    if not len(lines) or lines.max() <= MAX_LINES:
         return
-    lines = np.bincount(codes[codes >= 0])
+    by_order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[by_order]
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+    position = np.empty(len(codes), dtype=np.int64)
+    position[by_order] = np.arange(len(codes)) - np.repeat(
+        starts, np.diff(np.r_[starts, len(codes)])
+    )
+    extra = (position == MAX_LINES) & valid
+    texts = read.distinct("order_id").texts(extra)
     read.log.add(
         extra,
         "order_id",
         [
             f"order {order_id!r} has {lines[code]:,} lines; at most {MAX_LINES:,} make one order"
-            for order_id, code in zip(ids[extra], codes[extra], strict=True)
+            for order_id, code in zip(texts, codes[extra].tolist(), strict=True)
         ],
     )
-
-
-def _order_codes(ids: pd.Series) -> np.ndarray:
-    """One integer per order (in order of first appearance); -1 for an empty id."""
-    return pd.factorize(ids.where(ids != ""), use_na_sentinel=True)[0]
 
 
 def _check_order_level(read: ColumnReader, values: dict, codes: np.ndarray) -> None:
@@ -157,62 +186,87 @@ def _check_order_level(read: ColumnReader, values: dict, codes: np.ndarray) -> N
     valid = codes >= 0
     if not valid.any():
         return
-    first_pos = np.flatnonzero(valid & ~pd.Series(codes).duplicated().to_numpy())
-    lead = np.where(valid, first_pos[np.where(valid, codes, 0)], 0)
-    ids = values["order_id"]
+    size = len(codes)
+    first = np.full(codes.max() + 1, size, dtype=np.int64)
+    np.minimum.at(first, codes[valid], np.flatnonzero(valid))
+    lead = np.where(valid, first[np.where(valid, codes, 0)], 0)
+    later = valid & (lead != np.arange(size))  # an order's other lines
+    if not later.any():
+        return
+    # Lines of one order usually follow each other: a run of lines each equal to the
+    # line before equals its first line, so only the runs with a change, and the
+    # lines that follow another order's line, are compared with their order's first.
+    follows = np.zeros(size, dtype=bool)
+    follows[1:] = later[1:] & (codes[1:] == codes[:-1])
+    run = np.cumsum(~follows)
+    ids = read.distinct("order_id")
     for column in ORDER_LEVEL:
         if not read.has(column):
             continue
-        same = _same_as_lead(values[column], lead)
-        unreadable = read.log.bad_in(column, len(codes))
-        differs = valid & ~same & ~unreadable & ~unreadable[lead]
+        changed = np.zeros(run[-1] + 1, dtype=bool)
+        changed[run[later & ~follows]] = True
+        changed[run[1:][follows[1:] & ~_same_as_previous(values[column])]] = True
+        compared = np.flatnonzero(later & changed[run])
+        unreadable = read.log.bad_in(column, size)
+        differs = np.zeros(size, dtype=bool)
+        differs[compared] = ~_same(values[column], compared, lead[compared])
+        differs &= ~unreadable & ~unreadable[lead]
         if not differs.any():
             continue
         text = read.text(column)
-        here = shown(text[differs])
-        there = shown(text.iloc[lead[differs]])
-        rows = read.raw.rows[lead[differs]]
+        here = shown(text.filter(from_numpy(differs)).to_pylist())
+        there = shown(text.take(row_indices(lead[differs])).to_pylist())
+        rows = read.raw.rows[lead[differs]].tolist()
         read.log.add(
             differs,
             column,
             [
                 f"{column} differs between the lines of order {o!r}: {h} here, {t} on row {r}"
-                for o, h, t, r in zip(ids[differs], here, there, rows, strict=True)
+                for o, h, t, r in zip(ids.texts(differs), here, there, rows, strict=True)
             ],
         )
 
 
-def _same_as_lead(values, lead: np.ndarray) -> np.ndarray:
-    """Whether each cell equals the cell at its order's first line (empty = empty)."""
+def _same_as_previous(values) -> np.ndarray:
+    """Whether each cell but the first equals the cell before it (empty = empty)."""
     if isinstance(values, np.ndarray):
-        return (values == values[lead]) | (np.isnan(values) & np.isnan(values[lead]))
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        instants = values.array.asi8
-        return instants == instants[lead]
-    text = pa.array(values.array)
-    same = pa_compute.equal(text, text.take(pa.array(lead)))
-    return same.to_numpy(zero_copy_only=False)
+        here, there = values[1:], values[:-1]
+        if values.dtype.kind == "f":
+            return (here == there) | (np.isnan(here) & np.isnan(there))
+        return here == there
+    return as_numpy(pc.equal(values.slice(1), values.slice(0, len(values) - 1)))
 
 
-def _reject_whole_orders(
-    read: ColumnReader, ids: pd.Series, codes: np.ndarray, broken: list
-) -> np.ndarray:
+def _same(values, rows: np.ndarray, leads: np.ndarray) -> np.ndarray:
+    """Whether the cells at `rows` equal the cells at `leads` (empty = empty)."""
+    if isinstance(values, np.ndarray):
+        here, there = values[rows], values[leads]
+        if values.dtype.kind == "f":
+            return (here == there) | (np.isnan(here) & np.isnan(there))
+        return here == there
+    here, there = values.take(row_indices(rows)), values.take(row_indices(leads))
+    return as_numpy(pc.equal(here, there))
+
+
+def _reject_whole_orders(read: ColumnReader, codes: np.ndarray) -> np.ndarray:
     """Reject the other lines of every order that has a bad line; return the
     mask of good rows."""
     size = len(codes)
     bad = read.log.bad(size)
     rows = read.raw.rows
+    ids = read.distinct("order_id")
     faulty: dict[str, list[int]] = {}
-    for position in np.flatnonzero(bad & (codes >= 0)):
-        faulty.setdefault(ids.iat[position], []).append(int(rows[position]))
-    for record in broken:
+    flagged = bad & (codes >= 0)
+    for order_id, row in zip(ids.texts(flagged), rows[flagged].tolist(), strict=True):
+        faulty.setdefault(order_id, []).append(row)
+    for record in read.raw.broken:
         order_id = record.values.get("order_id", "").strip()
         read.log.add_row(record.row, "", record.reason, order_id)
         if order_id:
             faulty.setdefault(order_id, []).append(record.row)
     if not faulty:
         return ~bad
-    sibling = ids.isin(list(faulty)).to_numpy() & ~bad
+    sibling = as_numpy(pc.is_in(ids.text, value_set=texts(list(faulty)))) & ~bad
     reasons = {}
     for order_id, bad_rows in faulty.items():
         bad_rows = sorted(bad_rows)
@@ -220,5 +274,5 @@ def _reject_whole_orders(
         verb = "has an error" if len(bad_rows) == 1 else "have errors"
         noun = "row" if len(bad_rows) == 1 else "rows"
         reasons[order_id] = f"order rejected: {noun} {shown_rows} {verb}"
-    read.log.add(sibling, "", [reasons[i] for i in ids[sibling]])
+    read.log.add(sibling, "", [reasons[i] for i in ids.texts(sibling)])
     return ~bad & ~sibling

@@ -50,7 +50,7 @@ class UtcDateTime(TypeDecorator):
         value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value, dialect):  # noqa: ARG002 - SQLAlchemy's signature
         if value is None:
             return None
         if value.tzinfo is None:

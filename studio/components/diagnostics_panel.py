@@ -79,7 +79,7 @@ def data_fields() -> tuple[str, ...]:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _columns(path: str, stamp: tuple) -> tuple[str, ...]:
+def _columns(path: str, stamp: tuple) -> tuple[str, ...]:  # noqa: ARG001 - stamp keys the cache
     """A table's column names, read from its header only."""
     try:
         if Path(path).suffix == ".parquet":

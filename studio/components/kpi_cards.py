@@ -30,7 +30,7 @@ def delta_text(key: str, change: float | None) -> str | None:
     return f"{change:+,.2f}"
 
 
-def change(key: str, value, base) -> float | None:
+def change(value, base) -> float | None:
     """value − base, or None when either figure is empty."""
     if value is None or base is None:
         return None
@@ -57,7 +57,7 @@ def kpi_cards(
     for row in rows:
         for column, key in zip(st.columns(columns), row, strict=False):
             label, _kind, definition = KPI_LABELS[key]
-            difference = None if baseline is None else change(key, overall[key], baseline[key])
+            difference = None if baseline is None else change(overall[key], baseline[key])
             shown = delta_text(key, difference)
             flat = shown is not None and not any(digit in shown for digit in "123456789")
             column.metric(  # a change that shows as zero ("+0", "-0.0 pts"): grey, no arrow

@@ -47,5 +47,5 @@ def seed_once() -> None:
 
 
 @st.cache_resource(show_spinner=False)
-def _seeded(url: str, _found: RulesetStore) -> tuple[str, ...]:
+def _seeded(url: str, _found: RulesetStore) -> tuple[str, ...]:  # noqa: ARG001 - url keys the cache
     return tuple(seed(_found))

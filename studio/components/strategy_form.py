@@ -36,7 +36,7 @@ def show(ruleset: s.Ruleset | None, text: str, fields: tuple[str, ...]) -> None:
     strategy = ruleset.strategy(picked)
     fs.sync(strategy, text)
     shape = forms.form_of(strategy)
-    _scalars(strategy, shape, ruleset)
+    _scalars(strategy, shape)
     form_rows.windows(strategy.id, shape)
     form_rows.conditions("when", strategy.id, shape, fields)
     form_rows.conditions("source", strategy.id, shape, fields)
@@ -142,7 +142,7 @@ def _delete_strategy(strategy_id: str) -> None:
 # ----------------------------------------------------------------- scalars
 
 
-def _scalars(strategy: s.Strategy, shape: forms.StrategyForm, ruleset: s.Ruleset) -> None:
+def _scalars(strategy: s.Strategy, shape: forms.StrategyForm) -> None:
     apply = {"on_change": form_rows._apply, "args": (strategy.id, shape)}
     left, middle, right = st.columns([2, 3, 1])
     left.text_input("Id", key=key("id"), help="letters, digits and _", **apply)

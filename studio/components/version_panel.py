@@ -149,7 +149,7 @@ def _changed(text: str, base: Version) -> bool:
 # ---------------------------------------------------------- save, review
 
 
-def review_panel(found: RulesetStore, text: str, ok: bool) -> None:
+def review_panel(found: RulesetStore, ok: bool) -> None:
     """Save draft, submit, publish or send back, and the history of the open ruleset."""
     draft = state.draft()
     user = config.user()

@@ -103,7 +103,13 @@ def _network(dataset: data.Dataset) -> None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _map(key: tuple, types: tuple[str, ...], sku: str | None, _nodes, _inventory):
+def _map(
+    key: tuple,  # noqa: ARG001 - the data version keys the cache (the frames are not hashed)
+    types: tuple[str, ...],
+    sku: str | None,
+    _nodes,
+    _inventory,
+):
     """The node table and the map for these types and SKU, built once per data version."""
     stock = network_map.stock_by_node(_inventory, sku)
     table = network_map.node_table(_nodes, stock)

@@ -57,7 +57,7 @@ def render() -> None:
     if found is None:
         return
     st.subheader("Save and review", anchor=False)
-    versions.review_panel(found, text, result.ok)
+    versions.review_panel(found, result.ok)
     st.subheader("Compare versions", anchor=False)
     diff_view.show(found, draft.name, text, draft.base)
 

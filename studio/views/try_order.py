@@ -121,7 +121,11 @@ def _checked(rows: pd.DataFrame, dataset: data.Dataset, timezone: str):
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _opening(key: tuple, _policy: engine.Policy, _inputs) -> engine.Session:
+def _opening(
+    key: tuple,  # noqa: ARG001 - the ruleset and data versions key the cache
+    _policy: engine.Policy,
+    _inputs,
+) -> engine.Session:
     """The ruleset on the dataset's network and opening stock (made once per pair)."""
     return engine.Session.open(_policy, _inputs.nodes, _inputs.inventory)
 

@@ -1,0 +1,43 @@
+"""The pandas views of a loaded table (`Table.frame`, `Table.rejects`): the only
+module of the loaders that imports pandas, and only when a caller asks for one."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+
+from engine.tables.rejects import REJECT_COLUMNS, RejectRow
+from engine.tables.table import FrameLayout
+
+
+def pandas_frame(arrow: pa.Table, layout: FrameLayout) -> pd.DataFrame:
+    """The good rows in pandas: text as `str`, instants as `datetime64[us, UTC]`,
+    nullable integers as `Int64`, lists of text as tuples, and the columns kept as
+    they came from a Parquet file or a DataFrame in the types pandas gives them."""
+    kept = None
+    if layout.kept:
+        kept = layout.originals.frame(list(layout.kept), layout.positions)
+    columns = {}
+    for name in arrow.column_names:
+        values = arrow.column(name)
+        if kept is not None and name in kept.columns:
+            columns[name] = kept[name]
+        elif name in layout.tuples:
+            columns[name] = pd.Series([tuple(v) for v in values.to_pylist()], dtype=object)
+        elif name in layout.nullable_ints:
+            columns[name] = values.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+        else:
+            columns[name] = values.to_pandas()
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(arrow.num_rows))
+    return frame
+
+
+def rejects_frame(rejects: list[RejectRow]) -> pd.DataFrame:
+    """One row per reject, the columns REJECT_COLUMNS (`row` int64, the rest text)."""
+    columns = list(zip(*rejects, strict=True)) if rejects else [()] * len(REJECT_COLUMNS)
+    return pd.DataFrame(
+        {
+            name: pd.Series(list(values), dtype="int64" if name == "row" else "str")
+            for name, values in zip(REJECT_COLUMNS, columns, strict=True)
+        }
+    )
