@@ -158,7 +158,8 @@ def reconcile(
     `unanswered`: calls that got no answer (the check is then incomplete)."""
     result = Reconciliation(unanswered=unanswered)
     timeline = _Supply(initial, events)
-    revisions = _revisions(orders, events, result)
+    revisions = _revisions(orders, events)
+    result.reroutes = sum(len(event.decisions) for event in events)
     demand: dict[Position, list[tuple[int, int, int]]] = defaultdict(list)
     for call in orders:
         chain = revisions[call.order_id]
@@ -190,17 +191,31 @@ Source = tuple[str, float, float] | tuple[str, int]
 """("route", sent, answered) or ("event", index)."""
 
 
-def _revisions(orders, events, result) -> dict[str, dict[int, tuple[dict, Source]]]:
+def revision(decision: dict) -> int:
+    """Which of its order's decisions this is: 1 for the first (no `rerouted_from`),
+    n + 1 for the one that replaced `ORDER#n`."""
+    label = decision.get("rerouted_from")
+    return 1 if label is None else int(label.rpartition("#")[2]) + 1
+
+
+def latest(orders: list[OrderCall], events: list[EventCall]) -> dict[str, dict]:
+    """Every order's latest decision received."""
+    return {
+        order_id: chain[max(chain)][0] for order_id, chain in _revisions(orders, events).items()
+    }
+
+
+def _revisions(
+    orders: list[OrderCall], events: list[EventCall]
+) -> dict[str, dict[int, tuple[dict, Source]]]:
     """Every order's decisions by number, each with the call that made it."""
     chains: dict[str, dict[int, tuple[dict, Source]]] = {}
     for call in orders:
         chains[call.order_id] = {1: (call.decision, ("route", call.sent, call.answered))}
     for event in events:
         for decision in event.decisions:
-            label = decision["rerouted_from"]
-            number = int(label.rpartition("#")[2]) + 1
-            chains.setdefault(decision["order_id"], {})[number] = (decision, ("event", event.index))
-            result.reroutes += 1
+            source: Source = ("event", event.index)
+            chains.setdefault(decision["order_id"], {})[revision(decision)] = (decision, source)
     return chains
 
 
@@ -209,10 +224,7 @@ def _standing(chain: dict[int, tuple[dict, Source]]) -> list[tuple[Position, int
     live: dict[Position, tuple[int, Source]] = {}
     for number in range(1, len(chain) + 1):
         decision, source = chain[number]
-        now = Counter()
-        for shipment in decision["shipments"]:
-            for line in shipment["lines"]:
-                now[(shipment["node_id"], line["sku"])] += line["qty"]
+        now = _shipped(decision)
         for position in list(live):
             if now[position] == 0:
                 del live[position]
@@ -227,11 +239,19 @@ def _standing(chain: dict[int, tuple[dict, Source]]) -> list[tuple[Position, int
     return [(position, units, source) for position, (units, source) in live.items()]
 
 
-def _unaccounted(lines: dict[str, int], decision: dict) -> int:
-    placed = Counter()
+def _shipped(decision: dict) -> Counter[Position]:
+    """Units a decision ships, per position."""
+    units: Counter[Position] = Counter()
     for shipment in decision["shipments"]:
         for line in shipment["lines"]:
-            placed[line["sku"]] += line["qty"]
+            units[(shipment["node_id"], line["sku"])] += line["qty"]
+    return units
+
+
+def _unaccounted(lines: dict[str, int], decision: dict) -> int:
+    placed: Counter[str] = Counter()
+    for (_, sku), units in _shipped(decision).items():
+        placed[sku] += units
     for item in decision["unfilled"]:
         placed[item["sku"]] += item["qty"]
     ordered = Counter(lines)

@@ -4,7 +4,7 @@ made up when the timing leaves the order of two calls open."""
 
 from __future__ import annotations
 
-from bench.oversell import EventCall, OrderCall, reconcile
+from bench.oversell import EventCall, OrderCall, latest, reconcile
 
 
 def decision(order_id: str, shipments: dict[str, dict[str, int]], unfilled=None, **extra) -> dict:
@@ -137,3 +137,14 @@ def test_only_empty_counts_can_be_reconciled():
 
     with pytest.raises(ValueError, match="empty"):
         reconcile({}, [], [event(0, "stock_adjust", 1.0, 1.1, qty=2)])
+
+
+def test_the_latest_decision_is_the_last_reroute_received_in_whatever_order():
+    first, second = routed("O1", 1.0, 1.1), routed("O2", 1.2, 1.3)
+    moved = decision("O1", {"N2": {"A": 1}}, rerouted_from="O1#1")
+    again = decision("O1", {"N3": {"A": 1}}, rerouted_from="O1#2")
+    events = [
+        event(1, "node_offline", 3.0, 3.1, node="N2", sku=None, decisions=[again]),
+        event(0, "node_offline", 2.0, 2.1, node="N1", sku=None, decisions=[moved]),
+    ]
+    assert latest([first, second], events) == {"O1": again, "O2": second.decision}
