@@ -89,7 +89,7 @@ def run_route(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     try:
         nodes = load_nodes(args.nodes)
-        node_ids = nodes.frame["id"].tolist()
+        node_ids = nodes.arrow.column("id").to_pylist()
         stock = load_inventory(args.inventory, node_ids=node_ids)
         orders = load_orders(args.orders, node_ids=node_ids, timezone=timezone)
         events = load_events(args.events, node_ids, timezone) if args.events else None
@@ -105,14 +105,16 @@ def run_route(args: argparse.Namespace) -> int:
             stock,
             filename=str(path),
             source=text,
-            extra_fields=engine.tables.data_fields(nodes.frame.columns, orders.frame.columns),
+            extra_fields=engine.tables.data_fields(
+                nodes.arrow.column_names, orders.arrow.column_names
+            ),
         )
     except engine.CompileError as error:
         print(error, file=sys.stderr)
         return EXIT_NOTHING_ROUTED
     try:
         with session, output(args.out) as out:
-            routed, decided, moved = _route(session, orders.frame, events, at, args, out)
+            routed, decided, moved = _route(session, orders, events, at, args, out)
     except OutOfRange as error:  # a receipt above the stock bound: nothing written
         print(f"error: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
@@ -124,7 +126,7 @@ def run_route(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     if events is not None:
         print(f"{session.events_applied} event(s) applied: {moved} re-route(s)", file=sys.stderr)
-    problems = sum(len(table.rejects) for table in tables)
+    problems = sum(len(table.reject_rows) for table in tables)
     print(
         f"{decided} orders routed: {routed} with at least one shipment; "
         f"{problems} input problem(s)",
@@ -166,7 +168,7 @@ def _route(session, orders, events, at, args, out) -> tuple[int, int, int]:
 
 
 def _all_ids(orders) -> frozenset[str]:
-    return frozenset(orders["order_id"].astype(str))
+    return frozenset(orders.arrow.column("order_id").to_pylist())
 
 
 def _artifact(path: str):
@@ -195,13 +197,12 @@ def _instant(text: str, timezone: str) -> dt.datetime:
 
 
 def _report_rejects(tables, path: str | None) -> None:
-    import pandas as pd
-
-    rejects = pd.concat([t.rejects for t in tables], ignore_index=True)
-    for row in rejects.itertuples(index=False):
-        column = f", column {row.column}" if row.column else ""
-        print(f"{row.table} row {row.row}{column}: {row.reason}", file=sys.stderr)
+    rejects = [reject for table in tables for reject in table.reject_rows]
+    for reject in rejects:
+        column = f", column {reject.column}" if reject.column else ""
+        print(f"{reject.table} row {reject.row}{column}: {reject.reason}", file=sys.stderr)
     if path:
+        from engine.tables.frames import rejects_frame
         from simulations.exports import write_csv
 
-        write_csv(rejects, path)
+        write_csv(rejects_frame(rejects), path)

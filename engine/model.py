@@ -216,8 +216,9 @@ class Inventory:
     def from_arrow(cls, table: pa.Table, network: Network) -> Inventory:
         """Build from the inventory loader's Arrow table (`node_id, sku, on_hand`);
         repeated (node, sku) rows add up. SKUs get rows in sorted order."""
-        import pyarrow as pa
         import pyarrow.compute as pc
+
+        from engine.arrow import row_indices, to_numpy
 
         nodes = dictionary_encoded(table["node_id"])
         node_names = [str(name) for name in nodes.dictionary.to_pylist()]
@@ -225,14 +226,14 @@ class Inventory:
         if -1 in known:
             unknown = sorted(n for n, k in zip(node_names, known, strict=True) if k < 0)
             raise DataError(f"inventory names node(s) not in the network: {', '.join(unknown)}")
-        cols = np.array(known, dtype=np.int64)[nodes.indices.to_numpy(zero_copy_only=False)]
+        cols = np.array(known, dtype=np.int64)[to_numpy(nodes.indices)]
         skus = dictionary_encoded(table["sku"])
         names = skus.dictionary
-        order = pc.sort_indices(names).to_numpy(zero_copy_only=False)
+        order = to_numpy(pc.sort_indices(names))
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
-        rows = rank[skus.indices.to_numpy(zero_copy_only=False)]
-        quantities = np.asarray(table["on_hand"].to_numpy(), dtype=np.int64)
+        rows = rank[to_numpy(skus.indices)]
+        quantities = to_numpy(table["on_hand"]).astype(np.int64)
         if (quantities < 0).any():
             raise DataError("on_hand must be ≥ 0")
         width = len(network)
@@ -244,7 +245,7 @@ class Inventory:
         else:
             matrix.reshape(-1)[flat] = quantities
         inventory = cls.__new__(cls)
-        sku_names = [str(name) for name in names.take(pa.array(order)).to_pylist()]
+        sku_names = [str(name) for name in names.take(row_indices(order)).to_pylist()]
         inventory._made(network, sku_names, matrix)
         return inventory
 

@@ -160,25 +160,27 @@ class OrderBatch:
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        from engine.arrow import row_indices, to_numpy
+
         ids = table["order_id"].combine_chunks()
         new = np.ones(len(ids), dtype=bool)
         if len(ids) > 1:
-            new[1:] = pc.not_equal(ids[1:], ids[:-1]).to_numpy(zero_copy_only=False)
+            new[1:] = to_numpy(pc.not_equal(ids[1:], ids[:-1]))
         firsts = np.flatnonzero(new)
-        order_ids = ids.take(firsts).to_pylist()
+        order_ids = ids.take(row_indices(firsts)).to_pylist()
         if len(set(order_ids)) != len(order_ids):  # an order's lines apart: group them
             return cls.from_frame(table.to_pandas(), tz)
         line_start = np.append(firsts, len(ids)).astype(np.int64)
-        created = table["created_at"].combine_chunks().take(firsts)
-        micros = pc.cast(created, pa.timestamp("us", tz="UTC")).cast(pa.int64())
+        created = table["created_at"].combine_chunks().take(row_indices(firsts))
+        micros = pc.cast(created, pa.timestamp("us", tz="UTC"))
         skus = dictionary_encoded(table["sku"])
         return cls(
             [str(i) for i in order_ids],
-            micros.to_numpy(zero_copy_only=False).astype(np.int64) * 1_000,
+            to_numpy(micros) * 1_000,
             line_start,
-            skus.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+            to_numpy(skus.indices).astype(np.int64),
             [str(n) for n in skus.dictionary.to_pylist()],
-            np.asarray(table["qty"].to_numpy(), dtype=np.int64),
+            to_numpy(table["qty"]).astype(np.int64),
             rows=_ArrowRows(table),
         )
 
@@ -273,9 +275,9 @@ class _ArrowRows:
         self.names = list(table.column_names)
 
     def take(self, name: str, positions: np.ndarray) -> list[Any]:
-        import pyarrow as pa
+        from engine.arrow import row_indices
 
-        return [plain(v) for v in self.table[name].take(pa.array(positions)).to_pylist()]
+        return [plain(v) for v in self.table[name].take(row_indices(positions)).to_pylist()]
 
     def cell(self, name: str, row: int) -> Any:
         return plain(self.table[name][row].as_py())
@@ -284,10 +286,11 @@ class _ArrowRows:
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        from engine.arrow import row_indices, to_numpy
+
         if name not in self.names:
             return np.full(len(positions), math.nan)
-        taken = pc.cast(self.table[name].take(pa.array(positions)), pa.float64())
-        return taken.to_numpy(zero_copy_only=False).astype(np.float64)
+        return to_numpy(pc.cast(self.table[name].take(row_indices(positions)), pa.float64()))
 
 
 _Rows = _FrameRows | _ArrowRows

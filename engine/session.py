@@ -211,11 +211,10 @@ class Session:
         batch = orders if isinstance(orders, OrderBatch) else None
         if batch is None:
             rows = _arrow_of(orders)
-            frame = _frame_of(orders)
             if rows is not None:
                 batch = OrderBatch.from_arrow(rows, tz)
-            elif hasattr(frame, "columns"):  # a pandas frame
-                batch = OrderBatch.from_frame(frame, tz)
+            elif hasattr(orders, "columns"):  # a pandas frame
+                batch = OrderBatch.from_frame(cast("pd.DataFrame", orders), tz)
         if batch is not None:
             if at is None:
                 return batch

@@ -4,6 +4,8 @@ on stderr and in --rejects, exit status by what could be routed."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from importlib import resources
 
 import pandas as pd
@@ -114,3 +116,36 @@ def test_route_prints_ruleset_errors_as_diagnostics(tmp_path, capsys):
     assert main(args) == 1
     err = capsys.readouterr().err
     assert "france.route:2:" in err and "order.chanel" in err and "^" in err
+
+
+_WITHOUT_PANDAS = """
+import sys
+from cli.main import main
+
+code = main(sys.argv[1:])
+print("pandas" in sys.modules, code, file=sys.stderr)
+"""
+
+
+def test_route_reads_routes_and_writes_without_importing_pandas(tmp_path):
+    """pandas costs about a quarter of a second to import: the route command, with
+    a reject on stderr and --explain, never needs it (--rejects and --events do)."""
+    args = files(
+        tmp_path,
+        [
+            line("one", "2026-03-02T09:00:00+01:00"),
+            line("two", "2026-03-02T10:00:00+01:00", qty=2),
+            line("two", "2026-03-02T10:00:00+01:00", sku="B"),
+            line("bad", "2026-03-02T09:00:00", qty=-1),
+        ],
+    )
+    out = tmp_path / "decisions.jsonl"
+    run = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_PANDAS, *args, "--out", str(out), "--explain"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "orders row" in run.stderr and "qty" in run.stderr
+    assert run.stderr.splitlines()[-1] == "False 0"
+    assert [json.loads(text)["order_id"] for text in out.read_text().splitlines()] == ["one", "two"]

@@ -11,6 +11,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from engine.arrow import (
+    EMPTY,
+    NO_TEXT,
+    blank_texts,
+    from_numpy,
+    scalar,
+    text_bytes,
+    text_lists,
+    texts,
+)
+from engine.arrow import to_numpy as as_numpy
 from engine.limits import (
     EARLIEST,
     INSTANT_RULE,
@@ -21,17 +32,6 @@ from engine.limits import (
     name_problem,
     text_problem,
 )
-from engine.tables.arrays import (
-    EMPTY,
-    NO_TEXT,
-    blank_texts,
-    from_numpy,
-    scalar,
-    text_bytes,
-    text_lists,
-    texts,
-)
-from engine.tables.arrays import to_numpy as as_numpy
 from engine.tables.extras import infer_column
 from engine.tables.ids import Distinct, known_names
 from engine.tables.moments import MISSING, parse_moments

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from engine.tables.arrays import EMPTY, combined, from_numpy, texts, to_numpy
+from engine.arrow import EMPTY, combined, from_numpy, texts, to_numpy
 from engine.tables.raw import BrokenRow, RawTable, TableError, check_column_count, check_columns
 
 

@@ -14,9 +14,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from engine.arrow import EMPTY, row_indices, scalar
+from engine.arrow import to_numpy as as_numpy
 from engine.limits import CAPACITY, STOCK
-from engine.tables.arrays import EMPTY, row_indices, scalar
-from engine.tables.arrays import to_numpy as as_numpy
 from engine.tables.cells import ColumnReader, whole_numbers
 from engine.tables.moments import instants
 from engine.tables.reading import Source, read_source

@@ -28,8 +28,7 @@ def pandas_frame(arrow: pa.Table, layout: FrameLayout) -> pd.DataFrame:
             columns[name] = values.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
         else:
             columns[name] = values.to_pandas()
-    frame = pd.DataFrame(columns, index=pd.RangeIndex(arrow.num_rows))
-    return frame
+    return pd.DataFrame(columns, index=pd.RangeIndex(arrow.num_rows))
 
 
 def rejects_frame(rejects: list[RejectRow]) -> pd.DataFrame:

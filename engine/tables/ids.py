@@ -9,8 +9,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine.tables.arrays import row_indices, texts
-from engine.tables.arrays import to_numpy as as_numpy
+from engine.arrow import row_indices, texts
+from engine.arrow import to_numpy as as_numpy
 from engine.tables.raw import as_string, is_text
 from engine.tables.text import cell_text
 

@@ -69,58 +69,36 @@ class _Parser:
         while self.peek() and self.peek() in _WHITESPACE:
             self.at += 1
 
+    def number(self, separated: bool, limit: int) -> int:
+        """One or two digits below `limit`; one digit only after a separator."""
+        value = self.take_digit()
+        if self.digit():
+            value = value * 10 + self.take_digit()
+            if value >= limit:
+                raise _Refused
+        elif not separated:
+            raise _Refused
+        return value
+
     # -- the parts
     def read(self) -> Reading:
         self.skip_spaces()
-        year = 0
-        signed = self.peek() == "-"
-        if signed:
-            self.at += 1
-        if signed and self.text[0] == "-":  # a year before year 0: one to four digits
-            digits = ""
-            while self.digit() and len(digits) < 4:
-                digits += self.text[self.at]
-                self.at += 1
-            if not digits:
-                raise _Refused
-            year = -int(digits)
-        elif not self.left():
-            raise _Refused
-        elif self.left() >= 4 and all(c in "0123456789" for c in self.text[self.at : self.at + 4]):
-            year = int(self.text[self.at : self.at + 4])
-            self.at += 4
-        month, day = 1, 1
-        hour = minute = second = micro = 0
+        year = self.year()
         if not self.left():
-            return self.done(year, month, day, 0, 0, 0, 0, None)
-        separator = ""
-        if not self.digit():
-            if self.peek() not in _SEPARATORS:
-                raise _Refused
-            separator = self.peek()
-            self.at += 1
-            if not self.digit():
-                raise _Refused
-        month = self.take_digit()
-        if self.digit():
-            month = month * 10 + self.take_digit()
-        elif not separator:
-            raise _Refused
-        if not 1 <= month <= 12:
+            return self.done(year, 1, 1, 0, 0, 0, 0, None)
+        separator = self.date_separator()
+        month = self.number(bool(separator), 13)
+        if month < 1:
             raise _Refused
         if not self.left():
             if not separator:
                 raise _Refused
-            return self.done(year, month, day, 0, 0, 0, 0, None)
+            return self.done(year, month, 1, 0, 0, 0, 0, None)
         if separator:
             if self.peek() != separator or self.left() == 1:
                 raise _Refused
             self.at += 1
-        day = self.take_digit()
-        if self.digit():
-            day = day * 10 + self.take_digit()
-        elif not separator:
-            raise _Refused
+        day = self.number(bool(separator), 32)
         if not 1 <= day <= _days_in_month(year, month):
             raise _Refused
         if not self.left():
@@ -128,6 +106,43 @@ class _Parser:
         if self.peek() not in "T " or self.left() == 1:
             raise _Refused
         self.at += 1
+        return self.clock(year, month, day)
+
+    def year(self) -> int:
+        """Four digits, or one to four after a leading `-` (before year 0); nothing
+        read (year 0) when neither is there, as numpy does."""
+        signed = self.peek() == "-"
+        if signed:
+            self.at += 1
+        if signed and self.text[0] == "-":
+            digits = ""
+            while self.digit() and len(digits) < 4:
+                digits += self.text[self.at]
+                self.at += 1
+            if not digits:
+                raise _Refused
+            return -int(digits)
+        if not self.left():
+            raise _Refused
+        if self.left() >= 4 and all(c in "0123456789" for c in self.text[self.at : self.at + 4]):
+            self.at += 4
+            return int(self.text[self.at - 4 : self.at])
+        return 0
+
+    def date_separator(self) -> str:
+        """The separator after the year (`-`, `.`, `/`, `\\` or a space), or ''."""
+        if self.digit():
+            return ""
+        separator = self.peek()
+        if separator not in _SEPARATORS:
+            raise _Refused
+        self.at += 1
+        if not self.digit():
+            raise _Refused
+        return separator
+
+    def clock(self, year: int, month: int, day: int) -> Reading:
+        """Hours, then minutes and seconds with or without `:`, a fraction, a zone."""
         hour = self.take_digit()
         two_digit_hour = self.digit()
         if two_digit_hour:
@@ -147,13 +162,7 @@ class _Parser:
             if not two_digit_hour:
                 raise _Refused
             return self.zone(year, month, day, hour, 0, 0, 0)
-        minute = self.take_digit()
-        if self.digit():
-            minute = minute * 10 + self.take_digit()
-            if minute >= 60:
-                raise _Refused
-        elif not colons:
-            raise _Refused
+        minute = self.number(colons, 60)
         if not self.left():
             return self.done(year, month, day, hour, minute, 0, 0, None)
         if colons and self.peek() == ":":
@@ -162,21 +171,19 @@ class _Parser:
                 raise _Refused
         elif colons or not self.digit():
             return self.zone(year, month, day, hour, minute, 0, 0)
-        second = self.take_digit()
-        if self.digit():
-            second = second * 10 + self.take_digit()
-            if second >= 60:
-                raise _Refused
-        elif not colons:
-            raise _Refused
-        if self.peek() == ".":
+        second = self.number(colons, 60)
+        return self.zone(year, month, day, hour, minute, second, self.fraction())
+
+    def fraction(self) -> int:
+        """`.` and up to 18 digits, read to the microsecond; 0 when absent."""
+        if self.peek() != ".":
+            return 0
+        self.at += 1
+        digits = ""
+        while self.digit() and len(digits) < 18:
+            digits += self.text[self.at]
             self.at += 1
-            digits = ""
-            while self.digit() and len(digits) < 18:
-                digits += self.text[self.at]
-                self.at += 1
-            micro = int((digits + "000000")[:6])
-        return self.zone(year, month, day, hour, minute, second, micro)
+        return int((digits + "000000")[:6])
 
     def zone(self, *moment: int) -> Reading:
         self.skip_spaces()

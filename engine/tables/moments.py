@@ -22,8 +22,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from engine.arrow import EMPTY, from_numpy, row_indices, to_numpy
 from engine.tables import iso8601
-from engine.tables.arrays import EMPTY, from_numpy, row_indices, to_numpy
 from engine.tables.iso8601 import MICROS_PER_DAY
 from engine.tables.raw import TableError
 

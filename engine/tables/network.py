@@ -7,10 +7,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dsl.schema import NODE_TYPES
+from engine.arrow import EMPTY, from_numpy, row_indices, scalar
+from engine.arrow import to_numpy as as_numpy
 from engine.columns import NODE_COLUMNS
 from engine.limits import CAPACITY, DAYS, LATITUDE, LONGITUDE, MONEY, PRIORITY
-from engine.tables.arrays import EMPTY, from_numpy, row_indices, scalar
-from engine.tables.arrays import to_numpy as as_numpy
 from engine.tables.cells import ColumnReader, floats
 from engine.tables.ids import repeated_keys
 from engine.tables.reading import Source, read_source

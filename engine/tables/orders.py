@@ -10,6 +10,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dsl.schema import DELIVERY_METHODS
+from engine.arrow import EMPTY, from_numpy, row_indices, scalar, texts
+from engine.arrow import to_numpy as as_numpy
 from engine.columns import ORDER_LEVEL_COLUMNS as ORDER_LEVEL
 from engine.columns import ORDER_TABLE_COLUMNS as ORDER_COLUMNS
 from engine.limits import (
@@ -21,8 +23,6 @@ from engine.limits import (
     MONEY,
     computed_field_problem,
 )
-from engine.tables.arrays import EMPTY, from_numpy, row_indices, scalar, texts
-from engine.tables.arrays import to_numpy as as_numpy
 from engine.tables.cells import ColumnReader, floats
 from engine.tables.moments import instants, zone
 from engine.tables.reading import RawTable, Source, TableError, read_source

@@ -36,10 +36,7 @@ class RejectLog:
         positions = np.flatnonzero(mask)
         if not len(positions):
             return
-        if isinstance(reasons, str):
-            texts = [reasons] * len(positions)
-        else:
-            texts = list(reasons)
+        texts = [reasons] * len(positions) if isinstance(reasons, str) else list(reasons)
         self._batches.append((positions, column, texts))
 
     def add_row(self, row: int, column: str, reason: str, order_id: str = "") -> None:

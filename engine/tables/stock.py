@@ -8,9 +8,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from engine.arrow import EMPTY, row_indices
+from engine.arrow import to_numpy as as_numpy
 from engine.limits import RECEIPT, STOCK
-from engine.tables.arrays import EMPTY, row_indices
-from engine.tables.arrays import to_numpy as as_numpy
 from engine.tables.cells import ColumnReader
 from engine.tables.ids import repeated_keys
 from engine.tables.moments import instants

@@ -16,9 +16,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from engine.arrow import EMPTY, blank_texts, text_buffers, text_bytes, to_numpy
+from engine.arrow import texts as text_array
 from engine.limits import escaped
-from engine.tables.arrays import EMPTY, blank_texts, text_buffers, text_bytes, to_numpy
-from engine.tables.arrays import texts as text_array
 from engine.tables.moments import tzinfo_of
 from engine.tables.raw import as_string, is_text
 

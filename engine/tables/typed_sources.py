@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from engine.tables.arrays import combined
+from engine.arrow import combined
 from engine.tables.raw import (
     RawTable,
     TableError,

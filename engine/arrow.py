@@ -1,4 +1,5 @@
-"""Moving cells between numpy and Arrow without pyarrow's pandas-aware layer.
+"""Moving cells between numpy and Arrow without pyarrow's pandas-aware layer, for the
+loaders (`engine.tables`) and the engine's own columns (inventory, order batches).
 
 `pa.array`, `pa.scalar`, `Array.to_numpy` (and a Python value handed to a compute
 function, which goes through `pa.scalar`) all import pandas when it is installed,
