@@ -239,8 +239,9 @@ class Inventory:
         width = len(network)
         matrix = np.zeros((len(order) + 1, width), dtype=np.int64)
         flat = rows * width + cols
-        ordered = np.sort(flat)
-        if (ordered[1:] == ordered[:-1]).any():
+        seen = np.zeros(matrix.size, dtype=bool)
+        seen[flat] = True
+        if np.count_nonzero(seen) < len(flat):  # a (node, sku) pair given twice
             np.add.at(matrix.reshape(-1), flat, quantities)
         else:
             matrix.reshape(-1)[flat] = quantities

@@ -410,6 +410,8 @@ class _Plan:
         self.runs: list[_Run] = []
         key = np.where(reason > 0, -1, day_of)
         cut = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1], [True])))
+        if not len(key):  # no order: no run
+            cut = cut[:1]
         for start, end in zip(cut[:-1].tolist(), cut[1:].tolist(), strict=True):
             if key[start] < 0:
                 where = slice(start, end)

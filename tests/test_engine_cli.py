@@ -149,3 +149,33 @@ def test_route_reads_routes_and_writes_without_importing_pandas(tmp_path):
     assert "orders row" in run.stderr and "qty" in run.stderr
     assert run.stderr.splitlines()[-1] == "False 0"
     assert [json.loads(text)["order_id"] for text in out.read_text().splitlines()] == ["one", "two"]
+
+
+def test_route_on_an_orders_file_without_rows_says_nothing_was_routed(tmp_path, capsys):
+    args = files(tmp_path, [line("o", "2026-03-02T09:00:00+01:00")])
+    orders = tmp_path / "orders.csv"
+    orders.write_text(orders.read_text().splitlines()[0] + "\n")  # the header alone
+    assert main(args) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "0 orders routed" in err and "Traceback" not in err
+
+
+def test_route_reports_a_quote_never_closed_and_routes_nothing_else(tmp_path, capsys):
+    """An unbalanced quote makes the rest of the file one record: it is reported
+    as a rejected row, and the run ends without a traceback."""
+    args = files(tmp_path, [line("o1", "2026-03-02T09:00:00+01:00")])
+    orders = tmp_path / "orders.csv"
+    header, row = orders.read_text().splitlines()
+    orders.write_text(f'{header}\n"{row}\n{row.replace("o1", "o2")}\n')
+    assert main(args) == 1
+    _, err = capsys.readouterr()
+    assert "orders row 2:" in err and "1 input problem(s)" in err
+
+
+def test_route_names_a_folder_or_a_device_given_as_a_table(tmp_path, capsys):
+    args = files(tmp_path, [line("o", "2026-03-02T09:00:00+01:00")])
+    at = args.index("--orders") + 1
+    for given, reason in ((tmp_path, "a folder, not a file"), ("/dev/zero", "not a regular file")):
+        args[at] = str(given)
+        assert main(args) == 2
+        assert reason in capsys.readouterr().err

@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from routing_world import node as node_row
 
+import engine
 from simulations.decisions import decision_tables
 from simulations.stock_ledger import walk_stock
 
@@ -132,3 +134,20 @@ def test_walk_without_keep_levels_or_replenishments():
     breaches, stockouts = reference_walk(tables, inventory, no_keep, _arrivals.iloc[:0])
     assert walk.breaches["seq"].tolist() == [seq for seq, *_ in breaches]
     assert walk.stockouts["seq"].tolist() == [seq for seq, _ in stockouts]
+
+
+def test_inventory_adds_up_a_node_and_sku_given_twice_and_keeps_the_others():
+    """A frame handed to the engine directly (the loaders reject such rows) may
+    repeat a (node, SKU) pair: its quantities add up, whatever comes last."""
+    network = engine.Network.from_frame(
+        pd.DataFrame([node_row("DC-LYON", "lyon", "dc"), node_row("ST-PARIS", "paris")])
+    )
+    stock = pd.DataFrame(
+        [("DC-LYON", "A", 5), ("ST-PARIS", "A", 2), ("DC-LYON", "A", 0), ("DC-LYON", "B", 3)],
+        columns=["node_id", "sku", "on_hand"],
+    )
+    inventory = engine.Inventory.from_frame(stock, network)
+    assert inventory.on_hand_of("DC-LYON", "A") == 5
+    assert inventory.on_hand_of("ST-PARIS", "A") == 2
+    assert inventory.on_hand_of("DC-LYON", "B") == 3
+    assert inventory.free_of("DC-LYON", "A") == 5

@@ -14,7 +14,12 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from engine.arrow import EMPTY, combined, from_numpy, texts, to_numpy
+from engine.limits import MAX_TEXT_LENGTH
 from engine.tables.raw import BrokenRow, RawTable, TableError, check_column_count, check_columns
+
+_BLOCK_BYTES = 8 * 2**20
+"""Arrow reads a file in blocks of this size, and one record must fit in one: a
+row of 500 cells of at most 1,024 characters (4 bytes each in UTF-8) takes 2 MiB."""
 
 
 def _header(path: Path) -> list[str]:
@@ -53,7 +58,9 @@ def read_csv(path: Path, required: tuple[str, ...]) -> RawTable:
     try:
         data = pa_csv.read_csv(
             path,
-            read_options=pa_csv.ReadOptions(column_names=columns, skip_rows=1),
+            read_options=pa_csv.ReadOptions(
+                column_names=columns, skip_rows=1, block_size=_BLOCK_BYTES
+            ),
             parse_options=pa_csv.ParseOptions(
                 newlines_in_values=quoted, ignore_empty_lines=False, invalid_row_handler=on_invalid
             ),
@@ -64,6 +71,11 @@ def read_csv(path: Path, required: tuple[str, ...]) -> RawTable:
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc) or "utf8" in str(exc).lower():
             raise TableError(f"{path}: not UTF-8 text; save the file as CSV UTF-8") from exc
+        if "straddl" in str(exc):  # one record longer than a block
+            raise TableError(
+                f"{path}: a record is longer than {_BLOCK_BYTES // 2**20} MiB (a cell holds at "
+                f"most {MAX_TEXT_LENGTH:,} characters); look for a quote that is never closed"
+            ) from exc
         raise TableError(f"{path}: not a readable CSV file ({exc})") from exc
     if malformed:
         return _read_csv_exactly(path, columns, required)

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from engine.errors import DataError
-from engine.limits import MAX_COLUMNS
+from engine.limits import MAX_COLUMNS, escaped
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -66,7 +66,7 @@ def check_columns(name: str, found: list[str], required: tuple[str, ...]) -> Non
     seen: set[str] = set()
     twice = sorted({c for c in found if c in seen or seen.add(c)})
     if twice:
-        raise TableError(f"{name}: column(s) {', '.join(twice)} appear more than once")
+        raise TableError(f"{name}: column(s) {_names(twice)} appear more than once")
     missing = [c for c in required if c not in found]
     if not missing:
         return
@@ -74,14 +74,25 @@ def check_columns(name: str, found: list[str], required: tuple[str, ...]) -> Non
     for column in missing:
         close = difflib.get_close_matches(column, found, n=1, cutoff=0.75)
         if close:
-            hints.append(f"{close[0]!r} for {column!r}?")
+            hints.append(f"'{_name(close[0])}' for '{column}'?")
     message = (
         f"{name}: missing required column(s) {', '.join(missing)}; "
-        f"columns found: {', '.join(found) if found else '(none)'}"
+        f"columns found: {_names(found) if found else '(none)'}"
     )
     if hints:
         message += "; did you mean " + ", ".join(hints)
     raise TableError(message)
+
+
+def _name(column: str) -> str:
+    """A column name as a message shows it: escaped, cut after 40 characters."""
+    return escaped(column if len(column) <= 40 else column[:40] + "…")
+
+
+def _names(columns: list[str], most: int = 30) -> str:
+    """The first `most` column names, and how many more there are."""
+    shown = ", ".join(_name(column) for column in columns[:most])
+    return shown + (f", … ({len(columns) - most} more)" if len(columns) > most else "")
 
 
 def check_column_count(name: str, count: int) -> None:

@@ -25,10 +25,19 @@ def read_source(source: Source, table: str, required: tuple[str, ...]) -> RawTab
         return read_frame(source, table, required)
     path = Path(source)
     if not path.is_file():
-        raise TableError(f"{path}: no such file (expected the {table} table)")
+        raise TableError(f"{path}: {_not_a_file(path)} (expected the {table} table)")
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return read_csv(path, required)
     if suffix in (".parquet", ".pq"):
         return read_parquet(path, required)
     raise TableError(f"{path}: unsupported file type {suffix!r}; use .csv or .parquet")
+
+
+def _not_a_file(path: Path) -> str:
+    """Why `path` cannot be read as a table file."""
+    if path.is_dir():
+        return "a folder, not a file"
+    if path.exists():  # a device, a pipe, a socket: read whole, and only once, if at all
+        return "not a regular file; save the table to a file first"
+    return "no such file"
