@@ -15,12 +15,14 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.tables import (
     REJECT_COLUMNS,
+    TableError,
     load_events,
     load_inventory,
     load_nodes,
@@ -209,6 +211,37 @@ def test_loading_a_file_imports_no_pandas_until_a_frame_is_asked_for(tmp_path):
     assert [ok for ok, _, _ in seen["csv rejects"]] == [False, False, False, False, False]
 
 
+# ---------------------------------------------------------- pandas metadata
+
+
+@pytest.mark.parametrize(
+    "pandas_metadata",
+    [
+        {"index_columns": 5},
+        {"index_columns": "x"},
+        {"columns": [{"name": "x", "numpy_type": ["Int64"]}]},
+        {"columns": [{"field_name": ["x"], "numpy_type": "Int64"}]},
+        {"columns": 5},
+        {"columns": [{"name": "x", "numpy_type": ["x"], "pandas_type": 3}]},
+    ],
+)
+def test_malformed_pandas_metadata_in_parquet_is_ignored(tmp_path, pandas_metadata):
+    """The description pandas stores in a Parquet file, when it is not as pandas
+    writes it (an index that is not a list of names, a type or a name that is not
+    text), is ignored: the file loads as it does without one."""
+    columns = {"id": ["A", "B"], "type": ["dc", "store"], "lat": [1.0, 2.0], "lon": [3.0, 4.0]}
+    table = pa.table({**columns, "x": pa.array([7, None], pa.int64())})
+    pq.write_table(table, tmp_path / "plain.parquet")
+    described = {b"pandas": json.dumps(pandas_metadata).encode()}
+    pq.write_table(table.replace_schema_metadata(described), tmp_path / "described.parquet")
+    plain = load_nodes(tmp_path / "plain.parquet")
+    loaded = load_nodes(tmp_path / "described.parquet")
+    assert loaded.arrow.equals(plain.arrow)
+    assert loaded.reject_rows == plain.reject_rows == []
+    assert loaded.arrow["x"].to_pylist() == [7.0, None]
+    pd.testing.assert_frame_equal(loaded.frame, plain.frame)  # the pandas view too
+
+
 # ------------------------------------------------------------- clock changes
 
 
@@ -257,3 +290,24 @@ def test_text_is_trimmed_as_arrow_trims_it(cells):
     first and last bytes decide, and they must never miss one."""
     values = pa.array(cells, pa.string())
     assert cell_text(values).to_pylist() == pc.utf8_trim_whitespace(values).to_pylist()
+
+
+# ---------------------------------------------------------------- whole-table messages
+
+
+def test_a_missing_column_message_escapes_and_cuts_the_names_it_found(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text("order_id,created_at\x00," + "x" * 5000 + "\n1,2,3\n", encoding="utf-8")
+    with pytest.raises(TableError) as caught:
+        load_orders(path)
+    message = str(caught.value)
+    assert "created_at\\x00" in message and "\x00" not in message
+    assert "x" * 40 + "…" in message and len(message) < 600
+
+
+def test_a_record_longer_than_a_block_is_named_not_left_to_arrow(tmp_path):
+    path = tmp_path / "orders.csv"
+    header = "order_id,created_at,channel,delivery,dest_lat,dest_lon,sku,qty\n"
+    path.write_text(header + "x" * (20 * 2**20) + ",2026-01-01,web,home,48,2,A,1\n")
+    with pytest.raises(TableError, match="a record is longer than 8 MiB .* never closed"):
+        load_orders(path)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
@@ -14,9 +15,13 @@ import pyarrow.compute as pc
 from engine.arrow import (
     EMPTY,
     NO_TEXT,
+    Floats,
+    Ints,
+    Mask,
     blank_texts,
     from_numpy,
     scalar,
+    str_list,
     text_bytes,
     text_lists,
     texts,
@@ -33,7 +38,7 @@ from engine.limits import (
     text_problem,
 )
 from engine.tables.extras import infer_column
-from engine.tables.ids import Distinct, known_names
+from engine.tables.ids import Distinct, KnownIds, known_names
 from engine.tables.moments import MISSING, parse_moments
 from engine.tables.raw import RawTable, is_text
 from engine.tables.rejects import RejectLog
@@ -58,13 +63,13 @@ class ColumnReader:
         self.raw = raw
         self.size = raw.size
         self.log = RejectLog(table, raw.rows)
-        self._texts: dict[str, pa.Array] = {}
+        self._texts: dict[str, pa.Array[Any]] = {}
         self._distinct: dict[str, Distinct] = {}
 
     def has(self, column: str) -> bool:
         return column in self.raw.columns
 
-    def text(self, column: str) -> pa.Array:
+    def text(self, column: str) -> pa.Array[Any]:
         """The column as trimmed text; a missing column or empty cell is ''."""
         if column not in self._texts:
             if not self.has(column):
@@ -75,24 +80,26 @@ class ColumnReader:
                 self._texts[column] = cell_text(self.raw.columns[column])
         return self._texts[column]
 
-    def texts_at(self, column: str, rows: np.ndarray) -> list[str]:
+    def texts_at(self, column: str, rows: Mask) -> list[str]:
         """The texts of the cells where `rows` holds (for a reason to quote)."""
         values = self.raw.columns[column]
         if pa.types.is_timestamp(values.type) or column in self._texts:
-            return self.text(column).filter(from_numpy(rows)).to_pylist()
-        return cell_text(values.filter(from_numpy(rows))).to_pylist()
+            return str_list(self.text(column).filter(from_numpy(rows)))
+        return str_list(cell_text(values.filter(from_numpy(rows))))
 
     def distinct(self, column: str) -> Distinct:
         if column not in self._distinct:
             self._distinct[column] = Distinct.of(self.raw.columns[column])
         return self._distinct[column]
 
-    def required_text(self, column: str, what: str = "") -> pa.Array:
+    def required_text(self, column: str, what: str = "") -> pa.Array[Any]:
         values = self.text(column)
         self.log.add(as_numpy(pc.equal(values, EMPTY)), column, f"{column} is empty{what}")
         return values
 
-    def choice(self, column: str, allowed: tuple[str, ...], default: str | None = None):
+    def choice(
+        self, column: str, allowed: tuple[str, ...], default: str | None = None
+    ) -> pa.Array[Any]:
         """Text from a closed list, compared case-insensitively and stored lowercase."""
         values = pc.utf8_lower(self.text(column))
         empty = as_numpy(pc.equal(values, EMPTY))
@@ -112,7 +119,7 @@ class ColumnReader:
 
     def number(
         self, column: str, bounds: Range, *, default: float | None = None, note: str = ""
-    ) -> np.ndarray:
+    ) -> Floats:
         """Floats within `bounds` (engine.limits); an empty cell takes `default`
         (NaN allowed) or, with no default, is a reject. A cell out of range (NaN
         and ±inf included) is a reject and reads as NaN. `note` follows the rule
@@ -134,7 +141,7 @@ class ColumnReader:
 
     def whole(
         self, column: str, bounds: Range, *, nullable: bool = False, note: str = ""
-    ) -> pa.Array:
+    ) -> pa.Array[Any]:
         """A whole-number column within `bounds` as int64 (null for an empty cell
         when `nullable`, else an empty cell is a reject); rejects as `number`. A
         column of plain integers within bounds, the common case, is read by one
@@ -150,7 +157,7 @@ class ColumnReader:
         floats = self.number(column, bounds, default=default, note=note)
         return whole_numbers(floats, nullable=nullable)
 
-    def _floats(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+    def _floats(self, column: str) -> tuple[Floats, Mask]:
         """(float values with NaN where unreadable, mask of empty cells). A column of
         plain numbers is read by one cast; a column with empty or odd cells reads
         the cells that are numbers and leaves the rest NaN."""
@@ -166,26 +173,27 @@ class ColumnReader:
                 pass
         text = self.text(column)
         readable = pc.match_substring_regex(text, NUMBER_PATTERN)
-        numbers = pc.if_else(readable, text, NO_TEXT).cast(pa.float64())
-        return as_numpy(numbers), as_numpy(pc.equal(text, EMPTY))
+        numbers_or_null: pa.Array[Any] = pc.if_else(readable, text, NO_TEXT)
+        return as_numpy(numbers_or_null.cast(pa.float64())), as_numpy(pc.equal(text, EMPTY))
 
-    def free_text(self, column: str) -> pa.Array:
+    def free_text(self, column: str) -> pa.Array[Any]:
         """Free text (an event's note) as trimmed text: at most MAX_TEXT_LENGTH
         characters and no control character, as engine.events.Event takes it."""
         values = self.text(column)
         if not self.has(column) or not len(values):
             return values
         odd = ~printable(values)
-        odd |= as_numpy(pc.utf8_length(values)) > MAX_TEXT_LENGTH
+        # Text columns are StringArrays; the stubs type them as plain Arrays.
+        odd |= as_numpy(pc.utf8_length(cast(pa.StringArray, values))) > MAX_TEXT_LENGTH
         if odd.any():
-            problems = [text_problem(v) for v in values.filter(from_numpy(odd)).to_pylist()]
+            problems = [text_problem(v) for v in str_list(values.filter(from_numpy(odd)))]
             odd[odd] = [problem is not None for problem in problems]
             self.log.add(
                 odd, column, [f"{column} {problem}" for problem in problems if problem is not None]
             )
         return values
 
-    def identifier(self, column: str, *, required: bool = True) -> pa.Array:
+    def identifier(self, column: str, *, required: bool = True) -> pa.Array[Any]:
         """An id column (node id, SKU, order id) as trimmed text: at most
         MAX_ID_LENGTH characters, no control or invisible characters; empty is a
         reject when `required`. Checked once per distinct id."""
@@ -195,7 +203,8 @@ class ColumnReader:
         if required:
             empty = ids.rows(as_numpy(pc.equal(ids.values, EMPTY)))
             self.log.add(empty, column, f"{column} is empty")
-        long = as_numpy(pc.utf8_length(ids.values)) > MAX_ID_LENGTH
+        # Text columns are StringArrays; the stubs type them as plain Arrays.
+        long = as_numpy(pc.utf8_length(cast(pa.StringArray, ids.values))) > MAX_ID_LENGTH
         self.log.add(
             ids.rows(long),
             column,
@@ -204,7 +213,7 @@ class ColumnReader:
         odd = ~printable(ids.values) & ~long
         if odd.any():
             odd[odd] = [
-                name_problem(v) is not None for v in ids.values.filter(from_numpy(odd)).to_pylist()
+                name_problem(v) is not None for v in str_list(ids.values.filter(from_numpy(odd)))
             ]
             rows = ids.rows(odd)
             self.log.add(
@@ -218,7 +227,7 @@ class ColumnReader:
             )
         return self.text(column)
 
-    def flag(self, column: str, default: np.ndarray) -> np.ndarray:
+    def flag(self, column: str, default: Mask) -> Mask:
         """Booleans from true/false, 1/0, yes/no (any case); empty takes `default`."""
         if not self.has(column):
             return default.copy()
@@ -239,15 +248,15 @@ class ColumnReader:
             )
         return np.where(empty, default, truthy)
 
-    def tags(self, column: str) -> pa.Array:
+    def tags(self, column: str) -> pa.Array[Any]:
         """`;`-separated tags as lists of trimmed, non-empty texts."""
         tags = [
             [t.strip() for t in v.split(";") if t.strip()] if v else []
-            for v in self.text(column).to_pylist()
+            for v in str_list(self.text(column))
         ]
         return text_lists(tags)
 
-    def moment(self, column: str, timezone: str) -> np.ndarray:
+    def moment(self, column: str, timezone: str) -> Ints:
         """Instants in UTC (microseconds since 1970, MISSING where there is none);
         text without an offset is read in `timezone`."""
         values = self.raw.columns[column]
@@ -275,38 +284,39 @@ class ColumnReader:
             instants[outside] = MISSING
         return instants
 
-    def known(self, column: str, names, check: np.ndarray, what: str) -> None:
+    def known(self, column: str, names: KnownIds | None, check: Mask, what: str) -> None:
         """Reject cells of the id column `column` (where `check` holds) naming
         something not in `names`."""
         if names is None:
             return
-        names = known_names(names)
+        known = known_names(names)
         ids = self.distinct(column)
-        unknown = check & ~ids.rows(as_numpy(pc.is_in(ids.values, value_set=names)))
+        unknown = check & ~ids.rows(as_numpy(pc.is_in(ids.values, value_set=known)))
         if not unknown.any():
             return
         codes = ids.codes[unknown]
         seen, first = np.unique(codes, return_index=True)
         hinted = seen[np.argsort(first, kind="stable")][:_HINTED]
-        candidates = names.to_pylist() if len(names) < 5000 else []
-        texts = ids.values.to_pylist()
+        candidates = str_list(known) if len(known) < 5000 else []
+        id_texts = str_list(ids.values)
         reasons = {
-            code: f"{column} {texts[code]!r} is not a known {what}" for code in seen.tolist()
+            code: f"{column} {id_texts[code]!r} is not a known {what}" for code in seen.tolist()
         }
         for code in hinted.tolist():
-            close = difflib.get_close_matches(texts[code], candidates, n=1) if candidates else []
+            close = difflib.get_close_matches(id_texts[code], candidates, n=1) if candidates else []
             if close:
                 reasons[code] += f" (did you mean {close[0]!r}?)"
         self.log.add(unknown, column, [reasons[code] for code in codes.tolist()])
 
-    def extras(self, known: Iterable[str]) -> tuple[dict[str, pa.Array], tuple[str, ...]]:
+    def extras(self, known: Iterable[str]) -> tuple[dict[str, pa.Array[Any]], tuple[str, ...]]:
         """Columns outside the contract, and which of them are kept as they came.
         Text columns that hold only numbers become numbers and true/false columns
         booleans (see docs/data.md); typed columns keep their type."""
-        known = set(known)
-        columns, kept = {}, []
+        contract = set(known)
+        columns: dict[str, pa.Array[Any]] = {}
+        kept: list[str] = []
         for column, values in self.raw.columns.items():
-            if column in known:
+            if column in contract:
                 continue
             if column in self.raw.inferable:
                 columns[column] = infer_column(self.text(column))
@@ -316,7 +326,7 @@ class ColumnReader:
         return columns, tuple(kept)
 
 
-def _plain_integers(values: pa.Array) -> pa.Array | None:
+def _plain_integers(values: pa.Array[Any]) -> pa.Array[Any] | None:
     """An integer column, or a text column of plain integers (`-?[0-9]+`), as int64;
     None for anything else (Arrow's own cast also reads `0x10`: not here)."""
     if pa.types.is_integer(values.type):
@@ -335,12 +345,12 @@ def _plain_integers(values: pa.Array) -> pa.Array | None:
     return ints
 
 
-def floats(values: np.ndarray) -> pa.Array:
+def floats(values: Floats) -> pa.Array[Any]:
     """Numbers as float64, null where NaN (an empty optional cell)."""
     return from_numpy(values, pa.float64(), missing=np.isnan(values))
 
 
-def whole_numbers(values: np.ndarray, *, nullable: bool = False) -> pa.Array:
+def whole_numbers(values: Floats, *, nullable: bool = False) -> pa.Array[Any]:
     """Floats `number` checked against a whole range (engine.limits: far inside
     int64) as int64, null for NaN when `nullable`; NaN (an empty or rejected cell)
     is 0 when not `nullable`: rejected rows are dropped later."""

@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import csv
 import mmap
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from engine.arrow import EMPTY, combined, from_numpy, texts, to_numpy
+from engine.arrow import EMPTY, Mask, combined, from_numpy, texts, to_numpy
 from engine.limits import MAX_TEXT_LENGTH
 from engine.tables.raw import BrokenRow, RawTable, TableError, check_column_count, check_columns
+
+if TYPE_CHECKING:
+    from _csv import Reader
 
 _BLOCK_BYTES = 8 * 2**20
 """Arrow reads a file in blocks of this size, and one record must fit in one: a
@@ -51,7 +56,7 @@ def read_csv(path: Path, required: tuple[str, ...]) -> RawTable:
     quoted = _has_quotes(path)
     malformed: list[str] = []
 
-    def on_invalid(row: pa_csv.InvalidRow) -> str:
+    def on_invalid(row: pa_csv.InvalidRow) -> Literal["skip"]:
         malformed.append(row.text)
         return "skip"
 
@@ -85,7 +90,8 @@ def read_csv(path: Path, required: tuple[str, ...]) -> RawTable:
     if quoted:  # line breaks inside quoted values push later records down the file
         breaks = np.zeros(data.num_rows, dtype=np.int64)
         for column in values:
-            breaks += to_numpy(pc.count_substring(column, "\n"))
+            # The columns are read as `string`, so StringArrays; the stubs say Array.
+            breaks += to_numpy(pc.count_substring(cast(pa.StringArray, column), "\n"))
         rows[1:] += np.cumsum(breaks)[:-1]
     blank = _blank_records(values)
     if blank is not None:
@@ -97,11 +103,11 @@ def read_csv(path: Path, required: tuple[str, ...]) -> RawTable:
     )
 
 
-def _blank_records(columns: list[pa.Array]) -> np.ndarray | None:
+def _blank_records(columns: list[pa.Array[Any]]) -> Mask | None:
     """Blank lines (and lines of bare separators) carry nothing: they are skipped.
     The mask of them, or None when there is none (the common case, decided on the
     first column alone)."""
-    blank = None
+    blank: Mask | None = None
     for column in columns:
         empty = to_numpy(pc.or_(pc.equal(column, EMPTY), pc.utf8_is_space(column)))
         blank = empty if blank is None else blank & empty
@@ -126,8 +132,8 @@ def _read_csv_exactly(path: Path, columns: list[str], required: tuple[str, ...])
                     rows.append(start)
                 else:
                     reason = f"has {len(fields)} values but the header has {len(columns)} columns"
-                    values = dict(zip(columns, fields, strict=False))
-                    broken.append(BrokenRow(start, reason, values))
+                    cells = dict(zip(columns, fields, strict=False))
+                    broken.append(BrokenRow(start, reason, cells))
             start = reader.line_num + 1
     check_columns(path.name, columns, required)
     values = {column: texts([record[i] for record in records]) for i, column in enumerate(columns)}
@@ -136,7 +142,7 @@ def _read_csv_exactly(path: Path, columns: list[str], required: tuple[str, ...])
     )
 
 
-def _records(reader, path: Path):
+def _records(reader: Reader, path: Path) -> Iterator[list[str]]:
     """The reader's records; a record the csv module cannot split (a value over
     its size limit) makes the file unreadable, at that line."""
     try:

@@ -8,16 +8,17 @@ mean depends on the kind (see `engine.events`). Rows come back sorted by `at`
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine.arrow import EMPTY, row_indices, scalar
+from engine.arrow import EMPTY, Floats, row_indices, scalar
 from engine.arrow import to_numpy as as_numpy
 from engine.limits import CAPACITY, STOCK
 from engine.tables.cells import ColumnReader, whole_numbers
+from engine.tables.ids import KnownIds
 from engine.tables.moments import instants
 from engine.tables.reading import Source, read_source
 from engine.tables.table import FrameLayout, Table
@@ -28,9 +29,7 @@ EVENT_KINDS = ("node_offline", "node_online", "stock_adjust", "replenish", "capa
 NEEDS_SKU = ("stock_adjust", "replenish")
 
 
-def load_events(
-    source: Source, node_ids: Iterable[str] | None = None, timezone: str = "UTC"
-) -> Table:
+def load_events(source: Source, node_ids: KnownIds | None = None, timezone: str = "UTC") -> Table:
     """Events in time order with their rejects; an `at` without an offset is
     read in `timezone`. `qty` is nullable (empty `capacity_change` = unlimited);
     a count or a receipt is at most STOCK.high units, a capacity CAPACITY.high."""
@@ -63,7 +62,9 @@ def load_events(
     return Table(table, read.log.rejects(), layout)
 
 
-def _check_by_kind(read: ColumnReader, kind: pa.Array, skus: pa.Array, qty: np.ndarray) -> None:
+def _check_by_kind(
+    read: ColumnReader, kind: pa.Array[Any], skus: pa.Array[Any], qty: Floats
+) -> None:
     """The columns each kind needs: a SKU to count or receive, a quantity."""
     counted = as_numpy(pc.equal(kind, scalar("stock_adjust")))
     received = as_numpy(pc.equal(kind, scalar("replenish")))

@@ -69,16 +69,15 @@ class _Parser:
         while self.peek() and self.peek() in _WHITESPACE:
             self.at += 1
 
-    def number(self, separated: bool, limit: int) -> int:
-        """One or two digits below `limit`; one digit only after a separator."""
+    def pair(self, *, single: bool) -> tuple[int, bool]:
+        """One or two digits: (their value, whether there were two); a lone digit
+        is refused unless `single` allows it."""
         value = self.take_digit()
         if self.digit():
-            value = value * 10 + self.take_digit()
-            if value >= limit:
-                raise _Refused
-        elif not separated:
+            return value * 10 + self.take_digit(), True
+        if not single:
             raise _Refused
-        return value
+        return value, False
 
     # -- the parts
     def read(self) -> Reading:
@@ -87,8 +86,8 @@ class _Parser:
         if not self.left():
             return self.done(year, 1, 1, 0, 0, 0, 0, None)
         separator = self.date_separator()
-        month = self.number(bool(separator), 13)
-        if month < 1:
+        month, _ = self.pair(single=bool(separator))
+        if not 1 <= month <= 12:
             raise _Refused
         if not self.left():
             if not separator:
@@ -98,7 +97,7 @@ class _Parser:
             if self.peek() != separator or self.left() == 1:
                 raise _Refused
             self.at += 1
-        day = self.number(bool(separator), 32)
+        day, _ = self.pair(single=bool(separator))
         if not 1 <= day <= _days_in_month(year, month):
             raise _Refused
         if not self.left():
@@ -106,11 +105,11 @@ class _Parser:
         if self.peek() not in "T " or self.left() == 1:
             raise _Refused
         self.at += 1
-        return self.clock(year, month, day)
+        return self.time(year, month, day)
 
     def year(self) -> int:
-        """Four digits, or one to four after a leading `-` (before year 0); nothing
-        read (year 0) when neither is there, as numpy does."""
+        """Four digits, or one to four after a `-` (a year before year 0); no year
+        (0) when neither comes first."""
         signed = self.peek() == "-"
         if signed:
             self.at += 1
@@ -130,7 +129,8 @@ class _Parser:
         return 0
 
     def date_separator(self) -> str:
-        """The separator after the year (`-`, `.`, `/`, `\\` or a space), or ''."""
+        """The character between the year and the month ('' for none), which must
+        then separate the month and the day too."""
         if self.digit():
             return ""
         separator = self.peek()
@@ -141,14 +141,12 @@ class _Parser:
             raise _Refused
         return separator
 
-    def clock(self, year: int, month: int, day: int) -> Reading:
-        """Hours, then minutes and seconds with or without `:`, a fraction, a zone."""
-        hour = self.take_digit()
-        two_digit_hour = self.digit()
-        if two_digit_hour:
-            hour = hour * 10 + self.take_digit()
-            if hour >= 24:
-                raise _Refused
+    def time(self, year: int, month: int, day: int) -> Reading:
+        """Hours, then minutes, seconds and a fraction (`:` between them, or none
+        at all), then the zone."""
+        hour, two_digit_hour = self.pair(single=True)
+        if hour >= 24:
+            raise _Refused
         if not self.left():
             if not two_digit_hour:
                 raise _Refused
@@ -162,7 +160,13 @@ class _Parser:
             if not two_digit_hour:
                 raise _Refused
             return self.zone(year, month, day, hour, 0, 0, 0)
-        minute = self.number(colons, 60)
+        return self.minutes(year, month, day, hour, colons=colons)
+
+    def minutes(self, year: int, month: int, day: int, hour: int, *, colons: bool) -> Reading:
+        """Minutes, then seconds and a fraction, then the zone."""
+        minute, _ = self.pair(single=colons)
+        if minute >= 60:
+            raise _Refused
         if not self.left():
             return self.done(year, month, day, hour, minute, 0, 0, None)
         if colons and self.peek() == ":":
@@ -171,11 +175,14 @@ class _Parser:
                 raise _Refused
         elif colons or not self.digit():
             return self.zone(year, month, day, hour, minute, 0, 0)
-        second = self.number(colons, 60)
+        second, _ = self.pair(single=colons)
+        if second >= 60:
+            raise _Refused
         return self.zone(year, month, day, hour, minute, second, self.fraction())
 
     def fraction(self) -> int:
-        """`.` and up to 18 digits, read to the microsecond; 0 when absent."""
+        """Microseconds of a `.` and up to 18 digits (those past the sixth dropped);
+        0 without a `.`."""
         if self.peek() != ".":
             return 0
         self.at += 1
@@ -185,7 +192,10 @@ class _Parser:
             self.at += 1
         return int((digits + "000000")[:6])
 
-    def zone(self, *moment: int) -> Reading:
+    def zone(
+        self, year: int, month: int, day: int, hour: int, minute: int, second: int, micro: int
+    ) -> Reading:
+        moment = (year, month, day, hour, minute, second, micro)
         self.skip_spaces()
         if not self.left():
             return self.done(*moment, None)

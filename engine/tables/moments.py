@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine.arrow import EMPTY, from_numpy, row_indices, to_numpy
+from engine.arrow import EMPTY, Ints, Mask, from_numpy, row_indices, str_list, to_numpy
 from engine.tables import iso8601
 from engine.tables.iso8601 import MICROS_PER_DAY
 from engine.tables.raw import TableError
@@ -50,7 +51,7 @@ def zone(name: str) -> ZoneInfo:
         ) from exc
 
 
-def parse_moments(values: pa.Array, timezone: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def parse_moments(values: pa.Array[Any], timezone: str) -> tuple[Ints, Mask, Mask]:
     """(UTC instants in microseconds, MISSING where none; mask of empty cells; mask
     of unreadable cells) from a timestamp column or a column of trimmed text
     ('' for empty)."""
@@ -77,7 +78,7 @@ def parse_moments(values: pa.Array, timezone: str) -> tuple[np.ndarray, np.ndarr
     return out, empty, ~readable & ~empty
 
 
-def _read_plain(texts: pa.Array, layout: str, kind: pa.DataType) -> tuple[np.ndarray, np.ndarray]:
+def _read_plain(texts: pa.Array[Any], layout: str, kind: pa.DataType) -> tuple[Mask, Ints]:
     """(which texts Arrow reads, their microseconds or MISSING): those in the
     `layout`, unless Arrow refuses one of them (a day past its month's end), which
     leaves them all to the one-by-one path."""
@@ -94,11 +95,13 @@ def _read_plain(texts: pa.Array, layout: str, kind: pa.DataType) -> tuple[np.nda
     return where, ticks
 
 
-def _one_by_one(texts, positions, out, walls, readable, local) -> None:
+def _one_by_one(
+    texts: pa.Array[Any], positions: Ints, out: Ints, walls: Ints, readable: Mask, local: Mask
+) -> None:
     """Each distinct text Arrow did not read (commas already made dots), read
     alone: with an offset it is that instant (`20260302T100000Z` too), without
     one a wall-clock time."""
-    cells = texts.to_pylist()
+    cells = str_list(texts)
     readings = {text: iso8601.parse(text) for text in dict.fromkeys(cells)}
     for position, text in zip(positions.tolist(), cells, strict=True):
         reading = readings[text]
@@ -112,12 +115,12 @@ def _one_by_one(texts, positions, out, walls, readable, local) -> None:
             out[position] = reading.wall - reading.offset * 60_000_000
 
 
-def instants(micros: np.ndarray) -> pa.Array:
+def instants(micros: Ints) -> pa.Array[Any]:
     """Microseconds since 1970 as UTC timestamps, null where MISSING."""
     return from_numpy(micros, pa.timestamp("us", tz="UTC"), missing=micros == MISSING)
 
 
-def _typed(values: pa.Array, tz: ZoneInfo) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _typed(values: pa.Array[Any], tz: ZoneInfo) -> tuple[Ints, Mask, Mask]:
     """A Parquet or DataFrame timestamp column: an aware one as instants, a naive
     one as wall-clock times in `tz`; microseconds, finer ticks dropped."""
     kind = values.type
@@ -136,7 +139,7 @@ def _typed(values: pa.Array, tz: ZoneInfo) -> tuple[np.ndarray, np.ndarray, np.n
     return out, empty, np.zeros(len(values), dtype=bool)
 
 
-def localize(walls: np.ndarray, tz: tzinfo) -> np.ndarray:
+def localize(walls: Ints, tz: tzinfo) -> Ints:
     """Wall-clock times in `tz` (microseconds since 1970 as if in UTC) to UTC
     instants, `fold=0` at clock changes (as `datetime.replace(tzinfo=tz)` reads
     them). The offset of each day is asked of `tz` at 00:00, 12:00 and 24:00: a
@@ -162,7 +165,7 @@ def localize(walls: np.ndarray, tz: tzinfo) -> np.ndarray:
         fixed = {}
         for wall in np.unique(walls[at_change]).tolist():
             moment = _EPOCH + timedelta(microseconds=wall)
-            fixed[wall] = wall - _micros(moment.replace(tzinfo=tz).utcoffset())
+            fixed[wall] = wall - _offset_at(moment, tz)
         out[at_change] = [fixed[w] for w in walls[at_change].tolist()]
     return out
 
@@ -179,13 +182,12 @@ def _probes(day: int, tz: tzinfo) -> tuple[int, int, int] | None:
         return None
     start = _EPOCH + timedelta(days=day)
     end = start + timedelta(days=1) if day < _LAST_DAY else datetime.max
-    return tuple(  # type: ignore[return-value]
-        _micros(moment.replace(tzinfo=tz).utcoffset())
-        for moment in (start, start + timedelta(hours=12), end)
-    )
+    return _offset_at(start, tz), _offset_at(start + timedelta(hours=12), tz), _offset_at(end, tz)
 
 
-def _micros(offset: timedelta | None) -> int:
+def _offset_at(wall: datetime, tz: tzinfo) -> int:
+    """The UTC offset (microseconds) of the naive wall-clock time `wall` in `tz`, fold=0."""
+    offset = wall.replace(tzinfo=tz).utcoffset()
     return 0 if offset is None else offset // timedelta(microseconds=1)
 
 

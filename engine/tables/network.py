@@ -16,6 +16,8 @@ from engine.tables.ids import repeated_keys
 from engine.tables.reading import Source, read_source
 from engine.tables.table import FrameLayout, Table
 
+__all__ = ["MONEY_COLUMNS", "NODE_COLUMNS", "NODE_REQUIRED", "load_nodes"]
+
 NODE_REQUIRED = ("id", "type", "lat", "lon")
 MONEY_COLUMNS = ("pick_cost", "ship_cost_base", "ship_cost_per_km")
 

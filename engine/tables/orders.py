@@ -3,14 +3,24 @@ order, and an order with one bad line is rejected whole."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import Any, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from dsl.schema import DELIVERY_METHODS
-from engine.arrow import EMPTY, from_numpy, row_indices, scalar, texts
+from engine.arrow import (
+    EMPTY,
+    Ints,
+    Mask,
+    from_numpy,
+    row_indices,
+    scalar,
+    str_list,
+    texts,
+)
 from engine.arrow import to_numpy as as_numpy
 from engine.columns import ORDER_LEVEL_COLUMNS as ORDER_LEVEL
 from engine.columns import ORDER_TABLE_COLUMNS as ORDER_COLUMNS
@@ -24,10 +34,13 @@ from engine.limits import (
     computed_field_problem,
 )
 from engine.tables.cells import ColumnReader, floats
+from engine.tables.ids import KnownIds
 from engine.tables.moments import instants, zone
 from engine.tables.reading import RawTable, Source, TableError, read_source
 from engine.tables.table import FrameLayout, Table
 from engine.tables.text import shown
+
+__all__ = ["DEFAULT_TIER", "ORDER_COLUMNS", "ORDER_REQUIRED", "load_orders"]
 
 ORDER_REQUIRED = (
     "order_id",
@@ -41,10 +54,12 @@ ORDER_REQUIRED = (
 )
 DEFAULT_TIER = "standard"
 
+LineValues: TypeAlias = "dict[str, pa.Array[Any] | npt.NDArray[Any]]"
+"""The orders table's columns as read, before the rows are chosen: texts in Arrow,
+numbers in numpy (instants as int64 microseconds, the rest as float64)."""
 
-def load_orders(
-    source: Source, node_ids: Iterable[str] | None = None, timezone: str = "UTC"
-) -> Table:
+
+def load_orders(source: Source, node_ids: KnownIds | None = None, timezone: str = "UTC") -> Table:
     """Good orders sorted by created_at then order_id (lines in file order), and
     the rejects; `created_at` without an offset is read in `timezone`."""
     zone(timezone)
@@ -66,7 +81,7 @@ def load_orders(
     if read.has("collect_node"):
         read.known("collect_node", node_ids, collect & named, "node")
     tier = read.text("tier")
-    values = {
+    values: LineValues = {
         "order_id": ids,
         "created_at": created,
         "channel": channel,
@@ -90,10 +105,12 @@ def load_orders(
     good = _reject_whole_orders(read, codes)
 
     order = _in_time_order(created, np.flatnonzero(good), codes, read)
-    columns = {
-        name: instants(v) if name == "created_at" else floats(v) if isinstance(v, np.ndarray) else v
-        for name, v in values.items()
-    }
+    columns: dict[str, pa.Array[Any]] = {}
+    for name, v in values.items():
+        if name == "created_at":
+            columns[name] = instants(created)
+        else:
+            columns[name] = floats(v) if isinstance(v, np.ndarray) else v
     extras, kept = read.extras(ORDER_COLUMNS)
     table = pa.table({**columns, **extras})
     if len(order) != table.num_rows or (order != np.arange(len(order))).any():
@@ -103,9 +120,7 @@ def load_orders(
     return Table(table, rejects, layout)
 
 
-def _in_time_order(
-    moments: np.ndarray, keep: np.ndarray, codes: np.ndarray, read: ColumnReader
-) -> np.ndarray:
+def _in_time_order(moments: Ints, keep: Ints, codes: Ints, read: ColumnReader) -> Ints:
     """Positions of the kept rows by created_at, then order_id, then file order.
     Only runs of one instant holding several orders need the (slower) id sort."""
     kept = moments[keep]
@@ -125,9 +140,9 @@ def _in_time_order(
     tied[run[1:][mixed]] = True
     spots = np.flatnonzero(tied[run])
     involved, inverse = np.unique(codes[order[spots]], return_inverse=True)
-    texts = read.distinct("order_id").values.take(row_indices(involved)).to_pylist()
+    ids = str_list(read.distinct("order_id").values.take(row_indices(involved)))
     rank = np.empty(len(involved), dtype=np.int64)
-    rank[np.argsort(np.asarray(texts, dtype=object), kind="stable")] = np.arange(len(involved))
+    rank[np.argsort(np.asarray(ids, dtype=object), kind="stable")] = np.arange(len(involved))
     by = np.lexsort((order[spots], rank[inverse], kept[spots]))
     order[spots] = order[spots][by]
     return order
@@ -142,7 +157,7 @@ def _refuse_computed_columns(raw: RawTable) -> None:
             raise TableError(f"{raw.name}: column {column!r}: {problem}")
 
 
-def _order_codes(read: ColumnReader) -> np.ndarray:
+def _order_codes(read: ColumnReader) -> Ints:
     """One integer per order (in order of first appearance); -1 for an empty id."""
     ids = read.distinct("order_id")
     empty = as_numpy(pc.equal(ids.values, EMPTY))
@@ -153,7 +168,7 @@ def _order_codes(read: ColumnReader) -> np.ndarray:
     return renumbered[ids.codes]
 
 
-def _check_line_count(read: ColumnReader, codes: np.ndarray) -> None:
+def _check_line_count(read: ColumnReader, codes: Ints) -> None:
     """An order of more than MAX_LINES lines: its first line past the limit is
     rejected (and so the order, whole)."""
     if len(codes) <= MAX_LINES:
@@ -170,18 +185,18 @@ def _check_line_count(read: ColumnReader, codes: np.ndarray) -> None:
         starts, np.diff(np.r_[starts, len(codes)])
     )
     extra = (position == MAX_LINES) & valid
-    texts = read.distinct("order_id").texts(extra)
+    order_ids = read.distinct("order_id").texts(extra)
     read.log.add(
         extra,
         "order_id",
         [
             f"order {order_id!r} has {lines[code]:,} lines; at most {MAX_LINES:,} make one order"
-            for order_id, code in zip(texts, codes[extra].tolist(), strict=True)
+            for order_id, code in zip(order_ids, codes[extra].tolist(), strict=True)
         ],
     )
 
 
-def _check_order_level(read: ColumnReader, values: dict, codes: np.ndarray) -> None:
+def _check_order_level(read: ColumnReader, values: LineValues, codes: Ints) -> None:
     """Every line must repeat its order's first line for order-level columns."""
     valid = codes >= 0
     if not valid.any():
@@ -214,8 +229,8 @@ def _check_order_level(read: ColumnReader, values: dict, codes: np.ndarray) -> N
         if not differs.any():
             continue
         text = read.text(column)
-        here = shown(text.filter(from_numpy(differs)).to_pylist())
-        there = shown(text.take(row_indices(lead[differs])).to_pylist())
+        here = shown(str_list(text.filter(from_numpy(differs))))
+        there = shown(str_list(text.take(row_indices(lead[differs]))))
         rows = read.raw.rows[lead[differs]].tolist()
         read.log.add(
             differs,
@@ -227,28 +242,29 @@ def _check_order_level(read: ColumnReader, values: dict, codes: np.ndarray) -> N
         )
 
 
-def _same_as_previous(values) -> np.ndarray:
+def _same_as_previous(values: pa.Array[Any] | npt.NDArray[Any]) -> Mask:
     """Whether each cell but the first equals the cell before it (empty = empty)."""
     if isinstance(values, np.ndarray):
-        here, there = values[1:], values[:-1]
-        if values.dtype.kind == "f":
-            return (here == there) | (np.isnan(here) & np.isnan(there))
-        return here == there
+        return _equal(values[1:], values[:-1])
     return as_numpy(pc.equal(values.slice(1), values.slice(0, len(values) - 1)))
 
 
-def _same(values, rows: np.ndarray, leads: np.ndarray) -> np.ndarray:
+def _same(values: pa.Array[Any] | npt.NDArray[Any], rows: Ints, leads: Ints) -> Mask:
     """Whether the cells at `rows` equal the cells at `leads` (empty = empty)."""
     if isinstance(values, np.ndarray):
-        here, there = values[rows], values[leads]
-        if values.dtype.kind == "f":
-            return (here == there) | (np.isnan(here) & np.isnan(there))
-        return here == there
-    here, there = values.take(row_indices(rows)), values.take(row_indices(leads))
-    return as_numpy(pc.equal(here, there))
+        return _equal(values[rows], values[leads])
+    return as_numpy(pc.equal(values.take(row_indices(rows)), values.take(row_indices(leads))))
 
 
-def _reject_whole_orders(read: ColumnReader, codes: np.ndarray) -> np.ndarray:
+def _equal(here: npt.NDArray[Any], there: npt.NDArray[Any]) -> Mask:
+    """Numbers compared cell by cell, NaN (an empty cell) equal to NaN."""
+    same: Mask = np.equal(here, there)
+    if here.dtype.kind == "f":
+        same |= np.isnan(here) & np.isnan(there)
+    return same
+
+
+def _reject_whole_orders(read: ColumnReader, codes: Ints) -> Mask:
     """Reject the other lines of every order that has a bad line; return the
     mask of good rows."""
     size = len(codes)

@@ -5,6 +5,7 @@ split; and the checks of its column names."""
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import pyarrow as pa
 
+from engine.arrow import Ints
 from engine.errors import DataError
 from engine.limits import MAX_COLUMNS, escaped
 
@@ -39,7 +41,7 @@ class BrokenRow:
 class Originals(Protocol):
     """Columns kept exactly as they came from the source, for the pandas view."""
 
-    def frame(self, columns: list[str], positions: np.ndarray) -> pd.DataFrame: ...
+    def frame(self, columns: list[str], positions: Ints) -> pd.DataFrame: ...
 
 
 @dataclass
@@ -48,8 +50,8 @@ class RawTable:
 
     name: str
     """What to call the source in messages: the file name or `<table> (DataFrame)`."""
-    columns: dict[str, pa.Array]
-    rows: np.ndarray
+    columns: dict[str, pa.Array[Any]]
+    rows: Ints
     broken: list[BrokenRow] = field(default_factory=list)
     inferable: frozenset[str] = frozenset()
     """Columns that hold text as read: an extra one among them gets its type from
@@ -63,8 +65,7 @@ class RawTable:
 
 def check_columns(name: str, found: list[str], required: tuple[str, ...]) -> None:
     check_column_count(name, len(found))
-    seen: set[str] = set()
-    twice = sorted({c for c in found if c in seen or seen.add(c)})
+    twice = sorted(column for column, count in Counter(found).items() if count > 1)
     if twice:
         raise TableError(f"{name}: column(s) {_names(twice)} appear more than once")
     missing = [c for c in required if c not in found]
@@ -103,21 +104,19 @@ def check_column_count(name: str, count: int) -> None:
         )
 
 
-def is_text(values: pa.Array) -> bool:
+def is_text(values: pa.Array[Any]) -> bool:
     kind = values.type
     return (
         pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
     )
 
 
-def as_string(values: pa.Array) -> pa.Array:
-    """A text column as plain `string` (the large and view layouts cast)."""
+def as_string(values: pa.Array[Any]) -> pa.Array[Any]:
+    """A column as plain `string`: a `string` column as it is, any other cast (the
+    large and view layouts of text, integers, dates)."""
     return values if pa.types.is_string(values.type) else values.cast(pa.string())
 
 
-def positions_as_rows(size: int) -> np.ndarray:
+def positions_as_rows(size: int) -> Ints:
     """Row numbers of a Parquet or DataFrame source: position + 2."""
     return np.arange(size, dtype=np.int64) + 2
-
-
-# ------------------------------------------------------------------ DataFrame

@@ -8,6 +8,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from engine.arrow import Ints, Mask
+
 REJECT_COLUMNS = ("table", "row", "column", "reason", "order_id")
 
 
@@ -24,13 +26,13 @@ class RejectRow(NamedTuple):
 class RejectLog:
     """The problems found in one table: (positions, column, reason) batches."""
 
-    def __init__(self, table: str, rows: np.ndarray) -> None:
+    def __init__(self, table: str, rows: Ints) -> None:
         self.table = table
         self.rows = rows
-        self._batches: list[tuple[np.ndarray, str, list[str]]] = []
+        self._batches: list[tuple[Ints, str, list[str]]] = []
         self._extra: list[tuple[int, str, str, str]] = []
 
-    def add(self, mask: np.ndarray, column: str, reasons: str | Iterable[str]) -> None:
+    def add(self, mask: Mask, column: str, reasons: str | Iterable[str]) -> None:
         """Record a problem at every position where `mask` holds; `reasons` is one
         text or one text per flagged position."""
         positions = np.flatnonzero(mask)
@@ -43,14 +45,14 @@ class RejectLog:
         """A problem on a record that never made it into the table (malformed CSV)."""
         self._extra.append((row, column, reason, order_id))
 
-    def bad(self, size: int) -> np.ndarray:
+    def bad(self, size: int) -> Mask:
         """Positions with at least one problem."""
         mask = np.zeros(size, dtype=bool)
         for positions, _, _ in self._batches:
             mask[positions] = True
         return mask
 
-    def bad_in(self, column: str, size: int) -> np.ndarray:
+    def bad_in(self, column: str, size: int) -> Mask:
         """Positions with a problem in `column`."""
         mask = np.zeros(size, dtype=bool)
         for positions, name, _ in self._batches:
@@ -58,9 +60,7 @@ class RejectLog:
                 mask[positions] = True
         return mask
 
-    def rejects(
-        self, order_ids: Callable[[np.ndarray], list[str]] | None = None
-    ) -> list[RejectRow]:
+    def rejects(self, order_ids: Callable[[Ints], list[str]] | None = None) -> list[RejectRow]:
         """All rejects, sorted by row (the problems of one row in the order found);
         `order_ids` gives the order ids at some positions."""
         found = []

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine.arrow import EMPTY, row_indices
+from engine.arrow import EMPTY, Ints, Mask, row_indices
 from engine.arrow import to_numpy as as_numpy
 from engine.limits import RECEIPT, STOCK
 from engine.tables.cells import ColumnReader
-from engine.tables.ids import repeated_keys
+from engine.tables.ids import KnownIds, repeated_keys
 from engine.tables.moments import instants
 from engine.tables.reading import Source, read_source
 from engine.tables.table import FrameLayout, Table
@@ -21,7 +22,7 @@ INVENTORY_REQUIRED = ("node_id", "sku", "on_hand")
 REPLENISHMENT_REQUIRED = ("node_id", "sku", "at", "qty")
 
 
-def load_inventory(source: Source, node_ids: Iterable[str] | None = None) -> Table:
+def load_inventory(source: Source, node_ids: KnownIds | None = None) -> Table:
     """Stock per node and SKU in file order. A later row repeating a (node_id,
     sku) pair is rejected: the first row counts, nothing is summed."""
     raw = read_source(source, "inventory", INVENTORY_REQUIRED)
@@ -38,7 +39,7 @@ def load_inventory(source: Source, node_ids: Iterable[str] | None = None) -> Tab
 
 
 def load_replenishments(
-    source: Source, node_ids: Iterable[str] | None = None, timezone: str = "UTC"
+    source: Source, node_ids: KnownIds | None = None, timezone: str = "UTC"
 ) -> Table:
     """Stock arriving during a run, sorted by arrival time (file order on ties);
     an `at` without an offset is read in `timezone`."""
@@ -58,12 +59,17 @@ def load_replenishments(
     return _table(read, columns, REPLENISHMENT_REQUIRED, order[good[order]])
 
 
-def _filled(read: ColumnReader, column: str) -> np.ndarray:
+def _filled(read: ColumnReader, column: str) -> Mask:
     ids = read.distinct(column)
     return ids.rows(as_numpy(pc.not_equal(ids.values, EMPTY)))
 
 
-def _table(read: ColumnReader, columns: dict, contract: tuple, positions: np.ndarray) -> Table:
+def _table(
+    read: ColumnReader,
+    columns: dict[str, pa.Array[Any]],
+    contract: tuple[str, ...],
+    positions: Ints,
+) -> Table:
     """The rows at `positions` (in that order) with the extra columns, and the rejects."""
     extras, kept = read.extras(contract)
     table = pa.table({**columns, **extras})
@@ -73,7 +79,7 @@ def _table(read: ColumnReader, columns: dict, contract: tuple, positions: np.nda
     return Table(table, read.log.rejects(), layout)
 
 
-def _pairs(read: ColumnReader) -> tuple[np.ndarray, int]:
+def _pairs(read: ColumnReader) -> tuple[Ints, int]:
     """One integer key per (node_id, sku) text pair, and the number of keys. SKUs
     count in their text order, so a file listing each node's SKUs in order (the
     usual export) has increasing keys."""
@@ -103,7 +109,7 @@ def _reject_repeated_pairs(read: ColumnReader) -> None:
     )
 
 
-def _cap_receipts(read: ColumnReader, qty: np.ndarray, order: np.ndarray) -> None:
+def _cap_receipts(read: ColumnReader, qty: Ints, order: Ints) -> None:
     """Reject, in arrival order, each replenishment that takes the units one node
     and SKU receive over the table above STOCK.high: with opening stock within
     STOCK too, no position of a run can come near int64's range."""
@@ -126,7 +132,7 @@ def _cap_receipts(read: ColumnReader, qty: np.ndarray, order: np.ndarray) -> Non
     )
 
 
-def _running_sums(keys: np.ndarray, units: np.ndarray) -> np.ndarray:
+def _running_sums(keys: Ints, units: Ints) -> npt.NDArray[np.int64 | np.float64]:
     """Each row's running total of `units` among the rows of its key (in order).
     Totals are exact integers; past STOCK.high a total only has to stay above it."""
     by_key = np.argsort(keys, kind="stable")

@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pyarrow as pa
 
+from engine.arrow import Ints
 from engine.tables.raw import Originals
 from engine.tables.rejects import RejectRow
 
@@ -21,13 +21,14 @@ if TYPE_CHECKING:
 class FrameLayout:
     """How `Table.frame` writes some columns in pandas: nullable integers as
     `Int64`, lists of text as tuples, and columns a Parquet file or a DataFrame
-    gave that are kept exactly as they came (`originals`, at source `positions`)."""
+    gave that are kept exactly as they came (`originals`, at source `positions`;
+    a CSV source has no originals: every column of it is text, none is kept)."""
 
     nullable_ints: tuple[str, ...] = ()
     tuples: tuple[str, ...] = ()
     kept: tuple[str, ...] = ()
     originals: Originals | None = None
-    positions: np.ndarray | None = None
+    positions: Ints | None = None
 
 
 class Table:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta, tzinfo
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine.arrow import EMPTY, blank_texts, text_buffers, text_bytes, to_numpy
+from engine.arrow import EMPTY, Mask, blank_texts, text_buffers, text_bytes, to_numpy
 from engine.arrow import texts as text_array
 from engine.limits import escaped
 from engine.tables.moments import tzinfo_of
@@ -50,7 +51,7 @@ space of any kind: the whitespace Arrow's trim removes, U+0085 and U+00A0 to
 U+3000 included."""
 
 
-def may_need_trim(values: pa.Array) -> bool:
+def may_need_trim(values: pa.Array[Any]) -> bool:
     """Whether a cell of a `string` column may start or end with a space: decided
     on the first and last byte of each cell, so a column of trimmed text is left
     as it is without being copied."""
@@ -63,7 +64,7 @@ def may_need_trim(values: pa.Array) -> bool:
     return bool(_SPACE_STARTS[firsts].any() or _SPACE_ENDS[lasts].any())
 
 
-def printable(values: pa.Array) -> np.ndarray:
+def printable(values: pa.Array[Any]) -> Mask:
     """Which cells hold only printable characters (as Arrow's utf8_is_printable
     says); a column of plain ASCII text, the common case, is settled by one scan
     of its bytes."""
@@ -72,13 +73,13 @@ def printable(values: pa.Array) -> np.ndarray:
     return to_numpy(pc.utf8_is_printable(values))
 
 
-def cell_text(values: pa.Array) -> pa.Array:
+def cell_text(values: pa.Array[Any]) -> pa.Array[Any]:
     """Every cell as trimmed text, '' for a missing one (see the module's docstring)."""
     kind = values.type
     if pa.types.is_dictionary(kind):
         return cell_text(values.cast(kind.value_type))
     if is_text(values):
-        values = pc.fill_null(as_string(values), EMPTY)
+        values = as_string(values).fill_null(EMPTY)
         return pc.utf8_trim_whitespace(values) if may_need_trim(values) else values
     if pa.types.is_floating(kind):
         texts = [
@@ -87,7 +88,7 @@ def cell_text(values: pa.Array) -> pa.Array:
         ]
         return text_array(texts)
     if pa.types.is_integer(kind) or pa.types.is_date(kind) or pa.types.is_decimal(kind):
-        return pc.fill_null(values.cast(pa.string()), EMPTY)
+        return as_string(values).fill_null(EMPTY)
     if pa.types.is_boolean(kind):
         return text_array(["" if v is None else str(v) for v in values.to_pylist()])
     if pa.types.is_timestamp(kind):
@@ -100,7 +101,7 @@ def cell_text(values: pa.Array) -> pa.Array:
     return text_array(texts)
 
 
-def instant_texts(values: pa.Array) -> list[str]:
+def instant_texts(values: pa.Array[Any]) -> list[str]:
     """Timestamps written as pandas writes a column of them: `2026-03-02 10:00:00`
     (a naive column of midnights as bare dates), fractions of a second at the finest
     precision any cell needs, an aware column with its zone's offset; '' for a
@@ -114,8 +115,8 @@ def instant_texts(values: pa.Array) -> list[str]:
     try:
         walls = [_wall(int(t), per_second, zone) for t in ticks[valid]]
     except (OverflowError, ValueError):
-        texts = np.datetime_as_string(ticks.astype(f"datetime64[{kind.unit}]"))
-        return [str(t) if ok else "" for t, ok in zip(texts, valid, strict=True)]
+        by_numpy = np.datetime_as_string(ticks.astype(f"datetime64[{kind.unit}]"))
+        return [str(t) if ok else "" for t, ok in zip(by_numpy, valid, strict=True)]
     nanos = [int(t) % per_second * 10**9 // per_second for t in ticks[valid]]
     digits = (
         9

@@ -7,13 +7,12 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from engine.arrow import combined
+from engine.arrow import Ints, combined
 from engine.tables.raw import (
     RawTable,
     TableError,
@@ -25,9 +24,10 @@ from engine.tables.raw import (
 
 if TYPE_CHECKING:
     import pandas as pd
+    from typing_extensions import TypeIs
 
 
-def is_data_frame(source: object) -> bool:
+def is_data_frame(source: object) -> TypeIs[pd.DataFrame]:
     """Whether `source` is a pandas DataFrame, without importing pandas: a program
     that never loaded pandas cannot hold one."""
     pandas = sys.modules.get("pandas")
@@ -51,7 +51,7 @@ def read_frame(frame: pd.DataFrame, table: str, required: tuple[str, ...]) -> Ra
     )  # fmt: skip
 
 
-def _frame_column(series: pd.Series) -> tuple[pa.Array, bool]:
+def _frame_column(series: pd.Series) -> tuple[pa.Array[Any], bool]:
     """A DataFrame column as Arrow, and whether it is text (a `str` column, or
     an object column of strings). An object column of other or mixed values is
     read as the text of each value."""
@@ -74,10 +74,10 @@ def _frame_column(series: pd.Series) -> tuple[pa.Array, bool]:
     return _texts(series), False
 
 
-def _texts(series: pd.Series) -> pa.Array:
+def _texts(series: pd.Series) -> pa.Array[Any]:
     """Each value's text (as pandas' `astype(str)` writes it); missing values null."""
     present = series.notna().to_numpy()
-    cells = []
+    cells: list[str | None] = []
     for value, here in zip(series.to_numpy(dtype=object), present, strict=True):
         if not here:
             cells.append(None)
@@ -94,7 +94,7 @@ class _FrameColumns:
 
     source: pd.DataFrame
 
-    def frame(self, columns: list[str], positions: np.ndarray) -> pd.DataFrame:
+    def frame(self, columns: list[str], positions: Ints) -> pd.DataFrame:
         return self.source[columns].iloc[positions].reset_index(drop=True)
 
 
@@ -109,7 +109,7 @@ def read_parquet(path: Path, required: tuple[str, ...]) -> RawTable:
     except (pa.ArrowException, OSError) as exc:
         raise TableError(f"{path}: not a readable Parquet file ({exc})") from exc
     pandas = _pandas_metadata(data.schema)
-    index = {c for c in pandas.get("index_columns", []) if isinstance(c, str)}
+    index = {c for c in _listed(pandas.get("index_columns")) if isinstance(c, str)}
     kept = [i for i, name in enumerate(data.column_names) if name not in index]
     data = data.select(kept)
     data = _as_pandas_reads(data, pandas)
@@ -127,8 +127,10 @@ def read_parquet(path: Path, required: tuple[str, ...]) -> RawTable:
     )  # fmt: skip
 
 
-def _pandas_metadata(schema: pa.Schema) -> dict:
-    """What pandas stored about the DataFrame a Parquet file was written from."""
+def _pandas_metadata(schema: pa.Schema) -> dict[str, object]:
+    """What pandas stored about the DataFrame a Parquet file was written from. It
+    is only a hint: what is not as pandas writes it is ignored (here and by its
+    readers), never a reason to refuse the file."""
     try:
         metadata = json.loads((schema.metadata or {}).get(b"pandas", b"{}"))
     except ValueError:
@@ -136,19 +138,25 @@ def _pandas_metadata(schema: pa.Schema) -> dict:
     return metadata if isinstance(metadata, dict) else {}
 
 
+def _listed(value: object) -> list[object]:
+    """The items of a list of the metadata; none for anything else."""
+    return value if isinstance(value, list) else []
+
+
 _NULLABLE_INTEGERS = {f"{sign}Int{bits}" for sign in ("", "U") for bits in (8, 16, 32, 64)}
 
 
-def _as_pandas_reads(data: pa.Table, pandas: dict) -> pa.Table:
+def _as_pandas_reads(data: pa.Table, pandas: dict[str, object]) -> pa.Table:
     """Integer columns with gaps as floats, as pandas reads them (unless the file
     says they were pandas' nullable integers): a cell is then worth what it is
     worth in pandas, `9007199254740993` read as `9007199254740992`."""
-    columns = pandas.get("columns")
-    nullable = {
-        c.get("field_name", c.get("name"))
-        for c in (columns if isinstance(columns, list) else [])
-        if isinstance(c, dict) and c.get("numpy_type") in _NULLABLE_INTEGERS
-    }
+    nullable: set[str] = set()
+    for described in _listed(pandas.get("columns")):
+        if not isinstance(described, dict):
+            continue
+        name, kind = described.get("field_name", described.get("name")), described.get("numpy_type")
+        if isinstance(name, str) and isinstance(kind, str) and kind in _NULLABLE_INTEGERS:
+            nullable.add(name)
     metadata = data.schema.metadata
     for i, column in enumerate(data.schema):
         values = data.column(i)
@@ -164,6 +172,12 @@ class _ParquetColumns:
 
     source: pa.Table
 
-    def frame(self, columns: list[str], positions: np.ndarray) -> pd.DataFrame:
-        whole = self.source.select(columns).to_pandas()  # types as the whole column gives them
+    def frame(self, columns: list[str], positions: Ints) -> pd.DataFrame:
+        chosen = self.source.select(columns)
+        try:  # types as the whole column gives them, pandas' own types restored
+            whole = chosen.to_pandas()
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError):
+            # pyarrow reads the pandas metadata as pandas writes it and fails on any
+            # other shape: such metadata is ignored here too (see read_parquet)
+            whole = chosen.replace_schema_metadata(None).to_pandas()
         return whole.iloc[positions].reset_index(drop=True)
