@@ -1,4 +1,5 @@
-"""What the benchmarks ran on, and the one way they time things.
+"""What the benchmarks ran on, the one way they time things, and the figures they
+share: percentiles of latencies and a process's memory.
 
 The machine is shared and noisy, so every figure is the median of several runs
 and comparisons are made as ratios within one run, never across runs.
@@ -8,9 +9,10 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,3 +104,29 @@ def measure(work: Callable[[], object], repeats: int = 5, warmup: int = 1) -> Ti
         wall.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
     return Timing(tuple(wall), tuple(cpu))
+
+
+def percentiles(values: Sequence[float], shares: Sequence[float]) -> list[float]:
+    """The `shares` percentiles (0–100) of `values`, interpolated linearly between
+    the two nearest values (numpy's default); NaN for no values."""
+    import numpy as np  # here: bench.simulation reads its baseline memory before numpy loads
+
+    if not values:
+        return [float("nan")] * len(shares)
+    return [float(value) for value in np.percentile(np.asarray(values), shares)]
+
+
+def memory_kib(field: str = "VmRSS", pid: int | str = "self") -> int:
+    """A figure of /proc/PID/status in KiB: VmRSS (resident now) or VmHWM (the peak of
+    the process; unlike ru_maxrss it does not carry a parent's peak over the exec).
+    Without /proc (not Linux), for this process only: its ru_maxrss."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        status = ""
+    for line in status.splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    if pid != "self":
+        raise LookupError(f"no {field} in /proc/{pid}/status")
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -17,9 +17,8 @@ import time
 from importlib import resources
 from pathlib import Path
 
-import numpy as np
-
 import engine
+from bench.machine import percentiles
 from engine.tables import load_inventory, load_nodes, load_orders
 
 FULL = {"orders": 200_000, "nodes": 500, "skus": 20_000}
@@ -111,5 +110,6 @@ def _latencies(session: engine.Session, orders, explain: bool) -> tuple[float, f
         session.route_one(order, explain=explain)
         wall.append(time.perf_counter() - start)
         cpu.append(time.thread_time() - start_cpu)
-    p50, p99 = np.percentile(np.array(wall) * 1000.0, [50, 99])
-    return float(p50), float(p99), float(np.percentile(np.array(cpu) * 1000.0, 99))
+    p50, p99 = percentiles([1000.0 * seconds for seconds in wall], [50, 99])
+    [cpu_p99] = percentiles([1000.0 * seconds for seconds in cpu], [99])
+    return p50, p99, cpu_p99

@@ -17,12 +17,13 @@ from __future__ import annotations
 import cProfile
 import json
 import pstats
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench.machine import memory_kib
 
 ROOT = Path(__file__).resolve().parent.parent
 FULL = {"orders": 1_000_000, "nodes": 500, "skus": 20_000}
@@ -125,7 +126,7 @@ def child_replay(folder: Path) -> dict:
     """Load, replay and write once; the figures as a dict."""
     from simulations.replay import replay
 
-    baseline = _memory_kib("VmRSS")
+    baseline = memory_kib("VmRSS")
     started = time.perf_counter()
     policy, inputs = _inputs(folder)
     loaded = time.perf_counter()
@@ -150,7 +151,7 @@ def child_replay(folder: Path) -> dict:
         "replay_seconds": replayed - loaded,
         "routing_seconds": clock.get("routed", replayed) - loaded,
         "write_seconds": written - replayed,
-        "max_rss_kib": _memory_kib("VmHWM"),
+        "max_rss_kib": memory_kib("VmHWM"),
         "baseline_rss_kib": baseline,
         "fill_rate": overall["fill_rate"],
         "protection_breaches": overall["protection_breaches"],
@@ -209,15 +210,6 @@ def _called_from(stats: dict, root) -> set:
                 seen.add(callee)
                 todo.append(callee)
     return seen
-
-
-def _memory_kib(field: str) -> int:
-    """A figure of /proc/self/status in KiB: VmRSS (now) or VmHWM (peak of this process;
-    unlike ru_maxrss it does not carry the parent's peak over the exec)."""
-    for line in Path("/proc/self/status").read_text(encoding="utf-8").splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1])
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 Working memory, per `Reactions` session (durable-rules' `sid`):
 - one *fact* per open allocation: `{t: allocation, aid, node_id, sku}`;
 - a `{t: down, node_id}` fact while a node is offline;
-- a `{t: short, node_id, sku, units}` fact while a count's shortfall is handled.
+- a `{t: short, seq, node_id, sku}` fact while a count's shortfall is handled.
 Events are *posted* (seen once): `{t: event, kind, node_id, sku, qty, seq}`.
 
 The six rules (no rule per SKU or node — durable-rules 2.0.28 is known to
@@ -23,6 +23,13 @@ durable-rules keeps its rulesets and working memory in the process, by name;
 `Reactions` is the only owner of that state: it registers the ruleset once,
 gives each instance its own session, serialises every call with one lock, and
 re-raises exceptions that durable-rules would otherwise print and swallow.
+
+durable-rules finds a message in working memory by a 32-bit hash of its name
+(itself a hash of its content), so a new message can land in the slot of
+another one and be refused as "already observed" — about once in two million
+messages with 2,000 facts held. Reactions never sends the same message twice,
+so such a refusal is always that clash: the message is sent again with a fresh
+`nonce` (`_send`), and keeps it, so that retracting it names the same message.
 """
 
 from __future__ import annotations
@@ -32,8 +39,8 @@ import functools
 import itertools
 import threading
 import weakref
-from collections.abc import Callable, Iterable
-from typing import Any, Literal, TypedDict
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Literal, NotRequired, TypedDict
 
 import numpy as np
 
@@ -47,9 +54,18 @@ from engine.router import Router
 from engine.windows import as_instant
 
 RULESET = "sourcing_reactions"
+RENAMES = 8
+"""Fresh names a message may take when durable-rules refuses it as already
+observed (see `_send`): one clash is rare, eight in a row never happen."""
 
 
-class AllocationFact(TypedDict):
+class Renamable(TypedDict):
+    """What every message may carry: the `nonce` that `_send` gives it after a clash."""
+
+    nonce: NotRequired[int]
+
+
+class AllocationFact(Renamable):
     """An open allocation, as durable-rules holds it."""
 
     sid: str
@@ -59,7 +75,7 @@ class AllocationFact(TypedDict):
     sku: str
 
 
-class DownFact(TypedDict):
+class DownFact(Renamable):
     """A node that is offline."""
 
     sid: str
@@ -67,7 +83,7 @@ class DownFact(TypedDict):
     node_id: str
 
 
-class ShortFact(TypedDict):
+class ShortFact(Renamable):
     """A stock count that found fewer units than the open allocations hold."""
 
     sid: str
@@ -77,7 +93,7 @@ class ShortFact(TypedDict):
     sku: str
 
 
-class EventMessage(TypedDict):
+class EventMessage(Renamable):
     """An operational event posted to durable-rules."""
 
     sid: str
@@ -126,6 +142,7 @@ class Reactions:
         self.ledger = Ledger(router)
         self.events_applied = 0
         self._seq = itertools.count(1)
+        self._nonces = itertools.count(1)
         self._facts: dict[int, AllocationFact] = {}
         self._down: dict[str, DownFact] = {}
         self._errors: list[BaseException] = []
@@ -298,6 +315,8 @@ class Reactions:
 
     def _assert(self, allocations: Iterable[Allocation]) -> None:
         for allocation in allocations:
+            if allocation.id in self._facts:  # a renamed copy would hide the mistake
+                raise ReactionError(f"allocation {allocation.id} is already in working memory")
             fact: AllocationFact = {
                 "sid": self.sid,
                 "t": "allocation",
@@ -322,8 +341,12 @@ class Reactions:
         import durable.lang as durable
 
         self._touched = True
+        call = functools.partial(getattr(durable, name), RULESET)
         try:
-            getattr(durable, name)(RULESET, message)
+            if name == "retract_fact":
+                call(message)
+            else:
+                _send(call, message, self._nonces)
         except Exception as error:
             raise ReactionError(f"durable-rules {name} failed for {message}: {error}") from error
         errors = self._errors + Reactions._stray
@@ -349,7 +372,7 @@ class Reactions:
                 if node_id not in session._down:
                     fact: DownFact = {"sid": session.sid, "t": "down", "node_id": node_id}
                     session._down[node_id] = fact
-                    c.assert_fact(fact)
+                    _send(c.assert_fact, fact, session._nonces)
 
             @_when_all((m.t == "event") & (m.kind == "node_online"))
             @_guarded
@@ -374,7 +397,7 @@ class Reactions:
                         "sku": c.m.sku,
                     }
                     session._shortfalls.append((fact, units, session._event))
-                    c.assert_fact(fact)
+                    _send(c.assert_fact, fact, session._nonces)
 
             @_when_all((m.t == "event") & ((m.kind == "replenish") | (m.kind == "capacity_change")))
             @_guarded
@@ -405,6 +428,22 @@ class Reactions:
                 session._candidates.append(c.held.aid)
 
         cls._defined = True
+
+
+def _send(send: Callable[[Message], object], message: Message, nonces: Iterator[int]) -> None:
+    """`send(message)` — assert a fact or post an event — and, while durable-rules
+    refuses it as already observed (it found another message in its slot; nothing
+    was done), again with a fresh `nonce` from `nonces`, at most RENAMES times. The
+    message keeps its nonce: retracting it later sends the same content."""
+    from durable.engine import MessageObservedException
+
+    for _ in range(RENAMES):
+        try:
+            send(message)
+            return
+        except MessageObservedException:
+            message["nonce"] = next(nonces)
+    send(message)  # refused once more: the caller sees why
 
 
 Rule = Callable[[Any], None]
