@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "cli.rulesets",
     "cli.routing",
     "cli.simulate",
+    "cli.users",
 ]
 
 

@@ -1,21 +1,29 @@
 """`sourcing rulesets …`: the ruleset store on the command line — save drafts, review,
-publish, roll back, read the history and the audit trail, diff versions, and
-move the whole store to and from a folder.
+publish (now or at a future instant), roll back, read the history and the audit
+trail, diff versions, and move the whole store to and from a folder.
 
 Every command takes `--db URL` (else $SOURCING_DB_URL, else ./sourcing.db).
-Exit codes: 0 done, 1 refused (conflict, checker errors, workflow), 2 a file or
-the database could not be used.
+Exit codes: 0 done, 1 refused (conflict, checker errors, workflow, permissions,
+sign-in), 2 a file or the database could not be used. In a store with accounts
+the person a command names signs in (`cli.store_access`).
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
 import sys
 
-EXIT_OK, EXIT_REFUSED, EXIT_UNAVAILABLE = 0, 1, 2
-USER_VARIABLE = "SOURCING_USER"
+from cli.store_access import (
+    EXIT_UNAVAILABLE,
+    USER_VARIABLE,
+    actor_name,
+    fail,
+    plain,
+    signed_in,
+    table,
+    when,
+    with_store,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -98,6 +106,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     publish.add_argument(
         "--simulation-run", metavar="ID", help="the simulation run the version was approved with"
     )
+    publish.add_argument(
+        "--at",
+        type=go_live_time,
+        metavar="ISO-DATETIME",
+        help="go live at this future instant instead of now, with its offset "
+        "(2026-11-08T06:00+01:00, or Z for UTC)",
+    )
+
+    cancel = command("cancel", run_cancel, "cancel a scheduled publication before it goes live")
+    version_args(cancel)
+    actor_args(cancel)
 
     retire = command("retire", run_retire, "take the live version out of production")
     version_args(retire)
@@ -146,6 +165,23 @@ def version_number(text: str) -> int:
     return int(digits)
 
 
+def go_live_time(text: str):
+    """argparse type: an ISO 8601 date and time with its offset (refused without one)."""
+    import datetime as dt
+
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 date and time (e.g. 2026-11-08T06:00+01:00)"
+        ) from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has no time zone: add its offset (2026-11-08T06:00+01:00, or Z for UTC)"
+        )
+    return moment
+
+
 # --------------------------------------------------------------- commands
 
 
@@ -159,13 +195,13 @@ def run_save(args: argparse.Namespace) -> int:
         else:
             text = read_ruleset(args.file)
     except UnreadableRuleset as error:
-        return _fail(f"cannot read the ruleset: {error}", EXIT_UNAVAILABLE)
+        return fail(f"cannot read the ruleset: {error}", EXIT_UNAVAILABLE)
 
     def act(store):
         version = store.save(
             args.name,
             text,
-            author=args.author,
+            author=signed_in(store, args.author),
             based_on=args.based_on,
             comment=args.comment,
             filename="<stdin>" if args.file == "-" else args.file,
@@ -178,36 +214,47 @@ def run_save(args: argparse.Namespace) -> int:
         if not result.ok:
             print(f"{len(result.errors)} checker error(s) to fix before it can be submitted")
 
-    return _with_store(args, act)
+    return with_store(args, act)
 
 
 def run_list(args: argparse.Namespace) -> int:
     def act(store):
+        summaries = store.list_rulesets()
         rows = [
             (s.name, f"v{s.latest.number}", s.latest.state, s.latest.author,
-             _when(s.latest.created_at), f"v{s.live}" if s.live else "-")
-            for s in store.list_rulesets()
+             when(s.latest.created_at), f"v{s.live}" if s.live else "-")
+            for s in summaries
         ]  # fmt: skip
         if not rows:
             print(
                 "no rulesets yet: save one with `sourcing rulesets save FILE --name N --author A`"
             )
             return
-        _table(("NAME", "LATEST", "STATE", "AUTHOR", "SAVED", "LIVE"), rows)
+        table(("NAME", "LATEST", "STATE", "AUTHOR", "SAVED", "LIVE"), rows)
+        upcoming = [v for s in summaries for v in s.scheduled]
+        if upcoming:
+            print()
+        for version in upcoming:
+            print(
+                f"scheduled: {version.label} goes live at {when(version.published_at)} "
+                f"(approved by {plain(version.reviewed_by or '-')})"
+            )
 
-    return _with_store(args, act)
+    return with_store(args, act)
 
 
 def run_history(args: argparse.Namespace) -> int:
     def act(store):
         rows = [
-            (f"v{v.number}", v.state, v.author, _when(v.created_at),
-             f"v{v.parent}" if v.parent else "-", v.reviewed_by or "-", v.comment or "")
+            (f"v{v.number}", v.state, v.author, when(v.created_at),
+             f"v{v.parent}" if v.parent else "-", v.reviewed_by or "-",
+             when(v.published_at) if v.published_at else "-", v.comment or "")
             for v in store.history(args.name)
         ]  # fmt: skip
-        _table(("VERSION", "STATE", "AUTHOR", "SAVED", "FROM", "REVIEWER", "COMMENT"), rows)
+        header = ("VERSION", "STATE", "AUTHOR", "SAVED", "FROM", "REVIEWER", "LIVE FROM", "COMMENT")
+        table(header, rows)
 
-    return _with_store(args, act)
+    return with_store(args, act)
 
 
 def run_audit(args: argparse.Namespace) -> int:
@@ -218,14 +265,14 @@ def run_audit(args: argparse.Namespace) -> int:
             if event.from_state or event.to_state:
                 change = f" ({event.from_state or 'new'} → {event.to_state or '-'})"
             origin = f", from v{event.from_version}" if event.from_version is not None else ""
-            note = f": {_plain(event.comment)}" if event.comment else ""
-            actor = _plain(event.actor)
-            print(f"{_when(event.at)}  {actor} {event.action} {target}{change}{origin}{note}")
+            note = f": {plain(event.comment)}" if event.comment else ""
+            actor = plain(event.actor)
+            print(f"{when(event.at)}  {actor} {event.action} {target}{change}{origin}{note}")
             if args.diffs and event.diff:
-                diff = _plain(event.diff.rstrip("\n"), keep_newlines=True)
+                diff = plain(event.diff.rstrip("\n"), keep_newlines=True)
                 print("    " + diff.replace("\n", "\n    "))
 
-    return _with_store(args, act)
+    return with_store(args, act)
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -233,12 +280,12 @@ def run_show(args: argparse.Namespace) -> int:
         version = store.version(args.name, args.version)
         print(
             f"# {version.label} ({version.state}) by {version.author}, "
-            f"{_when(version.created_at)}, sha256 {version.content_hash}",
+            f"{when(version.created_at)}, sha256 {version.content_hash}",
             file=sys.stderr,
         )
         sys.stdout.write(version.text)
 
-    return _with_store(args, act)
+    return with_store(args, act)
 
 
 def run_diff(args: argparse.Namespace) -> int:
@@ -252,7 +299,7 @@ def run_diff(args: argparse.Namespace) -> int:
         else:
             print(store.diff(args.name, args.before, args.after).render())
 
-    return _with_store(args, act)
+    return with_store(args, act)
 
 
 def run_submit(args: argparse.Namespace) -> int:
@@ -272,21 +319,35 @@ def run_publish(args: argparse.Namespace) -> int:
         version = store.publish(
             args.name,
             args.version,
-            reviewer=_actor(args),
+            reviewer=signed_in(store, actor_name(args)),
+            at=args.at,
             simulation_run_id=args.simulation_run,
             comment=args.comment,
         )
-        print(f"published {version.label}, reviewed by {version.reviewed_by}: it is now live")
+        if version.state.value == "scheduled":
+            print(
+                f"scheduled {version.label}, approved by {version.reviewed_by}: it goes live at "
+                f"{when(version.published_at)} (cancel with: sourcing rulesets cancel "
+                f"{version.ruleset} {version.number})"
+            )
+        else:
+            print(f"published {version.label}, reviewed by {version.reviewed_by}: it is now live")
 
-    return _with_store(args, act)
+    return with_store(args, act)
+
+
+def run_cancel(args: argparse.Namespace) -> int:
+    return _transition(args, "cancel", "is no longer scheduled")
 
 
 def run_rollback(args: argparse.Namespace) -> int:
     def act(store):
-        version = store.rollback(args.name, args.version, by=_actor(args), comment=args.comment)
+        version = store.rollback(
+            args.name, args.version, by=signed_in(store, actor_name(args)), comment=args.comment
+        )
         print(f"published {version.label}, a copy of v{args.version}: it is now live")
 
-    return _with_store(args, act)
+    return with_store(args, act)
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -296,14 +357,14 @@ def run_export(args: argparse.Namespace) -> int:
     try:
         key = signing_key_from_environment()
     except SigningError as error:
-        return _fail(f"{error}; nothing was written", EXIT_UNAVAILABLE)
+        return fail(f"{error}; nothing was written", EXIT_UNAVAILABLE)
 
     def act(store):
         written = export_folder(store, args.folder, signing_key=key)
         signed = "signed" if key is not None else "unsigned: another store imports it as drafts"
         print(f"wrote {len(written)} files to {args.folder} ({signed})")
 
-    return _with_store(args, act)
+    return with_store(args, act)
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -315,10 +376,12 @@ def run_import(args: argparse.Namespace) -> int:
         trusted = trusted_keys_from_environment()
         extra = data_fields(args.nodes, args.orders)
     except (SigningError, UnreadableFile) as error:
-        return _fail(f"{error}; nothing was imported", EXIT_UNAVAILABLE)
+        return fail(f"{error}; nothing was imported", EXIT_UNAVAILABLE)
 
     def act(store):
-        report = import_folder(store, args.folder, by=_actor(args), trusted_keys=trusted)
+        report = import_folder(
+            store, args.folder, by=signed_in(store, actor_name(args)), trusted_keys=trusted
+        )
         print(f"imported: {', '.join(report.restored) or 'nothing'}")
         if report.unchanged:
             print(f"already in the store, unchanged: {', '.join(report.unchanged)}")
@@ -326,7 +389,7 @@ def run_import(args: argparse.Namespace) -> int:
             how = "with their states" if report.verified_by else "as drafts"
             print(f"versions arrived {how}: {report.note}")
 
-    return _with_store(args, act, extra_fields=extra)
+    return with_store(args, act, extra_fields=extra)
 
 
 # ------------------------------------------------------------------ shared
@@ -335,64 +398,8 @@ def run_import(args: argparse.Namespace) -> int:
 def _transition(args: argparse.Namespace, method: str, done: str) -> int:
     def act(store):
         version = getattr(store, method)(
-            args.name, args.version, by=_actor(args), comment=args.comment
+            args.name, args.version, by=signed_in(store, actor_name(args)), comment=args.comment
         )
         print(f"{version.label} {done} ({version.state})")
 
-    return _with_store(args, act)
-
-
-def _with_store(args: argparse.Namespace, act, extra_fields=()) -> int:
-    """Open the store, run `act`, and turn the store's refusals into messages."""
-    from rulesets.store import RulesetStore, StoreError, StoreUnavailable
-
-    try:
-        with RulesetStore.open(args.db, extra_fields=extra_fields) as store:
-            act(store)
-    except StoreUnavailable as error:
-        return _fail(str(error), EXIT_UNAVAILABLE)
-    except StoreError as error:
-        return _fail(str(error), EXIT_REFUSED)
-    except OSError as error:
-        return _fail(str(error), EXIT_UNAVAILABLE)
-    return EXIT_OK
-
-
-def _actor(args: argparse.Namespace) -> str:
-    return args.actor or os.environ.get(USER_VARIABLE) or getpass.getuser()
-
-
-def _fail(message: str, code: int) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return code
-
-
-def _when(moment) -> str:
-    from rulesets.store.errors import moment as readable
-
-    return readable(moment)
-
-
-def _plain(text: str, keep_newlines: bool = False) -> str:
-    """`text` with control and format characters (escape sequences, line breaks, bidi
-    overrides) shown as escapes, so that a stored comment or name cannot redraw the
-    terminal or pass for another line of the audit trail."""
-    import unicodedata
-
-    def shown(char: str) -> str:
-        if char == "\n" and keep_newlines:
-            return char
-        if unicodedata.category(char) in {"Cc", "Cf"}:
-            return char.encode("unicode_escape").decode("ascii")
-        return char
-
-    return "".join(shown(char) for char in text)
-
-
-def _table(header: tuple[str, ...], rows: list[tuple]) -> None:
-    cells = [tuple(str(c) for c in header)] + [tuple(_plain(str(c)) for c in row) for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    for row in cells:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
+    return with_store(args, act)

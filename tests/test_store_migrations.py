@@ -173,3 +173,48 @@ def test_versions_cannot_be_edited_or_deleted_even_through_the_orm(store_url):
             with pytest.raises(ValueError, match="never deleted"):
                 session.flush()
         assert store.version("france", 1).text == FRANCE
+
+
+def test_a_store_at_the_previous_revision_upgrades_keeping_its_data_and_working_unchanged(
+    store_url,
+):
+    """0002 → 0003 (accounts and schedules): every row kept; still a store without
+    accounts, where plain names act; the state check now takes `scheduled` only."""
+    engine = create_store_engine(store_url)
+    migrate(engine, "0001")
+    with engine.begin() as connection:
+        seed_first_revision(connection)
+    migrate(engine, "0002")
+    with engine.connect() as connection:
+        before = {
+            table.name: connection.execute(sa.select(table).order_by(table.c.id)).all()
+            for table in (rulesets, versions, events)
+        }
+    migrate(engine)
+    assert current_revision(engine) == SCHEMA_REVISION == "0003"
+    with engine.connect() as connection:
+        after = {
+            table.name: connection.execute(sa.select(table).order_by(table.c.id)).all()
+            for table in (rulesets, versions, events)
+        }
+        inspector = sa.inspect(connection)
+        indexes = {index["name"] for index in inspector.get_indexes("ruleset_versions")}
+    assert after == before
+    assert {"uq_ruleset_versions_live", "ix_ruleset_versions_scheduled"} <= indexes
+
+    store = RulesetStore(engine)
+    assert store.accounts.exist() is False
+    assert store.live("france").number == 2
+    store.submit("france", 3, by="ann")
+    store.publish("france", 3, reviewer="cat", at=dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
+    assert store.version("france", 3).state == State.SCHEDULED
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
+        connection.execute(sa.update(versions).values(state="bogus"))
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO users (name, name_key, display_name, role, created_at, created_by) "
+            "VALUES ('x', 'x', 'x', 'owner', '2026-01-01', 'x')"))  # fmt: skip
+    # The live version is still unique, after SQLite rebuilt the table.
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
+        connection.execute(sa.update(versions).values(state="published"))
+    engine.dispose()

@@ -25,7 +25,7 @@ from rulesets.folder.schema import (
     version_file,
 )
 from rulesets.store import RulesetStore
-from rulesets.store.records import RulesetHistory
+from rulesets.store.records import RulesetHistory, User
 from rulesets.store.transfer import Arrival, ImportRefused
 
 
@@ -55,7 +55,7 @@ def import_folder(
     store: RulesetStore,
     folder: str | Path,
     *,
-    by: str,
+    by: User | str,
     trusted_keys: TrustedKeys | None = None,
 ) -> ImportReport:
     """Restore every ruleset of the folder into the store, in one transaction. The

@@ -68,7 +68,7 @@ Number = Annotated[int, Field(ge=1, le=LAST_VERSION)]
 Name = Annotated[str, BeforeValidator(_ruleset_name)]
 Person = Annotated[str, Field(max_length=1000)]
 Digest = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
-StateName = Literal["draft", "in_review", "published", "retired"]
+StateName = Literal["draft", "in_review", "scheduled", "published", "retired"]
 
 
 class _Strict(BaseModel):

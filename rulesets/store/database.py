@@ -7,8 +7,10 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -19,7 +21,7 @@ DEFAULT_URL = "sqlite:///sourcing.db"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 WRITE_OPTION = "sourcing_store_write"
 """Execution option marking a connection that is about to write (see `_sqlite_begin`)."""
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 """The newest migration. A database already there skips alembic (and its import) on start."""
 # Any constant will do: it names the lock PostgreSQL sessions take while migrating.
 _MIGRATION_LOCK = 7_023_114_551
@@ -133,13 +135,14 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     try:
         with engine.connect() as connection:
             connection.execution_options(**{WRITE_OPTION: True})
-            with connection.begin():
+            with _foreign_keys_checked_at_the_end(connection), connection.begin():
                 if connection.dialect.name == "postgresql":
                     connection.execute(
                         text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
                     )
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
+                _check_foreign_keys(connection)
     except SQLAlchemyError as error:
         raise StoreUnavailable(
             f"cannot open the ruleset store at {shown(str(engine.url))}: {_reason(error)}"
@@ -148,6 +151,36 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         raise StoreUnavailable(
             f"cannot migrate the ruleset store at {shown(str(engine.url))}: {error}"
         ) from error
+
+
+@contextmanager
+def _foreign_keys_checked_at_the_end(connection: Connection) -> Iterator[None]:
+    """SQLite changes a table by building a new one and dropping the old, which the
+    rows pointing at it would refuse: while migrating, foreign keys are off (they can
+    only be switched outside a transaction, on the driver's connection) and
+    `_check_foreign_keys` checks them all before the commit, as SQLite's documentation
+    prescribes for schema changes."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.dbapi_connection
+    driver.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        driver.execute("PRAGMA foreign_keys = ON")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        table, row, parent, _ = broken[0]
+        raise StoreUnavailable(
+            f"migrating left {len(broken)} row(s) pointing nowhere (first: {table} row {row} "
+            f"→ {parent}); nothing was changed"
+        )
 
 
 def _known_revisions(scripts) -> set[str]:

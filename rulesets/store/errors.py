@@ -74,3 +74,20 @@ class Unchanged(StoreError):
 
 class InvalidName(StoreError):
     """A ruleset name must be usable as a folder name and on a command line."""
+
+
+class NotPermitted(StoreError):
+    """The signed-in user's role does not allow the action (`rulesets.store.permissions`)."""
+
+
+class SignInRequired(NotPermitted):
+    """The store has user accounts: the action needs a signed-in user, not a typed name."""
+
+
+class SignInRefused(StoreError):
+    """Unknown user, wrong password, or a disabled account."""
+
+
+class InvalidAccount(StoreError):
+    """An account cannot be added or changed as asked (name taken, unknown role, short
+    password, the last admin)."""

@@ -1,5 +1,6 @@
 """Tables of the ruleset store (SQLAlchemy 2 ORM): a ruleset, its numbered versions,
-and the audit trail of everything that happened to them.
+the audit trail of everything that happened to them, and the user accounts with
+their own trail.
 
 The schema itself is owned by the migrations in `migrations/versions/`; these
 classes must describe the same tables (a test compares them).
@@ -28,12 +29,23 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, rela
 
 
 class State(StrEnum):
-    """Where a version is in the workflow: draft → in_review → published → retired."""
+    """Where a version is in the workflow: draft → in_review → published → retired, or
+    in_review → scheduled (approved, live from a future instant) → published."""
 
     DRAFT = "draft"
     IN_REVIEW = "in_review"
+    SCHEDULED = "scheduled"
     PUBLISHED = "published"
     RETIRED = "retired"
+
+
+class Role(StrEnum):
+    """What an account may do (`rulesets.store.permissions` holds the table)."""
+
+    VIEWER = "viewer"
+    EDITOR = "editor"
+    APPROVER = "approver"
+    ADMIN = "admin"
 
 
 class UtcDateTime(TypeDecorator):
@@ -78,7 +90,8 @@ class RulesetRow(Base):
     )
 
 
-STATES_SQL = "state IN ('draft', 'in_review', 'published', 'retired')"
+STATES_SQL = "state IN ('draft', 'in_review', 'scheduled', 'published', 'retired')"
+ROLES_SQL = "role IN ('viewer', 'editor', 'approver', 'admin')"
 
 
 class VersionRow(Base):
@@ -96,6 +109,13 @@ class VersionRow(Base):
             sqlite_where=text("state = 'published'"),
             postgresql_where=text("state = 'published'"),
         ),
+        # Scheduled versions by go-live instant: every read looks for those due.
+        Index(
+            "ix_ruleset_versions_scheduled",
+            "published_at",
+            sqlite_where=text("state = 'scheduled'"),
+            postgresql_where=text("state = 'scheduled'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -110,6 +130,7 @@ class VersionRow(Base):
     state: Mapped[str] = mapped_column(String(20), default=State.DRAFT.value)
     reviewed_by: Mapped[str | None] = mapped_column(String(200))
     published_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    """When it went live, or (scheduled) the future instant it goes live."""
     simulation_run_id: Mapped[str | None] = mapped_column(String(200))
 
     ruleset: Mapped[RulesetRow] = relationship(back_populates="versions")
@@ -136,6 +157,44 @@ class AuditEventRow(Base):
     version: Mapped[VersionRow | None] = relationship()
 
 
+class UserRow(Base):
+    """An account: who may sign in, and with which role. Never deleted, only disabled."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint("name_key", name="uq_users_name_key"),
+        CheckConstraint(ROLES_SQL, name="ck_users_role"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    """The login name, normalised (`identity.normalised_name`)."""
+    name_key: Mapped[str] = mapped_column(String(600))
+    """`identity.identity(name)`: look-alike names share it, so they are one account."""
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(String(512))
+    """An argon2 hash; None for an account that signs in through an identity provider."""
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(200))
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class AccountEventRow(Base):
+    """Who added, changed or disabled which account, when."""
+
+    __tablename__ = "account_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(30))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+    user: Mapped[UserRow] = relationship()
+
+
 _FROZEN = ("ruleset_id", "number", "text", "content_hash", "author", "created_at", "parent_id")
 
 
@@ -153,5 +212,5 @@ def _versions_are_immutable(session: Session, _context, _instances) -> None:
             ):
                 raise ValueError(f"version {row.number} is published: it can only be retired")
     for row in session.deleted:
-        if isinstance(row, VersionRow | AuditEventRow):
-            raise ValueError("versions and audit events are never deleted")
+        if isinstance(row, VersionRow | AuditEventRow | UserRow | AccountEventRow):
+            raise ValueError("versions, accounts and audit events are never deleted")

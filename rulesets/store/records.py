@@ -6,7 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from rulesets.store.models import AuditEventRow, RulesetRow, State, VersionRow
+from rulesets.store.models import (
+    AccountEventRow,
+    AuditEventRow,
+    Role,
+    RulesetRow,
+    State,
+    UserRow,
+    VersionRow,
+)
 
 
 @dataclass(frozen=True)
@@ -25,11 +33,17 @@ class Version:
     """The version this one was based on (for a rollback: the version it copies)."""
     reviewed_by: str | None = None
     published_at: dt.datetime | None = None
+    """When it went live; for a scheduled version, the instant it goes live."""
     simulation_run_id: str | None = None
 
     @property
     def label(self) -> str:
         return f"{self.ruleset} v{self.number}"
+
+    @property
+    def live_from(self) -> dt.datetime | None:
+        """The instant it went (or, scheduled, goes) live; None if it never was approved."""
+        return self.published_at
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,8 @@ class RulesetSummary:
     created_by: str
     latest: Version
     live: int | None
+    scheduled: tuple[Version, ...] = ()
+    """Versions approved to go live later, soonest first."""
 
 
 @dataclass(frozen=True)
@@ -102,11 +118,63 @@ def audit_record(name: str, row: AuditEventRow) -> AuditEntry:
     )
 
 
-def summary_record(row: RulesetRow, latest: VersionRow, live: int | None) -> RulesetSummary:
+def summary_record(
+    row: RulesetRow, latest: VersionRow, live: int | None, scheduled: list[VersionRow]
+) -> RulesetSummary:
     return RulesetSummary(
         name=row.name,
         created_at=row.created_at,
         created_by=row.created_by,
         latest=version_record(row.name, latest),
         live=live,
+        scheduled=tuple(version_record(row.name, v) for v in scheduled),
+    )
+
+
+@dataclass(frozen=True)
+class User:
+    """An account, as `Accounts.authenticate` hands it out: pass it as the `author`,
+    `by` or `reviewer` of a store action. The store reads the account again at every
+    action, so a role changed or an account disabled since takes effect at once."""
+
+    name: str
+    display_name: str
+    role: Role
+    created_at: dt.datetime
+    created_by: str
+    disabled_at: dt.datetime | None = None
+    has_password: bool = True
+    """False for an account that signs in only through an identity provider."""
+
+    @property
+    def active(self) -> bool:
+        return self.disabled_at is None
+
+
+@dataclass(frozen=True)
+class AccountEvent:
+    """Who added, changed or disabled which account, when."""
+
+    at: dt.datetime
+    actor: str
+    action: str
+    account: str
+    detail: str | None = None
+
+
+def user_record(row: UserRow) -> User:
+    return User(
+        name=row.name,
+        display_name=row.display_name,
+        role=Role(row.role),
+        created_at=row.created_at,
+        created_by=row.created_by,
+        disabled_at=row.disabled_at,
+        has_password=row.password_hash is not None,
+    )
+
+
+def account_event_record(row: AccountEventRow) -> AccountEvent:
+    return AccountEvent(
+        at=row.at, actor=row.actor, action=row.action, account=row.user.name, detail=row.detail
     )

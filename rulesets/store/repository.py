@@ -6,6 +6,9 @@ version it was based on and is refused with a `Conflict` if someone saved a newe
 one in between. Inside a write the ruleset's row is locked (`SELECT … FOR
 UPDATE` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite), so check-then-write is
 atomic and the database's unique keys catch whatever slips past.
+
+Who may do what is checked in the same transaction (`permissions`): in a store with
+accounts every change names a signed-in `User`; without accounts, a plain name.
 """
 
 from __future__ import annotations
@@ -13,15 +16,17 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
+from argon2 import PasswordHasher
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 import dsl
 from dsl.diff import RulesetDiff, diff_rulesets
-from rulesets.store.database import WRITE_OPTION, create_store_engine, database_url, migrate
+from rulesets.store.accounts import Accounts
+from rulesets.store.database import create_store_engine, database_url, migrate
 from rulesets.store.errors import (
     Conflict,
     InvalidTransition,
@@ -30,9 +35,12 @@ from rulesets.store.errors import (
     StoreError,
     StoreUnavailable,
     Unchanged,
+    moment,
 )
-from rulesets.store.identity import person, same_person
-from rulesets.store.models import AuditEventRow, RulesetRow, State, VersionRow
+from rulesets.store.events import record_event
+from rulesets.store.identity import same_person
+from rulesets.store.models import AuditEventRow, Role, RulesetRow, State, VersionRow
+from rulesets.store.permissions import Action, acting, require
 from rulesets.store.queries import (
     case_twin,
     get_ruleset,
@@ -46,12 +54,15 @@ from rulesets.store.records import (
     AuditEntry,
     RulesetHistory,
     RulesetSummary,
+    User,
     Version,
     audit_record,
     summary_record,
     version_record,
 )
 from rulesets.store.review import SELF_REVIEW_VARIABLE, review_problem
+from rulesets.store.schedule import due_rulesets, go_live_instant, live_at, pending, settle
+from rulesets.store.sessions import Transactions
 from rulesets.store.transfer import Arrival, read_histories, restore_history
 from rulesets.store.validation import (
     LAST_VERSION,
@@ -80,12 +91,15 @@ class RulesetStore:
         allow_self_review: bool = False,
         extra_fields: Iterable[str] = (),
         clock: Callable[[], dt.datetime] = _now,
+        password_hasher: PasswordHasher | None = None,
     ):
         self.engine = engine
         self.allow_self_review = allow_self_review
         self.extra_fields = tuple(extra_fields)
         self._clock = clock
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._transactions = Transactions(engine)
+        self.accounts = Accounts(self._transactions, clock, password_hasher)
+        """The store's user accounts: add, sign in (`authenticate`), roles, passwords."""
 
     @classmethod
     def open(cls, url: str | None = None, *, allow_self_review: bool | None = None, **options):
@@ -113,9 +127,9 @@ class RulesetStore:
             out = []
             for row in session.scalars(select(RulesetRow).order_by(RulesetRow.name)):
                 live = live_version(session, row)
-                out.append(
-                    summary_record(row, latest_version(session, row), live.number if live else None)
-                )
+                number = live.number if live else None
+                latest = latest_version(session, row)
+                out.append(summary_record(row, latest, number, pending(session, row)))
             return out
 
     def history(self, name: str) -> list[Version]:
@@ -144,6 +158,11 @@ class RulesetStore:
         versions = {v.number: v for v in history.versions}
         if number not in versions:
             raise NotFound(f"{name!r} has no version {number}")
+        if versions[number].state == State.SCHEDULED:
+            raise ReviewRefused(
+                f"{name} v{number} is scheduled to go live at "
+                f"{moment(versions[number].published_at)}: it goes to production from then on"
+            )
         problem = review_problem(
             versions, history.audit, number, allow_self_review=self.allow_self_review
         )
@@ -155,11 +174,27 @@ class RulesetStore:
             )
         return versions[number]
 
-    def live(self, name: str) -> Version | None:
-        """The published version production should run, if any (what an artifact exports)."""
+    def live(self, name: str, at: dt.datetime | None = None) -> Version | None:
+        """The published version production should run, if any (what an artifact
+        exports); with `at` (now or later, time-zone aware), the one live at that
+        instant, counting the versions scheduled to go live by then."""
+        now = self._clock()
+        if at is not None:
+            if at.tzinfo is None or at.utcoffset() is None:
+                raise StoreError(f"{at.isoformat()} has no time zone: give its offset")
+            if at < now:
+                raise StoreError(
+                    f"{moment(at)} is in the past: the audit trail says what was live then"
+                )
         with self._read() as session:
-            found = live_version(session, get_ruleset(session, name))
+            row = get_ruleset(session, name)
+            found = live_version(session, row) if at is None else live_at(session, row, at)
             return version_record(name, found) if found else None
+
+    def scheduled(self, name: str) -> list[Version]:
+        """The versions approved to go live later, soonest first."""
+        with self._read() as session:
+            return [version_record(name, v) for v in pending(session, get_ruleset(session, name))]
 
     def audit(self, name: str) -> list[AuditEntry]:
         """Everything that happened to the ruleset, oldest first."""
@@ -186,16 +221,16 @@ class RulesetStore:
             return read_histories(session, name)
 
     def restore(
-        self, histories: list[RulesetHistory], *, by: str, arrival: Arrival | None = None
+        self, histories: list[RulesetHistory], *, by: User | str, arrival: Arrival | None = None
     ) -> list[str]:
         """Write whole rulesets, all or none; returns the names restored. `arrival`
         says whether they keep their states (a trusted, signed export whose history
         verifies) or arrive as drafts (the default). Rulesets the store already holds
         as they would arrive are skipped; any other clash is refused."""
-        by = person(by, "person importing")
         arrival = arrival or Arrival()
         restored = []
         with self._write() as session:
+            by = self._allowed(session, by, "person importing", Action.IMPORT)
             lock_names(session)
             for history in histories:
                 if restore_history(
@@ -215,7 +250,7 @@ class RulesetStore:
         name: str,
         text: str,
         *,
-        author: str,
+        author: User | str,
         based_on: int | None = None,
         comment: str | None = None,
         filename: str | None = None,
@@ -225,11 +260,11 @@ class RulesetStore:
         check_name(name)
         if based_on is not None:
             check_version_number(name, based_on)
-        author = person(author, "author")
         canonical = canonical_text(text, filename or f"{name}.route")
         digest = content_hash(canonical)
         try:
             with self._write() as session:
+                author = self._allowed(session, author, "author", Action.SAVE)
                 row = lock_ruleset(session, name)
                 if row is None:
                     lock_names(session)
@@ -245,6 +280,7 @@ class RulesetStore:
                     session.add(row)
                     session.flush()
                 else:
+                    settle(session, row, self._clock())
                     head = latest_version(session, row)
                     if based_on is None or based_on < head.number:
                         raise Conflict(name, based_on, head.number, head.author, head.created_at)
@@ -298,14 +334,14 @@ class RulesetStore:
         name: str,
         number: int,
         *,
-        by: str,
+        by: User | str,
         comment: str | None = None,
         extra_fields: Iterable[str] | None = None,
     ) -> Version:
         """draft → in_review, only when the checker finds no error (`extra_fields`: the
         data's extra columns, when they differ from the store's own)."""
-        by = person(by, "submitter")
         with self._write() as session:
+            by = self._allowed(session, by, "submitter", Action.SUBMIT)
             row, version = self._locked_version(session, name, number)
             expect_state(version, State.DRAFT, "submitted for review")
             gate(name, version, self._fields(extra_fields))
@@ -322,11 +358,16 @@ class RulesetStore:
             )
             return version_record(name, version)
 
-    def reject(self, name: str, number: int, *, by: str, comment: str | None = None) -> Version:
-        """in_review → draft: the reviewer (or the author) sends it back for changes."""
-        by = person(by, "reviewer")
+    def reject(
+        self, name: str, number: int, *, by: User | str, comment: str | None = None
+    ) -> Version:
+        """in_review → draft: an approver sends it back for changes, or its author
+        withdraws it."""
         with self._write() as session:
+            by, role = acting(session, by, "reviewer")
             row, version = self._locked_version(session, name, number)
+            withdrawing = same_person(by, version.author) and role in (None, Role.EDITOR)
+            require(None if withdrawing else role, Action.SEND_BACK, by)
             expect_state(version, State.IN_REVIEW, "sent back to draft")
             version.state = State.DRAFT.value
             self._record(
@@ -339,28 +380,47 @@ class RulesetStore:
         name: str,
         number: int,
         *,
-        reviewer: str,
+        reviewer: User | str,
+        at: dt.datetime | None = None,
         simulation_run_id: str | None = None,
         comment: str | None = None,
         extra_fields: Iterable[str] | None = None,
     ) -> Version:
-        """in_review → published by a reviewer other than the author; the version that
-        was live is retired in the same transaction."""
-        reviewer = person(reviewer, "reviewer")
+        """in_review → published by an approver other than the author; the version that
+        was live is retired in the same transaction. With `at` (a future, time-zone-aware
+        instant) in_review → scheduled instead: approved, live from `at`."""
         with self._write() as session:
+            reviewer, role = acting(session, reviewer, "reviewer")
+            require(role, Action.PUBLISH, reviewer)
             row, version = self._locked_version(session, name, number)
+            now = self._clock()
+            go_live = go_live_instant(at, now) if at is not None else None
             expect_state(version, State.IN_REVIEW, "published")
-            if not self.allow_self_review and same_person(reviewer, version.author):
+            self_review = self.allow_self_review and role is None
+            if not self_review and same_person(reviewer, version.author):
+                hint = (
+                    "" if role is not None
+                    else f" (single-user setups: set {SELF_REVIEW_VARIABLE}=1)"
+                )  # fmt: skip
                 raise ReviewRefused(
                     f"{name} v{number} was written by {version.author}: another person must "
-                    f"review and publish it (single-user setups: set {SELF_REVIEW_VARIABLE}=1)"
+                    f"review and publish it{hint}"
                 )
             gate(name, version, self._fields(extra_fields))
+            version.reviewed_by = reviewer
+            version.simulation_run_id = simulation_run_id
+            if go_live is not None:
+                version.state = State.SCHEDULED.value
+                version.published_at = go_live
+                note = f"live from {moment(go_live)}"
+                self._record(
+                    session, row, version, reviewer, "scheduled", State.IN_REVIEW,
+                    State.SCHEDULED, comment=f"{note}: {comment}" if comment else note,
+                )  # fmt: skip
+                return version_record(name, version)
             previous = self._retire_live(session, row, reviewer, f"replaced by version {number}")
             version.state = State.PUBLISHED.value
-            version.reviewed_by = reviewer
-            version.published_at = self._clock()
-            version.simulation_run_id = simulation_run_id
+            version.published_at = now
             self._record(
                 session,
                 row,
@@ -375,10 +435,38 @@ class RulesetStore:
             )
             return version_record(name, version)
 
-    def retire(self, name: str, number: int, *, by: str, comment: str | None = None) -> Version:
-        """published → retired: the ruleset has no live version until another is published."""
-        by = person(by, "person retiring it")
+    def cancel(
+        self, name: str, number: int, *, by: User | str, comment: str | None = None
+    ) -> Version:
+        """scheduled → in_review, before its instant: the version will not go live then,
+        and can be published or sent back again."""
         with self._write() as session:
+            by = self._allowed(session, by, "person cancelling", Action.CANCEL)
+            row, version = self._locked_version(session, name, number)
+            if version.state != State.SCHEDULED.value:
+                already = " (its go-live instant has passed)" if version.state in (
+                    State.PUBLISHED.value, State.RETIRED.value) else ""  # fmt: skip
+                raise InvalidTransition(
+                    f"version {number} is {version.state}{already}: only a scheduled version's "
+                    "schedule can be cancelled"
+                )
+            was = f"was to go live at {moment(version.published_at)}"
+            version.state = State.IN_REVIEW.value
+            version.reviewed_by = None
+            version.published_at = None
+            version.simulation_run_id = None
+            self._record(
+                session, row, version, by, "cancelled", State.SCHEDULED, State.IN_REVIEW,
+                comment=f"{was}: {comment}" if comment else was,
+            )  # fmt: skip
+            return version_record(name, version)
+
+    def retire(
+        self, name: str, number: int, *, by: User | str, comment: str | None = None
+    ) -> Version:
+        """published → retired: the ruleset has no live version until another is published."""
+        with self._write() as session:
+            by = self._allowed(session, by, "person retiring it", Action.RETIRE)
             row, version = self._locked_version(session, name, number)
             expect_state(version, State.PUBLISHED, "retired")
             version.state = State.RETIRED.value
@@ -394,12 +482,15 @@ class RulesetStore:
             )
             return version_record(name, version)
 
-    def rollback(self, name: str, number: int, *, by: str, comment: str | None = None) -> Version:
+    def rollback(
+        self, name: str, number: int, *, by: User | str, comment: str | None = None
+    ) -> Version:
         """Publish a copy of a formerly published version as the next version number.
         It was reviewed when first published, so no second reviewer is needed."""
-        by = person(by, "person rolling back")
         with self._write() as session:
+            by = self._allowed(session, by, "person rolling back", Action.ROLL_BACK)
             row, source = self._locked_version(session, name, number)
+
             if source.state == State.PUBLISHED.value:
                 raise InvalidTransition(f"{name} v{number} is already the live version")
             if source.state != State.RETIRED.value:
@@ -450,32 +541,44 @@ class RulesetStore:
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
-        try:
-            with self._sessions() as session:
-                yield session
-        except SQLAlchemyError as error:
-            raise StoreUnavailable(f"the ruleset store could not be read: {error}") from error
+        """A read, after putting live whatever scheduled version's instant has come."""
+        self._catch_up()
+        with self._transactions.read() as session:
+            yield session
+
+    def _catch_up(self) -> None:
+        now = self._clock()
+        with self._transactions.read() as session:
+            due = due_rulesets(session, now)
+        if not due:
+            return
+        with self._transactions.write() as session:
+            for ruleset_id in due:
+                row = session.scalar(
+                    select(RulesetRow).where(RulesetRow.id == ruleset_id).with_for_update()
+                )
+                if row is not None:
+                    settle(session, row, now)
 
     def _fields(self, extra_fields: Iterable[str] | None) -> tuple[str, ...]:
         return self.extra_fields if extra_fields is None else tuple(extra_fields)
 
-    @contextmanager
-    def _write(self) -> Iterator[Session]:
-        """One transaction: everything in it is written, or nothing is."""
-        try:
-            with self._sessions.begin() as session:
-                session.connection(execution_options={WRITE_OPTION: True})
-                yield session
-        except SQLAlchemyError as error:
-            raise StoreUnavailable(
-                f"the database refused the change, nothing was written: {error}"
-            ) from error
+    def _write(self) -> AbstractContextManager[Session]:
+        return self._transactions.write()
+
+    def _allowed(self, session: Session, who: User | str, what: str, action: Action) -> str:
+        """The name to record for `who` doing `action`, or `NotPermitted`."""
+        name, role = acting(session, who, what)
+        require(role, action, name)
+        return name
 
     def _locked_version(self, session: Session, name: str, number: int):
+        """The ruleset's row (locked) and its version `number`, with what was due settled."""
         check_version_number(name, number)
         row = lock_ruleset(session, name)
         if row is None:
             raise NotFound(f"no ruleset named {name!r}")
+        settle(session, row, self._clock())
         return row, get_version(session, row, number)
 
     def _retire_live(self, session: Session, row: RulesetRow, by: str, why: str):
@@ -488,35 +591,9 @@ class RulesetStore:
             )
         return live
 
-    def _record(
-        self,
-        session: Session,
-        row: RulesetRow,
-        version: VersionRow | None,
-        actor: str,
-        action: str,
-        from_state: State | None = None,
-        to_state: State | None = None,
-        *,
-        from_version: int | None = None,
-        comment: str | None = None,
-        diff: str | None = None,
-    ) -> None:
-        session.add(
-            AuditEventRow(
-                ruleset_id=row.id,
-                version_id=version.id if version is not None else None,
-                at=self._clock(),
-                actor=actor,
-                action=action,
-                from_state=from_state.value if from_state else None,
-                to_state=to_state.value if to_state else None,
-                from_version=from_version,
-                comment=comment,
-                diff=diff,
-            )
-        )
-        session.flush()
+    def _record(self, session: Session, row: RulesetRow, version: VersionRow | None,
+                actor: str, action: str, *states: State, **details) -> None:  # fmt: skip
+        record_event(session, row, version, actor, action, *states, at=self._clock(), **details)
 
     def _lost_race(self, name: str, based_on: int | None, error: IntegrityError) -> StoreError:
         """After a unique key refused a save: a conflict if someone else saved in between,

@@ -23,16 +23,16 @@ def review_problem(
 ) -> str | None:
     """Why version `number` did not go through review, or None when it did.
 
-    A published or retired version went through review when its record names a
-    reviewer and a publication time, and either
-    - the audit trail shows it submitted (draft → in_review) and then published by
-      that reviewer, who is not its author (names compared by `same_person`)
-      unless self-review is allowed; or
+    A published, retired or scheduled version went through review when its record
+    names a reviewer and a publication time, and either
+    - the audit trail shows it submitted (draft → in_review) and then published (or,
+      while it waits for its instant, scheduled) by that reviewer, who is not its
+      author (names compared by `same_person`) unless self-review is allowed; or
     - it is a rollback copy: the audit trail shows it rolled back by that person
       from an older version with the same text, which itself went through review.
     """
     version = versions[number]
-    if version.state not in (State.PUBLISHED, State.RETIRED):
+    if version.state not in (State.PUBLISHED, State.RETIRED, State.SCHEDULED):
         return f"it is {version.state.value}: it was never published"
     if not version.reviewed_by or version.published_at is None:
         return "its record names no reviewer or no publication time"
@@ -40,7 +40,10 @@ def review_problem(
     rollback = _last(events, "rolled back", State.PUBLISHED)
     if rollback is not None:
         return _rollback_problem(versions, audit, version, rollback, allow_self_review)
-    published = _last(events, "published", State.PUBLISHED)
+    if version.state == State.SCHEDULED:
+        published = _last(events, "scheduled", State.SCHEDULED)
+    else:
+        published = _last(events, "published", State.PUBLISHED)
     if published is None:
         return "the audit trail has no event publishing it"
     if not same_person(published.actor, version.reviewed_by):

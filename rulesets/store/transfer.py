@@ -33,7 +33,17 @@ from rulesets.store.validation import (
 )
 
 ACTIONS = frozenset(
-    {"saved", "submitted", "rejected", "published", "retired", "rolled back", "imported"}
+    {
+        "saved",
+        "submitted",
+        "rejected",
+        "scheduled",
+        "cancelled",
+        "published",
+        "retired",
+        "rolled back",
+        "imported",
+    }
 )
 """What an audit event can say happened."""
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -210,7 +220,7 @@ def _not_in_the_future(history: RulesetHistory, now: dt.datetime, where: str) ->
     moments = [("it was created", history.created_at)]
     for v in history.versions:
         moments.append((f"v{v.number} was written", v.created_at))
-        if v.published_at is not None:
+        if v.published_at is not None and v.state != State.SCHEDULED:
             moments.append((f"v{v.number} was published", v.published_at))
     moments += [(f"audit event {i} ({e.action})", e.at) for i, e in enumerate(history.audit, 1)]
     for what, moment in moments:
@@ -258,7 +268,7 @@ def _verify_review(
     versions = {v.number: v for v in history.versions}
     for version in history.versions:
         label = f"{history.name} v{version.number}"
-        if version.state in (State.PUBLISHED, State.RETIRED):
+        if version.state in (State.PUBLISHED, State.RETIRED, State.SCHEDULED):
             problem = review_problem(
                 versions, history.audit, version.number, allow_self_review=allow_self_review
             )
@@ -266,7 +276,7 @@ def _verify_review(
                 raise ImportRefused(
                     f"{label} cannot arrive {version.state.value}: {problem}; nothing was imported"
                 )
-        if version.state in (State.PUBLISHED, State.IN_REVIEW):
+        if version.state in (State.PUBLISHED, State.SCHEDULED, State.IN_REVIEW):
             try:
                 gate(history.name, version, extra_fields)
             except InvalidRuleset as error:
