@@ -33,7 +33,9 @@ settings.register_profile(
 )
 settings.register_profile(
     "fuzz",
-    max_examples=5_000,
+    # per test and round: a round of every fuzzer takes a few minutes, so even a
+    # short `make fuzz` reaches each of them, and rounds repeat with fresh cases
+    max_examples=1_000,
     deadline=None,
     print_blob=True,
     suppress_health_check=list(HealthCheck),
