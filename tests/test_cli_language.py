@@ -271,3 +271,25 @@ def test_fmt_write_on_a_symlink_rewrites_its_target_and_keeps_the_link(tmp_path,
     assert target.read_text(encoding="utf-8") == format_ruleset(parse(MESSY))
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
     assert sorted(p.name for p in (tmp_path / "shared").iterdir()) == ["messy.route"]
+
+
+_LOADED_BY_CHECK = """
+import sys
+from cli.main import main
+
+code = main(sys.argv[1:])
+heavy = ("numpy", "pandas", "pyarrow", "simulations", "rulesets", "engine.session")
+print(sorted(m for m in sys.modules if m.startswith(heavy)), code, file=sys.stderr)
+"""
+
+
+def test_check_without_data_loads_the_language_and_nothing_of_the_engine_core(tmp_path):
+    """Checking a ruleset needs only the language: `sourcing check` must not pay for
+    the kernel, numpy, pandas or the store (half a second and more of imports)."""
+    path = tmp_path / "r.route"
+    path.write_text(GOOD, encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-c", _LOADED_BY_CHECK, "check", str(path)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert run.stderr.splitlines()[-1] == "[] 0"
