@@ -20,6 +20,7 @@ from cli.store_access import (
     fail,
     plain,
     signed_in,
+    store_command,
     table,
     when,
     with_store,
@@ -27,17 +28,11 @@ from cli.store_access import (
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    group = subparsers.add_parser(
+    commands, common = store_command(
+        subparsers,
         "rulesets",
         help="the ruleset store: drafts, review, publishing, history",
         description="Save, review, publish and roll back ruleset versions; read the audit trail.",
-    )
-    commands = group.add_subparsers(dest="rulesets_command", required=True, metavar="COMMAND")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--db",
-        metavar="URL",
-        help="database URL (default: $SOURCING_DB_URL or sqlite:///sourcing.db)",
     )
 
     def command(name: str, handler, help: str) -> argparse.ArgumentParser:

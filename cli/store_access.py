@@ -27,6 +27,22 @@ class PasswordUnavailable(Exception):
     """No password could be asked for or read."""
 
 
+def store_command(
+    subparsers: argparse._SubParsersAction, name: str, help: str, description: str
+) -> tuple[argparse._SubParsersAction, argparse.ArgumentParser]:
+    """The `sourcing NAME` group of store commands: its subcommands, and the parent
+    parser of the options they all take (`--db`)."""
+    group = subparsers.add_parser(name, help=help, description=description)
+    commands = group.add_subparsers(dest=f"{name}_command", required=True, metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="URL",
+        help="database URL (default: $SOURCING_DB_URL or sqlite:///sourcing.db)",
+    )
+    return commands, common
+
+
 def with_store(args: argparse.Namespace, act, extra_fields=()) -> int:
     """Open the store, run `act`, and turn the store's refusals into messages."""
     from rulesets.store import RulesetStore, StoreError, StoreUnavailable

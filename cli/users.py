@@ -20,6 +20,7 @@ from cli.store_access import (
     new_password,
     plain,
     signed_in,
+    store_command,
     table,
     when,
     with_store,
@@ -29,17 +30,11 @@ ROLES = ("viewer", "editor", "approver", "admin")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    group = subparsers.add_parser(
+    commands, common = store_command(
+        subparsers,
         "users",
         help="user accounts of the ruleset store: roles, passwords",
         description="Add and manage the accounts that sign in to the ruleset store.",
-    )
-    commands = group.add_subparsers(dest="users_command", required=True, metavar="COMMAND")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--db",
-        metavar="URL",
-        help="database URL (default: $SOURCING_DB_URL or sqlite:///sourcing.db)",
     )
 
     def command(name: str, handler, help: str, admin: bool = True) -> argparse.ArgumentParser:
