@@ -119,7 +119,7 @@ def _from_store(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def _write(args, text: str, filename: str, extra: list[str], **recorded) -> int:
-    from dsl.diagnostics import RulesetSyntaxError
+    from dsl.errors import RulesetSyntaxError
     from engine import CompileError
     from engine.artifact import ArtifactError, build_artifact, write_artifact
     from engine.signing import SigningError

@@ -8,7 +8,6 @@ from typing import Literal
 from pydantic import BaseModel
 
 from dsl import characters
-from dsl.errors import RulesetSyntaxError  # raised by the parser; importable from here too
 
 Severity = Literal["error", "warning"]
 
@@ -91,4 +90,4 @@ def sort(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return sorted(diagnostics, key=lambda d: (d.line, d.column, d.severity != "error"))
 
 
-__all__ = ["Diagnostic", "RulesetSyntaxError", "Severity", "SourceLines", "render_all", "sort"]
+__all__ = ["Diagnostic", "Severity", "SourceLines", "render_all", "sort"]

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from engine.compiler import CompileError, Policy
     from engine.decision import Decision, Explanation, Shipment, ShipmentLine, Unfilled
     from engine.decision_batch import DecisionBatch
-    from engine.model import Inventory, Line, Network, Node, Order, orders_from_frame
-    from engine.order_batch import OrderBatch
+    from engine.model import Inventory, Line, Network, Node, Order
+    from engine.order_batch import OrderBatch, orders_from_frame
     from engine.session import Session, policy_of
 
 _HOMES = {
@@ -26,8 +26,8 @@ _HOMES = {
     "engine.compiler": ("CompileError", "Policy"),
     "engine.decision": ("Decision", "Explanation", "Shipment", "ShipmentLine", "Unfilled"),
     "engine.decision_batch": ("DecisionBatch",),
-    "engine.model": ("Inventory", "Line", "Network", "Node", "Order", "orders_from_frame"),
-    "engine.order_batch": ("OrderBatch",),
+    "engine.model": ("Inventory", "Line", "Network", "Node", "Order"),
+    "engine.order_batch": ("OrderBatch", "orders_from_frame"),
     "engine.session": ("Session", "policy_of"),
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}

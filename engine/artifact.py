@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from dsl import syntax as s
-from dsl.diagnostics import RulesetSyntaxError
+from dsl.errors import RulesetSyntaxError
 from dsl.formatter import format_expr, format_ruleset
 from dsl.parser import parse
 from engine.compiler import CompileError, Policy, compile

@@ -12,7 +12,7 @@ import datetime as dt
 import math
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -354,28 +354,3 @@ class Order:
         if lat is None or lon is None:
             return None
         return float(lat), float(lon)
-
-
-def orders_from_frame(frame: pd.DataFrame, timezone: str | None = None) -> list[Order]:
-    """Group order-line rows into orders, in order of first appearance.
-
-    Known header columns (data.md) go to the order; `sku`, `qty`, `unit_price`,
-    `category` and every extra column go to each line (extra columns are also readable
-    as `order.<col>`, taking the first line's value). Naive `created_at` values stay
-    naive unless `timezone` is given to read them in.
-    """
-    from zoneinfo import ZoneInfo
-
-    from engine.order_batch import OrderBatch
-
-    zone = ZoneInfo(timezone) if timezone is not None else dt.UTC
-    batch = OrderBatch.from_frame(frame, zone)
-    orders = [batch.order(i) for i in range(len(batch))]
-    if timezone is None:
-        return orders
-    return [
-        replace(o, created_at=o.created_at.replace(tzinfo=zone))
-        if o.created_at.tzinfo is None
-        else o
-        for o in orders
-    ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -340,3 +341,26 @@ def _plain_list(values: pd.Series) -> list[Any]:
     if isinstance(dtype, pd.DatetimeTZDtype) or dtype.kind == "M":
         return [None if v is pd.NaT else v.to_pydatetime() for v in values.tolist()]
     return [plain(v) for v in values.tolist()]
+
+
+def orders_from_frame(frame: pd.DataFrame, timezone: str | None = None) -> list[Order]:
+    """Group order-line rows into orders, in order of first appearance.
+
+    Known header columns (data.md) go to the order; `sku`, `qty`, `unit_price`,
+    `category` and every extra column go to each line (extra columns are also readable
+    as `order.<col>`, taking the first line's value). Naive `created_at` values stay
+    naive unless `timezone` is given to read them in.
+    """
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(timezone) if timezone is not None else dt.UTC
+    batch = OrderBatch.from_frame(frame, zone)
+    orders = [batch.order(i) for i in range(len(batch))]
+    if timezone is None:
+        return orders
+    return [
+        replace(o, created_at=o.created_at.replace(tzinfo=zone))
+        if o.created_at.tzinfo is None
+        else o
+        for o in orders
+    ]

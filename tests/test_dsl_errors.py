@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import dsl
-from dsl import diagnostics, errors
+from dsl import errors
 
 
 def test_a_syntax_error_is_a_sourcing_error_and_still_a_value_error():
@@ -18,7 +18,7 @@ def test_a_syntax_error_is_a_sourcing_error_and_still_a_value_error():
 
 
 def test_the_syntax_error_is_importable_from_where_it_always_was():
-    assert dsl.RulesetSyntaxError is diagnostics.RulesetSyntaxError is errors.RulesetSyntaxError
+    assert dsl.RulesetSyntaxError is errors.RulesetSyntaxError
     assert dsl.SourcingError is errors.SourcingError
 
 

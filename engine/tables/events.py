@@ -20,8 +20,9 @@ from engine.limits import CAPACITY, STOCK
 from engine.tables.cells import ColumnReader, whole_numbers
 from engine.tables.ids import KnownIds
 from engine.tables.moments import instants
+from engine.tables.raw import FrameLayout
 from engine.tables.reading import Source, read_source
-from engine.tables.table import FrameLayout, Table
+from engine.tables.table import Table
 
 EVENT_REQUIRED = ("at", "kind", "node_id")
 EVENT_COLUMNS = ("at", "kind", "node_id", "sku", "qty", "note")

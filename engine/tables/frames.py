@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
+from engine.tables.raw import FrameLayout
 from engine.tables.rejects import REJECT_COLUMNS, RejectRow
-from engine.tables.table import FrameLayout
 
 
 def pandas_frame(arrow: pa.Table, layout: FrameLayout) -> pd.DataFrame:

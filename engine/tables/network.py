@@ -13,8 +13,9 @@ from engine.columns import NODE_COLUMNS
 from engine.limits import CAPACITY, DAYS, LATITUDE, LONGITUDE, MONEY, PRIORITY
 from engine.tables.cells import ColumnReader, floats
 from engine.tables.ids import repeated_keys
+from engine.tables.raw import FrameLayout
 from engine.tables.reading import Source, read_source
-from engine.tables.table import FrameLayout, Table
+from engine.tables.table import Table
 
 __all__ = ["MONEY_COLUMNS", "NODE_COLUMNS", "NODE_REQUIRED", "load_nodes"]
 

@@ -36,8 +36,9 @@ from engine.limits import (
 from engine.tables.cells import ColumnReader, floats
 from engine.tables.ids import KnownIds
 from engine.tables.moments import instants, zone
+from engine.tables.raw import FrameLayout
 from engine.tables.reading import RawTable, Source, TableError, read_source
-from engine.tables.table import FrameLayout, Table
+from engine.tables.table import Table
 from engine.tables.text import shown
 
 __all__ = ["DEFAULT_TIER", "ORDER_COLUMNS", "ORDER_REQUIRED", "load_orders"]

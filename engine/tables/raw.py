@@ -120,3 +120,17 @@ def as_string(values: pa.Array[Any]) -> pa.Array[Any]:
 def positions_as_rows(size: int) -> Ints:
     """Row numbers of a Parquet or DataFrame source: position + 2."""
     return np.arange(size, dtype=np.int64) + 2
+
+
+@dataclass(frozen=True)
+class FrameLayout:
+    """How `Table.frame` writes some columns in pandas: nullable integers as
+    `Int64`, lists of text as tuples, and columns a Parquet file or a DataFrame
+    gave that are kept exactly as they came (`originals`, at source `positions`;
+    a CSV source has no originals: every column of it is text, none is kept)."""
+
+    nullable_ints: tuple[str, ...] = ()
+    tuples: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()
+    originals: Originals | None = None
+    positions: Ints | None = None

@@ -15,8 +15,9 @@ from engine.limits import RECEIPT, STOCK
 from engine.tables.cells import ColumnReader
 from engine.tables.ids import KnownIds, repeated_keys
 from engine.tables.moments import instants
+from engine.tables.raw import FrameLayout
 from engine.tables.reading import Source, read_source
-from engine.tables.table import FrameLayout, Table
+from engine.tables.table import Table
 
 INVENTORY_REQUIRED = ("node_id", "sku", "on_hand")
 REPLENISHMENT_REQUIRED = ("node_id", "sku", "at", "qty")

@@ -4,31 +4,15 @@ program that reads `arrow` and finds no reject never imports pandas."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from engine.arrow import Ints
-from engine.tables.raw import Originals
+from engine.tables.raw import FrameLayout
 from engine.tables.rejects import RejectRow
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-@dataclass(frozen=True)
-class FrameLayout:
-    """How `Table.frame` writes some columns in pandas: nullable integers as
-    `Int64`, lists of text as tuples, and columns a Parquet file or a DataFrame
-    gave that are kept exactly as they came (`originals`, at source `positions`;
-    a CSV source has no originals: every column of it is text, none is kept)."""
-
-    nullable_ints: tuple[str, ...] = ()
-    tuples: tuple[str, ...] = ()
-    kept: tuple[str, ...] = ()
-    originals: Originals | None = None
-    positions: Ints | None = None
 
 
 class Table:

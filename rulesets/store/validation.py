@@ -9,8 +9,8 @@ import re
 
 import dsl
 from dsl.checker import check_source
-from dsl.diagnostics import RulesetSyntaxError
 from dsl.diff import line_diff
+from dsl.errors import RulesetSyntaxError
 from rulesets.store.errors import (
     InvalidName,
     InvalidRuleset,
