@@ -31,7 +31,7 @@ test: setup
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	sh scripts/system-packages.sh
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: setup
 	$(BIN)/ruff check --fix .
