@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[1]
 STREAMLIT = Path(sys.executable).with_name("streamlit")
@@ -33,6 +34,10 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 START_SECONDS = 60
+EXPECT_MS = 30_000
+"""How long an `expect` assertion waits for the page: Playwright's 5 s default is too
+short for a studio page rendered while every core runs other tests."""
+expect.set_options(timeout=EXPECT_MS)
 
 
 def free_port() -> int:
