@@ -89,7 +89,7 @@ def _check_files(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     data = None
     if args.nodes or args.orders:
-        from cli.check_data import load_check_data
+        from engine.check_data import load_check_data
 
         data = load_check_data(args.nodes, args.orders)
         for note in data.notes:

@@ -1,7 +1,8 @@
-"""The data `sourcing check --nodes F --orders F` runs the business checks on: the
-network, and a sample of the orders for the destinations of `within`. A table that
-cannot be loaded as the engine loads it (no `lat` column, say) still gives its column
-names to the checker; only the business checks that need it are skipped, with a note."""
+"""The data the business checks run on (`sourcing check --nodes F --orders F`, the
+studio's Diagnostics panel): the network, and a sample of the orders for the
+destinations of `within`. A table that cannot be loaded as the engine loads it (no
+`lat` column, say) is not an error here: only the checks that need it are skipped,
+and a note says so."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from engine.errors import DataError
 from engine.model import Network, Order
 from engine.order_batch import OrderBatch
 from engine.tables import load_nodes, load_orders
+from engine.tables.reading import Source
 
 
 @dataclass
@@ -29,7 +31,7 @@ class CheckData:
         return business_checks(ruleset, self.network, self.orders, now)
 
 
-def load_check_data(nodes: str | None, orders: str | None) -> CheckData:
+def load_check_data(nodes: Source | None, orders: Source | None) -> CheckData:
     """Load the tables given; a table the engine refuses becomes a note, not an error."""
     data = CheckData()
     if nodes:
