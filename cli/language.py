@@ -89,8 +89,13 @@ def _check_files(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     data = None
     if args.nodes or args.orders:
-        from engine.check_data import load_check_data
+        from engine.check_data import ClockError, clock, load_check_data
 
+        try:
+            now = clock()
+        except ClockError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_UNREADABLE
         data = load_check_data(args.nodes, args.orders)
         for note in data.notes:
             print(f"note: {note}", file=sys.stderr)
@@ -104,7 +109,7 @@ def _check_files(args: argparse.Namespace) -> int:
             continue
         result = check_source(text, name, extra)
         if data is not None and result.ok and result.ruleset is not None:
-            result = result.with_findings(data.findings(result.ruleset))
+            result = result.with_findings(data.findings(result.ruleset, now))
         if result.diagnostics:
             print(result.render())
         else:

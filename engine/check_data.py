@@ -7,6 +7,7 @@ and a note says so."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 
 from dsl.diagnostics import Diagnostic
@@ -18,6 +19,29 @@ from engine.order_batch import OrderBatch
 from engine.tables import load_nodes, load_orders
 from engine.tables.reading import Source
 
+CLOCK_VARIABLE = "SOURCING_NOW"
+"""An ISO 8601 instant the window check takes as now (for demos and reproducible
+tests); unset, the real clock."""
+
+
+class ClockError(ValueError):
+    """SOURCING_NOW is set to something that is not an instant."""
+
+
+def clock() -> dt.datetime:
+    """Now: $SOURCING_NOW when set (an offset-less time is UTC), else the real clock."""
+    given = os.environ.get(CLOCK_VARIABLE, "").strip()
+    if not given:
+        return dt.datetime.now(dt.UTC)
+    try:
+        instant = dt.datetime.fromisoformat(given)
+    except ValueError:
+        raise ClockError(
+            f"{CLOCK_VARIABLE} must be an ISO 8601 instant such as 2026-11-20T12:00:00+01:00, "
+            f"got {given[:40]!r}; unset it to use the clock"
+        ) from None
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=dt.UTC)
+
 
 @dataclass
 class CheckData:
@@ -28,7 +52,8 @@ class CheckData:
     notes: list[str] = field(default_factory=list)
 
     def findings(self, ruleset: Ruleset, now: dt.datetime | None = None) -> list[Diagnostic]:
-        return business_checks(ruleset, self.network, self.orders, now)
+        """The business findings about `ruleset`, dated `now` (default: `clock()`)."""
+        return business_checks(ruleset, self.network, self.orders, now or clock())
 
 
 def load_check_data(nodes: Source | None, orders: Source | None) -> CheckData:

@@ -57,7 +57,8 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def files(tmp_path):
+def files(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCING_NOW", "2026-11-20T11:00:00Z")
     for name, text in [("r.route", RULESET), ("nodes.csv", NODES), ("orders.csv", ORDERS)]:
         (tmp_path / name).write_text(text, encoding="utf-8")
     return {name: str(tmp_path / name) for name in ("r.route", "nodes.csv", "orders.csv")}
@@ -77,11 +78,25 @@ def test_each_business_check_is_printed_at_its_clause(files, capsys):
         f"{route}:19:3",  # keep-never-applies
     ]
     assert "`winter_sale` is no longer in force" in heads[0]
+    assert "ended on 2020-02-20 (it is now 2026-11-20 12:00 in Europe/Paris)" in heads[0]
     assert "nodes whose `can_ship` is false: ST-B;" in heads[1]
     assert "(2 of 3 orders' addresses)" in heads[2]
     assert "excludes every node it names: ST-A, ST-B, ST-C (3 nodes)" in heads[3]
     assert out.splitlines()[-1] == "checked 1 file: 0 errors, 4 warnings"
     assert run(capsys, "check", route, "--nodes", files["nodes.csv"], "--strict")[0] == 1
+
+
+def test_the_clock_can_be_set_and_a_wrong_setting_is_refused(files, capsys, monkeypatch):
+    monkeypatch.setenv("SOURCING_NOW", "2020-02-20T22:59")  # UTC: the last minute of Feb 20
+    _, out, _ = run(capsys, "check", files["r.route"], "--nodes", files["nodes.csv"])
+    assert "no longer in force" not in out
+    monkeypatch.setenv("SOURCING_NOW", "2020-02-20T23:00")
+    _, out, _ = run(capsys, "check", files["r.route"], "--nodes", files["nodes.csv"])
+    assert "(it is now 2020-02-21 00:00 in Europe/Paris)" in out
+    monkeypatch.setenv("SOURCING_NOW", "next tuesday")
+    code, out, err = run(capsys, "check", files["r.route"], "--nodes", files["nodes.csv"])
+    assert code == 2 and out == ""
+    assert "error: SOURCING_NOW must be an ISO 8601 instant" in err and "'next tuesday'" in err
 
 
 def test_without_data_the_business_checks_do_not_run(files, capsys):

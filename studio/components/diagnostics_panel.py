@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 import dsl
-from engine.check_data import CheckData, load_check_data
+from engine.check_data import CheckData, ClockError, clock, load_check_data
 from studio import data
 
 COLUMNS = ("severity", "line", "column", "message", "code")
@@ -24,7 +24,12 @@ def check(text: str, filename: str) -> dsl.CheckResult:
     result = dsl.check_source(text, filename, extra_fields=data_fields())
     if not result.ok or result.ruleset is None:
         return result
-    return result.with_findings(business_data().findings(result.ruleset))
+    try:
+        now = clock()
+    except ClockError as error:
+        st.error(str(error), icon=":material/schedule:")
+        return result
+    return result.with_findings(business_data().findings(result.ruleset, now))
 
 
 def business_data() -> CheckData:
