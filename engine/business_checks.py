@@ -32,7 +32,13 @@ from dsl.checks.codes import finding
 from dsl.checks.windows import pinned_values
 from dsl.diagnostics import Diagnostic
 from dsl.formatter import format_expr
-from engine.expressions import ExpressionError, NodeMask, node_mask, order_predicate
+from engine.expressions import (
+    ExpressionError,
+    NodeMask,
+    node_mask,
+    order_predicate,
+    plain_order_fields,
+)
 from engine.geo import chord_km, half_chord_limit, unit_vector
 from engine.model import Network, Order
 from engine.order_batch import OrderBatch
@@ -65,7 +71,10 @@ def business_checks(
     destinations; `now` (aware; default: the current time) dates the windows.
     Run it on a ruleset the checker found no error in."""
     tz = ZoneInfo(ruleset.timezone or "UTC")
-    found = _past_windows(ruleset, now or dt.datetime.now(dt.UTC), tz)
+    now = now or dt.datetime.now(dt.UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=dt.UTC)
+    found = _past_windows(ruleset, now, tz)
     if network is not None and len(network):
         found += _NetworkChecks(ruleset, network, orders, tz).run()
     return sorted(found, key=lambda d: (d.line, d.column))
@@ -145,6 +154,8 @@ class _NetworkChecks:
     def __init__(self, ruleset: s.Ruleset, network: Network, orders: Sequence[Order], tz: ZoneInfo):
         self.ruleset, self.network, self.orders, self.tz = ruleset, network, orders, tz
         self.count = len(network)
+        self._admitted_memo: dict[object, _Admitted] = {}
+        self._nearest_memo: dict[object, tuple[np.ndarray, str]] = {}
 
     def run(self) -> list[Diagnostic]:
         found: list[Diagnostic] = []
@@ -162,10 +173,16 @@ class _NetworkChecks:
         return found
 
     def _admitted(self, condition: s.Expr | None) -> _Admitted:
+        """What a condition admits, evaluated once per distinct condition."""
         if condition is None:
             every = np.ones(self.count, dtype=bool)
             return _Admitted(every, every)
-        return _bounds(node_mask(condition, self.network.nodes, self.tz), self.count)
+        key = s.shape(condition)
+        known = self._admitted_memo.get(key)
+        if known is None:
+            mask = node_mask(condition, self.network.nodes, self.tz)
+            known = self._admitted_memo[key] = _bounds(mask, self.count)
+        return known
 
     def _ids(self, mask: np.ndarray) -> str:
         return nodes_text([self.network.ids[i] for i in np.flatnonzero(mask)])
@@ -236,55 +253,107 @@ class _NetworkChecks:
 
     # -- within
     def _out_of_reach(self, strategy: s.Strategy, admitted: _Admitted) -> list[Diagnostic]:
-        km = float(strategy.within_km or 0)
         candidates = admitted.maybe
-        points, what = self._destinations(strategy)
-        if not candidates.any() or not points:  # no node at all: `within` is not the cause
+        if not candidates.any():  # no node at all: `within` is not the cause
             return []
-        sphere = self.network.sphere
-        nearest = np.array(
-            [sphere.half_chords(unit_vector(lat, lon))[candidates].min() for lat, lon in points]
-        )
-        limit = half_chord_limit(km)
-        missed = int((nearest > limit).sum())
-        if missed * 2 <= len(points):
+        nearest, what = self._nearest(strategy.when, candidates)
+        if not len(nearest):
+            return []
+        km = float(strategy.within_km or 0)
+        missed = int((nearest > half_chord_limit(km)).sum())
+        if missed * 2 <= len(nearest):
             return []
         typical = float(np.median([chord_km(float(half)) for half in nearest]))
-        share = 100 * missed / len(points)
+        share = 100 * missed / len(nearest)
         return [
             finding(
                 "within-out-of-reach",
                 strategy.clause_spans.get("within", strategy.span),
                 f"`within {_km(km)} km` in strategy `{strategy.id}` leaves no node for "
-                f"{share:.0f}% of the destinations ({missed:,} of {len(points):,} {what}): "
+                f"{share:.0f}% of the destinations ({missed:,} of {len(nearest):,} {what}): "
                 f"no node that `source from` admits is that close (the nearest is a median "
                 f"{typical:,.0f} km away)",
                 length=len("within"),
             )
         ]
 
-    def _destinations(self, strategy: s.Strategy) -> tuple[list[tuple[float, float]], str]:
+    def _nearest(self, when: s.Expr | None, candidates: np.ndarray) -> tuple[np.ndarray, str]:
+        """Half the chord from each destination to its nearest candidate, worked out
+        once per `when` and set of candidates (strategies often share both)."""
+        key = (None if when is None else s.shape(when), candidates.tobytes())
+        known = self._nearest_memo.get(key)
+        if known is None:
+            points, what = self._destinations(when)
+            known = self._nearest_memo[key] = (self._half_chords(points, candidates), what)
+        return known
+
+    def _half_chords(self, points: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """`NodeSphere.half_chords` for many destinations at once (the same operations in
+        the same order, so `within` is judged exactly as routing judges it)."""
+        if not len(points):
+            return np.empty(0)
+        sphere = self.network.sphere
+        nearest = np.empty(len(points))
+        xs, ys, zs = sphere.x[candidates], sphere.y[candidates], sphere.z[candidates]
+        for start in range(0, len(points), _BLOCK):
+            block = np.array([unit_vector(lat, lon) for lat, lon in points[start : start + _BLOCK]])
+            dx = xs[None, :] - block[:, 0:1]
+            dy = ys[None, :] - block[:, 1:2]
+            dz = zs[None, :] - block[:, 2:3]
+            dx *= dx
+            dy *= dy
+            dz *= dz
+            dx += dy
+            dx += dz
+            np.sqrt(dx, out=dx)
+            dx *= 0.5
+            nearest[start : start + _BLOCK] = dx.min(axis=1)
+        return nearest
+
+    def _matching(self, when: s.Expr) -> list[Order]:
+        """The sampled orders `when` holds for; a `when` that reads only plain order
+        fields is evaluated once per distinct combination of their values."""
+        applies = order_predicate(when, self.tz)
+        assert applies is not None, "a `when` gives a predicate"
+        fields = plain_order_fields(when)
+        if fields is None:
+            return [o for o in self.orders if applies(o)]
+        verdicts: dict[tuple[object, ...], bool] = {}
+        matching = []
+        for order in self.orders:
+            values = tuple(order.get(name) for name in fields)
+            verdict = verdicts.get(values)
+            if verdict is None:
+                verdict = verdicts[values] = applies(order)
+            if verdict:
+                matching.append(order)
+        return matching
+
+    def _destinations(self, when: s.Expr | None) -> tuple[np.ndarray, str]:
         """The points `within` is measured to: the addresses of the sampled orders the
         strategy's `when` holds for (all sampled orders when it holds for none), or,
         without orders, the stores of the network (every node when it has none)."""
         if self.orders:
             chosen: Sequence[Order] = self.orders
-            applies = order_predicate(strategy.when, self.tz)
-            if applies is not None:
-                matching = [o for o in self.orders if applies(o)]
-                chosen = matching or self.orders
-            points = [_point(o) for o in chosen]
-            return [p for p in points if p is not None], "orders' addresses"
+            if when is not None:
+                chosen = self._matching(when) or self.orders
+            points = [p for p in (_point(o) for o in chosen) if p is not None]
+            return np.array(points, dtype=np.float64).reshape(-1, 2), "orders' addresses"
         stores = [n for n in self.network.nodes if n.fields.get("type") == "store"]
-        if not stores:
-            return [(n.lat, n.lon) for n in self.network.nodes], "node locations"
-        return [(n.lat, n.lon) for n in stores], "store locations"
+        what = "store locations" if stores else "node locations"
+        chosen_nodes = stores or self.network.nodes
+        return np.array([(n.lat, n.lon) for n in chosen_nodes], dtype=np.float64), what
+
+
+_BLOCK = 256
+"""Destinations measured together: a block × candidates matrix at a time."""
 
 
 def _delivering_to_address(ruleset: s.Ruleset) -> dict[str, str]:
     """Strategies that send parcels to the customer's address, with why: their `when`
     pins `order.delivery` to address deliveries, or a chain from one leads to them."""
     found: dict[str, str] = {}
+    by_id = {strategy.id: strategy for strategy in ruleset.strategies}
     for strategy in ruleset.tried_order():
         values = pinned_values(strategy.when, "order.delivery")
         if not values or not values <= ADDRESS_DELIVERIES:
@@ -294,7 +363,7 @@ def _delivering_to_address(ruleset: s.Ruleset) -> dict[str, str]:
         while step and step not in seen:
             seen.add(step)
             found.setdefault(step, f"takes over deliveries to an address from `{strategy.id}`")
-            target = ruleset.strategy(step)
+            target = by_id.get(step)
             step = target.otherwise if target else None
     return found
 

@@ -5,6 +5,7 @@ case next to it that is fine."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import statistics
 
 import pytest
@@ -228,3 +229,15 @@ def test_a_condition_reading_the_order_counts_only_what_holds_for_every_order():
     )
     [found] = findings(dcs_at_most, code="keep-never-applies")
     assert "excludes every node it names: ST-A, ST-B, ST-C, ST-D (4 nodes)" in found.message
+
+
+def test_within_is_judged_to_the_last_bit_as_routing_judges_it():
+    """At exactly the distance routing measures, a node is in reach; a hair less, not."""
+    lyon = NETWORK.node("DC-LYON")
+    here = order(48.85, 2.35)
+    exact = distance_km(lyon.lat, lyon.lon, 48.85, 2.35)
+    below = math.nextafter(exact, 0.0)
+    for km, reported in ((exact, False), (below, True)):
+        text = strategy('source from node.id == "DC-LYON"', f"within {km!r} km")
+        found = findings(text, orders=[here], code="within-out-of-reach")
+        assert bool(found) is reported, km
