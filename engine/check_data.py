@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 
 from dsl.diagnostics import Diagnostic
+from dsl.errors import SourcingError
 from dsl.syntax import Ruleset
 from engine.business_checks import business_checks, sample_orders
 from engine.errors import DataError
@@ -24,7 +25,7 @@ CLOCK_VARIABLE = "SOURCING_NOW"
 tests); unset, the real clock."""
 
 
-class ClockError(ValueError):
+class ClockError(SourcingError, ValueError):
     """SOURCING_NOW is set to something that is not an instant."""
 
 
