@@ -7,6 +7,7 @@ in the repository, so a password in a database URL never lands in git).
 | SOURCING_DATA_DIR | folder of nodes, inventory, orders... tables | ./demo-data |
 | SOURCING_USER | the name saved as author, submitter and default reviewer | login name |
 | SOURCING_ALLOW_SELF_REVIEW | 1: an author may publish their own version | off |
+| SOURCING_NOW | the instant the business checks take as now (`engine.check_data`) | the clock |
 """
 
 from __future__ import annotations
