@@ -20,12 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 
-from dsl.wording import negated_words, node_words, nodes_words, number_words, quoted, window_words
+from dsl.wording import window_words
 from engine import Explanation, Policy
 from simulations.decisions import STRATEGY_SEPARATOR
+from simulations.explanation_words import Vocabulary, explanation_words, kept_words
 
 UNEXPLAINED = "not explained: more changed orders than the reasons limit"
 EXAMPLES = 3
@@ -56,16 +58,16 @@ class Sides:
     shipped_under: tuple[Mapping[tuple[str, str], str], Mapping[tuple[str, str], str]]
     """Per run (base, variant): (order id, node id) → the strategy the node ships under."""
 
+    @cached_property
+    def words(self) -> Vocabulary:
+        return Vocabulary.of([self.base.ruleset, self.variant.ruleset], self.names)
+
     def node(self, node_id: str) -> str:
-        return node_words(node_id, self.names)
+        return self.words.node(node_id)
 
     def strategy(self, strategy_id: str) -> str:
         """A strategy's label in quotes (from either side's ruleset), else its id."""
-        for policy in (self.base, self.variant):
-            found = policy.ruleset.strategy(strategy_id)
-            if found is not None:
-                return quoted(found.label or strategy_id)
-        return quoted(strategy_id)
+        return self.words.strategy(strategy_id)
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,10 @@ def _view(
     same = [entry for entry in about if entry.strategy == under] or about
     entry = next((e for e in same if e.outcome == "excluded"), same[0])
     name = sides.variant_name if side else sides.base_name
-    return f"in {name}, {entry_group(entry, sides)}", f"in {name}, {entry_words(entry, sides)}"
+    return (
+        f"in {name}, {entry_group(entry, sides)}",
+        f"in {name}, {explanation_words(entry, sides.words)}",
+    )
 
 
 def entry_group(entry: Explanation, sides: Sides) -> str:
@@ -212,9 +217,9 @@ def entry_group(entry: Explanation, sides: Sides) -> str:
     change (stock, capacity, ranking) and for `keep`."""
     strategy = sides.strategy(entry.strategy)
     if entry.kind in ("source", "within", "offline"):
-        return entry_words(entry, sides)
+        return explanation_words(entry, sides.words)
     if entry.kind == "keep" and entry.condition is not None:
-        return f"{strategy} keeps {_kept(entry, sides)}"
+        return f"{strategy} keeps {kept_words(entry, sides.words)}"
     if entry.kind == "stock":
         return "the node has no stock left of the order's products"
     if entry.kind == "capacity":
@@ -223,45 +228,7 @@ def entry_group(entry: Explanation, sides: Sides) -> str:
         return "the node already ships another part of the order"
     if entry.kind == "rank":
         return f"{strategy} prefers other nodes"
-    return entry_words(entry, sides)
-
-
-def entry_words(entry: Explanation, sides: Sides) -> str:
-    """An explanation entry in plain words (docs/simulations.md, "Causes")."""
-    node = sides.node(entry.node_id) if entry.node_id is not None else "the order"
-    strategy = sides.strategy(entry.strategy)
-    facts = entry.facts or {}
-    if entry.kind == "source" and entry.condition is not None:
-        return f"{strategy} does not ship from it: " + negated_words(
-            entry.condition, node=node, names=sides.names
-        )
-    if entry.kind == "within":
-        km, limit = facts.get("km", 0.0), facts.get("limit_km", 0.0)
-        return f"{node} is {km:,.0f} km away, beyond the {number_words(limit)} km of {strategy}"
-    if entry.kind == "offline":
-        return f"{node} is offline"
-    if entry.kind == "capacity":
-        used, limit = facts.get("used", 0), facts.get("capacity", 0)
-        return f"{node} has no capacity left that day ({used:,} of {limit:,} orders)"
-    if entry.kind == "shipped":
-        return f"{node} already ships another part of the order"
-    if entry.kind == "keep" and entry.condition is not None:
-        return f"{node} has nothing to spare once {strategy} keeps {_kept(entry, sides)}"
-    if entry.kind == "stock":
-        return f"{node} has no stock left of {', '.join(facts.get('skus', []))}"
-    if entry.kind == "rank":
-        if entry.outcome == "chosen":
-            return f"{strategy} chooses {node}"
-        place = f"{node} ranks {facts.get('rank')} of {facts.get('of')}"
-        return f"{strategy} prefers other nodes ({place})"
-    return f"{strategy}: {entry.detail}"
-
-
-def _kept(entry: Explanation, sides: Sides) -> str:
-    """ "3 units back at stores": what a `keep` entry protects, and where."""
-    units = (entry.facts or {}).get("units", 0)
-    where = nodes_words(entry.condition, names=sides.names)
-    return f"{number_words(units)} unit{'s' if units != 1 else ''} back at {where}"
+    return explanation_words(entry, sides.words)
 
 
 # --------------------------------------------------------------------- summary
