@@ -120,6 +120,9 @@ def test_two_scenarios_side_by_side_with_the_orders_that_changed(studio_env, bus
     assert row["Orders"] == f"{len(closed_from):,}"
     assert row["Example orders"] == ", ".join(closed_from["Order"].head(3))
     assert f"causes for {len(expected.changed):,} orders" in texts(app)
+    largest = by_cause.iloc[0]
+    told = f"- **{largest['orders']:,} order{'s' if largest['orders'] != 1 else ''}**: "
+    assert told + largest["cause"] in texts(app)  # the largest causes said as sentences
 
     daily = chart(app, "compare.chart.daily")["data"]
     assert [trace["name"] for trace in daily] == ["today", "today", "closed", "closed"]

@@ -12,6 +12,8 @@ from simulations.decisions import STRATEGY_SEPARATOR
 
 EMPTY = "—"
 """What an empty cell shows."""
+TOLD = 5
+"""Causes also said as sentences above the table (the largest)."""
 CHANGE_WORDS = {"nodes": "nodes", "strategy": "strategy", "status": "status"}
 STATUS_WORDS = {
     "routed": "routed",
@@ -73,8 +75,10 @@ def show_causes(comparison: Comparison, key: str) -> None:
             st.caption("Reasons were not asked for: the changed orders are listed without them.")
         return
     st.markdown(f"**Why they changed** — {len(groups):,} causes for {changed:,} orders")
+    table = cause_table(comparison)
+    st.markdown("\n".join(_sentence(row) for row in table.head(TOLD).to_dict("records")))
     st.dataframe(
-        cause_table(comparison),
+        table,
         hide_index=True,
         key=key,
         column_config={
@@ -88,6 +92,23 @@ def show_causes(comparison: Comparison, key: str) -> None:
             "Units shipped": st.column_config.TextColumn(help="units shipped, change"),
         },
     )
+
+
+def _sentence(row: dict) -> str:
+    """A cause as a list item: its orders in bold, then what they add up to."""
+    effect = [
+        f"{row[column]}{what}"
+        for column, what in (
+            ("Cost", " cost"),
+            ("Distance", ""),
+            ("Parcels", " parcels"),
+            ("On-time orders", " on-time orders"),
+        )
+        if row[column] not in ("0", "0 €", "0 km", EMPTY)
+    ]
+    orders = "order" if row["Orders"] == "1" else "orders"
+    said = f"- **{row['Orders']} {orders}**: {row['Cause']}"
+    return said + (f" ({', '.join(effect)})" if effect else "")
 
 
 def _labels(comparison: Comparison) -> dict[str, str]:
