@@ -96,6 +96,7 @@ class Comparison:
             names=self.names,
             changed_orders=shown,
             title=title,
+            causes=self.by_cause,
         )
         return written
 

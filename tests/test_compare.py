@@ -144,6 +144,8 @@ def test_the_comparison_is_written(tiny, tmp_path):
     page = written["report"].read_text(encoding="utf-8")
     assert "Orders whose routing changed (3)" in page
     assert "Store (ST1) is closed in no store" in page
+    assert "<h2>Why they changed</h2>" in page
+    assert pd.read_csv(written["causes"])["orders"].tolist() == [2, 1]
     assert (tmp_path / "variant" / "kpis.json").is_file()
 
 

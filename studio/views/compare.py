@@ -273,6 +273,7 @@ def comparison_report(comparison: Comparison) -> bytes:
             comparison.variant.kpis,
             names=comparison.names,
             changed_orders=comparison.changed.drop(columns=["created_at"]),
+            causes=comparison.by_cause,
         )
         return path.read_bytes()
 
