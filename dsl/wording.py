@@ -187,7 +187,8 @@ def _standalone(ref: s.FieldRef, voice: _Voice, holds: bool) -> str:
 
 
 def _comparison(expr: s.Compare, voice: _Voice, holds: bool) -> str:
-    left, op, right = expr.left, expr.op, expr.right
+    left, right = expr.left, expr.right
+    op: str = expr.op
     if not isinstance(left, s.FieldRef) and isinstance(right, s.FieldRef):
         if op == "in":  # `"flagship" in node.tags` reads as `node.tags has "flagship"`
             left, op, right = right, "has", left
@@ -352,26 +353,25 @@ def nodes_words(expr: s.Expr | None, *, names: Names | None = None) -> str:
         return "all nodes"
     if isinstance(expr, s.AnyOf):
         return "either " + " or ".join(nodes_words(item, names=names) for item in expr.items)
-    items = list(expr.items) if isinstance(expr, s.AllOf) else [expr]
+    items: list[s.Expr] = list(expr.items) if isinstance(expr, s.AllOf) else [expr]
     kinds = [item for item in items if _kind_test(item) is not None]
     noun = "nodes"
     if len(kinds) == 1:
-        items.remove(kinds[0])
+        items = [item for item in items if item is not kinds[0]]
         values = _kind_test(kinds[0]) or []
         plural = [NODE_KINDS.get(v, (v, v))[1] for v in values]
         noun = plural[0] if len(plural) == 1 else f"{', '.join(plural[:-1])} and {plural[-1]}"
-    modifiers = []
-    rest = []
+    modifiers: list[str] = []
+    rest: list[s.Expr] = []
     for item in items:
         phrase = _modifier(item)
-        (modifiers if phrase else rest).append(phrase or item)
+        if phrase:
+            modifiers.append(phrase)
+        else:
+            rest.append(item)
     text = " ".join([noun, *modifiers])
     if rest:
-        where = " and ".join(
-            condition_words(item, names=names)  # type: ignore[arg-type]
-            for item in rest
-        )
-        text += f" where {where}"
+        text += " where " + " and ".join(condition_words(item, names=names) for item in rest)
     return text
 
 
@@ -382,9 +382,8 @@ def _kind_test(expr: s.Expr) -> list[str] | None:
     if expr.left.path != "node.type" or expr.op not in ("==", "in"):
         return None
     values = expr.right.items if isinstance(expr.right, s.ListOf) else [expr.right]
-    if not values or not all(isinstance(v, s.Text) and v.value in NODE_KINDS for v in values):
-        return None
-    return [v.value for v in values]  # type: ignore[union-attr]
+    texts = [v.value for v in values if isinstance(v, s.Text) and v.value in NODE_KINDS]
+    return texts if values and len(texts) == len(values) else None
 
 
 def _modifier(expr: s.Expr) -> str | None:
