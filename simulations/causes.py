@@ -142,6 +142,8 @@ def _cause(row, explained, sides: Sides) -> Cause:
         group, said = _view(base_explain, node_id, sides, 0, under)
         first = first or group
         parts.append(f"now ships from {sides.node(node_id)}" + (f": {said}" if said else ""))
+    if first is None and set(before) != set(after):  # explained, yet silent on the node
+        first = "it ships from other nodes"
     if row.base_status != row.variant_status:
         status = f"the order is {row.variant_status} instead of {row.base_status}"
         first = first or status
