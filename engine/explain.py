@@ -19,7 +19,7 @@ import numpy as np
 from dsl import syntax as s
 from dsl.formatter import format_expr
 from engine import kernel
-from engine.decision import Explanation
+from engine.decision import Explanation, Kind
 from engine.expressions import (
     Getter,
     Predicate,
@@ -83,23 +83,23 @@ class _Texts:
         self._tz = tz
         self._excluded: dict[tuple[object, ...], Explanation] = {}
         self._node_ids = network.ids
-        self._keeps: dict[int, str] = {}
+        self._keeps: dict[int, tuple[str, s.Expr]] = {}
         self.static_keeps = all(mask.dynamic is None for _, mask in bound.keep_masks)
 
-    def keep(self, order: Order, node: int, units: int) -> str:
-        """The `keep` clause that protects `units` at a node: the first whose condition
-        holds there with that many units (made once per node when it reads node fields
-        only)."""
+    def keep(self, order: Order, node: int, units: int) -> tuple[str, s.Expr]:
+        """The `keep` clause that protects `units` at a node, as text and its condition:
+        the first whose condition holds there with that many units (made once per node
+        when it reads node fields only)."""
         if self.static_keeps:
-            text = self._keeps.get(node)
-            if text is None:
-                text = self._keeps[node] = self._keep(order, node, units)
-            return text
+            found = self._keeps.get(node)
+            if found is None:
+                found = self._keeps[node] = self._keep(order, node, units)
+            return found
         return self._keep(order, node, units)
 
-    def _keep(self, order: Order, node: int, units: int) -> str:
+    def _keep(self, order: Order, node: int, units: int) -> tuple[str, s.Expr]:
         return next(
-            self.strategy.keep_text(u, at)
+            (self.strategy.keep_text(u, at), at)
             for (u, at), (_, mask) in zip(self.strategy.keeps, self.bound.keep_masks, strict=True)
             if u == units and mask.for_order(order)[node]
         )
@@ -122,8 +122,11 @@ class _Texts:
         return entry
 
     def _not_sourced(self, order: Order, node: int) -> Explanation:
-        detail = why_false(self.strategy.source, order, self._network.nodes[node], self._tz)
-        return Explanation(self.id, self._node_ids[node], "excluded", self.source, detail)
+        record = self._network.nodes[node]
+        part = failing_part(self.strategy.source, order, record, self._tz)
+        detail = why_false(part, order, record, self._tz)
+        node_id = self._node_ids[node]
+        return Explanation(self.id, node_id, "excluded", self.source, detail, "source", part)
 
 
 class _Explainer:
@@ -162,6 +165,7 @@ class _Explainer:
                         strategy_id, None, "excluded", texts.split,
                         f"the order already has {placed} shipment{'s' if placed != 1 else ''}: "
                         "no shipment left under this strategy's split limit",
+                        "split", None, {"shipments": placed},
                     )
                 )  # fmt: skip
                 placed += made_here
@@ -178,6 +182,7 @@ class _Explainer:
                         strategy_id, None, "excluded", texts.split,
                         "no single candidate can ship every remaining line, and this strategy "
                         "does not split: it places nothing",
+                        "single",
                     )
                 )  # fmt: skip
             placed += made_here
@@ -229,12 +234,18 @@ class _Step:
                 out.append(texts.not_sourced(self.order, node))
             elif code == kernel.BY_WITHIN:
                 detail = f"{km[node]:.1f} km > {texts.within_figure} km"
-                out.append(Explanation(sid, node_ids[node], "excluded", texts.within, detail))
+                facts = {"km": float(km[node]), "limit_km": float(self.bound.within_km or 0)}
+                out.append(
+                    Explanation(
+                        sid, node_ids[node], "excluded", texts.within, detail, "within", None, facts
+                    )
+                )
             elif code == kernel.CANDIDATE:
                 out.append(self._candidate(node, candidates, chosen, takes))
             else:
-                clause, detail = self._exclusion(code, node)
-                out.append(Explanation(sid, node_ids[node], "excluded", clause, detail))
+                out.append(
+                    Explanation(sid, node_ids[node], "excluded", *self._exclusion(code, node))
+                )
         return out
 
     def _candidate(
@@ -255,32 +266,44 @@ class _Step:
             else:
                 where = f"best of {field} in round {number} of the split"
             return Explanation(
-                texts.id, node_id, "chosen", texts.rank, f"{where} ({keys}); ships {ships}"
-            )
-        detail = f"rank {int(self.trace.rank[self.j, node])} of {candidates} ({keys})"
+                texts.id, node_id, "chosen", texts.rank, f"{where} ({keys}); ships {ships}",
+                "rank", None, {"among": field},
+            )  # fmt: skip
+        rank = int(self.trace.rank[self.j, node])
+        detail = f"rank {rank} of {candidates} ({keys})"
         if self.trace.phase[self.j] in (kernel.WHOLE, kernel.SINGLE):
             full = int(self.trace.fills[self.j, node])
             if full < len(self.remaining):
                 detail += f"; can fill {full} of {len(self.remaining)} remaining lines completely"
-        return Explanation(texts.id, node_id, "ranked", texts.rank, detail)
+        facts = {"rank": rank, "of": candidates}
+        return Explanation(texts.id, node_id, "ranked", texts.rank, detail, "rank", None, facts)
 
-    def _exclusion(self, code: int, node: int) -> tuple[str, str]:
+    def _exclusion(self, code: int, node: int) -> tuple[str, str, Kind, s.Expr | None, Any]:
+        """(clause, detail, kind, condition, facts) of an exclusion after `within`."""
         if code == kernel.BY_OFFLINE:
-            return "node offline", "the node is offline"
+            return "node offline", "the node is offline", "offline", None, None
         if code == kernel.BY_SHIPPED:
-            return "one shipment per node", "already ships part of this order"
-        if code == kernel.BY_CAPACITY:
-            return "capacity", (
-                f"capacity {int(self.used[node])}/{int(self.capacity[node])} used today"
+            return (
+                "one shipment per node",
+                "already ships part of this order",
+                "shipped",
+                None,
+                None,
             )
+        if code == kernel.BY_CAPACITY:
+            used, limit = int(self.used[node]), int(self.capacity[node])
+            detail = f"capacity {used}/{limit} used today"
+            return "capacity", detail, "capacity", None, {"used": used, "capacity": limit}
         if code == kernel.BY_KEEP:
             units = int(self.trace.kept[self.j, node])
             shown = ", ".join(
                 f"{self.skus[i]}: {max(int(self.free[i, node]), 0)} free" for i in self.remaining
             )
-            clause = self.texts.keep(self.order, node, units)
-            return clause, f"available 0 after keeping {units} ({shown})"
-        return "stock", self.no_stock
+            clause, at = self.texts.keep(self.order, node, units)
+            detail = f"available 0 after keeping {units} ({shown})"
+            return clause, detail, "keep", at, {"units": units}
+        skus = [self.skus[i] for i in self.remaining]
+        return "stock", self.no_stock, "stock", None, {"skus": skus}
 
     def _key_text(self, node: int) -> str:
         parts = []
@@ -316,12 +339,22 @@ class _Step:
         return ", ".join(parts)
 
 
+def failing_part(expr: s.Expr, order: Order, node: Node, tz: ZoneInfo) -> s.Expr:
+    """The smallest part of a condition that fails for a node: for `and`, the first part
+    that fails (and within it, again); otherwise the condition itself."""
+    while isinstance(expr, s.AllOf):
+        failing = next(
+            (item for item in expr.items if not _described(item, tz)[2](order, None, node)), None
+        )
+        if failing is None:
+            return expr
+        expr = failing
+    return expr
+
+
 def why_false(expr: s.Expr, order: Order, node: Node, tz: ZoneInfo) -> str:
     """The smallest part of a condition that fails for a node, with the values read."""
-    if isinstance(expr, s.AllOf):
-        for item in expr.items:
-            if not _described(item, tz)[2](order, None, node):
-                return why_false(item, order, node, tz)
+    expr = failing_part(expr, order, node, tz)
     if isinstance(expr, s.Not):
         return f"{_described(expr.operand, tz)[1]} is true"
     _, text, _, readers = _described(expr, tz)

@@ -72,7 +72,6 @@ def test_two_scenarios_side_by_side_with_the_orders_that_changed(studio_env, bus
             name="closed", ruleset=dsl.parse(FRANCE), overrides=Overrides(close_nodes=(busiest,))
         ),
         inputs_of(studio_env),
-        max_reasons=200,
     )
     kpis = table(app, "KPI", "today", "closed", "Δ closed")
     base, variant = expected.base.kpis.overall, expected.variant.kpis.overall
@@ -83,16 +82,47 @@ def test_two_scenarios_side_by_side_with_the_orders_that_changed(studio_env, bus
         delta_text(key, variant[key] - base[key]) for key in OVERALL_KEYS
     ]
 
-    changed = table(app, "order_id", "change", "reason")
+    changed = table(app, "Order", "What changed", "Cause", "Why")
     assert len(expected.changed) > 0
-    assert changed["order_id"].tolist() == expected.changed["order_id"].tolist()
-    assert changed["reason"].tolist() == expected.changed["reason"].tolist()
-    explained = changed.head(200)  # the page explains the first 200 by default
-    closed_from = explained[explained["base_nodes"].str.contains(f"{busiest} ")]
+    assert changed["Order"].tolist() == expected.changed["order_id"].tolist()
+    assert changed["Why"].tolist() == expected.changed["reason"].tolist()
+    assert list(changed.columns) == [
+        "Order",
+        "Day",
+        "Channel",
+        "Delivery",
+        "What changed",
+        "Status in today",
+        "Status in closed",
+        "Strategies in today",
+        "Strategies in closed",
+        "Ships from in today",
+        "Ships from in closed",
+        "Cause",
+        "Why",
+    ]
+    assert not changed.isin(["None", "nan", "<NA>", ""]).any().any()
+    closed_from = changed[changed["Ships from in today"].str.contains(f"{busiest} ")]
     assert len(closed_from)
-    assert all(f"{busiest} is closed" in reason for reason in closed_from["reason"])
-    assert set(changed["reason"].iloc[200:]) <= {UNEXPLAINED}
+    assert all(f"({busiest}) is closed in closed" in reason for reason in closed_from["Why"])
+    assert UNEXPLAINED not in set(changed["Why"])  # every changed order has its reason
     assert f"Orders changed: {len(expected.changed):,}" in texts(app)
+
+    causes = table(app, "Cause", "Orders", "Example orders", "Cost", "On-time orders")
+    by_cause = expected.by_cause
+    assert causes["Cause"].tolist() == by_cause["cause"].tolist()
+    assert causes["Orders"].tolist() == [f"{n:,}" for n in by_cause["orders"]]
+    assert sum(by_cause["orders"]) == len(expected.changed)
+    closed_cause = next(
+        c for c in by_cause["cause"] if c.endswith(f"({busiest}) is closed in closed")
+    )
+    row = causes.set_index("Cause").loc[closed_cause]
+    assert row["Orders"] == f"{len(closed_from):,}"
+    assert row["Example orders"] == ", ".join(closed_from["Order"].head(3))
+    assert f"causes for {len(expected.changed):,} orders" in texts(app)
+    largest = by_cause.iloc[0]
+    told = f"- **{largest['orders']:,} order{'s' if largest['orders'] != 1 else ''}**: "
+    assert told + largest["cause"] in texts(app)  # the largest causes said as sentences
 
     daily = chart(app, "compare.chart.daily")["data"]
     assert [trace["name"] for trace in daily] == ["today", "today", "closed", "closed"]

@@ -22,6 +22,7 @@ import dsl
 import simulations
 from simulations.charts import format_kpi
 from simulations.demo_data import generate
+from studio.components.change_summary import detail_table
 
 SHOTS = browser.ARTIFACTS / "journey"
 DOC_IMAGES = browser.ROOT / "docs" / "images"
@@ -64,7 +65,7 @@ def journey_data(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def expected(journey_data):
     """Both versions replayed by `simulations` itself on the same tables, and compared
-    (the first changed order explained)."""
+    under the scenario names the journey gives them."""
     tables = [journey_data / f"{kind}.csv" for kind in ("nodes", "inventory", "orders")]
     replenishments = journey_data / "replenishments.csv"
     runs = {
@@ -73,10 +74,9 @@ def expected(journey_data):
     }
     inputs = simulations.load_inputs(*tables, replenishments, timezone="Europe/Paris")
     comparison = simulations.compare(
-        simulations.Scenario(name="v1", ruleset=dsl.parse(FRANCE)),
-        simulations.Scenario(name="v2", ruleset=dsl.parse(FROM_NOV_10)),
+        simulations.Scenario(name="Today", ruleset=dsl.parse(FRANCE)),
+        simulations.Scenario(name="Peak from Nov 10", ruleset=dsl.parse(FROM_NOV_10)),
         inputs,
-        max_reasons=1,
     )
     return runs, comparison
 
@@ -298,19 +298,27 @@ class Journey:
         self.to_top(heading)
         changed = page.get_by_test_id("stMetric").filter(has_text="Orders changed")
         expect(changed.get_by_test_id("stMetricValue")).to_have_text(f"{len(comparison.changed):,}")
-        first = comparison.changed.iloc[0]
+        largest = comparison.by_cause.iloc[0]
+        self.sees(f"{largest['orders']:,} orders: {largest['cause']}")  # said as a sentence
+        causes = page.get_by_test_id("stDataFrame").nth(1)
+        self.to_top(page.get_by_text("Why they changed"))
+        expect(self.grid_row(causes, largest["cause"]).nth(1)).to_have_text(
+            f"{largest['orders']:,}"
+        )
+        self.shot("compare-causes")
+        detail = detail_table(comparison)
+        first = detail.iloc[0]
         orders = page.get_by_test_id("stDataFrame").last
-        cells = self.grid_row(orders, first["order_id"])
-        for column in ("day", "change", "base_strategies", "variant_strategies", "base_nodes"):
-            index = list(comparison.changed.columns.drop("created_at")).index(column)
-            expect(cells.nth(index)).to_have_text(str(first[column]))
-        reason = orders.locator("td[aria-colindex='12']").first
-        for _ in range(20):  # the last column: scroll the grid to the right
-            if reason.count():
-                break
-            orders.hover()
-            page.mouse.wheel(240, 0)
-        expect(reason).to_have_text(first["reason"])
+        expect(self.grid_row(orders, first["Order"]).first).to_have_text(first["Order"])
+        for column in ("Day", "What changed", "Strategies in Today", "Why"):
+            number = list(detail.columns).index(column) + 1
+            cell = orders.locator(f"td[aria-colindex='{number}']").first
+            for _ in range(30):  # columns further right: scroll the grid sideways
+                if cell.count():
+                    break
+                orders.hover()
+                page.mouse.wheel(240, 0)
+            expect(cell).to_have_text(first[column])
         self.shot("compare-changed-orders")
 
     def grid(self, header: str):

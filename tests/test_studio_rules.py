@@ -403,3 +403,14 @@ def test_a_single_user_setup_publishes_its_own_version(store, monkeypatch):
     run(app)
     assert "france v2 is published and live (reviewed by ops.lead)." in texts(app)
     assert store.live("france").reviewed_by == "ops.lead"
+
+
+@pytest.mark.usefixtures("studio_env")
+def test_the_rules_read_in_plain_words_and_follow_the_text():
+    app = studio()
+    shown = texts(app)
+    assert "**Peak season store protection**" in shown
+    assert "- Ships from either warehouses or stores not tagged flagship." in shown
+    assert "- In force from 15 November 2026 to 31 December 2026." in shown
+    type_text(app, FRANCE.replace("effective 2026-11-15 to", "effective 2026-11-10 to"))
+    assert "- In force from 10 November 2026 to 31 December 2026." in texts(app)

@@ -162,7 +162,9 @@ def drill(run: Run, key: str) -> None:
     shipments = sim.tables.shipments
     st.dataframe(_local(shipments[shipments["order_id"] == order_id], zone), hide_index=True)
     if order_id in run.explained:
-        decision_view.show_explanation(run.explained[order_id], sim.inputs.nodes)
+        decision_view.show_explanation(
+            run.explained[order_id], sim.inputs.nodes, sim.policy.ruleset
+        )
     elif st.button(
         "Explain this order as the run routed it",
         icon=":material/manage_search:",
@@ -182,7 +184,9 @@ def drill(run: Run, key: str) -> None:
         )
         bar.empty()
         run.explained[order_id] = found.get(order_id, ())
-        decision_view.show_explanation(run.explained[order_id], sim.inputs.nodes)
+        decision_view.show_explanation(
+            run.explained[order_id], sim.inputs.nodes, sim.policy.ruleset
+        )
 
 
 def downloads(run: Run, key: str) -> None:

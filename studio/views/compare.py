@@ -18,7 +18,7 @@ from simulations.exports import csv_bytes
 from simulations.kpis import OVERALL_KEYS
 from simulations.report import write_comparison_report
 from studio import data
-from studio.components import scenario_form, scenario_overlays
+from studio.components import change_summary, scenario_form, scenario_overlays
 from studio.components.kpi_cards import delta_text
 from studio.components.period_picker import period_inputs
 from studio.components.ruleset_choice import (
@@ -78,14 +78,6 @@ def render() -> None:
         return
     timezone = timezone_of(entries[0].choice) if entries else "UTC"
     first, last = period_inputs(dataset.inputs.orders, timezone, "compare")
-    reasons = st.number_input(
-        "Explain at most this many changed orders",
-        min_value=0,
-        max_value=20_000,
-        step=100,
-        key=field("compare.reasons", 200),
-        help="each explanation replays the orders up to the changed one; 0 lists them unexplained",
-    )
     remember()
     ready = len(entries) >= 2 and (first is None or last is None or first <= last)
     if st.button(
@@ -95,7 +87,7 @@ def render() -> None:
         disabled=not ready,
         help=None if ready else "add at least two scenarios",
     ):
-        result = _compare(entries, dataset, first, last, int(reasons))
+        result = _compare(entries, dataset, first, last)
         if result is not None:
             st.session_state[RESULT] = result
     result = st.session_state.get(RESULT)
@@ -150,7 +142,7 @@ def _add(entries: list[ScenarioEntry]) -> None:
             st.rerun()
 
 
-def _compare(entries, dataset, first, last, reasons: int) -> Result | None:
+def _compare(entries, dataset, first, last) -> Result | None:
     scenarios = []
     for entry in entries:
         compiled = compile_choice(entry.choice, dataset)
@@ -178,8 +170,6 @@ def _compare(entries, dataset, first, last, reasons: int) -> Result | None:
                     on_progress=progress,
                     first_day=first,
                     last_day=last,
-                    reasons=reasons > 0,
-                    max_reasons=reasons,
                 )
             )
         except (ScenarioError, engine.CompileError) as error:
@@ -240,18 +230,21 @@ def _changed(comparison: Comparison) -> None:
             f"{summary['orders_only_in_base']:,} only in {base} (demand resampled) "
             "are not compared."
         )
+    change_summary.show_causes(comparison, key=f"compare.causes.{variant}")
+    st.markdown("**Every changed order**")
     kinds = st.pills(
         "Changed in",
         CHANGE_KINDS,
         selection_mode="multi",
         key=field(f"compare.kinds.{variant}", list(CHANGE_KINDS)),
     )
-    shown = changed[changed["change"].apply(lambda text: any(k in text for k in kinds))]
-    st.dataframe(
-        shown.drop(columns=["created_at"]).head(SHOWN_ROWS),
-        hide_index=True,
-        key=f"compare.changed.{variant}",
-    )
+    shown = changed["change"].apply(lambda text: any(k in text for k in kinds)).to_numpy()
+    detail = change_summary.detail_table(comparison)[shown]
+    if len(detail) > SHOWN_ROWS:
+        st.caption(
+            f"The first {SHOWN_ROWS:,} of {len(detail):,} orders; the CSV below has them all."
+        )
+    st.dataframe(detail.head(SHOWN_ROWS), hide_index=True, key=f"compare.changed.{variant}")
     left, right = st.columns(2)
     left.download_button(
         "Changed orders (CSV)",
@@ -280,6 +273,7 @@ def comparison_report(comparison: Comparison) -> bytes:
             comparison.variant.kpis,
             names=comparison.names,
             changed_orders=comparison.changed.drop(columns=["created_at"]),
+            causes=comparison.by_cause,
         )
         return path.read_bytes()
 

@@ -7,7 +7,13 @@ from __future__ import annotations
 import streamlit as st
 
 from studio import state
-from studio.components import diagnostics_panel, diff_view, rules_editor, strategy_form
+from studio.components import (
+    diagnostics_panel,
+    diff_view,
+    rule_words,
+    rules_editor,
+    strategy_form,
+)
 from studio.components import version_panel as versions
 from studio.components.ruleset_choice import store
 
@@ -53,6 +59,7 @@ def render() -> None:
     with findings:
         diagnostics_panel.show(result)
         strategy_form.strategy_text(result.ruleset)
+        rule_words.show(result.ruleset)
 
     if found is None:
         return

@@ -51,7 +51,7 @@ def render() -> None:
         "stock, with no capacity used yet that day. The Simulate page replays history in "
         "order, where earlier orders have taken stock and capacity."
     )
-    decision_view.show_decision(decision, dataset.inputs.nodes)
+    decision_view.show_decision(decision, dataset.inputs.nodes, runnable.policy.ruleset)
     st.plotly_chart(_map(decision, order.destination, dataset), key="try.map")
     with st.expander("The decision as JSON (what the routing service returns)"):
         st.code(decision.to_json(), language="json", wrap_lines=True)
