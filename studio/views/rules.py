@@ -1,13 +1,20 @@
 """Rules: open a stored ruleset, edit it as text or with forms (one syntax tree, so each
-shows the other's changes), see what the checker finds as you go, save a draft, submit
-it, publish it, and compare versions clause by clause."""
+shows the other's changes, and every change kept as the user's working copy), see what
+the checker finds as you go, save a draft, submit it, publish it now or at a date, and
+compare versions clause by clause."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from studio import state
-from studio.components import diagnostics_panel, diff_view, rules_editor, strategy_form
+from studio.components import (
+    diagnostics_panel,
+    diff_view,
+    rules_editor,
+    strategy_form,
+    working_copy,
+)
 from studio.components import version_panel as versions
 from studio.components.ruleset_choice import store
 
@@ -36,7 +43,8 @@ def render() -> None:
     draft = state.draft()
     filename = f"{draft.name or 'ruleset'}.route"
     result = diagnostics_panel.check(text, filename)
-    versions.status(found, text)
+    base = versions.status(found, text)
+    working_copy.clash_choice()
     notice, slot = state.take_notice(), st.container()  # always there: the tabs below keep
     if notice is not None:  # their place, and the tab picked, on the rerun that drops it
         show, icon = NOTICES.get(notice[0], NOTICES["info"])
@@ -54,6 +62,7 @@ def render() -> None:
         diagnostics_panel.show(result)
         strategy_form.strategy_text(result.ruleset)
 
+    working_copy.keep(found, base.text if base is not None else None)
     if found is None:
         return
     st.subheader("Save and review", anchor=False)
