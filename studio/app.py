@@ -1,5 +1,6 @@
 """Sourcing Studio: `streamlit run studio/app.py`. Settings come from the environment
-(see studio/config.py): SOURCING_DB_URL, SOURCING_DATA_DIR, SOURCING_USER."""
+(see studio/config.py): SOURCING_DB_URL, SOURCING_DATA_DIR, SOURCING_USER. In a store
+with user accounts nothing is shown before the sign-in."""
 
 from __future__ import annotations
 
