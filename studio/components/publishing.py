@@ -82,7 +82,8 @@ def _instant_picked(timezone: str) -> dt.datetime:
     zone = ZoneInfo(timezone)
     now = dt.datetime.now(zone)
     soon = (now + dt.timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
-    st.session_state.setdefault(DAY, soon.date())
+    if st.session_state.get(DAY) is None or st.session_state[DAY] < now.date():
+        st.session_state[DAY] = soon.date()  # first time, or a day picked before midnight
     st.session_state.setdefault(TIME, soon.time())
     left, right, _ = st.columns([1, 1, 2])
     day = left.date_input("Day", key=DAY, min_value=now.date(), format="DD/MM/YYYY")
