@@ -70,7 +70,7 @@ def approve(found: RulesetStore, version: Version) -> None:
         key="rules.publish",
         type="primary",
         on_click=_ask,
-        args=(version.ruleset, version.number, instant),
+        args=(version.ruleset, version.number, timezone),
         icon=":material/rocket_launch:",
         help="Asks you to confirm what goes live and from when.",
     )
@@ -86,14 +86,24 @@ def _instant_picked(timezone: str) -> dt.datetime:
         st.session_state[DAY] = soon.date()  # first time, or a day picked before midnight
     st.session_state.setdefault(TIME, soon.time())
     left, right, _ = st.columns([1, 1, 2])
-    day = left.date_input("Day", key=DAY, min_value=now.date(), format="DD/MM/YYYY")
-    minute = right.time_input("Time", key=TIME, step=dt.timedelta(minutes=1))
+    left.date_input("Day", key=DAY, min_value=now.date(), format="DD/MM/YYYY")
+    right.time_input("Time", key=TIME, step=dt.timedelta(minutes=1))
     st.caption(f"In the ruleset's time zone, {timezone}.")
-    return dt.datetime.combine(day, minute, tzinfo=zone)
+    return _picked(timezone)
 
 
-def _ask(name: str, number: int, instant: dt.datetime | None) -> None:
-    st.session_state[CONFIRM] = (name, number, instant)
+def _picked(timezone: str) -> dt.datetime | None:
+    """The go-live instant the widgets say now (None: now)."""
+    state = st.session_state
+    if state.get(GO_LIVE) != LATER or state.get(DAY) is None or state.get(TIME) is None:
+        return None
+    return dt.datetime.combine(state[DAY], state[TIME], tzinfo=ZoneInfo(timezone))
+
+
+def _ask(name: str, number: int, timezone: str) -> None:
+    """Read the instant when the button is pressed: a time changed just before the click
+    is sent with it, after the button was drawn."""
+    st.session_state[CONFIRM] = (name, number, _picked(timezone))
 
 
 def _confirmation(
