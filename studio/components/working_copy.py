@@ -79,11 +79,12 @@ def keep(found: RulesetStore | None, saved_text: str | None) -> None:
 
 
 def forget(found: RulesetStore | None, name: str | None) -> None:
-    """Drop the user's working copy of `name` (saved as a version, or replaced on
-    purpose by another text)."""
+    """Drop the user's working copy of `name` that this session wrote or restored (saved
+    as a version, or replaced on purpose by another text)."""
     who = sign_in.acting(found)
-    st.session_state.get(REVISIONS, {}).pop(name or "", None)
     st.session_state.pop(CLASH, None)
+    if st.session_state.get(REVISIONS, {}).pop(name or "", None) is None:
+        return  # not written nor restored here: another window's copy stays
     if found is None or who is None:
         return
     with contextlib.suppress(StoreError):  # the store is away: the copy is only a safety net
