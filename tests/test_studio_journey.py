@@ -2,10 +2,10 @@
 `streamlit run` on loopback: move the peak strategy's start to 10 November with the form's
 date picker (no DSL typed), save the draft, simulate it against the live version and read
 the split rate and store stock-outs, compare the two versions as scenarios, then submit
-and publish it with a reviewer. Every figure the page shows is checked against
-`simulations` run on the same data here; a screenshot is kept after each step in
-tests/artifacts/journey/ (JOURNEY_DOC_IMAGES=1 also writes the walkthrough's images in
-docs/images/)."""
+it signed in as the editor and publish it signed in as an approver. Every figure the
+page shows is checked against `simulations` run on the same data here; a screenshot is
+kept after each step in tests/artifacts/journey/ (JOURNEY_DOC_IMAGES=1 also writes the
+walkthrough's images in docs/images/)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from playwright.sync_api import expect
 
 import dsl
 import simulations
+from rulesets.store import RulesetStore
+from rulesets.store.demo import seed_examples
 from simulations.charts import format_kpi
 from simulations.demo_data import generate
 from studio.components.change_summary import detail_table
@@ -49,6 +51,8 @@ PEAK_FROM_NOV_10 = "effective 2026-11-10 to 2026-12-31"
 FROM_NOV_10 = FRANCE.replace(PEAK_TODAY, PEAK_FROM_NOV_10)
 """Version 2: only the peak strategy's start differs."""
 AUTHOR, REVIEWER = "ops.lead", "head.of.ops"
+"""An editor and an approver: the accounts of the journey's store."""
+PASSWORD = "journey-password"
 WATCHED = ("split_rate", "store_stockouts")
 LABELS = {"split_rate": "Split orders", "store_stockouts": "Store stock-outs"}
 
@@ -95,8 +99,8 @@ def test_move_the_peak_to_nov_10_simulate_compare_publish(journey_data, expected
     env = {
         "SOURCING_DATA_DIR": str(journey_data),
         "SOURCING_DB_URL": f"sqlite:///{tmp_path / 'store.db'}",
-        "SOURCING_USER": AUTHOR,
     }
+    team_store(env["SOURCING_DB_URL"])
     SHOTS.mkdir(parents=True, exist_ok=True)
     for old in SHOTS.glob("*.png"):
         old.unlink()
@@ -106,18 +110,35 @@ def test_move_the_peak_to_nov_10_simulate_compare_publish(journey_data, expected
     ):
         journey = Journey(context.new_page())
         journey.page.goto(url, timeout=60_000)
+        journey.sign_in(REVIEWER)  # the shipped example stands for production
         journey.rules_open()
-        journey.publish(1, reviewer=AUTHOR)  # the shipped example stands for production
+        journey.submit(1)
+        journey.approve(1)
+        journey.sign_out()
+        journey.sign_in(AUTHOR)
         journey.move_peak_start()
         journey.save(comment="Peak protection from 10 November (Black Friday run-up)")
         journey.simulate(runs)
         journey.compare(runs, comparison)
         journey.go("Rules")
-        journey.publish(2, reviewer=REVIEWER)
+        journey.submit(2)
+        journey.sign_out()
+        journey.sign_in(REVIEWER)
+        journey.approve(2)
         journey.history()
     assert remote == [], f"the studio asked the network for {remote}"
     if os.environ.get("JOURNEY_DOC_IMAGES"):
         write_doc_images()
+
+
+def team_store(url: str) -> None:
+    """The shipped examples as drafts, and two accounts: the editor and the approver."""
+    with RulesetStore.open(url) as store:
+        seed_examples(store)
+        store.accounts.add("root", role="admin", by="set-up", password=PASSWORD)
+        root = store.accounts.authenticate("root", PASSWORD)
+        store.accounts.add(AUTHOR, role="editor", by=root, password=PASSWORD)
+        store.accounts.add(REVIEWER, role="approver", by=root, password=PASSWORD)
 
 
 class Journey:
@@ -186,14 +207,33 @@ class Journey:
         self.version_shown("v1 · draft · shipped-examples")
         self.shot("rules-open")
 
-    def publish(self, version: int, reviewer: str) -> None:
+    def sign_in(self, name: str) -> None:
         page = self.page
-        page.get_by_role("button", name=f"Submit v{version} for review").click()
+        expect(page.get_by_role("heading", name="Sign in to Sourcing Studio")).to_be_visible(
+            timeout=60_000
+        )
+        page.get_by_label("Name", exact=True).fill(name)
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        self.sees(f"Signed in as {name}")
+        self.idle()
+
+    def sign_out(self) -> None:
+        self.page.get_by_role("button", name="Sign out").click()
+        self.idle()
+
+    def submit(self, version: int) -> None:
+        self.page.get_by_role("button", name=f"Submit v{version} for review").click()
         self.sees(f"france v{version} is in review.")
         self.version_shown(f"v{version} · in review")
-        self.type_in("Reviewer", reviewer)
-        page.get_by_role("button", name=f"Publish v{version}").click()
-        self.sees(f"france v{version} is published and live (reviewed by {reviewer}).")
+
+    def approve(self, version: int) -> None:
+        page = self.page
+        self.version_shown(f"v{version} · in review")
+        page.get_by_role("button", name=f"Publish v{version}…").click()
+        self.sees("It goes live at once")
+        page.get_by_role("button", name="Yes, publish now").click()
+        self.sees(f"france v{version} is published and live (approved by {REVIEWER}).")
         self.version_shown(f"v{version} · live")
         self.shot(f"rules-published-v{version}")
 
@@ -238,7 +278,7 @@ class Journey:
 
     def history(self) -> None:
         grid = self.grid("based on")
-        for number, state, reviewer in (("2", "live", REVIEWER), ("1", "retired", AUTHOR)):
+        for number, state, reviewer in (("2", "live", REVIEWER), ("1", "retired", REVIEWER)):
             cells = self.grid_row(grid, number)
             expect(cells.nth(1)).to_have_text(state)
             expect(cells.nth(5)).to_have_text(reviewer)

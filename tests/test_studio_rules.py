@@ -303,7 +303,7 @@ def test_saving_on_a_stale_version_shows_the_conflict_and_keeps_the_text(store):
 
 
 @pytest.mark.usefixtures("studio_env")
-def test_save_submit_publish_and_the_history(store):
+def test_save_submit_publish_and_the_history(store, monkeypatch):
     app = studio()
     edited = FRANCE.replace("  priority 1000\n", "  priority 900\n")
     type_text(app, edited)
@@ -315,15 +315,19 @@ def test_save_submit_publish_and_the_history(store):
     run(app)
     assert "france v2 is in review." in texts(app)
     assert store.version("france", 2).state == State.IN_REVIEW
-    # the author cannot approve their own version
-    assert app.text_input(key="rules.reviewer").value == "ops.lead"
+    # the author cannot approve their own version: the button says why
+    assert app.button(key="rules.publish").disabled
+    assert "You wrote france v2: another person must approve it." in texts(app)
+    assert "rules.reviewer" not in [w.key for w in app.text_input]  # nobody types a name
+    monkeypatch.setenv("SOURCING_USER", "alice")  # another person, in a store without accounts
+    run(app)
     app.button(key="rules.publish").click()
     run(app)
-    assert any("Not published: france v2 was written by ops.lead" in e.value for e in app.error)
-    app.text_input(key="rules.reviewer").input("alice")
-    app.button(key="rules.publish").click()
+    assert store.version("france", 2).state == State.IN_REVIEW  # not before the yes
+    assert "Publish **france v2** now? It goes live at once (nothing is live yet)" in texts(app)
+    app.button(key="rules.publish.yes").click()
     run(app)
-    assert "france v2 is published and live (reviewed by alice)." in texts(app)
+    assert "france v2 is published and live (approved by alice)." in texts(app)
     live = store.live("france")
     assert (live.number, live.reviewed_by) == (2, "alice")
     history = next(e.value for e in app.dataframe if "reviewer" in e.value.columns)
@@ -397,11 +401,11 @@ def test_a_single_user_setup_publishes_its_own_version(store, monkeypatch):
     run(app)
     app.button(key="rules.submit").click()
     run(app)
-    assert app.text_input(key="rules.reviewer").value == "ops.lead"
-    assert "self-review is allowed here" in app.text_input(key="rules.reviewer").help
     app.button(key="rules.publish").click()
     run(app)
-    assert "france v2 is published and live (reviewed by ops.lead)." in texts(app)
+    app.button(key="rules.publish.yes").click()
+    run(app)
+    assert "france v2 is published and live (approved by ops.lead)." in texts(app)
     assert store.live("france").reviewed_by == "ops.lead"
 
 

@@ -217,3 +217,18 @@ def test_the_app_simulates_the_draft_open_on_the_rules_page(expected):
     assert cards["Fill rate"] == format_kpi("fill_rate", overall["fill_rate"])
     assert cards["Split orders"] == format_kpi("split_rate", overall["split_rate"])
     assert all(not metric.proto.delta for metric in app.metric)  # nothing is live yet
+
+
+@pytest.mark.usefixtures("studio_env")
+def test_a_result_survives_a_reload(expected):
+    app = page("simulate").run()
+    run_page(app)
+    shown = {metric.label: metric.value for metric in app.metric}
+    assert shown["Fill rate"] == format_kpi("fill_rate", expected.kpis.overall["fill_rate"])
+    reloaded = page("simulate").run()  # a new session: a reload, or another browser
+    assert not reloaded.exception
+    assert {metric.label: metric.value for metric in reloaded.metric} == shown
+    assert "The result of an earlier run of this ruleset on the same data" in texts(reloaded)
+    # other overrides are another question: no earlier result is shown for them
+    reloaded.number_input(key="simulate.scenario.demand").set_value(50).run()
+    assert "earlier run" not in texts(reloaded)

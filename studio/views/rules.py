@@ -1,6 +1,7 @@
 """Rules: open a stored ruleset, edit it as text or with forms (one syntax tree, so each
-shows the other's changes), see what the checker finds as you go, save a draft, submit
-it, publish it, and compare versions clause by clause."""
+shows the other's changes, and every change kept as the user's working copy), see what
+the checker finds as you go, save a draft, submit it, publish it now or at a date, and
+compare versions clause by clause."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from studio.components import (
     rule_words,
     rules_editor,
     strategy_form,
+    working_copy,
 )
 from studio.components import version_panel as versions
 from studio.components.ruleset_choice import store
@@ -42,7 +44,8 @@ def render() -> None:
     draft = state.draft()
     filename = f"{draft.name or 'ruleset'}.route"
     result = diagnostics_panel.check(text, filename)
-    versions.status(found, text)
+    base = versions.status(found, text)
+    working_copy.clash_choice()
     notice, slot = state.take_notice(), st.container()  # always there: the tabs below keep
     if notice is not None:  # their place, and the tab picked, on the rerun that drops it
         show, icon = NOTICES.get(notice[0], NOTICES["info"])
@@ -61,6 +64,7 @@ def render() -> None:
         strategy_form.strategy_text(result.ruleset)
         rule_words.show(result.ruleset)
 
+    working_copy.keep(found, base.text if base is not None else None)
     if found is None:
         return
     st.subheader("Save and review", anchor=False)

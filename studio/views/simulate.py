@@ -5,6 +5,7 @@ live version, the charts, the orders behind a figure and the downloads."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
 from collections import OrderedDict
 
@@ -54,12 +55,21 @@ def render() -> None:
             help="runs the live version on the same orders, without overrides",
         )
     remember()
+    baseline = live if against_live else None
+    asked = _result_key(choice, baseline, overrides, dataset, first, last)
     if first is not None and last is not None and first > last:
         pass  # said under the dates
     elif st.button("Run the simulation", type="primary", icon=":material/play_arrow:"):
-        run = _run(choice, live if against_live else None, overrides, dataset, first, last)
+        run = _run(choice, baseline, overrides, dataset, first, last)
         if run is not None:
             st.session_state[RESULT] = run
+            _keep_result(asked, run)
+    if RESULT not in st.session_state and (earlier := _kept_results().get(asked)) is not None:
+        st.session_state[RESULT] = earlier  # a reload, or another browser: shown again
+        st.caption(
+            ":material/history: The result of an earlier run of this ruleset on the same data, "
+            "period and overrides."
+        )
     run = st.session_state.get(RESULT)
     if run is None:
         return
@@ -135,6 +145,38 @@ def _run(
         baseline=runs[1] if len(runs) > 1 else None,
         baseline_label=live.label if live is not None else None,
     )
+
+
+def _result_key(
+    choice: RulesetChoice,
+    live: RulesetChoice | None,
+    overrides: Overrides,
+    dataset: data.Dataset,
+    first: dt.date | None,
+    last: dt.date | None,
+) -> tuple:
+    """What a result depends on: both rulesets' texts (by hash), the overrides, the
+    data version and the period."""
+    digest = hashlib.sha256(choice.text.encode("utf-8", "surrogatepass")).hexdigest()
+    baseline = (
+        hashlib.sha256(live.text.encode("utf-8", "surrogatepass")).hexdigest() if live else None
+    )
+    return (digest, baseline, overrides.model_dump_json(), dataset.key, first, last)
+
+
+@st.cache_resource(show_spinner=False)
+def _kept_results() -> OrderedDict:
+    """The last results shown, for every session: a reload finds its result again."""
+    return OrderedDict()
+
+
+def _keep_result(key: tuple, run: run_results.Run) -> None:
+    kept = _kept_results()
+    with _LOCK:
+        kept[key] = run
+        kept.move_to_end(key)
+        while len(kept) > KEPT_RUNS:
+            kept.popitem(last=False)
 
 
 @st.cache_resource(show_spinner=False)
