@@ -18,9 +18,10 @@ from studio.conditions import (
     IS_TRUE,
     Condition,
     ConditionError,
-    conditions_of,
+    Group,
     expression_from,
     expression_of,
+    group_of,
 )
 
 EXAMPLES = sorted(
@@ -33,6 +34,7 @@ def example(name: str) -> s.Ruleset:
 
 
 FRANCE = example("france.route")
+STORES = Group(rows=(Condition("node.type", "==", "store"),))
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
@@ -48,25 +50,37 @@ def test_every_shipped_strategy_survives_the_form(name):
 
 def test_france_conditions_become_picker_rows():
     peak = forms.form_of(FRANCE.strategy("peak_store_protection"))
-    assert peak.when == (
-        Condition("order.channel", "in", "web, marketplace"),
-        Condition("order.delivery", "==", "home"),
-    )
-    # an `or` at the top does not fit the pickers: one expression row, verbatim
-    assert peak.source == (
-        Condition(
-            EXPRESSION,
-            "",
-            'node.type == "dc" or (node.type == "store" and not node.tags has "flagship")',
+    assert peak.when == Group(
+        "and",
+        (
+            Condition("order.channel", "in", "web, marketplace"),
+            Condition("order.delivery", "==", "home"),
         ),
     )
+    # `a or (b and c)`: two rows joined with `or`, the second a group joined with `and`
+    assert peak.source == Group(
+        "or",
+        (
+            Condition("node.type", "==", "dc"),
+            Group(
+                "and",
+                (
+                    Condition("node.type", "==", "store"),
+                    Condition("node.tags", HAS_NOT, "flagship"),
+                ),
+            ),
+        ),
+    )
+    assert peak.keep == (
+        forms.KeepLevel(3, Group("and", (Condition("node.type", "==", "store"),))),
+    )
     home = forms.form_of(FRANCE.strategy("standard_home"))
-    assert home.source == (
-        Condition("node.type", "in", "dc, store"),
-        Condition("node.can_ship", IS_TRUE, ""),
+    assert home.source == Group(
+        "and", (Condition("node.type", "in", "dc, store"), Condition("node.can_ship", IS_TRUE, ""))
     )
     collect = forms.form_of(FRANCE.strategy("click_and_collect"))
-    assert collect.source[0].field == EXPRESSION  # node.id == order.collect_node or ...
+    assert collect.source.join == "or"
+    assert collect.source.rows[0].field == EXPRESSION  # node.id == order.collect_node
     assert collect.rank == (
         forms.RankRow("node.id == order.collect_node", "desc"),
         forms.RankRow("distance", None),
@@ -122,12 +136,12 @@ def test_rows_only_show_as_pickers_when_they_round_trip():
         'node.tags has ["a", "b"] and order.country == "FR"',
     ):
         expr = dsl.parse_expression(text)
-        rows = conditions_of(expr)
+        rows = group_of(expr)
         assert expression_from(rows) == expr, text
-    assert conditions_of(dsl.parse_expression('node.tags has ["a", "b"]')) == [
-        Condition("node.tags", "has", "a, b")
-    ]
-    assert conditions_of(dsl.parse_expression('order.tier == " vip"'))[0].field == EXPRESSION
+    assert group_of(dsl.parse_expression('node.tags has ["a", "b"]')).rows == (
+        Condition("node.tags", "has", "a, b"),
+    )
+    assert group_of(dsl.parse_expression('order.tier == " vip"')).rows[0].field == EXPRESSION
 
 
 def test_a_form_change_writes_the_clause_and_nothing_else():
@@ -136,7 +150,7 @@ def test_a_form_change_writes_the_clause_and_nothing_else():
         FRANCE,
         "peak_store_protection",
         windows=(forms.Window(dt.date(2026, 11, 8), None, dt.date(2026, 12, 31), None),),
-        keep=(forms.KeepLevel(5, 'node.type == "store"'),),
+        keep=(forms.KeepLevel(5, STORES),),
         split=None,
     )
     after = forms.text_of(changed)
@@ -216,9 +230,21 @@ def test_other_values_are_checked_before_they_reach_the_tree():
     for changes, field in (
         ({"within_km": -1.0}, "within"),
         ({"split": 0}, "split"),
-        ({"keep": (forms.KeepLevel(-1, 'node.type == "store"'),)}, "keep.0.units"),
-        ({"keep": (forms.KeepLevel(1, "node.type =="),)}, "keep.0.at"),
-        ({"when": (Condition("order.channel", "==", ""),)}, "when.0"),
+        ({"keep": (forms.KeepLevel(-1, STORES),)}, "keep.0.units"),
+        (
+            {
+                "keep": (
+                    forms.KeepLevel(1, Group(rows=(Condition(EXPRESSION, "", "node.type =="),))),
+                )
+            },
+            "keep.0.at.0",
+        ),
+        ({"keep": (forms.KeepLevel(1, Group()),)}, "keep.0.at"),
+        ({"when": Group(rows=(Condition("order.channel", "==", ""),))}, "when.0"),
+        (
+            {"when": Group("or", (STORES.rows[0], Group(rows=(Condition("x.y", "?", "1"),))))},
+            "when.1.0",
+        ),
     ):
         with pytest.raises(forms.FormError) as caught:
             forms.strategy_of(forms.replace(form, **changes))

@@ -49,7 +49,9 @@ def render() -> None:
         with as_text:
             rules_editor.text_editor()
         with as_form:
-            strategy_form.show(result.ruleset, text, diagnostics_panel.data_fields())
+            strategy_form.show(
+                result.ruleset, text, diagnostics_panel.data_fields(), result.diagnostics
+            )
     with findings:
         diagnostics_panel.show(result)
         strategy_form.strategy_text(result.ruleset)
