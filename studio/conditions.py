@@ -103,7 +103,7 @@ def _item_of(expr: s.Expr) -> Condition | Group:
 def condition_of(expr: s.Expr) -> Condition:
     """A simple row when the pickers can say it exactly, else an expression row."""
     simple = _simple(expr)
-    if simple is not None:
+    if simple is not None and _picked(simple) == simple:
         try:
             if expression_of(simple) == expr:
                 return simple
@@ -222,6 +222,13 @@ def _simple(expr: s.Expr) -> Condition | None:
         case s.Compare(op=op, left=s.FieldRef(path=path), right=right) if _is_literal(right):
             return Condition(path, op, value_text(right))
     return None
+
+
+def _picked(row: Condition) -> Condition:
+    """The row as a value picker gives it back: its values, comma-separated."""
+    if row.op in UNARY:
+        return row
+    return Condition(row.field, row.op, ", ".join(literal_items(row.value)))
 
 
 def _is_literal(expr: s.Expr) -> bool:

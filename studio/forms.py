@@ -125,13 +125,17 @@ def strategy_of(
     _check_numbers(form, saved)
     return s.Strategy(
         id=form.id,
-        label=form.label or None,
+        label=saved.label  # unchanged: an empty "" label stays as the text wrote it
+        if saved is not None and (form.label or "") == (saved.label or "")
+        else form.label or None,
         comments=list(comments or []),
         priority=form.priority,
         effective=[effective_of(window, i) for i, window in enumerate(form.windows)],
         when=_conditions("when", form.when),
         source=_conditions("source", form.source),
-        within_km=_number(form.within_km),
+        within_km=saved.within_km  # unchanged: written as the text wrote it (0.0 stays)
+        if saved is not None and form.within_km == saved.within_km
+        else _number(form.within_km),
         keep=[_keep(level, i) for i, level in enumerate(form.keep)],
         rank=[_rank_key(row, i) for i, row in enumerate(form.rank)] or None,
         split=form.split,

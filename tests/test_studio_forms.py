@@ -7,9 +7,12 @@ import datetime as dt
 from importlib import resources
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from strategies_dsl import clean_ruleset_texts, rulesets
 
 import dsl
 from dsl import syntax as s
+from dsl.formatter import format_expr
 from studio import forms
 from studio.conditions import (
     EXPRESSION,
@@ -22,6 +25,9 @@ from studio.conditions import (
     expression_from,
     expression_of,
     group_of,
+    literal_items,
+    with_row,
+    without_row,
 )
 
 EXAMPLES = sorted(
@@ -251,3 +257,60 @@ def test_other_values_are_checked_before_they_reach_the_tree():
         assert caught.value.field == field
     assert forms.strategy_of(forms.replace(form, within_km=12.5)).within_km == 12.5
     assert forms.strategy_of(forms.replace(form, within_km=50.0)).within_km == 50
+
+
+def _rows(group: Group):
+    for row in group.rows:
+        yield from (row.rows if isinstance(row, Group) else (row,))
+
+
+def _text_form_text(text: str) -> None:
+    """Every strategy of the text, shown in the form and applied as shown: the text is
+    unchanged, and each picker row gives back its value as the pickers hold it."""
+    tree = dsl.parse(text)
+    for strategy in tree.strategies:
+        form = forms.form_of(strategy)
+        assert forms.text_of(forms.update_strategy(tree, strategy.id, form)) == text
+        groups = (form.when, form.source, *(level.at for level in form.keep))
+        for row in (row for group in groups for row in _rows(group)):
+            if not row.is_expression and row.op not in (IS_TRUE, IS_FALSE):
+                assert ", ".join(literal_items(row.value)) == row.value
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_text_to_form_to_text_is_exact_for_the_shipped_rulesets(name):
+    _text_form_text(dsl.format_ruleset(example(name)))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rulesets())
+def test_text_to_form_to_text_is_exact_for_any_ruleset(ruleset):
+    _text_form_text(dsl.format_ruleset(ruleset))
+
+
+@settings(max_examples=100, deadline=None)
+@given(clean_ruleset_texts())
+def test_text_to_form_to_text_is_exact_for_realistic_rulesets(text):
+    _text_form_text(dsl.format_ruleset(dsl.parse(text)))
+
+
+def test_or_groups_and_keep_levels_built_from_rows():
+    """Rows joined with or, a row paired into a group, and a keep level: the text."""
+    flagship = Condition("node.tags", "has", "flagship")
+    store = Condition("node.type", "==", "store")
+    group = with_row(Group(rows=(Condition("node.type", "==", "dc"),)), store)
+    group = with_row(group, Condition("node.can_ship", IS_TRUE), into=1)
+    assert format_expr(expression_from(group)) == (
+        'node.type == "dc" and (node.type == "store" or node.can_ship)'
+    )
+    either = Group("or", group.rows)
+    assert format_expr(expression_from(either)) == (
+        'node.type == "dc" or (node.type == "store" or node.can_ship)'
+    )  # the inner group stays a group
+    assert without_row(group, 1, 0).rows[1] == Condition("node.can_ship", IS_TRUE)
+    changed = forms.edit_strategy(
+        FRANCE,
+        "peak_store_protection",
+        keep=(forms.KeepLevel(2, Group(rows=(flagship,))),),
+    )
+    assert '  keep 2 units at node.tags has "flagship"\n' in forms.text_of(changed)
