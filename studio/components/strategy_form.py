@@ -45,14 +45,19 @@ def show(
     st.session_state[fs.DIAGNOSTICS] = placed_diagnostics(strategy, diagnostics)
     fs.sync(strategy, text)
     shape = forms.form_of(strategy)
-    _scalars(strategy, shape)
-    form_rows.windows(strategy.id, shape)
-    form_rows.conditions("when", strategy.id, shape, fields)
-    form_rows.conditions("source", strategy.id, shape, fields)
-    _within(strategy.id, shape)
-    form_rows.keep_levels(strategy.id, shape, fields)
-    form_rows.rank_keys(strategy.id, shape)
-    _split_and_fallback(strategy, shape, ruleset)
+    sections = (
+        ("scalars", lambda: _scalars(strategy, shape)),
+        ("effective", lambda: form_rows.windows(strategy.id, shape)),
+        ("when", lambda: form_rows.conditions("when", strategy.id, shape, fields)),
+        ("source", lambda: form_rows.conditions("source", strategy.id, shape, fields)),
+        ("within", lambda: _within(strategy.id, shape)),
+        ("keep", lambda: form_rows.keep_levels(strategy.id, shape, fields)),
+        ("rank", lambda: form_rows.rank_keys(strategy.id, shape)),
+        ("split", lambda: _split_and_fallback(strategy, shape, ruleset)),
+    )
+    for name, draw in sections:  # one block each: its messages stay with its inputs
+        with st.container(key=f"rules-form-section-{name}"):
+            draw()
 
 
 def strategy_text(ruleset: s.Ruleset | None) -> None:
