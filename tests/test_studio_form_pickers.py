@@ -185,3 +185,41 @@ def test_a_diagnostic_shows_under_its_form_field():
     app.selectbox(key="rules.strategy").set_value("standard_home")
     run(app)
     assert message not in form_messages(app)
+
+
+def page_order(app) -> list[str]:
+    """The page's elements top to bottom: a widget by its key, a message by its text."""
+    out: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, Block):
+            for child in node.children.values():
+                walk(child)
+            return
+        out.append(str(getattr(node, "key", None) or getattr(node, "value", "")))
+
+    walk(app._tree)
+    return out
+
+
+@pytest.mark.usefixtures("studio_env")
+def test_the_save_message_sits_by_the_save_button():
+    app = studio()
+    app.selectbox(key="rules.pick_ruleset").set_value("New ruleset…")
+    run(app)
+    app.button(key="rules.open").click()
+    run(app)
+    app.button(key="rules.save").click()
+    run(app)
+    order = page_order(app)
+    message = next(i for i, text in enumerate(order) if "Give the ruleset a name" in text)
+    assert order.index("rules.save") < message  # under the name box and its button
+    assert order.index("rules.editor") < order.index("rules.save")
+    # and an opened version is announced under the open bar, above the editor
+    app.selectbox(key="rules.pick_ruleset").set_value("france")
+    run(app)
+    app.button(key="rules.open").click()
+    run(app)
+    order = page_order(app)
+    opened = next(i for i, text in enumerate(order) if text.startswith("Opened france v1"))
+    assert order.index("rules.open") < opened < order.index("rules.editor")

@@ -23,7 +23,7 @@ from rulesets.store import (
     canonical_text,
 )
 from studio import config, state
-from studio.components import diagnostics_panel, shipped_examples
+from studio.components import diagnostics_panel, notices, shipped_examples
 
 NEW = "New ruleset…"
 PICK_RULESET = "rules.pick_ruleset"
@@ -175,6 +175,7 @@ def review_panel(found: RulesetStore, ok: bool) -> None:
         help=f"Saves the text as a new draft version by {user}, based on the version you "
         "opened. If someone saved a newer version meanwhile, nothing is saved.",
     )
+    notices.show(state.REVIEW)  # the outcome of the buttons here, beside them
     base = _base(found, draft)
     if base is None:
         return
@@ -250,7 +251,7 @@ def _save() -> None:
     draft = state.draft()
     name = draft.name or (st.session_state.get(SAVE_NAME) or "").strip()
     if not name:
-        state.notify("error", "Give the ruleset a name before saving it.")
+        state.notify("error", "Give the ruleset a name before saving it.", state.REVIEW)
         return
     comment = (st.session_state.get(COMMENT) or "").strip() or None
     try:
@@ -264,23 +265,25 @@ def _save() -> None:
         )
     except Conflict as conflict:
         st.session_state[CONFLICT] = conflict.latest
-        state.notify("conflict", _conflict_message(conflict))
+        state.notify("conflict", _conflict_message(conflict), state.REVIEW)
         return
     except Unchanged as error:
-        state.notify("info", f"Nothing saved: {str(error).removeprefix('nothing to save: ')}.")
+        state.notify(
+            "info", f"Nothing saved: {str(error).removeprefix('nothing to save: ')}.", state.REVIEW
+        )
         return
     except InvalidRuleset as error:
-        state.notify("error", f"Not saved: {error}")
+        state.notify("error", f"Not saved: {error}", state.REVIEW)
         return
     except StoreError as error:
-        state.notify("error", f"Not saved: {error}")
+        state.notify("error", f"Not saved: {error}", state.REVIEW)
         return
     state.open_draft(version.text, name, version.number)
     st.session_state.pop(CONFLICT, None)
     st.session_state[COMMENT] = ""
     st.session_state[PICK_RULESET] = name
     st.session_state[PICK_VERSION] = version.number
-    state.notify("success", f"Saved {version.label} as a draft.")
+    state.notify("success", f"Saved {version.label} as a draft.", state.REVIEW)
 
 
 def _conflict_message(conflict: Conflict) -> str:
@@ -295,7 +298,9 @@ def _conflict_message(conflict: Conflict) -> str:
 def _rebase(name: str, latest: int) -> None:
     state.set_base(name, latest)
     st.session_state.pop(CONFLICT, None)
-    state.notify("info", f"Your text is now based on version {latest}: save it when ready.")
+    state.notify(
+        "info", f"Your text is now based on version {latest}: save it when ready.", state.REVIEW
+    )
 
 
 def _submit() -> None:
@@ -305,9 +310,9 @@ def _submit() -> None:
             draft.name, draft.base, by=config.user(), extra_fields=diagnostics_panel.data_fields()
         )
     except StoreError as error:
-        state.notify("error", f"Not submitted: {error}")
+        state.notify("error", f"Not submitted: {error}", state.REVIEW)
         return
-    state.notify("success", f"{version.label} is in review.")
+    state.notify("success", f"{version.label} is in review.", state.REVIEW)
 
 
 def _publish() -> None:
@@ -318,12 +323,14 @@ def _publish() -> None:
             draft.name, draft.base, reviewer=reviewer, extra_fields=diagnostics_panel.data_fields()
         )
     except ReviewRefused as error:
-        state.notify("error", f"Not published: {error}")
+        state.notify("error", f"Not published: {error}", state.REVIEW)
         return
     except StoreError as error:
-        state.notify("error", f"Not published: {error}")
+        state.notify("error", f"Not published: {error}", state.REVIEW)
         return
-    state.notify("success", f"{version.label} is published and live (reviewed by {reviewer}).")
+    state.notify(
+        "success", f"{version.label} is published and live (reviewed by {reviewer}).", state.REVIEW
+    )
 
 
 def _reject() -> None:
@@ -331,9 +338,9 @@ def _reject() -> None:
     try:
         version = _store().reject(draft.name, draft.base, by=config.user())
     except StoreError as error:
-        state.notify("error", str(error))
+        state.notify("error", str(error), state.REVIEW)
         return
-    state.notify("info", f"{version.label} is back to draft.")
+    state.notify("info", f"{version.label} is back to draft.", state.REVIEW)
 
 
 # --------------------------------------------------------------- history

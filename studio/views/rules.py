@@ -7,17 +7,9 @@ from __future__ import annotations
 import streamlit as st
 
 from studio import state
-from studio.components import diagnostics_panel, diff_view, rules_editor, strategy_form
+from studio.components import diagnostics_panel, diff_view, notices, rules_editor, strategy_form
 from studio.components import version_panel as versions
 from studio.components.ruleset_choice import store
-
-NOTICES = {
-    "success": (st.success, ":material/check_circle:"),
-    "info": (st.info, ":material/info:"),
-    "warning": (st.warning, ":material/warning:"),
-    "error": (st.error, ":material/error:"),
-    "conflict": (st.error, ":material/sync_problem:"),
-}
 
 
 def render() -> None:
@@ -37,11 +29,8 @@ def render() -> None:
     filename = f"{draft.name or 'ruleset'}.route"
     result = diagnostics_panel.check(text, filename)
     versions.status(found, text)
-    notice, slot = state.take_notice(), st.container()  # always there: the tabs below keep
-    if notice is not None:  # their place, and the tab picked, on the rerun that drops it
-        show, icon = NOTICES.get(notice[0], NOTICES["info"])
-        with slot:
-            show(notice[1], icon=icon)
+    with st.container():  # always there: the tabs below keep their place, and the tab
+        notices.show(state.OPEN)  # picked, on the rerun that drops the message
 
     editing, findings = st.columns([5, 3])
     with editing:
