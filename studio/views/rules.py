@@ -7,7 +7,14 @@ from __future__ import annotations
 import streamlit as st
 
 from studio import state
-from studio.components import diagnostics_panel, diff_view, notices, rules_editor, strategy_form
+from studio.components import (
+    diagnostics_panel,
+    diff_view,
+    editor_marks,
+    notices,
+    rules_editor,
+    strategy_form,
+)
 from studio.components import version_panel as versions
 from studio.components.ruleset_choice import store
 
@@ -37,6 +44,7 @@ def render() -> None:
         as_text, as_form = st.tabs([":material/code: Text", ":material/tune: Form"])
         with as_text:
             rules_editor.text_editor()
+            editor_marks.show(text, result)
         with as_form:
             strategy_form.show(
                 result.ruleset, text, diagnostics_panel.data_fields(), result.diagnostics
