@@ -66,3 +66,61 @@ def test_the_editor_numbers_lines_and_underlines_a_finding(server):
         )
         section.screenshot(path=str(ARTIFACTS / "studio-form-finding.png"))
     assert remote == [], f"the studio asked the network for {remote}"
+
+
+def pick(page, widget: str, option: str) -> None:
+    """Open a select box or multiselect (by its widget key) and click an option."""
+    page.locator(f".st-key-{widget.replace('.', '-')} [role=combobox]:visible").first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    page.wait_for_selector(IDLE)
+
+
+@pytest.mark.browser
+def test_keep_two_units_at_flagship_stores_in_peak_with_pickers(server):
+    """The issue's example, clicked: a new strategy in force from 15 November to 31
+    December keeping 2 units at the stores tagged flagship, no rule code typed."""
+    from playwright.sync_api import expect
+
+    with browser.chromium(server, width=1600, height=2400) as (context, remote):
+        page = context.new_page()
+        page.goto(server, timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        page.get_by_role("tab", name="Form").click()
+        page.get_by_role("button", name="Add", exact=True).click()
+        page.wait_for_selector(IDLE)
+        for end, day in (("start", "2026-11-15"), ("end", "2026-12-31")):
+            page.locator(f".st-key-rules-form-add-window-{end} input[type=date]").fill(day)
+            page.wait_for_selector(IDLE)
+        page.locator(".st-key-rules-form-add-window-button button:visible").click()
+        page.wait_for_selector(IDLE)
+        units = page.locator(".st-key-rules-form-add-keep-units input")
+        units.fill("2")
+        units.press("Enter")
+        page.wait_for_selector(IDLE)
+        pick(page, "rules.form.add.keep.at.field", "node.tags")
+        pick(page, "rules.form.add.keep.at.op", "has")
+        pick(page, "rules.form.add.keep.at.values", "flagship")
+        page.locator(".st-key-rules-form-add-keep-button button:visible").click()
+        page.wait_for_selector(IDLE)
+        keep = page.locator(".st-key-rules-form-section-keep")
+        expect(keep.locator(".st-key-rules-form-keep-0-units input")).to_have_value("2")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.locator(".st-key-rules-form-section-effective").screenshot(
+            path=str(ARTIFACTS / "studio-form-window.png")
+        )
+        keep.screenshot(path=str(ARTIFACTS / "studio-form-keep.png"))
+        # the peak strategy's `source from`: rows joined with or, one a group of two
+        page.locator(".st-key-rules-strategy [data-testid=stSelectbox]").click()
+        page.get_by_role("option", name=re.compile("^peak_store_protection")).click()
+        page.wait_for_selector(IDLE)
+        source = page.locator(".st-key-rules-form-section-source")
+        expect(source.get_by_text("any one is enough (or)").first).to_be_visible()
+        source.screenshot(path=str(ARTIFACTS / "studio-form-or-group.png"))
+        page.get_by_role("tab", name="Text").click()
+        text = page.locator(".st-key-rules-editor textarea").input_value()
+        assert text.endswith(
+            'strategy new_strategy "New strategy"\n'
+            "  effective 2026-11-15 to 2026-12-31\n"
+            '  keep 2 units at node.tags has "flagship"\n'
+        ), text[-300:]
+    assert remote == [], f"the studio asked the network for {remote}"

@@ -181,7 +181,7 @@ def group_editor(path: str, strategy_id: str, shape: forms.StrategyForm, options
             with st.container(border=True, key=_css(key(path, i, "box"))):
                 _join_picker(key(path, i, "join"), apply, "In this group")
                 for j, inner in enumerate(row.rows):
-                    last = _row_inputs(key(path, i, j), options, apply, inner.is_expression)
+                    _, last = _row_inputs(key(path, i, j), options, apply, inner.is_expression)
                     _row_button(last, "remove", strategy_id, path, (i, j))
                 st.button(
                     "Add the new condition to this group",
@@ -191,11 +191,11 @@ def group_editor(path: str, strategy_id: str, shape: forms.StrategyForm, options
                     icon=":material/add:",
                 )
             continue
-        last = _row_inputs(key(path, i), options, apply, row.is_expression)
+        pair, last = _row_inputs(key(path, i), options, apply, row.is_expression)
+        _row_button(pair, "pair", strategy_id, path, (i,))
         _row_button(last, "remove", strategy_id, path, (i,))
-        _row_button(last, "pair", strategy_id, path, (i,))
     adding = st.session_state.get(key("add", path, "field")) == EXPRESSION
-    last = _row_inputs(key("add", path), options, None, adding, "New condition")
+    _, last = _row_inputs(key("add", path), options, None, adding, "New condition")
     last.button(
         ":material/add:",
         key=key("add", path, "button"),
@@ -293,14 +293,15 @@ def _field_changed(prefix: str) -> None:
 def _row_inputs(
     prefix: str, options: list[str], apply: tuple | None, expression: bool, title: str = "Field"
 ):
-    """Field, operator and value (or field and expression); returns the button column.
+    """Field, operator and value (or field and expression); returns the two button
+    columns at the end of the row.
     A field with known values (the language's, the data's) is given a value picker."""
     change = {"on_change": _apply, "args": apply} if apply else {}
     field = st.session_state.get(f"{prefix}.field")
     spec = FIELDS.get(field or "")
     on_field = {"on_change": _field_changed, "args": (prefix,)}
     if expression:
-        left, right, last = st.columns([3, 7, 1], vertical_alignment="bottom")
+        left, right, *buttons = st.columns([3, 7, 1, 1], vertical_alignment="bottom")
         left.selectbox(title, options, key=f"{prefix}.field", accept_new_options=True, **on_field)
         right.text_input(
             "Expression",
@@ -308,8 +309,8 @@ def _row_inputs(
             **change,
             help='Any condition in the language, e.g. node.type == "dc" or node.tags has "hub"',
         )
-        return last
-    cols = st.columns([3, 2, 5, 1], vertical_alignment="bottom")
+        return buttons
+    cols = st.columns([3, 2, 5, 1, 1], vertical_alignment="bottom")
     cols[0].selectbox(
         title,
         options,
@@ -322,7 +323,7 @@ def _row_inputs(
     op = st.session_state.get(f"{prefix}.op")
     if op in UNARY:
         cols[2].caption("no value needed")
-        return cols[3]
+        return cols[3:]
     known = fs.picked_values(field)
     if known:
         chosen = st.session_state.get(f"{prefix}.values") or []
@@ -336,14 +337,14 @@ def _row_inputs(
             **change,
             help="values from the language and your data; type another one if needed",
         )
-        return cols[3]
+        return cols[3:]
     cols[2].text_input(
         "Value",
         key=f"{prefix}.value",
         **change,
         help="no quotes needed; several values: separate with commas",
     )
-    return cols[3]
+    return cols[3:]
 
 
 # ------------------------------------------------------------- keep levels
@@ -372,7 +373,7 @@ def keep_levels(strategy_id: str, shape: forms.StrategyForm, fields: tuple[str, 
     units, rest = st.columns([2, 9], vertical_alignment="bottom")
     units.number_input("Units", key=key("add", "keep", "units"), step=1)
     with rest:
-        last = _row_inputs(key("add", "keep", "at"), options, None, False, "at the nodes where")
+        _, last = _row_inputs(key("add", "keep", "at"), options, None, False, "at the nodes where")
     _add_button(last, "keep level", strategy_id, "keep")
     fs.error_for("keep.new")
 
