@@ -60,7 +60,7 @@ export default function (component) {
       if (found) {
         const worst = found.some((mark) => mark[3] === "error") ? "error" : "warning";
         number.className = "route-" + worst;
-        number.title = found.map((mark) => `${mark[1]}: ${mark[4]}`).join("\n");
+        number.title = found.map((mark) => `column ${mark[1]}: ${mark[4]}`).join("\n");
       }
       numbers.appendChild(number);
     });
