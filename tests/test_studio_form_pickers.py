@@ -223,3 +223,26 @@ def test_the_save_message_sits_by_the_save_button():
     order = page_order(app)
     opened = next(i for i, text in enumerate(order) if text.startswith("Opened france v1"))
     assert order.index("rules.open") < opened < order.index("rules.editor")
+
+
+@pytest.mark.usefixtures("studio_env")
+def test_an_expression_row_stays_text_and_the_rest_of_the_form_works():
+    app = studio()
+    app.selectbox(key="rules.strategy").set_value("click_and_collect")
+    run(app)
+    # `node.id == order.collect_node` compares two fields: typed text in that one row
+    assert app.selectbox(key=key("source", 0, "field")).value == "expression…"
+    assert app.text_input(key=key("source", 0, "value")).value == "node.id == order.collect_node"
+    app.multiselect(key=key("source", 1, "values")).set_value(["store"])
+    run(app)
+    assert '  source from node.id == order.collect_node or node.type == "store"\n' in (
+        editor_text(app)
+    )
+    app.text_input(key=key("source", 0, "value")).input(
+        "node.id == order.collect_node and node.can_collect"
+    )
+    run(app)
+    assert (
+        "  source from (node.id == order.collect_node and node.can_collect) or "
+        'node.type == "store"\n'
+    ) in editor_text(app)
