@@ -4,8 +4,10 @@ Widgets are drawn without default values: their values are written into session 
 from the tree (`sync`) whenever the text changed since they were last filled, so a
 text edit shows in the forms. A form change reads every widget back (`read_form`),
 builds the new tree with `studio.forms` and writes the text (`commit`), so a form edit
-shows in the text. A value that cannot go into the tree is kept in its widget with the
-reason beside it, and the text is left as it was.
+shows in the text. A value that cannot go into the tree is refused: the text is left as
+it was, every widget is filled again from the tree (the form shows what is saved) and
+the reason is shown under the form section of the input (`error_for`), with the
+checker's findings on that section's lines.
 """
 
 from __future__ import annotations
