@@ -1,7 +1,7 @@
-"""The strategy form's repeated rows: effective windows, conditions (`when`, `source
-from`, `keep … at`: groups of rows joined with and/or), keep levels and rank keys.
-Each row edits the tree when it changes; rows are added from a last, empty row with
-its own button, removed or moved with buttons."""
+"""The strategy form's repeated rows: effective windows and rank keys (conditions and
+keep levels are in `condition_rows`), and the callbacks every row uses. Each row edits
+the tree when it changes; rows are added from a last, empty row with its own button,
+removed or moved with buttons."""
 
 from __future__ import annotations
 
@@ -9,28 +9,15 @@ import streamlit as st
 
 from dsl import syntax as s
 from dsl.schema import FIELDS, METRICS, FieldType
-from studio import conditions as conditions_model
 from studio import forms
 from studio.components import form_state as fs
 from studio.components.form_state import key
 from studio.conditions import (
-    AND,
-    EXPRESSION,
-    JOINS,
-    LIST_OPERATORS,
-    MAYBE_LIST_OPERATORS,
-    OPERATORS,
-    OR,
-    UNARY,
     ConditionError,
     Group,
 )
 from studio.conditions import expression_of as _expression_of
 
-ROOTS = {"when": ("order", "line"), "source": ("node", "order")}
-CLAUSE_TITLES = {"when": "When (the order)", "source": "Source from (the nodes)"}
-MULTI = LIST_OPERATORS | MAYBE_LIST_OPERATORS
-"""Operators that take several values."""
 RANK_FIELDS = tuple(
     path
     for path, spec in FIELDS.items()
@@ -38,7 +25,7 @@ RANK_FIELDS = tuple(
 )
 
 
-def _apply(strategy_id: str, shape: forms.StrategyForm) -> None:
+def apply_form(strategy_id: str, shape: forms.StrategyForm) -> None:
     """Any row input changed: read the whole form back and write the tree."""
     tree = fs.current_tree()
     if tree is None:
@@ -54,27 +41,27 @@ def _edit(strategy_id: str, **changes) -> None:
         fs.commit(lambda: forms.edit_strategy(tree, strategy_id, **changes))
 
 
-def _current(strategy_id: str) -> forms.StrategyForm | None:
+def current_form(strategy_id: str) -> forms.StrategyForm | None:
     tree = fs.current_tree()
     found = tree.strategy(strategy_id) if tree is not None else None
     return forms.form_of(found) if found is not None else None
 
 
 def _remove(strategy_id: str, part: str, index: int) -> None:
-    form = _current(strategy_id)
+    form = current_form(strategy_id)
     if form is not None:
         _edit(strategy_id, **{part: forms.without(getattr(form, part), index)})
 
 
 def _move(strategy_id: str, part: str, index: int, step: int) -> None:
-    form = _current(strategy_id)
+    form = current_form(strategy_id)
     if form is not None:
         _edit(strategy_id, **{part: forms.moved(getattr(form, part), index, step)})
 
 
 def _add(strategy_id: str, part: str) -> None:
     """Append the row typed in the section's "add" inputs."""
-    form = _current(strategy_id)
+    form = current_form(strategy_id)
     if form is None:
         return
     index = len(getattr(form, part))
@@ -111,7 +98,7 @@ def _new_item(part: str, index: int):
 # ---------------------------------------------------------------- windows
 
 
-def _remove_button(col, name: str, strategy_id: str, part: str, index: int) -> None:
+def remove_button(col, name: str, strategy_id: str, part: str, index: int) -> None:
     col.button(
         ":material/delete:",
         key=key(part if part != "windows" else "window", index, "remove"),
@@ -121,7 +108,7 @@ def _remove_button(col, name: str, strategy_id: str, part: str, index: int) -> N
     )
 
 
-def _add_button(col, name: str, strategy_id: str, part: str) -> None:
+def add_button(col, name: str, strategy_id: str, part: str) -> None:
     col.button(
         ":material/add:",
         key=key("add", part if part != "windows" else "window", "button"),
@@ -138,248 +125,22 @@ def windows(strategy_id: str, shape: forms.StrategyForm) -> None:
         st.caption("Always in force. Add a window to limit it to some dates.")
     for i in range(len(shape.windows)):
         last = _window_inputs(key("window", i), "From", strategy_id, shape)
-        _remove_button(last, "window", strategy_id, "windows", i)
+        remove_button(last, "window", strategy_id, "windows", i)
         fs.findings_for(f"window.{i}")
     last = _window_inputs(key("add", "window"), "New window from", None, shape)
-    _add_button(last, "window", strategy_id, "windows")
+    add_button(last, "window", strategy_id, "windows")
     fs.error_for("window")
 
 
 def _window_inputs(prefix: str, title: str, strategy_id: str | None, shape):
     """Date and optional time at each end; returns the row's last column (its button)."""
-    change = {"on_change": _apply, "args": (strategy_id, shape)} if strategy_id else {}
+    change = {"on_change": apply_form, "args": (strategy_id, shape)} if strategy_id else {}
     cols = st.columns([8, 4, 8, 4, 2], gap="xsmall", vertical_alignment="bottom")
     cols[0].date_input(title, key=f"{prefix}.start", value=None, **change)
     cols[1].time_input("at (optional)", key=f"{prefix}.start_time", value=None, step=900, **change)
     cols[2].date_input("to", key=f"{prefix}.end", value=None, **change)
     cols[3].time_input("at (optional)", key=f"{prefix}.end_time", value=None, step=900, **change)
     return cols[4]
-
-
-# -------------------------------------------------------------- conditions
-
-
-def conditions(clause: str, strategy_id: str, shape: forms.StrategyForm, fields: tuple[str, ...]):
-    """The clause's group of rows, its "new condition" row, and its messages."""
-    st.markdown(f"**{CLAUSE_TITLES[clause]}**")
-    group = forms.group_at(shape, clause)
-    if not group.rows:
-        st.caption("No condition: " + ("every order." if clause == "when" else "every node."))
-    group_editor(clause, strategy_id, shape, _field_options(ROOTS[clause], fields, group))
-    fs.error_for(clause)
-
-
-def group_editor(path: str, strategy_id: str, shape: forms.StrategyForm, options: list[str]):
-    """The rows of the group at `path` (a clause or `keep.N.at`): how they are joined,
-    each row (an inner group in a box of its own), and the new-condition row."""
-    group = forms.group_at(shape, path)
-    apply = (strategy_id, shape)
-    if len(group.rows) > 1:
-        _join_picker(key(path, "join"), apply, "Rows")
-    for i, row in enumerate(group.rows):
-        if isinstance(row, Group):
-            with st.container(border=True, key=_css(key(path, i, "box"))):
-                _join_picker(key(path, i, "join"), apply, "In this group")
-                for j, inner in enumerate(row.rows):
-                    _, last = _row_inputs(key(path, i, j), options, apply, inner.is_expression)
-                    _row_button(last, "remove", strategy_id, path, (i, j))
-                st.button(
-                    "Add the new condition to this group",
-                    key=key(path, i, "add_here"),
-                    on_click=_add_condition,
-                    args=(strategy_id, path, i),
-                    icon=":material/add:",
-                )
-            continue
-        pair, last = _row_inputs(key(path, i), options, apply, row.is_expression)
-        _row_button(pair, "pair", strategy_id, path, (i,))
-        _row_button(last, "remove", strategy_id, path, (i,))
-    adding = st.session_state.get(key("add", path, "field")) == EXPRESSION
-    _, last = _row_inputs(key("add", path), options, None, adding, "New condition")
-    last.button(
-        ":material/add:",
-        key=key("add", path, "button"),
-        on_click=_add_condition,
-        args=(strategy_id, path, None),
-        help="Add this condition as a new row",
-        type="primary",
-    )
-
-
-JOIN_LABELS = {AND: "all must hold (and)", OR: "any one is enough (or)"}
-
-
-def _join_picker(widget: str, apply: tuple, label: str) -> None:
-    st.radio(
-        label,
-        JOINS,
-        key=widget,
-        horizontal=True,
-        format_func=JOIN_LABELS.get,
-        on_change=_apply,
-        args=apply,
-    )
-
-
-def _row_button(col, kind: str, strategy_id: str, path: str, where: tuple[int, ...]) -> None:
-    if kind == "remove":
-        col.button(
-            ":material/delete:",
-            key=key(path, *where, "remove"),
-            on_click=_remove_condition,
-            args=(strategy_id, path, *where),
-            help="Remove this condition",
-        )
-    else:
-        col.button(
-            ":material/call_split:",
-            key=key(path, *where, "pair"),
-            on_click=_add_condition,
-            args=(strategy_id, path, where[0]),
-            help="Group this row with the new condition (below), joined with the other "
-            "word: this row or the new one, inside rows that must all hold",
-        )
-
-
-def _css(name: str) -> str:
-    return name.replace(".", "-")
-
-
-def _add_condition(strategy_id: str, path: str, into: int | None) -> None:
-    """Add the new-condition row of `path`: as a row, into an inner group, or paired."""
-    form = _current(strategy_id)
-    if form is None:
-        return
-    row = fs.read_row(key("add", path))
-    try:
-        _expression_of(row)
-    except ConditionError as error:
-        st.session_state[fs.ERROR] = (f"{path}.new", str(error))
-        return
-    group = conditions_model.with_row(forms.group_at(form, path), row, into)
-    _edit_form(strategy_id, forms.with_group(form, path, group))
-
-
-def _remove_condition(strategy_id: str, path: str, index: int, inner: int | None = None):
-    form = _current(strategy_id)
-    if form is not None:
-        group = conditions_model.without_row(forms.group_at(form, path), index, inner)
-        _edit_form(strategy_id, forms.with_group(form, path, group))
-
-
-def _edit_form(strategy_id: str, form: forms.StrategyForm) -> None:
-    tree = fs.current_tree()
-    if tree is not None:
-        fs.commit(lambda: forms.update_strategy(tree, strategy_id, form))
-
-
-def _field_options(roots: tuple[str, ...], fields: tuple[str, ...], group: Group) -> list[str]:
-    known = [path for path in (*FIELDS, *fields) if path.split(".", 1)[0] in roots]
-    known += [row.field for row in _rows(group) if not row.is_expression]
-    return [EXPRESSION, *dict.fromkeys(known)]
-
-
-def _rows(group: Group):
-    for row in group.rows:
-        yield from (row.rows if isinstance(row, Group) else (row,))
-
-
-def _field_changed(prefix: str) -> None:
-    """Another field: its value starts empty; the row applies once a value is picked."""
-    st.session_state[f"{prefix}.value"] = ""
-    st.session_state[f"{prefix}.values"] = []
-
-
-def _row_inputs(
-    prefix: str, options: list[str], apply: tuple | None, expression: bool, title: str = "Field"
-):
-    """Field, operator and value (or field and expression); returns the two button
-    columns at the end of the row.
-    A field with known values (the language's, the data's) is given a value picker."""
-    change = {"on_change": _apply, "args": apply} if apply else {}
-    field = st.session_state.get(f"{prefix}.field")
-    spec = FIELDS.get(field or "")
-    on_field = {"on_change": _field_changed, "args": (prefix,)}
-    if expression:
-        left, right, *buttons = st.columns([3, 7, 1, 1], vertical_alignment="bottom")
-        left.selectbox(title, options, key=f"{prefix}.field", accept_new_options=True, **on_field)
-        right.text_input(
-            "Expression",
-            key=f"{prefix}.value",
-            **change,
-            help='Any condition in the language, e.g. node.type == "dc" or node.tags has "hub"',
-        )
-        return buttons
-    cols = st.columns([3, 2, 5, 1, 1], vertical_alignment="bottom")
-    cols[0].selectbox(
-        title,
-        options,
-        key=f"{prefix}.field",
-        accept_new_options=True,
-        **on_field,
-        help=spec.doc if spec else "a column of your data, or an expression",
-    )
-    cols[1].selectbox("Operator", OPERATORS, key=f"{prefix}.op", **change)
-    op = st.session_state.get(f"{prefix}.op")
-    if op in UNARY:
-        cols[2].caption("no value needed")
-        return cols[3:]
-    known = fs.picked_values(field)
-    if known:
-        chosen = st.session_state.get(f"{prefix}.values") or []
-        cols[2].multiselect(
-            "Value" if op not in MULTI else "Values",
-            list(dict.fromkeys([*known, *chosen])),
-            key=f"{prefix}.values",
-            accept_new_options=True,
-            max_selections=None if op in MULTI else 1,
-            placeholder="pick or type a value",
-            **change,
-            help="values from the language and your data; type another one if needed",
-        )
-        return cols[3:]
-    cols[2].text_input(
-        "Value",
-        key=f"{prefix}.value",
-        **change,
-        help="no quotes needed; several values: separate with commas",
-    )
-    return cols[3:]
-
-
-# ------------------------------------------------------------- keep levels
-
-
-def keep_levels(strategy_id: str, shape: forms.StrategyForm, fields: tuple[str, ...]) -> None:
-    st.markdown("**Keep** (protected stock: never promised by this strategy)")
-    options = _field_options(("node",), fields, Group())
-    for i, level in enumerate(shape.keep):
-        with st.container(border=True, key=_css(key("keep", i, "box"))):
-            left, right = st.columns([10, 1], vertical_alignment="bottom")
-            left.number_input(
-                "Units of every SKU kept",
-                key=key("keep", i, "units"),
-                step=1,
-                on_change=_apply,
-                args=(strategy_id, shape),
-            )
-            _remove_button(right, "keep level", strategy_id, "keep", i)
-            fs.error_for(f"keep.{i}.units")
-            fs.findings_for(f"keep.{i}")
-            st.caption("at the nodes where")
-            group_editor(f"keep.{i}.at", strategy_id, shape, options + _extra(level.at))
-            fs.error_for(f"keep.{i}.at")
-    st.caption("New keep level: units, and the nodes where they are kept")
-    units, rest = st.columns([2, 9], vertical_alignment="bottom")
-    units.number_input("Units", key=key("add", "keep", "units"), step=1)
-    with rest:
-        _, last = _row_inputs(key("add", "keep", "at"), options, None, False, "at the nodes where")
-    _add_button(last, "keep level", strategy_id, "keep")
-    fs.error_for("keep.new")
-
-
-def _extra(group: Group) -> list[str]:
-    return [row.field for row in _rows(group) if not row.is_expression]
 
 
 # --------------------------------------------------------------- rank keys
@@ -392,7 +153,7 @@ def rank_keys(strategy_id: str, shape: forms.StrategyForm) -> None:
     options = [*METRICS, *RANK_FIELDS]
     for i, row in enumerate(shape.rank):
         cols = st.columns([5, 3, 1, 1, 1], vertical_alignment="bottom")
-        apply = {"on_change": _apply, "args": (strategy_id, shape)}
+        apply = {"on_change": apply_form, "args": (strategy_id, shape)}
         cols[0].selectbox(
             f"Key {i + 1}",
             _with(options, row.key),
@@ -417,7 +178,7 @@ def rank_keys(strategy_id: str, shape: forms.StrategyForm) -> None:
                 args=(strategy_id, "rank", i, step),
                 disabled=not 0 <= i + step < len(shape.rank),
             )
-        _remove_button(cols[4], "rank key", strategy_id, "rank", i)
+        remove_button(cols[4], "rank key", strategy_id, "rank", i)
     cols = st.columns([5, 3, 3], vertical_alignment="bottom")
     cols[0].selectbox(
         "New key",
@@ -429,7 +190,7 @@ def rank_keys(strategy_id: str, shape: forms.StrategyForm) -> None:
     cols[1].selectbox(
         "Direction", (fs.DEFAULT, *forms.DIRECTIONS), key=key("add", "rank", "direction")
     )
-    _add_button(cols[2], "rank key", strategy_id, "rank")
+    add_button(cols[2], "rank key", strategy_id, "rank")
     fs.error_for("rank")
 
 

@@ -11,7 +11,7 @@ import streamlit as st
 import dsl
 from dsl import syntax as s
 from studio import forms
-from studio.components import form_rows
+from studio.components import condition_rows, form_rows
 from studio.components import form_state as fs
 from studio.components.form_state import key
 
@@ -48,10 +48,10 @@ def show(
     sections = (
         ("scalars", lambda: _scalars(strategy, shape)),
         ("effective", lambda: form_rows.windows(strategy.id, shape)),
-        ("when", lambda: form_rows.conditions("when", strategy.id, shape, fields)),
-        ("source", lambda: form_rows.conditions("source", strategy.id, shape, fields)),
+        ("when", lambda: condition_rows.conditions("when", strategy.id, shape, fields)),
+        ("source", lambda: condition_rows.conditions("source", strategy.id, shape, fields)),
         ("within", lambda: _within(strategy.id, shape)),
-        ("keep", lambda: form_rows.keep_levels(strategy.id, shape, fields)),
+        ("keep", lambda: condition_rows.keep_levels(strategy.id, shape, fields)),
         ("rank", lambda: form_rows.rank_keys(strategy.id, shape)),
         ("split", lambda: _split_and_fallback(strategy, shape, ruleset)),
     )
@@ -193,7 +193,7 @@ def _delete_strategy(strategy_id: str) -> None:
 
 
 def _scalars(strategy: s.Strategy, shape: forms.StrategyForm) -> None:
-    apply = {"on_change": form_rows._apply, "args": (strategy.id, shape)}
+    apply = {"on_change": form_rows.apply_form, "args": (strategy.id, shape)}
     left, middle, right = st.columns([2, 3, 1])
     left.text_input("Id", key=key("id"), help="letters, digits and _", **apply)
     middle.text_input("Label", key=key("label"), **apply)
@@ -216,14 +216,14 @@ def _within(strategy_id: str, shape: forms.StrategyForm) -> None:
         value=None,
         step=10.0,
         placeholder="no limit",
-        on_change=form_rows._apply,
+        on_change=form_rows.apply_form,
         args=(strategy_id, shape),
     )
     fs.error_for("within")
 
 
 def _split_and_fallback(strategy: s.Strategy, shape: forms.StrategyForm, ruleset: s.Ruleset):
-    apply = {"on_change": form_rows._apply, "args": (strategy.id, shape)}
+    apply = {"on_change": form_rows.apply_form, "args": (strategy.id, shape)}
     cols = st.columns(4)
     cols[0].selectbox(
         "Split",
