@@ -141,8 +141,8 @@ def test_a_form_change_rewrites_the_text():
     )
     # the picker rows: the channel list and the delivery method
     assert app.selectbox(key=key("when", 0, "field")).value == "order.channel"
-    assert app.text_input(key=key("when", 0, "value")).value == "web, marketplace"
-    app.text_input(key=key("when", 0, "value")).input("web, marketplace, b2b")
+    assert app.multiselect(key=key("when", 0, "values")).value == ["web", "marketplace"]
+    app.multiselect(key=key("when", 0, "values")).select("b2b")
     run(app)
     assert 'when order.channel in ["web", "marketplace", "b2b"] and order.delivery == "home"' in (
         editor_text(app)
@@ -155,6 +155,7 @@ def test_a_form_change_rewrites_the_text():
     assert "  effective 2026-11-08 to 2026-12-31\n" in editor_text(app)
     # add a condition from the empty row; remove the keep level; split none
     app.selectbox(key=key("add", "when", "field")).set_value("order.value")
+    run(app)  # a number field: its value is typed
     app.selectbox(key=key("add", "when", "op")).set_value(">=")
     app.text_input(key=key("add", "when", "value")).input("50")
     app.button(key=key("add", "when", "button")).click()
@@ -188,8 +189,13 @@ def test_rank_keys_move_and_a_bad_expression_is_refused_in_place():
     app.text_input(key=key("source", 0, "value")).input("node.type in [")
     run(app)
     assert editor_text(app) == before  # nothing applied
-    assert any("Not applied:" in e.value and "not closed" in e.value for e in app.error)
-    assert app.text_input(key=key("source", 0, "value")).value == "node.type in ["
+    refused = [e.value for e in app.error if "Not applied:" in e.value]
+    assert refused and "`node.type in [`" in refused[0] and "not closed" in refused[0]
+    # the form shows what the rules say, the refused text is quoted in the reason
+    assert app.selectbox(key=key("source", 0, "field")).value == "node.type"
+    assert app.multiselect(key=key("source", 0, "values")).value == ["dc", "store"]
+    app.selectbox(key=key("source", 0, "field")).set_value("expression…")
+    run(app)
     app.text_input(key=key("source", 0, "value")).input('node.type in ["dc", "store", "3pl"]')
     run(app)
     assert 'source from node.type in ["dc", "store", "3pl"] and node.can_ship\n' in editor_text(app)
@@ -207,7 +213,7 @@ def test_a_text_edit_shows_in_the_forms():
     type_text(app, text)
     assert app.number_input(key=key("priority")).value == 42
     assert app.number_input(key=key("within")).value == 250.0
-    assert app.text_input(key=key("when", 0, "value")).value == "express"
+    assert app.multiselect(key=key("when", 0, "values")).value == ["express"]
     # and a new strategy typed in the text can be picked in the form
     pallets = '\nstrategy b2b_pallets "B2B pallets"\n  priority 50\n  split at most 4\n'
     type_text(app, text + pallets)

@@ -89,7 +89,7 @@ def show(result: dsl.CheckResult) -> None:
         },
         key="rules.diagnostics",
     )
-    st.code(result.render(), language=None, wrap_lines=True)
+    st.code(result.render(), language=None, wrap_lines=False)  # a wrapped line moves the caret
 
 
 def data_fields() -> tuple[str, ...]:

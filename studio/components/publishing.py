@@ -151,17 +151,20 @@ def _publish() -> None:
             extra_fields=diagnostics_panel.data_fields(),
         )
     except StoreError as error:
-        state.notify("error", f"Not published: {error}")
+        state.notify("error", f"Not published: {error}", state.REVIEW)
         return
     if instant is None:
         state.notify(
-            "success", f"{version.label} is published and live (approved by {version.reviewed_by})."
+            "success",
+            f"{version.label} is published and live (approved by {version.reviewed_by}).",
+            state.REVIEW,
         )
     else:
         state.notify(
             "success",
             f"{version.label} is scheduled: it goes live on "
             f"{local(instant, timezone_of(version))} (approved by {version.reviewed_by}).",
+            state.REVIEW,
         )
 
 
@@ -192,6 +195,6 @@ def _cancel(name: str, number: int) -> None:
     try:
         version = found.cancel(name, number, by=acting(found))
     except StoreError as error:
-        state.notify("error", f"Not cancelled: {error}")
+        state.notify("error", f"Not cancelled: {error}", state.REVIEW)
         return
-    state.notify("info", f"{version.label} will not go live: it is back in review.")
+    state.notify("info", f"{version.label} will not go live: it is back in review.", state.REVIEW)

@@ -24,7 +24,13 @@ from rulesets.store import (
     canonical_text,
 )
 from studio import state
-from studio.components import diagnostics_panel, publishing, shipped_examples, working_copy
+from studio.components import (
+    diagnostics_panel,
+    notices,
+    publishing,
+    shipped_examples,
+    working_copy,
+)
 from studio.components.sign_in import acting, name_of, refusal
 
 NEW = "New ruleset…"
@@ -249,6 +255,7 @@ def review_panel(found: RulesetStore, ok: bool) -> None:
     )
     if cannot_save is not None:
         st.caption(f":material/lock: Not for you to save: {cannot_save}")
+    notices.show(state.REVIEW)  # the outcome of the buttons here, beside them
     if base is None:
         return
     if base.state == State.DRAFT:
@@ -311,7 +318,7 @@ def _save() -> None:
     draft = state.draft()
     name = draft.name or (st.session_state.get(SAVE_NAME) or "").strip()
     if not name:
-        state.notify("error", "Give the ruleset a name before saving it.")
+        state.notify("error", "Give the ruleset a name before saving it.", state.REVIEW)
         return
     comment = (st.session_state.get(COMMENT) or "").strip() or None
     try:
@@ -326,16 +333,18 @@ def _save() -> None:
         )
     except Conflict as conflict:
         st.session_state[CONFLICT] = conflict.latest
-        state.notify("conflict", _conflict_message(conflict))
+        state.notify("conflict", _conflict_message(conflict), state.REVIEW)
         return
     except Unchanged as error:
-        state.notify("info", f"Nothing saved: {str(error).removeprefix('nothing to save: ')}.")
+        state.notify(
+            "info", f"Nothing saved: {str(error).removeprefix('nothing to save: ')}.", state.REVIEW
+        )
         return
     except InvalidRuleset as error:
-        state.notify("error", f"Not saved: {error}")
+        state.notify("error", f"Not saved: {error}", state.REVIEW)
         return
     except StoreError as error:
-        state.notify("error", f"Not saved: {error}")
+        state.notify("error", f"Not saved: {error}", state.REVIEW)
         return
     working_copy.forget(found, draft.name)
     state.open_draft(version.text, name, version.number)
@@ -344,7 +353,7 @@ def _save() -> None:
     st.session_state[COMMENT] = ""
     st.session_state[PICK_RULESET] = name
     st.session_state[PICK_VERSION] = version.number
-    state.notify("success", f"Saved {version.label} as a draft.")
+    state.notify("success", f"Saved {version.label} as a draft.", state.REVIEW)
 
 
 def _conflict_message(conflict: Conflict) -> str:
@@ -359,7 +368,9 @@ def _conflict_message(conflict: Conflict) -> str:
 def _rebase(name: str, latest: int) -> None:
     state.set_base(name, latest)
     st.session_state.pop(CONFLICT, None)
-    state.notify("info", f"Your text is now based on version {latest}: save it when ready.")
+    state.notify(
+        "info", f"Your text is now based on version {latest}: save it when ready.", state.REVIEW
+    )
 
 
 def _submit() -> None:
@@ -370,9 +381,9 @@ def _submit() -> None:
             draft.name, draft.base, by=acting(found), extra_fields=diagnostics_panel.data_fields()
         )
     except StoreError as error:
-        state.notify("error", f"Not submitted: {error}")
+        state.notify("error", f"Not submitted: {error}", state.REVIEW)
         return
-    state.notify("success", f"{version.label} is in review.")
+    state.notify("success", f"{version.label} is in review.", state.REVIEW)
 
 
 def _reject() -> None:
@@ -381,9 +392,9 @@ def _reject() -> None:
         found = _store()
         version = found.reject(draft.name, draft.base, by=acting(found))
     except StoreError as error:
-        state.notify("error", str(error))
+        state.notify("error", str(error), state.REVIEW)
         return
-    state.notify("info", f"{version.label} is back to draft.")
+    state.notify("info", f"{version.label} is back to draft.", state.REVIEW)
 
 
 # --------------------------------------------------------------- history

@@ -11,6 +11,8 @@ from studio import state
 from studio.components import (
     diagnostics_panel,
     diff_view,
+    editor_marks,
+    notices,
     rule_words,
     rules_editor,
     strategy_form,
@@ -18,14 +20,6 @@ from studio.components import (
 )
 from studio.components import version_panel as versions
 from studio.components.ruleset_choice import store
-
-NOTICES = {
-    "success": (st.success, ":material/check_circle:"),
-    "info": (st.info, ":material/info:"),
-    "warning": (st.warning, ":material/warning:"),
-    "error": (st.error, ":material/error:"),
-    "conflict": (st.error, ":material/sync_problem:"),
-}
 
 
 def render() -> None:
@@ -46,19 +40,19 @@ def render() -> None:
     result = diagnostics_panel.check(text, filename)
     base = versions.status(found, text)
     working_copy.clash_choice()
-    notice, slot = state.take_notice(), st.container()  # always there: the tabs below keep
-    if notice is not None:  # their place, and the tab picked, on the rerun that drops it
-        show, icon = NOTICES.get(notice[0], NOTICES["info"])
-        with slot:
-            show(notice[1], icon=icon)
+    with st.container():  # always there: the tabs below keep their place, and the tab
+        notices.show(state.OPEN)  # picked, on the rerun that drops the message
 
     editing, findings = st.columns([5, 3])
     with editing:
         as_text, as_form = st.tabs([":material/code: Text", ":material/tune: Form"])
         with as_text:
             rules_editor.text_editor()
+            editor_marks.show(text, result)
         with as_form:
-            strategy_form.show(result.ruleset, text, diagnostics_panel.data_fields())
+            strategy_form.show(
+                result.ruleset, text, diagnostics_panel.data_fields(), result.diagnostics
+            )
     with findings:
         diagnostics_panel.show(result)
         strategy_form.strategy_text(result.ruleset)
