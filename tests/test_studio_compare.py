@@ -14,10 +14,12 @@ import dsl
 import engine
 import simulations
 from simulations import Overrides, Scenario
-from simulations.charts import KPI_LABELS, format_kpi
+from simulations.charts import KPI_LABELS
+from simulations.charts import format_kpi as report_kpi
 from simulations.compare import UNEXPLAINED
 from simulations.kpis import OVERALL_KEYS
 from studio.components.kpi_cards import delta_text
+from studio.formats import kpi as format_kpi
 from studio.views.compare import comparison_report
 
 demo_folder = studio_pages.demo_folder
@@ -111,7 +113,7 @@ def test_two_scenarios_side_by_side_with_the_orders_that_changed(studio_env, bus
     ]
     bars = chart(app, "compare.chart.bars.closed")
     fill = next(
-        t for t in bars["data"] if t["text"][0] == format_kpi("fill_rate", base["fill_rate"])
+        t for t in bars["data"] if t["text"][0] == report_kpi("fill_rate", base["fill_rate"])
     )
     assert fill["y"] == pytest.approx([base["fill_rate"], variant["fill_rate"]])
 

@@ -20,8 +20,8 @@ from playwright.sync_api import expect
 
 import dsl
 import simulations
-from simulations.charts import format_kpi
 from simulations.demo_data import generate
+from studio.formats import kpi as format_kpi
 
 SHOTS = browser.ARTIFACTS / "journey"
 DOC_IMAGES = browser.ROOT / "docs" / "images"

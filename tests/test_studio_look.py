@@ -42,3 +42,16 @@ def test_the_app_shows_no_module_note():
     shown = texts(app)
     assert "One module per page" not in shown
     assert "pages/" not in shown
+
+
+@pytest.mark.usefixtures("studio_env")
+def test_kpi_cards_show_euros_and_tonnes_and_plain_definitions():
+    app = studio_pages.page("simulate").run()
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    cards = {metric.label: metric for metric in app.metric}
+    assert cards["Cost per order"].value.startswith("€")
+    assert cards["CO2"].value.endswith((" t", " kg"))
+    for metric in app.metric:
+        assert "docs/kpis.md" not in metric.proto.help
+        assert "`" not in metric.proto.help

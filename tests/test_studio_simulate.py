@@ -17,10 +17,10 @@ from studio_pages import chart, page, studio_app, table, texts
 import engine
 import simulations
 from rulesets.store import RulesetStore
-from simulations.charts import format_kpi
 from simulations.kpis import HEADLINE_KEYS
 from studio.components import run_results
 from studio.components.kpi_cards import delta_text
+from studio.formats import kpi as format_kpi
 
 demo_folder = studio_pages.demo_folder
 studio_env = studio_pages.studio_env

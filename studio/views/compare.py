@@ -13,11 +13,11 @@ import streamlit as st
 
 import engine
 from simulations import Comparison, Overrides, Scenario, ScenarioError, compare
-from simulations.charts import KPI_LABELS, comparison_figure, format_kpi
+from simulations.charts import KPI_LABELS, comparison_figure
 from simulations.exports import csv_bytes
 from simulations.kpis import OVERALL_KEYS
 from simulations.report import write_comparison_report
-from studio import data
+from studio import data, formats
 from studio.components import scenario_form, scenario_overlays
 from studio.components.kpi_cards import delta_text
 from studio.components.period_picker import period_inputs
@@ -199,7 +199,7 @@ def _show(result: Result) -> None:
     st.caption(f"Each Δ is the scenario minus **{names[0]}** (rates in percentage points).")
     st.dataframe(
         scenario_overlays.kpi_table(
-            overalls, OVERALL_KEYS, lambda k: KPI_LABELS[k][0], format_kpi, delta_text
+            overalls, OVERALL_KEYS, lambda k: KPI_LABELS[k][0], formats.kpi, delta_text
         ),
         hide_index=True,
         key="compare.kpis",
