@@ -163,3 +163,16 @@ def kpi_change(key: str, change) -> str | None:
     if kind == "rate":
         return signed(f"{number(abs(100 * float(change)), 1)} pts", change)
     return signed(kpi(key, abs(float(change))), change)
+
+
+def kpi_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A KPI breakdown (one row per channel, node type or day) as people read it: the
+    KPIs' names as headers, each figure written as `kpi` writes it."""
+    shown = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        if column in KPI_LABELS:
+            shown[KPI_LABELS[column][0]] = frame[column].map(lambda v, c=column: kpi(c, v))
+        else:
+            title = column.replace("_", " ")
+            shown[title[:1].upper() + title[1:]] = frame[column]
+    return shown
