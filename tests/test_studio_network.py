@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import studio_pages
-from studio_pages import chart, page, studio_app, table, texts
+from studio_pages import chart, map_points, page, studio_app, table, texts
 
 demo_folder = studio_pages.demo_folder
 studio_env = studio_pages.studio_env
@@ -19,9 +19,10 @@ def test_map_shows_every_node_by_type_with_its_stock(studio_env):
     assert not app.exception
 
     figure = chart(app, "network.map")
-    assert [trace["name"] for trace in figure["data"]] == sorted(nodes["type"].unique())
+    assert figure["data"][0]["meta"] == "base map"  # France and its neighbours, behind
+    assert [trace["name"] for trace in map_points(figure)] == sorted(nodes["type"].unique())
     placed = {}
-    for trace in figure["data"]:
+    for trace in map_points(figure):
         rows = zip(trace["customdata"], trace["lat"], trace["text"], strict=True)
         for node_id, lat, text in rows:
             placed[node_id] = (trace["name"], lat, text)
@@ -103,7 +104,7 @@ def test_uploaded_tables_replace_the_folder_and_every_rejected_row_is_shown(stud
     assert f"collect_node {store!r} is not a known node" in " ".join(order_rows["reason"])
     # the map only shows the nodes that loaded
     figure = chart(app, "network.map")
-    assert sum(len(trace["customdata"]) for trace in figure["data"]) == len(good) - 1
+    assert sum(len(trace["customdata"]) for trace in map_points(figure)) == len(good) - 1
 
     app.button[0].click().run()
     assert "In use for this session" not in texts(app)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import studio_pages
-from studio_pages import chart, page, studio_app, table, texts
+from studio_pages import chart, map_points, page, studio_app, table, texts
 
 import engine
 import simulations
@@ -96,7 +96,7 @@ def test_a_run_shows_kpi_cards_and_charts_from_the_replay(studio_env, expected):
     assert np.nanmax(heat["z"]) > 0
 
     node_map = chart(app, "simulate.run.chart.map")
-    assert {trace["name"] for trace in node_map["data"]} == set(expected.inputs.nodes["type"])
+    assert {t["name"] for t in map_points(node_map)} == set(expected.inputs.nodes["type"])
 
 
 @pytest.mark.usefixtures("studio_env")
@@ -172,7 +172,7 @@ def test_overrides_change_what_is_replayed(expected):
     assert busiest not in set(run.simulation.tables.shipments["node_id"])
     assert f"node {busiest} closed" in texts(app)
     node_map = chart(app, "simulate.run.chart.map")
-    drawn = [text for trace in node_map["data"] for text in trace["text"]]
+    drawn = [text for trace in map_points(node_map) for text in trace["text"]]
     assert not any(text.startswith(f"{busiest} ") for text in drawn)
 
 
