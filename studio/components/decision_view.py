@@ -13,6 +13,7 @@ import streamlit as st
 
 from engine import Decision, Explanation
 from simulations.charts import LAYOUT, TYPE_COLOURS, offline_geo
+from studio import formats
 
 RANK = re.compile(r"^rank (\d+) of (\d+)")
 STATUS_WORDS = {
@@ -124,7 +125,7 @@ def show_decision(decision: Decision, nodes: pd.DataFrame) -> None:
     cols[1].metric("Units unfilled", f"{decision.units_unfilled:,}")
     cols[2].metric("Shipments", len(decision.shipments))
     cost = sum(s.cost for s in decision.shipments)
-    cols[3].metric("Cost", f"{cost:,.2f}")
+    cols[3].metric("Cost", formats.money(cost))
     if decision.shipments:
         st.markdown("**Shipments**")
         st.dataframe(shipments_table(decision, nodes), hide_index=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from simulations.exports import csv_bytes
-from studio import data
+from studio import data, formats
 from studio.components import network_map
 from studio.components.ruleset_choice import draft, timezone_of
 
@@ -19,6 +19,11 @@ UPLOADERS = {
 SEEN_KEY = "network.seen_uploads"
 GENERATION_KEY = "network.uploader_generation"
 ALL_SKUS = "All SKUs"
+ROW_NOUNS = {
+    "nodes": ("node", "nodes"),
+    "inventory": ("stock row", "stock rows"),
+    "replenishments": ("delivery", "deliveries"),
+}
 
 
 def render() -> None:
@@ -51,11 +56,11 @@ def _sources(dataset: data.Dataset) -> None:
             rejected = table.rejected_rows
             col.metric(
                 kind.capitalize(),
-                f"{len(table.frame):,} rows",
-                delta=f"{rejected:,} rejected" if rejected else "no rejects",
+                _kept(kind, table.frame),
+                delta=f"{formats.count(rejected, 'row')} rejected" if rejected else "no rejects",
                 delta_color="inverse" if rejected else "off",
                 delta_arrow="off",
-                help=f"from {file.origin}",
+                help=f"{formats.count(len(table.frame), 'row')} kept, from {file.origin}",
             )
         elif kind in dataset.errors:
             col.metric(kind.capitalize(), "unusable", help=dataset.errors[kind])
@@ -63,6 +68,15 @@ def _sources(dataset: data.Dataset) -> None:
             col.metric(kind.capitalize(), "none", help="no file for this table")
     for kind, message in dataset.errors.items():
         st.error(f"**{kind}** cannot be used: {message}", icon=":material/error:")
+
+
+def _kept(kind: str, frame) -> str:
+    """What a table holds, counted as the other pages count it: orders (not their lines,
+    one row each), nodes, stock rows (a SKU at a node), deliveries."""
+    if kind == "orders":
+        return formats.count(frame["order_id"].nunique(), "order")
+    noun, plural = ROW_NOUNS.get(kind, ("row", "rows"))
+    return formats.count(len(frame), noun, plural)
 
 
 def _network(dataset: data.Dataset) -> None:
@@ -83,7 +97,8 @@ def _network(dataset: data.Dataset) -> None:
     )
     st.caption(
         " · ".join(
-            f"{t}: {int(r.nodes)} nodes, {int(r.units):,} {what}" for t, r in by_type.iterrows()
+            f"{t}: {formats.count(r.nodes, 'node')}, {formats.count(r.units)} {what}"
+            for t, r in by_type.iterrows()
         )
     )
     if one is not None:
@@ -155,7 +170,7 @@ def _rejects(dataset: data.Dataset) -> None:
     counts = rejects.groupby("table")["row"].nunique()
     st.warning(
         "Rows left out, with the reason: "
-        + ", ".join(f"{table} {count:,}" for table, count in counts.items())
+        + ", ".join(f"{table} {formats.count(count)}" for table, count in counts.items())
         + ". Row numbers count the header as row 1, as a spreadsheet shows them.",
         icon=":material/rule:",
     )
