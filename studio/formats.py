@@ -176,3 +176,19 @@ def kpi_frame(frame: pd.DataFrame) -> pd.DataFrame:
             title = column.replace("_", " ")
             shown[title[:1].upper() + title[1:]] = frame[column]
     return shown
+
+
+MONEY_COLUMNS = frozenset({"cost", "unit_price", "order_value", "cost_per_order"})
+"""Columns of the studio's tables that hold euros."""
+
+
+def money_columns(frame: pd.DataFrame) -> dict:
+    """`st.dataframe` column settings that show the euro columns of `frame` as "€4.82"
+    (the cells stay numbers, so the table still sorts them)."""
+    import streamlit as st
+
+    return {
+        column: st.column_config.NumberColumn(format="€%.2f")
+        for column in frame.columns
+        if column in MONEY_COLUMNS
+    }

@@ -76,3 +76,10 @@ def test_an_empty_figure_is_a_dash():
     assert formats.mass(float("nan")) == "–"
     assert formats.kpi("fill_rate", None) == "–"
     assert formats.kpi_change("fill_rate", None) is None
+
+
+def test_euro_columns_of_a_table_show_euros_and_stay_numbers():
+    frame = pd.DataFrame({"order_id": ["O1"], "cost": [4.5], "unit_price": [19.9], "qty": [2]})
+    settings = formats.money_columns(frame)
+    assert set(settings) == {"cost", "unit_price"}
+    assert all(setting["type_config"]["format"] == "€%.2f" for setting in settings.values())

@@ -178,7 +178,10 @@ def drill(run: Run, key: str, period: Period = WHOLE_RUN) -> None:
         f"**{formats.count(len(behind), 'order')}** behind *{KPI_LABELS[kpi][0]}* ({_what(kpi)})"
     )
     zone = sim.policy.timezone
-    st.dataframe(_local(behind.head(SHOWN_ROWS), zone), hide_index=True, key=f"{key}.behind")
+    listed = _local(behind.head(SHOWN_ROWS), zone)
+    st.dataframe(
+        listed, hide_index=True, key=f"{key}.behind", column_config=formats.money_columns(listed)
+    )
     st.caption(formats.zone_note(zone))
     if len(behind) > SHOWN_ROWS:
         st.caption(f"The first {formats.count(SHOWN_ROWS)} are listed; the download has them all.")
@@ -195,7 +198,8 @@ def drill(run: Run, key: str, period: Period = WHOLE_RUN) -> None:
     ids = behind["order_id"].astype(str).head(SHOWN_ROWS).tolist()
     order_id = st.selectbox("Look at one order", ids, key=_option(f"{key}.order", ids))
     shipments = sim.tables.shipments
-    st.dataframe(_local(shipments[shipments["order_id"] == order_id], zone), hide_index=True)
+    its = _local(shipments[shipments["order_id"] == order_id], zone)
+    st.dataframe(its, hide_index=True, column_config=formats.money_columns(its))
     if order_id in run.explained:
         decision_view.show_explanation(run.explained[order_id], sim.inputs.nodes)
     elif st.button(

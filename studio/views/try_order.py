@@ -98,7 +98,7 @@ def _history(dataset: data.Dataset, timezone: str) -> pd.DataFrame | None:
     )
     lines = orders[orders["order_id"].astype(str) == order_id]
     shown = lines.assign(created_at=formats.date_times(lines["created_at"], timezone))
-    st.dataframe(shown, hide_index=True)
+    st.dataframe(shown, hide_index=True, column_config=formats.money_columns(shown))
     st.caption(formats.zone_note(timezone))
 
     def edit_copy() -> None:
