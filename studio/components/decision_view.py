@@ -128,7 +128,8 @@ def show_decision(decision: Decision, nodes: pd.DataFrame) -> None:
     cols[3].metric("Cost", formats.money(cost))
     if decision.shipments:
         st.markdown("**Shipments**")
-        st.dataframe(shipments_table(decision, nodes), hide_index=True)
+        shipped = shipments_table(decision, nodes)
+        st.dataframe(shipped, hide_index=True, column_config=formats.money_columns(shipped))
     if decision.unfilled:
         st.markdown("**Not shipped**")
         st.dataframe(unfilled_table(decision), hide_index=True)
