@@ -35,8 +35,9 @@ RESULT = "compare.result"
 NEW = "compare.new"
 SHOWN_ROWS = 1_000
 CHANGE_KINDS = ("nodes", "strategy", "status")
+# Session key: (result, (first, last), runs narrowed to those days), the period shown.
+# (A comment: Streamlit's magic would write a bare string of a page on the page.)
 VIEWS = "compare.views"
-"""Session key: (result, (first, last), runs narrowed to those days): the period shown."""
 
 
 @dataclass(frozen=True)
