@@ -1,6 +1,6 @@
 """How fast the studio answers in a real browser on the default demo data (20,000 orders,
 60 nodes, 2,000 SKUs): the first page after the server starts, a reload, and another
-ruleset picked in Try one order. The figures are printed (run with `-s`), never
+ruleset picked in Try one order. The figures are printed in every run, never
 asserted: tests do not time things; docs/studio.md states what was measured."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def settled(page, ready) -> float:
 @pytest.mark.parametrize(
     "launcher", [browser.STREAMLIT_RUN, browser.WARM_START], ids=["streamlit-run", "warm-start"]
 )
-def test_first_load_reload_and_another_ruleset_timed(full_demo, tmp_path, launcher):
+def test_first_load_reload_and_another_ruleset_timed(full_demo, tmp_path, launcher, capsys):
     env = {
         "SOURCING_DATA_DIR": str(full_demo),
         "SOURCING_DB_URL": f"sqlite:///{tmp_path / 'store.db'}",
@@ -91,8 +91,11 @@ def test_first_load_reload_and_another_ruleset_timed(full_demo, tmp_path, launch
             )
         browser.ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(browser.ARTIFACTS / "studio-try-order.png"))
-    print()
-    for what, seconds in figures.items():
-        shown = ", ".join(f"{s:.2f}" for s in seconds)
-        print(f"studio speed ({' '.join(launcher[1:])}): {what}: {max(seconds):.2f} s ({shown})")
+    lines = [
+        f"studio speed ({' '.join(launcher[1:])}): {what}: {max(seconds):.2f} s "
+        f"({', '.join(f'{s:.2f}' for s in seconds)})"
+        for what, seconds in figures.items()
+    ]
+    with capsys.disabled():  # printed in every run, not only with -s
+        print("\n" + "\n".join(lines))
     assert remote == [], f"the studio asked the network for {remote}"
