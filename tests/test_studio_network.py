@@ -42,8 +42,8 @@ def test_map_shows_every_node_by_type_with_its_stock(studio_env):
         node_id: int(units.get(node_id, 0)) for node_id in nodes["id"]
     }
     shown = texts(app)
-    assert f"Nodes: {len(nodes)} nodes no rejects" in shown
-    assert f"Inventory: {len(inventory):,} stock rows" in shown
+    assert f"Nodes: {len(nodes)} no rejects" in shown
+    assert f"Stock rows: {len(inventory):,}" in shown
     assert "Every row of every table was loaded." in shown
 
 
@@ -86,7 +86,7 @@ def test_uploaded_tables_replace_the_folder_and_every_rejected_row_is_shown(stud
 
     shown = texts(app)
     assert "In use for this session: nodes: my_nodes.csv, orders: my_orders.csv" in shown
-    assert f"Nodes: {len(good) - 1} nodes 1 row rejected" in shown
+    assert f"Nodes: {len(good) - 1} 1 row rejected" in shown
     rejects = table(app, "table", "row", "reason")
     node_rows = rejects[rejects["table"] == "nodes"]
     assert node_rows["row"].tolist() == [at + 2]  # the header is row 1
@@ -157,5 +157,5 @@ def test_orders_are_counted_as_orders_not_rows_as_simulate_counts_them(demo_fold
     orders = pd.read_csv(demo_folder / "orders.csv")
     app = page("network").run()
     card = next(metric for metric in app.metric if metric.label == "Orders")
-    assert card.value == f"{orders['order_id'].nunique():,} orders"
+    assert card.value == f"{orders['order_id'].nunique():,}"
     assert card.proto.help.startswith(f"{len(orders):,} rows kept")

@@ -19,11 +19,14 @@ UPLOADERS = {
 SEEN_KEY = "network.seen_uploads"
 GENERATION_KEY = "network.uploader_generation"
 ALL_SKUS = "All SKUs"
-ROW_NOUNS = {
-    "nodes": ("node", "nodes"),
-    "inventory": ("stock row", "stock rows"),
-    "replenishments": ("delivery", "deliveries"),
+CARD_TITLES = {
+    "nodes": "Nodes",
+    "inventory": "Stock rows",
+    "orders": "Orders",
+    "replenishments": "Deliveries",
 }
+"""What each table's card counts (a stock row is a SKU at a node; a delivery a
+replenishment)."""
 
 
 def render() -> None:
@@ -55,7 +58,7 @@ def _sources(dataset: data.Dataset) -> None:
         if table is not None:
             rejected = table.rejected_rows
             col.metric(
-                kind.capitalize(),
+                CARD_TITLES[kind],
                 _kept(kind, table.frame),
                 delta=f"{formats.count(rejected, 'row')} rejected" if rejected else "no rejects",
                 delta_color="inverse" if rejected else "off",
@@ -63,20 +66,19 @@ def _sources(dataset: data.Dataset) -> None:
                 help=f"{formats.count(len(table.frame), 'row')} kept, from {file.origin}",
             )
         elif kind in dataset.errors:
-            col.metric(kind.capitalize(), "unusable", help=dataset.errors[kind])
+            col.metric(CARD_TITLES[kind], "unusable", help=dataset.errors[kind])
         else:
-            col.metric(kind.capitalize(), "none", help="no file for this table")
+            col.metric(CARD_TITLES[kind], "none", help="no file for this table")
     for kind, message in dataset.errors.items():
         st.error(f"**{kind}** cannot be used: {message}", icon=":material/error:")
 
 
 def _kept(kind: str, frame) -> str:
-    """What a table holds, counted as the other pages count it: orders (not their lines,
-    one row each), nodes, stock rows (a SKU at a node), deliveries."""
+    """How many the table holds, counted as the other pages count them: orders (not
+    their lines), nodes, stock rows (a SKU at a node), deliveries."""
     if kind == "orders":
-        return formats.count(frame["order_id"].nunique(), "order")
-    noun, plural = ROW_NOUNS.get(kind, ("row", "rows"))
-    return formats.count(len(frame), noun, plural)
+        return formats.count(frame["order_id"].nunique())
+    return formats.count(len(frame))
 
 
 def _network(dataset: data.Dataset) -> None:
