@@ -19,14 +19,14 @@ UPLOADERS = {
 SEEN_KEY = "network.seen_uploads"
 GENERATION_KEY = "network.uploader_generation"
 ALL_SKUS = "All SKUs"
+# What each table's card counts (a stock row is a SKU at a node; a delivery a
+# replenishment). Comments, not strings, on a page: Streamlit's magic would show them.
 CARD_TITLES = {
     "nodes": "Nodes",
     "inventory": "Stock rows",
     "orders": "Orders",
     "replenishments": "Deliveries",
 }
-"""What each table's card counts (a stock row is a SKU at a node; a delivery a
-replenishment)."""
 
 
 def render() -> None:
