@@ -4,7 +4,7 @@ libraries the pages need imported before the server starts listening.
 `streamlit run` imports a page's libraries (pandas, Plotly, SQLAlchemy and Alembic,
 the parser, the engine) only when the first browser session runs the app, so the first
 page after a start waits for them: seconds on a busy machine. Started this way, the
-server process already holds them and the first page is drawn as fast as a reload.
+server process already holds them and the first page waits less (docs/studio.md).
 The options are those of `streamlit run` (`--server.port 8501`...)."""
 
 from __future__ import annotations
