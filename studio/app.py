@@ -11,9 +11,10 @@ import streamlit as st
 from studio.components import shipped_examples, sign_in
 from studio.components.ruleset_choice import store
 
+# One module per page; not `pages/`, which Streamlit would list on its own before the
+# navigation below has run. (A comment, not a string: Streamlit's magic writes any bare
+# string of this script on every page.)
 PAGES = Path(__file__).resolve().parent / "views"
-"""One module per page; not `pages/`, which Streamlit would list on its own before
-the navigation below has run."""
 FAVICON = Path(__file__).resolve().parent / "favicon.svg"
 
 # The favicon is a file of ours: a Material icon there (or a page's icon) would be fetched

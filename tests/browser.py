@@ -46,13 +46,20 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+STREAMLIT_RUN = (str(STREAMLIT), "run", "studio/app.py")
+WARM_START = (sys.executable, "-m", "studio.serve")
+"""`make demo`'s launcher: `streamlit run` with the pages' libraries imported first."""
+
+
 @contextlib.contextmanager
-def studio_server(env: dict[str, str], log: Path) -> Iterator[str]:
+def studio_server(
+    env: dict[str, str], log: Path, launcher: tuple[str, ...] = STREAMLIT_RUN
+) -> Iterator[str]:
     """Serve the studio with `env` added to ours; yields its URL. On exit it is stopped
     with SIGINT (Ctrl+C) and must exit 0; its output is in `log`."""
     port = free_port()
     command = [
-        str(STREAMLIT), "run", "studio/app.py", "--server.port", str(port),
+        *launcher, "--server.port", str(port),
         "--server.address", "localhost", "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]  # fmt: skip

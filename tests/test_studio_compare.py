@@ -3,6 +3,7 @@ replayed on the same orders; KPI deltas, overlaid charts, the orders that change
 
 from __future__ import annotations
 
+import datetime as dt
 from importlib import resources
 
 import pandas as pd
@@ -14,10 +15,12 @@ import dsl
 import engine
 import simulations
 from simulations import Overrides, Scenario
-from simulations.charts import KPI_LABELS, format_kpi
+from simulations.charts import KPI_LABELS
+from simulations.charts import format_kpi as report_kpi
 from simulations.compare import UNEXPLAINED
 from simulations.kpis import OVERALL_KEYS
 from studio.components.kpi_cards import delta_text
+from studio.formats import kpi as format_kpi
 from studio.views.compare import comparison_report
 
 demo_folder = studio_pages.demo_folder
@@ -141,7 +144,7 @@ def test_two_scenarios_side_by_side_with_the_orders_that_changed(studio_env, bus
     ]
     bars = chart(app, "compare.chart.bars.closed")
     fill = next(
-        t for t in bars["data"] if t["text"][0] == format_kpi("fill_rate", base["fill_rate"])
+        t for t in bars["data"] if t["text"][0] == report_kpi("fill_rate", base["fill_rate"])
     )
     assert fill["y"] == pytest.approx([base["fill_rate"], variant["fill_rate"]])
 
@@ -191,3 +194,29 @@ def test_names_must_differ():
     assert "There is already a scenario named 'today'." in texts(app)
     assert len(app.session_state["compare.scenarios"]) == 1
     assert compare_button(app).disabled
+
+
+@pytest.mark.usefixtures("studio_env")
+def test_key_figures_and_charts_for_a_period(busiest):
+    """The period filter narrows the key figures and the charts to the orders of those
+    days, as `Simulation.between` computes them on each side."""
+    app = page("compare").run()
+    add_scenario(app, "today")
+    add_scenario(app, "closed", close=[busiest])
+    compare_button(app).click().run()
+    app.selectbox(key="compare.view.period").set_value("chosen").run()
+    first, last = dt.date(2026, 11, 20), dt.date(2026, 11, 26)
+    app.date_input(key="compare.view.from").set_value(first).run()
+    app.date_input(key="compare.view.to").set_value(last).run()
+    assert not app.exception, app.exception
+    result = app.session_state["compare.result"]
+    base = result.runs["today"].between(first, last).kpis
+    variant = result.runs["closed"].between(first, last).kpis
+    kpis = table(app, "KPI", "today", "closed", "Δ closed")
+    assert kpis["today"].tolist() == [format_kpi(key, base.overall[key]) for key in OVERALL_KEYS]
+    assert kpis["closed"].tolist() == [
+        format_kpi(key, variant.overall[key]) for key in OVERALL_KEYS
+    ]
+    assert base.overall["orders"] < result.runs["today"].kpis.overall["orders"]
+    daily = chart(app, "compare.chart.daily")["data"]
+    assert daily[0]["y"] == base.by_day["orders"].astype(float).tolist()

@@ -22,9 +22,9 @@ import dsl
 import simulations
 from rulesets.store import RulesetStore
 from rulesets.store.demo import seed_examples
-from simulations.charts import format_kpi
 from simulations.demo_data import generate
 from studio.components.change_summary import detail_table
+from studio.formats import kpi as format_kpi
 
 SHOTS = browser.ARTIFACTS / "journey"
 DOC_IMAGES = browser.ROOT / "docs" / "images"

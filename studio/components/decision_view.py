@@ -15,6 +15,7 @@ from dsl import syntax as s
 from engine import Decision, Explanation
 from simulations.charts import LAYOUT, TYPE_COLOURS, offline_geo
 from simulations.explanation_words import Vocabulary, explanation_words
+from studio import formats
 
 RANK = re.compile(r"^rank (\d+) of (\d+)")
 STATUS_WORDS = {
@@ -143,10 +144,11 @@ def show_decision(
     cols[1].metric("Units unfilled", f"{decision.units_unfilled:,}")
     cols[2].metric("Shipments", len(decision.shipments))
     cost = sum(s.cost for s in decision.shipments)
-    cols[3].metric("Cost", f"{cost:,.2f}")
+    cols[3].metric("Cost", formats.money(cost))
     if decision.shipments:
         st.markdown("**Shipments**")
-        st.dataframe(shipments_table(decision, nodes), hide_index=True)
+        shipped = shipments_table(decision, nodes)
+        st.dataframe(shipped, hide_index=True, column_config=formats.money_columns(shipped))
     if decision.unfilled:
         st.markdown("**Not shipped**")
         st.dataframe(unfilled_table(decision), hide_index=True)

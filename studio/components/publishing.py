@@ -15,7 +15,7 @@ import streamlit as st
 
 import dsl
 from rulesets.store import Action, RulesetStore, StoreError, Version
-from studio import state
+from studio import formats, state
 from studio.components import diagnostics_panel
 from studio.components.sign_in import acting, refusal
 
@@ -43,7 +43,7 @@ def _timezone(text: str) -> str:
 
 def local(at: dt.datetime, timezone: str) -> str:
     """An instant as the ruleset's people read it: `15/11/2026 06:00 (Europe/Paris)`."""
-    return f"{at.astimezone(ZoneInfo(timezone)):%d/%m/%Y %H:%M} ({timezone})"
+    return f"{formats.date_time(at, timezone)} ({timezone})"
 
 
 def approve(found: RulesetStore, version: Version) -> None:

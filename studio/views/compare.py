@@ -13,14 +13,14 @@ import streamlit as st
 
 import engine
 from simulations import Comparison, Overrides, Scenario, ScenarioError, compare
-from simulations.charts import KPI_LABELS, comparison_figure, format_kpi
+from simulations.charts import KPI_LABELS, comparison_figure
 from simulations.exports import csv_bytes
 from simulations.kpis import OVERALL_KEYS
 from simulations.report import write_comparison_report
-from studio import data
+from studio import data, formats
 from studio.components import change_summary, scenario_form, scenario_overlays
 from studio.components.kpi_cards import delta_text
-from studio.components.period_picker import period_inputs
+from studio.components.period_picker import Period, peak_days, period_filter, period_inputs
 from studio.components.ruleset_choice import (
     RulesetChoice,
     compile_choice,
@@ -35,6 +35,9 @@ RESULT = "compare.result"
 NEW = "compare.new"
 SHOWN_ROWS = 1_000
 CHANGE_KINDS = ("nodes", "strategy", "status")
+# Session key: (result, (first, last), runs narrowed to those days), the period shown.
+# (A comment: Streamlit's magic would write a bare string of a page on the page.)
+VIEWS = "compare.views"
 
 
 @dataclass(frozen=True)
@@ -182,14 +185,14 @@ def _compare(entries, dataset, first, last) -> Result | None:
 
 
 def _show(result: Result) -> None:
-    runs = result.runs
+    runs = _seen(result, _period(result))
     names = list(runs)
     overalls = {name: run.kpis.overall for name, run in runs.items()}
     st.subheader("Key figures")
     st.caption(f"Each Δ is the scenario minus **{names[0]}** (rates in percentage points).")
     st.dataframe(
         scenario_overlays.kpi_table(
-            overalls, OVERALL_KEYS, lambda k: KPI_LABELS[k][0], format_kpi, delta_text
+            overalls, OVERALL_KEYS, lambda k: KPI_LABELS[k][0], formats.kpi, delta_text
         ),
         hide_index=True,
         key="compare.kpis",
@@ -205,14 +208,35 @@ def _show(result: Result) -> None:
         st.plotly_chart(scenario_overlays.node_type_overlay(runs), key="compare.chart.node_types")
     with bars:
         for comparison in result.comparisons:
+            base, variant = comparison.names
             st.plotly_chart(
-                comparison_figure(
-                    comparison.base.kpis.overall, comparison.variant.kpis.overall, comparison.names
-                ),
-                key=f"compare.chart.bars.{comparison.names[1]}",
+                comparison_figure(overalls[base], overalls[variant], comparison.names),
+                key=f"compare.chart.bars.{variant}",
             )
     for comparison in result.comparisons:
         _changed(comparison)
+
+
+def _period(result: Result) -> Period:
+    """The days the key figures and charts are shown for (the whole comparison by default)."""
+    base = result.comparisons[0].base
+    days = base.kpis.by_day["day"]
+    if not len(days):
+        return Period("whole run", None, None)
+    first, last = days.iloc[0], days.iloc[-1]
+    return period_filter((first, last), peak_days(base.policy.ruleset, first, last), "compare.view")
+
+
+def _seen(result: Result, period: Period) -> dict:
+    """Each scenario's run narrowed to `period`, computed once per comparison and period."""
+    if period.whole:
+        return result.runs
+    st.caption(f"Key figures and charts for the orders placed in the {period.name}.")
+    kept = st.session_state.get(VIEWS)
+    if kept is None or kept[0] is not result or kept[1] != (period.first, period.last):
+        runs = {name: run.between(period.first, period.last) for name, run in result.runs.items()}
+        kept = st.session_state[VIEWS] = (result, (period.first, period.last), runs)
+    return kept[2]
 
 
 def _changed(comparison: Comparison) -> None:

@@ -15,9 +15,9 @@ import engine
 from simulations import Overrides, ScenarioError
 from simulations.replay import replay
 from simulations.scenarios import apply_to_inputs, apply_to_ruleset
-from studio import data
+from studio import data, formats
 from studio.components import run_results, scenario_form
-from studio.components.period_picker import period_inputs
+from studio.components.period_picker import peak_days, period_inputs
 from studio.components.ruleset_choice import (
     RulesetChoice,
     compile_choice,
@@ -94,6 +94,7 @@ def _run(
     stages = [(choice, overrides)] + ([(live, Overrides())] if live is not None else [])
     bar = st.progress(0.0, text="Preparing…")
     runs = []
+    compiled_ruleset = None
     for number, (ruleset_choice, changes) in enumerate(stages):
         compiled = compile_choice(ruleset_choice, dataset)
         if compiled.error:
@@ -101,8 +102,10 @@ def _run(
             show_error(compiled)
             return None
         try:
+            ruleset = apply_to_ruleset(compiled.ruleset, changes)
+            compiled_ruleset = compiled_ruleset or ruleset  # the run's, not the live one's
             policy = engine.policy_of(
-                apply_to_ruleset(compiled.ruleset, changes),
+                ruleset,
                 filename=ruleset_choice.filename,
                 source=ruleset_choice.text,
                 extra_fields=extra_fields(dataset),
@@ -115,7 +118,8 @@ def _run(
 
         def progress(done: int, total: int, number=number, name=ruleset_choice.label) -> None:
             share = (number + done / max(total, 1)) / len(stages)
-            bar.progress(min(share, 1.0), text=f"{name}: {done:,} of {total:,} orders routed")
+            routed = f"{formats.count(done)} of {formats.count(total, 'order')} routed"
+            bar.progress(min(share, 1.0), text=f"{name}: {routed}")
 
         runs.append(
             _replay(
@@ -130,9 +134,12 @@ def _run(
             )
         )
     simulation = runs[0]
+    days = simulation.kpis.by_day["day"]
+    peaks = peak_days(compiled_ruleset, days.iloc[0], days.iloc[-1]) if len(days) else []
     bar.progress(
         1.0,
-        text=f"Done: {len(simulation.decisions):,} orders replayed in {simulation.seconds:.1f} s"
+        text=f"Done: {formats.count(len(simulation.decisions), 'order')} replayed in "
+        f"{simulation.seconds:.1f} s"
         + (f", the live version's in {runs[1].seconds:.1f} s" if len(runs) > 1 else ""),
     )
     return run_results.Run(
@@ -144,6 +151,7 @@ def _run(
         simulation=simulation,
         baseline=runs[1] if len(runs) > 1 else None,
         baseline_label=live.label if live is not None else None,
+        peaks=peaks,
     )
 
 

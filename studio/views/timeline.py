@@ -15,7 +15,7 @@ import engine
 from dsl.schema import DELIVERY_METHODS
 from engine import in_force
 from engine.windows import zone
-from studio import schedule
+from studio import formats, schedule
 from studio.components import publishing, shipped_examples
 from studio.components.diagnostics_panel import data_fields
 from studio.components.gantt import timeline_figure
@@ -42,7 +42,7 @@ def render() -> None:
     tz = zone(ruleset.timezone)
     now = dt.datetime.now(tz).replace(tzinfo=None)
     st.caption(
-        f"Times are in the ruleset's time zone, {ruleset.timezone or 'UTC'}. "
+        f"Times are in the ruleset's time zone, {zone_name(ruleset)}. "
         "Strategies are listed in the order they are tried (priority, then file order)."
     )
 
@@ -79,7 +79,7 @@ def render() -> None:
 
 def _in_force(policy: engine.Policy, ruleset: dsl.Ruleset, now: dt.datetime) -> None:
     left, middle, right, far = st.columns(4)
-    day = left.date_input("Date", key=field("timeline.day", now.date()), format="YYYY-MM-DD")
+    day = left.date_input("Date", key=field("timeline.day", now.date()), format=formats.DATE_INPUT)
     minute = middle.time_input(
         "Time", key=field("timeline.time", dt.time(12, 0)), step=dt.timedelta(minutes=15)
     )
@@ -95,7 +95,7 @@ def _in_force(policy: engine.Policy, ruleset: dsl.Ruleset, now: dt.datetime) -> 
         None if channel == ANY_CHANNEL else channel,
         None if delivery == ANY_DELIVERY else delivery,
     )
-    when = answer.instant.strftime("%Y-%m-%d %H:%M %Z")
+    when = f"{formats.date_time(answer.instant, zone_name(ruleset))} ({zone_name(ruleset)})"
     if answer.chosen is not None:
         chain = " → ".join(f"`{step}`" for step in answer.chain)
         st.success(
@@ -126,7 +126,7 @@ def _in_force(policy: engine.Policy, ruleset: dsl.Ruleset, now: dt.datetime) -> 
         }
         for row in answer.strategies
     ]
-    st.markdown(f"**Strategies in force on {day.isoformat()}** ({len(rows)})")
+    st.markdown(f"**Strategies in force on {formats.date(day)}** ({len(rows)})")
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="timeline.in_force")
 
 
@@ -169,6 +169,11 @@ def _mark_go_live(figure, version, tz, span) -> None:
         x=at, y=1, yref="paper", text=f"v{version.number} goes live", showarrow=False,
         yanchor="bottom",
     )  # fmt: skip
+
+
+def zone_name(ruleset: dsl.Ruleset) -> str:
+    """The ruleset's time zone as it reads it (UTC when it states none)."""
+    return ruleset.timezone or "UTC"
 
 
 def _year_pair(value) -> tuple[int, int]:
