@@ -55,3 +55,15 @@ def test_kpi_cards_show_euros_and_tonnes_and_plain_definitions():
     for metric in app.metric:
         assert "docs/kpis.md" not in metric.proto.help
         assert "`" not in metric.proto.help
+
+
+@pytest.mark.usefixtures("studio_env")
+def test_the_effective_window_pickers_write_dates_day_first():
+    """The form's window dates once showed 2026/11/15 while every other picker showed
+    15/11/2026."""
+    app = studio_pages.studio_app().run()
+    assert not app.exception, app.exception
+    app.selectbox(key="rules.strategy").set_value("peak_store_protection").run()
+    pickers = app.get("date_input")
+    assert any(picker.proto.id.endswith("rules.form.window.0.start") for picker in pickers)
+    assert {picker.proto.format for picker in pickers} == {"DD/MM/YYYY"}

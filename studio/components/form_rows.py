@@ -9,7 +9,7 @@ import streamlit as st
 
 from dsl import syntax as s
 from dsl.schema import FIELDS, METRICS, FieldType
-from studio import forms
+from studio import formats, forms
 from studio.components import form_state as fs
 from studio.components.form_state import key
 from studio.conditions import (
@@ -136,9 +136,10 @@ def _window_inputs(prefix: str, title: str, strategy_id: str | None, shape):
     """Date and optional time at each end; returns the row's last column (its button)."""
     change = {"on_change": apply_form, "args": (strategy_id, shape)} if strategy_id else {}
     cols = st.columns([8, 4, 8, 4, 2], gap="xsmall", vertical_alignment="bottom")
-    cols[0].date_input(title, key=f"{prefix}.start", value=None, **change)
+    day = {"value": None, "format": formats.DATE_INPUT, **change}
+    cols[0].date_input(title, key=f"{prefix}.start", **day)
     cols[1].time_input("at (optional)", key=f"{prefix}.start_time", value=None, step=900, **change)
-    cols[2].date_input("to", key=f"{prefix}.end", value=None, **change)
+    cols[2].date_input("to", key=f"{prefix}.end", **day)
     cols[3].time_input("at (optional)", key=f"{prefix}.end_time", value=None, step=900, **change)
     return cols[4]
 
