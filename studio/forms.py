@@ -277,6 +277,30 @@ def add_strategy(ruleset: s.Ruleset, label: str = "New strategy") -> tuple[s.Rul
     return ruleset.model_copy(update={"strategies": [*ruleset.strategies, strategy]}), new_id
 
 
+def copy_strategy(ruleset: s.Ruleset, strategy_id: str) -> tuple[s.Ruleset, str]:
+    """A copy of strategy `strategy_id` just after it: every clause the same, the id
+    `<id>_copy` (`<id>_copy_2`, ... when taken), the label followed by "(copy)", no
+    comments (they spoke of the original). Same priority, later in the file: the
+    original is tried first until the copy gets its own priority, dates or `when`."""
+    original = _get(ruleset, strategy_id)
+    taken = {strategy.id for strategy in ruleset.strategies}
+    new_id, n = f"{strategy_id}_copy", 1
+    while new_id in taken:
+        n += 1
+        new_id = f"{strategy_id}_copy_{n}"
+    copy = s.Strategy.model_validate(
+        {
+            **original.model_dump(),
+            "id": new_id,
+            "label": f"{original.label or strategy_id} (copy)",
+            "comments": [],
+        }
+    )
+    strategies = list(ruleset.strategies)
+    strategies.insert(strategies.index(original) + 1, copy)
+    return ruleset.model_copy(update={"strategies": strategies}), new_id
+
+
 def delete_strategy(ruleset: s.Ruleset, strategy_id: str) -> s.Ruleset:
     """The ruleset without that strategy. An `otherwise use` naming it stays, so the
     checker points at what now needs another fallback."""

@@ -132,6 +132,46 @@ def test_keep_two_units_at_flagship_stores_in_peak_with_pickers_only():
 
 
 @pytest.mark.usefixtures("studio_env")
+def test_a_strategy_is_copied_for_the_peak_with_pickers_only():
+    """Copy a strategy, give the copy its own priority, peak dates and a keep level at
+    flagship stores: clicks, picks and one number, no rule code."""
+    app = studio()
+    assert app.selectbox(key="rules.strategy").value == "standard_home"
+    app.button(key="rules.copy_strategy").click()
+    run(app)
+    assert app.selectbox(key="rules.strategy").value == "standard_home_copy"
+    assert any(  # same priority as the original: said under the priority
+        "give `standard_home_copy` a priority number below 100" in message
+        for message in messages_in(app, "rules-form-section-scalars")
+    )
+    app.number_input(key=key("priority")).set_value(90)
+    run(app)
+    app.date_input(key=key("window", 0, "start")).set_value(dt.date(2026, 11, 15))
+    app.date_input(key=key("window", 0, "end")).set_value(dt.date(2026, 12, 31))
+    run(app)
+    app.number_input(key=key("add", "keep", "units")).set_value(2)
+    pick_row(app, key("add", "keep", "at"), "node.tags", "has", "flagship")
+    app.button(key=key("add", "keep", "button")).click()
+    run(app)
+    copy = dsl.parse(editor_text(app)).strategy("standard_home_copy")
+    assert dsl.format_ruleset(dsl.parse(editor_text(app))) == editor_text(app)
+    assert "\n".join(dsl.formatter.strategy_lines(copy)) == (
+        'strategy standard_home_copy "Standard home delivery (copy)"\n'
+        "  priority 90\n"
+        "  effective 2026-11-15 to 2026-12-31\n"
+        '  when order.delivery == "home"\n'
+        '  source from node.type in ["dc", "store"] and node.can_ship\n'
+        "  within 400 km\n"
+        '  keep 1 unit at node.type == "store"\n'
+        '  keep 2 units at node.tags has "flagship"\n'
+        "  rank by shipments, distance, cost\n"
+        "  split at most 2\n"
+        "  otherwise use dc_backstop"
+    )
+    assert not [d for d in dsl.check(dsl.parse(editor_text(app))) if d.is_error]
+
+
+@pytest.mark.usefixtures("studio_env")
 def test_invalid_keep_units_are_refused_at_the_field():
     app = studio()
     app.selectbox(key="rules.strategy").set_value("peak_store_protection")

@@ -231,6 +231,23 @@ def test_add_and_delete_strategies():
     assert any("dc_backstop" in message for message in messages)
 
 
+def test_a_copied_strategy_follows_its_original_with_a_fresh_id_and_no_comments():
+    copied, new_id = forms.copy_strategy(FRANCE, "standard_home")
+    again, other_id = forms.copy_strategy(copied, "standard_home")
+    assert (new_id, other_id) == ("standard_home_copy", "standard_home_copy_2")
+    ids = [strategy.id for strategy in copied.strategies]
+    assert ids[:2] == ["standard_home", "standard_home_copy"]
+    copy, original = copied.strategy(new_id), FRANCE.strategy("standard_home")
+    assert copy.label == "Standard home delivery (copy)" and copy.comments == []
+    assert forms.form_of(copy) == forms.replace(
+        forms.form_of(original), id=new_id, label="Standard home delivery (copy)"
+    )
+    assert dsl.parse(forms.text_of(again)) == again
+    # same priority, later in the file: the checker says how to make the copy count
+    never = [d.message for d in dsl.check(copied) if d.code == "never-chosen"]
+    assert never and "give `standard_home_copy` a priority number below 100" in never[0]
+
+
 def test_other_values_are_checked_before_they_reach_the_tree():
     form = forms.form_of(FRANCE.strategy("standard_home"))
     for changes, field in (

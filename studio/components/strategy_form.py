@@ -1,5 +1,5 @@
 """Form editing of the ruleset open in the editor: its name and time zone, a strategy
-picker (add, delete), and the picked strategy's clauses, with the strategy's text as
+picker (add, copy, delete), and the picked strategy's clauses, with the strategy's text as
 the ruleset now says it beside the form."""
 
 from __future__ import annotations
@@ -154,25 +154,32 @@ def _picker(ruleset: s.Ruleset) -> str | None:
         f"(priority {strategy.priority if strategy.priority is not None else '100, default'})"
         for strategy in ruleset.strategies
     }
-    left, middle, right = st.columns([6, 2, 2], vertical_alignment="bottom")
-    picked = left.selectbox("Strategy", ids, key=fs.PICK, format_func=labels.get)
-    middle.button(
-        "Add",
-        key="rules.add_strategy",
-        on_click=_add_strategy,
-        icon=":material/add:",
-        width="stretch",
-        help="Add an empty strategy at the end of the ruleset",
-    )
-    right.button(
-        "Delete",
-        key="rules.delete_strategy",
-        on_click=_delete_strategy,
-        args=(picked,),
-        icon=":material/delete:",
-        width="stretch",
-        help="Delete the strategy shown (fallbacks that name it are flagged)",
-    )
+    picked = st.selectbox("Strategy", ids, key=fs.PICK, format_func=labels.get)
+    with st.container(horizontal=True, key="rules-strategy-buttons"):
+        st.button(
+            "Add",
+            key="rules.add_strategy",
+            on_click=_add_strategy,
+            icon=":material/add:",
+            help="Add an empty strategy at the end of the ruleset",
+        )
+        st.button(
+            "Copy",
+            key="rules.copy_strategy",
+            on_click=_copy_strategy,
+            args=(picked,),
+            icon=":material/content_copy:",
+            help="Add a copy of the strategy shown just after it, to change for some dates "
+            "or orders (give it a priority of its own)",
+        )
+        st.button(
+            "Delete",
+            key="rules.delete_strategy",
+            on_click=_delete_strategy,
+            args=(picked,),
+            icon=":material/delete:",
+            help="Delete the strategy shown (fallbacks that name it are flagged)",
+        )
     return picked
 
 
@@ -181,6 +188,18 @@ def _add_strategy() -> None:
     if tree is not None:
         added, new_id = forms.add_strategy(tree)
         fs.commit(lambda: added, picked=new_id)
+
+
+def _copy_strategy(strategy_id: str) -> None:
+    tree = fs.current_tree()
+    if tree is None:
+        return
+    try:
+        copied, new_id = forms.copy_strategy(tree, strategy_id)
+    except forms.FormError as error:  # gone from the text meanwhile
+        st.session_state[fs.ERROR] = (error.field, str(error))
+        return
+    fs.commit(lambda: copied, picked=new_id)
 
 
 def _delete_strategy(strategy_id: str) -> None:
