@@ -19,9 +19,9 @@ from simulations.charts import KPI_LABELS
 from simulations.charts import format_kpi as report_kpi
 from simulations.compare import UNEXPLAINED
 from simulations.kpis import OVERALL_KEYS
+from studio.components.change_summary import comparison_report
 from studio.components.kpi_cards import delta_text
 from studio.formats import kpi as format_kpi
-from studio.views.compare import comparison_report
 
 demo_folder = studio_pages.demo_folder
 studio_env = studio_pages.studio_env

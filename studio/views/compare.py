@@ -5,18 +5,14 @@ the orders whose routing changed, with why."""
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import streamlit as st
 
 import engine
 from simulations import Comparison, Overrides, Scenario, ScenarioError, compare
 from simulations.charts import KPI_LABELS, comparison_figure
-from simulations.exports import csv_bytes
 from simulations.kpis import OVERALL_KEYS
-from simulations.report import write_comparison_report
 from studio import data, formats
 from studio.components import change_summary, scenario_form, scenario_overlays
 from studio.components.kpi_cards import delta_text
@@ -33,8 +29,6 @@ from studio.components.widget_memory import field, forget, remember
 SCENARIOS = "compare.scenarios"
 RESULT = "compare.result"
 NEW = "compare.new"
-SHOWN_ROWS = 1_000
-CHANGE_KINDS = ("nodes", "strategy", "status")
 # Session key: (result, (first, last), runs narrowed to those days), the period shown.
 # (A comment: Streamlit's magic would write a bare string of a page on the page.)
 VIEWS = "compare.views"
@@ -214,7 +208,7 @@ def _show(result: Result) -> None:
                 key=f"compare.chart.bars.{variant}",
             )
     for comparison in result.comparisons:
-        _changed(comparison)
+        change_summary.show_changed(comparison, "compare")
 
 
 def _period(result: Result) -> Period:
@@ -237,69 +231,6 @@ def _seen(result: Result, period: Period) -> dict:
         runs = {name: run.between(period.first, period.last) for name, run in result.runs.items()}
         kept = st.session_state[VIEWS] = (result, (period.first, period.last), runs)
     return kept[2]
-
-
-def _changed(comparison: Comparison) -> None:
-    base, variant = comparison.names
-    changed = comparison.changed
-    summary = comparison.summary
-    st.subheader(f"{variant}: orders routed differently from {base}")
-    cols = st.columns(4)
-    cols[0].metric("Orders changed", f"{len(changed):,}", help="present in both runs")
-    for col, kind in zip(cols[1:], CHANGE_KINDS, strict=True):
-        col.metric(f"… {kind}", f"{summary['changed_by_kind'][kind]:,}")
-    if summary["orders_only_in_variant"] or summary["orders_only_in_base"]:
-        st.caption(
-            f"{summary['orders_only_in_variant']:,} orders only in {variant} and "
-            f"{summary['orders_only_in_base']:,} only in {base} (demand resampled) "
-            "are not compared."
-        )
-    change_summary.show_causes(comparison, key=f"compare.causes.{variant}")
-    st.markdown("**Every changed order**")
-    kinds = st.pills(
-        "Changed in",
-        CHANGE_KINDS,
-        selection_mode="multi",
-        key=field(f"compare.kinds.{variant}", list(CHANGE_KINDS)),
-    )
-    shown = changed["change"].apply(lambda text: any(k in text for k in kinds)).to_numpy()
-    detail = change_summary.detail_table(comparison)[shown]
-    if len(detail) > SHOWN_ROWS:
-        st.caption(
-            f"The first {SHOWN_ROWS:,} of {len(detail):,} orders; the CSV below has them all."
-        )
-    st.dataframe(detail.head(SHOWN_ROWS), hide_index=True, key=f"compare.changed.{variant}")
-    left, right = st.columns(2)
-    left.download_button(
-        "Changed orders (CSV)",
-        data=lambda: csv_bytes(changed),
-        file_name=f"changed_orders_{variant}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key=f"compare.csv.{variant}",
-    )
-    right.download_button(
-        "Comparison report (HTML, opens offline)",
-        data=lambda: comparison_report(comparison),
-        file_name=f"comparison_{variant}.html",
-        mime="text/html",
-        icon=":material/description:",
-        key=f"compare.report.{variant}",
-    )
-
-
-def comparison_report(comparison: Comparison) -> bytes:
-    """`simulations.report.write_comparison_report` for one variant, as bytes."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = write_comparison_report(
-            Path(folder) / "comparison.html",
-            comparison.base.kpis,
-            comparison.variant.kpis,
-            names=comparison.names,
-            changed_orders=comparison.changed.drop(columns=["created_at"]),
-            causes=comparison.by_cause,
-        )
-        return path.read_bytes()
 
 
 if __name__ == "__main__":
