@@ -1,7 +1,8 @@
 """Rules: open a stored ruleset, edit it as text or with forms (one syntax tree, so each
 shows the other's changes, and every change kept as the user's working copy), see what
-the checker finds as you go, save a draft, submit it, publish it now or at a date, and
-compare versions clause by clause."""
+the checker finds as you go, compare it with the live version on the order history in
+one click, save a draft, submit it, publish it now or at a date, and compare versions
+clause by clause."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from studio.components import (
     diagnostics_panel,
     diff_view,
     editor_marks,
+    live_compare,
     notices,
     rule_words,
     rules_editor,
@@ -61,6 +63,8 @@ def render() -> None:
     working_copy.keep(found, base.text if base is not None else None)
     if found is None:
         return
+    timezone = result.ruleset.timezone if result.ruleset is not None else None
+    live_compare.show(found, state.draft(), result.ok, timezone)
     st.subheader("Save and review", anchor=False)
     versions.review_panel(found, result.ok)
     st.subheader("Compare versions", anchor=False)

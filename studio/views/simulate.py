@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import threading
-from collections import OrderedDict
 
 import streamlit as st
 
@@ -27,10 +25,10 @@ from studio.components.ruleset_choice import (
     show_error,
 )
 from studio.components.widget_memory import field, remember
+from studio.recent import Recent
 
 RESULT = "simulate.result"
 KEPT_RUNS = 6
-_LOCK = threading.Lock()
 
 
 def render() -> None:
@@ -63,7 +61,7 @@ def render() -> None:
         run = _run(choice, baseline, overrides, dataset, first, last)
         if run is not None:
             st.session_state[RESULT] = run
-            _keep_result(asked, run)
+            _kept_results().put(asked, run)
     if RESULT not in st.session_state and (earlier := _kept_results().get(asked)) is not None:
         st.session_state[RESULT] = earlier  # a reload, or another browser: shown again
         st.caption(
@@ -173,25 +171,16 @@ def _result_key(
 
 
 @st.cache_resource(show_spinner=False)
-def _kept_results() -> OrderedDict:
+def _kept_results() -> Recent:
     """The last results shown, for every session: a reload finds its result again."""
-    return OrderedDict()
-
-
-def _keep_result(key: tuple, run: run_results.Run) -> None:
-    kept = _kept_results()
-    with _LOCK:
-        kept[key] = run
-        kept.move_to_end(key)
-        while len(kept) > KEPT_RUNS:
-            kept.popitem(last=False)
+    return Recent(KEPT_RUNS)
 
 
 @st.cache_resource(show_spinner=False)
-def _kept_runs() -> OrderedDict:
+def _kept_runs() -> Recent:
     """Replays kept for every session: the same ruleset text, overrides, data and
     period give the same decisions, so a second run (or the live baseline) is immediate."""
-    return OrderedDict()
+    return Recent(KEPT_RUNS)
 
 
 def _replay(
@@ -207,15 +196,10 @@ def _replay(
 ):
     key = (text, overrides, data_key, first, last)
     kept = _kept_runs()
-    with _LOCK:
-        if key in kept:
-            kept.move_to_end(key)
-            return kept[key]
+    if (simulation := kept.get(key)) is not None:
+        return simulation
     simulation = replay(policy, inputs, on_progress=on_progress, first_day=first, last_day=last)
-    with _LOCK:
-        kept[key] = simulation
-        while len(kept) > KEPT_RUNS:
-            kept.popitem(last=False)
+    kept.put(key, simulation)
     return simulation
 
 
