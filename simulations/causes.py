@@ -176,7 +176,11 @@ def _strategy_change(a: str, b: str, row, sides: Sides) -> str:
     if a and not sides.variant.strategy(a).in_force(when):
         window = _window(sides.variant, a)
         return f"{sides.strategy(a)} is not in force then in {sides.variant_name} ({window})"
-    if b in sides.base.by_id and not sides.base.strategy(b).in_force(when):  # type: ignore[attr-defined]
+    if b not in sides.base.by_id:  # type: ignore[attr-defined]
+        window = _window(sides.variant, b)
+        said = "always in force" if window == "always" else f"in force {window}"
+        return f"{moved}: it is new in {sides.variant_name}, {said}"
+    if not sides.base.strategy(b).in_force(when):
         window = _window(sides.variant, b)
         return f"{moved}: in {sides.variant_name} it is in force {window}"
     return moved

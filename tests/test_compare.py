@@ -193,6 +193,34 @@ def test_switching_peak_protection_off(autumn):
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
 
 
+PEAK_COPY = """
+strategy standard_home_peak "Standard home delivery in peak"
+  priority 90
+  effective 2026-11-15 to 2026-12-31
+  when order.delivery == "home"
+  source from node.type in ["dc", "store"] and node.can_ship
+  keep 2 units at node.tags has "flagship"
+  split at most 2
+  otherwise use dc_backstop
+"""
+
+
+def test_a_strategy_new_in_the_variant_is_said_to_be_new_with_its_dates(autumn):
+    """A strategy only the variant has once read "“B” applies instead of “A”" and no more:
+    the cause now says it is new, and when it is in force."""
+    text = (ROOT / "rulesets" / "france.route").read_text(encoding="utf-8")
+    added = Scenario(name="flagships kept", ruleset=parse(text + PEAK_COPY))
+    result = simulations.compare(Scenario(name="france", ruleset=FRANCE), added, autumn)
+    moved = result.changed["variant_strategies"].str.startswith("standard_home_peak")
+    assert moved.any()
+    new = (
+        "“Standard home delivery in peak” applies instead of “Standard home delivery”: it is "
+        "new in flagships kept, in force from 15 November 2026 to 31 December 2026"
+    )
+    from_standard = moved & result.changed["base_strategies"].str.startswith("standard_home")
+    assert (result.changed.loc[from_standard, "cause"] == new).all() and from_standard.any()
+
+
 def test_scaled_demand_compares_the_orders_in_both(autumn):
     base = Scenario(name="france", ruleset=FRANCE)
     more = Scenario(name="+30%", ruleset=FRANCE, overrides=Overrides(demand_scale=1.3))
