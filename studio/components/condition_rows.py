@@ -175,7 +175,7 @@ def _row_inputs(
     spec = FIELDS.get(field or "")
     on_field = {"on_change": _field_changed, "args": (prefix,)}
     if expression:
-        left, right, *buttons = st.columns([3, 7, 1, 1], vertical_alignment="bottom")
+        left, right, *buttons = st.columns([3, 7, 1, 1], gap="xsmall", vertical_alignment="bottom")
         left.selectbox(title, options, key=f"{prefix}.field", accept_new_options=True, **on_field)
         right.text_input(
             "Expression",
@@ -184,7 +184,7 @@ def _row_inputs(
             help='Any condition in the language, e.g. node.type == "dc" or node.tags has "hub"',
         )
         return buttons
-    cols = st.columns([3, 2, 5, 1, 1], vertical_alignment="bottom")
+    cols = st.columns([3, 2, 5, 1, 1], gap="xsmall", vertical_alignment="bottom")
     cols[0].selectbox(
         title,
         options,
@@ -244,10 +244,9 @@ def keep_levels(strategy_id: str, shape: forms.StrategyForm, fields: tuple[str, 
             group_editor(f"keep.{i}.at", strategy_id, shape, options + _extra(level.at))
             fs.error_for(f"keep.{i}.at")
     st.caption("New keep level: units, and the nodes where they are kept")
-    units, rest = st.columns([2, 9], vertical_alignment="bottom")
+    units, _ = st.columns([1, 3])  # the row below gets the whole width: no button cut
     units.number_input("Units", key=key("add", "keep", "units"), step=1)
-    with rest:
-        _, last = _row_inputs(key("add", "keep", "at"), options, None, False, "at the nodes where")
+    _, last = _row_inputs(key("add", "keep", "at"), options, None, False, "at the nodes where")
     add_button(last, "keep level", strategy_id, "keep")
     fs.error_for("keep.new")
 
