@@ -173,9 +173,8 @@ def _chain(value, labels: dict[str, str]) -> str:
 
 
 def _day(value) -> str:
-    if _missing(value):
-        return EMPTY
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+    """A day as every page writes it: 15/11/2026."""
+    return EMPTY if _missing(value) else formats.date(value)
 
 
 def show_changed(comparison: Comparison, key: str, heading: str | None = None) -> None:
