@@ -75,12 +75,16 @@ def show(found: RulesetStore, draft: state.Draft, ok: bool, timezone: str | None
             _kept().put(key, result)
     result = st.session_state.get(RESULT)
     if result is None or result.key != key:
-        result = _kept().get(key)  # a reload, or another browser: shown again
-        if result is None:
-            if st.session_state.get(RESULT) is not None:
+        earlier = _kept().get(key)  # a reload, another browser, the reviewer: shown again
+        if earlier is None:
+            if result is not None:
                 st.caption("The text changed since the last comparison: compare again.")
             return
-        st.session_state[RESULT] = result
+        st.session_state[RESULT] = result = earlier
+        st.caption(
+            ":material/history: The result of an earlier comparison of this text with the "
+            "live version, on the same data."
+        )
     _result(result)
 
 
@@ -175,8 +179,8 @@ def _result(result: LiveComparison) -> None:
     base_name = run.baseline_label
     seconds = comparison.base.seconds + comparison.variant.seconds
     st.caption(
-        f"**{result.live_label}** (live, named *{base_name}*) and **{DRAFT_NAME}** (this "
-        f"text) replayed on the {formats.count(len(run.simulation.decisions), 'order')} "
+        f"The live version ({result.live_label}, *{base_name}* below) and **{DRAFT_NAME}** "
+        f"(this text) replayed on the {formats.count(len(run.simulation.decisions), 'order')} "
         f"of {run.period} ({seconds:.1f} s of replay)."
     )
     period = period_filter(run.days, run.peaks, f"{KEY}.view") if run.days else None
