@@ -96,9 +96,12 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
 
 
 @contextlib.contextmanager
-def chromium(server: str, width: int = 1600, height: int = 2400) -> Iterator[tuple]:
+def chromium(
+    server: str, width: int = 1600, height: int = 2400, locale: str | None = None
+) -> Iterator[tuple]:
     """A fresh headless Chromium profile; yields (context, remote) where `remote` lists
-    every URL beyond `server` the pages asked for (refused). Fails if Chromium is missing."""
+    every URL beyond `server` the pages asked for (refused). `locale` is the browser's
+    language (e.g. "en-GB": calendars start on Monday). Fails if Chromium is missing."""
     from playwright.sync_api import sync_playwright
 
     if not CHROMIUM.exists():
@@ -118,6 +121,7 @@ def chromium(server: str, width: int = 1600, height: int = 2400) -> Iterator[tup
             headless=True,
             viewport={"width": width, "height": height},
             args=CHROMIUM_ARGS,
+            **({"locale": locale} if locale else {}),
         )
         try:
             context.route("**/*", guard)
@@ -131,3 +135,26 @@ def wait_idle(page, timeout: float = 60_000) -> None:
     still a grey placeholder (widgets' code loads on first use)."""
     page.wait_for_selector(IDLE, timeout=timeout)
     page.wait_for_selector(LOADING, state="detached", timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def full_demo(tmp_path_factory) -> Path:
+    """The demo data at its default size, as `make demo` serves it (20,000 orders of
+    2026, 60 nodes, 2,000 SKUs)."""
+    from simulations.demo_data import generate
+
+    folder = tmp_path_factory.mktemp("full-demo")
+    generate(folder)
+    return folder
+
+
+def print_timings(capsys, heading: str, figures: dict[str, list[float]]) -> None:
+    """Print each timing (seconds: the worst, then every round) under `heading`, in
+    every run (not only with -s): measured and shown, never asserted."""
+    lines = [
+        f"studio speed ({heading}): {what}: {max(seconds):.2f} s "
+        f"({', '.join(f'{s:.2f}' for s in seconds)})"
+        for what, seconds in figures.items()
+    ]
+    with capsys.disabled():
+        print("\n" + "\n".join(lines))

@@ -1,29 +1,23 @@
 """How fast the studio answers in a real browser on the default demo data (20,000 orders,
 60 nodes, 2,000 SKUs): the first page after the server starts, a reload, and another
-ruleset picked in Try one order. The figures are printed in every run, never
-asserted: tests do not time things; docs/studio.md states what was measured."""
+ruleset picked in Try one order (Compare with live, from the click to the summary, is
+timed by the business journey, tests/test_studio_business_journey_browser.py). The
+figures are printed in every run, never asserted: tests do not time things;
+docs/studio.md states what was measured."""
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import browser
 import pytest
 from playwright.sync_api import expect
 
-from simulations.demo_data import generate
-
 ROUNDS = 3
 """Reloads and ruleset switches are each measured this many times."""
 
 
-@pytest.fixture(scope="module")
-def full_demo(tmp_path_factory) -> Path:
-    """The demo data at its default size, as `make demo` serves it."""
-    folder = tmp_path_factory.mktemp("full-demo")
-    generate(folder)
-    return folder
+full_demo = browser.full_demo
 
 
 def settled(page, ready) -> float:
@@ -91,11 +85,5 @@ def test_first_load_reload_and_another_ruleset_timed(full_demo, tmp_path, launch
             )
         browser.ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(browser.ARTIFACTS / "studio-try-order.png"))
-    lines = [
-        f"studio speed ({' '.join(launcher[1:])}): {what}: {max(seconds):.2f} s "
-        f"({', '.join(f'{s:.2f}' for s in seconds)})"
-        for what, seconds in figures.items()
-    ]
-    with capsys.disabled():  # printed in every run, not only with -s
-        print("\n" + "\n".join(lines))
+    browser.print_timings(capsys, " ".join(launcher[1:]), figures)
     assert remote == [], f"the studio asked the network for {remote}"
