@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import studio_pages
@@ -341,6 +342,17 @@ def test_save_submit_publish_and_the_history(store, monkeypatch):
         [2, "live", "ops.lead"],
         [1, "draft", "shipped-examples"],
     ]
+    # times in the ruleset's zone, as every page writes them; no "None" in empty cells
+    first = store.version("france", 1)
+    assert history.iloc[1][["saved", "based on", "reviewer", "live from"]].tolist() == [
+        f"{first.created_at.astimezone(ZoneInfo('Europe/Paris')):%d/%m/%Y %H:%M}",
+        "–",
+        "–",
+        "–",
+    ]
+    assert history.iloc[0]["based on"] == "v1"
+    assert "Times in Europe/Paris, the ruleset's time zone." in texts(app)
+    assert "UTC" not in " ".join(history["saved"])
     # nothing to save when the text is what v2 says
     app.button(key="rules.save").click()
     run(app)

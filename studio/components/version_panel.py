@@ -23,7 +23,7 @@ from rulesets.store import (
     Version,
     canonical_text,
 )
-from studio import state
+from studio import formats, state
 from studio.components import (
     diagnostics_panel,
     notices,
@@ -108,7 +108,7 @@ def open_bar(found: RulesetStore) -> None:
 
 def _version_label(version: Version, live: int | None) -> str:
     what = "live" if version.number == live else version.state.value.replace("_", " ")
-    return f"v{version.number} · {what} · {version.author} · {_when(version.created_at)}"
+    return f"v{version.number} · {what} · {version.author} · {_saved(version)}"
 
 
 def _ask_first() -> None:
@@ -204,7 +204,7 @@ def status(found: RulesetStore | None, text: str) -> Version | None:
         return None
     changed = _changed(text, base)
     what = base.state.value.replace("_", " ")
-    line = f"Editing **{base.label}** ({what}, by {base.author}, {_when(base.created_at)})"
+    line = f"Editing **{base.label}** ({what}, by {base.author}, {_saved(base)})"
     line += " · **unsaved changes**" if changed else " · no unsaved changes"
     st.markdown(line)
     return base
@@ -360,7 +360,8 @@ def _conflict_message(conflict: Conflict) -> str:
     basis = f"version {conflict.based_on}" if conflict.based_on else "no version (a new ruleset)"
     return (
         f"Not saved: **{conflict.name}** was changed by **{conflict.changed_by}** at "
-        f"{_when(conflict.changed_at)} (version {conflict.latest}), after the {basis} you "
+        f"{publishing.local(conflict.changed_at, publishing.text_timezone(state.draft_text()))} "
+        f"(version {conflict.latest}), after the {basis} you "
         "started from. Nothing was overwritten and your text is still in the editor."
     )
 
@@ -404,26 +405,28 @@ def history(found: RulesetStore, name: str) -> None:
     """Every version of the ruleset, newest first, the live one marked."""
     summary = next((s for s in found.list_rulesets() if s.name == name), None)
     live = summary.live if summary else None
+    versions = list(reversed(found.history(name)))
+    zone = publishing.timezone_of(versions[0]) if versions else "UTC"
     rows = [
         {
             "version": v.number,
             "state": "live" if v.number == live else v.state.value.replace("_", " "),
             "author": v.author,
-            "saved": _when(v.created_at),
-            "based on": v.parent,
-            "reviewer": v.reviewed_by,
-            "live from": publishing.local(v.published_at, publishing.timezone_of(v))
-            if v.published_at
-            else None,
-            "comment": v.comment,
+            "saved": formats.date_time(v.created_at, zone),
+            "based on": f"v{v.parent}" if v.parent else formats.EMPTY,
+            "reviewer": v.reviewed_by or formats.EMPTY,
+            "live from": formats.date_time(v.published_at, zone),
+            "comment": v.comment or formats.EMPTY,
         }
-        for v in reversed(found.history(name))
+        for v in versions
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="rules.history")
+    st.caption(formats.zone_note(zone))
 
 
-def _when(at) -> str:
-    return at.strftime("%Y-%m-%d %H:%M UTC")
+def _saved(version: Version) -> str:
+    """When a version was saved, in its ruleset's time zone: 03/12/2026 17:54 (Europe/Paris)."""
+    return publishing.local(version.created_at, publishing.timezone_of(version))
 
 
 def _store() -> RulesetStore:
