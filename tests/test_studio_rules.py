@@ -390,6 +390,15 @@ def test_submitting_is_refused_with_errors_and_the_diff_between_versions():
     assert "1 changed (strategy)." in texts(app)
 
 
+@pytest.mark.usefixtures("studio_env", "store")
+def test_an_added_strategy_shows_a_dash_not_none_before_it():
+    app = studio()
+    type_text(app, FRANCE + '\nstrategy extra "Extra"\n  priority 7\n')
+    rows = diff_rows(app)
+    assert rows[["strategy", "change"]].values.tolist() == [["extra", "added"]] * 2
+    assert set(rows["before"]) == {"–"} and set(rows["after"]) == {'"Extra"', "priority 7"}
+
+
 @pytest.mark.usefixtures("studio_env")
 def test_a_new_ruleset_is_named_when_saved(store):
     app = studio()
