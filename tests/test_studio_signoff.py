@@ -93,7 +93,11 @@ def test_a_reload_restores_the_working_copy(url):
     assert "Restored your unsaved changes to france (from v1)" in texts(reloaded)
     assert "**unsaved changes**" in texts(reloaded)
     with open_store(url) as store:
-        assert store.working_copies.get("ops.lead", "france").text == EDITED
+        kept = store.working_copies.get("ops.lead", "france")
+        assert kept.text == EDITED
+    paris = kept.saved_at.replace(tzinfo=kept.saved_at.tzinfo or dt.UTC)
+    when = f"{paris.astimezone(ZoneInfo('Europe/Paris')):%d/%m/%Y %H:%M} (Europe/Paris)"
+    assert f"as kept at {when}." in texts(reloaded)  # once in UTC, yyyy-mm-dd
     # saved as a version, the working copy goes: the next session opens the version
     run(reloaded)
     reloaded.button(key="rules.save").click()

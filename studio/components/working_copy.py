@@ -16,7 +16,7 @@ import streamlit as st
 
 from rulesets.store import RulesetStore, StoreError, WorkingCopy, WorkingCopyConflict
 from studio import state
-from studio.components import sign_in
+from studio.components import publishing, sign_in
 
 REVISIONS = "rules.copy.revisions"
 """Ruleset name ("" for a new one) -> revision of the working copy this session wrote."""
@@ -42,9 +42,14 @@ def restore(found: RulesetStore | None) -> bool:
     what = f"{copy.ruleset} (from v{copy.based_on})" if copy.ruleset else "your new ruleset"
     state.notify(
         "info",
-        f"Restored your unsaved changes to {what}, as kept at {copy.saved_at:%Y-%m-%d %H:%M} UTC.",
+        f"Restored your unsaved changes to {what}, as kept at {_at(copy)}.",
     )
     return True
+
+
+def _at(copy: WorkingCopy) -> str:
+    """When a working copy was kept, in its text's time zone: 03/12/2026 18:01 (Europe/Paris)."""
+    return publishing.local(copy.saved_at, publishing.text_timezone(copy.text))
 
 
 def keep(found: RulesetStore | None, saved_text: str | None) -> None:
@@ -103,7 +108,7 @@ def clash_choice() -> None:
         return
     st.warning(
         f"Your working copy of **{other.ruleset or 'the new ruleset'}** was changed in "
-        f"another window at {other.saved_at:%Y-%m-%d %H:%M} UTC. Which text do you keep?",
+        f"another window at {_at(other)}. Which text do you keep?",
         icon=":material/sync_problem:",
     )
     left, right, _ = st.columns([1, 1, 2])
