@@ -235,6 +235,7 @@ def test_a_result_survives_a_reload(expected):
     assert "earlier run" not in texts(reloaded)
 
 
+@pytest.mark.usefixtures("studio_env")
 def test_figures_for_a_period_of_the_run(expected):
     """The period filter narrows every card and chart to the orders of those days, as
     `Simulation.between` computes them; the peak season of the ruleset is offered."""
