@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import studio_pages
@@ -284,7 +285,11 @@ def test_saving_on_a_stale_version_shows_the_conflict_and_keeps_the_text(store):
     app.button(key="rules.save").click()
     run(app)
     shown = " ".join(e.value for e in app.error)
-    assert "Not saved: **france** was changed by **bob** at" in shown
+    changed = store.version("france", 2).created_at.astimezone(ZoneInfo("Europe/Paris"))
+    assert (
+        f"Not saved: **france** was changed by **bob** at {changed:%d/%m/%Y %H:%M} "
+        "(Europe/Paris)" in shown
+    )
     assert "(version 2), after the version 1 you started from" in shown
     assert editor_text(app) == mine  # the user's text is intact
     assert [v.number for v in store.history("france")] == [1, 2]
@@ -341,6 +346,11 @@ def test_save_submit_publish_and_the_history(store, monkeypatch):
         [2, "live", "ops.lead"],
         [1, "draft", "shipped-examples"],
     ]
+    # times in the ruleset's own zone, as its people read them
+    saved = store.version("france", 2).created_at
+    paris = saved.astimezone(ZoneInfo("Europe/Paris"))
+    assert history["saved"].iloc[0] == f"{paris:%d/%m/%Y %H:%M} (Europe/Paris)"
+    assert history["live from"].iloc[0].endswith("(Europe/Paris)")
     # nothing to save when the text is what v2 says
     app.button(key="rules.save").click()
     run(app)

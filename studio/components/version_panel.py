@@ -9,6 +9,8 @@ page already shows their outcome; the message is kept with `state.notify`.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -108,7 +110,7 @@ def open_bar(found: RulesetStore) -> None:
 
 def _version_label(version: Version, live: int | None) -> str:
     what = "live" if version.number == live else version.state.value.replace("_", " ")
-    return f"v{version.number} · {what} · {version.author} · {_when(version.created_at)}"
+    return f"v{version.number} · {what} · {version.author} · {_when(version.created_at, version)}"
 
 
 def _ask_first() -> None:
@@ -204,7 +206,7 @@ def status(found: RulesetStore | None, text: str) -> Version | None:
         return None
     changed = _changed(text, base)
     what = base.state.value.replace("_", " ")
-    line = f"Editing **{base.label}** ({what}, by {base.author}, {_when(base.created_at)})"
+    line = f"Editing **{base.label}** ({what}, by {base.author}, {_when(base.created_at, base)})"
     line += " · **unsaved changes**" if changed else " · no unsaved changes"
     st.markdown(line)
     return base
@@ -333,7 +335,7 @@ def _save() -> None:
         )
     except Conflict as conflict:
         st.session_state[CONFLICT] = conflict.latest
-        state.notify("conflict", _conflict_message(conflict), state.REVIEW)
+        state.notify("conflict", _conflict_message(conflict, draft.text), state.REVIEW)
         return
     except Unchanged as error:
         state.notify(
@@ -356,11 +358,14 @@ def _save() -> None:
     state.notify("success", f"Saved {version.label} as a draft.", state.REVIEW)
 
 
-def _conflict_message(conflict: Conflict) -> str:
+def _conflict_message(conflict: Conflict, text: str) -> str:
+    """What a refused save says: who changed the ruleset when (in the time zone of the
+    text being saved), and that nothing was lost."""
+    when = publishing.local(conflict.changed_at, publishing.zone_of_text(text))
     basis = f"version {conflict.based_on}" if conflict.based_on else "no version (a new ruleset)"
     return (
         f"Not saved: **{conflict.name}** was changed by **{conflict.changed_by}** at "
-        f"{_when(conflict.changed_at)} (version {conflict.latest}), after the {basis} you "
+        f"{when} (version {conflict.latest}), after the {basis} you "
         "started from. Nothing was overwritten and your text is still in the editor."
     )
 
@@ -409,12 +414,10 @@ def history(found: RulesetStore, name: str) -> None:
             "version": v.number,
             "state": "live" if v.number == live else v.state.value.replace("_", " "),
             "author": v.author,
-            "saved": _when(v.created_at),
+            "saved": _when(v.created_at, v),
             "based on": v.parent,
             "reviewer": v.reviewed_by,
-            "live from": publishing.local(v.published_at, publishing.timezone_of(v))
-            if v.published_at
-            else None,
+            "live from": _when(v.published_at, v) if v.published_at else None,
             "comment": v.comment,
         }
         for v in reversed(found.history(name))
@@ -422,8 +425,9 @@ def history(found: RulesetStore, name: str) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="rules.history")
 
 
-def _when(at) -> str:
-    return at.strftime("%Y-%m-%d %H:%M UTC")
+def _when(at: dt.datetime, version: Version) -> str:
+    """An instant of a version's life in the time zone its text states."""
+    return publishing.local(at, publishing.timezone_of(version))
 
 
 def _store() -> RulesetStore:
