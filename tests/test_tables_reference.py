@@ -60,13 +60,25 @@ def compared(name: str):
         except legacy_tables.TableError as error:
             with pytest.raises(engine.tables.TableError) as caught:
                 new_loader(source, *args, **kwargs)
-            assert str(caught.value) == str(error)
+            assert same_refusal(str(caught.value), str(error))
             raise caught.value from None
         table = new_loader(source, *args, **kwargs)
         assert_same_tables(table, expected)
         return table
 
     return load
+
+
+def same_refusal(new: str, old: str) -> bool:
+    """The same whole-table message; or, where the new loaders quote column names
+    escaped and cut (docs/data.md, "Whole-table errors"), printable and with the
+    same words before the names."""
+    if new == old:
+        return True
+    for marker in ("; columns found:", ": column(s) "):
+        if marker in old:
+            return new.isprintable() and new.split(marker)[0] == old.split(marker)[0]
+    return False
 
 
 def _cases():

@@ -28,11 +28,11 @@ NOW, LATER = "Now", "At a date and time"
 
 def timezone_of(version: Version) -> str:
     """The time zone the version's text states (UTC when it states none)."""
-    return text_timezone(version.text)
+    return zone_of_text(version.text)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def text_timezone(text: str) -> str:
+def zone_of_text(text: str) -> str:
     """The time zone a ruleset text states (UTC when it states none or does not parse)."""
     try:
         found = dsl.parse(text).timezone or "UTC"

@@ -9,6 +9,8 @@ page already shows their outcome; the message is kept with `state.notify`.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -108,7 +110,7 @@ def open_bar(found: RulesetStore) -> None:
 
 def _version_label(version: Version, live: int | None) -> str:
     what = "live" if version.number == live else version.state.value.replace("_", " ")
-    return f"v{version.number} · {what} · {version.author} · {_saved(version)}"
+    return f"v{version.number} · {what} · {version.author} · {_when(version.created_at, version)}"
 
 
 def _ask_first() -> None:
@@ -204,7 +206,7 @@ def status(found: RulesetStore | None, text: str) -> Version | None:
         return None
     changed = _changed(text, base)
     what = base.state.value.replace("_", " ")
-    line = f"Editing **{base.label}** ({what}, by {base.author}, {_saved(base)})"
+    line = f"Editing **{base.label}** ({what}, by {base.author}, {_when(base.created_at, base)})"
     line += " · **unsaved changes**" if changed else " · no unsaved changes"
     st.markdown(line)
     return base
@@ -333,7 +335,7 @@ def _save() -> None:
         )
     except Conflict as conflict:
         st.session_state[CONFLICT] = conflict.latest
-        state.notify("conflict", _conflict_message(conflict), state.REVIEW)
+        state.notify("conflict", _conflict_message(conflict, draft.text), state.REVIEW)
         return
     except Unchanged as error:
         state.notify(
@@ -356,12 +358,14 @@ def _save() -> None:
     state.notify("success", f"Saved {version.label} as a draft.", state.REVIEW)
 
 
-def _conflict_message(conflict: Conflict) -> str:
+def _conflict_message(conflict: Conflict, text: str) -> str:
+    """What a refused save says: who changed the ruleset when (in the time zone of the
+    text being saved), and that nothing was lost."""
+    when = publishing.local(conflict.changed_at, publishing.zone_of_text(text))
     basis = f"version {conflict.based_on}" if conflict.based_on else "no version (a new ruleset)"
     return (
         f"Not saved: **{conflict.name}** was changed by **{conflict.changed_by}** at "
-        f"{publishing.local(conflict.changed_at, publishing.text_timezone(state.draft_text()))} "
-        f"(version {conflict.latest}), after the {basis} you "
+        f"{when} (version {conflict.latest}), after the {basis} you "
         "started from. Nothing was overwritten and your text is still in the editor."
     )
 
@@ -405,28 +409,25 @@ def history(found: RulesetStore, name: str) -> None:
     """Every version of the ruleset, newest first, the live one marked."""
     summary = next((s for s in found.list_rulesets() if s.name == name), None)
     live = summary.live if summary else None
-    versions = list(reversed(found.history(name)))
-    zone = publishing.timezone_of(versions[0]) if versions else "UTC"
     rows = [
         {
             "version": v.number,
             "state": "live" if v.number == live else v.state.value.replace("_", " "),
             "author": v.author,
-            "saved": formats.date_time(v.created_at, zone),
+            "saved": _when(v.created_at, v),
             "based on": f"v{v.parent}" if v.parent else formats.EMPTY,
             "reviewer": v.reviewed_by or formats.EMPTY,
-            "live from": formats.date_time(v.published_at, zone),
+            "live from": _when(v.published_at, v) if v.published_at else formats.EMPTY,
             "comment": v.comment or formats.EMPTY,
         }
-        for v in versions
+        for v in reversed(found.history(name))
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="rules.history")
-    st.caption(formats.zone_note(zone))
 
 
-def _saved(version: Version) -> str:
-    """When a version was saved, in its ruleset's time zone: 03/12/2026 17:54 (Europe/Paris)."""
-    return publishing.local(version.created_at, publishing.timezone_of(version))
+def _when(at: dt.datetime, version: Version) -> str:
+    """An instant of a version's life in the time zone its text states."""
+    return publishing.local(at, publishing.timezone_of(version))
 
 
 def _store() -> RulesetStore:

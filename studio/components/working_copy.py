@@ -49,7 +49,7 @@ def restore(found: RulesetStore | None) -> bool:
 
 def _at(copy: WorkingCopy) -> str:
     """When a working copy was kept, in its text's time zone: 03/12/2026 18:01 (Europe/Paris)."""
-    return publishing.local(copy.saved_at, publishing.text_timezone(copy.text))
+    return publishing.local(copy.saved_at, publishing.zone_of_text(copy.text))
 
 
 def keep(found: RulesetStore | None, saved_text: str | None) -> None:
