@@ -130,6 +130,34 @@ def chromium(
             context.close()
 
 
+def pick(page, box, option: str, attempts: int = 3) -> None:
+    """Open a select box or multiselect (`box`: a locator of its combobox) and click
+    `option`. The list shows a few options at a time: it is scrolled with the mouse
+    wheel until `option` is in it. The box may be drawn again just after it opened (a
+    rerun ending, the field before it changing its kind): then its list closes with it,
+    and it is opened again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    choice = page.get_by_role("option", name=option, exact=True)
+    for attempt in range(attempts):
+        try:
+            box.click()
+            page.get_by_role("option").first.wait_for(timeout=10_000)
+            for _ in range(40):
+                if choice.count():
+                    break
+                page.get_by_role("option").last.hover(timeout=5_000)
+                page.mouse.wheel(0, 150)
+            choice.click(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
+            wait_idle(page)
+    wait_idle(page)
+
+
 def wait_idle(page, timeout: float = 60_000) -> None:
     """Wait until the app is connected, no script run is under way and no element is
     still a grey placeholder (widgets' code loads on first use)."""

@@ -31,7 +31,6 @@ from zoneinfo import ZoneInfo
 
 import browser
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 import dsl
@@ -176,25 +175,7 @@ class Journey:
         expect(self.page.get_by_text(text).first).to_be_visible(timeout=timeout)
 
     def pick(self, box, option: str) -> None:
-        """Choose `option` in a select box or multiselect (a click on a box that has just
-        been redrawn may only focus it: then click again). The list shows a few options
-        at a time: it is scrolled with the mouse wheel until `option` is in it."""
-        page = self.page
-        choice = page.get_by_role("option", name=option, exact=True)
-        for _ in range(3):
-            box.click()
-            try:
-                page.get_by_role("option").first.wait_for(timeout=5_000)
-                break
-            except PlaywrightTimeout:
-                continue
-        for _ in range(40):
-            if choice.count():
-                break
-            page.get_by_role("option").last.hover()
-            page.mouse.wheel(0, 150)
-        choice.click()
-        self.idle()
+        browser.pick(self.page, box, option)
 
     def type_number(self, box, value: str) -> None:
         """A number typed into a number box, committed with Enter."""

@@ -68,25 +68,10 @@ def test_the_editor_numbers_lines_and_underlines_a_finding(server):
     assert remote == [], f"the studio asked the network for {remote}"
 
 
-def pick(page, widget: str, option: str, attempts: int = 3) -> None:
-    """Open a select box or multiselect (by its widget key) and click an option. The box
-    may be drawn again just after it opened (the field before it changed its kind):
-    then its list closes with it, and it is opened again."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
+def pick(page, widget: str, option: str) -> None:
+    """Open a select box or multiselect (by its widget key) and click an option."""
     box = page.locator(f".st-key-{widget.replace('.', '-')} [role=combobox]:visible").first
-    choice = page.get_by_role("option", name=option, exact=True)
-    for attempt in range(attempts):
-        box.click()
-        try:
-            choice.click(timeout=10_000)
-            break
-        except PlaywrightTimeout:
-            if attempt == attempts - 1:
-                raise
-            page.keyboard.press("Escape")
-            page.wait_for_selector(IDLE)
-    page.wait_for_selector(IDLE)
+    browser.pick(page, box, option)
 
 
 @pytest.mark.browser
