@@ -26,6 +26,7 @@ from engine.tables.cells import ColumnReader, floats, whole_numbers
 from engine.tables.ids import repeated_keys
 from engine.tables.raw import FrameLayout
 from engine.tables.reading import Source, read_source
+from engine.tables.rejects import RejectRow
 from engine.tables.table import Table
 
 __all__ = ["CARRIER_COLUMNS", "CARRIER_REQUIRED", "UNLIMITED", "Carriers", "load_carriers"]
@@ -47,7 +48,7 @@ class Carriers(Table):
     typed array aligned with the rows of `arrow`."""
 
     def __init__(
-        self, arrow: pa.Table, reject_rows: list[Any], layout: FrameLayout | None = None
+        self, arrow: pa.Table, reject_rows: list[RejectRow], layout: FrameLayout | None = None
     ) -> None:
         super().__init__(arrow, reject_rows, layout)
         self.carrier: tuple[str, ...] = tuple(str_list(arrow["carrier"].combine_chunks()))

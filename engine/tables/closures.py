@@ -21,10 +21,12 @@ from engine.arrow import to_numpy as as_numpy
 from engine.columns import CLOSURE_COLUMNS
 from engine.tables.calendar_cells import NO_DAY, local_dates
 from engine.tables.calendar_text import date_of, day_number
+from engine.tables.carriers import Carriers
 from engine.tables.cells import ColumnReader
 from engine.tables.ids import KnownIds, repeated_keys
 from engine.tables.raw import FrameLayout
 from engine.tables.reading import Source, read_source
+from engine.tables.rejects import RejectRow
 from engine.tables.table import Table
 from engine.tables.text import shown
 
@@ -42,7 +44,7 @@ class Closures(Table):
     the closed days of every (scope, id) for look-ups."""
 
     def __init__(
-        self, arrow: pa.Table, reject_rows: list[Any], layout: FrameLayout | None = None
+        self, arrow: pa.Table, reject_rows: list[RejectRow], layout: FrameLayout | None = None
     ) -> None:
         super().__init__(arrow, reject_rows, layout)
         days = as_numpy(arrow["date"].combine_chunks().cast(pa.int32())).tolist()
@@ -85,7 +87,7 @@ def _number(day: Day) -> int:
 def load_closures(
     source: Source,
     node_ids: KnownIds | None = None,
-    carriers: KnownIds | None = None,
+    carriers: Carriers | KnownIds | None = None,
 ) -> Closures:
     """Closures in file order, normalised, with a reject per bad cell. `node_ids`
     (any list of node ids) turns on the check that a node closure names a known
@@ -121,7 +123,7 @@ def _check_ids(
     scope: pa.Array[Any],
     named: Mask,
     node_ids: KnownIds | None,
-    carriers: KnownIds | None,
+    carriers: Carriers | KnownIds | None,
 ) -> None:
     """A node or carrier closure names one (known, when the names are given);
     a closure of all names none."""
@@ -146,7 +148,7 @@ def _check_ids(
         return
     read.known("id", node_ids, of_node & named, "node")
     if carriers is not None:
-        names = getattr(carriers, "carrier", carriers)
+        names = carriers.carrier if isinstance(carriers, Carriers) else carriers
         read.known("id", _carrier_names(names), of_carrier & named, "carrier")
 
 
