@@ -15,10 +15,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from engine.columns import DEFAULT_CO2_KG_PER_KM as CO2_KG_PER_KM
 from simulations.decisions import FAILED_STATUSES, DecisionTables, in_days
 from simulations.stock_ledger import StockWalk, walk_stock
 
-CO2_KG_PER_KM = 0.12
 KPIS_FORMAT = 1
 OVERALL_KEYS = (
     "orders",
