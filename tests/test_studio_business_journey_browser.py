@@ -311,6 +311,10 @@ class Journey:
         self.pick(self.form("add.keep.at.field").get_by_role("combobox"), "node.tags")
         self.pick(self.form("add.keep.at.op").get_by_role("combobox"), "has")
         self.pick(self.form("add.keep.at.values").get_by_role("combobox"), "flagship")
+        page.keyboard.press("Escape")  # the list closes: the next click is the button's
+        self.idle()
+        expect(units).to_have_value("2")
+        expect(self.form("add.keep.at.values")).to_contain_text("flagship")
         self.add_keep_button().click()
         self.idle()
         expect(self.strategy_text()).to_contain_text('keep 2 units at node.tags has "flagship"')
