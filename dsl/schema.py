@@ -82,5 +82,16 @@ METRICS: dict[str, str] = {
     "cost": "shipment cost (pick + base + per km)",
     "stock": "available units of the order's lines at the node",
     "load": "share of today's capacity already used",
+    "eta": "the earliest promised date the node can reach with an eligible carrier service",
 }
 """Bare words allowed as `rank by` keys, with what they sort by."""
+
+CARRIER_KEYS: dict[str, str] = {
+    "cost": "the cheapest carrier price for the parcel",
+    "eta": "the earliest promised date",
+    "co2": "the least CO2 (co2_per_km × km)",
+}
+"""Bare words allowed as `carrier by` keys, with what they prefer."""
+DEFAULT_CARRIER_KEYS = ("cost",)
+"""The choice among eligible carrier services when a strategy says no `carrier by`;
+ties are always broken by carrier, then service name."""
