@@ -1,6 +1,7 @@
 """The strategy form's repeated rows: effective windows, conditions (`when`, `source
-from`), keep levels and rank keys. Each row edits the tree when it changes; rows are
-added from a last, empty row with its own button, removed or moved with buttons."""
+from`), keep levels, rank keys and the clauses written as text (`ship with`, ...).
+Each row edits the tree when it changes; rows are added from a last, empty row with
+its own button, removed or moved with buttons."""
 
 from __future__ import annotations
 
@@ -88,6 +89,10 @@ def _new_item(part: str, index: int):
         return forms.KeepLevel(
             int(get(key("add", "keep", "units")) or 0), get(key("add", "keep", "at")) or ""
         )
+    if part == "as_text":
+        row = str(get(key("add", "as_text")) or "")
+        forms.clauses_of_text((*(("",) * index), row))  # refuses what is not such a clause
+        return row
     direction = get(key("add", "rank", "direction"))
     return forms.RankRow(
         str(get(key("add", "rank", "key")) or ""), None if direction == fs.DEFAULT else direction
@@ -206,6 +211,41 @@ def _row_inputs(
         + "no quotes needed; several values: separate with commas",
     )
     return cols[3]
+
+
+# ---------------------------------------------------- clauses written as text
+
+
+def text_clauses(strategy_id: str, shape: forms.StrategyForm) -> None:
+    """`lines where`, `ship with`, `deliver` and `carrier by`: one text row each."""
+    st.markdown("**Carriers, delivery promise and lines** (written as in the text)")
+    if not shape.as_text:
+        st.caption("None: every line, every carrier service, no delivery date.")
+    for i in range(len(shape.as_text)):
+        text, last = st.columns([10, 1], vertical_alignment="bottom")
+        text.text_input(
+            f"Clause {i + 1}",
+            key=key("as_text", i),
+            on_change=_apply,
+            args=(strategy_id, shape),
+            help=_TEXT_CLAUSE_HELP,
+        )
+        _remove_button(last, "clause", strategy_id, "as_text", i)
+    text, last = st.columns([10, 1], vertical_alignment="bottom")
+    text.text_input(
+        "New clause",
+        key=key("add", "as_text"),
+        placeholder='ship with carrier.service == "express"',
+        help=_TEXT_CLAUSE_HELP,
+    )
+    _add_button(last, "clause", strategy_id, "as_text")
+    fs.error_for("as_text")
+
+
+_TEXT_CLAUSE_HELP = (
+    'lines where line.category == "bulky"; ship with carrier.service in ["express"]; '
+    "deliver within 2 days; deliver by order.requested_date; carrier by eta, cost"
+)
 
 
 # ------------------------------------------------------------- keep levels

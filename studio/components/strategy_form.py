@@ -43,6 +43,7 @@ def show(ruleset: s.Ruleset | None, text: str, fields: tuple[str, ...]) -> None:
     _within(strategy.id, shape)
     form_rows.keep_levels(strategy.id, shape)
     form_rows.rank_keys(strategy.id, shape)
+    form_rows.text_clauses(strategy.id, shape)
     _split_and_fallback(strategy, shape, ruleset)
 
 
