@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from dsl import diagnostics
-from dsl.checks import hidden, strategies, windows
+from dsl.checks import hidden, promise, strategies, windows
 from dsl.checks.codes import CODES
 from dsl.checks.expressions import CheckRun
 from dsl.diagnostics import Diagnostic
@@ -38,6 +38,7 @@ def _check(ruleset: Ruleset, extra_fields: Iterable[str]) -> list[Diagnostic]:
     for strategy in ruleset.strategies:
         found += strategies.check_expressions(strategy, extra, run)
         found += strategies.check_values(strategy)
+        found += promise.check_promise(strategy, extra, run)
         found += windows.check_window_dates(strategy)
         found += windows.check_window_order(strategy)
     fallback_targets = {st.otherwise for st in ruleset.strategies if st.otherwise}

@@ -10,6 +10,7 @@ import pytest
 import dsl
 import engine
 from cli.main import main
+from engine import promise_gate
 
 HEAD = 'ruleset "T"\ntimezone "Europe/Paris"\n\n'
 BASE = "strategy a\n  source from node.can_ship\n"
@@ -49,12 +50,33 @@ def test_each_clause_of_the_promise_is_refused_where_it_is_written(clause, words
     assert str(error).startswith("t.route:6:3: error: ")
 
 
-def test_the_rank_key_eta_is_refused_too():
-    error = refused(HEAD + BASE + "  rank by eta, distance\n")
-    assert [(d.line, d.column, d.length) for d in error.diagnostics] == [(6, 11, 3)]
-    assert error.diagnostics[0].message.startswith(
-        "strategy `a`: the rank key `eta` needs the delivery promise, which routing does not"
+def test_the_rank_key_eta_and_the_promise_s_fields_are_refused_too():
+    text = HEAD + (
+        "strategy a\n"
+        '  when order.weekday == "Sat" and order.local_time < "14:00"\n'
+        "  source from node.prep_days == 0\n"
+        "  rank by eta, node.cutoff\n"
     )
+    error = refused(text)
+    suffix = (
+        ", which routing does not support yet; `sourcing check` accepts it, but routing "
+        "refuses the ruleset rather than ignore it"
+    )
+    assert [(d.line, d.column, d.message) for d in error.diagnostics] == [
+        (5, 8, "strategy `a`: `order.weekday` belongs to the delivery promise" + suffix),
+        (5, 35, "strategy `a`: `order.local_time` belongs to the delivery promise" + suffix),
+        (6, 15, "strategy `a`: `node.prep_days` belongs to the delivery promise" + suffix),
+        (7, 11, "strategy `a`: the rank key `eta` needs the delivery promise" + suffix),
+        (7, 16, "strategy `a`: `node.cutoff` belongs to the delivery promise" + suffix),
+    ]
+
+
+def test_every_field_of_the_promise_is_named_in_the_reference():
+    from pathlib import Path
+
+    reference = (Path(__file__).resolve().parent.parent / "docs" / "language.md").read_text()
+    section = reference[reference.index("### Fields of the promise") :]
+    assert [f for f in sorted(promise_gate.FIELDS) if f"`{f}`" not in section] == []
 
 
 def test_export_on_the_command_line_says_why_and_writes_nothing(tmp_path, capsys):
