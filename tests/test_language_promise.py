@@ -1,6 +1,6 @@
 """The language of carriers and the delivery promise: `lines where`, `ship with`,
 `deliver within` / `deliver by`, `carrier by`, the rank key `eta` and the new fields
-— parsed, formatted and checked."""
+— parsed, formatted and checked, with and without a carriers table."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ import pytest
 
 import dsl
 from dsl import syntax as s
+from dsl.checks.carriers import UNKNOWN, holds
+from dsl.days import read_days
+from dsl.parser import parse_expression
 
 PROMISE_EXAMPLE = """\
 strategy peak_express "Peak express"
@@ -126,10 +129,214 @@ def test_weights_dates_and_preparation_days_are_numbers_and_dates():
     assert [d.code for d in found.diagnostics] == ["type-mismatch"]
 
 
-def test_carrier_name_and_carrier_carrier_are_one_field_under_two_spellings():
+def test_carrier_name_is_the_carrier_column_under_either_spelling():
+    rows = [{"carrier": "colissimo", "service": "standard"}]
     for field in ("carrier.name", "carrier.carrier"):
-        text = f'ruleset "T"\nstrategy a\n  within 5 km\n  ship with {field} == "colissimo"\n'
-        assert dsl.check_source(text).diagnostics == []
+        expr = parse_expression(f'{field} == "colissimo"')
+        assert holds(expr, rows[0]) is True
+        text = (
+            f'ruleset "T"\nstrategy a\n  source from node.can_ship\n  ship with {field} == "dhl"\n'
+        )
+        (finding,) = dsl.check_source(text, carriers=rows).diagnostics
+        assert finding.code == "ship-with-unsatisfiable"
+
+
+# ------------------------------------------------------------ carriers table
+
+CARRIERS = [
+    {
+        "carrier": "colissimo",
+        "service": "standard",
+        "countries": "FR;BE",
+        "node_types": "",
+        "max_weight_kg": "30",
+        "transit_days": "2",
+        "pickup_days": "Mon-Fri",
+        "delivery_days": "",
+        "co2_per_km": "",
+    },
+    {
+        "carrier": "chronopost",
+        "service": "express",
+        "countries": ["FR"],
+        "node_types": ["dc", "store"],
+        "max_weight_kg": 30,
+        "transit_days": 1,
+        "pickup_days": "Mon-Sat",
+        "zone": "north",
+    },
+    {
+        "carrier": "geodis",
+        "service": "freight",
+        "countries": "FR",
+        "max_weight_kg": None,
+        "transit_days": 3,
+        "daily_parcels": "",
+    },
+]
+"""Rows as a carriers file holds them: texts straight from a CSV, typed values, lists."""
+
+
+def checked(ship_with: str, carriers=CARRIERS) -> list[dsl.Diagnostic]:
+    text = f'ruleset "T"\nstrategy a\n  source from node.can_ship\n  ship with {ship_with}\n'
+    return dsl.check_source(text, "t.route", carriers=carriers).diagnostics
+
+
+@pytest.mark.parametrize(
+    "ship_with",
+    [
+        'carrier.service in ["express", "same_day"]',
+        "carrier.transit_days <= 1",
+        "carrier.max_weight_kg >= 30",
+        'carrier.countries has "BE"',
+        'carrier.node_types has "store"',
+        'carrier.pickup_days has "Sat"',
+        'carrier.zone == "north"',
+        "not carrier.max_weight_kg < 1000",  # missing (no limit): `<` is false
+        # what an order or a node says is not known before routing: it may hold
+        "carrier.max_weight_kg >= order.weight_kg",
+        'carrier.service == order.delivery or carrier.name == "dhl"',
+        "carrier.transit_days == node.prep_days",
+        # an empty cell with a default (co2_per_km, delivery_days) may hold too
+        "carrier.co2_per_km < 0.05",
+        'carrier.delivery_days has "Sun"',
+    ],
+)
+def test_a_ship_with_some_service_may_satisfy_is_accepted(ship_with):
+    assert checked(ship_with) == []
+
+
+@pytest.mark.parametrize(
+    ("ship_with", "hint"),
+    [
+        ('carrier.service == "same_day"', '"same_day" is not a `carrier.service` of the table'),
+        ("carrier.transit_days == 0", ""),
+        ("carrier.max_weight_kg > 30", ""),  # the freight service has no limit: missing
+        ('carrier.countries has "DE"', ""),
+        ('carrier.pickup_days has "Sun" and carrier.transit_days < 3', ""),
+        ('carrier.daily_parcels > 0 and carrier.service == "freight"', ""),
+        ('carrier.zone == "south"', ""),
+        (  # the order's weight is unknown, but no service passes the other half
+            'carrier.max_weight_kg >= order.weight_kg and carrier.service == "courier"',
+            '"courier" is not a `carrier.service` of the table',
+        ),
+        ('carrier.name == "chronopots"', 'did you mean "chronopost"?'),
+    ],
+)
+def test_a_ship_with_no_service_satisfies_is_an_error_at_the_clause(ship_with, hint):
+    (finding,) = checked(ship_with)
+    assert (finding.code, finding.severity, finding.line, finding.column) == (
+        "ship-with-unsatisfiable",
+        "error",
+        4,
+        13,
+    )
+    assert finding.message.startswith(
+        f"no carrier service of the carriers table satisfies `ship with {ship_with}` (it has "
+        "colissimo standard, chronopost express, geodis freight)"
+    )
+    assert hint in finding.message
+    assert finding.message.endswith(
+        ": every parcel of this strategy would be left without a carrier"
+    )
+
+
+def test_the_unsatisfiable_clause_renders_with_its_caret():
+    text = (
+        'ruleset "T"\nstrategy a\n  source from node.can_ship\n'
+        '  ship with carrier.service == "expres"\n'
+    )
+    result = dsl.check_source(text, "peak.route", carriers=CARRIERS)
+    assert result.render() == (
+        "peak.route:4:13: error: no carrier service of the carriers table satisfies "
+        '`ship with carrier.service == "expres"` (it has colissimo standard, chronopost '
+        'express, geodis freight); "expres" is not a `carrier.service` of the table (did you '
+        'mean "express"?): every parcel of this strategy would be left without a carrier\n'
+        '      ship with carrier.service == "expres"\n'
+        "                ^~~~~~~~~~~~~~~~~~~~~~~~~~~"
+    )
+
+
+def test_an_empty_table_satisfies_no_ship_with_and_a_long_one_is_named_in_part():
+    (finding,) = checked('carrier.service == "express"', carriers=[])
+    assert "(the carriers table has no service)" in finding.message
+    many = [{"carrier": f"c{i}", "service": "standard"} for i in range(8)]
+    (finding,) = checked('carrier.service == "express"', carriers=many)
+    assert (
+        "(it has c0 standard, c1 standard, c2 standard, c3 standard, c4 standard and 3 more)"
+        in (finding.message)
+    )
+
+
+def test_without_a_table_nothing_is_said_about_satisfying_ship_with():
+    assert checked('carrier.service == "teleport"', carriers=None) == []
+
+
+def test_the_table_s_own_columns_become_carrier_fields():
+    assert checked('carrier.zone == "north"') == []
+    (finding,) = checked('carrier.zone == "north"', carriers=[{"carrier": "x", "service": "y"}])
+    assert finding.code == "unknown-field"  # a table without that column
+
+
+def test_a_clause_with_an_error_is_not_tried_against_the_table():
+    found = checked("carrier.service == 3")
+    assert [d.code for d in found] == ["type-mismatch"]
+
+
+def test_unreadable_cells_are_unknown_not_false():
+    """A bad cell is the table loader's to report: the checker never calls a clause
+    unsatisfiable because of one."""
+    row = {"carrier": "x", "service": "y", "max_weight_kg": "heavy", "pickup_days": "Mon-Zed"}
+    assert holds(parse_expression("carrier.max_weight_kg > 10"), row) is UNKNOWN
+    assert holds(parse_expression('carrier.pickup_days has "Mon"'), row) is UNKNOWN
+    assert checked("carrier.max_weight_kg > 10", carriers=[row]) == []
+
+
+def test_three_valued_logic_for_what_only_the_order_knows():
+    row = CARRIERS[0]
+    assert holds(parse_expression('carrier.service == "standard" or order.x == 1'), row) is True
+    assert holds(parse_expression('carrier.service == "express" and order.x == 1'), row) is False
+    assert holds(parse_expression('carrier.service == "standard" and order.x == 1'), row) is UNKNOWN
+    assert holds(parse_expression('not (carrier.service == "standard" and order.x == 1)'), row) is (
+        UNKNOWN
+    )
+
+
+# ------------------------------------------------------------------ day lists
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("Mon-Fri", ("Mon", "Tue", "Wed", "Thu", "Fri")),
+        ("Mon-Sat", ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat")),
+        ("Mon;Wed;Fri", ("Mon", "Wed", "Fri")),
+        ("sat;SUN; mon", ("Mon", "Sat", "Sun")),
+        ("Mon-Wed;Tue-Thu", ("Mon", "Tue", "Wed", "Thu")),
+        ("Sun", ("Sun",)),
+        ("", ()),
+    ],
+)
+def test_day_lists_read_ranges_and_lists_in_week_order(text, days):
+    assert read_days(text) == days
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Mon-Fry", "`Fry` is not a day"),
+        (
+            "Sat-Mon",
+            "`Sat-Mon` runs backwards: a range goes from Monday to Sunday (write `Sat;Sun;Mon`",
+        ),
+        ("Monday", "`Monday` is not a day"),
+        ("Mon-", "`Mon-` is not a day"),
+    ],
+)
+def test_a_bad_day_list_says_what_is_wrong(text, message):
+    with pytest.raises(ValueError) as caught:
+        read_days(text)
+    assert message in str(caught.value)
 
 
 # ------------------------------------------------------------------ the reference

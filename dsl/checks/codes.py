@@ -69,6 +69,9 @@ CODES: dict[str, Code] = {
     "deliver-not-positive": Code(_E, "Write `deliver within 1 day` or more."),
     "deliver-by-not-a-date": Code(_E, "Write `deliver by order.requested_date`."),
     "unknown-carrier-key": Code(_E, "Choose carrier services by cost, eta or co2."),
+    "ship-with-unsatisfiable": Code(
+        _E, "Match a service of the carriers table, or add the service the clause asks for."
+    ),
     "invalid-timezone": Code(_E, 'Use an IANA zone name such as "Europe/Paris" or "UTC".'),
     "effective-ends-before-start": Code(_E, "Write the earlier date first: `effective A to B`."),
     "never-chosen": Code(_E, "Give the earlier strategy a `when`, or reorder the priorities."),

@@ -1,11 +1,12 @@
 """Checks of the clauses of the delivery promise: `lines where`, `ship with`,
 `deliver` and `carrier by` (docs/language.md, "Carriers and the delivery
 promise"). Each function returns its findings; its docstring quotes the message
-it gives."""
+it gives. Whether a carriers table can satisfy `ship with` is `dsl.checks.carriers`."""
 
 from __future__ import annotations
 
 from dsl import syntax as s
+from dsl.checks.carriers import CarrierTable, check_satisfiable
 from dsl.checks.codes import finding
 from dsl.checks.expressions import (
     CARRIER_ROOTS,
@@ -24,9 +25,13 @@ from dsl.suggestions import closest, did_you_mean
 
 
 def check_promise(
-    strategy: s.Strategy, extra: frozenset[str], run: CheckRun | None = None
+    strategy: s.Strategy,
+    extra: frozenset[str],
+    run: CheckRun | None = None,
+    carriers: CarrierTable | None = None,
 ) -> list[Diagnostic]:
-    """Every finding about the promise clauses of one strategy."""
+    """Every finding about the promise clauses of one strategy; with `carriers`, also
+    whether any of its services satisfies `ship with`."""
     found: list[Diagnostic] = []
     run = CheckRun() if run is None else run
     if strategy.lines_where is not None:
@@ -35,7 +40,7 @@ def check_promise(
         )
     if strategy.ship_with is not None:
         scope = Scope("ship with", CARRIER_ROOTS, extra, run=run)
-        found += _ship_with(strategy.ship_with, scope)
+        found += _ship_with(strategy.ship_with, scope, carriers)
     if strategy.deliver is not None:
         found += _deliver(strategy.deliver, extra)
     found += _carrier_keys(strategy.carrier_by or [])
@@ -63,10 +68,13 @@ def _lines_where(expr: s.Expr, scope: Scope) -> list[Diagnostic]:
     return scope.found
 
 
-def _ship_with(expr: s.Expr, scope: Scope) -> list[Diagnostic]:
+def _ship_with(expr: s.Expr, scope: Scope, carriers: CarrierTable | None) -> list[Diagnostic]:
     """Reports "`ship with node.can_ship` reads no carrier field" (warning), and the
-    findings of any condition: it reads carrier, order and node fields, never lines."""
+    findings of any condition: it reads carrier, order and node fields, never lines.
+    With a carriers table and no error so far, whether any service satisfies it."""
     check_condition(expr, scope)
+    if carriers is not None and not any(d.is_error for d in scope.found):
+        scope.found += check_satisfiable(expr, carriers)
     if not scope.found and not _reads(expr, "carrier"):
         scope.found.append(
             finding(
