@@ -23,6 +23,7 @@ $(STAMP): pyproject.toml setup.py engine/kernel.pyx
 # Demo data is generated once (deterministic), then the studio serves it on PORT.
 demo: setup
 	test -d $(DEMO) || $(BIN)/sourcing demo-data --out $(DEMO)
+	$(BIN)/sourcing rulesets demo
 	SOURCING_DATA_DIR=$(DEMO) sh scripts/serve-studio.sh $(BIN) $(PORT)
 
 test: setup

@@ -1,5 +1,5 @@
-"""`sourcing demo-data`: write the deterministic French demo network, stock and
-a year of orders (see docs/data.md)."""
+"""`sourcing demo-data`: write the deterministic French demo network, stock, a
+year of orders, carriers and public holidays (see docs/data.md)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from pathlib import Path
 def register(subparsers: argparse._SubParsersAction) -> None:
     demo = subparsers.add_parser(
         "demo-data",
-        help="write demo nodes, inventory, orders and replenishments",
+        help="write demo nodes, inventory, orders, replenishments, carriers and closures",
         description=(
             "Write a deterministic demo dataset for a French omnichannel retailer: DCs and "
             "stores in real French cities (GeoNames), opening stock, weekly DC "
-            "replenishments and a year of orders. The same options give identical files."
+            "replenishments, a year of orders, a French carrier table and the French public "
+            "holidays as closures. The same options give identical files."
         ),
     )
     demo.add_argument("--out", required=True, metavar="DIR", help="directory to write into")

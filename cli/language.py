@@ -1,7 +1,9 @@
 """`sourcing check` and `sourcing fmt`: the routing language on the command line.
 
 `check` prints every finding in compiler style and exits 0 (no errors), 1 (errors,
-or warnings with --strict) or 2 (a file could not be read). `fmt` prints or
+or warnings with --strict) or 2 (a file could not be read). With `--nodes` or
+`--orders` it adds the business checks (`engine.business_checks`) to the findings
+of every file the checker finds no error in. `fmt` prints or
 rewrites the canonical text of a ruleset.
 """
 
@@ -38,6 +40,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--orders",
         metavar="F",
         help="orders table (CSV or Parquet): its columns become order.<col> and line.<col>",
+    )
+    check.epilog = (
+        "With --nodes or --orders, business checks run too: keep lines that never apply, "
+        "strategies that ship from nodes that cannot ship, within limits out of reach, "
+        "strategies whose dates have passed (docs/language.md)."
     )
     check.set_defaults(handler=run_check)
 
@@ -80,6 +87,18 @@ def _check_files(args: argparse.Namespace) -> int:
     except UnreadableFile as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
+    data = None
+    if args.nodes or args.orders:
+        from engine.check_data import ClockError, clock, load_check_data
+
+        try:
+            now = clock()
+        except ClockError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_UNREADABLE
+        data = load_check_data(args.nodes, args.orders)
+        for note in data.notes:
+            print(f"note: {note}", file=sys.stderr)
     errors = warnings = unreadable = 0
     for name in args.files:
         try:
@@ -89,6 +108,8 @@ def _check_files(args: argparse.Namespace) -> int:
             unreadable += 1
             continue
         result = check_source(text, name, extra)
+        if data is not None and result.ok and result.ruleset is not None:
+            result = result.with_findings(data.findings(result.ruleset, now))
         if result.diagnostics:
             print(result.render())
         else:

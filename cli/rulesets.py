@@ -69,6 +69,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     save.add_argument("--comment", metavar="C", help="what changed and why")
 
     command("list", run_list, "list rulesets with their latest and live versions")
+    command(
+        "demo",
+        run_demo,
+        "prepare a demo store: the shipped examples as drafts, france v1 live, the two demo "
+        "accounts (does only what is missing)",
+    )
 
     history = command("history", run_history, "list the versions of a ruleset")
     history.add_argument("name", metavar="N", help="ruleset name")
@@ -208,6 +214,23 @@ def run_save(args: argparse.Namespace) -> int:
             print(result.render())
         if not result.ok:
             print(f"{len(result.errors)} checker error(s) to fix before it can be submitted")
+
+    return with_store(args, act)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from rulesets.store import DEMO_ACCOUNTS
+    from rulesets.store.demo import prepare
+
+    def act(store):
+        report = prepare(store)
+        seeded = ", ".join(report.seeded) or "none (the store holds rulesets already)"
+        print(f"examples saved as drafts: {seeded}")
+        print(f"published: {report.published or 'nothing (france is as it was)'}")
+        for name, _, role, password in DEMO_ACCOUNTS:
+            state = "added" if name in report.accounts else "already there"
+            print(f"{name} ({role.value}), password {password!r}: {state}")
+        print("DEMO ONLY: these passwords are published; never use them in production")
 
     return with_store(args, act)
 

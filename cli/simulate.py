@@ -49,8 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Replay the same orders under BASE and VARIANT (each a .route file, NAME@N, "
             "NAME@live or a scenario .toml; a scenario that names no ruleset applies to "
-            "BASE's) and write DIR/deltas.csv, DIR/changed_orders.csv (with the reason "
-            "of each change), DIR/summary.json, each side's kpis.json and DIR/report.html."
+            "BASE's) and write DIR/deltas.csv, DIR/changed_orders.csv (with the cause and "
+            "reason of each change), DIR/causes.csv (the changed orders grouped by cause), "
+            "DIR/summary.json, each side's kpis.json and DIR/report.html."
         ),
     )
     compare.add_argument("base", metavar="BASE", help="ruleset or scenario to compare against")

@@ -83,6 +83,11 @@ class CheckResult:
         """No errors (warnings allowed): the ruleset may be compiled and published."""
         return not self.errors
 
+    def with_findings(self, more: list[Diagnostic]) -> CheckResult:
+        """The same result with `more` findings (the business checks) among its own."""
+        found = diagnostics.sort(self.diagnostics + more)
+        return CheckResult(self.ruleset, found, self.source, self.filename)
+
     def render(self) -> str:
         """Every finding in compiler style, with its source line and a caret."""
         return diagnostics.render_all(self.diagnostics, self.source, self.filename)

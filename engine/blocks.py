@@ -53,6 +53,11 @@ class MergedLines:
         names = batch.sku_names
         name_rows = np.array([sku_index.get(n, unknown_row) for n in names], dtype=np.int64)
         codes, qty, start = batch.sku_codes, batch.qty, batch.line_start
+        if len(start) == 2:  # one order (`route`): a SKU twice is a code twice
+            listed = codes.tolist()
+            if len(set(listed)) < len(listed):
+                return cls._merged(start, codes, qty, names, name_rows)
+            return cls(start, codes, name_rows[codes], np.asarray(qty, dtype=np.int64), names)
         counts = np.diff(start)
         if (counts > 1).any():
             order_of = np.repeat(np.arange(len(counts), dtype=np.int64), counts)

@@ -37,3 +37,33 @@ LINE_COLUMNS = ("sku", "qty", "unit_price", "category")
 ORDER_HEADER_COLUMNS = ("order_id", *ORDER_LEVEL_COLUMNS)
 ORDER_TABLE_COLUMNS = (*ORDER_HEADER_COLUMNS, *LINE_COLUMNS)
 """The orders table: one row per order line."""
+
+# The columns of the delivery promise (promise.md). They are optional: a table
+# without them loads exactly as before, and holds them only when its source does.
+NODE_CALENDAR_COLUMNS = ("cutoff", "open_days", "prep_days")
+"""A node's working calendar: cut-off time, open days, preparation days."""
+ORDER_PROMISE_COLUMNS = ("requested_date",)
+"""Order-level: every line of an order agrees, like ORDER_LEVEL_COLUMNS."""
+LINE_PROMISE_COLUMNS = ("weight_kg",)
+"""Per line: the weight of one unit."""
+CARRIER_COLUMNS = (
+    "carrier",
+    "service",
+    "countries",
+    "node_types",
+    "max_weight_kg",
+    "max_km",
+    "transit_days",
+    "pickup_days",
+    "delivery_days",
+    "cost_base",
+    "cost_per_kg",
+    "cost_per_km",
+    "co2_per_km",
+    "daily_parcels",
+)
+CLOSURE_COLUMNS = ("date", "scope", "id", "reason")
+
+DEFAULT_CO2_KG_PER_KM = 0.12
+"""kg of CO2 per shipment-km (kpis.md): the KPIs' constant, and a carrier's
+co2_per_km when its row gives none."""

@@ -66,16 +66,30 @@ class Unfilled:
         return {"sku": self.sku, "qty": self.qty, "reason": self.reason}
 
 
+Kind = Literal[
+    "source", "within", "offline", "capacity", "shipped", "keep", "stock", "split", "single", "rank"
+]
+"""Which check an entry is about (docs/routing.md, "Explanations")."""
+
+
 class Explanation(NamedTuple):
     """Why a node was excluded, where it ranked, or that it was chosen, under
     one strategy. `node_id` is None for a remark about the strategy itself.
-    (A named tuple: an explanation holds an entry per node, made in bulk.)"""
+    (A named tuple: an explanation holds an entry per node, made in bulk.)
+
+    `clause` and `detail` are the text of the JSON; `kind`, `condition` and `facts`
+    say the same as data, for readers that word it themselves (the studio): the
+    check, the part of the condition concerned (a syntax tree: for `source`, the
+    smallest part that fails; for `keep`, the keep's condition) and the figures."""
 
     strategy: str
     node_id: str | None
     outcome: Outcome
     clause: str
     detail: str
+    kind: Kind | None = None
+    condition: Any = None
+    facts: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -19,19 +19,18 @@ import numpy as np
 from dsl import syntax as s
 from dsl.formatter import format_expr
 from engine import kernel
-from engine.decision import Explanation
+from engine.decision import Explanation, Kind
 from engine.expressions import (
     Getter,
     Predicate,
     plain_order_fields,
     predicate_getter,
-    roots,
     value_getter,
 )
 from engine.trace import Trace
 
 if TYPE_CHECKING:
-    from engine.binding import BoundStrategy
+    from engine.binding import BoundKey, BoundStrategy
     from engine.blocks import Block
     from engine.compiler import CompiledStrategy
     from engine.model import Network, Node, Order
@@ -57,8 +56,10 @@ def explain_order(
     return explainer.entries(order, block, trace, skus, free_before, used, capacity)
 
 
-_REMEMBERED = 200_000
-"""Order-independent explanation entries a strategy keeps at most."""
+_REMEMBERED_ORDERS = 400
+"""Values of the order fields a `source from` reads whose exclusion entries a strategy
+keeps at most (one set of entries per collect store, say): 200,000 entries at
+500 nodes."""
 
 
 class _Texts:
@@ -77,53 +78,59 @@ class _Texts:
         self.rank = strategy.rank_text
         self.split = strategy.split_text
         self.within_figure = None if bound.within_km is None else _figure(bound.within_km)
-        self.static_source = strategy.source is not None and roots(strategy.source) <= {"node"}
         self.order_fields = None if strategy.source is None else plain_order_fields(strategy.source)
         self._network = network
         self._tz = tz
-        self._excluded: dict[tuple[object, ...], Explanation] = {}
+        self._excluded: dict[tuple[object, ...], dict[int, Explanation]] = {}
         self._node_ids = network.ids
-        self._keeps: dict[int, str] = {}
+        self._keeps: dict[int, tuple[str, s.Expr]] = {}
         self.static_keeps = all(mask.dynamic is None for _, mask in bound.keep_masks)
 
-    def keep(self, order: Order, node: int, units: int) -> str:
-        """The `keep` clause that protects `units` at a node: the first whose condition
-        holds there with that many units (made once per node when it reads node fields
-        only)."""
+    def keep(self, order: Order, node: int, units: int) -> tuple[str, s.Expr]:
+        """The `keep` clause that protects `units` at a node, as text and its condition:
+        the first whose condition holds there with that many units (made once per node
+        when it reads node fields only)."""
         if self.static_keeps:
-            text = self._keeps.get(node)
-            if text is None:
-                text = self._keeps[node] = self._keep(order, node, units)
-            return text
+            found = self._keeps.get(node)
+            if found is None:
+                found = self._keeps[node] = self._keep(order, node, units)
+            return found
         return self._keep(order, node, units)
 
-    def _keep(self, order: Order, node: int, units: int) -> str:
+    def _keep(self, order: Order, node: int, units: int) -> tuple[str, s.Expr]:
         return next(
-            self.strategy.keep_text(u, at)
+            (self.strategy.keep_text(u, at), at)
             for (u, at), (_, mask) in zip(self.strategy.keeps, self.bound.keep_masks, strict=True)
             if u == units and mask.for_order(order)[node]
         )
 
-    def not_sourced(self, order: Order, node: int) -> Explanation:
-        """Why `source from` leaves a node out (what it read): made once per node when
-        the condition reads node fields only, else once per node and values of the plain
-        order fields it reads (`node.id == order.collect_node`: per collect store)."""
-        if self.static_source:
-            key: tuple[object, ...] = (node,)
-        elif self.order_fields is not None:
-            key = (node, *[order.get(name) for name in self.order_fields])
-        else:
-            return self._not_sourced(order, node)
-        entry = self._excluded.get(key)
-        if entry is None:
-            if len(self._excluded) >= _REMEMBERED:
+    def not_sourced(self, order: Order, nodes: list[int]) -> list[Explanation]:
+        """Why `source from` leaves each of `nodes` out (what it read): made once per
+        node when the condition reads node fields only, else once per node and values of
+        the plain order fields it reads (`node.id == order.collect_node`: per collect
+        store)."""
+        if self.order_fields is None:
+            return [self._not_sourced(order, node) for node in nodes]
+        values = tuple([order.get(name) for name in self.order_fields])
+        try:
+            known = self._excluded.get(values)
+        except TypeError:  # a value that cannot be a key (a list)
+            return [self._not_sourced(order, node) for node in nodes]
+        if known is None:
+            if len(self._excluded) >= _REMEMBERED_ORDERS:
                 self._excluded.clear()
-            entry = self._excluded[key] = self._not_sourced(order, node)
-        return entry
+            known = self._excluded[values] = {}
+        missing = [node for node in nodes if node not in known]
+        for node in missing:
+            known[node] = self._not_sourced(order, node)
+        return [known[node] for node in nodes]
 
     def _not_sourced(self, order: Order, node: int) -> Explanation:
-        detail = why_false(self.strategy.source, order, self._network.nodes[node], self._tz)
-        return Explanation(self.id, self._node_ids[node], "excluded", self.source, detail)
+        record = self._network.nodes[node]
+        part = failing_part(self.strategy.source, order, record, self._tz)
+        detail = why_false(part, order, record, self._tz)
+        node_id = self._node_ids[node]
+        return Explanation(self.id, node_id, "excluded", self.source, detail, "source", part)
 
 
 class _Explainer:
@@ -162,6 +169,7 @@ class _Explainer:
                         strategy_id, None, "excluded", texts.split,
                         f"the order already has {placed} shipment{'s' if placed != 1 else ''}: "
                         "no shipment left under this strategy's split limit",
+                        "split", None, {"shipments": placed},
                     )
                 )  # fmt: skip
                 placed += made_here
@@ -178,6 +186,7 @@ class _Explainer:
                         strategy_id, None, "excluded", texts.split,
                         "no single candidate can ship every remaining line, and this strategy "
                         "does not split: it places nothing",
+                        "single",
                     )
                 )  # fmt: skip
             placed += made_here
@@ -218,110 +227,184 @@ class _Step:
         self.no_stock = "no stock of " + ", ".join(skus[i] for i in self.remaining)
 
     def entries(self, chosen: Chosen, takes: np.ndarray) -> list[Explanation]:
-        codes = self.trace.why[self.j].tolist()
-        candidates = codes.count(kernel.CANDIDATE)
+        """An entry per node, in network order, made outcome by outcome (each kind in
+        one pass: 500 nodes must not each go through every branch)."""
+        why = self.trace.why[self.j]
+        out: list[Explanation | None] = [None] * len(why)
         node_ids = self.explainer.network.ids
         texts, sid = self.texts, self.texts.id
-        km = self.trace.km
-        out = []
-        for node, code in enumerate(codes):
+        for code in np.unique(why).tolist():
+            nodes = np.flatnonzero(why == code).tolist()
+            made: list[Explanation]
             if code == kernel.BY_SOURCE:
-                out.append(texts.not_sourced(self.order, node))
+                made = texts.not_sourced(self.order, nodes)
             elif code == kernel.BY_WITHIN:
-                detail = f"{km[node]:.1f} km > {texts.within_figure} km"
-                out.append(Explanation(sid, node_ids[node], "excluded", texts.within, detail))
+                clause, figure = texts.within, texts.within_figure
+                limit = float(self.bound.within_km or 0)
+                made = [
+                    Explanation(
+                        sid,
+                        node_ids[node],
+                        "excluded",
+                        clause,
+                        f"{km:.1f} km > {figure} km",
+                        "within",
+                        None,
+                        {"km": km, "limit_km": limit},
+                    )  # fmt: skip
+                    for node, km in zip(nodes, self.trace.km[nodes].tolist(), strict=True)
+                ]
             elif code == kernel.CANDIDATE:
-                out.append(self._candidate(node, candidates, chosen, takes))
+                made = self._candidates(nodes, chosen, takes)
+            elif code == kernel.BY_KEEP:
+                made = self._kept(nodes)
             else:
-                clause, detail = self._exclusion(code, node)
-                out.append(Explanation(sid, node_ids[node], "excluded", clause, detail))
+                made = [
+                    Explanation(sid, node_ids[node], "excluded", *self._exclusion(code, node))
+                    for node in nodes
+                ]
+            for node, entry in zip(nodes, made, strict=True):
+                out[node] = entry
+        return out  # type: ignore[return-value]  # every node has its entry
+
+    def _candidates(self, nodes: list[int], chosen: Chosen, takes: np.ndarray) -> list[Explanation]:
+        """The candidates' entries: where each ranked, with its key values, or that it
+        was chosen and what it ships."""
+        texts, node_ids = self.texts, self.explainer.network.ids
+        count, remaining = len(nodes), len(self.remaining)
+        ranks = self.trace.rank[self.j, nodes].tolist()
+        fills = self.trace.fills[self.j, nodes].tolist()
+        partial = self.trace.phase[self.j] in (kernel.WHOLE, kernel.SINGLE)
+        out = []
+        for node, keys, rank, full in zip(nodes, self._key_texts(nodes), ranks, fills, strict=True):
+            if node in chosen:
+                out.append(self._chosen(node, keys, chosen[node], takes))
+                continue
+            detail = f"rank {rank} of {count} ({keys})"
+            if partial and full < remaining:
+                detail += f"; can fill {full} of {remaining} remaining lines completely"
+            facts = {"rank": rank, "of": count}
+            out.append(
+                Explanation(
+                    texts.id, node_ids[node], "ranked", texts.rank, detail, "rank", None, facts
+                )
+            )
         return out
 
-    def _candidate(
-        self, node: int, candidates: int, chosen: Chosen, takes: np.ndarray
+    def _chosen(
+        self, node: int, keys: str, chosen: tuple[int, int, int], takes: np.ndarray
     ) -> Explanation:
-        texts = self.texts
-        node_id = self.explainer.network.ids[node]
-        keys = self._key_text(node)
-        if node in chosen:
-            number, field, m = chosen[node]
-            ships = ", ".join(
-                f"{self.skus[line]}×{int(takes[line, m])}"
-                for line in range(len(self.skus))
-                if takes[line, m] > 0
-            )
-            if self.trace.phase[self.j] == kernel.WHOLE:
-                where = f"best of {field} that can ship every remaining line in one parcel"
-            else:
-                where = f"best of {field} in round {number} of the split"
-            return Explanation(
-                texts.id, node_id, "chosen", texts.rank, f"{where} ({keys}); ships {ships}"
-            )
-        detail = f"rank {int(self.trace.rank[self.j, node])} of {candidates} ({keys})"
-        if self.trace.phase[self.j] in (kernel.WHOLE, kernel.SINGLE):
-            full = int(self.trace.fills[self.j, node])
-            if full < len(self.remaining):
-                detail += f"; can fill {full} of {len(self.remaining)} remaining lines completely"
-        return Explanation(texts.id, node_id, "ranked", texts.rank, detail)
+        number, field, m = chosen
+        ships = ", ".join(
+            f"{self.skus[line]}×{int(takes[line, m])}"
+            for line in range(len(self.skus))
+            if takes[line, m] > 0
+        )
+        if self.trace.phase[self.j] == kernel.WHOLE:
+            where = f"best of {field} that can ship every remaining line in one parcel"
+        else:
+            where = f"best of {field} in round {number} of the split"
+        return Explanation(
+            self.texts.id,
+            self.explainer.network.ids[node],
+            "chosen",
+            self.texts.rank,
+            f"{where} ({keys}); ships {ships}",
+            "rank",
+            None,
+            {"among": field},
+        )
 
-    def _exclusion(self, code: int, node: int) -> tuple[str, str]:
+    def _kept(self, nodes: list[int]) -> list[Explanation]:
+        """The entries of nodes whose stock left after `keep` is 0 for what is left to
+        place: the clause that keeps it, and each remaining line's free units there."""
+        sid, node_ids = self.texts.id, self.explainer.network.ids
+        names = [self.skus[i] for i in self.remaining]
+        free = np.maximum(self.free[self.remaining][:, nodes], 0).T.tolist()
+        out = []
+        for node, units, counts in zip(
+            nodes, self.trace.kept[self.j, nodes].tolist(), free, strict=True
+        ):
+            shown = ", ".join([f"{name}: {n} free" for name, n in zip(names, counts, strict=True)])
+            clause, at = self.texts.keep(self.order, node, units)
+            detail = f"available 0 after keeping {units} ({shown})"
+            facts = {"units": units}
+            out.append(
+                Explanation(sid, node_ids[node], "excluded", clause, detail, "keep", at, facts)
+            )
+        return out
+
+    def _exclusion(self, code: int, node: int) -> tuple[str, str, Kind, s.Expr | None, Any]:
+        """(clause, detail, kind, condition, facts) of an exclusion other than by
+        `source from`, `within` or `keep`."""
         if code == kernel.BY_OFFLINE:
-            return "node offline", "the node is offline"
+            return "node offline", "the node is offline", "offline", None, None
         if code == kernel.BY_SHIPPED:
-            return "one shipment per node", "already ships part of this order"
+            shipped = "already ships part of this order"
+            return "one shipment per node", shipped, "shipped", None, None
         if code == kernel.BY_CAPACITY:
-            return "capacity", (
-                f"capacity {int(self.used[node])}/{int(self.capacity[node])} used today"
-            )
-        if code == kernel.BY_KEEP:
-            units = int(self.trace.kept[self.j, node])
-            shown = ", ".join(
-                f"{self.skus[i]}: {max(int(self.free[i, node]), 0)} free" for i in self.remaining
-            )
-            clause = self.texts.keep(self.order, node, units)
-            return clause, f"available 0 after keeping {units} ({shown})"
-        return "stock", self.no_stock
+            used, limit = int(self.used[node]), int(self.capacity[node])
+            detail = f"capacity {used}/{limit} used today"
+            return "capacity", detail, "capacity", None, {"used": used, "capacity": limit}
+        skus = [self.skus[i] for i in self.remaining]
+        return "stock", self.no_stock, "stock", None, {"skus": skus}
 
-    def _key_text(self, node: int) -> str:
-        parts = []
-        keyed = self.trace.keyed[self.j, node]
-        network = self.explainer.network
-        for k, key in enumerate(self.bound.keys):
-            spec = key.spec
-            value = float(keyed[k])
-            if spec.kind == "metric":
-                if spec.name == "shipments":
-                    filled = int(self.trace.fills[self.j, node])
-                    parts.append(f"fills {filled}/{len(self.remaining)} lines")
-                elif spec.name == "distance":
-                    parts.append(f"{value:.1f} km")
-                elif spec.name == "cost":
-                    parts.append(f"cost {value:.2f}")
-                elif spec.name == "stock":
-                    parts.append(f"stock {int(value)}")
-                else:
-                    capacity = self.capacity[node]
-                    limit = "unlimited" if math.isinf(capacity) else str(int(capacity))
-                    parts.append(f"load {int(self.used[node])}/{limit}")
-            elif spec.kind == "field":
-                shown = _shown(network.nodes[node].get(spec.name))
-                parts.append(f"{spec.text.split()[0]} {shown}")
-            else:
-                if key.mask is not None:
-                    holds = bool(key.mask.for_order(self.order)[node])
-                else:
-                    assert key.column is not None, "a key reads a node column or a mask"
-                    holds = bool(key.column[node] != 0)
-                parts.append(f"{spec.name} {'true' if holds else 'false'}")
-        return ", ".join(parts)
+    def _key_texts(self, nodes: list[int]) -> list[str]:
+        """Each node's rank key values as the explanation shows them ("fills 2/2 lines,
+        12.3 km, cost 4.56"), made key by key over all the nodes."""
+        keyed = self.trace.keyed[self.j, nodes]
+        columns = [
+            self._key_column(key, keyed[:, k].tolist(), nodes)
+            for k, key in enumerate(self.bound.keys)
+        ]
+        return [", ".join(parts) for parts in zip(*columns, strict=True)]
+
+    def _key_column(self, key: BoundKey, values: list[float], nodes: list[int]) -> list[str]:
+        spec = key.spec
+        if spec.kind == "metric":
+            if spec.name == "shipments":
+                remaining = len(self.remaining)
+                fills = self.trace.fills[self.j, nodes].tolist()
+                return [f"fills {filled}/{remaining} lines" for filled in fills]
+            if spec.name == "distance":
+                return [f"{value:.1f} km" for value in values]
+            if spec.name == "cost":
+                return [f"cost {value:.2f}" for value in values]
+            if spec.name == "stock":
+                return [f"stock {int(value)}" for value in values]
+            return [self._load(node) for node in nodes]
+        if spec.kind == "field":
+            network, label = self.explainer.network, spec.text.split()[0]
+            return [f"{label} {_shown(network.nodes[node].get(spec.name))}" for node in nodes]
+        if key.mask is not None:
+            holds = key.mask.for_order(self.order)[nodes].tolist()
+        else:
+            assert key.column is not None, "a key reads a node column or a mask"
+            holds = (key.column[nodes] != 0).tolist()
+        return [f"{spec.name} {'true' if held else 'false'}" for held in holds]
+
+    def _load(self, node: int) -> str:
+        capacity = self.capacity[node]
+        limit = "unlimited" if math.isinf(capacity) else str(int(capacity))
+        return f"load {int(self.used[node])}/{limit}"
+
+
+def failing_part(expr: s.Expr, order: Order, node: Node, tz: ZoneInfo) -> s.Expr:
+    """The smallest part of a condition that fails for a node: for `and`, the first part
+    that fails (and within it, again); otherwise the condition itself."""
+    while isinstance(expr, s.AllOf):
+        failing = next(
+            (item for item in expr.items if not _described(item, tz)[2](order, None, node)), None
+        )
+        if failing is None:
+            return expr
+        expr = failing
+    return expr
 
 
 def why_false(expr: s.Expr, order: Order, node: Node, tz: ZoneInfo) -> str:
     """The smallest part of a condition that fails for a node, with the values read."""
-    if isinstance(expr, s.AllOf):
-        for item in expr.items:
-            if not _described(item, tz)[2](order, None, node):
-                return why_false(item, order, node, tz)
+    expr = failing_part(expr, order, node, tz)
     if isinstance(expr, s.Not):
         return f"{_described(expr.operand, tz)[1]} is true"
     _, text, _, readers = _described(expr, tz)

@@ -393,13 +393,16 @@ class _VectorCompare:
 
     def __init__(self, op: str, node_values: list[Value], node_on_left: bool):
         self.op = op if node_on_left else _FLIPPED.get(op, "")
-        self.texts = np.array(
-            [v if isinstance(v, str) else None for v in node_values], dtype=object
-        )
+        self.count = len(node_values)
+        positions: dict[str, list[int]] = {}
+        for i, v in enumerate(node_values):
+            if isinstance(v, str):
+                positions.setdefault(v, []).append(i)
+        self.texts = {text: np.array(at, dtype=np.int64) for text, at in positions.items()}
+        """Where each text is among the nodes: equality is a look-up, not 500 compares."""
         self.numbers = np.array(
             [v if kind(v) == "number" else np.nan for v in node_values], dtype=np.float64
         )
-        self.has_texts = any(isinstance(v, str) for v in node_values)
 
     def __call__(self, value: Value) -> np.ndarray | None:
         op = self.op
@@ -412,8 +415,10 @@ class _VectorCompare:
             with np.errstate(invalid="ignore"):
                 mask = ufunc(self.numbers, float(value))
         elif value_kind == "text" and op in ("==", "!="):
-            mask = self.texts == value if self.has_texts else np.zeros(len(self.texts), bool)
-            mask = np.asarray(mask, dtype=bool)
+            mask = np.zeros(self.count, dtype=bool)
+            found = self.texts.get(value)
+            if found is not None:
+                mask[found] = True
         else:
             return None
         return ~mask if negate else mask

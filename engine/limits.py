@@ -101,6 +101,16 @@ DAYS = Range(0, 365, unit="of days")
 """handling_days and promised_days."""
 LATITUDE = Range(-90, 90, noun="a latitude")
 LONGITUDE = Range(-180, 180, noun="a longitude")
+WHOLE_DAYS = Range(0, 365, whole=True, unit="of days")
+"""A carrier's transit_days and a node's prep_days."""
+WEIGHT = Range(0, 10**6, unit="of kg")
+"""A line's weight_kg (per unit) and a carrier's max_weight_kg: a parcel of the
+most units an order holds (10^12) at this weight is 10^18 kg, a finite float."""
+DISTANCE = Range(0, 40_000, unit="of km")
+"""A carrier's max_km (no two places on Earth are more than ~20,015 km apart)."""
+CO2_PER_KM = Range(0, 1_000, unit="of kg per km")
+PARCELS = Range(0, 10**9, whole=True, unit="of parcels per node per day")
+"""A carrier's daily_parcels."""
 
 # ----------------------------------------------------------------- instants
 

@@ -393,6 +393,19 @@ class _Run:
         """The strategies each unroutable order reached."""
 
 
+def _one_run(
+    router: Router, batch: OrderBatch, rows: np.ndarray, first: np.ndarray, missing: bool
+) -> _Run:
+    """The run of a plan of one order: unroutable without a strategy or a destination,
+    else routed on its local day."""
+    reason = db.NO_STRATEGY if first[0] < 0 else db.NO_DESTINATION if missing else 0
+    if reason:
+        chain = () if first[0] < 0 else (router.binding.ids[first[0]],)
+        return _Run(slice(0, 1), rows, first, None, np.array([reason], np.int64), [chain])
+    day = router._days.day(from_ns(int(batch.instants[rows[0]])))
+    return _Run(slice(0, 1), rows, first, day)
+
+
 class _Plan:
     """How the orders at `rows` of a batch are routed: each one's primary strategy and
     destination, and the runs of orders that make one kernel block each."""
@@ -403,11 +416,15 @@ class _Plan:
         first = np.array([-1 if s is None else bp.index[s.id] for s in chosen], dtype=np.int64)
         points, missing = destinations(router.network, batch)
         self.points = points[rows]
+        self.runs: list[_Run]
+        if len(rows) == 1:  # one order (`route`): the same plan without the array work
+            self.runs = [_one_run(router, batch, rows, first, bool(missing[rows[0]]))]
+            return
         reason = np.where(first < 0, db.NO_STRATEGY, np.where(missing[rows], db.NO_DESTINATION, 0))
         days, day_of = _local_days(router, batch.instants[rows])
         # a new run where the day changes, a run of routable orders reaches BLOCK, or
         # routable and unroutable orders meet
-        self.runs: list[_Run] = []
+        self.runs = []
         key = np.where(reason > 0, -1, day_of)
         cut = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1], [True])))
         if not len(key):  # no order: no run

@@ -1,8 +1,9 @@
 """Plotly figures of a simulation's KPIs, shared by the HTML report and the studio.
 
-Every figure works offline: the node map is a ``scattergeo`` with its base layers (land,
-coastlines, countries) switched off, because Plotly fetches those shapes from the network;
-the latitude/longitude grid and the nodes' own positions give the geography.
+Every figure works offline: the node map is a ``scattergeo`` with Plotly's own base
+layers (land, coastlines, countries) switched off, because Plotly fetches those shapes
+from the network; the countries are drawn from the outlines vendored with the package
+(`simulations.base_map`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from simulations import base_map
 from simulations.decisions import DecisionTables
 from simulations.kpis import OVERALL_KEYS, Kpis
 
@@ -44,12 +46,12 @@ KPI_LABELS = {
     "share_of_units": ("Share of units", "rate", "units shipped ÷ all units shipped"),
     "cost": ("Cost", "money", "Σ shipment cost"),
 }
-TYPE_COLOURS = {
-    "dc": "#1f77b4",
-    "store": "#d62728",
-    "3pl": "#2ca02c",
-    "dropship": "#9467bd",
-    "dark_store": "#ff7f0e",
+TYPE_COLOURS = {  # calm colours: red is kept for problems (overflows, excluded nodes)
+    "dc": "#3b6ea5",
+    "store": "#3f9c8a",
+    "3pl": "#8e7cc3",
+    "dropship": "#c49a2c",
+    "dark_store": "#6b7b8c",
 }
 LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 30, "t": 60, "b": 50}}
 
@@ -238,10 +240,16 @@ def comparison_figure(
 
 
 def offline_geo(figure: go.Figure) -> go.Figure:
-    """A map with no base layers (Plotly would download land and coast shapes from a
-    CDN): points on a latitude/longitude grid, framed to fit them."""
+    """A map drawn offline: the vendored countries of `simulations.base_map` behind the
+    points (Plotly's own land and coast layers stay off: it would download them), framed
+    to fit the points."""
+    lats, lons = base_map.points_of(figure)
+    figure.add_trace(base_map.countries_trace())
+    figure.data = (figure.data[-1], *figure.data[:-1])  # drawn first: behind the points
     return figure.update_geos(
-        fitbounds="locations",
+        projection_type="mercator",
+        fitbounds=False,
+        **base_map.frame_of(lats, lons),
         showland=False,
         showocean=False,
         showlakes=False,
@@ -250,8 +258,7 @@ def offline_geo(figure: go.Figure) -> go.Figure:
         showcountries=False,
         showsubunits=False,
         showframe=True,
-        lataxis_showgrid=True,
-        lonaxis_showgrid=True,
-        lataxis_dtick=1,
-        lonaxis_dtick=1,
+        bgcolor=base_map.SEA,
+        lataxis_showgrid=False,
+        lonaxis_showgrid=False,
     )

@@ -1,12 +1,13 @@
 """Compare two scenarios on the same orders: KPI deltas, and the orders whose routing
-changed (nodes, strategy, status) with the reason the router's explanations give.
+changed (nodes, strategy, status), each with its cause and reason in plain words and
+grouped by cause (simulations.causes).
 
 Both scenarios replay the same loaded tables (each with its own overrides). An order's
 routing changed when the units it ships from each node, the strategies that allocated
-them or its status differ. Explaining every order would cost far more than routing it,
-so the changed orders are found first and then both replays are run again, explaining
-only those (the first `max_reasons` of them, in routing order) and stopping after the
-last one.
+them or its status differ. Explaining an order costs far more than routing it, so the
+changed orders are found first; most causes read from the two runs' tables (another
+strategy, a closed node), and both replays are run again explaining only the orders
+whose cause needs an explanation, stopping after the last one.
 """
 
 from __future__ import annotations
@@ -20,15 +21,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine import Explanation, Policy
-from simulations.decisions import STRATEGY_SEPARATOR, DecisionTables
+from engine import Explanation
+from simulations.causes import UNEXPLAINED, Sides, cause_summary, causes, needs_explaining
+from simulations.decisions import DecisionTables
 from simulations.exports import write_csv
 from simulations.inputs import Inputs
 from simulations.kpis import OVERALL_KEYS, Kpis
 from simulations.replay import Progress, Simulation, explain_orders, replay, within
 from simulations.scenarios import Scenario
 
-MAX_REASONS = 2_000
 DELTA_COLUMNS = ["breakdown", "group", "kpi", "base", "variant", "delta"]
 CHANGED_COLUMNS = [
     "order_id",
@@ -43,9 +44,10 @@ CHANGED_COLUMNS = [
     "variant_strategies",
     "base_nodes",
     "variant_nodes",
+    "cause",
     "reason",
 ]
-UNEXPLAINED = "not explained: more changed orders than the reasons limit"
+__all__ = ["UNEXPLAINED", "Comparison", "changed_orders", "compare", "kpi_deltas"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class Comparison:
     changed: pd.DataFrame
     """One row per order (present in both runs) whose routing changed; see CHANGED_COLUMNS."""
     summary: dict
+    by_cause: pd.DataFrame
+    """The changed orders grouped by cause (simulations.causes.SUMMARY_COLUMNS)."""
 
     def write(self, out_dir: str | Path, title: str = "Scenario comparison") -> dict[str, Path]:
         """Write deltas.csv, changed_orders.csv, summary.json, each side's kpis.json
@@ -69,9 +73,14 @@ class Comparison:
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        written = {"deltas": out / "deltas.csv", "changed": out / "changed_orders.csv"}
+        written = {
+            "deltas": out / "deltas.csv",
+            "changed": out / "changed_orders.csv",
+            "causes": out / "causes.csv",
+        }
         write_csv(self.deltas, written["deltas"])
         write_csv(self.changed, written["changed"])
+        write_csv(self.by_cause, written["causes"])
         written["summary"] = out / "summary.json"
         written["summary"].write_text(json.dumps(self.summary, indent=2) + "\n", encoding="utf-8")
         for side, run in (("base", self.base), ("variant", self.variant)):
@@ -87,6 +96,7 @@ class Comparison:
             names=self.names,
             changed_orders=shown,
             title=title,
+            causes=self.by_cause,
         )
         return written
 
@@ -100,9 +110,11 @@ def compare(
     first_day: dt.date | None = None,
     last_day: dt.date | None = None,
     reasons: bool = True,
-    max_reasons: int = MAX_REASONS,
+    max_reasons: int | None = None,
 ) -> Comparison:
-    """Replay `inputs` under both scenarios and compare them.
+    """Replay `inputs` under both scenarios and compare them. Every changed order gets a
+    cause and a reason; `max_reasons` caps how many are explained by replaying (None:
+    all; the others whose cause needs an explanation get `UNEXPLAINED`).
 
     `on_progress(done, total)` counts orders routed over every replay: both scenarios,
     then (when `reasons` and something changed) the explaining replays, which stop early.
@@ -119,14 +131,23 @@ def compare(
         runs.append(replay(policy, data, on_progress=progress.stage(stage), **period))
     first, second = runs
     changed = changed_orders(first.tables, second.tables)
-    wanted = changed["order_id"].head(max_reasons).tolist() if reasons else []
+    sides = _sides(base.name, variant.name, prepared, inputs, runs, changed)
+    need = needs_explaining(changed, sides) if reasons else []
+    limit = len(need) if max_reasons is None else max(max_reasons, 0)
+    wanted = need[:limit]
     explained: list[dict[str, tuple[Explanation, ...]]] = [{}, {}]
-    if wanted:
-        for side, (policy, data) in enumerate(prepared):
+    for side, (policy, data) in enumerate(prepared):
+        ids = [order_id for order_id, on in wanted if on == side]
+        if ids:
             explained[side] = explain_orders(
-                policy, data, wanted, on_progress=progress.stage(2 + side), **period
+                policy, data, ids, on_progress=progress.stage(2 + side), **period
             )
-    changed["reason"] = _reasons(changed, explained, first, second, limit=len(wanted), on=reasons)
+    if reasons:
+        found = causes(changed, explained, sides, frozenset(o for o, _ in need[limit:]))
+        changed["cause"] = [cause.words for cause in found]
+        changed["reason"] = [cause.reason for cause in found]
+    else:
+        changed["cause"] = changed["reason"] = ""
     progress.finish()
     ids = [set(run.tables.orders["order_id"]) for run in runs]
     summary = {
@@ -141,7 +162,13 @@ def compare(
             for kind in ("nodes", "strategy", "status")
         },
         "orders_explained": len(wanted),
+        "causes": int(changed["cause"].nunique()) if reasons else 0,
     }
+    by_cause = (
+        cause_summary(changed, _order_figures(first.tables), _order_figures(second.tables))
+        if reasons
+        else cause_summary(changed.iloc[:0], first.tables.orders, second.tables.orders)
+    )
     return Comparison(
         names=(base.name, variant.name),
         base=first,
@@ -149,7 +176,41 @@ def compare(
         deltas=kpi_deltas(first.kpis, second.kpis),
         changed=changed[CHANGED_COLUMNS],
         summary=summary,
+        by_cause=by_cause,
     )
+
+
+def _sides(base_name: str, variant_name: str, prepared, inputs: Inputs, runs, changed) -> Sides:
+    (base_policy, _), (variant_policy, variant_data) = prepared
+    shipped_under = []
+    for run in runs:
+        shipments = run.tables.shipments
+        mine = shipments[shipments["order_id"].isin(changed["order_id"])]
+        keys = zip(mine["order_id"].astype(str), mine["node_id"].astype(str), strict=True)
+        shipped_under.append(dict(zip(keys, mine["strategy"].astype(str), strict=True)))
+    nodes = inputs.nodes
+    names = {}
+    if "name" in nodes.columns:
+        named = nodes.dropna(subset=["name"])
+        names = dict(zip(named["id"].astype(str), named["name"].astype(str), strict=True))
+    return Sides(
+        base_name,
+        variant_name,
+        base_policy,
+        variant_policy,
+        frozenset(variant_data.nodes["id"].astype(str)),
+        names,
+        (shipped_under[0], shipped_under[1]),
+    )
+
+
+def _order_figures(tables: DecisionTables) -> pd.DataFrame:
+    """A run's order table with `km`: the distance of its shipments summed."""
+    km = tables.shipments.groupby(tables.shipments["order_id"].astype(str))["distance_km"].sum()
+    orders = tables.orders.copy()
+    orders["order_id"] = orders["order_id"].astype(str)
+    orders["km"] = orders["order_id"].map(km).fillna(0.0).to_numpy()
+    return orders
 
 
 # ------------------------------------------------------------------- KPI deltas
@@ -256,107 +317,6 @@ def _nodes(shipments: pd.DataFrame, ids: pd.Index) -> list[str]:
     text = mine["node_id"].astype(str) + " (" + mine["units"].astype(str) + ")"
     joined = text.groupby(mine["order_id"].astype(str)).agg(", ".join)
     return joined.reindex(ids.astype(str)).fillna("").tolist()
-
-
-# --------------------------------------------------------------------- reasons
-
-
-def _reasons(changed, explained, base: Simulation, variant: Simulation, limit: int, on: bool):
-    if not on:
-        return [""] * len(changed)
-    out = []
-    for position, row in enumerate(changed.itertuples(index=False)):
-        if position >= limit:
-            out.append(UNEXPLAINED)
-            continue
-        out.append(
-            reason_for(
-                row,
-                explained[0].get(row.order_id, ()),
-                explained[1].get(row.order_id, ()),
-                base,
-                variant,
-            )
-        )
-    return out
-
-
-def reason_for(row, base_explain, variant_explain, base: Simulation, variant: Simulation) -> str:
-    """Why a changed order is routed differently, from both runs' explanations."""
-    parts = []
-    chain_a = str(row.base_strategies or "").split(STRATEGY_SEPARATOR)
-    chain_b = str(row.variant_strategies or "").split(STRATEGY_SEPARATOR)
-    if chain_a[0] != chain_b[0]:
-        parts.append(_primary_change(chain_a[0], chain_b[0], row, base.policy, variant.policy))
-    nodes_a, nodes_b = _node_ids(row.base_nodes), _node_ids(row.variant_nodes)
-    open_b = set(variant.inputs.nodes["id"].astype(str))
-    for node_id in nodes_a:
-        if node_id not in nodes_b:
-            chosen = _chosen(base_explain, node_id)
-            why = f"{node_id} is closed"
-            if node_id in open_b:
-                why = _view(variant_explain, node_id, chosen)
-            parts.append(f"base shipped from {node_id} ({_said(chosen)}); variant did not: {why}")
-    for node_id in nodes_b:
-        if node_id not in nodes_a:
-            chosen = _chosen(variant_explain, node_id)
-            why = _view(base_explain, node_id, chosen)
-            parts.append(f"variant ships from {node_id} ({_said(chosen)}); base did not: {why}")
-    if row.base_status != row.variant_status:
-        parts.append(f"status {row.base_status} → {row.variant_status}")
-    if not parts:
-        parts.append("the same nodes ship different units or under other strategies")
-    return "; ".join(parts)
-
-
-def _primary_change(a: str, b: str, row, base: Policy, variant: Policy) -> str:
-    text = f"strategy {a or 'none'} → {b or 'none'}"
-    if a and a not in variant.by_id:  # type: ignore[attr-defined]
-        return f"{text} ({a} is switched off in the variant)"
-    if a and not variant.strategy(a).in_force(row.created_at.to_pydatetime()):
-        return f"{text} ({a} is not in force then in the variant: {_window(variant, a)})"
-    if b and b in base.by_id and not base.strategy(b).in_force(row.created_at.to_pydatetime()):  # type: ignore[attr-defined]
-        return f"{text} ({b} was not in force then in the base: {_window(base, b)})"
-    return text
-
-
-def _window(policy: Policy, strategy_id: str) -> str:
-    strategy = policy.ruleset.strategy(strategy_id)
-    spans = [
-        f"{e.start.text() if e.start else '…'} to {e.end.text() if e.end else '…'}"
-        for e in (strategy.effective if strategy is not None else [])
-    ]
-    return "effective " + (", ".join(spans) if spans else "always")
-
-
-def _node_ids(text) -> list[str]:
-    if not text:
-        return []
-    return [part.rsplit(" (", 1)[0] for part in str(text).split(", ")]
-
-
-def _chosen(entries, node_id: str) -> Explanation | None:
-    for entry in entries:
-        if entry.node_id == node_id and entry.outcome == "chosen":
-            return entry
-    return None
-
-
-def _said(entry: Explanation | None) -> str:
-    return f"chosen by {entry.strategy}: {entry.detail}" if entry else "no explanation"
-
-
-def _view(entries, node_id: str, chosen: Explanation | None) -> str:
-    """What an explanation says about a node (excluded: the clause and the figures; or
-    where it ranked), under the strategy that chose on the other side when it ran here."""
-    about = [entry for entry in entries if entry.node_id == node_id]
-    same = [entry for entry in about if chosen is not None and entry.strategy == chosen.strategy]
-    for entry in same or about:
-        if entry.outcome == "excluded":
-            return f"excluded by {entry.strategy} at `{entry.clause}` ({entry.detail})"
-        if entry.outcome == "ranked":
-            return f"{entry.strategy} ranked it {entry.detail}"
-    return "no candidate under its strategies"
 
 
 # -------------------------------------------------------------------- progress

@@ -9,6 +9,7 @@ carries, as the engine computed it, so a decision and its table row never disagr
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,6 +117,15 @@ class DecisionTables:
             written[name] = path
         return written
 
+    def between(self, first: dt.date | None, last: dt.date | None) -> DecisionTables:
+        """The orders placed from `first` to `last` (local days of the ruleset's zone,
+        both included; None leaves that side open), with their shipments and allocations."""
+        return DecisionTables(
+            orders=in_days(self.orders, first, last),
+            shipments=in_days(self.shipments, first, last),
+            allocations=in_days(self.allocations, first, last),
+        )
+
     @classmethod
     def from_parquet(cls, directory: str | Path) -> DecisionTables:
         """Read back tables written by :meth:`to_parquet`."""
@@ -128,6 +138,17 @@ class DecisionTables:
         ):
             frames[name] = _typed(pd.read_parquet(folder / filename), columns)
         return cls(**frames)
+
+
+def in_days(frame: pd.DataFrame, first: dt.date | None, last: dt.date | None) -> pd.DataFrame:
+    """The rows of `frame` whose `day` is from `first` to `last` (both included)."""
+    keep = pd.Series(True, index=frame.index)
+    days = frame["day"]
+    if first is not None:
+        keep &= days >= first
+    if last is not None:
+        keep &= days <= last
+    return frame[keep].reset_index(drop=True)
 
 
 def decision_tables(

@@ -15,10 +15,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from simulations.decisions import FAILED_STATUSES, DecisionTables
+from engine.columns import DEFAULT_CO2_KG_PER_KM as CO2_KG_PER_KM
+from simulations.decisions import FAILED_STATUSES, DecisionTables, in_days
 from simulations.stock_ledger import StockWalk, walk_stock
 
-CO2_KG_PER_KM = 0.12
 KPIS_FORMAT = 1
 OVERALL_KEYS = (
     "orders",
@@ -159,15 +159,24 @@ def compute_kpis(
     keep_levels: pd.DataFrame | None = None,
     replenishments: pd.DataFrame | None = None,
     co2_kg_per_km: float = CO2_KG_PER_KM,
+    days: tuple[date | None, date | None] | None = None,
 ) -> Kpis:
     """Compute every kpis.md figure for a run from its decision tables.
 
     ``keep_levels`` (strategy, node_id, keep) is the protected stock of each strategy at
     each node, as compiled from the ruleset; ``replenishments`` (node_id, sku, at, qty) the
-    stock that arrived during the run.
+    stock that arrived during the run. ``days`` (first, last; local days, both included,
+    None for an open side) narrows every figure to the orders of that period: the stock is
+    still walked through the whole run, so a breach or stock-out in the period is one the
+    run really met there.
     """
     walk = walk_stock(tables, inventory, keep_levels, replenishments)
     utilisation = node_utilisation(tables, nodes)
+    if days is not None:
+        first, last = days
+        tables = tables.between(first, last)
+        walk = StockWalk(in_days(walk.breaches, first, last), in_days(walk.stockouts, first, last))
+        utilisation = in_days(utilisation, first, last)
     orders, shipments = tables.orders, tables.shipments
     measures = _order_measures(orders)
     km = shipments["distance_km"].astype("float64")

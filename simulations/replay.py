@@ -52,6 +52,21 @@ class Simulation:
         """The decisions table: one row per replayed order (its final decision)."""
         return self.tables.orders
 
+    def between(self, first: dt.date | None, last: dt.date | None) -> Simulation:
+        """The same run seen over the orders placed from `first` to `last` (local days,
+        both included): its tables and every KPI narrowed to them (`compute_kpis` with
+        `days`). A peak season inside a year's run reads as if only the peak were shown."""
+        kpis = compute_kpis(
+            self.tables,
+            self.inputs.nodes,
+            self.inputs.inventory,
+            keep_levels=self.keep_levels,
+            replenishments=self.inputs.replenishments,
+            co2_kg_per_km=self.kpis.co2_kg_per_km,
+            days=(first, last),
+        )
+        return replace(self, tables=self.tables.between(first, last), kpis=kpis)
+
     @property
     def orders_per_second(self) -> float:
         return len(self.tables.orders) / self.seconds if self.seconds else 0.0

@@ -92,8 +92,10 @@ def write_comparison_report(
     names: tuple[str, str] = ("base", "variant"),
     changed_orders: pd.DataFrame | None = None,
     title: str = "Scenario comparison",
+    causes: pd.DataFrame | None = None,
 ) -> Path:
-    """Write two scenarios' KPIs side by side with their deltas (variant − base)."""
+    """Write two scenarios' KPIs side by side with their deltas (variant − base), then the
+    changed orders grouped by cause (`Comparison.by_cause`) and the first 500 of them."""
     rows = []
     for key in OVERALL_KEYS:
         a, b = base.overall[key], variant.overall[key]
@@ -104,6 +106,22 @@ def write_comparison_report(
         _table(["KPI", *names, "delta"], rows),
         _charts({"chart-comparison": comparison_figure(base.overall, variant.overall, names)}),
     ]
+    if causes is not None and not causes.empty:
+        rows = [
+            (
+                row.cause,
+                f"{row.orders:,}",
+                row.examples,
+                f"{row.cost_delta:+,.2f}",
+                f"{row.km_delta:+,.0f}",
+                f"{row.shipments_delta:+,.0f}",
+                f"{row.on_time_delta:+,.0f}",
+                f"{row.units_delta:+,.0f}",
+            )
+            for row in causes.itertuples(index=False)
+        ]
+        headers = ["Cause", "Orders", "Example orders", "Cost", "km", "Parcels", "On time", "Units"]
+        body += ["<h2>Why they changed</h2>", _table(headers, rows)]
     if changed_orders is not None:
         shown = changed_orders.head(500)
         body += [

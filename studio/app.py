@@ -1,5 +1,6 @@
 """Sourcing Studio: `streamlit run studio/app.py`. Settings come from the environment
-(see studio/config.py): SOURCING_DB_URL, SOURCING_DATA_DIR, SOURCING_USER."""
+(see studio/config.py): SOURCING_DB_URL, SOURCING_DATA_DIR, SOURCING_USER. In a store
+with user accounts nothing is shown before the sign-in."""
 
 from __future__ import annotations
 
@@ -7,17 +8,22 @@ from pathlib import Path
 
 import streamlit as st
 
-from studio.components import shipped_examples
+from studio.components import shipped_examples, sign_in
+from studio.components.ruleset_choice import store
 
+# One module per page; not `pages/`, which Streamlit would list on its own before the
+# navigation below has run. (A comment, not a string: Streamlit's magic writes any bare
+# string of this script on every page.)
 PAGES = Path(__file__).resolve().parent / "views"
-"""One module per page; not `pages/`, which Streamlit would list on its own before
-the navigation below has run."""
 FAVICON = Path(__file__).resolve().parent / "favicon.svg"
 
 # The favicon is a file of ours: a Material icon there (or a page's icon) would be fetched
 # by the browser from Google's font CDN.
 st.set_page_config(page_title="Sourcing Studio", page_icon=str(FAVICON), layout="wide")
 shipped_examples.seed_once()
+if not sign_in.signed_in_or_form(store()):
+    st.stop()
+sign_in.sidebar(store())
 navigation = st.navigation(
     {
         "Rules": [

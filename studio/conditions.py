@@ -1,9 +1,13 @@
 """Conditions as a business user picks them — field, operator, value — and back.
 
-A condition (`when`, `source from`) is shown as rows joined with `and`. A row is
-either simple (`order.delivery` `==` `home`) or, when the expression does not fit
-the three pickers, a free expression typed in the language itself. A row is only
-shown as simple when turning it back gives exactly the same syntax tree, so a form
+A condition (`when`, `source from`, `keep … at`) is shown as a group of rows joined
+with one word, `and` (all must hold) or `or` (any may hold); a row of the group may
+itself be a group of rows joined with the other word, so
+`node.type == "dc" or (node.type == "store" and not node.tags has "flagship")` is two
+rows joined with `or`, the second a group of two rows joined with `and`. A row is
+either simple (`order.delivery` `==` `home`) or, when the expression does not fit the
+three pickers, a free expression typed in the language itself. A row or a group is
+only shown as such when turning it back gives exactly the same syntax tree, so a form
 never changes what a rule means by displaying it.
 """
 
@@ -18,6 +22,8 @@ from dsl import syntax as s
 from dsl.formatter import format_expr
 from dsl.schema import FIELDS, FieldType
 
+AND, OR = "and", "or"
+JOINS = (AND, OR)
 EXPRESSION = "expression…"
 """The field picker's entry for a row written as a free expression."""
 IS_TRUE, IS_FALSE, HAS_NOT = "is true", "is false", "has not"
@@ -48,18 +54,56 @@ class Condition:
         return self.field == EXPRESSION
 
 
-def conditions_of(expr: s.Expr | None) -> list[Condition]:
-    """The rows of a condition: one per item of a top-level `and`."""
+@dataclass(frozen=True)
+class Group:
+    """Rows joined with one word: `and` (all must hold) or `or` (any may hold). The
+    rows of a clause's group may be groups themselves (one level down), whose rows
+    are simple or expression rows."""
+
+    join: str = AND
+    rows: tuple[Condition | Group, ...] = ()
+
+
+_JOINED = {AND: s.AllOf, OR: s.AnyOf}
+
+
+def group_of(expr: s.Expr | None) -> Group:
+    """A clause's condition as a group of rows (no row: the clause is left out)."""
     if expr is None:
-        return []
-    items = expr.items if isinstance(expr, s.AllOf) else [expr]
-    return [condition_of(item) for item in items]
+        return Group()
+    joined = _join_of(expr)
+    if joined is None:
+        return Group(AND, (_item_of(expr),))
+    group = Group(joined, tuple(_item_of(item) for item in expr.items))  # type: ignore[union-attr]
+    try:
+        if expression_from(group) == expr:
+            return group
+    except ConditionError:
+        pass
+    return Group(AND, (Condition(EXPRESSION, "", format_expr(expr)),))
+
+
+def _join_of(expr: s.Expr) -> str | None:
+    return next((join for join, kind in _JOINED.items() if type(expr) is kind), None)
+
+
+def _item_of(expr: s.Expr) -> Condition | Group:
+    """A row of a clause's group: a group of rows for an `and`/`or` inside it."""
+    joined = _join_of(expr)
+    if joined is not None:
+        group = Group(joined, tuple(condition_of(item) for item in expr.items))  # type: ignore[union-attr]
+        try:
+            if _joined(group) == expr:
+                return group
+        except ConditionError:
+            pass
+    return condition_of(expr)
 
 
 def condition_of(expr: s.Expr) -> Condition:
     """A simple row when the pickers can say it exactly, else an expression row."""
     simple = _simple(expr)
-    if simple is not None:
+    if simple is not None and _picked(simple) == simple:
         try:
             if expression_of(simple) == expr:
                 return simple
@@ -68,12 +112,23 @@ def condition_of(expr: s.Expr) -> Condition:
     return Condition(EXPRESSION, "", format_expr(expr))
 
 
-def expression_from(conditions: list[Condition]) -> s.Expr | None:
-    """The rows joined with `and` (None when there is no row: the clause is left out)."""
-    items = [expression_of(condition) for condition in conditions]
+def expression_from(group: Group) -> s.Expr | None:
+    """The group's rows joined with its word (None when there is no row: the clause
+    is left out). A group of one row is that row; an empty inner group is left out."""
+    if group.join not in JOINS:
+        raise ConditionError(f"rows are joined with and or or, not {group.join!r}")
+    return _joined(group)
+
+
+def _joined(group: Group) -> s.Expr | None:
+    items = []
+    for row in group.rows:
+        item = _joined(row) if isinstance(row, Group) else expression_of(row)
+        if item is not None:
+            items.append(item)
     if not items:
         return None
-    return items[0] if len(items) == 1 else s.AllOf(items=items)
+    return items[0] if len(items) == 1 else _JOINED[group.join](items=items)
 
 
 def expression_of(condition: Condition) -> s.Expr:
@@ -109,12 +164,17 @@ def literal(condition: Condition) -> s.Expr:
     text = condition.value.strip()
     several = condition.op in MAYBE_LIST_OPERATORS and "," in text
     if condition.op in LIST_OPERATORS or several or (text.startswith("[") and text.endswith("]")):
-        text = text.removeprefix("[").removesuffix("]")
-        items = [item for item in (part.strip() for part in text.split(",")) if item]
+        items = literal_items(text)
         if not items:
             raise ConditionError(f"list the values for `{condition.op}`, separated by commas")
         return s.ListOf(items=[scalar(condition.field, item) for item in items])
     return scalar(condition.field, text)
+
+
+def literal_items(text: str) -> list[str]:
+    """A value box's values: comma-separated, an optional [ ] around them."""
+    text = text.strip().removeprefix("[").removesuffix("]")
+    return [item for item in (part.strip() for part in text.split(",")) if item]
 
 
 def scalar(field: str, text: str) -> s.Expr:
@@ -164,6 +224,13 @@ def _simple(expr: s.Expr) -> Condition | None:
     return None
 
 
+def _picked(row: Condition) -> Condition:
+    """The row as a value picker gives it back: its values, comma-separated."""
+    if row.op in UNARY:
+        return row
+    return Condition(row.field, row.op, ", ".join(literal_items(row.value)))
+
+
 def _is_literal(expr: s.Expr) -> bool:
     if isinstance(expr, s.ListOf):
         return bool(expr.items) and all(_is_literal(item) for item in expr.items)
@@ -180,3 +247,35 @@ def _moment(field: str, text: str) -> s.Moment:
         raise ConditionError(
             f"{field} takes a date (2026-11-15) or a date and time (2026-11-15T06:00)"
         ) from error
+
+
+# ------------------------------------------------------------ group edits
+
+
+def with_row(group: Group, row: Condition, into: int | None = None) -> Group:
+    """`row` added: at the end (`into` None), to the inner group at `into`, or, when the
+    row at `into` is a simple one, grouped with it under the other word (`a` becomes
+    `a or row` inside an `and` group)."""
+    if into is None:
+        return Group(group.join, (*group.rows, row))
+    rows = list(group.rows)
+    target = rows[into]
+    if isinstance(target, Group):
+        rows[into] = Group(target.join, (*target.rows, row))
+    else:
+        rows[into] = Group(OR if group.join == AND else AND, (target, row))
+    return Group(group.join, tuple(rows))
+
+
+def without_row(group: Group, index: int, inner: int | None = None) -> Group:
+    """The row at `index` (or the row `inner` of the group at `index`) removed; an inner
+    group left with one row becomes that row."""
+    rows = list(group.rows)
+    if inner is None:
+        del rows[index]
+    else:
+        target = rows[index]
+        assert isinstance(target, Group)
+        kept = tuple(row for j, row in enumerate(target.rows) if j != inner)
+        rows[index] = kept[0] if len(kept) == 1 else Group(target.join, kept)
+    return Group(group.join, tuple(rows))

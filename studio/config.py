@@ -5,8 +5,12 @@ in the repository, so a password in a database URL never lands in git).
 |---|---|---|
 | SOURCING_DB_URL | the ruleset store's database | sqlite:///sourcing.db |
 | SOURCING_DATA_DIR | folder of nodes, inventory, orders... tables | ./demo-data |
-| SOURCING_USER | the name saved as author, submitter and default reviewer | login name |
-| SOURCING_ALLOW_SELF_REVIEW | 1: an author may publish their own version | off |
+| SOURCING_USER | who acts, in a store without accounts only | login name |
+| SOURCING_ALLOW_SELF_REVIEW | 1: authors may publish their own versions (no accounts) | off |
+| SOURCING_NOW | the instant the business checks take as now (`engine.check_data`) | the clock |
+
+In a store with accounts everyone signs in (`studio.components.sign_in`) and
+SOURCING_USER plays no part.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ from pathlib import Path
 DB_URL = "SOURCING_DB_URL"
 DATA_DIR = "SOURCING_DATA_DIR"
 USER = "SOURCING_USER"
-SELF_REVIEW = "SOURCING_ALLOW_SELF_REVIEW"
 DEFAULT_DB_URL = "sqlite:///sourcing.db"
 DEFAULT_DATA_DIR = "demo-data"
 
@@ -34,7 +37,7 @@ def data_dir() -> Path:
 
 
 def user() -> str:
-    """Who is working: saved as author and submitter, proposed as reviewer."""
+    """Who is working in a store without accounts: author, submitter and approver."""
     name = os.environ.get(USER, "").strip()
     if name:
         return name
@@ -42,8 +45,3 @@ def user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no login name in some containers
         return "studio user"
-
-
-def self_review_allowed() -> bool:
-    """Single-user setups may let an author publish their own version."""
-    return os.environ.get(SELF_REVIEW, "").strip().lower() in {"1", "true", "yes", "on"}

@@ -16,7 +16,7 @@ import dsl
 from dsl import syntax as s
 from dsl.formatter import clause_lines, format_expr, format_ruleset
 from dsl.schema import METRICS
-from studio.conditions import Condition, ConditionError, conditions_of, expression_from
+from studio.conditions import ConditionError, Group, expression_from, group_of
 from studio.conditions import parse_condition as _parse
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -45,10 +45,10 @@ class Window:
 
 @dataclass(frozen=True)
 class KeepLevel:
-    """`keep N units at EXPR`: the expression as typed."""
+    """`keep N units at` the nodes where the group's rows hold."""
 
     units: int
-    at: str
+    at: Group
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,8 @@ class StrategyForm:
     label: str | None = None
     priority: int | None = None
     windows: tuple[Window, ...] = ()
-    when: tuple[Condition, ...] = ()
-    source: tuple[Condition, ...] = ()
+    when: Group = Group()
+    source: Group = Group()
     within_km: float | None = None
     keep: tuple[KeepLevel, ...] = ()
     rank: tuple[RankRow, ...] = ()
@@ -94,10 +94,10 @@ def form_of(strategy: s.Strategy) -> StrategyForm:
         label=strategy.label,
         priority=strategy.priority,
         windows=tuple(window_of(effective) for effective in strategy.effective),
-        when=tuple(conditions_of(strategy.when)),
-        source=tuple(conditions_of(strategy.source)),
+        when=group_of(strategy.when),
+        source=group_of(strategy.source),
         within_km=strategy.within_km,
-        keep=tuple(KeepLevel(keep.units, format_expr(keep.at)) for keep in strategy.keep),
+        keep=tuple(KeepLevel(keep.units, group_of(keep.at)) for keep in strategy.keep),
         rank=tuple(RankRow(format_expr(key.key), key.direction) for key in strategy.rank or ()),
         split=strategy.split,
         otherwise=strategy.otherwise,
@@ -125,24 +125,35 @@ def window_of(effective: s.Effective) -> Window:
 # ------------------------------------------------------------ form -> tree
 
 
-def strategy_of(form: StrategyForm, comments: list[str] | None = None) -> s.Strategy:
-    """The strategy the form says; raises FormError naming the input that is wrong."""
+def strategy_of(
+    form: StrategyForm, comments: list[str] | None = None, saved: StrategyForm | None = None
+) -> s.Strategy:
+    """The strategy the form says; raises FormError naming the input that is wrong.
+
+    A number is refused only when it is changed (`saved` is the form as the tree shows
+    it): a value the text already holds stays, and the checker reports it beside its
+    field, so the rest of the form still works."""
     if not IDENTIFIER.fullmatch(form.id or ""):
         raise FormError(
             "id", "an id is letters, digits and _ and does not start with a digit (peak_home)"
         )
+    _check_numbers(form, saved)
     return s.Strategy(
         id=form.id,
-        label=form.label or None,
+        label=saved.label  # unchanged: an empty "" label stays as the text wrote it
+        if saved is not None and (form.label or "") == (saved.label or "")
+        else form.label or None,
         comments=list(comments or []),
         priority=form.priority,
         effective=[effective_of(window, i) for i, window in enumerate(form.windows)],
         when=_conditions("when", form.when),
         source=_conditions("source", form.source),
-        within_km=_within(form.within_km),
+        within_km=saved.within_km  # unchanged: written as the text wrote it (0.0 stays)
+        if saved is not None and form.within_km == saved.within_km
+        else _number(form.within_km),
         keep=[_keep(level, i) for i, level in enumerate(form.keep)],
         rank=[_rank_key(row, i) for i, row in enumerate(form.rank)] or None,
-        split=_split(form.split),
+        split=form.split,
         otherwise=form.otherwise or None,
         on_shortage=_shortage(form.on_shortage),
         **clauses_of_text(form.as_text),
@@ -172,6 +183,23 @@ def clauses_of_text(rows: tuple[str, ...]) -> dict[str, object]:
     return fields
 
 
+def _check_numbers(form: StrategyForm, saved: StrategyForm | None) -> None:
+    """Refuse a number changed to a value the language (or the checker) does not take."""
+    before = saved or StrategyForm(id="")
+    if form.within_km != before.within_km and form.within_km is not None and form.within_km <= 0:
+        raise FormError(
+            "within",
+            f"within {_number(form.within_km)} km refused: the distance must be above 0 km "
+            "(leave the box empty for no limit)",
+        )
+    if form.split != before.split and form.split is not None and form.split < 1:
+        raise FormError("split", f"at most {form.split} refused: at least 1 shipment")
+    for i, level in enumerate(form.keep):
+        old = before.keep[i].units if i < len(before.keep) else None
+        if level.units != old and level.units < 0:
+            raise FormError(f"keep.{i}.units", f"keep {level.units} refused: keep 0 units or more")
+
+
 def effective_of(window: Window, index: int = 0) -> s.Effective:
     if window.start is None and window.start_time is not None:
         raise FormError(f"window.{index}.start", "a start time needs a start date")
@@ -196,30 +224,35 @@ def _minute(value: dt.time | None) -> dt.time | None:
     return value.replace(second=0, microsecond=0) if value is not None else None
 
 
-def _conditions(clause: str, rows: tuple[Condition, ...]) -> s.Expr | None:
-    for i, row in enumerate(rows):
-        try:
-            expression_from([row])
-        except ConditionError as error:
-            raise FormError(f"{clause}.{i}", str(error)) from error
-    return expression_from(list(rows))
+def _conditions(clause: str, group: Group) -> s.Expr | None:
+    """The group's expression; a row that cannot be one is named (`when.1`, `when.1.0`)."""
+    for i, row in enumerate(group.rows):
+        inner = row.rows if isinstance(row, Group) else (row,)
+        for j, item in enumerate(inner):
+            try:
+                expression_from(Group(rows=(item,)))
+            except ConditionError as error:
+                where = f"{clause}.{i}.{j}" if isinstance(row, Group) else f"{clause}.{i}"
+                typed = f"`{item.value}`: " if item.is_expression and item.value else ""
+                raise FormError(where, typed + str(error)) from error
+    try:
+        return expression_from(group)
+    except ConditionError as error:
+        raise FormError(clause, str(error)) from error
 
 
-def _within(value: float | None) -> int | float | None:
+def _number(value: float | None) -> int | float | None:
+    """A whole number as the text writes it (400, not 400.0)."""
     if value is None:
         return None
-    if value < 0:
-        raise FormError("within", "a distance is 0 km or more")
     return int(value) if float(value).is_integer() else float(value)
 
 
 def _keep(level: KeepLevel, index: int) -> s.Keep:
-    if level.units < 0:
-        raise FormError(f"keep.{index}.units", "keep 0 units or more")
-    try:
-        return s.Keep(units=int(level.units), at=_parse(level.at))
-    except ConditionError as error:
-        raise FormError(f"keep.{index}.at", str(error)) from error
+    at = _conditions(f"keep.{index}.at", level.at)
+    if at is None:
+        raise FormError(f"keep.{index}.at", "say where the units are kept: add a condition")
+    return s.Keep(units=int(level.units), at=at)
 
 
 def _rank_key(row: RankRow, index: int) -> s.RankKey:
@@ -229,12 +262,6 @@ def _rank_key(row: RankRow, index: int) -> s.RankKey:
         return s.RankKey(key=rank_key_of(row.key), direction=row.direction)  # type: ignore[arg-type]
     except ConditionError as error:
         raise FormError(f"rank.{index}.key", str(error)) from error
-
-
-def _split(value: int | None) -> int | None:
-    if value is not None and value < 1:
-        raise FormError("split", "an order ships in at least 1 shipment")
-    return value
 
 
 def _shortage(value: str | None) -> str | None:
@@ -263,9 +290,12 @@ def replace_strategy(ruleset: s.Ruleset, old_id: str, strategy: s.Strategy) -> s
 
 
 def update_strategy(ruleset: s.Ruleset, strategy_id: str, form: StrategyForm) -> s.Ruleset:
-    """Apply a whole form to strategy `strategy_id` (keeping its comments)."""
+    """Apply a whole form to strategy `strategy_id` (keeping its comments); only the
+    values that differ from the strategy's own are checked."""
     current = _get(ruleset, strategy_id)
-    return replace_strategy(ruleset, strategy_id, strategy_of(form, current.comments))
+    return replace_strategy(
+        ruleset, strategy_id, strategy_of(form, current.comments, form_of(current))
+    )
 
 
 def edit_strategy(ruleset: s.Ruleset, strategy_id: str, **changes) -> s.Ruleset:
@@ -286,6 +316,30 @@ def add_strategy(ruleset: s.Ruleset, label: str = "New strategy") -> tuple[s.Rul
     return ruleset.model_copy(update={"strategies": [*ruleset.strategies, strategy]}), new_id
 
 
+def copy_strategy(ruleset: s.Ruleset, strategy_id: str) -> tuple[s.Ruleset, str]:
+    """A copy of strategy `strategy_id` just after it: every clause the same, the id
+    `<id>_copy` (`<id>_copy_2`, ... when taken), the label followed by "(copy)", no
+    comments (they spoke of the original). Same priority, later in the file: the
+    original is tried first until the copy gets its own priority, dates or `when`."""
+    original = _get(ruleset, strategy_id)
+    taken = {strategy.id for strategy in ruleset.strategies}
+    new_id, n = f"{strategy_id}_copy", 1
+    while new_id in taken:
+        n += 1
+        new_id = f"{strategy_id}_copy_{n}"
+    copy = s.Strategy.model_validate(
+        {
+            **original.model_dump(),
+            "id": new_id,
+            "label": f"{original.label or strategy_id} (copy)",
+            "comments": [],
+        }
+    )
+    strategies = list(ruleset.strategies)
+    strategies.insert(strategies.index(original) + 1, copy)
+    return ruleset.model_copy(update={"strategies": strategies}), new_id
+
+
 def delete_strategy(ruleset: s.Ruleset, strategy_id: str) -> s.Ruleset:
     """The ruleset without that strategy. An `otherwise use` naming it stays, so the
     checker points at what now needs another fallback."""
@@ -295,6 +349,23 @@ def delete_strategy(ruleset: s.Ruleset, strategy_id: str) -> s.Ruleset:
 
 def set_header(ruleset: s.Ruleset, name: str | None, timezone: str | None) -> s.Ruleset:
     return ruleset.model_copy(update={"name": name or None, "timezone": timezone or None})
+
+
+def group_at(form: StrategyForm, path: str) -> Group:
+    """The condition group at `path`: `when`, `source` or `keep.N.at`."""
+    if path.startswith("keep."):
+        return form.keep[int(path.split(".")[1])].at
+    return getattr(form, path)
+
+
+def with_group(form: StrategyForm, path: str, group: Group) -> StrategyForm:
+    """The form with the condition group at `path` replaced."""
+    if path.startswith("keep."):
+        index = int(path.split(".")[1])
+        levels = list(form.keep)
+        levels[index] = replace(levels[index], at=group)
+        return replace(form, keep=tuple(levels))
+    return replace(form, **{path: group})
 
 
 def moved(items: tuple, index: int, step: int) -> tuple:

@@ -19,7 +19,11 @@ NAME = "rules.name"
 BASE = "rules.base"
 """The stored version it was opened from or last saved as (None: a new ruleset)."""
 NOTICE = "rules.notice"
-"""The outcome of the last store action, shown once above the editor: (kind, message)."""
+"""The outcome of the last store action, shown once beside the buttons that caused it:
+(kind, message, place)."""
+OPEN, REVIEW = "open", "review"
+"""Places of a notice: under the open bar (open, new), under the save and review
+buttons (save, submit, publish, send back)."""
 
 
 @dataclass(frozen=True)
@@ -60,11 +64,16 @@ def set_base(name: str, base: int) -> None:
     st.session_state[BASE] = base
 
 
-def notify(kind: str, message: str) -> None:
-    """Keep a message ("success", "error", "warning", "info") for the next run to show."""
-    st.session_state[NOTICE] = (kind, message)
+def notify(kind: str, message: str, place: str = OPEN) -> None:
+    """Keep a message ("success", "error", "warning", "info") for the next run to show
+    at `place` (OPEN or REVIEW)."""
+    st.session_state[NOTICE] = (kind, message, place)
 
 
-def take_notice() -> tuple[str, str] | None:
-    """The pending message, once."""
-    return st.session_state.pop(NOTICE, None)
+def take_notice(place: str = OPEN) -> tuple[str, str] | None:
+    """The pending message for that place, once: (kind, message)."""
+    found = st.session_state.get(NOTICE)
+    if found is None or found[2] != place:
+        return None
+    del st.session_state[NOTICE]
+    return found[0], found[1]

@@ -46,13 +46,20 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+STREAMLIT_RUN = (str(STREAMLIT), "run", "studio/app.py")
+WARM_START = (sys.executable, "-m", "studio.serve")
+"""`make demo`'s launcher: `streamlit run` with the pages' libraries imported first."""
+
+
 @contextlib.contextmanager
-def studio_server(env: dict[str, str], log: Path) -> Iterator[str]:
+def studio_server(
+    env: dict[str, str], log: Path, launcher: tuple[str, ...] = STREAMLIT_RUN
+) -> Iterator[str]:
     """Serve the studio with `env` added to ours; yields its URL. On exit it is stopped
     with SIGINT (Ctrl+C) and must exit 0; its output is in `log`."""
     port = free_port()
     command = [
-        str(STREAMLIT), "run", "studio/app.py", "--server.port", str(port),
+        *launcher, "--server.port", str(port),
         "--server.address", "localhost", "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]  # fmt: skip
@@ -89,9 +96,12 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
 
 
 @contextlib.contextmanager
-def chromium(server: str, width: int = 1600, height: int = 2400) -> Iterator[tuple]:
+def chromium(
+    server: str, width: int = 1600, height: int = 2400, locale: str | None = None
+) -> Iterator[tuple]:
     """A fresh headless Chromium profile; yields (context, remote) where `remote` lists
-    every URL beyond `server` the pages asked for (refused). Fails if Chromium is missing."""
+    every URL beyond `server` the pages asked for (refused). `locale` is the browser's
+    language (e.g. "en-GB": calendars start on Monday). Fails if Chromium is missing."""
     from playwright.sync_api import sync_playwright
 
     if not CHROMIUM.exists():
@@ -111,6 +121,7 @@ def chromium(server: str, width: int = 1600, height: int = 2400) -> Iterator[tup
             headless=True,
             viewport={"width": width, "height": height},
             args=CHROMIUM_ARGS,
+            **({"locale": locale} if locale else {}),
         )
         try:
             context.route("**/*", guard)
@@ -119,8 +130,59 @@ def chromium(server: str, width: int = 1600, height: int = 2400) -> Iterator[tup
             context.close()
 
 
+def pick(page, box, option: str, attempts: int = 3) -> None:
+    """Open a select box or multiselect (`box`: a locator of its combobox) and click
+    `option`. The list shows a few options at a time: it is scrolled with the mouse
+    wheel until `option` is in it. The box may be drawn again just after it opened (a
+    rerun ending, the field before it changing its kind): then its list closes with it,
+    and it is opened again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    choice = page.get_by_role("option", name=option, exact=True)
+    for attempt in range(attempts):
+        try:
+            box.click()
+            page.get_by_role("option").first.wait_for(timeout=10_000)
+            for _ in range(40):
+                if choice.count():
+                    break
+                page.get_by_role("option").last.hover(timeout=5_000)
+                page.mouse.wheel(0, 150)
+            choice.click(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
+            wait_idle(page)
+    wait_idle(page)
+
+
 def wait_idle(page, timeout: float = 60_000) -> None:
     """Wait until the app is connected, no script run is under way and no element is
     still a grey placeholder (widgets' code loads on first use)."""
     page.wait_for_selector(IDLE, timeout=timeout)
     page.wait_for_selector(LOADING, state="detached", timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def full_demo(tmp_path_factory) -> Path:
+    """The demo data at its default size, as `make demo` serves it (20,000 orders of
+    2026, 60 nodes, 2,000 SKUs)."""
+    from simulations.demo_data import generate
+
+    folder = tmp_path_factory.mktemp("full-demo")
+    generate(folder)
+    return folder
+
+
+def print_timings(capsys, heading: str, figures: dict[str, list[float]]) -> None:
+    """Print each timing (seconds: the worst, then every round) under `heading`, in
+    every run (not only with -s): measured and shown, never asserted."""
+    lines = [
+        f"studio speed ({heading}): {what}: {max(seconds):.2f} s "
+        f"({', '.join(f'{s:.2f}' for s in seconds)})"
+        for what, seconds in figures.items()
+    ]
+    with capsys.disabled():
+        print("\n" + "\n".join(lines))

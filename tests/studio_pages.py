@@ -71,6 +71,11 @@ def chart(app: AppTest, key: str) -> dict:
     raise AssertionError(f"no chart with key {key!r}; charts: {ids}")
 
 
+def map_points(figure: dict) -> list[dict]:
+    """The traces of a map figure without its base map (the countries drawn behind)."""
+    return [trace for trace in figure["data"] if trace.get("meta") != "base map"]
+
+
 def texts(app: AppTest) -> str:
     """Every markdown, caption, alert and metric text of the page, one per line."""
     parts = [m.value for m in app.markdown] + [c.value for c in app.caption]

@@ -149,6 +149,7 @@ def test_compare_writes_deltas_changes_and_a_report(data, tmp_path, capsys):
     assert {p.name for p in out.iterdir()} == {
         "base",
         "variant",
+        "causes.csv",
         "changed_orders.csv",
         "deltas.csv",
         "summary.json",

@@ -3,12 +3,22 @@ look like a French retailer's year (real cities, seasonality, basket shapes)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from cli.main import main
-from engine.tables import load_inventory, load_nodes, load_orders, load_replenishments
+from engine.tables import (
+    NodeCalendar,
+    load_carriers,
+    load_closures,
+    load_inventory,
+    load_nodes,
+    load_orders,
+    load_replenishments,
+)
 from simulations.demo_data import generate
 from simulations.demo_data.calendar import black_friday, sales_start
 from simulations.demo_data.network import allocate
@@ -30,6 +40,8 @@ def demo(tmp_path_factory):
         "replenishments": load_replenishments(
             paths["replenishments"], node_ids=ids, timezone="Europe/Paris"
         ),
+        "carriers": load_carriers(paths["carriers"]),
+        "closures": load_closures(paths["closures"], node_ids=ids),
     }
 
 
@@ -75,7 +87,7 @@ def test_another_seed_gives_other_orders(demo, tmp_path):
 
 
 def test_every_table_loads_without_a_reject(demo):
-    for name in ("nodes", "inventory", "orders", "replenishments"):
+    for name in ("nodes", "inventory", "orders", "replenishments", "carriers", "closures"):
         table = demo[name]
         assert table.rejects.empty, (name, table.rejects.head())
         assert len(table.frame) > 0
@@ -250,6 +262,112 @@ def test_replenishments_arrive_at_dcs_on_monday_mornings(demo):
     assert (frame["qty"] > 0).all()
 
 
+def test_carriers_are_a_french_table_of_four_services(demo):
+    carriers = demo["carriers"]
+    services = list(zip(carriers.carrier, carriers.service, strict=True))
+    assert services == [
+        ("colissimo", "standard"),
+        ("chronopost", "express"),
+        ("stuart", "same_day"),
+        ("geodis", "freight"),
+    ]
+    standard, express, same_day, freight = range(4)
+    assert all(served == {"FR"} for served in carriers.countries)
+    # Postal standard: 2 days, delivered Monday to Saturday, parcels up to 30 kg.
+    assert carriers.transit_days[standard] == 2 and carriers.max_weight_kg[standard] == 30
+    assert demo["carriers"].frame.loc[standard, "delivery_days"] == "Mon-Sat"
+    # 24 h express, capped per node and day.
+    assert carriers.transit_days[express] == 1 and carriers.daily_parcels[express] == 120
+    # Same-day courier: from stores within 30 km, delivered the day it is collected.
+    assert carriers.transit_days[same_day] == 0 and carriers.max_km[same_day] == 30
+    assert carriers.collects_from(same_day, "store") and not carriers.collects_from(same_day, "dc")
+    # Freight: bulky goods from the DCs.
+    assert carriers.max_weight_kg[freight] >= 500 and carriers.transit_days[freight] == 3
+    assert carriers.collects_from(freight, "dc") and not carriers.collects_from(freight, "store")
+    assert (carriers.cost_base > 0).all() and (carriers.cost_base < 60).all()
+    assert carriers.cost_base[express] > carriers.cost_base[standard]
+
+
+def _easter(year: int) -> dt.date:
+    """Easter Sunday by the anonymous Gregorian algorithm (Meeus/Jones/Butcher)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    day_l = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * day_l) // 451
+    month, day = divmod(h + day_l - 7 * m + 114, 31)
+    return dt.date(year, month, day + 1)
+
+
+def test_closures_are_the_french_public_holidays_of_2026_and_2027(demo):
+    closures = demo["closures"]
+    assert set(closures.frame["scope"]) == {"all"} and set(closures.frame["id"]) == {""}
+    expected = set()
+    for year in (2026, 2027):
+        easter = _easter(year)
+        expected |= {
+            dt.date(year, month, day)
+            for month, day in (
+                (1, 1),
+                (5, 1),
+                (5, 8),
+                (7, 14),
+                (8, 15),
+                (11, 1),
+                (11, 11),
+                (12, 25),
+            )
+        }
+        expected |= {easter + dt.timedelta(days=n) for n in (1, 39, 50)}  # fmt: skip
+    assert set(closures.dates("all")) == expected
+    assert _easter(2026) == dt.date(2026, 4, 5) and _easter(2027) == dt.date(2027, 3, 28)
+    reasons = dict(zip(closures.frame["date"], closures.frame["reason"], strict=True))
+    assert reasons[dt.date(2026, 12, 25)] == "Noël"
+    assert reasons[dt.date(2026, 4, 6)] == "Lundi de Pâques"
+
+
+def test_nodes_have_cutoffs_open_days_and_preparation_days(demo):
+    nodes = demo["nodes"].frame.set_index("id")
+    kind = nodes["type"]
+    assert set(nodes.loc[kind == "store", "cutoff"]) == {"14:00", "15:00", "16:00"}
+    assert set(nodes.loc[kind == "dc", "cutoff"]) <= {"18:00", "19:00", "20:00"}
+    assert nodes.loc["DC-PARIS", "cutoff"] == nodes.loc["DC-LYON", "cutoff"] == "20:00"
+    assert nodes.loc["ST-PARIS-01", "cutoff"] == "16:00"  # a flagship
+    assert set(nodes.loc[kind.isin(["dc", "store"]), "open_days"]) == {"Mon-Sat"}
+    assert nodes.loc["3PL-LE-HAVRE", "open_days"] == "Mon-Fri"
+    assert nodes.loc["3PL-LE-HAVRE", "prep_days"] == 1
+    assert (nodes.loc[kind != "3pl", "prep_days"] == 0).all()
+    calendar = NodeCalendar.of(demo["nodes"])
+    assert calendar.cutoff.min() == 14 * 60 and calendar.cutoff.max() == 20 * 60
+
+
+def test_every_line_carries_its_products_weight(demo):
+    lines = demo["orders"].frame
+    assert lines["weight_kg"].gt(0).all()
+    assert lines.groupby("sku")["weight_kg"].nunique().eq(1).all()  # one weight per product
+    median = lines.drop_duplicates("sku").groupby("category")["weight_kg"].median()
+    assert median["beauty"] < median["apparel"] < median["shoes"] < 2
+    bulky = lines.drop_duplicates("sku").query("weight_kg > 30")
+    assert len(bulky) >= 3
+    assert set(bulky["category"]) <= {"home", "sports", "electronics"}
+    assert bulky["weight_kg"].max() <= 80
+
+
+def test_the_promise_columns_come_after_the_others(tmp_path):
+    """The calendar and weight columns follow the columns the demo always wrote
+    (they draw from random streams of their own, so those columns keep their
+    values); the node calendars do not depend on the product range."""
+    small = generate(tmp_path / "a", orders=300, nodes=25, skus=200, seed=3)
+    more = generate(tmp_path / "b", orders=300, nodes=25, skus=400, seed=3)
+    assert small["nodes"].read_bytes() == more["nodes"].read_bytes()
+    assert small["carriers"].read_bytes() == more["carriers"].read_bytes()
+    header = small["nodes"].read_text().splitlines()[0].split(",")
+    assert header[-3:] == ["cutoff", "open_days", "prep_days"]
+    assert small["orders"].read_text().splitlines()[0].endswith(",category,weight_kg")
+
+
 def test_bad_arguments_are_refused(tmp_path):
     with pytest.raises(ValueError, match="format must be one of csv, parquet"):
         generate(tmp_path, fmt="xlsx")
@@ -264,12 +382,15 @@ def test_command_line_writes_and_reports(tmp_path, capsys):
     assert code == 0
     printed = capsys.readouterr().out
     assert sorted(p.name for p in out.iterdir()) == [
+        "carriers.parquet",
+        "closures.parquet",
         "inventory.parquet",
         "nodes.parquet",
         "orders.parquet",
     ]
     assert "nodes                   12 rows" in printed
-    assert f"wrote 3 tables to {out}" in printed
+    assert "carriers                 4 rows" in printed
+    assert f"wrote 5 tables to {out}" in printed
 
 
 @pytest.mark.parametrize(

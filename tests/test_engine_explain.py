@@ -92,3 +92,36 @@ def test_without_explain_nothing_is_built_and_the_decision_is_the_same():
     assert plain.explain == ()
     assert explained.explain
     assert plain.shipments == explained.shipments and plain.status == explained.status
+
+
+def test_entries_carry_the_check_the_condition_and_the_figures_as_data():
+    """Readers that word explanations themselves (the studio) get the check, the part of
+    the condition concerned as a syntax tree and the figures, besides the JSON text."""
+    from dsl import parse_expression
+
+    net = network(
+        node("ST-PARIS", "paris", tags=("flagship",)),
+        node("ST-VERSAILLES", "versailles"),
+        node("ST-NOSHIP", "paris", can_ship=False),
+        node("DC-LYON", "lyon", "dc"),
+    )
+    stock = {("ST-PARIS", "A"): 9, ("ST-VERSAILLES", "A"): 3, ("DC-LYON", "A"): 5}
+    peak = router(FRANCE, net, stock).route(order("o", {"A": 1}, IN_PEAK), explain=True)
+    entries = by_node(peak, "peak_store_protection")
+    paris = entries["ST-PARIS"]
+    assert paris.kind == "source"
+    assert paris.condition == parse_expression(
+        'node.type == "dc" or (node.type == "store" and not node.tags has "flagship")'
+    )
+    keep = entries["ST-VERSAILLES"]
+    assert (keep.kind, keep.facts) == ("keep", {"units": 3})
+    assert keep.condition == parse_expression('node.type == "store"')
+    assert entries["DC-LYON"].kind == "rank"
+
+    everyday = router(FRANCE, net, stock).route(
+        order("o", {"A": 1}, "2026-03-02T10:00:00+00:00"), explain=True
+    )
+    noship = by_node(everyday, "standard_home")["ST-NOSHIP"]
+    assert noship.kind == "source"
+    assert noship.condition == parse_expression("node.can_ship")  # the part of `and` that fails
+    assert noship.to_dict().keys() == {"strategy", "node_id", "outcome", "clause", "detail"}

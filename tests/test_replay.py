@@ -289,3 +289,21 @@ def test_orders_routed_together_decide_as_orders_routed_one_by_one(demo, monkeyp
         pd.testing.assert_frame_equal(getattr(together.tables, name), getattr(alone.tables, name))
     assert together.kpis.to_json() == alone.kpis.to_json()
     assert len(together.tables.shipments) > 300
+
+
+def test_a_period_of_a_run_reads_as_a_run_of_that_period(demo):
+    """`Simulation.between` narrows every figure to the orders of those days: a run's first
+    weeks read exactly as a run that stopped there (same orders, same stock met), and the
+    whole period is the whole run."""
+    france = parse(Path("rulesets/france.route").read_text(encoding="utf-8"))
+    whole = simulations.run(france, **demo)
+    last = dt.date(2026, 11, 20)
+    prefix = simulations.run(france, **demo, last_day=last)
+    seen = whole.between(None, last)
+    assert seen.kpis.overall == prefix.kpis.overall
+    assert set(seen.decisions["order_id"]) == set(prefix.decisions["order_id"])
+    assert seen.kpis.by_day.equals(prefix.kpis.by_day)
+    assert whole.between(None, None).kpis.overall == whole.kpis.overall
+    rest = whole.between(last + dt.timedelta(days=1), None)
+    assert seen.kpis.overall["orders"] + rest.kpis.overall["orders"] == whole.kpis.overall["orders"]
+    assert rest.tables.shipments["day"].min() > last

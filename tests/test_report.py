@@ -254,7 +254,7 @@ def test_report_renders_offline_in_chromium(report, run):
             )
             map_points = page.evaluate(
                 "document.getElementById('chart-node-map')._fullData"
-                ".reduce((n, t) => n + t.lat.length, 0)"
+                ".filter(t => t.meta !== 'base map').reduce((n, t) => n + t.lat.length, 0)"
             )
             geo_layers = page.locator("#chart-node-map .geo .layer").count()
             ARTIFACTS.mkdir(exist_ok=True)

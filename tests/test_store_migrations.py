@@ -190,8 +190,8 @@ def test_a_store_at_the_previous_revision_upgrades_keeping_its_data_and_working_
             table.name: connection.execute(sa.select(table).order_by(table.c.id)).all()
             for table in (rulesets, versions, events)
         }
-    migrate(engine)
-    assert current_revision(engine) == SCHEMA_REVISION == "0003"
+    migrate(engine, "0003")
+    assert current_revision(engine) == "0003"
     with engine.connect() as connection:
         after = {
             table.name: connection.execute(sa.select(table).order_by(table.c.id)).all()
@@ -217,4 +217,31 @@ def test_a_store_at_the_previous_revision_upgrades_keeping_its_data_and_working_
     # The live version is still unique, after SQLite rebuilt the table.
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
         connection.execute(sa.update(versions).values(state="published"))
+    engine.dispose()
+
+
+def test_a_store_at_revision_0003_gains_working_copies_keeping_its_data(store_url):
+    """0003 → 0004 (working copies): every row kept, the new table empty and usable."""
+    engine = create_store_engine(store_url)
+    migrate(engine, "0001")
+    with engine.begin() as connection:
+        seed_first_revision(connection)
+    migrate(engine, "0003")
+    with engine.connect() as connection:
+        before = {
+            table.name: connection.execute(sa.select(table).order_by(table.c.id)).all()
+            for table in (rulesets, versions, events)
+        }
+    migrate(engine)
+    assert current_revision(engine) == SCHEMA_REVISION == "0004"
+    with engine.connect() as connection:
+        after = {
+            table.name: connection.execute(sa.select(table).order_by(table.c.id)).all()
+            for table in (rulesets, versions, events)
+        }
+    assert after == before
+    store = RulesetStore(engine)
+    assert store.working_copies.latest("ann") is None
+    store.working_copies.save("ann", "france", V2, based_on=2, replaces=None)
+    assert store.working_copies.get("ann", "france").text == V2
     engine.dispose()

@@ -3,6 +3,7 @@ replayed on the same orders; KPI deltas, overlaid charts, the orders that change
 
 from __future__ import annotations
 
+import datetime as dt
 from importlib import resources
 
 import pandas as pd
@@ -14,11 +15,13 @@ import dsl
 import engine
 import simulations
 from simulations import Overrides, Scenario
-from simulations.charts import KPI_LABELS, format_kpi
+from simulations.charts import KPI_LABELS
+from simulations.charts import format_kpi as report_kpi
 from simulations.compare import UNEXPLAINED
 from simulations.kpis import OVERALL_KEYS
+from studio.components.change_summary import comparison_report
 from studio.components.kpi_cards import delta_text
-from studio.views.compare import comparison_report
+from studio.formats import kpi as format_kpi
 
 demo_folder = studio_pages.demo_folder
 studio_env = studio_pages.studio_env
@@ -72,7 +75,6 @@ def test_two_scenarios_side_by_side_with_the_orders_that_changed(studio_env, bus
             name="closed", ruleset=dsl.parse(FRANCE), overrides=Overrides(close_nodes=(busiest,))
         ),
         inputs_of(studio_env),
-        max_reasons=200,
     )
     kpis = table(app, "KPI", "today", "closed", "Δ closed")
     base, variant = expected.base.kpis.overall, expected.variant.kpis.overall
@@ -83,16 +85,47 @@ def test_two_scenarios_side_by_side_with_the_orders_that_changed(studio_env, bus
         delta_text(key, variant[key] - base[key]) for key in OVERALL_KEYS
     ]
 
-    changed = table(app, "order_id", "change", "reason")
+    changed = table(app, "Order", "What changed", "Cause", "Why")
     assert len(expected.changed) > 0
-    assert changed["order_id"].tolist() == expected.changed["order_id"].tolist()
-    assert changed["reason"].tolist() == expected.changed["reason"].tolist()
-    explained = changed.head(200)  # the page explains the first 200 by default
-    closed_from = explained[explained["base_nodes"].str.contains(f"{busiest} ")]
+    assert changed["Order"].tolist() == expected.changed["order_id"].tolist()
+    assert changed["Why"].tolist() == expected.changed["reason"].tolist()
+    assert list(changed.columns) == [
+        "Order",
+        "Day",
+        "Channel",
+        "Delivery",
+        "What changed",
+        "Status in today",
+        "Status in closed",
+        "Strategies in today",
+        "Strategies in closed",
+        "Ships from in today",
+        "Ships from in closed",
+        "Cause",
+        "Why",
+    ]
+    assert not changed.isin(["None", "nan", "<NA>", ""]).any().any()
+    closed_from = changed[changed["Ships from in today"].str.contains(f"{busiest} ")]
     assert len(closed_from)
-    assert all(f"{busiest} is closed" in reason for reason in closed_from["reason"])
-    assert set(changed["reason"].iloc[200:]) <= {UNEXPLAINED}
+    assert all(f"({busiest}) is closed in closed" in reason for reason in closed_from["Why"])
+    assert UNEXPLAINED not in set(changed["Why"])  # every changed order has its reason
     assert f"Orders changed: {len(expected.changed):,}" in texts(app)
+
+    causes = table(app, "Cause", "Orders", "Example orders", "Cost", "On-time orders")
+    by_cause = expected.by_cause
+    assert causes["Cause"].tolist() == by_cause["cause"].tolist()
+    assert causes["Orders"].tolist() == [f"{n:,}" for n in by_cause["orders"]]
+    assert sum(by_cause["orders"]) == len(expected.changed)
+    closed_cause = next(
+        c for c in by_cause["cause"] if c.endswith(f"({busiest}) is closed in closed")
+    )
+    row = causes.set_index("Cause").loc[closed_cause]
+    assert row["Orders"] == f"{len(closed_from):,}"
+    assert row["Example orders"] == ", ".join(closed_from["Order"].head(3))
+    assert f"causes for {len(expected.changed):,} orders" in texts(app)
+    largest = by_cause.iloc[0]
+    told = f"- **{largest['orders']:,} order{'s' if largest['orders'] != 1 else ''}**: "
+    assert told + largest["cause"] in texts(app)  # the largest causes said as sentences
 
     daily = chart(app, "compare.chart.daily")["data"]
     assert [trace["name"] for trace in daily] == ["today", "today", "closed", "closed"]
@@ -111,7 +144,7 @@ def test_two_scenarios_side_by_side_with_the_orders_that_changed(studio_env, bus
     ]
     bars = chart(app, "compare.chart.bars.closed")
     fill = next(
-        t for t in bars["data"] if t["text"][0] == format_kpi("fill_rate", base["fill_rate"])
+        t for t in bars["data"] if t["text"][0] == report_kpi("fill_rate", base["fill_rate"])
     )
     assert fill["y"] == pytest.approx([base["fill_rate"], variant["fill_rate"]])
 
@@ -161,3 +194,29 @@ def test_names_must_differ():
     assert "There is already a scenario named 'today'." in texts(app)
     assert len(app.session_state["compare.scenarios"]) == 1
     assert compare_button(app).disabled
+
+
+@pytest.mark.usefixtures("studio_env")
+def test_key_figures_and_charts_for_a_period(busiest):
+    """The period filter narrows the key figures and the charts to the orders of those
+    days, as `Simulation.between` computes them on each side."""
+    app = page("compare").run()
+    add_scenario(app, "today")
+    add_scenario(app, "closed", close=[busiest])
+    compare_button(app).click().run()
+    app.selectbox(key="compare.view.period").set_value("chosen").run()
+    first, last = dt.date(2026, 11, 20), dt.date(2026, 11, 26)
+    app.date_input(key="compare.view.from").set_value(first).run()
+    app.date_input(key="compare.view.to").set_value(last).run()
+    assert not app.exception, app.exception
+    result = app.session_state["compare.result"]
+    base = result.runs["today"].between(first, last).kpis
+    variant = result.runs["closed"].between(first, last).kpis
+    kpis = table(app, "KPI", "today", "closed", "Δ closed")
+    assert kpis["today"].tolist() == [format_kpi(key, base.overall[key]) for key in OVERALL_KEYS]
+    assert kpis["closed"].tolist() == [
+        format_kpi(key, variant.overall[key]) for key in OVERALL_KEYS
+    ]
+    assert base.overall["orders"] < result.runs["today"].kpis.overall["orders"]
+    daily = chart(app, "compare.chart.daily")["data"]
+    assert daily[0]["y"] == base.by_day["orders"].astype(float).tolist()

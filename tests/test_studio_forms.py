@@ -7,11 +7,12 @@ import datetime as dt
 from importlib import resources
 
 import pytest
-import strategies_dsl
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
+from strategies_dsl import clean_ruleset_texts, rulesets, strategies
 
 import dsl
 from dsl import syntax as s
+from dsl.formatter import format_expr
 from studio import forms
 from studio.conditions import (
     EXPRESSION,
@@ -20,9 +21,13 @@ from studio.conditions import (
     IS_TRUE,
     Condition,
     ConditionError,
-    conditions_of,
+    Group,
     expression_from,
     expression_of,
+    group_of,
+    literal_items,
+    with_row,
+    without_row,
 )
 
 EXAMPLES = sorted(
@@ -35,6 +40,7 @@ def example(name: str) -> s.Ruleset:
 
 
 FRANCE = example("france.route")
+STORES = Group(rows=(Condition("node.type", "==", "store"),))
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
@@ -50,25 +56,37 @@ def test_every_shipped_strategy_survives_the_form(name):
 
 def test_france_conditions_become_picker_rows():
     peak = forms.form_of(FRANCE.strategy("peak_store_protection"))
-    assert peak.when == (
-        Condition("order.channel", "in", "web, marketplace"),
-        Condition("order.delivery", "==", "home"),
-    )
-    # an `or` at the top does not fit the pickers: one expression row, verbatim
-    assert peak.source == (
-        Condition(
-            EXPRESSION,
-            "",
-            'node.type == "dc" or (node.type == "store" and not node.tags has "flagship")',
+    assert peak.when == Group(
+        "and",
+        (
+            Condition("order.channel", "in", "web, marketplace"),
+            Condition("order.delivery", "==", "home"),
         ),
     )
+    # `a or (b and c)`: two rows joined with `or`, the second a group joined with `and`
+    assert peak.source == Group(
+        "or",
+        (
+            Condition("node.type", "==", "dc"),
+            Group(
+                "and",
+                (
+                    Condition("node.type", "==", "store"),
+                    Condition("node.tags", HAS_NOT, "flagship"),
+                ),
+            ),
+        ),
+    )
+    assert peak.keep == (
+        forms.KeepLevel(3, Group("and", (Condition("node.type", "==", "store"),))),
+    )
     home = forms.form_of(FRANCE.strategy("standard_home"))
-    assert home.source == (
-        Condition("node.type", "in", "dc, store"),
-        Condition("node.can_ship", IS_TRUE, ""),
+    assert home.source == Group(
+        "and", (Condition("node.type", "in", "dc, store"), Condition("node.can_ship", IS_TRUE, ""))
     )
     collect = forms.form_of(FRANCE.strategy("click_and_collect"))
-    assert collect.source[0].field == EXPRESSION  # node.id == order.collect_node or ...
+    assert collect.source.join == "or"
+    assert collect.source.rows[0].field == EXPRESSION  # node.id == order.collect_node
     assert collect.rank == (
         forms.RankRow("node.id == order.collect_node", "desc"),
         forms.RankRow("distance", None),
@@ -124,12 +142,12 @@ def test_rows_only_show_as_pickers_when_they_round_trip():
         'node.tags has ["a", "b"] and order.country == "FR"',
     ):
         expr = dsl.parse_expression(text)
-        rows = conditions_of(expr)
+        rows = group_of(expr)
         assert expression_from(rows) == expr, text
-    assert conditions_of(dsl.parse_expression('node.tags has ["a", "b"]')) == [
-        Condition("node.tags", "has", "a, b")
-    ]
-    assert conditions_of(dsl.parse_expression('order.tier == " vip"'))[0].field == EXPRESSION
+    assert group_of(dsl.parse_expression('node.tags has ["a", "b"]')).rows == (
+        Condition("node.tags", "has", "a, b"),
+    )
+    assert group_of(dsl.parse_expression('order.tier == " vip"')).rows[0].field == EXPRESSION
 
 
 def test_a_form_change_writes_the_clause_and_nothing_else():
@@ -138,7 +156,7 @@ def test_a_form_change_writes_the_clause_and_nothing_else():
         FRANCE,
         "peak_store_protection",
         windows=(forms.Window(dt.date(2026, 11, 8), None, dt.date(2026, 12, 31), None),),
-        keep=(forms.KeepLevel(5, 'node.type == "store"'),),
+        keep=(forms.KeepLevel(5, STORES),),
         split=None,
     )
     after = forms.text_of(changed)
@@ -213,20 +231,106 @@ def test_add_and_delete_strategies():
     assert any("dc_backstop" in message for message in messages)
 
 
+def test_a_copied_strategy_follows_its_original_with_a_fresh_id_and_no_comments():
+    copied, new_id = forms.copy_strategy(FRANCE, "standard_home")
+    again, other_id = forms.copy_strategy(copied, "standard_home")
+    assert (new_id, other_id) == ("standard_home_copy", "standard_home_copy_2")
+    ids = [strategy.id for strategy in copied.strategies]
+    assert ids[:2] == ["standard_home", "standard_home_copy"]
+    copy, original = copied.strategy(new_id), FRANCE.strategy("standard_home")
+    assert copy.label == "Standard home delivery (copy)" and copy.comments == []
+    assert forms.form_of(copy) == forms.replace(
+        forms.form_of(original), id=new_id, label="Standard home delivery (copy)"
+    )
+    assert dsl.parse(forms.text_of(again)) == again
+    # same priority, later in the file: the checker says how to make the copy count
+    never = [d.message for d in dsl.check(copied) if d.code == "never-chosen"]
+    assert never and "give `standard_home_copy` a priority number below 100" in never[0]
+
+
 def test_other_values_are_checked_before_they_reach_the_tree():
     form = forms.form_of(FRANCE.strategy("standard_home"))
     for changes, field in (
         ({"within_km": -1.0}, "within"),
         ({"split": 0}, "split"),
-        ({"keep": (forms.KeepLevel(-1, 'node.type == "store"'),)}, "keep.0.units"),
-        ({"keep": (forms.KeepLevel(1, "node.type =="),)}, "keep.0.at"),
-        ({"when": (Condition("order.channel", "==", ""),)}, "when.0"),
+        ({"keep": (forms.KeepLevel(-1, STORES),)}, "keep.0.units"),
+        (
+            {
+                "keep": (
+                    forms.KeepLevel(1, Group(rows=(Condition(EXPRESSION, "", "node.type =="),))),
+                )
+            },
+            "keep.0.at.0",
+        ),
+        ({"keep": (forms.KeepLevel(1, Group()),)}, "keep.0.at"),
+        ({"when": Group(rows=(Condition("order.channel", "==", ""),))}, "when.0"),
+        (
+            {"when": Group("or", (STORES.rows[0], Group(rows=(Condition("x.y", "?", "1"),))))},
+            "when.1.0",
+        ),
     ):
         with pytest.raises(forms.FormError) as caught:
             forms.strategy_of(forms.replace(form, **changes))
         assert caught.value.field == field
     assert forms.strategy_of(forms.replace(form, within_km=12.5)).within_km == 12.5
     assert forms.strategy_of(forms.replace(form, within_km=50.0)).within_km == 50
+
+
+def _rows(group: Group):
+    for row in group.rows:
+        yield from (row.rows if isinstance(row, Group) else (row,))
+
+
+def _text_form_text(text: str) -> None:
+    """Every strategy of the text, shown in the form and applied as shown: the text is
+    unchanged, and each picker row gives back its value as the pickers hold it."""
+    tree = dsl.parse(text)
+    for strategy in tree.strategies:
+        form = forms.form_of(strategy)
+        assert forms.text_of(forms.update_strategy(tree, strategy.id, form)) == text
+        groups = (form.when, form.source, *(level.at for level in form.keep))
+        for row in (row for group in groups for row in _rows(group)):
+            if not row.is_expression and row.op not in (IS_TRUE, IS_FALSE):
+                assert ", ".join(literal_items(row.value)) == row.value
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_text_to_form_to_text_is_exact_for_the_shipped_rulesets(name):
+    _text_form_text(dsl.format_ruleset(example(name)))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rulesets())
+def test_text_to_form_to_text_is_exact_for_any_ruleset(ruleset):
+    _text_form_text(dsl.format_ruleset(ruleset))
+
+
+@settings(max_examples=100, deadline=None)
+@given(clean_ruleset_texts())
+def test_text_to_form_to_text_is_exact_for_realistic_rulesets(text):
+    _text_form_text(dsl.format_ruleset(dsl.parse(text)))
+
+
+def test_or_groups_and_keep_levels_built_from_rows():
+    """Rows joined with or, a row paired into a group, and a keep level: the text."""
+    flagship = Condition("node.tags", "has", "flagship")
+    store = Condition("node.type", "==", "store")
+    group = with_row(Group(rows=(Condition("node.type", "==", "dc"),)), store)
+    group = with_row(group, Condition("node.can_ship", IS_TRUE), into=1)
+    assert format_expr(expression_from(group)) == (
+        'node.type == "dc" and (node.type == "store" or node.can_ship)'
+    )
+    either = Group("or", group.rows)
+    assert format_expr(expression_from(either)) == (
+        'node.type == "dc" or (node.type == "store" or node.can_ship)'
+    )  # the inner group stays a group
+    assert without_row(group, 1, 0).rows[1] == Condition("node.can_ship", IS_TRUE)
+    changed = forms.edit_strategy(
+        FRANCE,
+        "peak_store_protection",
+        keep=(forms.KeepLevel(2, Group(rows=(flagship,))),),
+    )
+    assert '  keep 2 units at node.tags has "flagship"\n' in forms.text_of(changed)
 
 
 # ------------------------------------------------- clauses written as text
@@ -260,7 +364,7 @@ def test_the_promise_clauses_are_text_rows_and_survive_the_form():
     assert forms.text_of(forms.update_strategy(ruleset, strategy.id, form)) == PEAK
 
 
-@given(strategies_dsl.strategies())
+@given(strategies())
 def test_any_text_clause_comes_back_from_its_row_exactly(strategy):
     rows = forms.form_of(strategy).as_text
     assert forms.clauses_of_text(rows) == {

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import studio_pages
-from studio_pages import chart, page, studio_app, table, texts
+from studio_pages import chart, map_points, page, studio_app, table, texts
 
 demo_folder = studio_pages.demo_folder
 studio_env = studio_pages.studio_env
@@ -19,9 +19,10 @@ def test_map_shows_every_node_by_type_with_its_stock(studio_env):
     assert not app.exception
 
     figure = chart(app, "network.map")
-    assert [trace["name"] for trace in figure["data"]] == sorted(nodes["type"].unique())
+    assert figure["data"][0]["meta"] == "base map"  # France and its neighbours, behind
+    assert [trace["name"] for trace in map_points(figure)] == sorted(nodes["type"].unique())
     placed = {}
-    for trace in figure["data"]:
+    for trace in map_points(figure):
         rows = zip(trace["customdata"], trace["lat"], trace["text"], strict=True)
         for node_id, lat, text in rows:
             placed[node_id] = (trace["name"], lat, text)
@@ -41,8 +42,8 @@ def test_map_shows_every_node_by_type_with_its_stock(studio_env):
         node_id: int(units.get(node_id, 0)) for node_id in nodes["id"]
     }
     shown = texts(app)
-    assert f"Nodes: {len(nodes)} rows no rejects" in shown
-    assert f"Inventory: {len(inventory):,} rows" in shown
+    assert f"Nodes: {len(nodes)} no rejects" in shown
+    assert f"Stock rows: {len(inventory):,}" in shown
     assert "Every row of every table was loaded." in shown
 
 
@@ -85,7 +86,7 @@ def test_uploaded_tables_replace_the_folder_and_every_rejected_row_is_shown(stud
 
     shown = texts(app)
     assert "In use for this session: nodes: my_nodes.csv, orders: my_orders.csv" in shown
-    assert f"Nodes: {len(good) - 1} rows 1 rejected" in shown
+    assert f"Nodes: {len(good) - 1} 1 row rejected" in shown
     rejects = table(app, "table", "row", "reason")
     node_rows = rejects[rejects["table"] == "nodes"]
     assert node_rows["row"].tolist() == [at + 2]  # the header is row 1
@@ -103,7 +104,7 @@ def test_uploaded_tables_replace_the_folder_and_every_rejected_row_is_shown(stud
     assert f"collect_node {store!r} is not a known node" in " ".join(order_rows["reason"])
     # the map only shows the nodes that loaded
     figure = chart(app, "network.map")
-    assert sum(len(trace["customdata"]) for trace in figure["data"]) == len(good) - 1
+    assert sum(len(trace["customdata"]) for trace in map_points(figure)) == len(good) - 1
 
     app.button[0].click().run()
     assert "In use for this session" not in texts(app)
@@ -147,3 +148,14 @@ def test_every_data_page_opens_in_the_app():
         app.switch_page(f"views/{name}.py").run()
         assert not app.exception, (name, app.exception)
         assert app.title[0].value == title
+
+
+@pytest.mark.usefixtures("studio_env")
+def test_orders_are_counted_as_orders_not_rows_as_simulate_counts_them(demo_folder):
+    """The Orders card said "38,019 rows" where Simulate said "20,000 orders": both count
+    orders now; the lines are on hover."""
+    orders = pd.read_csv(demo_folder / "orders.csv")
+    app = page("network").run()
+    card = next(metric for metric in app.metric if metric.label == "Orders")
+    assert card.value == f"{orders['order_id'].nunique():,}"
+    assert card.proto.help.startswith(f"{len(orders):,} rows kept")

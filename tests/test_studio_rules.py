@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import studio_pages
@@ -141,8 +142,8 @@ def test_a_form_change_rewrites_the_text():
     )
     # the picker rows: the channel list and the delivery method
     assert app.selectbox(key=key("when", 0, "field")).value == "order.channel"
-    assert app.text_input(key=key("when", 0, "value")).value == "web, marketplace"
-    app.text_input(key=key("when", 0, "value")).input("web, marketplace, b2b")
+    assert app.multiselect(key=key("when", 0, "values")).value == ["web", "marketplace"]
+    app.multiselect(key=key("when", 0, "values")).select("b2b")
     run(app)
     assert 'when order.channel in ["web", "marketplace", "b2b"] and order.delivery == "home"' in (
         editor_text(app)
@@ -155,6 +156,7 @@ def test_a_form_change_rewrites_the_text():
     assert "  effective 2026-11-08 to 2026-12-31\n" in editor_text(app)
     # add a condition from the empty row; remove the keep level; split none
     app.selectbox(key=key("add", "when", "field")).set_value("order.value")
+    run(app)  # a number field: its value is typed
     app.selectbox(key=key("add", "when", "op")).set_value(">=")
     app.text_input(key=key("add", "when", "value")).input("50")
     app.button(key=key("add", "when", "button")).click()
@@ -188,8 +190,13 @@ def test_rank_keys_move_and_a_bad_expression_is_refused_in_place():
     app.text_input(key=key("source", 0, "value")).input("node.type in [")
     run(app)
     assert editor_text(app) == before  # nothing applied
-    assert any("Not applied:" in e.value and "not closed" in e.value for e in app.error)
-    assert app.text_input(key=key("source", 0, "value")).value == "node.type in ["
+    refused = [e.value for e in app.error if "Not applied:" in e.value]
+    assert refused and "`node.type in [`" in refused[0] and "not closed" in refused[0]
+    # the form shows what the rules say, the refused text is quoted in the reason
+    assert app.selectbox(key=key("source", 0, "field")).value == "node.type"
+    assert app.multiselect(key=key("source", 0, "values")).value == ["dc", "store"]
+    app.selectbox(key=key("source", 0, "field")).set_value("expression…")
+    run(app)
     app.text_input(key=key("source", 0, "value")).input('node.type in ["dc", "store", "3pl"]')
     run(app)
     assert 'source from node.type in ["dc", "store", "3pl"] and node.can_ship\n' in editor_text(app)
@@ -207,7 +214,7 @@ def test_a_text_edit_shows_in_the_forms():
     type_text(app, text)
     assert app.number_input(key=key("priority")).value == 42
     assert app.number_input(key=key("within")).value == 250.0
-    assert app.text_input(key=key("when", 0, "value")).value == "express"
+    assert app.multiselect(key=key("when", 0, "values")).value == ["express"]
     # and a new strategy typed in the text can be picked in the form
     pallets = '\nstrategy b2b_pallets "B2B pallets"\n  priority 50\n  split at most 4\n'
     type_text(app, text + pallets)
@@ -314,7 +321,11 @@ def test_saving_on_a_stale_version_shows_the_conflict_and_keeps_the_text(store):
     app.button(key="rules.save").click()
     run(app)
     shown = " ".join(e.value for e in app.error)
-    assert "Not saved: **france** was changed by **bob** at" in shown
+    changed = store.version("france", 2).created_at.astimezone(ZoneInfo("Europe/Paris"))
+    assert (
+        f"Not saved: **france** was changed by **bob** at {changed:%d/%m/%Y %H:%M} "
+        "(Europe/Paris)" in shown
+    )
     assert "(version 2), after the version 1 you started from" in shown
     assert editor_text(app) == mine  # the user's text is intact
     assert [v.number for v in store.history("france")] == [1, 2]
@@ -339,7 +350,7 @@ def test_saving_on_a_stale_version_shows_the_conflict_and_keeps_the_text(store):
 
 
 @pytest.mark.usefixtures("studio_env")
-def test_save_submit_publish_and_the_history(store):
+def test_save_submit_publish_and_the_history(store, monkeypatch):
     app = studio()
     edited = FRANCE.replace("  priority 1000\n", "  priority 900\n")
     type_text(app, edited)
@@ -351,15 +362,19 @@ def test_save_submit_publish_and_the_history(store):
     run(app)
     assert "france v2 is in review." in texts(app)
     assert store.version("france", 2).state == State.IN_REVIEW
-    # the author cannot approve their own version
-    assert app.text_input(key="rules.reviewer").value == "ops.lead"
+    # the author cannot approve their own version: the button says why
+    assert app.button(key="rules.publish").disabled
+    assert "You wrote france v2: another person must approve it." in texts(app)
+    assert "rules.reviewer" not in [w.key for w in app.text_input]  # nobody types a name
+    monkeypatch.setenv("SOURCING_USER", "alice")  # another person, in a store without accounts
+    run(app)
     app.button(key="rules.publish").click()
     run(app)
-    assert any("Not published: france v2 was written by ops.lead" in e.value for e in app.error)
-    app.text_input(key="rules.reviewer").input("alice")
-    app.button(key="rules.publish").click()
+    assert store.version("france", 2).state == State.IN_REVIEW  # not before the yes
+    assert "Publish **france v2** now? It goes live at once (nothing is live yet)" in texts(app)
+    app.button(key="rules.publish.yes").click()
     run(app)
-    assert "france v2 is published and live (reviewed by alice)." in texts(app)
+    assert "france v2 is published and live (approved by alice)." in texts(app)
     live = store.live("france")
     assert (live.number, live.reviewed_by) == (2, "alice")
     history = next(e.value for e in app.dataframe if "reviewer" in e.value.columns)
@@ -367,6 +382,14 @@ def test_save_submit_publish_and_the_history(store):
         [2, "live", "ops.lead"],
         [1, "draft", "shipped-examples"],
     ]
+    # times in the ruleset's own zone, as its people read them
+    saved = store.version("france", 2).created_at
+    paris = saved.astimezone(ZoneInfo("Europe/Paris"))
+    assert history["saved"].iloc[0] == f"{paris:%d/%m/%Y %H:%M} (Europe/Paris)"
+    assert history["live from"].iloc[0].endswith("(Europe/Paris)")
+    # no "None" in empty cells
+    assert history.iloc[1][["based on", "reviewer", "live from"]].tolist() == ["–"] * 3
+    assert history.iloc[0]["based on"] == "v1"
     # nothing to save when the text is what v2 says
     app.button(key="rules.save").click()
     run(app)
@@ -404,6 +427,15 @@ def test_submitting_is_refused_with_errors_and_the_diff_between_versions():
     assert "1 changed (strategy)." in texts(app)
 
 
+@pytest.mark.usefixtures("studio_env", "store")
+def test_an_added_strategy_shows_a_dash_not_none_before_it():
+    app = studio()
+    type_text(app, FRANCE + '\nstrategy extra "Extra"\n  priority 7\n')
+    rows = diff_rows(app)
+    assert rows[["strategy", "change"]].values.tolist() == [["extra", "added"]] * 2
+    assert set(rows["before"]) == {"–"} and set(rows["after"]) == {'"Extra"', "priority 7"}
+
+
 @pytest.mark.usefixtures("studio_env")
 def test_a_new_ruleset_is_named_when_saved(store):
     app = studio()
@@ -433,9 +465,20 @@ def test_a_single_user_setup_publishes_its_own_version(store, monkeypatch):
     run(app)
     app.button(key="rules.submit").click()
     run(app)
-    assert app.text_input(key="rules.reviewer").value == "ops.lead"
-    assert "self-review is allowed here" in app.text_input(key="rules.reviewer").help
     app.button(key="rules.publish").click()
     run(app)
-    assert "france v2 is published and live (reviewed by ops.lead)." in texts(app)
+    app.button(key="rules.publish.yes").click()
+    run(app)
+    assert "france v2 is published and live (approved by ops.lead)." in texts(app)
     assert store.live("france").reviewed_by == "ops.lead"
+
+
+@pytest.mark.usefixtures("studio_env")
+def test_the_rules_read_in_plain_words_and_follow_the_text():
+    app = studio()
+    shown = texts(app)
+    assert "**Peak season store protection**" in shown
+    assert "- Ships from either warehouses or stores not tagged flagship." in shown
+    assert "- In force from 15 November 2026 to 31 December 2026." in shown
+    type_text(app, FRANCE.replace("effective 2026-11-15 to", "effective 2026-11-10 to"))
+    assert "- In force from 10 November 2026 to 31 December 2026." in texts(app)

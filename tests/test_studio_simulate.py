@@ -3,6 +3,7 @@ live version), charts read back as data, the orders behind a figure, the downloa
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from collections import Counter
@@ -12,15 +13,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import studio_pages
-from studio_pages import chart, page, studio_app, table, texts
+from studio_pages import chart, map_points, page, studio_app, table, texts
 
 import engine
 import simulations
 from rulesets.store import RulesetStore
-from simulations.charts import format_kpi
 from simulations.kpis import HEADLINE_KEYS
 from studio.components import run_results
 from studio.components.kpi_cards import delta_text
+from studio.formats import kpi as format_kpi
 
 demo_folder = studio_pages.demo_folder
 studio_env = studio_pages.studio_env
@@ -95,7 +96,7 @@ def test_a_run_shows_kpi_cards_and_charts_from_the_replay(studio_env, expected):
     assert np.nanmax(heat["z"]) > 0
 
     node_map = chart(app, "simulate.run.chart.map")
-    assert {trace["name"] for trace in node_map["data"]} == set(expected.inputs.nodes["type"])
+    assert {t["name"] for t in map_points(node_map)} == set(expected.inputs.nodes["type"])
 
 
 @pytest.mark.usefixtures("studio_env")
@@ -171,7 +172,7 @@ def test_overrides_change_what_is_replayed(expected):
     assert busiest not in set(run.simulation.tables.shipments["node_id"])
     assert f"node {busiest} closed" in texts(app)
     node_map = chart(app, "simulate.run.chart.map")
-    drawn = [text for trace in node_map["data"] for text in trace["text"]]
+    drawn = [text for trace in map_points(node_map) for text in trace["text"]]
     assert not any(text.startswith(f"{busiest} ") for text in drawn)
 
 
@@ -185,7 +186,7 @@ def test_downloads_and_results_that_outlive_a_visit_elsewhere(expected):
     assert any(metric.label == "Fill rate" for metric in app.metric)
     run = app.session_state["simulate.result"]
 
-    with zipfile.ZipFile(io.BytesIO(run_results.decisions_zip(run))) as archive:
+    with zipfile.ZipFile(io.BytesIO(run_results.decisions_zip(run.simulation))) as archive:
         assert set(archive.namelist()) == {
             "decisions.csv",
             "shipments.csv",
@@ -198,7 +199,7 @@ def test_downloads_and_results_that_outlive_a_visit_elsewhere(expected):
     assert decisions["order_id"].tolist() == expected.tables.orders["order_id"].tolist()
     assert len(shipments) == len(expected.tables.shipments)
 
-    report = run_results.report_html(run).decode("utf-8")
+    report = run_results.report_html(run.simulation, run.label).decode("utf-8")
     assert report.startswith("<!DOCTYPE html>")
     assert "Simulation: Example: france.route" in report
     assert "https://" not in report.split("<script", 1)[0]
@@ -217,3 +218,45 @@ def test_the_app_simulates_the_draft_open_on_the_rules_page(expected):
     assert cards["Fill rate"] == format_kpi("fill_rate", overall["fill_rate"])
     assert cards["Split orders"] == format_kpi("split_rate", overall["split_rate"])
     assert all(not metric.proto.delta for metric in app.metric)  # nothing is live yet
+
+
+@pytest.mark.usefixtures("studio_env")
+def test_a_result_survives_a_reload(expected):
+    app = page("simulate").run()
+    run_page(app)
+    shown = {metric.label: metric.value for metric in app.metric}
+    assert shown["Fill rate"] == format_kpi("fill_rate", expected.kpis.overall["fill_rate"])
+    reloaded = page("simulate").run()  # a new session: a reload, or another browser
+    assert not reloaded.exception
+    assert {metric.label: metric.value for metric in reloaded.metric} == shown
+    assert "The result of an earlier run of this ruleset on the same data" in texts(reloaded)
+    # other overrides are another question: no earlier result is shown for them
+    reloaded.number_input(key="simulate.scenario.demand").set_value(50).run()
+    assert "earlier run" not in texts(reloaded)
+
+
+@pytest.mark.usefixtures("studio_env")
+def test_figures_for_a_period_of_the_run(expected):
+    """The period filter narrows every card and chart to the orders of those days, as
+    `Simulation.between` computes them; the peak season of the ruleset is offered."""
+    app = page("simulate").run()
+    run_page(app)
+    period = app.selectbox(key="simulate.run.period")
+    days = expected.kpis.by_day["day"]
+    assert period.options[0] == f"whole run: {days.iloc[0]:%d/%m/%Y} – {days.iloc[-1]:%d/%m/%Y}"
+    assert any(option.startswith("peak: 15/11/2026 – ") for option in period.options)
+
+    period.set_value("chosen").run()
+    first, last = dt.date(2026, 11, 20), dt.date(2026, 11, 26)
+    app.date_input(key="simulate.run.from").set_value(first).run()
+    app.date_input(key="simulate.run.to").set_value(last).run()
+    assert not app.exception, app.exception
+    seen = expected.between(first, last)
+    cards = {metric.label: metric.value for metric in app.metric}
+    labels = simulations.charts.KPI_LABELS
+    for key in HEADLINE_KEYS:
+        assert cards[labels[key][0]] == format_kpi(key, seen.kpis.overall[key]), key
+    assert seen.kpis.overall["orders"] < expected.kpis.overall["orders"]
+    daily = chart(app, "simulate.run.chart.daily")
+    assert daily["data"][0]["y"] == seen.kpis.by_day["orders"].astype(float).tolist()
+    assert "Figures for the" in texts(app)

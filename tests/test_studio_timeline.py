@@ -41,10 +41,12 @@ def timeline() -> AppTest:
 
 
 def bars(figure: dict) -> dict[str, list[tuple[str, dt.datetime]]]:
-    """strategy -> [(start as drawn, end)] from the chart's base (start) and x (duration)."""
+    """strategy id -> [(start as drawn, end)] from the chart's base (start) and x (duration);
+    the id is the first hover field of each bar (the row shows the label)."""
     out: dict[str, list] = {}
     for trace in figure["data"]:
-        for name, base, duration in zip(trace["y"], trace["base"], trace["x"], strict=True):
+        ids = [fields[0] for fields in trace["customdata"]]
+        for name, base, duration in zip(ids, trace["base"], trace["x"], strict=True):
             start = dt.datetime.fromisoformat(base)
             out.setdefault(name, []).append((start, start + dt.timedelta(milliseconds=duration)))
     return out
@@ -64,12 +66,13 @@ def test_the_gantt_draws_every_window_in_the_ruleset_time_zone():
     # one row per strategy, the first the router tries on top (categories run bottom-up)
     assert "autorange" not in figure["layout"]["yaxis"]
     assert figure["layout"]["yaxis"]["categoryarray"][::-1] == [
-        "vip_express",
-        "peak_store_protection",
-        "click_and_collect",
-        "standard_home",
-        "dc_backstop",
+        "VIP express",
+        "Peak season store protection",
+        "Click and collect",
+        "Standard home delivery",
+        "Warehouses only",
     ]
+    assert not {trace["marker"]["color"] for trace in figure["data"]} & {"#d62728", "#EF553B"}
     edge = (dt.datetime(2026, 1, 1), dt.datetime(2028, 1, 1))
     assert drawn == {
         # a date-time end is that minute, included

@@ -72,6 +72,12 @@ def test_an_order_from_history_shows_its_decision_and_why(studio_env):
         row = peak[peak["node"] == node_id].iloc[0]
         assert row["clause"].startswith('source from node.type == "dc" or (node.type == "store"')
         assert 'node.tags has "flagship"' in row["why"]
+        name = nodes.set_index("id").loc[node_id, "name"]
+        assert row["reason"] == (
+            "“Peak season store protection” does not ship from it: "
+            f"{name} ({node_id}) is not a warehouse and (it is not a store or it is tagged "
+            "flagship)"
+        )
     ranking = table(app, "outcome", "rank", "detail")
     first = ranking[ranking["strategy"] == "peak_store_protection"]
     # every node appears once per strategy tried: chosen, ranked or excluded

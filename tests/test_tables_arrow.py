@@ -311,3 +311,31 @@ def test_a_record_longer_than_a_block_is_named_not_left_to_arrow(tmp_path):
     path.write_text(header + "x" * (20 * 2**20) + ",2026-01-01,web,home,48,2,A,1\n")
     with pytest.raises(TableError, match="a record is longer than 8 MiB .* never closed"):
         load_orders(path)
+
+
+def test_a_time_column_with_a_tick_past_a_day_loads_without_a_traceback(tmp_path):
+    """A Parquet time-of-day column holding a tick outside 00:00–24:00 (a file no
+    clock wrote, but a file) made reading its cells as text raise OverflowError.
+    Its cells are now written as Python writes a time, that tick as Arrow does."""
+    ticks = [0, 14 * 3600 * 10**6 + 5, 253_402_300_800_000_000]
+    table = pa.table(
+        {
+            "id": pa.array(ticks, pa.time64("us")),
+            "type": ["dc"] * 3,
+            "lat": [45.0] * 3,
+            "lon": [4.0] * 3,
+            "floor": pa.array([0, 3600, 90000], pa.time32("s")),
+        }
+    )
+    pq.write_table(table, tmp_path / "nodes.parquet")
+    nodes = load_nodes(tmp_path / "nodes.parquet")
+    assert nodes.arrow["id"].to_pylist() == [
+        "00:00:00",
+        "14:00:00.000005",
+        "<value out of range: 253402300800000000>",
+    ]
+    assert cell_text(table["floor"].combine_chunks()).to_pylist() == [
+        "00:00:00",
+        "01:00:00",
+        "<value out of range: 90000>",
+    ]

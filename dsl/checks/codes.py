@@ -91,6 +91,16 @@ CODES: dict[str, Code] = {
     "ascending-condition-rank": Code(_W, "Add `desc` to prefer the nodes where it is true."),
     "ignored-shortage": Code(_W, "Move `on shortage` to the last strategy of the chain."),
     "hidden-character": Code(_W, "Delete the invisible character, unless it is meant."),
+    # -- business checks: they need the network (and orders) or today's date, so
+    #    `engine.business_checks` makes them (docs/language.md, "Business checks")
+    "keep-never-applies": Code(
+        _W, "Point `keep` at nodes that `source from` admits, or remove the line."
+    ),
+    "source-cannot-ship": Code(_W, "Add `and node.can_ship` to `source from`."),
+    "within-out-of-reach": Code(
+        _W, "Widen `within`, or admit nodes nearer the customers in `source from`."
+    ),
+    "window-in-past": Code(_W, "Remove the strategy, or give it new `effective` dates."),
 }
 
 

@@ -389,6 +389,17 @@ def _exclusive(a: _Facts, b: _Facts) -> bool:
     return any(not (a.pins[path] & b.pins[path]) for path in a.pins.keys() & b.pins.keys())
 
 
+def pinned_values(expr: s.Expr | None, path: str) -> frozenset[object] | None:
+    """The values a field has in every order matching `expr`, when `expr` pins it
+    to literals (`order.delivery == "home"`, `... in ["home", "express"]`), else None."""
+    if expr is None:
+        return None
+    pinned = _pins(expr).get(path)
+    if pinned is None:
+        return None
+    return frozenset(item[1] for item in pinned if isinstance(item, tuple))
+
+
 def _pins(expr: s.Expr) -> dict[str, Pinned]:
     """Fields that every order matching `expr` has at one of a few literal values."""
     conjuncts = expr.items if isinstance(expr, s.AllOf) else [expr]

@@ -9,10 +9,11 @@ import pyarrow.compute as pc
 from dsl.schema import NODE_TYPES
 from engine.arrow import EMPTY, from_numpy, row_indices, scalar
 from engine.arrow import to_numpy as as_numpy
-from engine.columns import NODE_COLUMNS
+from engine.columns import NODE_CALENDAR_COLUMNS, NODE_COLUMNS
 from engine.limits import CAPACITY, DAYS, LATITUDE, LONGITUDE, MONEY, PRIORITY
 from engine.tables.cells import ColumnReader, floats
 from engine.tables.ids import repeated_keys
+from engine.tables.promise_columns import node_calendar_columns
 from engine.tables.raw import FrameLayout
 from engine.tables.reading import Source, read_source
 from engine.tables.table import Table
@@ -25,7 +26,8 @@ MONEY_COLUMNS = ("pick_cost", "ship_cost_base", "ship_cost_per_km")
 
 def load_nodes(source: Source) -> Table:
     """Nodes in file order, normalised, with a reject per bad cell; a later row
-    repeating an id is rejected (the first one counts)."""
+    repeating an id is rejected (the first one counts). The calendar columns
+    (`cutoff`, `open_days`, `prep_days`) are read when the source has them."""
     raw = read_source(source, "nodes", NODE_REQUIRED)
     read = ColumnReader(raw, "nodes")
     for broken in raw.broken:
@@ -60,8 +62,9 @@ def load_nodes(source: Source) -> Table:
         "capacity": capacity,
         "priority": priority,
         **costs,
+        **node_calendar_columns(read),
     }
-    extras, kept = read.extras(NODE_COLUMNS)
+    extras, kept = read.extras((*NODE_COLUMNS, *NODE_CALENDAR_COLUMNS))
     good = np.flatnonzero(~read.log.bad(raw.size))
     layout = FrameLayout(
         nullable_ints=("capacity", "priority"), tuples=("tags",), kept=kept,

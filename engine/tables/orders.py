@@ -22,6 +22,7 @@ from engine.arrow import (
     texts,
 )
 from engine.arrow import to_numpy as as_numpy
+from engine.columns import LINE_PROMISE_COLUMNS, ORDER_PROMISE_COLUMNS
 from engine.columns import ORDER_LEVEL_COLUMNS as ORDER_LEVEL
 from engine.columns import ORDER_TABLE_COLUMNS as ORDER_COLUMNS
 from engine.limits import (
@@ -36,6 +37,7 @@ from engine.limits import (
 from engine.tables.cells import ColumnReader, floats
 from engine.tables.ids import KnownIds
 from engine.tables.moments import instants, zone
+from engine.tables.promise_columns import order_promise_columns
 from engine.tables.raw import FrameLayout
 from engine.tables.reading import RawTable, Source, TableError, read_source
 from engine.tables.table import Table
@@ -99,6 +101,7 @@ def load_orders(source: Source, node_ids: KnownIds | None = None, timezone: str 
         "qty": read.whole("qty", LINE_QTY),
         "unit_price": read.number("unit_price", MONEY, default=0.0),
         "category": read.text("category"),
+        **order_promise_columns(read),
     }
     codes = _order_codes(read)
     _check_line_count(read, codes)
@@ -112,7 +115,7 @@ def load_orders(source: Source, node_ids: KnownIds | None = None, timezone: str 
             columns[name] = instants(created)
         else:
             columns[name] = floats(v) if isinstance(v, np.ndarray) else v
-    extras, kept = read.extras(ORDER_COLUMNS)
+    extras, kept = read.extras((*ORDER_COLUMNS, *ORDER_PROMISE_COLUMNS, *LINE_PROMISE_COLUMNS))
     table = pa.table({**columns, **extras})
     if len(order) != table.num_rows or (order != np.arange(len(order))).any():
         table = table.take(row_indices(order))
@@ -216,7 +219,7 @@ def _check_order_level(read: ColumnReader, values: LineValues, codes: Ints) -> N
     follows[1:] = later[1:] & (codes[1:] == codes[:-1])
     run = np.cumsum(~follows)
     ids = read.distinct("order_id")
-    for column in ORDER_LEVEL:
+    for column in (*ORDER_LEVEL, *ORDER_PROMISE_COLUMNS):
         if not read.has(column):
             continue
         changed = np.zeros(run[-1] + 1, dtype=bool)

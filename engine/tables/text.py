@@ -93,6 +93,8 @@ def cell_text(values: pa.Array[Any]) -> pa.Array[Any]:
         return text_array(["" if v is None else str(v) for v in values.to_pylist()])
     if pa.types.is_timestamp(kind):
         return text_array(instant_texts(values))
+    if pa.types.is_time(kind):
+        return text_array(time_texts(values))
     if pa.types.is_null(kind):
         return blank_texts(len(values))
     texts = []
@@ -139,6 +141,26 @@ def instant_texts(values: pa.Array[Any]) -> list[str]:
             text += f".{nano:09d}"[: digits + 1] if digits else ""
             text += _offset_text(offset) if zone is not None else ""
         texts.append(text)
+    return texts
+
+
+def time_texts(values: pa.Array[Any]) -> list[str]:
+    """Times of day as Python writes them (`14:00:00`, `09:30:05.000120`), '' for a
+    missing cell; a tick outside the day, which is no time of day, as Arrow writes
+    it (`<value out of range: 90000>`)."""
+    kind = values.type
+    per_second = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[kind.unit]
+    ticks = to_numpy(values.cast(pa.int32() if kind.bit_width == 32 else pa.int64()))
+    valid = to_numpy(values.is_valid())
+    texts = []
+    for tick, ok in zip(ticks.tolist(), valid, strict=True):
+        if not ok:
+            texts.append("")
+        elif 0 <= tick < 86_400 * per_second:
+            micros = tick * 1_000_000 // per_second
+            texts.append(str((datetime.min + timedelta(microseconds=micros)).time()))
+        else:
+            texts.append(f"<value out of range: {tick}>")
     return texts
 
 

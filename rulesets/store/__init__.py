@@ -1,7 +1,8 @@
 """The ruleset store: drafts, numbered versions, review, publishing (now or at a
-future instant) and the audit trail, with user accounts and their roles, in a
-SQLite file (default) or PostgreSQL. `RulesetStore.open()` connects to
-$SOURCING_DB_URL and migrates the schema before anything else."""
+future instant) and the audit trail, with user accounts and their roles and each
+person's working copies, in a SQLite file (default) or PostgreSQL.
+`RulesetStore.open()` connects to $SOURCING_DB_URL and migrates the schema before
+anything else."""
 
 from rulesets.store.accounts import DEMO_ACCOUNTS, Accounts
 from rulesets.store.database import DEFAULT_URL, URL_VARIABLE, database_url
@@ -31,6 +32,7 @@ from rulesets.store.records import (
     Version,
 )
 from rulesets.store.repository import RulesetStore, canonical_text, content_hash
+from rulesets.store.working_copies import WorkingCopy, WorkingCopyConflict
 
 __all__ = [
     "ALLOWED",
@@ -61,6 +63,8 @@ __all__ = [
     "Unchanged",
     "User",
     "Version",
+    "WorkingCopy",
+    "WorkingCopyConflict",
     "canonical_text",
     "content_hash",
     "database_url",

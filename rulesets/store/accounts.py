@@ -29,6 +29,7 @@ from rulesets.store.models import AccountEventRow, Role, UserRow
 from rulesets.store.permissions import Action, account_row, acting, require
 from rulesets.store.records import AccountEvent, User, account_event_record, user_record
 from rulesets.store.sessions import Transactions
+from rulesets.store.sign_in_throttle import SignInThrottle
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
@@ -57,6 +58,7 @@ class Accounts:
         self._clock = clock
         self._hasher = hasher or PasswordHasher()
         self._decoy: str | None = None
+        self._throttle = SignInThrottle()
 
     # ------------------------------------------------------------------ reads
 
@@ -89,17 +91,25 @@ class Accounts:
 
     def authenticate(self, name: str, password: str) -> User:
         """The account `name` when `password` is its password; `SignInRefused` otherwise,
-        with the same message for an unknown name and a wrong password."""
+        with the same message for an unknown name and a wrong password. Failures in a
+        row slow down the next attempts at that name (`sign_in_throttle`)."""
+        if not isinstance(name, str):
+            self._spend_the_same_time(password)
+            raise SignInRefused(REFUSED)
+        self._throttle.check(name, self._clock())
         with self._transactions.read() as session:
-            row = account_row(session, name) if isinstance(name, str) else None
+            row = account_row(session, name)
             stored = row.password_hash if row is not None else None
         if not isinstance(password, str) or stored is None:
             self._spend_the_same_time(password)
+            self._throttle.failed(name, self._clock())
             raise SignInRefused(REFUSED)
         try:
             self._hasher.verify(stored, password)
         except (VerificationError, InvalidHashError):
+            self._throttle.failed(name, self._clock())
             raise SignInRefused(REFUSED) from None
+        self._throttle.succeeded(name)
         if row.disabled_at is not None:
             raise SignInRefused(f"the account {row.name!r} is disabled: ask an admin")
         if self._hasher.check_needs_rehash(stored):

@@ -21,7 +21,7 @@ DEFAULT_URL = "sqlite:///sourcing.db"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 WRITE_OPTION = "sourcing_store_write"
 """Execution option marking a connection that is about to write (see `_sqlite_begin`)."""
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 """The newest migration. A database already there skips alembic (and its import) on start."""
 # Any constant will do: it names the lock PostgreSQL sessions take while migrating.
 _MIGRATION_LOCK = 7_023_114_551

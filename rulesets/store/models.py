@@ -1,6 +1,6 @@
 """Tables of the ruleset store (SQLAlchemy 2 ORM): a ruleset, its numbered versions,
-the audit trail of everything that happened to them, and the user accounts with
-their own trail.
+the audit trail of everything that happened to them, the user accounts with their
+own trail, and each person's working copies.
 
 The schema itself is owned by the migrations in `migrations/versions/`; these
 classes must describe the same tables (a test compares them).
@@ -193,6 +193,28 @@ class AccountEventRow(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
     user: Mapped[UserRow] = relationship()
+
+
+class WorkingCopyRow(Base):
+    """The text one person is editing for one ruleset, saved as they type. Not a
+    version: overwritten at every keystroke that counts, dropped once saved."""
+
+    __tablename__ = "working_copies"
+    __table_args__ = (
+        UniqueConstraint("owner_key", "ruleset", name="uq_working_copies_owner_ruleset"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    owner_key: Mapped[str] = mapped_column(String(600))
+    """`identity.identity(owner)`: look-alike spellings of a name share one copy."""
+    ruleset: Mapped[str] = mapped_column(String(100))
+    """The ruleset's name; "" for a ruleset not saved yet."""
+    based_on: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    saved_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    revision: Mapped[int] = mapped_column(Integer)
+    """1 at the first write, one more at each: a write names the revision it replaces."""
 
 
 _FROZEN = ("ruleset_id", "number", "text", "content_hash", "author", "created_at", "parent_id")

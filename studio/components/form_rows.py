@@ -1,7 +1,7 @@
-"""The strategy form's repeated rows: effective windows, conditions (`when`, `source
-from`), keep levels, rank keys and the clauses written as text (`ship with`, ...).
-Each row edits the tree when it changes; rows are added from a last, empty row with
-its own button, removed or moved with buttons."""
+"""The strategy form's repeated rows: effective windows, rank keys and the clauses
+written as text (`ship with`, ...; conditions and keep levels are in `condition_rows`),
+and the callbacks every row uses. Each row edits the tree when it changes; rows are
+added from a last, empty row with its own button, removed or moved with buttons."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ import streamlit as st
 
 from dsl import syntax as s
 from dsl.schema import FIELDS, METRICS, FieldType
-from studio import forms
+from studio import formats, forms
 from studio.components import form_state as fs
 from studio.components.form_state import key
-from studio.conditions import EXPRESSION, OPERATORS, UNARY, Condition, ConditionError
+from studio.conditions import (
+    ConditionError,
+    Group,
+)
 from studio.conditions import expression_of as _expression_of
 
-ROOTS = {"when": ("order", "line"), "source": ("node", "order")}
-CLAUSE_TITLES = {"when": "When (the order)", "source": "Source from (the nodes)"}
 RANK_FIELDS = tuple(
     path
     for path, spec in FIELDS.items()
@@ -24,7 +25,7 @@ RANK_FIELDS = tuple(
 )
 
 
-def _apply(strategy_id: str, shape: forms.StrategyForm) -> None:
+def apply_form(strategy_id: str, shape: forms.StrategyForm) -> None:
     """Any row input changed: read the whole form back and write the tree."""
     tree = fs.current_tree()
     if tree is None:
@@ -40,27 +41,27 @@ def _edit(strategy_id: str, **changes) -> None:
         fs.commit(lambda: forms.edit_strategy(tree, strategy_id, **changes))
 
 
-def _current(strategy_id: str) -> forms.StrategyForm | None:
+def current_form(strategy_id: str) -> forms.StrategyForm | None:
     tree = fs.current_tree()
     found = tree.strategy(strategy_id) if tree is not None else None
     return forms.form_of(found) if found is not None else None
 
 
 def _remove(strategy_id: str, part: str, index: int) -> None:
-    form = _current(strategy_id)
+    form = current_form(strategy_id)
     if form is not None:
         _edit(strategy_id, **{part: forms.without(getattr(form, part), index)})
 
 
 def _move(strategy_id: str, part: str, index: int, step: int) -> None:
-    form = _current(strategy_id)
+    form = current_form(strategy_id)
     if form is not None:
         _edit(strategy_id, **{part: forms.moved(getattr(form, part), index, step)})
 
 
 def _add(strategy_id: str, part: str) -> None:
     """Append the row typed in the section's "add" inputs."""
-    form = _current(strategy_id)
+    form = current_form(strategy_id)
     if form is None:
         return
     index = len(getattr(form, part))
@@ -78,21 +79,20 @@ def _new_item(part: str, index: int):
         window = fs.read_window(key("add", "window"))
         forms.effective_of(window, index)  # refuses an empty or half-given window
         return window
-    if part in ("when", "source"):
-        row = fs.read_row(key("add", part))
+    if part == "keep":
+        units = int(get(key("add", "keep", "units")) or 0)
+        if units < 0:
+            raise forms.FormError("keep.new", f"keep {units} refused: keep 0 units or more")
+        row = fs.read_row(key("add", "keep", "at"))
         try:
             _expression_of(row)
         except ConditionError as error:
-            raise forms.FormError(f"{part}.{index}", str(error)) from error
-        return row
-    if part == "keep":
-        return forms.KeepLevel(
-            int(get(key("add", "keep", "units")) or 0), get(key("add", "keep", "at")) or ""
-        )
+            raise forms.FormError("keep.new", str(error)) from error
+        return forms.KeepLevel(units, Group(rows=(row,)))
     if part == "as_text":
-        row = str(get(key("add", "as_text")) or "")
-        forms.clauses_of_text((*(("",) * index), row))  # refuses what is not such a clause
-        return row
+        text = str(get(key("add", "as_text")) or "")
+        forms.clauses_of_text((*(("",) * index), text))  # refuses what is not such a clause
+        return text
     direction = get(key("add", "rank", "direction"))
     return forms.RankRow(
         str(get(key("add", "rank", "key")) or ""), None if direction == fs.DEFAULT else direction
@@ -102,7 +102,7 @@ def _new_item(part: str, index: int):
 # ---------------------------------------------------------------- windows
 
 
-def _remove_button(col, name: str, strategy_id: str, part: str, index: int) -> None:
+def remove_button(col, name: str, strategy_id: str, part: str, index: int) -> None:
     col.button(
         ":material/delete:",
         key=key(part if part != "windows" else "window", index, "remove"),
@@ -112,7 +112,7 @@ def _remove_button(col, name: str, strategy_id: str, part: str, index: int) -> N
     )
 
 
-def _add_button(col, name: str, strategy_id: str, part: str) -> None:
+def add_button(col, name: str, strategy_id: str, part: str) -> None:
     col.button(
         ":material/add:",
         key=key("add", part if part != "windows" else "window", "button"),
@@ -129,88 +129,23 @@ def windows(strategy_id: str, shape: forms.StrategyForm) -> None:
         st.caption("Always in force. Add a window to limit it to some dates.")
     for i in range(len(shape.windows)):
         last = _window_inputs(key("window", i), "From", strategy_id, shape)
-        _remove_button(last, "window", strategy_id, "windows", i)
+        remove_button(last, "window", strategy_id, "windows", i)
+        fs.findings_for(f"window.{i}")
     last = _window_inputs(key("add", "window"), "New window from", None, shape)
-    _add_button(last, "window", strategy_id, "windows")
+    add_button(last, "window", strategy_id, "windows")
     fs.error_for("window")
 
 
 def _window_inputs(prefix: str, title: str, strategy_id: str | None, shape):
     """Date and optional time at each end; returns the row's last column (its button)."""
-    change = {"on_change": _apply, "args": (strategy_id, shape)} if strategy_id else {}
+    change = {"on_change": apply_form, "args": (strategy_id, shape)} if strategy_id else {}
     cols = st.columns([8, 4, 8, 4, 2], gap="xsmall", vertical_alignment="bottom")
-    cols[0].date_input(title, key=f"{prefix}.start", value=None, **change)
+    day = {"value": None, "format": formats.DATE_INPUT, **change}
+    cols[0].date_input(title, key=f"{prefix}.start", **day)
     cols[1].time_input("at (optional)", key=f"{prefix}.start_time", value=None, step=900, **change)
-    cols[2].date_input("to", key=f"{prefix}.end", value=None, **change)
+    cols[2].date_input("to", key=f"{prefix}.end", **day)
     cols[3].time_input("at (optional)", key=f"{prefix}.end_time", value=None, step=900, **change)
     return cols[4]
-
-
-# -------------------------------------------------------------- conditions
-
-
-def conditions(clause: str, strategy_id: str, shape: forms.StrategyForm, fields: tuple[str, ...]):
-    """Rows of field / operator / value joined with `and`; "expression…" for anything else."""
-    st.markdown(f"**{CLAUSE_TITLES[clause]}** — all rows must hold")
-    rows: tuple[Condition, ...] = getattr(shape, clause)
-    if not rows:
-        st.caption("No condition: " + ("every order." if clause == "when" else "every node."))
-    options = _field_options(clause, fields, rows)
-    for i, row in enumerate(rows):
-        last = _row_inputs(key(clause, i), options, (strategy_id, shape), row.is_expression)
-        _remove_button(last, "condition", strategy_id, clause, i)
-    adding = st.session_state.get(key("add", clause, "field")) == EXPRESSION
-    last = _row_inputs(key("add", clause), options, None, adding, "New condition")
-    _add_button(last, "condition", strategy_id, clause)
-    fs.error_for(clause)
-
-
-def _field_options(clause: str, fields: tuple[str, ...], rows) -> list[str]:
-    roots = ROOTS[clause]
-    known = [path for path in (*FIELDS, *fields) if path.split(".", 1)[0] in roots]
-    known += [row.field for row in rows if not row.is_expression]
-    return [EXPRESSION, *dict.fromkeys(known)]
-
-
-def _row_inputs(
-    prefix: str, options: list[str], apply: tuple | None, expression: bool, title: str = "Field"
-):
-    """Field, operator and value (or field and expression); returns the button column."""
-    change = {"on_change": _apply, "args": apply} if apply else {}
-    field = st.session_state.get(f"{prefix}.field")
-    spec = FIELDS.get(field or "")
-    if expression:
-        left, right, last = st.columns([3, 7, 1], vertical_alignment="bottom")
-        left.selectbox(title, options, key=f"{prefix}.field", accept_new_options=True, **change)
-        right.text_input(
-            "Expression",
-            key=f"{prefix}.value",
-            **change,
-            help='Any condition in the language, e.g. node.type == "dc" or node.tags has "hub"',
-        )
-        return last
-    cols = st.columns([3, 2, 5, 1], vertical_alignment="bottom")
-    cols[0].selectbox(
-        title,
-        options,
-        key=f"{prefix}.field",
-        accept_new_options=True,
-        **change,
-        help=spec.doc if spec else "a column of your data, or an expression",
-    )
-    cols[1].selectbox("Operator", OPERATORS, key=f"{prefix}.op", **change)
-    if st.session_state.get(f"{prefix}.op") in UNARY:
-        cols[2].caption("no value needed")
-        return cols[3]
-    hint = f"one of: {', '.join(spec.values)}" if spec and spec.values else None
-    cols[2].text_input(
-        "Value",
-        key=f"{prefix}.value",
-        **change,
-        help=(hint + "; " if hint else "")
-        + "no quotes needed; several values: separate with commas",
-    )
-    return cols[3]
 
 
 # ---------------------------------------------------- clauses written as text
@@ -226,11 +161,11 @@ def text_clauses(strategy_id: str, shape: forms.StrategyForm) -> None:
         text.text_input(
             f"Clause {i + 1}",
             key=key("as_text", i),
-            on_change=_apply,
+            on_change=apply_form,
             args=(strategy_id, shape),
             help=_TEXT_CLAUSE_HELP,
         )
-        _remove_button(last, "clause", strategy_id, "as_text", i)
+        remove_button(last, "clause", strategy_id, "as_text", i)
     text, last = st.columns([10, 1], vertical_alignment="bottom")
     text.text_input(
         "New clause",
@@ -238,7 +173,7 @@ def text_clauses(strategy_id: str, shape: forms.StrategyForm) -> None:
         placeholder='ship with carrier.service == "express"',
         help=_TEXT_CLAUSE_HELP,
     )
-    _add_button(last, "clause", strategy_id, "as_text")
+    add_button(last, "clause", strategy_id, "as_text")
     fs.error_for("as_text")
 
 
@@ -246,32 +181,6 @@ _TEXT_CLAUSE_HELP = (
     'lines where line.category == "bulky"; ship with carrier.service in ["express"]; '
     "deliver within 2 days; deliver by order.requested_date; carrier by eta, cost"
 )
-
-
-# ------------------------------------------------------------- keep levels
-
-
-def keep_levels(strategy_id: str, shape: forms.StrategyForm) -> None:
-    st.markdown("**Keep** (protected stock: never promised by this strategy)")
-    for i in range(len(shape.keep)):
-        last = _keep_inputs(key("keep", i), (strategy_id, shape), "Units of every SKU")
-        _remove_button(last, "keep level", strategy_id, "keep", i)
-    last = _keep_inputs(key("add", "keep"), None, "New: units")
-    _add_button(last, "keep level", strategy_id, "keep")
-    fs.error_for("keep")
-
-
-def _keep_inputs(prefix: str, apply: tuple | None, title: str):
-    change = {"on_change": _apply, "args": apply} if apply else {}
-    left, right, last = st.columns([2, 8, 1], vertical_alignment="bottom")
-    left.number_input(title, key=f"{prefix}.units", min_value=0, step=1, **change)
-    right.text_input(
-        "at the nodes where",
-        key=f"{prefix}.at",
-        **change,
-        help='e.g. node.type == "store", or node.tags has "flagship"',
-    )
-    return last
 
 
 # --------------------------------------------------------------- rank keys
@@ -284,7 +193,7 @@ def rank_keys(strategy_id: str, shape: forms.StrategyForm) -> None:
     options = [*METRICS, *RANK_FIELDS]
     for i, row in enumerate(shape.rank):
         cols = st.columns([5, 3, 1, 1, 1], vertical_alignment="bottom")
-        apply = {"on_change": _apply, "args": (strategy_id, shape)}
+        apply = {"on_change": apply_form, "args": (strategy_id, shape)}
         cols[0].selectbox(
             f"Key {i + 1}",
             _with(options, row.key),
@@ -309,7 +218,7 @@ def rank_keys(strategy_id: str, shape: forms.StrategyForm) -> None:
                 args=(strategy_id, "rank", i, step),
                 disabled=not 0 <= i + step < len(shape.rank),
             )
-        _remove_button(cols[4], "rank key", strategy_id, "rank", i)
+        remove_button(cols[4], "rank key", strategy_id, "rank", i)
     cols = st.columns([5, 3, 3], vertical_alignment="bottom")
     cols[0].selectbox(
         "New key",
@@ -321,7 +230,7 @@ def rank_keys(strategy_id: str, shape: forms.StrategyForm) -> None:
     cols[1].selectbox(
         "Direction", (fs.DEFAULT, *forms.DIRECTIONS), key=key("add", "rank", "direction")
     )
-    _add_button(cols[2], "rank key", strategy_id, "rank")
+    add_button(cols[2], "rank key", strategy_id, "rank")
     fs.error_for("rank")
 
 

@@ -4,8 +4,10 @@ Widgets are drawn without default values: their values are written into session 
 from the tree (`sync`) whenever the text changed since they were last filled, so a
 text edit shows in the forms. A form change reads every widget back (`read_form`),
 builds the new tree with `studio.forms` and writes the text (`commit`), so a form edit
-shows in the text. A value that cannot go into the tree is kept in its widget with the
-reason beside it, and the text is left as it was.
+shows in the text. A value that cannot go into the tree is refused: the text is left as
+it was, every widget is filled again from the tree (the form shows what is saved) and
+the reason is shown under the form section of the input (`error_for`), with the
+checker's findings on that section's lines.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ import streamlit as st
 
 import dsl
 from dsl import syntax as s
-from studio import forms, state
-from studio.conditions import Condition
+from studio import field_values, forms, state
+from studio.conditions import EXPRESSION, JOINS, UNARY, Condition, Group, literal_items
 
 P = "rules.form"
 """Prefix of every strategy form widget key."""
@@ -30,7 +32,14 @@ ERROR = "rules.form_error"
 DEFAULT = "(not stated)"
 NO_FALLBACK = "(no fallback)"
 SPLIT_MODES = (DEFAULT, "none", "at most")
-NEW_ROW = {"field": "order.channel", "op": "==", "value": ""}
+NEW_ROWS = {
+    "when": Condition("order.channel", "=="),
+    "source": Condition("node.type", "=="),
+}
+"""What a clause's new-condition row starts with; a keep's starts with NEW_KEEP_ROW."""
+NEW_KEEP_ROW = Condition("node.type", "==", "store")
+DIAGNOSTICS = "rules.form_diagnostics"
+"""{form section: [checker findings on its line]} for the strategy shown, this run."""
 
 
 def key(*parts) -> str:
@@ -61,14 +70,12 @@ def widget_values(form: forms.StrategyForm) -> dict[str, object]:
         values |= _window_values(key("window", i), window)
     values |= _window_values(key("add", "window"), forms.Window())
     for clause in ("when", "source"):
-        for i, row in enumerate(getattr(form, clause)):
-            values |= _row_values(key(clause, i), row)
-        values |= _row_values(key("add", clause), Condition(**NEW_ROW))
+        values |= _group_values(clause, getattr(form, clause), NEW_ROWS[clause])
     for i, level in enumerate(form.keep):
         values[key("keep", i, "units")] = level.units
-        values[key("keep", i, "at")] = level.at
+        values |= _group_values(f"keep.{i}.at", level.at, NEW_KEEP_ROW)
     values[key("add", "keep", "units")] = 1
-    values[key("add", "keep", "at")] = 'node.type == "store"'
+    values |= _row_values(key("add", "keep", "at"), NEW_KEEP_ROW)
     for i, row in enumerate(form.rank):
         values[key("rank", i, "key")] = row.key
         values[key("rank", i, "direction")] = row.direction or DEFAULT
@@ -89,12 +96,34 @@ def _window_values(prefix: str, window: forms.Window) -> dict[str, object]:
     }
 
 
+def _group_values(path: str, group: Group, new_row: Condition) -> dict[str, object]:
+    """A condition group's widgets: its word, its rows (inner groups' too), its new row."""
+    values: dict[str, object] = {key(path, "join"): group.join}
+    for i, row in enumerate(group.rows):
+        if isinstance(row, Group):
+            values[key(path, i, "join")] = row.join
+            for j, inner in enumerate(row.rows):
+                values |= _row_values(key(path, i, j), inner)
+        else:
+            values |= _row_values(key(path, i), row)
+    return values | _row_values(key("add", path), new_row)
+
+
 def _row_values(prefix: str, row: Condition) -> dict[str, object]:
+    """A row's widgets: the value both as text and as the picker's list of values."""
     return {
         f"{prefix}.field": row.field,
         f"{prefix}.op": row.op or "==",
         f"{prefix}.value": row.value,
+        f"{prefix}.values": [] if row.is_expression else literal_items(row.value),
     }
+
+
+def picked_values(field: str | None) -> tuple[str, ...]:
+    """The values a field's picker offers (none: the value is typed)."""
+    if not field or field == EXPRESSION:
+        return ()
+    return field_values.known_values().get(field, ())
 
 
 def sync(strategy: s.Strategy, text: str) -> None:
@@ -102,11 +131,13 @@ def sync(strategy: s.Strategy, text: str) -> None:
     widget Streamlit forgot while the user was on another page)."""
     signature = (text, strategy.id)
     values = widget_values(forms.form_of(strategy))
-    fresh = st.session_state.get(SYNCED) != signature
+    before = st.session_state.get(SYNCED)
+    fresh = before != signature
     if fresh:
         for name in [k for k in st.session_state if isinstance(k, str) and k.startswith(P + ".")]:
             del st.session_state[name]
-        st.session_state.pop(ERROR, None)
+        if before is not None:  # refilled after a refusal: its reason stays on show
+            st.session_state.pop(ERROR, None)
     for name, value in values.items():
         if fresh or name not in st.session_state:
             st.session_state[name] = value
@@ -122,12 +153,14 @@ def read_form(shape: forms.StrategyForm) -> forms.StrategyForm:
         label=(get(key("label")) or "").strip() or None,
         priority=_int(get(key("priority"))),
         windows=tuple(read_window(key("window", i)) for i in range(len(shape.windows))),
-        when=tuple(read_row(key("when", i)) for i in range(len(shape.when))),
-        source=tuple(read_row(key("source", i)) for i in range(len(shape.source))),
+        when=read_group("when", shape.when),
+        source=read_group("source", shape.source),
         within_km=get(key("within")),
         keep=tuple(
-            forms.KeepLevel(int(get(key("keep", i, "units")) or 0), get(key("keep", i, "at")) or "")
-            for i in range(len(shape.keep))
+            forms.KeepLevel(
+                int(get(key("keep", i, "units")) or 0), read_group(f"keep.{i}.at", level.at)
+            )
+            for i, level in enumerate(shape.keep)
         ),
         rank=tuple(
             forms.RankRow(
@@ -156,13 +189,33 @@ def read_window(prefix: str) -> forms.Window:
     )
 
 
+def read_group(path: str, shape: Group) -> Group:
+    """The group at `path` as its widgets show it; `shape` says how many rows."""
+    rows: list[Condition | Group] = []
+    for i, row in enumerate(shape.rows):
+        if isinstance(row, Group):
+            inner = tuple(read_row(key(path, i, j)) for j in range(len(row.rows)))
+            rows.append(Group(_join(key(path, i, "join"), row.join), inner))
+        else:
+            rows.append(read_row(key(path, i)))
+    return Group(_join(key(path, "join"), shape.join), tuple(rows))
+
+
+def _join(widget: str, default: str) -> str:
+    value = st.session_state.get(widget)
+    return value if value in JOINS else default
+
+
 def read_row(prefix: str) -> Condition:
+    """A row as its widgets show it: the picked values, or the typed value."""
     get = st.session_state.get
-    return Condition(
-        str(get(f"{prefix}.field") or ""),
-        str(get(f"{prefix}.op") or "=="),
-        get(f"{prefix}.value") or "",
-    )
+    field = str(get(f"{prefix}.field") or "")
+    op = str(get(f"{prefix}.op") or "==")
+    if field != EXPRESSION and op not in UNARY and picked_values(field):
+        value = ", ".join(str(item) for item in get(f"{prefix}.values") or [])
+    else:
+        value = get(f"{prefix}.value") or ""
+    return Condition(field, "" if field == EXPRESSION else op, value)
 
 
 def commit(build: Callable[[], s.Ruleset], picked: str | None = None) -> None:
@@ -172,6 +225,7 @@ def commit(build: Callable[[], s.Ruleset], picked: str | None = None) -> None:
         tree = build()
     except forms.FormError as error:
         st.session_state[ERROR] = (error.field, str(error))
+        st.session_state[SYNCED] = None  # the form goes back to what the text says
         return
     st.session_state.pop(ERROR, None)
     state.set_text(forms.text_of(tree))
@@ -180,13 +234,29 @@ def commit(build: Callable[[], s.Ruleset], picked: str | None = None) -> None:
 
 
 def error_for(*fields: str) -> None:
-    """Show the last form error if it concerns one of these inputs (or their rows)."""
+    """Under a form section: the last refused change if it concerns one of these
+    inputs (or their rows), with its reason, and the checker's findings on its lines."""
     found = st.session_state.get(ERROR)
-    if found is None:
-        return
-    field, message = found
-    if any(field == name or field.startswith(name + ".") for name in fields):
-        st.error(f"Not applied: {message}", icon=":material/error:")
+    if found is not None:
+        field, message = found
+        if any(field == name or field.startswith(name + ".") for name in fields):
+            st.error(
+                f"Not applied: {message}. The form shows what the rules say.",
+                icon=":material/error:",
+            )
+    findings_for(*fields)
+
+
+def findings_for(*sections: str) -> None:
+    """The checker's findings on the lines of these form sections, where they sit."""
+    placed = st.session_state.get(DIAGNOSTICS) or {}
+    for name in sections:
+        for diagnostic in placed.get(name, ()):
+            show = st.error if diagnostic.is_error else st.warning
+            show(
+                f"Line {diagnostic.line}, column {diagnostic.column}: {diagnostic.message}",
+                icon=":material/error:" if diagnostic.is_error else ":material/warning:",
+            )
 
 
 def _int(value) -> int | None:

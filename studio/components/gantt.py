@@ -1,5 +1,6 @@
-"""The timeline chart: one row per strategy (in the order they are tried), a bar per
-`effective` window, today as a vertical line and the peak season shaded."""
+"""The timeline chart: one row per strategy (in the order they are tried, named by its
+label), a bar per `effective` window in calm colours, today as a vertical line and the
+peak season shaded."""
 
 from __future__ import annotations
 
@@ -11,8 +12,23 @@ import plotly.graph_objects as go
 
 from studio.schedule import Bar
 
-PEAK_COLOUR = "rgba(230, 126, 34, 0.18)"
-TODAY_COLOUR = "#c0392b"
+PEAK_COLOUR = "rgba(230, 170, 60, 0.16)"
+TODAY_COLOUR = "#34495e"
+CALM = ("#3b6ea5", "#3f9c8a", "#8e7cc3", "#c49a2c", "#6b7b8c", "#5aa0c8", "#9c7a5b", "#7fa65a")
+"""Bar colours, one per strategy in turn: no red, which the studio keeps for problems."""
+
+
+def row_names(bars: list[Bar]) -> dict[str, str]:
+    """strategy id -> the name its row shows: its label (the id when it has none, and
+    "label (id)" when two strategies share a label)."""
+    labels: dict[str, str] = {}
+    for bar in bars:
+        labels.setdefault(bar.strategy, bar.label or bar.strategy)
+    taken = list(labels.values())
+    return {
+        strategy: f"{label} ({strategy})" if taken.count(label) > 1 else label
+        for strategy, label in labels.items()
+    }
 
 
 def timeline_figure(
@@ -22,10 +38,11 @@ def timeline_figure(
     peaks: list[tuple[dt.datetime, dt.datetime]],
 ) -> go.Figure:
     """A Gantt of the bars between `span`; open ends run to the edges of the span."""
+    names = row_names(bars)
     frame = pd.DataFrame(
         {
-            "strategy": [bar.strategy for bar in bars],
-            "label": [bar.label for bar in bars],
+            "strategy": [names[bar.strategy] for bar in bars],
+            "id": [bar.strategy for bar in bars],
             "priority": [bar.priority for bar in bars],
             "start": [bar.start for bar in bars],
             "end": [bar.end for bar in bars],
@@ -33,7 +50,7 @@ def timeline_figure(
             "open": [_open_ends(bar) for bar in bars],
         }
     )
-    order = list(dict.fromkeys(bar.strategy for bar in bars))
+    order = list(dict.fromkeys(names[bar.strategy] for bar in bars))
     figure = px.timeline(
         frame,
         x_start="start",
@@ -41,11 +58,12 @@ def timeline_figure(
         y="strategy",
         color="strategy",
         category_orders={"strategy": order},
-        hover_data={"label": True, "priority": True, "window": True, "open": True},
+        color_discrete_sequence=CALM,
+        hover_data={"id": True, "priority": True, "window": True, "open": True},
     )
     # px lists the categories bottom-up (reversed), so the first tried is drawn on top.
     figure.update_yaxes(title=None)
-    figure.update_xaxes(range=[span[0], span[1]], title=None)
+    figure.update_xaxes(range=[span[0], span[1]], title=None, hoverformat="%d/%m/%Y %H:%M")
     for start, end in peaks:
         figure.add_vrect(
             x0=max(start, span[0]),

@@ -1,33 +1,21 @@
-"""KPI cards: the headline figures of a run, formatted as the report formats them, with
+"""KPI cards: the headline figures of a run, written as studio/formats.py writes them, with
 their change against a baseline run coloured by whether the change is good news."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from simulations.charts import KPI_LABELS, format_kpi
+from simulations.charts import KPI_LABELS
 from simulations.kpis import HEADLINE_KEYS, OVERALL_KEYS
+from studio import formats
 
 HIGHER_IS_BETTER = frozenset({"fill_rate", "complete_rate", "on_time_rate"})
 NEUTRAL = frozenset({"orders", "lines", "units", "node_utilisation"})
 
 
 def delta_text(key: str, change: float | None) -> str | None:
-    """A change as people read it: rates in percentage points, counts as whole numbers."""
-    if change is None:
-        return None
-    kind = KPI_LABELS.get(key, (key, "ratio", ""))[1]
-    if kind == "rate":
-        return f"{100 * change:+.1f} pts"
-    if kind == "count":
-        return f"{int(round(change)):+,}"
-    if kind == "km":
-        return f"{change:+,.1f} km"
-    if kind == "days":
-        return f"{change:+.2f} d"
-    if kind == "kg":
-        return f"{change:+,.1f} kg"
-    return f"{change:+,.2f}"
+    """A change as people read it (formats.kpi_change): "+1.2 pts", "-€0.12", "+1.3 t"."""
+    return formats.kpi_change(key, change)
 
 
 def change(value, base) -> float | None:
@@ -62,11 +50,11 @@ def kpi_cards(
             flat = shown is not None and not any(digit in shown for digit in "123456789")
             column.metric(  # a change that shows as zero ("+0", "-0.0 pts"): grey, no arrow
                 label,
-                format_kpi(key, overall[key]),
+                formats.kpi(key, overall[key]),
                 delta=shown,
                 delta_color="off" if flat else delta_colour(key, difference),
                 delta_arrow="off" if flat else "auto",
-                help=f"{definition} (`{key}`, docs/kpis.md)",
+                help=definition[:1].upper() + definition[1:] + ".",
                 delta_description=f"vs {baseline_name}" if baseline is not None else None,
                 border=True,
             )

@@ -1,8 +1,8 @@
 """The network on a map: nodes at their position, coloured by type, sized by the stock
 they hold, with capacity and stock in the hover text.
 
-Like the simulation charts, the map draws no land or country shapes (Plotly would
-download them); the latitude/longitude grid and the nodes give the geography.
+Like the simulation charts, the map has the countries of `simulations.base_map` behind
+the nodes (vendored Natural Earth outlines; nothing is downloaded).
 """
 
 from __future__ import annotations

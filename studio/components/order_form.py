@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
+from studio import formats
 from studio.components.widget_memory import field
 
 KEY = "try.form"
@@ -76,7 +77,9 @@ def order_form(
             key=field(f"{KEY}.collect_node", None),
             placeholder="a store that can collect",
         )
-    day = two.date_input("Order day", value=None, key=field(f"{KEY}.day", first_day))
+    day = two.date_input(
+        "Order day", value=None, format=formats.DATE_INPUT, key=field(f"{KEY}.day", first_day)
+    )
     time = three.time_input("Time", value=None, key=field(f"{KEY}.time", dt.time(12, 0)))
     _destination(nodes)
     lat_col, lon_col, promise_col = st.columns(3)

@@ -4,6 +4,7 @@
 A plain `st.text_area`: it is tested headless (AppTest sets its value) and in a real
 browser; the text is checked when the user applies it (Ctrl+Enter or leaving the box)
 and every finding is listed beside it, so no click is needed to see what is wrong.
+Line numbers and underlines are drawn on the box by `editor_marks`.
 """
 
 from __future__ import annotations

@@ -27,11 +27,14 @@ from simulations.charts import (
 from simulations.exports import csv_bytes
 from simulations.kpis import OVERALL_KEYS
 from simulations.report import write_report
+from studio import formats
 from studio.components import decision_view
 from studio.components.kpi_cards import kpi_cards
+from studio.components.period_picker import Period, period_filter
 from studio.components.widget_memory import field as kept_field
 
 ALL = "All"
+WHOLE_RUN = Period("whole run", None, None)
 SHOWN_ROWS = 1_000
 CHARTS = {
     "daily": "Per day",
@@ -54,19 +57,42 @@ class Run:
     simulation: Simulation
     baseline: Simulation | None = None
     baseline_label: str | None = None
-    figures: dict[str, go.Figure] = field(default_factory=dict)
+    peaks: list[tuple[dt.date, dt.date]] = field(default_factory=list)
+    """The peak seasons of the ruleset within the run's days (figures can be shown for one)."""
+    figures: dict[tuple, go.Figure] = field(default_factory=dict)
     behind: dict[tuple, pd.DataFrame] = field(default_factory=dict)
     explained: dict[str, tuple] = field(default_factory=dict)
+    views: dict[tuple, tuple] = field(default_factory=dict)
+
+    @property
+    def days(self) -> tuple[dt.date, dt.date] | None:
+        """The first and last day with orders in the run."""
+        days = self.simulation.kpis.by_day["day"]
+        return (days.iloc[0], days.iloc[-1]) if len(days) else None
 
     @property
     def period(self) -> str:
-        days = self.simulation.kpis.by_day["day"]
-        return f"{days.iloc[0]} to {days.iloc[-1]}" if len(days) else "no orders"
+        days = self.days
+        return formats.date_range(*days) if days else "no orders"
 
-    def figure(self, name: str) -> go.Figure:
-        """The run's charts, built once (they take a moment on a year of orders)."""
-        if name not in self.figures:
-            sim = self.simulation
+    def seen(self, period: Period) -> tuple[Simulation, Simulation | None]:
+        """The run and its baseline narrowed to `period` (each computed once)."""
+        if period.whole:
+            return self.simulation, self.baseline
+        key = (period.first, period.last)
+        if key not in self.views:
+            self.views[key] = (
+                self.simulation.between(period.first, period.last),
+                None if self.baseline is None else self.baseline.between(*key),
+            )
+        return self.views[key]
+
+    def figure(self, name: str, period: Period = WHOLE_RUN) -> go.Figure:
+        """The run's charts for a period, built once (they take a moment on a year of
+        orders)."""
+        key = (name, period.first, period.last)
+        if key not in self.figures:
+            sim = self.seen(period)[0]
             build = {
                 "daily": lambda: daily_figure(sim.kpis),
                 "node_types": lambda: node_type_figure(sim.kpis),
@@ -78,26 +104,28 @@ class Run:
             if name == "utilisation":  # one readable row per node
                 rows = len(figure.data[0].y) if figure.data and figure.data[0].y is not None else 0
                 figure.update_layout(height=max(450, 120 + 14 * rows))
-            self.figures[name] = figure
-        return self.figures[name]
+            self.figures[key] = figure
+        return self.figures[key]
 
-    def orders_behind(self, kpi: str, **filters) -> pd.DataFrame:
-        key = (kpi, *sorted(filters.items()))
+    def orders_behind(self, kpi: str, period: Period = WHOLE_RUN, **filters) -> pd.DataFrame:
+        key = (kpi, period.first, period.last, *sorted(filters.items()))
         if key not in self.behind:
-            sim = self.simulation
+            sim = self.seen(period)[0]
             self.behind[key] = orders_behind(sim.tables, kpi, kpis=sim.kpis, **filters)
         return self.behind[key]
 
 
 def show_run(run: Run, key: str) -> None:
     """The whole results section of a run (widgets keyed under `key`)."""
-    sim = run.simulation
     changes = run.overrides.describe()
     st.caption(
         f"**{run.label}** · orders from {run.period} · "
         + ("; ".join(changes) if changes else "no overrides")
-        + f" · {len(sim.decisions):,} orders replayed in {sim.seconds:.1f} s"
+        + f" · {formats.count(len(run.simulation.decisions), 'order')} replayed in "
+        f"{run.simulation.seconds:.1f} s"
     )
+    period = period_filter(run.days, run.peaks, key) if run.days else WHOLE_RUN
+    sim, base = run.seen(period)
     if not sim.rejects.empty:
         rows = sim.rejects[["table", "row"]].drop_duplicates()
         st.warning(
@@ -105,25 +133,30 @@ def show_run(run: Run, key: str) -> None:
             "see Network and stock for each one and why.",
             icon=":material/rule:",
         )
-    baseline = run.baseline.kpis.overall if run.baseline is not None else None
-    if run.baseline is not None:
+    baseline = base.kpis.overall if base is not None else None
+    if base is not None:
         st.caption(f"Changes against **{run.baseline_label}** on the same orders, no overrides.")
+    if not period.whole:
+        st.caption(
+            f"Figures for the {formats.count(len(sim.decisions), 'order')} placed in the "
+            f"{period.name}, with the stock and capacity the whole run left them."
+        )
     kpi_cards(sim.kpis.overall, baseline, baseline_name=run.baseline_label or "baseline")
     tabs = st.tabs(list(CHARTS.values()))
     for tab, name in zip(tabs, CHARTS, strict=True):
         with tab:
-            st.plotly_chart(run.figure(name), key=f"{key}.chart.{name}")
+            st.plotly_chart(run.figure(name, period), key=f"{key}.chart.{name}")
     with st.expander("By channel and by node type"):
-        st.dataframe(sim.kpis.by_channel, hide_index=True)
-        st.dataframe(sim.kpis.by_node_type, hide_index=True)
-    drill(run, key)
-    downloads(run, key)
+        st.dataframe(formats.kpi_frame(sim.kpis.by_channel), hide_index=True)
+        st.dataframe(formats.kpi_frame(sim.kpis.by_node_type), hide_index=True)
+    drill(run, key, period)
+    downloads(run, key, period)
 
 
-def drill(run: Run, key: str) -> None:
+def drill(run: Run, key: str, period: Period = WHOLE_RUN) -> None:
     """From a figure to the orders behind it, and from an order to its explanation."""
     st.subheader("Orders behind a figure")
-    sim = run.simulation
+    sim = run.seen(period)[0]
     one, two, three = st.columns(3)
     kpi = one.selectbox(
         "KPI",
@@ -140,13 +173,18 @@ def drill(run: Run, key: str) -> None:
         filters["channel"] = channel
     if node_type != ALL:
         filters["node_type"] = node_type
-    behind = run.orders_behind(kpi, **filters)
-    st.markdown(f"**{len(behind):,} orders** behind *{KPI_LABELS[kpi][0]}* ({_what(kpi)})")
+    behind = run.orders_behind(kpi, period, **filters)
+    st.markdown(
+        f"**{formats.count(len(behind), 'order')}** behind *{KPI_LABELS[kpi][0]}* ({_what(kpi)})"
+    )
     zone = sim.policy.timezone
-    st.dataframe(_local(behind.head(SHOWN_ROWS), zone), hide_index=True, key=f"{key}.behind")
-    st.caption(f"Times in {zone}, the ruleset's time zone.")
+    listed = _local(behind.head(SHOWN_ROWS), zone)
+    st.dataframe(
+        listed, hide_index=True, key=f"{key}.behind", column_config=formats.money_columns(listed)
+    )
+    st.caption(formats.zone_note(zone))
     if len(behind) > SHOWN_ROWS:
-        st.caption(f"The first {SHOWN_ROWS:,} are listed; the download has them all.")
+        st.caption(f"The first {formats.count(SHOWN_ROWS)} are listed; the download has them all.")
     st.download_button(
         "Download these orders (CSV)",
         data=lambda: csv_bytes(behind),
@@ -160,9 +198,12 @@ def drill(run: Run, key: str) -> None:
     ids = behind["order_id"].astype(str).head(SHOWN_ROWS).tolist()
     order_id = st.selectbox("Look at one order", ids, key=_option(f"{key}.order", ids))
     shipments = sim.tables.shipments
-    st.dataframe(_local(shipments[shipments["order_id"] == order_id], zone), hide_index=True)
+    its = _local(shipments[shipments["order_id"] == order_id], zone)
+    st.dataframe(its, hide_index=True, column_config=formats.money_columns(its))
     if order_id in run.explained:
-        decision_view.show_explanation(run.explained[order_id], sim.inputs.nodes)
+        decision_view.show_explanation(
+            run.explained[order_id], sim.inputs.nodes, sim.policy.ruleset
+        )
     elif st.button(
         "Explain this order as the run routed it",
         icon=":material/manage_search:",
@@ -175,22 +216,25 @@ def drill(run: Run, key: str) -> None:
             sim.inputs,
             [order_id],
             on_progress=lambda done, total: bar.progress(
-                min(done / max(total, 1), 1.0), text=f"Replaying: {done:,} orders"
+                min(done / max(total, 1), 1.0), text=f"Replaying: {formats.count(done, 'order')}"
             ),
             first_day=run.first_day,
             last_day=run.last_day,
         )
         bar.empty()
         run.explained[order_id] = found.get(order_id, ())
-        decision_view.show_explanation(run.explained[order_id], sim.inputs.nodes)
+        decision_view.show_explanation(
+            run.explained[order_id], sim.inputs.nodes, sim.policy.ruleset
+        )
 
 
-def downloads(run: Run, key: str) -> None:
+def downloads(run: Run, key: str, period: Period = WHOLE_RUN) -> None:
+    """The run's files, for the period shown."""
     st.subheader("Downloads")
     left, right = st.columns(2)
     left.download_button(
         "Decisions, shipments, allocations and KPIs (zip of CSV)",
-        data=lambda: decisions_zip(run),
+        data=lambda: decisions_zip(run.seen(period)[0]),
         file_name="simulation.zip",
         mime="application/zip",
         icon=":material/folder_zip:",
@@ -198,7 +242,7 @@ def downloads(run: Run, key: str) -> None:
     )
     right.download_button(
         "Report (HTML, opens offline)",
-        data=lambda: report_html(run),
+        data=lambda: report_html(run.seen(period)[0], f"{run.label} ({period.name})"),
         file_name="simulation_report.html",
         mime="text/html",
         icon=":material/description:",
@@ -206,10 +250,9 @@ def downloads(run: Run, key: str) -> None:
     )
 
 
-def decisions_zip(run: Run) -> bytes:
+def decisions_zip(sim: Simulation) -> bytes:
     """decisions.csv (one row per order), shipments.csv, allocations.csv, kpis.json and
     rejects.csv in one zip."""
-    sim = run.simulation
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("decisions.csv", csv_bytes(sim.tables.orders))
@@ -220,16 +263,15 @@ def decisions_zip(run: Run) -> bytes:
     return buffer.getvalue()
 
 
-def report_html(run: Run) -> bytes:
+def report_html(sim: Simulation, label: str) -> bytes:
     """The offline report of `simulations.report`, as bytes."""
-    sim = run.simulation
     with tempfile.TemporaryDirectory() as folder:
         path = write_report(
             Path(folder) / "report.html",
             sim.kpis,
             sim.tables,
             sim.inputs.nodes,
-            title=f"Simulation: {run.label}",
+            title=f"Simulation: {label}",
         )
         return path.read_bytes()
 
@@ -238,8 +280,7 @@ def _local(frame: pd.DataFrame, zone: str) -> pd.DataFrame:
     """The rows with `created_at` as local wall-clock time, as people read it."""
     if "created_at" not in frame.columns:
         return frame
-    local = pd.to_datetime(frame["created_at"], utc=True).dt.tz_convert(zone)
-    return frame.assign(created_at=local.dt.strftime("%Y-%m-%d %H:%M:%S"))
+    return frame.assign(created_at=formats.date_times(frame["created_at"], zone))
 
 
 def _option(key: str, options: list[str]) -> str:

@@ -14,6 +14,7 @@ import streamlit as st
 from dsl import syntax as s
 from simulations import Overrides, ScenarioError, ScenarioFile, load_scenario_file
 from simulations.scenarios import ALL_NODES, EffectiveDates
+from studio import formats
 from studio.components.widget_memory import field, forget
 
 SCENARIO_FOLDER = Path("scenarios")
@@ -81,9 +82,14 @@ def overrides_form(key: str, ruleset: s.Ruleset, nodes: pd.DataFrame) -> Overrid
     for sid in redate:
         start_col, end_col = st.columns(2)
         start = start_col.date_input(
-            f"{sid} from", value=None, key=field(f"{key}.from.{sid}", None)
+            f"{sid} from",
+            value=None,
+            format=formats.DATE_INPUT,
+            key=field(f"{key}.from.{sid}", None),
         )
-        end = end_col.date_input(f"{sid} to", value=None, key=field(f"{key}.to.{sid}", None))
+        end = end_col.date_input(
+            f"{sid} to", value=None, format=formats.DATE_INPUT, key=field(f"{key}.to.{sid}", None)
+        )
         effective[sid] = EffectiveDates.model_validate({"from": start, "to": end})
     st.markdown("**Capacity and stock, % of today's, by node type**")
     capacity, stock = {}, {}

@@ -1,5 +1,5 @@
 """Form editing of the ruleset open in the editor: its name and time zone, a strategy
-picker (add, delete), and the picked strategy's clauses, with the strategy's text as
+picker (add, copy, delete), and the picked strategy's clauses, with the strategy's text as
 the ruleset now says it beside the form."""
 
 from __future__ import annotations
@@ -8,9 +8,10 @@ import zoneinfo
 
 import streamlit as st
 
+import dsl
 from dsl import syntax as s
 from studio import forms
-from studio.components import form_rows
+from studio.components import condition_rows, form_rows
 from studio.components import form_state as fs
 from studio.components.form_state import key
 
@@ -20,7 +21,12 @@ HEADER_SYNCED = "rules.header_synced"
 UTC_DEFAULT = "(not stated: UTC)"
 
 
-def show(ruleset: s.Ruleset | None, text: str, fields: tuple[str, ...]) -> None:
+def show(
+    ruleset: s.Ruleset | None,
+    text: str,
+    fields: tuple[str, ...],
+    diagnostics: list[dsl.Diagnostic] | tuple = (),
+) -> None:
     if ruleset is None:
         st.warning(
             "The text has a syntax error: fix it in the text (the diagnostics say where) "
@@ -29,22 +35,30 @@ def show(ruleset: s.Ruleset | None, text: str, fields: tuple[str, ...]) -> None:
         )
         return
     _header(ruleset, text)
+    st.session_state[fs.DIAGNOSTICS] = {"header": _header_diagnostics(ruleset, diagnostics)}
+    fs.error_for("header")
     picked = _picker(ruleset)
     if picked is None:
         st.info("No strategy yet: add one.", icon=":material/info:")
         return
     strategy = ruleset.strategy(picked)
+    st.session_state[fs.DIAGNOSTICS] = placed_diagnostics(strategy, diagnostics)
     fs.sync(strategy, text)
     shape = forms.form_of(strategy)
-    _scalars(strategy, shape)
-    form_rows.windows(strategy.id, shape)
-    form_rows.conditions("when", strategy.id, shape, fields)
-    form_rows.conditions("source", strategy.id, shape, fields)
-    _within(strategy.id, shape)
-    form_rows.keep_levels(strategy.id, shape)
-    form_rows.rank_keys(strategy.id, shape)
-    form_rows.text_clauses(strategy.id, shape)
-    _split_and_fallback(strategy, shape, ruleset)
+    sections = (
+        ("scalars", lambda: _scalars(strategy, shape)),
+        ("effective", lambda: form_rows.windows(strategy.id, shape)),
+        ("when", lambda: condition_rows.conditions("when", strategy.id, shape, fields)),
+        ("source", lambda: condition_rows.conditions("source", strategy.id, shape, fields)),
+        ("within", lambda: _within(strategy.id, shape)),
+        ("keep", lambda: condition_rows.keep_levels(strategy.id, shape, fields)),
+        ("rank", lambda: form_rows.rank_keys(strategy.id, shape)),
+        ("as_text", lambda: form_rows.text_clauses(strategy.id, shape)),
+        ("split", lambda: _split_and_fallback(strategy, shape, ruleset)),
+    )
+    for name, draw in sections:  # one block each: its messages stay with its inputs
+        with st.container(key=f"rules-form-section-{name}"):
+            draw()
 
 
 def strategy_text(ruleset: s.Ruleset | None) -> None:
@@ -56,6 +70,42 @@ def strategy_text(ruleset: s.Ruleset | None) -> None:
     st.markdown(f"**Strategy `{strategy.id}` in the text**")
     st.code(form_rows.strategy_code(strategy), language=None, wrap_lines=True)
     st.caption("A change in the form is written to the text at once (canonical layout).")
+
+
+# ------------------------------------------------------------- diagnostics
+
+SECTIONS = {"id": "id", "label": "id", "within": "within", "shortage": "on_shortage"}
+"""A clause's key in the syntax tree -> the form section that shows its findings
+(others are named alike: priority, when, source, rank, split, otherwise, on_shortage)."""
+
+
+def placed_diagnostics(strategy: s.Strategy, diagnostics) -> dict[str, list]:
+    """The checker's findings inside the strategy, keyed by the form section of the
+    line they are on (`window.N` and `keep.N` for a window or a keep level, `id` for
+    the strategy's own line)."""
+    if strategy.span is None:
+        return {}
+    first, last = strategy.span.line, strategy.span.end_line
+    lines: dict[int, str] = {first: "id"}
+    for clause, span in strategy.clause_spans.items():
+        for line in range(span.line, max(span.end_line, span.line + 1)):
+            lines.setdefault(line, SECTIONS.get(clause, clause))
+    for part, items in (("window", strategy.effective), ("keep", strategy.keep)):
+        for i, item in enumerate(items):
+            if item.span is not None:
+                lines[item.span.line] = f"{part}.{i}"
+    placed: dict[str, list] = {}
+    for diagnostic in diagnostics:
+        if first <= diagnostic.line <= last:
+            section = lines.get(diagnostic.line, "id")
+            placed.setdefault(section, []).append(diagnostic)
+    return placed
+
+
+def _header_diagnostics(ruleset: s.Ruleset, diagnostics) -> list:
+    """Findings above the first strategy: the ruleset's name and time zone."""
+    first = next((x.span.line for x in ruleset.strategies if x.span is not None), None)
+    return [d for d in diagnostics if first is None or d.line < first]
 
 
 # ------------------------------------------------------------------ header
@@ -105,25 +155,32 @@ def _picker(ruleset: s.Ruleset) -> str | None:
         f"(priority {strategy.priority if strategy.priority is not None else '100, default'})"
         for strategy in ruleset.strategies
     }
-    left, middle, right = st.columns([6, 2, 2], vertical_alignment="bottom")
-    picked = left.selectbox("Strategy", ids, key=fs.PICK, format_func=labels.get)
-    middle.button(
-        "Add",
-        key="rules.add_strategy",
-        on_click=_add_strategy,
-        icon=":material/add:",
-        width="stretch",
-        help="Add an empty strategy at the end of the ruleset",
-    )
-    right.button(
-        "Delete",
-        key="rules.delete_strategy",
-        on_click=_delete_strategy,
-        args=(picked,),
-        icon=":material/delete:",
-        width="stretch",
-        help="Delete the strategy shown (fallbacks that name it are flagged)",
-    )
+    picked = st.selectbox("Strategy", ids, key=fs.PICK, format_func=labels.get)
+    with st.container(horizontal=True, key="rules-strategy-buttons"):
+        st.button(
+            "Add",
+            key="rules.add_strategy",
+            on_click=_add_strategy,
+            icon=":material/add:",
+            help="Add an empty strategy at the end of the ruleset",
+        )
+        st.button(
+            "Copy",
+            key="rules.copy_strategy",
+            on_click=_copy_strategy,
+            args=(picked,),
+            icon=":material/content_copy:",
+            help="Add a copy of the strategy shown just after it, to change for some dates "
+            "or orders (give it a priority of its own)",
+        )
+        st.button(
+            "Delete",
+            key="rules.delete_strategy",
+            on_click=_delete_strategy,
+            args=(picked,),
+            icon=":material/delete:",
+            help="Delete the strategy shown (fallbacks that name it are flagged)",
+        )
     return picked
 
 
@@ -132,6 +189,18 @@ def _add_strategy() -> None:
     if tree is not None:
         added, new_id = forms.add_strategy(tree)
         fs.commit(lambda: added, picked=new_id)
+
+
+def _copy_strategy(strategy_id: str) -> None:
+    tree = fs.current_tree()
+    if tree is None:
+        return
+    try:
+        copied, new_id = forms.copy_strategy(tree, strategy_id)
+    except forms.FormError as error:  # gone from the text meanwhile
+        st.session_state[fs.ERROR] = (error.field, str(error))
+        return
+    fs.commit(lambda: copied, picked=new_id)
 
 
 def _delete_strategy(strategy_id: str) -> None:
@@ -144,7 +213,7 @@ def _delete_strategy(strategy_id: str) -> None:
 
 
 def _scalars(strategy: s.Strategy, shape: forms.StrategyForm) -> None:
-    apply = {"on_change": form_rows._apply, "args": (strategy.id, shape)}
+    apply = {"on_change": form_rows.apply_form, "args": (strategy.id, shape)}
     left, middle, right = st.columns([2, 3, 1])
     left.text_input("Id", key=key("id"), help="letters, digits and _", **apply)
     middle.text_input("Label", key=key("label"), **apply)
@@ -153,7 +222,6 @@ def _scalars(strategy: s.Strategy, shape: forms.StrategyForm) -> None:
         key=key("priority"),
         value=None,
         step=1,
-        min_value=0,
         placeholder="100",
         help="Lower is tried first; empty: 100. Ties go in file order.",
         **apply,
@@ -166,17 +234,16 @@ def _within(strategy_id: str, shape: forms.StrategyForm) -> None:
         "Within (km of the destination)",
         key=key("within"),
         value=None,
-        min_value=0.0,
         step=10.0,
         placeholder="no limit",
-        on_change=form_rows._apply,
+        on_change=form_rows.apply_form,
         args=(strategy_id, shape),
     )
     fs.error_for("within")
 
 
 def _split_and_fallback(strategy: s.Strategy, shape: forms.StrategyForm, ruleset: s.Ruleset):
-    apply = {"on_change": form_rows._apply, "args": (strategy.id, shape)}
+    apply = {"on_change": form_rows.apply_form, "args": (strategy.id, shape)}
     cols = st.columns(4)
     cols[0].selectbox(
         "Split",
@@ -186,9 +253,7 @@ def _split_and_fallback(strategy: s.Strategy, shape: forms.StrategyForm, ruleset
         **apply,
     )
     if st.session_state.get(key("split_mode")) == "at most":
-        cols[1].number_input(
-            "Shipments at most", key=key("split_max"), min_value=2, step=1, **apply
-        )
+        cols[1].number_input("Shipments at most", key=key("split_max"), step=1, **apply)
     others = [other.id for other in ruleset.strategies if other.id != strategy.id]
     if strategy.otherwise and strategy.otherwise not in others:
         others.append(strategy.otherwise)

@@ -5,22 +5,18 @@ the orders whose routing changed, with why."""
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import streamlit as st
 
 import engine
 from simulations import Comparison, Overrides, Scenario, ScenarioError, compare
-from simulations.charts import KPI_LABELS, comparison_figure, format_kpi
-from simulations.exports import csv_bytes
+from simulations.charts import KPI_LABELS, comparison_figure
 from simulations.kpis import OVERALL_KEYS
-from simulations.report import write_comparison_report
-from studio import data
-from studio.components import scenario_form, scenario_overlays
+from studio import data, formats
+from studio.components import change_summary, scenario_form, scenario_overlays
 from studio.components.kpi_cards import delta_text
-from studio.components.period_picker import period_inputs
+from studio.components.period_picker import Period, peak_days, period_filter, period_inputs
 from studio.components.ruleset_choice import (
     RulesetChoice,
     compile_choice,
@@ -33,8 +29,9 @@ from studio.components.widget_memory import field, forget, remember
 SCENARIOS = "compare.scenarios"
 RESULT = "compare.result"
 NEW = "compare.new"
-SHOWN_ROWS = 1_000
-CHANGE_KINDS = ("nodes", "strategy", "status")
+# Session key: (result, (first, last), runs narrowed to those days), the period shown.
+# (A comment: Streamlit's magic would write a bare string of a page on the page.)
+VIEWS = "compare.views"
 
 
 @dataclass(frozen=True)
@@ -78,14 +75,6 @@ def render() -> None:
         return
     timezone = timezone_of(entries[0].choice) if entries else "UTC"
     first, last = period_inputs(dataset.inputs.orders, timezone, "compare")
-    reasons = st.number_input(
-        "Explain at most this many changed orders",
-        min_value=0,
-        max_value=20_000,
-        step=100,
-        key=field("compare.reasons", 200),
-        help="each explanation replays the orders up to the changed one; 0 lists them unexplained",
-    )
     remember()
     ready = len(entries) >= 2 and (first is None or last is None or first <= last)
     if st.button(
@@ -95,7 +84,7 @@ def render() -> None:
         disabled=not ready,
         help=None if ready else "add at least two scenarios",
     ):
-        result = _compare(entries, dataset, first, last, int(reasons))
+        result = _compare(entries, dataset, first, last)
         if result is not None:
             st.session_state[RESULT] = result
     result = st.session_state.get(RESULT)
@@ -150,7 +139,7 @@ def _add(entries: list[ScenarioEntry]) -> None:
             st.rerun()
 
 
-def _compare(entries, dataset, first, last, reasons: int) -> Result | None:
+def _compare(entries, dataset, first, last) -> Result | None:
     scenarios = []
     for entry in entries:
         compiled = compile_choice(entry.choice, dataset)
@@ -178,8 +167,6 @@ def _compare(entries, dataset, first, last, reasons: int) -> Result | None:
                     on_progress=progress,
                     first_day=first,
                     last_day=last,
-                    reasons=reasons > 0,
-                    max_reasons=reasons,
                 )
             )
         except (ScenarioError, engine.CompileError) as error:
@@ -192,14 +179,14 @@ def _compare(entries, dataset, first, last, reasons: int) -> Result | None:
 
 
 def _show(result: Result) -> None:
-    runs = result.runs
+    runs = _seen(result, _period(result))
     names = list(runs)
     overalls = {name: run.kpis.overall for name, run in runs.items()}
     st.subheader("Key figures")
     st.caption(f"Each Δ is the scenario minus **{names[0]}** (rates in percentage points).")
     st.dataframe(
         scenario_overlays.kpi_table(
-            overalls, OVERALL_KEYS, lambda k: KPI_LABELS[k][0], format_kpi, delta_text
+            overalls, OVERALL_KEYS, lambda k: KPI_LABELS[k][0], formats.kpi, delta_text
         ),
         hide_index=True,
         key="compare.kpis",
@@ -215,73 +202,35 @@ def _show(result: Result) -> None:
         st.plotly_chart(scenario_overlays.node_type_overlay(runs), key="compare.chart.node_types")
     with bars:
         for comparison in result.comparisons:
+            base, variant = comparison.names
             st.plotly_chart(
-                comparison_figure(
-                    comparison.base.kpis.overall, comparison.variant.kpis.overall, comparison.names
-                ),
-                key=f"compare.chart.bars.{comparison.names[1]}",
+                comparison_figure(overalls[base], overalls[variant], comparison.names),
+                key=f"compare.chart.bars.{variant}",
             )
     for comparison in result.comparisons:
-        _changed(comparison)
+        change_summary.show_changed(comparison, "compare")
 
 
-def _changed(comparison: Comparison) -> None:
-    base, variant = comparison.names
-    changed = comparison.changed
-    summary = comparison.summary
-    st.subheader(f"{variant}: orders routed differently from {base}")
-    cols = st.columns(4)
-    cols[0].metric("Orders changed", f"{len(changed):,}", help="present in both runs")
-    for col, kind in zip(cols[1:], CHANGE_KINDS, strict=True):
-        col.metric(f"… {kind}", f"{summary['changed_by_kind'][kind]:,}")
-    if summary["orders_only_in_variant"] or summary["orders_only_in_base"]:
-        st.caption(
-            f"{summary['orders_only_in_variant']:,} orders only in {variant} and "
-            f"{summary['orders_only_in_base']:,} only in {base} (demand resampled) "
-            "are not compared."
-        )
-    kinds = st.pills(
-        "Changed in",
-        CHANGE_KINDS,
-        selection_mode="multi",
-        key=field(f"compare.kinds.{variant}", list(CHANGE_KINDS)),
-    )
-    shown = changed[changed["change"].apply(lambda text: any(k in text for k in kinds))]
-    st.dataframe(
-        shown.drop(columns=["created_at"]).head(SHOWN_ROWS),
-        hide_index=True,
-        key=f"compare.changed.{variant}",
-    )
-    left, right = st.columns(2)
-    left.download_button(
-        "Changed orders (CSV)",
-        data=lambda: csv_bytes(changed),
-        file_name=f"changed_orders_{variant}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key=f"compare.csv.{variant}",
-    )
-    right.download_button(
-        "Comparison report (HTML, opens offline)",
-        data=lambda: comparison_report(comparison),
-        file_name=f"comparison_{variant}.html",
-        mime="text/html",
-        icon=":material/description:",
-        key=f"compare.report.{variant}",
-    )
+def _period(result: Result) -> Period:
+    """The days the key figures and charts are shown for (the whole comparison by default)."""
+    base = result.comparisons[0].base
+    days = base.kpis.by_day["day"]
+    if not len(days):
+        return Period("whole run", None, None)
+    first, last = days.iloc[0], days.iloc[-1]
+    return period_filter((first, last), peak_days(base.policy.ruleset, first, last), "compare.view")
 
 
-def comparison_report(comparison: Comparison) -> bytes:
-    """`simulations.report.write_comparison_report` for one variant, as bytes."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = write_comparison_report(
-            Path(folder) / "comparison.html",
-            comparison.base.kpis,
-            comparison.variant.kpis,
-            names=comparison.names,
-            changed_orders=comparison.changed.drop(columns=["created_at"]),
-        )
-        return path.read_bytes()
+def _seen(result: Result, period: Period) -> dict:
+    """Each scenario's run narrowed to `period`, computed once per comparison and period."""
+    if period.whole:
+        return result.runs
+    st.caption(f"Key figures and charts for the orders placed in the {period.name}.")
+    kept = st.session_state.get(VIEWS)
+    if kept is None or kept[0] is not result or kept[1] != (period.first, period.last):
+        runs = {name: run.between(period.first, period.last) for name, run in result.runs.items()}
+        kept = st.session_state[VIEWS] = (result, (period.first, period.last), runs)
+    return kept[2]
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from simulations.exports import csv_bytes
-from studio import data
+from studio import data, formats
 from studio.components import network_map
 from studio.components.ruleset_choice import draft, timezone_of
 
@@ -19,6 +19,14 @@ UPLOADERS = {
 SEEN_KEY = "network.seen_uploads"
 GENERATION_KEY = "network.uploader_generation"
 ALL_SKUS = "All SKUs"
+# What each table's card counts (a stock row is a SKU at a node; a delivery a
+# replenishment). Comments, not strings, on a page: Streamlit's magic would show them.
+CARD_TITLES = {
+    "nodes": "Nodes",
+    "inventory": "Stock rows",
+    "orders": "Orders",
+    "replenishments": "Deliveries",
+}
 
 
 def render() -> None:
@@ -50,19 +58,27 @@ def _sources(dataset: data.Dataset) -> None:
         if table is not None:
             rejected = table.rejected_rows
             col.metric(
-                kind.capitalize(),
-                f"{len(table.frame):,} rows",
-                delta=f"{rejected:,} rejected" if rejected else "no rejects",
+                CARD_TITLES[kind],
+                _kept(kind, table.frame),
+                delta=f"{formats.count(rejected, 'row')} rejected" if rejected else "no rejects",
                 delta_color="inverse" if rejected else "off",
                 delta_arrow="off",
-                help=f"from {file.origin}",
+                help=f"{formats.count(len(table.frame), 'row')} kept, from {file.origin}",
             )
         elif kind in dataset.errors:
-            col.metric(kind.capitalize(), "unusable", help=dataset.errors[kind])
+            col.metric(CARD_TITLES[kind], "unusable", help=dataset.errors[kind])
         else:
-            col.metric(kind.capitalize(), "none", help="no file for this table")
+            col.metric(CARD_TITLES[kind], "none", help="no file for this table")
     for kind, message in dataset.errors.items():
         st.error(f"**{kind}** cannot be used: {message}", icon=":material/error:")
+
+
+def _kept(kind: str, frame) -> str:
+    """How many the table holds, counted as the other pages count them: orders (not
+    their lines), nodes, stock rows (a SKU at a node), deliveries."""
+    if kind == "orders":
+        return formats.count(frame["order_id"].nunique())
+    return formats.count(len(frame))
 
 
 def _network(dataset: data.Dataset) -> None:
@@ -83,7 +99,8 @@ def _network(dataset: data.Dataset) -> None:
     )
     st.caption(
         " · ".join(
-            f"{t}: {int(r.nodes)} nodes, {int(r.units):,} {what}" for t, r in by_type.iterrows()
+            f"{t}: {formats.count(r.nodes, 'node')}, {formats.count(r.units)} {what}"
+            for t, r in by_type.iterrows()
         )
     )
     if one is not None:
@@ -155,7 +172,7 @@ def _rejects(dataset: data.Dataset) -> None:
     counts = rejects.groupby("table")["row"].nunique()
     st.warning(
         "Rows left out, with the reason: "
-        + ", ".join(f"{table} {count:,}" for table, count in counts.items())
+        + ", ".join(f"{table} {formats.count(count)}" for table, count in counts.items())
         + ". Row numbers count the header as row 1, as a spreadsheet shows them.",
         icon=":material/rule:",
     )

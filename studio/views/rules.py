@@ -1,23 +1,27 @@
 """Rules: open a stored ruleset, edit it as text or with forms (one syntax tree, so each
-shows the other's changes), see what the checker finds as you go, save a draft, submit
-it, publish it, and compare versions clause by clause."""
+shows the other's changes, and every change kept as the user's working copy), see what
+the checker finds as you go, compare it with the live version on the order history in
+one click, save a draft, submit it, publish it now or at a date, and compare versions
+clause by clause."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from studio import state
-from studio.components import diagnostics_panel, diff_view, rules_editor, strategy_form
+from studio.components import (
+    diagnostics_panel,
+    diff_view,
+    editor_marks,
+    live_compare,
+    notices,
+    rule_words,
+    rules_editor,
+    strategy_form,
+    working_copy,
+)
 from studio.components import version_panel as versions
 from studio.components.ruleset_choice import store
-
-NOTICES = {
-    "success": (st.success, ":material/check_circle:"),
-    "info": (st.info, ":material/info:"),
-    "warning": (st.warning, ":material/warning:"),
-    "error": (st.error, ":material/error:"),
-    "conflict": (st.error, ":material/sync_problem:"),
-}
 
 
 def render() -> None:
@@ -36,26 +40,31 @@ def render() -> None:
     draft = state.draft()
     filename = f"{draft.name or 'ruleset'}.route"
     result = diagnostics_panel.check(text, filename)
-    versions.status(found, text)
-    notice, slot = state.take_notice(), st.container()  # always there: the tabs below keep
-    if notice is not None:  # their place, and the tab picked, on the rerun that drops it
-        show, icon = NOTICES.get(notice[0], NOTICES["info"])
-        with slot:
-            show(notice[1], icon=icon)
+    base = versions.status(found, text)
+    working_copy.clash_choice()
+    with st.container():  # always there: the tabs below keep their place, and the tab
+        notices.show(state.OPEN)  # picked, on the rerun that drops the message
 
     editing, findings = st.columns([5, 3])
     with editing:
         as_text, as_form = st.tabs([":material/code: Text", ":material/tune: Form"])
         with as_text:
             rules_editor.text_editor()
+            editor_marks.show(text, result)
         with as_form:
-            strategy_form.show(result.ruleset, text, diagnostics_panel.data_fields())
+            strategy_form.show(
+                result.ruleset, text, diagnostics_panel.data_fields(), result.diagnostics
+            )
     with findings:
         diagnostics_panel.show(result)
         strategy_form.strategy_text(result.ruleset)
+        rule_words.show(result.ruleset)
 
+    working_copy.keep(found, base.text if base is not None else None)
     if found is None:
         return
+    timezone = result.ruleset.timezone if result.ruleset is not None else None
+    live_compare.show(found, state.draft(), result.ok, timezone)
     st.subheader("Save and review", anchor=False)
     versions.review_panel(found, result.ok)
     st.subheader("Compare versions", anchor=False)

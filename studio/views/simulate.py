@@ -5,8 +5,7 @@ live version, the charts, the orders behind a figure and the downloads."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
+import hashlib
 
 import streamlit as st
 
@@ -14,9 +13,9 @@ import engine
 from simulations import Overrides, ScenarioError
 from simulations.replay import replay
 from simulations.scenarios import apply_to_inputs, apply_to_ruleset
-from studio import data
+from studio import data, formats
 from studio.components import run_results, scenario_form
-from studio.components.period_picker import period_inputs
+from studio.components.period_picker import peak_days, period_inputs
 from studio.components.ruleset_choice import (
     RulesetChoice,
     compile_choice,
@@ -26,10 +25,10 @@ from studio.components.ruleset_choice import (
     show_error,
 )
 from studio.components.widget_memory import field, remember
+from studio.recent import Recent
 
 RESULT = "simulate.result"
 KEPT_RUNS = 6
-_LOCK = threading.Lock()
 
 
 def render() -> None:
@@ -54,12 +53,21 @@ def render() -> None:
             help="runs the live version on the same orders, without overrides",
         )
     remember()
+    baseline = live if against_live else None
+    asked = _result_key(choice, baseline, overrides, dataset, first, last)
     if first is not None and last is not None and first > last:
         pass  # said under the dates
     elif st.button("Run the simulation", type="primary", icon=":material/play_arrow:"):
-        run = _run(choice, live if against_live else None, overrides, dataset, first, last)
+        run = _run(choice, baseline, overrides, dataset, first, last)
         if run is not None:
             st.session_state[RESULT] = run
+            _kept_results().put(asked, run)
+    if RESULT not in st.session_state and (earlier := _kept_results().get(asked)) is not None:
+        st.session_state[RESULT] = earlier  # a reload, or another browser: shown again
+        st.caption(
+            ":material/history: The result of an earlier run of this ruleset on the same data, "
+            "period and overrides."
+        )
     run = st.session_state.get(RESULT)
     if run is None:
         return
@@ -84,6 +92,7 @@ def _run(
     stages = [(choice, overrides)] + ([(live, Overrides())] if live is not None else [])
     bar = st.progress(0.0, text="Preparing…")
     runs = []
+    compiled_ruleset = None
     for number, (ruleset_choice, changes) in enumerate(stages):
         compiled = compile_choice(ruleset_choice, dataset)
         if compiled.error:
@@ -91,8 +100,10 @@ def _run(
             show_error(compiled)
             return None
         try:
+            ruleset = apply_to_ruleset(compiled.ruleset, changes)
+            compiled_ruleset = compiled_ruleset or ruleset  # the run's, not the live one's
             policy = engine.policy_of(
-                apply_to_ruleset(compiled.ruleset, changes),
+                ruleset,
                 filename=ruleset_choice.filename,
                 source=ruleset_choice.text,
                 extra_fields=extra_fields(dataset),
@@ -105,7 +116,8 @@ def _run(
 
         def progress(done: int, total: int, number=number, name=ruleset_choice.label) -> None:
             share = (number + done / max(total, 1)) / len(stages)
-            bar.progress(min(share, 1.0), text=f"{name}: {done:,} of {total:,} orders routed")
+            routed = f"{formats.count(done)} of {formats.count(total, 'order')} routed"
+            bar.progress(min(share, 1.0), text=f"{name}: {routed}")
 
         runs.append(
             _replay(
@@ -120,9 +132,12 @@ def _run(
             )
         )
     simulation = runs[0]
+    days = simulation.kpis.by_day["day"]
+    peaks = peak_days(compiled_ruleset, days.iloc[0], days.iloc[-1]) if len(days) else []
     bar.progress(
         1.0,
-        text=f"Done: {len(simulation.decisions):,} orders replayed in {simulation.seconds:.1f} s"
+        text=f"Done: {formats.count(len(simulation.decisions), 'order')} replayed in "
+        f"{simulation.seconds:.1f} s"
         + (f", the live version's in {runs[1].seconds:.1f} s" if len(runs) > 1 else ""),
     )
     return run_results.Run(
@@ -134,14 +149,38 @@ def _run(
         simulation=simulation,
         baseline=runs[1] if len(runs) > 1 else None,
         baseline_label=live.label if live is not None else None,
+        peaks=peaks,
     )
 
 
+def _result_key(
+    choice: RulesetChoice,
+    live: RulesetChoice | None,
+    overrides: Overrides,
+    dataset: data.Dataset,
+    first: dt.date | None,
+    last: dt.date | None,
+) -> tuple:
+    """What a result depends on: both rulesets' texts (by hash), the overrides, the
+    data version and the period."""
+    digest = hashlib.sha256(choice.text.encode("utf-8", "surrogatepass")).hexdigest()
+    baseline = (
+        hashlib.sha256(live.text.encode("utf-8", "surrogatepass")).hexdigest() if live else None
+    )
+    return (digest, baseline, overrides.model_dump_json(), dataset.key, first, last)
+
+
 @st.cache_resource(show_spinner=False)
-def _kept_runs() -> OrderedDict:
+def _kept_results() -> Recent:
+    """The last results shown, for every session: a reload finds its result again."""
+    return Recent(KEPT_RUNS)
+
+
+@st.cache_resource(show_spinner=False)
+def _kept_runs() -> Recent:
     """Replays kept for every session: the same ruleset text, overrides, data and
     period give the same decisions, so a second run (or the live baseline) is immediate."""
-    return OrderedDict()
+    return Recent(KEPT_RUNS)
 
 
 def _replay(
@@ -157,15 +196,10 @@ def _replay(
 ):
     key = (text, overrides, data_key, first, last)
     kept = _kept_runs()
-    with _LOCK:
-        if key in kept:
-            kept.move_to_end(key)
-            return kept[key]
+    if (simulation := kept.get(key)) is not None:
+        return simulation
     simulation = replay(policy, inputs, on_progress=on_progress, first_day=first, last_day=last)
-    with _LOCK:
-        kept[key] = simulation
-        while len(kept) > KEPT_RUNS:
-            kept.popitem(last=False)
+    kept.put(key, simulation)
     return simulation
 
 

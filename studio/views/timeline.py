@@ -1,6 +1,7 @@
-"""Timeline: when each strategy is in force (a Gantt with today and the peak season
-marked), and which strategy an order placed at a chosen moment, channel and delivery
-method would go to."""
+"""Timeline: which version of the ruleset is live and which are scheduled to go live
+when, when each strategy is in force (a Gantt with today, the peak season and the
+scheduled go-lives marked), and which strategy an order placed at a chosen moment,
+channel and delivery method would go to."""
 
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ import engine
 from dsl.schema import DELIVERY_METHODS
 from engine import in_force
 from engine.windows import zone
-from studio import schedule
-from studio.components import shipped_examples
+from studio import formats, schedule
+from studio.components import publishing, shipped_examples
 from studio.components.diagnostics_panel import data_fields
 from studio.components.gantt import timeline_figure
-from studio.components.ruleset_choice import pick_ruleset
+from studio.components.ruleset_choice import pick_ruleset, store
 from studio.components.widget_memory import field, remember
 
 CHANNELS = ("web", "marketplace", "store", "b2b")
@@ -41,7 +42,7 @@ def render() -> None:
     tz = zone(ruleset.timezone)
     now = dt.datetime.now(tz).replace(tzinfo=None)
     st.caption(
-        f"Times are in the ruleset's time zone, {ruleset.timezone or 'UTC'}. "
+        f"Times are in the ruleset's time zone, {zone_name(ruleset)}. "
         "Strategies are listed in the order they are tried (priority, then file order)."
     )
 
@@ -61,6 +62,9 @@ def render() -> None:
         now,
         schedule.peak_windows(ruleset, first, last),
     )
+    go_lives = _versions(choice.name, ruleset.timezone or "UTC")
+    for version in go_lives:
+        _mark_go_live(figure, version, tz, span)
     st.plotly_chart(figure, key="timeline.gantt", width="stretch")
 
     st.subheader("What is in force on a date", anchor=False)
@@ -75,7 +79,7 @@ def render() -> None:
 
 def _in_force(policy: engine.Policy, ruleset: dsl.Ruleset, now: dt.datetime) -> None:
     left, middle, right, far = st.columns(4)
-    day = left.date_input("Date", key=field("timeline.day", now.date()), format="YYYY-MM-DD")
+    day = left.date_input("Date", key=field("timeline.day", now.date()), format=formats.DATE_INPUT)
     minute = middle.time_input(
         "Time", key=field("timeline.time", dt.time(12, 0)), step=dt.timedelta(minutes=15)
     )
@@ -91,7 +95,7 @@ def _in_force(policy: engine.Policy, ruleset: dsl.Ruleset, now: dt.datetime) -> 
         None if channel == ANY_CHANNEL else channel,
         None if delivery == ANY_DELIVERY else delivery,
     )
-    when = answer.instant.strftime("%Y-%m-%d %H:%M %Z")
+    when = f"{formats.date_time(answer.instant, zone_name(ruleset))} ({zone_name(ruleset)})"
     if answer.chosen is not None:
         chain = " → ".join(f"`{step}`" for step in answer.chain)
         st.success(
@@ -122,8 +126,54 @@ def _in_force(policy: engine.Policy, ruleset: dsl.Ruleset, now: dt.datetime) -> 
         }
         for row in answer.strategies
     ]
-    st.markdown(f"**Strategies in force on {day.isoformat()}** ({len(rows)})")
+    st.markdown(f"**Strategies in force on {formats.date(day)}** ({len(rows)})")
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="timeline.in_force")
+
+
+def _versions(name: str | None, timezone: str) -> list:
+    """The live version of the ruleset and those scheduled to replace it, said above the
+    chart; returns the scheduled ones (marked on the chart at their go-live instant)."""
+    found = store()
+    if name is None or found is None:
+        return []
+    summary = next((s for s in found.list_rulesets() if s.name == name), None)
+    if summary is None:
+        return []
+    lines = []
+    if summary.live is not None:
+        live = found.version(name, summary.live)
+        lines.append(
+            f"**Live now: {live.label}**, since {publishing.local(live.published_at, timezone)}"
+        )
+    else:
+        lines.append(f"**No version of {name} is live now.**")
+    lines += [
+        f"**Scheduled: {v.label}** goes live on {publishing.local(v.published_at, timezone)} "
+        f"(approved by {v.reviewed_by})"
+        for v in summary.scheduled
+    ]
+    st.markdown("  \n".join(lines))
+    return list(summary.scheduled)
+
+
+def _mark_go_live(figure, version, tz, span) -> None:
+    """A dashed line at the instant a scheduled version goes live."""
+    at = version.published_at.astimezone(tz).replace(tzinfo=None)
+    if not span[0] <= at <= span[1]:
+        return
+    figure.add_shape(
+        type="line", x0=at, x1=at, y0=0, y1=1, yref="paper",
+        line={"color": "#2c3e50", "width": 2, "dash": "dash"}, name=f"v{version.number} live",
+    )  # fmt: skip
+    figure.add_annotation(
+        x=at, y=1, yref="paper", text=f"v{version.number} goes live", showarrow=False,
+        yanchor="bottom",
+    )  # fmt: skip
+
+
+def zone_name(ruleset: dsl.Ruleset) -> str:
+    """The ruleset's time zone as it reads it (UTC when it states none)."""
+    return ruleset.timezone or "UTC"
 
 
 def _year_pair(value) -> tuple[int, int]:

@@ -8,7 +8,7 @@ import streamlit as st
 
 import engine
 from engine.tables import load_orders
-from studio import data
+from studio import data, formats
 from studio.components import decision_view, order_form
 from studio.components.ruleset_choice import runnable_ruleset
 from studio.components.widget_memory import field, remember
@@ -45,13 +45,13 @@ def render() -> None:
     st.session_state["try.decision"] = decision
     st.divider()
     st.subheader(f"Decision for {order.id}")
-    local = pd.Timestamp(order.created_at).tz_convert(timezone)
     st.caption(
-        f"Routed by {choice.label} at {local:%Y-%m-%d %H:%M} ({timezone}) against the opening "
+        f"Routed by {choice.label} at {formats.date_time(order.created_at, timezone)} "
+        f"({timezone}) against the opening "
         "stock, with no capacity used yet that day. The Simulate page replays history in "
         "order, where earlier orders have taken stock and capacity."
     )
-    decision_view.show_decision(decision, dataset.inputs.nodes)
+    decision_view.show_decision(decision, dataset.inputs.nodes, runnable.policy.ruleset)
     st.plotly_chart(_map(decision, order.destination, dataset), key="try.map")
     with st.expander("The decision as JSON (what the routing service returns)"):
         st.code(decision.to_json(), language="json", wrap_lines=True)
@@ -91,14 +91,15 @@ def _history(dataset: data.Dataset, timezone: str) -> pd.DataFrame | None:
     if st.session_state["try.order_id"] not in ids:
         st.session_state["try.order_id"] = ids[0]
     order_id = st.selectbox(
-        f"Order ({len(heads):,} match, the first {min(len(heads), MAX_LISTED):,} listed)",
+        f"Order ({formats.count(len(heads), 'match', 'matches')}, the first "
+        f"{formats.count(min(len(heads), MAX_LISTED))} listed)",
         ids,
         key="try.order_id",
     )
     lines = orders[orders["order_id"].astype(str) == order_id]
-    local = pd.to_datetime(lines["created_at"], utc=True).dt.tz_convert(timezone)
-    st.dataframe(lines.assign(created_at=local.dt.strftime("%Y-%m-%d %H:%M:%S")), hide_index=True)
-    st.caption(f"Times in {timezone}, the ruleset's time zone.")
+    shown = lines.assign(created_at=formats.date_times(lines["created_at"], timezone))
+    st.dataframe(shown, hide_index=True, column_config=formats.money_columns(shown))
+    st.caption(formats.zone_note(timezone))
 
     def edit_copy() -> None:
         order_form.copy_into_form(lines, timezone)
