@@ -238,6 +238,10 @@ class ToSyntax(Transformer[PlacedToken, s.Ruleset]):
             "source": None,
             "within_km": None,
             "keep": repeated["keep"],
+            "lines_where": None,
+            "ship_with": None,
+            "deliver": None,
+            "carrier_by": None,
             "rank": None,
             "split": None,
             "otherwise": None,
@@ -295,6 +299,27 @@ class ToSyntax(Transformer[PlacedToken, s.Ruleset]):
         units = whole_number(children[1], "the number of units to keep")
         at = shallow(children[4])
         return ("keep", span, make(s.Keep, {"span": span, "units": units, "at": at}))
+
+    def lines_where(self, children: Children) -> Clause:
+        return ("lines_where", rule_span(children), shallow(children[2]))
+
+    def ship_with(self, children: Children) -> Clause:
+        return ("ship_with", rule_span(children), shallow(children[2]))
+
+    def deliver_within(self, children: Children) -> Clause:
+        span = rule_span(children)
+        days = whole_number(children[2], "the number of days")
+        deliver = make(s.Deliver, {"span": span, "within_days": days, "by": None})
+        return ("deliver", span, deliver)
+
+    def deliver_by(self, children: Children) -> Clause:
+        span = rule_span(children)
+        by = self.field([children[2]])
+        return ("deliver", span, make(s.Deliver, {"span": span, "within_days": None, "by": by}))
+
+    def carrier_by(self, children: Children) -> Clause:
+        keys = [self.name([token]) for token in children[2:] if token.type == "IDENT"]
+        return ("carrier_by", rule_span(children), keys)
 
     def rank(self, children: Children) -> Clause:
         return ("rank", rule_span(children), _values(children))
@@ -409,6 +434,9 @@ _FIELD = {"within": "within_km"}
 
 _CLAUSE_WORDS = {
     "source": "source from",
+    "lines_where": "lines where",
+    "ship_with": "ship with",
+    "carrier_by": "carrier by",
     "rank": "rank by",
     "otherwise": "otherwise use",
     "on_shortage": "on shortage",

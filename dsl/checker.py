@@ -10,27 +10,42 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from dsl import diagnostics
-from dsl.checks import hidden, strategies, windows
+from dsl.checks import hidden, promise, strategies, windows
+from dsl.checks.carriers import CarrierRow, CarrierTable
 from dsl.checks.codes import CODES
 from dsl.checks.expressions import CheckRun
 from dsl.diagnostics import Diagnostic
 from dsl.errors import RulesetSyntaxError
 from dsl.parser import collection_paused, normalise, parse
+from dsl.schema import FIELDS
 from dsl.syntax import Ruleset
 
 __all__ = ["CODES", "CheckResult", "check", "check_source"]
 
 
-def check(ruleset: Ruleset, extra_fields: Iterable[str] = ()) -> list[Diagnostic]:
+def check(
+    ruleset: Ruleset,
+    extra_fields: Iterable[str] = (),
+    *,
+    carriers: Iterable[CarrierRow] | None = None,
+) -> list[Diagnostic]:
     """Every finding about `ruleset`, sorted by position. `extra_fields` are the
     columns the data adds (`node.zone`, `order.gift_wrap`, `line.brand`); their
-    type is unknown, so any use of them is accepted."""
+    type is unknown, so any use of them is accepted. `carriers`, the rows of a
+    carriers table (column → value, see `dsl.checks.carriers.CarrierTable`), adds
+    its columns as `carrier.<column>` fields and reports a `ship with` that none of
+    its services satisfies."""
     with collection_paused():
-        return _check(ruleset, extra_fields)
+        table = CarrierTable(carriers) if carriers is not None else None
+        return _check(ruleset, extra_fields, table)
 
 
-def _check(ruleset: Ruleset, extra_fields: Iterable[str]) -> list[Diagnostic]:
+def _check(
+    ruleset: Ruleset, extra_fields: Iterable[str], carriers: CarrierTable | None
+) -> list[Diagnostic]:
     extra = frozenset(path.strip() for path in extra_fields if "." in path)
+    if carriers is not None:
+        extra |= carriers.fields() - FIELDS.keys()
     found = strategies.check_header(ruleset)
     found += strategies.check_ids(ruleset)
     found += strategies.check_fallbacks(ruleset)
@@ -38,6 +53,7 @@ def _check(ruleset: Ruleset, extra_fields: Iterable[str]) -> list[Diagnostic]:
     for strategy in ruleset.strategies:
         found += strategies.check_expressions(strategy, extra, run)
         found += strategies.check_values(strategy)
+        found += promise.check_promise(strategy, extra, run, carriers)
         found += windows.check_window_dates(strategy)
         found += windows.check_window_order(strategy)
     fallback_targets = {st.otherwise for st in ruleset.strategies if st.otherwise}
@@ -78,9 +94,13 @@ class CheckResult:
 
 
 def check_source(
-    text: str, filename: str = "<ruleset>", extra_fields: Iterable[str] = ()
+    text: str,
+    filename: str = "<ruleset>",
+    extra_fields: Iterable[str] = (),
+    *,
+    carriers: Iterable[CarrierRow] | None = None,
 ) -> CheckResult:
-    """Parse and check `text`; a syntax error becomes the one error of the result.
+    """Parse and check `text` (see `check`); a syntax error becomes the one error of the result.
     Findings about the text itself (hidden characters) come with those of the tree;
     positions are those of `normalise(text)`, which the result keeps as `source`."""
     text = normalise(text)
@@ -89,5 +109,6 @@ def check_source(
             ruleset = parse(text, filename)
         except RulesetSyntaxError as error:
             return CheckResult(None, [error.diagnostic], text, filename)
-        found = check(ruleset, extra_fields) + hidden.check_hidden_characters(text)
+        found = check(ruleset, extra_fields, carriers=carriers)
+        found += hidden.check_hidden_characters(text)
     return CheckResult(ruleset, diagnostics.sort(found), text, filename)

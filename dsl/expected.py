@@ -8,14 +8,19 @@ import re
 from lark import Token
 
 from dsl import characters
+from dsl.schema import CARRIER_KEYS
 
 CLAUSES = {
     "PRIORITY": "priority",
     "EFFECTIVE": "effective",
     "WHEN": "when",
+    "LINES": "lines where",
     "SOURCE": "source from",
     "WITHIN": "within",
     "KEEP": "keep",
+    "SHIP": "ship with",
+    "DELIVER": "deliver",
+    "CARRIER": "carrier by",
     "RANK": "rank by",
     "SPLIT": "split",
     "OTHERWISE": "otherwise use",
@@ -34,6 +39,7 @@ _WORDS = {
     "$END": "the end of the file",
     "COMPARE": "a comparison (==, !=, <, <=, >, >=)",
     "UNIT": "`units`",
+    "DAYS": "`days`",
     "DIRECTION": "`asc` or `desc`",
     "SHORTAGE": "`backorder`, `partial` or `reject`",
     "COMMA": "`,`",
@@ -44,8 +50,9 @@ _WORDS = {
 }
 
 
-def words_for(expected: set[str]) -> list[str]:
-    """Group the expected terminals into phrases, most useful first."""
+def words_for(expected: set[str], words: dict[str, str] | None = None) -> list[str]:
+    """Group the expected terminals into phrases, most useful first; `words` says
+    some terminals in the words of the clause at hand."""
     left = set(expected)
     phrases: list[str] = []
     if set(CLAUSES) <= left:
@@ -61,7 +68,7 @@ def words_for(expected: set[str]) -> list[str]:
         phrases.append("an operator (==, in, has, and, or, ...)")
         left -= _OPERATORS
     for name in sorted(left, key=_order):
-        phrases.append(_WORDS.get(name) or f"`{name.lower()}`")
+        phrases.append((words or {}).get(name) or _WORDS.get(name) or f"`{name.lower()}`")
     return phrases
 
 
@@ -75,12 +82,17 @@ def join_or(phrases: list[str]) -> str:
     return ", ".join(phrases[:-1]) + " or " + phrases[-1]
 
 
+_CARRIER_WORDS = {"IDENT": "a carrier key (" + join_or([f"`{k}`" for k in CARRIER_KEYS]) + ")"}
+"""After `carrier by`, a name is one of the carrier keys."""
+
+
 def describe_unexpected(token: Token, expected: set[str], line_text: str, column: int) -> str:
     """One sentence: what went wrong at `token` and what would have been right."""
     before = line_text[: column - 1].split("#")[0].strip()
     after = f" after `{before}`" if before and len(before) <= 40 else ""
     expected = _in_context(expected, before)
-    wanted = join_or(words_for(expected))
+    clause_words = _CARRIER_WORDS if before.split()[:1] == ["carrier"] else None
+    wanted = join_or(words_for(expected, clause_words))
     if token.type in ("_NL", "$END"):
         opener = _unclosed(before, expected)
         if opener:
@@ -97,6 +109,11 @@ def describe_unexpected(token: Token, expected: set[str], line_text: str, column
             f"`{CLAUSES[token.type]}` must be inside a strategy: "
             "start one above it with `strategy ID`"
         )
+    if before == "ship" and str(token) == "from":
+        return (
+            "`ship from` is not a clause: the nodes an order ships from are chosen with "
+            "`source from`; `ship with` chooses the carrier services"
+        )
     label = re.fullmatch(r"strategy\s+(\w+)", before)
     if label and token.type == "IDENT":
         words = line_text[column - 1 :].split("#")[0].strip()
@@ -112,13 +129,14 @@ def _in_context(expected: set[str], before: str) -> set[str]:
     outside `rank by`, closing brackets (or a list comma) with nothing open, and
     operators or the end of the line inside a list."""
     rank = before.split()[:1] == ["rank"]
+    keys = rank or before.split()[:1] == ["carrier"]
     in_list = before.count("[") > before.count("]")
     drop = set()
     if not rank:
         drop.add("DIRECTION")
     if not in_list:
         drop.add("RSQB")
-        if not rank:
+        if not keys:
             drop.add("COMMA")
     else:
         drop |= _OPERATORS | {"_NL"}

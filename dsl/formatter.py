@@ -56,6 +56,8 @@ def clause_lines(strategy: s.Strategy) -> list[str]:
     out.extend(format_effective(window) for window in strategy.effective)
     if strategy.when is not None:
         out.append(f"when {format_expr(strategy.when)}")
+    if strategy.lines_where is not None:
+        out.append(f"lines where {format_expr(strategy.lines_where)}")
     if strategy.source is not None:
         out.append(f"source from {format_expr(strategy.source)}")
     if strategy.within_km is not None:
@@ -63,6 +65,12 @@ def clause_lines(strategy: s.Strategy) -> list[str]:
     for keep in strategy.keep:
         unit = "unit" if keep.units == 1 else "units"
         out.append(f"keep {keep.units} {unit} at {format_expr(keep.at)}")
+    if strategy.ship_with is not None:
+        out.append(f"ship with {format_expr(strategy.ship_with)}")
+    if strategy.deliver is not None:
+        out.append(format_deliver(strategy.deliver))
+    if strategy.carrier_by is not None:
+        out.append("carrier by " + ", ".join(key.name for key in strategy.carrier_by))
     if strategy.rank is not None:
         out.append("rank by " + ", ".join(format_rank_key(key) for key in strategy.rank))
     if strategy.split is not None:
@@ -81,6 +89,14 @@ def format_effective(window: s.Effective) -> str:
         return f"effective from {window.start.text()}"
     assert window.end is not None, "an effective window needs a start or an end"
     return f"effective until {window.end.text()}"
+
+
+def format_deliver(deliver: s.Deliver) -> str:
+    if deliver.by is not None:
+        return f"deliver by {deliver.by.path}"
+    assert deliver.within_days is not None, "`deliver` needs a number of days or a date field"
+    days = deliver.within_days
+    return f"deliver within {days} {'day' if days == 1 else 'days'}"
 
 
 def format_rank_key(key: s.RankKey) -> str:

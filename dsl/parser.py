@@ -83,7 +83,7 @@ def _lark() -> Lark:
     return lark
 
 
-_WORD_TERMINALS = {"UNIT", "DIRECTION", "SHORTAGE"}
+_WORD_TERMINALS = {"UNIT", "DAYS", "DIRECTION", "SHORTAGE"}
 _WORD = re.compile(r"\w+")
 
 

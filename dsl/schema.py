@@ -17,6 +17,9 @@ class FieldType(StrEnum):
     BOOL = "true/false"
     TAGS = "list of tags"
     TIME = "date-time"
+    CLOCK = "time of day"
+    """A local time of day, `HH:MM`: compared with another one or with a text such as
+    "14:00" (zero-padded, so texts sort as the times do)."""
 
 
 @dataclass(frozen=True)
@@ -30,8 +33,11 @@ class FieldSpec:
 
 NODE_TYPES = ("dc", "store", "3pl", "dropship", "dark_store")
 DELIVERY_METHODS = ("home", "collect", "express")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+"""Days of the week as the data and the language write them."""
 
 _T, _N, _B = FieldType.TEXT, FieldType.NUMBER, FieldType.BOOL
+_DAYS, _CLOCK, _LIST = FieldType.TAGS, FieldType.CLOCK, FieldType.TAGS
 
 FIELDS: dict[str, FieldSpec] = {
     spec.path: spec
@@ -51,6 +57,10 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("order.promised_days", _N, "days promised to the customer"),
         FieldSpec("order.lines", _N, "number of lines in the order"),
         FieldSpec("order.units", _N, "number of units in the order"),
+        FieldSpec("order.weight_kg", _N, "Σ qty × weight_kg over the order's lines"),
+        FieldSpec("order.requested_date", FieldType.TIME, "the local date the customer needs it"),
+        FieldSpec("order.local_time", _CLOCK, "when the order was placed, local HH:MM"),
+        FieldSpec("order.weekday", _T, "the local day the order was placed", WEEKDAYS),
         FieldSpec("node.id", _T, "the node id"),
         FieldSpec("node.name", _T, "the node's name"),
         FieldSpec("node.type", _T, "kind of node", NODE_TYPES),
@@ -67,14 +77,46 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("node.ship_cost_base", _N, "cost per shipment"),
         FieldSpec("node.ship_cost_per_km", _N, "cost per shipment-km"),
         FieldSpec("node.handling_days", _N, "days before a parcel leaves"),
+        FieldSpec("node.cutoff", _CLOCK, "local HH:MM before which an order is picked that day"),
+        FieldSpec("node.open_days", _DAYS, "the days the node picks", WEEKDAYS),
+        FieldSpec("node.prep_days", _N, "open days between picking and handing over"),
         FieldSpec("line.sku", _T, "the product"),
         FieldSpec("line.qty", _N, "units ordered"),
         FieldSpec("line.unit_price", _N, "price of one unit"),
         FieldSpec("line.category", _T, "product category"),
+        FieldSpec("line.weight_kg", _N, "weight of one unit in kg (missing: 0)"),
+        # A carrier service: one row of the carriers table (`ship with` only).
+        FieldSpec("carrier.name", _T, "the carrier (column `carrier`)"),
+        FieldSpec("carrier.carrier", _T, "the carrier: the same as carrier.name"),
+        FieldSpec("carrier.service", _T, "standard, express, same_day, freight, ..."),
+        FieldSpec("carrier.countries", _LIST, "destination countries served (empty: all)"),
+        FieldSpec("carrier.node_types", _LIST, "node types it collects from", NODE_TYPES),
+        FieldSpec("carrier.max_weight_kg", _N, "the heaviest parcel, kg (empty: no limit)"),
+        FieldSpec("carrier.max_km", _N, "the longest distance, km (empty: no limit)"),
+        FieldSpec("carrier.transit_days", _N, "delivery days after collection"),
+        FieldSpec("carrier.pickup_days", _DAYS, "the days it collects", WEEKDAYS),
+        FieldSpec("carrier.delivery_days", _DAYS, "the days it delivers", WEEKDAYS),
+        FieldSpec("carrier.cost_base", _N, "price of a parcel"),
+        FieldSpec("carrier.cost_per_kg", _N, "price per kg"),
+        FieldSpec("carrier.cost_per_km", _N, "price per km"),
+        FieldSpec("carrier.co2_per_km", _N, "kg of CO2 per km"),
+        FieldSpec("carrier.daily_parcels", _N, "parcels per node and local day (empty: no cap)"),
     )
 }
 
-ROOTS = ("order", "node", "line")
+FIELD_ALIASES = {"carrier.carrier": "carrier.name"}
+"""Two spellings of one field: the carriers table's column is `carrier`, and
+`carrier.name` reads better; both read that column."""
+
+ROOTS = ("order", "node", "line", "carrier")
+
+
+def carrier_column(path: str) -> str:
+    """The carriers table column a `carrier.` field reads: `carrier.<column>`, and
+    `carrier.name` reads `carrier` (see FIELD_ALIASES)."""
+    name = path.split(".", 1)[1]
+    return "carrier" if name == "name" else name
+
 
 METRICS: dict[str, str] = {
     "shipments": "nodes that can fill more of the remaining lines completely first",
@@ -82,5 +124,16 @@ METRICS: dict[str, str] = {
     "cost": "shipment cost (pick + base + per km)",
     "stock": "available units of the order's lines at the node",
     "load": "share of today's capacity already used",
+    "eta": "the earliest promised date the node can reach with an eligible carrier service",
 }
 """Bare words allowed as `rank by` keys, with what they sort by."""
+
+CARRIER_KEYS: dict[str, str] = {
+    "cost": "the cheapest carrier price for the parcel",
+    "eta": "the earliest promised date",
+    "co2": "the least CO2 (co2_per_km × km)",
+}
+"""Bare words allowed as `carrier by` keys, with what they prefer."""
+DEFAULT_CARRIER_KEYS = ("cost",)
+"""The choice among eligible carrier services when a strategy says no `carrier by`;
+ties are always broken by carrier, then service name."""

@@ -23,6 +23,13 @@ SYNONYMS = {
     "express_delivery": "express",
     "yes": "true",
     "no": "false",
+    "monday": "Mon",
+    "tuesday": "Tue",
+    "wednesday": "Wed",
+    "thursday": "Thu",
+    "friday": "Fri",
+    "saturday": "Sat",
+    "sunday": "Sun",
 }
 
 

@@ -156,6 +156,14 @@ class RankKey(Syntax):
     direction: Literal["asc", "desc"] | None = None
 
 
+class Deliver(Syntax):
+    """`deliver within N days` (`within_days`) or `deliver by order.requested_date`
+    (`by`): exactly one of the two is set."""
+
+    within_days: int | None = None
+    by: FieldRef | None = None
+
+
 Shortage = Literal["backorder", "partial", "reject"]
 DEFAULT_PRIORITY = 100
 """The priority of a strategy that states none (language.md)."""
@@ -173,6 +181,13 @@ class Strategy(Syntax):
     source: Expr | None = None
     within_km: int | float | None = None
     keep: list[Keep] = []
+    lines_where: Expr | None = None
+    """`lines where EXPR`: the order lines this strategy takes."""
+    ship_with: Expr | None = None
+    """`ship with EXPR`: the carrier services this strategy may use."""
+    deliver: Deliver | None = None
+    carrier_by: list[Name] | None = None
+    """`carrier by KEY, ...`: how an eligible carrier service is chosen."""
     rank: list[RankKey] | None = None
     split: int | None = None
     otherwise: str | None = None
@@ -239,5 +254,5 @@ def walk(expr: Expr) -> Iterator[Expr]:
             pending.append(node.operand)
 
 
-for _model in (ListOf, Compare, AllOf, AnyOf, Not, Keep, RankKey, Strategy, Ruleset):
+for _model in (ListOf, Compare, AllOf, AnyOf, Not, Keep, RankKey, Deliver, Strategy, Ruleset):
     _model.model_rebuild()

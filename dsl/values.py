@@ -92,6 +92,7 @@ _ALL_FIELDS: dict[type[s.Syntax], set[str]] = {
         s.Effective,
         s.Keep,
         s.RankKey,
+        s.Deliver,
         s.Strategy,
         s.Ruleset,
     )

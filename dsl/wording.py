@@ -56,6 +56,29 @@ FIELD_WORDS: dict[str, str] = {
     "line.qty": "quantity",
     "line.unit_price": "unit price",
     "line.category": "product category",
+    "line.weight_kg": "weight per unit (kg)",
+    "order.local_time": "local order time",
+    "order.weekday": "day of the week of the order",
+    "order.weight_kg": "order weight (kg)",
+    "order.requested_date": "requested delivery date",
+    "node.cutoff": "order cut-off time",
+    "node.open_days": "opening days",
+    "node.prep_days": "preparation days",
+    "carrier.carrier": "carrier",
+    "carrier.name": "carrier",
+    "carrier.service": "service",
+    "carrier.countries": "destination countries",
+    "carrier.node_types": "kinds of node collected from",
+    "carrier.max_weight_kg": "parcel weight limit (kg)",
+    "carrier.max_km": "distance limit (km)",
+    "carrier.transit_days": "transit days",
+    "carrier.pickup_days": "collection days",
+    "carrier.delivery_days": "delivery days",
+    "carrier.cost_base": "price per parcel",
+    "carrier.cost_per_kg": "price per kg",
+    "carrier.cost_per_km": "price per km",
+    "carrier.co2_per_km": "CO2 per km",
+    "carrier.daily_parcels": "parcels a day per node",
 }
 """The business words for each field of dsl/schema.py: an order field reads as "the
 sales channel", a node field as "the node's region", a line field as "a line's product
@@ -102,6 +125,7 @@ METRIC_WORDS = {
     "cost": ("the cheapest to ship from", "the most expensive to ship from"),
     "stock": ("with the least stock", "with the most stock"),
     "load": ("with the most capacity left today", "with the least capacity left today"),
+    "eta": ("that can deliver the earliest", "that deliver the latest"),
 }
 """Rank metrics in words, (asc, desc): what the preferred nodes are."""
 
@@ -264,6 +288,8 @@ def _subject(ref: s.FieldRef, voice: _Voice) -> str:
         return f"{voice.whose()} {noun}"
     if ref.root == "line":
         return f"a line's {noun}"
+    if ref.root == "carrier":
+        return f"the {noun}"
     if ref.root == "order" and ref.path not in FIELD_WORDS:
         return f"the order's {noun}"
     return f"the {noun}"
@@ -275,7 +301,7 @@ def field_noun(path: str) -> str:
     if path in FIELD_WORDS:
         return FIELD_WORDS[path]
     root, _, rest = path.partition(".")
-    words = rest if root in ("order", "node", "line") else path
+    words = rest if root in ("order", "node", "line", "carrier") else path
     return words.replace(".", " ").replace("_", " ").strip() or "value"
 
 
@@ -464,6 +490,9 @@ def strategy_words(
         out.append("Applies to every order.")
     else:
         out.append(f"Applies when {condition_words(strategy.when, names=names)}.")
+    if strategy.lines_where is not None:
+        lines = condition_words(strategy.lines_where, names=names)
+        out.append(f"Takes only the lines where {lines}.")
     out.append(f"Ships from {nodes_words(strategy.source, names=names)}.")
     if strategy.within_km is not None:
         out.append(f"Only nodes within {number_words(strategy.within_km)} km of the customer.")
@@ -473,6 +502,7 @@ def strategy_words(
             f"Keeps {number_words(keep.units)} {unit} of every product at "
             f"{nodes_words(keep.at, names=names)}."
         )
+    out.extend(promise_words(strategy, names=names))
     out.append(rank_words(strategy.rank, names=names))
     split = strategy.split or 1
     out.append(
@@ -482,6 +512,35 @@ def strategy_words(
         other = (labels or {}).get(strategy.otherwise) or strategy.otherwise.replace("_", " ")
         out.append(f"What it cannot ship goes to {quoted(other)}.")
     out.append(SHORTAGE_WORDS[strategy.on_shortage or "partial"])
+    return out
+
+
+CARRIER_KEY_WORDS = {"cost": "lowest price", "eta": "earliest delivery", "co2": "least CO2"}
+"""`carrier by` keys in words: what the chosen carrier service has."""
+
+
+def promise_words(strategy: s.Strategy, *, names: Names | None = None) -> list[str]:
+    """`ship with`, `deliver` and `carrier by` as sentences (none when not stated)."""
+    out = []
+    if strategy.ship_with is not None:
+        services = condition_words(strategy.ship_with, names=names)
+        out.append(f"Ships only with carrier services where {services}.")
+    deliver = strategy.deliver
+    if deliver is not None and deliver.within_days is not None:
+        days = "day" if deliver.within_days == 1 else "days"
+        out.append(
+            f"Only nodes that can deliver within {number_words(deliver.within_days)} {days} "
+            "of the order."
+        )
+    elif deliver is not None and deliver.by is not None:
+        out.append(f"Only nodes that can deliver by {_subject(deliver.by, _Voice())}.")
+    if strategy.carrier_by is not None:
+        keys = [CARRIER_KEY_WORDS.get(key.name, key.name) for key in strategy.carrier_by]
+        out.append(
+            "Picks the carrier service with the "
+            + ", then the ".join(keys)
+            + "; ties go to the carrier, then the service, by name."
+        )
     return out
 
 

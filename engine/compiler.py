@@ -24,6 +24,7 @@ from dsl.diagnostics import Diagnostic, render_all
 from dsl.errors import RulesetError
 from dsl.formatter import format_expr, format_rank_key
 from dsl.schema import METRICS
+from engine import promise_gate
 from engine.expressions import ExpressionError, order_predicate, plain_order_fields, roots
 from engine.order_batch import OrderBatch, from_ns, instant_ns
 from engine.windows import UTC, Window, effective_window, in_force
@@ -247,6 +248,9 @@ def compile(  # noqa: A001 - the architecture names it engine.compile
     errors = [d for d in _check(ruleset, extra_fields) if d.is_error]
     if errors:
         raise CompileError(errors, source, filename)
+    unrouted = promise_gate.unrouted(ruleset)
+    if unrouted:
+        raise CompileError(unrouted, source, filename)
     tz = ZoneInfo(ruleset.timezone or "UTC")
     compiled = []
     problems: list[Diagnostic] = []

@@ -12,8 +12,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
+import dsl
 from dsl import syntax as s
-from dsl.formatter import format_expr, format_ruleset
+from dsl.formatter import clause_lines, format_expr, format_ruleset
 from dsl.schema import METRICS
 from studio.conditions import ConditionError, Group, expression_from, group_of
 from studio.conditions import parse_condition as _parse
@@ -75,6 +76,13 @@ class StrategyForm:
     split: int | None = None
     otherwise: str | None = None
     on_shortage: str | None = None
+    as_text: tuple[str, ...] = ()
+    """The clauses the form has no pickers for (`lines where`, `ship with`, `deliver`,
+    `carrier by`), one per row, as the canonical text writes them: edited as text."""
+
+
+TEXT_CLAUSES = ("lines_where", "ship_with", "deliver", "carrier_by")
+"""The strategy's fields that the form shows as text rows (`StrategyForm.as_text`)."""
 
 
 # ------------------------------------------------------------ tree -> form
@@ -94,7 +102,14 @@ def form_of(strategy: s.Strategy) -> StrategyForm:
         split=strategy.split,
         otherwise=strategy.otherwise,
         on_shortage=strategy.on_shortage,
+        as_text=tuple(text_clauses(strategy)),
     )
+
+
+def text_clauses(strategy: s.Strategy) -> list[str]:
+    """The canonical lines of the strategy's clauses the form shows as text."""
+    only = s.Strategy(id=strategy.id, **{name: getattr(strategy, name) for name in TEXT_CLAUSES})
+    return clause_lines(only)
 
 
 def window_of(effective: s.Effective) -> Window:
@@ -141,7 +156,31 @@ def strategy_of(
         split=form.split,
         otherwise=form.otherwise or None,
         on_shortage=_shortage(form.on_shortage),
+        **clauses_of_text(form.as_text),
     )
+
+
+def clauses_of_text(rows: tuple[str, ...]) -> dict[str, object]:
+    """The clauses typed in the text rows, by field of the strategy (an empty row is
+    no clause); raises FormError naming the row that is not one such clause."""
+    fields: dict[str, object] = dict.fromkeys(TEXT_CLAUSES)
+    words = "`lines where`, `ship with`, `deliver` or `carrier by`"
+    for index, row in enumerate(rows):
+        text = row.strip()
+        if not text:
+            continue
+        try:
+            parsed = dsl.parse(f"strategy row\n  {text}\n", "<form>").strategies[0]
+        except dsl.RulesetSyntaxError as error:
+            raise FormError(f"as_text.{index}", error.diagnostic.message) from error
+        found = [name for name in TEXT_CLAUSES if getattr(parsed, name) is not None]
+        rest = parsed.model_copy(update=dict.fromkeys(TEXT_CLAUSES))
+        if len(found) != 1 or rest != s.Strategy(id="row"):
+            raise FormError(f"as_text.{index}", f"write one clause here: {words}")
+        if fields[found[0]] is not None:
+            raise FormError(f"as_text.{index}", f"`{text.split()[0]} ...` is already given above")
+        fields[found[0]] = getattr(parsed, found[0])
+    return fields
 
 
 def _check_numbers(form: StrategyForm, saved: StrategyForm | None) -> None:

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from dsl import limits
 from dsl import syntax as s
+from dsl.schema import CARRIER_KEYS, FIELDS, METRICS
 from dsl.schema import DELIVERY_METHODS as DELIVERY_VALUES
-from dsl.schema import FIELDS, METRICS
 
 GRAMMAR = resources.files("dsl").joinpath("routing.lark").read_text(encoding="utf-8")
 KEYWORDS = frozenset(re.findall(r'"([A-Za-z_][A-Za-z0-9_]*)"', GRAMMAR))
@@ -147,6 +147,23 @@ rank_keys = st.builds(
     ),
     direction=st.sampled_from(DIRECTIONS),
 )
+delivers = st.one_of(
+    st.builds(
+        s.Deliver,
+        within_days=st.one_of(
+            st.integers(min_value=-3, max_value=30),
+            st.integers(min_value=1 - _LARGEST, max_value=_LARGEST - 1),
+        ),
+    ),
+    st.builds(s.Deliver, by=fields),
+)
+"""`deliver within N days` (any whole number: the checker, not the parser, refuses
+N <= 0) and `deliver by FIELD` (any field: the checker says which may be used)."""
+carrier_keys = st.lists(
+    st.one_of(st.sampled_from(sorted(CARRIER_KEYS)), identifiers).map(lambda n: s.Name(name=n)),
+    min_size=1,
+    max_size=3,
+)
 _small_numbers = st.one_of(
     st.integers(min_value=0, max_value=20_000),
     floats_in_range.filter(lambda value: abs(value) <= 1e6),
@@ -171,6 +188,10 @@ def strategies(draw: st.DrawFn, strategy_id: st.SearchStrategy[str] = identifier
         source=maybe(expressions),
         within_km=maybe(_small_numbers),
         keep=draw(st.lists(keeps, max_size=2)),
+        lines_where=maybe(expressions),
+        ship_with=maybe(expressions),
+        deliver=maybe(delivers),
+        carrier_by=maybe(carrier_keys),
         rank=maybe(st.lists(rank_keys, min_size=1, max_size=3)),
         split=maybe(st.integers(min_value=1, max_value=50)),
         otherwise=maybe(identifiers),

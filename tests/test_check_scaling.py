@@ -219,7 +219,7 @@ def _pairwise(ruleset, fallback_targets: set[str]) -> list:
     earlier: list = []
     for order, (_, strategy) in enumerate(windows.by_priority(ruleset)):
         later = windows._Facts.of(strategy, order)
-        beaters = [e for e in earlier if e.when is None or e.when == later.when]
+        beaters = [e for e in earlier if e.takes is None or e.takes == later.takes]
         winner = next((e for e in beaters if windows.covers(e.spans, later.spans)), None)
         if winner is not None:
             if later.strategy.id not in fallback_targets:
@@ -253,6 +253,10 @@ _WHENS = (
 )
 
 
+_LINES = (None, None, 'line.category == "bulky"', "line.qty > 1")
+"""`lines where` of a generated strategy: mostly none."""
+
+
 @st.composite
 def _dated_rulesets(draw) -> str:
     lines = []
@@ -271,6 +275,9 @@ def _dated_rulesets(draw) -> str:
         when = draw(st.sampled_from(_WHENS))
         if when:
             lines.append(f"  when {when}")
+        taken = draw(st.sampled_from(_LINES))
+        if taken:
+            lines.append(f"  lines where {taken}")
         if draw(st.booleans()):
             lines.append(f"  otherwise use s{draw(st.integers(0, 8))}")
     return "\n".join(lines) + "\n"

@@ -47,7 +47,7 @@ CASES = [
         "unknown root",
         one_strategy('when ordr.channel == "web"'),
         "unknown-field", 6, 8,
-        "fields start with `order.`, `node.` or `line.`; did you mean `order.channel`?",
+        "fields start with `order.`, `node.`, `line.` or `carrier.`; did you mean `order.channel`?",
     ),
     (
         "unknown field without a close one",
@@ -124,7 +124,8 @@ CASES = [
     (
         "text ordered",
         one_strategy('when order.channel < "m"'),
-        "not-orderable", 6, 8, "`<` compares numbers or dates, but `order.channel` is text",
+        "not-orderable", 6, 8,
+        "`<` compares numbers, dates or times of day, but `order.channel` is text",
     ),
     (
         "has on text",
@@ -235,6 +236,136 @@ CASES = [
         "no candidate restriction",
         one_strategy("priority 3", base=""),
         "unrestricted-sources", 4, 10, "strategy `s` may ship from every node of every type",
+    ),
+    # -- the delivery promise (docs/language.md, "Carriers and the delivery promise")
+    (
+        "carrier field in when",
+        one_strategy('when carrier.service == "express"'),
+        "carrier-field-outside-ship-with", 6, 8,
+        "`carrier.service` cannot be used in `when`: it decides whether the strategy applies "
+        "to the order, before any carrier service is looked at; carrier fields are read only "
+        "in `ship with`",
+    ),
+    (
+        "carrier field in rank by",
+        one_strategy("rank by carrier.transit_days"),
+        "carrier-field-outside-ship-with", 6, 11,
+        "`carrier.transit_days` cannot be used in `rank by`: that clause looks at one node, "
+        "before any carrier service is looked at",
+    ),
+    (
+        "line field in ship with",
+        one_strategy('ship with line.category == "bulky"'),
+        "line-field-in-node-clause", 6, 13,
+        "`line.category` cannot be used in `ship with`: it looks at one carrier service for "
+        "one parcel, not at order lines; test lines in `when` (true when any line matches) or "
+        "take them with `lines where`",
+    ),
+    (
+        "node field in lines where",
+        one_strategy('lines where line.qty > 1 and node.type == "dc"'),
+        "node-field-in-when", 6, 32,
+        "`node.type` cannot be used in `lines where`: it picks the order's lines the strategy "
+        "takes, before any node is looked at; test nodes in `source from`",
+    ),
+    (
+        "lines where on the order only",
+        one_strategy("lines where order.value > 100"),
+        "lines-where-without-line-field", 6, 15,
+        "`lines where order.value > 100` reads no line field, so it takes all of the order's "
+        "lines or none of them",
+    ),
+    (
+        "ship with without a carrier field",
+        one_strategy("ship with node.can_ship"),
+        "ship-with-without-carrier-field", 6, 13,
+        "`ship with node.can_ship` reads no carrier field, so it allows every carrier service "
+        "or none of them",
+    ),
+    (
+        "misspelt carrier field",
+        one_strategy('ship with carrier.servce == "express"'),
+        "unknown-field", 6, 13, "unknown field `carrier.servce`; did you mean `carrier.service`?",
+    ),
+    (
+        "deliver within no day",
+        one_strategy("deliver within 0 days"),
+        "deliver-not-positive", 6, 3,
+        "`deliver within 0 days`: the number of days must be 1 or more",
+    ),
+    (
+        "deliver within a negative number of days",
+        one_strategy("deliver within -2 days"),
+        "deliver-not-positive", 6, 3,
+        "`deliver within -2 days`: the number of days must be 1 or more",
+    ),
+    (
+        "deliver by a text field",
+        one_strategy("deliver by order.channel"),
+        "deliver-by-not-a-date", 6, 14,
+        "`deliver by` needs a date of the order, but `order.channel` is text: write "
+        "`deliver by order.requested_date`",
+    ),
+    (
+        "deliver by a node field",
+        one_strategy("deliver by node.cutoff"),
+        "deliver-by-not-a-date", 6, 14,
+        "`deliver by` needs a date of the order, but `node.cutoff` is not a field of the order",
+    ),
+    (
+        "deliver by a misspelt field",
+        one_strategy("deliver by order.requested"),
+        "unknown-field", 6, 14,
+        "unknown field `order.requested` after `deliver by`; did you mean "
+        "`order.requested_date`?",
+    ),
+    (
+        "unknown carrier key",
+        one_strategy("carrier by price, eta"),
+        "unknown-carrier-key", 6, 14,
+        "`price` is not a way to choose a carrier service: `carrier by` takes `cost`, `eta` "
+        "or `co2`",
+    ),
+    (
+        "misspelt carrier key",
+        one_strategy("carrier by cots"),
+        "unknown-carrier-key", 6, 14, "`cots` is not a way to choose a carrier service (did "
+        "you mean `cost`?)",
+    ),
+    (
+        "repeated carrier key",
+        one_strategy("carrier by eta, cost, eta"),
+        "duplicate-carrier-key", 6, 25, "`eta` is already carrier key number 1",
+    ),
+    (
+        "time of day not as HH:MM",
+        one_strategy('when order.local_time < "2pm"'),
+        "not-a-time-of-day", 6, 27,
+        '"2pm" is not a time of day, so it never matches `order.local_time`: write it as '
+        '"HH:MM", 24-hour with leading zeros',
+    ),
+    (
+        "time of day without a leading zero",
+        one_strategy('source from order.local_time in ["9:00", "10:00"]'),
+        "not-a-time-of-day", 6, 36, '"9:00" is not a time of day',
+    ),
+    (
+        "time of day compared with a number",
+        one_strategy("when order.local_time < 14"),
+        "type-mismatch", 6, 27,
+        "`order.local_time` is a time of day (HH:MM) but `14` is a number",
+    ),
+    (
+        "weekday written in full",
+        one_strategy('when order.weekday == "Saturday"'),
+        "unknown-value", 6, 25,
+        '"Saturday" is not a possible `order.weekday` (did you mean "Sat"?): use one of Mon, '
+        "Tue, Wed, Thu, Fri, Sat, Sun",
+    ),
+    (
+        "open day written in full",
+        one_strategy('source from node.open_days has "Sunday"'),
+        "unknown-value", 6, 34, '"Sunday" is not a possible `node.open_days` (did you mean "Sun"?)',
     ),
 ]
 # fmt: on
@@ -515,6 +646,7 @@ def test_every_checker_finding_is_exercised_and_documented():
         "never-chosen",
         "overlapping-strategies",
         "hidden-character",
+        "ship-with-unsatisfiable",  # tests/test_language_promise.py
     }
     business_codes = {  # tests/test_business_checks.py
         "keep-never-applies",

@@ -32,6 +32,10 @@ _CLAUSE_WORDS = {
     "when": "when",
     "source": "source from",
     "within": "within",
+    "lines_where": "lines where",
+    "ship_with": "ship with",
+    "deliver": "deliver",
+    "carrier_by": "carrier by",
     "rank": "rank by",
     "split": "split",
     "otherwise": "otherwise use",
@@ -61,6 +65,10 @@ def assert_spans_point_at_their_text(ruleset: s.Ruleset, text: str) -> None:
             assert at(window.span).startswith("effective")
         roots = [strategy.when, strategy.source, *(keep.at for keep in strategy.keep)]
         roots += [key.key for key in strategy.rank or []]
+        roots += [strategy.lines_where, strategy.ship_with, *(strategy.carrier_by or [])]
+        if strategy.deliver is not None:
+            assert at(strategy.deliver.span).startswith("deliver")
+            roots.append(strategy.deliver.by)
         for root in filter(None, roots):
             for expr in s.walk(root):
                 assert covered(expr.span) == format_expr(expr), expr

@@ -72,6 +72,33 @@ def test_clauses_added_and_removed():
     )
 
 
+def test_the_clauses_of_the_promise_are_named_in_a_diff():
+    after = edit(
+        FRANCE,
+        ("  rank by distance\n  split none\n  otherwise use standard_home\n",
+         '  ship with carrier.service == "express"\n  deliver within 1 day\n'
+         "  carrier by eta\n  rank by eta, distance\n  split none\n"
+         "  otherwise use standard_home\n"),
+    )  # fmt: skip
+    later = edit(
+        after, ('carrier.service == "express"', 'carrier.service in ["express", "same_day"]')
+    )
+    assert diff(FRANCE, after).strategy("vip_express").clauses == (
+        ClauseChange("rank", "changed", "rank by distance", "rank by eta, distance"),
+        ClauseChange("ship with", "added", None, 'ship with carrier.service == "express"'),
+        ClauseChange("deliver", "added", None, "deliver within 1 day"),
+        ClauseChange("carrier by", "added", None, "carrier by eta"),
+    )
+    assert diff(after, later).strategy("vip_express").clauses == (
+        ClauseChange(
+            "ship with",
+            "changed",
+            'ship with carrier.service == "express"',
+            'ship with carrier.service in ["express", "same_day"]',
+        ),
+    )
+
+
 def test_strategies_added_and_removed():
     b2b = (
         '\nstrategy b2b_pallets "B2B pallets"\n  priority 50\n  when order.channel == "b2b"\n'

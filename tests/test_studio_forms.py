@@ -8,7 +8,7 @@ from importlib import resources
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from strategies_dsl import clean_ruleset_texts, rulesets
+from strategies_dsl import clean_ruleset_texts, rulesets, strategies
 
 import dsl
 from dsl import syntax as s
@@ -331,3 +331,66 @@ def test_or_groups_and_keep_levels_built_from_rows():
         keep=(forms.KeepLevel(2, Group(rows=(flagship,))),),
     )
     assert '  keep 2 units at node.tags has "flagship"\n' in forms.text_of(changed)
+
+
+# ------------------------------------------------- clauses written as text
+
+PEAK = """\
+strategy peak_express "Peak express"
+  effective 2026-11-15 to 2026-12-24
+  when order.delivery == "express"
+  lines where line.weight_kg <= 30
+  source from node.can_ship
+  ship with carrier.service in ["express", "same_day"]
+  deliver within 1 day
+  carrier by eta, cost
+  rank by eta, distance
+  split none
+  otherwise use standard_home
+"""
+
+
+def test_the_promise_clauses_are_text_rows_and_survive_the_form():
+    ruleset = dsl.parse(PEAK)
+    strategy = ruleset.strategies[0]
+    form = forms.form_of(strategy)
+    assert form.as_text == (
+        "lines where line.weight_kg <= 30",
+        'ship with carrier.service in ["express", "same_day"]',
+        "deliver within 1 day",
+        "carrier by eta, cost",
+    )
+    assert forms.strategy_of(form) == strategy
+    assert forms.text_of(forms.update_strategy(ruleset, strategy.id, form)) == PEAK
+
+
+@given(strategies())
+def test_any_text_clause_comes_back_from_its_row_exactly(strategy):
+    rows = forms.form_of(strategy).as_text
+    assert forms.clauses_of_text(rows) == {
+        name: getattr(strategy, name) for name in forms.TEXT_CLAUSES
+    }
+
+
+def test_a_text_row_is_edited_removed_added_and_refused_in_place():
+    ruleset = dsl.parse(PEAK)
+    edited = forms.edit_strategy(
+        ruleset,
+        "peak_express",
+        as_text=("deliver by order.requested_date", "", "carrier by co2"),
+    )
+    strategy = edited.strategies[0]
+    assert (strategy.lines_where, strategy.ship_with) == (None, None)
+    assert strategy.deliver == s.Deliver(by=s.FieldRef(path="order.requested_date"))
+    assert strategy.carrier_by == [s.Name(name="co2")]
+    assert "  deliver by order.requested_date\n  carrier by co2\n" in forms.text_of(edited)
+    for rows, index, message in (
+        (("ship with carrier.service ==",), 0, "expected a value or a field"),
+        (("carrier by eta", "priority 3"), 1, "write one clause here: `lines where`"),
+        (("deliver within 2 days", "deliver within 3 days"), 1, "`deliver ...` is already given"),
+        (('ship with carrier.name == "x"  # why',), 0, "write one clause here"),
+    ):
+        with pytest.raises(forms.FormError) as caught:
+            forms.edit_strategy(ruleset, "peak_express", as_text=rows)
+        assert caught.value.field == f"as_text.{index}"
+        assert message in str(caught.value)

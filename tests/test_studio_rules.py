@@ -228,6 +228,42 @@ def test_a_text_edit_shows_in_the_forms():
 
 
 @pytest.mark.usefixtures("studio_env")
+def test_the_clauses_of_the_promise_are_text_rows_of_the_form():
+    app = studio()
+    text = FRANCE.replace(
+        "  within 50 km\n  rank by distance\n",
+        '  within 50 km\n  ship with carrier.service == "express"\n  deliver within 1 day\n'
+        "  rank by distance\n",
+    )
+    type_text(app, text)
+    app.selectbox(key="rules.strategy").set_value("vip_express")
+    run(app)
+    row = app.text_input(key=key("as_text", 0))
+    assert row.value == 'ship with carrier.service == "express"'
+    assert app.text_input(key=key("as_text", 1)).value == "deliver within 1 day"
+    row.input('ship with carrier.service in ["express", "same_day"]')
+    run(app)
+    assert (
+        '  ship with carrier.service in ["express", "same_day"]\n  deliver within 1 day\n'
+        in editor_text(app)
+    )
+    # a row that is not such a clause is refused where it was typed; the text stays
+    before = editor_text(app)
+    app.text_input(key=key("as_text", 1)).input("deliver within 1 week")
+    run(app)
+    assert editor_text(app) == before
+    assert any("Not applied:" in e.value and "expected `days`" in e.value for e in app.error)
+    # added from the empty row, removed with its button
+    app.text_input(key=key("add", "as_text")).input("carrier by eta")
+    app.button(key=key("add", "as_text", "button")).click()
+    run(app)
+    assert "  deliver within 1 day\n  carrier by eta\n  rank by distance\n" in editor_text(app)
+    app.button(key=key("as_text", 0, "remove")).click()
+    run(app)
+    assert "ship with" not in editor_text(app)
+
+
+@pytest.mark.usefixtures("studio_env")
 def test_strategies_are_added_renamed_and_deleted_from_the_form():
     app = studio()
     app.button(key="rules.add_strategy").click()

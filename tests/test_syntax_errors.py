@@ -51,11 +51,70 @@ CASES = [
     ),
     (
         "unknown clause",
-        strategy('ship from node.type == "dc"'),
+        strategy('send from node.type == "dc"'),
         2, 3,
-        "unknown word `ship` at the start of a line: expected a clause (`priority`, "
-        "`effective`, `when`, `source from`, `within`, `keep`, `rank by`, `split`, "
-        "`otherwise use`, `on shortage`) or a new `strategy`",
+        "unknown word `send` at the start of a line: expected a clause (`priority`, "
+        "`effective`, `when`, `lines where`, `source from`, `within`, `keep`, `ship with`, "
+        "`deliver`, `carrier by`, `rank by`, `split`, `otherwise use`, `on shortage`) "
+        "or a new `strategy`",
+    ),
+    (
+        "ship from for source from",
+        strategy('ship from node.type == "dc"'),
+        2, 8,
+        "`ship from` is not a clause: the nodes an order ships from are chosen with "
+        "`source from`; `ship with` chooses the carrier services",
+    ),
+    ("ship without with", strategy('ship carrier.service == "x"'), 2, 8, "expected `with`"),
+    (
+        "clause of the promise before any strategy",
+        'ship with carrier.service == "express"\n',
+        1, 1,
+        "`ship with` must be inside a strategy: start one above it with `strategy ID`",
+    ),
+    (
+        "deliver without within or by",
+        strategy("deliver in 3 days"),
+        2, 11, "unexpected `in` after `deliver`: expected `by` or `within`",
+    ),
+    ("deliver without days", strategy("deliver within 2"), 2, 19, "expected `days`"),
+    ("deliver in weeks", strategy("deliver within 2 weeks"), 2, 20, "expected `days`"),
+    ("misspelt days", strategy("deliver within 2 dayz"), 2, 20, "unknown word `dayz`"),
+    (
+        "fractional days",
+        strategy("deliver within 1.5 days"),
+        2, 18, "the number of days must be a whole number, not `1.5`",
+    ),
+    (
+        "deliver by a word",
+        strategy("deliver by tomorrow"),
+        2, 14, "expected a field (like `order.channel`)",
+    ),
+    (
+        "carrier by without a key",
+        strategy("carrier by"),
+        2, 13, "expected a carrier key (`cost`, `eta` or `co2`) after `carrier by`",
+    ),
+    (
+        "carrier keys without a comma",
+        strategy("carrier by eta cost"),
+        2, 18, "unexpected `cost` after `carrier by eta`: expected `,` or the end of the line",
+    ),
+    (
+        "carrier key with a direction",
+        strategy("carrier by cost desc"),
+        2, 19, "unexpected `desc` after `carrier by cost`",
+    ),
+    ("lines without where", strategy("lines line.qty > 1"), 2, 9, "expected `where`"),
+    (
+        "two deliver clauses",
+        strategy("deliver within 2 days", "deliver by order.requested_date"),
+        3, 3, "`deliver` is given twice in strategy `a` (first on line 2); keep one",
+    ),
+    (
+        "two ship with clauses",
+        strategy('ship with carrier.service == "x"', 'ship with carrier.name == "y"'),
+        3, 3, "`ship with` is given twice in strategy `a` (first on line 2); keep one",
     ),
     ("misspelt strategy", "stratgy a\n", 1, 1, "did you mean `strategy`?"),
     (

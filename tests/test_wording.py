@@ -138,3 +138,27 @@ def test_any_condition_renders_without_code(condition, holds):
 def test_any_strategy_renders_without_code(strategy):
     for sentence in strategy_words(strategy, names=NAMES):
         assert sentence and not code_in(sentence), sentence
+
+
+def test_the_promise_clauses_read_as_sentences():
+    """`lines where`, `ship with`, `deliver` and `carrier by` each have their sentence, in
+    the order the clauses are written."""
+    strategy = dsl.parse(
+        "strategy peak_express\n"
+        '  lines where line.category == "bulky"\n'
+        '  ship with carrier.service in ["express", "same_day"]\n'
+        "  deliver within 1 day\n"
+        "  carrier by eta, cost\n"
+        "  rank by eta\n"
+    ).strategies[0]
+    said = strategy_words(strategy)
+    assert "Takes only the lines where a line's product category is “bulky”." in said
+    assert "Ships only with carrier services where the service is “express” or “same_day”." in said
+    assert "Only nodes that can deliver within 1 day of the order." in said
+    assert (
+        "Picks the carrier service with the earliest delivery, then the lowest price; ties go "
+        "to the carrier, then the service, by name."
+    ) in said
+    assert "Prefers nodes that can deliver the earliest; ties go to the lowest node id." in said
+    by_date = dsl.parse("strategy s\n  deliver by order.requested_date\n").strategies[0]
+    assert "Only nodes that can deliver by the requested delivery date." in strategy_words(by_date)

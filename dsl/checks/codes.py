@@ -37,7 +37,13 @@ CODES: dict[str, Code] = {
         _E, "Test order lines in `when` (true when any line matches)."
     ),
     "type-mismatch": Code(_E, "Compare a field with a value of its own kind."),
-    "not-orderable": Code(_E, "Use `==`, `!=` or `in` on text; `<`, `>` need numbers or dates."),
+    "not-orderable": Code(
+        _E, "Use `==`, `!=` or `in` on text; `<`, `>` need numbers, dates or times of day."
+    ),
+    "not-a-time-of-day": Code(_E, 'Write a time of day as "HH:MM", such as "09:30" or "14:00".'),
+    "carrier-field-outside-ship-with": Code(
+        _E, "Test carrier services in `ship with`, the one clause that reads them."
+    ),
     "has-needs-tags": Code(_E, 'Use `has` on a tag list only: node.tags has "flagship".'),
     "in-needs-list": Code(_E, 'Write the values as a list: order.channel in ["web", "store"].'),
     "list-item-type": Code(_E, "Make every item of the list the same kind as the field."),
@@ -57,6 +63,15 @@ CODES: dict[str, Code] = {
         _E, "Write `split none` (one shipment) or `split at most 2` or more."
     ),
     "keep-negative": Code(_E, "Keep 0 units or more."),
+    "lines-where-without-line-field": Code(
+        _E, "Test line fields in `lines where`, or move the condition to `when`."
+    ),
+    "deliver-not-positive": Code(_E, "Write `deliver within 1 day` or more."),
+    "deliver-by-not-a-date": Code(_E, "Write `deliver by order.requested_date`."),
+    "unknown-carrier-key": Code(_E, "Choose carrier services by cost, eta or co2."),
+    "ship-with-unsatisfiable": Code(
+        _E, "Match a service of the carriers table, or add the service the clause asks for."
+    ),
     "invalid-timezone": Code(_E, 'Use an IANA zone name such as "Europe/Paris" or "UTC".'),
     "effective-ends-before-start": Code(_E, "Write the earlier date first: `effective A to B`."),
     "never-chosen": Code(_E, "Give the earlier strategy a `when`, or reorder the priorities."),
@@ -68,6 +83,10 @@ CODES: dict[str, Code] = {
     ),
     "overlapping-strategies": Code(_W, "Give the strategies different priorities."),
     "duplicate-rank-key": Code(_W, "Remove the repeated key: it can never break a tie."),
+    "duplicate-carrier-key": Code(_W, "Remove the repeated key: it can never break a tie."),
+    "ship-with-without-carrier-field": Code(
+        _W, "Test the carrier services in `ship with` (carrier.service, carrier.name, ...)."
+    ),
     "constant-rank-key": Code(_W, "Rank by something that differs between nodes."),
     "ascending-condition-rank": Code(_W, "Add `desc` to prefer the nodes where it is true."),
     "ignored-shortage": Code(_W, "Move `on shortage` to the last strategy of the chain."),

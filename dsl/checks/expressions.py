@@ -4,6 +4,7 @@ true/false, and closed sets (`node.type`) hold only their own values."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -17,12 +18,13 @@ from dsl.formatter import format_expr
 from dsl.schema import FIELDS, METRICS, ROOTS, FieldType
 from dsl.suggestions import closest, did_you_mean
 
-TEXT, NUMBER, BOOL, TAGS, TIME = (
+TEXT, NUMBER, BOOL, TAGS, TIME, CLOCK = (
     FieldType.TEXT.value,
     FieldType.NUMBER.value,
     FieldType.BOOL.value,
     FieldType.TAGS.value,
     FieldType.TIME.value,
+    FieldType.CLOCK.value,
 )
 LIST = "list"
 ANY = "any"
@@ -34,6 +36,7 @@ _KIND_WORDS = {
     BOOL: "true/false",
     TAGS: "a list of tags",
     TIME: "a date",
+    CLOCK: "a time of day (HH:MM)",
     LIST: "a list",
     ANY: "a value",
 }
@@ -87,9 +90,16 @@ class CheckRun:
 
 
 ORDER_ROOTS = ("order", "line")
-"""`when` reads the order and its lines ("any line"), never a node."""
+"""`when` reads the order and its lines ("any line"), never a node; `lines where` the
+order and each line on its own."""
 NODE_ROOTS = ("order", "node")
 """`source from`, `keep ... at` and `rank by` look at one node for one order, not at lines."""
+CARRIER_ROOTS = ("order", "node", "carrier")
+"""`ship with` looks at one carrier service for one parcel from one node."""
+
+CLOCK_TEXT = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+"""A time of day as the language writes it: "09:30" (24-hour, leading zeros), so
+that texts sort as the times do."""
 
 
 def check_condition(expr: s.Expr, scope: Scope) -> None:
@@ -150,6 +160,8 @@ def _kind(expr: s.Expr, scope: Scope, partner: s.Expr | None = None) -> str:
         return _field_kind(expr, scope)
     if type(expr) is s.Compare:
         return _compare(expr, scope)
+    if type(expr) is s.Text and type(partner) is s.FieldRef and _is_clock(partner):
+        return _clock_text(expr, partner, scope)
     literal = _LITERAL_KINDS.get(type(expr))
     if literal is not None:
         if type(expr) is s.Moment and not limits.FIRST_DATE <= expr.day <= limits.LAST_DATE:
@@ -181,6 +193,7 @@ def _expect_condition(expr: s.Expr, scope: Scope) -> None:
         NUMBER: f"{text} > 0",
         TAGS: f'{text} has "..."',
         TIME: f"{text} >= 2026-01-01",
+        CLOCK: f'{text} < "14:00"',
     }.get(kind)
     hint = f", e.g. `{example}`" if example and isinstance(expr, s.FieldRef) else ""
     scope.report(
@@ -194,6 +207,11 @@ def _expect_condition(expr: s.Expr, scope: Scope) -> None:
 _FIELD_KINDS = {path: spec.type.value for path, spec in FIELDS.items()}
 
 
+def field_kind_word(path: str) -> str:
+    """What a field holds, in words: "text", "a number", "a date", ..."""
+    return _KIND_WORDS[_FIELD_KINDS.get(path, ANY)]
+
+
 def _field_kind(expr: s.FieldRef, scope: Scope) -> str:
     path = expr.path
     kind = _FIELD_KINDS.get(path)
@@ -202,22 +220,46 @@ def _field_kind(expr: s.FieldRef, scope: Scope) -> str:
             _unknown_field(expr, scope)
             return ANY
         kind = ANY
-    roots = scope.roots
-    if "node" not in roots and path.startswith("node."):
+    root = expr.root
+    if root not in scope.roots and root in _OUT_OF_PLACE:
+        code, why, instead = _OUT_OF_PLACE[root]
         scope.report(
-            "node-field-in-when",
+            code,
             expr,
-            f"`{path}` cannot be used in `{scope.clause}`: it decides whether the strategy "
-            "applies to the order, before any node is looked at; test nodes in `source from`",
-        )
-    elif "line" not in roots and path.startswith("line."):
-        scope.report(
-            "line-field-in-node-clause",
-            expr,
-            f"`{path}` cannot be used in `{scope.clause}`: that clause looks at one node, "
-            "not at order lines; test lines in `when` (true when any line matches)",
+            f"`{path}` cannot be used in `{scope.clause}`: {_WHAT_IT_READS[scope.clause]}"
+            f"{why}; {instead}",
         )
     return kind
+
+
+_WHAT_IT_READS = {
+    "when": "it decides whether the strategy applies to the order",
+    "lines where": "it picks the order's lines the strategy takes",
+    "source from": "that clause looks at one node",
+    "keep ... at": "that clause looks at one node",
+    "rank by": "that clause looks at one node",
+    "ship with": "it looks at one carrier service for one parcel",
+}
+"""What each clause looks at, for messages about a field it cannot read."""
+
+_OUT_OF_PLACE = {
+    "node": (
+        "node-field-in-when",
+        ", before any node is looked at",
+        "test nodes in `source from`",
+    ),
+    "line": (
+        "line-field-in-node-clause",
+        ", not at order lines",
+        "test lines in `when` (true when any line matches) or take them with `lines where`",
+    ),
+    "carrier": (
+        "carrier-field-outside-ship-with",
+        ", before any carrier service is looked at",
+        "carrier fields are read only in `ship with`",
+    ),
+}
+"""A root a clause cannot read: the finding's code, why, and where to test it instead."""
 
 
 def _fields_in(scope: Scope) -> list[str]:
@@ -350,13 +392,13 @@ def _equality(expr: s.Compare, left: str, right: str, scope: Scope) -> None:
 
 def _ordering(expr: s.Compare, left: str, right: str, scope: Scope) -> None:
     for side, kind in ((expr.left, left), (expr.right, right)):
-        if kind not in (NUMBER, TIME, ANY):
+        if kind not in (NUMBER, TIME, CLOCK, ANY):
             alternative = "use `==`, `!=` or `in` on text" if kind == TEXT else ""
             scope.report(
                 "not-orderable",
                 side,
-                f"`{expr.op}` compares numbers or dates, but {_describe(side, kind)}"
-                + (f"; {alternative}" if alternative else ""),
+                f"`{expr.op}` compares numbers, dates or times of day, but "
+                f"{_describe(side, kind)}" + (f"; {alternative}" if alternative else ""),
             )
             return
     if ANY not in (left, right) and left != right:
@@ -438,6 +480,24 @@ def _has(expr: s.Compare, scope: Scope) -> None:
                 '`has` takes tags in double quotes, like "flagship", but ' + _describe(tag, kind),
             )
             return
+        _closed_set(expr.left, tag, scope)
+
+
+def _is_clock(expr: s.FieldRef) -> bool:
+    return _FIELD_KINDS.get(expr.path) == CLOCK
+
+
+def _clock_text(text: s.Text, field: s.FieldRef, scope: Scope) -> str:
+    """A text next to a time-of-day field is a time of day: "14:00", never "2pm"."""
+    if CLOCK_TEXT.fullmatch(text.value):
+        return CLOCK
+    scope.report(
+        "not-a-time-of-day",
+        text,
+        f"{format_expr(text)} is not a time of day, so it never matches `{field.path}`: write "
+        'it as "HH:MM", 24-hour with leading zeros, such as "09:30" or "14:00"',
+    )
+    return ANY
 
 
 def _closed_set(target: s.Expr, value: s.Expr, scope: Scope) -> None:

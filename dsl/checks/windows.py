@@ -134,21 +134,30 @@ class _Facts:
     """Position in the order strategies are tried."""
     priority: int
     spans: list[Interval]
-    when: s.Shape | None
-    """The `when`'s shape (`dsl.syntax.shape`): equal shapes are equal conditions."""
+    takes: s.Shape | None
+    """What the strategy takes when in force: None for every line of every order (no
+    `when`, no `lines where`), else the shapes (`dsl.syntax.shape`) of its `when` and
+    `lines where`: equal shapes are equal conditions."""
     pins: dict[str, Pinned]
 
     @classmethod
     def of(cls, strategy: s.Strategy, order: int) -> _Facts:
-        when = strategy.when
+        when, lines = strategy.when, strategy.lines_where
+        takes = None
+        if when is not None or lines is not None:
+            takes = (_shape(when), _shape(lines))
         return cls(
             strategy,
             order,
             _priority(strategy),
             intervals(strategy.effective),
-            None if when is None else s.shape(when),
+            takes,
             {} if when is None else _pins(when),
         )
+
+
+def _shape(expr: s.Expr | None) -> s.Shape | None:
+    return None if expr is None else s.shape(expr)
 
 
 FURTHER_CANDIDATES = 64
@@ -180,19 +189,20 @@ def check_reachability(ruleset: s.Ruleset, fallback_targets: set[str]) -> list[D
 
 
 def _earliest_beaters(facts: list[_Facts]) -> list[_Facts | None]:
-    """For each strategy, the first one tried before it that has no `when` (or the
-    same `when`) and whose windows cover all of its own: it always wins."""
+    """For each strategy, the first one tried before it that has no `when` and no
+    `lines where` (or the same ones) and whose windows cover all of its own: it
+    always wins."""
     groups: dict[s.Shape | None, list[_Facts]] = {}
     for fact in facts:
-        groups.setdefault(fact.when, []).append(fact)
+        groups.setdefault(fact.takes, []).append(fact)
     # The least order covering each window of each strategy, from its own group
     # (the same `when`) and from the group without `when`.
     least: dict[tuple[int, int], int] = {}
-    for when, members in groups.items():
-        if when is not None and len(members) == 1:
-            continue  # a `when` of its own: nothing before it shares it
+    for takes, members in groups.items():
+        if takes is not None and len(members) == 1:
+            continue  # a `when` (or `lines where`) of its own: nothing before it shares it
         points = [(a, b, m.order) for m in members for a, b in m.spans]
-        askers = members if when is not None else facts
+        askers = members if takes is not None else facts
         asked = [(m.order, index) for m in askers for index in range(len(m.spans))]
         answers = sweep.earliest_containing(
             points, [facts[order].spans[index] for order, index in asked]
@@ -218,8 +228,8 @@ def _earliest_beater(
     same strategy must cover them all; when the first ones differ, up to
     `FURTHER_CANDIDATES` more are examined in order."""
     pools = [groups.get(None, [])]
-    if later.when is not None:
-        pools.append(groups.get(later.when, []))
+    if later.takes is not None:
+        pools.append(groups.get(later.takes, []))
     if not later.spans:  # never in force (its windows are empty): any beater covers it
         first_ones = [pool[0] for pool in pools if pool and pool[0].order < later.order]
         return min(first_ones, key=lambda f: f.order, default=None)
@@ -336,7 +346,13 @@ def _priority(strategy: s.Strategy) -> int:
 
 
 def _never_chosen(earlier: s.Strategy, later: s.Strategy) -> Diagnostic:
-    reason = "applies to every order (no `when`)" if earlier.when is None else "has the same `when`"
+    if earlier.lines_where is not None:
+        same = "`lines where`" if earlier.when is None else "`when` and `lines where`"
+        reason = f"has the same {same}"
+    elif earlier.when is None:
+        reason = "applies to every order (no `when`)"
+    else:
+        reason = "has the same `when`"
     return finding(
         "never-chosen",
         later.clause_spans.get("id") or later.span,

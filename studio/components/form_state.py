@@ -81,6 +81,9 @@ def widget_values(form: forms.StrategyForm) -> dict[str, object]:
         values[key("rank", i, "direction")] = row.direction or DEFAULT
     values[key("add", "rank", "key")] = "distance"
     values[key("add", "rank", "direction")] = DEFAULT
+    for i, row in enumerate(form.as_text):
+        values[key("as_text", i)] = row
+    values[key("add", "as_text")] = ""
     return values
 
 
@@ -172,6 +175,7 @@ def read_form(shape: forms.StrategyForm) -> forms.StrategyForm:
         else _int(get(key("split_max"))),
         otherwise=None if get(key("otherwise")) in (None, NO_FALLBACK) else get(key("otherwise")),
         on_shortage=None if get(key("on_shortage")) in (None, DEFAULT) else get(key("on_shortage")),
+        as_text=tuple(str(get(key("as_text", i)) or "") for i in range(len(shape.as_text))),
     )
 
 

@@ -53,6 +53,7 @@ def show(
         ("within", lambda: _within(strategy.id, shape)),
         ("keep", lambda: condition_rows.keep_levels(strategy.id, shape, fields)),
         ("rank", lambda: form_rows.rank_keys(strategy.id, shape)),
+        ("as_text", lambda: form_rows.text_clauses(strategy.id, shape)),
         ("split", lambda: _split_and_fallback(strategy, shape, ruleset)),
     )
     for name, draw in sections:  # one block each: its messages stay with its inputs
