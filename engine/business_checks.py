@@ -39,7 +39,7 @@ from engine.expressions import (
     order_predicate,
     plain_order_fields,
 )
-from engine.geo import chord_km, half_chord_limit, unit_vector
+from engine.geo import chord_km, half_chord_limit, half_chords, unit_vector
 from engine.model import Network, Order
 from engine.order_batch import OrderBatch
 from engine.windows import effective_window
@@ -297,17 +297,9 @@ class _NetworkChecks:
         xs, ys, zs = sphere.x[candidates], sphere.y[candidates], sphere.z[candidates]
         for start in range(0, len(points), _BLOCK):
             block = np.array([unit_vector(lat, lon) for lat, lon in points[start : start + _BLOCK]])
-            dx = xs[None, :] - block[:, 0:1]
-            dy = ys[None, :] - block[:, 1:2]
-            dz = zs[None, :] - block[:, 2:3]
-            dx *= dx
-            dy *= dy
-            dz *= dz
-            dx += dy
-            dx += dz
-            np.sqrt(dx, out=dx)
-            dx *= 0.5
-            nearest[start : start + _BLOCK] = dx.min(axis=1)
+            to_x, to_y, to_z = block[:, 0:1], block[:, 1:2], block[:, 2:3]
+            chords = half_chords(xs[None, :], ys[None, :], zs[None, :], to_x, to_y, to_z)
+            nearest[start : start + _BLOCK] = chords.min(axis=1)
         return nearest
 
     def _matching(self, when: s.Expr) -> list[Order]:

@@ -78,14 +78,33 @@ class NodeSphere:
 
     def half_chords(self, dest: tuple[float, float, float]) -> np.ndarray:
         """Half the chord from every point to a destination unit vector."""
-        dx = self.x - dest[0]
-        dy = self.y - dest[1]
-        dz = self.z - dest[2]
-        dx *= dx
-        dy *= dy
-        dz *= dz
-        dx += dy
-        dx += dz
-        np.sqrt(dx, out=dx)
-        dx *= 0.5
-        return dx
+        return half_chords(self.x, self.y, self.z, dest[0], dest[1], dest[2])
+
+
+Coordinate = np.ndarray | float
+"""One coordinate of unit vectors: an array, or one number."""
+
+
+def half_chords(
+    x: Coordinate,
+    y: Coordinate,
+    z: Coordinate,
+    to_x: Coordinate,
+    to_y: Coordinate,
+    to_z: Coordinate,
+) -> np.ndarray:
+    """Half the chord between unit vectors (x, y, z) and (to_x, to_y, to_z), arrays or
+    numbers broadcast together (points against one destination, or a block of
+    destinations as a column against the points as a row)."""
+    dx = np.subtract(x, to_x, dtype=np.float64)
+    dy = np.subtract(y, to_y, dtype=np.float64)
+    dz = np.subtract(z, to_z, dtype=np.float64)
+    dx *= dx
+    dy *= dy
+    dz *= dz
+    dx += dy
+    dx += dz
+    np.sqrt(dx, out=dx)
+    dx *= 0.5
+    chords: np.ndarray = dx
+    return chords
