@@ -42,12 +42,12 @@ def test_the_editor_numbers_lines_and_underlines_a_finding(server):
         expect(marked).to_have_text(str(line))
         assert "before it starts" in (marked.get_attribute("title") or "")
         # the underline sits on the text it marks: same row, right of the line's start
-        box, row = underline.bounding_box(), numbers.nth(line - 1).bounding_box()
+        box, row = boxes(page, underline, numbers.nth(line - 1))
         assert abs(box["y"] - row["y"]) < 4, (box, row)
         editor.evaluate(
             "area => { area.scrollTop = 200; area.dispatchEvent(new Event('scroll')); }"
         )
-        box, row = underline.bounding_box(), numbers.nth(line - 1).bounding_box()
+        box, row = boxes(page, underline, numbers.nth(line - 1))
         assert abs(box["y"] - row["y"]) < 4, (box, row)  # and still, once scrolled
         ARTIFACTS.mkdir(exist_ok=True)
         page.locator(".st-key-rules-editor").screenshot(
@@ -66,6 +66,17 @@ def test_the_editor_numbers_lines_and_underlines_a_finding(server):
         )
         section.screenshot(path=str(ARTIFACTS / "studio-form-finding.png"))
     assert remote == [], f"the studio asked the network for {remote}"
+
+
+def boxes(page, *elements, seconds: float = 10.0):
+    """The elements' boxes on the page, once each is drawn: the marks are drawn again
+    after a scroll, and an element between two drawings has no box."""
+    for _ in range(int(seconds * 10)):
+        found = [element.bounding_box() for element in elements]
+        if all(box is not None for box in found):
+            return found
+        page.wait_for_timeout(100)
+    raise AssertionError(f"not drawn within {seconds} s: {elements}")
 
 
 def pick(page, widget: str, option: str) -> None:
