@@ -30,30 +30,10 @@ from engine.expressions import (
 from engine.trace import Trace
 
 if TYPE_CHECKING:
-    from engine.binding import BoundKey, BoundStrategy
+    from engine.binding import BoundKey, BoundPolicy, BoundStrategy
     from engine.blocks import Block
-    from engine.compiler import CompiledStrategy
+    from engine.compiler import CompiledStrategy, Policy
     from engine.model import Network, Node, Order
-    from engine.router import Router
-
-
-def explain_order(
-    router: Router,
-    order: Order,
-    block: Block,
-    trace: Trace,
-    skus: list[str],
-    free_before: np.ndarray,
-    used: np.ndarray,
-    capacity: np.ndarray,
-) -> list[Explanation]:
-    """The explanation of one order routed as a block of one with a trace (see
-    engine.router): `skus` its merged lines, and the stock, shipments per node today
-    and capacities as they were before it was routed."""
-    explainer: _Explainer | None = router.__dict__.get("_explainer")
-    if explainer is None:
-        explainer = router.__dict__["_explainer"] = _Explainer(router)
-    return explainer.entries(order, block, trace, skus, free_before, used, capacity)
 
 
 _REMEMBERED_ORDERS = 400
@@ -133,15 +113,15 @@ class _Texts:
         return Explanation(self.id, node_id, "excluded", self.source, detail, "source", part)
 
 
-class _Explainer:
-    """A router's explanations (the clause texts of each strategy made once)."""
+class Explainer:
+    """A router's explanations, made only when asked for: the clause texts of each
+    strategy made once, then each explained order's entries from the kernel's trace."""
 
-    def __init__(self, router: Router):
-        self.network = router.network
-        self.binding = router.binding
+    def __init__(self, policy: Policy, binding: BoundPolicy, network: Network, tz: ZoneInfo):
+        self.network = network
+        self.binding = binding
         self.texts = {
-            st.id: _Texts(st, router.binding.bound[st.id], router.network, router.tz)
-            for st in router.policy.strategies
+            st.id: _Texts(st, binding.bound[st.id], network, tz) for st in policy.strategies
         }
 
     def entries(
@@ -154,6 +134,9 @@ class _Explainer:
         used: np.ndarray,
         capacity: np.ndarray,
     ) -> list[Explanation]:
+        """The explanation of one order routed as a block of one with a trace (see
+        engine.router): `skus` its merged lines, and the stock, shipments per node today
+        and capacities as they were before it was routed."""
         made = int(block.out[1][0])
         by = block.out[3][0][:made].tolist()
         takes = block.out[4]
@@ -202,7 +185,7 @@ class _Step:
 
     def __init__(
         self,
-        explainer: _Explainer,
+        explainer: Explainer,
         texts: _Texts,
         order: Order,
         j: int,

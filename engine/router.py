@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -43,6 +44,9 @@ from engine.model import Inventory, Network, Order
 from engine.order_batch import OrderBatch, from_ns
 from engine.trace import Trace
 from engine.windows import LocalDays, as_instant, day_starts
+
+if TYPE_CHECKING:
+    from engine.explain import Explainer
 
 
 @contextmanager
@@ -72,6 +76,8 @@ class Router:
         self.tz = policy.tz
         self.binding = BoundPolicy(policy, network)
         self._days = LocalDays(policy.tz)
+        self._explainer: Explainer | None = None
+        """Made at the first order explained (clause texts, once per router)."""
         self.shipments_by_day: dict[dt.date, np.ndarray] = {}
         self.capacity = network.capacity.copy()
         """Orders per day per node (inf: unlimited); events may change it."""
@@ -282,7 +288,7 @@ class Router:
 
     def _route_explained(self, batch: OrderBatch, position: int = 0) -> Decision:
         """Route one order with its explanation (the kernel's trace in words), and commit."""
-        from engine.explain import explain_order
+        from engine.explain import Explainer
 
         rows = np.array([position], dtype=np.int64)
         merged = self._merged(batch)
@@ -304,8 +310,10 @@ class Router:
         kernel.route_block(*block.arguments, trace=trace.arrays())
         decision = unpack(self.binding, block, batch, merged, self.network.ids)[0]
         skus = merged.skus(block.lines)
-        entries = explain_order(
-            self, batch.order(position), block, trace, skus, free_before, used, capacity
+        if self._explainer is None:
+            self._explainer = Explainer(self.policy, self.binding, self.network, self.tz)
+        entries = self._explainer.entries(
+            batch.order(position), block, trace, skus, free_before, used, capacity
         )
         return replace(decision, explain=tuple(entries))
 
