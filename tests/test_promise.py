@@ -23,6 +23,7 @@ from engine.promise import (
     offer,
 )
 from engine.tables import NodeCalendar, load_carriers, load_closures, load_nodes
+from simulations.demo_data.promise import carriers_table, closures_table
 
 PARIS = ZoneInfo("Europe/Paris")
 SERVICE_COLUMNS = [
@@ -336,3 +337,42 @@ def test_the_first_reason_is_given_in_the_documented_order():
     assert isinstance(refused, Refusal) and "does not deliver to DE" in refused.reason
     refused = offer(cals, 0, parcel(weight_kg=99, km=9999), FRIDAY_MORNING)
     assert isinstance(refused, Refusal) and refused.reason.endswith("99 kg > 30 kg")
+
+
+# ------------------------------------------------------------------ docs/routing.md
+
+
+def test_the_worked_example_of_the_routing_docs_on_the_demo_carriers():
+    """docs/routing.md, "The delivery promise (computation)": the demo carriers
+    and French holidays, a Mon-Sat store with a 14:00 cut-off."""
+    nodes = load_nodes(
+        pd.DataFrame(
+            {"id": ["S1"], "type": ["store"], "lat": [48.85], "lon": [2.35], "pick_cost": [0.80]}
+            | {"cutoff": ["14:00"], "open_days": ["Mon-Sat"], "prep_days": [0]}
+        )
+    )
+    carriers = load_carriers(pd.DataFrame(carriers_table()))
+    holidays = load_closures(pd.DataFrame(closures_table(2026, 2027)))
+    assert nodes.ok and carriers.ok and holidays.ok
+    cals = PromiseCalendars(NodeCalendar.of(nodes), carriers, holidays)
+    standard = carriers.index("colissimo", "standard")
+    sent = parcel(km=14.2, weight_kg=2 * 1.2, units=2, pick_cost=0.80)
+
+    at_1510 = LocalMoment.of(dt.datetime(2026, 11, 13, 15, 10, tzinfo=PARIS), PARIS)
+    made = offer(cals, standard, sent, at_1510)
+    assert isinstance(made, Offer)
+    assert (made.dates.ship_date, made.dates.promised_date, made.dates.eta_days) == (
+        dt.date(2026, 11, 16),
+        dt.date(2026, 11, 18),
+        5,
+    )
+    assert made.cost == pytest.approx(7.15)
+    assert made.co2_kg == pytest.approx(1.136)
+
+    at_1310 = LocalMoment.of(dt.datetime(2026, 11, 13, 13, 10, tzinfo=PARIS), PARIS)
+    early = cals.dates(0, standard, at_1310)
+    assert not isinstance(early, NoPromise)
+    assert (early.promised_date, early.eta_days) == (dt.date(2026, 11, 16), 3)
+    express = cals.dates(0, carriers.index("chronopost", "express"), at_1510)
+    assert not isinstance(express, NoPromise)
+    assert express.promised_date == dt.date(2026, 11, 17)
