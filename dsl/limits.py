@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
+from typing import Any
 
 from dsl.errors import SourcingError
 
@@ -112,3 +114,35 @@ def _short(text: str, width: int = 40) -> str:
         return text
     half = (width - 1) // 2
     return f"{text[:half]}\u2026{text[-half:]}"
+
+
+# ------------------------------------------------------------- quoting values
+
+NOT_IN_TEXT = frozenset({"Cc", "Cs"})
+"""Control characters (NUL, line breaks, ESC) and lone surrogates."""
+NOT_IN_NAMES = NOT_IN_TEXT | {"Cf", "Zl", "Zp"}
+"""…and invisible format characters (bidi overrides, zero-width) and line or
+paragraph separators: two ids that look the same must be the same."""
+
+
+def escaped(text: str) -> str:
+    """`text` with control, invisible and surrogate characters as `\\x..` /
+    `\\u....` escapes: safe to print on a terminal or in a log line."""
+    if text.isprintable():
+        return text
+    return "".join(c if unicodedata.category(c) not in NOT_IN_NAMES else _escape(c) for c in text)
+
+
+def _escape(char: str) -> str:
+    if unicodedata.category(char) == "Cc":
+        return repr(char)[1:-1]  # \n, \t, \x00, \x1b
+    return f"\\u{ord(char):04x}"
+
+
+def shown(value: Any, width: int = 40) -> str:
+    """A value as a message quotes it: text in quotes, cut after `width`
+    characters, control characters escaped."""
+    text = escaped(value if isinstance(value, str) else str(value))
+    if len(text) > width:
+        text = text[:width] + "…"
+    return f"'{text}'" if isinstance(value, str) else text

@@ -20,6 +20,9 @@ from typing import Any
 import numpy as np
 
 from dsl import limits
+from dsl.limits import NOT_IN_NAMES, NOT_IN_TEXT
+from dsl.limits import escaped as escaped
+from dsl.limits import shown as shown
 
 
 class OutOfRange(limits.OutOfRange):
@@ -178,13 +181,6 @@ def computed_field_problem(name: str) -> str | None:
     return f"{reason}, so `{name}` cannot be given; rename it (e.g. `declared_{name}`)"
 
 
-_NOT_IN_TEXT = frozenset({"Cc", "Cs"})
-"""Control characters (NUL, line breaks, ESC) and lone surrogates."""
-_NOT_IN_NAMES = _NOT_IN_TEXT | {"Cf", "Zl", "Zp"}
-"""…and invisible format characters (bidi overrides, zero-width) and line or
-paragraph separators: two ids that look the same must be the same."""
-
-
 def name_problem(text: str, limit: int = MAX_ID_LENGTH) -> str | None:
     """Why `text` cannot be an id or a name, or None: empty, too long, or holding
     control or invisible format characters."""
@@ -192,7 +188,7 @@ def name_problem(text: str, limit: int = MAX_ID_LENGTH) -> str | None:
         return "is empty"
     if len(text) > limit:
         return f"is {len(text):,} characters long; at most {limit:,} are allowed"
-    if not _clean(text, _NOT_IN_NAMES):
+    if not _clean(text, NOT_IN_NAMES):
         return "holds a control or invisible character (such as NUL, a line break or ESC)"
     return None
 
@@ -201,7 +197,7 @@ def text_problem(text: str, limit: int = MAX_TEXT_LENGTH) -> str | None:
     """Why free text (a channel, an extra value) cannot be taken, or None."""
     if len(text) > limit:
         return f"is {len(text):,} characters long; at most {limit:,} are allowed"
-    if not _clean(text, _NOT_IN_TEXT):
+    if not _clean(text, NOT_IN_TEXT):
         return "holds a control character (such as NUL, a line break or ESC)"
     return None
 
@@ -210,26 +206,3 @@ def _clean(text: str, refused: frozenset[str]) -> bool:
     if text.isprintable():  # the common case, fast: no Cc, Cf, Cs, Z* but space
         return True
     return not any(unicodedata.category(c) in refused for c in text)
-
-
-def escaped(text: str) -> str:
-    """`text` with control, invisible and surrogate characters as `\\x..` /
-    `\\u....` escapes: safe to print on a terminal or in a log line."""
-    if text.isprintable():
-        return text
-    return "".join(c if unicodedata.category(c) not in _NOT_IN_NAMES else _escape(c) for c in text)
-
-
-def _escape(char: str) -> str:
-    if unicodedata.category(char) == "Cc":
-        return repr(char)[1:-1]  # \n, \t, \x00, \x1b
-    return f"\\u{ord(char):04x}"
-
-
-def shown(value: Any, width: int = 40) -> str:
-    """A value as a message quotes it: text in quotes, cut after `width`
-    characters, control characters escaped."""
-    text = escaped(value if isinstance(value, str) else str(value))
-    if len(text) > width:
-        text = text[:width] + "…"
-    return f"'{text}'" if isinstance(value, str) else text

@@ -292,6 +292,14 @@ def test_unreadable_cells_are_unknown_not_false():
     assert checked("carrier.max_weight_kg > 10", carriers=[row]) == []
 
 
+def test_a_day_list_the_tables_refuse_is_unknown_to_the_checker():
+    """One grammar: `Mon;;Fri`, which the carriers loader rejects, is no Mon-and-Fri
+    list to the checker either (it once skipped the empty entry)."""
+    row = {"carrier": "x", "service": "y", "pickup_days": "Mon;;Fri"}
+    assert holds(parse_expression('carrier.pickup_days has "Sun"'), row) is UNKNOWN
+    assert checked('carrier.pickup_days has "Sun"', carriers=[row]) == []
+
+
 def test_three_valued_logic_for_what_only_the_order_knows():
     row = CARRIERS[0]
     assert holds(parse_expression('carrier.service == "standard" or order.x == 1'), row) is True
@@ -324,16 +332,19 @@ def test_day_lists_read_ranges_and_lists_in_week_order(text, days):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("Mon-Fry", "`Fry` is not a day"),
+        ("Mon-Fry", "unknown day 'Fry' (did you mean Fri?)"),
         (
             "Sat-Mon",
-            "`Sat-Mon` runs backwards: a range goes from Monday to Sunday (write `Sat;Sun;Mon`",
+            "the range Sat-Mon runs backwards; a range runs from Mon towards Sun: "
+            "write Mon;Sat;Sun",
         ),
-        ("Monday", "`Monday` is not a day"),
-        ("Mon-", "`Mon-` is not a day"),
+        ("Monday", "unknown day 'Monday' (did you mean Mon?)"),
+        ("Mon-", "'Mon-' is not a day or a range of two days"),
+        ("Mon;;Fri", "an entry is empty"),
     ],
 )
 def test_a_bad_day_list_says_what_is_wrong(text, message):
+    """The language reads day lists with the tables' grammar and its reasons."""
     with pytest.raises(ValueError) as caught:
         read_days(text)
     assert message in str(caught.value)

@@ -214,11 +214,10 @@ def _list(raw: object, days: bool) -> object:
         items = raw
     else:
         return UNKNOWN
-    texts = [str(item).strip() for item in items if str(item).strip()]
     if not days:
-        return tuple(texts)
-    try:
-        return read_days(";".join(texts))
+        return tuple(text for text in (str(item).strip() for item in items) if text)
+    try:  # the tables' own grammar: what their loader refuses is not known here
+        return read_days(";".join(str(item) for item in items))
     except ValueError:
         return UNKNOWN  # the table's loader reports it
 

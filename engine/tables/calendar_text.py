@@ -3,50 +3,26 @@ dates"): day lists (`Mon-Fri`, `Mon;Wed;Fri`), clock times (`14:00`) and local
 dates (`2026-12-25`), each read from its text and written back in one canonical
 form. Pure Python: the loaders apply these once per distinct cell text.
 
-A day list is held as a 7-bit set: bit 0 is Monday … bit 6 Sunday, the numbers
-`datetime.date.weekday()` gives. Its grammar:
-
-    list  = item *( ";" item )
-    item  = day / day "-" day
-    day   = "Mon" / "Tue" / "Wed" / "Thu" / "Fri" / "Sat" / "Sun"   (any case)
-
-Spaces around an item, a `;` or a `-` are ignored. A range runs forward within
-one week (`Fri-Mon` is refused: write `Mon;Fri-Sun`); `Mon-Mon` is Monday. Days
-may repeat and ranges overlap: the list is their union. An empty entry
-(`Mon;;Fri`, a `;` at either end) is refused. The canonical form lists the days
-from Monday to Sunday, a run of three or more days as a range: `Mon-Fri`,
-`Mon;Wed;Fri`, `Sat;Sun`, `Mon;Fri-Sun`.
+The day-list grammar is the language's (dsl.days, one grammar for the tables
+and the checker); here its refusals become CalendarTextError, which the
+loaders turn into rejected rows.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-import difflib
 import re
 
+from dsl import days as dsl_days
+from dsl.days import DAY_LIST_RULE as DAY_LIST_RULE
+from dsl.days import DAY_NAMES as DAY_NAMES
+from dsl.days import EVERY_DAY as EVERY_DAY
+from dsl.days import MON_FRI as MON_FRI
+from dsl.days import MON_SAT as MON_SAT
+from dsl.days import format_days as format_days
 from engine.errors import DataError
-from engine.limits import FIRST_DAY, LAST_DAY, shown
-
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-MON_FRI = 0b0011111
-MON_SAT = 0b0111111
-EVERY_DAY = 0b1111111
-DAY_LIST_RULE = "days Mon…Sun separated by ';' or ranges such as Mon-Fri"
-
-_FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_FRENCH = (
-    ("lun", "lundi"),
-    ("mar", "mardi"),
-    ("mer", "mercredi"),
-    ("jeu", "jeudi"),
-    ("ven", "vendredi"),
-    ("sam", "samedi"),
-    ("dim", "dimanche"),
-)
-_DAY_INDEX = {name.lower(): index for index, name in enumerate(DAY_NAMES)}
-_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2212"
-"""Hyphen look-alikes a spreadsheet may put in a range (–, —, −)."""
+from engine.limits import FIRST_DAY, LAST_DAY
 
 CLOCK_RULE = "a local time HH:MM from 00:00 to 23:59"
 _CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])(?::00)?", re.ASCII)
@@ -69,91 +45,11 @@ class CalendarTextError(DataError):
 
 
 def parse_days(text: str) -> int:
-    """The day set a day list names (see the module doc), or CalendarTextError."""
-    days = 0
-    for entry in text.split(";"):
-        item = entry.strip()
-        if not item:
-            raise CalendarTextError("an entry is empty (two ';' in a row, or one at an end)")
-        days |= _item_days(item)
-    return days
-
-
-def _item_days(item: str) -> int:
-    dash = next((d for d in _DASHES if d in item), None)
-    if dash is not None:
-        raise CalendarTextError(f"write a range with '-' (a hyphen), not {shown(dash)}")
-    for separator, name in ((",", "','"), ("/", "'/'")):
-        if separator in item:
-            raise CalendarTextError(f"separate days with ';', not {name}")
-    ends = [end.strip() for end in item.split("-")]
-    if len(ends) > 2 or not all(ends):
-        raise CalendarTextError(f"{shown(item)} is not a day or a range of two days")
-    first, last = (_day(end) for end in ends) if len(ends) == 2 else (_day(ends[0]),) * 2
-    if first > last:
-        wrapped = _span(first, 6) | _span(0, last)
-        raise CalendarTextError(
-            f"the range {DAY_NAMES[first]}-{DAY_NAMES[last]} runs backwards; a range runs "
-            f"from Mon towards Sun: write {format_days(wrapped)}"
-        )
-    return _span(first, last)
-
-
-def _span(first: int, last: int) -> int:
-    """The days first..last (0 = Monday), both included."""
-    return ((1 << (last + 1)) - 1) & ~((1 << first) - 1)
-
-
-def _day(word: str) -> int:
-    index = _DAY_INDEX.get(word.lower())
-    if index is not None:
-        return index
-    if any(space in word for space in " \t"):
-        raise CalendarTextError("separate days with ';', not spaces")
-    lowered = word.lower()
-    for index, (short, full) in enumerate(_FRENCH):
-        if lowered in (short, full):
-            raise CalendarTextError(
-                f"unknown day {shown(word)} (days are written in English: "
-                f"did you mean {DAY_NAMES[index]}?)"
-            )
-    hint = _closest_day(lowered)
-    if hint is not None:
-        raise CalendarTextError(f"unknown day {shown(word)} (did you mean {hint}?)")
-    raise CalendarTextError(f"unknown day {shown(word)}; the days are {', '.join(DAY_NAMES)}")
-
-
-def _closest_day(word: str) -> str | None:
-    """The day a misspelt name means, if one clearly fits: the only full English
-    name it begins (two letters at least: `thurs`), else the closest name."""
-    if len(word) >= 2:
-        starts = [i for i, full in enumerate(_FULL_NAMES) if full.startswith(word)]
-        if len(starts) == 1:
-            return DAY_NAMES[starts[0]]
-    names = [name.lower() for name in DAY_NAMES] + list(_FULL_NAMES)
-    close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
-    return DAY_NAMES[names.index(close[0]) % 7] if close else None
-
-
-def format_days(days: int) -> str:
-    """The canonical text of a non-empty day set (see the module doc)."""
-    if not 0 < days <= EVERY_DAY:
-        raise ValueError(f"a day set is a non-empty 7-bit set, got {days!r}")
-    parts = []
-    day = 0
-    while day < 7:
-        if not days >> day & 1:
-            day += 1
-            continue
-        end = day
-        while end + 1 < 7 and days >> (end + 1) & 1:
-            end += 1
-        if end - day >= 2:
-            parts.append(f"{DAY_NAMES[day]}-{DAY_NAMES[end]}")
-        else:
-            parts += DAY_NAMES[day : end + 1]
-        day = end + 1
-    return ";".join(parts)
+    """The 7-bit day set a day list names (dsl.days), or CalendarTextError."""
+    try:
+        return dsl_days.parse_days(text)
+    except ValueError as error:
+        raise CalendarTextError(str(error)) from None
 
 
 def weekday(day_number: int) -> int:

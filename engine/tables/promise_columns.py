@@ -25,7 +25,8 @@ from engine.tables.cells import ColumnReader, whole_numbers
 from engine.tables.table import Table
 
 DEFAULT_CUTOFF = 23 * 60 + 59
-"""23:59, in minutes after midnight: an order of the day is picked that day."""
+"""23:59, in minutes after midnight: an order placed before 23:59 local time is
+picked that day (engine.promise compares whole minutes, strictly before)."""
 DEFAULT_OPEN_DAYS = MON_SAT
 
 
