@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from studio.components import shipped_examples, sign_in
+from studio.components import shipped_examples, sign_in, working_copy
 from studio.components.ruleset_choice import store
 
 # One module per page; not `pages/`, which Streamlit would list on its own before the
@@ -21,6 +21,9 @@ FAVICON = Path(__file__).resolve().parent / "favicon.svg"
 # by the browser from Google's font CDN.
 st.set_page_config(page_title="Sourcing Studio", page_icon=str(FAVICON), layout="wide")
 shipped_examples.seed_once()
+if sign_in.signing_out():
+    working_copy.keep_before_leaving(store())
+    sign_in.forget_session()
 if not sign_in.signed_in_or_form(store()):
     st.stop()
 sign_in.sidebar(store())

@@ -238,3 +238,18 @@ def test_a_version_scheduled_a_minute_ahead_is_scheduled_then_live(team_store, u
     assert history(app)[0] == [2, "live", "ed", "ann"]
     published = [e for e in team_store.audit("france") if e.action == "published"][-1]
     assert (published.actor, published.at) == ("ann", go_live.astimezone(dt.UTC))
+
+
+def test_signing_out_with_an_edit_on_its_way_shows_the_sign_in_and_no_error(team_store):
+    """Pressing Sign out while the text box still holds an edit not yet applied sends both
+    at once: the edit's callback must not fail on a session already forgotten (it showed
+    a KeyError on 'rules.editor'), and the edit stays in the user's working copy."""
+    app = sign_in(studio(), "ed")
+    app.text_area(key="rules.editor").input(EDITED)
+    app.button(key="signin.out").click()
+    run(app)
+    assert "Sign in to Sourcing Studio" in [t.value for t in app.title]
+    assert not app.text_area
+    assert team_store.working_copies.get("ed", "france").text == EDITED
+    sign_in(app, "ed")
+    assert editor_text(app) == EDITED  # restored from the working copy

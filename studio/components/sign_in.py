@@ -32,6 +32,8 @@ from studio import config
 USER = "signin.user"
 """The signed-in `User` of this session (stores with accounts only)."""
 LOGIN, PASSWORD = "signin.login", "signin.password"
+SIGNING_OUT = "signin.signing_out"
+"""Set by Sign out; the next run keeps the last edit, then forgets the session."""
 DEMO_HINT = (
     "This is a demo store: sign in as **demo-editor** (password `demo-editor-password`) "
     "to edit and submit, or as **demo-approver** (`demo-approver-password`) to publish. "
@@ -106,6 +108,18 @@ def sidebar(found: RulesetStore | None) -> None:
 
 
 def _sign_out() -> None:
+    """Ask for the session to be forgotten at the start of the run this click starts
+    (`signing_out`), not now: an edit sent with the same click still has its own
+    callback to run, and its text must reach the working copy first."""
+    st.session_state[SIGNING_OUT] = True
+
+
+def signing_out() -> bool:
+    """Whether Sign out was pressed: the app keeps the last edit, then `forget_session`."""
+    return bool(st.session_state.get(SIGNING_OUT))
+
+
+def forget_session() -> None:
     """Forget everything of this session: the next person starts afresh (what they
     typed is in their working copy in the store)."""
     st.session_state.clear()

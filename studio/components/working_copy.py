@@ -52,6 +52,17 @@ def _at(copy: WorkingCopy) -> str:
     return publishing.local(copy.saved_at, publishing.zone_of_text(copy.text))
 
 
+def keep_before_leaving(found: RulesetStore | None) -> None:
+    """Keep the session's last edit before the session is forgotten (signing out): as
+    the Rules page keeps every edit, against the stored version it is based on."""
+    draft = state.draft()
+    saved = None
+    if found is not None and draft.name and draft.base:
+        with contextlib.suppress(StoreError):
+            saved = found.version(draft.name, draft.base).text
+    keep(found, saved)
+
+
 def keep(found: RulesetStore | None, saved_text: str | None) -> None:
     """Write the editor's text as the working copy when it changed since the last write.
     `saved_text` is the stored version it is based on: back to exactly that text, the
