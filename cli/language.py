@@ -37,6 +37,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--nodes", metavar="F", help="nodes table (CSV or Parquet): its columns become node.<col>"
     )
     check.add_argument(
+        "--carriers",
+        metavar="F",
+        help="carriers table (CSV or Parquet): each `ship with` must admit one of its services; "
+        "its columns become carrier.<col>",
+    )
+    check.add_argument(
         "--orders",
         metavar="F",
         help="orders table (CSV or Parquet): its columns become order.<col> and line.<col>",
@@ -87,6 +93,11 @@ def _check_files(args: argparse.Namespace) -> int:
     except UnreadableFile as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
+    carriers = None
+    if args.carriers:
+        carriers = _carrier_rows(args.carriers)
+        if carriers is None:
+            return EXIT_UNREADABLE
     data = None
     if args.nodes or args.orders:
         from engine.check_data import ClockError, clock, load_check_data
@@ -107,7 +118,7 @@ def _check_files(args: argparse.Namespace) -> int:
             print(f"{name}: error: {error}", file=sys.stderr)
             unreadable += 1
             continue
-        result = check_source(text, name, extra)
+        result = check_source(text, name, extra, carriers=carriers)
         if data is not None and result.ok and result.ruleset is not None:
             result = result.with_findings(data.findings(result.ruleset, now))
         if result.diagnostics:
@@ -123,6 +134,24 @@ def _check_files(args: argparse.Namespace) -> int:
     if errors or (args.strict and warnings):
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _carrier_rows(path: str) -> list[dict[str, object]] | None:
+    """The carrier services of a carriers table, as the checker reads them (the rows the
+    loader accepts; a note for each problem of the others); None, said, when the file
+    cannot be read."""
+    from engine.errors import SourcingError
+    from engine.tables import load_carriers
+
+    try:
+        table = load_carriers(path)
+    except (OSError, SourcingError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return None
+    for reject in table.reject_rows:  # each problem once, as the other loaders say them
+        where = f"row {reject.row}" + (f", column {reject.column}" if reject.column else "")
+        print(f"note: {path}: {where}: {reject.reason} (row not checked against)", file=sys.stderr)
+    return list(table.arrow.to_pylist())
 
 
 def _summary(files: int, errors: int, warnings: int, unreadable: int) -> str:
