@@ -26,9 +26,10 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from dsl.comparisons import kind
 from engine import kernel
 from engine.compiler import CompiledStrategy, Policy, RankSpec
-from engine.expressions import NodeMask, kind, node_mask, plain_order_fields
+from engine.expressions import NodeMask, node_mask, plain_order_fields
 from engine.geo import half_chord_limit
 
 if TYPE_CHECKING:

@@ -2,15 +2,9 @@
 (never eval/exec), and node masks for `source`, `keep` and boolean rank keys.
 
 Values are plain Python: None (missing), bool, number, text, tuple (tags and
-lists) and aware datetimes. The rules, stated once here and in docs/routing.md:
+lists) and aware datetimes. Comparisons follow `dsl.comparisons` (the checker applies
+the same rules); besides them, as docs/routing.md states:
 
-* `==` needs both sides present and of the same kind (numbers compare with
-  numbers, text with text, ...); `!=` is its negation, so a missing value is
-  `!=` everything.
-* `< <= > >=` compare numbers, texts or instants; anything else is false.
-* `a in [..]` holds when `a ==` some item; `not in` is its negation.
-* `x has v` holds when the list `x` (e.g. `node.tags`) holds an item `== v`;
-  with a list on the right, when it holds any of them.
 * A bare field is true only when its value is `true`.
 * A date literal stands for its first instant in the ruleset's time zone.
 * A comparison that mentions `line.*` holds when it holds for at least one
@@ -32,6 +26,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from dsl import syntax as s
+from dsl.comparisons import compare, kind
 from dsl.errors import RulesetError
 from dsl.formatter import format_expr
 from engine.windows import moment_start
@@ -74,64 +69,6 @@ def plain_order_fields(expr: s.Expr) -> tuple[str, ...] | None:
                 return None
             names.add(item.name)
     return tuple(sorted(names))
-
-
-# ----------------------------------------------------------------- semantics
-
-
-def kind(value: Value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, tuple):
-        return "list"
-    if isinstance(value, dt.datetime):
-        return "time"
-    return type(value).__name__
-
-
-def equal(a: Value, b: Value) -> bool:
-    if a is None or b is None:
-        return False
-    kind_a = kind(a)
-    return kind_a == kind(b) and a == b
-
-
-_ORDERED = ("number", "text", "time")
-
-
-def compare(op: str, a: Value, b: Value) -> bool:
-    """One comparison, by the rules in this module's docstring."""
-    if op == "==":
-        return equal(a, b)
-    if op == "!=":
-        return not equal(a, b)
-    if op == "in":
-        return isinstance(b, tuple) and any(equal(a, item) for item in b)
-    if op == "not in":
-        return not (isinstance(b, tuple) and any(equal(a, item) for item in b))
-    if op == "has":
-        if not isinstance(a, tuple):
-            return False
-        wanted = b if isinstance(b, tuple) else (b,)
-        return any(equal(item, w) for item in a for w in wanted)
-    kind_a = kind(a)
-    if kind_a not in _ORDERED or kind_a != kind(b):
-        return False
-    if op == "<":
-        return bool(a < b)
-    if op == "<=":
-        return bool(a <= b)
-    if op == ">":
-        return bool(a > b)
-    if op == ">=":
-        return bool(a >= b)
-    raise ExpressionError(f"unknown operator {op!r}")
 
 
 # ------------------------------------------------------------ scalar closures

@@ -10,7 +10,8 @@ import pytest
 from routing_world import network, node, order
 
 import dsl
-from engine.expressions import compare, node_mask, order_predicate
+from dsl.comparisons import compare
+from engine.expressions import node_mask, order_predicate
 
 UTC = ZoneInfo("UTC")
 

@@ -18,6 +18,7 @@ from typing import Final
 
 from dsl import syntax as s
 from dsl.checks.codes import finding
+from dsl.comparisons import compare
 from dsl.days import read_days
 from dsl.diagnostics import Diagnostic
 from dsl.formatter import format_expr, quote
@@ -137,43 +138,6 @@ def value(expr: s.Expr, row: CarrierRow) -> object:
     if type(expr) is s.Not:
         return holds(expr, row)
     return UNKNOWN  # a date, a metric word: never a carrier's value
-
-
-def _kind(item: object) -> str | None:
-    if item is None:
-        return None
-    if isinstance(item, bool):
-        return "bool"
-    if isinstance(item, int | float):
-        return "number"
-    if isinstance(item, str):
-        return "text"
-    if isinstance(item, tuple):
-        return "list"
-    return type(item).__name__
-
-
-def _equal(a: object, b: object) -> bool:
-    return a is not None and b is not None and _kind(a) == _kind(b) and a == b
-
-
-def compare(op: str, a: object, b: object) -> bool:
-    """One comparison of known values, by the rules of routing."""
-    if op == "==":
-        return _equal(a, b)
-    if op == "!=":
-        return not _equal(a, b)
-    if op in ("in", "not in"):
-        found = isinstance(b, tuple) and any(_equal(a, item) for item in b)
-        return found if op == "in" else not found
-    if op == "has":
-        wanted = b if isinstance(b, tuple) else (b,)
-        return isinstance(a, tuple) and any(_equal(x, w) for x in a for w in wanted)
-    kind = _kind(a)
-    if kind not in ("number", "text") or kind != _kind(b):
-        return False
-    ordered: dict[str, bool] = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}  # type: ignore[operator]
-    return ordered[op]
 
 
 # ------------------------------------------------------------------ reading cells
