@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import pytest
 from argon2 import PasswordHasher
 
 from rulesets.store import RulesetStore, User
@@ -56,3 +57,16 @@ def add_team(store: RulesetStore) -> Team:
         accounts.add(name, role=role, by=admin, password=f"{name}-password")
     signed = {n: accounts.authenticate(n, f"{n}-password") for n in ("ed", "ann", "bob", "vic")}
     return Team(admin, signed["ed"], signed["ann"], signed["bob"], signed["vic"])
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The store's clock, moved by the test (import it as `clock = store_people.clock`)."""
+    return Clock()
+
+
+@pytest.fixture
+def store(store_url, clock):
+    """An empty store on `store_url` (SQLite, then PostgreSQL) read on `clock`."""
+    with open_store(store_url, clock) as opened:
+        yield opened

@@ -9,7 +9,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from store_people import Clock, add_team, open_store
+import store_people
+from store_people import add_team, open_store
 
 from rulesets.store import (
     NotPermitted,
@@ -17,6 +18,9 @@ from rulesets.store import (
     SignInRequired,
     State,
 )
+
+clock = store_people.clock
+store = store_people.store
 
 FRANCE = (Path(__file__).parent.parent / "rulesets" / "france.route").read_text()
 V2 = FRANCE.replace("within 400 km", "within 300 km")
@@ -33,17 +37,6 @@ TABLE = {
     "roll back": {"approver", "admin"},
 }
 ROLES = ["viewer", "editor", "approver", "admin"]
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def store(store_url, clock):
-    with open_store(store_url, clock) as opened:
-        yield opened
 
 
 def in_review(store, team, text=FRANCE):

@@ -9,26 +9,19 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from store_people import START, Clock, add_team, open_store
+import store_people
+from store_people import START, add_team, open_store
 
 from rulesets.folder import export_folder, import_folder
 from rulesets.store import InvalidTransition, ReviewRefused, State, StoreError
+
+clock = store_people.clock
+store = store_people.store
 
 FRANCE = (Path(__file__).parent.parent / "rulesets" / "france.route").read_text()
 V2 = FRANCE.replace("within 400 km", "within 300 km")
 V3 = FRANCE.replace("within 400 km", "within 200 km")
 PARIS = dt.timezone(dt.timedelta(hours=2))
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def store(store_url, clock):
-    with open_store(store_url, clock) as opened:
-        yield opened
 
 
 @pytest.fixture

@@ -8,17 +8,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from store_people import Clock, open_store
+import store_people
+from store_people import open_store
 
 from rulesets.store import SignInRefused
 from rulesets.store.sign_in_throttle import wait_after
 
+clock = store_people.clock
+
 WRONG, RIGHT = "not-the-password", "correct horse"
-
-
-@pytest.fixture
-def clock():
-    return Clock()
 
 
 @pytest.fixture

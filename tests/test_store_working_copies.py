@@ -9,23 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from store_people import Clock, add_team, open_store
+import store_people
+from store_people import add_team, open_store
 
 from rulesets.store import SignInRequired, StoreError, WorkingCopyConflict
 
+clock = store_people.clock
+store = store_people.store
+
 FRANCE = (Path(__file__).parent.parent / "rulesets" / "france.route").read_text()
 TYPING = FRANCE.replace("within 400 km", "within 3")  # half typed: does not need to parse
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def store(store_url, clock):
-    with open_store(store_url, clock) as opened:
-        yield opened
 
 
 def test_a_working_copy_is_kept_per_person_and_ruleset_and_found_again(store, clock):
