@@ -60,6 +60,18 @@ class Shipment:
         return sum(line.qty for line in self.lines)
 
     @property
+    def carrier(self) -> str | None:
+        return None if self.carried is None else self.carried.carrier
+
+    @property
+    def service(self) -> str | None:
+        return None if self.carried is None else self.carried.service
+
+    @property
+    def ship_date(self) -> dt.date | None:
+        return None if self.carried is None else self.carried.ship_date
+
+    @property
     def promised_date(self) -> dt.date | None:
         return None if self.carried is None else self.carried.promised_date
 
