@@ -88,7 +88,7 @@ def run_promise(args: argparse.Namespace) -> int:
         print(f"{args.basket}: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
     at = at or dt.datetime.now(dt.UTC)
-    options = promise_options(session, basket, at, (delivery,) if delivery else None)
+    options = promise_options(session.router, basket, at, (delivery,) if delivery else None)
     answer = {"at": at.isoformat(), "options": [option.to_dict() for option in options]}
     if args.json:
         print(json.dumps(answer, ensure_ascii=False, indent=2))

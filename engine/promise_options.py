@@ -17,7 +17,7 @@ from engine.tables.calendar_text import day_number
 
 if TYPE_CHECKING:
     from engine.model import Order
-    from engine.session import Session
+    from engine.router import Router
 
 METHODS = ("home", "express", "collect")
 """The delivery methods a basket is promised for, in this order (`collect` only with a
@@ -75,33 +75,33 @@ class Option:
 
 
 def promise_options(
-    session: Session, basket: Order, at: dt.datetime, methods: tuple[str, ...] | None = None
+    router: Router, basket: Order, at: dt.datetime, methods: tuple[str, ...] | None = None
 ) -> list[Option]:
-    """The basket's options at instant `at`, one per delivery method (`methods`, or
-    home and express, and collect when the basket names a `collect_node`); nothing
-    is allocated."""
+    """The basket's options at instant `at` from a router (`Session.router`), one per
+    delivery method (`methods`, or home and express, and collect when the basket names
+    a `collect_node`); nothing is allocated."""
     chosen = methods or tuple(
         m for m in METHODS if m != "collect" or basket.fields.get("collect_node")
     )
-    moment = LocalMoment.of(at, session.policy.tz)
+    moment = LocalMoment.of(at, router.policy.tz)
     options = []
     for method in chosen:
         order = replace(basket, fields={**basket.fields, "delivery": method})
-        decision = session.promise(order, at)
-        before = _order_before(session, decision, moment) if decision.status == "routed" else None
+        decision = router.promise(order, at)
+        before = _order_before(router, decision, moment) if decision.status == "routed" else None
         minutes = None if before is None else before - moment.minute
         shown = None if before is None else f"{before // 60:02d}:{before % 60:02d}"
         options.append(Option(method, decision, shown, minutes))
     return options
 
 
-def _order_before(session: Session, decision: Decision, moment: LocalMoment) -> int | None:
+def _order_before(router: Router, decision: Decision, moment: LocalMoment) -> int | None:
     """The earliest cut-off (minutes after midnight) of a shipment picked today whose
     delivery would be later if the order came at that cut-off."""
-    delivery = session.delivery
-    if delivery is None or not delivery.carried:
+    bound = router.delivery
+    if bound is None or not bound.delivery.carried:
         return None
-    calendars = delivery.calendars
+    calendars = bound.delivery.calendars
     carriers = calendars.carriers
     earliest: int | None = None
     for shipment in decision.shipments:
