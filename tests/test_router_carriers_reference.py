@@ -24,7 +24,7 @@ from engine.delivery import Delivery
 from engine.router import Router
 from engine.windows import as_instant
 from tests.test_promise_reference import day_sets, engine_calendars
-from tests.test_router_reference import field, rulesets, scenarios, text
+from tests.test_router_reference import field, routers, rulesets, scenarios, text
 
 CARRIERS = ("colissimo", "chronopost", "stuart")
 SHIP_WITH = st.sampled_from(
@@ -172,15 +172,9 @@ def test_engine_routes_with_carriers_as_the_reference(world):
     except engine.CompileError:
         assume(False)
     network = engine.Network.from_frame(pd.DataFrame(nodes))
-    frame = pd.DataFrame(
-        [{"node_id": n, "sku": k, "on_hand": q} for (n, k), q in stock.items()],
-        columns=["node_id", "sku", "on_hand"],
-    )
 
     def router() -> Router:
-        inventory = engine.Inventory.from_frame(frame, network)
-        delivery = engine_delivery(calendars, services, co2, closures)
-        return engine.Session(policy, network, inventory, delivery=delivery).router
+        return routers(policy, network, stock, engine_delivery(calendars, services, co2, closures))
 
     def reference():
         return RefCarrying(

@@ -275,6 +275,16 @@ def scenarios(draw):
 # ------------------------------------------------------------------ test
 
 
+def routers(policy, network, stock, delivery=None) -> Router:
+    """A fresh router on the drawn stock ({(node, sku): units})."""
+    frame = pd.DataFrame(
+        [{"node_id": n, "sku": k, "on_hand": q} for (n, k), q in stock.items()],
+        columns=["node_id", "sku", "on_hand"],
+    )
+    inventory = engine.Inventory.from_frame(frame, network)
+    return engine.Session(policy, network, inventory, delivery=delivery).router
+
+
 @given(scenarios())
 def test_engine_decides_as_the_reference(scenario):
     nodes, stock, orders, ruleset = scenario
@@ -283,13 +293,9 @@ def test_engine_decides_as_the_reference(scenario):
     except engine.CompileError:
         assume(False)
     network = engine.Network.from_frame(pd.DataFrame(nodes))
-    frame = pd.DataFrame(
-        [{"node_id": n, "sku": k, "on_hand": q} for (n, k), q in stock.items()],
-        columns=["node_id", "sku", "on_hand"],
-    )
 
     def router() -> Router:
-        return engine.Session(policy, network, engine.Inventory.from_frame(frame, network)).router
+        return routers(policy, network, stock)
 
     got = [d.to_json() for d in router().route_batch(orders)]
     want = [d.to_json() for d in route_all(ruleset, nodes, stock, orders)]
