@@ -305,8 +305,12 @@ def test_engine_decides_as_the_reference(scenario):
         event(f"shipments {len(decision['shipments'])}")
         event(f"chain {len(decision['strategies'])}")
     assert got == want
-    # The numpy steps that explain a decision (engine.allocation) decide as the
-    # compiled kernel does, and so does routing one order at a time.
+    assert_every_way_routes_alike(router, orders, policy, want)
+
+
+def assert_every_way_routes_alike(router, orders, policy, want: list[str]) -> None:
+    """Routing with explanations, and one order at a time, decide as the batch did
+    (`want`): the explanation's bookkeeping changes nothing, nor does the one-order path."""
     explained = router().route_batch(orders, explain=True)
     assert [replace(d, explain=()).to_json() for d in explained] == want
     one_by_one = router()
