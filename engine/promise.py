@@ -246,7 +246,8 @@ def offer(
     if cap != UNLIMITED and parcels_taken >= cap:
         node_id = calendars.nodes.ids[parcel.node]
         return refused(
-            f"{parcels_taken:,} parcels already collected from {node_id} on "
+            f"{parcels_taken:,} parcel{'' if parcels_taken == 1 else 's'} already collected "
+            f"from {node_id} on "
             f"{dates.ship_date.isoformat()} (daily_parcels {cap:,})"
         )
     cost = (

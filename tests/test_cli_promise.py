@@ -90,3 +90,15 @@ def test_closures_without_carriers_are_refused(capsys):
     arguments += TABLES[:4] + TABLES[6:]
     assert main(arguments) == 2
     assert "--closures needs --carriers" in capsys.readouterr().err
+
+
+def test_explained_the_full_express_names_its_one_parcel(capsys):
+    arguments = ["route", str(DATA / "rules.route"), "--orders", str(DATA / "orders.csv")]
+    assert main([*arguments, *TABLES, "--explain"]) == 0
+    decisions = {d["order_id"]: d for d in map(json.loads, capsys.readouterr().out.splitlines())}
+    (store,) = [e for e in decisions["C"]["explain"] if e["node_id"] == "S1"]
+    assert (store["outcome"], store["clause"]) == ("excluded", "carriers")
+    assert store["detail"] == (
+        "no carrier service can carry it: colissimo standard: `ship with` does not hold; "
+        "chronopost express: 1 parcel already collected from S1 on 2026-12-04 (daily_parcels 1)"
+    )
