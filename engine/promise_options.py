@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from dsl.schema import DELIVERY_METHODS
 from engine.decision import Decision
+from engine.errors import DataError
 from engine.promise import LocalMoment, PromiseDates
 from engine.tables.calendar_text import day_number
 
@@ -129,7 +130,7 @@ def _iso(day: dt.date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
-class BasketError(ValueError):
+class BasketError(DataError):
     """A basket that cannot be promised: the message names the key at fault."""
 
 

@@ -19,6 +19,7 @@ from engine.compiler import CompileError
 from engine.errors import DataError
 from engine.expressions import ExpressionError
 from engine.ledger import OrderAlreadyRouted
+from engine.promise_options import BasketError
 from engine.limits import OutOfRange
 from engine.reactions import ReactionError
 from engine.signing import DocumentError, SignatureRefused, SigningError
@@ -59,6 +60,7 @@ def test_every_exception_the_language_and_the_engine_define_is_a_sourcing_error(
         (DocumentError, ArtifactError, ValueError),
         (SignatureRefused, ArtifactError, ValueError),
         (TableError, DataError, ValueError),
+        (BasketError, DataError, ValueError),
         (OrderAlreadyRouted, SourcingError, ValueError),
         (ReactionError, SourcingError, RuntimeError),
     ],
