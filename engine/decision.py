@@ -68,6 +68,10 @@ class Shipment:
         return None if self.carried is None else self.carried.service
 
     @property
+    def pick_date(self) -> dt.date | None:
+        return None if self.carried is None else self.carried.pick_date
+
+    @property
     def ship_date(self) -> dt.date | None:
         return None if self.carried is None else self.carried.ship_date
 
