@@ -38,7 +38,7 @@ def month_of(day: dt.date) -> dt.date:
 
 
 def month_label(month: dt.date) -> str:
-    return f"{calendar.month_name[month.month]} {month.year}"
+    return formats.month(month)
 
 
 def months_shown(closures: pd.DataFrame, orders: pd.DataFrame | None, today: dt.date):
