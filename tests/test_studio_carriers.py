@@ -222,3 +222,25 @@ def test_closures_are_added_and_removed_through_the_loader():
     app.button(key="carriers.closures.remove").click().run()
     assert "Removed: 07/12/2026 · node DC-LYON · stock count." in texts(app)
     assert len(session_table(app, "closures")) == len(closures) - 1
+
+
+@pytest.mark.usefixtures("studio_env")
+def test_a_closure_of_a_renamed_carrier_is_shown_not_in_use_and_kept():
+    app = page("carriers").run()
+    app.date_input(key="carriers.closures.new.date").set_value(dt.date(2026, 12, 8))
+    app.selectbox(key="carriers.closures.new.scope").set_value("carrier").run()
+    app.selectbox(key="carriers.closures.new.id.carrier").set_value("stuart")
+    app.text_input(key="carriers.closures.new.reason").set_value("strike")
+    app.button(key="carriers.closures.add").click().run()
+    assert "Added: 08/12/2026 · carrier stuart · strike." in texts(app)
+
+    app.session_state[SERVICES] = edits({2: {"carrier": "urbify"}})
+    app.run()
+    assert not app.exception
+    assert "Applied: the carrier services as shown above are in use" in texts(app)
+    assert "1 row of this session's closures is not in use (kept" in texts(app)
+    problems = table(app, "what", "column", "reason")
+    assert problems["what"].tolist() == ["2026-12-08 carrier stuart"]
+    assert problems["reason"].iloc[0].startswith("id 'stuart' is not a known carrier")
+    closures = session_table(app, "closures")
+    assert closures.iloc[-1].tolist() == [dt.date(2026, 12, 8), "carrier", "stuart", "strike"]

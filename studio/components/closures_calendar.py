@@ -142,12 +142,33 @@ def show(dataset: data.Dataset, today: dt.date) -> None:
         f"{formats.count(len(closures), 'closure')} in all. Dates are local days of the "
         "ruleset's time zone."
     )
+    _not_in_use(dataset, closures)
     _add(dataset, closures, month)
     _remove(dataset, closures)
     _outcome()
     if len(closures):
         with st.expander(f"Every closure by month ({formats.count(len(closures))})"):
             st.dataframe(listed(closures), hide_index=True, width="stretch", key=f"{KEY}.list")
+
+
+def _not_in_use(dataset: data.Dataset, closures: pd.DataFrame) -> None:
+    """Closures the loader leaves out: rows of the file, or of this session's table once
+    the nodes or carriers they name changed (a carrier renamed on this page). They are
+    shown, never dropped: a session's table keeps them until they are removed."""
+    table = dataset.tables.get("closures")
+    if table is None or table.ok:
+        return
+    count = table.rejected_rows
+    if "closures" in dataset.edited:
+        problems = checked(closures, dataset).problems.drop(columns="row")
+        verb = "is" if count == 1 else "are"
+        where = f"of this session's closures {verb} not in use (kept, and listed above)"
+    else:
+        problems = table.rejects[["row", "column", "reason"]]
+        verb = "was" if count == 1 else "were"
+        where = f"of the closures file {verb} left out (row 1 is the file's header)"
+    st.warning(f"{formats.count(count, 'row')} {where}:", icon=":material/rule:")
+    st.dataframe(problems, hide_index=True, width="stretch")
 
 
 def _add(dataset: data.Dataset, closures: pd.DataFrame, month: dt.date) -> None:
