@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 import studio_pages
-from studio_pages import page, table, texts
+from studio_pages import page, studio_app, table, texts
 
 from engine.tables import load_carriers, load_closures, load_nodes
 from studio import table_edits
@@ -26,6 +26,20 @@ NODES = "carriers.nodes.editor.0"
 def edits(rows: dict, added: list | None = None, deleted: list | None = None) -> dict:
     """What st.data_editor keeps in its widget state after the user's edits."""
     return {"edited_rows": rows, "added_rows": added or [], "deleted_rows": deleted or []}
+
+
+def carriers_in_app():
+    """The Carriers page inside the whole studio, so that other pages can be visited."""
+    app = studio_app().run()
+    return app.switch_page("views/carriers.py").run()
+
+
+def away_and_back(app) -> None:
+    """Visit Network and stock, then come back to the Carriers page."""
+    app.switch_page("views/network.py").run()
+    assert app.title[0].value == "Network and stock"
+    app.switch_page("views/carriers.py").run()
+    assert app.title[0].value == "Carriers"
 
 
 def session_table(app, kind: str) -> pd.DataFrame | None:
@@ -135,7 +149,7 @@ def test_the_page_shows_the_datas_carriers_cutoffs_and_closures(studio_env):
 def test_an_accepted_cutoff_edit_is_the_sessions_nodes_table(studio_env):
     nodes = pd.read_csv(studio_env / "nodes.csv")
     store = nodes.index[nodes["type"] == "store"][0]
-    app = page("carriers").run()
+    app = carriers_in_app()
     app.session_state[NODES] = edits({int(store): {"cutoff": "16:30"}})
     app.run()
     assert not app.exception
@@ -148,14 +162,13 @@ def test_an_accepted_cutoff_edit_is_the_sessions_nodes_table(studio_env):
     # the next run shows the edit and nothing to apply; the edit survives another page
     app.run()
     assert "Applied" not in texts(app)
-    app.switch_page(str(studio_pages.PAGES / "network.py")).run()
-    app.switch_page(str(studio_pages.PAGES / "carriers.py")).run()
+    away_and_back(app)
     assert _editor_frame(app, NODES).loc[store, "cutoff"] == "16:30"
     assert session_table(app, "nodes").loc[store, "cutoff"] == "16:30"
 
 
 def test_a_refused_edit_lists_each_cell_and_keeps_the_table_in_use(studio_env):
-    app = page("carriers").run()
+    app = carriers_in_app()
     app.session_state[SERVICES] = edits(
         {0: {"transit_days": -2}, 2: {"countries": "FR;UK"}},
         added=[{"carrier": "dhl", "service": "express", "transit_days": 1}],
@@ -172,8 +185,7 @@ def test_a_refused_edit_lists_each_cell_and_keeps_the_table_in_use(studio_env):
     assert "'UK' is not an ISO 3166-1 alpha-2 code" in problems["reason"].iloc[1]
     assert session_table(app, "carriers") is None  # the file's table is still in use
     # what was typed is kept (also after another page) until it is discarded
-    app.switch_page(str(studio_pages.PAGES / "network.py")).run()
-    app.switch_page(str(studio_pages.PAGES / "carriers.py")).run()
+    away_and_back(app)
     kept = _editor_frame(app, SERVICES)
     assert kept["transit_days"].iloc[0] == -2 and len(kept) == 5
     assert "Not applied: 2 rows of the edited table are refused." in texts(app)
