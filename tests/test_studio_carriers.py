@@ -256,3 +256,53 @@ def test_a_closure_of_a_renamed_carrier_is_shown_not_in_use_and_kept():
     assert problems["reason"].iloc[0].startswith("id 'stuart' is not a known carrier")
     closures = session_table(app, "closures")
     assert closures.iloc[-1].tolist() == [dt.date(2026, 12, 8), "carrier", "stuart", "strike"]
+
+
+def test_an_uploaded_carriers_table_replaces_the_sessions_edits_and_says_so(studio_env):
+    """An upload on Network and stock is a new carriers table: the session's edits of
+    the old one are dropped (the page says so once), and the rows the upload lost are
+    listed under the editor."""
+    app = carriers_in_app()
+    app.session_state[SERVICES] = edits({0: {"transit_days": 3}})
+    app.run()
+    assert session_table(app, "carriers").loc[0, "transit_days"] == 3
+
+    lines = (studio_env / "carriers.csv").read_text(encoding="utf-8").splitlines()
+    cells = lines[2].split(",")
+    cells[lines[0].split(",").index("countries")] = "FR;UK"
+    upload = "\n".join([lines[0], lines[1], ",".join(cells), *lines[3:]]) + "\n"
+    app.switch_page("views/network.py").run()
+    app.file_uploader(key="network.upload.carriers.0").set_value(
+        ("my_carriers.csv", upload.encode(), "text/csv")
+    )
+    app.run()
+    assert not app.exception
+    assert "Carrier services: 3 1 row rejected" in texts(app)
+
+    app.switch_page("views/carriers.py").run()
+    shown = texts(app)
+    assert "Your edits of the carriers table were dropped: its file changed" in shown
+    assert "From uploaded my_carriers.csv." in shown
+    assert "1 row of the carriers file was left out" in shown
+    left_out = table(app, "row", "column", "reason")
+    assert left_out[["row", "column"]].values.tolist() == [[3, "countries"]]
+    assert session_table(app, "carriers") is None
+    assert _editor_frame(app, "carriers.services.editor")["carrier"].tolist() == [
+        "colissimo",
+        "stuart",
+        "geodis",
+    ]
+    app.run()
+    assert "were dropped" not in texts(app)  # said once
+
+
+@pytest.mark.usefixtures("studio_env")
+def test_the_closures_go_back_to_the_files_table():
+    app = page("carriers").run()
+    app.selectbox(key="carriers.closures.new.scope").set_value("all").run()
+    app.text_input(key="carriers.closures.new.reason").set_value("inventory day")
+    app.button(key="carriers.closures.add").click().run()
+    assert session_table(app, "closures") is not None
+    app.button(key="carriers.closures.forget").click().run()
+    assert session_table(app, "closures") is None
+    assert not [button for button in app.button if button.key == "carriers.closures.forget"]

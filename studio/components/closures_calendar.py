@@ -13,10 +13,12 @@ import streamlit as st
 
 from engine.tables import CLOSURE_COLUMNS
 from studio import data, formats
-from studio.components.table_editor import working_cells
+from studio.components.table_editor import EditedTable, actions, working_cells
 from studio.table_edits import Checked, check, row_names
 
 KEY = "carriers.closures"
+CLOSURES = EditedTable("closures", KEY, names=("date", "scope", "id"))
+"""The closures as a table of the session: its buttons (back to the file, download)."""
 SCOPES = ("all", "node", "carrier")
 SCOPE_WORDS = {
     "all": "everything (no node picks, no carrier collects or delivers)",
@@ -146,6 +148,8 @@ def show(dataset: data.Dataset, today: dt.date) -> None:
     _add(dataset, closures, month)
     _remove(dataset, closures)
     _outcome()
+    now = data.dataset(dataset.timezone)  # with the change just applied
+    actions(CLOSURES, now, working_cells("closures", now, empty_closures()), None)
     if len(closures):
         with st.expander(f"Every closure by month ({formats.count(len(closures))})"):
             st.dataframe(listed(closures), hide_index=True, width="stretch", key=f"{KEY}.list")
