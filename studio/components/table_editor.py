@@ -17,9 +17,8 @@ import streamlit as st
 
 from simulations.exports import csv_bytes
 from studio import data, formats
+from studio.components.widget_memory import SHADOW as KEPT
 from studio.table_edits import Checked, cells, check, digest, row_names
-
-KEPT = "kept:"
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class EditedTable:
     view: Callable[[pd.DataFrame], pd.DataFrame] = lambda frame: frame
     merge: Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame] = lambda _, edited: edited
     rows: str = "dynamic"
-    """"dynamic": rows may be added and deleted; "fixed": only cells change."""
+    """Rows "dynamic" (added and deleted in the editor) or "fixed" (only cells change)."""
 
 
 def working_cells(kind: str, dataset: data.Dataset, empty: pd.DataFrame) -> pd.DataFrame:
@@ -92,13 +91,7 @@ def _checked(spec: EditedTable, whole: pd.DataFrame, dataset: data.Dataset) -> C
     cached = st.session_state.get(f"{spec.key}.checked")
     if cached is not None and cached[0] == found:
         return cached[1]
-    node_ids = (
-        tuple(dataset.frame("nodes")["id"].astype(str)) if "nodes" in dataset.tables else None
-    )
-    carriers = dataset.carriers
-    names = tuple(dict.fromkeys(carriers.carrier)) if carriers is not None else None
-    loader = data.loader(spec.kind, node_ids, "UTC", names)
-    checked = check(whole, loader, row_names(whole, spec.names))
+    checked = check(whole, dataset.loader(spec.kind), row_names(whole, spec.names))
     st.session_state[f"{spec.key}.checked"] = (found, checked)
     return checked
 
