@@ -125,7 +125,8 @@ def create_app(
         at = at or clock()
         with gate.reading():
             options = promise_options(router, basket, at, (delivery,) if delivery else None)
-        return {"at": at.isoformat(), "options": [option.to_dict() for option in options]}
+        answer = {"at": at.isoformat(), "options": [option.to_dict() for option in options]}
+        return JSONResponse(answer)  # plain JSON values: no encoder walk needed
 
     @app.post("/events", dependencies=[requires("events")])
     def events(request: EventsRequest) -> Any:
