@@ -35,6 +35,7 @@ navigation = st.navigation(
         ],
         "Data and simulation": [
             st.Page(PAGES / "network.py", title="Network and stock", icon=":material/hub:"),
+            st.Page(PAGES / "carriers.py", title="Carriers", icon=":material/local_shipping:"),
             st.Page(PAGES / "try_order.py", title="Try one order", icon=":material/package_2:"),
             st.Page(PAGES / "simulate.py", title="Simulate", icon=":material/monitoring:"),
             st.Page(PAGES / "compare.py", title="Compare", icon=":material/compare_arrows:"),

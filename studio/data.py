@@ -1,7 +1,8 @@
 """The tables the studio works on: the data folder's (SOURCING_DATA_DIR) unless the user
 uploaded a replacement, each loaded once per file version (path, modification time,
-size) and time zone. Bad rows are never dropped silently: every table keeps its rejects
-and whole-table errors are kept too, for the Network page to show.
+size) and time zone, and the tables the user edited in this session (the Carriers page)
+in place of their file. Bad rows are never dropped silently: every table keeps its
+rejects and whole-table errors are kept too, for the Network page to show.
 """
 
 from __future__ import annotations
@@ -16,8 +17,12 @@ import streamlit as st
 
 from engine.tables import (
     REJECT_COLUMNS,
+    Carriers,
+    Closures,
     Table,
     TableError,
+    load_carriers,
+    load_closures,
     load_events,
     load_inventory,
     load_nodes,
@@ -26,8 +31,15 @@ from engine.tables import (
 )
 from simulations import Inputs, load_inputs
 from studio import config
+from studio.table_edits import digest
 
-KINDS = ("nodes", "inventory", "orders", "replenishments", "events")
+INPUT_KINDS = ("nodes", "inventory", "orders", "replenishments", "events")
+"""The tables a simulation reads, in `simulations.load_inputs` order."""
+KINDS = (*INPUT_KINDS, "carriers", "closures")
+"""Every table, in loading order: node ids check the tables after nodes, carrier names
+the closures."""
+EDITABLE = ("nodes", "carriers", "closures")
+"""The tables the Carriers page edits (the nodes' calendar columns only)."""
 REQUIRED = ("nodes", "inventory", "orders")
 TIMED = ("orders", "replenishments", "events")
 """Tables with date-times: a time without an offset is read in the ruleset's zone."""
@@ -35,6 +47,10 @@ SUFFIXES = (".csv", ".parquet")
 UPLOADS_KEY = "data.uploads"
 """Session key: {kind: TableFile} of the tables the user uploaded in this session."""
 UPLOAD_FOLDER = Path(tempfile.gettempdir()) / "sourcing-studio-uploads"
+EDITS_KEY = "data.edits"
+"""Session key: {kind: TableEdit} of the tables the user edited in this session."""
+DROPPED_KEY = "data.dropped_edits"
+"""Session key: the kinds whose edits were dropped because their file changed."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,25 @@ class TableFile:
 
 
 @dataclass(frozen=True)
+class TableEdit:
+    """A table as the user edited it in this session: its cells (as a file holds them,
+    checked by the table's loader before they were kept) and the version of the file
+    they were edited from (`file_version`; () when the data had no such table)."""
+
+    kind: str
+    frame: pd.DataFrame
+    base: tuple
+    digest: str
+
+
+def file_version(file: TableFile | None) -> tuple:
+    """What identifies a table's source: path, name and stamp (() for no file)."""
+    if file is None:
+        return ()
+    return (str(file.path), file.name, *file.stamp)
+
+
+@dataclass(frozen=True)
 class Dataset:
     """The session's tables: good rows, rejects, whole-table errors, and the inputs a
     simulation reads (None while a required table is missing or unreadable)."""
@@ -72,6 +107,8 @@ class Dataset:
     key: tuple
     """Identity of this data version: the same key means the same rows."""
     inputs: Inputs | None = field(default=None)
+    edited: frozenset[str] = frozenset()
+    """The tables read from this session's edits rather than from their file."""
 
     @property
     def missing(self) -> list[str]:
@@ -93,6 +130,41 @@ class Dataset:
     def frame(self, kind: str) -> pd.DataFrame | None:
         table = self.tables.get(kind)
         return None if table is None else table.frame
+
+    @property
+    def carriers(self) -> Carriers | None:
+        """The carriers table (None: no carriers, the distance ETA applies)."""
+        table = self.tables.get("carriers")
+        return table if isinstance(table, Carriers) else None
+
+    @property
+    def closures(self) -> Closures | None:
+        table = self.tables.get("closures")
+        return table if isinstance(table, Closures) else None
+
+    @property
+    def node_ids(self) -> tuple[str, ...] | None:
+        nodes = self.frame("nodes")
+        return None if nodes is None else tuple(nodes["id"].astype(str))
+
+    @property
+    def carrier_names(self) -> tuple[str, ...] | None:
+        """Each carrier once, in table order (a carrier has a row per service)."""
+        carriers = self.carriers
+        return None if carriers is None else tuple(dict.fromkeys(carriers.carrier))
+
+    def loader(self, kind: str):
+        """The loader of `kind` as this data reads it: node ids and carrier names
+        checked against its tables, times in its zone (how an edit is checked)."""
+        zone = self.timezone if kind in TIMED else ""
+        return loader(kind, self.node_ids, zone, self.carrier_names)
+
+    def origin(self, kind: str) -> str:
+        """Where a table comes from: "edited in this session", an upload, a path."""
+        if kind in self.edited:
+            return "edited in this session"
+        file = self.files.get(kind)
+        return file.origin if file is not None else "no table"
 
 
 def data_folder() -> Path:
@@ -142,38 +214,82 @@ def session_files() -> dict[str, TableFile]:
     return {**folder_files(data_folder()), **uploads()}
 
 
+def edits() -> dict[str, TableEdit]:
+    """The tables edited in this session, by kind."""
+    return st.session_state.setdefault(EDITS_KEY, {})
+
+
+def keep_edit(kind: str, frame: pd.DataFrame) -> None:
+    """Use `frame` (cells already accepted by the table's loader) for `kind` in this
+    session, in place of its file's table as it is now."""
+    base = file_version(session_files().get(kind))
+    edits()[kind] = TableEdit(kind, frame.reset_index(drop=True), base, digest(frame))
+
+
+def forget_edit(kind: str) -> None:
+    """Go back to the file's table for `kind`."""
+    edits().pop(kind, None)
+
+
+def dropped_edits() -> list[str]:
+    """The tables whose edits were dropped since the last call (their file changed)."""
+    return st.session_state.pop(DROPPED_KEY, [])
+
+
+def _current_edits(files: dict[str, TableFile]) -> dict[str, TableEdit]:
+    """The session's edits still made on the file in use; an edit of a file that has
+    changed since (a new upload, a regenerated folder) is dropped, and noted."""
+    kept = edits()
+    for kind, edit in list(kept.items()):
+        if edit.base != file_version(files.get(kind)):
+            del kept[kind]
+            st.session_state.setdefault(DROPPED_KEY, []).append(kind)
+    return dict(kept)
+
+
 def dataset(timezone: str = "UTC") -> Dataset:
     """The session's tables, read in `timezone` (times without an offset), cached."""
     files = session_files()
-    key = tuple(
-        (kind, str(files[kind].path), files[kind].name, *files[kind].stamp)
-        for kind in KINDS
-        if kind in files
-    ) + (timezone,)
-    return _dataset(key, timezone, _files=files)
+    current = _current_edits(files)
+    key = (
+        tuple((kind, *file_version(files[kind])) for kind in KINDS if kind in files)
+        + tuple(("edited", kind, edit.digest) for kind, edit in sorted(current.items()))
+        + (timezone,)
+    )
+    return _dataset(key, timezone, _files=files, _edits=current)
 
 
 @st.cache_resource(show_spinner="Loading the tables…", max_entries=8)
-def _dataset(key: tuple, timezone: str, _files: dict[str, TableFile]) -> Dataset:
+def _dataset(
+    key: tuple, timezone: str, _files: dict[str, TableFile], _edits: dict[str, TableEdit]
+) -> Dataset:
     tables: dict[str, Table] = {}
     errors: dict[str, str] = {}
     node_ids: tuple[str, ...] | None = None
+    carrier_names: tuple[str, ...] | None = None
     for kind in KINDS:
-        if kind not in _files:
-            continue
-        file = _files[kind]
         zone = timezone if kind in TIMED else ""  # nodes and stock read the same in any zone
-        table, error = _table(kind, str(file.path), file.stamp, node_ids, zone)
-        if error is not None:
-            errors[kind] = error.replace(str(file.path), file.name)
+        if kind in _edits:
+            table, error = _read(kind, _edits[kind].frame, node_ids, zone, carrier_names)
+        elif kind in _files:
+            file = _files[kind]
+            table, error = _table(kind, str(file.path), file.stamp, node_ids, zone, carrier_names)
+            error = None if error is None else error.replace(str(file.path), file.name)
+        else:
+            continue
+        if table is None:
+            errors[kind] = error or "cannot be read"
             continue
         tables[kind] = table
         if kind == "nodes":
             node_ids = tuple(table.frame["id"].astype(str))
+        if isinstance(table, Carriers):
+            carrier_names = tuple(dict.fromkeys(table.carrier))
     inputs = None
     if all(kind in tables for kind in REQUIRED):
-        inputs = load_inputs(*(tables.get(kind) for kind in KINDS), timezone=timezone)
-    return Dataset(_files, tables, errors, timezone, key, inputs)
+        inputs = load_inputs(*(tables.get(kind) for kind in INPUT_KINDS), timezone=timezone)
+    edited = frozenset(kind for kind in _edits if kind in tables)
+    return Dataset(_files, tables, errors, timezone, key, inputs, edited)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -183,18 +299,40 @@ def _table(
     stamp: tuple,  # noqa: ARG001 - the file's size and time: a changed file is read again
     node_ids: tuple[str, ...] | None,
     timezone: str,
+    carrier_names: tuple[str, ...] | None = None,
 ) -> tuple[Table | None, str | None]:
     """One table read from its file, or the message saying why it cannot be used."""
+    return _read(kind, path, node_ids, timezone, carrier_names)
+
+
+def _read(
+    kind: str,
+    source: str | pd.DataFrame,
+    node_ids: tuple[str, ...] | None,
+    timezone: str,
+    carrier_names: tuple[str, ...] | None,
+) -> tuple[Table | None, str | None]:
+    """One table read by its loader (node ids and carrier names checked when known)."""
     try:
-        if kind == "nodes":
-            return load_nodes(path), None
-        if kind == "inventory":
-            return load_inventory(path, node_ids=node_ids), None
-        loader = {
-            "orders": load_orders,
-            "replenishments": load_replenishments,
-            "events": load_events,
-        }[kind]
-        return loader(path, node_ids=node_ids, timezone=timezone), None
+        return loader(kind, node_ids, timezone, carrier_names)(source), None
     except TableError as error:
         return None, str(error)
+
+
+def loader(
+    kind: str,
+    node_ids: tuple[str, ...] | None = None,
+    timezone: str = "UTC",
+    carrier_names: tuple[str, ...] | None = None,
+):
+    """The loader of a table, as the studio calls it: one source in, a `Table` out."""
+    if kind == "nodes":
+        return load_nodes
+    if kind == "carriers":
+        return load_carriers
+    if kind == "inventory":
+        return lambda source: load_inventory(source, node_ids=node_ids)
+    if kind == "closures":
+        return lambda source: load_closures(source, node_ids=node_ids, carriers=carrier_names)
+    timed = {"orders": load_orders, "replenishments": load_replenishments, "events": load_events}
+    return lambda source: timed[kind](source, node_ids=node_ids, timezone=timezone)

@@ -1,6 +1,7 @@
 """The values a condition's value picker offers: the language's own words for a field
 (`node.type`: dc, store, …) and the values found in the loaded data (tags, regions and
-ids of the nodes; channels, tiers and delivery methods of the orders), read once per
+ids of the nodes; channels, tiers and delivery methods of the orders; the carriers and
+services of the carriers table), read once per
 file version from only the columns needed."""
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ PICKED_COLUMNS = {
         "order.region": "region",
         "order.collect_node": "collect_node",
     },
+    "carriers": {"carrier.name": "carrier", "carrier.service": "service"},
 }
 """Fields whose value is picked from a list, and the data column the list comes from."""
 TAG_SEPARATOR = ";"

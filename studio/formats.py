@@ -11,6 +11,7 @@ import math
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
 from simulations.charts import KPI_LABELS
@@ -95,6 +96,17 @@ def date(value) -> str:
     """A day as dd/mm/yyyy."""
     day = as_date(value)
     return EMPTY if day is None else day.strftime(DATE)
+
+
+def long_date(day: dt.date, year: bool = True) -> str:
+    """A day in words, "Thursday 10 December 2026" ("Thursday 10 December" without the
+    year), in English whatever the machine's locale."""
+    return format_date(day, "EEEE d MMMM" + (" y" if year else ""), locale=LOCALE)
+
+
+def month(day: dt.date) -> str:
+    """A month in words, "December 2026"."""
+    return format_date(day, "MMMM y", locale=LOCALE)
 
 
 def date_range(first, last) -> str:

@@ -15,11 +15,13 @@ from dataclasses import dataclass, replace
 import dsl
 from dsl import syntax as s
 from dsl.formatter import clause_lines, format_expr, format_ruleset
-from dsl.schema import METRICS
+from dsl.schema import CARRIER_KEYS, METRICS
 from studio.conditions import ConditionError, Group, expression_from, group_of
 from studio.conditions import parse_condition as _parse
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+")
+REQUESTED_DATE = "order.requested_date"
 SHORTAGES = ("backorder", "partial", "reject")
 DIRECTIONS = ("asc", "desc")
 NEW_STRATEGY = "new_strategy"
@@ -71,24 +73,34 @@ class StrategyForm:
     source: Group = Group()
     within_km: float | None = None
     keep: tuple[KeepLevel, ...] = ()
+    lines_where: Group = Group()
+    ship_with: Group = Group()
+    deliver_within: int | None = None
+    """`deliver within N days` (None: not this form of `deliver`)."""
+    deliver_by: str | None = None
+    """`deliver by FIELD`: the field's path (None: not this form of `deliver`)."""
+    carrier_by: tuple[str, ...] = ()
+    """The `carrier by` keys in order; empty: no `carrier by` line (cost applies)."""
     rank: tuple[RankRow, ...] = ()
     """Empty: no `rank by` line (the default order applies)."""
     split: int | None = None
     otherwise: str | None = None
     on_shortage: str | None = None
     as_text: tuple[str, ...] = ()
-    """The clauses the form has no pickers for (`lines where`, `ship with`, `deliver`,
-    `carrier by`), one per row, as the canonical text writes them: edited as text."""
+    """Clauses of the delivery promise the fields above cannot say exactly, as the
+    canonical text writes them: edited as text. Only a `carrier by` that names a key
+    twice (`carrier by cost, cost`: a pick list holds each key once)."""
 
 
 TEXT_CLAUSES = ("lines_where", "ship_with", "deliver", "carrier_by")
-"""The strategy's fields that the form shows as text rows (`StrategyForm.as_text`)."""
+"""The clauses a text row (`StrategyForm.as_text`) may hold."""
 
 
 # ------------------------------------------------------------ tree -> form
 
 
 def form_of(strategy: s.Strategy) -> StrategyForm:
+    deliver = strategy.deliver
     return StrategyForm(
         id=strategy.id,
         label=strategy.label,
@@ -98,6 +110,11 @@ def form_of(strategy: s.Strategy) -> StrategyForm:
         source=group_of(strategy.source),
         within_km=strategy.within_km,
         keep=tuple(KeepLevel(keep.units, group_of(keep.at)) for keep in strategy.keep),
+        lines_where=group_of(strategy.lines_where),
+        ship_with=group_of(strategy.ship_with),
+        deliver_within=deliver.within_days if deliver is not None and deliver.by is None else None,
+        deliver_by=deliver.by.path if deliver is not None and deliver.by is not None else None,
+        carrier_by=() if carrier_keys_as_text(strategy) else tuple(_keys(strategy)),
         rank=tuple(RankRow(format_expr(key.key), key.direction) for key in strategy.rank or ()),
         split=strategy.split,
         otherwise=strategy.otherwise,
@@ -106,10 +123,27 @@ def form_of(strategy: s.Strategy) -> StrategyForm:
     )
 
 
+def _keys(strategy: s.Strategy) -> list[str]:
+    return [key.name for key in strategy.carrier_by or ()]
+
+
+def carrier_keys_as_text(strategy: s.Strategy) -> bool:
+    """A `carrier by` the pick list cannot hold (a key named twice) is a text row."""
+    keys = _keys(strategy)
+    return len(set(keys)) != len(keys)
+
+
 def text_clauses(strategy: s.Strategy) -> list[str]:
-    """The canonical lines of the strategy's clauses the form shows as text."""
-    only = s.Strategy(id=strategy.id, **{name: getattr(strategy, name) for name in TEXT_CLAUSES})
-    return clause_lines(only)
+    """The canonical lines of the strategy's clauses the form shows as text rows."""
+    if not carrier_keys_as_text(strategy):
+        return []
+    return [text_of_keys(_keys(strategy))]
+
+
+def text_of_keys(keys: list[str]) -> str:
+    """A `carrier by` line as the canonical text writes it."""
+    lines = clause_lines(s.Strategy(id="row", carrier_by=[s.Name(name=key) for key in keys]))
+    return lines[0]
 
 
 def window_of(effective: s.Effective) -> Window:
@@ -138,6 +172,19 @@ def strategy_of(
             "id", "an id is letters, digits and _ and does not start with a digit (peak_home)"
         )
     _check_numbers(form, saved)
+    texts = clauses_of_text(form.as_text)
+    fields = {
+        "lines_where": _conditions("lines_where", form.lines_where),
+        "ship_with": _conditions("ship_with", form.ship_with),
+        "deliver": deliver_of(form),
+        "carrier_by": carrier_keys_of(form.carrier_by),
+    }
+    for name, value in fields.items():
+        if value is not None and texts[name] is not None:
+            words = _CLAUSE_WORDS[name]
+            index = next(i for i, row in enumerate(form.as_text) if row.strip().startswith(words))
+            raise FormError(f"as_text.{index}", f"`{words} ...` is already given above")
+        fields[name] = value if value is not None else texts[name]
     return s.Strategy(
         id=form.id,
         label=saved.label  # unchanged: an empty "" label stays as the text wrote it
@@ -156,8 +203,44 @@ def strategy_of(
         split=form.split,
         otherwise=form.otherwise or None,
         on_shortage=_shortage(form.on_shortage),
-        **clauses_of_text(form.as_text),
+        **fields,
     )
+
+
+_CLAUSE_WORDS = {
+    "lines_where": "lines where",
+    "ship_with": "ship with",
+    "deliver": "deliver",
+    "carrier_by": "carrier by",
+}
+
+
+def deliver_of(form: StrategyForm) -> s.Deliver | None:
+    """`deliver within N days`, `deliver by FIELD` or none; both at once is refused."""
+    if form.deliver_within is not None and form.deliver_by is not None:
+        raise FormError("deliver", "give a number of days or a date field, not both")
+    if form.deliver_within is not None:
+        return s.Deliver(within_days=int(form.deliver_within))
+    if form.deliver_by is not None:
+        path = form.deliver_by.strip()
+        if not FIELD_PATH.fullmatch(path):
+            raise FormError(
+                "deliver",
+                f"deliver by {path or '…'} refused: name a date field of the order "
+                f"such as {REQUESTED_DATE}",
+            )
+        return s.Deliver(by=s.FieldRef(path=path))
+    return None
+
+
+def carrier_keys_of(keys: tuple[str, ...]) -> list[s.Name] | None:
+    """The `carrier by` keys (None: no such line); each is a word (cost, eta, co2)."""
+    for key in keys:
+        if not IDENTIFIER.fullmatch(key):
+            raise FormError(
+                "carrier_by", f"carrier by {key!r} refused: pick {', '.join(CARRIER_KEYS)}"
+            )
+    return [s.Name(name=key) for key in keys] or None
 
 
 def clauses_of_text(rows: tuple[str, ...]) -> dict[str, object]:
@@ -191,6 +274,13 @@ def _check_numbers(form: StrategyForm, saved: StrategyForm | None) -> None:
             "within",
             f"within {_number(form.within_km)} km refused: the distance must be above 0 km "
             "(leave the box empty for no limit)",
+        )
+    days = form.deliver_within
+    if days != before.deliver_within and days is not None and days < 1:
+        raise FormError(
+            "deliver",
+            f"deliver within {days} days refused: give 1 day or more (for same-day "
+            'services only, add `carrier.service == "same_day"` to ship with)',
         )
     if form.split != before.split and form.split is not None and form.split < 1:
         raise FormError("split", f"at most {form.split} refused: at least 1 shipment")
@@ -352,7 +442,8 @@ def set_header(ruleset: s.Ruleset, name: str | None, timezone: str | None) -> s.
 
 
 def group_at(form: StrategyForm, path: str) -> Group:
-    """The condition group at `path`: `when`, `source` or `keep.N.at`."""
+    """The condition group at `path`: `when`, `source`, `lines_where`, `ship_with` or
+    `keep.N.at`."""
     if path.startswith("keep."):
         return form.keep[int(path.split(".")[1])].at
     return getattr(form, path)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -156,6 +157,44 @@ def pick(page, box, option: str, attempts: int = 3) -> None:
             page.keyboard.press("Escape")
             wait_idle(page)
     wait_idle(page)
+
+
+def fill_date(page, key: str, day: str, shown: str, attempts: int = 3) -> None:
+    """Type an ISO day into a date picker (by its element key) until the picker shows
+    it day first: a value typed while the page was still drawing is sometimes dropped."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    picker = page.locator(f".st-key-{key}")
+    for attempt in range(attempts):
+        picker.locator("input[type=date]").fill(day)
+        page.wait_for_selector(IDLE)
+        try:
+            expect(picker.get_by_role("group")).to_have_text(shown, timeout=10_000)
+            return
+        except (AssertionError, PlaywrightTimeout):
+            if attempt == attempts - 1:
+                raise
+
+
+def fill_time(page, key: str, hour: int, minute: int, attempts: int = 3) -> None:
+    """Type a time into a time picker (by its element key), hour then minute, until it
+    shows them: a value typed while the page was still drawing is sometimes dropped."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    picker = page.locator(f".st-key-{key}")
+    shown = re.compile(f"{hour:02d}\\s*:\\s*{minute:02d}")  # between direction marks
+    for attempt in range(attempts):
+        for segment, value in (("hour", hour), ("minute", minute)):
+            picker.get_by_role("spinbutton", name=re.compile(f"^{segment},")).click()
+            page.keyboard.type(f"{value:02d}")
+        page.keyboard.press("Tab")  # the picker commits when it loses focus
+        wait_idle(page)
+        try:
+            expect(picker.get_by_role("group")).to_have_text(shown, timeout=10_000)
+            return
+        except (AssertionError, PlaywrightTimeout):
+            if attempt == attempts - 1:
+                raise
 
 
 def wait_idle(page, timeout: float = 60_000) -> None:

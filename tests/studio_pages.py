@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -28,13 +29,34 @@ def demo_folder(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def plain_folder(demo_folder, tmp_path_factory) -> Path:
+    """The demo data without its carriers and closures tables: no delivery promise,
+    the distance ETA of kpis.md, as before carriers existed."""
+    folder = tmp_path_factory.mktemp("demo-data-without-carriers")
+    for file in demo_folder.iterdir():
+        if file.stem not in ("carriers", "closures"):
+            shutil.copy(file, folder / file.name)
+    return folder
+
+
+def _environment(folder: Path, tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("SOURCING_DATA_DIR", str(folder))
+    monkeypatch.setenv("SOURCING_DB_URL", f"sqlite:///{tmp_path / 'store.db'}")
+    monkeypatch.setenv("SOURCING_USER", "ops.lead")
+    return folder
+
+
 @pytest.fixture
 def studio_env(demo_folder, tmp_path, monkeypatch) -> Path:
     """The studio's environment: the demo folder and an empty store of its own."""
-    monkeypatch.setenv("SOURCING_DATA_DIR", str(demo_folder))
-    monkeypatch.setenv("SOURCING_DB_URL", f"sqlite:///{tmp_path / 'store.db'}")
-    monkeypatch.setenv("SOURCING_USER", "ops.lead")
-    return demo_folder
+    return _environment(demo_folder, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def plain_env(plain_folder, tmp_path, monkeypatch) -> Path:
+    """The studio's environment on the demo data without carriers (`plain_folder`)."""
+    return _environment(plain_folder, tmp_path, monkeypatch)
 
 
 def page(name: str) -> AppTest:

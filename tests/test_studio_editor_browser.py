@@ -79,24 +79,6 @@ def boxes(page, *elements, seconds: float = 10.0):
     raise AssertionError(f"not drawn within {seconds} s: {elements}")
 
 
-def fill_date(page, key: str, day: str, shown: str, attempts: int = 3) -> None:
-    """Type an ISO day into a date picker (by its element key) until the picker shows
-    it day first: a value typed while the page was still drawing is sometimes dropped."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    from playwright.sync_api import expect
-
-    picker = page.locator(f".st-key-{key}")
-    for attempt in range(attempts):
-        picker.locator("input[type=date]").fill(day)
-        page.wait_for_selector(IDLE)
-        try:
-            expect(picker.get_by_role("group")).to_have_text(shown, timeout=10_000)
-            return
-        except (AssertionError, PlaywrightTimeout):
-            if attempt == attempts - 1:
-                raise
-
-
 def pick(page, widget: str, option: str) -> None:
     """Open a select box or multiselect (by its widget key) and click an option."""
     box = page.locator(f".st-key-{widget.replace('.', '-')} [role=combobox]:visible").first
@@ -118,7 +100,7 @@ def test_keep_two_units_at_flagship_stores_in_peak_with_pickers(server):
         page.wait_for_selector(IDLE)
         for end, day, shown in (("start", "2026-11-15", "15/11/2026"),
                                 ("end", "2026-12-31", "31/12/2026")):  # fmt: skip
-            fill_date(page, f"rules-form-add-window-{end}", day, shown)
+            browser.fill_date(page, f"rules-form-add-window-{end}", day, shown)
         page.locator(".st-key-rules-form-add-window-button button:visible").click()
         page.wait_for_selector(IDLE)
         expect(page.locator(".st-key-rules-form-window-0-start").get_by_role("group")).to_have_text(

@@ -350,36 +350,114 @@ strategy peak_express "Peak express"
 """
 
 
-def test_the_promise_clauses_are_text_rows_and_survive_the_form():
+def test_the_promise_clauses_are_form_fields_and_survive_the_form():
     ruleset = dsl.parse(PEAK)
     strategy = ruleset.strategies[0]
     form = forms.form_of(strategy)
-    assert form.as_text == (
-        "lines where line.weight_kg <= 30",
-        'ship with carrier.service in ["express", "same_day"]',
-        "deliver within 1 day",
-        "carrier by eta, cost",
-    )
+    assert form.lines_where == Group(rows=(Condition("line.weight_kg", "<=", "30"),))
+    assert form.ship_with == Group(rows=(Condition("carrier.service", "in", "express, same_day"),))
+    assert (form.deliver_within, form.deliver_by) == (1, None)
+    assert form.carrier_by == ("eta", "cost")
+    assert form.as_text == ()
     assert forms.strategy_of(form) == strategy
     assert forms.text_of(forms.update_strategy(ruleset, strategy.id, form)) == PEAK
 
 
 @given(strategies())
-def test_any_text_clause_comes_back_from_its_row_exactly(strategy):
-    rows = forms.form_of(strategy).as_text
-    assert forms.clauses_of_text(rows) == {
-        name: getattr(strategy, name) for name in forms.TEXT_CLAUSES
-    }
+def test_any_promise_clause_comes_back_from_its_fields_exactly(strategy):
+    form = forms.form_of(strategy)
+    back = forms.strategy_of(form, strategy.comments, saved=form)
+    for name in forms.TEXT_CLAUSES:
+        assert getattr(back, name) == getattr(strategy, name), name
+    keys = [key.name for key in strategy.carrier_by or ()]
+    if len(set(keys)) == len(keys):  # a pick list holds each key once
+        assert form.carrier_by == tuple(keys) and form.as_text == ()
+    else:
+        assert form.carrier_by == () and form.as_text == (forms.text_of_keys(keys),)
 
 
-def test_a_text_row_is_edited_removed_added_and_refused_in_place():
-    ruleset = dsl.parse(PEAK)
+def _peak_edit(**changes) -> str:
+    return forms.text_of(forms.edit_strategy(dsl.parse(PEAK), "peak_express", **changes))
+
+
+def test_deliver_and_carrier_by_fields_write_their_lines():
+    assert "  deliver within 3 days\n" in _peak_edit(deliver_within=3)
+    by = _peak_edit(deliver_within=None, deliver_by="order.requested_date")
+    assert "  deliver by order.requested_date\n" in by and "within 1 day" not in by
+    none = _peak_edit(deliver_within=None, carrier_by=())
+    assert "  deliver " not in none and "carrier by" not in none
+    assert "  carrier by co2, eta\n" in _peak_edit(carrier_by=("co2", "eta"))
+    rows = Group(
+        rows=(Condition("carrier.service", "==", "express"), Condition("node.type", "==", "store"))
+    )
+    assert '  ship with carrier.service == "express" and node.type == "store"\n' in _peak_edit(
+        ship_with=rows
+    )
+    bulky = Group(rows=(Condition("line.category", "==", "bulky"),))
+    assert '  lines where line.category == "bulky"\n' in _peak_edit(lines_where=bulky)
+    assert "lines where" not in _peak_edit(lines_where=Group())
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"deliver_within": 0}, "deliver", "deliver within 0 days refused: give 1 day or more"),
+        ({"deliver_by": "order.requested_date"}, "deliver", "a number of days or a date field"),
+        (
+            {"deliver_within": None, "deliver_by": "requested date"},
+            "deliver",
+            "deliver by requested date refused: name a date field of the order",
+        ),
+        ({"carrier_by": ("fast lane",)}, "carrier_by", "pick cost, eta, co2"),
+        (
+            {"ship_with": Group(rows=(Condition("carrier.service", "==", ""),))},
+            "ship_with.0",
+            "type a value for carrier.service",
+        ),
+        (
+            {"lines_where": Group(rows=(Condition(EXPRESSION, "", "line.qty >"),))},
+            "lines_where.0",
+            "expected a value or a field",
+        ),
+    ],
+)
+def test_a_promise_field_the_rules_do_not_take_is_refused_at_its_field(changes, field, message):
+    with pytest.raises(forms.FormError, match=message) as caught:
+        _peak_edit(**changes)
+    assert caught.value.field == field
+
+
+def test_a_days_number_already_in_the_text_stays_until_it_is_changed():
+    text = PEAK.replace("deliver within 1 day", "deliver within 0 days")
+    ruleset = dsl.parse(text)
+    form = forms.form_of(ruleset.strategies[0])
+    assert form.deliver_within == 0
+    assert forms.text_of(forms.update_strategy(ruleset, "peak_express", form)) == text
+
+
+def test_a_carrier_key_named_twice_is_a_text_row_and_survives_the_form():
+    text = PEAK.replace("carrier by eta, cost", "carrier by cost, cost")
+    ruleset = dsl.parse(text)
+    form = forms.form_of(ruleset.strategies[0])
+    assert (form.carrier_by, form.as_text) == ((), ("carrier by cost, cost",))
+    assert forms.text_of(forms.update_strategy(ruleset, "peak_express", form)) == text
+    with pytest.raises(forms.FormError, match="`carrier by ...` is already given above") as caught:
+        forms.update_strategy(ruleset, "peak_express", forms.replace(form, carrier_by=("eta",)))
+    assert caught.value.field == "as_text.0"
+    fixed = forms.update_strategy(
+        ruleset, "peak_express", forms.replace(form, carrier_by=("cost",), as_text=())
+    )
+    assert "  carrier by cost\n" in forms.text_of(fixed)
+
+
+def test_a_text_row_takes_exactly_one_promise_clause():
+    ruleset = FRANCE
     edited = forms.edit_strategy(
         ruleset,
-        "peak_express",
+        "standard_home",
         as_text=("deliver by order.requested_date", "", "carrier by co2"),
     )
-    strategy = edited.strategies[0]
+    strategy = edited.strategy("standard_home")
     assert (strategy.lines_where, strategy.ship_with) == (None, None)
     assert strategy.deliver == s.Deliver(by=s.FieldRef(path="order.requested_date"))
     assert strategy.carrier_by == [s.Name(name="co2")]
@@ -391,6 +469,6 @@ def test_a_text_row_is_edited_removed_added_and_refused_in_place():
         (('ship with carrier.name == "x"  # why',), 0, "write one clause here"),
     ):
         with pytest.raises(forms.FormError) as caught:
-            forms.edit_strategy(ruleset, "peak_express", as_text=rows)
+            forms.edit_strategy(ruleset, "standard_home", as_text=rows)
         assert caught.value.field == f"as_text.{index}"
         assert message in str(caught.value)

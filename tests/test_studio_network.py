@@ -141,6 +141,7 @@ def test_every_data_page_opens_in_the_app():
     app = studio_app().run()
     for name, title in (
         ("network", "Network and stock"),
+        ("carriers", "Carriers"),
         ("try_order", "Try one order"),
         ("simulate", "Simulate"),
         ("compare", "Compare scenarios"),

@@ -228,7 +228,7 @@ def test_a_text_edit_shows_in_the_forms():
 
 
 @pytest.mark.usefixtures("studio_env")
-def test_the_clauses_of_the_promise_are_text_rows_of_the_form():
+def test_the_clauses_of_the_promise_are_fields_of_the_form():
     app = studio()
     text = FRANCE.replace(
         "  within 50 km\n  rank by distance\n",
@@ -238,29 +238,76 @@ def test_the_clauses_of_the_promise_are_text_rows_of_the_form():
     type_text(app, text)
     app.selectbox(key="rules.strategy").set_value("vip_express")
     run(app)
-    row = app.text_input(key=key("as_text", 0))
-    assert row.value == 'ship with carrier.service == "express"'
-    assert app.text_input(key=key("as_text", 1)).value == "deliver within 1 day"
-    row.input('ship with carrier.service in ["express", "same_day"]')
+    assert app.selectbox(key=key("ship_with", 0, "field")).value == "carrier.service"
+    assert app.multiselect(key=key("ship_with", 0, "values")).value == ["express"]
+    assert app.selectbox(key=key("deliver_mode")).value == "within"
+    assert app.number_input(key=key("deliver_days")).value == 1
+    assert app.multiselect(key=key("carrier_by")).value == []
+
+    # the carriers table's services are offered; several picked with `in`
+    app.selectbox(key=key("ship_with", 0, "op")).set_value("in")
     run(app)
-    assert (
-        '  ship with carrier.service in ["express", "same_day"]\n  deliver within 1 day\n'
-        in editor_text(app)
-    )
-    # a row that is not such a clause is refused where it was typed; the text stays
+    values = app.multiselect(key=key("ship_with", 0, "values"))
+    assert {"express", "same_day", "standard", "freight"} <= set(values.options)
+    values.set_value(["express", "same_day"])
+    run(app)
+    assert '  ship with carrier.service in ["express", "same_day"]\n' in editor_text(app)
+
+    # days, then a date of the order; carrier by keys in the order picked
+    app.number_input(key=key("deliver_days")).set_value(2)
+    run(app)
+    assert "  deliver within 2 days\n" in editor_text(app)
+    app.multiselect(key=key("carrier_by")).set_value(["eta", "cost"])
+    run(app)
+    assert "  deliver within 2 days\n  carrier by eta, cost\n" in editor_text(app)
+    app.selectbox(key=key("deliver_mode")).set_value("by")
+    run(app)
+    assert "  deliver by order.requested_date\n  carrier by eta, cost\n" in editor_text(app)
+
+    # a number the language does not take is refused where it was typed; the text stays
+    app.selectbox(key=key("deliver_mode")).set_value("within")
+    run(app)
     before = editor_text(app)
-    app.text_input(key=key("as_text", 1)).input("deliver within 1 week")
+    app.number_input(key=key("deliver_days")).set_value(0)
     run(app)
     assert editor_text(app) == before
-    assert any("Not applied:" in e.value and "expected `days`" in e.value for e in app.error)
-    # added from the empty row, removed with its button
-    app.text_input(key=key("add", "as_text")).input("carrier by eta")
-    app.button(key=key("add", "as_text", "button")).click()
+    assert any("deliver within 0 days refused" in e.value for e in app.error)
+
+    # lines where, from its new-condition row
+    app.selectbox(key=key("add", "lines_where", "field")).set_value("line.weight_kg")
+    run(app)  # a new field starts with an empty value
+    app.selectbox(key=key("add", "lines_where", "op")).set_value("<=")
+    app.text_input(key=key("add", "lines_where", "value")).input("30")
+    app.button(key=key("add", "lines_where", "button")).click()
     run(app)
-    assert "  deliver within 1 day\n  carrier by eta\n  rank by distance\n" in editor_text(app)
-    app.button(key=key("as_text", 0, "remove")).click()
+    assert (
+        '  when order.tier == "vip" and order.delivery == "express"\n'
+        "  lines where line.weight_kg <= 30\n" in editor_text(app)
+    )
+    # removed: no deliver, no carrier by
+    app.selectbox(key=key("deliver_mode")).set_value("(not stated)")
+    app.multiselect(key=key("carrier_by")).set_value([])
     run(app)
-    assert "ship with" not in editor_text(app)
+    assert "  deliver " not in editor_text(app) and "carrier by" not in editor_text(app)
+
+
+@pytest.mark.usefixtures("studio_env")
+def test_a_carrier_key_named_twice_stays_a_text_row():
+    app = studio()
+    text = FRANCE.replace(
+        "  within 50 km\n  rank by distance\n",
+        "  within 50 km\n  carrier by cost, cost\n  rank by distance\n",
+    )
+    type_text(app, text)
+    app.selectbox(key="rules.strategy").set_value("vip_express")
+    run(app)
+    row = app.text_input(key=key("as_text", 0))
+    assert row.value == "carrier by cost, cost"
+    row.input("carrier by cost, eta")
+    run(app)
+    assert "  carrier by cost, eta\n" in editor_text(app)
+    assert app.multiselect(key=key("carrier_by")).value == ["cost", "eta"]
+    assert not [widget for widget in app.text_input if widget.key == key("as_text", 0)]
 
 
 @pytest.mark.usefixtures("studio_env")

@@ -25,6 +25,8 @@ from studio.formats import kpi as format_kpi
 
 demo_folder = studio_pages.demo_folder
 studio_env = studio_pages.studio_env
+plain_folder = studio_pages.plain_folder
+plain_env = studio_pages.plain_env
 FRANCE = (resources.files("rulesets") / "france.route").read_text(encoding="utf-8")
 TZ = "Europe/Paris"
 
@@ -260,3 +262,19 @@ def test_figures_for_a_period_of_the_run(expected):
     daily = chart(app, "simulate.run.chart.daily")
     assert daily["data"][0]["y"] == seen.kpis.by_day["orders"].astype(float).tolist()
     assert "Figures for the" in texts(app)
+
+
+def test_the_page_says_the_replay_does_not_read_the_carriers_yet(studio_env):
+    """The demo has a carriers table; the replay (simulations) routes without it, and
+    the page says so rather than let the figures pass for promised ones."""
+    app = page("simulate").run()
+    assert not app.exception
+    assert "not the carriers and closures yet" in texts(app)
+    assert (studio_env / "carriers.csv").is_file()
+
+
+@pytest.mark.usefixtures("plain_env")
+def test_without_carriers_the_page_says_nothing_of_them():
+    app = page("simulate").run()
+    assert not app.exception
+    assert "carriers" not in texts(app)

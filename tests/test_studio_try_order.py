@@ -1,5 +1,7 @@
 """The Try one order page: an order from history or filled in, routed with the chosen
-ruleset on the opening stock, shown with its explanation."""
+ruleset on the opening stock, shown with its explanation. Here on data without carriers
+(routed at the order's own time, the distance ETA); the promise of an order placed at a
+clock time is in tests/test_studio_try_order_promise.py."""
 
 from __future__ import annotations
 
@@ -8,13 +10,14 @@ from importlib import resources
 import pandas as pd
 import pytest
 import studio_pages
-from studio_pages import chart, page, table, texts
+from studio_pages import chart, page, studio_app, table, texts
 
 import engine
 from simulations import load_inputs
 
 demo_folder = studio_pages.demo_folder
-studio_env = studio_pages.studio_env
+plain_folder = studio_pages.plain_folder
+plain_env = studio_pages.plain_env
 FRANCE = "Example: france.route"
 TZ = "Europe/Paris"
 
@@ -44,10 +47,10 @@ def peak_home_order(folder) -> str:
     return str(wanted[wanted["lines"] == 2].index[0])
 
 
-def test_an_order_from_history_shows_its_decision_and_why(studio_env):
-    order_id = peak_home_order(studio_env)
-    expected = engine_decision(studio_env, order_id)
-    nodes = pd.read_csv(studio_env / "nodes.csv")
+def test_an_order_from_history_shows_its_decision_and_why(plain_env):
+    order_id = peak_home_order(plain_env)
+    expected = engine_decision(plain_env, order_id)
+    nodes = pd.read_csv(plain_env / "nodes.csv")
 
     app = page("try_order").run()
     assert app.selectbox(key="try.ruleset").value == FRANCE
@@ -95,9 +98,9 @@ def test_an_order_from_history_shows_its_decision_and_why(studio_env):
     assert app.session_state["try.decision"] == expected
 
 
-def test_a_filled_in_collect_order_goes_to_its_store(studio_env):
-    inventory = pd.read_csv(studio_env / "inventory.csv")
-    nodes = pd.read_csv(studio_env / "nodes.csv").set_index("id")
+def test_a_filled_in_collect_order_goes_to_its_store(plain_env):
+    inventory = pd.read_csv(plain_env / "inventory.csv")
+    nodes = pd.read_csv(plain_env / "nodes.csv").set_index("id")
     stores = nodes[(nodes["type"] == "store") & ~nodes["tags"].str.contains("flagship")].index
     stocked = inventory[inventory["node_id"].isin(stores) & (inventory["on_hand"] >= 2)]
     store, sku = stocked.iloc[0][["node_id", "sku"]]
@@ -128,7 +131,7 @@ def test_a_filled_in_collect_order_goes_to_its_store(studio_env):
     }
 
 
-@pytest.mark.usefixtures("studio_env")
+@pytest.mark.usefixtures("plain_env")
 def test_a_bad_line_is_reported_not_routed():
     app = page("try_order").run()
     app.segmented_control(key="try.mode").set_value("Fill in an order").run()
@@ -151,12 +154,13 @@ def test_a_bad_line_is_reported_not_routed():
     assert not [frame for frame in app.dataframe if "ships" in frame.value.columns]
 
 
-def test_a_copy_of_a_history_order_routes_the_same_way(studio_env):
-    order_id = peak_home_order(studio_env)
-    expected = engine_decision(studio_env, order_id)
-    app = page("try_order").run()
+def test_a_copy_of_a_history_order_routes_the_same_way(plain_env):
+    order_id = peak_home_order(plain_env)
+    expected = engine_decision(plain_env, order_id)
+    app = studio_app().run()  # the whole studio: other pages can be visited
+    app.switch_page("views/try_order.py").run()
     app.text_input(key="try.search").set_value(order_id).run()
-    app.button[0].click().run()
+    app.button(key="try.edit_copy").click().run()
     assert app.segmented_control(key="try.mode").value == "Fill in an order"
     assert not app.exception
     decision = app.session_state["try.decision"]
@@ -164,7 +168,10 @@ def test_a_copy_of_a_history_order_routes_the_same_way(studio_env):
     assert decision.shipments == expected.shipments
     assert decision.strategies == expected.strategies
 
-    # the order survives a visit to another page and back
-    app.switch_page(str(studio_pages.PAGES / "network.py")).run()
-    app.switch_page(str(studio_pages.PAGES / "try_order.py")).run()
+    # the order survives a visit to another page and back (its decision is made again)
+    del app.session_state["try.decision"]
+    app.switch_page("views/network.py").run()
+    assert app.title[0].value == "Network and stock"
+    app.switch_page("views/try_order.py").run()
+    assert app.segmented_control(key="try.mode").value == "Fill in an order"
     assert app.session_state["try.decision"].shipments == expected.shipments

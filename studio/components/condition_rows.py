@@ -1,4 +1,5 @@
-"""The strategy form's conditions — `when`, `source from` and each keep level's `at` —
+"""The strategy form's conditions — `when`, `lines where`, `source from`, `ship with`
+and each keep level's `at` —
 as groups of rows joined with and/or (one level of inner groups), each row a field,
 an operator and a value picked from the known values (or a typed expression), and the
 keep levels themselves."""
@@ -27,8 +28,26 @@ from studio.conditions import (
 )
 from studio.conditions import expression_of as _expression_of
 
-ROOTS = {"when": ("order", "line"), "source": ("node", "order")}
-CLAUSE_TITLES = {"when": "When (the order)", "source": "Source from (the nodes)"}
+ROOTS = {
+    "when": ("order", "line"),
+    "lines_where": ("line", "order"),
+    "source": ("node", "order"),
+    "ship_with": ("carrier", "order", "node"),
+}
+"""The fields each clause's rows offer (language.md, "Fields")."""
+CLAUSE_TITLES = {
+    "when": "When (the order)",
+    "lines_where": "Lines where (the lines this strategy takes)",
+    "source": "Source from (the nodes)",
+    "ship_with": "Ship with (the carrier services it may use)",
+}
+WITHOUT = {
+    "when": "every order.",
+    "lines_where": "every line of the order.",
+    "source": "every node.",
+    "ship_with": "every carrier service (the eligibility rules still apply).",
+}
+"""What a clause with no row means."""
 MULTI = LIST_OPERATORS | MAYBE_LIST_OPERATORS
 """Operators that take several values."""
 
@@ -38,7 +57,7 @@ def conditions(clause: str, strategy_id: str, shape: forms.StrategyForm, fields:
     st.markdown(f"**{CLAUSE_TITLES[clause]}**")
     group = forms.group_at(shape, clause)
     if not group.rows:
-        st.caption("No condition: " + ("every order." if clause == "when" else "every node."))
+        st.caption("No condition: " + WITHOUT[clause])
     group_editor(clause, strategy_id, shape, _field_options(ROOTS[clause], fields, group))
     fs.error_for(clause)
 

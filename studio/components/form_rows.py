@@ -1,5 +1,5 @@
 """The strategy form's repeated rows: effective windows, rank keys and the clauses
-written as text (`ship with`, ...; conditions and keep levels are in `condition_rows`),
+written as text (conditions and keep levels are in `condition_rows`),
 and the callbacks every row uses. Each row edits the tree when it changes; rows are
 added from a last, empty row with its own button, removed or moved with buttons."""
 
@@ -89,10 +89,6 @@ def _new_item(part: str, index: int):
         except ConditionError as error:
             raise forms.FormError("keep.new", str(error)) from error
         return forms.KeepLevel(units, Group(rows=(row,)))
-    if part == "as_text":
-        text = str(get(key("add", "as_text")) or "")
-        forms.clauses_of_text((*(("",) * index), text))  # refuses what is not such a clause
-        return text
     direction = get(key("add", "rank", "direction"))
     return forms.RankRow(
         str(get(key("add", "rank", "key")) or ""), None if direction == fs.DEFAULT else direction
@@ -152,10 +148,11 @@ def _window_inputs(prefix: str, title: str, strategy_id: str | None, shape):
 
 
 def text_clauses(strategy_id: str, shape: forms.StrategyForm) -> None:
-    """`lines where`, `ship with`, `deliver` and `carrier by`: one text row each."""
-    st.markdown("**Carriers, delivery promise and lines** (written as in the text)")
+    """The clauses the fields cannot say exactly (a `carrier by` naming a key twice),
+    one text row each, edited or removed in place."""
     if not shape.as_text:
-        st.caption("None: every line, every carrier service, no delivery date.")
+        return
+    st.markdown("**Written as text** (the fields above cannot show these exactly)")
     for i in range(len(shape.as_text)):
         text, last = st.columns([10, 1], vertical_alignment="bottom")
         text.text_input(
@@ -163,24 +160,10 @@ def text_clauses(strategy_id: str, shape: forms.StrategyForm) -> None:
             key=key("as_text", i),
             on_change=apply_form,
             args=(strategy_id, shape),
-            help=_TEXT_CLAUSE_HELP,
+            help="One clause: lines where, ship with, deliver or carrier by",
         )
         remove_button(last, "clause", strategy_id, "as_text", i)
-    text, last = st.columns([10, 1], vertical_alignment="bottom")
-    text.text_input(
-        "New clause",
-        key=key("add", "as_text"),
-        placeholder='ship with carrier.service == "express"',
-        help=_TEXT_CLAUSE_HELP,
-    )
-    add_button(last, "clause", strategy_id, "as_text")
     fs.error_for("as_text")
-
-
-_TEXT_CLAUSE_HELP = (
-    'lines where line.category == "bulky"; ship with carrier.service in ["express"]; '
-    "deliver within 2 days; deliver by order.requested_date; carrier by eta, cost"
-)
 
 
 # --------------------------------------------------------------- rank keys

@@ -32,9 +32,14 @@ ERROR = "rules.form_error"
 DEFAULT = "(not stated)"
 NO_FALLBACK = "(no fallback)"
 SPLIT_MODES = (DEFAULT, "none", "at most")
+WITHIN, BY = "within", "by"
+DELIVER_MODES = (DEFAULT, WITHIN, BY)
+"""`deliver`: not stated, `deliver within N days`, `deliver by FIELD`."""
 NEW_ROWS = {
     "when": Condition("order.channel", "=="),
     "source": Condition("node.type", "=="),
+    "lines_where": Condition("line.category", "=="),
+    "ship_with": Condition("carrier.service", "in"),
 }
 """What a clause's new-condition row starts with; a keep's starts with NEW_KEEP_ROW."""
 NEW_KEEP_ROW = Condition("node.type", "==", "store")
@@ -65,11 +70,19 @@ def widget_values(form: forms.StrategyForm) -> dict[str, object]:
         key("split_max"): form.split if form.split and form.split > 1 else 2,
         key("otherwise"): form.otherwise or NO_FALLBACK,
         key("on_shortage"): form.on_shortage or DEFAULT,
+        key("deliver_mode"): WITHIN
+        if form.deliver_within is not None
+        else BY
+        if form.deliver_by is not None
+        else DEFAULT,
+        key("deliver_days"): form.deliver_within if form.deliver_within is not None else 1,
+        key("deliver_by"): form.deliver_by or forms.REQUESTED_DATE,
+        key("carrier_by"): list(form.carrier_by),
     }
     for i, window in enumerate(form.windows):
         values |= _window_values(key("window", i), window)
     values |= _window_values(key("add", "window"), forms.Window())
-    for clause in ("when", "source"):
+    for clause in NEW_ROWS:
         values |= _group_values(clause, getattr(form, clause), NEW_ROWS[clause])
     for i, level in enumerate(form.keep):
         values[key("keep", i, "units")] = level.units
@@ -83,7 +96,6 @@ def widget_values(form: forms.StrategyForm) -> dict[str, object]:
     values[key("add", "rank", "direction")] = DEFAULT
     for i, row in enumerate(form.as_text):
         values[key("as_text", i)] = row
-    values[key("add", "as_text")] = ""
     return values
 
 
@@ -148,6 +160,7 @@ def read_form(shape: forms.StrategyForm) -> forms.StrategyForm:
     """The form as the widgets show it; `shape` (the tree's form) says how many rows."""
     get = st.session_state.get
     split_mode = get(key("split_mode"), DEFAULT)
+    deliver_mode = get(key("deliver_mode"), DEFAULT)
     return forms.StrategyForm(
         id=(get(key("id")) or "").strip(),
         label=(get(key("label")) or "").strip() or None,
@@ -162,6 +175,11 @@ def read_form(shape: forms.StrategyForm) -> forms.StrategyForm:
             )
             for i, level in enumerate(shape.keep)
         ),
+        lines_where=read_group("lines_where", shape.lines_where),
+        ship_with=read_group("ship_with", shape.ship_with),
+        deliver_within=_int(get(key("deliver_days"))) if deliver_mode == WITHIN else None,
+        deliver_by=str(get(key("deliver_by")) or "") if deliver_mode == BY else None,
+        carrier_by=tuple(str(word) for word in get(key("carrier_by")) or ()),
         rank=tuple(
             forms.RankRow(
                 str(get(key("rank", i, "key")) or ""), _direction(get(key("rank", i, "direction")))

@@ -43,9 +43,15 @@ def copy_into_form(lines: pd.DataFrame, timezone: str) -> None:
 
 
 def order_form(
-    nodes: pd.DataFrame, orders: pd.DataFrame, inventory: pd.DataFrame, timezone: str
+    nodes: pd.DataFrame,
+    orders: pd.DataFrame,
+    inventory: pd.DataFrame,
+    timezone: str,
+    placed_at: dt.datetime | None = None,
 ) -> pd.DataFrame:
-    """Draw the form; return the order's rows (one per line) in the orders contract."""
+    """Draw the form; return the order's rows (one per line) in the orders contract.
+    `placed_at` (an aware instant): when the order is placed, picked elsewhere on the
+    page (the promise's clock); without it the form asks for the order's day and time."""
     channels = sorted(orders["channel"].astype(str).unique()) or ["web"]
     tiers = sorted(orders["tier"].astype(str).unique()) or ["standard"]
     collect_points = sorted(nodes.loc[nodes["can_collect"].astype(bool), "id"].astype(str))
@@ -77,10 +83,11 @@ def order_form(
             key=field(f"{KEY}.collect_node", None),
             placeholder="a store that can collect",
         )
-    day = two.date_input(
-        "Order day", value=None, format=formats.DATE_INPUT, key=field(f"{KEY}.day", first_day)
-    )
-    time = three.time_input("Time", value=None, key=field(f"{KEY}.time", dt.time(12, 0)))
+    if placed_at is None:
+        day = two.date_input(
+            "Order day", value=None, format=formats.DATE_INPUT, key=field(f"{KEY}.day", first_day)
+        )
+        time = three.time_input("Time", value=None, key=field(f"{KEY}.time", dt.time(12, 0)))
     _destination(nodes)
     lat_col, lon_col, promise_col = st.columns(3)
     lat = lat_col.number_input(
@@ -93,10 +100,10 @@ def order_form(
         "Promised days", 0.0, 60.0, step=1.0, key=field(f"{KEY}.promised", 3.0)
     )
     lines = _lines(inventory)
-    when = dt.datetime.combine(day or first_day, time or dt.time(12, 0))
-    created = pd.Timestamp(when).tz_localize(
-        ZoneInfo(timezone), ambiguous=True, nonexistent="shift_forward"
-    )
+    if placed_at is None:
+        created = local_instant(day or first_day, time or dt.time(12, 0), timezone)
+    else:
+        created = pd.Timestamp(placed_at)
     rows = len(lines)
     header = {
         "order_id": NEW_ORDER_ID,
@@ -113,6 +120,14 @@ def order_form(
     for column in LINE_COLUMNS:
         frame[column] = lines[column].to_numpy() if rows else []
     return frame.astype(str).replace({"nan": "", "None": "", "<NA>": ""})
+
+
+def local_instant(day: dt.date, time: dt.time, timezone: str) -> pd.Timestamp:
+    """A local day and time of `timezone` as an instant: a time the clocks skip (spring
+    forward) is moved forward, one they show twice (autumn) is the first of the two."""
+    return pd.Timestamp(dt.datetime.combine(day, time)).tz_localize(
+        ZoneInfo(timezone), ambiguous=True, nonexistent="shift_forward"
+    )
 
 
 def _destination(nodes: pd.DataFrame) -> None:

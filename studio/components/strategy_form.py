@@ -10,6 +10,7 @@ import streamlit as st
 
 import dsl
 from dsl import syntax as s
+from dsl.schema import CARRIER_KEYS
 from studio import forms
 from studio.components import condition_rows, form_rows
 from studio.components import form_state as fs
@@ -49,11 +50,17 @@ def show(
         ("scalars", lambda: _scalars(strategy, shape)),
         ("effective", lambda: form_rows.windows(strategy.id, shape)),
         ("when", lambda: condition_rows.conditions("when", strategy.id, shape, fields)),
+        (
+            "lines_where",
+            lambda: condition_rows.conditions("lines_where", strategy.id, shape, fields),
+        ),
         ("source", lambda: condition_rows.conditions("source", strategy.id, shape, fields)),
         ("within", lambda: _within(strategy.id, shape)),
         ("keep", lambda: condition_rows.keep_levels(strategy.id, shape, fields)),
-        ("rank", lambda: form_rows.rank_keys(strategy.id, shape)),
+        ("ship_with", lambda: condition_rows.conditions("ship_with", strategy.id, shape, fields)),
+        ("promise", lambda: _promise(strategy.id, shape)),
         ("as_text", lambda: form_rows.text_clauses(strategy.id, shape)),
+        ("rank", lambda: form_rows.rank_keys(strategy.id, shape)),
         ("split", lambda: _split_and_fallback(strategy, shape, ruleset)),
     )
     for name, draw in sections:  # one block each: its messages stay with its inputs
@@ -74,7 +81,14 @@ def strategy_text(ruleset: s.Ruleset | None) -> None:
 
 # ------------------------------------------------------------- diagnostics
 
-SECTIONS = {"id": "id", "label": "id", "within": "within", "shortage": "on_shortage"}
+SECTIONS = {
+    "id": "id",
+    "label": "id",
+    "within": "within",
+    "shortage": "on_shortage",
+    "carrier_by": "promise",
+    "deliver": "promise",
+}
 """A clause's key in the syntax tree -> the form section that shows its findings
 (others are named alike: priority, when, source, rank, split, otherwise, on_shortage)."""
 
@@ -240,6 +254,58 @@ def _within(strategy_id: str, shape: forms.StrategyForm) -> None:
         args=(strategy_id, shape),
     )
     fs.error_for("within")
+
+
+def _promise(strategy_id: str, shape: forms.StrategyForm) -> None:
+    """`deliver within N days` / `deliver by FIELD`, and the `carrier by` keys."""
+    apply = {"on_change": form_rows.apply_form, "args": (strategy_id, shape)}
+    st.markdown("**Delivery promise**")
+    cols = st.columns([2, 2, 4])
+    mode = cols[0].selectbox(
+        "Deliver",
+        fs.DELIVER_MODES,
+        key=key("deliver_mode"),
+        format_func=DELIVER_WORDS.get,
+        help="A node counts only if an eligible carrier service delivers in time from it. "
+        "Not stated: no delivery date limits the nodes.",
+        **apply,
+    )
+    if mode == fs.WITHIN:
+        cols[1].number_input(
+            "Days (1 or more)",
+            key=key("deliver_days"),
+            step=1,
+            help="promised date − the order's local date, in whole days",
+            **apply,
+        )
+    elif mode == fs.BY:
+        current = st.session_state.get(key("deliver_by")) or forms.REQUESTED_DATE
+        cols[1].selectbox(
+            "Date field of the order",
+            list(dict.fromkeys([forms.REQUESTED_DATE, current])),
+            key=key("deliver_by"),
+            accept_new_options=True,
+            help="the promised date is on or before it; an order without it is not limited",
+            **apply,
+        )
+    picked = st.session_state.get(key("carrier_by")) or []
+    cols[2].multiselect(
+        "Carrier by (first key first)",
+        list(dict.fromkeys([*CARRIER_KEYS, *picked])),
+        key=key("carrier_by"),
+        placeholder="not stated: cost",
+        help="; ".join(f"{word}: {what}" for word, what in CARRIER_KEYS.items())
+        + ". Ties: carrier, then service name.",
+        **apply,
+    )
+    fs.error_for("deliver", "carrier_by", "promise")
+
+
+DELIVER_WORDS = {
+    fs.DEFAULT: fs.DEFAULT,
+    fs.WITHIN: "within N days",
+    fs.BY: "by a date of the order",
+}
 
 
 def _split_and_fallback(strategy: s.Strategy, shape: forms.StrategyForm, ruleset: s.Ruleset):

@@ -15,6 +15,8 @@ UPLOADERS = {
     "inventory": "Inventory (opening stock)",
     "orders": "Orders (one row per order line)",
     "replenishments": "Replenishments (stock arriving later)",
+    "carriers": "Carriers (one row per carrier service)",
+    "closures": "Closures (days a node or carrier does not work)",
 }
 SEEN_KEY = "network.seen_uploads"
 GENERATION_KEY = "network.uploader_generation"
@@ -26,6 +28,8 @@ CARD_TITLES = {
     "inventory": "Stock rows",
     "orders": "Orders",
     "replenishments": "Deliveries",
+    "carriers": "Carrier services",
+    "closures": "Closures",
 }
 
 
@@ -51,10 +55,9 @@ def render() -> None:
 
 def _sources(dataset: data.Dataset) -> None:
     """Which file each table comes from, how many rows were kept and rejected."""
-    cols = st.columns(4)
+    cols = st.columns(len(UPLOADERS))
     for col, kind in zip(cols, UPLOADERS, strict=True):
         table = dataset.tables.get(kind)
-        file = dataset.files.get(kind)
         if table is not None:
             rejected = table.rejected_rows
             col.metric(
@@ -63,7 +66,7 @@ def _sources(dataset: data.Dataset) -> None:
                 delta=f"{formats.count(rejected, 'row')} rejected" if rejected else "no rejects",
                 delta_color="inverse" if rejected else "off",
                 delta_arrow="off",
-                help=f"{formats.count(len(table.frame), 'row')} kept, from {file.origin}",
+                help=f"{formats.count(len(table.frame), 'row')} kept, from {dataset.origin(kind)}",
             )
         elif kind in dataset.errors:
             col.metric(CARD_TITLES[kind], "unusable", help=dataset.errors[kind])

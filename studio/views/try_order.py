@@ -1,7 +1,10 @@
 """Try one order: pick an order from history or fill one in, route it with the chosen
-ruleset against the opening stock, and see the decision with its reasons."""
+ruleset against the opening stock, and see the decision with its reasons; with a
+carriers table, its delivery promise for an order placed at a clock time."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import pandas as pd
 import streamlit as st
@@ -9,7 +12,7 @@ import streamlit as st
 import engine
 from engine.tables import load_orders
 from studio import data, formats
-from studio.components import decision_view, order_form
+from studio.components import decision_view, order_form, promise_view
 from studio.components.ruleset_choice import runnable_ruleset
 from studio.components.widget_memory import field, remember
 
@@ -29,11 +32,14 @@ def render() -> None:
     mode = st.segmented_control(
         "Order", [HISTORY, NEW], key=field("try.mode", HISTORY), required=True
     )
+    placed_at = promise_view.placed_at(timezone) if dataset.carriers is not None else None
     if mode == HISTORY:
         rows = _history(dataset, timezone)
     else:
         inputs = dataset.inputs
-        rows = order_form.order_form(inputs.nodes, inputs.orders, inputs.inventory, timezone)
+        rows = order_form.order_form(
+            inputs.nodes, inputs.orders, inputs.inventory, timezone, placed_at
+        )
     remember()
     if rows is None or rows.empty:
         st.info("Give the order at least one line.", icon=":material/info:")
@@ -41,16 +47,26 @@ def render() -> None:
     order = _checked(rows, dataset, timezone)
     if order is None:
         return
-    decision = route(runnable, dataset, order)
+    decision = route(runnable, dataset, order, placed_at)
     st.session_state["try.decision"] = decision
     st.divider()
     st.subheader(f"Decision for {order.id}")
+    at = order.created_at if placed_at is None else placed_at
     st.caption(
-        f"Routed by {choice.label} at {formats.date_time(order.created_at, timezone)} "
+        f"Routed by {choice.label} at {formats.date_time(at, timezone)} "
         f"({timezone}) against the opening "
         "stock, with no capacity used yet that day. The Simulate page replays history in "
         "order, where earlier orders have taken stock and capacity."
     )
+    if placed_at is not None:
+        promise_view.show(
+            decision,
+            dataset.tables["nodes"],
+            dataset.carriers,
+            dataset.closures,
+            placed_at,
+            timezone,
+        )
     decision_view.show_decision(decision, dataset.inputs.nodes, runnable.policy.ruleset)
     st.plotly_chart(_map(decision, order.destination, dataset), key="try.map")
     with st.expander("The decision as JSON (what the routing service returns)"):
@@ -105,7 +121,9 @@ def _history(dataset: data.Dataset, timezone: str) -> pd.DataFrame | None:
         order_form.copy_into_form(lines, timezone)
         st.session_state["try.mode"] = NEW
 
-    st.button("Edit a copy of this order", icon=":material/edit:", on_click=edit_copy)
+    st.button(
+        "Edit a copy of this order", icon=":material/edit:", on_click=edit_copy, key="try.edit_copy"
+    )
     return lines
 
 
@@ -125,17 +143,32 @@ def _checked(rows: pd.DataFrame, dataset: data.Dataset, timezone: str):
 def _opening(
     key: tuple,  # noqa: ARG001 - the ruleset and data versions key the cache
     _policy: engine.Policy,
-    _inputs,
+    _dataset: data.Dataset,
 ) -> engine.Session:
-    """The ruleset on the dataset's network and opening stock (made once per pair)."""
-    return engine.Session.open(_policy, _inputs.nodes, _inputs.inventory)
+    """The ruleset on the dataset's network and opening stock, with its carriers and
+    closures when it has some (made once per pair)."""
+    inputs = _dataset.inputs
+    return engine.Session.open(
+        _policy,
+        inputs.nodes,
+        inputs.inventory,
+        carriers=_dataset.carriers,
+        closures=_dataset.closures,
+    )
 
 
-def route(runnable, dataset: data.Dataset, order: engine.Order) -> engine.Decision:
-    """Route one order with its explanation, on a fresh copy of the opening stock."""
+def route(runnable, dataset: data.Dataset, order: engine.Order, placed_at=None) -> engine.Decision:
+    """Route one order with its explanation on the opening stock. With a carriers table,
+    its promise as placed at `placed_at` (`Session.promise`: nothing committed), the
+    explanation being that of the same routing on a copy of the opening stock (the
+    promise gives none); without, on a fresh copy at the order's own time."""
     choice = runnable.choice
-    opening = _opening((dataset.key, choice.text, choice.filename), runnable.policy, dataset.inputs)
-    return opening.copy().route_one(order, explain=True)
+    opening = _opening((dataset.key, choice.text, choice.filename), runnable.policy, dataset)
+    if placed_at is None:
+        return opening.copy().route_one(order, explain=True)
+    at = placed_at.to_pydatetime()
+    explained = opening.copy().route_one(order, at=at, explain=True)
+    return dataclasses.replace(opening.promise(order, at=at), explain=explained.explain)
 
 
 if __name__ == "__main__":
