@@ -186,3 +186,20 @@ def test_a_cutoff_for_nodes_without_one_fills_the_others_with_2359():
     nodes = pd.DataFrame({"id": ["DC1", "ST1"], "type": ["dc", "store"]})
     changed = apply_to_inputs(Inputs(nodes, STOCK, ORDERS), Overrides(cutoff={"ST1": "9:30"}))
     assert changed.nodes["cutoff"].tolist() == ["23:59", "09:30"]
+
+
+def test_the_shipped_carrier_scenario_and_the_docs_example_load(tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    shipped = load_scenario(root / "scenarios" / "express_capped_no_saturday.toml")
+    assert shipped.overrides.describe() == [
+        "chronopost express: daily parcels 20 from 2026-12-01",
+        "every carrier service: no delivery on Sat",
+    ]
+    text = (root / "docs" / "simulations.md").read_text(encoding="utf-8")
+    example = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    documented = load_scenario_file(write(tmp_path, example)).overrides
+    assert documented.cutoff == {"store": "13:00", "DC-LYON": "18:00"}
+    assert [change.describe() for change in documented.carriers] == [
+        "chronopost express: daily parcels 2,000 from 2026-12-01",
+        "every carrier service: no delivery on Sat",
+    ]
