@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
-import numpy as np
 import pandas as pd
 
 from engine.tables import Carriers
@@ -102,9 +102,24 @@ def lost_next_day(base: PromiseSide, variant: PromiseSide, variant_name: str) ->
     ids = a.index
     b = b.loc[ids]
     mine = [_by_order(side.tables.shipments, ids) for side in (base, variant)]
+    facts = zip(
+        ids.astype(str),
+        a["day"],
+        a["days_promised"].tolist(),
+        b["routed"].tolist(),
+        b["status"].astype(object),
+        b["days_promised"].tolist(),
+        strict=True,
+    )
     causes = [
-        _cause(order_id, a.loc[order_id], b.loc[order_id], mine, base, variant, variant_name)
-        for order_id in ids.astype(str)
+        _cause(
+            _Order(day, was, routed, status, now),
+            (mine[0].get(order_id, []), mine[1].get(order_id, [])),
+            base,
+            variant,
+            variant_name,
+        )
+        for order_id, day, was, routed, status, now in facts
     ]
     return pd.DataFrame(
         {
@@ -116,8 +131,8 @@ def lost_next_day(base: PromiseSide, variant: PromiseSide, variant_name: str) ->
             "variant_promised_date": b["promised_date"].to_numpy(),
             "base_days_promised": a["days_promised"].to_numpy(dtype="float64"),
             "variant_days_promised": b["days_promised"].to_numpy(dtype="float64"),
-            "base_shipments": [_shipments_text(mine[0].get(o)) for o in ids.astype(str)],
-            "variant_shipments": [_shipments_text(mine[1].get(o)) for o in ids.astype(str)],
+            "base_shipments": [_shipments_text(mine[0].get(o, [])) for o in ids.astype(str)],
+            "variant_shipments": [_shipments_text(mine[1].get(o, [])) for o in ids.astype(str)],
             "cause": causes,
         }
     )[LOST_COLUMNS]
@@ -137,89 +152,121 @@ def next_day_causes(lost: pd.DataFrame) -> pd.DataFrame:
     return out[CAUSE_COLUMNS].reset_index(drop=True)
 
 
-def _by_order(shipments: pd.DataFrame, ids: pd.Index) -> dict[str, pd.DataFrame]:
-    """Each order's shipments, in shipment order."""
+class _Parcel(NamedTuple):
+    """One shipment as the causes read it."""
+
+    node: str
+    carrier: str | None
+    service: str | None
+    pick: dt.date | None
+    ship: dt.date | None
+    promised: dt.date | None
+    capped: bool
+
+    @property
+    def by(self) -> str:
+        return f"{self.carrier} {self.service}" if self.carrier is not None else "no carrier"
+
+
+class _Order(NamedTuple):
+    """The order's local date, its days promised in the base, and the variant's
+    routing of it."""
+
+    day: dt.date
+    was: float
+    routed: bool
+    status: str
+    now: float
+
+
+def _by_order(shipments: pd.DataFrame, ids: pd.Index) -> dict[str, list[_Parcel]]:
+    """Each order's shipments, in shipment order (plain tuples: the causes of a
+    hundred thousand orders are read in a second)."""
     mine = shipments[shipments["order_id"].isin(ids)]
-    return {str(key): rows for key, rows in mine.groupby(mine["order_id"].astype(str))}
+    out: dict[str, list[_Parcel]] = {}
 
+    def text(values: pd.Series) -> list[str | None]:
+        return [None if pd.isna(v) else str(v) for v in values.astype(object)]
 
-def _service(row) -> str:
-    return f"{row['carrier']} {row['service']}" if pd.notna(row["carrier"]) else "no carrier"
-
-
-def _shipments_text(rows: pd.DataFrame | None) -> str:
-    """`NODE carrier service → promised date` per shipment, `; ` between them."""
-    if rows is None or rows.empty:
-        return ""
-    return "; ".join(
-        f"{row['node_id']} {_service(row)} → {_iso(row['promised_date'])}"
-        for _, row in rows.iterrows()
+    rows = zip(
+        mine["order_id"].astype(str),
+        mine["node_id"].astype(str),
+        text(mine["carrier"]),
+        text(mine["service"]),
+        mine["pick_date"].map(_day),
+        mine["ship_date"].map(_day),
+        mine["promised_date"].map(_day),
+        mine["capped"].astype(bool),
+        strict=True,
     )
+    for order_id, *parcel in rows:
+        out.setdefault(order_id, []).append(_Parcel(*parcel))
+    return out
 
 
-def _iso(day) -> str:
-    return day.isoformat() if isinstance(day, dt.date) else "no date"
+def _day(value) -> dt.date | None:
+    return value if isinstance(value, dt.date) else None
 
 
-def _cause(order_id, a, b, mine, base: PromiseSide, variant: PromiseSide, name: str) -> str:
-    if not b["routed"]:
-        return f"the order is {b['status']} in {name}"
-    if pd.isna(b["days_promised"]):
+def _shipments_text(parcels: list[_Parcel]) -> str:
+    """`NODE carrier service → promised date` per shipment, `; ` between them."""
+    return "; ".join(f"{p.node} {p.by} → {_iso(p.promised)}" for p in parcels)
+
+
+def _iso(day: dt.date | None) -> str:
+    return day.isoformat() if day is not None else "no date"
+
+
+def _cause(
+    order: _Order,
+    parcels: tuple[list[_Parcel], list[_Parcel]],
+    base: PromiseSide,
+    variant: PromiseSide,
+    name: str,
+) -> str:
+    if not order.routed:
+        return f"the order is {order.status} in {name}"
+    if pd.isna(order.now):
         return f"no promised date in {name}"
-    day = a["day"]
-    before = mine[0].get(order_id, pd.DataFrame())
-    after = mine[1].get(order_id, pd.DataFrame())
-    late = after[_days(after, day) > NEXT_DAY]
-    base_at = {row["node_id"]: row for _, row in before.iterrows()}
-    for _, row in late.iterrows():  # 2. a full carrier service
-        if bool(row["capped"]):
-            node = row["node_id"]
-            same = base_at.get(node)
-            preferred = _service(same) if same is not None else "the preferred service"
-            on = same["ship_date"] if same is not None else row["ship_date"]
-            return f"{preferred} full at {node} on {_iso(on)}"
+    day = order.day
+    before, after = parcels
+    late = [p for p in after if p.promised is None or (p.promised - day).days > NEXT_DAY]
+    base_at: dict[str, _Parcel] = {}
+    for parcel in before:
+        base_at.setdefault(parcel.node, parcel)
+    for parcel in late:  # 2. a full carrier service
+        if parcel.capped:
+            same = base_at.get(parcel.node)
+            preferred = same.by if same is not None else "the preferred service"
+            on = same.ship if same is not None else parcel.ship
+            return f"{preferred} full at {parcel.node} on {_iso(on)}"
     decider = _latest(before)  # 3. a delivery day taken away
-    if decider is not None and pd.notna(decider["carrier"]):
-        service = (str(decider["carrier"]), str(decider["service"]))
-        weekday = decider["promised_date"].weekday()
+    if decider is not None and decider.carrier is not None and decider.promised is not None:
+        service = (decider.carrier, str(decider.service))
+        weekday = decider.promised.weekday()
         if (
             base.delivers(service, day, weekday)
             and variant.delivers(service, day, weekday) is False
         ):
             return f"no {WEEKDAYS[weekday]} delivery by {service[0]} {service[1]}"
-    for _, row in late.iterrows():  # 4. a cut-off moved
-        node = row["node_id"]
-        picked = row["pick_date"]
-        was, now = base.cutoffs.get(node), variant.cutoffs.get(node)
-        if isinstance(picked, dt.date) and picked > day and was != now:
-            return f"cut-off at {node} moved from {was} to {now}"
-    for _, row in late.iterrows():  # 5. another node or another service
-        node = row["node_id"]
-        same = base_at.get(node)
+    for parcel in late:  # 4. a cut-off moved
+        was, now = base.cutoffs.get(parcel.node), variant.cutoffs.get(parcel.node)
+        if parcel.pick is not None and parcel.pick > day and was != now:
+            return f"cut-off at {parcel.node} moved from {was} to {now}"
+    for parcel in late:  # 5. another node or another service
+        same = base_at.get(parcel.node)
         if same is None:
-            shipped = decider["node_id"] if decider is not None else "no node"
-            return f"ships from {node}, not from {shipped}"
-        if _service(same) != _service(row):
-            return f"{_service(row)} instead of {_service(same)} at {node}"
-    was, now = int(a["days_promised"]), int(b["days_promised"])
-    return f"promised in {now} days instead of {was}"
+            shipped = decider.node if decider is not None else "no node"
+            return f"ships from {parcel.node}, not from {shipped}"
+        if same.by != parcel.by:
+            return f"{parcel.by} instead of {same.by} at {parcel.node}"
+    return f"promised in {int(order.now)} days instead of {int(order.was)}"
 
 
-def _days(rows: pd.DataFrame, day: dt.date) -> np.ndarray:
-    """Days from the order's date to each shipment's promised date (inf: none)."""
-    return np.array(
-        [(p - day).days if isinstance(p, dt.date) else np.inf for p in rows["promised_date"]],
-        dtype="float64",
-    )
-
-
-def _latest(rows: pd.DataFrame):
+def _latest(parcels: list[_Parcel]) -> _Parcel | None:
     """The shipment whose promised date is the order's (the first of the latest)."""
-    if rows.empty:
-        return None
-    dated = [(p, i) for i, p in enumerate(rows["promised_date"]) if isinstance(p, dt.date)]
+    dated = [p for p in parcels if p.promised is not None]
     if not dated:
         return None
-    latest = max(p for p, _ in dated)
-    first = next(i for p, i in dated if p == latest)
-    return rows.iloc[first]
+    latest = max(p.promised for p in dated if p.promised is not None)
+    return next(p for p in dated if p.promised == latest)
