@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from dsl.comparisons import kind
-from engine import kernel
+from engine import kernel, promise_fields
 from engine.compiler import CompiledStrategy, Policy, RankSpec
 from engine.expressions import NodeMask, node_mask, plain_order_fields
 from engine.geo import half_chord_limit
@@ -43,6 +43,7 @@ _METRICS = {
     "cost": kernel.COST,
     "stock": kernel.STOCK,
     "load": kernel.LOAD,
+    "eta": kernel.ETA,
 }
 _KIND_ORDER = {"bool": 0, "number": 0, "text": 1, "list": 2, "time": 3}
 
@@ -54,7 +55,10 @@ def sort_key(value: Any) -> tuple[int, Any]:
 
 def field_ordinals(network: Network, name: str) -> np.ndarray:
     """A node field as ordinal positions (+inf where missing), for ranking."""
-    values = [n.id if name == "id" else n.fields.get(name) for n in network.nodes]
+    if name in promise_fields.NODE_FIELDS:
+        values = [promise_fields.node_value(name, n.fields) for n in network.nodes]
+    else:
+        values = [n.id if name == "id" else n.fields.get(name) for n in network.nodes]
     present = sorted({sort_key(v) for v in values if v is not None})
     position = {key: float(i) for i, key in enumerate(present)}
     return np.array(
@@ -283,6 +287,8 @@ class BoundPolicy:
         self.source_of = np.zeros((rows, depth), dtype=np.int64)
         self.keep_of = np.full((rows, depth), -1, dtype=np.int64)
         self.column_of = np.zeros((rows, depth, width), dtype=np.int64)
+        self.chain_index = [[self.index[st.id] for st in chain] for chain in chains]
+        """Per primary strategy: the strategies of its chain, as indices."""
         self.order_reads: list[list[OrderRead]] = []
         """Per primary strategy: the rows its chain reads per order."""
         for s, chain in enumerate(chains):

@@ -9,12 +9,13 @@ runs the blocks in the order given, so each sees the stock its predecessors left
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,12 +23,13 @@ from engine import decision_batch as db
 from engine import kernel
 from engine.binding import BoundPolicy
 from engine.decision import Decision, Shipment, ShipmentLine, Unfilled
-from engine.decision_batch import DecisionBatch
+from engine.decision_batch import CarrierColumns, DecisionBatch
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from engine.binding import _Table
+    from engine.delivery import BoundDelivery
     from engine.order_batch import OrderBatch
 
 BLOCK = 512
@@ -112,6 +114,27 @@ class MergedLines:
         return [names[code] for code in self.code[lines].tolist()]
 
 
+def merged_weights(batch: OrderBatch, merged: MergedLines) -> np.ndarray:
+    """Each merged line's weight of one unit in kg (`weight_kg`; missing: 0). Lines of
+    one SKU merged in an order weigh what its first line says."""
+
+    def weights() -> np.ndarray:
+        given: np.ndarray = np.nan_to_num(batch.line_floats("weight_kg"), nan=0.0)
+        if len(given) == len(merged.code):  # nothing merged: line for line
+            return given
+        out: list[float] = []
+        bounds, codes = batch.line_start.tolist(), batch.sku_codes.tolist()
+        for i in range(len(bounds) - 1):
+            first: dict[int, float] = {}
+            for j in range(bounds[i], bounds[i + 1]):
+                first.setdefault(codes[j], float(given[j]))
+            out.extend(first.values())
+        return np.array(out, dtype=np.float64)
+
+    found: np.ndarray = batch.derived(("weights", id(merged)), weights)
+    return found
+
+
 @dataclass(slots=True)
 class Block:
     """One block packed for the kernel, and the kernel's output."""
@@ -126,6 +149,14 @@ class Block:
     out: kernel.Out
     arrivals: kernel.ArrivalArrays | None = None
     """Stock the kernel adds before each order (engine.arrivals.ArrivalCursor.for_block)."""
+    promise: tuple[Any, ...] | None = None
+    """The carriers' arrays (engine.delivery.BoundDelivery.arrays); None: no carriers."""
+    service_names: list[tuple[str, str]] | None = None
+
+    def route(self, **options: Any) -> None:
+        """Run the kernel on the block (options: trace, honour_reject, commit)."""
+        kernel.route_block(*self.arguments, arrivals=self.arrivals, promise=self.promise,
+                           **options)  # fmt: skip
 
 
 def pack(
@@ -141,11 +172,14 @@ def pack(
     qty: np.ndarray | None = None,
     prior: np.ndarray | None = None,
     blocked: list[np.ndarray] | None = None,
+    delivery: BoundDelivery | None = None,
+    day: dt.date | None = None,
 ) -> Block:
     """Pack the orders at `positions` of a batch (one local day, routing order) with
     their chain's first strategy `first` and destination unit vectors `points`.
     Re-routes give the units to place (`qty`), the shipments already made (`prior`) and
-    the nodes each order may not use (`blocked`)."""
+    the nodes each order may not use (`blocked`). With a `delivery` (carriers), the
+    block's local `day` is given too."""
     line_start, lines = merged.lines_of(positions)
     count, most = len(positions), bp.most_shipments
     size = len(lines)
@@ -182,7 +216,16 @@ def pack(
         _tables(bp, batch, positions, first),
         out,
     )
-    return Block(positions, first, lines, line_start, arguments, out)
+    block = Block(positions, first, lines, line_start, arguments, out)
+    if delivery is not None:
+        assert day is not None, "routing with carriers needs the block's local day"
+        weights = merged_weights(batch, merged)[lines]
+        block.promise = delivery.arrays(
+            batch, positions, first, bp.chain_index, day, weights, most, bp.depth
+        )
+        if delivery.delivery.carried:
+            block.service_names = delivery.delivery.service_names
+    return block
 
 
 def _tables(
@@ -235,7 +278,7 @@ def route_blocks(packed: Iterable[Block]) -> Iterator[Block]:
         return
     second = next(blocks, None)
     if second is None:
-        kernel.route_block(*first.arguments, arrivals=first.arrivals)
+        first.route()
         yield first
         return
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kernel") as worker:
@@ -278,6 +321,7 @@ def decision_of(
     if any(short):
         status, rejecting = shortage(bp, first, int(tried[0]), count)
     shipments: tuple[Shipment, ...] = ()
+    carriers = carrier_columns(block, np.ones((1, block.out[2].shape[1]), dtype=bool))
     if not rejecting:
         ids = bp.ids
         shipments = tuple(
@@ -292,6 +336,7 @@ def decision_of(
                 float(figures[0, m, 1]),
                 float(figures[0, m, 2]),
                 ids[int(by[0, m])],
+                None if carriers is None else carriers.carried(m),
             )
             for m in range(count)
         )
@@ -303,11 +348,27 @@ def decision_of(
             unfilled.append(Unfilled(skus[k], int(merged.qty[lines[k]]), reason))
         elif units:
             unfilled.append(Unfilled(skus[k], units, db.REASONS[why]))
-    return Decision(order_id, db.STATUSES[status], chain, shipments, tuple(unfilled))
+    return Decision(
+        order_id, db.STATUSES[status], chain, shipments, tuple(unfilled),
+        carriers=block.service_names is not None,
+    )  # fmt: skip
+
+
+def carrier_columns(block: Block, taken: np.ndarray) -> CarrierColumns | None:
+    """The carrier columns of a routed block's shipments where `taken` (order ×
+    shipment slot) holds, in order; None without carriers."""
+    if block.service_names is None:
+        return None
+    assert block.promise is not None
+    service, days, co2, capped = block.promise[-1]
+    return CarrierColumns(
+        service[taken], days[taken][:, 0], days[taken][:, 1], days[taken][:, 2],
+        co2[taken], capped[taken].astype(bool), block.service_names,
+    )  # fmt: skip
 
 
 def _submit(worker: ThreadPoolExecutor, block: Block) -> Future[None]:
-    return worker.submit(kernel.route_block, *block.arguments, arrivals=block.arrivals)
+    return worker.submit(block.route)
 
 
 def unpack(
@@ -375,6 +436,7 @@ def unpack(
         part_qty=takes[part_line, part_m],
         node_ids=node_ids,
         order_rows=block.positions,
+        carriers=carrier_columns(block, taken),
     )
 
 
@@ -385,9 +447,11 @@ def unroutable(
     batch: OrderBatch,
     merged: MergedLines,
     node_ids: Sequence[str],
+    service_names: list[tuple[str, str]] | None = None,
 ) -> DecisionBatch:
     """Decisions for orders no strategy takes up (or with no destination): every unit
-    unfilled for that reason."""
+    unfilled for that reason. With carriers (`service_names`), they say so (no
+    promised date)."""
     line_start, lines = merged.lines_of(positions)
     qty = merged.qty[lines]
     zero = np.zeros(1, dtype=np.int64)
@@ -414,4 +478,5 @@ def unroutable(
         part_qty=none,
         node_ids=node_ids,
         order_rows=positions,
+        carriers=None if service_names is None else CarrierColumns.empty(0, service_names),
     )

@@ -24,7 +24,6 @@ from dsl.diagnostics import Diagnostic, render_all
 from dsl.errors import RulesetError
 from dsl.formatter import format_expr, format_rank_key
 from dsl.schema import METRICS
-from engine import promise_gate
 from engine.expressions import ExpressionError, order_predicate, plain_order_fields, roots
 from engine.order_batch import OrderBatch, from_ns, instant_ns
 from engine.windows import UTC, Window, effective_window, in_force
@@ -76,6 +75,14 @@ class CompiledStrategy:
     split: int
     otherwise: str | None
     on_shortage: str
+    ship_with: Any = None
+    """`ship with`: the carrier services it may use (None: any)."""
+    deliver: Any = None
+    """`deliver within N days` / `deliver by order.requested_date` (`dsl.syntax.Deliver`)."""
+    carrier_by: tuple[str, ...] = ()
+    """`carrier by` keys (empty: cost)."""
+    lines_where: Any = None
+    """`lines where`: the order lines it takes (None: all)."""
 
     def in_force(self, instant: dt.datetime) -> bool:
         return in_force(self.windows, instant)
@@ -113,6 +120,9 @@ class Policy:
     tz: ZoneInfo
     strategies: tuple[CompiledStrategy, ...]
     ruleset: s.Ruleset
+    source: str = field(default="", repr=False, compare=False)
+    """The text it was compiled from (to show errors in), when known."""
+    filename: str = field(default="<ruleset>", repr=False, compare=False)
     by_id: dict[str, CompiledStrategy] = field(init=False, repr=False, compare=False)
     """The strategies by id (made from `strategies`)."""
     _choice: _ChoiceCache = field(init=False, repr=False, compare=False)
@@ -248,9 +258,6 @@ def compile(  # noqa: A001 - the architecture names it engine.compile
     errors = [d for d in _check(ruleset, extra_fields) if d.is_error]
     if errors:
         raise CompileError(errors, source, filename)
-    unrouted = promise_gate.unrouted(ruleset)
-    if unrouted:
-        raise CompileError(unrouted, source, filename)
     tz = ZoneInfo(ruleset.timezone or "UTC")
     compiled = []
     problems: list[Diagnostic] = []
@@ -269,6 +276,8 @@ def compile(  # noqa: A001 - the architecture names it engine.compile
         tz=tz,
         strategies=tuple(compiled),
         ruleset=ruleset,
+        source=source,
+        filename=filename,
     )
 
 
@@ -292,6 +301,10 @@ def _strategy(strategy: s.Strategy, position: int, tz: ZoneInfo) -> CompiledStra
         split=DEFAULT_SPLIT if strategy.split is None else strategy.split,
         otherwise=strategy.otherwise,
         on_shortage=strategy.on_shortage or DEFAULT_SHORTAGE,
+        ship_with=strategy.ship_with,
+        deliver=strategy.deliver,
+        carrier_by=tuple(key.name for key in strategy.carrier_by or ()),
+        lines_where=strategy.lines_where,
     )
 
 

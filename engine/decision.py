@@ -8,6 +8,7 @@ the same decision always gives the same bytes.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
@@ -25,10 +26,26 @@ class ShipmentLine:
 
 
 @dataclass(frozen=True, slots=True)
+class Carried:
+    """How a parcel travels when routing has a carriers table (promise.md): the carrier
+    service, its local pick, ship and delivery dates, its CO2, and whether the service
+    `carrier by` preferred was full that day (`daily_parcels`)."""
+
+    carrier: str
+    service: str
+    pick_date: dt.date
+    ship_date: dt.date
+    promised_date: dt.date
+    co2_kg: float
+    capped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Shipment:
-    """One parcel: the lines a node ships for an order, with its distance,
-    cost (kpis.md) and eta (handling + max(1, ⌈km / 500⌉) days), and the
-    strategy (chain step) that allocated it."""
+    """One parcel: the lines a node ships for an order, with its distance, cost and
+    eta (kpis.md: handling + max(1, ⌈km / 500⌉) days; with carriers, pick cost plus the
+    carrier's price, and the days to the promised date), the strategy (chain step)
+    that allocated it and, with carriers, how it travels."""
 
     node_id: str
     lines: tuple[ShipmentLine, ...]
@@ -36,19 +53,42 @@ class Shipment:
     cost: float
     eta_days: float
     strategy: str | None = None
+    carried: Carried | None = None
 
     @property
     def units(self) -> int:
         return sum(line.qty for line in self.lines)
 
+    @property
+    def carrier(self) -> str | None:
+        return None if self.carried is None else self.carried.carrier
+
+    @property
+    def service(self) -> str | None:
+        return None if self.carried is None else self.carried.service
+
+    @property
+    def ship_date(self) -> dt.date | None:
+        return None if self.carried is None else self.carried.ship_date
+
+    @property
+    def promised_date(self) -> dt.date | None:
+        return None if self.carried is None else self.carried.promised_date
+
     def to_dict(self) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "node_id": self.node_id,
             "lines": [{"sku": line.sku, "qty": line.qty} for line in self.lines],
             "distance_km": round(self.distance_km, DECIMALS),
             "cost": round(self.cost, DECIMALS),
             "eta_days": round(self.eta_days, DECIMALS),
         }
+        carried = self.carried
+        if carried is not None:
+            out["carrier"] = carried.carrier
+            out["service"] = carried.service
+            out["ship_date"] = carried.ship_date.isoformat()
+            out["promised_date"] = carried.promised_date.isoformat()
         if self.strategy is not None:
             out["strategy"] = self.strategy
         return out
@@ -67,7 +107,17 @@ class Unfilled:
 
 
 Kind = Literal[
-    "source", "within", "offline", "capacity", "shipped", "keep", "stock", "split", "single", "rank"
+    "source",
+    "within",
+    "offline",
+    "capacity",
+    "shipped",
+    "keep",
+    "stock",
+    "split",
+    "single",
+    "rank",
+    "carrier",
 ]
 """Which check an entry is about (docs/routing.md, "Explanations")."""
 
@@ -113,6 +163,15 @@ class Decision:
     explain: tuple[Explanation, ...] = ()
     rerouted_from: str | None = None
     reason: str | None = None
+    carriers: bool = False
+    """Routed with a carriers table: the order has a `promised_date` (None without
+    shipments)."""
+
+    @property
+    def promised_date(self) -> dt.date | None:
+        """The latest promised date of its shipments (promise.md)."""
+        dates = [s.promised_date for s in self.shipments if s.promised_date is not None]
+        return max(dates) if dates else None
 
     @property
     def units_allocated(self) -> int:
@@ -123,14 +182,17 @@ class Decision:
         return sum(item.qty for item in self.unfilled)
 
     def to_dict(self) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "order_id": self.order_id,
             "status": self.status,
             "strategies": list(self.strategies),
             "shipments": [shipment.to_dict() for shipment in self.shipments],
-            "unfilled": [item.to_dict() for item in self.unfilled],
-            "explain": [entry.to_dict() for entry in self.explain],
         }
+        if self.carriers:
+            promised = self.promised_date
+            out["promised_date"] = None if promised is None else promised.isoformat()
+        out["unfilled"] = [item.to_dict() for item in self.unfilled]
+        out["explain"] = [entry.to_dict() for entry in self.explain]
         if self.rerouted_from is not None:
             out["rerouted_from"] = self.rerouted_from
         if self.reason is not None:

@@ -14,7 +14,7 @@ each shipment's lines (`part_start`: merged line and units).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from json.encoder import encode_basestring as _quoted
 from typing import IO, TypeVar, overload
 
@@ -22,6 +22,7 @@ import numpy as np
 
 from engine.decision import (
     DECIMALS,
+    Carried,
     Decision,
     Explanation,
     Shipment,
@@ -29,6 +30,7 @@ from engine.decision import (
     Status,
     Unfilled,
 )
+from engine.tables.calendar_text import date_of, day_number
 
 T = TypeVar("T")
 
@@ -45,6 +47,70 @@ REASONS = (
 """Why units are unfilled (code 0: nothing unfilled); the last two also name why an
 order is unroutable."""
 NONE, NO_STOCK, SPLIT_LIMIT, REJECTED_WITH_ORDER, NO_STRATEGY, NO_DESTINATION = range(6)
+
+
+@dataclass
+class CarrierColumns:
+    """Per shipment, how it travels when routing has a carriers table: the service (a
+    row of `service_names`, -1: none), the local pick, ship and promised days (day
+    numbers, -1: none), the CO2 in kg and whether the preferred service was full."""
+
+    service: np.ndarray
+    pick_day: np.ndarray
+    ship_day: np.ndarray
+    promised_day: np.ndarray
+    co2: np.ndarray
+    capped: np.ndarray
+    service_names: list[tuple[str, str]]
+
+    @classmethod
+    def empty(cls, size: int, service_names: list[tuple[str, str]]) -> CarrierColumns:
+        none = np.full(size, -1, dtype=np.int64)
+        return cls(none, none.copy(), none.copy(), none.copy(), np.zeros(size),
+                   np.zeros(size, dtype=bool), service_names)  # fmt: skip
+
+    def carried(self, s: int) -> Carried | None:
+        service = int(self.service[s])
+        if service < 0:
+            return None
+        carrier, name = self.service_names[service]
+        return Carried(
+            carrier,
+            name,
+            date_of(int(self.pick_day[s])),
+            date_of(int(self.ship_day[s])),
+            date_of(int(self.promised_day[s])),
+            float(self.co2[s]),
+            bool(self.capped[s]),
+        )
+
+    def take(self, ships: np.ndarray) -> CarrierColumns:
+        return CarrierColumns(
+            self.service[ships], self.pick_day[ships], self.ship_day[ships],
+            self.promised_day[ships], self.co2[ships], self.capped[ships], self.service_names,
+        )  # fmt: skip
+
+    @classmethod
+    def concat(cls, parts: list[CarrierColumns | None], sizes: list[int]) -> CarrierColumns:
+        """Parts joined; a part without carriers (no shipment carried) gives none."""
+        index: dict[tuple[str, str], int] = {}
+        given = []
+        for part, size in zip(parts, sizes, strict=True):
+            if part is None:
+                given.append(cls.empty(size, []))
+                continue
+            codes = np.array(
+                [index.setdefault(name, len(index)) for name in part.service_names] + [-1],
+                dtype=np.int64,
+            )  # a service of -1 stays -1
+            given.append(replace(part, service=codes[part.service]))
+        service, pick, ship, promised, co2, capped = (
+            np.concatenate([getattr(p, f) for p in given]) for f in _CARRIER_FIELDS
+        )
+        return cls(service, pick, ship, promised, co2, capped, list(index))
+
+
+_CARRIER_FIELDS = ("service", "pick_day", "ship_day", "promised_day", "co2", "capped")
 
 
 @dataclass
@@ -85,6 +151,8 @@ class DecisionBatch(Sequence[Decision]):
     """Per order: why it was re-routed (None: none is a re-route)."""
     explain: list[tuple[Explanation, ...]] | None = None
     """Per order: its explanation (None: none was asked for)."""
+    carriers: CarrierColumns | None = None
+    """Per shipment, how it travels (None: routed without a carriers table)."""
 
     def __len__(self) -> int:
         return len(self.order_ids)
@@ -125,6 +193,7 @@ class DecisionBatch(Sequence[Decision]):
                     float(self.ship_cost[s]),
                     float(self.ship_eta[s]),
                     self.ship_strategy[s],
+                    None if self.carriers is None else self.carriers.carried(s),
                 )
             )
         unfilled = tuple(
@@ -145,6 +214,7 @@ class DecisionBatch(Sequence[Decision]):
             self.explain[i] if self.explain is not None else (),
             self.rerouted_from[i] if self.rerouted_from is not None else None,
             REASONS[self.reason[i]] if status == UNROUTABLE else note,
+            self.carriers is not None,
         )
 
     @property
@@ -174,16 +244,18 @@ class DecisionBatch(Sequence[Decision]):
             for line, qty in zip(self.part_line.tolist(), self.part_qty.tolist(), strict=True)
         ]
         part_start = self.part_start.tolist()
+        travels = self._travels()
         parcels = [
             f'{{"node_id": {nodes[node]}, "lines": [{", ".join(parts[a:b])}], '
-            f'"distance_km": {km!r}, "cost": {cost!r}, "eta_days": {eta!r}, "strategy": '
+            f'"distance_km": {km!r}, "cost": {cost!r}, "eta_days": {eta!r}, {travel}"strategy": '
             f"{by.get(strategy) or by.setdefault(strategy, _quoted(strategy))}}}"
-            for node, a, b, km, cost, eta, strategy in zip(
+            for node, a, b, km, cost, eta, travel, strategy in zip(
                 self.ship_node.tolist(), part_start[:-1], part_start[1:], _rounded(self.ship_km),
-                _rounded(self.ship_cost), _rounded(self.ship_eta), self.ship_strategy,
+                _rounded(self.ship_cost), _rounded(self.ship_eta), travels, self.ship_strategy,
                 strict=True,
             )
         ]  # fmt: skip
+        promised = self._promised()
         reasons = [_quoted(text) for text in REASONS]
         unfilled = self.line_unfilled.tolist()
         line_reason = self.line_reason.tolist()
@@ -210,13 +282,47 @@ class DecisionBatch(Sequence[Decision]):
                 f'{{"order_id": {_quoted(order_id)}, "status": {status[codes[i]]}, '
                 f'"strategies": {chain_text}, '
                 f'"shipments": [{", ".join(parcels[ship_start[i] : ship_start[i + 1]])}], '
-                f'"unfilled": [{", ".join(missing)}], "explain": []{tail}'
+                f'{promised[i]}"unfilled": [{", ".join(missing)}], "explain": []{tail}'
             )
             if len(out) == size:
                 yield "".join(out)
                 out = []
         if out:
             yield "".join(out)
+
+    def _travels(self) -> list[str]:
+        """Per shipment, its carrier keys of the JSON (empty without carriers)."""
+        carriers = self.carriers
+        if carriers is None:
+            return [""] * len(self.ship_node)
+        names = [
+            f'"carrier": {_quoted(carrier)}, "service": {_quoted(service)}, '
+            for carrier, service in carriers.service_names
+        ]
+        return [
+            ""
+            if service < 0
+            else f'{names[service]}"ship_date": "{date_of(ship).isoformat()}", '
+            f'"promised_date": "{date_of(promised).isoformat()}", '
+            for service, ship, promised in zip(
+                carriers.service.tolist(), carriers.ship_day.tolist(),
+                carriers.promised_day.tolist(), strict=True,
+            )
+        ]  # fmt: skip
+
+    def _promised(self) -> list[str]:
+        """Per order, its `promised_date` key of the JSON (empty without carriers)."""
+        carriers = self.carriers
+        if carriers is None:
+            return [""] * len(self)
+        days = carriers.promised_day
+        starts = self.ship_start.tolist()
+        out = []
+        for a, b in zip(starts[:-1], starts[1:], strict=True):
+            latest = int(days[a:b].max()) if b > a else -1
+            shown = f'"{date_of(latest).isoformat()}"' if latest >= 0 else "null"
+            out.append(f'"promised_date": {shown}, ')
+        return out
 
     # ------------------------------------------------------------ making
     @classmethod
@@ -255,6 +361,11 @@ class DecisionBatch(Sequence[Decision]):
             rerouted_from=_joined([p.rerouted_from for p in parts], [len(p) for p in parts], None),
             notes=_joined([p.notes for p in parts], [len(p) for p in parts], None),
             explain=_joined([p.explain for p in parts], [len(p) for p in parts], ()),
+            carriers=None
+            if all(p.carriers is None for p in parts)
+            else CarrierColumns.concat(
+                [p.carriers for p in parts], [len(p.ship_node) for p in parts]
+            ),  # fmt: skip
         )
 
     def take(self, positions: np.ndarray) -> DecisionBatch:
@@ -295,6 +406,7 @@ class DecisionBatch(Sequence[Decision]):
             rerouted_from=some(self.rerouted_from),
             notes=some(self.notes),
             explain=some(self.explain),
+            carriers=None if self.carriers is None else self.carriers.take(ships),
         )
 
     def finals(self) -> tuple[DecisionBatch, np.ndarray]:
@@ -333,6 +445,7 @@ class DecisionBatch(Sequence[Decision]):
         part_qty: list[int] = []
         notes: list[str | None] = []
         code_of: dict[str, int] = {}
+        carried: list[Carried | None] = []
         for d in decisions:
             lines: dict[str, int] = {}  # unfilled first: their order is the lines' order
             for item in d.unfilled:
@@ -355,6 +468,7 @@ class DecisionBatch(Sequence[Decision]):
                 km.append(shipment.distance_km)
                 cost.append(shipment.cost)
                 eta.append(shipment.eta_days)
+                carried.append(shipment.carried)
                 for line in shipment.lines:
                     part_line.append(lines[line.sku])
                     part_qty.append(line.qty)
@@ -394,6 +508,7 @@ class DecisionBatch(Sequence[Decision]):
             rerouted_from=[d.rerouted_from for d in decisions],
             notes=notes,
             explain=[d.explain for d in decisions],
+            carriers=_carrier_columns(carried) if any(d.carriers for d in decisions) else None,
         )
 
     @classmethod
@@ -405,6 +520,23 @@ class DecisionBatch(Sequence[Decision]):
             np.zeros(0, np.int8), zero, none, [], np.zeros(0), np.zeros(0), np.zeros(0),
             zero, none, none, node_ids, none,
         )  # fmt: skip
+
+
+def _carrier_columns(carried: list[Carried | None]) -> CarrierColumns:
+    """The carrier columns of shipment objects (None: not carried)."""
+    names: dict[tuple[str, str], int] = {}
+    columns = CarrierColumns.empty(len(carried), [])
+    for s, item in enumerate(carried):
+        if item is None:
+            continue
+        columns.service[s] = names.setdefault((item.carrier, item.service), len(names))
+        columns.pick_day[s] = day_number(item.pick_date)
+        columns.ship_day[s] = day_number(item.ship_date)
+        columns.promised_day[s] = day_number(item.promised_date)
+        columns.co2[s] = item.co2_kg
+        columns.capped[s] = item.capped
+    columns.service_names = list(names)
+    return columns
 
 
 def _starts(parts: list[np.ndarray]) -> np.ndarray:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from engine.binding import BoundKey, BoundPolicy, BoundStrategy
     from engine.blocks import Block
     from engine.compiler import CompiledStrategy, Policy
+    from engine.delivery import BoundDelivery
     from engine.model import Network, Node, Order
 
 
@@ -120,6 +121,8 @@ class Explainer:
     def __init__(self, policy: Policy, binding: BoundPolicy, network: Network, tz: ZoneInfo):
         self.network = network
         self.binding = binding
+        self.delivery: BoundDelivery | None = None
+        """The carriers the order was routed with (set by the router)."""
         self.texts = {
             st.id: _Texts(st, binding.bound[st.id], network, tz) for st in policy.strategies
         }
@@ -162,6 +165,7 @@ class Explainer:
                 for r in range(made_here)
             }
             step = _Step(self, texts, order, j, skus, trace, free_before, used, capacity)
+            step.block = block
             entries.extend(step.entries(chosen, takes))
             if trace.phase[j] == kernel.SINGLE:
                 entries.append(
@@ -207,6 +211,7 @@ class _Step:
         self.bound = texts.bound
         need = trace.need[j][: len(skus)].tolist()
         self.remaining = [i for i, units in enumerate(need) if units > 0]
+        self.block: Block | None = None
         self.no_stock = "no stock of " + ", ".join(skus[i] for i in self.remaining)
 
     def entries(self, chosen: Chosen, takes: np.ndarray) -> list[Explanation]:
@@ -329,8 +334,21 @@ class _Step:
             used, limit = int(self.used[node]), int(self.capacity[node])
             detail = f"capacity {used}/{limit} used today"
             return "capacity", detail, "capacity", None, {"used": used, "capacity": limit}
+        if code == kernel.BY_CARRIER:
+            return self._no_carrier(node)
         skus = [self.skus[i] for i in self.remaining]
         return "stock", self.no_stock, "stock", None, {"skus": skus}
+
+    def _no_carrier(self, node: int) -> tuple[str, str, Kind, s.Expr | None, Any]:
+        """Why no carrier service may carry the parcel from the node: each service's
+        first reason (promise.md step 6, then `ship with`, then `deliver`)."""
+        delivery = self.explainer.delivery
+        assert delivery is not None and self.block is not None
+        need = self.trace.need[self.j][: len(self.skus)]
+        km = float(self.trace.km[node])
+        reasons = delivery.refusals(self.block, self.j, node, self.order.get("country"), km, need)
+        detail = "no carrier service can carry it: " + "; ".join(reasons)
+        return "carriers", detail, "carrier", None, {"reasons": reasons}
 
     def _key_texts(self, nodes: list[int]) -> list[str]:
         """Each node's rank key values as the explanation shows them ("fills 2/2 lines,
@@ -355,6 +373,8 @@ class _Step:
                 return [f"cost {value:.2f}" for value in values]
             if spec.name == "stock":
                 return [f"stock {int(value)}" for value in values]
+            if spec.name == "eta":
+                return [f"delivered in {int(value)} d" for value in values]
             return [self._load(node) for node in nodes]
         if spec.kind == "field":
             network, label = self.explainer.network, spec.text.split()[0]

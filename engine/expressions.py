@@ -29,6 +29,8 @@ from dsl import syntax as s
 from dsl.comparisons import compare, kind
 from dsl.errors import RulesetError
 from dsl.formatter import format_expr
+from dsl.schema import carrier_column
+from engine import promise_fields
 from engine.windows import moment_start
 
 Value = Any
@@ -53,7 +55,9 @@ def roots(expr: s.Expr) -> set[str]:
     return {e.root for e in s.walk(expr) if isinstance(e, s.FieldRef)}
 
 
-DERIVED_ORDER_VALUES = frozenset({"created_at", "value", "lines", "units"})
+DERIVED_ORDER_VALUES = frozenset(
+    {"created_at", "value", "lines", "units", *promise_fields.WORKED_OUT}
+)
 """Order values that are not plain fields of the order (or differ per order)."""
 
 
@@ -100,6 +104,12 @@ def _constant(value: Value) -> Getter:
 
 def _field_getter(ref: s.FieldRef, tz: ZoneInfo) -> Getter:
     root, name = ref.root, ref.name
+    if root == "order" and name in promise_fields.ORDER_FIELDS:
+        return lambda o, _line, _node: promise_fields.order_value(name, o, tz)
+    if root == "line" and name == "weight_kg":  # missing: 0
+        return lambda _order, line, _node: line.get(name) or 0.0
+    if root == "node" and name in promise_fields.NODE_FIELDS:
+        return lambda _order, _line, n: promise_fields.node_value(name, n.fields)
     if root == "order":
 
         def read(o: Any, _line: Any, _node: Any) -> Value:
@@ -115,6 +125,9 @@ def _field_getter(ref: s.FieldRef, tz: ZoneInfo) -> Getter:
         if name == "id":
             return lambda _order, _line, n: n.id
         return lambda _order, _line, n: n.fields.get(name)
+    if root == "carrier":  # a node with one carrier service (engine.delivery)
+        column = carrier_column(ref.path)
+        return lambda _order, _line, n: n.carrier.get(column)
     raise ExpressionError(f"`{ref.path}`: fields start with order., node. or line.", ref)
 
 
@@ -136,6 +149,23 @@ def predicate_getter(expr: s.Expr, tz: ZoneInfo) -> Predicate:
         case s.Boolean(value=v):
             return lambda _order, _line, _node: v
     return _atom(expr, tz)
+
+
+def line_predicate(expr: s.Expr, tz: ZoneInfo) -> Callable[[Any, Any], bool]:
+    """`lines where`: whether `expr` holds for one line of an order (`line.*` reads that
+    line, `order.*` the whole order), unlike `when`, where a line field means any line."""
+    match expr:
+        case s.AllOf(items=items):
+            parts = [line_predicate(item, tz) for item in items]
+            return lambda o, line: all(p(o, line) for p in parts)
+        case s.AnyOf(items=items):
+            parts = [line_predicate(item, tz) for item in items]
+            return lambda o, line: any(p(o, line) for p in parts)
+        case s.Not(operand=operand):
+            inner = line_predicate(operand, tz)
+            return lambda o, line: not inner(o, line)
+    atom = _atom(expr, tz)
+    return lambda o, line: atom(o, line, None)
 
 
 def _atom(expr: s.Expr, tz: ZoneInfo) -> Predicate:

@@ -37,6 +37,7 @@ COST: Final[int]
 STOCK: Final[int]
 LOAD: Final[int]
 COLUMN: Final[int]
+ETA: Final[int]
 
 CANDIDATE: Final[int]
 BY_SOURCE: Final[int]
@@ -46,6 +47,10 @@ BY_CAPACITY: Final[int]
 BY_SHIPPED: Final[int]
 BY_KEEP: Final[int]
 BY_STOCK: Final[int]
+BY_CARRIER: Final[int]
+CARRIER_COST: Final[int]
+CARRIER_ETA: Final[int]
+CARRIER_CO2: Final[int]
 
 NO_PHASE: Final[int]
 WHOLE: Final[int]
@@ -71,4 +76,6 @@ def route_block(
     trace: Arrays | None = None,
     honour_reject: bool = True,
     arrivals: ArrivalArrays | None = None,
+    promise: tuple[object, ...] | None = None,
+    commit: bool = True,
 ) -> None: ...

@@ -43,11 +43,12 @@ import numpy as np
 cdef enum Key:
     # rank key codes; a COLUMN key is node-valued (a node field or a condition), given
     # as a row of `cols` already oriented so that smaller is preferred
-    K_SHIPMENTS, K_DISTANCE, K_COST, K_STOCK, K_LOAD, K_COLUMN
+    K_SHIPMENTS, K_DISTANCE, K_COST, K_STOCK, K_LOAD, K_COLUMN, K_ETA
 
 cdef enum Why:
     # trace: why a node was not a candidate of a step, in clause order
-    W_CANDIDATE, W_SOURCE, W_WITHIN, W_OFFLINE, W_CAPACITY, W_SHIPPED, W_KEEP, W_STOCK
+    W_CANDIDATE, W_SOURCE, W_WITHIN, W_OFFLINE, W_CAPACITY, W_SHIPPED, W_KEEP, W_STOCK,
+    W_CARRIER
 
 cdef enum Phase:
     # trace: what a step tried — nothing (no candidate or no shipment left under the
@@ -55,14 +56,17 @@ cdef enum Phase:
     # ship every remaining line
     P_NONE, P_WHOLE, P_GREEDY, P_SINGLE
 
-SHIPMENTS, DISTANCE, COST, STOCK, LOAD, COLUMN = (
-    K_SHIPMENTS, K_DISTANCE, K_COST, K_STOCK, K_LOAD, K_COLUMN
+SHIPMENTS, DISTANCE, COST, STOCK, LOAD, COLUMN, ETA = (
+    K_SHIPMENTS, K_DISTANCE, K_COST, K_STOCK, K_LOAD, K_COLUMN, K_ETA
 )
 """Rank key codes (see `Key`)."""
 CANDIDATE, BY_SOURCE, BY_WITHIN, BY_OFFLINE, BY_CAPACITY, BY_SHIPPED, BY_KEEP, BY_STOCK = (
     W_CANDIDATE, W_SOURCE, W_WITHIN, W_OFFLINE, W_CAPACITY, W_SHIPPED, W_KEEP, W_STOCK
 )
+BY_CARRIER = W_CARRIER
 """Trace codes of a node (see `Why`)."""
+CARRIER_COST, CARRIER_ETA, CARRIER_CO2 = 0, 1, 2
+"""`carrier by` key codes (`Promise.by`)."""
 NO_PHASE, WHOLE, GREEDY, SINGLE = P_NONE, P_WHOLE, P_GREEDY, P_SINGLE
 """Trace codes of a step (see `Phase`)."""
 
@@ -139,6 +143,156 @@ cdef void _half_chords(const double[::1] x, const double[::1] y, const double[::
         out[node] = sqrt(dx * dx + dy * dy + dz * dz) * 0.5
 
 
+cdef struct Promise:
+    # the delivery promise (docs/routing.md, "Carriers while routing"): the block's day
+    # tables, the carrier services, the parcels counted, and what the order and the
+    # strategy step at hand read; NULL in a Step when routing has no carriers table
+    int64_t day0           # the block's local day (day number)
+    Py_ssize_t nodes
+    Py_ssize_t services    # 0: no carriers table, `deliver` and `eta` read the distance eta
+    const double* handling # per node (the distance eta of kpis.md)
+    const int32_t* pick    # [2 × nodes]: pick day − day0 (before / from the cut-off), -1 none
+    const int32_t* ship    # [2 × nodes × services]: ship day − day0, -1 none
+    const int32_t* deliver # [2 × nodes × services]: delivery day − day0, -1 none
+    const int64_t* cutoff  # per node, minutes after midnight
+    const uint8_t* type_ok # [nodes × services]: the service collects from the node's type
+    const double* max_weight
+    const double* max_km
+    const double* cost_base
+    const double* per_kg
+    const double* per_km
+    const double* co2
+    const int64_t* cap     # daily_parcels per service (-1: none)
+    const int64_t* name_rank  # per service: its place by carrier then service name
+    int64_t* counts        # parcels collected [nodes × services × ring] by ship day
+    int64_t* slot_day      # the day each ring slot counts (-1: none yet)
+    Py_ssize_t ring
+    # the order at hand
+    int64_t minute         # its local time, minutes after midnight
+    const uint8_t* served  # per service: delivers to the order's country
+    # the strategy step at hand
+    const uint8_t* ship_ok # [nodes × services]: `ship with` holds
+    int64_t deadline       # latest delivery day − day0 (`deliver`; a large value: none)
+    const int64_t* by      # `carrier by` codes, ending at the first negative
+    double weight          # kg of the lines still to place when the step starts
+    double* reach          # per node: earliest delivery − day0 (-1: no eligible service)
+    double* fee            # per node: the price of the service `carrier by` picks
+    int64_t* stamp         # per node: the step `reach` and `fee` were worked out for
+    int64_t step
+
+
+cdef inline int64_t _parcels(Promise* p, Py_ssize_t node, Py_ssize_t service,
+                             int64_t day) noexcept nogil:
+    """Parcels the service already collects from the node on `day` (a day number)."""
+    cdef Py_ssize_t slot = day % p.ring
+    if p.slot_day[slot] != day:
+        return 0
+    return p.counts[(node * p.services + service) * p.ring + slot]
+
+
+cdef void _count_parcel(Promise* p, Py_ssize_t node, Py_ssize_t service,
+                        int64_t day) noexcept nogil:
+    """One more parcel collected; a ring slot last used for another day starts again."""
+    cdef Py_ssize_t slot = day % p.ring
+    cdef Py_ssize_t n, c
+    if p.slot_day[slot] != day:
+        for n in range(p.nodes):
+            for c in range(p.services):
+                p.counts[(n * p.services + c) * p.ring + slot] = 0
+        p.slot_day[slot] = day
+    p.counts[(node * p.services + service) * p.ring + slot] += 1
+
+
+cdef inline Py_ssize_t _late(Promise* p, Py_ssize_t node) noexcept nogil:
+    """1 when the order came at or after the node's cut-off (picked a later day)."""
+    return 0 if p.minute < p.cutoff[node] else 1
+
+
+cdef inline double _price(Promise* p, Py_ssize_t service, double weight,
+                          double km) noexcept nogil:
+    """The carrier price of a parcel (promise.md step 5, without the picking)."""
+    return p.cost_base[service] + p.per_kg[service] * weight + p.per_km[service] * km
+
+
+cdef int32_t _eligible(Promise* p, Py_ssize_t node, Py_ssize_t service, double weight,
+                       double km, bint counting) noexcept nogil:
+    """The delivery day (− day0) when the service may carry the parcel from the node for
+    the step at hand, else -1 (promise.md step 6, `ship with` and `deliver`);
+    `counting` False ignores `daily_parcels` (what would have been chosen)."""
+    cdef Py_ssize_t cell = node * p.services + service
+    cdef Py_ssize_t at = (_late(p, node) * p.nodes + node) * p.services + service
+    cdef int32_t day
+    if not p.served[service] or not p.type_ok[cell] or not p.ship_ok[cell]:
+        return -1
+    if weight > p.max_weight[service] or km > p.max_km[service]:
+        return -1
+    day = p.deliver[at]
+    if day < 0 or day > p.deadline:
+        return -1
+    if counting and p.cap[service] >= 0:
+        if _parcels(p, node, service, p.day0 + p.ship[at]) >= p.cap[service]:
+            return -1
+    return day
+
+
+cdef bint _prefer(Promise* p, Py_ssize_t a, int32_t day_a, Py_ssize_t b, int32_t day_b,
+                  double weight, double km) noexcept nogil:
+    """Whether service `a` comes before `b` by `carrier by` (then carrier, service)."""
+    cdef Py_ssize_t k
+    cdef double va, vb
+    for k in range(3):
+        if p.by[k] < 0:
+            break
+        if p.by[k] == 1:
+            va, vb = day_a, day_b
+        elif p.by[k] == 2:
+            va, vb = p.co2[a] * km, p.co2[b] * km
+        else:
+            va, vb = _price(p, a, weight, km), _price(p, b, weight, km)
+        if va < vb:
+            return True
+        if vb < va:
+            return False
+    return p.name_rank[a] < p.name_rank[b]
+
+
+cdef Py_ssize_t _choose(Promise* p, Py_ssize_t node, double weight, double km,
+                        bint counting, double* earliest) noexcept nogil:
+    """The service `carrier by` picks for a parcel from the node (-1: none eligible);
+    `earliest` receives the earliest delivery day (− day0) of any eligible service."""
+    cdef Py_ssize_t service, best = -1
+    cdef int32_t day, best_day = -1
+    earliest[0] = -1.0
+    for service in range(p.services):
+        day = _eligible(p, node, service, weight, km, counting)
+        if day < 0:
+            continue
+        if earliest[0] < 0 or day < earliest[0]:
+            earliest[0] = day
+        if best < 0 or _prefer(p, service, day, best, best_day, weight, km):
+            best, best_day = service, day
+    return best
+
+
+cdef inline bint _reachable(Promise* p, Py_ssize_t node, double half) noexcept nogil:
+    """Whether an eligible service can carry the step's parcel from the node; works out
+    (once per step) the node's `reach` (rank key `eta`) and `fee` (rank key `cost`).
+    Without carriers: whether the distance eta is within the step's `deliver`."""
+    cdef double earliest
+    cdef Py_ssize_t best
+    if p == NULL:
+        return True
+    if p.services == 0:
+        p.reach[node] = _eta(p.handling[node], _km(half))
+        return p.reach[node] <= <double>p.deadline
+    if p.stamp[node] != p.step:
+        best = _choose(p, node, p.weight, _km(half), True, &earliest)
+        p.reach[node] = earliest
+        p.fee[node] = _price(p, best, p.weight, _km(half)) if best >= 0 else INFINITY
+        p.stamp[node] = p.step
+    return p.reach[node] >= 0
+
+
 cdef struct Network:
     const double* pick
     const double* base
@@ -163,6 +317,7 @@ cdef struct Step:
     const double* cols     # node-valued rank key table (row-major)
     const int64_t* columns # row of `cols` per rank key
     Py_ssize_t keys
+    Promise* promise       # NULL: no carriers table
 
 
 cdef inline int64_t _available(Step* s, Py_ssize_t line, Py_ssize_t node,
@@ -200,8 +355,13 @@ cdef double _value(Step* s, Network* net, Py_ssize_t k, Py_ssize_t node, bint wh
             else:
                 take = _available(s, line, node, nodes)
                 units += take if take < s.need[line] else s.need[line]
-        value = _cost(net.pick[node], net.base[node], net.per_km[node], units,
-                      _km(s.half[node]))
+        if s.promise != NULL and s.promise.services > 0:  # picking and the carrier price
+            value = net.pick[node] * <double>units + s.promise.fee[node]
+        else:
+            value = _cost(net.pick[node], net.base[node], net.per_km[node], units,
+                          _km(s.half[node]))
+    elif kind == K_ETA:  # the earliest delivery an eligible service gives
+        value = s.promise.reach[node] if s.promise != NULL else 0.0
     elif kind == K_STOCK:  # of the remaining lines
         units = 0
         for line in range(s.lines):
@@ -307,7 +467,7 @@ cdef Py_ssize_t _step(Step* s, Network* net, const uint8_t* offline, double limi
                         and s.free[s.rows[line] * nodes + node] < s.need[line] + s.keep[node]):
                     fits = False
                     break
-            if fits:
+            if fits and _reachable(s.promise, node, s.half[node]):
                 sub[count] = node
                 count += 1
         if count:
@@ -330,9 +490,10 @@ cdef Py_ssize_t _step(Step* s, Network* net, const uint8_t* offline, double limi
             continue
         for line in range(s.lines):
             if s.need[line] > 0 and s.free[s.rows[line] * nodes + node] > s.keep[node]:
-                cand[found] = node
-                closed[found] = False
-                found += 1
+                if _reachable(s.promise, node, s.half[node]):
+                    cand[found] = node
+                    closed[found] = False
+                    found += 1
                 break
     made = 0
     if found and budget > 0:
@@ -420,6 +581,8 @@ cdef void _trace_candidates(Step* s, Network* net, const uint8_t* offline, doubl
                         some_free = True
             if some:
                 code = W_CANDIDATE
+                if not _reachable(s.promise, node, s.half[node]):
+                    code = W_CARRIER
             elif s.keep[node] > 0 and some_free:
                 code = W_KEEP
             else:
@@ -482,8 +645,28 @@ cdef void _rank(Step* s, Network* net, int64_t* order, Py_ssize_t count, Scratch
         trace.rank[order[i]] = <int32_t>(i + 1)
 
 
+cdef void _promise_step(Promise* p, Py_ssize_t order, Py_ssize_t position,
+                        int64_t strategy, const uint8_t* ship_oks, Py_ssize_t cells,
+                        const int64_t* ship_ok_of, Py_ssize_t depth,
+                        const int64_t* deadline, const int64_t* by, Py_ssize_t by_width,
+                        const int64_t* need, const double* line_weight,
+                        Py_ssize_t lines) noexcept nogil:
+    """Point the promise at a strategy step: its `ship with`, `deliver` and `carrier
+    by`, and (with `need`) the weight still to place; a new step forgets every node's
+    `reach` and `fee`."""
+    cdef Py_ssize_t line
+    p.ship_ok = &ship_oks[ship_ok_of[order * depth + position] * cells]
+    p.deadline = deadline[order * depth + position]
+    p.by = &by[strategy * by_width]
+    p.step += 1
+    if need != NULL:
+        p.weight = 0.0
+        for line in range(lines):
+            p.weight += <double>need[line] * line_weight[line]
+
+
 def route_block(stock, network, orders, strategies, tables, out, trace=None,
-                bint honour_reject=True, arrivals=None):
+                bint honour_reject=True, arrivals=None, promise=None, bint commit=True):
     """Route the block's orders in turn and commit each (see the module doc).
 
     stock = (free, used, capacity, offline); network = node columns (x, y, z of the unit
@@ -497,7 +680,19 @@ def route_block(stock, network, orders, strategies, tables, out, trace=None,
     = (starts, rows, nodes, qty): the stock that arrives before order `i` is routed,
     `starts[i]:starts[i+1]` of the other arrays (units added to `free`; a replay decides
     which arrive when). Re-routes pass `honour_reject=False`:
-    what they place is committed whatever the last strategy's `on shortage`."""
+    what they place is committed whatever the last strategy's `on shortage`.
+    `commit=False` routes without taking anything (a promise asked before checkout).
+
+    `promise` (a carriers table: docs/routing.md, "Carriers while routing") = (calendar,
+    services, counting, per_order, promise_out), packed by `engine.delivery`:
+    calendar = (day0, services, pick, ship, deliver, cutoff, type_ok) (services 0: no
+    carriers table, `deliver` and `eta` read the distance eta); services = (max_weight,
+    max_km, cost_base, per_kg, per_km, co2, cap, name_rank); counting = (counts,
+    slot_day); per_order = (minute, served_of, served, ship_ok_of, ship_oks, deadline,
+    by, line_weight); promise_out = (service, days, co2, capped) per order and shipment.
+    A node is then a candidate of a step only when an eligible service can carry what
+    the step still has to place; each shipment gets the service `carrier by` picks for
+    its own weight, and its cost and eta become the carrier's."""
     cdef int64_t[:, ::1] free = stock[0]
     cdef int64_t[::1] used = stock[1]
     cdef const double[::1] capacity = stock[2]
@@ -553,6 +748,60 @@ def route_block(stock, network, orders, strategies, tables, out, trace=None,
     if tracing:
         t_code, t_rank, t_keyed, t_fill, t_need, t_budget, t_phase = trace[:7]
         t_round_node, t_round_field, t_km, t_keep = trace[7:]
+    # the delivery promise, when asked for
+    cdef bint promising = promise is not None
+    cdef Promise prom
+    cdef const int32_t[:, ::1] p_pick
+    cdef const int32_t[:, :, ::1] p_ship, p_deliver
+    cdef const int64_t[::1] p_cutoff, p_cap, p_name_rank, p_minute, p_served_of
+    cdef const uint8_t[:, ::1] p_type_ok, p_served, p_ship_oks
+    cdef const double[::1] p_max_weight, p_max_km, p_cost_base, p_per_kg, p_per_km, p_co2
+    cdef const double[::1] p_line_weight
+    cdef int64_t[:, :, ::1] p_counts
+    cdef int64_t[::1] p_slot_day
+    cdef const int64_t[:, ::1] p_ship_ok_of, p_deadline, p_by
+    cdef int64_t[:, ::1] o_service
+    cdef int64_t[:, :, ::1] o_days
+    cdef double[:, ::1] o_co2
+    cdef uint8_t[:, ::1] o_capped
+    cdef double[::1] p_reach = np.empty(room, np.float64), p_fee = np.empty(room, np.float64)
+    cdef int64_t[::1] p_stamp = np.full(room, -1, np.int64)
+    cdef int64_t[::1] ship_position = np.zeros(max(width, 1), np.int64)
+    cdef Py_ssize_t service, ignoring, at
+    cdef double weight, earliest, km
+    prom.step = 0
+    if promising:
+        calendar, services, counting, per_order, promise_out = promise
+        p_pick, p_ship, p_deliver, p_cutoff, p_type_ok = calendar[2:]
+        p_max_weight, p_max_km, p_cost_base, p_per_kg, p_per_km, p_co2, p_cap, \
+            p_name_rank = services
+        p_counts, p_slot_day = counting
+        p_minute, p_served_of, p_served, p_ship_ok_of, p_ship_oks, p_deadline, p_by, \
+            p_line_weight = per_order
+        o_service, o_days, o_co2, o_capped = promise_out
+        prom.day0 = calendar[0]
+        prom.nodes = nodes
+        prom.services = calendar[1]
+        prom.pick = &p_pick[0, 0]
+        prom.ship = &p_ship[0, 0, 0]
+        prom.deliver = &p_deliver[0, 0, 0]
+        prom.cutoff = &p_cutoff[0]
+        prom.type_ok = &p_type_ok[0, 0]
+        prom.max_weight = &p_max_weight[0]
+        prom.max_km = &p_max_km[0]
+        prom.cost_base = &p_cost_base[0]
+        prom.per_kg = &p_per_kg[0]
+        prom.per_km = &p_per_km[0]
+        prom.co2 = &p_co2[0]
+        prom.cap = &p_cap[0]
+        prom.name_rank = &p_name_rank[0]
+        prom.counts = &p_counts[0, 0, 0]
+        prom.slot_day = &p_slot_day[0]
+        prom.ring = p_slot_day.shape[0]
+        prom.handling = &handling[0]
+        prom.reach = &p_reach[0]
+        prom.fee = &p_fee[0]
+        prom.stamp = &p_stamp[0]
     cdef Network net
     net.pick = &pick[0]
     net.base = &base[0]
@@ -590,6 +839,10 @@ def route_block(stock, network, orders, strategies, tables, out, trace=None,
             step.half = &half[0]
             step.cols = &cols[0, 0]
             step.keys = keys
+            step.promise = &prom if promising else NULL
+            if promising:
+                prom.minute = p_minute[i]
+                prom.served = &p_served[p_served_of[i], 0]
             strategy = first[i]
             left = False
             for line in range(lines):
@@ -605,6 +858,12 @@ def route_block(stock, network, orders, strategies, tables, out, trace=None,
                 step.kinds = &kinds[strategy, 0]
                 step.descending = &descending[strategy, 0]
                 step.columns = &column_of[i, tried, 0]
+                if promising:
+                    _promise_step(&prom, i, tried, strategy, &p_ship_oks[0, 0],
+                                  p_ship_oks.shape[1], &p_ship_ok_of[0, 0], depth,
+                                  &p_deadline[0, 0], &p_by[0, 0], p_by.shape[1],
+                                  &need_line[0], &p_line_weight[start] if lines else NULL,
+                                  lines)
                 if tracing:
                     tr.code = &t_code[tried, 0]
                     tr.rank = &t_rank[tried, 0]
@@ -626,6 +885,7 @@ def route_block(stock, network, orders, strategies, tables, out, trace=None,
                 )
                 for m in range(placed, placed + made):
                     strategy_out[i, m] = strategy
+                    ship_position[m] = tried
                     blocked[nodes_out[i, m]] = True
                 placed += made
                 if made:
@@ -653,12 +913,37 @@ def route_block(stock, network, orders, strategies, tables, out, trace=None,
                 figures[i, m, 1] = _cost(pick[node], base[node], per_km[node], units,
                                          figures[i, m, 0])
                 figures[i, m, 2] = _eta(handling[node], figures[i, m, 0])
+                if promising and prom.services > 0:  # its carrier, for its own weight
+                    strategy = strategy_out[i, m]
+                    weight = 0.0
+                    for line in range(lines):
+                        weight += <double>takes_out[start + line, m] * p_line_weight[start + line]
+                    _promise_step(&prom, i, ship_position[m], strategy, &p_ship_oks[0, 0],
+                                  p_ship_oks.shape[1], &p_ship_ok_of[0, 0], depth,
+                                  &p_deadline[0, 0], &p_by[0, 0], p_by.shape[1],
+                                  NULL, NULL, 0)
+                    km = figures[i, m, 0]
+                    service = _choose(&prom, node, weight, km, True, &earliest)
+                    ignoring = _choose(&prom, node, weight, km, False, &earliest)
+                    o_service[i, m] = service
+                    o_capped[i, m] = ignoring >= 0 and ignoring != service
+                    if service >= 0:
+                        at = (_late(&prom, node) * nodes + node) * prom.services + service
+                        o_days[i, m, 0] = prom.day0 + prom.pick[_late(&prom, node) * nodes + node]
+                        o_days[i, m, 1] = prom.day0 + prom.ship[at]
+                        o_days[i, m, 2] = prom.day0 + prom.deliver[at]
+                        o_co2[i, m] = prom.co2[service] * km
+                        figures[i, m, 1] = pick[node] * <double>units + _price(
+                            &prom, service, weight, km)
+                        figures[i, m, 2] = <double>prom.deliver[at]
             for m in range(placed):
                 blocked[nodes_out[i, m]] = False
             for j in range(blocked_starts[i], blocked_starts[i + 1]):
                 blocked[blocked_nodes[j]] = False
             if left and reject[last] and honour_reject:
                 continue  # the order is rejected: nothing is committed
+            if not commit:
+                continue  # a promise only: nothing is taken
             for m in range(placed):
                 node = nodes_out[i, m]
                 for line in range(lines):
@@ -666,3 +951,5 @@ def route_block(stock, network, orders, strategies, tables, out, trace=None,
                     if units:
                         free[rows[start + line], node] -= units
                 used[node] += 1
+                if promising and o_service[i, m] >= 0:
+                    _count_parcel(&prom, node, o_service[i, m], o_days[i, m, 1])

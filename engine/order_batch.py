@@ -83,6 +83,9 @@ class OrderBatch:
         self._created = created
         self._values: dict[str, list[Any]] = {}
         self._derived: dict[tuple[object, ...], Any] = {}
+        self.strategy_ids: list[str | None] | None = None
+        """Per order, the strategy it is routed by, when given rather than chosen (the
+        line groups of `lines where`, engine.line_groups)."""
 
     def derived(self, key: tuple[object, ...], make: Callable[[], T]) -> T:
         """`make()`, worked out once per batch for `key` (what routing derives from the
@@ -235,6 +238,13 @@ class OrderBatch:
             lines.append(Line(sku=fields["sku"], qty=fields["qty"], fields=fields))
         fields = {name: rows.cell(name, start) for name in header}
         return Order(id=self.ids[i], created_at=self.created(i), lines=tuple(lines), fields=fields)
+
+    def line_floats(self, name: str) -> np.ndarray:
+        """A line column as floats, one per line (NaN where missing or not a number)."""
+        if self._rows is not None:
+            return self._rows.floats(name, np.arange(len(self.qty), dtype=np.int64))
+        values = [line.get(name) for order in self._orders or () for line in order.lines]
+        return _floats(values)
 
     def destinations(self) -> tuple[np.ndarray, np.ndarray]:
         """Destination latitudes and longitudes (NaN where missing)."""

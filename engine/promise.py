@@ -91,8 +91,8 @@ class PromiseCalendars:
             return closures.days(scope, key) if closures is not None else frozenset()
 
         self._all_closed = closed("all")
-        self._node_closed = [closed("node", node_id) | self._all_closed for node_id in nodes.ids]
-        self._carrier_closed = {
+        self.node_closed = [closed("node", node_id) | self._all_closed for node_id in nodes.ids]
+        self.carrier_closed = {
             name: closed("carrier", name) | self._all_closed for name in set(carriers.carrier)
         }
 
@@ -103,19 +103,19 @@ class PromiseCalendars:
     def node_open(self, node: int, day: int) -> bool:
         """The node picks on `day`: one of its open days, no closure of it or of all."""
         opens = int(self.nodes.open_days[node]) >> weekday(day) & 1
-        return bool(opens) and day not in self._node_closed[node]
+        return bool(opens) and day not in self.node_closed[node]
 
     def collects(self, service: int, day: int) -> bool:
         """The service collects on `day`: a pickup day, no closure of its carrier or all."""
         carriers = self.carriers
         collects = int(carriers.pickup_days[service]) >> weekday(day) & 1
-        return bool(collects) and day not in self._carrier_closed[carriers.carrier[service]]
+        return bool(collects) and day not in self.carrier_closed[carriers.carrier[service]]
 
     def delivers(self, service: int, day: int) -> bool:
         """The service delivers on `day`: a delivery day, no closure of its carrier or all."""
         carriers = self.carriers
         delivers = int(carriers.delivery_days[service]) >> weekday(day) & 1
-        return bool(delivers) and day not in self._carrier_closed[carriers.carrier[service]]
+        return bool(delivers) and day not in self.carrier_closed[carriers.carrier[service]]
 
     def dates(self, node: int, service: int, order: LocalMoment) -> PromiseDates | NoPromise:
         """Steps 1-4 of promise.md for node row `node` and carrier row `service`."""

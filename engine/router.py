@@ -31,15 +31,18 @@ from engine.blocks import (
     BLOCK,
     Block,
     MergedLines,
+    carrier_columns,
     decision_of,
     pack,
     route_blocks,
     unpack,
     unroutable,
 )
-from engine.compiler import Policy
+from engine.compiler import CompileError, Policy
 from engine.decision import Decision, Shipment, ShipmentLine
 from engine.decision_batch import DecisionBatch
+from engine.delivery import BoundDelivery, Delivery
+from engine.line_groups import LineGroups, merged, merged_batch
 from engine.model import Inventory, Network, Order
 from engine.order_batch import OrderBatch, from_ns
 from engine.trace import Trace
@@ -67,7 +70,13 @@ class Router:
     """Routes orders against a network and inventory under a policy, keeping the
     allocations it makes (stock and daily capacity)."""
 
-    def __init__(self, policy: Policy, network: Network, inventory: Inventory):
+    def __init__(
+        self,
+        policy: Policy,
+        network: Network,
+        inventory: Inventory,
+        delivery: Delivery | None = None,
+    ):
         if inventory.network is not network:
             raise ValueError("the inventory was built for another network")
         self.policy = policy
@@ -75,6 +84,7 @@ class Router:
         self.inventory = inventory
         self.tz = policy.tz
         self.binding = BoundPolicy(policy, network)
+        self.groups = LineGroups(policy)
         self._days = LocalDays(policy.tz)
         self._explainer: Explainer | None = None
         """Made at the first order explained (clause texts, once per router)."""
@@ -83,6 +93,10 @@ class Router:
         """Orders per day per node (inf: unlimited); events may change it."""
         self.offline = np.zeros(len(network), dtype=np.uint8)
         """Nodes taken offline by an event: never candidates until back online."""
+        self.delivery: BoundDelivery | None = None
+        """The carriers, closures and node calendars routing promises with (None: the
+        distance eta of kpis.md)."""
+        self.set_delivery(delivery)
         sphere = network.sphere
         self._network = (
             sphere.x, sphere.y, sphere.z, network.pick_cost, network.ship_cost_base,
@@ -90,23 +104,79 @@ class Router:
         )  # fmt: skip
 
     # ------------------------------------------------------------ public
+    def set_delivery(self, delivery: Delivery | None) -> None:
+        """Route with these carriers, closures and node calendars from now on (None:
+        without carriers). Parcels already counted per node, service and ship day are
+        kept for the services of the same (carrier, service) name."""
+        if delivery is None:
+            problems = needs_carriers(self.policy)
+            if problems:
+                raise problems
+            self.delivery = None
+            if reads_promise(self.policy):  # `deliver`, `eta`: the distance eta
+                self.delivery = BoundDelivery(
+                    Delivery.without_carriers(self.network.ids), self.network, self.policy
+                )
+            return
+        bound = BoundDelivery(delivery, self.network, self.policy)
+        if self.delivery is not None:
+            bound.count_as(self.delivery)
+        self.delivery = bound
+
     def route(self, order: Order, at: dt.datetime | None = None, explain: bool = False) -> Decision:
         """Route one order at its creation instant (or `at`) and commit it."""
-        batch = OrderBatch.from_orders([order], self.tz, at)
+        return self._one(OrderBatch.from_orders([order], self.tz, at), 0, explain, commit=True)
+
+    def promise(self, order: Order, at: dt.datetime | None = None) -> Decision:
+        """What `route` would decide for the order at its creation instant (or `at`),
+        committing nothing: stock, node capacity and parcels counted stay as they are."""
+        return self._one(OrderBatch.from_orders([order], self.tz, at), 0, False, commit=False)
+
+    def _one(self, batch: OrderBatch, position: int, explain: bool, commit: bool) -> Decision:
+        """Route the order at `position` of a batch alone — its line groups one after
+        the other, with `lines where` — and put their decisions together."""
+        if not self.groups.active:
+            return self._alone(batch, position, explain, commit)
+        split, rows, owners = self.groups.split(batch, np.array([position], dtype=np.int64))
+        parts = [self._alone(split, row, explain, commit) for row in rows.tolist()]
+        return merged(parts, owners)[0]
+
+    def _alone(self, batch: OrderBatch, position: int, explain: bool, commit: bool) -> Decision:
         if explain:
-            return self._route_explained(batch)
-        merged = self._merged(batch)
-        plan = _Plan(self, batch, _FIRST)
+            return self._route_explained(batch, position)
+        merged_lines = self._merged(batch)
+        plan = _Plan(self, batch, np.array([position], dtype=np.int64))
         run = plan.runs[0]
         if run.day is None:
-            return unroutable(run.positions, run.reasons, run.chains, batch, merged,
-                              self.network.ids)[0]  # fmt: skip
-        block = pack(
-            self.binding, self._stock(run.day), self._network, batch, merged, run.positions,
-            run.first, plan.points,
+            return unroutable(run.positions, run.reasons, run.chains, batch, merged_lines,
+                              self.network.ids, self._service_names)[0]  # fmt: skip
+        block = self._pack(batch, merged_lines, run.positions, run.first, plan.points, run.day)
+        block.route(commit=commit)
+        return decision_of(self.binding, block, merged_lines, batch.ids[position], self.network.ids)
+
+    @property
+    def _service_names(self) -> list[tuple[str, str]] | None:
+        """The carrier services shipments are carried with (None: no carriers table)."""
+        if self.delivery is None or not self.delivery.delivery.carried:
+            return None
+        return self.delivery.delivery.service_names
+
+    def _pack(
+        self,
+        batch: OrderBatch,
+        merged: MergedLines,
+        positions: np.ndarray,
+        first: np.ndarray,
+        points: np.ndarray,
+        day: dt.date,
+        **options: object,
+    ) -> Block:
+        """Pack orders of one local day for the kernel, with this router's stock, network
+        and carriers."""
+        return pack(
+            self.binding, self._stock(day), self._network, batch, merged, positions, first,
+            points, delivery=self.delivery, day=day, **options,  # type: ignore[arg-type]
         )  # fmt: skip
-        kernel.route_block(*block.arguments)
-        return decision_of(self.binding, block, merged, order.id, self.network.ids)
 
     def route_batch(
         self, orders: Iterable[Order] | OrderBatch, explain: bool = False
@@ -124,7 +194,7 @@ class Router:
         """Route the orders at `rows` of a batch in that order and commit each."""
         with collection_paused():
             if explain:
-                return [self._route_explained(batch, int(i)) for i in rows]
+                return [self._one(batch, int(i), True, commit=True) for i in rows]
             return self.route_rows(batch, rows)
 
     def route_rows(
@@ -133,7 +203,17 @@ class Router:
         """Route the orders at `rows` of a batch in that order (the caller's time order),
         without explanations, committing each: one kernel block per run of at most
         BLOCK orders on the same local day. With `arrivals`, the stock that arrives
-        before each order is added first (a replay)."""
+        before each order is added first (a replay). With `lines where`, each of an
+        order's line groups is routed as an order of its own, then put together."""
+        if self.groups.active:
+            split, split_rows, owners = self.groups.split(batch, rows)
+            routed = self._route_rows(split, split_rows, arrivals)
+            return merged_batch(routed, owners, rows, self.network.ids)
+        return self._route_rows(batch, rows, arrivals)
+
+    def _route_rows(
+        self, batch: OrderBatch, rows: np.ndarray, arrivals: ArrivalCursor | None
+    ) -> DecisionBatch:
         merged = self._merged(batch)
         plan = _Plan(self, batch, rows)
         parts: list[DecisionBatch] = []
@@ -143,10 +223,9 @@ class Router:
             for run in plan.runs:
                 if run.day is None:
                     continue
-                block = pack(
-                    self.binding, self._stock(run.day), self._network, batch, merged,
-                    run.positions, run.first, plan.points[run.slice],
-                )  # fmt: skip
+                block = self._pack(
+                    batch, merged, run.positions, run.first, plan.points[run.slice], run.day
+                )
                 if arrivals is not None:
                     block.arrivals = arrivals.for_block(batch.instants[run.positions])
                 yield block
@@ -155,7 +234,7 @@ class Router:
         for run in plan.runs:
             if run.day is None:
                 parts.append(unroutable(run.positions, run.reasons, run.chains, batch, merged,
-                                        node_ids))  # fmt: skip
+                                        node_ids, self._service_names))  # fmt: skip
             else:
                 parts.append(unpack(self.binding, next(routed), batch, merged, node_ids))
         return DecisionBatch.concat(parts, node_ids)
@@ -230,22 +309,21 @@ class Router:
             sorted({*kept_nodes, *(index[node_id] for node_id in exclude)}), np.int64
         )
         start = self.binding.index[chain[0]]
-        block = pack(
-            self.binding,
-            self._stock(self._days.day(instant)),
-            self._network,
+        block = self._pack(
             batch,
             merged,
             np.zeros(1, dtype=np.int64),
             np.array([start], dtype=np.int64),
             dest,
+            self._days.day(instant),
             qty=np.array([need.get(sku, 0) for sku in skus], dtype=np.int64),
             prior=np.array([len(kept_nodes)], dtype=np.int64),
             blocked=[blocked],
         )
-        kernel.route_block(*block.arguments, honour_reject=False)
+        block.route(honour_reject=False)
         tried, made, nodes, by, takes, left, _, figures = block.out
         ids, node_ids = self.binding.ids, self.network.ids
+        carriers = carrier_columns(block, np.ones((1, nodes.shape[1]), dtype=bool))
         shipments = tuple(
             Shipment(
                 node_ids[int(nodes[0, m])],
@@ -258,6 +336,7 @@ class Router:
                 float(figures[0, m, 1]),  # cost
                 float(figures[0, m, 2]),  # eta
                 ids[int(by[0, m])],
+                None if carriers is None else carriers.carried(m),
             )
             for m in range(int(made[0]))
         )
@@ -296,26 +375,40 @@ class Router:
         run = plan.runs[0]
         if run.day is None:
             return unroutable(run.positions, run.reasons, run.chains, batch, merged,
-                              self.network.ids)[0]  # fmt: skip
-        block = pack(
-            self.binding, self._stock(run.day), self._network, batch, merged, run.positions,
-            run.first, plan.points[run.slice],
-        )  # fmt: skip
+                              self.network.ids, self._service_names)[0]  # fmt: skip
+        block = self._pack(batch, merged, run.positions, run.first, plan.points[run.slice], run.day)
         free_before = self.inventory.free[merged.row[block.lines]].copy()
         used, capacity = block.arguments[0][1].copy(), self.capacity.copy()
         bp = self.binding
         trace = Trace.empty(
             bp.depth, len(self.network), bp.kinds.shape[1], len(block.lines), bp.most_shipments
         )
-        kernel.route_block(*block.arguments, trace=trace.arrays())
+        block.route(trace=trace.arrays())
         decision = unpack(self.binding, block, batch, merged, self.network.ids)[0]
         skus = merged.skus(block.lines)
         if self._explainer is None:
             self._explainer = Explainer(self.policy, self.binding, self.network, self.tz)
+        self._explainer.delivery = self.delivery
         entries = self._explainer.entries(
             batch.order(position), block, trace, skus, free_before, used, capacity
         )
         return replace(decision, explain=tuple(entries))
+
+
+def reads_promise(policy: Policy) -> bool:
+    """Whether a strategy has `deliver` or ranks by `eta`."""
+    return any(
+        st.deliver is not None or any(spec.name == "eta" for spec in st.rank)
+        for st in policy.strategies
+    )
+
+
+def needs_carriers(policy: Policy) -> CompileError | None:
+    """The error of a policy that uses what needs a carriers table (None: it needs none)."""
+    from engine.promise_gate import needs_carriers as findings
+
+    problems = findings(policy.ruleset)
+    return CompileError(problems, policy.source, policy.filename) if problems else None
 
 
 def routing_order(batch: OrderBatch) -> np.ndarray:
@@ -420,7 +513,13 @@ class _Plan:
 
     def __init__(self, router: Router, batch: OrderBatch, rows: np.ndarray):
         policy, bp = router.policy, router.binding
-        chosen = policy.primaries(batch, rows)
+        given = batch.strategy_ids
+        if given is None:
+            chosen = policy.primaries(batch, rows)
+        else:  # line groups: each with its strategy
+            chosen = [
+                None if (name := given[i]) is None else policy.by_id[name] for i in rows.tolist()
+            ]
         first = np.array([-1 if s is None else bp.index[s.id] for s in chosen], dtype=np.int64)
         points, missing = destinations(router.network, batch)
         self.points = points[rows]

@@ -28,6 +28,7 @@ from engine.arrivals import Arrival, ArrivalCursor, Arrivals
 from engine.compiler import Policy, compile
 from engine.decision import Decision
 from engine.decision_batch import DecisionBatch
+from engine.delivery import Delivery
 from engine.events import Event
 from engine.model import Inventory, Network, Order
 from engine.order_batch import OrderBatch, from_ns, instant_ns
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
 
     from engine.reactions import Reactions
     from engine.tables import Table
+    from engine.tables.carriers import Carriers
+    from engine.tables.closures import Closures
 
 Progress = Callable[[int, int], None]
 
@@ -91,11 +94,16 @@ class Session:
     operational events (`apply`) re-route them."""
 
     def __init__(
-        self, policy: Policy, network: Network, inventory: Inventory, follow: bool = False
+        self,
+        policy: Policy,
+        network: Network,
+        inventory: Inventory,
+        follow: bool = False,
+        delivery: Delivery | None = None,
     ):
         self.policy = policy
         self.network = network
-        self.router = Router(policy, network, inventory)
+        self.router = Router(policy, network, inventory, delivery)
         self.reactions: Reactions | None = None
         if follow:
             self.follow()
@@ -111,9 +119,13 @@ class Session:
         source: str = "",
         extra_fields: Iterable[str] = (),
         follow: bool = False,
+        carriers: Carriers | None = None,
+        closures: Closures | None = None,
     ) -> Session:
         """Compile `ruleset` (see `policy_of`) and bind it to the nodes and the opening
-        stock (loaded frames, or `engine.tables.Table`s)."""
+        stock (loaded frames, or `engine.tables.Table`s) and, when given, the carriers
+        table and the closures (`engine.tables.load_carriers`, `load_closures`): each
+        shipment then gets a carrier service and a promised date (promise.md)."""
         policy = policy_of(ruleset, filename=filename, source=source, extra_fields=extra_fields)
         node_rows = _arrow_of(nodes)
         network = (
@@ -121,16 +133,45 @@ class Session:
             if node_rows is not None
             else Network.from_frame(_frame_of(nodes))
         )
+        delivery = None
+        if carriers is not None:
+            calendar_rows = node_rows if node_rows is not None else _arrow_from_frame(nodes)
+            delivery = Delivery.of(calendar_rows, carriers, closures)
         stock = _arrow_of(inventory)
         if stock is not None:
-            return cls(policy, network, Inventory.from_arrow(stock, network), follow)
-        return cls(policy, network, Inventory.from_frame(_frame_of(inventory), network), follow)
+            inventory_of = Inventory.from_arrow(stock, network)
+        else:
+            inventory_of = Inventory.from_frame(_frame_of(inventory), network)
+        return cls(policy, network, inventory_of, follow, delivery)
 
     def copy(self) -> Session:
         """The same policy and network on a copy of this session's stock as it stands
         (for a what-if that must not touch it: nothing routed there shows here)."""
         stock = self.router.inventory.copy()
-        return Session(self.policy, self.network, stock, follow=self.reactions is not None)
+        delivery = None if self.router.delivery is None else self.router.delivery.delivery
+        copied = Session(
+            self.policy, self.network, stock, follow=self.reactions is not None, delivery=delivery
+        )
+        if self.router.delivery is not None and copied.router.delivery is not None:
+            copied.router.delivery.count_as(self.router.delivery)
+        return copied
+
+    @property
+    def delivery(self) -> Delivery | None:
+        """The carriers, closures and node calendars routing promises with."""
+        return None if self.router.delivery is None else self.router.delivery.delivery
+
+    def set_delivery(self, delivery: Delivery | None) -> None:
+        """Route with other carriers, closures or node calendars from now on (a scenario
+        that caps a service from a date); parcels counted so far are kept per
+        (carrier, service) name."""
+        self.router.set_delivery(delivery)
+
+    def promise(self, order: Order, at: dt.datetime | None = None) -> Decision:
+        """What `route_one` would decide for the order (at its creation instant, or
+        `at`) — its shipments, carriers and promised dates — without committing
+        anything: stock, node capacity and parcel counts are left as they are."""
+        return self.router.promise(order, at)
 
     def follow(self) -> Reactions:
         """Keep every routed order's allocations from now on, for events to re-route;
@@ -338,6 +379,12 @@ def _arrow_of(table: object) -> pa.Table | None:
     rows: Any = getattr(table, "arrow", table)
     found: pa.Table | None = rows if type(rows).__module__.startswith("pyarrow") else None
     return found
+
+
+def _arrow_from_frame(table: object) -> pa.Table:
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(_frame_of(table), preserve_index=False)
 
 
 def _frame_of(table: object) -> pd.DataFrame:

@@ -14,8 +14,11 @@ import functools
 import math
 from zoneinfo import ZoneInfo
 
+from reference_carrying import weight_of
+
 from dsl import syntax as s
 from engine.decision import Decision, Shipment, ShipmentLine, Unfilled
+from engine.model import Order
 
 NO_STRATEGY = "no strategy applies"
 NO_DESTINATION = "the order has no destination (dest_lat, dest_lon)"
@@ -71,9 +74,13 @@ class Reader:
 
     def __init__(self, tz):
         self.tz = tz
+        self.carrier = {}
+        """The carrier service `carrier.*` reads (tests/reference_carrying.py)."""
 
     def field(self, path, order, line, node):
         root, name = path.split(".", 1)
+        if root == "carrier":
+            return self.carrier.get(name)
         if root == "node":
             return node["id"] if name == "id" else node.get(name)
         if root == "line":
@@ -169,9 +176,12 @@ def in_force(strategy, instant, tz):
     return False
 
 
-def route_all(ruleset: s.Ruleset, nodes: list[dict], stock: dict, orders: list) -> list[Decision]:
+def route_all(
+    ruleset: s.Ruleset, nodes: list[dict], stock: dict, orders: list, carrying=None
+) -> list[Decision]:
     """Route `orders` in time order against `nodes` (dicts of node fields) and
-    `stock` ({(node_id, sku): on_hand}); return the decisions in routing order."""
+    `stock` ({(node_id, sku): on_hand}), with carriers when `carrying` (a
+    reference_carrying.RefCarrying) is given; return the decisions in routing order."""
     tz = ZoneInfo(ruleset.timezone or "UTC")
     reader = Reader(tz)
     strategies = sorted(
@@ -193,38 +203,108 @@ def route_all(ruleset: s.Ruleset, nodes: list[dict], stock: dict, orders: list) 
 
     queue = sorted(enumerate(orders), key=lambda p: (instant_of(p[1]), p[1].id, p[0]))
     decisions = []
+    grouping = any(st.lines_where is not None for st in strategies)
     for _, order in queue:
-        decision, commits = route_one(
-            order,
-            instant_of(order),
-            tz,
-            reader,
-            strategies,
-            by_id,
-            nodes,
-            node_by_id,
-            free,
-            shipped_on,
+        instant = instant_of(order)
+        groups = (
+            line_groups(order, instant, tz, reader, strategies) if grouping else [(None, order)]
         )
-        for key, qty in commits["stock"]:
-            free[key] = free.get(key, 0) - qty
-        for key in commits["capacity"]:
-            shipped_on[key] = shipped_on.get(key, 0) + 1
-        decisions.append(decision)
+        parts = []
+        for primary, part in groups:
+            state = State()
+            state.carrying = carrying
+            decision, commits = route_one(
+                part, instant, tz, reader, strategies, by_id, nodes, node_by_id, free,
+                shipped_on, state, primary=primary, grouped=grouping,
+            )  # fmt: skip
+            for key, qty in commits["stock"]:
+                free[key] = free.get(key, 0) - qty
+            for key in commits["capacity"]:
+                shipped_on[key] = shipped_on.get(key, 0) + 1
+            for key in commits.get("parcels", []):
+                carrying.count(*key)
+            parts.append(decision)
+        decisions.append(put_together(parts))
     return decisions
 
 
+def line_groups(order, instant, tz, reader, strategies):
+    """`lines where`: each line goes to the first strategy tried that is in force, whose
+    `when` holds for the order and whose `lines where` holds for that line; one order
+    per group, in order of first appearance."""
+    groups = {}
+    for line in order.lines:
+        taken = None
+        for strategy in strategies:
+            if not in_force(strategy, instant, tz):
+                continue
+            if strategy.when is not None and not reader.holds(strategy.when, order, None, None):
+                continue
+            if strategy.lines_where is None or reader.holds(
+                strategy.lines_where, order, line, None
+            ):
+                taken = strategy
+                break
+        key = None if taken is None else taken.id
+        groups.setdefault(key, (taken, []))[1].append(line)
+    return [
+        (strategy, Order(order.id, order.created_at, tuple(lines), order.fields))
+        for strategy, lines in groups.values()
+    ]
+
+
+def unfilled_by_sku(parts):
+    """Every group's unfilled units, one entry per SKU with the first group's reason."""
+    found = {}
+    for part in parts:
+        for item in part.unfilled:
+            qty, reason = found.get(item.sku, (0, item.reason))
+            found[item.sku] = (qty + item.qty, reason)
+    return tuple(Unfilled(sku, qty, reason) for sku, (qty, reason) in found.items())
+
+
+def put_together(parts):
+    """The groups' decisions as the order's: chains in group order (each strategy once),
+    every shipment and unfilled line; one status when they agree, else backordered,
+    partial (something ships) or rejected."""
+    if len(parts) == 1:
+        return parts[0]
+    statuses = {part.status for part in parts}
+    shipments = tuple(x for part in parts for x in part.shipments)
+    if len(statuses) == 1:
+        status = parts[0].status
+    elif "backordered" in statuses:
+        status = "backordered"
+    else:
+        status = "partial" if shipments else "rejected"
+    chain = []
+    for part in parts:
+        for strategy in part.strategies:
+            if strategy not in chain:
+                chain.append(strategy)
+    return Decision(
+        parts[0].order_id, status, tuple(chain), shipments,
+        unfilled_by_sku(parts),
+        reason=parts[0].reason if status == "unroutable" else None,
+        carriers=parts[0].carriers,
+    )  # fmt: skip
+
+
 def route_one(
-    order, instant, tz, reader, strategies, by_id, nodes, node_by_id, free, shipped_on, state=None
-):
-    """Route one order; `state` (offline nodes, capacity changes) comes from events."""
+    order, instant, tz, reader, strategies, by_id, nodes, node_by_id, free, shipped_on, state=None,
+    primary=None, grouped=False,
+):  # fmt: skip
+    """Route one order; `state` (offline nodes, capacity changes) comes from events. A
+    line group (`grouped`) comes with its strategy (`primary`, None: none applies)."""
     state = state or State()
+    state.instant = instant
+    state.order = order
+    state.reader = reader
     nothing = {"stock": [], "capacity": []}
     merged = {}
     for line in order.lines:
         merged[line.sku] = merged.get(line.sku, 0) + line.qty
-    primary = None
-    for strategy in strategies:
+    for strategy in strategies if not grouped else ():
         if in_force(strategy, instant, tz) and (
             strategy.when is None or reader.holds(strategy.when, order, None, None)
         ):
@@ -232,28 +312,38 @@ def route_one(
             break
     if primary is None:
         unfilled = tuple(Unfilled(k, q, NO_STRATEGY) for k, q in merged.items())
-        return Decision(order.id, "unroutable", (), (), unfilled, reason=NO_STRATEGY), nothing
+        decision = Decision(
+            order.id, "unroutable", (), (), unfilled, reason=NO_STRATEGY,
+            carriers=bool(state.carrying and state.carrying.services),
+        )  # fmt: skip
+        return decision, nothing
     destination = destination_of(order, node_by_id)
     if destination is None:
         unfilled = tuple(Unfilled(k, q, NO_DESTINATION) for k, q in merged.items())
         decision = Decision(
-            order.id, "unroutable", (primary.id,), (), unfilled, reason=NO_DESTINATION
-        )
+            order.id, "unroutable", (primary.id,), (), unfilled, reason=NO_DESTINATION,
+            carriers=bool(state.carrying and state.carrying.services),
+        )  # fmt: skip
         return decision, nothing
     day = instant.astimezone(tz).date()
     need, shipments, limited, chain = walk(
         order, primary, dict(merged), destination, day, reader, by_id, nodes, free, shipped_on,
         state,
     )  # fmt: skip
-    return decide(order, merged, need, shipments, chain, limited, day)
+    return decide(order, merged, need, shipments, chain, limited, day, state)
 
 
 class State:
-    """What events change for routing: nodes offline, capacities changed (None: unlimited)."""
+    """What events change for routing: nodes offline, capacities changed (None: unlimited);
+    and the carriers, the order and its instant when routing with carriers."""
 
     def __init__(self):
         self.offline = set()
         self.capacity = {}
+        self.carrying = None
+        self.instant = None
+        self.order = None
+        self.reader = None
 
     def capacity_of(self, node):
         return self.capacity[node["id"]] if node["id"] in self.capacity else node.get("capacity")
@@ -331,7 +421,23 @@ def candidate_at(node, step, need, order, destination, day, reader, free, shippe
     km = distance_km(node["lat"], node["lon"], *destination)
     if step.within_km is not None and km > step.within_km:
         return None
-    return {"node": node, "avail": avail, "km": km}
+    candidate = {"node": node, "avail": avail, "km": km}
+    carrying = state.carrying
+    if carrying is not None and not carrying.services:  # `deliver` on the distance eta
+        eta = (node.get("handling_days") or 0.0) + max(1, math.ceil(km / 500.0))
+        local_day = state.instant.astimezone(reader.tz).date()
+        deadline = carrying.deadline(step, order, local_day)
+        if deadline is not None and eta > (deadline - local_day).days:
+            return None
+        candidate["reach"] = eta
+    elif carrying is not None:  # an eligible service for what the step still has to place
+        weight = weight_of(order, need)
+        offers = carrying.offers(node, step, order, state.instant, weight, km, reader)
+        if not offers:
+            return None
+        candidate["reach"] = min(offer.days for offer in offers)
+        candidate["fee"] = carrying.best(offers, step).price
+    return candidate
 
 
 def place(candidates, step, split, budget, need, order, day, reader, shipped_on, state):
@@ -411,6 +517,11 @@ def metric(name, candidate, need, day, shipped_on, state):
         return sum(1 for k, q in need.items() if q > 0 and avail[k] < q)
     if name == "distance":
         return km
+    if name == "eta":
+        return candidate["reach"]
+    if name == "cost" and state.carrying is not None and state.carrying.services:
+        units = sum(min(avail[k], q) for k, q in need.items())
+        return (node.get("pick_cost") or 0.0) * units + candidate["fee"]
     if name == "cost":
         units = sum(min(avail[k], q) for k, q in need.items())
         return (
@@ -425,10 +536,19 @@ def metric(name, candidate, need, day, shipped_on, state):
     return 0.0 if capacity is None else used / capacity
 
 
-def parcel(node, take, km, strategy):
-    """A shipment with its figures (kpis.md): cost and eta."""
+def parcel(node, take, km, strategy, state=None, step=None):
+    """A shipment with its figures (kpis.md): cost and eta; with carriers, the service
+    `carrier by` picks for its own weight, and the carrier's price and promise."""
     lines = tuple(ShipmentLine(k, q) for k, q in take.items())
     units = sum(take.values())
+    if state is not None and state.carrying is not None and state.carrying.services:
+        weight = weight_of(state.order, take)
+        found, price = state.carrying.carried(
+            node, step, state.order, state.instant, weight, km, state.reader
+        )
+        carried, offer = found
+        cost = (node.get("pick_cost") or 0.0) * units + price
+        return Shipment(node["id"], lines, km, cost, float(offer.days), strategy, carried)
     cost = (
         (node.get("pick_cost") or 0.0) * units
         + (node.get("ship_cost_base") or 0.0)
@@ -438,21 +558,33 @@ def parcel(node, take, km, strategy):
     return Shipment(node["id"], lines, km, cost, eta, strategy)
 
 
-def decide(order, merged, need, shipments, chain, limited, day):
+def decide(order, merged, need, shipments, chain, limited, day, state=None):
     ids = tuple(st.id for st in chain)
+    steps = {st.id: st for st in chain}
+    carrying = state.carrying if state is not None else None
+    if carrying is not None and not carrying.services:
+        carrying = None  # the distance eta: nothing carried
     parcels = []
-    commits = {"stock": [], "capacity": []}
+    commits = {"stock": [], "capacity": [], "parcels": []}
     for node, take, km, strategy in shipments:
-        parcels.append(parcel(node, take, km, strategy))
+        shipment = parcel(node, take, km, strategy, state, steps[strategy])
+        parcels.append(shipment)
         commits["stock"].extend(((node["id"], k), q) for k, q in take.items())
         commits["capacity"].append((node["id"], day))
+        if carrying is not None:
+            service = next(
+                k for k, x in enumerate(carrying.services)
+                if (x.carrier, x.service) == (shipment.carried.carrier, shipment.carried.service)
+            )  # fmt: skip
+            commits["parcels"].append((node["id"], service, shipment.carried.ship_date))
     parcels = tuple(parcels)
+    carriers = carrying is not None
 
     def reason(sku):
         return SPLIT_LIMIT if sku in limited else NO_STOCK
 
     if not any(need.values()):
-        return Decision(order.id, "routed", ids, parcels), commits
+        return Decision(order.id, "routed", ids, parcels, carriers=carriers), commits
     short = tuple(Unfilled(k, q, reason(k)) for k, q in need.items() if q > 0)
     mode = chain[-1].on_shortage or "partial"
     if mode == "reject":
@@ -460,9 +592,10 @@ def decide(order, merged, need, shipments, chain, limited, day):
             Unfilled(k, q, reason(k) if need[k] > 0 else REJECTED_WITH_ORDER)
             for k, q in merged.items()
         )
-        return Decision(order.id, "rejected", ids, (), every), {"stock": [], "capacity": []}
+        nothing = {"stock": [], "capacity": []}
+        return Decision(order.id, "rejected", ids, (), every, carriers=carriers), nothing
     if mode == "backorder":
-        return Decision(order.id, "backordered", ids, parcels, short), commits
+        return Decision(order.id, "backordered", ids, parcels, short, carriers=carriers), commits
     if parcels:
-        return Decision(order.id, "partial", ids, parcels, short), commits
-    return Decision(order.id, "rejected", ids, (), short), commits
+        return Decision(order.id, "partial", ids, parcels, short, carriers=carriers), commits
+    return Decision(order.id, "rejected", ids, (), short, carriers=carriers), commits

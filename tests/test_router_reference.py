@@ -158,6 +158,22 @@ ORDER_CONDITIONS = st.sampled_from(
 )
 
 
+LINE_CONDITIONS = st.sampled_from(
+    [
+        s.Compare(op="==", left=field("line.category"), right=text("toys")),
+        s.Compare(op="in", left=field("line.sku"), right=s.ListOf(items=[text("A"), text("B")])),
+        s.AllOf(
+            items=[
+                s.Compare(op=">=", left=field("line.qty"), right=s.Number(value=2)),
+                s.Compare(op="==", left=field("order.tier"), right=text("vip")),
+            ]
+        ),
+        s.Not(operand=s.Compare(op="==", left=field("line.sku"), right=text("C"))),
+    ]
+)
+"""`lines where`: each reads a line field, tried on each line on its own."""
+
+
 def combined(atoms):
     return st.one_of(
         atoms,
@@ -240,6 +256,7 @@ def rulesets(draw):
                         ),
                     )
                 ),
+                lines_where=draw(st.one_of(st.none(), st.none(), st.none(), LINE_CONDITIONS)),
                 split=draw(st.sampled_from([None, 1, 2, 3, 3, 3])),
                 otherwise=draw(st.one_of(st.none(), st.sampled_from(later))) if later else None,
                 on_shortage=draw(st.sampled_from([None, "backorder", "partial", "reject"])),
