@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulations.shipment_promises import (
+    JsonCarried,
     ShipmentPromises,
     batch_promises,
-    has_promise,
-    json_promise,
     object_promises,
 )
 
@@ -122,7 +121,7 @@ def read_columns(
     """Columns of the final decisions (see :func:`final_decisions`); ``node_index`` maps
     node ids to their position. A shipment from a node missing from it is refused.
     ``carriers`` says whether the run had carriers (the promise columns are read); None
-    infers it: some shipment names a carrier."""
+    infers it: some decision was routed with a carriers table."""
     decided = [_JsonDecision(d) if isinstance(d, dict) else d for d in decisions]
     n = len(decided)
     chains = [d.strategies for d in decided]
@@ -145,7 +144,7 @@ def read_columns(
     units = _sums(qty, line_shipment, len(shipments))
     unfilled = [d.unfilled for d in decided]
     if carriers is None:
-        carriers = any(has_promise(s) for s in shipments)
+        carriers = any(d.carriers for d in decided)
     return DecisionColumns(
         order_ids=order_ids,
         status=[d.status for d in decided],
@@ -280,7 +279,7 @@ class _JsonDecision:
     """A data.md JSON decision read with the engine objects' attribute names."""
 
     __slots__ = ("order_id", "status", "strategies", "shipments", "unfilled")
-    __slots__ += ("rerouted_from", "reason")
+    __slots__ += ("rerouted_from", "reason", "carriers")
 
     def __init__(self, data: dict):
         self.order_id = str(data["order_id"])
@@ -293,14 +292,14 @@ class _JsonDecision:
         ]
         self.rerouted_from = data.get("rerouted_from")
         self.reason = data.get("reason")
+        # routed with a carriers table: the JSON has the order's promised_date
+        self.carriers = "promised_date" in data or any(s.carried for s in self.shipments)
 
 
 class _JsonShipment:
     """A shipment of a JSON decision; its figures are taken as written."""
 
-    __slots__ = ("node_id", "lines", "distance_km", "cost", "eta_days", "strategy")
-    __slots__ += ("carrier", "service", "pick_date", "ship_date", "promised_date")
-    __slots__ += ("co2_kg", "capped")
+    __slots__ = ("node_id", "lines", "distance_km", "cost", "eta_days", "strategy", "carried")
 
     def __init__(self, order_id: str, data: dict):
         self.node_id = str(data["node_id"])
@@ -315,8 +314,8 @@ class _JsonShipment:
         self.eta_days = float(data["eta_days"])
         strategy = data.get("strategy")
         self.strategy = None if strategy is None else str(strategy)
-        for name, value in json_promise(data, order_id, self.node_id).items():
-            setattr(self, name, value)
+        carried = data.get("carrier") is not None
+        self.carried = JsonCarried(data, order_id, self.node_id) if carried else None
 
 
 class _JsonItem:

@@ -300,12 +300,9 @@ def _with_order_promise(
     n = len(table)
     seq = columns.shipment_order
     day = day_numbers_of(table["day"].to_numpy())
-    # the order's promise: its latest shipment's, when every shipment has one
+    # the order's promise: the latest of its shipments' (engine Decision.promised_date)
     latest = np.full(n, NO_DAY, dtype=np.int64)
     np.maximum.at(latest, seq, promises.promised_day)
-    missing = np.zeros(n, dtype=np.int64)
-    np.add.at(missing, seq, (promises.promised_day == NO_DAY).astype(np.int64))
-    latest[(missing > 0) | (columns.n_shipments == 0)] = NO_DAY
     late_pick = np.zeros(n, dtype=bool)
     picked = promises.pick_day != NO_DAY
     np.logical_or.at(late_pick, seq[picked], promises.pick_day[picked] > day[seq[picked]])

@@ -3,9 +3,10 @@
 A decision made with a carriers table says, per shipment, which carrier service takes
 it, the local days it is picked, handed to the carrier and delivered, its CO2 and
 whether the service its strategy preferred was full that day (`capped`). The engine's
-`DecisionBatch` holds them as arrays (day numbers, -1 for none), `Decision` objects as
-attributes (dates) and the data.md JSON as ISO text; all three give the same columns
-here: days as int64 day numbers since 1970-01-01 (`NO_DAY` for none).
+`DecisionBatch` holds them as arrays (`DecisionBatch.carriers`: day numbers, -1 for
+none), `Decision` objects in each shipment's `carried` (dates) and the data.md JSON as
+ISO text; all three give the same columns here: days as int64 day numbers since
+1970-01-01 (`NO_DAY` for none).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+from engine.decision_batch import CarrierColumns
 
 if TYPE_CHECKING:
     from engine import DecisionBatch
@@ -54,74 +57,76 @@ class ShipmentPromises:
 
 
 def batch_promises(batch: DecisionBatch, carriers: bool | None = None) -> ShipmentPromises | None:
-    """The shipments' promises of an engine batch; None for a run without carriers
-    (`carriers` False, or None and the batch names no carrier service)."""
-    names = list(getattr(batch, "service_names", ()))
-    if carriers is False or (carriers is None and not names):
+    """The shipments' promises of an engine batch (its `carriers` columns); None for a
+    run without carriers (`carriers` False, or None and the batch has no such columns).
+    With `carriers` True and a batch without them, every shipment has none."""
+    columns = batch.carriers
+    if carriers is False or (carriers is None and columns is None):
         return None
-    rows = np.asarray(batch.ship_service, dtype=np.int64)
-    carriers = [*(carrier for carrier, _ in names), None]
-    services = [*(service for _, service in names), None]
+    if columns is None:
+        columns = CarrierColumns.empty(len(batch.ship_node), [])
+    names = list(columns.service_names)
+    rows = np.asarray(columns.service, dtype=np.int64)
+    carrier_of = [*(carrier for carrier, _ in names), None]
+    service_of = [*(service for _, service in names), None]
     index = np.where(rows < 0, len(names), rows).tolist()
     return ShipmentPromises(
-        carrier=[carriers[i] for i in index],
-        service=[services[i] for i in index],
-        pick_day=_days(batch.ship_pick_day),
-        ship_day=_days(batch.ship_day),
-        promised_day=_days(batch.ship_promised_day),
-        co2_kg=np.where(rows < 0, np.nan, np.asarray(batch.ship_co2, dtype="float64")),
-        capped=np.asarray(batch.ship_capped, dtype=bool),
+        carrier=[carrier_of[i] for i in index],
+        service=[service_of[i] for i in index],
+        pick_day=_days(columns.pick_day),
+        ship_day=_days(columns.ship_day),
+        promised_day=_days(columns.promised_day),
+        co2_kg=np.where(rows < 0, np.nan, np.asarray(columns.co2, dtype="float64")),
+        capped=np.asarray(columns.capped, dtype=bool),
     )
 
 
 def object_promises(shipments: Sequence[Any]) -> ShipmentPromises:
-    """The promises of engine `Shipment`s (or JSON shipments read by
-    `simulations.decision_columns`), from their attributes."""
+    """The promises of engine `Shipment`s, or of JSON shipments read by
+    `simulations.decision_columns`: their `carried` (None: not carried)."""
+    carried = [s.carried for s in shipments]
     return ShipmentPromises(
-        carrier=[s.carrier for s in shipments],
-        service=[s.service for s in shipments],
-        pick_day=_day_numbers([s.pick_date for s in shipments]),
-        ship_day=_day_numbers([s.ship_date for s in shipments]),
-        promised_day=_day_numbers([s.promised_date for s in shipments]),
+        carrier=[None if c is None else c.carrier for c in carried],
+        service=[None if c is None else c.service for c in carried],
+        pick_day=_day_numbers([None if c is None else c.pick_date for c in carried]),
+        ship_day=_day_numbers([None if c is None else c.ship_date for c in carried]),
+        promised_day=_day_numbers([None if c is None else c.promised_date for c in carried]),
         co2_kg=np.array(
-            [np.nan if s.co2_kg is None else float(s.co2_kg) for s in shipments], dtype="float64"
+            [np.nan if c is None or c.co2_kg is None else float(c.co2_kg) for c in carried],
+            dtype="float64",
         ),
-        capped=np.array([bool(s.capped) for s in shipments], dtype=bool),
+        capped=np.array([c is not None and bool(c.capped) for c in carried], dtype=bool),
     )
 
 
-def has_promise(shipment: Any) -> bool:
-    """Whether an engine or JSON shipment names a carrier."""
-    return getattr(shipment, "carrier", None) is not None
+class JsonCarried:
+    """How a data.md JSON shipment travels, with the names of `engine.decision.Carried`:
+    `carrier`, `service`, `ship_date`, `promised_date` (ISO dates), and `pick_date`,
+    `co2_kg`, `capped` where the JSON carries them (the engine's JSON does not)."""
 
+    __slots__ = ("carrier", "service", "pick_date", "ship_date", "promised_date", "co2_kg")
+    __slots__ += ("capped",)
 
-def json_promise(data: dict, order_id: str, node_id: str) -> dict[str, Any]:
-    """The promise keys of a data.md JSON shipment as attribute values: `carrier`,
-    `service`, `ship_date`, `promised_date` (ISO dates), and `pick_date`, `co2_kg`,
-    `capped` where the JSON carries them. A date that is not ISO text is refused."""
+    def __init__(self, data: dict, order_id: str, node_id: str):
+        def date(key: str) -> dt.date | None:
+            text = data.get(key)
+            if text is None:
+                return None
+            try:
+                return dt.date.fromisoformat(str(text))
+            except ValueError:
+                raise ValueError(
+                    f"order {order_id}: shipment from {node_id} has {key} {text!r}, not YYYY-MM-DD"
+                ) from None
 
-    def date(key: str) -> dt.date | None:
-        text = data.get(key)
-        if text is None:
-            return None
-        try:
-            return dt.date.fromisoformat(str(text))
-        except ValueError:
-            raise ValueError(
-                f"order {order_id}: shipment from {node_id} has {key} {text!r}, not YYYY-MM-DD"
-            ) from None
-
-    carrier, service = data.get("carrier"), data.get("service")
-    co2 = data.get("co2_kg")
-    return {
-        "carrier": None if carrier is None else str(carrier),
-        "service": None if service is None else str(service),
-        "pick_date": date("pick_date"),
-        "ship_date": date("ship_date"),
-        "promised_date": date("promised_date"),
-        "co2_kg": None if co2 is None else float(co2),
-        "capped": bool(data.get("capped", False)),
-    }
+        co2 = data.get("co2_kg")
+        self.carrier = str(data["carrier"])
+        self.service = None if data.get("service") is None else str(data["service"])
+        self.pick_date = date("pick_date")
+        self.ship_date = date("ship_date")
+        self.promised_date = date("promised_date")
+        self.co2_kg = None if co2 is None else float(co2)
+        self.capped = bool(data.get("capped", False))
 
 
 def _days(values) -> np.ndarray:
