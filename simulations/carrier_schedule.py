@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 import engine
 from engine import Policy, Session
@@ -75,6 +76,8 @@ def replay_steps(
         ):
             yield Step(batch, step)
         return
+    if events:  # allocations are followed from the first order, whichever part it is in
+        session.follow()
     cuts = [instant_ns(dt.datetime.combine(p.start, dt.time(0), tzinfo=tz), tz) for p in periods]
     order_at = _instants(orders["created_at"], tz)
     arrival_at = _instants(arrivals["at"], tz) if arrivals is not None else np.zeros(0, np.int64)
@@ -122,7 +125,8 @@ def _delivery(inputs: Inputs, carriers) -> object:
     """The engine's delivery calendars of the inputs' nodes with `carriers`."""
     from engine.delivery import Delivery
 
-    return Delivery.of(inputs.nodes, carriers, inputs.closures)
+    nodes = pa.Table.from_pandas(inputs.nodes, preserve_index=False)
+    return Delivery.of(nodes, carriers, inputs.closures)
 
 
 def _events(events: pd.DataFrame | None) -> list:
@@ -138,7 +142,8 @@ def _instants(values: pd.Series, tz) -> np.ndarray:
     stamps = pd.to_datetime(values)
     if stamps.dt.tz is None:
         stamps = stamps.dt.tz_localize(tz)
-    return stamps.dt.tz_convert("UTC").dt.as_unit("ns").to_numpy().astype("int64")
+    utc = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    return utc.to_numpy().astype("datetime64[ns]").view("int64")
 
 
 class _Counted:
