@@ -260,7 +260,9 @@ def _print_next_day_causes(result) -> None:
     """The orders that lost their next-day promise, by cause (the first 10 causes)."""
     causes = result.next_day_causes
     lost = result.summary.get("orders_lost_next_day", 0)
-    print(f"  {lost:,} orders lost their next-day promise")
+    kinds = result.summary.get("lost_next_day_by_kind", {})
+    by_kind = f": {', '.join(f'{kind} {n:,}' for kind, n in kinds.items())}" if kinds else ""
+    print(f"  {lost:,} orders lost their next-day promise{by_kind}")
     for row in causes.head(10).itertuples(index=False):
         print(f"    {row.orders:>7,}  {row.cause} (e.g. {row.examples})")
     if len(causes) > 10:

@@ -27,7 +27,7 @@ from simulations.decisions import DecisionTables
 from simulations.exports import write_csv
 from simulations.inputs import Inputs
 from simulations.kpis import Kpis
-from simulations.promise_causes import PromiseSide, lost_next_day, next_day_causes
+from simulations.promise_causes import KINDS, PromiseSide, lost_next_day, next_day_causes
 from simulations.promise_kpis import CARRIER_MIX_COLUMNS, service_names
 from simulations.replay import Progress, Simulation, explain_orders, replay, within
 from simulations.scenarios import Scenario
@@ -191,6 +191,10 @@ def compare(
     )
     if first.kpis.carriers or second.kpis.carriers:
         summary["orders_lost_next_day"] = len(lost)
+        counts = lost["kind"].value_counts()
+        summary["lost_next_day_by_kind"] = {
+            kind: int(counts[kind]) for kind in KINDS if kind in counts
+        }
     return Comparison(
         names=(base.name, variant.name),
         base=first,

@@ -7,8 +7,10 @@ is the first of these that applies, read from the two runs' shipments and the ca
 and cut-offs each run had:
 
 1. the variant order is not routed, or has no promised date;
-2. a late variant shipment (promised after NEXT_DAY days) is `capped`: the service its
-   strategy preferred was full — *chronopost express full at ST-LYON-02 on 2026-12-04*;
+2. a late variant shipment (promised after NEXT_DAY days) is `capped`, or a service a
+   base shipment used was full at its node on its ship day when the variant routed the
+   order (counted from the variant's shipments) — *chronopost express full at
+   ST-LYON-02 on 2026-12-04*;
 3. the service of the base's latest shipment does not deliver, in the variant, on the
    weekday the base promised — *no Saturday delivery by colissimo standard*;
 4. a late variant shipment is picked after the order's day at a node whose cut-off the
@@ -21,12 +23,13 @@ and cut-offs each run had:
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import pandas as pd
 
-from engine.tables import Carriers
+from engine.tables import UNLIMITED, Carriers
 from engine.tables.calendar_text import format_clock
 from engine.tables.promise_columns import DEFAULT_CUTOFF
 from simulations.carrier_overrides import carriers_on
@@ -48,9 +51,21 @@ LOST_COLUMNS = [
     "variant_days_promised",
     "base_shipments",
     "variant_shipments",
+    "kind",
     "cause",
 ]
-CAUSE_COLUMNS = ["cause", "orders", "examples"]
+CAUSE_COLUMNS = ["kind", "cause", "orders", "examples"]
+KINDS = (
+    "not routed",
+    "no promise",
+    "carrier full",
+    "delivery day",
+    "cut-off",
+    "other node",
+    "other service",
+    "later",
+)
+"""The kinds of cause, in the order they are tried (the module doc's list)."""
 
 
 @dataclass(frozen=True)
@@ -75,14 +90,30 @@ class PromiseSide:
     def delivers(self, service: tuple[str, str], on: dt.date, weekday: int) -> bool | None:
         """Whether a carrier service delivers on a weekday with the table in force on
         `on` (None: the table has no such service)."""
+        found = self._row(service, on)
+        if found is None:
+            return None
+        table, row = found
+        return bool(int(table.delivery_days[row]) >> weekday & 1)
+
+    def cap(self, service: tuple[str, str], on: dt.date) -> int | None:
+        """A carrier service's daily_parcels with the table in force on `on` (None:
+        unlimited, or no such service)."""
+        found = self._row(service, on)
+        if found is None:
+            return None
+        table, row = found
+        parcels = int(table.daily_parcels[row])
+        return None if parcels == UNLIMITED else parcels
+
+    def _row(self, service: tuple[str, str], on: dt.date) -> tuple[Carriers, int] | None:
         table = carriers_on(self.carriers, self.periods, on)
         if table is None:
             return None
         try:
-            row = table.index(*service)
+            return table, table.index(*service)
         except KeyError:
             return None
-        return bool(int(table.delivery_days[row]) >> weekday & 1)
 
 
 def lost_next_day(base: PromiseSide, variant: PromiseSide, variant_name: str) -> pd.DataFrame:
@@ -102,6 +133,7 @@ def lost_next_day(base: PromiseSide, variant: PromiseSide, variant_name: str) ->
     ids = a.index
     b = b.loc[ids]
     mine = [_by_order(side.tables.shipments, ids) for side in (base, variant)]
+    collected = _collected(variant.tables, mine[0])
     facts = zip(
         ids.astype(str),
         a["day"],
@@ -109,17 +141,17 @@ def lost_next_day(base: PromiseSide, variant: PromiseSide, variant_name: str) ->
         b["routed"].tolist(),
         b["status"].astype(object),
         b["days_promised"].tolist(),
+        b["decision_seq"].tolist(),
         strict=True,
     )
     causes = [
         _cause(
-            _Order(day, was, routed, status, now),
+            _Order(day, was, routed, status, now, seq),
             (mine[0].get(order_id, []), mine[1].get(order_id, [])),
-            base,
-            variant,
+            (base, variant, collected),
             variant_name,
         )
-        for order_id, day, was, routed, status, now in facts
+        for order_id, day, was, routed, status, now, seq in facts
     ]
     return pd.DataFrame(
         {
@@ -133,17 +165,18 @@ def lost_next_day(base: PromiseSide, variant: PromiseSide, variant_name: str) ->
             "variant_days_promised": b["days_promised"].to_numpy(dtype="float64"),
             "base_shipments": [_shipments_text(mine[0].get(o, [])) for o in ids.astype(str)],
             "variant_shipments": [_shipments_text(mine[1].get(o, [])) for o in ids.astype(str)],
-            "cause": causes,
+            "kind": [cause.kind for cause in causes],
+            "cause": [cause.words for cause in causes],
         }
     )[LOST_COLUMNS]
 
 
 def next_day_causes(lost: pd.DataFrame) -> pd.DataFrame:
     """The orders of `lost_next_day` grouped by cause, largest group first (ties: the
-    cause met first), with the first EXAMPLES order ids of each."""
+    cause met first), with the first EXAMPLES order ids of each and the cause's kind."""
     if lost.empty:
         return pd.DataFrame(columns=CAUSE_COLUMNS)
-    grouped = lost.groupby("cause", sort=False)["order_id"]
+    grouped = lost.groupby(["kind", "cause"], sort=False)["order_id"]
     out = grouped.agg(
         orders="size", examples=lambda ids: ", ".join(ids.head(EXAMPLES))
     ).reset_index()
@@ -170,13 +203,48 @@ class _Parcel(NamedTuple):
 
 class _Order(NamedTuple):
     """The order's local date, its days promised in the base, and the variant's
-    routing of it."""
+    routing of it (`seq`: its place in the variant's routing order)."""
 
     day: dt.date
     was: float
     routed: bool
     status: str
     now: float
+    seq: int
+
+
+Slot = tuple[str, str, str, dt.date]
+"""(node, carrier, service, ship day): where daily_parcels are counted."""
+
+
+def _collected(variant: DecisionTables, base: dict[str, list[_Parcel]]) -> dict[Slot, list[int]]:
+    """For each (node, carrier service, ship day) a base shipment of a lost order used:
+    the routing positions (decision_seq) of the variant's orders with a parcel there,
+    in order."""
+    wanted = {
+        (p.node, p.carrier, p.service, p.ship)
+        for parcels in base.values()
+        for p in parcels
+        if p.carrier is not None and p.ship is not None
+    }
+    if not wanted:
+        return {}
+    shipments = variant.shipments
+    seq = variant.orders.set_index("order_id")["decision_seq"]
+    keys = zip(
+        shipments["node_id"].astype(str),
+        shipments["carrier"].astype(object),
+        shipments["service"].astype(object),
+        shipments["ship_date"],
+        shipments["order_id"].map(seq).tolist(),
+        strict=True,
+    )
+    out: dict[Slot, list[int]] = {}
+    for node, carrier, service, ship, at in keys:
+        slot = (node, carrier, service, ship)
+        if slot in wanted:
+            out.setdefault(slot, []).append(int(at))
+    return {slot: sorted(found) for slot, found in out.items()}
 
 
 def _by_order(shipments: pd.DataFrame, ids: pd.Index) -> dict[str, list[_Parcel]]:
@@ -217,50 +285,95 @@ def _iso(day: dt.date | None) -> str:
     return day.isoformat() if day is not None else "no date"
 
 
+class _Cause(NamedTuple):
+    """A lost promise's cause: its kind (KINDS) and its words."""
+
+    kind: str
+    words: str
+
+
 def _cause(
     order: _Order,
     parcels: tuple[list[_Parcel], list[_Parcel]],
-    base: PromiseSide,
-    variant: PromiseSide,
+    sides: tuple[PromiseSide, PromiseSide, dict[Slot, list[int]]],
     name: str,
-) -> str:
+) -> _Cause:
     if not order.routed:
-        return f"the order is {order.status} in {name}"
+        return _Cause("not routed", f"the order is {order.status} in {name}")
     if pd.isna(order.now):
-        return f"no promised date in {name}"
-    day = order.day
+        return _Cause("no promise", f"no promised date in {name}")
     before, after = parcels
-    late = [p for p in after if p.promised is None or (p.promised - day).days > NEXT_DAY]
+    late = [p for p in after if p.promised is None or (p.promised - order.day).days > NEXT_DAY]
     base_at: dict[str, _Parcel] = {}
     for parcel in before:
         base_at.setdefault(parcel.node, parcel)
-    for parcel in late:  # 2. a full carrier service
+    return (
+        _full(order, before, late, base_at, sides)
+        or _delivery_day(order, before, sides)
+        or _cutoff(order, late, sides)
+        or _elsewhere(before, late, base_at)
+        or _Cause("later", f"promised in {int(order.now)} days instead of {int(order.was)}")
+    )
+
+
+def _full(order: _Order, before, late, base_at, sides) -> _Cause | None:
+    """2. A late shipment is capped, or a service the base used was full at its node on
+    its ship day when the variant routed the order."""
+    _, variant, collected = sides
+    for parcel in late:
         if parcel.capped:
             same = base_at.get(parcel.node)
             preferred = same.by if same is not None else "the preferred service"
             on = same.ship if same is not None else parcel.ship
-            return f"{preferred} full at {parcel.node} on {_iso(on)}"
-    decider = _latest(before)  # 3. a delivery day taken away
-    if decider is not None and decider.carrier is not None and decider.promised is not None:
-        service = (decider.carrier, str(decider.service))
-        weekday = decider.promised.weekday()
-        if (
-            base.delivers(service, day, weekday)
-            and variant.delivers(service, day, weekday) is False
-        ):
-            return f"no {WEEKDAYS[weekday]} delivery by {service[0]} {service[1]}"
-    for parcel in late:  # 4. a cut-off moved
+            return _Cause("carrier full", f"{preferred} full at {parcel.node} on {_iso(on)}")
+    for parcel in before:
+        if parcel.carrier is None or parcel.ship is None:
+            continue
+        cap = variant.cap((parcel.carrier, str(parcel.service)), order.day)
+        slot = (parcel.node, parcel.carrier, str(parcel.service), parcel.ship)
+        if cap is not None and bisect_left(collected.get(slot, []), order.seq) >= cap:
+            words = f"{parcel.by} full at {parcel.node} on {_iso(parcel.ship)}"
+            return _Cause("carrier full", words)
+    return None
+
+
+def _delivery_day(order: _Order, before, sides) -> _Cause | None:
+    """3. The base promised on a weekday its service no longer delivers in the variant."""
+    base, variant, _ = sides
+    decider = _latest(before)
+    if decider is None or decider.carrier is None or decider.promised is None:
+        return None
+    service = (decider.carrier, str(decider.service))
+    weekday = decider.promised.weekday()
+    if base.delivers(service, order.day, weekday) and (
+        variant.delivers(service, order.day, weekday) is False
+    ):
+        words = f"no {WEEKDAYS[weekday]} delivery by {service[0]} {service[1]}"
+        return _Cause("delivery day", words)
+    return None
+
+
+def _cutoff(order: _Order, late, sides) -> _Cause | None:
+    """4. A late shipment picked after the order's day at a node whose cut-off moved."""
+    base, variant, _ = sides
+    for parcel in late:
         was, now = base.cutoffs.get(parcel.node), variant.cutoffs.get(parcel.node)
-        if parcel.pick is not None and parcel.pick > day and was != now:
-            return f"cut-off at {parcel.node} moved from {was} to {now}"
-    for parcel in late:  # 5. another node or another service
+        if parcel.pick is not None and parcel.pick > order.day and was != now:
+            return _Cause("cut-off", f"cut-off at {parcel.node} moved from {was} to {now}")
+    return None
+
+
+def _elsewhere(before, late, base_at) -> _Cause | None:
+    """5. A late shipment from another node, or by another service at the same node."""
+    decider = _latest(before)
+    for parcel in late:
         same = base_at.get(parcel.node)
         if same is None:
             shipped = decider.node if decider is not None else "no node"
-            return f"ships from {parcel.node}, not from {shipped}"
+            return _Cause("other node", f"ships from {parcel.node}, not from {shipped}")
         if same.by != parcel.by:
-            return f"{parcel.by} instead of {same.by} at {parcel.node}"
-    return f"promised in {int(order.now)} days instead of {int(order.was)}"
+            return _Cause("other service", f"{parcel.by} instead of {same.by} at {parcel.node}")
+    return None
 
 
 def _latest(parcels: list[_Parcel]) -> _Parcel | None:

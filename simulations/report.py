@@ -125,13 +125,13 @@ def write_comparison_report(
     ]
     if next_day_causes is not None and not next_day_causes.empty:
         rows = [
-            (row.cause, f"{row.orders:,}", row.examples)
+            (row.kind, row.cause, f"{row.orders:,}", row.examples)
             for row in next_day_causes.itertuples(index=False)
         ]
         lost = len(lost_next_day) if lost_next_day is not None else sum(next_day_causes["orders"])
         body += [
             f"<h2>Why {lost:,} orders lost their next-day promise</h2>",
-            _table(["Cause", "Orders", "Example orders"], rows),
+            _table(["Kind", "Cause", "Orders", "Example orders"], rows),
         ]
         if lost_next_day is not None:
             shown = lost_next_day.drop(columns=["created_at"]).head(500)
