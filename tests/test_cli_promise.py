@@ -36,6 +36,8 @@ def test_simulate_and_compare_print_the_promise(paths, tmp_path, capsys):
     assert code == 0
     assert "next_day_rate" in printed and "chronopost express" in printed
     assert (tmp_path / "run" / "shipments.parquet").exists()
+    report = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
+    assert "<h2>Carrier mix (shipments)</h2>" in report and 'id="chart-carrier-mix"' in report
     code = main(
         ["compare", str(ruleset), str(scenario), *data, f"--out={tmp_path / 'cmp'}", "--quiet"]
     )
@@ -46,6 +48,9 @@ def test_simulate_and_compare_print_the_promise(paths, tmp_path, capsys):
     assert causes["orders"].sum() == len(pd.read_csv(tmp_path / "cmp" / "lost_next_day.csv"))
     assert causes["cause"].str.contains("full at").any()
     assert causes["cause"].str.startswith("no Saturday delivery by").any()
+    report = (tmp_path / "cmp" / "report.html").read_text(encoding="utf-8")
+    assert "orders lost their next-day promise</h2>" in report
+    assert 'id="chart-carrier-mix"' in report
 
 
 def test_closures_need_carriers_and_a_scenario_needs_a_carriers_table(paths, tmp_path, capsys):
