@@ -3,15 +3,18 @@ city coordinates): rulesets/france.route over 500 nodes, 20,000 SKUs and
 200,000 orders of 1–5 lines (`--quick`: 60 nodes, 2,000 SKUs, 5,000 orders).
 
 Figures: batch throughput (orders/s, `Session.route` on the whole batch, explain off,
-then with the JSON lines written, and the sha256 of those bytes), and single-order
-latency p50/p99 of `Session.route_one` with explain off and on. Loading the files is
-timed apart: it is not routing.
+then with the JSON lines written, and the sha256 of those bytes); the same batch with
+the demo carriers table and closures (every shipment gets a carrier and a promised
+date) against without, alternated in one run, as a ratio (aim: carriers cost at most
+25 % of the throughput); and single-order latency p50/p99 of `Session.route_one`
+with explain off and on. Loading the files is timed apart: it is not routing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import statistics
 import tempfile
 import time
 from importlib import resources
@@ -19,13 +22,15 @@ from pathlib import Path
 
 import engine
 from bench.machine import percentiles
-from engine.tables import load_inventory, load_nodes, load_orders
+from engine.tables import load_carriers, load_closures, load_inventory, load_nodes, load_orders
 
 FULL = {"orders": 200_000, "nodes": 500, "skus": 20_000}
 QUICK = {"orders": 5_000, "nodes": 60, "skus": 2_000}
 TARGET_ORDERS_PER_S = 20_000
 TARGET_P99_MS = 0.2
 TARGET_EXPLAINED_P50_MS = 1.0
+MOST_CARRIER_COST = 0.25
+"""Carriers and calendars may cost at most this share of the routing throughput."""
 
 
 def run(quick: bool = False) -> list[str]:
@@ -55,6 +60,7 @@ def run(quick: bool = False) -> list[str]:
         f"({len(batch) / cpu:,.0f} per CPU-s), {wall:.2f} s for {len(batch):,} "
         f"(target ≥ {TARGET_ORDERS_PER_S:,}/s)"
     )
+    lines.extend(_with_carriers(paths, text, nodes, stock, batch, node_ids, quick))
     text_out = io.StringIO()
     wall, _, _ = _timed(lambda: base.copy().route(batch).write_jsonl(text_out))
     digest = hashlib.sha256(text_out.getvalue().encode("utf-8")).hexdigest()
@@ -81,6 +87,30 @@ def run(quick: bool = False) -> list[str]:
     return lines
 
 
+def _with_carriers(paths, text, nodes, stock, batch, node_ids, quick) -> list[str]:
+    """Throughput without and with the demo carriers and closures, alternated (the
+    host's speed drifts: a ratio of medians taken together is what can be compared)."""
+    carriers = load_carriers(paths["carriers"])
+    closures = load_closures(paths["closures"], node_ids=node_ids, carriers=carriers)
+    plain = engine.Session.open(text, nodes, stock)
+    carried = engine.Session.open(text, nodes, stock, carriers=carriers, closures=closures)
+    walls: dict[str, list[float]] = {"without": [], "with": []}
+    for _ in range(3 if quick else 5):
+        for name, session in (("without", plain), ("with", carried)):
+            copy = session.copy()
+            start = time.perf_counter()
+            copy.route(batch)
+            walls[name].append(time.perf_counter() - start)
+    without, with_ = (statistics.median(walls[name]) for name in ("without", "with"))
+    cost = 1 - without / with_
+    return [
+        f"batch without carriers: {len(batch) / without:,.0f} orders/s; with carriers and "
+        f"closures: {len(batch) / with_:,.0f} orders/s (medians of {len(walls['with'])} "
+        f"alternated runs): carriers cost {cost:.0%} of the throughput "
+        f"(aim ≤ {MOST_CARRIER_COST:.0%})"
+    ]
+
+
 def _demo_files(size: dict) -> dict[str, Path]:
     """Demo data files, generated once per size into the temp directory."""
     from simulations.demo_data import generate
@@ -88,7 +118,7 @@ def _demo_files(size: dict) -> dict[str, Path]:
     folder = Path(tempfile.gettempdir()) / (
         f"sourcing-bench-routing-{size['orders']}-{size['nodes']}-{size['skus']}"
     )
-    names = ("nodes", "inventory", "orders")
+    names = ("nodes", "inventory", "orders", "carriers", "closures")
     paths = {name: folder / f"{name}.parquet" for name in names}
     if not all(path.exists() for path in paths.values()):
         generate(folder, fmt="parquet", replenishments=False, **size)

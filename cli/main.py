@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "cli.export",
     "cli.keys",
     "cli.language",
+    "cli.promise",
     "cli.rulesets",
     "cli.routing",
     "cli.simulate",

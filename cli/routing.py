@@ -14,6 +14,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from cli.carriers import add_arguments as carrier_arguments
+from cli.carriers import load as load_carriers
 from cli.output import output
 
 EXIT_OK, EXIT_NOTHING_ROUTED, EXIT_UNREADABLE = 0, 1, 2
@@ -46,6 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="route every order at this instant instead of its created_at "
         "(no offset: read in the ruleset's time zone)",
     )
+    carrier_arguments(route)
     route.add_argument("--explain", action="store_true", help="add why each node was chosen")
     route.add_argument("--out", metavar="FILE", help="write decisions here instead of stdout")
     route.add_argument("--rejects", metavar="FILE", help="write rejected input rows as CSV")
@@ -93,10 +96,12 @@ def run_route(args: argparse.Namespace) -> int:
         stock = load_inventory(args.inventory, node_ids=node_ids)
         orders = load_orders(args.orders, node_ids=node_ids, timezone=timezone)
         events = load_events(args.events, node_ids, timezone) if args.events else None
-    except TableError as error:
+        carriers, closures = load_carriers(args, node_ids)
+    except (TableError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
-    tables = (nodes, stock, orders) if events is None else (nodes, stock, orders, events)
+    given = (nodes, stock, orders, events, carriers, closures)
+    tables = tuple(table for table in given if table is not None)
     _report_rejects(tables, args.rejects)
     try:
         session = engine.Session.open(
@@ -108,6 +113,8 @@ def run_route(args: argparse.Namespace) -> int:
             extra_fields=engine.tables.data_fields(
                 nodes.arrow.column_names, orders.arrow.column_names
             ),
+            carriers=carriers,
+            closures=closures,
         )
     except engine.CompileError as error:
         print(error, file=sys.stderr)

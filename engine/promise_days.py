@@ -22,7 +22,10 @@ HORIZON = MAX_PROMISE_DAYS + 1
 """Days d, d + 1, …, d + MAX_PROMISE_DAYS: every step of a promise falls among them."""
 _KEPT_DAYS = 8
 WINDOW = 64
-"""Local days of orders whose tables are worked out at once."""
+"""Local days of orders whose tables are worked out at once (windows start at day
+numbers that are multiples of it)."""
+_KEPT_WINDOWS = 8
+"""Windows kept: more than a year of orders."""
 NONE = -1
 
 
@@ -58,8 +61,9 @@ class DayTables:
         ]
         self._group_closed = [_day_array(closed) for _, _, closed in self.groups]
         self._kept: OrderedDict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = OrderedDict()
-        self._window_start = -(1 << 40)
-        self._window: tuple[np.ndarray, np.ndarray, np.ndarray] = (np.empty(0),) * 3
+        self._windows: OrderedDict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = OrderedDict()
+        """Windows of WINDOW order days (starting at a multiple of WINDOW), the latest
+        used last."""
 
     def for_day(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(pick [2, nodes], ship [2, nodes, services], deliver [2, nodes, services]),
@@ -67,10 +71,14 @@ class DayTables:
         an order before the node's cut-off, 1: at or after it."""
         kept = self._kept.get(day)
         if kept is None:
-            if not self._window_start <= day < self._window_start + WINDOW:
-                self._window = self._tables(day)
-                self._window_start = day
-            pick, ship, deliver = (part[day - self._window_start] for part in self._window)
+            start = day - day % WINDOW
+            window = self._windows.get(start)
+            if window is None:
+                window = self._windows[start] = self._tables(start)
+                if len(self._windows) > _KEPT_WINDOWS:
+                    self._windows.popitem(last=False)
+            self._windows.move_to_end(start)
+            pick, ship, deliver = (part[day - start] for part in window)
             by_node = self.group_of
             kept = self._kept[day] = (
                 np.ascontiguousarray(pick[:, by_node]),

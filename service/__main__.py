@@ -27,6 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--artifact", metavar="F.json", help="ruleset artifact (production)")
     source.add_argument("--ruleset", metavar="F.route", help="ruleset file (trials)")
+    parser.add_argument(
+        "--carriers", metavar="F", help="carrier services: decisions carry promises"
+    )
+    parser.add_argument("--closures", metavar="F", help="closed days of nodes and carriers")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (8000)")
     parser.add_argument("--log-level", default="warning", help="uvicorn log level (warning)")
@@ -42,8 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = ServiceSettings.from_environment()
         reactions, summary = load_service(
-            args.nodes, args.inventory, artifact=args.artifact, ruleset=args.ruleset
-        )
+            args.nodes, args.inventory, artifact=args.artifact, ruleset=args.ruleset,
+            carriers=args.carriers, closures=args.closures,
+        )  # fmt: skip
     except (OSError, ValueError, SourcingError) as error:
         print(f"python -m service: {error}", file=sys.stderr)
         return 2

@@ -3,6 +3,7 @@ studio and the simulations, with its stock and open allocations held in memory
 for the life of one process.
 
     POST /route    one order or a batch -> decisions (optional explanations)   scope route
+    POST /promise  a basket -> its delivery options, nothing allocated        scope route
     POST /events   one event or a batch -> the re-route decisions they caused  scope events
     GET  /ruleset  the ruleset running: name, version, content hash            scope read
     GET  /stats    what the process holds                                      scope read
@@ -24,9 +25,10 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from engine.promise_options import BasketError, basket_order, promise_options
 from engine.reactions import Reactions
 from service.errors import BodyLimit, StrictJSONRoute, refusal, validation_failed
-from service.models import EventsRequest, RouteRequest
+from service.models import EventsRequest, PromiseRequest, RouteRequest
 from service.security import Authentication, requires
 from service.settings import ServiceSettings
 from service.writes import (
@@ -109,6 +111,22 @@ def create_app(
             return {"decisions": [by_id[o.id].to_dict() for o in orders]}
 
         return write(gate, "routing a request", check, apply)
+
+    @app.post("/promise", dependencies=[requires("route")])
+    def promise(request: PromiseRequest) -> Any:
+        """A basket's delivery options before checkout: per delivery method, the
+        promised date, the latest local time to order for it, carriers, cost, CO2 and
+        nodes, from the same router — nothing is allocated (docs/service.md)."""
+        router = reactions.router
+        try:
+            basket, at, delivery = basket_order(request.basket(), router.tz)
+        except BasketError as error:
+            return refusal([(["body"], str(error))])
+        at = at or clock()
+        with gate.reading():
+            options = promise_options(router, basket, at, (delivery,) if delivery else None)
+        answer = {"at": at.isoformat(), "options": [option.to_dict() for option in options]}
+        return JSONResponse(answer)  # plain JSON values: no encoder walk needed
 
     @app.post("/events", dependencies=[requires("events")])
     def events(request: EventsRequest) -> Any:

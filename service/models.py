@@ -312,3 +312,29 @@ class EventsRequest(BaseModel):
     @property
     def field(self) -> str:
         return "event" if self.event is not None else "events"
+
+
+class PromiseRequest(_WithExtras):
+    """A basket before checkout (POST /promise): its lines, where it goes and, when
+    given, the instant it is asked at (`at`; default the service's clock) and the one
+    delivery method to promise (default every method: home, express, and collect with
+    a `collect_node`). Extra keys are order fields (`order.<key>`)."""
+
+    lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
+    at: Instant | None = None
+    delivery: Literal["home", "collect", "express"] | None = None
+    channel: RequiredText = "web"
+    collect_node: Id | None = None
+    tier: Text = "standard"
+    dest_lat: Latitude | None = None
+    dest_lon: Longitude | None = None
+    country: Text | None = None
+    region: Text | None = None
+    postal_code: Text | None = None
+    requested_date: Text | None = None
+
+    def basket(self) -> dict[str, Any]:
+        """The basket as `engine.promise_options.basket_order` reads it."""
+        data = self.model_dump(mode="json", exclude_none=True, exclude={"lines"})
+        data["lines"] = [dict(line.to_line().fields) for line in self.lines]
+        return data

@@ -16,6 +16,8 @@ def load_service(
     *,
     artifact: str | Path | None = None,
     ruleset: str | Path | None = None,
+    carriers: str | Path | None = None,
+    closures: str | Path | None = None,
     warn=None,
 ) -> tuple[Reactions, dict[str, Any]]:
     """A router (wrapped in its reactions) and the ruleset summary GET /ruleset
@@ -23,12 +25,13 @@ def load_service(
     are reported through `warn` (stderr by default) and left out; an unusable table,
     an artifact that is refused (engine.artifact: unsigned, untrusted key, bad
     signature, …) or a bad ruleset raises ValueError; an unreadable ruleset file
-    raises `dsl.source.UnreadableRuleset`."""
+    raises `dsl.source.UnreadableRuleset`. With `carriers` (and `closures`), every
+    decision carries its promise and POST /promise answers."""
     import dsl
     import engine
     from dsl.source import read_ruleset
     from engine.artifact import content_hash, load_artifact
-    from engine.tables import load_inventory, load_nodes
+    from engine.tables import load_carriers, load_closures, load_inventory, load_nodes
 
     warn = warn or (lambda message: print(message, file=sys.stderr))
     if (artifact is None) == (ruleset is None):
@@ -37,6 +40,17 @@ def load_service(
     _report(node_table, "nodes", warn)
     stock_table = load_inventory(inventory, node_table.frame["id"].tolist())
     _report(stock_table, "inventory", warn)
+    if closures is not None and carriers is None:
+        raise ValueError("--closures needs --carriers")
+    carrier_table = closure_table = None
+    if carriers is not None:
+        carrier_table = load_carriers(carriers)
+        _report(carrier_table, "carriers", warn)
+    if closures is not None:
+        closure_table = load_closures(
+            closures, node_ids=node_table.frame["id"].tolist(), carriers=carrier_table
+        )
+        _report(closure_table, "closures", warn)
     if artifact is not None:
         # Verified against $SOURCING_TRUSTED_KEYS; an unsigned one is refused unless
         # $SOURCING_ALLOW_UNSIGNED is set, and then `warn` says so at start.
@@ -60,6 +74,8 @@ def load_service(
         filename=name,
         extra_fields=[f"node.{column}" for column in node_table.frame.columns],
         follow=True,
+        carriers=carrier_table,
+        closures=closure_table,
     )
     if artifact is None:
         summary["name"] = session.policy.name

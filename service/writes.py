@@ -68,6 +68,13 @@ class WriteGate:
             yield
 
     @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Hold the write lock to read a consistent state (a promise), even once
+        writes are refused."""
+        with self._lock:
+            yield
+
+    @contextmanager
     def applying(self, what: str) -> Iterator[None]:
         """Around the changes themselves: an exception stops every later write."""
         try:

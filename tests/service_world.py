@@ -110,7 +110,12 @@ def serve(files: dict[str, Path], **settings) -> Iterator[Served]:
     """The service on 127.0.0.1 (uvicorn in a thread); `settings` override
     ServiceSettings' defaults (e.g. max_body_bytes)."""
     reactions, summary = load_service(
-        files["nodes"], files["inventory"], artifact=files["artifact"]
+        files["nodes"],
+        files["inventory"],
+        artifact=files.get("artifact"),
+        ruleset=files.get("ruleset"),
+        carriers=files.get("carriers"),
+        closures=files.get("closures"),
     )
     keys, tokens = keys_for_tests()
     clock = Clock()

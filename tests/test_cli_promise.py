@@ -1,72 +1,92 @@
-"""`sourcing simulate` and `sourcing compare` with carriers on a slice of the demo year:
-the promise KPIs, the carrier mix and the lost next-day promises by cause are printed
-and written; closures without carriers, and a carrier scenario without a carriers
-table, are refused with a message."""
+"""The command line with carriers, on real files (tests/data/promise): `sourcing route
+--carriers --closures` gives the promises computed by hand below, and `sourcing
+promise` prints a basket's options without allocating anything."""
 
 from __future__ import annotations
 
-import pandas as pd
-import pytest
-from test_promise_replay import RULESET
+import json
+from pathlib import Path
 
 from cli.main import main
-from simulations.demo_data import generate
+
+DATA = Path(__file__).resolve().parent / "data" / "promise"
+TABLES = [
+    "--nodes", str(DATA / "nodes.csv"),
+    "--inventory", str(DATA / "inventory.csv"),
+    "--carriers", str(DATA / "carriers.csv"),
+    "--closures", str(DATA / "closures.csv"),
+]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def paths(tmp_path_factory):
-    """The demo year of test_promise_replay as files."""
-    folder = tmp_path_factory.mktemp("year")
-    return generate(folder, orders=8_000, nodes=40, skus=300, seed=11)
-
-
-def test_simulate_and_compare_print_the_promise(paths, tmp_path, capsys):
-    ruleset = tmp_path / "promise.route"
-    ruleset.write_text(RULESET, encoding="utf-8")
-    scenario = tmp_path / "capped.toml"
-    scenario.write_text(
-        '[[carriers]]\ncarrier = "chronopost"\nservice = "express"\ndaily_parcels = 0\n'
-        'from = 2026-12-01\n[[carriers]]\nno_delivery_on = "Sat"\n',
-        encoding="utf-8",
-    )
-    data = [f"--{name}={paths[name]}" for name in ("nodes", "inventory", "orders", "carriers")]
-    data += [f"--closures={paths['closures']}", "--from=2026-11-23", "--to=2026-12-13"]
-    code = main(["simulate", str(ruleset), *data, f"--out={tmp_path / 'run'}", "--quiet"])
-    printed = capsys.readouterr().out
+def routed(capsys) -> dict[str, dict]:
+    code = main(["route", str(DATA / "rules.route"), "--orders", str(DATA / "orders.csv"), *TABLES])
     assert code == 0
-    assert "next_day_rate" in printed and "chronopost express" in printed
-    assert (tmp_path / "run" / "shipments.parquet").exists()
-    report = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
-    assert "<h2>Carrier mix (shipments)</h2>" in report and 'id="chart-carrier-mix"' in report
-    code = main(
-        ["compare", str(ruleset), str(scenario), *data, f"--out={tmp_path / 'cmp'}", "--quiet"]
-    )
-    printed = capsys.readouterr().out
-    assert code == 0
-    assert "orders lost their next-day promise: carrier full" in printed
-    causes = pd.read_csv(tmp_path / "cmp" / "next_day_causes.csv")
-    assert causes["orders"].sum() == len(pd.read_csv(tmp_path / "cmp" / "lost_next_day.csv"))
-    assert causes["cause"].str.contains("full at").any()
-    assert causes["cause"].str.startswith("no Saturday delivery by").any()
-    report = (tmp_path / "cmp" / "report.html").read_text(encoding="utf-8")
-    assert "orders lost their next-day promise</h2>" in report
-    assert 'id="chart-carrier-mix"' in report
+    return {d["order_id"]: d for d in map(json.loads, capsys.readouterr().out.splitlines())}
 
 
-def test_closures_need_carriers_and_a_scenario_needs_a_carriers_table(paths, tmp_path, capsys):
-    ruleset = tmp_path / "promise.route"
-    ruleset.write_text(RULESET, encoding="utf-8")
-    data = [f"--{name}={paths[name]}" for name in ("nodes", "inventory", "orders")]
-    code = main(["simulate", str(ruleset), *data, f"--closures={paths['closures']}",
-                 f"--out={tmp_path / 'run'}"])  # fmt: skip
-    assert code == 2
-    assert "--closures only changes the delivery promise: give --carriers too" in (
-        capsys.readouterr().err
+def test_route_with_carriers_gives_the_hand_computed_promises(capsys):
+    decisions = routed(capsys)
+    # A: Friday 4 December 15:10, after the store's 14:00 cut-off: picked Saturday;
+    # colissimo collects Monday 7; two delivery days: Tuesday, Wednesday 9.
+    (a,) = decisions["A"]["shipments"]
+    assert (a["node_id"], a["carrier"], a["service"]) == ("S1", "colissimo", "standard")
+    assert (a["ship_date"], a["promised_date"], a["eta_days"]) == ("2026-12-07", "2026-12-09", 5.0)
+    assert a["cost"] == 7.15  # 0.80 × 2 + 4.95 + 0.25 × 2.4 kg
+    assert decisions["A"]["promised_date"] == "2026-12-09"
+    # B: 13:10, before the cut-off: chronopost collects Friday, delivers Saturday 5.
+    (b,) = decisions["B"]["shipments"]
+    assert (b["node_id"], b["service"], b["promised_date"], b["cost"]) == (
+        "S1",
+        "express",
+        "2026-12-05",
+        12.58,
     )
-    scenario = tmp_path / "capped.toml"
-    scenario.write_text("[[carriers]]\ndaily_parcels = 5\n", encoding="utf-8")
-    code = main(["simulate", str(ruleset), *data, f"--scenario={scenario}",
-                 f"--out={tmp_path / 'run'}"])  # fmt: skip
-    assert code == 1
-    err = capsys.readouterr().err
-    assert f"{scenario}: the scenario changes carriers, but the run has no carriers table" in err
+    # C: chronopost's one parcel a day at S1 is taken by B: the Lyon DC, one prep day
+    # (Monday 7), collected Monday; Tuesday 8 chronopost is closed: Wednesday 9.
+    (c,) = decisions["C"]["shipments"]
+    assert (c["node_id"], c["service"], c["ship_date"], c["promised_date"]) == (
+        "DC",
+        "express",
+        "2026-12-07",
+        "2026-12-09",
+    )
+
+
+def test_promise_prints_the_options_and_allocates_nothing(capsys):
+    arguments = ["promise", str(DATA / "rules.route"), *TABLES]
+    arguments += ["--basket", str(DATA / "basket.json"), "--json"]
+    assert main(arguments) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(arguments) == 0
+    assert json.loads(capsys.readouterr().out) == first  # the parcel cap was not used
+    home, express = first["options"]
+    assert (home["delivery"], home["promised_date"], home["order_before"]) == (
+        "home",
+        "2026-12-07",
+        "14:00",
+    )
+    assert (home["minutes_left"], home["order_within"]) == (50, "50 min")
+    assert (express["promised_date"], express["shipments"][0]["carrier"]) == (
+        "2026-12-05",
+        "chronopost",
+    )
+    assert main(arguments[:-1]) == 0
+    words = capsys.readouterr().out
+    assert "home: delivered 2026-12-07\n  order within 50 min (before 14:00)" in words
+
+
+def test_a_bad_basket_is_named_and_nothing_is_printed(tmp_path, capsys):
+    basket = tmp_path / "basket.json"
+    basket.write_text('{"lines": [{"sku": "X", "qty": 0}], "dest_lat": 48.8, "dest_lon": 2.3}')
+    arguments = ["promise", str(DATA / "rules.route"), *TABLES, "--basket", str(basket)]
+    assert main(arguments) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "`lines[0].qty`: a whole number of units, 1 or more" in captured.err
+
+
+def test_closures_without_carriers_are_refused(capsys):
+    arguments = ["route", str(DATA / "rules.route"), "--orders", str(DATA / "orders.csv")]
+    arguments += TABLES[:4] + TABLES[6:]
+    assert main(arguments) == 2
+    assert "--closures needs --carriers" in capsys.readouterr().err
