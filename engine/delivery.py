@@ -63,6 +63,9 @@ class Delivery:
     days), the carrier services and the closures (promise.md)."""
 
     calendars: PromiseCalendars
+    carried: bool = True
+    """A carriers table was given (it may have no row: then nothing can be carried);
+    False: `deliver` and `eta` read the distance eta (`without_carriers`)."""
 
     @classmethod
     def of(
@@ -85,12 +88,7 @@ class Delivery:
         import pandas as pd
 
         empty = pd.DataFrame({name: [] for name in CARRIER_REQUIRED}, dtype=object)
-        return cls(PromiseCalendars(calendar, load_carriers(empty)))
-
-    @property
-    def carried(self) -> bool:
-        """Whether there are carrier services (else: the distance eta)."""
-        return len(self.carriers) > 0
+        return cls(PromiseCalendars(calendar, load_carriers(empty)), carried=False)
 
     @property
     def carriers(self) -> Carriers:
@@ -275,7 +273,8 @@ class BoundDelivery:
         count = len(positions)
         day0 = day_number(day)
         pick, ship, deliver = self.days.for_day(day0)
-        calendar = (day0, self.services, pick, ship, deliver, self.cutoff, self.type_ok)
+        distance = not self.delivery.carried
+        calendar = (day0, self.services, distance, pick, ship, deliver, self.cutoff, self.type_ok)
         minute = local_minutes(batch.instants[positions], self.tz)
         countries = batch.value("country")
         served, row_of = self._served, self._served_row
@@ -355,7 +354,7 @@ class BoundDelivery:
                     f"{carrier} {name}: delivers on {offered.dates.promised_date.isoformat()}, "
                     f"after {latest.isoformat()}"
                 )
-        return reasons
+        return reasons or ["the carriers table has no service"]
 
     def _served_row(self, country: Any) -> int:
         """The row of the served table for a destination country (every service that

@@ -149,7 +149,8 @@ cdef struct Promise:
     # strategy step at hand read; NULL in a Step when routing has no carriers table
     int64_t day0           # the block's local day (day number)
     Py_ssize_t nodes
-    Py_ssize_t services    # 0: no carriers table, `deliver` and `eta` read the distance eta
+    Py_ssize_t services
+    bint distance          # no carriers table: `deliver` and `eta` read the distance eta
     const double* handling # per node (the distance eta of kpis.md)
     const int32_t* pick    # [2 × nodes]: pick day − day0 (before / from the cut-off), -1 none
     const int32_t* ship    # [2 × nodes × services]: ship day − day0, -1 none
@@ -282,7 +283,7 @@ cdef inline bint _reachable(Promise* p, Py_ssize_t node, double half) noexcept n
     cdef Py_ssize_t best
     if p == NULL:
         return True
-    if p.services == 0:
+    if p.distance:
         p.reach[node] = _eta(p.handling[node], _km(half))
         return p.reach[node] <= <double>p.deadline
     if p.stamp[node] != p.step:
@@ -355,7 +356,7 @@ cdef double _value(Step* s, Network* net, Py_ssize_t k, Py_ssize_t node, bint wh
             else:
                 take = _available(s, line, node, nodes)
                 units += take if take < s.need[line] else s.need[line]
-        if s.promise != NULL and s.promise.services > 0:  # picking and the carrier price
+        if s.promise != NULL and not s.promise.distance:  # picking and the carrier price
             value = net.pick[node] * <double>units + s.promise.fee[node]
         else:
             value = _cost(net.pick[node], net.base[node], net.per_km[node], units,
@@ -685,8 +686,8 @@ def route_block(stock, network, orders, strategies, tables, out, trace=None,
 
     `promise` (a carriers table: docs/routing.md, "Carriers while routing") = (calendar,
     services, counting, per_order, promise_out), packed by `engine.delivery`:
-    calendar = (day0, services, pick, ship, deliver, cutoff, type_ok) (services 0: no
-    carriers table, `deliver` and `eta` read the distance eta); services = (max_weight,
+    calendar = (day0, services, distance, pick, ship, deliver, cutoff, type_ok) (distance:
+    no carriers table, `deliver` and `eta` read the distance eta); services = (max_weight,
     max_km, cost_base, per_kg, per_km, co2, cap, name_rank); counting = (counts,
     slot_day); per_order = (minute, served_of, served, ship_ok_of, ship_oks, deadline,
     by, line_weight); promise_out = (service, days, co2, capped) per order and shipment.
@@ -772,7 +773,7 @@ def route_block(stock, network, orders, strategies, tables, out, trace=None,
     prom.step = 0
     if promising:
         calendar, services, counting, per_order, promise_out = promise
-        p_pick, p_ship, p_deliver, p_cutoff, p_type_ok = calendar[2:]
+        p_pick, p_ship, p_deliver, p_cutoff, p_type_ok = calendar[3:]
         p_max_weight, p_max_km, p_cost_base, p_per_kg, p_per_km, p_co2, p_cap, \
             p_name_rank = services
         p_counts, p_slot_day = counting
@@ -782,6 +783,7 @@ def route_block(stock, network, orders, strategies, tables, out, trace=None,
         prom.day0 = calendar[0]
         prom.nodes = nodes
         prom.services = calendar[1]
+        prom.distance = calendar[2]
         prom.pick = &p_pick[0, 0]
         prom.ship = &p_ship[0, 0, 0]
         prom.deliver = &p_deliver[0, 0, 0]
@@ -913,7 +915,7 @@ def route_block(stock, network, orders, strategies, tables, out, trace=None,
                 figures[i, m, 1] = _cost(pick[node], base[node], per_km[node], units,
                                          figures[i, m, 0])
                 figures[i, m, 2] = _eta(handling[node], figures[i, m, 0])
-                if promising and prom.services > 0:  # its carrier, for its own weight
+                if promising and not prom.distance:  # its carrier, for its own weight
                     strategy = strategy_out[i, m]
                     weight = 0.0
                     for line in range(lines):

@@ -197,7 +197,20 @@ HEADER_FIELDS = (
 )  # fmt: skip
 
 
-class OrderIn(_WithExtras):
+class _Destination(_WithExtras):
+    """Where an order or a basket goes, and for whom (data.md's order columns)."""
+
+    collect_node: Id | None = None
+    tier: Text = "standard"
+    dest_lat: Latitude | None = None
+    dest_lon: Longitude | None = None
+    country: Text | None = None
+    region: Text | None = None
+    postal_code: Text | None = None
+    lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
+
+
+class OrderIn(_Destination):
     """One order (data.md's order columns, lines nested); extra keys are
     reachable as `order.<key>`. Without `created_at` the order is routed now;
     a `created_at` without an offset is read in the ruleset's time zone."""
@@ -206,15 +219,7 @@ class OrderIn(_WithExtras):
     created_at: Instant | None = None
     channel: RequiredText
     delivery: Literal["home", "collect", "express"]
-    collect_node: Id | None = None
-    tier: Text = "standard"
-    dest_lat: Latitude | None = None
-    dest_lon: Longitude | None = None
-    country: Text | None = None
-    region: Text | None = None
-    postal_code: Text | None = None
     promised_days: Days | None = None
-    lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
 
     @model_validator(mode="after")
     def _collect_names_its_store(self) -> OrderIn:
@@ -314,23 +319,15 @@ class EventsRequest(BaseModel):
         return "event" if self.event is not None else "events"
 
 
-class PromiseRequest(_WithExtras):
+class PromiseRequest(_Destination):
     """A basket before checkout (POST /promise): its lines, where it goes and, when
     given, the instant it is asked at (`at`; default the service's clock) and the one
     delivery method to promise (default every method: home, express, and collect with
     a `collect_node`). Extra keys are order fields (`order.<key>`)."""
 
-    lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
     at: Instant | None = None
     delivery: Literal["home", "collect", "express"] | None = None
     channel: RequiredText = "web"
-    collect_node: Id | None = None
-    tier: Text = "standard"
-    dest_lat: Latitude | None = None
-    dest_lon: Longitude | None = None
-    country: Text | None = None
-    region: Text | None = None
-    postal_code: Text | None = None
     requested_date: Text | None = None
 
     def basket(self) -> dict[str, Any]:

@@ -136,3 +136,21 @@ def test_every_field_of_the_promise_is_named_in_the_reference():
     fields = [f"order.{name}" for name in promise_fields.ORDER_FIELDS]
     fields += [f"node.{name}" for name in promise_fields.NODE_FIELDS] + ["line.weight_kg"]
     assert [f for f in sorted(fields) if f"`{f}`" not in section] == []
+
+
+def test_a_carriers_table_without_a_service_carries_nothing():
+    """Given but empty (every row rejected, say), it is not "no carriers table": no
+    parcel can be carried, and the explanation says why."""
+    empty = load_carriers(CARRIERS.iloc[0:0])
+    text = HEAD + BASE + "  deliver within 3 days\n"
+    routed = engine.Session.open(text, load_nodes(NODES), load_inventory(STOCK), carriers=empty)
+    order = engine.Order(
+        "o1",
+        dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.UTC),
+        (engine.Line("A", 1),),
+        {"dest_lat": 48.85, "dest_lon": 2.35},
+    )
+    decision = routed.route_one(order, explain=True)
+    assert decision.status == "rejected" and decision.promised_date is None
+    details = {e.detail for e in decision.explain if e.kind == "carrier"}
+    assert details == {"no carrier service can carry it: the carriers table has no service"}

@@ -13,25 +13,16 @@ import dsl
 import engine
 from engine.tables import load_carriers, load_inventory, load_nodes
 from simulations.demo_data.promise import carriers_table
+from tests.test_language_promise import PROMISE_EXAMPLE
 
-EXAMPLE = """ruleset "Promise example"
-timezone "Europe/Paris"
-
-strategy peak_express "Peak express"
-  effective 2026-11-15 to 2026-12-24
-  when order.delivery == "express"
-  source from node.can_ship
-  ship with carrier.service in ["express", "same_day"]
-  deliver within 1 day
-  carrier by eta, cost
-  rank by eta, distance
-  split none
-  otherwise use standard_home
-
-strategy standard_home "Standard home delivery"
-  source from node.can_ship
-  rank by distance
-"""
+EXAMPLE = (
+    'ruleset "Promise example"\ntimezone "Europe/Paris"\n\n'
+    + PROMISE_EXAMPLE
+    + '\nstrategy standard_home "Standard home delivery"\n'
+    "  source from node.can_ship\n"
+    "  rank by distance\n"
+)
+"""promise.md's example as written there, with the strategy it falls back to."""
 NODES = pd.DataFrame(
     {
         "id": ["ST-PARIS", "DC-PARIS", "DC-LYON"],

@@ -22,9 +22,15 @@ import engine
 from dsl import syntax as s
 from engine.delivery import Delivery
 from engine.router import Router
-from engine.windows import as_instant
 from tests.test_promise_reference import day_sets, engine_calendars
-from tests.test_router_reference import field, rulesets, scenarios, text
+from tests.test_router_reference import (
+    assert_every_way_routes_alike,
+    field,
+    routers,
+    rulesets,
+    scenarios,
+    text,
+)
 
 CARRIERS = ("colissimo", "chronopost", "stuart")
 SHIP_WITH = st.sampled_from(
@@ -172,15 +178,9 @@ def test_engine_routes_with_carriers_as_the_reference(world):
     except engine.CompileError:
         assume(False)
     network = engine.Network.from_frame(pd.DataFrame(nodes))
-    frame = pd.DataFrame(
-        [{"node_id": n, "sku": k, "on_hand": q} for (n, k), q in stock.items()],
-        columns=["node_id", "sku", "on_hand"],
-    )
 
     def router() -> Router:
-        inventory = engine.Inventory.from_frame(frame, network)
-        delivery = engine_delivery(calendars, services, co2, closures)
-        return engine.Session(policy, network, inventory, delivery=delivery).router
+        return routers(policy, network, stock, engine_delivery(calendars, services, co2, closures))
 
     def reference():
         return RefCarrying(
@@ -196,8 +196,4 @@ def test_engine_routes_with_carriers_as_the_reference(world):
         event(f"carried {sum('carrier' in x for x in decision['shipments'])}")
         event(f"services {len(services)}")
     assert got == want
-    explained = router().route_batch(orders, explain=True)
-    assert [replace(d, explain=()).to_json() for d in explained] == want
-    one_by_one = router()
-    ordered = sorted(orders, key=lambda o: (as_instant(o.created_at, policy.tz), o.id))
-    assert [one_by_one.route(o).to_json() for o in ordered] == want
+    assert_every_way_routes_alike(router, orders, policy, want)

@@ -275,6 +275,16 @@ def scenarios(draw):
 # ------------------------------------------------------------------ test
 
 
+def routers(policy, network, stock, delivery=None) -> Router:
+    """A fresh router on the drawn stock ({(node, sku): units})."""
+    frame = pd.DataFrame(
+        [{"node_id": n, "sku": k, "on_hand": q} for (n, k), q in stock.items()],
+        columns=["node_id", "sku", "on_hand"],
+    )
+    inventory = engine.Inventory.from_frame(frame, network)
+    return engine.Session(policy, network, inventory, delivery=delivery).router
+
+
 @given(scenarios())
 def test_engine_decides_as_the_reference(scenario):
     nodes, stock, orders, ruleset = scenario
@@ -283,13 +293,9 @@ def test_engine_decides_as_the_reference(scenario):
     except engine.CompileError:
         assume(False)
     network = engine.Network.from_frame(pd.DataFrame(nodes))
-    frame = pd.DataFrame(
-        [{"node_id": n, "sku": k, "on_hand": q} for (n, k), q in stock.items()],
-        columns=["node_id", "sku", "on_hand"],
-    )
 
     def router() -> Router:
-        return engine.Session(policy, network, engine.Inventory.from_frame(frame, network)).router
+        return routers(policy, network, stock)
 
     got = [d.to_json() for d in router().route_batch(orders)]
     want = [d.to_json() for d in route_all(ruleset, nodes, stock, orders)]
@@ -299,8 +305,12 @@ def test_engine_decides_as_the_reference(scenario):
         event(f"shipments {len(decision['shipments'])}")
         event(f"chain {len(decision['strategies'])}")
     assert got == want
-    # The numpy steps that explain a decision (engine.allocation) decide as the
-    # compiled kernel does, and so does routing one order at a time.
+    assert_every_way_routes_alike(router, orders, policy, want)
+
+
+def assert_every_way_routes_alike(router, orders, policy, want: list[str]) -> None:
+    """Routing with explanations, and one order at a time, decide as the batch did
+    (`want`): the explanation's bookkeeping changes nothing, nor does the one-order path."""
     explained = router().route_batch(orders, explain=True)
     assert [replace(d, explain=()).to_json() for d in explained] == want
     one_by_one = router()
