@@ -74,6 +74,12 @@ def _data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--replenishments", metavar="F", help="stock arriving during the run")
     parser.add_argument("--events", metavar="F", help="operational events (node offline, ...)")
     parser.add_argument(
+        "--carriers", metavar="F", help="carrier services: each shipment gets a promised date"
+    )
+    parser.add_argument(
+        "--closures", metavar="F", help="days nodes or carriers do not work (with --carriers)"
+    )
+    parser.add_argument(
         "--from", dest="first_day", type=_day, metavar="D", help="first order day (YYYY-MM-DD)"
     )
     parser.add_argument(
@@ -156,9 +162,23 @@ def _print_run(simulation, scenario) -> None:
         print(f"  override: {change}")
     from simulations.charts import format_kpi
     from simulations.kpis import HEADLINE_KEYS
+    from simulations.promise_kpis import PROMISE_KEYS
 
-    for key in HEADLINE_KEYS:
+    for key in HEADLINE_KEYS + (PROMISE_KEYS if simulation.kpis.carriers else ()):
         print(f"  {key:<22} {format_kpi(key, simulation.kpis.overall[key])}")
+    if simulation.kpis.carrier_mix is not None:
+        _print_carrier_mix(simulation.kpis.carrier_mix)
+
+
+def _print_carrier_mix(mix) -> None:
+    from simulations.charts import format_kpi
+    from simulations.promise_kpis import service_names
+
+    print("  carrier mix (shipments, share, cost per shipment):")
+    for name, row in zip(service_names(mix), mix.itertuples(index=False), strict=True):
+        share = format_kpi("share_of_shipments", row.share_of_shipments)
+        each = format_kpi("cost_per_shipment", row.cost_per_shipment)
+        print(f"    {name:<26} {row.shipments:>9,} {share:>8} {each:>9}")
 
 
 def _print_timing(replay_seconds: float, orders: int, total_seconds: float) -> None:
@@ -210,6 +230,7 @@ def run_compare(args: argparse.Namespace) -> int:
 def _print_comparison(result) -> None:
     from simulations.charts import format_kpi
     from simulations.kpis import HEADLINE_KEYS
+    from simulations.promise_kpis import PROMISE_KEYS
 
     summary = result.summary
     base, variant = result.names
@@ -227,9 +248,25 @@ def _print_comparison(result) -> None:
     overall = result.deltas[result.deltas["breakdown"] == "overall"].set_index("kpi")
     width = max(len(base), len(variant), 8)
     print(f"  {'KPI':<22} {base[:width]:>{width}} {variant[:width]:>{width}}")
-    for key in HEADLINE_KEYS:
+    promised = result.base.kpis.carriers or result.variant.kpis.carriers
+    for key in HEADLINE_KEYS + (PROMISE_KEYS if promised else ()):
         a, b = overall.at[key, "base"], overall.at[key, "variant"]
         print(f"  {key:<22} {format_kpi(key, a):>{width}} {format_kpi(key, b):>{width}}")
+    if promised:
+        _print_next_day_causes(result)
+
+
+def _print_next_day_causes(result) -> None:
+    """The orders that lost their next-day promise, by cause (the first 10 causes)."""
+    causes = result.next_day_causes
+    lost = result.summary.get("orders_lost_next_day", 0)
+    kinds = result.summary.get("lost_next_day_by_kind", {})
+    by_kind = f": {', '.join(f'{kind} {n:,}' for kind, n in kinds.items())}" if kinds else ""
+    print(f"  {lost:,} orders lost their next-day promise{by_kind}")
+    for row in causes.head(10).itertuples(index=False):
+        print(f"    {row.orders:>7,}  {row.cause} (e.g. {row.examples})")
+    if len(causes) > 10:
+        print(f"    ... {len(causes) - 10:,} more causes in next_day_causes.csv")
 
 
 # ---------------------------------------------------------------- shared parts
@@ -326,6 +363,8 @@ def _load(args: argparse.Namespace, timezone: str):
     from engine.tables import TableError
     from simulations import load_inputs
 
+    if args.closures and not args.carriers:
+        raise InputProblem("--closures only changes the delivery promise: give --carriers too")
     try:
         return load_inputs(
             args.nodes,
@@ -333,6 +372,8 @@ def _load(args: argparse.Namespace, timezone: str):
             args.orders,
             args.replenishments,
             args.events,
+            args.carriers,
+            args.closures,
             timezone=timezone,
         )
     except (TableError, OSError) as error:

@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 from simulations import base_map
 from simulations.decisions import DecisionTables
 from simulations.kpis import OVERALL_KEYS, Kpis
+from simulations.promise_kpis import service_names
 
 # KPI name -> (label, unit kind, short definition); unit kinds drive formatting.
 KPI_LABELS = {
@@ -40,11 +41,21 @@ KPI_LABELS = {
     "store_stockouts": ("Store stock-outs", "count", "store SKUs emptied during the run"),
     "node_utilisation": ("Node utilisation", "rate", "mean orders ÷ capacity, node-days"),
     "capacity_overflows": ("Capacity overflows", "count", "node-days over capacity"),
-    "co2_kg": ("CO2", "kg", "Σ distance × kg per km"),
+    "co2_kg": ("CO2", "kg", "Σ distance × kg per km (with carriers: Σ shipment CO2)"),
+    # the delivery promise (a run with carriers)
+    "promised_orders": ("Orders promised", "count", "routed orders with a promised date"),
+    "avg_promised_days": ("Average promised days", "days", "mean promised date − order day"),
+    "p90_promised_days": ("90th percentile promised days", "days", "linear interpolation"),
+    "next_day_rate": ("Promised next day", "rate", "promised in ≤ 1 day ÷ orders promised"),
+    "missed_cutoff_orders": ("Missed a cut-off", "count", "orders picked after their day"),
+    "missed_cutoff_rate": ("Missed a cut-off (share)", "rate", "÷ routed orders"),
+    "capped_parcels": ("Refused by a full carrier", "count", "parcels whose service was full"),
     # breakdown-only columns
     "shipments": ("Shipments", "count", "shipments made"),
     "share_of_units": ("Share of units", "rate", "units shipped ÷ all units shipped"),
     "cost": ("Cost", "money", "Σ shipment cost"),
+    "share_of_shipments": ("Share of shipments", "rate", "shipments ÷ all shipments"),
+    "cost_per_shipment": ("Cost per shipment", "money", "Σ shipment cost ÷ shipments"),
 }
 TYPE_COLOURS = {  # calm colours: red is kept for problems (overflows, excluded nodes)
     "dc": "#3b6ea5",
@@ -213,6 +224,46 @@ def utilisation_figure(kpis: Kpis) -> go.Figure:
         )
     )
     figure.update_layout(title="Node utilisation (over 100 % = overflow)", **LAYOUT)
+    return figure
+
+
+def carrier_mix_figure(kpis: Kpis) -> go.Figure:
+    """Shipments per carrier service (a run with carriers), with its share and its cost
+    per shipment."""
+    mix = kpis.carrier_mix if kpis.carrier_mix is not None else pd.DataFrame()
+    names = service_names(mix)
+    figure = go.Figure(
+        go.Bar(
+            x=names,
+            y=mix["shipments"].astype("float64") if len(mix) else [],
+            text=[
+                f"{format_kpi('share_of_shipments', share)}, "
+                f"{format_kpi('cost_per_shipment', cost)} each"
+                for share, cost in zip(
+                    mix.get("share_of_shipments", []), mix.get("cost_per_shipment", []), strict=True
+                )
+            ],
+            name="shipments",
+        )
+    )
+    figure.update_layout(title="Carrier mix", yaxis_title="shipments", **LAYOUT)
+    return figure
+
+
+def carrier_mix_comparison_figure(
+    base: Kpis, variant: Kpis, names: tuple[str, str] = ("base", "variant")
+) -> go.Figure:
+    """Shipments per carrier service in two runs, side by side."""
+    figure = go.Figure()
+    for kpis, name, colour in ((base, names[0], "#7f7f7f"), (variant, names[1], "#1f77b4")):
+        mix = kpis.carrier_mix if kpis.carrier_mix is not None else pd.DataFrame()
+        figure.add_bar(
+            x=service_names(mix),
+            y=mix["shipments"].astype("float64") if len(mix) else [],
+            name=name,
+            marker_color=colour,
+        )
+    figure.update_layout(title="Carrier mix", barmode="group", yaxis_title="shipments", **LAYOUT)
     return figure
 
 

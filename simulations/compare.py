@@ -26,7 +26,9 @@ from simulations.causes import UNEXPLAINED, Sides, cause_summary, causes, needs_
 from simulations.decisions import DecisionTables
 from simulations.exports import write_csv
 from simulations.inputs import Inputs
-from simulations.kpis import OVERALL_KEYS, Kpis
+from simulations.kpis import Kpis
+from simulations.promise_causes import KINDS, PromiseSide, lost_next_day, next_day_causes
+from simulations.promise_kpis import CARRIER_MIX_COLUMNS, service_names
 from simulations.replay import Progress, Simulation, explain_orders, replay, within
 from simulations.scenarios import Scenario
 
@@ -65,10 +67,16 @@ class Comparison:
     summary: dict
     by_cause: pd.DataFrame
     """The changed orders grouped by cause (simulations.causes.SUMMARY_COLUMNS)."""
+    lost_next_day: pd.DataFrame
+    """Runs with carriers: the orders the base promised next day and the variant does
+    not, each with its cause (simulations.promise_causes.LOST_COLUMNS); else no rows."""
+    next_day_causes: pd.DataFrame
+    """`lost_next_day` grouped by cause: cause, orders, examples."""
 
     def write(self, out_dir: str | Path, title: str = "Scenario comparison") -> dict[str, Path]:
-        """Write deltas.csv, changed_orders.csv, summary.json, each side's kpis.json
-        (base/, variant/) and the offline comparison report.html into `out_dir`."""
+        """Write deltas.csv, changed_orders.csv, causes.csv, summary.json, each side's
+        kpis.json (base/, variant/) and the offline comparison report.html into
+        `out_dir`; with carriers also lost_next_day.csv and next_day_causes.csv."""
         from simulations.report import write_comparison_report
 
         out = Path(out_dir)
@@ -81,6 +89,11 @@ class Comparison:
         write_csv(self.deltas, written["deltas"])
         write_csv(self.changed, written["changed"])
         write_csv(self.by_cause, written["causes"])
+        if self.base.kpis.carriers or self.variant.kpis.carriers:
+            written["lost_next_day"] = out / "lost_next_day.csv"
+            written["next_day_causes"] = out / "next_day_causes.csv"
+            write_csv(self.lost_next_day, written["lost_next_day"])
+            write_csv(self.next_day_causes, written["next_day_causes"])
         written["summary"] = out / "summary.json"
         written["summary"].write_text(json.dumps(self.summary, indent=2) + "\n", encoding="utf-8")
         for side, run in (("base", self.base), ("variant", self.variant)):
@@ -97,6 +110,8 @@ class Comparison:
             changed_orders=shown,
             title=title,
             causes=self.by_cause,
+            next_day_causes=self.next_day_causes,
+            lost_next_day=self.lost_next_day,
         )
         return written
 
@@ -169,6 +184,17 @@ def compare(
         if reasons
         else cause_summary(changed.iloc[:0], first.tables.orders, second.tables.orders)
     )
+    lost = lost_next_day(
+        PromiseSide.of(first.tables, first.inputs),
+        PromiseSide.of(second.tables, second.inputs),
+        variant.name,
+    )
+    if first.kpis.carriers or second.kpis.carriers:
+        summary["orders_lost_next_day"] = len(lost)
+        counts = lost["kind"].value_counts()
+        summary["lost_next_day_by_kind"] = {
+            kind: int(counts[kind]) for kind in KINDS if kind in counts
+        }
     return Comparison(
         names=(base.name, variant.name),
         base=first,
@@ -177,6 +203,8 @@ def compare(
         changed=changed[CHANGED_COLUMNS],
         summary=summary,
         by_cause=by_cause,
+        lost_next_day=lost,
+        next_day_causes=next_day_causes(lost),
     )
 
 
@@ -217,17 +245,24 @@ def _order_figures(tables: DecisionTables) -> pd.DataFrame:
 
 
 def kpi_deltas(base: Kpis, variant: Kpis) -> pd.DataFrame:
-    """Overall, per channel and per node type: each KPI in both runs and its change."""
+    """Overall, per channel and per node type: each KPI in both runs and its change; with
+    carriers on either side the promise figures too, and the carrier mix per carrier
+    service (group `carrier service`)."""
+    keys = base.keys if len(base.keys) >= len(variant.keys) else variant.keys
     rows = [
-        ("overall", "all", key, base.overall[key], variant.overall[key]) for key in OVERALL_KEYS
+        ("overall", "all", key, base.overall.get(key), variant.overall.get(key)) for key in keys
     ]
-    for breakdown, a, b in (
+    tables = [
         ("channel", base.by_channel, variant.by_channel),
         ("node_type", base.by_node_type, variant.by_node_type),
-    ):
+    ]
+    if base.carriers or variant.carriers:
+        tables.append(("carrier_service", _services(base), _services(variant)))
+    for breakdown, a, b in tables:
         a, b = a.set_index(breakdown), b.set_index(breakdown)
+        columns = list(dict.fromkeys([*a.columns, *b.columns]))
         for group in sorted(set(a.index) | set(b.index), key=str):
-            for key in a.columns:
+            for key in columns:
                 rows.append(
                     (breakdown, str(group), key, _cell(a, group, key), _cell(b, group, key))
                 )
@@ -235,8 +270,17 @@ def kpi_deltas(base: Kpis, variant: Kpis) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=DELTA_COLUMNS, dtype=object)
 
 
+def _services(kpis: Kpis) -> pd.DataFrame:
+    """A run's carrier mix keyed by `carrier service` (`no carrier` for shipments
+    without one); no rows without carriers."""
+    if kpis.carrier_mix is None:
+        return pd.DataFrame(columns=["carrier_service", *CARRIER_MIX_COLUMNS[2:]])
+    mix = kpis.carrier_mix
+    return mix.drop(columns=["carrier", "service"]).assign(carrier_service=service_names(mix))
+
+
 def _cell(frame: pd.DataFrame, group, key: str):
-    if group not in frame.index:
+    if group not in frame.index or key not in frame.columns:
         return None
     value = frame.at[group, key]
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):

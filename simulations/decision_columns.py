@@ -16,6 +16,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulations.shipment_promises import (
+    JsonCarried,
+    ShipmentPromises,
+    batch_promises,
+    object_promises,
+)
+
 if TYPE_CHECKING:
     from engine import Decision, DecisionBatch
 
@@ -78,6 +85,8 @@ class DecisionColumns:
     """Position of each allocation's shipment."""
     sku: list[str] | Coded
     qty: np.ndarray
+    promises: ShipmentPromises | None = None
+    """Each shipment's carrier service and promise; None for a run without carriers."""
 
 
 def final_decisions(
@@ -107,9 +116,12 @@ def read_columns(
     decisions: list[Decision | dict],
     n_decisions: np.ndarray,
     node_index: dict[str, int],
+    carriers: bool | None = None,
 ) -> DecisionColumns:
     """Columns of the final decisions (see :func:`final_decisions`); ``node_index`` maps
-    node ids to their position. A shipment from a node missing from it is refused."""
+    node ids to their position. A shipment from a node missing from it is refused.
+    ``carriers`` says whether the run had carriers (the promise columns are read); None
+    infers it: some decision was routed with a carriers table."""
     decided = [_JsonDecision(d) if isinstance(d, dict) else d for d in decisions]
     n = len(decided)
     chains = [d.strategies for d in decided]
@@ -131,6 +143,8 @@ def read_columns(
     qty = np.fromiter((line.qty for line in lines), dtype=np.int64, count=len(lines))
     units = _sums(qty, line_shipment, len(shipments))
     unfilled = [d.unfilled for d in decided]
+    if carriers is None:
+        carriers = any(d.carriers for d in decided)
     return DecisionColumns(
         order_ids=order_ids,
         status=[d.status for d in decided],
@@ -164,14 +178,19 @@ def read_columns(
         line_shipment=line_shipment,
         sku=[line.sku for line in lines],
         qty=qty,
+        promises=object_promises(shipments) if carriers else None,
     )
 
 
 def batch_columns(
-    batch: DecisionBatch, n_decisions: np.ndarray, node_index: dict[str, int]
+    batch: DecisionBatch,
+    n_decisions: np.ndarray,
+    node_index: dict[str, int],
+    carriers: bool | None = None,
 ) -> DecisionColumns:
     """Columns of the final decisions of an engine `DecisionBatch`, from its arrays (no
-    object per decision); `node_index` maps node ids to their position."""
+    object per decision); `node_index` maps node ids to their position; `carriers` as
+    for :func:`read_columns` (None: the batch names carrier services)."""
     from engine.decision_batch import REASONS, STATUSES, UNROUTABLE
 
     n = len(batch)
@@ -238,6 +257,7 @@ def batch_columns(
         line_shipment=line_shipment,
         sku=Coded(batch.line_sku[batch.part_line], list(names)),
         qty=batch.part_qty,
+        promises=batch_promises(batch, carriers),
     )
 
 
@@ -259,7 +279,7 @@ class _JsonDecision:
     """A data.md JSON decision read with the engine objects' attribute names."""
 
     __slots__ = ("order_id", "status", "strategies", "shipments", "unfilled")
-    __slots__ += ("rerouted_from", "reason")
+    __slots__ += ("rerouted_from", "reason", "carriers")
 
     def __init__(self, data: dict):
         self.order_id = str(data["order_id"])
@@ -272,12 +292,14 @@ class _JsonDecision:
         ]
         self.rerouted_from = data.get("rerouted_from")
         self.reason = data.get("reason")
+        # routed with a carriers table: the JSON has the order's promised_date
+        self.carriers = "promised_date" in data or any(s.carried for s in self.shipments)
 
 
 class _JsonShipment:
     """A shipment of a JSON decision; its figures are taken as written."""
 
-    __slots__ = ("node_id", "lines", "distance_km", "cost", "eta_days", "strategy")
+    __slots__ = ("node_id", "lines", "distance_km", "cost", "eta_days", "strategy", "carried")
 
     def __init__(self, order_id: str, data: dict):
         self.node_id = str(data["node_id"])
@@ -292,6 +314,8 @@ class _JsonShipment:
         self.eta_days = float(data["eta_days"])
         strategy = data.get("strategy")
         self.strategy = None if strategy is None else str(strategy)
+        carried = data.get("carrier") is not None
+        self.carried = JsonCarried(data, order_id, self.node_id) if carried else None
 
 
 class _JsonItem:

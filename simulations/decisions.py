@@ -5,6 +5,10 @@ one per shipment line (allocation). When an order has several decisions (a re-ro
 new, complete decision with ``rerouted_from``), the last one is the order's final state and
 the only one counted. Every shipment figure (distance, cost, ETA) is the one its decision
 carries, as the engine computed it, so a decision and its table row never disagree.
+
+A run with carriers adds each shipment's carrier service and promise (PROMISE_COLUMNS,
+on shipments and allocations) and each order's promise (ORDER_PROMISE_COLUMNS); a run
+without has exactly the columns it always had.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from simulations.decision_columns import (
     read_columns,
     texts_of,
 )
+from simulations.shipment_promises import NO_DAY, dates_of, day_numbers_of
 
 if TYPE_CHECKING:
     from engine import Decision
@@ -91,6 +96,25 @@ ALLOCATION_COLUMNS = {
     "day": "object",
     "channel": "string",
 }
+PROMISE_COLUMNS = {
+    "carrier": "string",
+    "service": "string",
+    "pick_date": "object",
+    "ship_date": "object",
+    "promised_date": "object",
+    "co2_kg": "float64",
+    "capped": "bool",
+}
+"""The shipment's carrier service and promise (a run with carriers), on each shipment
+and on each of its allocations (there the shipment's values, `co2_kg` included)."""
+ORDER_PROMISE_COLUMNS = {
+    "requested_date": "object",
+    "promised_date": "object",
+    "days_promised": "float64",
+    "missed_cutoff": "bool",
+    "capped_parcels": "int64",
+}
+"""The order's promise (a run with carriers): see docs/kpis.md."""
 PARQUET_FILES = {
     "orders": "decisions.parquet",
     "shipments": "shipments.parquet",
@@ -105,6 +129,11 @@ class DecisionTables:
     orders: pd.DataFrame
     shipments: pd.DataFrame
     allocations: pd.DataFrame
+
+    @property
+    def carriers(self) -> bool:
+        """Whether the run had carriers (the tables hold the promise columns)."""
+        return "carrier" in self.shipments.columns
 
     def to_parquet(self, directory: str | Path) -> dict[str, Path]:
         """Write the three tables (decisions, shipments, allocations .parquet) into a folder."""
@@ -130,14 +159,9 @@ class DecisionTables:
     def from_parquet(cls, directory: str | Path) -> DecisionTables:
         """Read back tables written by :meth:`to_parquet`."""
         folder = Path(directory)
-        frames = {}
-        for (name, filename), columns in zip(
-            PARQUET_FILES.items(),
-            (ORDER_COLUMNS, SHIPMENT_COLUMNS, ALLOCATION_COLUMNS),
-            strict=True,
-        ):
-            frames[name] = _typed(pd.read_parquet(folder / filename), columns)
-        return cls(**frames)
+        frames = {name: pd.read_parquet(folder / file) for name, file in PARQUET_FILES.items()}
+        layouts = _layouts("carrier" in frames["shipments"].columns)
+        return cls(**{name: _typed(frames[name], layouts[name]) for name in PARQUET_FILES})
 
 
 def in_days(frame: pd.DataFrame, first: dt.date | None, last: dt.date | None) -> pd.DataFrame:
@@ -156,32 +180,53 @@ def decision_tables(
     orders: pd.DataFrame,
     nodes: pd.DataFrame,
     timezone: str = "UTC",
+    *,
+    carriers: bool | None = None,
 ) -> DecisionTables:
     """Flatten decisions into order, shipment and allocation tables (the last decision counts).
 
     ``decisions`` are engine ``Decision`` objects or their data.md JSON dicts; ``orders`` is
     the order-line table (one row per line) the decisions were made for; ``nodes`` the
     network (for node type, costs and handling days); ``timezone`` the ruleset's zone, in
-    which each order's ``day`` is taken.
+    which each order's ``day`` is taken. ``carriers`` says whether the run had carriers
+    (the promise columns are added); None infers it from the decisions (a shipment names
+    a carrier, or a batch names carrier services).
     """
     node_facts = _node_facts(nodes)
     node_index = {node_id: i for i, node_id in enumerate(node_facts.index)}
     if isinstance(decisions, DecisionBatch):
         final_batch, n_decisions = decisions.finals()
         if len(final_batch):
-            columns = batch_columns(final_batch, n_decisions, node_index)
+            columns = batch_columns(final_batch, n_decisions, node_index, carriers)
             return _tables(columns, orders, node_facts, timezone)
         final = []
     else:
         order_ids, final, n_decisions = final_decisions(decisions)
     if not final:
+        layouts = _layouts(bool(carriers))
         return DecisionTables(
-            orders=_typed(pd.DataFrame(columns=list(ORDER_COLUMNS)), ORDER_COLUMNS),
-            shipments=_typed(pd.DataFrame(columns=list(SHIPMENT_COLUMNS)), SHIPMENT_COLUMNS),
-            allocations=_typed(pd.DataFrame(columns=list(ALLOCATION_COLUMNS)), ALLOCATION_COLUMNS),
+            **{
+                name: _typed(pd.DataFrame(columns=list(columns)), columns)
+                for name, columns in layouts.items()
+            }
         )
-    columns = read_columns(order_ids, final, n_decisions, node_index)
+    columns = read_columns(order_ids, final, n_decisions, node_index, carriers)
     return _tables(columns, orders, node_facts, timezone)
+
+
+def _layouts(carriers: bool) -> dict[str, dict[str, str]]:
+    """The columns of each table, with the promise columns for a run with carriers."""
+    if not carriers:
+        return {
+            "orders": ORDER_COLUMNS,
+            "shipments": SHIPMENT_COLUMNS,
+            "allocations": ALLOCATION_COLUMNS,
+        }
+    return {
+        "orders": {**ORDER_COLUMNS, **ORDER_PROMISE_COLUMNS},
+        "shipments": {**SHIPMENT_COLUMNS, **PROMISE_COLUMNS},
+        "allocations": {**ALLOCATION_COLUMNS, **PROMISE_COLUMNS},
+    }
 
 
 def _tables(
@@ -198,6 +243,11 @@ def _tables(
     }
     shipments = shipments.assign(**_context(context, columns.shipment_order))
     lines = columns.line_shipment
+    layouts = _layouts(columns.promises is not None)
+    if columns.promises is not None:
+        promised = _promise_frame(columns)
+        shipments = pd.concat([shipments, promised], axis=1)
+        order_table = _with_order_promise(order_table, columns, facts)
     allocations = pd.DataFrame(
         {
             "order_id": shipments["order_id"].array.take(lines),
@@ -209,12 +259,73 @@ def _tables(
             "qty": columns.qty,
             "strategy": shipments["strategy"].array.take(lines),
             **_context(context, columns.shipment_order[lines]),
+            **{
+                name: shipments[name].array.take(lines)
+                for name in PROMISE_COLUMNS
+                if name in shipments
+            },
         }
     )
     return DecisionTables(
-        orders=_typed(order_table, ORDER_COLUMNS),
-        shipments=_typed(shipments, SHIPMENT_COLUMNS),
-        allocations=_typed(allocations, ALLOCATION_COLUMNS),
+        orders=_typed(order_table, layouts["orders"]),
+        shipments=_typed(shipments, layouts["shipments"]),
+        allocations=_typed(allocations, layouts["allocations"]),
+    )
+
+
+def _promise_frame(columns: DecisionColumns) -> pd.DataFrame:
+    """The PROMISE_COLUMNS of each shipment."""
+    promises = columns.promises
+    assert promises is not None
+    return pd.DataFrame(
+        {
+            "carrier": _text(promises.carrier),
+            "service": _text(promises.service),
+            "pick_date": dates_of(promises.pick_day),
+            "ship_date": dates_of(promises.ship_day),
+            "promised_date": dates_of(promises.promised_day),
+            "co2_kg": promises.co2_kg,
+            "capped": promises.capped,
+        }
+    )
+
+
+def _with_order_promise(
+    table: pd.DataFrame, columns: DecisionColumns, facts: pd.DataFrame
+) -> pd.DataFrame:
+    """The order table with ORDER_PROMISE_COLUMNS, and `on_time` judged on the promise
+    (docs/kpis.md, "The delivery promise")."""
+    promises = columns.promises
+    assert promises is not None
+    n = len(table)
+    seq = columns.shipment_order
+    day = day_numbers_of(table["day"].to_numpy())
+    # the order's promise: the latest of its shipments' (engine Decision.promised_date)
+    latest = np.full(n, NO_DAY, dtype=np.int64)
+    np.maximum.at(latest, seq, promises.promised_day)
+    late_pick = np.zeros(n, dtype=bool)
+    picked = promises.pick_day != NO_DAY
+    np.logical_or.at(late_pick, seq[picked], promises.pick_day[picked] > day[seq[picked]])
+    capped = np.zeros(n, dtype=np.int64)
+    np.add.at(capped, seq, promises.capped.astype(np.int64))
+    has_promise = latest != NO_DAY
+    days_promised = np.where(has_promise, (latest - day).astype("float64"), np.nan)
+    requested = facts["requested_date"].to_numpy()
+    requested_day = day_numbers_of(requested)
+    by_request = requested_day != NO_DAY
+    window = table["promised_days"].to_numpy(dtype="float64")
+    judged = table["routed"].to_numpy(dtype=bool) & has_promise
+    judged &= by_request | ~np.isnan(window)
+    in_time = np.where(by_request, latest <= requested_day, days_promised <= window)
+    on_time = pd.array(in_time, dtype="boolean")
+    on_time[~judged] = pd.NA
+    return table.assign(
+        on_time=on_time,
+        requested_date=requested,
+        promised_date=dates_of(latest),
+        days_promised=days_promised,
+        missed_cutoff=late_pick,
+        capped_parcels=capped,
     )
 
 
@@ -309,12 +420,40 @@ def _order_facts(orders: pd.DataFrame, order_ids: list[str], timezone: str) -> p
         created = created.dt.tz_localize(timezone)
     facts["created_at"] = created.dt.tz_convert("UTC").dt.as_unit("ns")
     facts["promised_days"] = pd.to_numeric(pd.Series(facts["promised_days"])).astype("float64")
+    facts["requested_date"] = _requested_dates(orders, codes, rows)
     facts["lines"] = np.bincount(codes, minlength=len(uniques))[rows]
     quantities = orders["qty"].to_numpy(dtype="int64")
     facts["units_ordered"] = np.bincount(codes, weights=quantities, minlength=len(uniques))[rows]
     frame = pd.DataFrame({k: v.array if isinstance(v, pd.Series) else v for k, v in facts.items()})
     frame["day"] = _local_days(frame["created_at"], timezone)
     return frame
+
+
+def _requested_dates(orders: pd.DataFrame, codes: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Each order's `requested_date` (its first non-empty one among its lines) as a
+    `datetime.date`, None where it has none (or the table no such column)."""
+    if "requested_date" not in orders:
+        return np.full(len(rows), None, dtype=object)
+    given = orders["requested_date"].astype(object)
+    given = given.where(given.notna() & (given.astype(str).str.strip() != ""), None)
+    first = pd.Series(_first_valid(given, codes, rows), dtype=object)
+    found, distinct = pd.factorize(first)
+    dates = np.array([_date(value) for value in distinct], dtype=object)
+    out = np.full(len(rows), None, dtype=object)
+    out[found >= 0] = dates[found[found >= 0]]
+    return out
+
+
+def _date(value) -> dt.date:
+    """A requested date given as a date or as `YYYY-MM-DD` text."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(f"requested_date {value!r} is not a date YYYY-MM-DD") from None
 
 
 def _first_valid(values: pd.Series, codes: np.ndarray, rows: np.ndarray):

@@ -4,10 +4,14 @@ Each table may be given as a file (CSV or Parquet), a DataFrame, or a `Table` th
 loaders of `engine.tables` already returned (then it is used as it is). Bad rows never
 disappear: every table's rejects are gathered in one frame (`table, row, column, reason,
 order_id`), which the CLI writes to rejects.csv.
+
+The carriers and closures of the delivery promise are kept as the loaders' typed
+tables (`Carriers`, `Closures`): the engine reads them as they are.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,8 +19,12 @@ import pandas as pd
 
 from engine.tables import (
     REJECT_COLUMNS,
+    Carriers,
+    Closures,
     Table,
     data_fields,
+    load_carriers,
+    load_closures,
     load_events,
     load_inventory,
     load_nodes,
@@ -28,8 +36,18 @@ TableSource = str | Path | pd.DataFrame | Table
 
 
 @dataclass(frozen=True)
+class CarrierPeriod:
+    """A carriers table in force from the start of a local day (ruleset time zone) until
+    the next period's, or the end of the run: a scenario's dated carrier change."""
+
+    start: dt.date
+    carriers: Carriers
+
+
+@dataclass(frozen=True)
 class Inputs:
-    """Loaded tables (good rows only) and every rejected row."""
+    """Loaded tables (good rows only) and every rejected row. Without `carriers` the
+    decisions carry no promise (the distance ETA of kpis.md)."""
 
     nodes: pd.DataFrame
     inventory: pd.DataFrame
@@ -37,6 +55,10 @@ class Inputs:
     replenishments: pd.DataFrame | None = None
     events: pd.DataFrame | None = None
     rejects: pd.DataFrame | None = None
+    carriers: Carriers | None = None
+    closures: Closures | None = None
+    carrier_periods: tuple[CarrierPeriod, ...] = ()
+    """Carriers tables that replace `carriers` from their start day on, in day order."""
 
     @property
     def fields(self) -> list[str]:
@@ -54,11 +76,17 @@ def load_inputs(
     orders: TableSource,
     replenishments: TableSource | None = None,
     events: TableSource | None = None,
+    carriers: TableSource | None = None,
+    closures: TableSource | None = None,
     *,
     timezone: str = "UTC",
 ) -> Inputs:
     """Load every table (times without an offset read in `timezone`, node ids checked
-    against the loaded network) and gather their rejects."""
+    against the loaded network, a closure's node or carrier against the nodes and the
+    carriers) and gather their rejects. Closures without carriers are refused: they
+    only change a promise."""
+    if closures is not None and carriers is None:
+        raise ValueError("closures change the delivery promise only: give the carriers too")
     node_table = _load(nodes, load_nodes)
     node_ids = node_table.frame["id"].astype(str).tolist()
     tables = {
@@ -72,9 +100,17 @@ def load_inputs(
         )
     if events is not None:
         tables["events"] = _load(events, lambda s: load_events(s, node_ids, timezone=timezone))
-    rejects = [table.rejects for table in tables.values() if not table.rejects.empty]
+    promise: dict[str, Table] = {}
+    if carriers is not None:
+        promise["carriers"] = found = _load(carriers, load_carriers)
+        if closures is not None:
+            promise["closures"] = _load(closures, lambda s: load_closures(s, node_ids, found))
+    rejects = [
+        table.rejects for table in (*tables.values(), *promise.values()) if not table.rejects.empty
+    ]
     return Inputs(
         **{name: table.frame for name, table in tables.items()},
+        **promise,  # type: ignore[arg-type]
         rejects=_rejects(rejects),
     )
 

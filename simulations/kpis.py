@@ -17,6 +17,17 @@ import pandas as pd
 
 from engine.columns import DEFAULT_CO2_KG_PER_KM as CO2_KG_PER_KM
 from simulations.decisions import FAILED_STATUSES, DecisionTables, in_days
+from simulations.promise_kpis import (
+    NODE_TYPE_PROMISE_KEYS,
+    PROMISE_KEYS,
+    by_carrier,
+    carrier_mix,
+    node_type_promise,
+    promise_figures,
+    promise_measures,
+    promised_days,
+    shipment_co2,
+)
 from simulations.stock_ledger import StockWalk, walk_stock
 
 KPIS_FORMAT = 1
@@ -71,6 +82,9 @@ COUNT_KEYS = frozenset(
         "protection_breaches",
         "store_stockouts",
         "capacity_overflows",
+        "promised_orders",
+        "missed_cutoff_orders",
+        "capped_parcels",
     }
 )
 CAPACITY_KEYS = ("node_utilisation", "capacity_overflows")
@@ -99,6 +113,7 @@ TABLE_SECTIONS = (
     "breaches",
     "stockouts",
 )
+CARRIER_SECTIONS = ("carrier_mix", "by_carrier")
 UTILISATION_COLUMNS = [
     "node_id",
     "node_type",
@@ -122,14 +137,33 @@ class Kpis:
     breaches: pd.DataFrame
     stockouts: pd.DataFrame
     co2_kg_per_km: float = field(default=CO2_KG_PER_KM)
+    carrier_mix: pd.DataFrame | None = None
+    """A run with carriers: shipments, share, cost... per carrier service (docs/kpis.md)."""
+    by_carrier: pd.DataFrame | None = None
+    """A run with carriers: the carrier mix summed per carrier."""
+
+    @property
+    def carriers(self) -> bool:
+        """Whether the run had carriers (the promise figures are there)."""
+        return self.carrier_mix is not None
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The overall figures of this run: OVERALL_KEYS, then PROMISE_KEYS with carriers."""
+        return OVERALL_KEYS + PROMISE_KEYS if self.carriers else OVERALL_KEYS
+
+    @property
+    def sections(self) -> tuple[str, ...]:
+        """The tables of kpis.json: TABLE_SECTIONS, then the carrier tables with carriers."""
+        return TABLE_SECTIONS + CARRIER_SECTIONS if self.carriers else TABLE_SECTIONS
 
     def to_dict(self) -> dict:
         """The kpis.json document as plain JSON values (dates as ISO text, gaps as None)."""
         return {
             "format": KPIS_FORMAT,
             "co2_kg_per_km": self.co2_kg_per_km,
-            "overall": {key: _plain(self.overall[key]) for key in OVERALL_KEYS},
-            **{name: _records(getattr(self, name)) for name in TABLE_SECTIONS},
+            "overall": {key: _plain(self.overall[key]) for key in self.keys},
+            **{name: _records(getattr(self, name)) for name in self.sections},
         }
 
     def to_json(self) -> str:
@@ -137,14 +171,14 @@ class Kpis:
         (each row as ``json.dumps`` writes the row of :meth:`to_dict`)."""
         encode = json.JSONEncoder(allow_nan=False).encode
         overall = ",\n    ".join(
-            f"{encode(key)}: {encode(_plain(self.overall[key]))}" for key in OVERALL_KEYS
+            f"{encode(key)}: {encode(_plain(self.overall[key]))}" for key in self.keys
         )
         parts = [
             f'  "format": {encode(KPIS_FORMAT)}',
             f'  "co2_kg_per_km": {encode(self.co2_kg_per_km)}',
             f'  "overall": {{\n    {overall}\n  }}',
         ]
-        for name in TABLE_SECTIONS:
+        for name in self.sections:
             rows = _json_rows(getattr(self, name))
             text = "[\n    " + ",\n    ".join(rows) + "\n  ]" if rows else "[]"
             parts.append(f"  {encode(name)}: {text}")
@@ -178,8 +212,13 @@ def compute_kpis(
         walk = StockWalk(in_days(walk.breaches, first, last), in_days(walk.stockouts, first, last))
         utilisation = in_days(utilisation, first, last)
     orders, shipments = tables.orders, tables.shipments
+    promised = tables.carriers
     measures = _order_measures(orders)
     km = shipments["distance_km"].astype("float64")
+    if promised:
+        measures = pd.concat([measures, promise_measures(orders)], axis=1)
+        co2 = pd.Series(shipment_co2(shipments, co2_kg_per_km), index=shipments.index)
+        days_promised = promised_days(orders)
     daily_use = utilisation.groupby("day").agg(
         mean=("utilisation", "mean"), overflows=("overflow", "sum")
     )
@@ -190,6 +229,9 @@ def compute_kpis(
         p90 = km.groupby(shipments[key]).quantile(0.9)  # linear, as numpy's default
         breaches = walk.breaches[key].value_counts()
         stockouts = walk.stockouts[key].value_counts()
+        if promised:
+            group_co2 = co2.groupby(shipments[key]).sum()
+            group_p90 = days_promised.groupby(orders.loc[days_promised.index, key]).quantile(0.9)
         rows = []
         for value in values:
             use = None
@@ -202,16 +244,25 @@ def compute_kpis(
                 use,
                 co2_kg_per_km,
             )
+            if promised:
+                figures["co2_kg"] = float(group_co2.get(value, 0.0))
+                figures.update(promise_figures(sums.loc[value], group_p90.get(value)))
             rows.append({key: value, **figures})
         return rows
 
+    total = measures.sum()
     overall = _figures(
-        measures.sum(),
+        total,
         (len(km), km.sum(), percentile_90(km.to_numpy())),
         (len(walk.breaches), len(walk.stockouts)),
         (utilisation["utilisation"].mean(), utilisation["overflow"].sum()),
         co2_kg_per_km,
     )
+    mix = None
+    if promised:
+        overall["co2_kg"] = float(co2.sum())
+        overall.update(promise_figures(total, percentile_90(days_promised.to_numpy())))
+        mix = carrier_mix(shipments, co2_kg_per_km)
     channels = sorted(orders["channel"].dropna().unique())
     by_node_type = [
         {
@@ -220,16 +271,20 @@ def compute_kpis(
         }
         for node_type in sorted(nodes["type"].dropna().astype(str).unique())
     ]
-    channel_keys = [k for k in OVERALL_KEYS if k not in CAPACITY_KEYS]
+    extra = PROMISE_KEYS if promised else ()
+    channel_keys = [k for k in OVERALL_KEYS + extra if k not in CAPACITY_KEYS]
+    type_keys = NODE_TYPE_KEYS + (NODE_TYPE_PROMISE_KEYS if promised else ())
     return Kpis(
         overall=overall,
         by_channel=_frame(breakdown("channel", channels, False), "channel", channel_keys),
-        by_node_type=_frame(by_node_type, "node_type", NODE_TYPE_KEYS),
-        by_day=_frame(breakdown("day", list(daily_use.index), True), "day", OVERALL_KEYS),
+        by_node_type=_frame(by_node_type, "node_type", type_keys),
+        by_day=_frame(breakdown("day", list(daily_use.index), True), "day", OVERALL_KEYS + extra),
         node_utilisation=utilisation,
         breaches=walk.breaches,
         stockouts=walk.stockouts,
         co2_kg_per_km=co2_kg_per_km,
+        carrier_mix=mix,
+        by_carrier=None if mix is None else by_carrier(mix),
     )
 
 
@@ -274,7 +329,7 @@ def _order_measures(orders: pd.DataFrame) -> pd.DataFrame:
     ordered = orders["units_ordered"].to_numpy(dtype="int64")
     shipments = orders["n_shipments"].to_numpy(dtype="int64")
     routed = orders["routed"].to_numpy(dtype=bool)
-    judged = routed & orders["promised_days"].notna().to_numpy()
+    judged = orders["on_time"].notna().to_numpy()  # routed orders with a promise to keep
     on_time = orders["on_time"].fillna(False).to_numpy(dtype=bool)
     return pd.DataFrame(
         {
@@ -347,6 +402,11 @@ def _node_type_figures(
     km = shipments["distance_km"].to_numpy(dtype="float64")
     cost = float(shipments["cost"].sum())
     used = utilisation[utilisation["node_type"] == node_type]
+    promise = {}
+    co2 = float(km.sum()) * co2_kg_per_km
+    if tables.carriers:
+        promise = node_type_promise(shipments)
+        co2 = float(shipment_co2(shipments, co2_kg_per_km).sum())
     return {
         "orders": int(served),
         "shipments": len(shipments),
@@ -362,7 +422,8 @@ def _node_type_figures(
         "store_stockouts": int((walk.stockouts["node_type"] == node_type).sum()),
         "node_utilisation": _mean(used["utilisation"].dropna().to_numpy()),
         "capacity_overflows": int(used["overflow"].sum()),
-        "co2_kg": float(km.sum()) * co2_kg_per_km,
+        "co2_kg": co2,
+        **promise,
     }
 
 

@@ -1,40 +1,39 @@
 """What-if overrides and how they change what a simulation reads.
 
 Overrides change a copy, never the files: strategies switched off or given new
-effective dates (on the syntax tree), nodes closed and capacity multiplied (the
-network), stock multiplied (opening stock and arrivals), and demand scaled (orders
-resampled, the same way for the same seed). `simulations.scenarios` reads them from a
-scenario file; docs/simulations.md describes each one.
+effective dates (on the syntax tree), nodes closed, capacity multiplied and cut-offs
+moved (the network), stock multiplied (opening stock and arrivals), demand scaled
+(orders resampled, the same way for the same seed), and carrier services capped or
+given fewer delivery days (simulations.carrier_overrides). `simulations.scenarios`
+reads them from a scenario file; docs/simulations.md describes each one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import math
 from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
 from dsl import syntax as s
 from engine.limits import CAPACITY, STOCK
+from simulations.carrier_overrides import (
+    CarrierChange,
+    Cutoffs,
+    apply_cutoffs,
+    carrier_periods,
+)
 from simulations.inputs import Inputs
+from simulations.override_base import ScenarioError as ScenarioError
+from simulations.override_base import StrictModel as StrictModel
+from simulations.override_base import unknown
 
 ALL_NODES = "*"
 COPY_MARK = "~"
 """Demand copies of an order are named `<order_id>~2`, `~3`..."""
-
-
-class ScenarioError(ValueError):
-    """A scenario that cannot be used: the message says where and what to change."""
-
-
-class StrictModel(BaseModel):
-    """Settings as written in a scenario: unknown keys are refused, values are frozen."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class EffectiveDates(StrictModel):
@@ -102,6 +101,10 @@ class Overrides(StrictModel):
     stock: Factors = {}
     demand_scale: float = Field(default=1.0, gt=0, le=MAX_DEMAND_SCALE)
     demand_seed: int = 0
+    cutoff: Cutoffs = {}
+    """Nodes' cut-off times (`HH:MM`) by `*`, node type or node id (the most specific)."""
+    carriers: tuple[CarrierChange, ...] = ()
+    """Carrier changes, in file order (`carriers[n]` in errors, from 1)."""
 
     def describe(self) -> list[str]:
         """One line per change, in words (for reports and the CLI)."""
@@ -112,6 +115,8 @@ class Overrides(StrictModel):
         out += [f"stock × {f:g} at {_selector(k)}" for k, f in self.stock.items()]
         if self.demand_scale != 1:
             out.append(f"demand × {self.demand_scale:g} (seed {self.demand_seed})")
+        out += [f"cut-off {time} at {_selector(k)}" for k, time in self.cutoff.items()]
+        out += [change.describe() for change in self.carriers]
         return out
 
 
@@ -123,7 +128,7 @@ def apply_to_ruleset(ruleset: s.Ruleset, overrides: Overrides) -> s.Ruleset:
     ids = [strategy.id for strategy in ruleset.strategies]
     for strategy_id in [*overrides.strategies_off, *overrides.effective]:
         if strategy_id not in ids:
-            raise ScenarioError(_unknown("strategy", strategy_id, ids))
+            raise ScenarioError(unknown("strategy", strategy_id, ids))
     off = set(overrides.strategies_off)
     by_id = {strategy.id: strategy for strategy in ruleset.strategies}
 
@@ -148,18 +153,19 @@ def apply_to_ruleset(ruleset: s.Ruleset, overrides: Overrides) -> s.Ruleset:
 
 
 def apply_to_inputs(inputs: Inputs, overrides: Overrides) -> Inputs:
-    """The tables with nodes closed, capacity and stock multiplied and demand scaled."""
+    """The tables with nodes closed, capacity and stock multiplied, cut-offs moved,
+    demand scaled and the carriers changed (with their dated periods)."""
     nodes = inputs.nodes
     known = nodes["id"].astype(str).tolist()
     for node_id in overrides.close_nodes:
         if node_id not in known:
-            raise ScenarioError(_unknown("node", node_id, known))
+            raise ScenarioError(unknown("node", node_id, known))
     closed = set(overrides.close_nodes)
     types = sorted(set(nodes["type"].astype(str)))
     for key in [*overrides.capacity, *overrides.stock]:
         if key != ALL_NODES and key not in known and key not in types:
             raise ScenarioError(
-                _unknown("node id or node type", key, [*types, *known], extra=f"or {ALL_NODES!r}")
+                unknown("node id or node type", key, [*types, *known], extra=f"or {ALL_NODES!r}")
             )
     open_nodes = nodes[~nodes["id"].astype(str).isin(closed)].reset_index(drop=True)
     changes: dict[str, pd.DataFrame | None] = {"nodes": open_nodes}
@@ -169,6 +175,10 @@ def apply_to_inputs(inputs: Inputs, overrides: Overrides) -> Inputs:
         scaled = np.floor(capacity.to_numpy(dtype="float64", na_value=np.nan) * factor + 0.5)
         _within(scaled, CAPACITY, "capacity", "orders a day")
         changes["nodes"] = open_nodes.assign(capacity=pd.array(scaled, dtype="Int64"))
+    changes["nodes"] = apply_cutoffs(changes["nodes"], overrides.cutoff)
+    if overrides.carriers:
+        carriers, periods = carrier_periods(inputs.carriers, overrides.carriers)
+        changes.update(carriers=carriers, carrier_periods=periods)
     changes["inventory"] = _stock(inputs.inventory, "on_hand", nodes, closed, overrides.stock)
     if inputs.replenishments is not None:
         changes["replenishments"] = _stock(
@@ -261,11 +271,3 @@ def _moment(value: dt.date | dt.datetime | None) -> s.Moment | None:
 
 def _selector(key: str) -> str:
     return "every node" if key == ALL_NODES else key
-
-
-def _unknown(what: str, name: str, known: list[str], extra: str = "") -> str:
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
-    more = f" {extra}" if extra else ""
-    return f"unknown {what} {name!r}{hint} (known: {listed}{more})"

@@ -24,6 +24,7 @@ import engine
 from dsl import syntax as s
 from engine import Decision, DecisionBatch, Explanation, Policy
 from engine.session import Progress
+from simulations.carrier_schedule import open_session, replay_steps
 from simulations.decisions import DecisionTables, decision_tables
 from simulations.exports import write_csv
 from simulations.inputs import Inputs, TableSource, empty_rejects, load_inputs
@@ -97,6 +98,8 @@ def run(
     replenishments: TableSource | None = None,
     events: TableSource | None = None,
     *,
+    carriers: TableSource | None = None,
+    closures: TableSource | None = None,
     on_progress: Progress | None = None,
     first_day: dt.date | None = None,
     last_day: dt.date | None = None,
@@ -107,12 +110,21 @@ def run(
 
     The ruleset is a compiled policy, a syntax tree or its text; conditions may read the
     tables' extra columns. Tables are files, DataFrames or loaded `engine.tables.Table`s;
-    their bad rows end up in `Simulation.rejects` and the rest is replayed.
+    their bad rows end up in `Simulation.rejects` and the rest is replayed. With
+    `carriers` (and optionally `closures`) every shipment gets a carrier service and a
+    promised date, and the KPIs the promise figures (docs/kpis.md).
     `first_day`/`last_day` keep the orders created on those local days (ruleset time
     zone, both inclusive). Orders named in `explain` keep their explanation.
     """
     inputs = load_inputs(
-        nodes, inventory, orders, replenishments, events, timezone=ruleset_timezone(policy)
+        nodes,
+        inventory,
+        orders,
+        replenishments,
+        events,
+        carriers,
+        closures,
+        timezone=ruleset_timezone(policy),
     )
     return replay(
         engine.policy_of(policy, extra_fields=inputs.fields),
@@ -152,19 +164,19 @@ def replay(
     parts: list[DecisionBatch] = []
     explanations: dict[str, tuple[Explanation, ...]] = {}
     reroutes = 0
-    with _opened(policy, inputs) as session:
-        batch = session.batch(within(inputs.orders, policy.tz, first_day, last_day))
+    with open_session(policy, inputs) as session:
         levels = KeepLevels(session)
-        steps = session.replay(
-            batch,
-            engine.arrivals_from_frame(inputs.replenishments),
-            _events(inputs.events),
+        steps = replay_steps(
+            session,
+            inputs,
+            within(inputs.orders, policy.tz, first_day, last_day),
             explain=wanted,
             until=_end_of(last_day, policy.tz),
             on_progress=on_progress,
         )
         node_ids = session.network.ids
-        for step in steps:
+        for cut in steps:
+            batch, step = cut.batch, cut.replayed
             decisions = step.decisions
             if not isinstance(decisions, DecisionBatch):
                 for decision in decisions:
@@ -176,7 +188,9 @@ def replay(
                 levels.note(batch, step.rows, decisions)
             parts.append(decisions)
         decided = DecisionBatch.concat(parts, node_ids)
-    tables = decision_tables(decided, inputs.orders, inputs.nodes, policy.timezone)
+    tables = decision_tables(
+        decided, inputs.orders, inputs.nodes, policy.timezone, carriers=inputs.carriers is not None
+    )
     kept = levels.frame()
     kpis = compute_kpis(
         tables,
@@ -214,37 +228,24 @@ def explain_orders(
     found: dict[str, tuple[Explanation, ...]] = {}
     if not wanted:
         return found
-    with _opened(policy, inputs) as session:
-        steps = session.replay(
-            session.batch(within(inputs.orders, policy.tz, first_day, last_day)),
-            engine.arrivals_from_frame(inputs.replenishments),
-            _events(inputs.events),
+    with open_session(policy, inputs) as session:
+        steps = replay_steps(
+            session,
+            inputs,
+            within(inputs.orders, policy.tz, first_day, last_day),
             explain=wanted,
             stop=wanted,
             until=_end_of(last_day, policy.tz),
             on_progress=on_progress,
         )
-        for step in steps:
+        for cut in steps:
+            step = cut.replayed
             if isinstance(step.decisions, DecisionBatch):
                 continue
             for decision in step.decisions:
                 if decision.order_id in wanted and decision.explain:
                     found[decision.order_id] = decision.explain
     return found
-
-
-def _opened(policy: Policy, inputs: Inputs) -> engine.Session:
-    """The engine session a replay runs in: the policy on the inputs' network and opening
-    stock."""
-    return engine.Session.open(policy, inputs.nodes, inputs.inventory)
-
-
-def _events(events: pd.DataFrame | None) -> list:
-    if events is None or events.empty:
-        return []
-    from engine.events import events_from_frame
-
-    return events_from_frame(events)
 
 
 def _end_of(last_day: dt.date | None, tz) -> dt.datetime | None:

@@ -15,6 +15,8 @@ from plotly.offline import get_plotlyjs
 
 from simulations.charts import (
     KPI_LABELS,
+    carrier_mix_comparison_figure,
+    carrier_mix_figure,
     comparison_figure,
     daily_figure,
     distance_figure,
@@ -24,7 +26,7 @@ from simulations.charts import (
     utilisation_figure,
 )
 from simulations.decisions import DecisionTables
-from simulations.kpis import OVERALL_KEYS, Kpis
+from simulations.kpis import Kpis
 
 CHART_CONFIG = {"displaylogo": False, "responsive": True}
 DISTANCE_BINS = 30
@@ -65,8 +67,10 @@ def write_report(
         "chart-node-map": node_map_figure(tables, nodes),
         "chart-utilisation": utilisation_figure(kpis),
     }
+    if kpis.carriers:
+        charts["chart-carrier-mix"] = carrier_mix_figure(kpis)
     overall = [
-        (KPI_LABELS[k][0], format_kpi(k, kpis.overall[k]), KPI_LABELS[k][2]) for k in OVERALL_KEYS
+        (KPI_LABELS[k][0], format_kpi(k, kpis.overall[k]), KPI_LABELS[k][2]) for k in kpis.keys
     ]
     body = [
         "<h2>Key figures</h2>",
@@ -75,9 +79,14 @@ def write_report(
         _breakdown(kpis.by_channel, "channel"),
         "<h2>By node type (shipments)</h2>",
         _breakdown(kpis.by_node_type, "node_type"),
-        "<h2>Charts</h2>",
-        _charts(charts),
     ]
+    if kpis.carrier_mix is not None:
+        mix = kpis.carrier_mix.assign(
+            carrier=kpis.carrier_mix["carrier"].fillna("no carrier"),
+            service=kpis.carrier_mix["service"].fillna(""),
+        )
+        body += ["<h2>Carrier mix (shipments)</h2>", _breakdown(mix, "carrier")]
+    body += ["<h2>Charts</h2>", _charts(charts)]
     notes = (
         f"KPI definitions: docs/kpis.md. CO2 at {kpis.co2_kg_per_km} kg per shipment-km. "
         f"Protection breaches must be 0: a non-zero figure is a routing bug."
@@ -93,19 +102,42 @@ def write_comparison_report(
     changed_orders: pd.DataFrame | None = None,
     title: str = "Scenario comparison",
     causes: pd.DataFrame | None = None,
+    next_day_causes: pd.DataFrame | None = None,
+    lost_next_day: pd.DataFrame | None = None,
 ) -> Path:
     """Write two scenarios' KPIs side by side with their deltas (variant − base), then the
-    changed orders grouped by cause (`Comparison.by_cause`) and the first 500 of them."""
+    changed orders grouped by cause (`Comparison.by_cause`) and the first 500 of them;
+    with carriers, the carrier mix of both and the orders that lost their next-day
+    promise, grouped by cause, then the first 500 of them."""
     rows = []
-    for key in OVERALL_KEYS:
-        a, b = base.overall[key], variant.overall[key]
+    keys = base.keys if len(base.keys) >= len(variant.keys) else variant.keys
+    for key in keys:
+        a, b = base.overall.get(key), variant.overall.get(key)
         delta = "–" if a is None or b is None else _delta(key, b - a)
         rows.append((KPI_LABELS[key][0], format_kpi(key, a), format_kpi(key, b), delta))
+    charts = {"chart-comparison": comparison_figure(base.overall, variant.overall, names)}
+    if base.carriers or variant.carriers:
+        charts["chart-carrier-mix"] = carrier_mix_comparison_figure(base, variant, names)
     body = [
         "<h2>Key figures</h2>",
         _table(["KPI", *names, "delta"], rows),
-        _charts({"chart-comparison": comparison_figure(base.overall, variant.overall, names)}),
+        _charts(charts),
     ]
+    if next_day_causes is not None and not next_day_causes.empty:
+        rows = [
+            (row.kind, row.cause, f"{row.orders:,}", row.examples)
+            for row in next_day_causes.itertuples(index=False)
+        ]
+        lost = len(lost_next_day) if lost_next_day is not None else sum(next_day_causes["orders"])
+        body += [
+            f"<h2>Why {lost:,} orders lost their next-day promise</h2>",
+            _table(["Kind", "Cause", "Orders", "Example orders"], rows),
+        ]
+        if lost_next_day is not None:
+            shown = lost_next_day.drop(columns=["created_at"]).head(500)
+            body.append(
+                _table(list(shown.columns), shown.astype(object).fillna("").to_numpy().tolist())
+            )
     if causes is not None and not causes.empty:
         rows = [
             (

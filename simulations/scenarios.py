@@ -15,6 +15,7 @@ from dsl import syntax as s
 from dsl.parser import parse
 from dsl.source import UnreadableRuleset, read_ruleset, read_text_file
 from engine import Policy, policy_of
+from simulations.carrier_overrides import CarrierChange, Cutoffs
 from simulations.inputs import Inputs
 from simulations.overrides import (
     ALL_NODES,
@@ -61,12 +62,22 @@ class Scenario(BaseModel):
     ruleset: s.Ruleset
     overrides: Overrides = Overrides()
     description: str = ""
+    source: str = ""
+    """The scenario file it was read from (named in errors), empty when built in code."""
 
     def prepare(self, inputs: Inputs) -> tuple[Policy, Inputs]:
-        """The compiled ruleset and the tables, both with the overrides applied."""
-        ruleset = apply_to_ruleset(self.ruleset, self.overrides)
+        """The compiled ruleset and the tables, both with the overrides applied. An
+        override the tables refuse (an unknown node or carrier) raises ScenarioError
+        naming the scenario file."""
+        try:
+            ruleset = apply_to_ruleset(self.ruleset, self.overrides)
+            changed = apply_to_inputs(inputs, self.overrides)
+        except ScenarioError as error:
+            if self.source:
+                raise ScenarioError(f"{self.source}: {error}") from None
+            raise
         policy = policy_of(ruleset, filename=self.name, extra_fields=inputs.fields)
-        return policy, apply_to_inputs(inputs, self.overrides)
+        return policy, changed
 
     def simulate(self, inputs: Inputs, **options):
         """Replay `inputs` under this scenario (options as `simulations.replay.replay`)."""
@@ -95,6 +106,7 @@ class _NodesSection(StrictModel):
     close: tuple[str, ...] = ()
     capacity: Factors = {}
     stock: Factors = {}
+    cutoff: Cutoffs = {}
 
 
 class _DemandSection(StrictModel):
@@ -111,6 +123,7 @@ class ScenarioFile(StrictModel):
     strategies: _StrategiesSection = _StrategiesSection()
     nodes: _NodesSection = _NodesSection()
     demand: _DemandSection = _DemandSection()
+    carriers: tuple[CarrierChange, ...] = ()
     path: Path | None = Field(default=None, exclude=True)
 
     @property
@@ -123,6 +136,8 @@ class ScenarioFile(StrictModel):
             stock=self.nodes.stock,
             demand_scale=self.demand.scale,
             demand_seed=self.demand.seed,
+            cutoff=self.nodes.cutoff,
+            carriers=self.carriers,
         )
 
     def scenario(
@@ -135,7 +150,11 @@ class ScenarioFile(StrictModel):
         if ruleset is None:
             ruleset = self._read_ruleset(where, stored)
         return Scenario(
-            name=name, ruleset=ruleset, overrides=self.overrides, description=self.description
+            name=name,
+            ruleset=ruleset,
+            overrides=self.overrides,
+            description=self.description,
+            source=str(self.path) if self.path else "",
         )
 
     def _read_ruleset(self, where: str, stored: StoredText | None) -> s.Ruleset:
@@ -188,9 +207,21 @@ def load_scenario(
 def _validation_message(path: Path, error: ValidationError) -> str:
     problems = []
     for item in error.errors():
-        where = ".".join(str(part) for part in item["loc"] if not isinstance(part, int))
+        where = _where(item["loc"])
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown setting (see docs/simulations.md for the scenario format)"
         problems.append(f"{path}: {where or 'file'}: {message}")
     return "\n".join(dict.fromkeys(problems))
+
+
+def _where(loc: tuple) -> str:
+    """A setting's path as the file reads: `nodes.capacity`, `carriers[2].from` (an
+    entry of a list counted from 1)."""
+    where = ""
+    for part in loc:
+        if isinstance(part, int):
+            where += f"[{part + 1}]"
+        else:
+            where += f".{part}" if where else str(part)
+    return where

@@ -13,6 +13,7 @@ import pandas as pd
 
 from simulations.decisions import FAILED_STATUSES, DecisionTables
 from simulations.kpis import OVERALL_KEYS, Kpis, percentile_90
+from simulations.promise_kpis import NEXT_DAY, PROMISE_KEYS
 
 ORDER_FILTERS = ("channel", "day", "status", "strategy", "tier", "delivery")
 NODE_FILTERS = ("node_type", "node_id")
@@ -27,17 +28,31 @@ def orders_behind(
     Rates give the orders of their numerator (split orders, late orders...), averages the
     orders they average over. Filters narrow to a breakdown cell: ``channel``, ``day``,
     ``status``, ``strategy``, ``tier``, ``delivery`` on the order; ``node_type``, ``node_id``
-    on its shipments. Stock and capacity KPIs need the computed ``kpis``.
+    on its shipments. Stock and capacity KPIs need the computed ``kpis``; the promise
+    KPIs (PROMISE_KEYS) a run with carriers.
     """
-    if kpi not in OVERALL_KEYS:
-        close = difflib.get_close_matches(kpi, OVERALL_KEYS, n=1)
+    known = OVERALL_KEYS + PROMISE_KEYS if tables.carriers else OVERALL_KEYS
+    if kpi not in known:
+        close = difflib.get_close_matches(kpi, known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ValueError(f"unknown KPI {kpi!r}{hint}; known: {', '.join(OVERALL_KEYS)}")
+        more = "" if tables.carriers or kpi not in PROMISE_KEYS else " (a run with carriers)"
+        raise ValueError(f"unknown KPI {kpi!r}{hint}{more}; known: {', '.join(known)}")
     if kpi in NEEDS_KPIS and kpis is None:
         raise ValueError(f"tracing {kpi} needs the computed KPIs: pass kpis=compute_kpis(...)")
     orders, shipments, node_filters = _filtered(tables, filters)
     if kpi in _ORDER_ROWS:
         chosen = orders.loc[_ORDER_ROWS[kpi](orders), "order_id"]
+    elif kpi == "p90_promised_days":
+        days = orders.loc[_promised(orders), "days_promised"].to_numpy(dtype="float64")
+        threshold = percentile_90(days)
+        chosen = (
+            orders.loc[_promised(orders) & (orders["days_promised"] >= threshold), "order_id"]
+            if threshold is not None
+            else []
+        )
+    elif kpi in ("missed_cutoff_orders", "missed_cutoff_rate", "capped_parcels"):
+        chosen = shipments.loc[_late_pick(shipments) if "cutoff" in kpi else shipments["capped"]]
+        chosen = chosen["order_id"]
     elif kpi in ("avg_distance_km", "co2_kg"):
         chosen = shipments["order_id"]
     elif kpi == "p90_distance_km":
@@ -60,8 +75,22 @@ def _short(orders: pd.DataFrame) -> pd.Series:
 
 
 def _late(orders: pd.DataFrame) -> pd.Series:
-    routed = orders["routed"]
-    return routed & orders["promised_days"].notna() & ~orders["on_time"].fillna(True)
+    """Routed orders with a promise to keep that did not keep it."""
+    return orders["on_time"].notna() & ~orders["on_time"].fillna(True)
+
+
+def _promised(orders: pd.DataFrame) -> pd.Series:
+    """Routed orders with a promised date (a run with carriers)."""
+    return orders["routed"] & orders["days_promised"].notna()
+
+
+def _late_pick(shipments: pd.DataFrame) -> pd.Series:
+    """Shipments picked after their order's local date."""
+    picked = shipments["pick_date"]
+    known = picked.notna()
+    late = pd.Series(False, index=shipments.index)
+    late[known] = picked[known].to_numpy() > shipments.loc[known, "day"].to_numpy()
+    return late
 
 
 _ORDER_ROWS = {
@@ -78,6 +107,9 @@ _ORDER_ROWS = {
     "cost_per_order": lambda orders: orders["routed"],
     "avg_eta_days": lambda orders: orders["routed"],
     "on_time_rate": _late,
+    "promised_orders": _promised,
+    "avg_promised_days": _promised,
+    "next_day_rate": lambda orders: _promised(orders) & (orders["days_promised"] <= NEXT_DAY),
 }
 """The KPIs whose orders are picked from the order rows alone, and how."""
 
