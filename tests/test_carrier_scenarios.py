@@ -192,7 +192,7 @@ def test_the_shipped_carrier_scenario_and_the_docs_example_load(tmp_path):
     root = Path(__file__).resolve().parent.parent
     shipped = load_scenario(root / "scenarios" / "express_capped_no_saturday.toml", RULESET)
     assert shipped.overrides.describe() == [
-        "chronopost express: daily parcels 2 from 2026-12-01",
+        "chronopost express: daily parcels 1 from 2026-12-01",
         "every carrier service: no delivery on Sat",
     ]
     text = (root / "docs" / "simulations.md").read_text(encoding="utf-8")

@@ -19,8 +19,8 @@ from engine.compiler import CompileError
 from engine.errors import DataError
 from engine.expressions import ExpressionError
 from engine.ledger import OrderAlreadyRouted
-from engine.promise_options import BasketError
 from engine.limits import OutOfRange
+from engine.promise_options import BasketError
 from engine.reactions import ReactionError
 from engine.signing import DocumentError, SignatureRefused, SigningError
 from engine.tables import TableError
