@@ -40,4 +40,9 @@ def text_editor(height: int = 560) -> str:
 
 
 def _typed() -> None:
-    state.set_text(st.session_state[EDITOR])
+    # A change the browser sent with the click that signed the user out arrives after
+    # the session was cleared: its editor is gone, and so is the edit (Sign out kept
+    # it as the working copy already).
+    text = st.session_state.get(EDITOR)
+    if text is not None:
+        state.set_text(text)
