@@ -321,7 +321,9 @@ def decision_of(
     if any(short):
         status, rejecting = shortage(bp, first, int(tried[0]), count)
     shipments: tuple[Shipment, ...] = ()
-    carriers = carrier_columns(block, np.ones((1, block.out[2].shape[1]), dtype=bool))
+    carriers = None
+    if block.service_names is not None:
+        carriers = carrier_columns(block, np.ones((1, block.out[2].shape[1]), dtype=bool))
     if not rejecting:
         ids = bp.ids
         shipments = tuple(

@@ -145,7 +145,7 @@ class Router:
         if explain:
             return self._route_explained(batch, position)
         merged_lines = self._merged(batch)
-        plan = _Plan(self, batch, np.array([position], dtype=np.int64))
+        plan = _Plan(self, batch, _FIRST if position == 0 else np.array([position], np.int64))
         run = plan.runs[0]
         if run.day is None:
             return unroutable(run.positions, run.reasons, run.chains, batch, merged_lines,
