@@ -26,7 +26,6 @@ from dsl import syntax as s
 from dsl.schema import NODE_TYPES, WEEKDAYS
 from engine.expressions import plain_order_fields, predicate_getter, roots
 from engine.promise import (
-    MAX_PROMISE_DAYS,
     LocalMoment,
     NoPromise,
     Parcel,
@@ -55,6 +54,8 @@ RING_DAYS later is counted (orders are routed in time order, within a year or tw
 CARRIER_KEYS = {"cost": 0, "eta": 1, "co2": 2}
 """`carrier by` keys as the kernel's codes (engine.kernel.CARRIER_*)."""
 DEFAULT_CARRIER_BY = ("cost",)
+_MEMO_LIMIT = 4096
+"""`ship with` rows remembered per values of the order fields it reads, at most."""
 
 
 @dataclass(frozen=True)
@@ -79,14 +80,14 @@ class Delivery:
     def without_carriers(cls, node_ids: Sequence[str]) -> Delivery:
         """No carriers table: `deliver` and the rank key `eta` read the distance eta of
         kpis.md (docs/language.md, "Without a carriers table")."""
+        import pandas as pd
+
         calendar = NodeCalendar(
             tuple(node_ids),
             np.full(len(node_ids), DEFAULT_CUTOFF, dtype=np.int16),
             np.full(len(node_ids), DEFAULT_OPEN_DAYS, dtype=np.uint8),
             np.zeros(len(node_ids), dtype=np.int64),
         )
-        import pandas as pd
-
         empty = pd.DataFrame({name: [] for name in CARRIER_REQUIRED}, dtype=object)
         return cls(PromiseCalendars(calendar, load_carriers(empty)), carried=False)
 
@@ -132,6 +133,8 @@ class _ShipWith:
         try:
             return self._memo[key]
         except KeyError:
+            if len(self._memo) >= _MEMO_LIMIT:
+                self._memo.clear()
             row = self._memo[key] = self._row(batch.row(i))
             return row
         except TypeError:  # a list value cannot be a key
@@ -140,6 +143,8 @@ class _ShipWith:
     def _row(self, order: Any) -> np.ndarray:
         bound = self.bound
         services = bound.service_rows
+        if not services:
+            return np.zeros(bound.cells, dtype=np.uint8)
         if not self.reads_nodes:
             per_service = [self.holds(order, None, _Carried(None, row)) for row in services]
             return np.tile(np.array(per_service, dtype=np.uint8), bound.nodes)
@@ -214,9 +219,14 @@ class BoundDelivery:
             column(cap, np.int64),
             name_rank,
         )
-        self.counts = np.zeros((max(self.nodes, 1), max(self.services, 1), RING_DAYS), np.int64)
+        capped = np.flatnonzero(cap >= 0)
+        self.counted = np.full(max(self.services, 1), -1, dtype=np.int64)
+        self.counted[capped] = np.arange(len(capped))
+        """Per service, its row of `counts` (-1: it has no `daily_parcels`)."""
+        self.counts = np.zeros((max(self.nodes, 1), max(len(capped), 1), RING_DAYS), np.int32)
         self.slot_day = np.full(RING_DAYS, -1, dtype=np.int64)
-        """Parcels collected per node, service and ship day (a ring of days)."""
+        """Parcels collected per node, capped service and ship day (a ring of days): 500
+        nodes and 2 capped services take 4 MB."""
         self.service_rows = [_carrier_row(carriers, r) for r in range(self.services)]
         strategies = policy.strategies
         self.by = np.full((max(len(strategies), 1), 3), -1, dtype=np.int64)
@@ -240,18 +250,21 @@ class BoundDelivery:
         """The `ship with` rows of the strategies whose clause reads no order field."""
 
     def count_as(self, before: BoundDelivery) -> None:
-        """Take over the parcels `before` counted, for services of the same name."""
+        """Take over the parcels `before` counted, for capped services of the same name
+        (a service capped only from now on starts its count now)."""
         rows = {name: k for k, name in enumerate(before.delivery.service_names)}
         self.slot_day[:] = before.slot_day
         for k, name in enumerate(self.delivery.service_names):
             j = rows.get(name)
-            if j is not None:
-                self.counts[:, k, :] = before.counts[:, j, :]
+            mine, theirs = self.counted[k], before.counted[j] if j is not None else -1
+            if mine >= 0 and theirs >= 0:
+                self.counts[:, mine, :] = before.counts[:, theirs, :]
 
     def parcels(self, node: int, service: int, day: int) -> int:
-        """Parcels the service collects from the node (network index) on `day`."""
-        slot = day % RING_DAYS
-        return int(self.counts[node, service, slot]) if self.slot_day[slot] == day else 0
+        """Parcels a capped service collects from the node (network index) on `day`
+        (0 for a service without `daily_parcels`: they are not counted)."""
+        slot, row = day % RING_DAYS, int(self.counted[service])
+        return int(self.counts[node, row, slot]) if row >= 0 and self.slot_day[slot] == day else 0
 
     # ------------------------------------------------------------ per block
     def arrays(
@@ -318,7 +331,8 @@ class BoundDelivery:
             np.zeros((count, most), dtype=np.float64),
             np.zeros((count, most), dtype=np.uint8),
         )
-        return (calendar, self.service_columns, (self.counts, self.slot_day), per_order, out)
+        counting = (self.counts, self.counted, self.slot_day)
+        return (calendar, self.service_columns, counting, per_order, out)
 
     def refusals(self, block: Block, j: int, node: int, country: Any, km: float,
                  need: np.ndarray) -> list[str]:  # fmt: skip
@@ -435,4 +449,4 @@ def _limit(value: float) -> float | None:
     return None if math.isinf(value) else float(value)
 
 
-__all__ = ["MAX_PROMISE_DAYS", "BoundDelivery", "Delivery", "local_minutes"]
+__all__ = ["BoundDelivery", "Delivery", "local_minutes"]

@@ -165,7 +165,9 @@ cdef struct Promise:
     const double* co2
     const int64_t* cap     # daily_parcels per service (-1: none)
     const int64_t* name_rank  # per service: its place by carrier then service name
-    int64_t* counts        # parcels collected [nodes × services × ring] by ship day
+    int32_t* counts        # parcels collected [nodes × counted × ring] by ship day
+    const int64_t* counted # per service: its row of counts (-1: no daily_parcels)
+    Py_ssize_t rows        # services counted
     int64_t* slot_day      # the day each ring slot counts (-1: none yet)
     Py_ssize_t ring
     # the order at hand
@@ -186,22 +188,27 @@ cdef inline int64_t _parcels(Promise* p, Py_ssize_t node, Py_ssize_t service,
                              int64_t day) noexcept nogil:
     """Parcels the service already collects from the node on `day` (a day number)."""
     cdef Py_ssize_t slot = day % p.ring
-    if p.slot_day[slot] != day:
+    cdef int64_t row = p.counted[service]
+    if row < 0 or p.slot_day[slot] != day:
         return 0
-    return p.counts[(node * p.services + service) * p.ring + slot]
+    return p.counts[(node * p.rows + row) * p.ring + slot]
 
 
 cdef void _count_parcel(Promise* p, Py_ssize_t node, Py_ssize_t service,
                         int64_t day) noexcept nogil:
-    """One more parcel collected; a ring slot last used for another day starts again."""
+    """One more parcel collected (for a service with `daily_parcels`); a ring slot last
+    used for another day starts again."""
     cdef Py_ssize_t slot = day % p.ring
     cdef Py_ssize_t n, c
+    cdef int64_t row = p.counted[service]
+    if row < 0:
+        return
     if p.slot_day[slot] != day:
         for n in range(p.nodes):
-            for c in range(p.services):
-                p.counts[(n * p.services + c) * p.ring + slot] = 0
+            for c in range(p.rows):
+                p.counts[(n * p.rows + c) * p.ring + slot] = 0
         p.slot_day[slot] = day
-    p.counts[(node * p.services + service) * p.ring + slot] += 1
+    p.counts[(node * p.rows + row) * p.ring + slot] += 1
 
 
 cdef inline Py_ssize_t _late(Promise* p, Py_ssize_t node) noexcept nogil:
@@ -689,7 +696,7 @@ def route_block(stock, network, orders, strategies, tables, out, trace=None,
     calendar = (day0, services, distance, pick, ship, deliver, cutoff, type_ok) (distance:
     no carriers table, `deliver` and `eta` read the distance eta); services = (max_weight,
     max_km, cost_base, per_kg, per_km, co2, cap, name_rank); counting = (counts,
-    slot_day); per_order = (minute, served_of, served, ship_ok_of, ship_oks, deadline,
+    counted, slot_day); per_order = (minute, served_of, served, ship_ok_of, ship_oks, deadline,
     by, line_weight); promise_out = (service, days, co2, capped) per order and shipment.
     A node is then a candidate of a step only when an eligible service can carry what
     the step still has to place; each shipment gets the service `carrier by` picks for
@@ -758,7 +765,8 @@ def route_block(stock, network, orders, strategies, tables, out, trace=None,
     cdef const uint8_t[:, ::1] p_type_ok, p_served, p_ship_oks
     cdef const double[::1] p_max_weight, p_max_km, p_cost_base, p_per_kg, p_per_km, p_co2
     cdef const double[::1] p_line_weight
-    cdef int64_t[:, :, ::1] p_counts
+    cdef int32_t[:, :, ::1] p_counts
+    cdef const int64_t[::1] p_counted
     cdef int64_t[::1] p_slot_day
     cdef const int64_t[:, ::1] p_ship_ok_of, p_deadline, p_by
     cdef int64_t[:, ::1] o_service
@@ -776,7 +784,7 @@ def route_block(stock, network, orders, strategies, tables, out, trace=None,
         p_pick, p_ship, p_deliver, p_cutoff, p_type_ok = calendar[3:]
         p_max_weight, p_max_km, p_cost_base, p_per_kg, p_per_km, p_co2, p_cap, \
             p_name_rank = services
-        p_counts, p_slot_day = counting
+        p_counts, p_counted, p_slot_day = counting
         p_minute, p_served_of, p_served, p_ship_ok_of, p_ship_oks, p_deadline, p_by, \
             p_line_weight = per_order
         o_service, o_days, o_co2, o_capped = promise_out
@@ -798,6 +806,8 @@ def route_block(stock, network, orders, strategies, tables, out, trace=None,
         prom.cap = &p_cap[0]
         prom.name_rank = &p_name_rank[0]
         prom.counts = &p_counts[0, 0, 0]
+        prom.counted = &p_counted[0]
+        prom.rows = p_counts.shape[1]
         prom.slot_day = &p_slot_day[0]
         prom.ring = p_slot_day.shape[0]
         prom.handling = &handling[0]
