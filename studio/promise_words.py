@@ -11,19 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from engine.promise_options import countdown
 from studio import formats
 
 MINUTES_PER_HOUR = 60
-
-
-def countdown(minutes: int) -> str:
-    """Minutes left as "2 h 13 min", "2 h", "45 min"."""
-    hours, rest = divmod(max(minutes, 0), MINUTES_PER_HOUR)
-    if hours and rest:
-        return f"{hours} h {rest} min"
-    if hours:
-        return f"{hours} h"
-    return f"{rest} min"
 
 
 def clock(minute: int) -> str:
