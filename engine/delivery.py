@@ -41,7 +41,6 @@ from engine.tables.promise_columns import DEFAULT_CUTOFF, DEFAULT_OPEN_DAYS, Nod
 from engine.tables.table import Table
 
 if TYPE_CHECKING:
-    from engine.blocks import Block
     from engine.compiler import Policy
     from engine.model import Network
     from engine.order_batch import OrderBatch
@@ -334,12 +333,12 @@ class BoundDelivery:
         counting = (self.counts, self.counted, self.slot_day)
         return (calendar, self.service_columns, counting, per_order, out)
 
-    def refusals(self, block: Block, j: int, node: int, country: Any, km: float,
+    def refusals(self, promise: Any, j: int, node: int, country: Any, km: float,
                  need: np.ndarray) -> list[str]:  # fmt: skip
         """Why no carrier service may carry what chain position `j` of a one-order block
-        still had to place (`need`, units per line) from `node` (network index): one
-        reason per service, in table order (docs/routing.md, "Carriers while routing")."""
-        promise: Any = block.promise
+        (its `promise` arrays, from `arrays`) still had to place (`need`, units per
+        line) from `node` (network index): one reason per service, in table order
+        (docs/routing.md, "Carriers while routing")."""
         calendar, _, _, per_order, _ = promise
         day0, minute = int(calendar[0]), int(per_order[0][0])
         deadline = int(per_order[5][0, j])

@@ -346,7 +346,8 @@ class _Step:
         assert delivery is not None and self.block is not None
         need = self.trace.need[self.j][: len(self.skus)]
         km = float(self.trace.km[node])
-        reasons = delivery.refusals(self.block, self.j, node, self.order.get("country"), km, need)
+        country = self.order.get("country")
+        reasons = delivery.refusals(self.block.promise, self.j, node, country, km, need)
         detail = "no carrier service can carry it: " + "; ".join(reasons)
         return "carriers", detail, "carrier", None, {"reasons": reasons}
 
