@@ -220,3 +220,31 @@ def test_key_figures_and_charts_for_a_period(busiest):
     assert base.overall["orders"] < result.runs["today"].kpis.overall["orders"]
     daily = chart(app, "compare.chart.daily")["data"]
     assert daily[0]["y"] == base.by_day["orders"].astype(float).tolist()
+
+
+@pytest.mark.usefixtures("studio_env")
+def test_a_scenario_files_cutoffs_and_carrier_changes_are_not_dropped(tmp_path, monkeypatch):
+    """A scenario file that moves cut-offs and changes carriers (docs/simulations.md,
+    "Scenario files") keeps those changes when a scenario starts from it: the form has
+    no fields for them, so they are listed under it and replayed as the file says."""
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    (folder / "late_stores.toml").write_text(
+        'name = "Late stores"\n'
+        '[nodes]\ncutoff = { store = "13:00" }\n'
+        '[[carriers]]\ncarrier = "chronopost"\nservice = "express"\ndaily_parcels = 2\n'
+        '[[carriers]]\nno_delivery_on = "Sat"\n',
+        encoding="utf-8",
+    )
+    wanted = simulations.load_scenario_file(folder / "late_stores.toml").overrides
+    monkeypatch.chdir(tmp_path)  # the studio offers the files of ./scenarios
+    app = page("compare").run()
+    add_scenario(app, "today")
+    app.selectbox(key="compare.new.file").set_value("late_stores.toml").run()
+    for line in wanted.describe():
+        assert line in texts(app)
+    app.button(key="compare.new.add").click().run()
+    assert not app.exception, app.exception
+    kept = app.session_state["compare.scenarios"][1].overrides
+    assert (kept.cutoff, kept.carriers) == (wanted.cutoff, wanted.carriers)
+    assert "cut-off 13:00 at store" in texts(app)

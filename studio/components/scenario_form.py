@@ -1,7 +1,9 @@
 """The what-if overrides of a scenario as a form: strategies switched off or given new
 effective dates, nodes closed, capacity and stock scaled by node type, demand scaled.
-It can start from a scenario file (the TOML format of docs/simulations.md); the form
-only builds `simulations.Overrides`, the simulation package applies them."""
+It can start from a scenario file (the TOML format of docs/simulations.md): what the
+form has no field for (per-node multipliers, cut-offs, carrier changes) is kept from the
+file and listed. The form only builds `simulations.Overrides`, the simulation package
+applies them."""
 
 from __future__ import annotations
 
@@ -48,6 +50,7 @@ def prefill(key: str, scenario: ScenarioFile, node_types: list[str]) -> None:
     state[f"{key}.by_node"] = by_node
     state[f"{key}.demand"] = round(100 * overrides.demand_scale)
     state[f"{key}.seed"] = overrides.demand_seed
+    state[f"{key}.promise"] = Overrides(cutoff=overrides.cutoff, carriers=overrides.carriers)
     if scenario.name:
         state[f"{key}.name"] = scenario.name
 
@@ -121,6 +124,9 @@ def overrides_form(key: str, ruleset: s.Ruleset, nodes: pd.DataFrame) -> Overrid
     seed = seed_col.number_input(
         "Resampling seed", min_value=0, step=1, key=field(f"{key}.seed", 0)
     )
+    promise = st.session_state.get(f"{key}.promise", Overrides())
+    for line in promise.describe():
+        st.caption(f"{line} (from the scenario file)")
     return Overrides(
         strategies_off=tuple(off),
         effective=effective,
@@ -129,6 +135,8 @@ def overrides_form(key: str, ruleset: s.Ruleset, nodes: pd.DataFrame) -> Overrid
         stock=stock,
         demand_scale=demand / 100,
         demand_seed=int(seed),
+        cutoff=promise.cutoff,
+        carriers=promise.carriers,
     )
 
 
