@@ -29,11 +29,14 @@ FRANCE = (resources.files("rulesets") / "france.route").read_text(encoding="utf-
 
 
 def inputs_of(folder):
+    """The folder's tables as the studio reads them: its carriers and closures too."""
     return simulations.load_inputs(
         folder / "nodes.csv",
         folder / "inventory.csv",
         folder / "orders.csv",
         folder / "replenishments.csv",
+        carriers=folder / "carriers.csv",
+        closures=folder / "closures.csv",
         timezone="Europe/Paris",
     )
 
