@@ -251,3 +251,22 @@ def test_a_scenario_files_cutoffs_and_carrier_changes_are_not_dropped(tmp_path, 
     kept = app.session_state["compare.scenarios"][1].overrides
     assert (kept.cutoff, kept.carriers) == (wanted.cutoff, wanted.carriers)
     assert "cut-off 13:00 at store" in texts(app)
+
+
+@pytest.mark.usefixtures("studio_env")
+def test_a_scenario_file_keeps_the_ruleset_picked_for_the_scenario():
+    """Starting a scenario from a file once put the ruleset picker back on its first
+    choice: the file's overrides were then replayed with another ruleset than the one
+    picked (the file's own ruleset is not used)."""
+    app = page("compare").run()
+    picker = app.selectbox(key="compare.new.ruleset")
+    other = next(option for option in picker.options if option != picker.value)
+    picker.set_value(other).run()
+    app.selectbox(key="compare.new.file").set_value("close_paris_flagship.toml").run()
+    assert app.selectbox(key="compare.new.ruleset").value == other
+    assert app.multiselect(key="compare.new.close").value == ["ST-PARIS-01"]
+    app.selectbox(key="compare.new.file").set_value("(none)").run()
+    assert app.selectbox(key="compare.new.ruleset").value == other
+    assert app.multiselect(key="compare.new.close").value == []
+    app.button(key="compare.new.add").click().run()
+    assert app.session_state["compare.scenarios"][0].choice.label == other

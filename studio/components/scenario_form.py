@@ -30,9 +30,32 @@ def scenario_files(folder: Path = SCENARIO_FOLDER) -> dict[str, Path]:
     return {path.name: path for path in sorted(folder.glob("*.toml"))}
 
 
+FORM_FIELDS = (
+    "off",
+    "redate",
+    "from.",
+    "to.",
+    "close",
+    "capacity.",
+    "stock.",
+    "by_node",
+    "demand",
+    "seed",
+    "promise",
+)
+"""The form's own fields under its key (`<key>.off`...): what a scenario file replaces.
+Other fields under the same key (the page's ruleset picker, the scenario's name) stay."""
+
+
+def clear(key: str) -> None:
+    """Empty the form's fields (their defaults show again)."""
+    for name in FORM_FIELDS:
+        forget(f"{key}.{name}")
+
+
 def prefill(key: str, scenario: ScenarioFile, node_types: list[str]) -> None:
     """Put a scenario file's overrides into the form's fields."""
-    forget(f"{key}.")
+    clear(key)
     overrides = scenario.overrides
     state = st.session_state
     state[f"{key}.off"] = list(overrides.strategies_off)
@@ -148,13 +171,12 @@ def _start_from(key: str, node_types: list[str]) -> None:
     def load() -> None:
         name = st.session_state[f"{key}.file"]
         if name == NO_FILE:
-            forget(f"{key}.")
+            clear(key)
             return
         try:
             prefill(key, load_scenario_file(files[name]), node_types)
         except ScenarioError as error:
             st.session_state[f"{key}.file_error"] = str(error)
-        st.session_state[f"{key}.file"] = name
 
     options = [NO_FILE, *files]
     if st.session_state.get(f"{key}.file") not in options:
