@@ -19,10 +19,10 @@ import engine
 import simulations
 from engine.tables import load_carriers
 from rulesets.store import RulesetStore
-from simulations.kpis import HEADLINE_KEYS
 from studio import table_edits
 from studio.components import run_results
 from studio.components.kpi_cards import delta_text
+from studio.components.promise_figures import PROMISE_CARDS, headline_keys, label
 from studio.formats import kpi as format_kpi
 
 demo_folder = studio_pages.demo_folder
@@ -69,10 +69,11 @@ def test_a_run_shows_kpi_cards_and_charts_from_the_replay(studio_env, expected):
     assert progress.value == 100
     assert progress.text.startswith(f"Done: {orders['order_id'].nunique():,} orders replayed")
 
-    cards = {metric.label: metric.value for metric in app.metric}
+    headline = headline_keys(expected.kpis)  # on time is among the promise cards
+    cards = {metric.label: metric.value for metric in app.metric[: len(headline)]}
     overall = expected.kpis.overall
-    labels = {key: simulations.charts.KPI_LABELS[key][0] for key in HEADLINE_KEYS}
-    assert cards == {labels[key]: format_kpi(key, overall[key]) for key in HEADLINE_KEYS}
+    labels = {key: simulations.charts.KPI_LABELS[key][0] for key in headline}
+    assert cards == {labels[key]: format_kpi(key, overall[key]) for key in headline}
     assert cards["Orders"] == f"{orders['order_id'].nunique():,}"
 
     daily = chart(app, "simulate.run.chart.daily")
@@ -122,7 +123,7 @@ def test_drilling_from_a_kpi_lists_the_orders_behind_it(expected):
     late = simulations.orders_behind(expected.tables, "on_time_rate", channel="web")
     assert len(late) and not late["on_time"].astype(bool).any()  # judged on the promise
     assert set(late["channel"]) == {"web"}
-    assert f"**{len(late):,} orders** behind *On time* (the late orders)" in texts(app)
+    assert f"**{len(late):,} orders** behind *On time (promise)* (the late orders)" in texts(app)
     assert table(app, "order_id", "eta_days")["order_id"].tolist() == late["order_id"].tolist()
 
     first = late["order_id"].iloc[0]
@@ -156,8 +157,11 @@ def test_deltas_are_against_the_live_version(studio_env, expected, monkeypatch):
     run_page(app)
     variant = replayed(studio_env, changed)
     assert "Changes against **france v1 (live)**" in texts(app)
+    keys = {simulations.charts.KPI_LABELS[k][0]: k for k in headline_keys(expected.kpis)}
+    keys.update({label(k): k for k in PROMISE_CARDS})
+    assert [metric.label for metric in app.metric] == list(keys)
     for metric in app.metric:
-        key = next(k for k in HEADLINE_KEYS if simulations.charts.KPI_LABELS[k][0] == metric.label)
+        key = keys[metric.label]
         a, b = expected.kpis.overall[key], variant.kpis.overall[key]
         assert metric.value == format_kpi(key, b)
         assert metric.proto.delta == (delta_text(key, b - a) or "")
@@ -258,7 +262,7 @@ def test_figures_for_a_period_of_the_run(expected):
     seen = expected.between(first, last)
     cards = {metric.label: metric.value for metric in app.metric}
     labels = simulations.charts.KPI_LABELS
-    for key in HEADLINE_KEYS:
+    for key in headline_keys(seen.kpis):
         assert cards[labels[key][0]] == format_kpi(key, seen.kpis.overall[key]), key
     assert seen.kpis.overall["orders"] < expected.kpis.overall["orders"]
     daily = chart(app, "simulate.run.chart.daily")
