@@ -1,6 +1,7 @@
 """The delivery promise on Simulate, Compare with live and Compare, headless, on the demo
 data with its carriers and closures: the promise cards (with their change against the
-other side), the carrier mix chart and tables — each checked against what `simulations`
+other side), the carrier mix chart and tables, and in comparisons the orders that lost
+their next-day promise grouped by cause — each checked against what `simulations`
 computes on the same tables, for the whole run and for a period. Without carriers the
 pages show none of it, as before carriers existed."""
 
@@ -23,7 +24,9 @@ from rulesets.store import RulesetStore
 from simulations import Overrides, Scenario, load_scenario_file
 from simulations.charts import KPI_LABELS
 from simulations.kpis import HEADLINE_KEYS, OVERALL_KEYS
+from simulations.promise_causes import next_day_causes
 from simulations.promise_kpis import service_names
+from studio.components import lost_promises
 from studio.components.kpi_cards import delta_text
 from studio.components.live_compare import DRAFT_NAME
 from studio.components.promise_figures import PROMISE_CARDS, label
@@ -242,7 +245,7 @@ def live_promise(studio_env):  # noqa: ARG001 - studio_env names the store's dat
 
 
 @pytest.mark.usefixtures("live_promise")
-def test_compare_with_live_shows_the_promise_against_live(studio_env):
+def test_compare_with_live_shows_the_promise_and_the_lost_next_day_promises(studio_env):
     app = studio()
     type_text(app, CHEAPER)
     app.button(key="rules.live_compare.run").click()
@@ -260,7 +263,24 @@ def test_compare_with_live_shows_the_promise_against_live(studio_env):
     bars = chart(app, "rules.live_compare.chart.carrier_mix")["data"]
     assert [trace["name"] for trace in bars] == ["live v1", DRAFT_NAME]
 
-    # days picked: the cards of the orders placed on those days
+    lost, groups = expected.lost_next_day, expected.next_day_causes
+    assert len(lost) > 0 and set(lost["kind"]) == {"other service"}
+    said = f"{count(len(lost), 'order')} promised next day by live v1 (delivered at most 1 day"
+    assert said in texts(app)
+    causes = table(app, "What happened", "Cause", "Orders", "Example orders")
+    assert causes["Cause"].tolist() == groups["cause"].tolist()  # no date in these causes
+    assert causes["Orders"].tolist() == [count(n) for n in groups["orders"]]
+    assert causes["Example orders"].tolist() == groups["examples"].tolist()
+    assert set(causes["What happened"]) == {"Another carrier service"}
+    first = groups.iloc[0]
+    assert f"- **{count(first['orders'])} orders**: {first['cause']}" in texts(app)
+    orders = table(app, "Order", "Promised in live v1", f"Promised in {DRAFT_NAME}")
+    assert orders["Order"].tolist() == lost["order_id"].tolist()
+    assert orders["Promised in live v1"].tolist() == [
+        f"{d:%d/%m/%Y}" for d in lost["base_promised_date"]
+    ]
+
+    # days picked: the cards and the lost promises of the orders placed on those days
     period = "rules.live_compare.view"
     app.selectbox(key=f"{period}.period").set_value("chosen")
     run(app)
@@ -271,6 +291,11 @@ def test_compare_with_live_shows_the_promise_against_live(studio_env):
     seen = expected.variant.between(first, last).kpis.overall
     next_day = cards(app)[label("next_day_rate")]
     assert next_day.value == format_kpi("next_day_rate", seen["next_day_rate"])
+    inside = lost[(lost["day"] >= first) & (lost["day"] <= last)]
+    assert 0 < len(inside) < len(lost)
+    assert f"{count(len(inside), 'order')} promised next day by live v1" in texts(app)
+    narrowed = table(app, "What happened", "Cause", "Orders")
+    assert narrowed["Orders"].tolist() == [count(n) for n in next_day_causes(inside)["orders"]]
 
 
 # ------------------------------------------------------------------------- Compare
@@ -285,7 +310,7 @@ def add_scenario(app, name: str, file: str | None = None) -> None:
 
 
 @pytest.mark.usefixtures("studio_env")
-def test_compare_shows_the_promise_side_by_side(demo_folder):
+def test_compare_shows_the_promise_side_by_side_and_why_next_day_was_lost(demo_folder):
     app = page("compare").run()
     app.selectbox(key="compare.new.ruleset").set_value("Example: france_promise.route").run()
     add_scenario(app, "today")
@@ -319,11 +344,26 @@ def test_compare_shows_the_promise_side_by_side(demo_folder):
     bars = chart(app, "compare.chart.carrier_mix.capped")["data"]
     assert [trace["name"] for trace in bars] == ["today", "capped"]
 
+    lost, groups = expected.lost_next_day, expected.next_day_causes
+    assert len(lost) > 0 and "delivery day" in set(lost["kind"])
+    causes = table(app, "What happened", "Cause", "Orders", "Example orders")
+    assert causes["Orders"].tolist() == [count(n) for n in groups["orders"]]
+    assert causes["Example orders"].tolist() == groups["examples"].tolist()
+    words = dict(zip(groups["kind"], causes["What happened"], strict=True))
+    assert words.get("delivery day") == "No delivery on that day"
+    for shown, cause in zip(causes["Cause"], groups["cause"], strict=True):
+        for day in ISO_DAY.findall(cause):  # dates day first, as every page writes them
+            cause = cause.replace(day, dt.date.fromisoformat(day).strftime("%d/%m/%Y"))
+        assert shown == cause
+
     app.selectbox(key="compare.view.period").set_value("chosen").run()
     first, last = dt.date(2026, 11, 23), dt.date(2026, 11, 30)
     app.date_input(key="compare.view.from").set_value(first).run()
     app.date_input(key="compare.view.to").set_value(last).run()
     assert not app.exception, app.exception
+    inside = lost[(lost["day"] >= first) & (lost["day"] <= last)]
+    assert 0 < len(inside) < len(lost)
+    assert f"{count(len(inside), 'order')} promised next day by today" in texts(app)
     narrowed = expected.variant.between(first, last).kpis.overall
     promise = next(
         element.value
@@ -380,3 +420,12 @@ def test_without_carriers_compare_with_live_shows_no_promise(plain_env):
     assert "Delivery promise" not in [header.value for header in app.subheader]
     assert "next-day promise" not in texts(app)
     assert not (plain_env / "carriers.csv").exists()
+
+
+def test_a_lost_promises_cause_writes_its_dates_day_first():
+    """The causes of simulations write ISO dates; the studio writes days day first."""
+    cause = "chronopost express full at DC-PARIS on 2026-12-09"
+    assert lost_promises.words(cause) == "chronopost express full at DC-PARIS on 09/12/2026"
+    assert lost_promises.words("no Saturday delivery by stuart same_day") == (
+        "no Saturday delivery by stuart same_day"
+    )

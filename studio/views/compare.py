@@ -1,6 +1,7 @@
 """Compare scenarios: two or more scenarios (a ruleset and what-if overrides) replayed
 on the same orders; the KPIs side by side with their changes, the charts overlaid, with
-carriers the delivery promise, and the orders whose routing changed, with why."""
+carriers the delivery promise (and the orders that lost their next-day promise), and
+the orders whose routing changed, with why."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from simulations.kpis import OVERALL_KEYS
 from studio import data, formats
 from studio.components import (
     change_summary,
+    lost_promises,
     promise_figures,
     scenario_form,
     scenario_overlays,
@@ -219,14 +221,15 @@ def _show(result: Result) -> None:
                 key=f"compare.chart.bars.{variant}",
             )
     if any(run.kpis.carriers for run in runs.values()):
-        _promise(result, runs)
+        _promise(result, runs, period)
     for comparison in result.comparisons:
         change_summary.show_changed(comparison, "compare")
 
 
-def _promise(result: Result, runs: dict) -> None:
+def _promise(result: Result, runs: dict, period: Period) -> None:
     """The delivery promise of every scenario: the promise figures side by side, the
-    carrier mix of each variant against the base and the carrier tables."""
+    carrier mix of each variant against the base, the carrier tables, and the orders
+    each variant no longer promises next day (placed in `period`)."""
     names = list(runs)
     st.subheader("Delivery promise", anchor=False)
     st.caption(f"Each Δ is the scenario minus **{names[0]}** (rates in percentage points).")
@@ -248,6 +251,8 @@ def _promise(result: Result, runs: dict) -> None:
             key=f"compare.chart.carrier_mix.{variant}",
         )
     promise_figures.carrier_tables({name: run.kpis for name, run in runs.items()}, "compare")
+    for comparison in result.comparisons:
+        lost_promises.show(comparison, "compare", period)
 
 
 def _period(result: Result) -> Period:
