@@ -27,6 +27,7 @@ from simulations.kpis import HEADLINE_KEYS, OVERALL_KEYS
 from simulations.promise_causes import next_day_causes
 from simulations.promise_kpis import service_names
 from studio.components import lost_promises
+from studio.components.change_summary import comparison_report
 from studio.components.kpi_cards import delta_text
 from studio.components.live_compare import DRAFT_NAME
 from studio.components.promise_figures import PROMISE_CARDS, label
@@ -343,6 +344,8 @@ def test_compare_shows_the_promise_side_by_side_and_why_next_day_was_lost(demo_f
     ]
     bars = chart(app, "compare.chart.carrier_mix.capped")["data"]
     assert [trace["name"] for trace in bars] == ["today", "capped"]
+    report = comparison_report(app.session_state["compare.result"].comparisons[0]).decode()
+    assert f"Why {len(expected.lost_next_day):,} orders lost their next-day promise" in report
 
     lost, groups = expected.lost_next_day, expected.next_day_causes
     assert len(lost) > 0 and "delivery day" in set(lost["kind"])
