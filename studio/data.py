@@ -34,7 +34,8 @@ from studio import config
 from studio.table_edits import digest
 
 INPUT_KINDS = ("nodes", "inventory", "orders", "replenishments", "events")
-"""The tables a simulation reads, in `simulations.load_inputs` order."""
+"""The tables `simulations.load_inputs` takes in order; the carriers and closures (as
+edited in the session) follow by name, so a replay routes with the delivery promise."""
 KINDS = (*INPUT_KINDS, "carriers", "closures")
 """Every table, in loading order: node ids check the tables after nodes, carrier names
 the closures."""
@@ -287,7 +288,13 @@ def _dataset(
             carrier_names = tuple(dict.fromkeys(table.carrier))
     inputs = None
     if all(kind in tables for kind in REQUIRED):
-        inputs = load_inputs(*(tables.get(kind) for kind in INPUT_KINDS), timezone=timezone)
+        carriers = tables.get("carriers")  # closures change a promise only: none without
+        inputs = load_inputs(
+            *(tables.get(kind) for kind in INPUT_KINDS),
+            carriers=carriers,
+            closures=tables.get("closures") if carriers is not None else None,
+            timezone=timezone,
+        )
     edited = frozenset(kind for kind in _edits if kind in tables)
     return Dataset(_files, tables, errors, timezone, key, inputs, edited)
 

@@ -100,6 +100,8 @@ def expected(full_demo) -> simulations.Comparison:
     assert PEAK_COMMENT in FRANCE and EDITED != FRANCE
     inputs = simulations.load_inputs(
         *(full_demo / f"{kind}.csv" for kind in ("nodes", "inventory", "orders", "replenishments")),
+        carriers=full_demo / "carriers.csv",
+        closures=full_demo / "closures.csv",
         timezone="Europe/Paris",
     )
     return simulations.compare(

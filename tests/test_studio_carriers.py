@@ -1,7 +1,7 @@
 """The Carriers page: the carrier services, the nodes' cut-offs and the closures of the
 data in use, edited in place; every edit checked by its table's loader, a refused one
 listed cell by cell with the table in use kept, an accepted one used by the session's
-data (what Try one order and Simulate read)."""
+data (what Try one order, Simulate, Compare and Compare with live read)."""
 
 from __future__ import annotations
 

@@ -54,6 +54,8 @@ def live_france(studio_env):  # noqa: ARG001 - studio_env names the store's data
 def expected(folder) -> simulations.Comparison:
     inputs = simulations.load_inputs(
         *(folder / f"{kind}.csv" for kind in ("nodes", "inventory", "orders", "replenishments")),
+        carriers=folder / "carriers.csv",
+        closures=folder / "closures.csv",
         timezone="Europe/Paris",
     )
     return simulations.compare(

@@ -17,10 +17,12 @@ from studio_pages import chart, map_points, page, studio_app, table, texts
 
 import engine
 import simulations
+from engine.tables import load_carriers
 from rulesets.store import RulesetStore
-from simulations.kpis import HEADLINE_KEYS
+from studio import table_edits
 from studio.components import run_results
 from studio.components.kpi_cards import delta_text
+from studio.components.promise_figures import PROMISE_CARDS, headline_keys, label
 from studio.formats import kpi as format_kpi
 
 demo_folder = studio_pages.demo_folder
@@ -31,15 +33,19 @@ FRANCE = (resources.files("rulesets") / "france.route").read_text(encoding="utf-
 TZ = "Europe/Paris"
 
 
-def replayed(folder, text: str = FRANCE) -> simulations.Simulation:
-    """The same replay done by the simulation package directly."""
+def replayed(folder, text: str = FRANCE, carriers=None) -> simulations.Simulation:
+    """The same replay done by the simulation package directly, with the folder's
+    carriers (or `carriers`) and closures when it has some, as the studio reads them."""
     policy = engine.policy_of(text, filename="ruleset.route")
+    found = (folder / "carriers.csv").is_file()
     return simulations.run(
         policy,
         folder / "nodes.csv",
         folder / "inventory.csv",
         folder / "orders.csv",
         folder / "replenishments.csv",
+        carriers=carriers if carriers is not None else (folder / "carriers.csv" if found else None),
+        closures=folder / "closures.csv" if found else None,
     )
 
 
@@ -63,10 +69,11 @@ def test_a_run_shows_kpi_cards_and_charts_from_the_replay(studio_env, expected):
     assert progress.value == 100
     assert progress.text.startswith(f"Done: {orders['order_id'].nunique():,} orders replayed")
 
-    cards = {metric.label: metric.value for metric in app.metric}
+    headline = headline_keys(expected.kpis)  # on time is among the promise cards
+    cards = {metric.label: metric.value for metric in app.metric[: len(headline)]}
     overall = expected.kpis.overall
-    labels = {key: simulations.charts.KPI_LABELS[key][0] for key in HEADLINE_KEYS}
-    assert cards == {labels[key]: format_kpi(key, overall[key]) for key in HEADLINE_KEYS}
+    labels = {key: simulations.charts.KPI_LABELS[key][0] for key in headline}
+    assert cards == {labels[key]: format_kpi(key, overall[key]) for key in headline}
     assert cards["Orders"] == f"{orders['order_id'].nunique():,}"
 
     daily = chart(app, "simulate.run.chart.daily")
@@ -113,14 +120,10 @@ def test_drilling_from_a_kpi_lists_the_orders_behind_it(expected):
 
     app.selectbox(key="simulate.run.kpi").set_value("on_time_rate")
     app.selectbox(key="simulate.run.channel").set_value("web").run()
-    orders = expected.tables.orders
-    late = orders[
-        (orders["channel"] == "web")
-        & orders["routed"]
-        & orders["promised_days"].notna()
-        & (orders["eta_days"] > orders["promised_days"])
-    ]
-    assert f"**{len(late):,} orders** behind *On time* (the late orders)" in texts(app)
+    late = simulations.orders_behind(expected.tables, "on_time_rate", channel="web")
+    assert len(late) and not late["on_time"].astype(bool).any()  # judged on the promise
+    assert set(late["channel"]) == {"web"}
+    assert f"**{len(late):,} orders** behind *On time (promise)* (the late orders)" in texts(app)
     assert table(app, "order_id", "eta_days")["order_id"].tolist() == late["order_id"].tolist()
 
     first = late["order_id"].iloc[0]
@@ -154,8 +157,11 @@ def test_deltas_are_against_the_live_version(studio_env, expected, monkeypatch):
     run_page(app)
     variant = replayed(studio_env, changed)
     assert "Changes against **france v1 (live)**" in texts(app)
+    keys = {simulations.charts.KPI_LABELS[k][0]: k for k in headline_keys(expected.kpis)}
+    keys.update({label(k): k for k in PROMISE_CARDS})
+    assert [metric.label for metric in app.metric] == list(keys)
     for metric in app.metric:
-        key = next(k for k in HEADLINE_KEYS if simulations.charts.KPI_LABELS[k][0] == metric.label)
+        key = keys[metric.label]
         a, b = expected.kpis.overall[key], variant.kpis.overall[key]
         assert metric.value == format_kpi(key, b)
         assert metric.proto.delta == (delta_text(key, b - a) or "")
@@ -256,7 +262,7 @@ def test_figures_for_a_period_of_the_run(expected):
     seen = expected.between(first, last)
     cards = {metric.label: metric.value for metric in app.metric}
     labels = simulations.charts.KPI_LABELS
-    for key in HEADLINE_KEYS:
+    for key in headline_keys(seen.kpis):
         assert cards[labels[key][0]] == format_kpi(key, seen.kpis.overall[key]), key
     assert seen.kpis.overall["orders"] < expected.kpis.overall["orders"]
     daily = chart(app, "simulate.run.chart.daily")
@@ -264,13 +270,40 @@ def test_figures_for_a_period_of_the_run(expected):
     assert "Figures for the" in texts(app)
 
 
-def test_the_page_says_the_replay_does_not_read_the_carriers_yet(studio_env):
-    """The demo has a carriers table; the replay (simulations) routes without it, and
-    the page says so rather than let the figures pass for promised ones."""
-    app = page("simulate").run()
-    assert not app.exception
-    assert "not the carriers and closures yet" in texts(app)
-    assert (studio_env / "carriers.csv").is_file()
+def test_the_replay_routes_with_the_carriers_and_closures_as_edited(studio_env):
+    """The run routes with the session's carriers and closures: every shipment of the
+    demo gets its carrier service and promised date as `simulations` gives them, and a
+    service edited on the Carriers page is the one the next run routes with."""
+    app = studio_app().run()
+    app.switch_page("views/simulate.py").run()
+    assert app.selectbox(key="simulate.ruleset").value == "Current draft (france v1, as edited)"
+    run_page(app)
+    shown = app.session_state["simulate.result"].simulation.tables.shipments
+    files = replayed(studio_env).tables.shipments
+    assert shown["carrier"].notna().all()
+    pd.testing.assert_frame_equal(shown, files)
+
+    app.switch_page("views/carriers.py").run()
+    services = load_carriers(studio_env / "carriers.csv").frame
+    standard = int(services.index[services["carrier"] == "colissimo"][0])
+    app.session_state["carriers.services.editor.0"] = {
+        "edited_rows": {standard: {"transit_days": 4}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    app.run()
+    assert "Applied" in texts(app)
+    app.switch_page("views/simulate.py").run()
+    run_page(app)
+    edited = table_edits.cells(services)
+    edited.loc[standard, "transit_days"] = 4
+    again = app.session_state["simulate.result"].simulation
+    expected = replayed(studio_env, carriers=edited)
+    pd.testing.assert_frame_equal(again.tables.shipments, expected.tables.shipments)
+    by_colissimo = again.tables.shipments[again.tables.shipments["carrier"] == "colissimo"]
+    assert len(by_colissimo) and set(by_colissimo["promised_date"]) != set(
+        files.loc[files["carrier"] == "colissimo", "promised_date"]
+    )
 
 
 @pytest.mark.usefixtures("plain_env")

@@ -230,7 +230,8 @@ def show_changed(comparison: Comparison, key: str, heading: str | None = None) -
 
 
 def comparison_report(comparison: Comparison) -> bytes:
-    """`simulations.report.write_comparison_report` for one variant, as bytes."""
+    """`simulations.report.write_comparison_report` for one variant, as bytes (with
+    carriers, the lost next-day promises too, as `Comparison.write` writes them)."""
     with tempfile.TemporaryDirectory() as folder:
         path = write_comparison_report(
             Path(folder) / "comparison.html",
@@ -239,5 +240,7 @@ def comparison_report(comparison: Comparison) -> bytes:
             names=comparison.names,
             changed_orders=comparison.changed.drop(columns=["created_at"]),
             causes=comparison.by_cause,
+            next_day_causes=comparison.next_day_causes,
+            lost_next_day=comparison.lost_next_day,
         )
         return path.read_bytes()

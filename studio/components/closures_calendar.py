@@ -257,7 +257,8 @@ def _apply(frame: pd.DataFrame, dataset: data.Dataset, done: str) -> bool:
     found = checked(frame, dataset)
     if found.ok:
         data.keep_edit("closures", frame)
-        st.session_state[OUTCOME] = ("success", done + " Try one order and Simulate use it.", None)
+        used = " Try one order, Simulate, Compare and Compare with live use it."
+        st.session_state[OUTCOME] = ("success", done + used, None)
         return True
     message = found.error or "the closures loader refuses it; nothing was changed"
     st.session_state[OUTCOME] = ("error", f"Not applied: {message}.", found.problems)

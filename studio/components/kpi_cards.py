@@ -6,11 +6,11 @@ from __future__ import annotations
 import streamlit as st
 
 from simulations.charts import KPI_LABELS
-from simulations.kpis import HEADLINE_KEYS, OVERALL_KEYS
+from simulations.kpis import HEADLINE_KEYS
 from studio import formats
 
-HIGHER_IS_BETTER = frozenset({"fill_rate", "complete_rate", "on_time_rate"})
-NEUTRAL = frozenset({"orders", "lines", "units", "node_utilisation"})
+HIGHER_IS_BETTER = frozenset({"fill_rate", "complete_rate", "on_time_rate", "next_day_rate"})
+NEUTRAL = frozenset({"orders", "lines", "units", "node_utilisation", "promised_orders"})
 
 
 def delta_text(key: str, change: float | None) -> str | None:
@@ -38,13 +38,16 @@ def kpi_cards(
     keys: tuple[str, ...] = HEADLINE_KEYS,
     columns: int = 4,
     baseline_name: str = "baseline",
+    wording: dict[str, tuple[str, str]] | None = None,
 ) -> None:
-    """One card per KPI: value, definition on hover, change against `baseline`."""
-    keys = tuple(k for k in keys if k in overall and k in OVERALL_KEYS)
+    """One card per KPI: value, definition on hover, change against `baseline`.
+    `wording` gives some keys another (label, definition) than KPI_LABELS's."""
+    keys = tuple(k for k in keys if k in overall and k in KPI_LABELS)
     rows = [keys[i : i + columns] for i in range(0, len(keys), columns)]
     for row in rows:
         for column, key in zip(st.columns(columns), row, strict=False):
             label, _kind, definition = KPI_LABELS[key]
+            label, definition = (wording or {}).get(key, (label, definition))
             difference = None if baseline is None else change(overall[key], baseline[key])
             shown = delta_text(key, difference)
             flat = shown is not None and not any(digit in shown for digit in "123456789")

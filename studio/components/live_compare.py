@@ -1,7 +1,8 @@
 """Compare with live, on the Rules page: the text being edited and the live version of
 its ruleset replayed on the loaded order history with one click, then the headline
-figures against live (for the whole history or a period such as the peak season) and
-the orders routed differently, grouped by cause in words.
+figures against live (for the whole history or a period such as the peak season), with
+carriers the delivery promise and the orders that lost their next-day promise, and the
+orders routed differently, grouped by cause in words.
 
 A result is kept for every session by what it depends on (both texts and the data), so
 a reload, or another browser asking the same question, shows it again at once. It is
@@ -19,7 +20,7 @@ import engine
 from rulesets.store import RulesetStore, StoreError, Version
 from simulations import Comparison, Overrides, Scenario, ScenarioError, compare
 from studio import data, formats, state
-from studio.components import change_summary, run_results
+from studio.components import change_summary, lost_promises, promise_figures, run_results
 from studio.components.kpi_cards import kpi_cards
 from studio.components.period_picker import peak_days, period_filter
 from studio.components.ruleset_choice import DRAFT, STORED, RulesetChoice, compile_choice
@@ -190,7 +191,14 @@ def _result(result: LiveComparison) -> None:
             f"Figures for the {formats.count(len(sim.decisions), 'order')} placed in the "
             f"{period.name}, with the stock and capacity the whole run left them."
         )
-    kpi_cards(sim.kpis.overall, base.kpis.overall, baseline_name=base_name)
+    kpi_cards(
+        sim.kpis.overall,
+        base.kpis.overall,
+        keys=promise_figures.headline_keys(sim.kpis),
+        baseline_name=base_name,
+    )
+    promise_figures.show(sim.kpis, base.kpis, (base_name, DRAFT_NAME), KEY)
+    lost_promises.show(comparison, KEY, period)
     change_summary.show_changed(
         comparison,
         KEY,

@@ -25,10 +25,9 @@ from simulations.charts import (
     utilisation_figure,
 )
 from simulations.exports import csv_bytes
-from simulations.kpis import OVERALL_KEYS
 from simulations.report import write_report
 from studio import formats
-from studio.components import decision_view
+from studio.components import decision_view, promise_figures
 from studio.components.kpi_cards import kpi_cards
 from studio.components.period_picker import Period, period_filter
 from studio.components.widget_memory import field as kept_field
@@ -36,6 +35,16 @@ from studio.components.widget_memory import field as kept_field
 ALL = "All"
 WHOLE_RUN = Period("whole run", None, None)
 SHOWN_ROWS = 1_000
+PROMISE_BEHIND = {
+    "promised_orders": "the orders with a promised date",
+    "avg_promised_days": "the orders with a promised date",
+    "p90_promised_days": "the orders promised at or above the 90th percentile",
+    "next_day_rate": "the orders promised next day",
+    "missed_cutoff_orders": "the orders picked after their day",
+    "missed_cutoff_rate": "the orders picked after their day",
+    "capped_parcels": "the orders with a parcel a full service refused",
+}
+"""What `orders_behind` returns for the promise figures (docs/kpis.md)."""
 CHARTS = {
     "daily": "Per day",
     "node_types": "Node types",
@@ -141,7 +150,15 @@ def show_run(run: Run, key: str) -> None:
             f"Figures for the {formats.count(len(sim.decisions), 'order')} placed in the "
             f"{period.name}, with the stock and capacity the whole run left them."
         )
-    kpi_cards(sim.kpis.overall, baseline, baseline_name=run.baseline_label or "baseline")
+    kpi_cards(
+        sim.kpis.overall,
+        baseline,
+        keys=promise_figures.headline_keys(sim.kpis),
+        baseline_name=run.baseline_label or "baseline",
+    )
+    promise_figures.show(
+        sim.kpis, None if base is None else base.kpis, (run.baseline_label, run.label), key
+    )
     tabs = st.tabs(list(CHARTS.values()))
     for tab, name in zip(tabs, CHARTS, strict=True):
         with tab:
@@ -158,11 +175,12 @@ def drill(run: Run, key: str, period: Period = WHOLE_RUN) -> None:
     st.subheader("Orders behind a figure")
     sim = run.seen(period)[0]
     one, two, three = st.columns(3)
+    name = promise_figures.label if sim.kpis.carriers else (lambda k: KPI_LABELS[k][0])
     kpi = one.selectbox(
         "KPI",
-        OVERALL_KEYS,
-        format_func=lambda k: KPI_LABELS[k][0],
-        key=kept_field(f"{key}.kpi", "split_rate"),
+        sim.kpis.keys,
+        format_func=name,
+        key=_option(f"{key}.kpi", list(sim.kpis.keys), "split_rate"),
     )
     channels = [ALL, *sorted(sim.kpis.by_channel["channel"].astype(str))]
     channel = two.selectbox("Channel", channels, key=_option(f"{key}.channel", channels))
@@ -174,9 +192,7 @@ def drill(run: Run, key: str, period: Period = WHOLE_RUN) -> None:
     if node_type != ALL:
         filters["node_type"] = node_type
     behind = run.orders_behind(kpi, period, **filters)
-    st.markdown(
-        f"**{formats.count(len(behind), 'order')}** behind *{KPI_LABELS[kpi][0]}* ({_what(kpi)})"
-    )
+    st.markdown(f"**{formats.count(len(behind), 'order')}** behind *{name(kpi)}* ({_what(kpi)})")
     zone = sim.policy.timezone
     listed = _local(behind.head(SHOWN_ROWS), zone)
     st.dataframe(
@@ -283,11 +299,13 @@ def _local(frame: pd.DataFrame, zone: str) -> pd.DataFrame:
     return frame.assign(created_at=formats.date_times(frame["created_at"], zone))
 
 
-def _option(key: str, options: list[str]) -> str:
-    """A select box's key, reset to the first option when its value is no longer offered."""
-    kept_field(key, options[0])
+def _option(key: str, options: list[str], default: str | None = None) -> str:
+    """A select box's key (starting at `default`, else the first option), reset to that
+    when its value is no longer offered."""
+    first = default if default in options else options[0]
+    kept_field(key, first)
     if st.session_state[key] not in options:
-        st.session_state[key] = options[0]
+        st.session_state[key] = first
     return key
 
 
@@ -300,4 +318,4 @@ def _what(kpi: str) -> str:
         return "the routed orders it averages over"
     if kpi in ("avg_distance_km", "co2_kg", "p90_distance_km"):
         return "orders with a shipment in scope"
-    return KPI_LABELS[kpi][2]
+    return PROMISE_BEHIND.get(kpi, KPI_LABELS[kpi][2])

@@ -1,7 +1,9 @@
 """The what-if overrides of a scenario as a form: strategies switched off or given new
 effective dates, nodes closed, capacity and stock scaled by node type, demand scaled.
-It can start from a scenario file (the TOML format of docs/simulations.md); the form
-only builds `simulations.Overrides`, the simulation package applies them."""
+It can start from a scenario file (the TOML format of docs/simulations.md): what the
+form has no field for (per-node multipliers, cut-offs, carrier changes) is kept from the
+file and listed. The form only builds `simulations.Overrides`, the simulation package
+applies them."""
 
 from __future__ import annotations
 
@@ -28,9 +30,32 @@ def scenario_files(folder: Path = SCENARIO_FOLDER) -> dict[str, Path]:
     return {path.name: path for path in sorted(folder.glob("*.toml"))}
 
 
+FORM_FIELDS = (
+    "off",
+    "redate",
+    "from.",
+    "to.",
+    "close",
+    "capacity.",
+    "stock.",
+    "by_node",
+    "demand",
+    "seed",
+    "promise",
+)
+"""The form's own fields under its key (`<key>.off`...): what a scenario file replaces.
+Other fields under the same key (the page's ruleset picker, the scenario's name) stay."""
+
+
+def clear(key: str) -> None:
+    """Empty the form's fields (their defaults show again)."""
+    for name in FORM_FIELDS:
+        forget(f"{key}.{name}")
+
+
 def prefill(key: str, scenario: ScenarioFile, node_types: list[str]) -> None:
     """Put a scenario file's overrides into the form's fields."""
-    forget(f"{key}.")
+    clear(key)
     overrides = scenario.overrides
     state = st.session_state
     state[f"{key}.off"] = list(overrides.strategies_off)
@@ -48,6 +73,7 @@ def prefill(key: str, scenario: ScenarioFile, node_types: list[str]) -> None:
     state[f"{key}.by_node"] = by_node
     state[f"{key}.demand"] = round(100 * overrides.demand_scale)
     state[f"{key}.seed"] = overrides.demand_seed
+    state[f"{key}.promise"] = Overrides(cutoff=overrides.cutoff, carriers=overrides.carriers)
     if scenario.name:
         state[f"{key}.name"] = scenario.name
 
@@ -121,6 +147,9 @@ def overrides_form(key: str, ruleset: s.Ruleset, nodes: pd.DataFrame) -> Overrid
     seed = seed_col.number_input(
         "Resampling seed", min_value=0, step=1, key=field(f"{key}.seed", 0)
     )
+    promise = st.session_state.get(f"{key}.promise", Overrides())
+    for line in promise.describe():
+        st.caption(f"{line} (from the scenario file)")
     return Overrides(
         strategies_off=tuple(off),
         effective=effective,
@@ -129,6 +158,8 @@ def overrides_form(key: str, ruleset: s.Ruleset, nodes: pd.DataFrame) -> Overrid
         stock=stock,
         demand_scale=demand / 100,
         demand_seed=int(seed),
+        cutoff=promise.cutoff,
+        carriers=promise.carriers,
     )
 
 
@@ -140,13 +171,12 @@ def _start_from(key: str, node_types: list[str]) -> None:
     def load() -> None:
         name = st.session_state[f"{key}.file"]
         if name == NO_FILE:
-            forget(f"{key}.")
+            clear(key)
             return
         try:
             prefill(key, load_scenario_file(files[name]), node_types)
         except ScenarioError as error:
             st.session_state[f"{key}.file_error"] = str(error)
-        st.session_state[f"{key}.file"] = name
 
     options = [NO_FILE, *files]
     if st.session_state.get(f"{key}.file") not in options:

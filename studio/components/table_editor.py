@@ -1,10 +1,11 @@
 """A table edited in place (st.data_editor) and checked by its loader at every change.
 
 An edit the loader takes in full becomes the session's table at once (`data.keep_edit`):
-Try one order and Simulate read it. An edit with a rejected cell is not applied: each
-problem is listed with its row, what the row is, the column and the loader's reason,
-the table in use stays the one before the edit, and the editor keeps what was typed so
-it can be fixed (or discarded). What was typed also survives a visit to another page.
+Try one order, Simulate, Compare and Compare with live read it. An edit with a rejected
+cell is not applied: each problem is listed with its row, what the row is, the column
+and the loader's reason, the table in use stays the one before the edit, and the editor
+keeps what was typed so it can be fixed (or discarded). What was typed also survives a
+visit to another page.
 """
 
 from __future__ import annotations
@@ -102,8 +103,8 @@ def show_outcome(checked: Checked | None, what: str) -> None:
         return
     if checked.ok:
         st.success(
-            f"Applied: the {what} as shown above are in use for this session (Try one order "
-            "and Simulate read them).",
+            f"Applied: the {what} as shown above are in use for this session (Try one order, "
+            "Simulate, Compare and Compare with live read them).",
             icon=":material/check_circle:",
         )
         return

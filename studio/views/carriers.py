@@ -1,6 +1,7 @@
 """Carriers: the carrier services, the nodes' cut-offs and calendars, and the closures
 of the data in use, each edited in place and checked by its table's loader. An edit
-the loader takes is used at once by Try one order and Simulate, for this session."""
+the loader takes is used at once by Try one order, Simulate, Compare and Compare with
+live, for this session."""
 
 from __future__ import annotations
 
@@ -75,10 +76,11 @@ def render() -> None:
         st.warning("No nodes table in use: see Network and stock.", icon=":material/folder_off:")
         return
     st.caption(
-        "Edits apply to this session's data at once — **Try one order** and **Simulate** "
-        "use them — and are checked by the same rules as a file (docs/data.md). A "
-        "refused edit changes nothing: the table in use stays as it was. Download a "
-        "table to keep your edits; a new session starts from the files again."
+        "Edits apply to this session's data at once — **Try one order**, **Simulate**, "
+        "**Compare** and **Compare with live** use them — and are checked by the same "
+        "rules as a file (docs/data.md). A refused edit changes nothing: the table in use "
+        "stays as it was. Download a table to keep your edits; a new session starts from "
+        "the files again."
     )
     _carriers(dataset)
     _nodes(data.dataset(timezone))

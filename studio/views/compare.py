@@ -1,5 +1,6 @@
 """Compare scenarios: two or more scenarios (a ruleset and what-if overrides) replayed
-on the same orders; the KPIs side by side with their changes, the charts overlaid, and
+on the same orders; the KPIs side by side with their changes, the charts overlaid, with
+carriers the delivery promise (and the orders that lost their next-day promise), and
 the orders whose routing changed, with why."""
 
 from __future__ import annotations
@@ -11,10 +12,16 @@ import streamlit as st
 
 import engine
 from simulations import Comparison, Overrides, Scenario, ScenarioError, compare
-from simulations.charts import KPI_LABELS, comparison_figure
+from simulations.charts import KPI_LABELS, carrier_mix_comparison_figure, comparison_figure
 from simulations.kpis import OVERALL_KEYS
 from studio import data, formats
-from studio.components import change_summary, scenario_form, scenario_overlays
+from studio.components import (
+    change_summary,
+    lost_promises,
+    promise_figures,
+    scenario_form,
+    scenario_overlays,
+)
 from studio.components.kpi_cards import delta_text
 from studio.components.period_picker import Period, peak_days, period_filter, period_inputs
 from studio.components.ruleset_choice import (
@@ -179,14 +186,20 @@ def _compare(entries, dataset, first, last) -> Result | None:
 
 
 def _show(result: Result) -> None:
-    runs = _seen(result, _period(result))
+    period = _period(result)
+    runs = _seen(result, period)
     names = list(runs)
     overalls = {name: run.kpis.overall for name, run in runs.items()}
+    promised = runs[names[0]].kpis
     st.subheader("Key figures")
     st.caption(f"Each Δ is the scenario minus **{names[0]}** (rates in percentage points).")
     st.dataframe(
         scenario_overlays.kpi_table(
-            overalls, OVERALL_KEYS, lambda k: KPI_LABELS[k][0], formats.kpi, delta_text
+            overalls,
+            promise_figures.headline_keys(promised, OVERALL_KEYS),
+            lambda k: KPI_LABELS[k][0],
+            formats.kpi,
+            delta_text,
         ),
         hide_index=True,
         key="compare.kpis",
@@ -207,8 +220,39 @@ def _show(result: Result) -> None:
                 comparison_figure(overalls[base], overalls[variant], comparison.names),
                 key=f"compare.chart.bars.{variant}",
             )
+    if any(run.kpis.carriers for run in runs.values()):
+        _promise(result, runs, period)
     for comparison in result.comparisons:
         change_summary.show_changed(comparison, "compare")
+
+
+def _promise(result: Result, runs: dict, period: Period) -> None:
+    """The delivery promise of every scenario: the promise figures side by side, the
+    carrier mix of each variant against the base, the carrier tables, and the orders
+    each variant no longer promises next day (placed in `period`)."""
+    names = list(runs)
+    st.subheader("Delivery promise", anchor=False)
+    st.caption(f"Each Δ is the scenario minus **{names[0]}** (rates in percentage points).")
+    st.dataframe(
+        scenario_overlays.kpi_table(
+            {name: run.kpis.overall for name, run in runs.items()},
+            promise_figures.PROMISE_CARDS,
+            promise_figures.label,
+            formats.kpi,
+            delta_text,
+        ),
+        hide_index=True,
+        key="compare.promise",
+    )
+    for comparison in result.comparisons:
+        base, variant = comparison.names
+        st.plotly_chart(
+            carrier_mix_comparison_figure(runs[base].kpis, runs[variant].kpis, (base, variant)),
+            key=f"compare.chart.carrier_mix.{variant}",
+        )
+    promise_figures.carrier_tables({name: run.kpis for name, run in runs.items()}, "compare")
+    for comparison in result.comparisons:
+        lost_promises.show(comparison, "compare", period)
 
 
 def _period(result: Result) -> Period:

@@ -39,13 +39,6 @@ def render() -> None:
     if runnable is None:
         return
     choice, dataset = runnable.choice, runnable.dataset
-    if dataset.carriers is not None:
-        st.caption(
-            ":material/local_shipping: The replay reads the nodes as they are in use (cut-offs "
-            "edited on the Carriers page included) but not the carriers and closures yet: "
-            "its shipments carry the distance ETA of kpis.md. Try one order shows the "
-            "delivery promise."
-        )
     first, last = period_inputs(dataset.inputs.orders, runnable.policy.timezone, "simulate")
     with st.expander("Scenario overrides (what if…)", icon=":material/tune:"):
         overrides = scenario_form.overrides_form(
