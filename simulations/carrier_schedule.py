@@ -25,6 +25,7 @@ from engine import Policy, Session
 from engine.order_batch import OrderBatch, from_ns, instant_ns
 from engine.session import Progress, Replayed
 from simulations.inputs import Inputs
+from simulations.progress import shifted
 
 _FIRST, _LAST = np.iinfo(np.int64).min, np.iinfo(np.int64).max
 
@@ -155,14 +156,8 @@ class _Counted:
         self.before = 0
 
     def part(self, size: int) -> Callable[[int, int], None] | None:
-        if self.on_progress is None:
-            return None
         before, self.before = self.before, self.before + size
-
-        def report(done: int, _total: int) -> None:
-            self.on_progress(min(before + done, self.total), self.total)
-
-        return report
+        return shifted(self.on_progress, before, self.total)
 
     def finish(self) -> None:
         if self.on_progress is not None:

@@ -27,6 +27,7 @@ from simulations.decisions import DecisionTables
 from simulations.exports import write_csv
 from simulations.inputs import Inputs
 from simulations.kpis import Kpis
+from simulations.progress import shifted
 from simulations.promise_causes import KINDS, PromiseSide, lost_next_day, next_day_causes
 from simulations.promise_kpis import CARRIER_MIX_COLUMNS, service_names
 from simulations.replay import Progress, Simulation, explain_orders, replay, within
@@ -377,14 +378,7 @@ class _Stages:
         self.total = sum(sizes)
 
     def stage(self, index: int) -> Callable[[int, int], None] | None:
-        if self.on_progress is None:
-            return None
-        before = sum(self.sizes[:index])
-
-        def report(done: int, _total: int) -> None:
-            self.on_progress(min(before + done, self.total), self.total)
-
-        return report
+        return shifted(self.on_progress, sum(self.sizes[:index]), self.total)
 
     def finish(self) -> None:
         if self.on_progress is not None:
