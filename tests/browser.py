@@ -82,6 +82,39 @@ def studio_server(
     assert code == 0, f"the studio did not stop cleanly on Ctrl+C (exit {code})"
 
 
+def ops_lead_env(data: Path, tmp_path: Path) -> dict[str, str]:
+    """What the studio is served with in these tests: the data folder, a store of its
+    own under `tmp_path`, and the user ops.lead (a store without accounts)."""
+    return {
+        "SOURCING_DATA_DIR": str(data),
+        "SOURCING_DB_URL": f"sqlite:///{tmp_path / 'store.db'}",
+        "SOURCING_USER": "ops.lead",
+    }
+
+
+@contextlib.contextmanager
+def ops_lead_studio(data: Path, tmp_path: Path) -> Iterator[str]:
+    """The studio on `data` as ops.lead (`ops_lead_env`); yields its URL."""
+    with studio_server(ops_lead_env(data, tmp_path), tmp_path / "streamlit.log") as url:
+        yield url
+
+
+class Walk:
+    """A user's walk through the studio: the page settles before each step, and
+    screenshots are numbered in the order taken into `shots`."""
+
+    def __init__(self, page, shots: Path) -> None:
+        self.page, self.shots, self.taken = page, shots, 0
+
+    def idle(self) -> None:
+        wait_idle(self.page)
+
+    def shot(self, name: str) -> None:
+        self.idle()
+        self.taken += 1
+        self.page.screenshot(path=str(self.shots / f"{self.taken:02d}-{name}.png"))
+
+
 def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + START_SECONDS
     while True:

@@ -24,12 +24,7 @@ FRANCE = dsl.format_ruleset(dsl.parse((ROOT / "rulesets" / "france.route").read_
 @pytest.fixture
 def server(demo_folder, tmp_path):
     """The studio on a free local port with its own store; stopped with Ctrl+C (SIGINT)."""
-    env = {
-        "SOURCING_DATA_DIR": str(demo_folder),
-        "SOURCING_DB_URL": f"sqlite:///{tmp_path / 'store.db'}",
-        "SOURCING_USER": "ops.lead",
-    }
-    with browser.studio_server(env, tmp_path / "streamlit.log") as url:
+    with browser.ops_lead_studio(demo_folder, tmp_path) as url:
         yield url
 
 

@@ -98,28 +98,15 @@ def case(demo_folder) -> Case:
 
 @pytest.fixture
 def server(demo_folder, tmp_path):
-    env = {
-        "SOURCING_DATA_DIR": str(demo_folder),
-        "SOURCING_DB_URL": f"sqlite:///{tmp_path / 'store.db'}",
-        "SOURCING_USER": "ops.lead",
-    }
-    with browser.studio_server(env, tmp_path / "streamlit.log") as url:
+    with browser.ops_lead_studio(demo_folder, tmp_path) as url:
         yield url
 
 
-class Steps:
+class Steps(browser.Walk):
     """What the user does, each step checked on the page before the next."""
 
     def __init__(self, page) -> None:
-        self.page, self.shots = page, 0
-
-    def idle(self) -> None:
-        browser.wait_idle(self.page)
-
-    def shot(self, name: str) -> None:
-        self.idle()
-        self.shots += 1
-        self.page.screenshot(path=str(SHOTS / f"{self.shots:02d}-{name}.png"))
+        super().__init__(page, SHOTS)
 
     def go(self, link: str, heading: str) -> None:
         self.page.get_by_role("link", name=link).click()

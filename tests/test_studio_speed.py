@@ -33,11 +33,7 @@ def settled(page, ready) -> float:
     "launcher", [browser.STREAMLIT_RUN, browser.WARM_START], ids=["streamlit-run", "warm-start"]
 )
 def test_first_load_reload_and_another_ruleset_timed(full_demo, tmp_path, launcher, capsys):
-    env = {
-        "SOURCING_DATA_DIR": str(full_demo),
-        "SOURCING_DB_URL": f"sqlite:///{tmp_path / 'store.db'}",
-        "SOURCING_USER": "ops.lead",
-    }
+    env = browser.ops_lead_env(full_demo, tmp_path)
     figures: dict[str, list[float]] = {}
     with (
         browser.studio_server(env, tmp_path / "streamlit.log", launcher) as url,
