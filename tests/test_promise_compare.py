@@ -33,20 +33,9 @@ from simulations.inputs import CarrierPeriod
 from simulations.kpis import compute_kpis
 from simulations.promise_causes import PromiseSide, lost_next_day, next_day_causes
 from simulations.promise_kpis import PROMISE_KEYS
+from tests.test_promise_kpis import nodes
 
-NODES = pd.DataFrame(
-    {
-        "id": ["DC1", "ST1"],
-        "type": ["dc", "store"],
-        "lat": [45.7, 48.9],
-        "lon": [4.8, 2.3],
-        "pick_cost": [0.5, 1.0],
-        "ship_cost_base": [5.0, 3.0],
-        "ship_cost_per_km": [0.01, 0.02],
-        "handling_days": [1.0, 0.5],
-        "capacity": pd.array([None, None], dtype="Int64"),
-    }
-)
+NODES = nodes()
 INVENTORY = pd.DataFrame({"node_id": ["DC1"], "sku": ["A"], "on_hand": [100]})
 CREATED = {
     "Q1": "2026-12-03T09:00Z",
