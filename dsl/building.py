@@ -236,6 +236,7 @@ class ToSyntax(Transformer[PlacedToken, s.Ruleset]):
             "effective": repeated["effective"],
             "when": None,
             "source": None,
+            "transfer": None,
             "within_km": None,
             "keep": repeated["keep"],
             "lines_where": None,
@@ -290,6 +291,9 @@ class ToSyntax(Transformer[PlacedToken, s.Ruleset]):
 
     def source(self, children: Children) -> Clause:
         return ("source", rule_span(children), shallow(children[2]))
+
+    def transfer(self, children: Children) -> Clause:
+        return ("transfer", rule_span(children), shallow(children[2]))
 
     def within(self, children: Children) -> Clause:
         return ("within", rule_span(children), number_of(children[1]))
@@ -434,6 +438,7 @@ _FIELD = {"within": "within_km"}
 
 _CLAUSE_WORDS = {
     "source": "source from",
+    "transfer": "transfer from",
     "lines_where": "lines where",
     "ship_with": "ship with",
     "carrier_by": "carrier by",

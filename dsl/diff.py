@@ -26,6 +26,7 @@ _CLAUSE_NAMES = {
     "when": "when",
     "lines": "lines where",
     "source": "source",
+    "transfer": "transfer from",
     "within": "within",
     "keep": "keep",
     "ship": "ship with",

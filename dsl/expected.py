@@ -16,6 +16,7 @@ CLAUSES = {
     "WHEN": "when",
     "LINES": "lines where",
     "SOURCE": "source from",
+    "TRANSFER": "transfer from",
     "WITHIN": "within",
     "KEEP": "keep",
     "SHIP": "ship with",

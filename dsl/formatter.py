@@ -60,6 +60,8 @@ def clause_lines(strategy: s.Strategy) -> list[str]:
         out.append(f"lines where {format_expr(strategy.lines_where)}")
     if strategy.source is not None:
         out.append(f"source from {format_expr(strategy.source)}")
+    if strategy.transfer is not None:
+        out.append(f"transfer from {format_expr(strategy.transfer)}")
     if strategy.within_km is not None:
         out.append(f"within {_number(strategy.within_km)} km")
     for keep in strategy.keep:

@@ -179,6 +179,9 @@ class Strategy(Syntax):
     effective: list[Effective] = []
     when: Expr | None = None
     source: Expr | None = None
+    transfer: Expr | None = None
+    """`transfer from EXPR`: for a collect order, the nodes that may send what its
+    collect store lacks to the store (docs/routing.md, "Click & collect transfers")."""
     within_km: int | float | None = None
     keep: list[Keep] = []
     lines_where: Expr | None = None

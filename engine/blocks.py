@@ -24,6 +24,8 @@ from engine import kernel
 from engine.binding import BoundPolicy
 from engine.decision import Decision, Shipment, ShipmentLine, Unfilled
 from engine.decision_batch import CarrierColumns, DecisionBatch
+from engine.tables.calendar_text import day_number
+from engine.transfers import NOT_COLLECT, CollectColumns, label
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -152,6 +154,10 @@ class Block:
     promise: tuple[Any, ...] | None = None
     """The carriers' arrays (engine.delivery.BoundDelivery.arrays); None: no carriers."""
     service_names: list[tuple[str, str]] | None = None
+    day: dt.date | None = None
+    """The local day its orders were placed on (the ruleset's zone), when known."""
+    stores: np.ndarray | None = None
+    """Per order, its collect store (engine.transfers; None: not known, no collect)."""
 
     def route(self, **options: Any) -> None:
         """Run the kernel on the block (options: trace, honour_reject, commit)."""
@@ -216,7 +222,7 @@ def pack(
         _tables(bp, batch, positions, first),
         out,
     )
-    block = Block(positions, first, lines, line_start, arguments, out)
+    block = Block(positions, first, lines, line_start, arguments, out, day=day)
     if delivery is not None:
         assert day is not None, "routing with carriers needs the block's local day"
         weights = merged_weights(batch, merged)[lines]
@@ -326,6 +332,9 @@ def decision_of(
         carriers = carrier_columns(block, np.ones((1, block.out[2].shape[1]), dtype=bool))
     if not rejecting:
         ids = bp.ids
+        collect = collect_columns(block, np.zeros(count, dtype=np.int64), nodes[0, :count],
+                                  takes[:, :count].sum(axis=0), figures[0, :count, 2],
+                                  carriers)  # fmt: skip
         shipments = tuple(
             Shipment(
                 node_ids[int(nodes[0, m])],
@@ -339,6 +348,7 @@ def decision_of(
                 float(figures[0, m, 2]),
                 ids[int(by[0, m])],
                 None if carriers is None else carriers.carried(m),
+                *db.collected(collect, m, node_ids),
             )
             for m in range(count)
         )
@@ -353,7 +363,29 @@ def decision_of(
     return Decision(
         order_id, db.STATUSES[status], chain, shipments, tuple(unfilled),
         carriers=block.service_names is not None,
+        collect=block.stores is not None and int(block.stores[0]) != NOT_COLLECT,
     )  # fmt: skip
+
+
+def collect_columns(
+    block: Block,
+    ship_order: np.ndarray,
+    ship_node: np.ndarray,
+    ship_units: np.ndarray,
+    ship_eta: np.ndarray,
+    carriers: CarrierColumns | None,
+) -> CollectColumns | None:
+    """The collect columns of a routed block's shipments (each of the block's order
+    `ship_order`), labelled by `engine.transfers.label`; None: no collect order."""
+    stores = block.stores
+    if stores is None or not (stores >= 0).any():
+        return None
+    assert block.day is not None, "labelling collect orders needs the block's local day"
+    labels = label(
+        block.arguments[1], stores[ship_order], day_number(block.day), ship_node, ship_units,
+        ship_eta, None if carriers is None else carriers.promised_day,
+    )  # fmt: skip
+    return CollectColumns(stores.copy(), *labels)
 
 
 def carrier_columns(block: Block, taken: np.ndarray) -> CarrierColumns | None:
@@ -416,6 +448,14 @@ def unpack(
     ids = bp.ids
     chains = [bp.tried[f][t] for f, t in zip(first_list, tried_list, strict=True)]
     positions = block.positions.tolist()
+    part_qty = takes[part_line, part_m]
+    carriers = carrier_columns(block, taken)
+    collect = None
+    if block.stores is not None and (block.stores >= 0).any():
+        ship_order = np.repeat(np.arange(count), shipments)
+        units = np.bincount(part_ship, weights=part_qty, minlength=len(ship_node))
+        collect = collect_columns(block, ship_order, ship_node, units.astype(np.int64),
+                                  figures[taken][:, 2], carriers)  # fmt: skip
     return DecisionBatch(
         order_ids=[batch.ids[p] for p in positions],
         status=status,
@@ -435,10 +475,11 @@ def unpack(
         ship_eta=figures[taken][:, 2].copy(),
         part_start=part_start,
         part_line=part_line.astype(np.int64),
-        part_qty=takes[part_line, part_m],
+        part_qty=part_qty,
         node_ids=node_ids,
         order_rows=block.positions,
-        carriers=carrier_columns(block, taken),
+        carriers=carriers,
+        collect=collect,
     )
 
 

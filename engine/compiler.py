@@ -83,6 +83,11 @@ class CompiledStrategy:
     """`carrier by` keys (empty: cost)."""
     lines_where: Any = None
     """`lines where`: the order lines it takes (None: all)."""
+    transfer: Any = None
+    """`transfer from` as written (None: none); `source` and `rank` already hold what it
+    means (see `_with_transfer`)."""
+    written_source: Any = None
+    """`source from` as written, when `transfer from` changed `source`."""
 
     def in_force(self, instant: dt.datetime) -> bool:
         return in_force(self.windows, instant)
@@ -93,6 +98,10 @@ class CompiledStrategy:
     # Clause texts, as explanations quote them.
     @property
     def source_text(self) -> str:
+        if self.transfer is not None:
+            written = self.written_source
+            said = "" if written is None else "source from " + format_expr(written) + ", "
+            return said + "transfer from " + format_expr(self.transfer)
         return "source from " + format_expr(self.source) if self.source is not None else ""
 
     @property
@@ -286,6 +295,10 @@ def _strategy(strategy: s.Strategy, position: int, tz: ZoneInfo) -> CompiledStra
         _condition_only(strategy.source, "source from")
     for keep in strategy.keep:
         _condition_only(keep.at, "keep")
+    source, rank = strategy.source, list(strategy.rank or DEFAULT_RANK)
+    if strategy.transfer is not None:
+        _condition_only(strategy.transfer, "transfer from")
+        source, rank = _with_transfer(strategy.source, strategy.transfer, rank)
     return CompiledStrategy(
         id=strategy.id,
         label=strategy.label,
@@ -294,10 +307,10 @@ def _strategy(strategy: s.Strategy, position: int, tz: ZoneInfo) -> CompiledStra
         windows=tuple(effective_window(e, tz) for e in strategy.effective),
         when=order_predicate(strategy.when, tz),
         when_expr=strategy.when,
-        source=strategy.source,
+        source=source,
         within_km=None if strategy.within_km is None else float(strategy.within_km),
         keeps=tuple((keep.units, keep.at) for keep in strategy.keep),
-        rank=tuple(_rank_spec(key) for key in (strategy.rank or DEFAULT_RANK)),
+        rank=tuple(_rank_spec(key) for key in rank),
         split=DEFAULT_SPLIT if strategy.split is None else strategy.split,
         otherwise=strategy.otherwise,
         on_shortage=strategy.on_shortage or DEFAULT_SHORTAGE,
@@ -305,7 +318,30 @@ def _strategy(strategy: s.Strategy, position: int, tz: ZoneInfo) -> CompiledStra
         deliver=strategy.deliver,
         carrier_by=tuple(key.name for key in strategy.carrier_by or ()),
         lines_where=strategy.lines_where,
+        transfer=strategy.transfer,
+        written_source=strategy.source,
     )
+
+
+_DELIVERY, _COLLECT_NODE = s.FieldRef(path="order.delivery"), s.FieldRef(path="order.collect_node")
+_AT_STORE = s.Compare(op="==", left=s.FieldRef(path="node.id"), right=_COLLECT_NODE)
+"""The node is the order's collect store."""
+
+
+def _with_transfer(
+    source: s.Expr | None, transfer: s.Expr, rank: list[s.RankKey]
+) -> tuple[s.Expr, list[s.RankKey]]:
+    """`transfer from T` in the engine's own terms (docs/routing.md, "Click & collect
+    transfers"): for a collect order the candidates are its collect store and the nodes
+    where `source from` (if any) and T hold; for any other order, `source from` alone.
+    The store ranks first, ahead of the strategy's own `rank by`."""
+    collect = s.Compare(op="==", left=_DELIVERY, right=s.Text(value="collect"))
+    not_collect = s.Compare(op="!=", left=_DELIVERY, right=s.Text(value="collect"))
+    senders: s.Expr = s.AnyOf(items=[not_collect, transfer])
+    if source is not None:
+        senders = s.AllOf(items=[source, senders])
+    candidates = s.AnyOf(items=[s.AllOf(items=[collect, _AT_STORE]), senders])
+    return candidates, [s.RankKey(key=_AT_STORE, direction="desc"), *rank]
 
 
 def _condition_only(expr: s.Expr, clause: str) -> None:

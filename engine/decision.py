@@ -41,6 +41,26 @@ class Carried:
 
 
 @dataclass(frozen=True, slots=True)
+class Transfer:
+    """A collect order's shipment from another node than its collect store: a leg to the
+    store, with its own km (node → store), cost (kpis.md's shipment cost for that km)
+    and days (docs/routing.md, "Click & collect transfers")."""
+
+    to_node: str
+    distance_km: float
+    cost: float
+    days: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "to_node": self.to_node,
+            "distance_km": round(self.distance_km, DECIMALS),
+            "cost": round(self.cost, DECIMALS),
+            "days": round(self.days, DECIMALS),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Shipment:
     """One parcel: the lines a node ships for an order, with its distance, cost and
     eta (kpis.md: handling + max(1, ⌈km / 500⌉) days; with carriers, pick cost plus the
@@ -54,6 +74,11 @@ class Shipment:
     eta_days: float
     strategy: str | None = None
     carried: Carried | None = None
+    transfer: Transfer | None = None
+    """A collect order's leg to its store (None: the store's own stock, or not a
+    collect order)."""
+    ready_date: dt.date | None = None
+    """A collect order's shipment: the local date its lines are ready at the store."""
 
     @property
     def units(self) -> int:
@@ -93,6 +118,10 @@ class Shipment:
             out["service"] = carried.service
             out["ship_date"] = carried.ship_date.isoformat()
             out["promised_date"] = carried.promised_date.isoformat()
+        if self.transfer is not None:
+            out["transfer"] = self.transfer.to_dict()
+        if self.ready_date is not None:
+            out["ready_date"] = self.ready_date.isoformat()
         if self.strategy is not None:
             out["strategy"] = self.strategy
         return out
@@ -170,6 +199,20 @@ class Decision:
     carriers: bool = False
     """Routed with a carriers table: the order has a `promised_date` (None without
     shipments)."""
+    collect: bool = False
+    """A collect order: it has a `ready_date` (None without shipments)."""
+
+    @property
+    def ready_date(self) -> dt.date | None:
+        """When the whole order is ready at its collect store: the latest ready date of
+        its shipments."""
+        dates = [s.ready_date for s in self.shipments if s.ready_date is not None]
+        return max(dates) if dates else None
+
+    @property
+    def transfers(self) -> tuple[Shipment, ...]:
+        """Its transfer legs."""
+        return tuple(s for s in self.shipments if s.transfer is not None)
 
     @property
     def promised_date(self) -> dt.date | None:
@@ -195,6 +238,9 @@ class Decision:
         if self.carriers:
             promised = self.promised_date
             out["promised_date"] = None if promised is None else promised.isoformat()
+        if self.collect:
+            ready = self.ready_date
+            out["ready_date"] = None if ready is None else ready.isoformat()
         out["unfilled"] = [item.to_dict() for item in self.unfilled]
         out["explain"] = [entry.to_dict() for entry in self.explain]
         if self.rerouted_from is not None:

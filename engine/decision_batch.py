@@ -13,6 +13,7 @@ each shipment's lines (`part_start`: merged line and units).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from json.encoder import encode_basestring as _quoted
@@ -28,9 +29,11 @@ from engine.decision import (
     Shipment,
     ShipmentLine,
     Status,
+    Transfer,
     Unfilled,
 )
 from engine.tables.calendar_text import date_of, day_number
+from engine.transfers import NOT_COLLECT, CollectColumns
 
 T = TypeVar("T")
 
@@ -153,6 +156,9 @@ class DecisionBatch(Sequence[Decision]):
     """Per order: its explanation (None: none was asked for)."""
     carriers: CarrierColumns | None = None
     """Per shipment, how it travels (None: routed without a carriers table)."""
+    collect: CollectColumns | None = None
+    """Per order its collect store, per shipment its transfer leg and ready day (None:
+    no collect order)."""
 
     def __len__(self) -> int:
         return len(self.order_ids)
@@ -194,6 +200,7 @@ class DecisionBatch(Sequence[Decision]):
                     float(self.ship_eta[s]),
                     self.ship_strategy[s],
                     None if self.carriers is None else self.carriers.carried(s),
+                    *collected(self.collect, s, self.node_ids),
                 )
             )
         unfilled = tuple(
@@ -215,6 +222,7 @@ class DecisionBatch(Sequence[Decision]):
             self.rerouted_from[i] if self.rerouted_from is not None else None,
             REASONS[self.reason[i]] if status == UNROUTABLE else note,
             self.carriers is not None,
+            collect=self.collect is not None and int(self.collect.store[i]) != NOT_COLLECT,
         )
 
     @property
@@ -231,7 +239,8 @@ class DecisionBatch(Sequence[Decision]):
 
     def jsonl_chunks(self, size: int = 4096) -> Iterator[str]:
         """The JSON lines, a few thousand decisions per string."""
-        if self.explain is not None or self.reroutes or self.notes is not None:
+        collect = self.collect is not None and bool((self.collect.store >= 0).any())
+        if self.explain is not None or self.reroutes or self.notes is not None or collect:
             for start in range(0, len(self), size):  # what only objects carry
                 yield "".join(d.to_json() + "\n" for d in self[start : start + size])
             return
@@ -366,6 +375,13 @@ class DecisionBatch(Sequence[Decision]):
             else CarrierColumns.concat(
                 [p.carriers for p in parts], [len(p.ship_node) for p in parts]
             ),  # fmt: skip
+            collect=None
+            if all(p.collect is None for p in parts)
+            else CollectColumns.concat(
+                [p.collect for p in parts],
+                [len(p) for p in parts],
+                [len(p.ship_node) for p in parts],
+            ),  # fmt: skip
         )
 
     def take(self, positions: np.ndarray) -> DecisionBatch:
@@ -407,6 +423,7 @@ class DecisionBatch(Sequence[Decision]):
             notes=some(self.notes),
             explain=some(self.explain),
             carriers=None if self.carriers is None else self.carriers.take(ships),
+            collect=None if self.collect is None else self.collect.take(positions, ships),
         )
 
     def finals(self) -> tuple[DecisionBatch, np.ndarray]:
@@ -446,7 +463,10 @@ class DecisionBatch(Sequence[Decision]):
         notes: list[str | None] = []
         code_of: dict[str, int] = {}
         carried: list[Carried | None] = []
+        stores: list[int] = []
+        legs: list[tuple[int, float, float, float, int]] = []
         for d in decisions:
+            stores.append(NOT_COLLECT)
             lines: dict[str, int] = {}  # unfilled first: their order is the lines' order
             for item in d.unfilled:
                 lines.setdefault(item.sku, len(line_sku) + len(lines))
@@ -469,6 +489,11 @@ class DecisionBatch(Sequence[Decision]):
                 cost.append(shipment.cost)
                 eta.append(shipment.eta_days)
                 carried.append(shipment.carried)
+                legs.append(_leg(shipment, index))
+                if shipment.ready_date is not None and shipment.transfer is None:
+                    stores[-1] = index[shipment.node_id]
+                elif shipment.transfer is not None:
+                    stores[-1] = index[shipment.transfer.to_node]
                 for line in shipment.lines:
                     part_line.append(lines[line.sku])
                     part_qty.append(line.qty)
@@ -509,6 +534,7 @@ class DecisionBatch(Sequence[Decision]):
             notes=notes,
             explain=[d.explain for d in decisions],
             carriers=_carrier_columns(carried) if any(d.carriers for d in decisions) else None,
+            collect=_collect_columns(decisions, stores, legs),
         )
 
     @classmethod
@@ -537,6 +563,51 @@ def _carrier_columns(carried: list[Carried | None]) -> CarrierColumns:
         columns.capped[s] = item.capped
     columns.service_names = list(names)
     return columns
+
+
+def collected(
+    collect: CollectColumns | None, s: int, node_ids: Sequence[str]
+) -> tuple[Transfer | None, dt.date | None]:
+    """Shipment `s`'s transfer leg and ready date (None, None: not a collect order's)."""
+    if collect is None or collect.ready_day[s] < 0:
+        return None, None
+    to = int(collect.leg_to[s])
+    leg = None
+    if to != NOT_COLLECT:
+        leg = Transfer(node_ids[to], float(collect.leg_km[s]), float(collect.leg_cost[s]),
+                       float(collect.leg_days[s]))  # fmt: skip
+    return leg, date_of(int(collect.ready_day[s]))
+
+
+def _leg(shipment: Shipment, index: dict[str, int]) -> tuple[int, float, float, float, int]:
+    """A shipment object's collect columns: leg store, km, cost, days and ready day."""
+    ready = -1 if shipment.ready_date is None else day_number(shipment.ready_date)
+    leg = shipment.transfer
+    if leg is None:
+        return NOT_COLLECT, 0.0, 0.0, 0.0, ready
+    return index[leg.to_node], leg.distance_km, leg.cost, leg.days, ready
+
+
+def _collect_columns(
+    decisions: Sequence[Decision],
+    stores: list[int],
+    legs: list[tuple[int, float, float, float, int]],
+) -> CollectColumns | None:
+    """The collect columns of decision objects (None: none is a collect order). A collect
+    order none of whose shipments names its store still counts as one (store 0 stands
+    for it: only `store >= 0` is read)."""
+    if not any(d.collect for d in decisions):
+        return None
+    store = [
+        (s if s != NOT_COLLECT else 0) if d.collect else NOT_COLLECT
+        for d, s in zip(decisions, stores, strict=True)
+    ]
+    to, km, cost, days, ready = zip(*legs, strict=True) if legs else ((), (), (), (), ())
+    return CollectColumns(
+        np.array(store, dtype=np.int64), np.array(to, dtype=np.int64),
+        np.array(km, dtype=np.float64), np.array(cost, dtype=np.float64),
+        np.array(days, dtype=np.float64), np.array(ready, dtype=np.int64),
+    )  # fmt: skip
 
 
 def _starts(parts: list[np.ndarray]) -> np.ndarray:

@@ -32,6 +32,7 @@ from engine.blocks import (
     Block,
     MergedLines,
     carrier_columns,
+    collect_columns,
     decision_of,
     pack,
     route_blocks,
@@ -46,6 +47,7 @@ from engine.line_groups import LineGroups, merged, merged_batch
 from engine.model import Inventory, Network, Order
 from engine.order_batch import OrderBatch, from_ns
 from engine.trace import Trace
+from engine.transfers import collect_stores
 from engine.windows import LocalDays, as_instant, day_starts
 
 if TYPE_CHECKING:
@@ -173,10 +175,12 @@ class Router:
     ) -> Block:
         """Pack orders of one local day for the kernel, with this router's stock, network
         and carriers."""
-        return pack(
+        block = pack(
             self.binding, self._stock(day), self._network, batch, merged, positions, first,
             points, delivery=self.delivery, day=day, **options,  # type: ignore[arg-type]
         )  # fmt: skip
+        block.stores = collect_stores(batch, self.network.ids)[positions]
+        return block
 
     def route_batch(
         self, orders: Iterable[Order] | OrderBatch, explain: bool = False
@@ -324,6 +328,10 @@ class Router:
         tried, made, nodes, by, takes, left, _, figures = block.out
         ids, node_ids = self.binding.ids, self.network.ids
         carriers = carrier_columns(block, np.ones((1, nodes.shape[1]), dtype=bool))
+        count = int(made[0])
+        collect = collect_columns(block, np.zeros(count, dtype=np.int64), nodes[0, :count],
+                                  takes[:, :count].sum(axis=0), figures[0, :count, 2],
+                                  carriers)  # fmt: skip
         shipments = tuple(
             Shipment(
                 node_ids[int(nodes[0, m])],
@@ -337,8 +345,9 @@ class Router:
                 float(figures[0, m, 2]),  # eta
                 ids[int(by[0, m])],
                 None if carriers is None else carriers.carried(m),
+                *db.collected(collect, m, node_ids),
             )
-            for m in range(int(made[0]))
+            for m in range(count)
         )
         rest = {sku: int(units) for sku, units in zip(skus, left.tolist(), strict=True) if units}
         return shipments, rest, self.binding.tried[start][int(tried[0])]

@@ -78,6 +78,9 @@ CODES: dict[str, Code] = {
     # -- warnings
     "missing-name": Code(_W, 'Add `ruleset "Name"` as the first line.'),
     "no-strategies": Code(_W, "Add at least one `strategy`."),
+    "transfer-never-applies": Code(
+        _W, "Remove `transfer from`, or let `when` take collect orders (order.delivery)."
+    ),
     "unrestricted-sources": Code(
         _W, "Add `source from ...` or `within N km`, or accept every node."
     ),

@@ -272,7 +272,19 @@ def check_values(strategy: s.Strategy) -> list[Diagnostic]:
                     len("keep"),
                 )
             )
-    if strategy.source is None and strategy.within_km is None:
+    when = strategy.when
+    if strategy.transfer is not None and when is not None and excludes_collect(when):
+        found.append(
+            finding(
+                "transfer-never-applies",
+                strategy.clause_spans.get("transfer") or strategy.span,
+                f"strategy `{strategy.id}` has `transfer from`, but its `when` never "
+                'takes a collect order (`order.delivery == "collect"`): a transfer '
+                "only serves collect orders, so the clause does nothing here",
+                len("transfer"),
+            )
+        )
+    if strategy.source is None and strategy.within_km is None and strategy.transfer is None:
         found.append(
             finding(
                 "unrestricted-sources",
@@ -282,6 +294,33 @@ def check_values(strategy: s.Strategy) -> list[Diagnostic]:
             )
         )
     return found
+
+
+def excludes_collect(when: s.Expr) -> bool:
+    """Whether `when` surely refuses every collect order, read from its tests of
+    `order.delivery` alone: `== "home"`, `!= "collect"`, `in [...]` without "collect",
+    `not in [...]` with it; an `and` with one such part, an `or` of only such parts."""
+    if isinstance(when, s.AllOf):
+        return any(excludes_collect(item) for item in when.items)
+    if isinstance(when, s.AnyOf):
+        return all(excludes_collect(item) for item in when.items)
+    if not isinstance(when, s.Compare) or not isinstance(when.left, s.FieldRef):
+        return False
+    if when.left.path != "order.delivery":
+        return False
+    right = when.right
+    if isinstance(right, s.Text):
+        if when.op == "==":
+            return right.value != "collect"
+        if when.op == "!=":
+            return right.value == "collect"
+    if isinstance(right, s.ListOf) and all(isinstance(i, s.Text) for i in right.items):
+        named = "collect" in [i.value for i in right.items if isinstance(i, s.Text)]
+        if when.op == "in":
+            return not named
+        if when.op == "not in":
+            return named
+    return False
 
 
 def check_expressions(
@@ -295,6 +334,8 @@ def check_expressions(
         check_condition(strategy.when, Scope("when", ORDER_ROOTS, extra, found, run))
     if strategy.source is not None:
         check_condition(strategy.source, Scope("source from", NODE_ROOTS, extra, found, run))
+    if strategy.transfer is not None:
+        check_condition(strategy.transfer, Scope("transfer from", NODE_ROOTS, extra, found, run))
     for keep in strategy.keep:
         check_condition(keep.at, Scope("keep ... at", NODE_ROOTS, extra, found, run))
     seen: dict[s.Shape, int] = {}
