@@ -340,8 +340,8 @@ def _with_transfer(
     senders: s.Expr = s.AnyOf(items=[not_collect, transfer])
     if source is not None:
         senders = s.AllOf(items=[source, senders])
-    candidates = s.AnyOf(items=[s.AllOf(items=[collect, _AT_STORE]), senders])
-    return candidates, [s.RankKey(key=_AT_STORE, direction="desc"), *rank]
+    store = s.AllOf(items=[collect, _AT_STORE])
+    return s.AnyOf(items=[store, senders]), [s.RankKey(key=store, direction="desc"), *rank]
 
 
 def _condition_only(expr: s.Expr, clause: str) -> None:

@@ -151,6 +151,7 @@ Kind = Literal[
     "single",
     "rank",
     "carrier",
+    "transfer",
 ]
 """Which check an entry is about (docs/routing.md, "Explanations")."""
 
@@ -200,7 +201,8 @@ class Decision:
     """Routed with a carriers table: the order has a `promised_date` (None without
     shipments)."""
     collect: bool = False
-    """A collect order: it has a `ready_date` (None without shipments)."""
+    """A collect order: it has a `ready_date` (None without shipments). A decision whose
+    shipments have ready dates has one too (a re-route rebuilt from kept shipments)."""
 
     @property
     def ready_date(self) -> dt.date | None:
@@ -238,7 +240,7 @@ class Decision:
         if self.carriers:
             promised = self.promised_date
             out["promised_date"] = None if promised is None else promised.isoformat()
-        if self.collect:
+        if self.collect or any(s.ready_date is not None for s in self.shipments):
             ready = self.ready_date
             out["ready_date"] = None if ready is None else ready.isoformat()
         out["unfilled"] = [item.to_dict() for item in self.unfilled]

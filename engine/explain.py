@@ -19,7 +19,7 @@ import numpy as np
 from dsl import syntax as s
 from dsl.formatter import format_expr
 from engine import kernel
-from engine.decision import Explanation, Kind
+from engine.decision import Decision, Explanation, Kind
 from engine.expressions import (
     Getter,
     Predicate,
@@ -178,6 +178,36 @@ class Explainer:
                 )  # fmt: skip
             placed += made_here
         return entries
+
+
+def transfer_entries(decision: Decision) -> list[Explanation]:
+    """One entry per transfer leg of a collect order, and one for when the order is
+    ready at its store: "transfer from DC-LYON to ST-PARIS-01: 392 km, 2 days, ready
+    2026-12-05"."""
+    out: list[Explanation] = []
+    for shipment in decision.shipments:
+        leg = shipment.transfer
+        if leg is None or shipment.ready_date is None:
+            continue
+        detail = (
+            f"transfer from {shipment.node_id} to {leg.to_node}: {leg.distance_km:.0f} km, "
+            f"{_days(leg.days)}, ready {shipment.ready_date.isoformat()}"
+        )
+        facts = {"to_node": leg.to_node, "distance_km": leg.distance_km, "cost": leg.cost,
+                 "days": leg.days, "ready_date": shipment.ready_date.isoformat()}  # fmt: skip
+        out.append(Explanation(shipment.strategy or "", shipment.node_id, "chosen",
+                               "transfer from", detail, "transfer", None, facts))  # fmt: skip
+    ready = decision.ready_date
+    if decision.collect and ready is not None:
+        out.append(Explanation(decision.strategies[0] if decision.strategies else "", None,
+                               "chosen", "ready date", f"ready for collection {ready.isoformat()}",
+                               "transfer", None, {"ready_date": ready.isoformat()}))  # fmt: skip
+    return out
+
+
+def _days(days: float) -> str:
+    shown = f"{days:g}"
+    return f"{shown} day" if shown == "1" else f"{shown} days"
 
 
 Chosen = dict[int, tuple[int, int, int]]

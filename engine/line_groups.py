@@ -108,6 +108,7 @@ def merged(decisions: Sequence[Decision], owners: list[int]) -> list[Decision]:
                 tuple(entry for part in parts for entry in part.explain),
                 reason=parts[0].reason if status == "unroutable" else None,
                 carriers=parts[0].carriers,
+                collect=any(part.collect for part in parts),
             )
         )
     return out

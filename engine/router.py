@@ -376,7 +376,7 @@ class Router:
 
     def _route_explained(self, batch: OrderBatch, position: int = 0) -> Decision:
         """Route one order with its explanation (the kernel's trace in words), and commit."""
-        from engine.explain import Explainer
+        from engine.explain import Explainer, transfer_entries
 
         rows = np.array([position], dtype=np.int64)
         merged = self._merged(batch)
@@ -401,7 +401,7 @@ class Router:
         entries = self._explainer.entries(
             batch.order(position), block, trace, skus, free_before, used, capacity
         )
-        return replace(decision, explain=tuple(entries))
+        return replace(decision, explain=(*entries, *transfer_entries(decision)))
 
 
 def reads_promise(policy: Policy) -> bool:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from reference_carrying import weight_of
 
 from dsl import syntax as s
-from engine.decision import Decision, Shipment, ShipmentLine, Unfilled
+from engine.decision import Decision, Shipment, ShipmentLine, Transfer, Unfilled
 from engine.model import Order
 
 NO_STRATEGY = "no strategy applies"
@@ -287,6 +288,7 @@ def put_together(parts):
         unfilled_by_sku(parts),
         reason=parts[0].reason if status == "unroutable" else None,
         carriers=parts[0].carriers,
+        collect=any(part.collect for part in parts),
     )  # fmt: skip
 
 
@@ -297,6 +299,7 @@ def route_one(
     """Route one order; `state` (offline nodes, capacity changes) comes from events. A
     line group (`grouped`) comes with its strategy (`primary`, None: none applies)."""
     state = state or State()
+    state.node_by_id = node_by_id
     state.instant = instant
     state.order = order
     state.reader = reader
@@ -341,6 +344,7 @@ class State:
         self.offline = set()
         self.capacity = {}
         self.carrying = None
+        self.node_by_id = None
         self.instant = None
         self.order = None
         self.reader = None
@@ -404,7 +408,7 @@ def walk(
 def candidate_at(node, step, need, order, destination, day, reader, free, shipped_on, state):
     """The node as a candidate of `step` ({node, avail, km}), None when the step may not
     use it: outside `source`, offline, at capacity, nothing to give, beyond `within`."""
-    if step.source is not None and not reader.holds(step.source, order, None, node):
+    if not sourced(step, order, node, reader):
         return None
     if node["id"] in state.offline:
         return None
@@ -438,6 +442,24 @@ def candidate_at(node, step, need, order, destination, day, reader, free, shippe
         candidate["reach"] = min(offer.days for offer in offers)
         candidate["fee"] = carrying.best(offers, step).price
     return candidate
+
+
+def is_collect(order):
+    return order.fields.get("delivery") == "collect"
+
+
+def at_store(order, node):
+    """The node is the collect store of a collect order."""
+    return is_collect(order) and node["id"] == order.fields.get("collect_node")
+
+
+def sourced(step, order, node, reader):
+    """`source from`, and with `transfer from` for a collect order: its store, or a node
+    where both `source from` and `transfer from` hold (docs/routing.md)."""
+    source = step.source is None or reader.holds(step.source, order, None, node)
+    if step.transfer is None or not is_collect(order):
+        return source
+    return at_store(order, node) or (source and reader.holds(step.transfer, order, None, node))
 
 
 def place(candidates, step, split, budget, need, order, day, reader, shipped_on, state):
@@ -477,6 +499,10 @@ def pick(candidates, strategy, need, order, day, reader, shipped_on, state):
     )
 
     def compare(a, b):
+        if strategy.transfer is not None:  # the collect store first
+            first_a, first_b = at_store(order, a["node"]), at_store(order, b["node"])
+            if first_a != first_b:
+                return -1 if first_a else 1
         for key in keys:
             va = rank_value(key.key, a, need, order, day, reader, shipped_on, state)
             vb = rank_value(key.key, b, need, order, day, reader, shipped_on, state)
@@ -558,7 +584,50 @@ def parcel(node, take, km, strategy, state=None, step=None):
     return Shipment(node["id"], lines, km, cost, eta, strategy)
 
 
+def collect_labels(order, parcels, day, state):
+    """A collect order's shipments with their transfer leg and ready date: a leg from
+    any node but the store (km node → store, kpis.md's cost and eta for it, or the
+    carrier's days and promised date), ready on the local day + ⌈days⌉; the store's
+    own shipment ready on the local day + ⌈its handling_days⌉."""
+    nodes = state.node_by_id if state is not None else None
+    store = order.fields.get("collect_node")
+    if not is_collect(order) or nodes is None or store not in nodes:
+        return parcels
+    to = nodes[store]
+    out = []
+    for parcel_ in parcels:
+        node = nodes[parcel_.node_id]
+        if node["id"] == store:
+            ready = day + dt.timedelta(days=math.ceil(node.get("handling_days") or 0.0))
+            out.append(replace(parcel_, ready_date=ready))
+            continue
+        km = distance_km(node["lat"], node["lon"], to["lat"], to["lon"])
+        cost = (
+            (node.get("pick_cost") or 0.0) * parcel_.units
+            + (node.get("ship_cost_base") or 0.0)
+            + (node.get("ship_cost_per_km") or 0.0) * km
+        )
+        if parcel_.carried is not None:
+            days, ready = parcel_.eta_days, parcel_.carried.promised_date
+        else:
+            days = (node.get("handling_days") or 0.0) + max(1, math.ceil(km / 500.0))
+            ready = day + dt.timedelta(days=math.ceil(days))
+        leg = Transfer(store, km, cost, days)
+        out.append(replace(parcel_, transfer=leg, ready_date=ready))
+    return out
+
+
 def decide(order, merged, need, shipments, chain, limited, day, state=None):
+    """The decision and what it commits; a collect order whose store is a node says so
+    (its `ready_date`, None without shipments)."""
+    decision, commits = _decide(order, merged, need, shipments, chain, limited, day, state)
+    nodes = state.node_by_id if state is not None else None
+    if is_collect(order) and nodes is not None and order.fields.get("collect_node") in nodes:
+        decision = replace(decision, collect=True)
+    return decision, commits
+
+
+def _decide(order, merged, need, shipments, chain, limited, day, state=None):
     ids = tuple(st.id for st in chain)
     steps = {st.id: st for st in chain}
     carrying = state.carrying if state is not None else None
@@ -577,7 +646,7 @@ def decide(order, merged, need, shipments, chain, limited, day, state=None):
                 if (x.carrier, x.service) == (shipment.carried.carrier, shipment.carried.service)
             )  # fmt: skip
             commits["parcels"].append((node["id"], service, shipment.carried.ship_date))
-    parcels = tuple(parcels)
+    parcels = tuple(collect_labels(order, parcels, day, state))
     carriers = carrying is not None
 
     def reason(sku):

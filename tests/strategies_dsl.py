@@ -186,6 +186,7 @@ def strategies(draw: st.DrawFn, strategy_id: st.SearchStrategy[str] = identifier
         effective=draw(st.lists(effective_windows, max_size=2)),
         when=maybe(expressions),
         source=maybe(expressions),
+        transfer=maybe(expressions),
         within_km=maybe(_small_numbers),
         keep=draw(st.lists(keeps, max_size=2)),
         lines_where=maybe(expressions),
@@ -279,6 +280,8 @@ def clean_ruleset_texts(draw: st.DrawFn, max_strategies: int = 4) -> str:
         lines.append(f"  when {own} and ({_condition(draw, _ORDER_CONDITIONS)})")
         if draw(st.booleans()):
             lines.append(f"  source from {_condition(draw, _NODE_CONDITIONS)}")
+        if draw(st.booleans()):
+            lines.append(f"  transfer from {_condition(draw, _NODE_CONDITIONS)}")
         if draw(st.booleans()):
             lines.append(f"  within {draw(st.sampled_from((0.5, 25, 400, 20000)))} km")
         if draw(st.booleans()):

@@ -233,6 +233,17 @@ CASES = [
         "ascending-condition-rank", 6, 11, "add `desc` to prefer the nodes where it is true",
     ),
     (
+        "transfer in a strategy that takes no collect order",
+        one_strategy('when order.delivery == "home"', 'transfer from node.type == "dc"'),
+        "transfer-never-applies", 7, 3,
+        "strategy `s` has `transfer from`, but its `when` never takes a collect order",
+    ),
+    (
+        "transfer field misspelt",
+        one_strategy('transfer from node.typ == "dc"'),
+        "unknown-field", 6, 17, "did you mean `node.type`?",
+    ),
+    (
         "no candidate restriction",
         one_strategy("priority 3", base=""),
         "unrestricted-sources", 4, 10, "strategy `s` may ship from every node of every type",
@@ -694,3 +705,41 @@ def test_trees_without_positions_are_checked_too():
     assert "can never be chosen: `a` is tried first (priority 100)" in found["never-chosen"].message
     assert (found["duplicate-strategy"].line, found["duplicate-strategy"].column) == (1, 1)
     assert "is already used by an earlier strategy" in found["duplicate-strategy"].message
+
+
+@pytest.mark.parametrize(
+    ("when", "warned"),
+    [
+        ('order.delivery == "home"', True),
+        ('order.delivery != "collect"', True),
+        ('order.delivery in ["home", "express"]', True),
+        ('order.delivery not in ["collect"]', True),
+        ('order.tier == "vip" and order.delivery == "express"', True),
+        ('order.delivery == "home" or order.delivery == "express"', True),
+        ('order.delivery == "collect"', False),
+        ('order.delivery in ["home", "collect"]', False),
+        ('order.delivery == "home" or order.tier == "vip"', False),
+        ('order.channel == "web"', False),
+        ('not order.delivery == "collect"', False),  # not read: the check stays cheap
+    ],
+)
+def test_transfer_warning_reads_only_order_delivery(when, warned):
+    text = one_strategy(f"when {when}", 'transfer from node.type == "dc"')
+    codes = [d.code for d in findings(text)]
+    assert ("transfer-never-applies" in codes) is warned
+
+
+def test_transfer_alone_restricts_the_candidates():
+    """`transfer from` names the nodes a collect order may come from: no
+    `unrestricted-sources` warning for a strategy without `source from`."""
+    text = one_strategy(
+        'when order.delivery == "collect"', 'transfer from node.type == "dc"', base=""
+    )
+    assert findings(text) == []
+
+
+def test_transfer_given_twice_is_an_error():
+    text = one_strategy('transfer from node.type == "dc"', "transfer from node.can_ship")
+    (found,) = findings(text)
+    assert (found.code, found.line, found.column) == ("duplicate-clause", 7, 3)
+    assert found.message.startswith("`transfer from` is given twice in strategy `s`")

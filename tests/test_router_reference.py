@@ -233,6 +233,7 @@ def rulesets(draw):
                 effective=draw(st.lists(effective(), max_size=2)) if draw(st.booleans()) else [],
                 when=when,
                 source=draw(st.one_of(st.none(), st.none(), combined(NODE_CONDITIONS))),
+                transfer=draw(st.one_of(st.none(), st.none(), combined(NODE_CONDITIONS))),
                 within_km=draw(st.sampled_from([None, None, 50, 200, 400.5, 800])),
                 keep=[
                     s.Keep(units=units, at=at)

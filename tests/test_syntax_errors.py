@@ -54,7 +54,8 @@ CASES = [
         strategy('send from node.type == "dc"'),
         2, 3,
         "unknown word `send` at the start of a line: expected a clause (`priority`, "
-        "`effective`, `when`, `lines where`, `source from`, `within`, `keep`, `ship with`, "
+        "`effective`, `when`, `lines where`, `source from`, `transfer from`, `within`, `keep`, "
+        "`ship with`, "
         "`deliver`, `carrier by`, `rank by`, `split`, `otherwise use`, `on shortage`) "
         "or a new `strategy`",
     ),
