@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
-Status = Literal["routed", "partial", "backordered", "rejected", "unroutable"]
+Status = Literal["routed", "partial", "backordered", "rejected", "unroutable", "cancelled"]
 Outcome = Literal["excluded", "ranked", "chosen"]
 
 DECIMALS = 2
@@ -170,6 +170,8 @@ class Decision:
     carriers: bool = False
     """Routed with a carriers table: the order has a `promised_date` (None without
     shipments)."""
+    cancelled: tuple[ShipmentLine, ...] = ()
+    """Units an `order_cancel` event took back (docs/reactions.md), per SKU."""
 
     @property
     def promised_date(self) -> dt.date | None:
@@ -185,6 +187,10 @@ class Decision:
     def units_unfilled(self) -> int:
         return sum(item.qty for item in self.unfilled)
 
+    @property
+    def units_cancelled(self) -> int:
+        return sum(line.qty for line in self.cancelled)
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "order_id": self.order_id,
@@ -196,6 +202,8 @@ class Decision:
             promised = self.promised_date
             out["promised_date"] = None if promised is None else promised.isoformat()
         out["unfilled"] = [item.to_dict() for item in self.unfilled]
+        if self.cancelled:
+            out["cancelled"] = [{"sku": line.sku, "qty": line.qty} for line in self.cancelled]
         out["explain"] = [entry.to_dict() for entry in self.explain]
         if self.rerouted_from is not None:
             out["rerouted_from"] = self.rerouted_from

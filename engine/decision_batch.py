@@ -34,8 +34,10 @@ from engine.tables.calendar_text import date_of, day_number
 
 T = TypeVar("T")
 
-STATUSES: tuple[Status, ...] = ("routed", "partial", "backordered", "rejected", "unroutable")
-ROUTED, PARTIAL, BACKORDERED, REJECTED, UNROUTABLE = range(5)
+STATUSES: tuple[Status, ...] = (
+    "routed", "partial", "backordered", "rejected", "unroutable", "cancelled",
+)  # fmt: skip
+ROUTED, PARTIAL, BACKORDERED, REJECTED, UNROUTABLE, CANCELLED = range(6)
 REASONS = (
     "",
     "no candidate with stock",

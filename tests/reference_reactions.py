@@ -86,7 +86,13 @@ class ReferenceReactions:
             self.node_by_id, self.free, self.shipped_on, self.state,
         )  # fmt: skip
         self.commit(commits)
-        record = {"order": order, "decision": decision, "revision": 1, "days": {}}
+        backordered = decision.status == "backordered"
+        record = {
+            "order": order, "decision": decision, "revision": 1, "parcels": [],
+            "at": instant,
+            "backorders": list(decision.unfilled) if backordered else [],
+            "dropped": () if backordered else decision.unfilled,
+        }  # fmt: skip
         self.orders[order.id] = record
         self.allocate(record, decision.shipments, instant)
         return decision
@@ -101,7 +107,8 @@ class ReferenceReactions:
         day = instant.astimezone(self.tz).date()
         for shipment in shipments:
             handling = self.node_by_id[shipment.node_id].get("handling_days") or 0.0
-            record["days"][shipment.node_id] = day
+            box = {"shipment": shipment, "day": day}
+            record["parcels"].append(box)
             for line in shipment.lines:
                 self.open[self.next_id] = {
                     "order": record["order"].id,
@@ -109,6 +116,7 @@ class ReferenceReactions:
                     "sku": line.sku,
                     "qty": line.qty,
                     "until": instant + dt.timedelta(days=handling),
+                    "parcel": box,
                 }
                 self.next_id += 1
 
@@ -123,8 +131,14 @@ class ReferenceReactions:
             reason = f"node {event.node_id} offline at {at.isoformat()}{note}"
             return self.reroute(lost, reason, at) if lost else []
         if event.kind == "node_online":
+            was_down = event.node_id in self.state.offline
             self.state.offline.discard(event.node_id)
-            return []
+            if not was_down:
+                return []
+            waiting = {u.sku for r in self.orders.values() for u in r["backorders"]}
+            free = {k for k in waiting if self.free.get((event.node_id, k), 0) > 0}
+            why = f"node {event.node_id} back online at {at.isoformat()}"
+            return self.release(free, at, why)
         if event.kind == "capacity_change":
             self.state.capacity[event.node_id] = event.qty
             return []
@@ -132,13 +146,17 @@ class ReferenceReactions:
         if event.kind == "replenish":
             self.on_hand[key] = self.on_hand.get(key, 0) + event.qty
             self.free[key] = self.free.get(key, 0) + event.qty
-            return []
+            why = f"{event.qty} unit(s) received at {event.node_id} at {at.isoformat()}"
+            return self.release({event.sku}, at, why)
         delta = event.qty - self.on_hand.get(key, 0)  # stock_adjust: the count is on hand
         self.on_hand[key] = self.on_hand.get(key, 0) + delta
         self.free[key] = self.free.get(key, 0) + delta
         short = max(0, -self.free[key])
         if not short:
-            return []
+            if delta <= 0:
+                return []
+            why = f"stock count at {event.node_id} at {at.isoformat()}"
+            return self.release({event.sku}, at, why)
         lost, left = {}, short
         for aid in sorted(self.open, reverse=True):  # newest first
             allocation = self.open[aid]
@@ -160,40 +178,42 @@ class ReferenceReactions:
 
     def reroute_order(self, order_id, lost, reason, at) -> Decision:
         record = self.orders[order_id]
-        removed: dict[tuple[str, str], int] = {}
+        need: dict[str, int] = {}
+        leaving = set()
         for aid, units in lost.items():
             allocation = self.open[aid]
             key = (allocation["node"], allocation["sku"])
             self.free[key] = self.free.get(key, 0) + units
             allocation["qty"] -= units
-            removed[key] = removed.get(key, 0) + units
+            need[allocation["sku"]] = need.get(allocation["sku"], 0) + units
+            leaving.add(allocation["node"])
+            box = allocation["parcel"]
+            box.setdefault("removed", {})
+            box["removed"][allocation["sku"]] = box["removed"].get(allocation["sku"], 0) + units
             if allocation["qty"] == 0:
                 del self.open[aid]
         decision = record["decision"]
-        kept = []
-        for shipment in decision.shipments:
-            lines, gone = [], 0
-            for line in shipment.lines:
-                units = removed.get((shipment.node_id, line.sku), 0)
-                gone += units
-                if line.qty > units:
-                    lines.append(ShipmentLine(line.sku, line.qty - units))
+        for box in list(record["parcels"]):
+            removed = box.pop("removed", {})
+            if not removed:
+                continue
+            shipment = box["shipment"]
+            lines = [
+                ShipmentLine(line.sku, line.qty - removed.get(line.sku, 0))
+                for line in shipment.lines
+                if line.qty > removed.get(line.sku, 0)
+            ]
             if not lines:
-                day = record["days"][shipment.node_id]
-                self.shipped_on[(shipment.node_id, day)] -= 1
+                self.shipped_on[(shipment.node_id, box["day"])] -= 1
+                record["parcels"].remove(box)
                 continue
             pick = self.node_by_id[shipment.node_id].get("pick_cost") or 0.0
-            kept.append(
-                shipment
-                if not gone
-                else type(shipment)(
-                    shipment.node_id, tuple(lines), shipment.distance_km,
-                    shipment.cost - pick * gone, shipment.eta_days, shipment.strategy,
-                )
+            box["shipment"] = type(shipment)(
+                shipment.node_id, tuple(lines), shipment.distance_km,
+                shipment.cost - pick * sum(removed.values()), shipment.eta_days,
+                shipment.strategy,
             )  # fmt: skip
-        need: dict[str, int] = {}
-        for (_, sku), units in removed.items():
-            need[sku] = need.get(sku, 0) + units
+        kept = [box["shipment"] for box in record["parcels"]]
         order = record["order"]
         merged = {}
         for line in order.lines:
@@ -204,39 +224,111 @@ class ReferenceReactions:
         rest, placed, _, tried = walk(
             order, first, need, destination_of(order, self.node_by_id), day, self.reader,
             self.by_id, self.nodes, self.free, self.shipped_on, self.state,
-            blocked={s.node_id for s in kept} | {node for node, _ in removed}, prior=len(kept),
+            blocked={s.node_id for s in kept} | leaving, prior=len(kept),
         )  # fmt: skip
+        new = self.place(placed, day)
+        record["backorders"] += [
+            Unfilled(sku, qty, f"{BACKORDERED}: {reason}") for sku, qty in rest.items() if qty
+        ]
+        self.allocate(record, new, at)
+        return self.decide(record, reason, {st.id for st in tried})
+
+    def place(self, placed, day) -> list:
         new = []
         for node, take, km, strategy in placed:
             new.append(parcel(node, take, km, strategy))
             for sku, qty in take.items():
                 self.free[(node["id"], sku)] = self.free.get((node["id"], sku), 0) - qty
             self.shipped_on[(node["id"], day)] = self.shipped_on.get((node["id"], day), 0) + 1
-        backordered = tuple(
-            Unfilled(sku, qty, f"{BACKORDERED}: {reason}") for sku, qty in rest.items() if qty
-        )
-        unfilled = decision.unfilled + backordered
-        if not unfilled:
-            status = "routed"
-        elif backordered or decision.status == "backordered":
+        return new
+
+    def decide(self, record, reason, tried) -> Decision:
+        """The order's new decision from its parcels, dropped units and backorders."""
+        decision = record["decision"]
+        shipments = tuple(box["shipment"] for box in record["parcels"])
+        unfilled = tuple(record["dropped"]) + tuple(record["backorders"])
+        if record["backorders"]:
             status = "backordered"
+        elif not record["dropped"]:
+            status = "routed"
+        elif decision.status in ("backordered", "routed"):
+            status = "partial" if shipments else "rejected"
         else:
             status = decision.status
+        first = self.by_id[decision.strategies[0]]
         chain, step = [], first
         while step is not None:
             chain.append(step.id)
             step = self.by_id[step.otherwise] if step.otherwise is not None else None
-        reached = set(decision.strategies) | {st.id for st in tried}
-        rerouted = Decision(
+        reached = set(decision.strategies) | set(tried)
+        order_id = record["order"].id
+        changed = Decision(
             order_id,
             status,
             tuple(step for step in chain if step in reached),
-            tuple(kept) + tuple(new),
+            shipments,
             unfilled,
             rerouted_from=f"{order_id}#{record['revision']}",
             reason=reason,
         )
-        record["decision"] = rerouted
+        record["decision"] = changed
         record["revision"] += 1
-        self.allocate(record, new, at)
-        return rerouted
+        return changed
+
+    # ------------------------------------------------------------ releases
+    def release(self, skus, at, why) -> list[Decision]:
+        """docs/reactions.md, "Backorder release": the orders waiting for `skus` in the
+        release order, each placing what its chain can as new parcels."""
+        tiers = ("vip", "b2b", "standard")
+
+        def key(record):
+            strategy = self.by_id[record["decision"].strategies[0]]
+            tier = record["order"].get("tier")
+            if tier in tiers:
+                rank = (0, tiers.index(tier), "")
+            elif tier:
+                rank = (1, 0, tier)
+            else:
+                rank = (2, 0, "")
+            return (strategy.tried_priority, rank, record["at"], record["order"].id)
+
+        waiting = [r for r in self.orders.values() if any(u.sku in skus for u in r["backorders"])]
+        out = []
+        day = at.astimezone(self.tz).date()
+        for record in sorted(waiting, key=key):
+            need = {}
+            for item in record["backorders"]:
+                if item.sku in skus:
+                    need[item.sku] = need.get(item.sku, 0) + item.qty
+            if not any(
+                self.free.get((n["id"], sku), 0) > 0
+                for sku in need
+                for n in self.nodes
+                if n["id"] not in self.state.offline
+            ):
+                continue
+            order = record["order"]
+            full = {line.sku: need.get(line.sku, 0) for line in order.lines}
+            first = self.by_id[record["decision"].strategies[0]]
+            rest, placed, _, tried = walk(
+                order, first, full, destination_of(order, self.node_by_id), day, self.reader,
+                self.by_id, self.nodes, self.free, self.shipped_on, self.state,
+                blocked=set(), prior=0,
+            )  # fmt: skip
+            released = {sku: units - rest.get(sku, 0) for sku, units in need.items()}
+            released = {sku: units for sku, units in released.items() if units}
+            if not released:
+                continue
+            left, backorders = dict(released), []
+            for item in record["backorders"]:
+                units = min(item.qty, left.get(item.sku, 0))
+                if units:
+                    left[item.sku] -= units
+                if item.qty > units:
+                    backorders.append(Unfilled(item.sku, item.qty - units, item.reason))
+            record["backorders"] = backorders
+            new = self.place(placed, day)
+            self.allocate(record, new, at)
+            reason = f"backorder released: {', '.join(sorted(released))} — {why}"
+            out.append(self.decide(record, reason, {st.id for st in tried}))
+        return out
