@@ -700,6 +700,11 @@ def _note(event: Event) -> str:
 def _changed(order: Order, changes: dict[str, Any], network: Any) -> Order:
     """The order with an `order_modify`'s fields; a change to collect without a new
     address takes the collect store's coordinates."""
+    store_id = changes.get("collect_node")
+    if store_id is not None and store_id not in network.index:
+        raise OrderEventRefused(
+            f"order_modify: collect_node {store_id!r} is not a node of the network"
+        )
     fields = dict(order.fields)
     fields.update(changes)
     collect = changes.get("delivery") == "collect" or (

@@ -33,6 +33,7 @@ ORDER_KINDS = ("order_cancel", "order_modify", "line_reject", "order_ship")
 EVENT_KINDS = NETWORK_KINDS + ORDER_KINDS
 NEEDS_SKU = ("stock_adjust", "replenish", "line_reject")
 NEEDS_NODE = (*NETWORK_KINDS, "line_reject")
+NODE_OPTIONAL = ("order_cancel", "order_modify", "order_ship")
 ORDER_CHANGES = (
     "delivery", "collect_node", "dest_lat", "dest_lon", "country", "region", "postal_code",
 )  # fmt: skip
@@ -97,10 +98,7 @@ def _check_by_kind(
     no_sku = as_numpy(pc.equal(skus, EMPTY))
     no_order = as_numpy(pc.equal(orders, EMPTY))
     empty_qty = np.isnan(qty) & ~read.log.bad_in("qty", len(qty))
-    for name in NEEDS_NODE:
-        read.log.add(
-            _is(kind, name) & no_node, "node_id", f"node_id is empty; a {name} event names the node"
-        )
+    read.log.add(no_node & ~_is(kind, *NODE_OPTIONAL), "node_id", "node_id is empty")
     read.log.add(
         _is(kind, "stock_adjust") & no_sku,
         "sku",
