@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from engine.decision import Shipment, Status, Unfilled
+from engine.decision import Decision, Shipment, Status, Unfilled
 from engine.model import Order
 from engine.router import Router
 
@@ -149,6 +149,8 @@ def release_reason(skus: Iterable[str], why: str) -> str:
 
 __all__ = [
     "RELEASED",
+    "ReplayBackorders",
+    "reached",
     "TIERS",
     "Backorders",
     "release_key",
@@ -158,3 +160,65 @@ __all__ = [
     "try_release",
     "units_by_sku",
 ]
+
+
+def reached(router: Router, first: str, used: Iterable[str]) -> tuple[str, ...]:
+    """The steps of `first`'s chain that routing reached (`used`), in chain order."""
+    policy = router.policy
+    seen = set(used)
+    return tuple(st.id for st in policy.chain(policy.strategy(first)) if st.id in seen)
+
+
+class ReplayBackorders:
+    """Backorders of a replay that does not follow allocations (no events): the orders
+    left waiting, released when stock arrives, each release a new decision linked to
+    the one it replaces (`rerouted_from`), as the ledger does."""
+
+    def __init__(self, router: Router):
+        self.router = router
+        self.book = Backorders()
+        self.waiting: dict[str, tuple[Order, Decision, int, dt.datetime]] = {}
+        self.releases: list[tuple[str, str, int, float]] = []
+        """Every release: (order id, SKU, units, days the units waited since routing)."""
+
+    def note(self, order: Order, decision: Decision, routed_at: dt.datetime) -> None:
+        """A routed order: kept when it waits for stock."""
+        if decision.status != "backordered" or not decision.unfilled:
+            return
+        self.waiting[order.id] = (order, decision, 1, routed_at)
+        key = release_key(self.router, decision.strategies[0], order, routed_at)
+        self.book.wait(order.id, key, units_by_sku(decision.unfilled))
+
+    def release(self, skus: Iterable[str], at: dt.datetime, why: str) -> list[Decision]:
+        skus = set(skus)
+        out = []
+        for order_id in self.book.waiting(skus):
+            order, was, revision, routed_at = self.waiting[order_id]
+            need = {s: u for s, u in units_by_sku(was.unfilled).items() if s in skus}
+            first = was.strategies[0]
+            new, released, tried = try_release(self.router, order, first, need, at)
+            if not released:
+                continue
+            waited = (at - routed_at).total_seconds() / 86_400
+            self.releases += [(order_id, sku, units, waited) for sku, units in released.items()]
+            unfilled = tuple(take_units(was.unfilled, released))
+            shipments = was.shipments + new
+            decision = Decision(
+                order_id,
+                status_after(bool(shipments), bool(unfilled), False, was.status),
+                reached(self.router, first, (*was.strategies, *tried)),
+                shipments,
+                unfilled,
+                rerouted_from=f"{order_id}#{revision}",
+                reason=release_reason(released, why),
+                carriers=was.carriers,
+            )
+            out.append(decision)
+            if unfilled:
+                self.waiting[order_id] = (order, decision, revision + 1, routed_at)
+                key = release_key(self.router, first, order, routed_at)
+                self.book.wait(order_id, key, units_by_sku(unfilled))
+            else:
+                del self.waiting[order_id]
+                self.book.forget(order_id)
+        return out

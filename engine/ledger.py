@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from dsl.errors import SourcingError
 from engine.backorders import (
     Backorders,
+    reached,
     release_key,
     release_reason,
     status_after,
@@ -616,12 +617,11 @@ class Ledger:
                 bool(shipments), bool(record.backorders), bool(record.dropped), was.status
             )
         first = primary or record.primary
-        chain = [st.id for st in self.router.policy.chain(self.router.policy.strategy(first))]
         used = set(tried) | ({first} if primary else set(was.strategies))
         decision = Decision(
             record.order.id,
             status,
-            tuple(step for step in chain if step in used),
+            reached(self.router, first, used),
             shipments,
             tuple(record.dropped) + tuple(record.backorders),
             rerouted_from=record.label,

@@ -217,6 +217,20 @@ class Reactions:
                 decisions += self.apply(event)
             return decisions
 
+    def apply_each(self, events: Iterable[Event]) -> tuple[list[Decision], list[tuple[Event, str]]]:
+        """Apply events in time order (their order on ties), as one step; an order event
+        that cannot apply is refused alone (nothing of it changed) and the rest go on.
+        The decisions, and the events refused with why."""
+        with Reactions._lock:
+            decisions: list[Decision] = []
+            refused: list[tuple[Event, str]] = []
+            for event in sorted(events, key=lambda e: e.at):
+                try:
+                    decisions += self.apply(event)
+                except OrderEventRefused as error:
+                    refused.append((event, str(error)))
+            return decisions, refused
+
     def apply(self, event: Event) -> list[Decision]:
         """Apply one event; returns the re-route decisions it caused (in order).
         A receipt that would take a position above engine.limits.STOCK is

@@ -137,8 +137,19 @@ def create_app(
             return events_to_apply(request, reactions, clock(), settings.window)
 
         def apply(batch):
-            decisions = reactions.apply_batch(batch)
-            return {"applied": len(batch), "decisions": [d.to_dict() for d in decisions]}
+            decisions, refused = reactions.apply_each(batch)
+            if refused and len(batch) == 1:  # the one event asked for could not apply
+                return JSONResponse({"detail": refused[0][1]}, 422)
+            answer: dict[str, Any] = {
+                "applied": len(batch) - len(refused),
+                "decisions": [d.to_dict() for d in decisions],
+            }
+            if refused:
+                answer["refused"] = [
+                    {"event": event.kind, "order_id": event.order_id, "detail": why}
+                    for event, why in refused
+                ]
+            return answer
 
         return write(gate, "applying events", check, apply)
 

@@ -192,8 +192,12 @@ def events_to_apply(
                 problem = window.problem(instant, now, "at")
                 if problem is not None:
                     errors.append(([*at, "at"], problem))
-        if item.node_id not in network.index:
+        if item.node_id and item.node_id not in network.index:
             errors.append(([*at, "node_id"], f"unknown node {shown(item.node_id)}"))
+        if item.collect_node and item.collect_node not in network.index:
+            errors.append(([*at, "collect_node"], f"unknown node {shown(item.collect_node)}"))
+        if item.order_id and not reactions.ledger.known(item.order_id):
+            errors.append(([*at, "order_id"], f"no order {shown(item.order_id)} was routed here"))
         if item.sku is not None and item.sku not in stock.sku_index:
             errors.append(
                 (
@@ -203,7 +207,10 @@ def events_to_apply(
                 )
             )
         if len(errors) == count:
-            event = Event(instant, item.kind, item.node_id, item.sku, item.qty, item.note)
+            event = Event(
+                instant, item.kind, item.node_id or "", item.sku, item.qty, item.note,
+                order_id=item.order_id, changes=item.changes,
+            )  # fmt: skip
             events.append((instant, index, event))
     events.sort(key=lambda entry: entry[:2])  # as Reactions.apply_batch: time, then given order
     if not errors:
