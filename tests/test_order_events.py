@@ -99,7 +99,10 @@ def test_a_receipt_releases_backorders_in_priority_tier_then_age_order():
         released = apply(s, at(60, "replenish", node_id="A", sku="X", qty=5))
         assert [d.order_id for d in released] == ["VIP", "B2B", "S-OLD", "S-NEW"]
         assert [parcels(d) for d in released] == [
-            [("A", {"X": 1})], [("A", {"X": 1})], [("A", {"X": 1})], [("A", {"X": 2})]
+            [("A", {"X": 1})],
+            [("A", {"X": 1})],
+            [("A", {"X": 1})],
+            [("A", {"X": 2})],
         ]
         assert all(d.status == "routed" for d in released)
         assert released[0].rerouted_from == "VIP#1"
@@ -262,3 +265,55 @@ def test_events_of_an_order_keep_every_unit_in_exactly_one_state(session):
     assert totals == {"ordered": 7, "allocated": 6, "unfilled": 0, "backordered": 0,
                       "cancelled": 1}  # fmt: skip
     assert dataclasses.asdict(record.decision.cancelled[0]) == {"sku": "X", "qty": 1}
+
+
+# ------------------------------------------------------------- in a replay
+
+
+def test_a_replay_releases_backorders_at_the_receipt_and_the_fill_rate_rises():
+    """One DC with 1 unit of X; O1 wants 2 (gets 1, 1 waits), O2 (vip) 1 and O3 2 wait.
+    2 units arrive on day 3: the vip order is served first, then the oldest, O1; O3 keeps
+    waiting. Fill rate: 1 of 5 units without the release, 3 of 5 with it."""
+    import simulations
+
+    nodes = pd.DataFrame([{**NODES[0], "type": "dc"}])
+    orders = pd.DataFrame(
+        [
+            {
+                "order_id": "O1",
+                "created_at": "2026-03-02T09:00:00+00:00",
+                "tier": "standard",
+                "sku": "X",
+                "qty": 2,
+            },
+            {
+                "order_id": "O2",
+                "created_at": "2026-03-02T10:00:00+00:00",
+                "tier": "vip",
+                "sku": "X",
+                "qty": 1,
+            },
+            {
+                "order_id": "O3",
+                "created_at": "2026-03-02T11:00:00+00:00",
+                "tier": "standard",
+                "sku": "X",
+                "qty": 2,
+            },
+        ]  # fmt: skip
+    ).assign(channel="web", delivery="home", dest_lat=48.85, dest_lon=2.35)
+    stock = pd.DataFrame([{"node_id": "A", "sku": "X", "on_hand": 1}])
+    receipt = pd.DataFrame([{"node_id": "A", "sku": "X", "at": "2026-03-04T09:00:00+00:00",
+                             "qty": 2}])  # fmt: skip
+    text = RULESET.split("strategy main")[0].replace('  when order.tier == "vip"\n', "")
+    without = simulations.run(text, nodes, stock, orders)
+    run = simulations.run(text, nodes, stock, orders, replenishments=receipt)
+    assert without.kpis.overall["fill_rate"] == pytest.approx(1 / 5)
+    assert run.kpis.overall["fill_rate"] == pytest.approx(3 / 5)
+    assert run.kpis.overall["units_released"] == 2
+    # O2 waited 47 h, O1 48 h: one unit each
+    assert run.kpis.overall["backorder_days_mean"] == pytest.approx((47 / 24 + 2) / 2)
+    assert without.kpis.overall["units_released"] == 0
+    assert without.kpis.overall["backorder_days_mean"] is None
+    finals = run.tables.orders.set_index("order_id")["status"].to_dict()
+    assert finals == {"O1": "routed", "O2": "routed", "O3": "backordered"}
