@@ -1,19 +1,22 @@
 """Reactions to operational events, as a small fixed durable-rules ruleset.
 
 Working memory, per `Reactions` session (durable-rules' `sid`):
-- one *fact* per open allocation: `{t: allocation, aid, node_id, sku}`;
+- one *fact* per open allocation: `{t: allocation, aid, order_id, node_id, sku}`;
 - a `{t: down, node_id}` fact while a node is offline;
 - a `{t: short, seq, node_id, sku}` fact while a count's shortfall is handled.
-Events are *posted* (seen once): `{t: event, kind, node_id, sku, qty, seq}`.
+Events are *posted* (seen once): `{t: event, kind, node_id, sku, qty, order_id, seq}`.
 
-The six rules (no rule per SKU or node — durable-rules 2.0.28 is known to
-crash with a dozen join rules or more):
+The eight rules (no rule per SKU, node or order — durable-rules 2.0.28 is known
+to crash with a dozen join rules or more):
 1. `node_offline` → the router stops using the node; assert its `down` fact.
 2. `node_online` → the router uses it again; retract the `down` fact.
 3. `stock_adjust` → set the counted on-hand; a shortfall asserts a `short` fact.
 4. `replenish` / `capacity_change` → stock received / new daily capacity.
 5. `down` × allocation on that node → the allocation is affected, whole.
 6. `short` × allocation on that node and SKU → a candidate for the shortfall.
+7. `order_cancel` / `order_modify` / `order_ship` → the ledger changes the order.
+8. `line_reject` → the order's line is re-routed, then the count as in rule 3.
+Stock that comes back (rules 2, 3, 4, 7) releases the backorders waiting for it.
 
 After each post, the affected allocations are re-routed by the ledger (the
 shortfall taken from the newest allocations first) and the facts are brought

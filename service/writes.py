@@ -196,8 +196,6 @@ def events_to_apply(
             errors.append(([*at, "node_id"], f"unknown node {shown(item.node_id)}"))
         if item.collect_node and item.collect_node not in network.index:
             errors.append(([*at, "collect_node"], f"unknown node {shown(item.collect_node)}"))
-        if item.order_id and not reactions.ledger.known(item.order_id):
-            errors.append(([*at, "order_id"], f"no order {shown(item.order_id)} was routed here"))
         if item.sku is not None and item.sku not in stock.sku_index:
             errors.append(
                 (
