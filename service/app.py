@@ -79,7 +79,8 @@ def create_app(
     @app.get("/stats", dependencies=[requires("read")])
     def stats() -> dict[str, Any]:
         """What the process holds: orders with something open or backordered,
-        finished ids remembered, open allocations, events applied."""
+        finished ids remembered, open allocations, events applied, holds open and
+        the units they hold."""
         ledger = reactions.ledger
         with gate.reading():
             return {
@@ -100,7 +101,9 @@ def create_app(
     @app.post("/route", dependencies=[requires("route")])
     def route(request: RouteRequest) -> Any:
         """Route one order (`order`) or a batch (`orders`, routed in created_at
-        order, then order id). Decisions come back in the request's order."""
+        order, then order id). Decisions come back in the request's order. With
+        `hold_id`, the hold's units are given back and the one order routed in the
+        same step (docs/service.md)."""
 
         def check():
             orders = orders_to_route(request, reactions, clock(), settings.window)

@@ -39,9 +39,7 @@ def stock_routes(
     def available(
         sku: Annotated[Id, Query(description="the SKU")],
         channel: Annotated[Text | None, Query(description="the order's channel")] = None,
-        delivery: Annotated[
-            Literal["home", "collect", "express"] | None, Query(description="delivery method")
-        ] = None,
+        delivery: Annotated[Delivery | None, Query(description="the delivery method")] = None,
     ) -> Any:
         """Available to promise of a SKU per node and in total: on hand less allocated,
         held, and what `keep` protects for the strategy that would serve an order of
