@@ -344,3 +344,10 @@ def test_availability_after_a_hold_expires(session, clock):
     dc = availability(session, session.holds, "A").nodes[0]
     assert (dc.held, dc.atp) == (0, 4)
     assert np.array_equal(session.holds.held_matrix(), 0 * session.holds.held_matrix())
+
+
+def test_a_promise_is_not_offered_held_units(session):
+    session.holds.hold(basket("B1", ("A", 4)), 900)  # the DC's 4
+    promised = session.promise(basket("P1", ("A", 4)))
+    assert "DC" not in [shipment.node_id for shipment in promised.shipments]
+    assert promised.units_allocated == 2  # Paris, above the keep of 3
