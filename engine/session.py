@@ -31,6 +31,7 @@ from engine.decision import Decision
 from engine.decision_batch import BACKORDERED, DecisionBatch
 from engine.delivery import Delivery
 from engine.events import Event
+from engine.holds import Clock, Holds, attach, utc_now
 from engine.ledger import OrderEventRefused
 from engine.model import Inventory, Network, Order
 from engine.order_batch import OrderBatch, from_ns, instant_ns
@@ -111,6 +112,8 @@ class Session:
         """A replay's backorders when it does not follow allocations (see `replay`)."""
         self.refused_events: list[tuple[Event, str]] = []
         """Order events the last replay refused (nothing changed), with why."""
+        self._clock: Clock = utc_now
+        self._holds: Holds | None = None
         if follow:
             self.follow()
 
@@ -186,7 +189,26 @@ class Session:
             from engine.reactions import Reactions
 
             self.reactions = Reactions(self.router)
+            if self._holds is not None:
+                attach(self.reactions.ledger, self._holds)
         return self.reactions
+
+    @property
+    def holds(self) -> Holds:
+        """Stock held for baskets on this session's stock (engine.holds), made at
+        the first use; when following allocations, the ledger sees them."""
+        if self._holds is None:
+            self._holds = Holds(self.router, self._clock)
+            if self.reactions is not None:
+                attach(self.reactions.ledger, self._holds)
+        return self._holds
+
+    def use_clock(self, clock: Clock) -> None:
+        """The clock holds are made and expire with (an aware UTC instant; the
+        machine's by default), e.g. a test's."""
+        self._clock = clock
+        if self._holds is not None:
+            self._holds.clock = clock
 
     @property
     def events_applied(self) -> int:

@@ -30,6 +30,7 @@ from engine.events import EVENT_KINDS, QTY_RANGES
 from engine.limits import (
     DAYS,
     EXTRA_NUMBER,
+    HOLD_TTL,
     LATITUDE,
     LINE_QTY,
     LONGITUDE,
@@ -240,19 +241,30 @@ class OrderIn(_Destination):
         )
 
 
+HoldId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9a-f]{32}$"),
+    Field(description="a hold id as POST /holds gave it: 32 lower-case hex digits"),
+]
+
+
 class RouteRequest(BaseModel):
-    """`order` (one) or `orders` (a batch, routed in created_at order)."""
+    """`order` (one) or `orders` (a batch, routed in created_at order); with
+    `hold_id`, one order that consumes that hold."""
 
     model_config = ConfigDict(extra="forbid")
 
     order: OrderIn | None = None
     orders: list[OrderIn] | None = Field(None, min_length=1, max_length=MAX_BATCH)
     explain: Annotated[bool, Field(strict=True)] = False
+    hold_id: HoldId | None = None
 
     @model_validator(mode="after")
     def _one_or_a_batch(self) -> RouteRequest:
         if (self.order is None) == (self.orders is None):
             raise ValueError("give either `order` (one order) or `orders` (a batch)")
+        if self.hold_id is not None and self.order is None:
+            raise ValueError("a `hold_id` goes with one order (`order`), not a batch")
         if self.explain and len(self.all_orders) > MAX_EXPLAINED:
             raise ValueError(
                 f"explain is given for at most {MAX_EXPLAINED} orders a request; "
@@ -369,3 +381,13 @@ class PromiseRequest(_Destination):
         data = self.model_dump(mode="json", exclude_none=True, exclude={"lines"})
         data["lines"] = [dict(line.to_line().fields) for line in self.lines]
         return data
+
+
+class HoldRequest(BaseModel):
+    """Hold stock for a basket (POST /holds): the basket is an order as POST /route
+    takes it; its units stay held `ttl_seconds` (1 … 3,600)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    basket: OrderIn
+    ttl_seconds: bounded(HOLD_TTL, "how long the units stay held")
