@@ -147,21 +147,27 @@ def create_app(
             return events_to_apply(request, reactions, clock(), settings.window)
 
         def apply(batch):
-            decisions, refused = reactions.apply_each(batch)
-            if refused and len(batch) == 1:  # the one event asked for could not apply
-                return JSONResponse({"detail": refused[0][1]}, 422)
-            answer: dict[str, Any] = {
-                "applied": len(batch) - len(refused),
-                "decisions": [d.to_dict() for d in decisions],
-            }
-            if refused:
-                answer["refused"] = [
-                    {"event": event.kind, "order_id": event.order_id, "detail": why}
-                    for event, why in refused
-                ]
-            return answer
+            return applied_events(reactions, batch)
 
         return write(gate, "applying events", check, apply)
 
     app.include_router(stock_routes(reactions, holds, gate, settings, clock))
     return app
+
+
+def applied_events(reactions: Reactions, batch: list) -> Any:
+    """Apply a checked batch of events; the answer (`applied`, the decisions, and the
+    order events refused, each alone); 422 when the one event asked for was refused."""
+    decisions, refused = reactions.apply_each(batch)
+    if refused and len(batch) == 1:
+        return JSONResponse({"detail": refused[0][1]}, 422)
+    answer: dict[str, Any] = {
+        "applied": len(batch) - len(refused),
+        "decisions": [d.to_dict() for d in decisions],
+    }
+    if refused:
+        answer["refused"] = [
+            {"event": event.kind, "order_id": event.order_id, "detail": why}
+            for event, why in refused
+        ]
+    return answer
