@@ -153,7 +153,8 @@ class Reactions:
         self._errors: list[BaseException] = []
         self._affected: list[tuple[int, str]] = []
         self._candidates: list[int] = []
-        self._shortfalls: list[tuple[ShortFact, int, Event]] = []
+        self._shortfalls: list[tuple[ShortFact, int, Event, int]] = []
+        """A count's `short` fact, the units short, the event and the units counted."""
         self._event: Event | None = None
         self._changes: list[Reroute] = []
         """What an order event's rule changed (before any re-route it causes)."""
@@ -325,12 +326,12 @@ class Reactions:
             reason = f"node {event.node_id} offline at {at}" + _note(event)
             reroutes += self.ledger.reroute(lost, reason, event.at)
         candidates = [aid for aid in candidates if aid in self.ledger.open]
-        for fact, units, counted in shortfalls:
+        for fact, units, counted, on_hand in shortfalls:
             self._call("retract_fact", fact)
             if candidates:
                 lost = self.ledger.newest_first(candidates, units)
                 reason = (
-                    f"stock count at {counted.node_id}: {counted.qty} unit(s) of {counted.sku} "
+                    f"stock count at {counted.node_id}: {on_hand} unit(s) of {counted.sku} "
                     f"on hand, {units} short" + _note(counted)
                 )
                 reroutes += self.ledger.reroute(lost, reason, event.at)
@@ -366,7 +367,7 @@ class Reactions:
                 "node_id": c.m.node_id,
                 "sku": c.m.sku,
             }
-            self._shortfalls.append((fact, units, self._event))
+            self._shortfalls.append((fact, units, self._event, counted))
             _send(c.assert_fact, fact, self._nonces)
 
     def _free_at(self, node_id: str) -> list[str]:

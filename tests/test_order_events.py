@@ -208,6 +208,7 @@ def test_a_rejected_line_goes_elsewhere_and_the_node_counts_zero(session):
     assert moved["O1"].reason == "A rejected X at 2026-03-02T09:05:00+00:00"
     # the count of 0 at A leaves O2 short: it is re-routed too (nothing left: backordered)
     assert waiting(moved["O2"]) == {"X": 1}
+    assert moved["O2"].reason == "stock count at A: 0 unit(s) of X on hand, 1 short"
     assert session.router.inventory.on_hand_of("A", "X") == 0
 
 

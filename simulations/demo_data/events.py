@@ -4,14 +4,18 @@ stock counts, outages and their return — for stress tests and benchmarks.
 
 Events name orders of the demo orders table and fall between their creation and a few
 hours later (while their parcels are open), so most of them find something to move;
-some name orders already finished or shipped, and are refused, as in real life.
+some name orders already finished, shipped or never allocated there, and are refused,
+as in real life.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 import numpy as np
 import pandas as pd
 
+from engine.decision import Decision
 from engine.tables.events import EVENT_COLUMNS
 
 MIX = {
@@ -32,9 +36,12 @@ def mixed_events(
     nodes: pd.DataFrame,
     count: int,
     seed: int = 7,
+    shippers: Mapping[tuple[str, str], str] | None = None,
 ) -> pd.DataFrame:
     """`count` events (the events table's columns, in time order) over the demo
-    `orders` (one row per line) and `nodes`."""
+    `orders` (one row per line) and `nodes`. `shippers` ((order id, SKU) → node, e.g.
+    `shippers_of` a first routing) aims line rejects and shipments at the node that
+    ships the line; without it, at the node nearest the customer."""
     rng = np.random.default_rng(seed)
     lines = orders[["order_id", "created_at", "sku", "qty", "dest_lat", "dest_lon"]]
     created = pd.to_datetime(lines["created_at"], utc=True, format="ISO8601")
@@ -46,6 +53,17 @@ def mixed_events(
     stores = nodes.loc[nodes["type"] == "store", "id"].astype(str).to_numpy()
     node = rng.choice(node_ids, count)
     nearest = _nearest(nodes, lines.iloc[picks])
+    if shippers is not None:
+        chosen_lines = lines.iloc[picks]
+        nearest = np.array(
+            [
+                shippers.get((order_id, sku), guess)
+                for order_id, sku, guess in zip(
+                    chosen_lines["order_id"].tolist(), chosen_lines["sku"].tolist(),
+                    nearest.tolist(), strict=True,
+                )
+            ]
+        )  # fmt: skip
     odds = rng.random((count, 3))
     chosen = lines.iloc[picks]
     columns = {name: chosen[name].tolist() for name in ("order_id", "sku", "dest_lat", "dest_lon")}
@@ -83,6 +101,16 @@ def mixed_events(
     frame["at"] = frame["at"].map(lambda t: t.isoformat())
     frame["qty"] = frame["qty"].astype("Int64")
     return frame
+
+
+def shippers_of(decisions: Iterable[Decision]) -> dict[tuple[str, str], str]:
+    """(order id, SKU) → the node of the first shipment that carries it."""
+    out: dict[tuple[str, str], str] = {}
+    for decision in decisions:
+        for shipment in decision.shipments:
+            for line in shipment.lines:
+                out.setdefault((decision.order_id, line.sku), shipment.node_id)
+    return out
 
 
 def _nearest(nodes: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
