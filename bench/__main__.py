@@ -16,6 +16,7 @@ BENCHMARKS = [
     "bench.end_to_end",
     "bench.service",
     "bench.promise",
+    "bench.holds",
     "bench.simulation",
     "bench.tables",
 ]

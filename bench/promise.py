@@ -34,7 +34,7 @@ def run(quick: bool = False) -> list[str]:
 
     folder = Path(tempfile.mkdtemp(prefix="sourcing-bench-promise-"))
     paths = generate(folder / "demo", fmt="csv", replenishments=False)
-    baskets = _baskets(paths, 200 if quick else 2_000)
+    baskets = demo_baskets(paths, 200 if quick else 2_000)
     key, token = make_key("bench", "route")
     keys = folder / "keys.txt"
     keys.write_text(key.line() + "\n", encoding="utf-8")
@@ -43,7 +43,7 @@ def run(quick: bool = False) -> list[str]:
         "lines, rulesets/france.route with the demo carriers and closures"
     ]
     port, log = free_port(), folder / "service.log"
-    server = _start(paths, keys, port, log)
+    server = start_demo_service(paths, keys, port, log)
     base = f"http://{HOST}:{port}"
     try:
         wait_until_up(base, server, log)
@@ -75,7 +75,7 @@ def run(quick: bool = False) -> list[str]:
     return lines
 
 
-def _baskets(paths: dict[str, Path], count: int) -> list[dict]:
+def demo_baskets(paths: dict[str, Path], count: int) -> list[dict]:
     """Baskets of 3 SKUs that some node holds, to the demo orders' destinations, asked
     at their creation instants (a seeded draw: every run sends the same)."""
     import pandas as pd
@@ -108,7 +108,7 @@ def _baskets(paths: dict[str, Path], count: int) -> list[dict]:
     return baskets
 
 
-def _start(paths, keys: Path, port: int, log: Path) -> subprocess.Popen:
+def start_demo_service(paths, keys: Path, port: int, log: Path) -> subprocess.Popen:
     import os
 
     command = [

@@ -132,7 +132,14 @@ def run_route(args: argparse.Namespace) -> int:
         print(f"error: cannot write {where}: {error.strerror or error}", file=sys.stderr)
         return EXIT_UNREADABLE
     if events is not None:
-        print(f"{session.events_applied} event(s) applied: {moved} re-route(s)", file=sys.stderr)
+        print(
+            f"{session.events_applied} event(s) applied: {moved} later decision(s) "
+            "(re-routes, order changes, backorders released)",
+            file=sys.stderr,
+        )
+        for event, why in session.refused_events:
+            at = event.at.isoformat()
+            print(f"event refused ({event.kind} at {at}): {why}", file=sys.stderr)
     problems = sum(len(table.reject_rows) for table in tables)
     print(
         f"{decided} orders routed: {routed} with at least one shipment; "

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
-Status = Literal["routed", "partial", "backordered", "rejected", "unroutable"]
+Status = Literal["routed", "partial", "backordered", "rejected", "unroutable", "cancelled"]
 Outcome = Literal["excluded", "ranked", "chosen"]
 
 DECIMALS = 2
@@ -203,6 +203,8 @@ class Decision:
     collect: bool = False
     """A collect order: it has a `ready_date` (None without shipments). A decision whose
     shipments have ready dates has one too (a re-route rebuilt from kept shipments)."""
+    cancelled: tuple[ShipmentLine, ...] = ()
+    """Units an `order_cancel` event took back (docs/reactions.md), per SKU."""
 
     @property
     def ready_date(self) -> dt.date | None:
@@ -230,6 +232,10 @@ class Decision:
     def units_unfilled(self) -> int:
         return sum(item.qty for item in self.unfilled)
 
+    @property
+    def units_cancelled(self) -> int:
+        return sum(line.qty for line in self.cancelled)
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "order_id": self.order_id,
@@ -244,6 +250,8 @@ class Decision:
             ready = self.ready_date
             out["ready_date"] = None if ready is None else ready.isoformat()
         out["unfilled"] = [item.to_dict() for item in self.unfilled]
+        if self.cancelled:
+            out["cancelled"] = [{"sku": line.sku, "qty": line.qty} for line in self.cancelled]
         out["explain"] = [entry.to_dict() for entry in self.explain]
         if self.rerouted_from is not None:
             out["rerouted_from"] = self.rerouted_from

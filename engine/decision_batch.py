@@ -37,8 +37,10 @@ from engine.transfers import NOT_COLLECT, CollectColumns
 
 T = TypeVar("T")
 
-STATUSES: tuple[Status, ...] = ("routed", "partial", "backordered", "rejected", "unroutable")
-ROUTED, PARTIAL, BACKORDERED, REJECTED, UNROUTABLE = range(5)
+STATUSES: tuple[Status, ...] = (
+    "routed", "partial", "backordered", "rejected", "unroutable", "cancelled",
+)  # fmt: skip
+ROUTED, PARTIAL, BACKORDERED, REJECTED, UNROUTABLE, CANCELLED = range(6)
 REASONS = (
     "",
     "no candidate with stock",

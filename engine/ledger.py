@@ -1,14 +1,17 @@
 """The allocation ledger: what a router has promised, which promises are still
-open, and the re-routes that move them when something goes wrong.
+open, and what moves them — re-routes when something goes wrong, order events
+(cancel, modify, a node refusing a line, a parcel leaving) and backorders released
+when stock arrives.
 
-An allocation is one shipment line (order, node, SKU, units). It is *open*
-from routing until its node's `handling_days` have passed; then the parcel has
-left: the units leave the node's on-hand and the allocation is closed for
-good. Only open allocations can be released and re-routed.
+An allocation is one shipment line (order, node, SKU, units) of one parcel. It is
+*open* from routing until its node's `handling_days` have passed or an
+`order_ship` event says it left; then the units leave the node's on-hand and the
+allocation is closed for good (shipped). Only open allocations can be released.
 
-Stock bookkeeping (per node and SKU): `on_hand − free` is always the sum of
-the open allocations there, and `free` never stays below 0 after an event.
-Every order's latest decision satisfies allocated + unfilled == ordered.
+Every ordered unit is exactly one of: open (allocated), shipped, backordered,
+cancelled or unfilled (dropped by `on shortage partial`/`reject`, or unroutable).
+Stock bookkeeping (per node and SKU): `on_hand − free` is always the sum of the
+open allocations and the holds there, and `free` never stays below 0 after an event.
 """
 
 from __future__ import annotations
@@ -18,14 +21,29 @@ import heapq
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dsl.errors import SourcingError
+from engine.backorders import (
+    Backorders,
+    reached,
+    release_key,
+    release_reason,
+    status_after,
+    take_units,
+    try_release,
+    units_by_sku,
+)
 from engine.decision import Decision, Shipment, ShipmentLine, Status, Unfilled
+from engine.errors import DataError
 from engine.limits import STOCK, OutOfRange
 from engine.model import Order
 from engine.router import Router
 from engine.windows import LocalDays, as_instant
+
+if TYPE_CHECKING:
+    from engine.events import Event
+    from engine.holds import Holds
 
 BACKORDERED = "backordered after a re-route"
 
@@ -34,10 +52,23 @@ class OrderAlreadyRouted(SourcingError, ValueError):
     """An order id the ledger already holds: routing it again would promise twice."""
 
 
+class OrderEventRefused(DataError):
+    """An order event that cannot apply (unknown order, nothing left to cancel, a line
+    already shipped...): it is refused whole, nothing changed."""
+
+
+@dataclass(slots=True)
+class Parcel:
+    """One shipment of an order and the local day its node's capacity counted it."""
+
+    shipment: Shipment
+    day: dt.date
+
+
 @dataclass(slots=True)
 class Allocation:
-    """Units of one SKU that a node ships for an order; `id` grows with time,
-    so a larger id is a newer promise."""
+    """Units of one SKU that a node ships for an order, in one parcel; `id` grows with
+    time, so a larger id is a newer promise."""
 
     id: int
     order_id: str
@@ -46,6 +77,7 @@ class Allocation:
     qty: int
     routed_at: dt.datetime
     open_until: dt.datetime
+    parcel: Parcel | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -61,26 +93,36 @@ class Allocation:
 
 @dataclass(slots=True)
 class OrderRecord:
-    """An order as the ledger follows it: its latest decision and its number
-    (1 for the first routing), and the local day each shipment was counted on."""
+    """An order as the ledger follows it: its latest decision and number (1 for the
+    first routing), its parcels, and where each ordered unit stands."""
 
     order: Order
     decision: Decision
     revision: int
     routed_at: dt.datetime
-    days: dict[str, dt.date] = field(default_factory=dict)
+    parcels: list[Parcel] = field(default_factory=list)
     allocations: list[int] = field(default_factory=list)
+    backorders: list[Unfilled] = field(default_factory=list)
+    """Units waiting for stock (released when it arrives)."""
+    dropped: tuple[Unfilled, ...] = ()
+    """Units the first routing left unfilled for good (partial, reject, unroutable)."""
+    cancelled: dict[str, int] = field(default_factory=dict)
+    shipped: dict[str, int] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
         """How a later decision names this one in `rerouted_from`."""
         return f"{self.order.id}#{self.revision}"
 
+    @property
+    def primary(self) -> str:
+        return self.decision.strategies[0]
+
 
 @dataclass(frozen=True, slots=True)
 class Reroute:
-    """What one re-route changed: the new decision, allocations gone (fully
-    released) and allocations made."""
+    """What one change to an order did: the new decision, allocations gone (fully
+    released or shipped) and allocations made."""
 
     decision: Decision
     released: tuple[Allocation, ...]
@@ -88,7 +130,8 @@ class Reroute:
 
 
 class Ledger:
-    """Open allocations of the orders routed through it, and their re-routes."""
+    """Open allocations of the orders routed through it, their backorders, and
+    everything that moves them."""
 
     def __init__(self, router: Router):
         self.router = router
@@ -97,7 +140,14 @@ class Ledger:
         self.orders: dict[str, OrderRecord] = {}
         self.open: dict[int, Allocation] = {}
         self.shipped_units = 0
+        self.released_units = 0
+        self.releases: list[tuple[str, str, int, float]] = []
+        """Every release: (order id, SKU, units, days the units waited since routing)."""
         self.clock: dt.datetime | None = None
+        self.backorders = Backorders()
+        self.holds: Holds | None = None
+        """Stock held for baskets (engine.holds), counted in the audit and given up
+        first when a count finds less stock than is promised."""
         self._due: list[tuple[dt.datetime, int]] = []
         self._next_id = 1
         self._days = LocalDays(router.tz)
@@ -113,12 +163,18 @@ class Ledger:
         return as_instant(at, self.router.tz)
 
     def record(self, order: Order, decision: Decision, at: dt.datetime) -> list[Allocation]:
-        """Keep a routed order's decision; its shipment lines become open allocations."""
+        """Keep a routed order's decision; its shipment lines become open allocations
+        and, when it is backordered, its unfilled units wait for stock."""
         if self.known(order.id):
             raise OrderAlreadyRouted(f"order {order.id!r} was already routed")
         instant = self.instant(at)
         record = OrderRecord(order, decision, 1, instant)
+        if decision.status == "backordered":
+            record.backorders = list(decision.unfilled)
+        else:
+            record.dropped = decision.unfilled
         self.orders[order.id] = record
+        self._wait(record)
         return self._allocate(record, decision.shipments, instant)
 
     def advance(self, at: dt.datetime) -> list[Allocation]:
@@ -131,13 +187,10 @@ class Ledger:
         due = self._due
         while due and due[0][0] <= self.clock:
             _, allocation_id = heapq.heappop(due)
-            allocation = self.open.pop(allocation_id, None)
-            if allocation is None:
-                continue  # released by a re-route
-            row, col = self._cell(allocation.node_id, allocation.sku)
-            self.inventory.on_hand[row, col] -= allocation.qty  # free is unchanged
-            self.shipped_units += allocation.qty
-            closed.append(allocation)
+            allocation = self.open.get(allocation_id)
+            if allocation is not None:
+                self._ship(allocation)
+                closed.append(allocation)
         return closed
 
     def known(self, order_id: str) -> bool:
@@ -155,7 +208,7 @@ class Ledger:
         forgotten = 0
         for order_id in order_ids:
             record = self.orders.get(order_id)
-            if record is None or record.decision.status == "backordered":
+            if record is None or record.backorders:
                 continue
             if any(allocation_id in self.open for allocation_id in record.allocations):
                 continue
@@ -168,7 +221,7 @@ class Ledger:
                 del self.finished[order_id]
         return forgotten
 
-    # ------------------------------------------------------------- events
+    # ------------------------------------------------------ network events
     def check_receipt(self, node_id: str, sku: str, qty: int) -> None:
         """OutOfRange when a receipt of `qty` units would take the node's on-hand
         units of `sku` above engine.limits.STOCK: nothing is received then."""
@@ -180,12 +233,16 @@ class Ledger:
             )
 
     def count(self, node_id: str, sku: str, on_hand: int) -> int:
-        """A stock count found `on_hand` units: set it, and return how many
-        units the open allocations there now lack (0 when the count covers them)."""
+        """A stock count found `on_hand` units: set it, and return how many units the
+        open allocations there now lack (0 when the count covers them). Holds give
+        way first: their units are taken back before any allocation's."""
         delta = on_hand - self.inventory.on_hand_of(node_id, sku)
         if delta:
             self.inventory.receive(node_id, sku, delta)  # a negative receipt lowers both
-        return max(0, -self.inventory.free_of(node_id, sku))
+        short = max(0, -self.inventory.free_of(node_id, sku))
+        if short and self.holds is not None:
+            short -= self.holds.shrink(node_id, sku, short)
+        return short
 
     def newest_first(self, allocation_ids: Iterable[int], units: int) -> dict[int, int]:
         """Units to take back from open allocations, newest first, until `units`
@@ -200,10 +257,13 @@ class Ledger:
             units -= take
         return taken
 
-    def reroute(self, lost: dict[int, int], reason: str, at: dt.datetime) -> list[Reroute]:
+    def reroute(
+        self, lost: dict[int, int], reason: str, at: dt.datetime, exclude: Iterable[str] = ()
+    ) -> list[Reroute]:
         """Release `lost` units of open allocations ({id: units}) and place them
         again with each order's own strategy chain, away from the nodes they
-        leave; what nothing can take is backordered. Orders go oldest first."""
+        leave (and `exclude`); what nothing can take is backordered. Orders go
+        oldest first."""
         instant = self.instant(at)
         by_order: dict[str, dict[int, int]] = {}
         for allocation_id in sorted(lost):
@@ -215,52 +275,247 @@ class Ledger:
             by_order.setdefault(allocation.order_id, {})[allocation_id] = lost[allocation_id]
         oldest_first = sorted(by_order, key=lambda oid: min(by_order[oid]))
         return [
-            self._reroute(self.orders[oid], by_order[oid], reason, instant) for oid in oldest_first
+            self._reroute(self.orders[oid], by_order[oid], reason, instant, set(exclude))
+            for oid in oldest_first
         ]
+
+    # -------------------------------------------------------- order events
+    def record_of(self, event: Event) -> OrderRecord:
+        """The order an order event names; refused when the ledger does not hold it."""
+        assert event.order_id is not None, "Event checks it"
+        record = self.orders.get(event.order_id)
+        if record is None:
+            if event.order_id in self.finished:
+                raise OrderEventRefused(
+                    f"{event.kind}: order {event.order_id!r} is finished (everything shipped "
+                    "or cancelled); nothing of it can change"
+                )
+            raise OrderEventRefused(f"{event.kind}: no order {event.order_id!r} was routed here")
+        return record
+
+    def open_of(self, record: OrderRecord) -> list[Allocation]:
+        """The order's open allocations, oldest first."""
+        return [self.open[i] for i in record.allocations if i in self.open]
+
+    def cancel(self, event: Event) -> tuple[Reroute, set[str]]:
+        """`order_cancel`: take back the order's units not shipped (of one SKU, or `qty`
+        of it) — backordered units first, then open allocations newest first — and
+        give their stock back. Returns the change and the SKUs whose stock came back."""
+        record = self.record_of(event)
+        waiting = units_by_sku(record.backorders)
+        open_units: dict[str, int] = {}
+        for allocation in self.open_of(record):
+            open_units[allocation.sku] = open_units.get(allocation.sku, 0) + allocation.qty
+        skus = [event.sku] if event.sku else sorted(set(waiting) | set(open_units))
+        left = {sku: waiting.get(sku, 0) + open_units.get(sku, 0) for sku in skus}
+        wanted = {sku: left[sku] if event.qty is None else event.qty for sku in skus}
+        if not any(left.values()):
+            what = f"of {event.sku} " if event.sku else ""
+            raise OrderEventRefused(
+                f"order_cancel: order {record.order.id!r} has nothing {what}left to cancel "
+                f"(shipped {sum(record.shipped.values())}, cancelled "
+                f"{sum(record.cancelled.values())}, unfilled {_units(record.dropped)} unit(s))"
+            )
+        for sku in skus:
+            if wanted[sku] > left[sku]:
+                raise OrderEventRefused(
+                    f"order_cancel: order {record.order.id!r} has {left[sku]} unit(s) of {sku} "
+                    f"open or backordered, cannot cancel {wanted[sku]}"
+                )
+        from_waiting = {sku: min(wanted[sku], waiting.get(sku, 0)) for sku in skus}
+        record.backorders = take_units(record.backorders, from_waiting)
+        lost: dict[int, int] = {}
+        for sku in skus:
+            mine = [a.id for a in self.open_of(record) if a.sku == sku]
+            lost.update(self.newest_first(mine, wanted[sku] - from_waiting[sku]))
+        for sku in skus:
+            record.cancelled[sku] = record.cancelled.get(sku, 0) + wanted[sku]
+        freed = {self.open[i].sku for i in lost}
+        released = self._take(record, lost)
+        reason = f"order_cancel at {_when(event)}" + _note(event)
+        change = Reroute(self._decide(record, reason), tuple(released), ())
+        self._wait(record)
+        return change, freed
+
+    def modify(self, event: Event) -> tuple[Reroute, set[str]]:
+        """`order_modify`: the order's new fields (destination, delivery method); its
+        units not shipped — open and backordered — are routed again from scratch with
+        the strategy chosen again for the changed order. Shipped parcels stay. Returns
+        the change and the SKUs whose stock was given back."""
+        record = self.record_of(event)
+        instant = self.instant(event.at)
+        order = _changed(record.order, dict(event.changes), self.network)
+        if order.destination is None:
+            raise OrderEventRefused(
+                f"order_modify: order {record.order.id!r} would have no destination "
+                "(give dest_lat and dest_lon)"
+            )
+        primary = self.router.policy.primary(order, instant)
+        if primary is None:
+            raise OrderEventRefused(
+                f"order_modify: no strategy applies to order {record.order.id!r} once changed; "
+                "nothing changed"
+            )
+        mine = self.open_of(record)
+        waiting = units_by_sku(record.backorders)
+        if not mine and not waiting:
+            raise OrderEventRefused(
+                f"order_modify: order {record.order.id!r} has nothing left to route "
+                "(everything shipped, cancelled or unfilled)"
+            )
+        need = dict(waiting)
+        for allocation in mine:
+            need[allocation.sku] = need.get(allocation.sku, 0) + allocation.qty
+        freed = {allocation.sku for allocation in mine}
+        released = self._take(record, {a.id: a.qty for a in mine})
+        record.backorders = []
+        record.order = order
+        new, rest, tried = self.router.reroute(order, need, instant, chain=(primary.id,))
+        created = self._allocate(record, new, instant)
+        reason = f"order_modify at {_when(event)}: " + ", ".join(
+            f"{name} {value}" for name, value in event.changes
+        )
+        reason += _note(event)
+        record.backorders = [
+            Unfilled(sku, qty, f"{BACKORDERED}: {reason}") for sku, qty in rest.items()
+        ]
+        decision = self._decide(record, reason, tried, primary=primary.id)
+        self._wait(record)
+        return Reroute(decision, tuple(released), tuple(created)), freed
+
+    def reject_line(self, event: Event) -> Reroute:
+        """`line_reject`: the node cannot ship the SKU for the order: its open
+        allocations of that SKU there are placed again elsewhere (never at that node).
+        The stock count the event implies is set by the caller afterwards."""
+        record = self.record_of(event)
+        mine = [
+            a for a in self.open_of(record) if a.node_id == event.node_id and a.sku == event.sku
+        ]
+        if not mine:
+            shipped = any(
+                p.shipment.node_id == event.node_id
+                and any(line.sku == event.sku for line in p.shipment.lines)
+                for p in record.parcels
+            )
+            why = "it has already shipped" if shipped else "it has no allocation there"
+            raise OrderEventRefused(
+                f"line_reject: order {record.order.id!r} has no open allocation of {event.sku} "
+                f"at {event.node_id}: {why}"
+            )
+        reason = f"{event.node_id} rejected {event.sku} at {_when(event)}" + _note(event)
+        return self.reroute({a.id: a.qty for a in mine}, reason, event.at)[0]
+
+    def ship(self, event: Event) -> Reroute:
+        """`order_ship`: the order's open allocations at the node (every node when none is
+        named; of the SKU when one is) have left: they are shipped, no longer open."""
+        record = self.record_of(event)
+        mine = [
+            a
+            for a in self.open_of(record)
+            if (not event.node_id or a.node_id == event.node_id)
+            and (not event.sku or a.sku == event.sku)
+        ]
+        if not mine:
+            where = f" at {event.node_id}" if event.node_id else ""
+            raise OrderEventRefused(
+                f"order_ship: order {record.order.id!r} has no open allocation{where}"
+                + (f" of {event.sku}" if event.sku else "")
+                + " (shipped already, or never allocated there)"
+            )
+        for allocation in mine:
+            self._ship(allocation)
+        units = sum(a.qty for a in mine)
+        reason = f"order_ship at {_when(event)}: {units} unit(s) left " + ", ".join(
+            sorted({a.node_id for a in mine})
+        )
+        return Reroute(self._decide(record, reason + _note(event)), tuple(mine), ())
+
+    # ------------------------------------------------------------ releases
+    def release(self, skus: Iterable[str], at: dt.datetime, why: str) -> list[Reroute]:
+        """Stock of `skus` came back: try the orders waiting for them, in the release
+        order (engine.backorders), each with its own strategy chain."""
+        skus = set(skus)
+        instant = self.instant(at)
+        changes = []
+        for order_id in self.backorders.waiting(skus):
+            record = self.orders[order_id]
+            need = {s: u for s, u in units_by_sku(record.backorders).items() if s in skus}
+            new, released, tried = try_release(
+                self.router, record.order, record.primary, need, instant
+            )
+            if not released:
+                continue
+            record.backorders = take_units(record.backorders, released)
+            waited = (instant - record.routed_at).total_seconds() / 86_400
+            for sku, units in released.items():
+                self.released_units += units
+                self.releases.append((order_id, sku, units, waited))
+            created = self._allocate(record, new, instant)
+            reason = release_reason(released, why)
+            changes.append(Reroute(self._decide(record, reason, tried), (), tuple(created)))
+            self._wait(record)
+        return changes
 
     # ------------------------------------------------------------- audit
     def problems(self) -> list[str]:
-        """Broken bookkeeping, if any: units lost or allocated twice, oversold
-        stock, open allocations that disagree with stock or decisions."""
+        """Broken bookkeeping, if any: units lost or counted twice, oversold stock,
+        open allocations and holds that disagree with stock or decisions."""
         out = []
+        open_by_order: dict[str, dict[str, int]] = {}
+        for allocation in self.open.values():
+            units = open_by_order.setdefault(allocation.order_id, {})
+            units[allocation.sku] = units.get(allocation.sku, 0) + allocation.qty
         for record in self.orders.values():
-            ordered: dict[str, int] = {}
-            for line in record.order.lines:
-                ordered[line.sku] = ordered.get(line.sku, 0) + line.qty
-            placed: dict[str, int] = {}
-            for shipment in record.decision.shipments:
-                for shipped in shipment.lines:
-                    placed[shipped.sku] = placed.get(shipped.sku, 0) + shipped.qty
-            for item in record.decision.unfilled:
-                placed[item.sku] = placed.get(item.sku, 0) + item.qty
-            if placed != ordered:
-                out.append(f"order {record.order.id}: ordered {ordered}, accounted {placed}")
+            out += _unit_problems(record, open_by_order.get(record.order.id, {}))
         free = self.inventory.free[: len(self.inventory.skus)]
         if (free < 0).any():
             rows, cols = (free < 0).nonzero()
             out.append(f"oversold: {len(rows)} node/SKU position(s) below 0 free units")
-        held = self.inventory.on_hand - self.inventory.free
-        expected = held * 0
+        taken = self.inventory.on_hand - self.inventory.free
+        expected = taken * 0
         for allocation in self.open.values():
             row, col = self._cell(allocation.node_id, allocation.sku)
             expected[row, col] += allocation.qty
-        if (held != expected).any():
-            out.append("open allocations disagree with on_hand − free")
+        if self.holds is not None:
+            held = self.holds.held_matrix()
+            expected[: held.shape[0]] += held
+        if (taken != expected).any():
+            out.append("open allocations and holds disagree with on_hand − free")
         return out
 
     def totals(self) -> dict[str, int]:
-        """Units ordered, allocated (shipped or open) and unfilled over the
-        latest decision of every order."""
-        ordered = allocated = unfilled = 0
+        """Units ordered, allocated (shipped or open), backordered, cancelled and
+        unfilled for good over the orders held."""
+        totals = dict.fromkeys(("ordered", "allocated", "unfilled", "backordered", "cancelled"), 0)
         for record in self.orders.values():
-            ordered += sum(line.qty for line in record.order.lines)
-            allocated += record.decision.units_allocated
-            unfilled += record.decision.units_unfilled
-        return {"ordered": ordered, "allocated": allocated, "unfilled": unfilled}
+            totals["ordered"] += sum(line.qty for line in record.order.lines)
+            totals["allocated"] += record.decision.units_allocated
+            totals["unfilled"] += record.decision.units_unfilled
+            totals["backordered"] += _units(record.backorders)
+            totals["cancelled"] += sum(record.cancelled.values())
+        return totals
 
     # ------------------------------------------------------------ inner
     def _cell(self, node_id: str, sku: str) -> tuple[int, int]:
         return self.inventory.row(sku), self.network.index[node_id]
+
+    def _wait(self, record: OrderRecord) -> None:
+        """Index the order's backorders for release (or stop indexing it)."""
+        if not record.backorders:
+            self.backorders.forget(record.order.id)
+            return
+        key = release_key(self.router, record.primary, record.order, record.routed_at)
+        self.backorders.wait(record.order.id, key, units_by_sku(record.backorders))
+
+    def _ship(self, allocation: Allocation) -> None:
+        """The allocation's units left its node: closed, off the node's on-hand."""
+        del self.open[allocation.id]
+        row, col = self._cell(allocation.node_id, allocation.sku)
+        self.inventory.on_hand[row, col] -= allocation.qty  # free is unchanged
+        self.shipped_units += allocation.qty
+        record = self.orders.get(allocation.order_id)
+        if record is not None:
+            record.shipped[allocation.sku] = record.shipped.get(allocation.sku, 0) + allocation.qty
 
     def _allocate(
         self, record: OrderRecord, shipments: Iterable[Shipment], instant: dt.datetime
@@ -270,11 +525,12 @@ class Ledger:
         for shipment in shipments:
             handling = float(self.network.handling_days[self.network.index[shipment.node_id]])
             until = instant + dt.timedelta(days=handling)
-            record.days[shipment.node_id] = day
+            parcel = Parcel(shipment, day)
+            record.parcels.append(parcel)
             for line in shipment.lines:
                 allocation = Allocation(
                     self._next_id, record.order.id, shipment.node_id, line.sku, line.qty,
-                    instant, until,
+                    instant, until, parcel,
                 )  # fmt: skip
                 self._next_id += 1
                 self.open[allocation.id] = allocation
@@ -283,77 +539,109 @@ class Ledger:
                 made.append(allocation)
         return made
 
-    def _reroute(
-        self, record: OrderRecord, lost: dict[int, int], reason: str, instant: dt.datetime
-    ) -> Reroute:
+    def _take(self, record: OrderRecord, lost: dict[int, int]) -> list[Allocation]:
+        """Take `lost` units back from the order's open allocations: their stock is free
+        again, their parcels shrink (an emptied parcel gives its node back that day's
+        capacity). Returns the allocations fully released."""
         released = []
-        removed: dict[tuple[str, str], int] = {}
+        removed: dict[int, dict[str, int]] = {}
+        parcels: dict[int, Parcel] = {}
         for allocation_id, units in lost.items():
             allocation = self.open[allocation_id]
             self.inventory.release(allocation.node_id, allocation.sku, units)
             allocation.qty -= units
-            key = (allocation.node_id, allocation.sku)
-            removed[key] = removed.get(key, 0) + units
+            parcel = allocation.parcel
+            assert parcel is not None, "every allocation is made with its parcel"
+            parcels[id(parcel)] = parcel
+            per_sku = removed.setdefault(id(parcel), {})
+            per_sku[allocation.sku] = per_sku.get(allocation.sku, 0) + units
             if allocation.qty == 0:
                 del self.open[allocation_id]
                 released.append(allocation)
-        decision = record.decision
-        kept = []
-        for shipment in decision.shipments:
-            smaller = self._without(shipment, removed)
-            if smaller is not None:
-                kept.append(smaller)
-            else:  # the parcel is gone: its node gets back that day's capacity
-                self.router.release_shipment(shipment.node_id, record.days[shipment.node_id])
+        for key, parcel in parcels.items():
+            smaller = self._without(parcel.shipment, removed[key])
+            if smaller is None:
+                record.parcels.remove(parcel)
+                self.router.release_shipment(parcel.shipment.node_id, parcel.day)
+            else:
+                parcel.shipment = smaller
+        return released
+
+    def _reroute(
+        self,
+        record: OrderRecord,
+        lost: dict[int, int],
+        reason: str,
+        instant: dt.datetime,
+        exclude: set[str],
+    ) -> Reroute:
         need: dict[str, int] = {}
-        for (_, sku), units in removed.items():
-            need[sku] = need.get(sku, 0) + units
-        leaving = {node_id for node_id, _ in removed}
+        leaving = set(exclude)
+        for allocation_id, units in lost.items():
+            allocation = self.open[allocation_id]
+            need[allocation.sku] = need.get(allocation.sku, 0) + units
+            leaving.add(allocation.node_id)
+        released = self._take(record, lost)
         new, rest, tried = self.router.reroute(
             record.order,
             need,
             instant,
-            chain=decision.strategies[:1],
-            kept=[s.node_id for s in kept],
+            chain=(record.primary,),
+            kept=[parcel.shipment.node_id for parcel in record.parcels],
             exclude=leaving,
         )
         created = self._allocate(record, new, instant)
-        backordered = tuple(
+        record.backorders += [
             Unfilled(sku, qty, f"{BACKORDERED}: {reason}") for sku, qty in rest.items()
-        )
-        unfilled = decision.unfilled + backordered
-        status: Status
-        if not unfilled:
-            status = "routed"
-        elif backordered or decision.status == "backordered":
-            status = "backordered"
-        else:
-            status = decision.status
-        chain = [
-            st.id
-            for st in self.router.policy.chain(self.router.policy.strategy(decision.strategies[0]))
         ]
-        used = set(decision.strategies) | set(tried)
-        rerouted = Decision(
+        decision = self._decide(record, reason, tried)
+        self._wait(record)
+        return Reroute(decision, tuple(released), tuple(created))
+
+    def _decide(
+        self,
+        record: OrderRecord,
+        reason: str,
+        tried: Iterable[str] = (),
+        primary: str | None = None,
+    ) -> Decision:
+        """The order's new complete decision, from where its units stand now."""
+        was = record.decision
+        ordered = sum(line.qty for line in record.order.lines)
+        shipments = tuple(parcel.shipment for parcel in record.parcels)
+        status: Status
+        if sum(record.cancelled.values()) == ordered - _units(record.dropped) and not shipments:
+            status = "cancelled"
+        else:
+            status = status_after(
+                bool(shipments), bool(record.backorders), bool(record.dropped), was.status
+            )
+        first = primary or record.primary
+        used = set(tried) | ({first} if primary else set(was.strategies))
+        decision = Decision(
             record.order.id,
             status,
-            tuple(step for step in chain if step in used),
-            tuple(kept) + new,
-            unfilled,
+            reached(self.router, first, used),
+            shipments,
+            tuple(record.dropped) + tuple(record.backorders),
             rerouted_from=record.label,
             reason=reason,
+            carriers=was.carriers,
+            cancelled=tuple(
+                ShipmentLine(sku, units) for sku, units in sorted(record.cancelled.items()) if units
+            ),
         )
-        record.decision = rerouted
+        record.decision = decision
         record.revision += 1
-        return Reroute(rerouted, tuple(released), tuple(created))
+        return decision
 
-    def _without(self, shipment: Shipment, removed: dict[tuple[str, str], int]) -> Shipment | None:
-        """The shipment less the removed units (its cost less their picking), or
-        None when nothing is left in it."""
+    def _without(self, shipment: Shipment, removed: dict[str, int]) -> Shipment | None:
+        """The shipment less the removed units per SKU (its cost less their picking),
+        or None when nothing is left in it."""
         lines = []
         gone = 0
         for line in shipment.lines:
-            units = removed.get((shipment.node_id, line.sku), 0)
+            units = removed.get(line.sku, 0)
             gone += units
             if line.qty > units:
                 lines.append(ShipmentLine(line.sku, line.qty - units))
@@ -363,3 +651,66 @@ class Ledger:
             return shipment
         pick = float(self.network.pick_cost[self.network.index[shipment.node_id]])
         return replace(shipment, lines=tuple(lines), cost=shipment.cost - pick * gone)
+
+
+def _unit_problems(record: OrderRecord, open_units: dict[str, int]) -> list[str]:
+    """Where an order's units stand — open, shipped, backordered, unfilled, cancelled —
+    against what it ordered, and its decision against both."""
+    ordered = _add({}, ((line.sku, line.qty) for line in record.order.lines))
+    accounted: dict[str, int] = {}
+    for part in (
+        open_units,
+        record.shipped,
+        units_by_sku(record.backorders),
+        units_by_sku(record.dropped),
+        record.cancelled,
+    ):
+        _add(accounted, part.items())
+    accounted = {sku: units for sku, units in accounted.items() if units}
+    decision = record.decision
+    decided = _add({}, ((line.sku, line.qty) for s in decision.shipments for line in s.lines))
+    _add(decided, ((item.sku, item.qty) for item in decision.unfilled))
+    _add(decided, ((line.sku, line.qty) for line in decision.cancelled))
+    out = []
+    if accounted != ordered:
+        out.append(f"order {record.order.id}: ordered {ordered}, accounted {accounted}")
+    if decided != ordered:
+        out.append(f"order {record.order.id}: ordered {ordered}, decided {decided}")
+    return out
+
+
+def _add(units: dict[str, int], pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
+    for sku, qty in pairs:
+        units[sku] = units.get(sku, 0) + qty
+    return units
+
+
+def _units(items: Iterable[Unfilled]) -> int:
+    return sum(item.qty for item in items)
+
+
+def _when(event: Event) -> str:
+    return event.at.astimezone(dt.UTC).isoformat()
+
+
+def _note(event: Event) -> str:
+    return f" ({event.note})" if event.note else ""
+
+
+def _changed(order: Order, changes: dict[str, Any], network: Any) -> Order:
+    """The order with an `order_modify`'s fields; a change to collect without a new
+    address takes the collect store's coordinates."""
+    store_id = changes.get("collect_node")
+    if store_id is not None and store_id not in network.index:
+        raise OrderEventRefused(
+            f"order_modify: collect_node {store_id!r} is not a node of the network"
+        )
+    fields = dict(order.fields)
+    fields.update(changes)
+    collect = changes.get("delivery") == "collect" or (
+        "collect_node" in changes and fields.get("delivery") == "collect"
+    )
+    if collect and "dest_lat" not in changes:
+        store = network.node(fields["collect_node"])
+        fields["dest_lat"], fields["dest_lon"] = store.lat, store.lon
+    return replace(order, fields=fields)

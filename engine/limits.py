@@ -114,6 +114,11 @@ DISTANCE = Range(0, 40_000, unit="of km")
 CO2_PER_KM = Range(0, 1_000, unit="of kg per km")
 PARCELS = Range(0, 10**9, whole=True, unit="of parcels per node per day")
 """A carrier's daily_parcels."""
+HOLD_TTL = Range(1, 3_600, whole=True, unit="of seconds")
+"""How long stock held for a basket stays held (engine.holds)."""
+MAX_HOLDS = 100_000
+"""Holds open at once (engine.holds): each holds at least one unit, and the
+stock bound alone would let a client open billions of them."""
 
 # ----------------------------------------------------------------- instants
 

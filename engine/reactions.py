@@ -1,19 +1,22 @@
 """Reactions to operational events, as a small fixed durable-rules ruleset.
 
 Working memory, per `Reactions` session (durable-rules' `sid`):
-- one *fact* per open allocation: `{t: allocation, aid, node_id, sku}`;
+- one *fact* per open allocation: `{t: allocation, aid, order_id, node_id, sku}`;
 - a `{t: down, node_id}` fact while a node is offline;
 - a `{t: short, seq, node_id, sku}` fact while a count's shortfall is handled.
-Events are *posted* (seen once): `{t: event, kind, node_id, sku, qty, seq}`.
+Events are *posted* (seen once): `{t: event, kind, node_id, sku, qty, order_id, seq}`.
 
-The six rules (no rule per SKU or node — durable-rules 2.0.28 is known to
-crash with a dozen join rules or more):
+The eight rules (no rule per SKU, node or order — durable-rules 2.0.28 is known
+to crash with a dozen join rules or more):
 1. `node_offline` → the router stops using the node; assert its `down` fact.
 2. `node_online` → the router uses it again; retract the `down` fact.
 3. `stock_adjust` → set the counted on-hand; a shortfall asserts a `short` fact.
 4. `replenish` / `capacity_change` → stock received / new daily capacity.
 5. `down` × allocation on that node → the allocation is affected, whole.
 6. `short` × allocation on that node and SKU → a candidate for the shortfall.
+7. `order_cancel` / `order_modify` / `order_ship` → the ledger changes the order.
+8. `line_reject` → the order's line is re-routed, then the count as in rule 3.
+Stock that comes back (rules 2, 3, 4, 7) releases the backorders waiting for it.
 
 After each post, the affected allocations are re-routed by the ledger (the
 shortfall taken from the newest allocations first) and the facts are brought
@@ -47,7 +50,7 @@ import numpy as np
 from dsl.errors import SourcingError
 from engine.decision import Decision
 from engine.events import Event
-from engine.ledger import Allocation, Ledger, OrderAlreadyRouted, Reroute
+from engine.ledger import Allocation, Ledger, OrderAlreadyRouted, OrderEventRefused, Reroute
 from engine.model import Order
 from engine.order_batch import OrderBatch
 from engine.router import Router
@@ -71,6 +74,7 @@ class AllocationFact(Renamable):
     sid: str
     t: Literal["allocation"]
     aid: int
+    order_id: str
     node_id: str
     sku: str
 
@@ -103,6 +107,7 @@ class EventMessage(Renamable):
     node_id: str
     sku: str | None
     qty: int | None
+    order_id: str | None
 
 
 Message = AllocationFact | DownFact | ShortFact | EventMessage
@@ -148,8 +153,13 @@ class Reactions:
         self._errors: list[BaseException] = []
         self._affected: list[tuple[int, str]] = []
         self._candidates: list[int] = []
-        self._shortfalls: list[tuple[ShortFact, int, Event]] = []
+        self._shortfalls: list[tuple[ShortFact, int, Event, int]] = []
+        """A count's `short` fact, the units short, the event and the units counted."""
         self._event: Event | None = None
+        self._changes: list[Reroute] = []
+        """What an order event's rule changed (before any re-route it causes)."""
+        self._arrived: set[str] = set()
+        """SKUs whose stock an event made free: their backorders are tried again."""
         self._touched = False
         """Whether durable-rules was called for this session (it has state)."""
         with Reactions._lock:
@@ -211,6 +221,20 @@ class Reactions:
                 decisions += self.apply(event)
             return decisions
 
+    def apply_each(self, events: Iterable[Event]) -> tuple[list[Decision], list[tuple[Event, str]]]:
+        """Apply events in time order (their order on ties), as one step; an order event
+        that cannot apply is refused alone (nothing of it changed) and the rest go on.
+        The decisions, and the events refused with why."""
+        with Reactions._lock:
+            decisions: list[Decision] = []
+            refused: list[tuple[Event, str]] = []
+            for event in sorted(events, key=lambda e: e.at):
+                try:
+                    decisions += self.apply(event)
+                except OrderEventRefused as error:
+                    refused.append((event, str(error)))
+            return decisions, refused
+
     def apply(self, event: Event) -> list[Decision]:
         """Apply one event; returns the re-route decisions it caused (in order).
         A receipt that would take a position above engine.limits.STOCK is
@@ -230,7 +254,9 @@ class Reactions:
                 "node_id": event.node_id,
                 "sku": event.sku,
                 "qty": event.qty,
+                "order_id": event.order_id,
             }
+            self._changes, self._arrived = [], set()
             self._call("post", message)
             self.events_applied += 1
             return self._react(event)
@@ -292,26 +318,66 @@ class Reactions:
     def _react(self, event: Event) -> list[Decision]:
         affected, candidates, shortfalls = self._affected, self._candidates, self._shortfalls
         self._affected, self._candidates, self._shortfalls = [], [], []
-        reroutes: list[Reroute] = []
+        reroutes: list[Reroute] = self._changes
+        self._changes = []
         if affected:
             lost = {aid: self.ledger.open[aid].qty for aid, _ in affected}
             at = event.at.astimezone(dt.UTC).isoformat()
             reason = f"node {event.node_id} offline at {at}" + _note(event)
             reroutes += self.ledger.reroute(lost, reason, event.at)
-        for fact, units, counted in shortfalls:
+        candidates = [aid for aid in candidates if aid in self.ledger.open]
+        for fact, units, counted, on_hand in shortfalls:
             self._call("retract_fact", fact)
             if candidates:
                 lost = self.ledger.newest_first(candidates, units)
                 reason = (
-                    f"stock count at {counted.node_id}: {counted.qty} unit(s) of {counted.sku} "
+                    f"stock count at {counted.node_id}: {on_hand} unit(s) of {counted.sku} "
                     f"on hand, {units} short" + _note(counted)
                 )
                 reroutes += self.ledger.reroute(lost, reason, event.at)
+        arrived, self._arrived = self._arrived, set()
+        if arrived:
+            reroutes += self.ledger.release(arrived, event.at, _arrival(event))
         for change in reroutes:
             for allocation in change.released:
                 self._call("retract_fact", self._facts.pop(allocation.id))
             self._assert(change.created)
         return [change.decision for change in reroutes]
+
+    def release(self, skus: Iterable[str], at: dt.datetime, why: str) -> list[Decision]:
+        """Try the backorders of `skus` again (stock arrived outside an event: a replay's
+        replenishments); the decisions of the orders released."""
+        with Reactions._lock:
+            self._close(self.ledger.advance(at))
+            changes = self.ledger.release(skus, at, why)
+            for change in changes:
+                self._assert(change.created)
+            return [change.decision for change in changes]
+
+    def _count(self, c: Any, counted: int) -> None:
+        """Set the counted on-hand of the event's node and SKU; a shortfall asserts a
+        `short` fact, whose joins name the allocations to take it from."""
+        units = self.ledger.count(c.m.node_id, c.m.sku, counted)
+        if units:
+            assert self._event is not None, "apply sets it before posting"
+            fact: ShortFact = {
+                "sid": self.sid,
+                "t": "short",
+                "seq": c.m.seq,
+                "node_id": c.m.node_id,
+                "sku": c.m.sku,
+            }
+            self._shortfalls.append((fact, units, self._event, counted))
+            _send(c.assert_fact, fact, self._nonces)
+
+    def _free_at(self, node_id: str) -> list[str]:
+        """SKUs some order waits for that have free units at a node."""
+        inventory, col = self.router.inventory, self.router.network.index[node_id]
+        return [
+            sku
+            for sku in self.ledger.backorders.skus()
+            if sku in inventory.sku_index and inventory.free[inventory.sku_index[sku], col] > 0
+        ]
 
     def _assert(self, allocations: Iterable[Allocation]) -> None:
         for allocation in allocations:
@@ -321,6 +387,7 @@ class Reactions:
                 "sid": self.sid,
                 "t": "allocation",
                 "aid": allocation.id,
+                "order_id": allocation.order_id,
                 "node_id": allocation.node_id,
                 "sku": allocation.sku,
             }
@@ -352,6 +419,8 @@ class Reactions:
         errors = self._errors + Reactions._stray
         if errors:
             self._errors, Reactions._stray[:] = [], []
+            if isinstance(errors[0], OrderEventRefused):  # refused before anything changed
+                raise errors[0]
             raise ReactionError(f"a reaction rule failed: {errors[0]!r}") from errors[0]
 
     # ----------------------------------------------------- the ruleset
@@ -382,28 +451,52 @@ class Reactions:
                 fact = session._down.pop(node_id, None)
                 if fact is not None:
                     c.retract_fact(fact)
+                    session._arrived.update(session._free_at(node_id))
+
+            @_when_all(
+                (m.t == "event")
+                & (
+                    (m.kind == "order_cancel")
+                    | (m.kind == "order_modify")
+                    | (m.kind == "order_ship")
+                )
+            )
+            @_guarded
+            def order_change(c: Any, session: Reactions) -> None:
+                event = session._event
+                assert event is not None, "apply sets it before posting"
+                ledger = session.ledger
+                if c.m.kind == "order_ship":
+                    session._changes.append(ledger.ship(event))
+                    return
+                change, freed = (ledger.cancel if c.m.kind == "order_cancel" else ledger.modify)(
+                    event
+                )
+                session._changes.append(change)
+                session._arrived.update(freed)
+
+            @_when_all((m.t == "event") & (m.kind == "line_reject"))
+            @_guarded
+            def line_reject(c: Any, session: Reactions) -> None:
+                event = session._event
+                assert event is not None, "apply sets it before posting"
+                session._changes.append(session.ledger.reject_line(event))
+                session._count(c, 0 if c.m.qty is None else int(c.m.qty))
 
             @_when_all((m.t == "event") & (m.kind == "stock_adjust"))
             @_guarded
             def stock_adjust(c: Any, session: Reactions) -> None:
-                units = session.ledger.count(c.m.node_id, c.m.sku, int(c.m.qty))
-                if units:
-                    assert session._event is not None, "apply sets it before posting"
-                    fact: ShortFact = {
-                        "sid": session.sid,
-                        "t": "short",
-                        "seq": c.m.seq,
-                        "node_id": c.m.node_id,
-                        "sku": c.m.sku,
-                    }
-                    session._shortfalls.append((fact, units, session._event))
-                    _send(c.assert_fact, fact, session._nonces)
+                before = session.router.inventory.on_hand_of(c.m.node_id, c.m.sku)
+                session._count(c, int(c.m.qty))
+                if int(c.m.qty) > before:
+                    session._arrived.add(c.m.sku)  # a count that finds more frees stock
 
             @_when_all((m.t == "event") & ((m.kind == "replenish") | (m.kind == "capacity_change")))
             @_guarded
             def supply(c: Any, session: Reactions) -> None:
                 if c.m.kind == "replenish":
                     session.router.inventory.receive(c.m.node_id, c.m.sku, int(c.m.qty))
+                    session._arrived.add(c.m.sku)
                 else:
                     qty = c.m.qty
                     session.router.set_capacity(c.m.node_id, None if qty is None else int(qty))
@@ -478,6 +571,19 @@ def _guarded(action: Action) -> Rule:
 
 def _note(event: Event) -> str:
     return f" ({event.note})" if event.note else ""
+
+
+def _arrival(event: Event) -> str:
+    """Why stock came back, in a release's reason."""
+    at = event.at.astimezone(dt.UTC).isoformat()
+    what = {
+        "replenish": f"{event.qty} unit(s) received at {event.node_id}",
+        "stock_adjust": f"stock count at {event.node_id}",
+        "node_online": f"node {event.node_id} back online",
+        "order_cancel": f"order {event.order_id} cancelled",
+        "order_modify": f"order {event.order_id} changed",
+    }.get(event.kind, event.kind)
+    return f"{what} at {at}"
 
 
 __all__ = ["RULESET", "OrderAlreadyRouted", "ReactionError", "Reactions"]

@@ -25,11 +25,14 @@ import numpy as np
 
 from dsl import syntax as s
 from engine.arrivals import Arrival, ArrivalCursor, Arrivals
+from engine.backorders import ReplayBackorders
 from engine.compiler import Policy, compile
 from engine.decision import Decision
-from engine.decision_batch import DecisionBatch
+from engine.decision_batch import BACKORDERED, DecisionBatch
 from engine.delivery import Delivery
 from engine.events import Event
+from engine.holds import Clock, Holds, attach, utc_now
+from engine.ledger import OrderEventRefused
 from engine.model import Inventory, Network, Order
 from engine.order_batch import OrderBatch, from_ns, instant_ns
 from engine.router import Router, collection_paused, routing_order
@@ -105,6 +108,12 @@ class Session:
         self.network = network
         self.router = Router(policy, network, inventory, delivery)
         self.reactions: Reactions | None = None
+        self.backorders: ReplayBackorders | None = None
+        """A replay's backorders when it does not follow allocations (see `replay`)."""
+        self.refused_events: list[tuple[Event, str]] = []
+        """Order events the last replay refused (nothing changed), with why."""
+        self._clock: Clock = utc_now
+        self._holds: Holds | None = None
         if follow:
             self.follow()
 
@@ -180,7 +189,26 @@ class Session:
             from engine.reactions import Reactions
 
             self.reactions = Reactions(self.router)
+            if self._holds is not None:
+                attach(self.reactions.ledger, self._holds)
         return self.reactions
+
+    @property
+    def holds(self) -> Holds:
+        """Stock held for baskets on this session's stock (engine.holds), made at
+        the first use; when following allocations, the ledger sees them."""
+        if self._holds is None:
+            self._holds = Holds(self.router, self._clock)
+            if self.reactions is not None:
+                attach(self.reactions.ledger, self._holds)
+        return self._holds
+
+    def use_clock(self, clock: Clock) -> None:
+        """The clock holds are made and expire with (an aware UTC instant; the
+        machine's by default), e.g. a test's."""
+        self._clock = clock
+        if self._holds is not None:
+            self._holds.clock = clock
 
     @property
     def events_applied(self) -> int:
@@ -279,9 +307,12 @@ class Session:
         order), then the orders up to the next arrival or event, routed together (in
         kernel blocks). Orders named in `explain` are routed alone, with their
         explanation. With events, every order's allocations are followed and the
-        events' re-routes come as they happen. After the last order, the events left
-        (up to `until`) are applied. With `stop`, the replay ends once the orders
-        named there are routed."""
+        events' re-routes come as they happen. Stock that arrives (an arrival or an
+        event) releases the backorders waiting for it, in the release order of
+        engine.backorders, each release a decision of its own. After the last order,
+        the events and arrivals left (up to `until`) are applied. With `stop`, the
+        replay ends once the orders named there are routed. Order events that cannot
+        apply are refused, listed in `refused_events`."""
         batch = self.batch(orders)
         rows = routing_order(batch)
         instants = batch.instants[rows]
@@ -290,8 +321,13 @@ class Session:
             events = [event for event in events if event.at < until]
         if events:
             self.follow()
+        elif self.reactions is None:
+            self.backorders = ReplayBackorders(self.router)
         cursor = ArrivalCursor(Arrivals.of(arrivals), self.router.inventory)
-        timeline = _Timeline(self, cursor, events)
+        timeline = _Timeline(
+            self, cursor, events, None if until is None else instant_ns(until, UTC)
+        )
+        self.refused_events = timeline.refused
         wanted = frozenset(explain)
         left = None if stop is None else set(stop)
         total, done = len(rows), 0
@@ -333,10 +369,18 @@ class Session:
             row = int(rows[0])
             cursor.apply_until(int(batch.instants[row]))
             at = from_ns(int(batch.instants[row]))
-            return Replayed([self.route_one(batch.order(row), at, explain=True)], rows)
+            decision = self.route_one(batch.order(row), at, explain=True)
+            if self.reactions is None and self.backorders is not None:
+                self.backorders.note(batch.order(row), decision, batch.created(row))
+            return Replayed([decision], rows)
         decisions = self.router.route_rows(batch, rows, cursor)
         if self.reactions is not None:
             self.reactions.record(batch, rows, decisions)
+        elif self.backorders is not None:
+            waiting = np.flatnonzero(decisions.status == BACKORDERED)
+            for i in waiting.tolist():
+                row = int(rows[i])
+                self.backorders.note(batch.order(row), decisions[i], batch.created(row))
         return Replayed(decisions, rows)
 
 
@@ -344,33 +388,86 @@ class _Timeline:
     """The events of a replay, applied in time order, each after the stock that arrives
     at or before its instant."""
 
-    def __init__(self, session: Session, arrivals: ArrivalCursor, events: list[Event]):
+    def __init__(
+        self, session: Session, arrivals: ArrivalCursor, events: list[Event], until: int | None
+    ):
         self.session = session
+        self.until_ns = until
         self.arrivals = arrivals
         self.events = [(instant_ns(e.at, UTC), e) for e in events]
         self.next_event = 0
+        self.refused: list[tuple[Event, str]] = []
 
     def next_due(self) -> int | None:
-        """The instant (ns) of the next event, None when none is left."""
+        """The instant (ns) of the next event or of the next stock arrival some order
+        waits for, None when none is left."""
+        due = [self._next_release()]
         if self.next_event < len(self.events):
-            return self.events[self.next_event][0]
-        return None
+            due.append(self.events[self.next_event][0])
+        found = [at for at in due if at is not None]
+        return min(found) if found else None
 
     def until(self, instant: int) -> Iterator[Replayed]:
-        """Apply the events up to `instant` (ns), in time order."""
+        """Apply the events up to `instant` (ns), in time order, each after the stock
+        that arrives before it and the backorders that stock releases."""
         while self.next_event < len(self.events) and self.events[self.next_event][0] <= instant:
             at, event = self.events[self.next_event]
+            yield from self._arrivals_until(at)
             self.arrivals.apply_until(at)
-            changes = self.session.follow().apply(event)  # following since events came
+            try:
+                changes = self.session.follow().apply(event)  # following since events came
+            except OrderEventRefused as refused:
+                changes = []
+                self.refused.append((event, str(refused)))
             self.next_event += 1
             if changes:
                 yield Replayed(changes, reroutes=True)
+        yield from self._arrivals_until(instant)
+
+    def _waiting(self) -> tuple[list[str], Any]:
+        """SKUs orders wait for, and what releases them (the ledger or the replay's own)."""
+        session = self.session
+        if session.reactions is not None:
+            return session.reactions.ledger.backorders.skus(), session.reactions
+        if session.backorders is not None:
+            return session.backorders.book.skus(), session.backorders
+        return [], None
+
+    def _next_release(self) -> int | None:
+        """The instant (ns) of the next arrival of a SKU some order waits for."""
+        skus, _ = self._waiting()
+        cursor = self.arrivals
+        if not skus or cursor.next >= len(cursor.at):
+            return None
+        index = cursor.inventory.sku_index
+        rows = np.array([index[sku] for sku in skus if sku in index], dtype=np.int64)
+        hits = np.flatnonzero(np.isin(cursor.rows[cursor.next :], rows))
+        return int(cursor.at[cursor.next + hits[0]]) if len(hits) else None
+
+    def _arrivals_until(self, instant: int) -> Iterator[Replayed]:
+        """Stock arriving up to `instant` (ns) releases the orders waiting for it."""
+        while (due := self._next_release()) is not None and due <= instant:
+            cursor, start = self.arrivals, self.arrivals.next
+            cursor.apply_until(due)
+            skus, releaser = self._waiting()
+            arrived = {cursor.inventory.skus[row] for row in cursor.rows[start : cursor.next]}
+            at = from_ns(due)
+            why = f"replenishment at {at.astimezone(UTC).isoformat()}"
+            decisions = releaser.release(arrived & set(skus), at, why)
+            if decisions:
+                yield Replayed(decisions, reroutes=True)
 
     def rest(self) -> Iterator[Replayed]:
-        """Events after the last order still re-route open allocations (with the stock
-        that arrives until the last of them)."""
-        if self.next_event < len(self.events):
-            yield from self.until(self.events[-1][0])
+        """Events after the last order still re-route open allocations, and stock that
+        arrives still releases backorders (up to the replay's `until`; without one, up
+        to the last event or arrival)."""
+        ends = [self.events[-1][0]] if self.events else []
+        if self.until_ns is not None:
+            ends.append(self.until_ns - 1)  # `until` itself is not replayed
+        elif len(self.arrivals.at):
+            ends.append(int(self.arrivals.at[-1]))
+        if ends:
+            yield from self.until(max(ends))
 
 
 def _arrow_of(table: object) -> pa.Table | None:

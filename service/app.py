@@ -5,6 +5,9 @@ for the life of one process.
     POST /route    one order or a batch -> decisions (optional explanations)   scope route
     POST /promise  a basket -> its delivery options, nothing allocated        scope route
     POST /events   one event or a batch -> the re-route decisions they caused  scope events
+    GET  /availability  available to promise of a SKU, per node and in total  scope read
+    POST /holds    hold the stock of a basket for a while -> a hold id         scope holds
+    DELETE /holds/{id}  give a hold's units back                               scope holds
     GET  /ruleset  the ruleset running: name, version, content hash            scope read
     GET  /stats    what the process holds                                      scope read
     GET  /health   liveness (503 once writes are stopped)                      open
@@ -12,7 +15,9 @@ for the life of one process.
 
 Every write is a transaction (service.writes): checked in full against the
 state, then applied as one step under one lock, or refused with nothing
-changed. Limits, keys and the clock window come from ServiceSettings.
+changed. Limits, keys and the clock window come from ServiceSettings. Holds
+that have expired by the service's clock are released at the start of every
+request that reads or writes the stock.
 """
 
 from __future__ import annotations
@@ -25,27 +30,17 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from engine.holds import Holds, attach, utc_now
 from engine.promise_options import BasketError, basket_order, promise_options
 from engine.reactions import Reactions
 from service.errors import BodyLimit, StrictJSONRoute, refusal, validation_failed
 from service.models import EventsRequest, PromiseRequest, RouteRequest
 from service.security import Authentication, requires
 from service.settings import ServiceSettings
-from service.writes import (
-    AlreadyRouted,
-    Refused,
-    WriteFailed,
-    WriteGate,
-    WritesStopped,
-    events_to_apply,
-    orders_to_route,
-)
+from service.stock import stock_routes
+from service.writes import WriteGate, events_to_apply, open_hold, orders_to_route, write
 
 TITLE = "Sourcing Studio routing service"
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def create_app(
@@ -69,7 +64,9 @@ def create_app(
     app.add_middleware(Authentication, keys=settings.keys)  # outermost: before anything
     app.add_exception_handler(RequestValidationError, validation_failed)
     reactions.ledger.finished_window = settings.finished_ids
-    gate = WriteGate()
+    holds = Holds(reactions.router, clock)
+    attach(reactions.ledger, holds)
+    gate = WriteGate(first=holds.expire)
 
     @app.get("/health")
     def health() -> JSONResponse:
@@ -82,15 +79,19 @@ def create_app(
     @app.get("/stats", dependencies=[requires("read")])
     def stats() -> dict[str, Any]:
         """What the process holds: orders with something open or backordered,
-        finished ids remembered, open allocations, events applied."""
+        finished ids remembered, open allocations, events applied, holds open and
+        the units they hold."""
         ledger = reactions.ledger
-        return {
-            "writes": "refused" if gate.stopped is not None else "accepted",
-            "orders_held": len(ledger.orders),
-            "finished_ids_remembered": len(ledger.finished),
-            "open_allocations": len(ledger.open),
-            "events_applied": reactions.events_applied,
-        }
+        with gate.reading():
+            return {
+                "writes": "refused" if gate.stopped is not None else "accepted",
+                "orders_held": len(ledger.orders),
+                "finished_ids_remembered": len(ledger.finished),
+                "open_allocations": len(ledger.open),
+                "events_applied": reactions.events_applied,
+                "holds_open": len(holds.holds()),
+                "units_held": holds.held_units,
+            }
 
     @app.get("/ruleset", dependencies=[requires("read")])
     def current_ruleset() -> dict[str, Any]:
@@ -100,15 +101,24 @@ def create_app(
     @app.post("/route", dependencies=[requires("route")])
     def route(request: RouteRequest) -> Any:
         """Route one order (`order`) or a batch (`orders`, routed in created_at
-        order, then order id). Decisions come back in the request's order."""
+        order, then order id). Decisions come back in the request's order. With
+        `hold_id`, the hold's units are given back and the one order routed in the
+        same step (docs/service.md)."""
 
         def check():
-            return orders_to_route(request, reactions, clock(), settings.window)
+            orders = orders_to_route(request, reactions, clock(), settings.window)
+            if request.hold_id is not None:
+                open_hold(holds, request.hold_id)
+            return orders
 
         def apply(orders):
+            taken = None if request.hold_id is None else holds.take(request.hold_id)
             decisions = reactions.route_batch(orders, explain=request.explain)
             by_id = {d.order_id: d for d in decisions}
-            return {"decisions": [by_id[o.id].to_dict() for o in orders]}
+            answer: dict[str, Any] = {"decisions": [by_id[o.id].to_dict() for o in orders]}
+            if taken is not None:
+                answer["hold_taken"] = taken.to_dict()
+            return answer
 
         return write(gate, "routing a request", check, apply)
 
@@ -137,28 +147,27 @@ def create_app(
             return events_to_apply(request, reactions, clock(), settings.window)
 
         def apply(batch):
-            decisions = reactions.apply_batch(batch)
-            return {"applied": len(batch), "decisions": [d.to_dict() for d in decisions]}
+            return applied_events(reactions, batch)
 
         return write(gate, "applying events", check, apply)
 
+    app.include_router(stock_routes(reactions, holds, gate, settings, clock))
     return app
 
 
-def write(gate: WriteGate, what: str, check: Callable, apply: Callable) -> Any:
-    """One write as a transaction (service.writes): `check()` against the state,
-    then `apply(checked)` under the gate; the answer, or the response that says
-    why not (422 refused, 409 already routed, 503 writes stopped, 500 failed)."""
-    try:
-        with gate.transaction():
-            checked = check()
-            with gate.applying(what):
-                return apply(checked)
-    except Refused as refused:
-        return refusal(refused.errors)
-    except AlreadyRouted as conflict:
-        return JSONResponse({"detail": str(conflict)}, 409)
-    except WritesStopped as stopped:
-        return JSONResponse({"detail": str(stopped)}, 503)
-    except WriteFailed as failed:
-        return JSONResponse({"detail": str(failed)}, 500)
+def applied_events(reactions: Reactions, batch: list) -> Any:
+    """Apply a checked batch of events; the answer (`applied`, the decisions, and the
+    order events refused, each alone); 422 when the one event asked for was refused."""
+    decisions, refused = reactions.apply_each(batch)
+    if refused and len(batch) == 1:
+        return JSONResponse({"detail": refused[0][1]}, 422)
+    answer: dict[str, Any] = {
+        "applied": len(batch) - len(refused),
+        "decisions": [d.to_dict() for d in decisions],
+    }
+    if refused:
+        answer["refused"] = [
+            {"event": event.kind, "order_id": event.order_id, "detail": why}
+            for event, why in refused
+        ]
+    return answer

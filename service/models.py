@@ -30,6 +30,7 @@ from engine.events import EVENT_KINDS, QTY_RANGES
 from engine.limits import (
     DAYS,
     EXTRA_NUMBER,
+    HOLD_TTL,
     LATITUDE,
     LINE_QTY,
     LONGITUDE,
@@ -47,6 +48,7 @@ from engine.limits import (
     text_problem,
 )
 from engine.model import Line, Order
+from engine.tables.events import NEEDS_NODE, NEEDS_SKU, ORDER_CHANGES, ORDER_KINDS
 
 MAX_BATCH = 1_000
 """Orders in one POST /route, events in one POST /events."""
@@ -239,19 +241,30 @@ class OrderIn(_Destination):
         )
 
 
+HoldId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9a-f]{32}$"),
+    Field(description="a hold id as POST /holds gave it: 32 lower-case hex digits"),
+]
+
+
 class RouteRequest(BaseModel):
-    """`order` (one) or `orders` (a batch, routed in created_at order)."""
+    """`order` (one) or `orders` (a batch, routed in created_at order); with
+    `hold_id`, one order that consumes that hold."""
 
     model_config = ConfigDict(extra="forbid")
 
     order: OrderIn | None = None
     orders: list[OrderIn] | None = Field(None, min_length=1, max_length=MAX_BATCH)
     explain: Annotated[bool, Field(strict=True)] = False
+    hold_id: HoldId | None = None
 
     @model_validator(mode="after")
     def _one_or_a_batch(self) -> RouteRequest:
         if (self.order is None) == (self.orders is None):
             raise ValueError("give either `order` (one order) or `orders` (a batch)")
+        if self.hold_id is not None and self.order is None:
+            raise ValueError("a `hold_id` goes with one order (`order`), not a batch")
         if self.explain and len(self.all_orders) > MAX_EXPLAINED:
             raise ValueError(
                 f"explain is given for at most {MAX_EXPLAINED} orders a request; "
@@ -270,30 +283,63 @@ class RouteRequest(BaseModel):
 
 
 class EventIn(BaseModel):
-    """One operational event (see engine.events); without `at` it happens now.
-    `qty` is a count (0 … 10^12) for stock_adjust, a receipt (1 … 10^12) for
-    replenish, a capacity (0 … 10^9, null = unlimited) for capacity_change."""
+    """One event (see engine.events, docs/reactions.md); without `at` it happens now.
+    `qty` is a count (0 … 10^12) for stock_adjust and line_reject, a receipt
+    (1 … 10^12) for replenish, units (≥ 1) for order_cancel, a capacity (0 … 10^9,
+    null = unlimited) for capacity_change. Order events name the `order_id`; an
+    order_modify gives the order fields it changes."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     at: Annotated[AwareDatetime, BeforeValidator(_iso_text)] | None = None
     kind: Kind
-    node_id: Id
+    node_id: Id | None = None
     sku: Id | None = None
     qty: bounded(STOCK, "units, or orders per day for capacity_change") | None = None
     note: Text = ""
+    order_id: Id | None = None
+    delivery: Literal["home", "collect", "express"] | None = None
+    collect_node: Id | None = None
+    dest_lat: Latitude | None = None
+    dest_lon: Longitude | None = None
+    country: Id | None = None
+    region: Id | None = None
+    postal_code: Id | None = None
 
     @model_validator(mode="after")
     def _fields_the_kind_needs(self) -> EventIn:
-        if self.kind in ("stock_adjust", "replenish"):
-            if not self.sku:
-                raise ValueError(f"a {self.kind} event names a sku")
-            if self.qty is None:
-                raise ValueError(f"a {self.kind} event gives a qty")
+        if self.kind in NEEDS_NODE and not self.node_id:
+            raise ValueError(f"a {self.kind} event names the node (node_id)")
+        if self.kind in NEEDS_SKU and not self.sku:
+            raise ValueError(f"a {self.kind} event names a sku")
+        if self.kind in ("stock_adjust", "replenish") and self.qty is None:
+            raise ValueError(f"a {self.kind} event gives a qty")
+        if self.kind in ORDER_KINDS and not self.order_id:
+            raise ValueError(f"a {self.kind} event names the order (order_id)")
+        if self.kind == "order_cancel" and self.qty is not None and not self.sku:
+            raise ValueError("an order_cancel event with a qty names the SKU cancelled")
+        if self.changes and self.kind != "order_modify":
+            raise ValueError(f"a {self.kind} event changes no order field")
+        if self.kind == "order_modify":
+            if not self.changes:
+                raise ValueError(
+                    "an order_modify event changes nothing; give " + ", ".join(ORDER_CHANGES)
+                )
+            if (self.dest_lat is None) != (self.dest_lon is None):
+                raise ValueError("dest_lat and dest_lon go together: give both or neither")
+            if self.delivery == "collect" and not self.collect_node:
+                raise ValueError("a change to collect names the store (collect_node)")
         limits = QTY_RANGES.get(self.kind)
         if limits is not None and self.qty is not None:
             limits.check(self.qty, f"the qty of a {self.kind} event")
         return self
+
+    @property
+    def changes(self) -> tuple[tuple[str, Any], ...]:
+        """The order fields an order_modify sets."""
+        return tuple(
+            (name, value) for name in ORDER_CHANGES if (value := getattr(self, name)) is not None
+        )
 
 
 class EventsRequest(BaseModel):
@@ -335,3 +381,13 @@ class PromiseRequest(_Destination):
         data = self.model_dump(mode="json", exclude_none=True, exclude={"lines"})
         data["lines"] = [dict(line.to_line().fields) for line in self.lines]
         return data
+
+
+class HoldRequest(BaseModel):
+    """Hold stock for a basket (POST /holds): the basket is an order as POST /route
+    takes it; its units stay held `ttl_seconds` (1 … 3,600)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    basket: OrderIn
+    ttl_seconds: bounded(HOLD_TTL, "how long the units stay held")

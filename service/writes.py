@@ -17,15 +17,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
+
+from fastapi.responses import JSONResponse
 
 from engine.events import Event
+from engine.holds import Hold, Holds
 from engine.limits import STOCK, OutOfRange, check_instant, shown
 from engine.model import Order
 from engine.reactions import Reactions
-from service.models import EventsRequest, RouteRequest
+from service.errors import refusal
+from service.models import EventsRequest, HoldRequest, OrderIn, RouteRequest
 
 log = logging.getLogger("service.writes")
 
@@ -50,11 +55,19 @@ class WriteFailed(Exception):
     """Applying this request failed unexpectedly; writes are now stopped (500)."""
 
 
-class WriteGate:
-    """One write at a time, and none after a write that failed half-way."""
+class HoldMissing(Exception):
+    """No hold open under the id a request names (never made, released, taken or
+    expired): 404."""
 
-    def __init__(self) -> None:
+
+class WriteGate:
+    """One write at a time, and none after a write that failed half-way. `first`
+    runs under the lock at the start of every read and write of the state (the
+    service releases the holds that have expired)."""
+
+    def __init__(self, first: Callable[[], object] | None = None) -> None:
         self._lock = threading.Lock()
+        self._first = first
         self.stopped: str | None = None
         """Why writes are refused (None while they are accepted)."""
 
@@ -65,6 +78,8 @@ class WriteGate:
         with self._lock:
             if self.stopped is not None:
                 raise WritesStopped(self.stopped)
+            if self._first is not None:
+                self._first()
             yield
 
     @contextmanager
@@ -72,6 +87,8 @@ class WriteGate:
         """Hold the write lock to read a consistent state (a promise), even once
         writes are refused."""
         with self._lock:
+            if self._first is not None:
+                self._first()
             yield
 
     @contextmanager
@@ -87,6 +104,28 @@ class WriteGate:
             )
             log.exception("%s failed: writes are stopped until a restart", what)
             raise WriteFailed(self.stopped) from error
+
+
+def write(gate: WriteGate, what: str, check: Callable, apply: Callable) -> Any:
+    """One write as a transaction: `check()` against the state,
+    then `apply(checked)` under the gate; the answer, or the response that says
+    why not (422 refused, 404 no such hold, 409 already routed, 503 writes
+    stopped, 500 failed)."""
+    try:
+        with gate.transaction():
+            checked = check()
+            with gate.applying(what):
+                return apply(checked)
+    except Refused as refused:
+        return refusal(refused.errors)
+    except AlreadyRouted as conflict:
+        return JSONResponse({"detail": str(conflict)}, 409)
+    except HoldMissing as missing:
+        return JSONResponse({"detail": str(missing)}, 404)
+    except WritesStopped as stopped:
+        return JSONResponse({"detail": str(stopped)}, 503)
+    except WriteFailed as failed:
+        return JSONResponse({"detail": str(failed)}, 500)
 
 
 @dataclass(frozen=True)
@@ -132,25 +171,14 @@ def orders_to_route(
     request: RouteRequest, reactions: Reactions, now: dt.datetime, window: ClockWindow
 ) -> list[Order]:
     """The request's orders, each at a checked instant; Refused with every problem."""
-    network, tz = reactions.router.network, reactions.router.tz
     errors: list[tuple[list, str]] = []
     orders: list[Order] = []
     batch = request.orders is not None
     for index, item in enumerate(request.all_orders):
         at = _where(request.field, index if batch else None)
-        instant = now
-        if item.created_at is not None:
-            try:
-                instant = check_instant(item.created_at, tz, "created_at")
-            except OutOfRange as error:
-                errors.append(([*at, "created_at"], str(error)))
-                continue
-            problem = window.problem(instant, now, "created_at")
-            if problem is not None:
-                errors.append(([*at, "created_at"], problem))
-        if item.delivery == "collect" and item.collect_node not in network.index:
-            errors.append(([*at, "collect_node"], f"unknown node {shown(item.collect_node)}"))
-        orders.append(item.to_order(instant))
+        order = _checked_order(item, at, reactions, now, window, errors)
+        if order is not None:
+            orders.append(order)
     ids = [item.order_id for item in request.all_orders]
     seen: set[str] = set()
     twice = sorted({i for i in ids if i in seen or seen.add(i)})
@@ -162,6 +190,55 @@ def orders_to_route(
     if routed:
         raise AlreadyRouted(f"order(s) already routed: {_listed(routed)}; nothing was routed")
     return orders
+
+
+def _checked_order(
+    item: OrderIn,
+    at: list,
+    reactions: Reactions,
+    now: dt.datetime,
+    window: ClockWindow,
+    errors: list[tuple[list, str]],
+) -> Order | None:
+    """The engine's order of `item` (created now without a `created_at`); its
+    problems go to `errors`, at `at` (None when its instant is unusable)."""
+    network, tz = reactions.router.network, reactions.router.tz
+    instant = now
+    if item.created_at is not None:
+        try:
+            instant = check_instant(item.created_at, tz, "created_at")
+        except OutOfRange as error:
+            errors.append(([*at, "created_at"], str(error)))
+            return None
+        problem = window.problem(instant, now, "created_at")
+        if problem is not None:
+            errors.append(([*at, "created_at"], problem))
+    if item.delivery == "collect" and item.collect_node not in network.index:
+        errors.append(([*at, "collect_node"], f"unknown node {shown(item.collect_node)}"))
+    return item.to_order(instant)
+
+
+def basket_to_hold(
+    request: HoldRequest, reactions: Reactions, now: dt.datetime, window: ClockWindow
+) -> Order:
+    """The basket of a POST /holds, checked as an order of POST /route is (its id
+    need not be new: it only names the basket); Refused with every problem."""
+    errors: list[tuple[list, str]] = []
+    order = _checked_order(request.basket, ["body", "basket"], reactions, now, window, errors)
+    if errors or order is None:
+        raise Refused(errors)
+    return order
+
+
+def open_hold(holds: Holds, hold_id: str) -> Hold:
+    """The hold open under `hold_id`; HoldMissing when there is none."""
+    hold = holds.get(hold_id)
+    if hold is None:
+        raise HoldMissing(
+            f"no hold {hold_id} is open: it was never made, or was released, taken or has "
+            "expired; nothing was changed"
+        )
+    return hold
 
 
 def _listed(ids: list[str]) -> str:
@@ -192,8 +269,10 @@ def events_to_apply(
                 problem = window.problem(instant, now, "at")
                 if problem is not None:
                     errors.append(([*at, "at"], problem))
-        if item.node_id not in network.index:
+        if item.node_id and item.node_id not in network.index:
             errors.append(([*at, "node_id"], f"unknown node {shown(item.node_id)}"))
+        if item.collect_node and item.collect_node not in network.index:
+            errors.append(([*at, "collect_node"], f"unknown node {shown(item.collect_node)}"))
         if item.sku is not None and item.sku not in stock.sku_index:
             errors.append(
                 (
@@ -203,7 +282,10 @@ def events_to_apply(
                 )
             )
         if len(errors) == count:
-            event = Event(instant, item.kind, item.node_id, item.sku, item.qty, item.note)
+            event = Event(
+                instant, item.kind, item.node_id or "", item.sku, item.qty, item.note,
+                order_id=item.order_id, changes=item.changes,
+            )  # fmt: skip
             events.append((instant, index, event))
     events.sort(key=lambda entry: entry[:2])  # as Reactions.apply_batch: time, then given order
     if not errors:

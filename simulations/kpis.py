@@ -53,6 +53,9 @@ OVERALL_KEYS = (
     "capacity_overflows",
     "co2_kg",
 )
+BACKORDER_KEYS = ("units_released", "backorder_days_mean", "backorder_days_p90")
+"""Backorders released when stock arrived: units, and the days each released unit
+waited from its order's routing to its release (mean, p90; None when none was)."""
 HEADLINE_KEYS = (
     "orders",
     "fill_rate",
@@ -141,6 +144,8 @@ class Kpis:
     """A run with carriers: shipments, share, cost... per carrier service (docs/kpis.md)."""
     by_carrier: pd.DataFrame | None = None
     """A run with carriers: the carrier mix summed per carrier."""
+    backorders: dict | None = None
+    """A run where some order waited for stock: BACKORDER_KEYS (docs/kpis.md)."""
 
     @property
     def carriers(self) -> bool:
@@ -149,8 +154,10 @@ class Kpis:
 
     @property
     def keys(self) -> tuple[str, ...]:
-        """The overall figures of this run: OVERALL_KEYS, then PROMISE_KEYS with carriers."""
-        return OVERALL_KEYS + PROMISE_KEYS if self.carriers else OVERALL_KEYS
+        """The overall figures of this run: OVERALL_KEYS, then PROMISE_KEYS with carriers,
+        then BACKORDER_KEYS when some order waited for stock."""
+        keys = OVERALL_KEYS + PROMISE_KEYS if self.carriers else OVERALL_KEYS
+        return keys + BACKORDER_KEYS if self.backorders is not None else keys
 
     @property
     def sections(self) -> tuple[str, ...]:
@@ -183,6 +190,18 @@ class Kpis:
             text = "[\n    " + ",\n    ".join(rows) + "\n  ]" if rows else "[]"
             parts.append(f"  {encode(name)}: {text}")
         return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def backorder_figures(releases: list[tuple[str, str, int, float]]) -> dict:
+    """BACKORDER_KEYS from a replay's releases (order id, SKU, units, days waited):
+    each released unit counts once."""
+    units = np.array([r[2] for r in releases], dtype=np.int64)
+    waited = np.repeat(np.array([r[3] for r in releases], dtype=float), units)
+    return {
+        "units_released": int(units.sum()),
+        "backorder_days_mean": float(waited.mean()) if len(waited) else None,
+        "backorder_days_p90": percentile_90(waited) if len(waited) else None,
+    }
 
 
 def compute_kpis(

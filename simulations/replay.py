@@ -23,13 +23,14 @@ import pandas as pd
 import engine
 from dsl import syntax as s
 from engine import Decision, DecisionBatch, Explanation, Policy
+from engine.decision_batch import BACKORDERED
 from engine.session import Progress
 from simulations.carrier_schedule import open_session, replay_steps
 from simulations.decisions import DecisionTables, decision_tables
 from simulations.exports import write_csv
 from simulations.inputs import Inputs, TableSource, empty_rejects, load_inputs
 from simulations.keep_levels import KeepLevels
-from simulations.kpis import CO2_KG_PER_KM, Kpis, compute_kpis
+from simulations.kpis import CO2_KG_PER_KM, Kpis, backorder_figures, compute_kpis
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,13 @@ def run(
     )
 
 
+def _releases(session) -> list[tuple[str, str, int, float]]:
+    """Backorders the replay released: (order id, SKU, units, days waited)."""
+    if session.reactions is not None:
+        return session.reactions.ledger.releases
+    return [] if session.backorders is None else session.backorders.releases
+
+
 def ruleset_timezone(ruleset: Policy | s.Ruleset | str) -> str:
     """The time zone a ruleset reads order times in (its `timezone`, else UTC)."""
     if isinstance(ruleset, Policy):
@@ -188,6 +196,7 @@ def replay(
                 levels.note(batch, step.rows, decisions)
             parts.append(decisions)
         decided = DecisionBatch.concat(parts, node_ids)
+        releases = _releases(session)
     tables = decision_tables(
         decided, inputs.orders, inputs.nodes, policy.timezone, carriers=inputs.carriers is not None
     )
@@ -200,6 +209,9 @@ def replay(
         replenishments=inputs.replenishments,
         co2_kg_per_km=co2_kg_per_km,
     )
+    if releases or bool((decided.status == BACKORDERED).any()):
+        figures = backorder_figures(releases)
+        kpis = replace(kpis, backorders=figures, overall={**kpis.overall, **figures})
     return Simulation(
         tables=tables,
         kpis=kpis,

@@ -15,9 +15,11 @@ import engine
 from dsl.errors import RulesetError, RulesetSyntaxError, SourcingError
 from dsl.limits import OutOfRange as LanguageOutOfRange
 from engine.artifact import ArtifactError
+from engine.availability import UnknownSku
 from engine.compiler import CompileError
 from engine.errors import DataError
 from engine.expressions import ExpressionError
+from engine.holds import HoldNotFound, NothingToHold, TooManyHolds
 from engine.ledger import OrderAlreadyRouted
 from engine.limits import OutOfRange
 from engine.promise_options import BasketError
@@ -63,6 +65,10 @@ def test_every_exception_the_language_and_the_engine_define_is_a_sourcing_error(
         (BasketError, DataError, ValueError),
         (OrderAlreadyRouted, SourcingError, ValueError),
         (ReactionError, SourcingError, RuntimeError),
+        (HoldNotFound, SourcingError, KeyError),
+        (NothingToHold, SourcingError, ValueError),
+        (TooManyHolds, SourcingError, ValueError),
+        (UnknownSku, SourcingError, KeyError),
     ],
 )
 def test_each_error_has_its_kind_and_keeps_its_builtin_base(error, kind, builtin):

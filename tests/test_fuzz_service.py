@@ -103,6 +103,9 @@ class Service:
         if response.status_code == 422:
             for problem in payload["detail"]:
                 assert set(problem) == {"type", "loc", "msg"}
+        if path == "/holds" and response.status_code == 200:  # the units back, then audit
+            assert self.client.delete(f"/holds/{payload['hold_id']}").status_code == 200
+            assert self.state() == before, "a hold released left a trace"
         assert self.reactions.problems() == []
 
 
@@ -165,6 +168,24 @@ def route_bodies(draw):
     return request
 
 
+HOLD_FIELDS = ["basket", "ttl_seconds", "hold_id"]
+
+
+@st.composite
+def hold_bodies(draw):
+    """A valid POST /holds body (its basket drawn as a route body's order) with
+    fields replaced, added or dropped."""
+    request = draw(route_bodies())
+    basket = request.get("order") or request["orders"][0]
+    body = {"basket": basket, "ttl_seconds": draw(st.integers(-5, 4_000))}
+    for name in draw(st.lists(st.sampled_from(HOLD_FIELDS), max_size=2)):
+        if draw(st.booleans()):
+            body.pop(name, None)
+        else:
+            body[name] = draw(field_value)
+    return body
+
+
 @st.composite
 def event_bodies(draw):
     events = []
@@ -202,8 +223,14 @@ def test_fuzzed_event_bodies(service, body):
     service.send("/events", body)
 
 
+@fuzz_settings(30)
+@given(body=hold_bodies())
+def test_fuzzed_hold_bodies(service, body):
+    service.send("/holds", body)
+
+
 @fuzz_settings()
-@given(body=json_value, path=st.sampled_from(["/route", "/events"]))
+@given(body=json_value, path=st.sampled_from(["/route", "/events", "/holds"]))
 def test_fuzzed_json(service, body, path):
     service.send(path, body)
 
@@ -217,7 +244,7 @@ def test_fuzzed_json(service, body, path):
         route_bodies().map(lambda b: json.dumps(b).replace('"', "'", 2).encode()),
         st.integers(1, 3000).map(lambda n: ("[" * n + "]" * n).encode()),
     ),
-    path=st.sampled_from(["/route", "/events"]),
+    path=st.sampled_from(["/route", "/events", "/holds"]),
 )
 def test_fuzzed_raw_bodies(service, content, path):
     service.send(path, content=content)

@@ -84,7 +84,7 @@ def test_events_are_applied_between_the_orders_by_time(files, capsys):
     assert made[1]["reason"] == "node NEAR offline at 2026-03-02T09:00:00+00:00 (flood)"
     assert made[3]["reason"] == "stock count at FAR: 1 unit(s) of A on hand, 2 short (count)"
     assert "events row 5, column kind: kind must be one of" in err
-    assert "3 event(s) applied: 3 re-route(s)" in err
+    assert "3 event(s) applied: 3 later decision(s)" in err
 
 
 @pytest.mark.usefixtures("signing")

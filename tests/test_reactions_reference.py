@@ -26,6 +26,10 @@ KINDS = [
     "stock_adjust",
     "replenish",
     "capacity_change",
+    "order_cancel",
+    "order_modify",
+    "line_reject",
+    "order_ship",
 ]
 """Outages and counts weigh double: they are what re-routes."""
 
@@ -43,7 +47,9 @@ def event_list(draw, node_ids, orders):
         kind = draw(st.sampled_from(KINDS))
         node = draw(st.sampled_from(node_ids))
         note = draw(st.sampled_from(["", "cycle count"]))
-        if kind in ("stock_adjust", "replenish"):
+        if kind.startswith(("order_", "line_")):
+            out.append(draw(order_event(kind, at, node_ids, orders, note)))
+        elif kind in ("stock_adjust", "replenish"):
             sku = draw(st.sampled_from([*SKUS, "E"]))
             qty = draw(st.integers(1, 4) if kind == "replenish" else st.integers(0, 2))
             out.append(Event(at, kind, node, sku, qty, note))
@@ -52,6 +58,33 @@ def event_list(draw, node_ids, orders):
         else:
             out.append(Event(at, kind, node, note=note))
     return out
+
+
+@st.composite
+def order_event(draw, kind, at, node_ids, orders, note):
+    """A cancel, a change, a line refused or a parcel gone, for one of the orders (or
+    one that does not exist: refused)."""
+    ids = [o.id for o in orders] or ["NONE"]
+    order_id = draw(st.sampled_from([*ids, "NONE"]))
+    lines = next((o.lines for o in orders if o.id == order_id), ())
+    sku = draw(st.sampled_from([line.sku for line in lines] or ["A"]))
+    node = draw(st.sampled_from(node_ids))
+    if kind == "order_cancel":
+        some = draw(st.booleans())
+        qty = draw(st.integers(1, 2)) if some and draw(st.booleans()) else None
+        return Event(at, kind, "", sku if some else None, qty, note, order_id=order_id)
+    if kind == "order_modify":
+        if draw(st.booleans()):
+            changes = (("delivery", "collect"), ("collect_node", node))
+        else:
+            lat = draw(st.floats(43.0, 50.0).map(lambda x: round(x, 2)))
+            changes = (("dest_lat", lat), ("dest_lon", 2.35))
+        return Event(at, kind, "", None, None, note, order_id=order_id, changes=changes)
+    if kind == "line_reject":
+        qty = draw(st.sampled_from([None, 0, 1, 3]))
+        return Event(at, kind, node, sku, qty, note, order_id=order_id)
+    return Event(at, kind, draw(st.sampled_from(["", node])), None, None, note,
+                 order_id=order_id)  # fmt: skip
 
 
 @st.composite
@@ -115,7 +148,13 @@ def assert_as_the_reference(stream):
     with engine.Session.open(policy, pd.DataFrame(nodes), frame, follow=True) as session:
         got = [d.to_json() for step in session.replay(orders, (), events) for d in step.decisions]
         assert session.reactions.problems() == []
-    want = [d.to_json() for d in ReferenceReactions(ruleset, nodes, stock).replay(orders, events)]
+        refused = [event for event, _ in session.refused_events]
+    reference = ReferenceReactions(ruleset, nodes, stock)
+    want = [d.to_json() for d in reference.replay(orders, events)]
+    assert refused == reference.refused
+    for item in events:
+        if item.order_id is not None:
+            event(f"{item.kind} {'refused' if item in refused else 'applied'}")
     for line in want:
         decision = json.loads(line)
         event("re-route" if "rerouted_from" in decision else f"status {decision['status']}")

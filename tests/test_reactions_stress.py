@@ -155,12 +155,13 @@ def test_a_long_stream_of_events_and_orders_keeps_every_unit_accounted_for(capsy
         assert session.problems() == []
         totals = session.ledger.totals()
         assert totals["ordered"] == ordered
-        assert totals["allocated"] + totals["unfilled"] == ordered
+        assert totals["allocated"] + totals["unfilled"] + totals["cancelled"] == ordered
         assert (inventory.free[: len(inventory.skus)] >= 0).all()
         held = [f for f in session.facts() if f["t"] == "allocation"]
         assert sorted(f["aid"] for f in held) == sorted(session.ledger.open)
         statuses = pd.Series([r.decision.status for r in session.ledger.orders.values()])
-        assert {"routed", "backordered"} <= set(statuses)
+        assert "routed" in set(statuses)
+        assert session.ledger.released_units > 0  # receipts released backorders
     assert session.facts() == []
 
     with capsys.disabled():

@@ -38,6 +38,8 @@ def test_health_stats_ruleset_and_openapi(served):
         "finished_ids_remembered": 0,
         "open_allocations": 0,
         "events_applied": 0,
+        "holds_open": 0,
+        "units_held": 0,
     }
     ruleset = client.get("/ruleset").json()
     assert (ruleset["name"], ruleset["version"], ruleset["published_by"]) == (
@@ -46,7 +48,8 @@ def test_health_stats_ruleset_and_openapi(served):
         "alice",
     )
     schema = client.get("/openapi.json").json()
-    assert {"/route", "/events", "/health", "/ruleset", "/stats"} <= set(schema["paths"])
+    endpoints = {"/route", "/events", "/health", "/ruleset", "/stats", "/availability", "/holds"}
+    assert endpoints <= set(schema["paths"])
     assert "RouteRequest" in schema["components"]["schemas"]
 
 

@@ -373,6 +373,9 @@ def test_computed_fields_cannot_be_spoofed_by_a_key(served, name):
         ("POST", "/events", {"event": OFFLINE_PARIS}),
         ("GET", "/ruleset", None),
         ("GET", "/stats", None),
+        ("GET", "/availability?sku=A", None),
+        ("POST", "/holds", {"basket": order("B1"), "ttl_seconds": 60}),
+        ("DELETE", "/holds/" + "0" * 32, None),
     ],
 )
 def test_endpoints_need_an_api_key(served, method, path, body):
@@ -398,6 +401,8 @@ def test_endpoints_need_an_api_key(served, method, path, body):
         ("POST", "/events", {"event": OFFLINE_PARIS}, "events"),
         ("GET", "/ruleset", None, "read"),
         ("GET", "/stats", None, "read"),
+        ("GET", "/availability?sku=A", None, "read"),
+        ("POST", "/holds", {"basket": order("B1"), "ttl_seconds": 60}, "holds"),
     ],
 )
 def test_a_key_without_the_scope_gets_403(served, method, path, body, scope):
