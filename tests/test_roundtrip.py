@@ -31,6 +31,7 @@ _CLAUSE_WORDS = {
     "priority": "priority",
     "when": "when",
     "source": "source from",
+    "transfer": "transfer from",
     "within": "within",
     "lines_where": "lines where",
     "ship_with": "ship with",
@@ -63,7 +64,12 @@ def assert_spans_point_at_their_text(ruleset: s.Ruleset, text: str) -> None:
                 assert at(span).startswith(_CLAUSE_WORDS[key]), (key, at(span))
         for window in strategy.effective:
             assert at(window.span).startswith("effective")
-        roots = [strategy.when, strategy.source, *(keep.at for keep in strategy.keep)]
+        roots = [
+            strategy.when,
+            strategy.source,
+            strategy.transfer,
+            *(keep.at for keep in strategy.keep),
+        ]
         roots += [key.key for key in strategy.rank or []]
         roots += [strategy.lines_where, strategy.ship_with, *(strategy.carrier_by or [])]
         if strategy.deliver is not None:
