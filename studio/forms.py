@@ -71,6 +71,9 @@ class StrategyForm:
     windows: tuple[Window, ...] = ()
     when: Group = Group()
     source: Group = Group()
+    transfer: Group = Group()
+    """`transfer from`: the nodes that may send a collect order's missing lines to its
+    store (docs/routing.md, "Click & collect transfers"); no row: no such line."""
     within_km: float | None = None
     keep: tuple[KeepLevel, ...] = ()
     lines_where: Group = Group()
@@ -108,6 +111,7 @@ def form_of(strategy: s.Strategy) -> StrategyForm:
         windows=tuple(window_of(effective) for effective in strategy.effective),
         when=group_of(strategy.when),
         source=group_of(strategy.source),
+        transfer=group_of(strategy.transfer),
         within_km=strategy.within_km,
         keep=tuple(KeepLevel(keep.units, group_of(keep.at)) for keep in strategy.keep),
         lines_where=group_of(strategy.lines_where),
@@ -195,6 +199,7 @@ def strategy_of(
         effective=[effective_of(window, i) for i, window in enumerate(form.windows)],
         when=_conditions("when", form.when),
         source=_conditions("source", form.source),
+        transfer=_conditions("transfer", form.transfer),
         within_km=saved.within_km  # unchanged: written as the text wrote it (0.0 stays)
         if saved is not None and form.within_km == saved.within_km
         else _number(form.within_km),
@@ -442,7 +447,7 @@ def set_header(ruleset: s.Ruleset, name: str | None, timezone: str | None) -> s.
 
 
 def group_at(form: StrategyForm, path: str) -> Group:
-    """The condition group at `path`: `when`, `source`, `lines_where`, `ship_with` or
+    """The condition group at `path`: `when`, `source`, `transfer`, `lines_where`, `ship_with` or
     `keep.N.at`."""
     if path.startswith("keep."):
         return form.keep[int(path.split(".")[1])].at

@@ -18,6 +18,7 @@ from reference_router import (
     REJECTED_WITH_ORDER,  # noqa: F401 - the reasons a re-route keeps
     Reader,
     State,
+    collect_labels,
     destination_of,
     in_force,
     parcel,
@@ -219,7 +220,7 @@ class ReferenceReactions:
             self.by_id, self.nodes, self.free, self.shipped_on, self.state,
             blocked={s.node_id for s in kept} | leaving, prior=len(kept),
         )  # fmt: skip
-        new = self.place(placed, day)
+        new = self.place(order, placed, day)
         record["backorders"] += [
             Unfilled(sku, qty, f"{BACKORDERED}: {reason}") for sku, qty in rest.items() if qty
         ]
@@ -263,11 +264,9 @@ class ReferenceReactions:
                 record["parcels"].remove(box)
                 continue
             pick = self.node_by_id[shipment.node_id].get("pick_cost") or 0.0
-            box["shipment"] = type(shipment)(
-                shipment.node_id, tuple(lines), shipment.distance_km,
-                shipment.cost - pick * sum(removed.values()), shipment.eta_days,
-                shipment.strategy,
-            )  # fmt: skip
+            box["shipment"] = dataclasses.replace(  # its transfer leg and ready date kept
+                shipment, lines=tuple(lines), cost=shipment.cost - pick * sum(removed.values())
+            )
 
     def order_cancel(self, record, event, at, note) -> list[Decision]:
         waiting: dict[str, int] = {}
@@ -368,7 +367,7 @@ class ReferenceReactions:
             order, primary, need, destination, day, self.reader, self.by_id, self.nodes,
             self.free, self.shipped_on, self.state, blocked=set(), prior=0,
         )  # fmt: skip
-        new = self.place(placed, day)
+        new = self.place(order, placed, day)
         self.allocate(record, new, at)
         reason = (
             f"order_modify at {at.isoformat()}: "
@@ -393,14 +392,16 @@ class ReferenceReactions:
                 out.append(Unfilled(item.sku, item.qty - units, item.reason))
         return out
 
-    def place(self, placed, day) -> list:
+    def place(self, order, placed, day) -> list:
+        """The order's new shipments, committed and labelled as the router labels them
+        (a collect order's transfer legs and ready dates)."""
         new = []
         for node, take, km, strategy in placed:
             new.append(parcel(node, take, km, strategy))
             for sku, qty in take.items():
                 self.free[(node["id"], sku)] = self.free.get((node["id"], sku), 0) - qty
             self.shipped_on[(node["id"], day)] = self.shipped_on.get((node["id"], day), 0) + 1
-        return new
+        return collect_labels(order, new, day, self.state)
 
     def decide(self, record, reason, tried, primary=None) -> Decision:
         """The order's new decision from its parcels, dropped units, backorders and
@@ -495,7 +496,7 @@ class ReferenceReactions:
                 if item.qty > units:
                     backorders.append(Unfilled(item.sku, item.qty - units, item.reason))
             record["backorders"] = backorders
-            new = self.place(placed, day)
+            new = self.place(record["order"], placed, day)
             self.allocate(record, new, at)
             reason = f"backorder released: {', '.join(sorted(released))} — {why}"
             out.append(self.decide(record, reason, {st.id for st in tried}))

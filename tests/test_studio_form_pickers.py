@@ -18,6 +18,14 @@ demo_folder = studio_pages.demo_folder
 studio_env = studio_pages.studio_env
 
 
+TRANSFER_AS_SOURCE = (
+    '  transfer from node.type == "dc"\n  rank by distance\n',
+    '  source from node.id == order.collect_node or node.type == "dc"\n'
+    "  rank by node.id == order.collect_node desc, distance\n",
+)
+"""France's click & collect strategy with the store in `source from` instead."""
+
+
 def pick_row(app, prefix: str, field: str, op: str, *values: str) -> None:
     """Fill a new-condition row with the pickers: field, operator, then values."""
     app.selectbox(key=f"{prefix}.field").set_value(field)
@@ -268,6 +276,8 @@ def test_the_save_message_sits_by_the_save_button():
 @pytest.mark.usefixtures("studio_env")
 def test_an_expression_row_stays_text_and_the_rest_of_the_form_works():
     app = studio()
+    # click & collect as written before `transfer from`: the store named in `source from`
+    type_text(app, FRANCE.replace(*TRANSFER_AS_SOURCE))
     app.selectbox(key="rules.strategy").set_value("click_and_collect")
     run(app)
     # `node.id == order.collect_node` compares two fields: typed text in that one row

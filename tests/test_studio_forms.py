@@ -85,12 +85,9 @@ def test_france_conditions_become_picker_rows():
         "and", (Condition("node.type", "in", "dc, store"), Condition("node.can_ship", IS_TRUE, ""))
     )
     collect = forms.form_of(FRANCE.strategy("click_and_collect"))
-    assert collect.source.join == "or"
-    assert collect.source.rows[0].field == EXPRESSION  # node.id == order.collect_node
-    assert collect.rank == (
-        forms.RankRow("node.id == order.collect_node", "desc"),
-        forms.RankRow("distance", None),
-    )
+    assert collect.source == Group()
+    assert collect.transfer == Group("and", (Condition("node.type", "==", "dc"),))
+    assert collect.rank == (forms.RankRow("distance", None),)
 
 
 def test_rows_are_typed_by_their_field():

@@ -32,6 +32,7 @@ ROOTS = {
     "when": ("order", "line"),
     "lines_where": ("line", "order"),
     "source": ("node", "order"),
+    "transfer": ("node", "order"),
     "ship_with": ("carrier", "order", "node"),
 }
 """The fields each clause's rows offer (language.md, "Fields")."""
@@ -39,12 +40,14 @@ CLAUSE_TITLES = {
     "when": "When (the order)",
     "lines_where": "Lines where (the lines this strategy takes)",
     "source": "Source from (the nodes)",
+    "transfer": "Transfer from (nodes that may send a collect order's missing lines to its store)",
     "ship_with": "Ship with (the carrier services it may use)",
 }
 WITHOUT = {
     "when": "every order.",
     "lines_where": "every line of the order.",
     "source": "every node.",
+    "transfer": "no transfer: a collect order is sourced like any other.",
     "ship_with": "every carrier service (the eligibility rules still apply).",
 }
 """What a clause with no row means."""

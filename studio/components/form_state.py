@@ -38,6 +38,7 @@ DELIVER_MODES = (DEFAULT, WITHIN, BY)
 NEW_ROWS = {
     "when": Condition("order.channel", "=="),
     "source": Condition("node.type", "=="),
+    "transfer": Condition("node.type", "=="),
     "lines_where": Condition("line.category", "=="),
     "ship_with": Condition("carrier.service", "in"),
 }
@@ -168,6 +169,7 @@ def read_form(shape: forms.StrategyForm) -> forms.StrategyForm:
         windows=tuple(read_window(key("window", i)) for i in range(len(shape.windows))),
         when=read_group("when", shape.when),
         source=read_group("source", shape.source),
+        transfer=read_group("transfer", shape.transfer),
         within_km=get(key("within")),
         keep=tuple(
             forms.KeepLevel(

@@ -55,6 +55,7 @@ def show(
             lambda: condition_rows.conditions("lines_where", strategy.id, shape, fields),
         ),
         ("source", lambda: condition_rows.conditions("source", strategy.id, shape, fields)),
+        ("transfer", lambda: condition_rows.conditions("transfer", strategy.id, shape, fields)),
         ("within", lambda: _within(strategy.id, shape)),
         ("keep", lambda: condition_rows.keep_levels(strategy.id, shape, fields)),
         ("ship_with", lambda: condition_rows.conditions("ship_with", strategy.id, shape, fields)),
