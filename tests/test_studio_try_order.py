@@ -122,11 +122,12 @@ def test_a_filled_in_collect_order_goes_to_its_store(plain_env):
     assert "under **click_and_collect**" in texts(app)
     ranking = table(app, "outcome", "rank", "detail")
     assert ranking.iloc[0]["node"] == store
-    assert "node.id == order.collect_node true" in ranking.iloc[0]["detail"]
+    detail = ranking.iloc[0]["detail"]  # `transfer from` ranks the store first
+    assert 'order.delivery == "collect" and node.id == order.collect_node true' in detail
     excluded = table(app, "clause", "why")
     assert set(excluded["node"]) == set(nodes.index) - set(ranking["node"])
     assert set(excluded["clause"]) <= {
-        'source from node.id == order.collect_node or node.type == "dc"',
+        'transfer from node.type == "dc"',
         "stock",
     }
 
@@ -175,3 +176,41 @@ def test_a_copy_of_a_history_order_routes_the_same_way(plain_env):
     app.switch_page("views/try_order.py").run()
     assert app.segmented_control(key="try.mode").value == "Fill in an order"
     assert app.session_state["try.decision"].shipments == expected.shipments
+
+
+def collect_order_with_a_transfer(folder) -> tuple[str, engine.Decision]:
+    """A demo click & collect order whose store lacks an item, and its decision as
+    the engine routes it on the opening stock: it has a transfer leg."""
+    orders = pd.read_csv(folder / "orders.csv")
+    collect = orders[orders["delivery"] == "collect"]
+    stock = pd.read_csv(folder / "inventory.csv").set_index(["node_id", "sku"])["on_hand"]
+    for order_id, lines in collect.groupby("order_id", sort=True):
+        store = lines["collect_node"].iloc[0]
+        lacking = [
+            sku for sku, qty in zip(lines["sku"], lines["qty"], strict=True)
+            if stock.get((store, sku), 0) < qty
+        ]  # fmt: skip
+        if len(lacking) == 1:
+            decision = engine_decision(folder, str(order_id))
+            if decision.transfers:
+                return str(order_id), decision
+    raise AssertionError("no demo collect order whose store lacks one item")
+
+
+def test_a_collect_order_whose_store_lacks_an_item_shows_its_transfer_and_ready_date(plain_env):
+    order_id, expected = collect_order_with_a_transfer(plain_env)
+    app = page("try_order").run()
+    app.text_input(key="try.search").set_value(order_id).run()
+    assert not app.exception
+    legs = table(app, "from", "to store", "days", "ready_date")
+    assert legs["from"].tolist() == [s.node_id for s in expected.transfers]
+    assert legs["to store"].tolist() == [s.transfer.to_node for s in expected.transfers]
+    assert legs["distance_km"].tolist() == [
+        round(s.transfer.distance_km, 1) for s in expected.transfers
+    ]
+    assert legs["ready_date"].tolist() == [s.ready_date.isoformat() for s in expected.transfers]
+    shown = texts(app)
+    assert f"Ready for collection on {expected.ready_date.isoformat()}" in shown
+    leg = expected.transfers[0]
+    assert f"transfer from {leg.node_id} to {leg.transfer.to_node}: " in shown
+    assert f"ready for collection {expected.ready_date.isoformat()}" in shown

@@ -46,6 +46,25 @@ def shipments_table(decision: Decision, nodes: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def transfers_table(decision: Decision) -> pd.DataFrame:
+    """One row per transfer leg of a collect order: from which node to which store, the
+    leg's distance, cost and days, and when that parcel is ready at the store."""
+    legs = [s for s in decision.shipments if s.transfer is not None]
+    return pd.DataFrame(
+        {
+            "from": [s.node_id for s in legs],
+            "to store": [s.transfer.to_node for s in legs],  # type: ignore[union-attr]
+            "ships": [", ".join(f"{ln.sku} × {ln.qty}" for ln in s.lines) for s in legs],
+            "distance_km": [round(s.transfer.distance_km, 1) for s in legs],  # type: ignore[union-attr]
+            "cost": [round(s.transfer.cost, 2) for s in legs],  # type: ignore[union-attr]
+            "days": [round(s.transfer.days, 2) for s in legs],  # type: ignore[union-attr]
+            "ready_date": [
+                None if s.ready_date is None else s.ready_date.isoformat() for s in legs
+            ],
+        }
+    )
+
+
 def unfilled_table(decision: Decision) -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -149,6 +168,16 @@ def show_decision(
         st.markdown("**Shipments**")
         shipped = shipments_table(decision, nodes)
         st.dataframe(shipped, hide_index=True, column_config=formats.money_columns(shipped))
+    if decision.ready_date is not None:
+        st.markdown(
+            f"**Ready for collection on {decision.ready_date.isoformat()}** "
+            f"({len(decision.transfers)} transfer leg{'' if len(decision.transfers) == 1 else 's'})"
+        )
+    if decision.transfers:
+        st.markdown("**Transfers to the store**")
+        legs = transfers_table(decision)
+        st.dataframe(legs, hide_index=True, column_config=formats.money_columns(legs),
+                     )  # fmt: skip
     if decision.unfilled:
         st.markdown("**Not shipped**")
         st.dataframe(unfilled_table(decision), hide_index=True)
@@ -163,13 +192,18 @@ def show_explanation(
     if not entries:
         st.info("No explanation: no strategy ran for this order.", icon=":material/info:")
         return
-    chosen = [e for e in entries if e.outcome == "chosen"]
+    chosen = [e for e in entries if e.outcome == "chosen" and e.kind != "transfer"]
     st.markdown("**Why these nodes**")
     for entry in chosen:
         st.markdown(f"- **{entry.node_id}** — {entry.strategy}: {entry.detail}")
     for entry in entries:
-        if entry.node_id is None:
+        if entry.node_id is None and entry.kind != "transfer":
             st.markdown(f"- {explanation_words(entry, words)}")
+    collection = [e for e in entries if e.kind == "transfer"]
+    if collection:
+        st.markdown("**Collection at the store**")
+        for entry in collection:
+            st.markdown(f"- {entry.detail}")
     ranking = ranking_table(entries, nodes)
     excluded = excluded_table(entries, nodes, words)
     ranked_tab, excluded_tab = st.tabs(
