@@ -81,8 +81,8 @@ def ranking_table(entries: Iterable[Explanation], nodes: pd.DataFrame) -> pd.Dat
     types = _types(nodes)
     rows = []
     for position, entry in enumerate(entries):
-        if entry.outcome == "excluded" or entry.node_id is None:
-            continue
+        if entry.outcome == "excluded" or entry.node_id is None or entry.kind == "transfer":
+            continue  # a transfer leg's entry is shown under "Collection at the store"
         found = RANK.match(entry.detail)
         rank = int(found.group(1)) if found else None
         rows.append(
