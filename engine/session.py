@@ -31,7 +31,7 @@ from engine.decision import Decision
 from engine.decision_batch import BACKORDERED, DecisionBatch
 from engine.delivery import Delivery
 from engine.events import Event
-from engine.holds import Clock, Holds, attach, utc_now
+from engine.holds import Clock, Holds, utc_now
 from engine.ledger import OrderEventRefused
 from engine.model import Inventory, Network, Order
 from engine.order_batch import OrderBatch, from_ns, instant_ns
@@ -190,7 +190,7 @@ class Session:
 
             self.reactions = Reactions(self.router)
             if self._holds is not None:
-                attach(self.reactions.ledger, self._holds)
+                self.reactions.ledger.holds = self._holds
         return self.reactions
 
     @property
@@ -200,7 +200,7 @@ class Session:
         if self._holds is None:
             self._holds = Holds(self.router, self._clock)
             if self.reactions is not None:
-                attach(self.reactions.ledger, self._holds)
+                self.reactions.ledger.holds = self._holds
         return self._holds
 
     def use_clock(self, clock: Clock) -> None:

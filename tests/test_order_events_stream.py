@@ -25,7 +25,7 @@ from service_world import serve
 
 import engine
 from engine.events import events_from_frame
-from engine.ledger import _unit_problems
+from engine.ledger_audit import unit_problems
 from engine.tables import load_events, load_inventory, load_nodes, load_orders
 from simulations.demo_data import generate
 from simulations.demo_data.events import mixed_events, shippers_of
@@ -87,7 +87,7 @@ def check_after_event(reactions, decisions) -> None:
             units[allocation.sku] = units.get(allocation.sku, 0) + allocation.qty
     for order_id in touched:
         record = ledger.orders[order_id]
-        assert _unit_problems(record, open_units.get(order_id, {})) == []
+        assert unit_problems(record, open_units.get(order_id, {})) == []
     assert len(reactions._facts) == len(ledger.open)
 
 
