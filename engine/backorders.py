@@ -25,10 +25,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from engine.decision import Decision, Shipment, Status, Unfilled
 from engine.model import Order
 from engine.router import Router
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """Units of one SKU released from backorder for an order: when, and how many days
+    they waited since the order was routed."""
+
+    order_id: str
+    sku: str
+    units: int
+    waited_days: float
+    at: dt.datetime
+
 
 TIERS = ("vip", "b2b", "standard")
 """Tiers released first, in this order; other tiers follow alphabetically."""
@@ -149,6 +163,7 @@ def release_reason(skus: Iterable[str], why: str) -> str:
 
 __all__ = [
     "RELEASED",
+    "Release",
     "ReplayBackorders",
     "reached",
     "TIERS",
@@ -178,8 +193,7 @@ class ReplayBackorders:
         self.router = router
         self.book = Backorders()
         self.waiting: dict[str, tuple[Order, Decision, int, dt.datetime]] = {}
-        self.releases: list[tuple[str, str, int, float]] = []
-        """Every release: (order id, SKU, units, days the units waited since routing)."""
+        self.releases: list[Release] = []
 
     def note(self, order: Order, decision: Decision, routed_at: dt.datetime) -> None:
         """A routed order: kept when it waits for stock."""
@@ -200,7 +214,9 @@ class ReplayBackorders:
             if not released:
                 continue
             waited = (at - routed_at).total_seconds() / 86_400
-            self.releases += [(order_id, sku, units, waited) for sku, units in released.items()]
+            self.releases += [
+                Release(order_id, sku, units, waited, at) for sku, units in released.items()
+            ]
             unfilled = tuple(take_units(was.unfilled, released))
             shipments = was.shipments + new
             decision = Decision(

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from dsl.errors import SourcingError
 from engine.backorders import (
     Backorders,
+    Release,
     reached,
     release_key,
     release_reason,
@@ -140,8 +141,8 @@ class Ledger:
         self.open: dict[int, Allocation] = {}
         self.shipped_units = 0
         self.released_units = 0
-        self.releases: list[tuple[str, str, int, float]] = []
-        """Every release: (order id, SKU, units, days the units waited since routing)."""
+        self.releases: list[Release] = []
+        """Every backorder released (engine.backorders.Release)."""
         self.clock: dt.datetime | None = None
         self.backorders = Backorders()
         self.holds: Holds | None = None
@@ -297,7 +298,7 @@ class Ledger:
             waited = (instant - record.routed_at).total_seconds() / 86_400
             for sku, units in released.items():
                 self.released_units += units
-                self.releases.append((order_id, sku, units, waited))
+                self.releases.append(Release(order_id, sku, units, waited, instant))
             created = self.allocate(record, new, instant)
             reason = release_reason(released, why)
             changes.append(Reroute(self.decide(record, reason, tried), (), tuple(created)))
