@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from engine.decision import Decision, Shipment, Status, Unfilled
 from engine.model import Order
@@ -135,15 +135,28 @@ def status_after(shipped: bool, backordered: bool, dropped: bool, was: Status) -
 
 
 def try_release(
-    router: Router, order: Order, strategy_id: str, need: dict[str, int], at: dt.datetime
+    router: Router,
+    order: Order,
+    strategy_id: str,
+    need: dict[str, int],
+    at: dt.datetime,
+    routed_at: dt.datetime,
 ) -> tuple[tuple[Shipment, ...], dict[str, int], tuple[str, ...]]:
     """Place an order's backordered units `need` down its chain (see the module doc):
     the new shipments, the units released per SKU and the strategies tried. Nothing is
-    tried when no online node has a free unit of any SKU needed."""
+    tried when no online node has a free unit of any SKU needed. A released parcel's
+    `eta_days` counts from the order (routed at `routed_at`): the days it waited, plus
+    its own — with carriers, its promised date less the order's local day."""
     if not _any_free(router, need):
         return (), {}, ()
     shipments, rest, tried = router.reroute(order, need, at, chain=(strategy_id,))
     released = {sku: units - rest.get(sku, 0) for sku, units in need.items()}
+    waited = (at - routed_at).total_seconds() / 86_400
+    days = (at.astimezone(router.tz).date() - routed_at.astimezone(router.tz).date()).days
+    shipments = tuple(
+        replace(s, eta_days=s.eta_days + (days if s.carried is not None else waited))
+        for s in shipments
+    )
     return shipments, {sku: units for sku, units in released.items() if units}, tried
 
 
@@ -210,7 +223,7 @@ class ReplayBackorders:
             order, was, revision, routed_at = self.waiting[order_id]
             need = {s: u for s, u in units_by_sku(was.unfilled).items() if s in skus}
             first = was.strategies[0]
-            new, released, tried = try_release(self.router, order, first, need, at)
+            new, released, tried = try_release(self.router, order, first, need, at, routed_at)
             if not released:
                 continue
             waited = (at - routed_at).total_seconds() / 86_400

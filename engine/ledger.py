@@ -290,7 +290,7 @@ class Ledger:
             record = self.orders[order_id]
             need = {s: u for s, u in units_by_sku(record.backorders).items() if s in skus}
             new, released, tried = try_release(
-                self.router, record.order, record.primary, need, instant
+                self.router, record.order, record.primary, need, instant, record.routed_at
             )
             if not released:
                 continue

@@ -321,8 +321,8 @@ class Session:
             events = [event for event in events if event.at < until]
         if events:
             self.follow()
-        elif self.reactions is None:
-            self.backorders = ReplayBackorders(self.router)
+        elif self.reactions is None and self.backorders is None:
+            self.backorders = ReplayBackorders(self.router)  # kept by later replays
         cursor = ArrivalCursor(Arrivals.of(arrivals), self.router.inventory)
         timeline = _Timeline(
             self, cursor, events, None if until is None else instant_ns(until, UTC)
