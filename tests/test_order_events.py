@@ -318,6 +318,9 @@ def test_a_replay_releases_backorders_at_the_receipt_and_the_fill_rate_rises():
     assert without.kpis.overall["backorder_days_mean"] is None
     finals = run.tables.orders.set_index("order_id")["status"].to_dict()
     assert finals == {"O1": "routed", "O2": "routed", "O3": "backordered"}
+    # O2's parcel: 47 h of waiting, then A's handling day and one day in transit
+    eta = run.tables.shipments.set_index("order_id").loc["O2", "eta_days"]
+    assert eta == pytest.approx(47 / 24 + 1 + 1)
 
 
 # ------------------------------------------------------------------- holds
