@@ -47,15 +47,19 @@ class Release:
 TIERS = ("vip", "b2b", "standard")
 """Tiers released first, in this order; other tiers follow alphabetically."""
 RELEASED = "backorder released"
+ReleaseKey = tuple[int, tuple[int, int, str], dt.datetime, str]
+"""(strategy priority, tier rank, routing instant, order id): see the module doc."""
 
 
-def release_key(router: Router, strategy_id: str, order: Order, routed_at: dt.datetime) -> tuple:
+def release_key(
+    router: Router, strategy_id: str, order: Order, routed_at: dt.datetime
+) -> ReleaseKey:
     """Where an order waits in the release order (see the module doc)."""
     strategy = router.policy.by_id.get(strategy_id)
     priority = strategy.priority if strategy is not None else 0
     tier = order.get("tier")
     if isinstance(tier, str) and tier in TIERS:
-        tier_rank: tuple = (0, TIERS.index(tier), "")
+        tier_rank: tuple[int, int, str] = (0, TIERS.index(tier), "")
     elif isinstance(tier, str) and tier:
         tier_rank = (1, 0, tier)
     else:
@@ -68,9 +72,9 @@ class Backorders:
 
     def __init__(self) -> None:
         self.by_sku: dict[str, dict[str, None]] = {}
-        self.keys: dict[str, tuple] = {}
+        self.keys: dict[str, ReleaseKey] = {}
 
-    def wait(self, order_id: str, key: tuple, skus: Iterable[str]) -> None:
+    def wait(self, order_id: str, key: ReleaseKey, skus: Iterable[str]) -> None:
         """`order_id` waits for exactly `skus` now (none: it waits no more)."""
         self.forget(order_id)
         skus = list(skus)

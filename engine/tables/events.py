@@ -181,7 +181,8 @@ def _order_changes(
     )
 
     def nullable(values: pa.Array[Any]) -> pa.Array[Any]:
-        return pc.if_else(pc.equal(values, EMPTY), NO_TEXT, values)
+        nulled: pa.Array[Any] = pc.if_else(pc.equal(values, EMPTY), NO_TEXT, values)
+        return nulled
 
     return {
         "delivery": nullable(delivery),
