@@ -318,7 +318,7 @@ class Ledger:
             totals["cancelled"] += sum(record.cancelled.values())
         return totals
 
-    # ------------------------------------------------------------ inner
+    # ---------------------------- bookkeeping (engine.order_events uses it too)
     def _cell(self, node_id: str, sku: str) -> tuple[int, int]:
         return self.inventory.row(sku), self.network.index[node_id]
 
