@@ -17,6 +17,7 @@ BENCHMARKS = [
     "bench.service",
     "bench.promise",
     "bench.holds",
+    "bench.events",
     "bench.simulation",
     "bench.tables",
 ]

@@ -162,12 +162,21 @@ def _print_run(simulation, scenario) -> None:
         print(f"  override: {change}")
     from simulations.charts import format_kpi
     from simulations.kpis import HEADLINE_KEYS
-    from simulations.promise_kpis import PROMISE_KEYS
 
-    for key in HEADLINE_KEYS + (PROMISE_KEYS if simulation.kpis.carriers else ()):
+    for key in HEADLINE_KEYS + _extra_keys(simulation.kpis):
         print(f"  {key:<22} {format_kpi(key, simulation.kpis.overall[key])}")
     if simulation.kpis.carrier_mix is not None:
         _print_carrier_mix(simulation.kpis.carrier_mix)
+
+
+def _extra_keys(kpis) -> tuple[str, ...]:
+    """The figures printed after the headline: the promise's with carriers, the
+    backorders released when orders can wait."""
+    from simulations.kpis import BACKORDER_KEYS
+    from simulations.promise_kpis import PROMISE_KEYS
+
+    promise = PROMISE_KEYS if kpis.carriers else ()
+    return promise + (BACKORDER_KEYS if kpis.backorders is not None else ())
 
 
 def _print_carrier_mix(mix) -> None:
@@ -230,7 +239,6 @@ def run_compare(args: argparse.Namespace) -> int:
 def _print_comparison(result) -> None:
     from simulations.charts import format_kpi
     from simulations.kpis import HEADLINE_KEYS
-    from simulations.promise_kpis import PROMISE_KEYS
 
     summary = result.summary
     base, variant = result.names
@@ -249,7 +257,8 @@ def _print_comparison(result) -> None:
     width = max(len(base), len(variant), 8)
     print(f"  {'KPI':<22} {base[:width]:>{width}} {variant[:width]:>{width}}")
     promised = result.base.kpis.carriers or result.variant.kpis.carriers
-    for key in HEADLINE_KEYS + (PROMISE_KEYS if promised else ()):
+    extra = dict.fromkeys(_extra_keys(result.base.kpis) + _extra_keys(result.variant.kpis))
+    for key in HEADLINE_KEYS + tuple(extra):
         a, b = overall.at[key, "base"], overall.at[key, "variant"]
         print(f"  {key:<22} {format_kpi(key, a):>{width}} {format_kpi(key, b):>{width}}")
     if promised:

@@ -25,23 +25,41 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
 from engine.decision import Decision, Shipment, Status, Unfilled
 from engine.model import Order
 from engine.router import Router
 
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """Units of one SKU released from backorder for an order: when, and how many days
+    they waited since the order was routed."""
+
+    order_id: str
+    sku: str
+    units: int
+    waited_days: float
+    at: dt.datetime
+
+
 TIERS = ("vip", "b2b", "standard")
 """Tiers released first, in this order; other tiers follow alphabetically."""
 RELEASED = "backorder released"
+ReleaseKey = tuple[int, tuple[int, int, str], dt.datetime, str]
+"""(strategy priority, tier rank, routing instant, order id): see the module doc."""
 
 
-def release_key(router: Router, strategy_id: str, order: Order, routed_at: dt.datetime) -> tuple:
+def release_key(
+    router: Router, strategy_id: str, order: Order, routed_at: dt.datetime
+) -> ReleaseKey:
     """Where an order waits in the release order (see the module doc)."""
     strategy = router.policy.by_id.get(strategy_id)
     priority = strategy.priority if strategy is not None else 0
     tier = order.get("tier")
     if isinstance(tier, str) and tier in TIERS:
-        tier_rank: tuple = (0, TIERS.index(tier), "")
+        tier_rank: tuple[int, int, str] = (0, TIERS.index(tier), "")
     elif isinstance(tier, str) and tier:
         tier_rank = (1, 0, tier)
     else:
@@ -54,9 +72,9 @@ class Backorders:
 
     def __init__(self) -> None:
         self.by_sku: dict[str, dict[str, None]] = {}
-        self.keys: dict[str, tuple] = {}
+        self.keys: dict[str, ReleaseKey] = {}
 
-    def wait(self, order_id: str, key: tuple, skus: Iterable[str]) -> None:
+    def wait(self, order_id: str, key: ReleaseKey, skus: Iterable[str]) -> None:
         """`order_id` waits for exactly `skus` now (none: it waits no more)."""
         self.forget(order_id)
         skus = list(skus)
@@ -121,15 +139,28 @@ def status_after(shipped: bool, backordered: bool, dropped: bool, was: Status) -
 
 
 def try_release(
-    router: Router, order: Order, strategy_id: str, need: dict[str, int], at: dt.datetime
+    router: Router,
+    order: Order,
+    strategy_id: str,
+    need: dict[str, int],
+    at: dt.datetime,
+    routed_at: dt.datetime,
 ) -> tuple[tuple[Shipment, ...], dict[str, int], tuple[str, ...]]:
     """Place an order's backordered units `need` down its chain (see the module doc):
     the new shipments, the units released per SKU and the strategies tried. Nothing is
-    tried when no online node has a free unit of any SKU needed."""
+    tried when no online node has a free unit of any SKU needed. A released parcel's
+    `eta_days` counts from the order (routed at `routed_at`): the days it waited, plus
+    its own — with carriers, its promised date less the order's local day."""
     if not _any_free(router, need):
         return (), {}, ()
     shipments, rest, tried = router.reroute(order, need, at, chain=(strategy_id,))
     released = {sku: units - rest.get(sku, 0) for sku, units in need.items()}
+    waited = (at - routed_at).total_seconds() / 86_400
+    days = (at.astimezone(router.tz).date() - routed_at.astimezone(router.tz).date()).days
+    shipments = tuple(
+        replace(s, eta_days=s.eta_days + (days if s.carried is not None else waited))
+        for s in shipments
+    )
     return shipments, {sku: units for sku, units in released.items() if units}, tried
 
 
@@ -149,6 +180,7 @@ def release_reason(skus: Iterable[str], why: str) -> str:
 
 __all__ = [
     "RELEASED",
+    "Release",
     "ReplayBackorders",
     "reached",
     "TIERS",
@@ -178,8 +210,7 @@ class ReplayBackorders:
         self.router = router
         self.book = Backorders()
         self.waiting: dict[str, tuple[Order, Decision, int, dt.datetime]] = {}
-        self.releases: list[tuple[str, str, int, float]] = []
-        """Every release: (order id, SKU, units, days the units waited since routing)."""
+        self.releases: list[Release] = []
 
     def note(self, order: Order, decision: Decision, routed_at: dt.datetime) -> None:
         """A routed order: kept when it waits for stock."""
@@ -196,11 +227,13 @@ class ReplayBackorders:
             order, was, revision, routed_at = self.waiting[order_id]
             need = {s: u for s, u in units_by_sku(was.unfilled).items() if s in skus}
             first = was.strategies[0]
-            new, released, tried = try_release(self.router, order, first, need, at)
+            new, released, tried = try_release(self.router, order, first, need, at, routed_at)
             if not released:
                 continue
             waited = (at - routed_at).total_seconds() / 86_400
-            self.releases += [(order_id, sku, units, waited) for sku, units in released.items()]
+            self.releases += [
+                Release(order_id, sku, units, waited, at) for sku, units in released.items()
+            ]
             unfilled = tuple(take_units(was.unfilled, released))
             shipments = was.shipments + new
             decision = Decision(

@@ -20,7 +20,7 @@ import itertools
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -29,9 +29,6 @@ from engine.decision import Decision
 from engine.limits import HOLD_TTL, MAX_HOLDS
 from engine.model import Order
 from engine.router import Router
-
-if TYPE_CHECKING:
-    from engine.ledger import Ledger
 
 Clock = Callable[[], dt.datetime]
 """Returns the current instant, aware (UTC)."""
@@ -268,9 +265,3 @@ def _merged_lines(lines: Iterable[tuple[str, str, int]]) -> tuple[HeldLine, ...]
     for node_id, sku, qty in lines:
         units[(node_id, sku)] = units.get((node_id, sku), 0) + qty
     return tuple(HeldLine(node_id, sku, qty) for (node_id, sku), qty in units.items() if qty)
-
-
-def attach(ledger: Ledger, holds: Holds) -> None:
-    """Let a ledger see the holds on its stock (its audit counts held units:
-    `on_hand − free == open allocations + held`)."""
-    setattr(ledger, "holds", holds)  # noqa: B010 - not every Ledger declares it

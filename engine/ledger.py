@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from dsl.errors import SourcingError
 from engine.backorders import (
     Backorders,
+    Release,
     reached,
     release_key,
     release_reason,
@@ -42,7 +43,6 @@ from engine.router import Router
 from engine.windows import LocalDays, as_instant
 
 if TYPE_CHECKING:
-    from engine.events import Event
     from engine.holds import Holds
 
 BACKORDERED = "backordered after a re-route"
@@ -141,8 +141,8 @@ class Ledger:
         self.open: dict[int, Allocation] = {}
         self.shipped_units = 0
         self.released_units = 0
-        self.releases: list[tuple[str, str, int, float]] = []
-        """Every release: (order id, SKU, units, days the units waited since routing)."""
+        self.releases: list[Release] = []
+        """Every backorder released (engine.backorders.Release)."""
         self.clock: dt.datetime | None = None
         self.backorders = Backorders()
         self.holds: Holds | None = None
@@ -174,8 +174,8 @@ class Ledger:
         else:
             record.dropped = decision.unfilled
         self.orders[order.id] = record
-        self._wait(record)
-        return self._allocate(record, decision.shipments, instant)
+        self.wait(record)
+        return self.allocate(record, decision.shipments, instant)
 
     def advance(self, at: dt.datetime) -> list[Allocation]:
         """Move the clock to `at` (never back) and close the allocations whose
@@ -189,7 +189,7 @@ class Ledger:
             _, allocation_id = heapq.heappop(due)
             allocation = self.open.get(allocation_id)
             if allocation is not None:
-                self._ship(allocation)
+                self.ship_allocation(allocation)
                 closed.append(allocation)
         return closed
 
@@ -279,157 +279,6 @@ class Ledger:
             for oid in oldest_first
         ]
 
-    # -------------------------------------------------------- order events
-    def record_of(self, event: Event) -> OrderRecord:
-        """The order an order event names; refused when the ledger does not hold it."""
-        assert event.order_id is not None, "Event checks it"
-        record = self.orders.get(event.order_id)
-        if record is None:
-            if event.order_id in self.finished:
-                raise OrderEventRefused(
-                    f"{event.kind}: order {event.order_id!r} is finished (everything shipped "
-                    "or cancelled); nothing of it can change"
-                )
-            raise OrderEventRefused(f"{event.kind}: no order {event.order_id!r} was routed here")
-        return record
-
-    def open_of(self, record: OrderRecord) -> list[Allocation]:
-        """The order's open allocations, oldest first."""
-        return [self.open[i] for i in record.allocations if i in self.open]
-
-    def cancel(self, event: Event) -> tuple[Reroute, set[str]]:
-        """`order_cancel`: take back the order's units not shipped (of one SKU, or `qty`
-        of it) — backordered units first, then open allocations newest first — and
-        give their stock back. Returns the change and the SKUs whose stock came back."""
-        record = self.record_of(event)
-        waiting = units_by_sku(record.backorders)
-        open_units: dict[str, int] = {}
-        for allocation in self.open_of(record):
-            open_units[allocation.sku] = open_units.get(allocation.sku, 0) + allocation.qty
-        skus = [event.sku] if event.sku else sorted(set(waiting) | set(open_units))
-        left = {sku: waiting.get(sku, 0) + open_units.get(sku, 0) for sku in skus}
-        wanted = {sku: left[sku] if event.qty is None else event.qty for sku in skus}
-        if not any(left.values()):
-            what = f"of {event.sku} " if event.sku else ""
-            raise OrderEventRefused(
-                f"order_cancel: order {record.order.id!r} has nothing {what}left to cancel "
-                f"(shipped {sum(record.shipped.values())}, cancelled "
-                f"{sum(record.cancelled.values())}, unfilled {_units(record.dropped)} unit(s))"
-            )
-        for sku in skus:
-            if wanted[sku] > left[sku]:
-                raise OrderEventRefused(
-                    f"order_cancel: order {record.order.id!r} has {left[sku]} unit(s) of {sku} "
-                    f"open or backordered, cannot cancel {wanted[sku]}"
-                )
-        from_waiting = {sku: min(wanted[sku], waiting.get(sku, 0)) for sku in skus}
-        record.backorders = take_units(record.backorders, from_waiting)
-        lost: dict[int, int] = {}
-        for sku in skus:
-            mine = [a.id for a in self.open_of(record) if a.sku == sku]
-            lost.update(self.newest_first(mine, wanted[sku] - from_waiting[sku]))
-        for sku in skus:
-            record.cancelled[sku] = record.cancelled.get(sku, 0) + wanted[sku]
-        freed = {self.open[i].sku for i in lost}
-        released = self._take(record, lost)
-        reason = f"order_cancel at {_when(event)}" + _note(event)
-        change = Reroute(self._decide(record, reason), tuple(released), ())
-        self._wait(record)
-        return change, freed
-
-    def modify(self, event: Event) -> tuple[Reroute, set[str]]:
-        """`order_modify`: the order's new fields (destination, delivery method); its
-        units not shipped — open and backordered — are routed again from scratch with
-        the strategy chosen again for the changed order. Shipped parcels stay. Returns
-        the change and the SKUs whose stock was given back."""
-        record = self.record_of(event)
-        instant = self.instant(event.at)
-        order = _changed(record.order, dict(event.changes), self.network)
-        if order.destination is None:
-            raise OrderEventRefused(
-                f"order_modify: order {record.order.id!r} would have no destination "
-                "(give dest_lat and dest_lon)"
-            )
-        primary = self.router.policy.primary(order, instant)
-        if primary is None:
-            raise OrderEventRefused(
-                f"order_modify: no strategy applies to order {record.order.id!r} once changed; "
-                "nothing changed"
-            )
-        mine = self.open_of(record)
-        waiting = units_by_sku(record.backorders)
-        if not mine and not waiting:
-            raise OrderEventRefused(
-                f"order_modify: order {record.order.id!r} has nothing left to route "
-                "(everything shipped, cancelled or unfilled)"
-            )
-        need = dict(waiting)
-        for allocation in mine:
-            need[allocation.sku] = need.get(allocation.sku, 0) + allocation.qty
-        freed = {allocation.sku for allocation in mine}
-        released = self._take(record, {a.id: a.qty for a in mine})
-        record.backorders = []
-        record.order = order
-        new, rest, tried = self.router.reroute(order, need, instant, chain=(primary.id,))
-        created = self._allocate(record, new, instant)
-        reason = f"order_modify at {_when(event)}: " + ", ".join(
-            f"{name} {value}" for name, value in event.changes
-        )
-        reason += _note(event)
-        record.backorders = [
-            Unfilled(sku, qty, f"{BACKORDERED}: {reason}") for sku, qty in rest.items()
-        ]
-        decision = self._decide(record, reason, tried, primary=primary.id)
-        self._wait(record)
-        return Reroute(decision, tuple(released), tuple(created)), freed
-
-    def reject_line(self, event: Event) -> Reroute:
-        """`line_reject`: the node cannot ship the SKU for the order: its open
-        allocations of that SKU there are placed again elsewhere (never at that node).
-        The stock count the event implies is set by the caller afterwards."""
-        record = self.record_of(event)
-        mine = [
-            a for a in self.open_of(record) if a.node_id == event.node_id and a.sku == event.sku
-        ]
-        if not mine:
-            shipped = any(
-                p.shipment.node_id == event.node_id
-                and any(line.sku == event.sku for line in p.shipment.lines)
-                for p in record.parcels
-            )
-            why = "it has already shipped" if shipped else "it has no allocation there"
-            raise OrderEventRefused(
-                f"line_reject: order {record.order.id!r} has no open allocation of {event.sku} "
-                f"at {event.node_id}: {why}"
-            )
-        reason = f"{event.node_id} rejected {event.sku} at {_when(event)}" + _note(event)
-        return self.reroute({a.id: a.qty for a in mine}, reason, event.at)[0]
-
-    def ship(self, event: Event) -> Reroute:
-        """`order_ship`: the order's open allocations at the node (every node when none is
-        named; of the SKU when one is) have left: they are shipped, no longer open."""
-        record = self.record_of(event)
-        mine = [
-            a
-            for a in self.open_of(record)
-            if (not event.node_id or a.node_id == event.node_id)
-            and (not event.sku or a.sku == event.sku)
-        ]
-        if not mine:
-            where = f" at {event.node_id}" if event.node_id else ""
-            raise OrderEventRefused(
-                f"order_ship: order {record.order.id!r} has no open allocation{where}"
-                + (f" of {event.sku}" if event.sku else "")
-                + " (shipped already, or never allocated there)"
-            )
-        for allocation in mine:
-            self._ship(allocation)
-        units = sum(a.qty for a in mine)
-        reason = f"order_ship at {_when(event)}: {units} unit(s) left " + ", ".join(
-            sorted({a.node_id for a in mine})
-        )
-        return Reroute(self._decide(record, reason + _note(event)), tuple(mine), ())
-
     # ------------------------------------------------------------ releases
     def release(self, skus: Iterable[str], at: dt.datetime, why: str) -> list[Reroute]:
         """Stock of `skus` came back: try the orders waiting for them, in the release
@@ -441,7 +290,7 @@ class Ledger:
             record = self.orders[order_id]
             need = {s: u for s, u in units_by_sku(record.backorders).items() if s in skus}
             new, released, tried = try_release(
-                self.router, record.order, record.primary, need, instant
+                self.router, record.order, record.primary, need, instant, record.routed_at
             )
             if not released:
                 continue
@@ -449,40 +298,14 @@ class Ledger:
             waited = (instant - record.routed_at).total_seconds() / 86_400
             for sku, units in released.items():
                 self.released_units += units
-                self.releases.append((order_id, sku, units, waited))
-            created = self._allocate(record, new, instant)
+                self.releases.append(Release(order_id, sku, units, waited, instant))
+            created = self.allocate(record, new, instant)
             reason = release_reason(released, why)
-            changes.append(Reroute(self._decide(record, reason, tried), (), tuple(created)))
-            self._wait(record)
+            changes.append(Reroute(self.decide(record, reason, tried), (), tuple(created)))
+            self.wait(record)
         return changes
 
     # ------------------------------------------------------------- audit
-    def problems(self) -> list[str]:
-        """Broken bookkeeping, if any: units lost or counted twice, oversold stock,
-        open allocations and holds that disagree with stock or decisions."""
-        out = []
-        open_by_order: dict[str, dict[str, int]] = {}
-        for allocation in self.open.values():
-            units = open_by_order.setdefault(allocation.order_id, {})
-            units[allocation.sku] = units.get(allocation.sku, 0) + allocation.qty
-        for record in self.orders.values():
-            out += _unit_problems(record, open_by_order.get(record.order.id, {}))
-        free = self.inventory.free[: len(self.inventory.skus)]
-        if (free < 0).any():
-            rows, cols = (free < 0).nonzero()
-            out.append(f"oversold: {len(rows)} node/SKU position(s) below 0 free units")
-        taken = self.inventory.on_hand - self.inventory.free
-        expected = taken * 0
-        for allocation in self.open.values():
-            row, col = self._cell(allocation.node_id, allocation.sku)
-            expected[row, col] += allocation.qty
-        if self.holds is not None:
-            held = self.holds.held_matrix()
-            expected[: held.shape[0]] += held
-        if (taken != expected).any():
-            out.append("open allocations and holds disagree with on_hand − free")
-        return out
-
     def totals(self) -> dict[str, int]:
         """Units ordered, allocated (shipped or open), backordered, cancelled and
         unfilled for good over the orders held."""
@@ -495,11 +318,11 @@ class Ledger:
             totals["cancelled"] += sum(record.cancelled.values())
         return totals
 
-    # ------------------------------------------------------------ inner
+    # ---------------------------- bookkeeping (engine.order_events uses it too)
     def _cell(self, node_id: str, sku: str) -> tuple[int, int]:
         return self.inventory.row(sku), self.network.index[node_id]
 
-    def _wait(self, record: OrderRecord) -> None:
+    def wait(self, record: OrderRecord) -> None:
         """Index the order's backorders for release (or stop indexing it)."""
         if not record.backorders:
             self.backorders.forget(record.order.id)
@@ -507,7 +330,7 @@ class Ledger:
         key = release_key(self.router, record.primary, record.order, record.routed_at)
         self.backorders.wait(record.order.id, key, units_by_sku(record.backorders))
 
-    def _ship(self, allocation: Allocation) -> None:
+    def ship_allocation(self, allocation: Allocation) -> None:
         """The allocation's units left its node: closed, off the node's on-hand."""
         del self.open[allocation.id]
         row, col = self._cell(allocation.node_id, allocation.sku)
@@ -517,7 +340,7 @@ class Ledger:
         if record is not None:
             record.shipped[allocation.sku] = record.shipped.get(allocation.sku, 0) + allocation.qty
 
-    def _allocate(
+    def allocate(
         self, record: OrderRecord, shipments: Iterable[Shipment], instant: dt.datetime
     ) -> list[Allocation]:
         made = []
@@ -539,7 +362,7 @@ class Ledger:
                 made.append(allocation)
         return made
 
-    def _take(self, record: OrderRecord, lost: dict[int, int]) -> list[Allocation]:
+    def take(self, record: OrderRecord, lost: dict[int, int]) -> list[Allocation]:
         """Take `lost` units back from the order's open allocations: their stock is free
         again, their parcels shrink (an emptied parcel gives its node back that day's
         capacity). Returns the allocations fully released."""
@@ -581,7 +404,7 @@ class Ledger:
             allocation = self.open[allocation_id]
             need[allocation.sku] = need.get(allocation.sku, 0) + units
             leaving.add(allocation.node_id)
-        released = self._take(record, lost)
+        released = self.take(record, lost)
         new, rest, tried = self.router.reroute(
             record.order,
             need,
@@ -590,15 +413,15 @@ class Ledger:
             kept=[parcel.shipment.node_id for parcel in record.parcels],
             exclude=leaving,
         )
-        created = self._allocate(record, new, instant)
+        created = self.allocate(record, new, instant)
         record.backorders += [
             Unfilled(sku, qty, f"{BACKORDERED}: {reason}") for sku, qty in rest.items()
         ]
-        decision = self._decide(record, reason, tried)
-        self._wait(record)
+        decision = self.decide(record, reason, tried)
+        self.wait(record)
         return Reroute(decision, tuple(released), tuple(created))
 
-    def _decide(
+    def decide(
         self,
         record: OrderRecord,
         reason: str,
@@ -653,64 +476,5 @@ class Ledger:
         return replace(shipment, lines=tuple(lines), cost=shipment.cost - pick * gone)
 
 
-def _unit_problems(record: OrderRecord, open_units: dict[str, int]) -> list[str]:
-    """Where an order's units stand — open, shipped, backordered, unfilled, cancelled —
-    against what it ordered, and its decision against both."""
-    ordered = _add({}, ((line.sku, line.qty) for line in record.order.lines))
-    accounted: dict[str, int] = {}
-    for part in (
-        open_units,
-        record.shipped,
-        units_by_sku(record.backorders),
-        units_by_sku(record.dropped),
-        record.cancelled,
-    ):
-        _add(accounted, part.items())
-    accounted = {sku: units for sku, units in accounted.items() if units}
-    decision = record.decision
-    decided = _add({}, ((line.sku, line.qty) for s in decision.shipments for line in s.lines))
-    _add(decided, ((item.sku, item.qty) for item in decision.unfilled))
-    _add(decided, ((line.sku, line.qty) for line in decision.cancelled))
-    out = []
-    if accounted != ordered:
-        out.append(f"order {record.order.id}: ordered {ordered}, accounted {accounted}")
-    if decided != ordered:
-        out.append(f"order {record.order.id}: ordered {ordered}, decided {decided}")
-    return out
-
-
-def _add(units: dict[str, int], pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
-    for sku, qty in pairs:
-        units[sku] = units.get(sku, 0) + qty
-    return units
-
-
 def _units(items: Iterable[Unfilled]) -> int:
     return sum(item.qty for item in items)
-
-
-def _when(event: Event) -> str:
-    return event.at.astimezone(dt.UTC).isoformat()
-
-
-def _note(event: Event) -> str:
-    return f" ({event.note})" if event.note else ""
-
-
-def _changed(order: Order, changes: dict[str, Any], network: Any) -> Order:
-    """The order with an `order_modify`'s fields; a change to collect without a new
-    address takes the collect store's coordinates."""
-    store_id = changes.get("collect_node")
-    if store_id is not None and store_id not in network.index:
-        raise OrderEventRefused(
-            f"order_modify: collect_node {store_id!r} is not a node of the network"
-        )
-    fields = dict(order.fields)
-    fields.update(changes)
-    collect = changes.get("delivery") == "collect" or (
-        "collect_node" in changes and fields.get("delivery") == "collect"
-    )
-    if collect and "dest_lat" not in changes:
-        store = network.node(fields["collect_node"])
-        fields["dest_lat"], fields["dest_lon"] = store.lat, store.lon
-    return replace(order, fields=fields)

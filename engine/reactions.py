@@ -48,6 +48,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 import numpy as np
 
 from dsl.errors import SourcingError
+from engine import ledger_audit, order_events
 from engine.decision import Decision
 from engine.events import Event
 from engine.ledger import Allocation, Ledger, OrderAlreadyRouted, OrderEventRefused, Reroute
@@ -284,7 +285,7 @@ class Reactions:
     def problems(self) -> list[str]:
         """The ledger's audit, plus working memory out of step with it."""
         with Reactions._lock:
-            out = self.ledger.problems()
+            out = ledger_audit.problems(self.ledger)
             held = sorted(f["aid"] for f in self.facts() if f.get("t") == "allocation")
             if held != sorted(self.ledger.open):
                 out.append(f"{len(held)} allocation facts for {len(self.ledger.open)} open")
@@ -467,11 +468,12 @@ class Reactions:
                 assert event is not None, "apply sets it before posting"
                 ledger = session.ledger
                 if c.m.kind == "order_ship":
-                    session._changes.append(ledger.ship(event))
+                    session._changes.append(order_events.ship(ledger, event))
                     return
-                change, freed = (ledger.cancel if c.m.kind == "order_cancel" else ledger.modify)(
-                    event
+                change_order = (
+                    order_events.cancel if c.m.kind == "order_cancel" else order_events.modify
                 )
+                change, freed = change_order(ledger, event)
                 session._changes.append(change)
                 session._arrived.update(freed)
 
@@ -480,7 +482,7 @@ class Reactions:
             def line_reject(c: Any, session: Reactions) -> None:
                 event = session._event
                 assert event is not None, "apply sets it before posting"
-                session._changes.append(session.ledger.reject_line(event))
+                session._changes.append(order_events.reject_line(session.ledger, event))
                 session._count(c, 0 if c.m.qty is None else int(c.m.qty))
 
             @_when_all((m.t == "event") & (m.kind == "stock_adjust"))

@@ -31,7 +31,7 @@ from engine.decision import Decision
 from engine.decision_batch import BACKORDERED, DecisionBatch
 from engine.delivery import Delivery
 from engine.events import Event
-from engine.holds import Clock, Holds, attach, utc_now
+from engine.holds import Clock, Holds, utc_now
 from engine.ledger import OrderEventRefused
 from engine.model import Inventory, Network, Order
 from engine.order_batch import OrderBatch, from_ns, instant_ns
@@ -190,7 +190,7 @@ class Session:
 
             self.reactions = Reactions(self.router)
             if self._holds is not None:
-                attach(self.reactions.ledger, self._holds)
+                self.reactions.ledger.holds = self._holds
         return self.reactions
 
     @property
@@ -200,7 +200,7 @@ class Session:
         if self._holds is None:
             self._holds = Holds(self.router, self._clock)
             if self.reactions is not None:
-                attach(self.reactions.ledger, self._holds)
+                self.reactions.ledger.holds = self._holds
         return self._holds
 
     def use_clock(self, clock: Clock) -> None:
@@ -321,8 +321,8 @@ class Session:
             events = [event for event in events if event.at < until]
         if events:
             self.follow()
-        elif self.reactions is None:
-            self.backorders = ReplayBackorders(self.router)
+        elif self.reactions is None and self.backorders is None:
+            self.backorders = ReplayBackorders(self.router)  # kept by later replays
         cursor = ArrivalCursor(Arrivals.of(arrivals), self.router.inventory)
         timeline = _Timeline(
             self, cursor, events, None if until is None else instant_ns(until, UTC)
@@ -397,6 +397,9 @@ class _Timeline:
         self.events = [(instant_ns(e.at, UTC), e) for e in events]
         self.next_event = 0
         self.refused: list[tuple[Event, str]] = []
+        self.backorders_possible = any(
+            strategy.on_shortage == "backorder" for strategy in session.policy.strategies
+        )
 
     def next_due(self) -> int | None:
         """The instant (ns) of the next event or of the next stock arrival some order
@@ -434,26 +437,33 @@ class _Timeline:
         return [], None
 
     def _next_release(self) -> int | None:
-        """The instant (ns) of the next arrival of a SKU some order waits for."""
-        skus, _ = self._waiting()
+        """The instant (ns) of the next stock arrival when orders may wait for stock (a
+        strategy backorders, or allocations are followed: a re-route backorders): the
+        orders are routed in runs that never span an arrival, so that an order left
+        waiting sees every later arrival of its SKU."""
         cursor = self.arrivals
-        if not skus or cursor.next >= len(cursor.at):
+        if cursor.next >= len(cursor.at):
             return None
-        index = cursor.inventory.sku_index
-        rows = np.array([index[sku] for sku in skus if sku in index], dtype=np.int64)
-        hits = np.flatnonzero(np.isin(cursor.rows[cursor.next :], rows))
-        return int(cursor.at[cursor.next + hits[0]]) if len(hits) else None
+        if self.session.reactions is None and not self.backorders_possible:
+            return None
+        return int(cursor.at[cursor.next])
 
     def _arrivals_until(self, instant: int) -> Iterator[Replayed]:
-        """Stock arriving up to `instant` (ns) releases the orders waiting for it."""
+        """Stock arriving up to `instant` (ns), one arrival instant at a time, releases
+        the orders waiting for it."""
         while (due := self._next_release()) is not None and due <= instant:
             cursor, start = self.arrivals, self.arrivals.next
             cursor.apply_until(due)
             skus, releaser = self._waiting()
+            if not skus:
+                continue
             arrived = {cursor.inventory.skus[row] for row in cursor.rows[start : cursor.next]}
+            waiting = arrived.intersection(skus)
+            if not waiting:
+                continue
             at = from_ns(due)
             why = f"replenishment at {at.astimezone(UTC).isoformat()}"
-            decisions = releaser.release(arrived & set(skus), at, why)
+            decisions = releaser.release(waiting, at, why)
             if decisions:
                 yield Replayed(decisions, reroutes=True)
 

@@ -30,7 +30,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from engine.holds import Holds, attach, utc_now
+from engine.holds import Holds, utc_now
 from engine.promise_options import BasketError, basket_order, promise_options
 from engine.reactions import Reactions
 from service.errors import BodyLimit, StrictJSONRoute, refusal, validation_failed
@@ -65,7 +65,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, validation_failed)
     reactions.ledger.finished_window = settings.finished_ids
     holds = Holds(reactions.router, clock)
-    attach(reactions.ledger, holds)
+    reactions.ledger.holds = holds
     gate = WriteGate(first=holds.expire)
 
     @app.get("/health")

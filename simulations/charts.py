@@ -50,6 +50,10 @@ KPI_LABELS = {
     "missed_cutoff_orders": ("Missed a cut-off", "count", "orders picked after their day"),
     "missed_cutoff_rate": ("Missed a cut-off (share)", "rate", "÷ routed orders"),
     "capped_parcels": ("Refused by a full carrier", "count", "parcels whose service was full"),
+    # backorders released when stock arrived (a run where some order waited)
+    "units_released": ("Units released from backorder", "count", "when stock arrived"),
+    "backorder_days_mean": ("Days on backorder", "days", "mean wait of a released unit"),
+    "backorder_days_p90": ("90th percentile days on backorder", "days", "linear interpolation"),
     # breakdown-only columns
     "shipments": ("Shipments", "count", "shipments made"),
     "share_of_units": ("Share of units", "rate", "units shipped ÷ all units shipped"),

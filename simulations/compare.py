@@ -249,7 +249,7 @@ def kpi_deltas(base: Kpis, variant: Kpis) -> pd.DataFrame:
     """Overall, per channel and per node type: each KPI in both runs and its change; with
     carriers on either side the promise figures too, and the carrier mix per carrier
     service (group `carrier service`)."""
-    keys = base.keys if len(base.keys) >= len(variant.keys) else variant.keys
+    keys = tuple(dict.fromkeys((*base.keys, *variant.keys)))  # either side's figures
     rows = [
         ("overall", "all", key, base.overall.get(key), variant.overall.get(key)) for key in keys
     ]

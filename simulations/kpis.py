@@ -15,6 +15,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from engine.backorders import Release
 from engine.columns import DEFAULT_CO2_KG_PER_KM as CO2_KG_PER_KM
 from simulations.decisions import FAILED_STATUSES, DecisionTables, in_days
 from simulations.promise_kpis import (
@@ -88,6 +89,7 @@ COUNT_KEYS = frozenset(
         "promised_orders",
         "missed_cutoff_orders",
         "capped_parcels",
+        "units_released",
     }
 )
 CAPACITY_KEYS = ("node_utilisation", "capacity_overflows")
@@ -145,7 +147,7 @@ class Kpis:
     by_carrier: pd.DataFrame | None = None
     """A run with carriers: the carrier mix summed per carrier."""
     backorders: dict | None = None
-    """A run where some order waited for stock: BACKORDER_KEYS (docs/kpis.md)."""
+    """A run where an order can wait for stock: BACKORDER_KEYS (docs/kpis.md)."""
 
     @property
     def carriers(self) -> bool:
@@ -155,7 +157,7 @@ class Kpis:
     @property
     def keys(self) -> tuple[str, ...]:
         """The overall figures of this run: OVERALL_KEYS, then PROMISE_KEYS with carriers,
-        then BACKORDER_KEYS when some order waited for stock."""
+        then BACKORDER_KEYS when an order can wait for stock."""
         keys = OVERALL_KEYS + PROMISE_KEYS if self.carriers else OVERALL_KEYS
         return keys + BACKORDER_KEYS if self.backorders is not None else keys
 
@@ -192,11 +194,10 @@ class Kpis:
         return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
-def backorder_figures(releases: list[tuple[str, str, int, float]]) -> dict:
-    """BACKORDER_KEYS from a replay's releases (order id, SKU, units, days waited):
-    each released unit counts once."""
-    units = np.array([r[2] for r in releases], dtype=np.int64)
-    waited = np.repeat(np.array([r[3] for r in releases], dtype=float), units)
+def backorder_figures(releases: list[Release]) -> dict:
+    """BACKORDER_KEYS from a replay's releases: each released unit counts once."""
+    units = np.array([r.units for r in releases], dtype=np.int64)
+    waited = np.repeat(np.array([r.waited_days for r in releases], dtype=float), units)
     return {
         "units_released": int(units.sum()),
         "backorder_days_mean": float(waited.mean()) if len(waited) else None,

@@ -23,7 +23,7 @@ import pandas as pd
 import engine
 from dsl import syntax as s
 from engine import Decision, DecisionBatch, Explanation, Policy
-from engine.decision_batch import BACKORDERED
+from engine.backorders import Release
 from engine.session import Progress
 from simulations.carrier_schedule import open_session, replay_steps
 from simulations.decisions import DecisionTables, decision_tables
@@ -48,6 +48,8 @@ class Simulation:
     """Explanations of the orders asked for with `explain=`, by order id."""
     reroutes: int
     seconds: float
+    releases: tuple[Release, ...] | None = None
+    """Backorders released when stock arrived (None: no order of the run could wait)."""
 
     @property
     def decisions(self) -> pd.DataFrame:
@@ -67,7 +69,17 @@ class Simulation:
             co2_kg_per_km=self.kpis.co2_kg_per_km,
             days=(first, last),
         )
-        return replace(self, tables=self.tables.between(first, last), kpis=kpis)
+        tables = self.tables.between(first, last)
+        if self.releases is not None:  # releases of those orders, up to the end of `last`
+            ids = set(tables.orders["order_id"])
+            tz = self.policy.tz
+            seen = [
+                r for r in self.releases
+                if r.order_id in ids and (last is None or r.at.astimezone(tz).date() <= last)
+            ]  # fmt: skip
+            figures = backorder_figures(seen)
+            kpis = replace(kpis, backorders=figures, overall={**kpis.overall, **figures})
+        return replace(self, tables=tables, kpis=kpis)
 
     @property
     def orders_per_second(self) -> float:
@@ -138,8 +150,8 @@ def run(
     )
 
 
-def _releases(session) -> list[tuple[str, str, int, float]]:
-    """Backorders the replay released: (order id, SKU, units, days waited)."""
+def _releases(session) -> list[Release]:
+    """Backorders the replay released."""
     if session.reactions is not None:
         return session.reactions.ledger.releases
     return [] if session.backorders is None else session.backorders.releases
@@ -197,6 +209,9 @@ def replay(
             parts.append(decisions)
         decided = DecisionBatch.concat(parts, node_ids)
         releases = _releases(session)
+        could_wait = session.reactions is not None or any(
+            strategy.on_shortage == "backorder" for strategy in policy.strategies
+        )
     tables = decision_tables(
         decided, inputs.orders, inputs.nodes, policy.timezone, carriers=inputs.carriers is not None
     )
@@ -209,7 +224,7 @@ def replay(
         replenishments=inputs.replenishments,
         co2_kg_per_km=co2_kg_per_km,
     )
-    if releases or bool((decided.status == BACKORDERED).any()):
+    if could_wait:
         figures = backorder_figures(releases)
         kpis = replace(kpis, backorders=figures, overall={**kpis.overall, **figures})
     return Simulation(
@@ -222,6 +237,7 @@ def replay(
         explanations=explanations,
         reroutes=reroutes,
         seconds=time.perf_counter() - started,
+        releases=tuple(releases) if could_wait else None,
     )
 
 

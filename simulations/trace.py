@@ -11,6 +11,7 @@ from datetime import date
 
 import pandas as pd
 
+from engine.backorders import RELEASED
 from simulations.decisions import FAILED_STATUSES, DecisionTables
 from simulations.kpis import OVERALL_KEYS, Kpis, percentile_90
 from simulations.promise_kpis import NEXT_DAY, PROMISE_KEYS
@@ -110,8 +111,16 @@ _ORDER_ROWS = {
     "promised_orders": _promised,
     "avg_promised_days": _promised,
     "next_day_rate": lambda orders: _promised(orders) & (orders["days_promised"] <= NEXT_DAY),
+    "units_released": lambda orders: _released(orders),
+    "backorder_days_mean": lambda orders: _released(orders),
+    "backorder_days_p90": lambda orders: _released(orders),
 }
 """The KPIs whose orders are picked from the order rows alone, and how."""
+
+
+def _released(orders: pd.DataFrame) -> pd.Series:
+    """Orders whose last decision released backordered units (engine.backorders)."""
+    return orders["reroute_reason"].fillna("").str.startswith(RELEASED).astype(bool)
 
 
 def _at_node_days(cells: pd.DataFrame, shipments: pd.DataFrame, overflowing: bool) -> pd.Series:

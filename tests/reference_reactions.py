@@ -496,7 +496,11 @@ class ReferenceReactions:
                 if item.qty > units:
                     backorders.append(Unfilled(item.sku, item.qty - units, item.reason))
             record["backorders"] = backorders
-            new = self.place(record["order"], placed, day)
+            waited = (at - record["at"]).total_seconds() / 86_400
+            new = [
+                dataclasses.replace(s, eta_days=s.eta_days + waited)
+                for s in self.place(record["order"], placed, day)
+            ]
             self.allocate(record, new, at)
             reason = f"backorder released: {', '.join(sorted(released))} — {why}"
             out.append(self.decide(record, reason, {st.id for st in tried}))

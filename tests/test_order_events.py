@@ -318,3 +318,22 @@ def test_a_replay_releases_backorders_at_the_receipt_and_the_fill_rate_rises():
     assert without.kpis.overall["backorder_days_mean"] is None
     finals = run.tables.orders.set_index("order_id")["status"].to_dict()
     assert finals == {"O1": "routed", "O2": "routed", "O3": "backordered"}
+    # O2's parcel: 47 h of waiting, then A's handling day and one day in transit
+    eta = run.tables.shipments.set_index("order_id").loc["O2", "eta_days"]
+    assert eta == pytest.approx(47 / 24 + 1 + 1)
+
+
+# ------------------------------------------------------------------- holds
+
+
+def test_a_count_below_what_is_promised_takes_holds_first_and_the_audit_counts_them(session):
+    """A has 3 X: O1 takes 2, a hold keeps 1. A count of 2 leaves the position 1 short:
+    the hold gives its unit back first, O1 keeps both of its units."""
+    session.use_clock(lambda: T0)
+    session.route_one(order("O1", 0, ("X", 2)))
+    hold = session.holds.hold(order("BASKET", 1, ("X", 1)), ttl_seconds=600, at=T0)
+    assert [(line.node_id, line.qty) for line in hold.lines] == [("A", 1)]
+    assert session.reactions.problems() == []  # held units are counted
+    assert apply(session, at(5, "stock_adjust", node_id="A", sku="X", qty=2)) == []
+    assert session.holds.held_of("A", "X") == 0
+    assert parcels(session.reactions.decision("O1")) == [("A", {"X": 2})]

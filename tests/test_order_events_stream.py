@@ -14,6 +14,7 @@ and the whole ledger audited (`problems()`) every 5,000 events and at the end.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +25,7 @@ from service_world import serve
 
 import engine
 from engine.events import events_from_frame
-from engine.ledger import _unit_problems
+from engine.ledger_audit import unit_problems
 from engine.tables import load_events, load_inventory, load_nodes, load_orders
 from simulations.demo_data import generate
 from simulations.demo_data.events import mixed_events, shippers_of
@@ -86,7 +87,7 @@ def check_after_event(reactions, decisions) -> None:
             units[allocation.sku] = units.get(allocation.sku, 0) + allocation.qty
     for order_id in touched:
         record = ledger.orders[order_id]
-        assert _unit_problems(record, open_units.get(order_id, {})) == []
+        assert unit_problems(record, open_units.get(order_id, {})) == []
     assert len(reactions._facts) == len(ledger.open)
 
 
@@ -122,7 +123,7 @@ def test_the_command_line_replays_the_stream_and_lists_what_it_refused(demo, tmp
     head.to_csv(tmp_path / "events.csv", index=False)
     out = tmp_path / "decisions.jsonl"
     command = [
-        sys.executable, "-m", "cli", "route", str(RULESET), "--nodes", str(paths["nodes"]),
+        sys.executable, "-m", "cli.main", "route", str(RULESET), "--nodes", str(paths["nodes"]),
         "--inventory", str(paths["inventory"]), "--orders", str(paths["orders"]),
         "--events", str(tmp_path / "events.csv"), "--out", str(out),
     ]  # fmt: skip
@@ -131,7 +132,7 @@ def test_the_command_line_replays_the_stream_and_lists_what_it_refused(demo, tmp
     applied = int(done.stderr.split(" event(s) applied")[0].rsplit("\n", 1)[-1])
     refused = done.stderr.count("event refused (")
     assert applied + refused == 5_000
-    decisions = [pd.read_json(line, typ="series") for line in out.read_text().splitlines()[:3]]
+    decisions = [json.loads(line) for line in out.read_text().splitlines()[:3]]
     assert all("order_id" in d for d in decisions)
     assert '"cancelled": [{"sku"' in out.read_text()
 
@@ -161,6 +162,10 @@ def test_the_service_takes_orders_and_the_stream_in_batches_and_stays_consistent
             answer = served.client.post(
                 "/route" if kind else "/events", json={"orders" if kind else "events": bodies}
             )
+            if not kind and len(batch) == 1 and answer.status_code == 422:
+                refused += 1  # the one event of the request could not apply
+                assert "detail" in answer.json()
+                continue
             assert answer.status_code == 200, answer.text
             if not kind:
                 applied += answer.json()["applied"]

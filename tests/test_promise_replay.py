@@ -81,7 +81,8 @@ def today(year):
 def test_the_demo_slice_reports_the_promise_kpis(today):
     tables, kpis = today.tables, today.kpis
     assert tables.carriers and kpis.carriers
-    assert tuple(kpis.overall)[-len(PROMISE_KEYS) :] == PROMISE_KEYS
+    assert [key for key in kpis.overall if key in PROMISE_KEYS] == list(PROMISE_KEYS)
+    assert tuple(kpis.overall) == kpis.keys
     orders = tables.orders
     routed = orders[orders["routed"]]
     # with carriers every shipment the engine makes travels by a carrier service
@@ -150,9 +151,19 @@ def test_a_cap_from_a_day_routes_with_the_old_table_until_that_day(year, today):
                        "from": DECEMBER},)
         ),
     ).simulate(inputs, **SLICE)  # fmt: skip
+    # orders of November decided once (a backorder released in December may differ)
+    once = set.intersection(
+        *(set(run.tables.orders.loc[run.tables.orders["rerouted_from"].isna(), "order_id"])
+          for run in (today, capped))
+    )  # fmt: skip
     before = [
-        run.tables.allocations[run.tables.allocations["day"] < DECEMBER] for run in (today, capped)
+        run.tables.allocations[
+            (run.tables.allocations["day"] < DECEMBER)
+            & run.tables.allocations["order_id"].isin(once)
+        ].reset_index(drop=True)
+        for run in (today, capped)
     ]
+    assert len(before[0]) > 500
     pd.testing.assert_frame_equal(before[0], before[1])
     shipments = capped.tables.shipments
     from_december = shipments[shipments["day"] >= DECEMBER]

@@ -184,4 +184,4 @@ def test_concurrent_holds_and_orders_never_oversell(served):
     for hold in holds.holds():
         assert served.client.delete(f"/holds/{hold.id}").status_code in (200, 404)
     assert holds.holds() == [] and holds.held_units == 0
-    assert reactions.ledger.problems() == []
+    assert reactions.problems() == []

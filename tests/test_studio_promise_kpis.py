@@ -23,7 +23,7 @@ import simulations
 from rulesets.store import RulesetStore
 from simulations import Overrides, Scenario, load_scenario_file
 from simulations.charts import KPI_LABELS
-from simulations.kpis import HEADLINE_KEYS, OVERALL_KEYS
+from simulations.kpis import BACKORDER_KEYS, HEADLINE_KEYS, OVERALL_KEYS
 from simulations.promise_causes import next_day_causes
 from simulations.promise_kpis import service_names
 from studio.components import lost_promises
@@ -388,7 +388,8 @@ def test_without_carriers_the_pages_show_no_promise(plain_folder):
     assert "Delivery promise" not in [header.value for header in app.subheader]
     assert not any("carrier_mix" in element.proto.id for element in app.get("plotly_chart"))
     assert app.selectbox(key="simulate.run.kpi").options == [
-        KPI_LABELS[key][0] for key in OVERALL_KEYS
+        KPI_LABELS[key][0]
+        for key in OVERALL_KEYS + BACKORDER_KEYS  # the ruleset backorders
     ]
 
     compare = page("compare").run()

@@ -104,7 +104,10 @@ def test_arrow_columns_and_types_of_every_table(tmp_path):
     events = load_events(write(tmp_path, "events.csv", EVENTS))
     assert schema(events) == {
         "at": UTC_MICROS, "kind": pa.string(), "node_id": pa.string(), "sku": pa.string(),
-        "qty": pa.int64(), "note": pa.string(),
+        "qty": pa.int64(), "note": pa.string(), "order_id": pa.string(),
+        "delivery": pa.string(), "collect_node": pa.string(), "dest_lat": pa.float64(),
+        "dest_lon": pa.float64(), "country": pa.string(), "region": pa.string(),
+        "postal_code": pa.string(),
     }  # fmt: skip
     assert events.arrow.to_pydict()["qty"] == [5, None]
 

@@ -18,10 +18,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dsl.schema import DELIVERY_METHODS
-from engine.arrow import EMPTY, Floats, row_indices, scalar
+from engine.arrow import EMPTY, Floats, row_indices, scalar, texts
 from engine.arrow import to_numpy as as_numpy
 from engine.limits import CAPACITY, LATITUDE, LONGITUDE, STOCK
-from engine.tables.cells import ColumnReader, whole_numbers
+from engine.tables.cells import ColumnReader, floats, whole_numbers
 from engine.tables.ids import KnownIds
 from engine.tables.moments import instants
 from engine.tables.raw import FrameLayout
@@ -38,6 +38,8 @@ ORDER_CHANGES = (
     "delivery", "collect_node", "dest_lat", "dest_lon", "country", "region", "postal_code",
 )  # fmt: skip
 """The order fields an `order_modify` event may change (an empty cell: unchanged)."""
+NO_TEXT = pa.nulls(1, pa.string())[0]
+"""A null text (made without `pa.scalar`, which loads pandas)."""
 EVENT_REQUIRED = ("at", "kind")
 EVENT_COLUMNS = ("at", "kind", "node_id", "sku", "qty", "note", "order_id", *ORDER_CHANGES)
 
@@ -81,7 +83,7 @@ def load_events(source: Source, node_ids: KnownIds | None = None, timezone: str 
 
 
 def _is(kind: pa.Array[Any], *names: str) -> np.ndarray:
-    return as_numpy(pc.is_in(kind, value_set=pa.array(names, pa.string())))
+    return as_numpy(pc.is_in(kind, value_set=texts(names)))
 
 
 def _check_by_kind(
@@ -179,12 +181,13 @@ def _order_changes(
     )
 
     def nullable(values: pa.Array[Any]) -> pa.Array[Any]:
-        return pc.if_else(pc.equal(values, EMPTY), pa.scalar(None, pa.string()), values)
+        nulled: pa.Array[Any] = pc.if_else(pc.equal(values, EMPTY), NO_TEXT, values)
+        return nulled
 
     return {
         "delivery": nullable(delivery),
         "collect_node": nullable(collect_node),
-        "dest_lat": pa.array(lat, pa.float64(), from_pandas=True),
-        "dest_lon": pa.array(lon, pa.float64(), from_pandas=True),
+        "dest_lat": floats(lat),
+        "dest_lon": floats(lon),
         **{name: nullable(values) for name, values in texts.items()},
     }
