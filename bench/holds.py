@@ -20,14 +20,12 @@ from pathlib import Path
 import httpx
 
 from bench.machine import percentiles
-from bench.promise import demo_baskets, start_demo_service
-from bench.service_data import HOST, free_port, stop, wait_until_up
+from bench.promise import demo_baskets, demo_client
 
 WARM_UP = 100
 
 
 def run(quick: bool = False) -> list[str]:
-    from service.keys import make_key
     from simulations.demo_data import generate
 
     folder = Path(tempfile.mkdtemp(prefix="sourcing-bench-holds-"))
@@ -37,20 +35,9 @@ def run(quick: bool = False) -> list[str]:
         _as_order(basket, number) for number, basket in enumerate(demo_baskets(paths, count))
     ]
     skus = [line["sku"] for basket in baskets for line in basket["lines"]][:count]
-    key, token = make_key("bench", "holds,read")
-    keys = folder / "keys.txt"
-    keys.write_text(key.line() + "\n", encoding="utf-8")
-    port, log = free_port(), folder / "service.log"
-    server = start_demo_service(paths, keys, port, log)
-    base = f"http://{HOST}:{port}"
-    try:
-        wait_until_up(base, server, log)
-        headers = {"Authorization": f"Bearer {token}"}
-        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
-            availability = _availability(client, skus)
-            holding, releasing, partial = _holds(client, baskets)
-    finally:
-        stop(server)
+    with demo_client(paths, folder, "holds,read") as client:
+        availability = _availability(client, skus)
+        holding, releasing, partial = _holds(client, baskets)
     lines = [
         f"input: demo network, rulesets/france.route with carriers and closures; {len(skus):,} "
         f"availability reads, {len(holding):,} of {len(baskets):,} baskets of 3 lines held "
