@@ -73,6 +73,7 @@ class Backorders:
     def __init__(self) -> None:
         self.by_sku: dict[str, dict[str, None]] = {}
         self.keys: dict[str, ReleaseKey] = {}
+        self._skus_of: dict[str, list[str]] = {}
 
     def wait(self, order_id: str, key: ReleaseKey, skus: Iterable[str]) -> None:
         """`order_id` waits for exactly `skus` now (none: it waits no more)."""
@@ -81,13 +82,14 @@ class Backorders:
         if not skus:
             return
         self.keys[order_id] = key
+        self._skus_of[order_id] = skus
         for sku in skus:
             self.by_sku.setdefault(sku, {})[order_id] = None
 
     def forget(self, order_id: str) -> None:
         if self.keys.pop(order_id, None) is None:
             return
-        for sku in [s for s, ids in self.by_sku.items() if order_id in ids]:
+        for sku in self._skus_of.pop(order_id):
             waiting = self.by_sku[sku]
             del waiting[order_id]
             if not waiting:
@@ -174,6 +176,14 @@ def _any_free(router: Router, need: dict[str, int]) -> bool:
     return False
 
 
+def releases_of(
+    order_id: str, released: dict[str, int], routed_at: dt.datetime, at: dt.datetime
+) -> list[Release]:
+    """The records of one try's releases: units per SKU, and the days they waited."""
+    waited = (at - routed_at).total_seconds() / 86_400
+    return [Release(order_id, sku, units, waited, at) for sku, units in released.items()]
+
+
 def release_reason(skus: Iterable[str], why: str) -> str:
     return f"{RELEASED}: {', '.join(sorted(skus))} — {why}"
 
@@ -187,6 +197,7 @@ __all__ = [
     "Backorders",
     "release_key",
     "release_reason",
+    "releases_of",
     "status_after",
     "take_units",
     "try_release",
@@ -230,10 +241,7 @@ class ReplayBackorders:
             new, released, tried = try_release(self.router, order, first, need, at, routed_at)
             if not released:
                 continue
-            waited = (at - routed_at).total_seconds() / 86_400
-            self.releases += [
-                Release(order_id, sku, units, waited, at) for sku, units in released.items()
-            ]
+            self.releases += releases_of(order_id, released, routed_at, at)
             unfilled = tuple(take_units(was.unfilled, released))
             shipments = was.shipments + new
             decision = Decision(

@@ -30,6 +30,7 @@ from engine.backorders import (
     reached,
     release_key,
     release_reason,
+    releases_of,
     status_after,
     take_units,
     try_release,
@@ -140,7 +141,6 @@ class Ledger:
         self.orders: dict[str, OrderRecord] = {}
         self.open: dict[int, Allocation] = {}
         self.shipped_units = 0
-        self.released_units = 0
         self.releases: list[Release] = []
         """Every backorder released (engine.backorders.Release)."""
         self.clock: dt.datetime | None = None
@@ -295,15 +295,17 @@ class Ledger:
             if not released:
                 continue
             record.backorders = take_units(record.backorders, released)
-            waited = (instant - record.routed_at).total_seconds() / 86_400
-            for sku, units in released.items():
-                self.released_units += units
-                self.releases.append(Release(order_id, sku, units, waited, instant))
+            self.releases += releases_of(order_id, released, record.routed_at, instant)
             created = self.allocate(record, new, instant)
             reason = release_reason(released, why)
             changes.append(Reroute(self.decide(record, reason, tried), (), tuple(created)))
             self.wait(record)
         return changes
+
+    @property
+    def released_units(self) -> int:
+        """Units released from backorder so far."""
+        return sum(release.units for release in self.releases)
 
     # ------------------------------------------------------------- audit
     def totals(self) -> dict[str, int]:
