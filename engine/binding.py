@@ -223,6 +223,7 @@ class BoundPolicy:
             np.array([st.on_shortage == "reject" for st in strategies], dtype=np.uint8),
             self.kinds,
             self.descending,
+            np.array([st.transfer is not None for st in strategies], dtype=np.uint8),
         )
         self.most_shipments = int(
             min(max(max((st.split for st in strategies), default=1), 1), max(count, 1))

@@ -180,12 +180,14 @@ def pack(
     blocked: list[np.ndarray] | None = None,
     delivery: BoundDelivery | None = None,
     day: dt.date | None = None,
+    stores: np.ndarray | None = None,
 ) -> Block:
     """Pack the orders at `positions` of a batch (one local day, routing order) with
     their chain's first strategy `first` and destination unit vectors `points`.
     Re-routes give the units to place (`qty`), the shipments already made (`prior`) and
     the nodes each order may not use (`blocked`). With a `delivery` (carriers), the
-    block's local `day` is given too."""
+    block's local `day` is given too. `stores`: per order its collect store's node
+    (engine.transfers.collect_stores; None: no collect order)."""
     line_start, lines = merged.lines_of(positions)
     count, most = len(positions), bp.most_shipments
     size = len(lines)
@@ -217,12 +219,13 @@ def pack(
             np.zeros(count, dtype=np.int64) if prior is None else prior,
             blocked_starts,
             blocked_nodes,
+            np.full(count, NOT_COLLECT, dtype=np.int64) if stores is None else stores,
         ),
         bp.strategies,
         _tables(bp, batch, positions, first),
         out,
     )
-    block = Block(positions, first, lines, line_start, arguments, out, day=day)
+    block = Block(positions, first, lines, line_start, arguments, out, day=day, stores=stores)
     if delivery is not None:
         assert day is not None, "routing with carriers needs the block's local day"
         weights = merged_weights(batch, merged)[lines]

@@ -15,11 +15,21 @@ NetworkColumns = tuple[
 ]
 """x, y, z of the nodes' unit vectors, pick, base, per_km, handling (float64)."""
 OrderArrays = tuple[
-    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
 ]
-"""starts, rows, qty, points, first, prior, blocked_starts, blocked_nodes."""
-StrategyArrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-"""following, split, limits, reject, kinds, descending."""
+"""starts, rows, qty, points, first, prior, blocked_starts, blocked_nodes, stores."""
+StrategyArrays = tuple[
+    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray
+]
+"""following, split, limits, reject, kinds, descending, store_first."""
 Tables = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 """source_of, masks, keep_of, keeps, column_of, cols."""
 Out = tuple[

@@ -21,11 +21,13 @@ Everything is an array, packed by `engine.binding`:
 * orders: lines as stock rows `rows`/`qty`, order `i` owning `starts[i]:starts[i+1]`;
   `points` the destinations' unit vectors; `first` the strategy the chain starts at;
   `prior` shipments already made (re-routes); `blocked` nodes that may not ship;
+  `stores` the collect store of a collect order (-1: none);
 * per order and chain position `j`: the table rows of `source from`, `keep` (-1 for
   none) and node-valued rank keys;
 * strategies: `following` (`otherwise use`, -1 for none), `split`, `limits` (`within`
-  as a half-chord, +inf for none), `reject` (`on shortage reject`) and rank keys as
-  `kinds`/`descending` codes.
+  as a half-chord, +inf for none), `reject` (`on shortage reject`), rank keys as
+  `kinds`/`descending` codes, and `store_first` (`transfer from`: a collect store with
+  part of what remains takes it before any other node ships).
 
 The arithmetic is the same as `engine.geo` (sqrt and libm's asin, in the same order;
 built without floating-point contraction), so distances are bit-identical to Python's.
@@ -447,15 +449,42 @@ cdef struct Trace:
     int8_t* phase
 
 
+cdef inline bint _open(Step* s, Network* net, const uint8_t* offline, double limit,
+                       uint8_t* blocked, Py_ssize_t node) noexcept nogil:
+    """Whether the step may ship from `node` at all (before looking at its stock)."""
+    return (s.source[node] and not blocked[node] and not offline[node]
+            and s.half[node] <= limit and net.used[node] < net.capacity[node])
+
+
+cdef bint _store_first(Step* s, Network* net, const uint8_t* offline, double limit,
+                       uint8_t* blocked, Py_ssize_t store) noexcept nogil:
+    """`transfer from`'s store-first rule: the collect store (`store`, -1: none) is a
+    candidate with something for a remaining line but cannot fill them all, so the step
+    skips the one-parcel rule and the store, ranked first, takes what it has."""
+    cdef Py_ssize_t line
+    cdef bint some = False, every = True
+    if store < 0 or not _open(s, net, offline, limit, blocked, store):
+        return False
+    for line in range(s.lines):
+        if s.need[line] > 0:
+            if _available(s, line, store, net.nodes) > 0:
+                some = True
+            if _available(s, line, store, net.nodes) < s.need[line]:
+                every = False
+    return some and not every and _reachable(s.promise, store, s.half[store])
+
+
 cdef Py_ssize_t _step(Step* s, Network* net, const uint8_t* offline, double limit,
                       int64_t budget, int64_t split, uint8_t* blocked, int64_t* nodes_out,
                       int64_t* takes, Py_ssize_t width, Py_ssize_t placed, uint8_t* limited,
-                      Scratch* scratch, bint* one_parcel, Trace* trace) noexcept nogil:
+                      Scratch* scratch, bint* one_parcel, Py_ssize_t store,
+                      Trace* trace) noexcept nogil:
     """One strategy of an order's chain: writes its shipments at `placed` onwards and
-    returns how many it made; `one_parcel` tells whether one node took everything."""
+    returns how many it made; `one_parcel` tells whether one node took everything.
+    `store` is the collect store when the strategy has `transfer from` (-1: none)."""
     cdef Py_ssize_t nodes = net.nodes
     cdef Py_ssize_t node, line, c, count, found, made
-    cdef int64_t units, take
+    cdef int64_t units, take, budget_whole
     cdef bint fits, remaining
     cdef int64_t* sub = scratch.sub
     cdef int64_t* cand = scratch.cand
@@ -463,11 +492,14 @@ cdef Py_ssize_t _step(Step* s, Network* net, const uint8_t* offline, double limi
     one_parcel[0] = False
     if trace != NULL:
         _trace_candidates(s, net, offline, limit, blocked, scratch, trace)
-    if budget > 0:  # one parcel from the best node that can ship everything
+    if split >= 2 and _store_first(s, net, offline, limit, blocked, store):
+        budget_whole = 0
+    else:
+        budget_whole = budget
+    if budget_whole > 0:  # one parcel from the best node that can ship everything
         count = 0
         for node in range(nodes):
-            if (not s.source[node] or blocked[node] or offline[node]
-                    or s.half[node] > limit or not net.used[node] < net.capacity[node]):
+            if not _open(s, net, offline, limit, blocked, node):
                 continue
             fits = True
             for line in range(s.lines):
@@ -493,8 +525,7 @@ cdef Py_ssize_t _step(Step* s, Network* net, const uint8_t* offline, double limi
             return 1
     found = 0  # candidates: something available for a remaining line
     for node in range(nodes):
-        if (not s.source[node] or blocked[node] or offline[node]
-                or s.half[node] > limit or not net.used[node] < net.capacity[node]):
+        if not _open(s, net, offline, limit, blocked, node):
             continue
         for line in range(s.lines):
             if s.need[line] > 0 and s.free[s.rows[line] * nodes + node] > s.keep[node]:
@@ -679,8 +710,9 @@ def route_block(stock, network, orders, strategies, tables, out, trace=None,
 
     stock = (free, used, capacity, offline); network = node columns (x, y, z of the unit
     vectors, pick, base, per_km, handling); orders = (starts, rows, qty, points, first,
-    prior, blocked_starts, blocked_nodes); strategies = (following, split, limits, reject,
-    kinds, descending); tables = (source_of, masks, keep_of, keeps, column_of, cols).
+    prior, blocked_starts, blocked_nodes, stores: the collect store's node, -1 for none);
+    strategies = (following, split, limits, reject, kinds, descending, store_first:
+    `transfer from`); tables = (source_of, masks, keep_of, keeps, column_of, cols).
     Per order `i`, `out` receives: strategies tried, shipments made (node, strategy,
     units per line in `takes[line, m]`, and km, cost, eta), units left per line, and
     whether a line was short because of a split limit rather than stock. `trace` (one
@@ -712,11 +744,13 @@ def route_block(stock, network, orders, strategies, tables, out, trace=None,
     cdef const double[:, ::1] points = orders[3]
     cdef const int64_t[::1] first = orders[4], prior = orders[5]
     cdef const int64_t[::1] blocked_starts = orders[6], blocked_nodes = orders[7]
+    cdef const int64_t[::1] stores = orders[8]
     cdef const int64_t[::1] following = strategies[0], split = strategies[1]
     cdef const double[::1] limits = strategies[2]
     cdef const uint8_t[::1] reject = strategies[3]
     cdef const int64_t[:, ::1] kinds = strategies[4]
     cdef const uint8_t[:, ::1] descending = strategies[5]
+    cdef const uint8_t[::1] store_first = strategies[6]
     cdef const int64_t[:, ::1] source_of = tables[0]
     cdef const uint8_t[:, ::1] masks = tables[1]
     cdef const int64_t[:, ::1] keep_of = tables[2]
@@ -893,7 +927,8 @@ def route_block(stock, network, orders, strategies, tables, out, trace=None,
                     &step, &net, &offline[0], limits[strategy],
                     split[strategy] - prior[i] - placed, split[strategy], &blocked[0],
                     &nodes_out[i, 0], &takes_out[start, 0], width, placed,
-                    &limited_out[start], &scratch, &whole, &tr if tracing else NULL,
+                    &limited_out[start], &scratch, &whole,
+                    stores[i] if store_first[strategy] else -1, &tr if tracing else NULL,
                 )
                 for m in range(placed, placed + made):
                     strategy_out[i, m] = strategy

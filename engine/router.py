@@ -175,12 +175,12 @@ class Router:
     ) -> Block:
         """Pack orders of one local day for the kernel, with this router's stock, network
         and carriers."""
-        block = pack(
+        stores = collect_stores(batch, self.network.ids)[positions]
+        return pack(
             self.binding, self._stock(day), self._network, batch, merged, positions, first,
-            points, delivery=self.delivery, day=day, **options,  # type: ignore[arg-type]
+            points, delivery=self.delivery, day=day, stores=stores,
+            **options,  # type: ignore[arg-type]
         )  # fmt: skip
-        block.stores = collect_stores(batch, self.network.ids)[positions]
-        return block
 
     def route_batch(
         self, orders: Iterable[Order] | OrderBatch, explain: bool = False

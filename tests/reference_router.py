@@ -465,8 +465,13 @@ def sourced(step, order, node, reader):
 def place(candidates, step, split, budget, need, order, day, reader, shipped_on, state):
     """The candidates `step` ships from, each with what it takes ([(candidate, {sku: qty})]),
     and what is left: one node with everything when one has it, else (when the step
-    may split) the best node for what is left, again, within the budget."""
+    may split) the best node for what is left, again, within the budget. With `transfer
+    from`, a collect store holding part of what is left (but not all) takes it first:
+    no one-parcel choice when the step may split."""
     whole = [c for c in candidates if all(c["avail"][k] >= q for k, q in need.items())]
+    store = [c for c in candidates if at_store(order, c["node"])]
+    if step.transfer is not None and split >= 2 and store and store[0] not in whole:
+        whole = []
     if whole:
         best = pick(whole, step, need, order, day, reader, shipped_on, state)
         return [(best, {k: q for k, q in need.items() if q > 0})], {k: 0 for k in need}

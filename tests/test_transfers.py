@@ -77,6 +77,31 @@ def test_a_store_lacking_an_item_gets_a_leg_from_the_nearest_allowed_node():
     assert shown["ready_date"] == "2026-12-06"
 
 
+def test_the_store_ships_what_it_has_even_when_one_node_could_ship_everything():
+    """Lyon holds both items and could ship the order as one parcel; the store's own
+    unit of A is still used first, and Lyon (the nearest DC with B: Lille has none)
+    sends B alone."""
+    stock = {("ST-PARIS", "A"): 1, ("DC-LYON", "A"): 5, ("DC-LYON", "B"): 5}
+    decision = router(COLLECT, world(), stock).route(collect_order("o", {"A": 1, "B": 1}))
+    assert ships(decision) == [("ST-PARIS", {"A": 1}), ("DC-LYON", {"B": 1})]
+    assert decision.shipments[1].transfer.to_node == "ST-PARIS"
+
+
+def test_the_store_takes_part_of_a_line_and_a_leg_brings_the_rest():
+    stock = {("ST-PARIS", "A"): 2, ("DC-LYON", "A"): 9}
+    decision = router(COLLECT, world(), stock).route(collect_order("o", {"A": 5}))
+    assert ships(decision) == [("ST-PARIS", {"A": 2}), ("DC-LYON", {"A": 3})]
+
+
+def test_without_a_split_the_order_comes_whole_from_one_node():
+    """`split none`: one shipment only, so a store that cannot fill the order does not
+    ship part of it; the one node that can ship everything sends it as one leg."""
+    text = COLLECT.replace("split at most 2", "split none")
+    stock = {("ST-PARIS", "A"): 1, ("DC-LYON", "A"): 5, ("DC-LYON", "B"): 5}
+    decision = router(text, world(), stock).route(collect_order("o", {"A": 1, "B": 1}))
+    assert ships(decision) == [("DC-LYON", {"A": 1, "B": 1})]
+
+
 def test_the_leg_comes_only_from_nodes_transfer_from_allows():
     text = COLLECT.replace('transfer from node.type == "dc"', 'transfer from node.id == "DC-LYON"')
     stock = {("DC-LYON", "B"): 5, ("DC-LILLE", "B"): 5}
