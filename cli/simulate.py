@@ -170,13 +170,11 @@ def _print_run(simulation, scenario) -> None:
 
 
 def _extra_keys(kpis) -> tuple[str, ...]:
-    """The figures printed after the headline: the promise's with carriers, the
-    backorders released when orders can wait."""
-    from simulations.kpis import BACKORDER_KEYS
-    from simulations.promise_kpis import PROMISE_KEYS
+    """The figures printed after the headline: the promise's with carriers, click &
+    collect's with collect orders, the backorders released when orders can wait."""
+    from simulations.kpis import OVERALL_KEYS
 
-    promise = PROMISE_KEYS if kpis.carriers else ()
-    return promise + (BACKORDER_KEYS if kpis.backorders is not None else ())
+    return kpis.keys[len(OVERALL_KEYS) :]
 
 
 def _print_carrier_mix(mix) -> None:

@@ -50,6 +50,19 @@ KPI_LABELS = {
     "missed_cutoff_orders": ("Missed a cut-off", "count", "orders picked after their day"),
     "missed_cutoff_rate": ("Missed a cut-off (share)", "rate", "÷ routed orders"),
     "capped_parcels": ("Refused by a full carrier", "count", "parcels whose service was full"),
+    # click & collect (a run with collect orders)
+    "collect_orders": ("Collect orders", "count", "orders to collect at a store"),
+    "transfers": ("Transfers", "count", "legs from another node to a collect store"),
+    "transfers_per_day": ("Transfers per day", "ratio", "transfer legs ÷ days of the run"),
+    "transfer_units": ("Units transferred", "count", "units carried by transfer legs"),
+    "transfer_cost": ("Transfer cost", "money", "Σ transfer leg cost"),
+    "transfer_cost_per_unit": ("Transfer cost per unit", "money", "÷ units transferred"),
+    "ready_on_time_rate": (
+        "Collect ready on time",
+        "rate",
+        "ready within promised days (2 without) ÷ routed collect orders",
+    ),
+    "avg_ready_days": ("Days to ready", "days", "mean ready date − order day, collect orders"),
     # backorders released when stock arrived (a run where some order waited)
     "units_released": ("Units released from backorder", "count", "when stock arrived"),
     "backorder_days_mean": ("Days on backorder", "days", "mean wait of a released unit"),

@@ -22,6 +22,12 @@ from simulations.shipment_promises import (
     batch_promises,
     object_promises,
 )
+from simulations.shipment_transfers import (
+    ShipmentTransfers,
+    batch_transfers,
+    json_collect,
+    object_transfers,
+)
 
 if TYPE_CHECKING:
     from engine import Decision, DecisionBatch
@@ -87,6 +93,9 @@ class DecisionColumns:
     qty: np.ndarray
     promises: ShipmentPromises | None = None
     """Each shipment's carrier service and promise; None for a run without carriers."""
+    transfers: ShipmentTransfers | None = None
+    """Collect orders, transfer legs and ready days; None for a run without collect
+    orders."""
 
 
 def final_decisions(
@@ -179,6 +188,7 @@ def read_columns(
         sku=[line.sku for line in lines],
         qty=qty,
         promises=object_promises(shipments) if carriers else None,
+        transfers=object_transfers([d.collect for d in decided], shipments),
     )
 
 
@@ -258,6 +268,7 @@ def batch_columns(
         sku=Coded(batch.line_sku[batch.part_line], list(names)),
         qty=batch.part_qty,
         promises=batch_promises(batch, carriers),
+        transfers=batch_transfers(batch),
     )
 
 
@@ -279,7 +290,7 @@ class _JsonDecision:
     """A data.md JSON decision read with the engine objects' attribute names."""
 
     __slots__ = ("order_id", "status", "strategies", "shipments", "unfilled")
-    __slots__ += ("rerouted_from", "reason", "carriers")
+    __slots__ += ("rerouted_from", "reason", "carriers", "collect")
 
     def __init__(self, data: dict):
         self.order_id = str(data["order_id"])
@@ -294,12 +305,15 @@ class _JsonDecision:
         self.reason = data.get("reason")
         # routed with a carriers table: the JSON has the order's promised_date
         self.carriers = "promised_date" in data or any(s.carried for s in self.shipments)
+        # a collect order: the JSON has the order's ready_date
+        self.collect = "ready_date" in data
 
 
 class _JsonShipment:
     """A shipment of a JSON decision; its figures are taken as written."""
 
     __slots__ = ("node_id", "lines", "distance_km", "cost", "eta_days", "strategy", "carried")
+    __slots__ += ("transfer", "ready_date")
 
     def __init__(self, order_id: str, data: dict):
         self.node_id = str(data["node_id"])
@@ -316,6 +330,7 @@ class _JsonShipment:
         self.strategy = None if strategy is None else str(strategy)
         carried = data.get("carrier") is not None
         self.carried = JsonCarried(data, order_id, self.node_id) if carried else None
+        self.transfer, self.ready_date = json_collect(data, order_id, self.node_id)
 
 
 class _JsonItem:

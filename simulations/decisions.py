@@ -8,7 +8,8 @@ carries, as the engine computed it, so a decision and its table row never disagr
 
 A run with carriers adds each shipment's carrier service and promise (PROMISE_COLUMNS,
 on shipments and allocations) and each order's promise (ORDER_PROMISE_COLUMNS); a run
-without has exactly the columns it always had.
+with collect orders adds the transfer legs and ready dates (TRANSFER_COLUMNS,
+ORDER_TRANSFER_COLUMNS); a run without either has exactly the columns it always had.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from simulations.decision_columns import (
     texts_of,
 )
 from simulations.shipment_promises import NO_DAY, dates_of, day_numbers_of
+from simulations.shipment_transfers import ShipmentTransfers
 
 if TYPE_CHECKING:
     from engine import Decision
@@ -115,6 +117,30 @@ ORDER_PROMISE_COLUMNS = {
     "capped_parcels": "int64",
 }
 """The order's promise (a run with carriers): see docs/kpis.md."""
+TRANSFER_COLUMNS = {
+    "transfer_to": "string",
+    "transfer_km": "float64",
+    "transfer_cost": "float64",
+    "transfer_days": "float64",
+    "ready_date": "object",
+}
+"""A collect order's shipment: the store a transfer leg goes to (empty: not a leg),
+the leg's km, cost and days, and the local day it is ready at the store (a run with
+collect orders; allocations carry `transfer_to` and `ready_date`)."""
+ALLOCATION_TRANSFER_COLUMNS = ("transfer_to", "ready_date")
+ORDER_TRANSFER_COLUMNS = {
+    "collect": "bool",
+    "ready_date": "object",
+    "ready_days": "float64",
+    "transfers": "int64",
+    "transfer_units": "int64",
+    "transfer_cost": "float64",
+    "ready_on_time": "boolean",
+}
+"""A collect order's ready date and transfer legs (a run with collect orders): see
+docs/kpis.md, "Click & collect"."""
+COLLECT_READY_DAYS = 2
+"""The days a collect order without promised_days has to be ready in to be on time."""
 PARQUET_FILES = {
     "orders": "decisions.parquet",
     "shipments": "shipments.parquet",
@@ -134,6 +160,11 @@ class DecisionTables:
     def carriers(self) -> bool:
         """Whether the run had carriers (the tables hold the promise columns)."""
         return "carrier" in self.shipments.columns
+
+    @property
+    def collect(self) -> bool:
+        """Whether the run had collect orders (the tables hold the transfer columns)."""
+        return "transfer_to" in self.shipments.columns
 
     def to_parquet(self, directory: str | Path) -> dict[str, Path]:
         """Write the three tables (decisions, shipments, allocations .parquet) into a folder."""
@@ -160,7 +191,8 @@ class DecisionTables:
         """Read back tables written by :meth:`to_parquet`."""
         folder = Path(directory)
         frames = {name: pd.read_parquet(folder / file) for name, file in PARQUET_FILES.items()}
-        layouts = _layouts("carrier" in frames["shipments"].columns)
+        shipments = frames["shipments"].columns
+        layouts = _layouts("carrier" in shipments, "transfer_to" in shipments)
         return cls(**{name: _typed(frames[name], layouts[name]) for name in PARQUET_FILES})
 
 
@@ -203,7 +235,7 @@ def decision_tables(
     else:
         order_ids, final, n_decisions = final_decisions(decisions)
     if not final:
-        layouts = _layouts(bool(carriers))
+        layouts = _layouts(bool(carriers), False)
         return DecisionTables(
             **{
                 name: _typed(pd.DataFrame(columns=list(columns)), columns)
@@ -214,19 +246,22 @@ def decision_tables(
     return _tables(columns, orders, node_facts, timezone)
 
 
-def _layouts(carriers: bool) -> dict[str, dict[str, str]]:
-    """The columns of each table, with the promise columns for a run with carriers."""
-    if not carriers:
-        return {
-            "orders": ORDER_COLUMNS,
-            "shipments": SHIPMENT_COLUMNS,
-            "allocations": ALLOCATION_COLUMNS,
+def _layouts(carriers: bool, collect: bool) -> dict[str, dict[str, str]]:
+    """The columns of each table, with the promise columns for a run with carriers and
+    the transfer columns for a run with collect orders."""
+    orders, shipments, allocations = ORDER_COLUMNS, SHIPMENT_COLUMNS, ALLOCATION_COLUMNS
+    if carriers:
+        orders = {**orders, **ORDER_PROMISE_COLUMNS}
+        shipments = {**shipments, **PROMISE_COLUMNS}
+        allocations = {**allocations, **PROMISE_COLUMNS}
+    if collect:
+        orders = {**orders, **ORDER_TRANSFER_COLUMNS}
+        shipments = {**shipments, **TRANSFER_COLUMNS}
+        allocations = {
+            **allocations,
+            **{name: TRANSFER_COLUMNS[name] for name in ALLOCATION_TRANSFER_COLUMNS},
         }
-    return {
-        "orders": {**ORDER_COLUMNS, **ORDER_PROMISE_COLUMNS},
-        "shipments": {**SHIPMENT_COLUMNS, **PROMISE_COLUMNS},
-        "allocations": {**ALLOCATION_COLUMNS, **PROMISE_COLUMNS},
-    }
+    return {"orders": orders, "shipments": shipments, "allocations": allocations}
 
 
 def _tables(
@@ -243,11 +278,14 @@ def _tables(
     }
     shipments = shipments.assign(**_context(context, columns.shipment_order))
     lines = columns.line_shipment
-    layouts = _layouts(columns.promises is not None)
+    layouts = _layouts(columns.promises is not None, columns.transfers is not None)
     if columns.promises is not None:
         promised = _promise_frame(columns)
         shipments = pd.concat([shipments, promised], axis=1)
         order_table = _with_order_promise(order_table, columns, facts)
+    if columns.transfers is not None:
+        shipments = pd.concat([shipments, _transfer_frame(columns.transfers)], axis=1)
+        order_table = _with_order_transfers(order_table, columns, columns.transfers)
     allocations = pd.DataFrame(
         {
             "order_id": shipments["order_id"].array.take(lines),
@@ -261,7 +299,7 @@ def _tables(
             **_context(context, columns.shipment_order[lines]),
             **{
                 name: shipments[name].array.take(lines)
-                for name in PROMISE_COLUMNS
+                for name in (*PROMISE_COLUMNS, *ALLOCATION_TRANSFER_COLUMNS)
                 if name in shipments
             },
         }
@@ -326,6 +364,55 @@ def _with_order_promise(
         days_promised=days_promised,
         missed_cutoff=late_pick,
         capped_parcels=capped,
+    )
+
+
+def _transfer_frame(transfers: ShipmentTransfers) -> pd.DataFrame:
+    """The TRANSFER_COLUMNS of each shipment."""
+    return pd.DataFrame(
+        {
+            "transfer_to": _text(transfers.to_node),
+            "transfer_km": transfers.km,
+            "transfer_cost": transfers.cost,
+            "transfer_days": transfers.days,
+            "ready_date": dates_of(transfers.ready_day),
+        }
+    )
+
+
+def _with_order_transfers(
+    table: pd.DataFrame, columns: DecisionColumns, transfers: ShipmentTransfers
+) -> pd.DataFrame:
+    """The order table with ORDER_TRANSFER_COLUMNS (docs/kpis.md, "Click & collect"): a
+    collect order's ready date is the latest of its shipments'; it is ready on time when
+    routed and ready within its promised_days (COLLECT_READY_DAYS without)."""
+    n, seq = len(table), columns.shipment_order
+    leg = ~np.isnan(transfers.cost)
+    legs = np.zeros(n, dtype=np.int64)
+    np.add.at(legs, seq[leg], 1)
+    leg_units = np.zeros(n, dtype=np.int64)
+    np.add.at(leg_units, seq[leg], columns.shipment_units[leg])
+    leg_cost = np.zeros(n, dtype=np.float64)
+    np.add.at(leg_cost, seq[leg], transfers.cost[leg])
+    ready = np.full(n, NO_DAY, dtype=np.int64)
+    np.maximum.at(ready, seq, transfers.ready_day)
+    day = day_numbers_of(table["day"].to_numpy())
+    has_ready = ready != NO_DAY
+    ready_days = np.where(has_ready, (ready - day).astype("float64"), np.nan)
+    window = table["promised_days"].to_numpy(dtype="float64")
+    window = np.where(np.isnan(window), float(COLLECT_READY_DAYS), window)
+    collect = transfers.collect
+    judged = collect & table["routed"].to_numpy(dtype=bool) & has_ready
+    on_time = pd.array(ready_days <= window, dtype="boolean")
+    on_time[~judged] = pd.NA
+    return table.assign(
+        collect=collect,
+        ready_date=dates_of(ready),
+        ready_days=ready_days,
+        transfers=legs,
+        transfer_units=leg_units,
+        transfer_cost=leg_cost,
+        ready_on_time=on_time,
     )
 
 

@@ -30,6 +30,13 @@ from simulations.promise_kpis import (
     shipment_co2,
 )
 from simulations.stock_ledger import StockWalk, walk_stock
+from simulations.transfer_kpis import (
+    TRANSFER_COUNT_KEYS,
+    TRANSFER_KEYS,
+    run_days,
+    transfer_figures,
+    transfer_measures,
+)
 
 KPIS_FORMAT = 1
 OVERALL_KEYS = (
@@ -90,6 +97,7 @@ COUNT_KEYS = frozenset(
         "missed_cutoff_orders",
         "capped_parcels",
         "units_released",
+        *TRANSFER_COUNT_KEYS,
     }
 )
 CAPACITY_KEYS = ("node_utilisation", "capacity_overflows")
@@ -148,6 +156,8 @@ class Kpis:
     """A run with carriers: the carrier mix summed per carrier."""
     backorders: dict | None = None
     """A run where an order can wait for stock: BACKORDER_KEYS (docs/kpis.md)."""
+    collect: bool = False
+    """A run with collect orders: TRANSFER_KEYS are there (docs/kpis.md)."""
 
     @property
     def carriers(self) -> bool:
@@ -157,8 +167,10 @@ class Kpis:
     @property
     def keys(self) -> tuple[str, ...]:
         """The overall figures of this run: OVERALL_KEYS, then PROMISE_KEYS with carriers,
-        then BACKORDER_KEYS when an order can wait for stock."""
+        TRANSFER_KEYS with collect orders, then BACKORDER_KEYS when an order can wait
+        for stock."""
         keys = OVERALL_KEYS + PROMISE_KEYS if self.carriers else OVERALL_KEYS
+        keys = keys + TRANSFER_KEYS if self.collect else keys
         return keys + BACKORDER_KEYS if self.backorders is not None else keys
 
     @property
@@ -239,6 +251,10 @@ def compute_kpis(
         measures = pd.concat([measures, promise_measures(orders)], axis=1)
         co2 = pd.Series(shipment_co2(shipments, co2_kg_per_km), index=shipments.index)
         days_promised = promised_days(orders)
+    collect = tables.collect
+    if collect:
+        measures = pd.concat([measures, transfer_measures(orders)], axis=1)
+        days_of_run = run_days(orders)
     daily_use = utilisation.groupby("day").agg(
         mean=("utilisation", "mean"), overflows=("overflow", "sum")
     )
@@ -267,6 +283,9 @@ def compute_kpis(
             if promised:
                 figures["co2_kg"] = float(group_co2.get(value, 0.0))
                 figures.update(promise_figures(sums.loc[value], group_p90.get(value)))
+            if collect:
+                period = 1 if key == "day" else days_of_run
+                figures.update(transfer_figures(sums.loc[value], period))
             rows.append({key: value, **figures})
         return rows
 
@@ -283,6 +302,8 @@ def compute_kpis(
         overall["co2_kg"] = float(co2.sum())
         overall.update(promise_figures(total, percentile_90(days_promised.to_numpy())))
         mix = carrier_mix(shipments, co2_kg_per_km)
+    if collect:
+        overall.update(transfer_figures(total, days_of_run))
     channels = sorted(orders["channel"].dropna().unique())
     by_node_type = [
         {
@@ -291,7 +312,7 @@ def compute_kpis(
         }
         for node_type in sorted(nodes["type"].dropna().astype(str).unique())
     ]
-    extra = PROMISE_KEYS if promised else ()
+    extra = (PROMISE_KEYS if promised else ()) + (TRANSFER_KEYS if collect else ())
     channel_keys = [k for k in OVERALL_KEYS + extra if k not in CAPACITY_KEYS]
     type_keys = NODE_TYPE_KEYS + (NODE_TYPE_PROMISE_KEYS if promised else ())
     return Kpis(
@@ -305,6 +326,7 @@ def compute_kpis(
         co2_kg_per_km=co2_kg_per_km,
         carrier_mix=mix,
         by_carrier=None if mix is None else by_carrier(mix),
+        collect=collect,
     )
 
 

@@ -110,7 +110,7 @@ def write_comparison_report(
     with carriers, the carrier mix of both and the orders that lost their next-day
     promise, grouped by cause, then the first 500 of them."""
     rows = []
-    keys = base.keys if len(base.keys) >= len(variant.keys) else variant.keys
+    keys = tuple(dict.fromkeys((*base.keys, *variant.keys)))  # either side's figures
     for key in keys:
         a, b = base.overall.get(key), variant.overall.get(key)
         delta = "–" if a is None or b is None else _delta(key, b - a)

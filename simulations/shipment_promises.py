@@ -109,15 +109,7 @@ class JsonCarried:
 
     def __init__(self, data: dict, order_id: str, node_id: str):
         def date(key: str) -> dt.date | None:
-            text = data.get(key)
-            if text is None:
-                return None
-            try:
-                return dt.date.fromisoformat(str(text))
-            except ValueError:
-                raise ValueError(
-                    f"order {order_id}: shipment from {node_id} has {key} {text!r}, not YYYY-MM-DD"
-                ) from None
+            return json_date(data, key, order_id, node_id)
 
         co2 = data.get("co2_kg")
         self.carrier = str(data["carrier"])
@@ -127,6 +119,20 @@ class JsonCarried:
         self.promised_date = date("promised_date")
         self.co2_kg = None if co2 is None else float(co2)
         self.capped = bool(data.get("capped", False))
+
+
+def json_date(data: dict, key: str, order_id: str, node_id: str) -> dt.date | None:
+    """A JSON shipment's ISO date `key` (None: absent); other text is refused with the
+    order and the node."""
+    text = data.get(key)
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(str(text))
+    except ValueError:
+        raise ValueError(
+            f"order {order_id}: shipment from {node_id} has {key} {text!r}, not YYYY-MM-DD"
+        ) from None
 
 
 def _days(values) -> np.ndarray:

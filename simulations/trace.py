@@ -13,8 +13,9 @@ import pandas as pd
 
 from engine.backorders import RELEASED
 from simulations.decisions import FAILED_STATUSES, DecisionTables
-from simulations.kpis import OVERALL_KEYS, Kpis, percentile_90
+from simulations.kpis import BACKORDER_KEYS, OVERALL_KEYS, Kpis, percentile_90
 from simulations.promise_kpis import NEXT_DAY, PROMISE_KEYS
+from simulations.transfer_kpis import TRANSFER_KEYS
 
 ORDER_FILTERS = ("channel", "day", "status", "strategy", "tier", "delivery")
 NODE_FILTERS = ("node_type", "node_id")
@@ -30,13 +31,23 @@ def orders_behind(
     orders they average over. Filters narrow to a breakdown cell: ``channel``, ``day``,
     ``status``, ``strategy``, ``tier``, ``delivery`` on the order; ``node_type``, ``node_id``
     on its shipments. Stock and capacity KPIs need the computed ``kpis``; the promise
-    KPIs (PROMISE_KEYS) a run with carriers.
+    KPIs (PROMISE_KEYS) a run with carriers, the transfer KPIs (TRANSFER_KEYS) a run
+    with collect orders.
     """
-    known = OVERALL_KEYS + PROMISE_KEYS if tables.carriers else OVERALL_KEYS
+    known = (
+        OVERALL_KEYS
+        + (PROMISE_KEYS if tables.carriers else ())
+        + (TRANSFER_KEYS if tables.collect else ())
+        + BACKORDER_KEYS
+    )
     if kpi not in known:
         close = difflib.get_close_matches(kpi, known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        more = "" if tables.carriers or kpi not in PROMISE_KEYS else " (a run with carriers)"
+        more = ""
+        if kpi in PROMISE_KEYS:
+            more = " (a run with carriers)"
+        elif kpi in TRANSFER_KEYS:
+            more = " (a run with collect orders)"
         raise ValueError(f"unknown KPI {kpi!r}{hint}{more}; known: {', '.join(known)}")
     if kpi in NEEDS_KPIS and kpis is None:
         raise ValueError(f"tracing {kpi} needs the computed KPIs: pass kpis=compute_kpis(...)")
@@ -111,6 +122,14 @@ _ORDER_ROWS = {
     "promised_orders": _promised,
     "avg_promised_days": _promised,
     "next_day_rate": lambda orders: _promised(orders) & (orders["days_promised"] <= NEXT_DAY),
+    "collect_orders": lambda orders: orders["collect"],
+    "transfers": lambda orders: orders["transfers"] > 0,
+    "transfers_per_day": lambda orders: orders["transfers"] > 0,
+    "transfer_units": lambda orders: orders["transfers"] > 0,
+    "transfer_cost": lambda orders: orders["transfers"] > 0,
+    "transfer_cost_per_unit": lambda orders: orders["transfers"] > 0,
+    "ready_on_time_rate": lambda orders: orders["ready_on_time"].eq(False).fillna(False),
+    "avg_ready_days": lambda orders: orders["ready_on_time"].notna(),
     "units_released": lambda orders: _released(orders),
     "backorder_days_mean": lambda orders: _released(orders),
     "backorder_days_p90": lambda orders: _released(orders),

@@ -26,6 +26,7 @@ from simulations.charts import KPI_LABELS
 from simulations.kpis import BACKORDER_KEYS, HEADLINE_KEYS, OVERALL_KEYS
 from simulations.promise_causes import next_day_causes
 from simulations.promise_kpis import service_names
+from simulations.transfer_kpis import TRANSFER_KEYS
 from studio.components import lost_promises
 from studio.components.change_summary import comparison_report
 from studio.components.kpi_cards import delta_text
@@ -130,6 +131,8 @@ def test_a_run_shows_the_promise_cards_and_the_carrier_mix(promised):
     headline = [key for key in HEADLINE_KEYS if key != "on_time_rate"]
     assert [m.label for m in app.metric] == [KPI_LABELS[k][0] for k in headline] + [
         label(key) for key in PROMISE_CARDS
+    ] + [
+        KPI_LABELS[k][0] for k in TRANSFER_KEYS
     ]  # on time is judged on the promise: it is among the promise cards
     assert label("on_time_rate") == "On time (promise)"
     assert all(not m.proto.delta for m in app.metric)  # an example has no live version
@@ -384,12 +387,15 @@ def test_without_carriers_the_pages_show_no_promise(plain_folder):
     app = page("simulate").run()
     app.button[0].click().run()
     assert not app.exception, app.exception
-    assert [m.label for m in app.metric] == [KPI_LABELS[k][0] for k in HEADLINE_KEYS]
+    assert [m.label for m in app.metric] == [
+        KPI_LABELS[k][0]
+        for k in HEADLINE_KEYS + TRANSFER_KEYS  # demo data collects
+    ]
     assert "Delivery promise" not in [header.value for header in app.subheader]
     assert not any("carrier_mix" in element.proto.id for element in app.get("plotly_chart"))
     assert app.selectbox(key="simulate.run.kpi").options == [
         KPI_LABELS[key][0]
-        for key in OVERALL_KEYS + BACKORDER_KEYS  # the ruleset backorders
+        for key in OVERALL_KEYS + TRANSFER_KEYS + BACKORDER_KEYS  # the ruleset backorders
     ]
 
     compare = page("compare").run()
@@ -419,8 +425,9 @@ def test_without_carriers_compare_with_live_shows_no_promise(plain_env):
     app.button(key="rules.live_compare.run").click()
     run(app)
     labels = [m.label for m in app.metric]
-    assert labels[: len(HEADLINE_KEYS)] == [KPI_LABELS[k][0] for k in HEADLINE_KEYS]
-    assert labels[len(HEADLINE_KEYS)] == "Orders changed"  # then the changed orders
+    cards = HEADLINE_KEYS + TRANSFER_KEYS  # the demo data has collect orders
+    assert labels[: len(cards)] == [KPI_LABELS[k][0] for k in cards]
+    assert labels[len(cards)] == "Orders changed"  # then the changed orders
     assert "Delivery promise" not in [header.value for header in app.subheader]
     assert "next-day promise" not in texts(app)
     assert not (plain_env / "carriers.csv").exists()

@@ -19,6 +19,7 @@ import engine
 import simulations
 from engine.tables import load_carriers
 from rulesets.store import RulesetStore
+from simulations.transfer_kpis import TRANSFER_KEYS
 from studio import table_edits
 from studio.components import run_results
 from studio.components.kpi_cards import delta_text
@@ -159,6 +160,7 @@ def test_deltas_are_against_the_live_version(studio_env, expected, monkeypatch):
     assert "Changes against **france v1 (live)**" in texts(app)
     keys = {simulations.charts.KPI_LABELS[k][0]: k for k in headline_keys(expected.kpis)}
     keys.update({label(k): k for k in PROMISE_CARDS})
+    keys.update({simulations.charts.KPI_LABELS[k][0]: k for k in TRANSFER_KEYS})
     assert [metric.label for metric in app.metric] == list(keys)
     for metric in app.metric:
         key = keys[metric.label]

@@ -9,8 +9,12 @@ from simulations.charts import KPI_LABELS
 from simulations.kpis import HEADLINE_KEYS
 from studio import formats
 
-HIGHER_IS_BETTER = frozenset({"fill_rate", "complete_rate", "on_time_rate", "next_day_rate"})
-NEUTRAL = frozenset({"orders", "lines", "units", "node_utilisation", "promised_orders"})
+HIGHER_IS_BETTER = frozenset(
+    {"fill_rate", "complete_rate", "on_time_rate", "next_day_rate", "ready_on_time_rate"}
+)
+NEUTRAL = frozenset(
+    {"orders", "lines", "units", "node_utilisation", "promised_orders", "collect_orders"}
+)
 
 
 def delta_text(key: str, change: float | None) -> str | None:
@@ -48,7 +52,7 @@ def kpi_cards(
         for column, key in zip(st.columns(columns), row, strict=False):
             label, _kind, definition = KPI_LABELS[key]
             label, definition = (wording or {}).get(key, (label, definition))
-            difference = None if baseline is None else change(overall[key], baseline[key])
+            difference = None if baseline is None else change(overall[key], baseline.get(key))
             shown = delta_text(key, difference)
             flat = shown is not None and not any(digit in shown for digit in "123456789")
             column.metric(  # a change that shows as zero ("+0", "-0.0 pts"): grey, no arrow

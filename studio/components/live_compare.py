@@ -20,7 +20,13 @@ import engine
 from rulesets.store import RulesetStore, StoreError, Version
 from simulations import Comparison, Overrides, Scenario, ScenarioError, compare
 from studio import data, formats, state
-from studio.components import change_summary, lost_promises, promise_figures, run_results
+from studio.components import (
+    change_summary,
+    collect_figures,
+    lost_promises,
+    promise_figures,
+    run_results,
+)
 from studio.components.kpi_cards import kpi_cards
 from studio.components.period_picker import peak_days, period_filter
 from studio.components.ruleset_choice import DRAFT, STORED, RulesetChoice, compile_choice
@@ -198,6 +204,7 @@ def _result(result: LiveComparison) -> None:
         baseline_name=base_name,
     )
     promise_figures.show(sim.kpis, base.kpis, (base_name, DRAFT_NAME), KEY)
+    collect_figures.show(sim.kpis, base.kpis, base_name)
     lost_promises.show(comparison, KEY, period)
     change_summary.show_changed(
         comparison,

@@ -26,8 +26,9 @@ from simulations.charts import (
 )
 from simulations.exports import csv_bytes
 from simulations.report import write_report
+from simulations.transfer_kpis import TRANSFER_KEYS
 from studio import formats
-from studio.components import decision_view, promise_figures
+from studio.components import collect_figures, decision_view, promise_figures
 from studio.components.kpi_cards import kpi_cards
 from studio.components.period_picker import Period, period_filter
 from studio.components.widget_memory import field as kept_field
@@ -45,6 +46,13 @@ PROMISE_BEHIND = {
     "capped_parcels": "the orders with a parcel a full service refused",
 }
 """What `orders_behind` returns for the promise figures (docs/kpis.md)."""
+TRANSFER_BEHIND = {
+    "collect_orders": "the collect orders",
+    "ready_on_time_rate": "the collect orders not ready on time",
+    "avg_ready_days": "the routed collect orders it averages over",
+}
+"""What `orders_behind` returns for the click & collect figures; the others give the
+orders with a transfer leg."""
 CHARTS = {
     "daily": "Per day",
     "node_types": "Node types",
@@ -159,6 +167,7 @@ def show_run(run: Run, key: str) -> None:
     promise_figures.show(
         sim.kpis, None if base is None else base.kpis, (run.baseline_label, run.label), key
     )
+    collect_figures.show(sim.kpis, None if base is None else base.kpis, run.baseline_label)
     tabs = st.tabs(list(CHARTS.values()))
     for tab, name in zip(tabs, CHARTS, strict=True):
         with tab:
@@ -318,4 +327,6 @@ def _what(kpi: str) -> str:
         return "the routed orders it averages over"
     if kpi in ("avg_distance_km", "co2_kg", "p90_distance_km"):
         return "orders with a shipment in scope"
+    if kpi in TRANSFER_KEYS:
+        return TRANSFER_BEHIND.get(kpi, "the orders with a transfer leg")
     return PROMISE_BEHIND.get(kpi, KPI_LABELS[kpi][2])

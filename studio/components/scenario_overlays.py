@@ -106,9 +106,9 @@ def kpi_table(overalls: dict[str, dict], keys, label, value_text, delta_text) ->
     for key in keys:
         row = {"KPI": label(key)}
         for name in names:
-            row[name] = value_text(key, overalls[name][key])
+            row[name] = value_text(key, overalls[name].get(key))
         for name in names[1:]:
-            a, b = base[key], overalls[name][key]
+            a, b = base.get(key), overalls[name].get(key)
             change = None if a is None or b is None else float(b) - float(a)
             row[f"Δ {name}"] = delta_text(key, change) or "–"
         rows.append(row)

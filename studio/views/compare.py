@@ -17,6 +17,7 @@ from simulations.kpis import OVERALL_KEYS
 from studio import data, formats
 from studio.components import (
     change_summary,
+    collect_figures,
     lost_promises,
     promise_figures,
     scenario_form,
@@ -222,6 +223,7 @@ def _show(result: Result) -> None:
             )
     if any(run.kpis.carriers for run in runs.values()):
         _promise(result, runs, period)
+    collect_figures.side_by_side({name: run.kpis for name, run in runs.items()}, "compare")
     for comparison in result.comparisons:
         change_summary.show_changed(comparison, "compare")
 
