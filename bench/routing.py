@@ -6,8 +6,10 @@ Figures: batch throughput (orders/s, `Session.route` on the whole batch, explain
 then with the JSON lines written, and the sha256 of those bytes); the same batch with
 the demo carriers table and closures (every shipment gets a carrier and a promised
 date) against without, alternated in one run, as a ratio (aim: carriers cost at most
-25 % of the throughput); and single-order latency p50/p99 of `Session.route_one`
-with explain off and on. Loading the files is timed apart: it is not routing.
+25 % of the throughput); the click & collect strategy with `transfer from` against the
+same strategy written without the clause (same decisions, as a ratio); and single-order
+latency p50/p99 of `Session.route_one` with explain off and on. Loading the files is
+timed apart: it is not routing.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ def run(quick: bool = False) -> list[str]:
         f"(target ≥ {TARGET_ORDERS_PER_S:,}/s)"
     )
     lines.extend(_with_carriers(paths, text, nodes, stock, batch, node_ids, quick))
+    lines.extend(_transfer_clause(text, nodes, stock, batch, quick))
     text_out = io.StringIO()
     wall, _, _ = _timed(lambda: base.copy().route(batch).write_jsonl(text_out))
     digest = hashlib.sha256(text_out.getvalue().encode("utf-8")).hexdigest()
@@ -108,6 +111,44 @@ def _with_carriers(paths, text, nodes, stock, batch, node_ids, quick) -> list[st
         f"closures: {len(batch) / with_:,.0f} orders/s (medians of {len(walls['with'])} "
         f"alternated runs): carriers cost {cost:.0%} of the throughput "
         f"(aim ≤ {MOST_CARRIER_COST:.0%})"
+    ]
+
+
+WITHOUT_TRANSFER = (
+    '  transfer from node.type == "dc"\n  rank by distance\n',
+    '  source from node.id == order.collect_node or node.type == "dc"\n'
+    "  rank by node.id == order.collect_node desc, distance\n",
+)
+"""france.route's click & collect written with `transfer from`, and as it was written
+before the clause: the same candidates and ranking."""
+
+
+def _transfer_clause(text, nodes, stock, batch, quick) -> list[str]:
+    """Throughput of france.route with `transfer from` against the same strategy
+    written without it, alternated; the JSON lines of both must be the same bytes."""
+    former = text.replace(*WITHOUT_TRANSFER)
+    assert former != text, "france.route's click & collect strategy changed"
+    sessions = {
+        "with": engine.Session.open(text, nodes, stock),
+        "without": engine.Session.open(former, nodes, stock),
+    }
+    walls: dict[str, list[float]] = {"without": [], "with": []}
+    digests = {}
+    for _ in range(3 if quick else 5):
+        for name, session in sessions.items():
+            copy = session.copy()
+            start = time.perf_counter()
+            decisions = copy.route(batch)
+            walls[name].append(time.perf_counter() - start)
+            out = io.StringIO()
+            decisions.write_jsonl(out)
+            digests[name] = hashlib.sha256(out.getvalue().encode("utf-8")).hexdigest()
+    with_, without = (statistics.median(walls[name]) for name in ("with", "without"))
+    same = "the same decisions" if digests["with"] == digests["without"] else "DIFFERENT decisions"
+    return [
+        f"click & collect with `transfer from`: {len(batch) / with_:,.0f} orders/s; written "
+        f"without it: {len(batch) / without:,.0f} orders/s (medians of {len(walls['with'])} "
+        f"alternated runs; time with ÷ without {with_ / without:.2f}); {same}"
     ]
 
 
