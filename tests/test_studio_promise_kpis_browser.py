@@ -2,8 +2,9 @@
 Debian's Chromium: on Simulate, the shipped France ruleset with delivery promises
 (rulesets/france_promise.route, a version 1 draft the studio saves on an empty store) is
 replayed on the demo data with its carriers and closures; the page shows the promise
-cards, each with the figure `simulations` computes on the same tables, and the carrier
-mix chart with a bar per carrier service the replay used.
+cards, each with the figure `simulations` computes on the same tables, the carrier
+mix chart with a bar per carrier service the replay used, and the click & collect
+cards (the demo has collect orders).
 
 A screenshot is kept after each step in the folder the test prints
 (tests/artifacts/promise-simulate/)."""
@@ -19,7 +20,9 @@ from playwright.sync_api import expect
 
 import engine
 import simulations
+from simulations.charts import KPI_LABELS
 from simulations.promise_kpis import service_names
+from simulations.transfer_kpis import TRANSFER_KEYS
 from studio.components.promise_figures import PROMISE_CARDS, label
 from studio.formats import count
 from studio.formats import kpi as format_kpi
@@ -131,4 +134,12 @@ def test_a_simulation_with_the_demo_carriers_shows_the_promise(server, expected,
             [str(carrier) for carrier in expected.kpis.by_carrier["carrier"]]
         )
         steps.shot("carrier-tables")
+
+        heading = page.get_by_role("heading", name="Click & collect", exact=True)
+        steps.to_top(heading)
+        assert overall["transfers"] > 0
+        for key in TRANSFER_KEYS:
+            card = steps.card(KPI_LABELS[key][0])
+            expect(card.get_by_test_id("stMetricValue")).to_have_text(format_kpi(key, overall[key]))
+        steps.shot("click-and-collect-cards")
     assert remote == [], f"the studio asked the network for {remote}"
