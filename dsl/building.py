@@ -230,6 +230,7 @@ class ToSyntax(Transformer[PlacedToken, s.Ruleset]):
         fields: dict[str, object] = {
             "span": rule_span(children),
             "id": name_of(ident),
+            "kind": "order",
             "label": label,
             "comments": [],
             "priority": None,
@@ -247,6 +248,9 @@ class ToSyntax(Transformer[PlacedToken, s.Ruleset]):
             "split": None,
             "otherwise": None,
             "on_shortage": None,
+            "send_to": None,
+            "disposition": None,
+            "restock_after": None,
             "clause_spans": spans,
         }
         for child in children:

@@ -164,15 +164,38 @@ class Deliver(Syntax):
     by: FieldRef | None = None
 
 
+class DispositionCase(Syntax):
+    """One `value -> disposition` of `disposition by EXPR: ...`. The value is written as
+    a bare word (`new`), a text or a number."""
+
+    value: str | int | float
+    disposition: str
+
+
+class Disposition(Syntax):
+    """`disposition restock` (`fixed`) or `disposition by EXPR: value -> disposition, ...`
+    (`by` and `cases`): what becomes of a returned unit (returns.md)."""
+
+    fixed: str | None = None
+    by: Expr | None = None
+    cases: list[DispositionCase] = []
+
+
+DISPOSITIONS = ("restock", "refurbish", "liquidate", "destroy")
+"""The dispositions of a returned unit; only `restock` puts it back in stock."""
+StrategyKind = Literal["order", "return"]
 Shortage = Literal["backorder", "partial", "reject"]
 DEFAULT_PRIORITY = 100
 """The priority of a strategy that states none (language.md)."""
 
 
 class Strategy(Syntax):
-    """One sourcing strategy. Clauses left out are `None` (their defaults apply)."""
+    """One sourcing strategy (`strategy`) or return strategy (`return strategy`, where a
+    returned unit goes: returns.md). Clauses left out are `None` (their defaults
+    apply)."""
 
     id: str
+    kind: StrategyKind = "order"
     label: str | None = None
     comments: list[str] = []
     priority: int | None = None
@@ -195,6 +218,12 @@ class Strategy(Syntax):
     split: int | None = None
     otherwise: str | None = None
     on_shortage: Shortage | None = None
+    send_to: Expr | None = None
+    """`send to EXPR` (return strategies): the nodes a returned unit may go to."""
+    disposition: Disposition | None = None
+    restock_after: int | None = None
+    """`restock after N days` (return strategies): restocked units become stock N days
+    after the return is created."""
     clause_spans: dict[str, Span] = Field(default_factory=dict, exclude=True, repr=False)
     """Where each single-valued clause was written (`priority`, `within`, ...)."""
 
@@ -214,9 +243,13 @@ class Ruleset(Syntax):
     def strategy(self, strategy_id: str) -> Strategy | None:
         return next((s for s in self.strategies if s.id == strategy_id), None)
 
-    def tried_order(self) -> list[Strategy]:
-        """Strategies in the order they are tried: by priority, ties in file order."""
-        indexed = sorted(enumerate(self.strategies), key=lambda p: (p[1].tried_priority, p[0]))
+    def tried_order(self, kind: StrategyKind = "order") -> list[Strategy]:
+        """Strategies of a kind (orders' or returns') in the order they are tried: by
+        priority, ties in file order."""
+        indexed = sorted(
+            ((i, st) for i, st in enumerate(self.strategies) if st.kind == kind),
+            key=lambda p: (p[1].tried_priority, p[0]),
+        )
         return [strategy for _, strategy in indexed]
 
 
@@ -257,5 +290,8 @@ def walk(expr: Expr) -> Iterator[Expr]:
             pending.append(node.operand)
 
 
-for _model in (ListOf, Compare, AllOf, AnyOf, Not, Keep, RankKey, Deliver, Strategy, Ruleset):
+for _model in (
+    ListOf, Compare, AllOf, AnyOf, Not, Keep, RankKey, Deliver, DispositionCase, Disposition,
+    Strategy, Ruleset,
+):  # fmt: skip
     _model.model_rebuild()
