@@ -5,12 +5,17 @@ anything happens at that instant (an order routed, an event applied).
 Within a kernel block the kernel adds the units itself, before each order, from the
 ranges the cursor gives it (`for_block`); before an event or an order routed alone
 the cursor adds them here (`apply_until`). Either way the rule is the one above.
+
+Stock can also be scheduled while the replay runs (`add`: returned units restocked at
+a later instant). Those arrivals are only ever added by `apply_until`: the replay
+ends each run of orders at the next of them (`next_added`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import heapq
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -95,15 +100,49 @@ class ArrivalCursor:
         self.nodes = np.array([index[n] for n in arrivals.node_ids], dtype=np.int64)
         self.qty = np.array(arrivals.qty, dtype=np.int64)
         self.next = 0
+        self.added: list[tuple[int, int, int, int, int]] = []
+        """Arrivals scheduled during the replay, a heap of (ns, seq, row, node, units)."""
+        self.on_added: Callable[[str, int, int], None] | None = None
+        """Told (SKU, node index, units) of each scheduled arrival when it is added."""
+        self._seq = 0
 
-    def apply_until(self, instant: int) -> None:
-        """Add what arrives at or before `instant` (ns) and is not added yet."""
+    def add(self, instant: int, sku: str, node: int, qty: int) -> None:
+        """Schedule `qty` units of `sku` to arrive at node index `node` at `instant` (ns)."""
+        self.inventory.ensure([sku])
+        row = self.inventory.sku_index[sku]
+        self._seq += 1
+        heapq.heappush(self.added, (instant, self._seq, row, node, qty))
+
+    def next_added(self) -> int | None:
+        """The instant (ns) of the next scheduled arrival not added yet (None: none)."""
+        return self.added[0][0] if self.added else None
+
+    def next_at(self) -> int | None:
+        """The instant (ns) of the next arrival of either kind not added yet."""
+        due = [int(self.at[self.next])] if self.next < len(self.at) else []
+        if self.added:
+            due.append(self.added[0][0])
+        return min(due) if due else None
+
+    def apply_until(self, instant: int) -> list[int]:
+        """Add what arrives at or before `instant` (ns) and is not added yet; the SKU
+        rows that arrived."""
         start, end = self.next, int(np.searchsorted(self.at, instant, side="right"))
+        rows = []
         if end > start:
             self._on_hand(start, end)
             where = (self.rows[start:end], self.nodes[start:end])
             np.add.at(self.inventory.free, where, self.qty[start:end])
             self.next = end
+            rows = self.rows[start:end].tolist()
+        while self.added and self.added[0][0] <= instant:
+            _, _, row, node, qty = heapq.heappop(self.added)
+            self.inventory.free[row, node] += qty
+            self.inventory.on_hand[row, node] += qty
+            if self.on_added is not None:
+                self.on_added(self.inventory.skus[row], node, qty)
+            rows.append(row)
+        return rows
 
     def for_block(self, instants: np.ndarray) -> kernel.ArrivalArrays:
         """The kernel's arrivals for a block of orders at `instants` (in time order): what

@@ -96,7 +96,7 @@ class BoundStrategy:
         """Protected units per node when every `keep` reads only node fields."""
         if self.keep_masks and all(m.dynamic is None for _, m in self.keep_masks):
             self.static_keep = self.keep_vector(None)
-        self.keys = [key for key in (_bind_key(spec, network, tz) for spec in strategy.rank) if key]
+        self.keys = [key for key in (bind_key(spec, network, tz) for spec in strategy.rank) if key]
 
     def keep_for(self, order: Any) -> np.ndarray | None:
         """Protected units per node for an order: the largest `keep` whose condition holds
@@ -115,7 +115,8 @@ class BoundStrategy:
         return vector
 
 
-def _bind_key(spec: RankSpec, network: Network, tz: ZoneInfo) -> BoundKey | None:
+def bind_key(spec: RankSpec, network: Network, tz: ZoneInfo) -> BoundKey | None:
+    """A rank key bound to a network (None: a constant key, which ranks nothing)."""
     if spec.kind == "constant":
         return None
     if spec.kind == "metric":

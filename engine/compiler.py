@@ -132,6 +132,9 @@ class Policy:
     source: str = field(default="", repr=False, compare=False)
     """The text it was compiled from (to show errors in), when known."""
     filename: str = field(default="<ruleset>", repr=False, compare=False)
+    returns: tuple[Any, ...] = ()
+    """The return strategies (`engine.return_strategies.CompiledReturnStrategy`), in the
+    order they are tried."""
     by_id: dict[str, CompiledStrategy] = field(init=False, repr=False, compare=False)
     """The strategies by id (made from `strategies`)."""
     _choice: _ChoiceCache = field(init=False, repr=False, compare=False)
@@ -267,18 +270,25 @@ def compile(  # noqa: A001 - the architecture names it engine.compile
     errors = [d for d in _check(ruleset, extra_fields) if d.is_error]
     if errors:
         raise CompileError(errors, source, filename)
+    from engine.return_strategies import compile_return
+
     tz = ZoneInfo(ruleset.timezone or "UTC")
-    compiled = []
+    compiled, returns = [], []
     problems: list[Diagnostic] = []
     for position, strategy in enumerate(ruleset.strategies):
         try:
-            compiled.append(_strategy(strategy, position, tz))
+            if strategy.kind == "return":
+                returns.append(compile_return(strategy, position, tz))
+            else:
+                compiled.append(_strategy(strategy, position, tz))
         except ExpressionError as error:
             problems.append(_diagnostic(str(error), error.expr, strategy))
     if problems:
         raise CompileError(problems, source, filename)
     rank = {strategy.id: k for k, strategy in enumerate(ruleset.tried_order())}
     compiled.sort(key=lambda st: rank[st.id])
+    tried = {strategy.id: k for k, strategy in enumerate(ruleset.tried_order("return"))}
+    returns.sort(key=lambda st: tried[st.id])
     return Policy(
         name=ruleset.name,
         timezone=ruleset.timezone or "UTC",
@@ -287,6 +297,7 @@ def compile(  # noqa: A001 - the architecture names it engine.compile
         ruleset=ruleset,
         source=source,
         filename=filename,
+        returns=tuple(returns),
     )
 
 
@@ -352,13 +363,14 @@ def _condition_only(expr: s.Expr, clause: str) -> None:
             )
 
 
-def _rank_spec(key: s.RankKey) -> RankSpec:
+def _rank_spec(key: s.RankKey, metrics: Iterable[str] = METRICS) -> RankSpec:
+    """One `rank by` key; `metrics` are the metric words the strategy's kind knows."""
     expr = key.key
     descending = key.direction == "desc"
     text = format_rank_key(key)
     if isinstance(expr, s.Name):
-        if expr.name not in METRICS:
-            known = ", ".join(METRICS)
+        if expr.name not in metrics:
+            known = ", ".join(metrics)
             raise ExpressionError(f"`{expr.name}` is not a rank metric (known: {known})", expr)
         return RankSpec("metric", expr.name, expr, descending, text)
     if isinstance(expr, s.FieldRef):

@@ -69,7 +69,7 @@ def plain_order_fields(expr: s.Expr) -> tuple[str, ...] | None:
     names: set[str] = set()
     for item in s.walk(expr):
         if isinstance(item, s.FieldRef) and item.root != "node":
-            if item.root != "order" or item.name in DERIVED_ORDER_VALUES:
+            if item.root not in ("order", "return") or item.name in DERIVED_ORDER_VALUES:
                 return None
             names.add(item.name)
     return tuple(sorted(names))
@@ -110,7 +110,7 @@ def _field_getter(ref: s.FieldRef, tz: ZoneInfo) -> Getter:
         return lambda _order, line, _node: line.get(name) or 0.0
     if root == "node" and name in promise_fields.NODE_FIELDS:
         return lambda _order, _line, n: promise_fields.node_value(name, n.fields)
-    if root == "order":
+    if root in ("order", "return"):  # a return reads its returned line's fields too
 
         def read(o: Any, _line: Any, _node: Any) -> Value:
             value = o.get(name)
@@ -128,7 +128,7 @@ def _field_getter(ref: s.FieldRef, tz: ZoneInfo) -> Getter:
     if root == "carrier":  # a node with one carrier service (engine.delivery)
         column = carrier_column(ref.path)
         return lambda _order, _line, n: n.carrier.get(column)
-    raise ExpressionError(f"`{ref.path}`: fields start with order., node. or line.", ref)
+    raise ExpressionError(f"`{ref.path}`: fields start with order., return., node. or line.", ref)
 
 
 def predicate_getter(expr: s.Expr, tz: ZoneInfo) -> Predicate:
@@ -250,7 +250,7 @@ def node_mask(expr: s.Expr, nodes: Sequence[Any], tz: ZoneInfo) -> NodeMask:
     """Bind a predicate to a network (nodes in network order)."""
     count = len(nodes)
     used = roots(expr)
-    if not used & {"order", "line"}:
+    if not used & {"order", "line", "return"}:
         predicate = predicate_getter(expr, tz)
         mask = np.fromiter((predicate(None, None, n) for n in nodes), dtype=bool, count=count)
         return NodeMask(expr, static=mask)

@@ -35,6 +35,8 @@ from engine.holds import Clock, Holds, utc_now
 from engine.ledger import OrderEventRefused
 from engine.model import Inventory, Network, Order
 from engine.order_batch import OrderBatch, from_ns, instant_ns
+from engine.return_router import ReturnRouter
+from engine.returns import Return, ReturnDecision
 from engine.router import Router, collection_paused, routing_order
 from engine.windows import UTC
 
@@ -89,6 +91,8 @@ class Replayed:
     rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     """Batch positions of the orders routed (none for re-routes)."""
     reroutes: bool = False
+    returns: list[ReturnDecision] = field(default_factory=list)
+    """Returns routed at this step (then `decisions` is empty)."""
 
 
 class Session:
@@ -114,6 +118,11 @@ class Session:
         """Order events the last replay refused (nothing changed), with why."""
         self._clock: Clock = utc_now
         self._holds: Holds | None = None
+        self.targets: dict[str, np.ndarray] = {}
+        """Per SKU, the stock level each node wants (the inventory's `target`; returns'
+        `need`)."""
+        self._returns: ReturnRouter | None = None
+        self._restocks: ArrivalCursor | None = None
         if follow:
             self.follow()
 
@@ -149,9 +158,15 @@ class Session:
         stock = _arrow_of(inventory)
         if stock is not None:
             inventory_of = Inventory.from_arrow(stock, network)
+            columns = stock.column_names
         else:
-            inventory_of = Inventory.from_frame(_frame_of(inventory), network)
-        return cls(policy, network, inventory_of, follow, delivery)
+            frame = _frame_of(inventory)
+            inventory_of = Inventory.from_frame(frame, network)
+            columns = list(frame.columns)
+        session = cls(policy, network, inventory_of, follow, delivery)
+        if "target" in columns:
+            session.targets = targets_of(stock if stock is not None else frame, network)
+        return session
 
     def copy(self) -> Session:
         """The same policy and network on a copy of this session's stock as it stands
@@ -163,6 +178,7 @@ class Session:
         )
         if self.router.delivery is not None and copied.router.delivery is not None:
             copied.router.delivery.count_as(self.router.delivery)
+        copied.targets = self.targets
         return copied
 
     @property
@@ -265,6 +281,39 @@ class Session:
             return self.reactions.route(order, at, explain)
         return self.router.route(order, at, explain)
 
+    @property
+    def returns(self) -> ReturnRouter:
+        """Where returned units go (engine.return_router), on this session's stock."""
+        if self._returns is None:
+            self._returns = ReturnRouter(
+                self.policy.returns, self.network, self.router.inventory, self.router.offline,
+                self.policy.tz, self.targets,
+            )  # fmt: skip
+        return self._returns
+
+    def route_return(self, ret: Return, explain: bool = False) -> ReturnDecision:
+        """Route a return at its creation instant and commit it: restocked units are
+        inbound at their node, and stock there from their restock instant (added
+        before anything routed at or after it)."""
+        cursor = self._restock_cursor()
+        cursor.apply_until(instant_ns(ret.created_at, UTC))
+        decision = self.returns.route(ret, explain)
+        self.returns.commit(decision)
+        for line in decision.lines:
+            if line.restock_at is not None and line.node_id is not None:
+                node = self.network.index[line.node_id]
+                cursor.add(instant_ns(line.restock_at, UTC), line.sku, node, line.qty)
+        return decision
+
+    def _restock_cursor(self) -> ArrivalCursor:
+        """The cursor restocked returns arrive through (this session's own, or the
+        running replay's)."""
+        if self._restocks is None:
+            self._restocks = ArrivalCursor(Arrivals.of(()), self.router.inventory)
+        if self._restocks.on_added is None:
+            self._restocks.on_added = self.returns.arrived
+        return self._restocks
+
     def apply(self, events: Iterable[Event]) -> list[Decision]:
         """Apply operational events in time order; returns the re-route decisions."""
         return self.follow().apply_batch(events)
@@ -297,6 +346,7 @@ class Session:
         arrivals: Iterable[Arrival] | Arrivals = (),
         events: Iterable[Event] = (),
         *,
+        returns: Iterable[Return] = (),
         explain: Collection[str] = (),
         stop: Collection[str] | None = None,
         until: dt.datetime | None = None,
@@ -312,7 +362,9 @@ class Session:
         engine.backorders, each release a decision of its own. After the last order,
         the events and arrivals left (up to `until`) are applied. With `stop`, the
         replay ends once the orders named there are routed. Order events that cannot
-        apply are refused, listed in `refused_events`."""
+        apply are refused, listed in `refused_events`. `returns` are routed at their
+        instants (after the events of the same instant, before its orders), each a step
+        of its own (`Replayed.returns`); their restocked units arrive as stock does."""
         batch = self.batch(orders)
         rows = routing_order(batch)
         instants = batch.instants[rows]
@@ -323,9 +375,10 @@ class Session:
             self.follow()
         elif self.reactions is None and self.backorders is None:
             self.backorders = ReplayBackorders(self.router)  # kept by later replays
-        cursor = ArrivalCursor(Arrivals.of(arrivals), self.router.inventory)
+        cursor = self._replay_cursor(arrivals)
+        returns = [ret for ret in returns if until is None or ret.created_at < until]
         timeline = _Timeline(
-            self, cursor, events, None if until is None else instant_ns(until, UTC)
+            self, cursor, events, None if until is None else instant_ns(until, UTC), returns
         )
         self.refused_events = timeline.refused
         wanted = frozenset(explain)
@@ -362,6 +415,17 @@ class Session:
         if on_progress is not None:
             on_progress(total, total)
 
+    def _replay_cursor(self, arrivals: Iterable[Arrival] | Arrivals) -> ArrivalCursor:
+        """The replay's stock arrivals, with the restocks already scheduled on this
+        session; restocked returns are scheduled on it from now on."""
+        cursor = ArrivalCursor(Arrivals.of(arrivals), self.router.inventory)
+        if self._restocks is not None:
+            for at, _, row, node, qty in self._restocks.added:
+                cursor.add(at, self.router.inventory.skus[row], node, qty)
+            cursor.on_added = self._restocks.on_added
+        self._restocks = cursor
+        return cursor
+
     def _route(
         self, batch: OrderBatch, rows: np.ndarray, explained: bool, cursor: ArrivalCursor
     ) -> Replayed:
@@ -389,13 +453,22 @@ class _Timeline:
     at or before its instant."""
 
     def __init__(
-        self, session: Session, arrivals: ArrivalCursor, events: list[Event], until: int | None
+        self,
+        session: Session,
+        arrivals: ArrivalCursor,
+        events: list[Event],
+        until: int | None,
+        returns: list[Return],
     ):
         self.session = session
         self.until_ns = until
         self.arrivals = arrivals
         self.events = [(instant_ns(e.at, UTC), e) for e in events]
         self.next_event = 0
+        self.returns = sorted(
+            ((instant_ns(r.created_at, UTC), r) for r in returns), key=lambda p: (p[0], p[1].id)
+        )
+        self.next_return = 0
         self.refused: list[tuple[Event, str]] = []
         self.backorders_possible = any(
             strategy.on_shortage == "backorder" for strategy in session.policy.strategies
@@ -407,16 +480,23 @@ class _Timeline:
         due = [self._next_release()]
         if self.next_event < len(self.events):
             due.append(self.events[self.next_event][0])
+        if self.next_return < len(self.returns):
+            due.append(self.returns[self.next_return][0])
         found = [at for at in due if at is not None]
         return min(found) if found else None
 
     def until(self, instant: int) -> Iterator[Replayed]:
         """Apply the events up to `instant` (ns), in time order, each after the stock
         that arrives before it and the backorders that stock releases."""
-        while self.next_event < len(self.events) and self.events[self.next_event][0] <= instant:
-            at, event = self.events[self.next_event]
+        while (at := self._next_step()) is not None and at <= instant:
             yield from self._arrivals_until(at)
             self.arrivals.apply_until(at)
+            if self.next_event >= len(self.events) or self.events[self.next_event][0] > at:
+                ret = self.returns[self.next_return][1]
+                self.next_return += 1
+                yield Replayed([], returns=[self.session.route_return(ret)])
+                continue
+            event = self.events[self.next_event][1]
             try:
                 changes = self.session.follow().apply(event)  # following since events came
             except OrderEventRefused as refused:
@@ -426,6 +506,15 @@ class _Timeline:
             if changes:
                 yield Replayed(changes, reroutes=True)
         yield from self._arrivals_until(instant)
+
+    def _next_step(self) -> int | None:
+        """The instant (ns) of the next event or return (an event first on a tie)."""
+        due = []
+        if self.next_event < len(self.events):
+            due.append(self.events[self.next_event][0])
+        if self.next_return < len(self.returns):
+            due.append(self.returns[self.next_return][0])
+        return min(due) if due else None
 
     def _waiting(self) -> tuple[list[str], Any]:
         """SKUs orders wait for, and what releases them (the ledger or the replay's own)."""
@@ -440,24 +529,29 @@ class _Timeline:
         """The instant (ns) of the next stock arrival when orders may wait for stock (a
         strategy backorders, or allocations are followed: a re-route backorders): the
         orders are routed in runs that never span an arrival, so that an order left
-        waiting sees every later arrival of its SKU."""
+        waiting sees every later arrival of its SKU. Restocked returns always end a run:
+        the kernel adds only the arrivals known when the replay starts."""
         cursor = self.arrivals
-        if cursor.next >= len(cursor.at):
-            return None
-        if self.session.reactions is None and not self.backorders_possible:
-            return None
-        return int(cursor.at[cursor.next])
+        due = []
+        if cursor.next < len(cursor.at) and (
+            self.session.reactions is not None or self.backorders_possible
+        ):
+            due.append(int(cursor.at[cursor.next]))
+        added = cursor.next_added()
+        if added is not None:
+            due.append(added)
+        return min(due) if due else None
 
     def _arrivals_until(self, instant: int) -> Iterator[Replayed]:
         """Stock arriving up to `instant` (ns), one arrival instant at a time, releases
         the orders waiting for it."""
         while (due := self._next_release()) is not None and due <= instant:
-            cursor, start = self.arrivals, self.arrivals.next
-            cursor.apply_until(due)
+            cursor = self.arrivals
+            rows = cursor.apply_until(due)
             skus, releaser = self._waiting()
             if not skus:
                 continue
-            arrived = {cursor.inventory.skus[row] for row in cursor.rows[start : cursor.next]}
+            arrived = {cursor.inventory.skus[row] for row in rows}
             waiting = arrived.intersection(skus)
             if not waiting:
                 continue
@@ -472,12 +566,17 @@ class _Timeline:
         arrives still releases backorders (up to the replay's `until`; without one, up
         to the last event or arrival)."""
         ends = [self.events[-1][0]] if self.events else []
+        if self.returns:
+            ends.append(self.returns[-1][0])
         if self.until_ns is not None:
             ends.append(self.until_ns - 1)  # `until` itself is not replayed
         elif len(self.arrivals.at):
             ends.append(int(self.arrivals.at[-1]))
         if ends:
             yield from self.until(max(ends))
+        if self.until_ns is None:  # returned units restocked after the rest
+            while (added := self.arrivals.next_added()) is not None:
+                yield from self._arrivals_until(added)
 
 
 def _arrow_of(table: object) -> pa.Table | None:
@@ -509,3 +608,26 @@ def _pieces(run: np.ndarray, alone: list[int]) -> Iterator[tuple[np.ndarray, boo
         start = k + 1
     if start < len(run):
         yield run[start:], False
+
+
+def targets_of(stock: pa.Table | pd.DataFrame, network: Network) -> dict[str, np.ndarray]:
+    """Per SKU, the `target` stock level of each node (0 where none is given); rows
+    of a node the network lacks are left to the inventory's own check."""
+    import pyarrow as pa
+
+    names = ["node_id", "sku", "target"]
+    if isinstance(stock, pa.Table):
+        columns = stock.select(names).to_pydict()
+    else:
+        columns = {name: stock[name].tolist() for name in names}
+    out: dict[str, np.ndarray] = {}
+    index = network.index
+    for node_id, sku, target in zip(
+        columns["node_id"], columns["sku"], columns["target"], strict=True
+    ):
+        node = index.get(str(node_id))
+        if node is None or target is None or target != target:  # missing, NaN
+            continue
+        row = out.setdefault(str(sku), np.zeros(len(network), dtype=np.int64))
+        row[node] += int(target)
+    return out
