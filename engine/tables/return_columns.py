@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from engine.arrow import Floats, Ints, Mask, from_numpy, str_list, texts
 from engine.arrow import to_numpy as as_numpy
 from engine.limits import MONEY, STOCK
-from engine.tables.cells import ColumnReader, floats, whole_numbers
+from engine.tables.cells import ColumnReader, floats
 from engine.tables.table import Table
 
 ACCEPTING_TYPES = ("dc", "store")
@@ -41,8 +41,7 @@ def inventory_return_columns(read: ColumnReader) -> dict[str, pa.Array[Any]]:
     """`target` when the inventory source has it: a whole number of units, empty = 0."""
     if not read.has("target"):
         return {}
-    target = read.number("target", STOCK, default=0.0, note="(empty = 0)")
-    return {"target": whole_numbers(target)}
+    return {"target": read.whole("target", STOCK, default=0, note="(empty = 0)")}
 
 
 def accepting(kinds: pa.Array[Any]) -> Mask:
