@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.tables import load_inventory, load_nodes, load_orders, load_returns
+from engine.tables import RETURN_COLUMNS, load_inventory, load_nodes, load_orders, load_returns
 from simulations.demo_data import generate
 from simulations.demo_data.returns import CONDITIONS, RETURN_RATE
 from simulations.geography import haversine_km
@@ -68,6 +68,15 @@ def test_returns_load_without_a_reject_and_are_deterministic(demo, tmp_path):
     from_csv = load_returns(again["returns"], node_ids=ids, timezone=PARIS)
     assert from_parquet.ok
     pd.testing.assert_frame_equal(from_parquet.frame, from_csv.frame)
+
+
+def test_a_period_too_short_for_any_return_writes_an_empty_table(tmp_path):
+    """Two days of orders: every return would come after the period."""
+    for fmt in ("csv", "parquet"):
+        paths = generate(tmp_path / fmt, orders=300, skus=100, days=2, fmt=fmt)
+        table = load_returns(paths["returns"], timezone=PARIS)
+        assert table.ok and len(table.arrow) == 0
+        assert table.arrow.column_names[:13] == list(RETURN_COLUMNS)
 
 
 def test_every_returned_line_is_a_line_the_customer_bought(returned):

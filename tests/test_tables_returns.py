@@ -6,14 +6,20 @@ without the new columns loading as before."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from fuzzing import fuzz_settings, hostile_cell
+from hypothesis import given
+from hypothesis import strategies as st
+from test_fuzz_tables import KNOWN_NODES, NETWORK, check_rejects
 
+import engine
 from engine.columns import NODE_COLUMNS
-from engine.limits import MAX_LINES
+from engine.limits import MAX_LINES, MONEY, STOCK
 from engine.tables import (
     RETURN_COLUMNS,
     NodeReturns,
@@ -409,3 +415,40 @@ def test_inventory_without_target_loads_as_before(tmp_path):
     assert stock.arrow.column_names == ["node_id", "sku", "on_hand"]
     assert stock_targets(stock).tolist() == [0]
     assert stock_targets(stock.arrow).dtype == np.int64
+
+
+@pytest.mark.fuzz
+@fuzz_settings()
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.one_of(st.sampled_from(["", "true", "no"]), hostile_cell),
+            st.one_of(st.sampled_from(["", "0.8"]), hostile_cell),
+            st.one_of(st.sampled_from(["", "4"]), hostile_cell),
+        ),
+        max_size=6,
+    )
+)
+def test_fuzzed_returns_columns_of_nodes_and_inventory(rows):
+    """Hostile cells in the new columns: good rows plus rejects, and what is kept is
+    within its range and builds a network and a stock."""
+    quoted = [[f'"{c.replace(chr(34), chr(34) * 2)}"' for c in row] for row in rows]
+    nodes_text = "id,type,lat,lon,accepts_returns,return_cost\n" + "".join(
+        f"N{i},{'dc' if i % 2 else 'store'},45,4,{a},{c}\n" for i, (a, c, _) in enumerate(quoted)
+    )
+    stock_text = "node_id,sku,on_hand,target\n" + "".join(
+        f"{KNOWN_NODES[i % 2]},S{i},1,{t}\n" for i, (_, _, t) in enumerate(quoted)
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        nodes = load_nodes(write(Path(folder), "nodes.csv", nodes_text))
+        stock = load_inventory(write(Path(folder), "inventory.csv", stock_text), KNOWN_NODES)
+    for table in (nodes, stock):
+        check_rejects(table)
+        assert len(table.arrow) + table.rejected_rows == len(rows)
+    returns = NodeReturns.of(nodes)
+    assert returns.accepts.dtype == bool and len(returns.ids) == len(nodes.arrow)
+    assert ((returns.cost >= MONEY.low) & (returns.cost <= MONEY.high)).all()
+    targets = stock_targets(stock)
+    assert ((targets >= STOCK.low) & (targets <= STOCK.high)).all()
+    engine.Network.from_frame(nodes.frame)
+    engine.Inventory.from_frame(stock.frame, NETWORK)

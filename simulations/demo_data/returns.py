@@ -96,8 +96,7 @@ def build_returns(
     returned = group[chosen]
     columns = _lines(lines, picked[chosen], rng)
     sent = method[returned] != 0
-    width = max(7, len(str(len(in_time))))
-    ids = np.strings.add("R", np.strings.zfill(np.arange(1, len(in_time) + 1).astype(str), width))
+    ids = np.strings.add("R", _numbers(len(in_time)))
     return {
         "return_id": Indexed(ids, number[returned]),
         "order_id": Indexed(lines["order_id"].values, of[picked[chosen]]),
@@ -108,6 +107,14 @@ def build_returns(
         "origin_lon": _where(sent, lines["dest_lon"], picked[chosen]),
         **columns,
     }
+
+
+def _numbers(count: int) -> np.ndarray:
+    """1 … count as text, zero-padded to one width (7 digits at least)."""
+    numbers = np.arange(1, count + 1).astype(str)
+    if not count:
+        return numbers
+    return np.strings.zfill(numbers, max(7, len(str(count))))
 
 
 def _methods(collect: np.ndarray, has_stores: bool, rng: np.random.Generator) -> np.ndarray:
