@@ -99,7 +99,7 @@ def build_returns(
     ids = np.strings.add("R", _numbers(len(in_time)))
     return {
         "return_id": Indexed(ids, number[returned]),
-        "order_id": Indexed(lines["order_id"].values, of[picked[chosen]]),
+        "order_id": Indexed(lines["order_id"].values[orders], returned),
         "created_at": Indexed(created[in_time], number[returned]),
         "method": Indexed(np.array(METHODS), method[returned]),
         "drop_node": Indexed(np.append(network["id"].to_numpy(dtype=str), ""), drop[returned]),
