@@ -122,7 +122,7 @@ def _methods(collect: np.ndarray, has_stores: bool, rng: np.random.Generator) ->
     others to a store as often as keeps METHOD_SHARE in all."""
     store, post, courier = METHOD_SHARE
     share = collect.mean() if len(collect) else 0.0
-    to_store = float(np.clip((store - share) / (1.0 - share), 0.0, 1.0)) if has_stores else 0.0
+    to_store = (store - share) / (1.0 - share) if has_stores and share < store else 0.0
     sent = (1.0 - to_store) / (post + courier)
     method = rng.choice(3, size=len(collect), p=(to_store, post * sent, courier * sent))
     return np.where(collect, 0, method)
