@@ -1,5 +1,5 @@
 """`sourcing demo-data`: write the deterministic French demo network, stock, a
-year of orders, carriers and public holidays (see docs/data.md)."""
+year of orders, carriers, public holidays and returns (see docs/data.md)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from pathlib import Path
 def register(subparsers: argparse._SubParsersAction) -> None:
     demo = subparsers.add_parser(
         "demo-data",
-        help="write demo nodes, inventory, orders, replenishments, carriers and closures",
+        help="write demo nodes, inventory, orders, replenishments, carriers, closures and returns",
         description=(
             "Write a deterministic demo dataset for a French omnichannel retailer: DCs and "
             "stores in real French cities (GeoNames), opening stock, weekly DC "
-            "replenishments, a year of orders, a French carrier table and the French public "
-            "holidays as closures. The same options give identical files."
+            "replenishments, a year of orders, a French carrier table, the French public "
+            "holidays as closures and the returns of the orders. The same options give "
+            "identical files."
         ),
     )
     demo.add_argument("--out", required=True, metavar="DIR", help="directory to write into")

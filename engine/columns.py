@@ -64,6 +64,25 @@ CARRIER_COLUMNS = (
 )
 CLOSURE_COLUMNS = ("date", "scope", "id", "reason")
 
+# The columns of returns (returns.md). Those of nodes and inventory are optional
+# like the promise columns: a table without them loads exactly as before.
+NODE_RETURN_COLUMNS = ("accepts_returns", "return_cost")
+"""Whether a node takes returned units in, and its handling cost per unit."""
+INVENTORY_RETURN_COLUMNS = ("target",)
+"""The stock level a node wants for a SKU (a return's `need` is measured against it)."""
+RETURN_LEVEL_COLUMNS = (
+    "order_id",
+    "created_at",
+    "method",
+    "drop_node",
+    "origin_lat",
+    "origin_lon",
+)
+"""Columns that describe the return, not the line: every line of a return agrees."""
+RETURN_LINE_COLUMNS = ("sku", "qty", "reason", "condition", "unit_price", "category")
+RETURN_TABLE_COLUMNS = ("return_id", *RETURN_LEVEL_COLUMNS, *RETURN_LINE_COLUMNS)
+"""The returns table: one row per returned line."""
+
 DEFAULT_CO2_KG_PER_KM = 0.12
 """kg of CO2 per shipment-km (kpis.md): the KPIs' constant, and a carrier's
 co2_per_km when its row gives none."""

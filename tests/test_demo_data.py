@@ -18,6 +18,7 @@ from engine.tables import (
     load_nodes,
     load_orders,
     load_replenishments,
+    load_returns,
 )
 from simulations.demo_data import generate
 from simulations.demo_data.calendar import black_friday, sales_start
@@ -42,6 +43,7 @@ def demo(tmp_path_factory):
         ),
         "carriers": load_carriers(paths["carriers"]),
         "closures": load_closures(paths["closures"], node_ids=ids),
+        "returns": load_returns(paths["returns"], node_ids=ids, timezone="Europe/Paris"),
     }
 
 
@@ -87,7 +89,9 @@ def test_another_seed_gives_other_orders(demo, tmp_path):
 
 
 def test_every_table_loads_without_a_reject(demo):
-    for name in ("nodes", "inventory", "orders", "replenishments", "carriers", "closures"):
+    for name in (
+        "nodes", "inventory", "orders", "replenishments", "carriers", "closures", "returns",
+    ):  # fmt: skip
         table = demo[name]
         assert table.rejects.empty, (name, table.rejects.head())
         assert len(table.frame) > 0
@@ -358,13 +362,14 @@ def test_every_line_carries_its_products_weight(demo):
 def test_the_promise_columns_come_after_the_others(tmp_path):
     """The calendar and weight columns follow the columns the demo always wrote
     (they draw from random streams of their own, so those columns keep their
-    values); the node calendars do not depend on the product range."""
+    values), and the nodes' returns columns follow them; the node calendars do
+    not depend on the product range."""
     small = generate(tmp_path / "a", orders=300, nodes=25, skus=200, seed=3)
     more = generate(tmp_path / "b", orders=300, nodes=25, skus=400, seed=3)
     assert small["nodes"].read_bytes() == more["nodes"].read_bytes()
     assert small["carriers"].read_bytes() == more["carriers"].read_bytes()
     header = small["nodes"].read_text().splitlines()[0].split(",")
-    assert header[-3:] == ["cutoff", "open_days", "prep_days"]
+    assert header[-5:] == ["cutoff", "open_days", "prep_days", "accepts_returns", "return_cost"]
     assert small["orders"].read_text().splitlines()[0].endswith(",category,weight_kg")
 
 
@@ -387,10 +392,11 @@ def test_command_line_writes_and_reports(tmp_path, capsys):
         "inventory.parquet",
         "nodes.parquet",
         "orders.parquet",
+        "returns.parquet",
     ]
     assert "nodes                   12 rows" in printed
     assert "carriers                 4 rows" in printed
-    assert f"wrote 5 tables to {out}" in printed
+    assert f"wrote 6 tables to {out}" in printed
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,9 @@ from engine.limits import (
     DAYS,
     EARLIEST,
     LATEST,
+    LATITUDE,
     LINE_QTY,
+    LONGITUDE,
     MONEY,
     PRIORITY,
     RECEIPT,
@@ -43,6 +45,7 @@ from engine.tables import (
     load_nodes,
     load_orders,
     load_replenishments,
+    load_returns,
 )
 
 pytestmark = pytest.mark.fuzz
@@ -67,6 +70,8 @@ COLUMNS = {
     "orders": ["order_id", "created_at", "channel", "delivery", "collect_node", "tier",
                "dest_lat", "dest_lon", "country", "region", "postal_code", "promised_days",
                "sku", "qty", "unit_price", "category"],
+    "returns": ["return_id", "order_id", "created_at", "method", "drop_node", "origin_lat",
+                "origin_lon", "sku", "qty", "reason", "condition", "unit_price", "category"],
 }  # fmt: skip
 REQUIRED = {
     "nodes": ["id", "type", "lat", "lon"],
@@ -75,6 +80,7 @@ REQUIRED = {
     "events": ["at", "kind", "node_id"],
     "orders": ["order_id", "created_at", "channel", "delivery", "dest_lat", "dest_lon", "sku",
                "qty"],
+    "returns": ["return_id", "created_at", "method", "sku", "qty", "reason", "condition"],
 }  # fmt: skip
 GOOD = {
     "id": ["DC-LYON", "ST-PARIS", "N3"], "node_id": KNOWN_NODES, "sku": ["A", "B"],
@@ -86,6 +92,9 @@ GOOD = {
     "order_id": ["O1", "O2", "O3"], "channel": ["web"], "delivery": ["home", "collect"],
     "collect_node": ["", "ST-PARIS"], "dest_lat": ["48.85"], "dest_lon": ["2.35"],
     "unit_price": ["9.99", ""], "priority": ["", "1", "-1000000000"], "capacity": ["", "0"],
+    "return_id": ["R1", "R2"], "method": ["store", "post", "courier"], "drop_node": KNOWN_NODES,
+    "origin_lat": ["48.85", ""], "origin_lon": ["2.35", ""], "reason": ["damaged"],
+    "condition": ["new", "opened", "damaged"],
 }  # fmt: skip
 """Cells that are often fine, so that fuzzed tables also hold good rows."""
 
@@ -141,6 +150,8 @@ def loaded(table: str, data: bytes, suffix: str = ".csv"):
                 return load_replenishments(path, KNOWN_NODES, timezone="Europe/Paris")
             if table == "events":
                 return load_events(path, KNOWN_NODES, timezone="Pacific/Kiritimati")
+            if table == "returns":
+                return load_returns(path, KNOWN_NODES, timezone="Asia/Kathmandu")
             return load_orders(path, KNOWN_NODES, timezone="America/Adak")
         except TableError as error:
             assert str(error), "a TableError says what is wrong"
@@ -229,6 +240,30 @@ def test_fuzzed_events(data):
     instants_within(result.frame["at"])
     events = events_from_frame(result.frame)  # every good row is an Event the engine takes
     assert len(events) == len(result.frame)
+
+
+@fuzz_settings()
+@given(data=csv_tables("returns"))
+def test_fuzzed_returns(data):
+    result = loaded("returns", data)
+    if result is None:
+        return
+    check_rejects(result)
+    frame = result.frame
+    ids_are_clean(frame["return_id"])
+    ids_are_clean(frame["sku"])
+    within(frame["qty"], LINE_QTY)
+    within(frame["unit_price"], MONEY)
+    instants_within(frame["created_at"])
+    assert set(frame["method"]) <= {"store", "post", "courier"}
+    assert set(frame["condition"]) <= {"new", "opened", "damaged"}
+    assert frame["reason"].str.len().gt(0).all()
+    assert frame.loc[frame["method"] == "store", "drop_node"].isin(KNOWN_NODES).all()
+    sent = frame[frame["method"] != "store"]
+    within(sent["origin_lat"], LATITUDE)
+    within(sent["origin_lon"], LONGITUDE)
+    for _, lines in frame.groupby("return_id"):  # a return agrees on its return-level columns
+        assert len(lines[["created_at", "method", "drop_node"]].drop_duplicates()) == 1
 
 
 @fuzz_settings()
@@ -333,4 +368,5 @@ LOADERS = {
     "replenishments": lambda source: load_replenishments(source, KNOWN_NODES),
     "events": lambda source: load_events(source, KNOWN_NODES),
     "orders": lambda source: load_orders(source, KNOWN_NODES),
+    "returns": lambda source: load_returns(source, KNOWN_NODES),
 }

@@ -362,6 +362,15 @@ def test_orders_are_normalised_and_sorted(tmp_path):
         assert (frame[column] == "").all()
 
 
+def test_orders_of_one_instant_sort_by_id_next_to_a_line_without_an_id(tmp_path):
+    """A line with an empty order_id (rejected) before them shifted the ids the
+    sort compared: O2 came before O1."""
+    path = orders_csv(tmp_path, line(""), line("O2"), line("O1"))
+    table = load_orders(path)
+    assert table.frame["order_id"].tolist() == ["O1", "O2"]
+    assert reasons(table) == [(2, "order_id", "order_id is empty")]
+
+
 def test_extra_columns_are_kept_with_plain_types(tmp_path):
     text = (
         "order_id,created_at,channel,delivery,dest_lat,dest_lon,sku,qty,weight,gift,zip,note\n"

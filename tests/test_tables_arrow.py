@@ -52,6 +52,11 @@ EVENTS = (
     "2026-03-02T09:00:00Z,replenish,DC-1,A,5,truck 12\n"
 )
 REPLENISHMENTS = "node_id,sku,at,qty\nDC-1,A,2026-03-09T06:00:00,10\nDC-1,B,2026-03-02T06:00:00,4\n"
+RETURNS = (
+    "return_id,order_id,created_at,method,drop_node,origin_lat,origin_lon,sku,qty,reason,condition\n"
+    "R1,O1,2026-03-09T10:00:00,store,ST-1,,,A,1,wrong_size,new\n"
+    "R2,,2026-03-09T09:00:00Z,post,,48.8,2.3,B,1,damaged,damaged\n"
+)
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -175,6 +180,7 @@ for fmt in ("csv", "parquet"):
         tables.load_orders(folder / f"orders.{fmt}", node_ids=ids, timezone="Europe/Paris"),
         tables.load_events(folder / f"events.{fmt}", node_ids=ids, timezone="Europe/Paris"),
         tables.load_replenishments(folder / f"replenishments.{fmt}", timezone="Asia/Kolkata"),
+        tables.load_returns(folder / f"returns.{fmt}", node_ids=ids, timezone="Europe/Paris"),
     ]
     seen[fmt] = "pandas" in sys.modules
     seen[fmt + " rejects"] = [(t.ok, t.rejected_rows, len(t.reject_rows)) for t in loaded]
@@ -187,13 +193,15 @@ print(json.dumps(seen))
 
 def test_loading_a_file_imports_no_pandas_until_a_frame_is_asked_for(tmp_path):
     """CSV and Parquet, clean rows and rejects (an unknown node, a bad quantity,
-    an order whose lines disagree, a clock change, an odd date layout)."""
+    an order whose lines disagree, a clock change, an odd date layout, a return
+    dropped at an unknown store)."""
     texts = {
         "nodes": NODES,
         "inventory": INVENTORY + "DC-1,C,x\n",
         "orders": ORDERS + "O4,20260329T023000,web,home,,1,1,A,1,1,true\n",
         "events": EVENTS + "2026-10-25T02:30:00,node_offline,DC-2,,,\n",
         "replenishments": REPLENISHMENTS + "DC-1,C,2026-03-02,0\n",
+        "returns": RETURNS + "R3,O3,2026-03-09T10:00:00,store,ST-9,,,A,1,wrong_size,new\n",
     }
     for name, text in texts.items():
         path = write(tmp_path, f"{name}.csv", text)
@@ -211,7 +219,7 @@ def test_loading_a_file_imports_no_pandas_until_a_frame_is_asked_for(tmp_path):
     assert not seen["after ok and reject_rows"]
     assert seen["after frame"]
     assert seen["csv rejects"] == seen["parquet rejects"]
-    assert [ok for ok, _, _ in seen["csv rejects"]] == [False, False, False, False, False]
+    assert [ok for ok, _, _ in seen["csv rejects"]] == [False] * 6
 
 
 # ---------------------------------------------------------- pandas metadata

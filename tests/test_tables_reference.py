@@ -63,6 +63,9 @@ def compared(name: str):
         try:
             expected = old_loader(source, *args, **kwargs)
         except legacy_tables.TableError as error:
+            if name == "load_events" and "missing required column(s) node_id;" in str(error):
+                # node_id is optional since the order events (which name no node)
+                return new_loader(source, *args, **kwargs)
             with pytest.raises(engine.tables.TableError) as caught:
                 new_loader(source, *args, **kwargs)
             assert same_refusal(str(caught.value), str(error))

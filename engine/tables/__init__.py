@@ -1,5 +1,5 @@
-"""Loading the data tables (nodes, inventory, orders, replenishments, events, and
-the promise's carriers and closures) from
+"""Loading the data tables (nodes, inventory, orders, replenishments, events,
+returns, and the promise's carriers and closures) from
 CSV, Parquet or a pandas DataFrame: the good rows normalised in `Table.arrow` (a
 pyarrow Table; `Table.frame` is the same rows in pandas, built on first use), and
 every problem in `Table.reject_rows` (`Table.rejects` in pandas) with its row
@@ -27,6 +27,8 @@ from engine.tables.orders import ORDER_COLUMNS, load_orders
 from engine.tables.promise_columns import NodeCalendar, line_weights, requested_days
 from engine.tables.reading import TableError
 from engine.tables.rejects import REJECT_COLUMNS, RejectRow
+from engine.tables.return_columns import NodeReturns, stock_targets
+from engine.tables.returns import RETURN_COLUMNS, RETURN_CONDITIONS, RETURN_METHODS, load_returns
 from engine.tables.stock import load_inventory, load_replenishments
 from engine.tables.table import Table
 
@@ -38,11 +40,15 @@ __all__ = [
     "NODE_COLUMNS",
     "ORDER_COLUMNS",
     "REJECT_COLUMNS",
+    "RETURN_COLUMNS",
+    "RETURN_CONDITIONS",
+    "RETURN_METHODS",
     "UNLIMITED",
     "CalendarTextError",
     "Carriers",
     "Closures",
     "NodeCalendar",
+    "NodeReturns",
     "RejectRow",
     "Table",
     "TableError",
@@ -57,8 +63,10 @@ __all__ = [
     "load_nodes",
     "load_orders",
     "load_replenishments",
+    "load_returns",
     "parse_clock",
     "parse_date",
     "parse_days",
     "requested_days",
+    "stock_targets",
 ]

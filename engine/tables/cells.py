@@ -140,10 +140,16 @@ class ColumnReader:
         return values
 
     def whole(
-        self, column: str, bounds: Range, *, nullable: bool = False, note: str = ""
+        self,
+        column: str,
+        bounds: Range,
+        *,
+        nullable: bool = False,
+        default: int | None = None,
+        note: str = "",
     ) -> pa.Array[Any]:
-        """A whole-number column within `bounds` as int64 (null for an empty cell
-        when `nullable`, else an empty cell is a reject); rejects as `number`. A
+        """A whole-number column within `bounds` as int64 (an empty cell is null
+        when `nullable`, else `default`, else a reject); rejects as `number`. A
         column of plain integers within bounds, the common case, is read by one
         cast and one comparison."""
         values = self.raw.columns.get(column)
@@ -153,8 +159,8 @@ class ColumnReader:
                 numbers = as_numpy(ints)
                 if ((numbers >= bounds.low) & (numbers <= bounds.high)).all():
                     return ints
-        default = np.nan if nullable else None
-        floats = self.number(column, bounds, default=default, note=note)
+        empty = np.nan if nullable else None if default is None else float(default)
+        floats = self.number(column, bounds, default=empty, note=note)
         return whole_numbers(floats, nullable=nullable)
 
     def _floats(self, column: str) -> tuple[Floats, Mask]:

@@ -9,13 +9,14 @@ import pyarrow.compute as pc
 from dsl.schema import NODE_TYPES
 from engine.arrow import EMPTY, from_numpy, row_indices, scalar
 from engine.arrow import to_numpy as as_numpy
-from engine.columns import NODE_CALENDAR_COLUMNS, NODE_COLUMNS
+from engine.columns import NODE_CALENDAR_COLUMNS, NODE_COLUMNS, NODE_RETURN_COLUMNS
 from engine.limits import CAPACITY, DAYS, LATITUDE, LONGITUDE, MONEY, PRIORITY
 from engine.tables.cells import ColumnReader, floats
 from engine.tables.ids import repeated_keys
 from engine.tables.promise_columns import node_calendar_columns
 from engine.tables.raw import FrameLayout
 from engine.tables.reading import Source, read_source
+from engine.tables.return_columns import node_return_columns
 from engine.tables.table import Table
 
 __all__ = ["MONEY_COLUMNS", "NODE_COLUMNS", "NODE_REQUIRED", "load_nodes"]
@@ -27,7 +28,8 @@ MONEY_COLUMNS = ("pick_cost", "ship_cost_base", "ship_cost_per_km")
 def load_nodes(source: Source) -> Table:
     """Nodes in file order, normalised, with a reject per bad cell; a later row
     repeating an id is rejected (the first one counts). The calendar columns
-    (`cutoff`, `open_days`, `prep_days`) are read when the source has them."""
+    (`cutoff`, `open_days`, `prep_days`) and the returns columns
+    (`accepts_returns`, `return_cost`) are read when the source has them."""
     raw = read_source(source, "nodes", NODE_REQUIRED)
     read = ColumnReader(raw, "nodes")
     for broken in raw.broken:
@@ -63,8 +65,9 @@ def load_nodes(source: Source) -> Table:
         "priority": priority,
         **costs,
         **node_calendar_columns(read),
+        **node_return_columns(read, kinds),
     }
-    extras, kept = read.extras((*NODE_COLUMNS, *NODE_CALENDAR_COLUMNS))
+    extras, kept = read.extras((*NODE_COLUMNS, *NODE_CALENDAR_COLUMNS, *NODE_RETURN_COLUMNS))
     good = np.flatnonzero(~read.log.bad(raw.size))
     layout = FrameLayout(
         nullable_ints=("capacity", "priority"), tuples=("tags",), kept=kept,

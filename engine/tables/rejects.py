@@ -1,5 +1,6 @@
 """The log of rejects a table's checks produce: one per row and problem, with
-the row number, the column and the reason (and, for orders, the order id)."""
+the row number, the column and the reason (and, for orders and returns, the
+order id)."""
 
 from __future__ import annotations
 

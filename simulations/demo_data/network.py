@@ -21,6 +21,10 @@ DC_SITES = (
 )
 """(id suffix, label, the GeoNames city the warehouse stands in), in the order
 a growing network opens them."""
+RETURNS_CENTRES = ("LYON", "ORLEANS")
+"""The DCs that are also returns centres (tagged RETURNS_TAG): Lyon is in every
+network, Orléans from 60 nodes."""
+RETURNS_TAG = "returns"
 THIRD_PARTY_SITE = ("LE-HAVRE", "Le Havre", "Le Havre")
 FLAGSHIP_POPULATION = 300_000
 """The first store of each city this large is a flagship (Paris, Marseille,
@@ -62,7 +66,7 @@ def build_network(nodes: int, daily_orders: float, rng: np.random.Generator) -> 
                 f"{label} DC",
                 "dc",
                 where,
-                tags="dc",
+                tags=f"dc;{RETURNS_TAG}" if key in RETURNS_CENTRES else "dc",
                 can_collect=False,
                 capacity=_round_up(daily_orders * 1.6 / dcs, 10, 10),
                 priority=1 if rank < 2 else 2,
