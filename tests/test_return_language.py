@@ -395,6 +395,11 @@ CHECKS = [
         "`refurbish`, `liquidate` or `destroy`",
     ),
     (
+        "a disposition in other words",
+        returns("disposition scrap"),
+        "unknown-disposition", 3, 3, "`scrap` is not a disposition (did you mean `destroy`?)",
+    ),
+    (
         "unknown disposition in a case",
         returns("disposition by return.condition: new -> restock, opened -> refurb, "
                 "damaged -> destroy"),
@@ -454,8 +459,8 @@ CHECKS = [
         returns("disposition by return.condition: new -> restock, opened -> restock, "
                 "damaged -> destroy, broken -> destroy"),
         "unknown-case-value", 3, 91,
-        "`broken` is not a known `return.condition`: its values are new, opened and damaged, "
-        "so this case never matches",
+        "`broken` is not a known `return.condition` (did you mean `damaged`?): its values are "
+        "new, opened and damaged, so this case never matches",
     ),
     (
         "a reason the usual ones do not hold",
