@@ -164,7 +164,8 @@ def check_fallbacks(ruleset: s.Ruleset) -> list[Diagnostic]:
                         len("otherwise use"),
                     )
                 )
-        if strategy.on_shortage is not None and target in targets and target != strategy.id:
+        shortage = strategy.on_shortage if strategy.kind == "order" else None  # else misplaced
+        if shortage is not None and target in targets and target != strategy.id:
             found.append(
                 finding(
                     "ignored-shortage",
