@@ -292,14 +292,22 @@ def _attach_comments(ruleset: s.Ruleset, comments: list[Comment]) -> None:
 
 
 def _expected(error: UnexpectedToken) -> set[str]:
-    """The terminals the parser's state takes. Lark's lexer, refusing a token, names
-    what it could read there, without the keywords a name would also match (after
-    `disposition`, a name but not `by`): the state's own table names them all."""
+    """What the parser's state takes. Lark's lexer, refusing a token, names what it
+    could read there, but leaves out the keywords a name would also match (after
+    `disposition`, a name but not `by`): the state's own table adds them."""
     expected = set(error.expected)
     state = error.state
     if state is not None and hasattr(state, "position"):
-        expected |= {name for name in state.parse_conf.states[state.position] if name.isupper()}
+        expected |= _keyword_names() & state.parse_conf.states[state.position].keys()
     return expected
+
+
+@cache
+def _keyword_names() -> frozenset[str]:
+    """The terminals spelt as one word (`BY`, `SEND`, ...)."""
+    return frozenset(
+        terminal.name for terminal in _recogniser().terminals if terminal.pattern.value.isalpha()
+    )
 
 
 def _diagnose(error: UnexpectedInput, source: str) -> Diagnostic:
