@@ -23,7 +23,7 @@ from dsl.checks.expressions import (
 from dsl.checks.strategies import check_rank
 from dsl.diagnostics import Diagnostic
 from dsl.expected import join_or
-from dsl.formatter import format_case_value, format_expr
+from dsl.formatter import KIND_WORDS, format_case_value, format_expr
 from dsl.schema import FIELDS, FieldSpec
 from dsl.suggestions import closest
 
@@ -45,7 +45,6 @@ RETURN_CLAUSES = {
     "restock_after": "restock after",
 }
 """The clauses only a return strategy takes (strategy field → words)."""
-_KIND_NAMES = {"order": "strategy", "return": "return strategy"}
 _MATCHABLE = (TEXT, NUMBER, CLOCK, ANY)
 """The kinds of value `disposition by` can match with its cases (words and numbers)."""
 
@@ -103,7 +102,7 @@ def check_fallback_kinds(ruleset: s.Ruleset) -> list[Diagnostic]:
                 strategy.clause_spans.get("otherwise") or strategy.span,
                 f"`otherwise use {target.id}`: `{target.id}` is {_a(target)}, but "
                 f"`{strategy.id}` is {_a(strategy)}; a strategy falls back to one of its own "
-                f"kind (`{_KIND_NAMES[strategy.kind]}`)",
+                f"kind (`{KIND_WORDS[strategy.kind]}`)",
                 len("otherwise use"),
             )
         )
