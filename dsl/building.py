@@ -223,14 +223,17 @@ class ToSyntax(Transformer[PlacedToken, s.Ruleset]):
         return ("timezone", rule_span(children), text_of(children[1]))
 
     def strategy(self, children: Children) -> s.Strategy:
-        ident: PlacedToken = children[1]
-        label = text_of(children[2]) if children[2].type == "STRING" else None
+        # `strategy ID` or `return strategy ID`, then an optional label.
+        kind = "return" if children[0].type == "RETURN" else "order"
+        at = 2 if kind == "return" else 1
+        ident: PlacedToken = children[at]
+        label = text_of(children[at + 1]) if children[at + 1].type == "STRING" else None
         spans = {"id": token_span(ident)}
         repeated: dict[str, list[Any]] = {"effective": [], "keep": []}
         fields: dict[str, object] = {
             "span": rule_span(children),
             "id": name_of(ident),
-            "kind": "order",
+            "kind": kind,
             "label": label,
             "comments": [],
             "priority": None,
@@ -353,6 +356,39 @@ class ToSyntax(Transformer[PlacedToken, s.Ruleset]):
     def on_shortage(self, children: Children) -> Clause:
         return ("on_shortage", rule_span(children), str(children[2]))
 
+    def send_to(self, children: Children) -> Clause:
+        return ("send_to", rule_span(children), shallow(children[2]))
+
+    def disposition_fixed(self, children: Children) -> Clause:
+        span = rule_span(children)
+        fields: dict[str, object] = {"span": span, "fixed": name_of(children[1])}
+        fields["by"], fields["cases"] = None, []
+        return ("disposition", span, make(s.Disposition, fields))
+
+    def disposition_by(self, children: Children) -> Clause:
+        span = rule_span(children)
+        cases = [child for child in children if type(child) is s.DispositionCase]
+        fields: dict[str, object] = {"span": span, "fixed": None, "by": shallow(children[2])}
+        fields["cases"] = cases
+        return ("disposition", span, make(s.Disposition, fields))
+
+    def disposition_case(self, children: Children) -> s.DispositionCase:
+        token: PlacedToken = children[0]
+        value: str | int | float
+        if token.type == "STRING":
+            value = text_of(token)
+        elif token.type == "NUMBER":
+            value = number_of(token)
+        else:
+            value = name_of(token)
+        fields: dict[str, object] = {"span": rule_span(children), "value": value}
+        fields["disposition"] = name_of(children[2])
+        return make(s.DispositionCase, fields)
+
+    def restock_after(self, children: Children) -> Clause:
+        days = whole_number(children[2], "the number of days")
+        return ("restock_after", rule_span(children), days)
+
     # -- expressions
     def operand(self, children: Children) -> Parenthesised:
         # `"(" expr ")"`: the only operand without a rule of its own.
@@ -449,4 +485,6 @@ _CLAUSE_WORDS = {
     "rank": "rank by",
     "otherwise": "otherwise use",
     "on_shortage": "on shortage",
+    "send_to": "send to",
+    "restock_after": "restock after",
 }

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from dsl import diagnostics
-from dsl.checks import hidden, promise, strategies, windows
+from dsl.checks import hidden, promise, returns, strategies, windows
 from dsl.checks.carriers import CarrierRow, CarrierTable
 from dsl.checks.codes import CODES
 from dsl.checks.expressions import CheckRun
@@ -49,11 +49,16 @@ def _check(
     found = strategies.check_header(ruleset)
     found += strategies.check_ids(ruleset)
     found += strategies.check_fallbacks(ruleset)
+    found += returns.check_fallback_kinds(ruleset)
     run = CheckRun()
     for strategy in ruleset.strategies:
-        found += strategies.check_expressions(strategy, extra, run)
+        found += returns.check_clause_kinds(strategy)
+        if strategy.kind == "return":
+            found += returns.check_return_strategy(strategy, extra, run)
+        else:
+            found += strategies.check_expressions(strategy, extra, run)
+            found += promise.check_promise(strategy, extra, run, carriers)
         found += strategies.check_values(strategy)
-        found += promise.check_promise(strategy, extra, run, carriers)
         found += windows.check_window_dates(strategy)
         found += windows.check_window_order(strategy)
     fallback_targets = {st.otherwise for st in ruleset.strategies if st.otherwise}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from dsl import syntax as s
-from dsl.formatter import clause_lines, quote
+from dsl.formatter import KIND_WORDS, clause_lines, quote
 
 Change = Literal["added", "removed", "changed"]
 StrategyChangeKind = Literal["added", "removed", "changed", "renamed", "moved"]
@@ -36,6 +36,9 @@ _CLAUSE_NAMES = {
     "split": "split",
     "otherwise": "otherwise",
     "on": "on shortage",
+    "send": "send to",
+    "disposition": "disposition",
+    "restock": "restock after",
 }
 
 
@@ -58,7 +61,9 @@ class ClauseChange:
 
 @dataclass(frozen=True)
 class StrategyChange:
-    """A strategy that differs. `renamed` keeps its body under a new id (`old_id`)."""
+    """A strategy that differs. `renamed` keeps its body under a new id (`old_id`). A
+    strategy whose kind changed (`strategy` ↔ `return strategy`) is `changed`, its
+    first clause change being `kind`."""
 
     strategy: str
     change: StrategyChangeKind
@@ -66,10 +71,12 @@ class StrategyChange:
     moved: bool = False
     """Its place among the strategies changed (file order breaks priority ties)."""
     old_id: str | None = None
+    kind: s.StrategyKind = "order"
+    """Its kind (the new one, when it changed)."""
 
     def render(self) -> list[str]:
         mark = {"added": "+", "removed": "-"}.get(self.change, "~")
-        title = f"{mark} strategy {self.strategy}"
+        title = f"{mark} {KIND_WORDS[self.kind]} {self.strategy}"
         notes = []
         if self.change == "renamed":
             notes.append(f"renamed from {self.old_id}")
@@ -122,26 +129,33 @@ def diff_rulesets(before: s.Ruleset, after: s.Ruleset) -> RulesetDiff:
 
     changes: list[StrategyChange] = []
     for strategy in after.strategies:
+        kind = strategy.kind
         if strategy.id in old:
-            clauses = _diff_clauses(
-                _strategy_clauses(old[strategy.id]), _strategy_clauses(strategy)
-            )
+            earlier = old[strategy.id]
+            clauses = _diff_clauses(_strategy_clauses(earlier), _strategy_clauses(strategy))
+            if earlier.kind != kind:
+                words = KIND_WORDS[earlier.kind], KIND_WORDS[kind]
+                clauses = (ClauseChange("kind", "changed", *words), *clauses)
             is_moved = strategy.id in moved
             if clauses:
-                changes.append(StrategyChange(strategy.id, "changed", clauses, moved=is_moved))
+                changes.append(
+                    StrategyChange(strategy.id, "changed", clauses, moved=is_moved, kind=kind)
+                )
             elif is_moved:
-                changes.append(StrategyChange(strategy.id, "moved", moved=True))
+                changes.append(StrategyChange(strategy.id, "moved", moved=True, kind=kind))
         elif strategy.id in renamed_from:
-            changes.append(StrategyChange(strategy.id, "renamed", old_id=renamed_from[strategy.id]))
+            changes.append(
+                StrategyChange(strategy.id, "renamed", old_id=renamed_from[strategy.id], kind=kind)
+            )
         else:
             added = tuple(ClauseChange(k, "added", after=t) for k, t in _strategy_clauses(strategy))
-            changes.append(StrategyChange(strategy.id, "added", added))
+            changes.append(StrategyChange(strategy.id, "added", added, kind=kind))
     for strategy in removed:
         if strategy.id not in gone:
             lost = tuple(
                 ClauseChange(k, "removed", before=t) for k, t in _strategy_clauses(strategy)
             )
-            changes.append(StrategyChange(strategy.id, "removed", lost))
+            changes.append(StrategyChange(strategy.id, "removed", lost, kind=strategy.kind))
     return RulesetDiff(header, tuple(changes))
 
 
@@ -238,13 +252,14 @@ def _moved(old_order: list[str], new_order: list[str]) -> set[str]:
 
 
 def _renames(removed: list[s.Strategy], added: list[s.Strategy]) -> dict[str, str]:
-    """new id → old id, for an added strategy whose body equals a removed one's exactly."""
+    """new id → old id, for an added strategy whose body and kind equal a removed one's
+    exactly."""
     renames: dict[str, str] = {}
     taken: set[str] = set()
     for new in added:
         body = _strategy_clauses(new)
         for old in removed:
-            if old.id not in taken and _strategy_clauses(old) == body:
+            if old.id not in taken and old.kind == new.kind and _strategy_clauses(old) == body:
                 renames[new.id] = old.id
                 taken.add(old.id)
                 break

@@ -9,6 +9,7 @@ from lark import Token
 
 from dsl import characters
 from dsl.schema import CARRIER_KEYS
+from dsl.syntax import DISPOSITIONS
 
 CLAUSES = {
     "PRIORITY": "priority",
@@ -17,17 +18,28 @@ CLAUSES = {
     "LINES": "lines where",
     "SOURCE": "source from",
     "TRANSFER": "transfer from",
+    "SEND": "send to",
     "WITHIN": "within",
     "KEEP": "keep",
     "SHIP": "ship with",
     "DELIVER": "deliver",
     "CARRIER": "carrier by",
     "RANK": "rank by",
+    "DISPOSITION": "disposition",
+    "RESTOCK": "restock after",
     "SPLIT": "split",
     "OTHERWISE": "otherwise use",
     "ON": "on shortage",
 }
-_HEADERS = {"RULESET": "ruleset", "TIMEZONE": "timezone", "STRATEGY": "strategy"}
+"""The first word of each clause, in the canonical order (`dsl.formatter`)."""
+RETURN_CLAUSES = {"SEND", "DISPOSITION", "RESTOCK"}
+"""The clauses of return strategies (the checker refuses them in order strategies)."""
+_HEADERS = {
+    "RULESET": "ruleset",
+    "TIMEZONE": "timezone",
+    "STRATEGY": "strategy",
+    "RETURN": "return strategy",
+}
 _VALUE_STARTS = {"PATH", "IDENT", "STRING", "NUMBER", "DATE", "TRUE", "FALSE", "LSQB", "LPAR"}
 _OPERATORS = {"COMPARE", "IN", "HAS", "NOT", "AND", "OR"}
 _WORDS = {
@@ -44,6 +56,9 @@ _WORDS = {
     "DIRECTION": "`asc` or `desc`",
     "SHORTAGE": "`backorder`, `partial` or `reject`",
     "COMMA": "`,`",
+    "COLON": "`:`",
+    "ARROW": "`->`",
+    "RETURN": "`return strategy`",
     "LSQB": "`[`",
     "RSQB": "`]`",
     "LPAR": "`(`",
@@ -60,8 +75,11 @@ def words_for(expected: set[str], words: dict[str, str] | None = None) -> list[s
         phrases.append("a clause (" + ", ".join(f"`{c}`" for c in CLAUSES.values()) + ")")
         left -= set(CLAUSES)
         if "STRATEGY" in left:
-            phrases.append("a new `strategy`")
-            left.discard("STRATEGY")
+            phrases.append("a new `strategy` (or `return strategy`)")
+            left -= {"STRATEGY", "RETURN"}
+    if {"IDENT", "STRING", "NUMBER"} <= left and "PATH" not in left:
+        phrases.append('a value (a word such as `new`, a text such as "new", or a number)')
+        left -= {"IDENT", "STRING", "NUMBER"}
     if {"PATH", "STRING", "NUMBER"} <= left:
         phrases.append('a value or a field (like `order.channel`, "web", 3 or [1, 2])')
         left -= _VALUE_STARTS | {"NOT"}
@@ -85,6 +103,18 @@ def join_or(phrases: list[str]) -> str:
 
 _CARRIER_WORDS = {"IDENT": "a carrier key (" + join_or([f"`{k}`" for k in CARRIER_KEYS]) + ")"}
 """After `carrier by`, a name is one of the carrier keys."""
+_DISPOSITION_WORDS = {"IDENT": "a disposition (" + join_or([f"`{d}`" for d in DISPOSITIONS]) + ")"}
+"""After `disposition` or `->`, a name is a disposition."""
+
+
+def _clause_words(before: str) -> dict[str, str] | None:
+    """What a name means at the end of `before`, in the words of its clause."""
+    first = before.split()[:1]
+    if first == ["carrier"]:
+        return _CARRIER_WORDS
+    if first == ["disposition"] and (before == "disposition" or before.endswith("->")):
+        return _DISPOSITION_WORDS
+    return None
 
 
 def describe_unexpected(token: Token, expected: set[str], line_text: str, column: int) -> str:
@@ -92,8 +122,7 @@ def describe_unexpected(token: Token, expected: set[str], line_text: str, column
     before = line_text[: column - 1].split("#")[0].strip()
     after = f" after `{before}`" if before and len(before) <= 40 else ""
     expected = _in_context(expected, before)
-    clause_words = _CARRIER_WORDS if before.split()[:1] == ["carrier"] else None
-    wanted = join_or(words_for(expected, clause_words))
+    wanted = join_or(words_for(expected, _clause_words(before)))
     if token.type in ("_NL", "$END"):
         opener = _unclosed(before, expected)
         if opener:
@@ -106,33 +135,39 @@ def describe_unexpected(token: Token, expected: set[str], line_text: str, column
     if token.type in ("RULESET", "TIMEZONE") and set(CLAUSES) <= expected:
         return f"`{token}` belongs at the top of the file, before the first strategy"
     if token.type in CLAUSES and "STRATEGY" in expected and not set(CLAUSES) <= expected:
+        header = "return strategy" if token.type in RETURN_CLAUSES else "strategy"
         return (
             f"`{CLAUSES[token.type]}` must be inside a strategy: "
-            "start one above it with `strategy ID`"
+            f"start one above it with `{header} ID`"
         )
     if before == "ship" and str(token) == "from":
         return (
             "`ship from` is not a clause: the nodes an order ships from are chosen with "
             "`source from`; `ship with` chooses the carrier services"
         )
-    label = re.fullmatch(r"strategy\s+(\w+)", before)
+    label = re.fullmatch(r"((?:return\s+)?strategy)\s+(\w+)", before)
     if label and token.type == "IDENT":
         words = line_text[column - 1 :].split("#")[0].strip()
+        header = " ".join(label[1].split())
         return (
             "a strategy id is one word: put the label in double quotes, "
-            f'like `strategy {label[1]} "{words}"`'
+            f'like `{header} {label[2]} "{words}"`'
         )
     return f"unexpected `{token}`{after}: expected {wanted}"
 
 
 def _in_context(expected: set[str], before: str) -> set[str]:
     """Drop what the parser's merged states allow but this line cannot take: `asc`/`desc`
-    outside `rank by`, closing brackets (or a list comma) with nothing open, and
-    operators or the end of the line inside a list."""
+    outside `rank by`, closing brackets (or a list comma) with nothing open, operators
+    or the end of the line inside a list, and `:` outside the value of `disposition by`."""
     rank = before.split()[:1] == ["rank"]
-    keys = rank or before.split()[:1] == ["carrier"]
+    keys = rank or before.split()[:1] in (["carrier"], ["disposition"])
     in_list = before.count("[") > before.count("]")
     drop = set()
+    if before.split()[:2] == ["disposition", "by"] and ":" not in before:
+        drop |= {"COMMA", "_NL"}  # the value to match, before its cases
+    else:
+        drop.add("COLON")  # only that value ends with `:`
     if not rank:
         drop.add("DIRECTION")
     if not in_list:
@@ -182,9 +217,12 @@ _CHARACTER_HINTS = {
 }
 
 
-def describe_character(char: str) -> str:
-    """A character no token starts with, and what was probably meant. A hidden or
-    non-ASCII character is named, so the message says which one it is."""
+def describe_character(char: str, following: str = "") -> str:
+    """A character no token starts with (`following`: the character after it), and
+    what was probably meant. A hidden or non-ASCII character is named, so the
+    message says which one it is."""
+    if char == "=" and following == ">":
+        return "unexpected `=>`: a disposition case is written `value -> disposition`"
     hint = _CHARACTER_HINTS.get(char)
     if hint:
         return f"unexpected character `{char}`: {hint}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from dsl import syntax as s
+from dsl.limits import MAX_NAME_LENGTH
 
 INDENT = "  "
 
@@ -40,7 +41,7 @@ def format_ruleset(ruleset: s.Ruleset) -> str:
 
 def strategy_lines(strategy: s.Strategy) -> list[str]:
     lines = [_comment(c) for c in strategy.comments]
-    header = f"strategy {strategy.id}"
+    header = f"{KIND_WORDS[strategy.kind]} {strategy.id}"
     if strategy.label is not None:
         header += f" {quote(strategy.label)}"
     lines.append(header)
@@ -48,8 +49,19 @@ def strategy_lines(strategy: s.Strategy) -> list[str]:
     return lines
 
 
+KIND_WORDS = {"order": "strategy", "return": "return strategy"}
+"""The words that start a strategy of each kind."""
+
+
 def clause_lines(strategy: s.Strategy) -> list[str]:
-    """The strategy's clauses, one line each, without indentation."""
+    """The strategy's clauses, one line each, without indentation. One order serves
+    both kinds: a return strategy's clauses come as priority, effective, when,
+    send to, within, rank by, disposition, restock after, otherwise use."""
+    return _choice_lines(strategy) + _allocation_lines(strategy)
+
+
+def _choice_lines(strategy: s.Strategy) -> list[str]:
+    """The clauses that choose the strategy and its candidates: `priority` to `keep`."""
     out: list[str] = []
     if strategy.priority is not None:
         out.append(f"priority {strategy.priority}")
@@ -62,11 +74,19 @@ def clause_lines(strategy: s.Strategy) -> list[str]:
         out.append(f"source from {format_expr(strategy.source)}")
     if strategy.transfer is not None:
         out.append(f"transfer from {format_expr(strategy.transfer)}")
+    if strategy.send_to is not None:
+        out.append(f"send to {format_expr(strategy.send_to)}")
     if strategy.within_km is not None:
         out.append(f"within {_number(strategy.within_km)} km")
     for keep in strategy.keep:
         unit = "unit" if keep.units == 1 else "units"
         out.append(f"keep {keep.units} {unit} at {format_expr(keep.at)}")
+    return out
+
+
+def _allocation_lines(strategy: s.Strategy) -> list[str]:
+    """The clauses that say how the candidates are used: `ship with` to `on shortage`."""
+    out: list[str] = []
     if strategy.ship_with is not None:
         out.append(f"ship with {format_expr(strategy.ship_with)}")
     if strategy.deliver is not None:
@@ -75,6 +95,10 @@ def clause_lines(strategy: s.Strategy) -> list[str]:
         out.append("carrier by " + ", ".join(key.name for key in strategy.carrier_by))
     if strategy.rank is not None:
         out.append("rank by " + ", ".join(format_rank_key(key) for key in strategy.rank))
+    if strategy.disposition is not None:
+        out.append(format_disposition(strategy.disposition))
+    if strategy.restock_after is not None:
+        out.append(f"restock after {_days(strategy.restock_after)}")
     if strategy.split is not None:
         out.append("split none" if strategy.split == 1 else f"split at most {strategy.split}")
     if strategy.otherwise is not None:
@@ -97,8 +121,36 @@ def format_deliver(deliver: s.Deliver) -> str:
     if deliver.by is not None:
         return f"deliver by {deliver.by.path}"
     assert deliver.within_days is not None, "`deliver` needs a number of days or a date field"
-    days = deliver.within_days
-    return f"deliver within {days} {'day' if days == 1 else 'days'}"
+    return f"deliver within {_days(deliver.within_days)}"
+
+
+def _days(days: int) -> str:
+    return f"{days} {'day' if days == 1 else 'days'}"
+
+
+def format_disposition(disposition: s.Disposition) -> str:
+    """`disposition restock`, or `disposition by EXPR: value -> disposition, ...`."""
+    if disposition.by is None:
+        assert disposition.fixed is not None, "a disposition is fixed or given `by` a value"
+        return f"disposition {disposition.fixed}"
+    assert disposition.cases, "`disposition by` needs at least one case"
+    cases = ", ".join(
+        f"{format_case_value(case.value)} -> {case.disposition}" for case in disposition.cases
+    )
+    return f"disposition by {format_expr(disposition.by)}: {cases}"
+
+
+_BARE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def format_case_value(value: str | int | float) -> str:
+    """A value of `disposition by`: a number, a word bare (`new`) when it can be one,
+    else a text in quotes. Bare and quoted words read back the same."""
+    if not isinstance(value, str):
+        return _number(value)
+    if _BARE_WORD.fullmatch(value) and len(value) <= MAX_NAME_LENGTH:
+        return value
+    return quote(value)
 
 
 def format_rank_key(key: s.RankKey) -> str:

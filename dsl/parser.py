@@ -291,6 +291,25 @@ def _attach_comments(ruleset: s.Ruleset, comments: list[Comment]) -> None:
 # ---------------------------------------------------------------- errors
 
 
+def _expected(error: UnexpectedToken) -> set[str]:
+    """What the parser's state takes. Lark's lexer, refusing a token, names what it
+    could read there, but leaves out the keywords a name would also match (after
+    `disposition`, a name but not `by`): the state's own table adds them."""
+    expected = set(error.expected)
+    state = error.state
+    if state is not None and hasattr(state, "position"):
+        expected |= _keyword_names() & state.parse_conf.states[state.position].keys()
+    return expected
+
+
+@cache
+def _keyword_names() -> frozenset[str]:
+    """The terminals spelt as one word (`BY`, `SEND`, ...)."""
+    return frozenset(
+        terminal.name for terminal in _recogniser().terminals if terminal.pattern.value.isalpha()
+    )
+
+
 def _diagnose(error: UnexpectedInput, source: str) -> Diagnostic:
     line_text = source.split("\n")[error.line - 1] if error.line > 0 else ""
     if isinstance(error, UnexpectedCharacters):
@@ -300,7 +319,7 @@ def _diagnose(error: UnexpectedInput, source: str) -> Diagnostic:
         if char == '"':
             message = 'this text is not closed: add a `"` before the end of the line'
         else:
-            message = describe_character(char)
+            message = describe_character(char, source[position + 1 : position + 2])
         return Diagnostic(
             severity="error", message=message, line=error.line, column=error.column, code="syntax"
         )
@@ -313,7 +332,7 @@ def _diagnose(error: UnexpectedInput, source: str) -> Diagnostic:
         line_text = lines[-1] if lines else ""
     elif token.type == "_NL":
         column = len(line_text.split("#")[0].rstrip()) + 1
-    message = describe_unexpected(token, set(error.expected), line_text, column)
+    message = describe_unexpected(token, _expected(error), line_text, column)
     length = len(str(token)) if token.type not in ("_NL", "$END") else 1
     return Diagnostic(
         severity="error", message=message, line=line, column=column, length=length, code="syntax"

@@ -28,13 +28,23 @@ class FieldSpec:
     type: FieldType
     doc: str
     values: tuple[str, ...] = ()
-    """For text fields with a closed set of values (`node.type`)."""
+    """For text fields with a known set of values (`node.type`)."""
+    closed: bool = True
+    """Whether `values` are the only ones (a text outside them never matches, an
+    error) or the usual ones of an open set (`return.reason`: `disposition by`
+    warns about those it leaves out)."""
 
 
 NODE_TYPES = ("dc", "store", "3pl", "dropship", "dark_store")
 DELIVERY_METHODS = ("home", "collect", "express")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 """Days of the week as the data and the language write them."""
+RETURN_METHODS = ("store", "post", "courier")
+"""How a customer returns an item: dropped at a store, by post, picked up by a courier."""
+RETURN_CONDITIONS = ("new", "opened", "damaged")
+"""A returned item's condition, as graded at drop or announced."""
+RETURN_REASONS = ("damaged", "wrong_size", "not_as_described", "changed_mind")
+"""The usual reasons for a return; the data may hold others."""
 
 _T, _N, _B = FieldType.TEXT, FieldType.NUMBER, FieldType.BOOL
 _DAYS, _CLOCK, _LIST = FieldType.TAGS, FieldType.CLOCK, FieldType.TAGS
@@ -80,11 +90,26 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("node.cutoff", _CLOCK, "local HH:MM before which an order is picked that day"),
         FieldSpec("node.open_days", _DAYS, "the days the node picks", WEEKDAYS),
         FieldSpec("node.prep_days", _N, "open days between picking and handing over"),
+        FieldSpec("node.accepts_returns", _B, "takes returned units in (empty: dc and store do)"),
+        FieldSpec("node.return_cost", _N, "handling cost per returned unit (empty: 0)"),
         FieldSpec("line.sku", _T, "the product"),
         FieldSpec("line.qty", _N, "units ordered"),
         FieldSpec("line.unit_price", _N, "price of one unit"),
         FieldSpec("line.category", _T, "product category"),
         FieldSpec("line.weight_kg", _N, "weight of one unit in kg (missing: 0)"),
+        # A returned line: one row of the returns table (return strategies only).
+        FieldSpec("return.return_id", _T, "the return: its rows are its lines"),
+        FieldSpec("return.order_id", _T, "the original order (empty for a gift return)"),
+        FieldSpec("return.created_at", FieldType.TIME, "when the return was announced or dropped"),
+        FieldSpec("return.method", _T, "how the customer returns it", RETURN_METHODS),
+        FieldSpec("return.drop_node", _T, "the store it was dropped at (method store)"),
+        FieldSpec("return.origin_lat", _N, "the customer's latitude (post, courier)"),
+        FieldSpec("return.origin_lon", _N, "the customer's longitude (post, courier)"),
+        FieldSpec("return.sku", _T, "the product returned"),
+        FieldSpec("return.qty", _N, "units returned"),
+        FieldSpec("return.reason", _T, "why it is returned", RETURN_REASONS, closed=False),
+        FieldSpec("return.condition", _T, "as graded at drop or announced", RETURN_CONDITIONS),
+        FieldSpec("return.unit_price", _N, "price of one unit"),
         # A carrier service: one row of the carriers table (`ship with` only).
         FieldSpec("carrier.name", _T, "the carrier (column `carrier`)"),
         FieldSpec("carrier.carrier", _T, "the carrier: the same as carrier.name"),
@@ -108,7 +133,7 @@ FIELD_ALIASES = {"carrier.carrier": "carrier.name"}
 """Two spellings of one field: the carriers table's column is `carrier`, and
 `carrier.name` reads better; both read that column."""
 
-ROOTS = ("order", "node", "line", "carrier")
+ROOTS = ("order", "node", "line", "carrier", "return")
 
 
 def carrier_column(path: str) -> str:
@@ -126,7 +151,18 @@ METRICS: dict[str, str] = {
     "load": "share of today's capacity already used",
     "eta": "the earliest promised date the node can reach with an eligible carrier service",
 }
-"""Bare words allowed as `rank by` keys, with what they sort by."""
+"""Bare words allowed as `rank by` keys of an order strategy, with what they sort by."""
+
+RETURN_METRICS: dict[str, str] = {
+    "need": "how many units the node lacks of the SKU: max(0, target - on hand - inbound returns)",
+    "distance": "great-circle distance from the drop node or the customer's address",
+    "cost": "cost of the return leg, plus the node's return_cost",
+}
+"""Bare words allowed as `rank by` keys of a return strategy, with what they sort by."""
+DEFAULT_RETURN_RANK = ("distance",)
+"""The ranking of a return strategy that says no `rank by`."""
+DEFAULT_ORDER_RANK = ("shipments", "distance")
+"""The ranking of an order strategy that says no `rank by` (language.md)."""
 
 CARRIER_KEYS: dict[str, str] = {
     "cost": "the cheapest carrier price for the parcel",

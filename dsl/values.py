@@ -93,6 +93,8 @@ _ALL_FIELDS: dict[type[s.Syntax], set[str]] = {
         s.Keep,
         s.RankKey,
         s.Deliver,
+        s.DispositionCase,
+        s.Disposition,
         s.Strategy,
         s.Ruleset,
     )

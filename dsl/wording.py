@@ -16,91 +16,23 @@ from collections.abc import Mapping
 
 from dsl import syntax as s
 from dsl.characters import escaped
+from dsl.schema import DEFAULT_ORDER_RANK, DEFAULT_RETURN_RANK
+from dsl.vocabulary import (
+    BOOLEAN_FIELDS,
+    CARRIER_KEY_WORDS,
+    DELIVERY_WORDS,
+    DISPOSITION_WORDS,
+    FIELD_WORDS,
+    METRIC_NOUNS,
+    METRIC_WORDS,
+    NODE_KINDS,
+    RETURN_METRIC_WORDS,
+    SHORTAGE_WORDS,
+)
 
 Names = Mapping[str, str]
 """Node id → node name, to show `ST-PARIS-01` as `Paris Flagship (ST-PARIS-01)`."""
 
-FIELD_WORDS: dict[str, str] = {
-    "order.id": "order number",
-    "order.created_at": "order time",
-    "order.channel": "sales channel",
-    "order.delivery": "delivery method",
-    "order.tier": "customer tier",
-    "order.value": "order value",
-    "order.collect_node": "collection store",
-    "order.country": "destination country",
-    "order.region": "destination region",
-    "order.postal_code": "destination postal code",
-    "order.dest_lat": "destination latitude",
-    "order.dest_lon": "destination longitude",
-    "order.promised_days": "promised delivery days",
-    "order.lines": "number of lines",
-    "order.units": "number of units",
-    "node.id": "node",
-    "node.name": "name",
-    "node.type": "kind",
-    "node.region": "region",
-    "node.country": "country",
-    "node.tags": "tags",
-    "node.can_ship": "parcel shipping",
-    "node.can_collect": "collection service",
-    "node.priority": "priority number",
-    "node.capacity": "daily capacity",
-    "node.lat": "latitude",
-    "node.lon": "longitude",
-    "node.pick_cost": "picking cost per unit",
-    "node.ship_cost_base": "cost per parcel",
-    "node.ship_cost_per_km": "cost per parcel-km",
-    "node.handling_days": "handling days",
-    "line.sku": "product",
-    "line.qty": "quantity",
-    "line.unit_price": "unit price",
-    "line.category": "product category",
-    "line.weight_kg": "weight per unit (kg)",
-    "order.local_time": "local order time",
-    "order.weekday": "day of the week of the order",
-    "order.weight_kg": "order weight (kg)",
-    "order.requested_date": "requested delivery date",
-    "node.cutoff": "order cut-off time",
-    "node.open_days": "opening days",
-    "node.prep_days": "preparation days",
-    "carrier.carrier": "carrier",
-    "carrier.name": "carrier",
-    "carrier.service": "service",
-    "carrier.countries": "destination countries",
-    "carrier.node_types": "kinds of node collected from",
-    "carrier.max_weight_kg": "parcel weight limit (kg)",
-    "carrier.max_km": "distance limit (km)",
-    "carrier.transit_days": "transit days",
-    "carrier.pickup_days": "collection days",
-    "carrier.delivery_days": "delivery days",
-    "carrier.cost_base": "price per parcel",
-    "carrier.cost_per_kg": "price per kg",
-    "carrier.cost_per_km": "price per km",
-    "carrier.co2_per_km": "CO2 per km",
-    "carrier.daily_parcels": "parcels a day per node",
-}
-"""The business words for each field of dsl/schema.py: an order field reads as "the
-sales channel", a node field as "the node's region", a line field as "a line's product
-category"."""
-
-NODE_KINDS: dict[str, tuple[str, str]] = {
-    "dc": ("a warehouse", "warehouses"),
-    "store": ("a store", "stores"),
-    "3pl": ("a third-party warehouse", "third-party warehouses"),
-    "dropship": ("a drop-ship supplier", "drop-ship suppliers"),
-    "dark_store": ("a dark store", "dark stores"),
-}
-"""`node.type` values in words (singular, plural)."""
-
-DELIVERY_WORDS = {"home": "home delivery", "collect": "click and collect", "express": "express"}
-"""`order.delivery` values in words."""
-
-BOOLEAN_FIELDS: dict[str, tuple[str, str]] = {
-    "node.can_ship": ("ships parcels", "does not ship parcels"),
-    "node.can_collect": ("offers collection", "does not offer collection"),
-}
-"""True/false node fields as what the node does, and does not."""
 
 _COMPARISONS = {
     "==": ("is", "is not"),
@@ -118,22 +50,6 @@ _TIME_COMPARISONS = {
 }
 _FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _SIMPLE_WORD = re.compile(r"[\w-]+")
-
-METRIC_WORDS = {
-    "shipments": ("that can ship the most of the order in one parcel", "that ship the least"),
-    "distance": ("the closest to the customer", "the farthest from the customer"),
-    "cost": ("the cheapest to ship from", "the most expensive to ship from"),
-    "stock": ("with the least stock", "with the most stock"),
-    "load": ("with the most capacity left today", "with the least capacity left today"),
-    "eta": ("that can deliver the earliest", "that deliver the latest"),
-}
-"""Rank metrics in words, (asc, desc): what the preferred nodes are."""
-
-SHORTAGE_WORDS = {
-    "backorder": "What nobody can ship is backordered.",
-    "partial": "What nobody can ship is left out; the rest ships.",
-    "reject": "If anything is missing, the whole order is rejected.",
-}
 
 
 # ------------------------------------------------------------------ conditions
@@ -290,8 +206,8 @@ def _subject(ref: s.FieldRef, voice: _Voice) -> str:
         return f"a line's {noun}"
     if ref.root == "carrier":
         return f"the {noun}"
-    if ref.root == "order" and ref.path not in FIELD_WORDS:
-        return f"the order's {noun}"
+    if ref.root in ("order", "return") and ref.path not in FIELD_WORDS:
+        return f"the {ref.root}'s {noun}"
     return f"the {noun}"
 
 
@@ -301,7 +217,7 @@ def field_noun(path: str) -> str:
     if path in FIELD_WORDS:
         return FIELD_WORDS[path]
     root, _, rest = path.partition(".")
-    words = rest if root in ("order", "node", "line", "carrier") else path
+    words = rest if root in ("order", "node", "line", "carrier", "return") else path
     return words.replace(".", " ").replace("_", " ").strip() or "value"
 
 
@@ -315,7 +231,7 @@ def _value(expr: s.Expr, voice: _Voice, field: s.FieldRef | None) -> str:
             return NODE_KINDS[expr.value][0]
         if path == "order.delivery" and expr.value in DELIVERY_WORDS:
             return DELIVERY_WORDS[expr.value]
-        if path in ("node.id", "order.collect_node"):
+        if path in ("node.id", "order.collect_node", "return.drop_node"):
             return node_words(expr.value, voice.names)
         if path == "node.tags" and _SIMPLE_WORD.fullmatch(expr.value):
             return expr.value
@@ -331,15 +247,6 @@ def _value(expr: s.Expr, voice: _Voice, field: s.FieldRef | None) -> str:
     if isinstance(expr, s.ListOf):
         return f"one of {_alternatives(expr, voice, field, 'or')}" if expr.items else "nothing"
     return f"({condition_words(expr, node=voice.node, names=voice.names)})"
-
-
-METRIC_NOUNS = {
-    "shipments": "the number of parcels",
-    "distance": "the distance",
-    "cost": "the shipping cost",
-    "stock": "the stock",
-    "load": "the day's load",
-}
 
 
 def node_words(node_id: str, names: Names | None = None) -> str:
@@ -454,16 +361,21 @@ def window_words(window: s.Effective) -> str:
     return "always"
 
 
-def rank_words(keys: list[s.RankKey] | None, *, names: Names | None = None) -> str:
-    """`rank by` as a preference: "Prefers nodes that can ship … , then the closest …"."""
+def rank_words(
+    keys: list[s.RankKey] | None, *, names: Names | None = None, kind: s.StrategyKind = "order"
+) -> str:
+    """`rank by` as a preference: "Prefers nodes that can ship … , then the closest …";
+    `kind`: of the strategy (its metrics and its default ranking)."""
+    metrics = {**METRIC_WORDS, **RETURN_METRIC_WORDS} if kind == "return" else METRIC_WORDS
     if keys is None:
-        keys = [s.RankKey(key=s.Name(name="shipments")), s.RankKey(key=s.Name(name="distance"))]
+        default = DEFAULT_RETURN_RANK if kind == "return" else DEFAULT_ORDER_RANK
+        keys = [s.RankKey(key=s.Name(name=name)) for name in default]
     parts = []
     for key in keys:
         descending = key.direction == "desc"
         item = key.key
-        if isinstance(item, s.Name) and item.name in METRIC_WORDS:
-            parts.append(METRIC_WORDS[item.name][1 if descending else 0])
+        if isinstance(item, s.Name) and item.name in metrics:
+            parts.append(metrics[item.name][1 if descending else 0])
         elif (
             isinstance(item, s.FieldRef) and item.root == "node" and item.path not in BOOLEAN_FIELDS
         ):
@@ -479,13 +391,16 @@ def strategy_words(
     strategy: s.Strategy, *, names: Names | None = None, labels: Mapping[str, str] | None = None
 ) -> list[str]:
     """Every clause of a strategy as a sentence, in the canonical clause order (defaults
-    said too, so the reader sees what applies). `labels`: strategy id → label."""
+    said too, so the reader sees what applies). `labels`: strategy id → label. A return
+    strategy says only the clauses of its kind (`return_words`)."""
     priority = number_words(strategy.tried_priority)
     out = [f"Priority {priority} (strategies with lower numbers are tried first)."]
     if strategy.effective:
         out.append("In force " + ", or ".join(window_words(w) for w in strategy.effective) + ".")
     else:
         out.append("Always in force.")
+    if strategy.kind == "return":
+        return out + return_words(strategy, names=names, labels=labels)
     if strategy.when is None:
         out.append("Applies to every order.")
     else:
@@ -509,14 +424,72 @@ def strategy_words(
         "Ships in one parcel." if split == 1 else f"Ships in at most {number_words(split)} parcels."
     )
     if strategy.otherwise is not None:
-        other = (labels or {}).get(strategy.otherwise) or strategy.otherwise.replace("_", " ")
-        out.append(f"What it cannot ship goes to {quoted(other)}.")
+        out.append(f"What it cannot ship goes to {_fallback(strategy.otherwise, labels)}.")
     out.append(SHORTAGE_WORDS[strategy.on_shortage or "partial"])
     return out
 
 
-CARRIER_KEY_WORDS = {"cost": "lowest price", "eta": "earliest delivery", "co2": "least CO2"}
-"""`carrier by` keys in words: what the chosen carrier service has."""
+def _fallback(strategy_id: str, labels: Mapping[str, str] | None) -> str:
+    return quoted((labels or {}).get(strategy_id) or strategy_id.replace("_", " "))
+
+
+def return_words(
+    strategy: s.Strategy, *, names: Names | None = None, labels: Mapping[str, str] | None = None
+) -> list[str]:
+    """The clauses of a return strategy after its priority and dates: `when`, `send to`,
+    `within`, `rank by`, `disposition`, `restock after`, `otherwise use`."""
+    out = []
+    if strategy.when is None:
+        out.append("Applies to every return.")
+    else:
+        out.append(f"Applies when {condition_words(strategy.when, names=names)}.")
+    out.append(f"Sends returned units to {nodes_words(strategy.send_to, names=names)}.")
+    if strategy.within_km is not None:
+        out.append(
+            f"Only nodes within {number_words(strategy.within_km)} km of where the item is "
+            "returned."
+        )
+    out.append(rank_words(strategy.rank, names=names, kind="return"))
+    disposition = strategy.disposition
+    if disposition is not None:
+        out.append(disposition_words(disposition, names=names))
+    if disposition is not None and "restock" in _dispositions(disposition):
+        days = strategy.restock_after or 0
+        after = f"{number_words(days)} {'day' if days == 1 else 'days'} after"
+        when = "on the day" if days == 0 else after
+        out.append(f"Restocked units become stock {when} the return is created.")
+    if strategy.otherwise is not None:
+        out.append(f"What it cannot take goes to {_fallback(strategy.otherwise, labels)}.")
+    return out
+
+
+def _dispositions(disposition: s.Disposition) -> list[str | None]:
+    """The dispositions a `disposition` clause names."""
+    return [disposition.fixed, *(case.disposition for case in disposition.cases)]
+
+
+def disposition_words(disposition: s.Disposition, *, names: Names | None = None) -> str:
+    """ "Restocks every unit.", or "Decides by the condition of the returned item:
+    “new” is restocked, …; a unit with another value is not taken."."""
+    if disposition.by is None:
+        word = disposition.fixed or ""
+        if word in DISPOSITION_WORDS:
+            return f"{DISPOSITION_WORDS[word][0]} every unit."
+        return f"Marks every unit {quoted(word)}."
+    voice = _Voice(names=names)
+    field = disposition.by if isinstance(disposition.by, s.FieldRef) else None
+    cases = []
+    for case in disposition.cases:
+        value = case.value
+        shown = (
+            _value(s.Text(value=value), voice, field)
+            if isinstance(value, str)
+            else number_words(value)
+        )
+        done = DISPOSITION_WORDS.get(case.disposition, (None, None))[1] or quoted(case.disposition)
+        cases.append(f"{shown} is {done}")
+    subject = _value(disposition.by, voice, None)
+    return f"Decides by {subject}: {', '.join(cases)}; a unit with another value is not taken."
 
 
 def promise_words(strategy: s.Strategy, *, names: Names | None = None) -> list[str]:

@@ -164,6 +164,33 @@ carrier_keys = st.lists(
     min_size=1,
     max_size=3,
 )
+_case_values = st.one_of(
+    identifiers,
+    # Words the grammar uses elsewhere read as plain values here (`to`, `restock`, `true`).
+    st.sampled_from(sorted(KEYWORDS)),
+    st.sampled_from(("new", "opened", "damaged", "wrong_size")),
+    texts,
+    numbers,
+)
+_disposition_words = st.one_of(
+    st.sampled_from(s.DISPOSITIONS), identifiers, st.sampled_from(sorted(KEYWORDS))
+).filter(lambda word: word != "by")
+"""A disposition is any name (the checker knows the four of them); after `disposition`
+the word `by` starts `disposition by`, so it is no disposition."""
+dispositions = st.one_of(
+    st.builds(s.Disposition, fixed=_disposition_words),
+    st.builds(
+        s.Disposition,
+        by=st.one_of(fields, expressions),
+        cases=st.lists(
+            st.builds(s.DispositionCase, value=_case_values, disposition=_disposition_words),
+            min_size=1,
+            max_size=3,
+        ),
+    ),
+)
+"""`disposition WORD` and `disposition by EXPR: value -> WORD, ...`."""
+KINDS = ("order", "return")
 _small_numbers = st.one_of(
     st.integers(min_value=0, max_value=20_000),
     floats_in_range.filter(lambda value: abs(value) <= 1e6),
@@ -172,14 +199,25 @@ _small_numbers = st.one_of(
 
 
 @st.composite
-def strategies(draw: st.DrawFn, strategy_id: st.SearchStrategy[str] = identifiers) -> s.Strategy:
-    """A strategy with any subset of its clauses."""
+def strategies(
+    draw: st.DrawFn,
+    strategy_id: st.SearchStrategy[str] = identifiers,
+    kinds: tuple[str, ...] = KINDS,
+) -> s.Strategy:
+    """A strategy of one of `kinds` (order, return) with any subset of the clauses: the
+    grammar takes every clause in both kinds (the checker says which belongs where).
+    With `kinds` of orders only, no return clause is drawn either."""
+    returns = "return" in kinds
 
     def maybe(values: st.SearchStrategy):
         return draw(st.none() | values)
 
+    def maybe_for_returns(values: st.SearchStrategy):
+        return maybe(values) if returns else None
+
     return s.Strategy(
         id=draw(strategy_id),
+        kind=draw(st.sampled_from(kinds)),
         label=maybe(texts),
         comments=draw(st.lists(comment_texts, max_size=2)),
         priority=maybe(st.integers(min_value=-1000, max_value=10**9)),
@@ -197,18 +235,27 @@ def strategies(draw: st.DrawFn, strategy_id: st.SearchStrategy[str] = identifier
         split=maybe(st.integers(min_value=1, max_value=50)),
         otherwise=maybe(identifiers),
         on_shortage=maybe(st.sampled_from(SHORTAGES)),
+        send_to=maybe_for_returns(expressions),
+        disposition=maybe_for_returns(dispositions),
+        restock_after=maybe_for_returns(
+            st.one_of(
+                st.integers(min_value=-3, max_value=30),
+                st.integers(min_value=1 - _LARGEST, max_value=_LARGEST - 1),
+            )
+        ),
     )
 
 
 @st.composite
-def rulesets(draw: st.DrawFn, max_strategies: int = 3) -> s.Ruleset:
-    """A ruleset with an optional name, time zone and comments, and unique strategy ids."""
+def rulesets(draw: st.DrawFn, max_strategies: int = 3, kinds: tuple[str, ...] = KINDS) -> s.Ruleset:
+    """A ruleset with an optional name, time zone and comments, and unique strategy ids;
+    its strategies of `kinds`, in any order."""
     ids = draw(st.lists(identifiers, max_size=max_strategies, unique=True))
     return s.Ruleset(
         name=draw(st.none() | texts),
         timezone=draw(st.none() | st.sampled_from(TIMEZONES) | texts),
         comments=draw(st.lists(comment_texts, max_size=2)),
-        strategies=[draw(strategies(st.just(strategy_id))) for strategy_id in ids],
+        strategies=[draw(strategies(st.just(strategy_id), kinds)) for strategy_id in ids],
     )
 
 

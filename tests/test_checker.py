@@ -47,7 +47,8 @@ CASES = [
         "unknown root",
         one_strategy('when ordr.channel == "web"'),
         "unknown-field", 6, 8,
-        "fields start with `order.`, `node.`, `line.` or `carrier.`; did you mean `order.channel`?",
+        "fields start with `order.`, `node.`, `line.`, `carrier.` or `return.`; "
+        "did you mean `order.channel`?",
     ),
     (
         "unknown field without a close one",
@@ -658,6 +659,20 @@ def test_every_checker_finding_is_exercised_and_documented():
         "overlapping-strategies",
         "hidden-character",
         "ship-with-unsatisfiable",  # tests/test_language_promise.py
+        # tests/test_return_language.py
+        "field-not-for-kind",
+        "clause-not-for-kind",
+        "metric-not-for-kind",
+        "fallback-other-kind",
+        "missing-send-to",
+        "missing-disposition",
+        "unknown-disposition",
+        "disposition-by-not-a-value",
+        "duplicate-case-value",
+        "restock-after-negative",
+        "uncovered-disposition-values",
+        "unknown-case-value",
+        "restock-never-happens",
     }
     business_codes = {  # tests/test_business_checks.py
         "keep-never-applies",

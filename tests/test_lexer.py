@@ -79,6 +79,13 @@ def assert_same_tokens(text: str) -> None:
         "strategy a\n  when nota\u00e9 == 1\n",
         "strategy a\n  rank by cost desc\u00e9\n  on shortage reject\u0661\n",  # glued letters
         "strategy a\n  source from\u00e9 node.can_ship\n",
+        # return strategies: keywords where names are expected, `->` and `:` glued
+        "return strategy to\n  disposition by return.condition:new->restock,to->by\n",
+        "return strategy a\n  disposition restock\n  restock after 0 day\n",
+        'return strategy a\n  disposition by x: -1->a, 1.5 -> b, "t" -> send\n',
+        "return strategy a\n  restockafter 2 days\n  sendto node.id\n",
+        "return strategy a\n  disposition by x: new => restock\n",
+        "strategy a\n  when return.method == return\n",
     ],
 )
 def test_the_fast_lexer_reads_like_larks_on_awkward_texts(text):
@@ -135,6 +142,14 @@ _PIECES = st.sampled_from(
         "\u043e",
         "true",
         "backorder",
+        "return ",
+        "send to ",
+        "disposition by ",
+        "restock after ",
+        ":",
+        "->",
+        " -> restock",
+        "new",
     ]
 )
 

@@ -17,7 +17,7 @@ from strategies_dsl import comment_texts, expressions, rulesets
 
 from dsl import syntax as s
 from dsl.checker import check
-from dsl.formatter import format_expr, format_ruleset
+from dsl.formatter import KIND_WORDS, format_case_value, format_expr, format_ruleset
 from dsl.parser import parse, parse_expression
 
 SHIPPED = sorted((Path(__file__).resolve().parent.parent / "rulesets").glob("*.route"))
@@ -41,6 +41,9 @@ _CLAUSE_WORDS = {
     "split": "split",
     "otherwise": "otherwise use",
     "on_shortage": "on shortage",
+    "send_to": "send to",
+    "disposition": "disposition",
+    "restock_after": "restock after",
 }
 
 
@@ -57,7 +60,7 @@ def assert_spans_point_at_their_text(ruleset: s.Ruleset, text: str) -> None:
         return lines[span.line - 1][span.column - 1 :]
 
     for strategy in ruleset.strategies:
-        assert at(strategy.span).startswith(f"strategy {strategy.id}")
+        assert at(strategy.span).startswith(f"{KIND_WORDS[strategy.kind]} {strategy.id}")
         assert covered(strategy.clause_spans["id"]) == strategy.id
         for key, span in strategy.clause_spans.items():
             if key != "id":
@@ -72,6 +75,13 @@ def assert_spans_point_at_their_text(ruleset: s.Ruleset, text: str) -> None:
         ]
         roots += [key.key for key in strategy.rank or []]
         roots += [strategy.lines_where, strategy.ship_with, *(strategy.carrier_by or [])]
+        roots.append(strategy.send_to)
+        if strategy.disposition is not None:
+            assert at(strategy.disposition.span).startswith("disposition")
+            roots.append(strategy.disposition.by)
+            for case in strategy.disposition.cases:
+                written = f"{format_case_value(case.value)} -> {case.disposition}"
+                assert covered(case.span) == written
         if strategy.deliver is not None:
             assert at(strategy.deliver.span).startswith("deliver")
             roots.append(strategy.deliver.by)

@@ -51,13 +51,13 @@ CASES = [
     ),
     (
         "unknown clause",
-        strategy('send from node.type == "dc"'),
+        strategy('take from node.type == "dc"'),
         2, 3,
-        "unknown word `send` at the start of a line: expected a clause (`priority`, "
-        "`effective`, `when`, `lines where`, `source from`, `transfer from`, `within`, `keep`, "
-        "`ship with`, "
-        "`deliver`, `carrier by`, `rank by`, `split`, `otherwise use`, `on shortage`) "
-        "or a new `strategy`",
+        "unknown word `take` at the start of a line: expected a clause (`priority`, "
+        "`effective`, `when`, `lines where`, `source from`, `transfer from`, `send to`, "
+        "`within`, `keep`, `ship with`, `deliver`, `carrier by`, `rank by`, `disposition`, "
+        "`restock after`, `split`, `otherwise use`, `on shortage`) "
+        "or a new `strategy` (or `return strategy`)",
     ),
     (
         "ship from for source from",

@@ -72,6 +72,31 @@ CODES: dict[str, Code] = {
     "ship-with-unsatisfiable": Code(
         _E, "Match a service of the carriers table, or add the service the clause asks for."
     ),
+    # -- return strategies (dsl/checks/returns.py)
+    "field-not-for-kind": Code(
+        _E, "Read `return.*` in return strategies and `order.*` in order strategies."
+    ),
+    "clause-not-for-kind": Code(
+        _E,
+        "Write `send to`, `disposition` and `restock after` in a `return strategy`, "
+        "order clauses in a `strategy`; or remove the clause.",
+    ),
+    "metric-not-for-kind": Code(
+        _E,
+        "Rank returns by need, distance or cost; orders by shipments, distance, cost, "
+        "stock, load or eta.",
+    ),
+    "fallback-other-kind": Code(_E, "Fall back to a strategy of the same kind (order or return)."),
+    "missing-send-to": Code(_E, "Add `send to CONDITION`: the nodes a returned unit may go to."),
+    "missing-disposition": Code(
+        _E, "Add `disposition restock` (refurbish, liquidate, destroy) or `disposition by`."
+    ),
+    "unknown-disposition": Code(_E, "Write restock, refurbish, liquidate or destroy."),
+    "disposition-by-not-a-value": Code(
+        _E, "Match the value of a field: `disposition by return.condition: new -> restock`."
+    ),
+    "duplicate-case-value": Code(_E, "Give each value one case: remove the repeated one."),
+    "restock-after-negative": Code(_E, "Write `restock after 0 days` (the same day) or more."),
     "invalid-timezone": Code(_E, 'Use an IANA zone name such as "Europe/Paris" or "UTC".'),
     "effective-ends-before-start": Code(_E, "Write the earlier date first: `effective A to B`."),
     "never-chosen": Code(_E, "Give the earlier strategy a `when`, or reorder the priorities."),
@@ -94,6 +119,11 @@ CODES: dict[str, Code] = {
     "ascending-condition-rank": Code(_W, "Add `desc` to prefer the nodes where it is true."),
     "ignored-shortage": Code(_W, "Move `on shortage` to the last strategy of the chain."),
     "hidden-character": Code(_W, "Delete the invisible character, unless it is meant."),
+    "uncovered-disposition-values": Code(
+        _W, "Add a case for each value named, or leave those units to `otherwise use`."
+    ),
+    "unknown-case-value": Code(_W, "Match a value the field holds; the message lists them."),
+    "restock-never-happens": Code(_W, "Remove `restock after`, or restock some units."),
     # -- business checks: they need the network (and orders) or today's date, so
     #    `engine.business_checks` makes them (docs/language.md, "Business checks")
     "keep-never-applies": Code(

@@ -15,8 +15,9 @@ from dsl.checks.windows import date_out_of_range
 from dsl.diagnostics import Diagnostic
 from dsl.expected import join_or
 from dsl.formatter import format_expr
-from dsl.schema import FIELDS, METRICS, ROOTS, FieldType
+from dsl.schema import FIELDS, METRICS, RETURN_METRICS, ROOTS, FieldType
 from dsl.suggestions import closest, did_you_mean
+from dsl.syntax import StrategyKind
 
 TEXT, NUMBER, BOOL, TAGS, TIME, CLOCK = (
     FieldType.TEXT.value,
@@ -54,6 +55,8 @@ class Scope:
     found: list[Diagnostic] = field(default_factory=list)
     run: CheckRun = field(default_factory=lambda: CheckRun())
     """What the scopes of one `check` run share."""
+    kind: StrategyKind = "order"
+    """The kind of strategy the clause is in: its rank keys and the words of messages."""
 
     def report(self, code: str, where: s.Syntax, message: str) -> None:
         self.found.append(finding(code, where.span, message))
@@ -96,6 +99,11 @@ NODE_ROOTS = ("order", "node")
 """`source from`, `keep ... at` and `rank by` look at one node for one order, not at lines."""
 CARRIER_ROOTS = ("order", "node", "carrier")
 """`ship with` looks at one carrier service for one parcel from one node."""
+RETURN_ROOTS = ("return", "line")
+"""A return strategy's `when` and `disposition by` read the returned line (`return.*`)
+and its product (`line.*`)."""
+RETURN_NODE_ROOTS = ("return", "line", "node")
+"""A return strategy's `send to` and `rank by` look at one node for one returned line."""
 
 CLOCK_TEXT = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 """A time of day as the language writes it: "09:30" (24-hour, leading zeros), so
@@ -111,14 +119,18 @@ def check_rank_key(key: s.RankKey, scope: Scope) -> None:
     """A rank key is a metric word, a node field or a true/false condition on nodes."""
     expr = key.key
     if isinstance(expr, s.Name):
-        if expr.name not in METRICS:
-            match = scope.closest(expr.name, [*METRICS, *_fields_in(scope)])
+        metrics = RETURN_METRICS if scope.kind == "return" else METRICS
+        if expr.name in METRICS or expr.name in RETURN_METRICS:
+            if expr.name not in metrics:
+                _metric_of_other_kind(expr, scope)
+        else:
+            match = scope.closest(expr.name, [*metrics, *_fields_in(scope)])
             hint = f" (did you mean `{match}`?)" if match else ""
             scope.report(
                 "unknown-metric",
                 expr,
                 f"`{expr.name}` is not something to rank by{hint}: rank by "
-                + ", ".join(METRICS)
+                + ", ".join(metrics)
                 + ', a node field (node.priority) or a condition (node.type == "dc" desc)',
             )
         return
@@ -148,6 +160,28 @@ def check_rank_key(key: s.RankKey, scope: Scope) -> None:
             f"`{format_expr(expr)}` without `desc` ranks the nodes where it is false first; "
             "add `desc` to prefer the nodes where it is true (or `asc` to keep this order)",
         )
+
+
+def _metric_of_other_kind(expr: s.Name, scope: Scope) -> None:
+    """`need` in an order strategy, `shipments` in a return strategy."""
+    if scope.kind == "return":
+        what = "a rank key of order strategies only: a return strategy ranks by "
+        keys = ", ".join(RETURN_METRICS)
+    else:
+        what = "a rank key of return strategies only: an order strategy ranks by "
+        keys = ", ".join(METRICS)
+    scope.report(
+        "metric-not-for-kind",
+        expr,
+        f"`{expr.name}` is {what}{keys}, a node field or a condition on nodes",
+    )
+
+
+def check_value(expr: s.Expr, scope: Scope) -> str:
+    """The kind of value `expr` gives (`TEXT`, `NUMBER`, ..., `ANY` when unknown),
+    reporting what is wrong inside it: for a clause that matches a value, such as
+    `disposition by`."""
+    return _kind(expr, scope)
 
 
 # ------------------------------------------------------------------ kinds
@@ -212,6 +246,11 @@ def field_kind_word(path: str) -> str:
     return _KIND_WORDS[_FIELD_KINDS.get(path, ANY)]
 
 
+def kind_word(kind: str) -> str:
+    """A kind of value (as `check_value` gives it) in words: "text", "true/false", ..."""
+    return _KIND_WORDS[kind]
+
+
 def _field_kind(expr: s.FieldRef, scope: Scope) -> str:
     path = expr.path
     kind = _FIELD_KINDS.get(path)
@@ -221,13 +260,19 @@ def _field_kind(expr: s.FieldRef, scope: Scope) -> str:
             return ANY
         kind = ANY
     root = expr.root
-    if root not in scope.roots and root in _OUT_OF_PLACE:
+    if root in scope.roots:
+        return kind
+    if root in _OTHER_KIND:
+        scope.report("field-not-for-kind", expr, f"`{path}` {_OTHER_KIND[root]}")
+    elif root in _OUT_OF_PLACE:
         code, why, instead = _OUT_OF_PLACE[root]
+        if scope.kind == "return":
+            instead = _INSTEAD_IN_RETURNS.get(root, instead)
+            reads = _WHAT_IT_READS_IN_RETURNS.get(scope.clause, _WHAT_IT_READS[scope.clause])
+        else:
+            reads = _WHAT_IT_READS[scope.clause]
         scope.report(
-            code,
-            expr,
-            f"`{path}` cannot be used in `{scope.clause}`: {_WHAT_IT_READS[scope.clause]}"
-            f"{why}; {instead}",
+            code, expr, f"`{path}` cannot be used in `{scope.clause}`: {reads}{why}; {instead}"
         )
     return kind
 
@@ -236,11 +281,33 @@ _WHAT_IT_READS = {
     "when": "it decides whether the strategy applies to the order",
     "lines where": "it picks the order's lines the strategy takes",
     "source from": "that clause looks at one node",
+    "transfer from": "that clause looks at one node",
     "keep ... at": "that clause looks at one node",
     "rank by": "that clause looks at one node",
     "ship with": "it looks at one carrier service for one parcel",
+    "send to": "that clause looks at one node",
+    "disposition by": "it decides what becomes of the returned unit",
 }
 """What each clause looks at, for messages about a field it cannot read."""
+_WHAT_IT_READS_IN_RETURNS = {
+    "when": "it decides whether the strategy applies to the returned line",
+}
+"""What a clause of a return strategy looks at, where it differs from an order's."""
+_INSTEAD_IN_RETURNS = {"node": "test nodes in `send to`"}
+"""Where a return strategy tests a root instead, where it differs from an order's."""
+
+_OTHER_KIND = {
+    "return": (
+        "is a field of a returned line: an order strategy (`strategy`) cannot read it; "
+        "test returns in a `return strategy`"
+    ),
+    "order": (
+        "is a field of an order: a return strategy reads the returned line (`return.*`), "
+        "its product (`line.*`) and, in `send to` and `rank by`, the node (`node.*`)"
+    ),
+}
+"""A root of the other kind of strategy: an order strategy never sees a return, and
+a return strategy never sees an order (its scopes hold `return`, an order's `order`)."""
 
 _OUT_OF_PLACE = {
     "node": (
@@ -288,7 +355,7 @@ def _unknown_field(expr: s.FieldRef, scope: Scope) -> None:
 
 def _unknown_name(expr: s.Name, scope: Scope, partner: s.Expr | None) -> None:
     word = expr.name
-    if word in METRICS:
+    if word in METRICS or word in RETURN_METRICS:
         scope.report(
             "metric-in-condition",
             expr,
@@ -505,7 +572,7 @@ def _closed_set(target: s.Expr, value: s.Expr, scope: Scope) -> None:
     if type(target) is not s.FieldRef or type(value) is not s.Text:
         return
     spec = FIELDS.get(target.path)
-    if spec is None or not spec.values or value.value in spec.values:
+    if spec is None or not spec.values or not spec.closed or value.value in spec.values:
         return
     match = closest(value.value, spec.values)
     hint = f' (did you mean "{match}"?)' if match else ""

@@ -164,7 +164,8 @@ def check_fallbacks(ruleset: s.Ruleset) -> list[Diagnostic]:
                         len("otherwise use"),
                     )
                 )
-        if strategy.on_shortage is not None and target in targets and target != strategy.id:
+        shortage = strategy.on_shortage if strategy.kind == "order" else None  # else misplaced
+        if shortage is not None and target in targets and target != strategy.id:
             found.append(
                 finding(
                     "ignored-shortage",
@@ -240,8 +241,9 @@ def _loops(targets: dict[str, str | None]) -> dict[str, tuple[list[str], int]]:
 
 
 def check_values(strategy: s.Strategy) -> list[Diagnostic]:
-    """Reports "`within 0 km` leaves no node", "`split at most 0` allows no shipment",
-    "`keep -1 units` is negative" and "may ship from every node"."""
+    """Reports "`within 0 km` leaves no node", and for an order strategy "`split at
+    most 0` allows no shipment", "`keep -1 units` is negative" and "may ship from
+    every node" (in a return strategy, those clauses are misplaced: `dsl.checks.returns`)."""
     found = []
     if strategy.within_km is not None and strategy.within_km <= 0:
         found.append(
@@ -252,6 +254,8 @@ def check_values(strategy: s.Strategy) -> list[Diagnostic]:
                 len("within"),
             )
         )
+    if strategy.kind == "return":
+        return found
     if strategy.split is not None and strategy.split < 1:
         found.append(
             finding(
@@ -338,12 +342,19 @@ def check_expressions(
         check_condition(strategy.transfer, Scope("transfer from", NODE_ROOTS, extra, found, run))
     for keep in strategy.keep:
         check_condition(keep.at, Scope("keep ... at", NODE_ROOTS, extra, found, run))
+    check_rank(strategy.rank or [], Scope("rank by", NODE_ROOTS, extra, found, run))
+    return found
+
+
+def check_rank(keys: list[s.RankKey], scope: Scope) -> None:
+    """Each key of `rank by` (see `check_rank_key`), and "`x` is already rank key
+    number N" for a repeated one; findings go to `scope.found`."""
     seen: dict[s.Shape, int] = {}
-    for number, key in enumerate(strategy.rank or [], start=1):
-        check_rank_key(key, Scope("rank by", NODE_ROOTS, extra, found, run))
+    for number, key in enumerate(keys, start=1):
+        check_rank_key(key, scope)
         shape = s.shape(key.key)
         if shape in seen:
-            found.append(
+            scope.found.append(
                 finding(
                     "duplicate-rank-key",
                     key.key.span or key.span,
@@ -353,4 +364,3 @@ def check_expressions(
             )
         else:
             seen[shape] = number
-    return found

@@ -171,8 +171,20 @@ def check_reachability(ruleset: s.Ruleset, fallback_targets: set[str]) -> list[D
 
     Every strategy is compared with those tried before it through a sweep over the
     windows (`dsl.checks.sweep`), never pair by pair, so the check stays fast on a
-    ruleset of thousands of dated strategies."""
-    facts = [_Facts.of(strategy, order) for order, (_, strategy) in enumerate(by_priority(ruleset))]
+    ruleset of thousands of dated strategies. Order strategies and return strategies
+    are chosen apart (orders by the one, returns by the other), so each kind is
+    compared only with its own."""
+    found: list[Diagnostic] = []
+    for kind in ("order", "return"):
+        tried = ruleset.tried_order(kind)
+        if tried:
+            found += _reachability(tried, fallback_targets)
+    return found
+
+
+def _reachability(tried: list[s.Strategy], fallback_targets: set[str]) -> list[Diagnostic]:
+    """`check_reachability` for strategies of one kind, in the order they are tried."""
+    facts = [_Facts.of(strategy, order) for order, strategy in enumerate(tried)]
     beaters = _earliest_beaters(facts)
     rivals = _earliest_rivals(
         facts, {later.order for later in facts if beaters[later.order] is None}
@@ -350,7 +362,7 @@ def _never_chosen(earlier: s.Strategy, later: s.Strategy) -> Diagnostic:
         same = "`lines where`" if earlier.when is None else "`when` and `lines where`"
         reason = f"has the same {same}"
     elif earlier.when is None:
-        reason = "applies to every order (no `when`)"
+        reason = f"applies to every {_SUBJECT[earlier.kind]} (no `when`)"
     else:
         reason = "has the same `when`"
     return finding(
@@ -369,10 +381,15 @@ def _competing(earlier: s.Strategy, later: s.Strategy, priority: int) -> Diagnos
         "overlapping-strategies",
         later.clause_spans.get("id") or later.span,
         f"strategies `{earlier.id}`{_where(earlier)} and `{later.id}` both have "
-        f"priority {priority}{default} and may both apply to the same order while both are "
+        f"priority {priority}{default} and may both apply to the same "
+        f"{_SUBJECT[later.kind]} while both are "
         f"in force; `{earlier.id}` wins because it comes first in the file. Give them "
         "different priorities to make the choice explicit",
     )
+
+
+_SUBJECT = {"order": "order", "return": "return"}
+"""What a strategy of each kind applies to, in messages."""
 
 
 def _where(strategy: s.Strategy) -> str:
