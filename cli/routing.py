@@ -39,6 +39,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="operational events (CSV or Parquet) applied between the orders by time; "
         "re-route decisions are printed as they happen",
     )
+    route.add_argument(
+        "--returns",
+        metavar="F",
+        help="returned lines (CSV or Parquet) routed by the ruleset's return strategies "
+        "between the orders by time; their decisions are printed in the same stream",
+    )
     route.add_argument("--nodes", required=True, metavar="F", help="nodes (CSV or Parquet)")
     route.add_argument("--inventory", required=True, metavar="F", help="stock (CSV or Parquet)")
     route.add_argument("--orders", required=True, metavar="F", help="order lines (CSV or Parquet)")
@@ -60,14 +66,22 @@ def run_route(args: argparse.Namespace) -> int:
     import engine
     from dsl.source import UnreadableRuleset, read_ruleset
     from engine.limits import OutOfRange
-    from engine.tables import TableError, load_events, load_inventory, load_nodes, load_orders
+    from engine.tables import (
+        TableError,
+        load_events,
+        load_inventory,
+        load_nodes,
+        load_orders,
+        load_returns,
+    )
 
     if (args.ruleset is None) == (args.artifact is None):
         print("give a ruleset file or --artifact F.json (one of them)", file=sys.stderr)
         return EXIT_UNREADABLE
-    if args.events and args.at:
+    if (args.events or args.returns) and args.at:
         print(
-            "--at and --events do not go together: events have their own instants", file=sys.stderr
+            "--at does not go with --events or --returns: they have their own instants",
+            file=sys.stderr,
         )
         return EXIT_UNREADABLE
     artifact = _artifact(args.artifact) if args.artifact else None
@@ -96,11 +110,12 @@ def run_route(args: argparse.Namespace) -> int:
         stock = load_inventory(args.inventory, node_ids=node_ids)
         orders = load_orders(args.orders, node_ids=node_ids, timezone=timezone)
         events = load_events(args.events, node_ids, timezone) if args.events else None
+        returns = load_returns(args.returns, node_ids, timezone) if args.returns else None
         carriers, closures = load_carriers(args, node_ids)
     except (TableError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
-    given = (nodes, stock, orders, events, carriers, closures)
+    given = (nodes, stock, orders, events, returns, carriers, closures)
     tables = tuple(table for table in given if table is not None)
     _report_rejects(tables, args.rejects)
     try:
@@ -121,7 +136,9 @@ def run_route(args: argparse.Namespace) -> int:
         return EXIT_NOTHING_ROUTED
     try:
         with session, output(args.out) as out:
-            routed, decided, moved = _route(session, orders, events, at, args, out)
+            routed, decided, moved, returned = _route(
+                session, orders, events, returns, at, args, out
+            )
     except OutOfRange as error:  # a receipt above the stock bound: nothing written
         print(f"error: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
@@ -140,6 +157,8 @@ def run_route(args: argparse.Namespace) -> int:
         for event, why in session.refused_events:
             at = event.at.isoformat()
             print(f"event refused ({event.kind} at {at}): {why}", file=sys.stderr)
+    if returns is not None:
+        print(f"{returned} return(s) routed", file=sys.stderr)
     problems = sum(len(table.reject_rows) for table in tables)
     print(
         f"{decided} orders routed: {routed} with at least one shipment; "
@@ -149,21 +168,26 @@ def run_route(args: argparse.Namespace) -> int:
     return EXIT_OK if routed else EXIT_NOTHING_ROUTED
 
 
-def _route(session, orders, events, at, args, out) -> tuple[int, int, int]:
-    """Route (or replay with events) and write the decisions; how many orders got a
-    shipment, how many were decided, how many re-routes the events caused."""
+def _route(session, orders, events, returns, at, args, out) -> tuple[int, int, int, int]:
+    """Route (or replay with events and returns) and write the decisions, returns' in
+    the same stream by time; how many orders got a shipment, how many were decided,
+    how many re-routes the events caused, how many returns were routed."""
     from engine import DecisionBatch
     from engine.events import events_from_frame
+    from engine.returns import ReturnDecision, returns_from_frame
 
-    if events is None:
+    if events is None and returns is None:
         steps = [session.route(orders, at=at, explain=args.explain)]
     else:  # replayed whole before anything is written: an event may be refused
         steps = [
-            step.decisions
-            for step in session.replay(orders, (), events_from_frame(events.frame),
-                                       explain=_all_ids(orders) if args.explain else ())
+            step.returns or step.decisions
+            for step in session.replay(
+                orders, (), events_from_frame(events.frame) if events is not None else (),
+                returns=returns_from_frame(returns.frame) if returns is not None else (),
+                explain=_all_ids(orders) if args.explain else (),
+            )
         ]  # fmt: skip
-    routed = decided = moved = 0
+    routed = decided = moved = returned = 0
     for decisions in steps:
         if isinstance(decisions, DecisionBatch):
             decisions.write_jsonl(out)
@@ -173,12 +197,14 @@ def _route(session, orders, events, at, args, out) -> tuple[int, int, int]:
         for decision in decisions:
             out.write(decision.to_json())
             out.write("\n")
-            if decision.rerouted_from is not None:
+            if isinstance(decision, ReturnDecision):
+                returned += 1
+            elif decision.rerouted_from is not None:
                 moved += 1
             else:
                 decided += 1
                 routed += bool(decision.shipments)
-    return routed, decided, moved
+    return routed, decided, moved, returned
 
 
 def _all_ids(orders) -> frozenset[str]:

@@ -74,6 +74,12 @@ def _data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--replenishments", metavar="F", help="stock arriving during the run")
     parser.add_argument("--events", metavar="F", help="operational events (node offline, ...)")
     parser.add_argument(
+        "--returns",
+        metavar="F",
+        help="returned lines (returns.md), routed by the ruleset's return strategies; "
+        "restocked units feed the stock back",
+    )
+    parser.add_argument(
         "--carriers", metavar="F", help="carrier services: each shipment gets a promised date"
     )
     parser.add_argument(
@@ -382,6 +388,7 @@ def _load(args: argparse.Namespace, timezone: str):
             args.carriers,
             args.closures,
             timezone=timezone,
+            returns=args.returns,
         )
     except (TableError, OSError) as error:
         raise InputProblem(str(error)) from None

@@ -31,6 +31,7 @@ from engine import kernel, promise_fields
 from engine.compiler import CompiledStrategy, Policy, RankSpec
 from engine.expressions import NodeMask, node_mask, plain_order_fields
 from engine.geo import half_chord_limit
+from engine.returns import NODE_RETURN_FIELDS, node_return_value
 
 if TYPE_CHECKING:
     from engine.model import Network
@@ -57,6 +58,8 @@ def field_ordinals(network: Network, name: str) -> np.ndarray:
     """A node field as ordinal positions (+inf where missing), for ranking."""
     if name in promise_fields.NODE_FIELDS:
         values = [promise_fields.node_value(name, n.fields) for n in network.nodes]
+    elif name in NODE_RETURN_FIELDS:
+        values = [node_return_value(name, n.fields) for n in network.nodes]
     else:
         values = [n.id if name == "id" else n.fields.get(name) for n in network.nodes]
     present = sorted({sort_key(v) for v in values if v is not None})

@@ -31,6 +31,7 @@ from dsl.errors import RulesetError
 from dsl.formatter import format_expr
 from dsl.schema import carrier_column
 from engine import promise_fields
+from engine.returns import NODE_RETURN_FIELDS, node_return_value
 from engine.windows import moment_start
 
 Value = Any
@@ -110,6 +111,8 @@ def _field_getter(ref: s.FieldRef, tz: ZoneInfo) -> Getter:
         return lambda _order, line, _node: line.get(name) or 0.0
     if root == "node" and name in promise_fields.NODE_FIELDS:
         return lambda _order, _line, n: promise_fields.node_value(name, n.fields)
+    if root == "node" and name in NODE_RETURN_FIELDS:
+        return lambda _order, _line, n: node_return_value(name, n.fields)
     if root in ("order", "return"):  # a return reads its returned line's fields too
 
         def read(o: Any, _line: Any, _node: Any) -> Value:

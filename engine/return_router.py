@@ -29,10 +29,14 @@ from engine.expressions import node_mask
 from engine.geo import DIAMETER_KM, half_chord_limit, half_chords, unit_vector
 from engine.model import Inventory, Network
 from engine.return_strategies import CompiledReturnStrategy
-from engine.returns import Return, ReturnDecision, ReturnedLine, ReturnStatus, ReturnUnit
-
-ACCEPTING_TYPES = ("dc", "store")
-"""Node types that accept returns when the nodes table has no `accepts_returns` value."""
+from engine.returns import (
+    Return,
+    ReturnDecision,
+    ReturnedLine,
+    ReturnStatus,
+    ReturnUnit,
+    node_return_value,
+)
 
 
 class Inbound:
@@ -88,10 +92,11 @@ class ReturnRouter:
         self.targets = targets or {}
         self.inbound = Inbound(len(network))
         self.bound = {st.id: _BoundReturn(st, network, tz) for st in strategies}
-        self.accepts = np.array([_accepts(node.fields) for node in network.nodes], dtype=bool)
-        self.return_cost = np.array(
-            [float(node.fields.get("return_cost") or 0.0) for node in network.nodes]
+        fields = [node.fields for node in network.nodes]
+        self.accepts = np.array(
+            [node_return_value("accepts_returns", f) for f in fields], dtype=bool
         )
+        self.return_cost = np.array([node_return_value("return_cost", f) for f in fields])
         sphere = network.sphere
         self._points = (sphere.x, sphere.y, sphere.z)
 
@@ -306,13 +311,6 @@ class ReturnRouter:
             for k, node in enumerate(ranked[1:].tolist())
         ]
         return out
-
-
-def _accepts(fields: dict[str, Any]) -> bool:
-    given = fields.get("accepts_returns")
-    if given is None:
-        return fields.get("type") in ACCEPTING_TYPES
-    return bool(given)
 
 
 def _half_chords(points: tuple[np.ndarray, ...], origin: tuple[float, float]) -> np.ndarray:

@@ -16,11 +16,24 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from engine.decision import Explanation
+from engine.tables.return_columns import ACCEPTING_TYPES
 
 ReturnStatus = Literal["routed", "partial", "unroutable"]
+NODE_RETURN_FIELDS = frozenset({"accepts_returns", "return_cost"})
+"""Node columns of returns (returns.md) that have a default where a node has none."""
+
 RETURN_FIELDS = ("return_id", "order_id", "created_at", "method", "drop_node", "origin_lat",
                  "origin_lon")  # fmt: skip
 """The columns that belong to the whole return (equal on each of its rows)."""
+
+
+def node_return_value(name: str, fields: dict[str, Any]) -> Any:
+    """`node.accepts_returns` (not given: true for a dc or a store) or
+    `node.return_cost` (not given: 0), as conditions and ranking read them."""
+    value = fields.get(name)
+    if value is None or value != value:  # None, or NaN from a frame
+        return fields.get("type") in ACCEPTING_TYPES if name == "accepts_returns" else 0.0
+    return bool(value) if name == "accepts_returns" else float(value)
 
 
 @dataclass(frozen=True)
@@ -160,3 +173,19 @@ def returns_from_records(records: Iterable[dict[str, Any]]) -> list[Return]:
         fields = {k: first.get(k) for k in RETURN_FIELDS if k not in ("return_id", "created_at")}
         out.append(Return(return_id, first["created_at"], lines, fields))
     return out
+
+
+def returns_from_frame(frame: Any) -> list[Return]:
+    """The returns of a loaded returns table (`engine.tables.load_returns(...).frame`,
+    or any frame with its columns); an empty cell reads as None."""
+    import pandas as pd
+
+    if frame is None or len(frame) == 0:
+        return []
+    records = frame.to_dict("records")
+    for record in records:
+        record["created_at"] = pd.Timestamp(record["created_at"]).to_pydatetime()
+        for name, value in record.items():
+            if not isinstance(value, str | dt.datetime | tuple) and pd.isna(value):
+                record[name] = None
+    return returns_from_records(records)

@@ -23,6 +23,7 @@ import pyarrow as pa
 import engine
 from engine import Policy, Session
 from engine.order_batch import OrderBatch, from_ns, instant_ns
+from engine.returns import returns_from_frame
 from engine.session import Progress, Replayed
 from simulations.inputs import Inputs
 from simulations.progress import shifted
@@ -62,6 +63,7 @@ def replay_steps(
     each carrier period's start (see the module doc)."""
     arrivals = inputs.replenishments
     events = _events(inputs.events)
+    returns = returns_from_frame(inputs.returns)
     tz = session.policy.tz
     periods = inputs.carrier_periods
     if not periods:
@@ -70,6 +72,7 @@ def replay_steps(
             batch,
             engine.arrivals_from_frame(arrivals),
             events,
+            returns=returns,
             explain=explain,
             stop=stop,
             until=until,
@@ -83,6 +86,7 @@ def replay_steps(
     order_at = _instants(orders["created_at"], tz)
     arrival_at = _instants(arrivals["at"], tz) if arrivals is not None else np.zeros(0, np.int64)
     event_at = np.array([instant_ns(e.at, tz) for e in events], dtype=np.int64)
+    return_at = np.array([instant_ns(r.created_at, tz) for r in returns], dtype=np.int64)
     end = None if until is None else instant_ns(until, tz)
     progress = _Counted(on_progress, int(orders["order_id"].nunique()))
     left = None if stop is None else set(stop)
@@ -101,6 +105,7 @@ def replay_steps(
         ids = set(part["order_id"].astype(str))
         stop_at = high if end is None else min(high, end)
         applying = (event_at >= low) & (event_at < stop_at)
+        returning = (return_at >= low) & (return_at < stop_at)
         coming = arrival_at > applied
         if k < last:
             coming &= arrival_at < high
@@ -108,6 +113,7 @@ def replay_steps(
             batch,
             engine.arrivals_from_frame(arrivals[coming] if arrivals is not None else None),
             [event for event, on in zip(events, applying.tolist(), strict=True) if on],
+            returns=[ret for ret, on in zip(returns, returning.tolist(), strict=True) if on],
             explain=explain,
             stop=None if left is None else (left & ids or None),
             until=None if stop_at == _LAST else from_ns(stop_at),

@@ -63,6 +63,26 @@ KPI_LABELS = {
         "ready within promised days (2 without) ÷ routed collect orders",
     ),
     "avg_ready_days": ("Days to ready", "days", "mean ready date − order day, collect orders"),
+    # returns (a run with returns)
+    "units_returned": ("Units returned", "count", "returned units of the run"),
+    "return_rate": ("Return rate", "rate", "units returned ÷ units ordered"),
+    "units_restocked": ("Units restocked", "count", "returned units put back in stock"),
+    "units_refurbished": ("Units refurbished", "count", "returned units sent to refurbish"),
+    "units_liquidated": ("Units liquidated", "count", "returned units liquidated"),
+    "units_destroyed": ("Units destroyed", "count", "returned units destroyed"),
+    "units_unrouted": ("Returns not routed", "count", "returned units no strategy took"),
+    "return_cost_per_unit": ("Return cost per unit", "money", "Σ return leg cost ÷ units routed"),
+    "days_to_sellable": ("Days to sellable", "days", "restock date − return day, per unit"),
+    "resold_within_30_days": (
+        "Resold within 30 days",
+        "rate",
+        "restocked units shipped again within 30 days ÷ restocked",
+    ),
+    "fill_rate_gain": (
+        "Fill rate gained from returns",
+        "rate",
+        "fill rate − the same replay without returns",
+    ),
     # backorders released when stock arrived (a run where some order waited)
     "units_released": ("Units released from backorder", "count", "when stock arrived"),
     "backorder_days_mean": ("Days on backorder", "days", "mean wait of a released unit"),

@@ -30,6 +30,7 @@ from engine.tables import (
     load_nodes,
     load_orders,
     load_replenishments,
+    load_returns,
 )
 
 TableSource = str | Path | pd.DataFrame | Table
@@ -59,6 +60,8 @@ class Inputs:
     closures: Closures | None = None
     carrier_periods: tuple[CarrierPeriod, ...] = ()
     """Carriers tables that replace `carriers` from their start day on, in day order."""
+    returns: pd.DataFrame | None = None
+    """Returned lines (returns.md), routed by the ruleset's return strategies."""
 
     @property
     def fields(self) -> list[str]:
@@ -80,6 +83,7 @@ def load_inputs(
     closures: TableSource | None = None,
     *,
     timezone: str = "UTC",
+    returns: TableSource | None = None,
 ) -> Inputs:
     """Load every table (times without an offset read in `timezone`, node ids checked
     against the loaded network, a closure's node or carrier against the nodes and the
@@ -100,6 +104,8 @@ def load_inputs(
         )
     if events is not None:
         tables["events"] = _load(events, lambda s: load_events(s, node_ids, timezone=timezone))
+    if returns is not None:
+        tables["returns"] = _load(returns, lambda s: load_returns(s, node_ids, timezone=timezone))
     promise: dict[str, Table] = {}
     if carriers is not None:
         promise["carriers"] = found = _load(carriers, load_carriers)

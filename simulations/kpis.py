@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -29,6 +29,7 @@ from simulations.promise_kpis import (
     promised_days,
     shipment_co2,
 )
+from simulations.return_kpis import RETURN_COUNT_KEYS, RETURN_KEYS, rates, return_figures
 from simulations.stock_ledger import StockWalk, walk_stock
 from simulations.transfer_kpis import (
     TRANSFER_COUNT_KEYS,
@@ -98,6 +99,7 @@ COUNT_KEYS = frozenset(
         "capped_parcels",
         "units_released",
         *TRANSFER_COUNT_KEYS,
+        *RETURN_COUNT_KEYS,
     }
 )
 CAPACITY_KEYS = ("node_utilisation", "capacity_overflows")
@@ -127,6 +129,7 @@ TABLE_SECTIONS = (
     "stockouts",
 )
 CARRIER_SECTIONS = ("carrier_mix", "by_carrier")
+RETURN_SECTIONS = ("returns_by_channel", "returns_by_category")
 UTILISATION_COLUMNS = [
     "node_id",
     "node_type",
@@ -158,6 +161,12 @@ class Kpis:
     """A run where an order can wait for stock: BACKORDER_KEYS (docs/kpis.md)."""
     collect: bool = False
     """A run with collect orders: TRANSFER_KEYS are there (docs/kpis.md)."""
+    returns: dict | None = None
+    """A run with returns: RETURN_KEYS (docs/kpis.md, "Returns")."""
+    returns_by_channel: pd.DataFrame | None = None
+    """A run with returns: units ordered and returned, and the return rate, per channel."""
+    returns_by_category: pd.DataFrame | None = None
+    """The same per product category."""
 
     @property
     def carriers(self) -> bool:
@@ -167,16 +176,19 @@ class Kpis:
     @property
     def keys(self) -> tuple[str, ...]:
         """The overall figures of this run: OVERALL_KEYS, then PROMISE_KEYS with carriers,
-        TRANSFER_KEYS with collect orders, then BACKORDER_KEYS when an order can wait
-        for stock."""
+        TRANSFER_KEYS with collect orders, BACKORDER_KEYS when an order can wait for
+        stock, then RETURN_KEYS with returns."""
         keys = OVERALL_KEYS + PROMISE_KEYS if self.carriers else OVERALL_KEYS
         keys = keys + TRANSFER_KEYS if self.collect else keys
-        return keys + BACKORDER_KEYS if self.backorders is not None else keys
+        keys = keys + BACKORDER_KEYS if self.backorders is not None else keys
+        return keys + RETURN_KEYS if self.returns is not None else keys
 
     @property
     def sections(self) -> tuple[str, ...]:
-        """The tables of kpis.json: TABLE_SECTIONS, then the carrier tables with carriers."""
-        return TABLE_SECTIONS + CARRIER_SECTIONS if self.carriers else TABLE_SECTIONS
+        """The tables of kpis.json: TABLE_SECTIONS, the carrier tables with carriers,
+        then the return rates with returns."""
+        sections = TABLE_SECTIONS + CARRIER_SECTIONS if self.carriers else TABLE_SECTIONS
+        return sections + RETURN_SECTIONS if self.returns is not None else sections
 
     def to_dict(self) -> dict:
         """The kpis.json document as plain JSON values (dates as ISO text, gaps as None)."""
@@ -204,6 +216,30 @@ class Kpis:
             text = "[\n    " + ",\n    ".join(rows) + "\n  ]" if rows else "[]"
             parts.append(f"  {encode(name)}: {text}")
         return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def with_returns(
+    kpis: Kpis,
+    lines: pd.DataFrame,
+    tables: DecisionTables,
+    orders: pd.DataFrame,
+    baseline: Kpis,
+) -> Kpis:
+    """`kpis` with the returns figures of the returned `lines` (RETURN_KEYS), the
+    return rates per channel and category, and the fill rate gained over `baseline`
+    (the same replay without the returns)."""
+    ids = set(tables.orders["order_id"].astype(str))
+    ordered = orders[orders["order_id"].astype(str).isin(ids)]
+    figures = return_figures(lines, tables.allocations, int(tables.orders["units_ordered"].sum()))
+    fill, base = kpis.overall.get("fill_rate"), baseline.overall.get("fill_rate")
+    figures["fill_rate_gain"] = None if fill is None or base is None else fill - base
+    return replace(
+        kpis,
+        returns=figures,
+        overall={**kpis.overall, **figures},
+        returns_by_channel=rates(lines, ordered, "channel"),
+        returns_by_category=rates(lines, ordered, "category"),
+    )
 
 
 def backorder_figures(releases: list[Release]) -> dict:

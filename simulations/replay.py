@@ -24,13 +24,15 @@ import engine
 from dsl import syntax as s
 from engine import Decision, DecisionBatch, Explanation, Policy
 from engine.backorders import Release
+from engine.returns import ReturnDecision, returns_from_frame
 from engine.session import Progress
 from simulations.carrier_schedule import open_session, replay_steps
-from simulations.decisions import DecisionTables, decision_tables
+from simulations.decisions import DecisionTables, decision_tables, in_days
 from simulations.exports import write_csv
 from simulations.inputs import Inputs, TableSource, empty_rejects, load_inputs
 from simulations.keep_levels import KeepLevels
-from simulations.kpis import CO2_KG_PER_KM, Kpis, backorder_figures, compute_kpis
+from simulations.kpis import CO2_KG_PER_KM, Kpis, backorder_figures, compute_kpis, with_returns
+from simulations.return_tables import return_lines
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,12 @@ class Simulation:
     seconds: float
     releases: tuple[Release, ...] | None = None
     """Backorders released when stock arrived (None: no order of the run could wait)."""
+    returns: pd.DataFrame | None = None
+    """A run with returns: one row per returned line and where it went
+    (`simulations.return_tables`)."""
+    without_returns: Simulation | None = None
+    """A run with returns: the same replay with the returns ignored (the baseline of
+    `fill_rate_gain`)."""
 
     @property
     def decisions(self) -> pd.DataFrame:
@@ -79,7 +87,13 @@ class Simulation:
             ]  # fmt: skip
             figures = backorder_figures(seen)
             kpis = replace(kpis, backorders=figures, overall={**kpis.overall, **figures})
-        return replace(self, tables=tables, kpis=kpis)
+        if self.returns is None:
+            return replace(self, tables=tables, kpis=kpis)
+        assert self.without_returns is not None, "a run with returns has its baseline"
+        baseline = self.without_returns.between(first, last)
+        lines = in_days(self.returns, first, last)
+        kpis = with_returns(kpis, lines, tables, self.inputs.orders, baseline.kpis)
+        return replace(self, tables=tables, kpis=kpis, returns=lines, without_returns=baseline)
 
     @property
     def orders_per_second(self) -> float:
@@ -87,7 +101,8 @@ class Simulation:
 
     def write(self, out_dir: str | Path, title: str = "Simulation report") -> dict[str, Path]:
         """Write kpis.json, decisions.parquet (with shipments.parquet and
-        allocations.parquet), rejects.csv and the offline report.html into `out_dir`."""
+        allocations.parquet), rejects.csv, returns.parquet (a run with returns: one row
+        per returned line) and the offline report.html into `out_dir`."""
         from simulations.report import write_report
 
         out = Path(out_dir)
@@ -97,6 +112,9 @@ class Simulation:
         written = {"kpis": kpis_path, **self.tables.to_parquet(out)}
         written["rejects"] = out / "rejects.csv"
         write_csv(self.rejects, written["rejects"])
+        if self.returns is not None:
+            written["returns"] = out / "returns.parquet"
+            self.returns.to_parquet(written["returns"], index=False)
         written["report"] = write_report(
             out / "report.html", self.kpis, self.tables, self.inputs.nodes, title=title
         )
@@ -118,6 +136,7 @@ def run(
     last_day: dt.date | None = None,
     explain: Collection[str] = (),
     co2_kg_per_km: float = CO2_KG_PER_KM,
+    returns: TableSource | None = None,
 ) -> Simulation:
     """Route every order in time order with the engine and compute the KPIs.
 
@@ -127,7 +146,9 @@ def run(
     `carriers` (and optionally `closures`) every shipment gets a carrier service and a
     promised date, and the KPIs the promise figures (docs/kpis.md).
     `first_day`/`last_day` keep the orders created on those local days (ruleset time
-    zone, both inclusive). Orders named in `explain` keep their explanation.
+    zone, both inclusive). Orders named in `explain` keep their explanation. With
+    `returns`, the ruleset's return strategies route them between the orders, restocked
+    units feed the stock back, and the KPIs have the returns figures (docs/kpis.md).
     """
     inputs = load_inputs(
         nodes,
@@ -138,6 +159,7 @@ def run(
         carriers,
         closures,
         timezone=ruleset_timezone(policy),
+        returns=returns,
     )
     return replay(
         engine.policy_of(policy, extra_fields=inputs.fields),
@@ -182,6 +204,7 @@ def replay(
     started = time.perf_counter()
     wanted = frozenset(explain)
     parts: list[DecisionBatch] = []
+    returned: list[ReturnDecision] = []
     explanations: dict[str, tuple[Explanation, ...]] = {}
     reroutes = 0
     with open_session(policy, inputs) as session:
@@ -197,6 +220,7 @@ def replay(
         node_ids = session.network.ids
         for cut in steps:
             batch, step = cut.batch, cut.replayed
+            returned.extend(step.returns)
             decisions = step.decisions
             if not isinstance(decisions, DecisionBatch):
                 for decision in decisions:
@@ -227,6 +251,15 @@ def replay(
     if could_wait:
         figures = backorder_figures(releases)
         kpis = replace(kpis, backorders=figures, overall={**kpis.overall, **figures})
+    lines = baseline = None
+    if inputs.returns is not None:
+        baseline = replay(
+            policy, inputs.with_tables(returns=None), first_day=first_day, last_day=last_day,
+            co2_kg_per_km=co2_kg_per_km,
+        )  # fmt: skip
+        returns = returns_from_frame(inputs.returns)
+        lines = return_lines(returned, returns, inputs.orders, inputs.nodes, policy.timezone)
+        kpis = with_returns(kpis, lines, tables, inputs.orders, baseline.kpis)
     return Simulation(
         tables=tables,
         kpis=kpis,
@@ -238,6 +271,8 @@ def replay(
         reroutes=reroutes,
         seconds=time.perf_counter() - started,
         releases=tuple(releases) if could_wait else None,
+        returns=lines,
+        without_returns=baseline,
     )
 
 

@@ -109,4 +109,4 @@ def test_route_needs_exactly_one_ruleset_and_no_at_with_events(files, capsys):
     assert "give a ruleset file or --artifact" in capsys.readouterr().err
     at = ["--at", "2026-03-02T09:00:00", "--events", files["events"]]
     assert main(route(files, files["ruleset"], *at)) == 2
-    assert "--at and --events do not go together" in capsys.readouterr().err
+    assert "--at does not go with --events or --returns" in capsys.readouterr().err
