@@ -137,11 +137,11 @@ class Policy:
     order they are tried."""
     by_id: dict[str, CompiledStrategy] = field(init=False, repr=False, compare=False)
     """The strategies by id (made from `strategies`)."""
-    _choice: _ChoiceCache = field(init=False, repr=False, compare=False)
+    _choice: StrategyChoice = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_id", {st.id: st for st in self.strategies})
-        object.__setattr__(self, "_choice", _ChoiceCache(self.strategies))
+        object.__setattr__(self, "_choice", StrategyChoice(self.strategies))
 
     def strategy(self, strategy_id: str) -> CompiledStrategy:
         return self.by_id[strategy_id]
@@ -166,8 +166,9 @@ class Policy:
         return tuple(steps)
 
 
-class _ChoiceCache:
-    """Strategy choice, remembered. Which windows are in force only changes at
+class StrategyChoice:
+    """Strategy choice (order strategies, or return strategies for returned lines),
+    remembered. Which windows are in force only changes at
     their bounds, and `when` conditions that read plain order fields give the
     same answer for the same values: (time segment, those values) → strategy.
     Conditions reading lines, derived values or the order time are not cached."""

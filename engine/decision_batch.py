@@ -627,9 +627,14 @@ def _shared_names(parts: list[DecisionBatch]) -> tuple[list[str], np.ndarray]:
     first = parts[0].sku_names
     if all(p.sku_names is first for p in parts):
         return first, np.concatenate([p.line_sku for p in parts])
-    index: dict[str, int] = {}
+    index: dict[str, int] = {name: k for k, name in enumerate(first)}  # first's codes kept
+    if len(index) < len(first):  # a name given twice: recode every part
+        index = {}
     codes = []
     for p in parts:
+        if p.sku_names is first and len(index) >= len(first):
+            codes.append(p.line_sku)
+            continue
         recode = np.array([index.setdefault(n, len(index)) for n in p.sku_names], np.int64)
         codes.append(recode[p.line_sku] if len(p.line_sku) else p.line_sku)
     return list(index), np.concatenate(codes)

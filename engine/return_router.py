@@ -24,9 +24,10 @@ from typing import Any
 import numpy as np
 
 from engine.binding import BoundKey, bind_key
+from engine.compiler import StrategyChoice
 from engine.decision import Explanation
 from engine.expressions import node_mask
-from engine.geo import DIAMETER_KM, half_chord_limit, half_chords, unit_vector
+from engine.geo import DIAMETER_KM, chord_km, half_chord_limit, half_chords, unit_vector
 from engine.model import Inventory, Network
 from engine.return_strategies import CompiledReturnStrategy
 from engine.returns import (
@@ -99,15 +100,18 @@ class ReturnRouter:
         self.return_cost = np.array([node_return_value("return_cost", f) for f in fields])
         sphere = network.sphere
         self._points = (sphere.x, sphere.y, sphere.z)
+        self._choice = StrategyChoice(self.strategies)  # type: ignore[arg-type]
+        self._from_node: dict[int, np.ndarray] = {}
+        """Half-chords from each drop store, worked out once."""
 
     def route(self, ret: Return, explain: bool = False) -> ReturnDecision:
         """Where each line of `ret` goes; nothing is committed (see `commit`)."""
         tried: list[str] = []
         lines: list[ReturnedLine] = []
         notes: list[Explanation] = []
-        origin = self._origin(ret)
+        half = self._half_chords(ret)
         for position in range(len(ret.lines)):
-            line, steps, said = self._line(ret, position, origin, explain)
+            line, steps, said = self._line(ret, position, half, explain)
             lines.append(line)
             notes.extend(said)
             tried.extend(step for step in steps if step not in tried)
@@ -145,19 +149,18 @@ class ReturnRouter:
     # ----------------------------------------------------------------- one line
 
     def _line(
-        self, ret: Return, position: int, origin: tuple[float, float] | None, explain: bool
+        self, ret: Return, position: int, half: np.ndarray | None, explain: bool
     ) -> tuple[ReturnedLine, list[str], list[Explanation]]:
         unit = ret.unit(position)
         sku, qty = unit.line.sku, unit.line.qty
         steps: list[str] = []
         said: list[Explanation] = []
-        if origin is None:
+        if half is None:
             why = _no_origin(ret)
             return _unrouted(sku, qty, why), steps, said
-        first = next((st for st in self.strategies if st.applies(unit, ret.created_at)), None)
+        first: Any = self._choice.primary(unit, ret.created_at)
         if first is None:
             return _unrouted(sku, qty, "no return strategy applies"), steps, said
-        half = _half_chords(self._points, origin)
         reasons: list[str] = []
         step: CompiledReturnStrategy | None = first
         while step is not None:
@@ -245,25 +248,34 @@ class ReturnRouter:
         if disposition == "restock":
             at = ret.created_at.astimezone(dt.UTC) + dt.timedelta(days=step.restock_days)
             restock = at.astimezone(self.tz).date()
-        km = float(_km(half[[node]])[0])
-        cost = float(self._cost(np.array([node]), np.array([km]), unit.line.qty)[0])
+        km = chord_km(float(half[node]))
+        network = self.network
+        cost = (
+            float(network.ship_cost_base[node])
+            + float(network.ship_cost_per_km[node]) * km
+            + float(self.return_cost[node]) * unit.line.qty
+        )
         return ReturnedLine(
             unit.line.sku, unit.line.qty, self.network.ids[node], disposition, restock, km,
             cost, step.id, restock_at=at,
         )  # fmt: skip
 
-    def _origin(self, ret: Return) -> tuple[float, float] | None:
-        """Where the return starts: its drop store, or the customer's address."""
+    def _half_chords(self, ret: Return) -> np.ndarray | None:
+        """Half the chord from every node to where the return starts (its drop store,
+        or the customer's address), as order routing measures it; None: unknown."""
         if ret.get("method") == "store":
             node = self.network.index.get(str(ret.get("drop_node")))
             if node is None:
                 return None
-            found = self.network.nodes[node]
-            return found.lat, found.lon
+            found = self._from_node.get(node)
+            if found is None:
+                place = self.network.nodes[node]
+                found = self._from_node[node] = _half_chords(self._points, (place.lat, place.lon))
+            return found
         lat, lon = ret.get("origin_lat"), ret.get("origin_lon")
         if lat is None or lon is None:
             return None
-        return float(lat), float(lon)
+        return _half_chords(self._points, (float(lat), float(lon)))
 
     # ---------------------------------------------------------- explanations
 

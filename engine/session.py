@@ -305,6 +305,14 @@ class Session:
                 cursor.add(instant_ns(line.restock_at, UTC), line.sku, node, line.qty)
         return decision
 
+    def route_returns(
+        self, returns: Iterable[Return], explain: bool = False
+    ) -> list[ReturnDecision]:
+        """Route returns in created_at order (ties by return id), each at its instant,
+        and commit each (as `route_return`); decisions in that order."""
+        ordered = sorted(returns, key=lambda ret: (instant_ns(ret.created_at, UTC), ret.id))
+        return [self.route_return(ret, explain) for ret in ordered]
+
     def _restock_cursor(self) -> ArrivalCursor:
         """The cursor restocked returns arrive through (this session's own, or the
         running replay's)."""

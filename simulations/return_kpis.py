@@ -83,36 +83,40 @@ def _days_to_sellable(restocked: pd.DataFrame) -> np.ndarray:
 
 def resold(restocked: pd.DataFrame, allocations: pd.DataFrame) -> int:
     """Restocked units shipped again within RESOLD_DAYS of their restock instant: per
-    node and SKU, restocks in time order take the units allocated there at or after
-    their instant and before it + RESOLD_DAYS, each allocated unit counted once."""
+    node and SKU, restocks in order of their instant each take the units allocated
+    there at or after their instant and before it + RESOLD_DAYS that no earlier restock
+    took (every allocated unit counted once)."""
     if restocked.empty or allocations.empty:
         return 0
-    window = np.timedelta64(RESOLD_DAYS, "D")
-    shipped = allocations[["node_id", "sku", "qty", "created_at"]].copy()
-    shipped["node_id"] = shipped["node_id"].astype(str)
-    shipped["sku"] = shipped["sku"].astype(str)
-    groups = {key: frame.sort_values("created_at") for key, frame in shipped.groupby(
-        ["node_id", "sku"], sort=False)}  # fmt: skip
+    keys = pd.MultiIndex.from_arrays(
+        [allocations["node_id"].astype(str), allocations["sku"].astype(str)]
+    )
+    codes, distinct = pd.factorize(keys)
+    times = _utc(allocations["created_at"]).astype("int64")
+    order = np.lexsort((times, codes))
+    codes, times = codes[order], times[order]
+    units = np.concatenate(([0], np.cumsum(allocations["qty"].to_numpy(dtype="int64")[order])))
+    starts = np.searchsorted(codes, np.arange(len(distinct)), side="left")
+    ends = np.searchsorted(codes, np.arange(len(distinct)), side="right")
+    mine = pd.MultiIndex.from_arrays(
+        [restocked["node_id"].astype(str), restocked["sku"].astype(str)]
+    )
+    where = distinct.get_indexer(mine)
+    at = _utc(restocked["restock_at"]).astype("int64")
+    window = int(np.timedelta64(RESOLD_DAYS, "D").astype("timedelta64[ns]").astype("int64"))
+    taken: dict[int, int] = {}  # per key: cumulative units taken so far
     total = 0
-    ordered = restocked.sort_values("restock_at", kind="stable")
-    for (node, sku), mine in ordered.groupby(["node_id", "sku"], sort=False):
-        there = groups.get((str(node), str(sku)))
-        if there is None:
+    for k in np.lexsort((at, where)).tolist():
+        key = int(where[k])
+        if key < 0:
             continue
-        at = _utc(there["created_at"])
-        left = there["qty"].to_numpy(dtype="int64").copy()
-        starts = _utc(mine["restock_at"])
-        for start, units in zip(starts, mine["qty"].tolist(), strict=True):
-            begin = int(np.searchsorted(at, start, side="left"))
-            end = int(np.searchsorted(at, start + window, side="left"))
-            want = int(units)
-            for k in range(begin, end):
-                if not want:
-                    break
-                take = min(want, int(left[k]))
-                left[k] -= take
-                want -= take
-            total += int(units) - want
+        low, high = int(starts[key]), int(ends[key])
+        begin = low + int(np.searchsorted(times[low:high], at[k], side="left"))
+        end = low + int(np.searchsorted(times[low:high], at[k] + window, side="left"))
+        first = max(taken.get(key, 0), int(units[begin]))
+        take = min(int(restocked["qty"].iat[k]), max(0, int(units[end]) - first))
+        taken[key] = first + take
+        total += take
     return total
 
 
