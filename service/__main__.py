@@ -45,14 +45,14 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = ServiceSettings.from_environment()
-        reactions, summary = load_service(
+        session, summary = load_service(
             args.nodes, args.inventory, artifact=args.artifact, ruleset=args.ruleset,
             carriers=args.carriers, closures=args.closures,
         )  # fmt: skip
     except (OSError, ValueError, SourcingError) as error:
         print(f"python -m service: {error}", file=sys.stderr)
         return 2
-    app = create_app(reactions, summary, settings)
+    app = create_app(session, summary, settings)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0
 

@@ -5,6 +5,7 @@ for the life of one process.
     POST /route    one order or a batch -> decisions (optional explanations)   scope route
     POST /promise  a basket -> its delivery options, nothing allocated        scope route
     POST /events   one event or a batch -> the re-route decisions they caused  scope events
+    POST /returns  one return or a batch -> where each returned unit goes     scope route
     GET  /availability  available to promise of a SKU, per node and in total  scope read
     POST /holds    hold the stock of a basket for a while -> a hold id         scope holds
     DELETE /holds/{id}  give a hold's units back                               scope holds
@@ -17,7 +18,8 @@ Every write is a transaction (service.writes): checked in full against the
 state, then applied as one step under one lock, or refused with nothing
 changed. Limits, keys and the clock window come from ServiceSettings. Holds
 that have expired by the service's clock are released at the start of every
-request that reads or writes the stock.
+request that reads or writes the stock, and restocked returns that have arrived
+land then (service.restocks).
 """
 
 from __future__ import annotations
@@ -30,11 +32,17 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from engine.decision import Decision
 from engine.holds import Holds, utc_now
+from engine.limits import OutOfRange
+from engine.model import Order
 from engine.promise_options import BasketError, basket_order, promise_options
 from engine.reactions import Reactions
+from engine.session import Session
 from service.errors import BodyLimit, StrictJSONRoute, refusal, validation_failed
 from service.models import EventsRequest, PromiseRequest, RouteRequest
+from service.restocks import Restocks
+from service.returns import ReturnIds, returns_routes
 from service.security import Authentication, requires
 from service.settings import ServiceSettings
 from service.stock import stock_routes
@@ -44,14 +52,16 @@ TITLE = "Sourcing Studio routing service"
 
 
 def create_app(
-    reactions: Reactions,
+    session: Session,
     ruleset: dict[str, Any],
     settings: ServiceSettings,
     clock: Callable[[], dt.datetime] = utc_now,
 ) -> FastAPI:
-    """The API over `reactions` (a router and its ledger); `ruleset` is what
-    GET /ruleset reports (name, version, content_hash, ...); `clock` is the
-    service's clock (an aware UTC instant), replaceable in tests."""
+    """The API over `session` (a router, its ledger and its return router; its
+    allocations are followed from now on); `ruleset` is what GET /ruleset reports
+    (name, version, content_hash, ...); `clock` is the service's clock (an aware
+    UTC instant), replaceable in tests."""
+    reactions = session.follow()
     app = FastAPI(
         title=TITLE,
         version="1",
@@ -66,7 +76,9 @@ def create_app(
     reactions.ledger.finished_window = settings.finished_ids
     holds = Holds(reactions.router, clock)
     reactions.ledger.holds = holds
-    gate = WriteGate(first=holds.expire)
+    restocks = Restocks(reactions, session.returns)
+    routed_returns = ReturnIds(settings.finished_ids)
+    gate = WriteGate(first=holds.expire, due=lambda: restocks.land(restocks.now(clock())))
 
     @app.get("/health")
     def health() -> JSONResponse:
@@ -91,6 +103,8 @@ def create_app(
                 "events_applied": reactions.events_applied,
                 "holds_open": len(holds.holds()),
                 "units_held": holds.held_units,
+                "returns_remembered": len(routed_returns),
+                "restocks_scheduled": len(restocks),
             }
 
     @app.get("/ruleset", dependencies=[requires("read")])
@@ -113,12 +127,11 @@ def create_app(
 
         def apply(orders):
             taken = None if request.hold_id is None else holds.take(request.hold_id)
-            decisions = reactions.route_batch(orders, explain=request.explain)
-            by_id = {d.order_id: d for d in decisions}
-            answer: dict[str, Any] = {"decisions": [by_id[o.id].to_dict() for o in orders]}
+            decisions = routed_orders(reactions, restocks, orders, request.explain)
+            answer: dict[str, Any] = {"decisions": [d.to_dict() for d in decisions]}
             if taken is not None:
                 answer["hold_taken"] = taken.to_dict()
-            return answer
+            return answer | restocks.report()
 
         return write(gate, "routing a request", check, apply)
 
@@ -147,18 +160,41 @@ def create_app(
             return events_to_apply(request, reactions, clock(), settings.window)
 
         def apply(batch):
-            return applied_events(reactions, batch)
+            return applied_events(reactions, restocks, batch)
 
         return write(gate, "applying events", check, apply)
 
-    app.include_router(stock_routes(reactions, holds, gate, settings, clock))
+    app.include_router(stock_routes(reactions, holds, restocks, gate, settings, clock))
+    app.include_router(returns_routes(session, restocks, routed_returns, gate, settings, clock))
     return app
 
 
-def applied_events(reactions: Reactions, batch: list) -> Any:
-    """Apply a checked batch of events; the answer (`applied`, the decisions, and the
-    order events refused, each alone); 422 when the one event asked for was refused."""
-    decisions, refused = reactions.apply_each(batch)
+def routed_orders(
+    reactions: Reactions, restocks: Restocks, orders: list[Order], explain: bool
+) -> list[Decision]:
+    """Route checked orders in created_at order (then order id, as
+    Reactions.route_batch), each after the restocks due by its instant; their
+    decisions in the orders' order."""
+    decided = {}
+    for order in sorted(orders, key=lambda o: (o.created_at, o.id)):
+        restocks.land(order.created_at)
+        decided[order.id] = reactions.route(order, explain=explain)
+    return [decided[order.id] for order in orders]
+
+
+def applied_events(reactions: Reactions, restocks: Restocks, batch: list) -> Any:
+    """Apply a checked batch of events (in time order), each after the restocks due by
+    its instant; the answer (`applied`, the decisions, and the events refused, each
+    alone); 422 when the one event asked for was refused."""
+    decisions, refused = [], []
+    for event in batch:
+        restocks.land(event.at)
+        try:
+            done, declined = reactions.apply_each([event])
+        except OutOfRange as error:  # a receipt above the bound once restocks landed
+            done, declined = [], [(event, str(error))]
+        decisions += done
+        refused += declined
     if refused and len(batch) == 1:
         return JSONResponse({"detail": refused[0][1]}, 422)
     answer: dict[str, Any] = {
@@ -170,4 +206,4 @@ def applied_events(reactions: Reactions, batch: list) -> Any:
             {"event": event.kind, "order_id": event.order_id, "detail": why}
             for event, why in refused
         ]
-    return answer
+    return answer | restocks.report()

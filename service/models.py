@@ -125,7 +125,7 @@ distance from the service's clock are checked with the ruleset's time zone
 (service.writes)."""
 
 
-class _WithExtras(BaseModel):
+class WithExtras(BaseModel):
     """Extra keys are kept (`order.<key>`, `line.<key>`), within bounds: at most
     32 of them, named like a language field (letters, digits, `_`; at most 64
     characters), never like a computed order field, each holding a text, a
@@ -178,7 +178,7 @@ def _extra_problem(name: str, value: Any) -> str | None:
     return "an extra value is a text, a number, true, false or null"
 
 
-class LineIn(_WithExtras):
+class LineIn(WithExtras):
     """One order line; extra keys are product attributes (`line.<key>`)."""
 
     sku: Id
@@ -199,7 +199,7 @@ HEADER_FIELDS = (
 )  # fmt: skip
 
 
-class _Destination(_WithExtras):
+class _Destination(WithExtras):
     """Where an order or a basket goes, and for whom (data.md's order columns)."""
 
     collect_node: Id | None = None

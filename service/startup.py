@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine.reactions import Reactions
+if TYPE_CHECKING:
+    from engine.session import Session
 
 
 def load_service(
@@ -19,14 +20,14 @@ def load_service(
     carriers: str | Path | None = None,
     closures: str | Path | None = None,
     warn=None,
-) -> tuple[Reactions, dict[str, Any]]:
-    """A router (wrapped in its reactions) and the ruleset summary GET /ruleset
-    reports. Rejected table rows, and an artifact loaded unsigned for development,
-    are reported through `warn` (stderr by default) and left out; an unusable table,
-    an artifact that is refused (engine.artifact: unsigned, untrusted key, bad
-    signature, …) or a bad ruleset raises ValueError; an unreadable ruleset file
-    raises `dsl.source.UnreadableRuleset`. With `carriers` (and `closures`), every
-    decision carries its promise and POST /promise answers."""
+) -> tuple[Session, dict[str, Any]]:
+    """A session following its allocations (its router, ledger and return router) and
+    the ruleset summary GET /ruleset reports. Rejected table rows, and an artifact
+    loaded unsigned for development, are reported through `warn` (stderr by default) and
+    left out; an unusable table, an artifact that is refused (engine.artifact: unsigned,
+    untrusted key, bad signature, …) or a bad ruleset raises ValueError; an unreadable
+    ruleset file raises `dsl.source.UnreadableRuleset`. With `carriers` (and
+    `closures`), every decision carries its promise and POST /promise answers."""
     import dsl
     import engine
     from dsl.source import read_ruleset
@@ -79,7 +80,7 @@ def load_service(
     )
     if artifact is None:
         summary["name"] = session.policy.name
-    return session.reactions, summary
+    return session, summary
 
 
 def _report(table, name: str, warn) -> None:

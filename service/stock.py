@@ -17,6 +17,7 @@ from engine.limits import shown
 from engine.reactions import Reactions
 from service.errors import StrictJSONRoute, refusal
 from service.models import HoldId, HoldRequest, Id, Text
+from service.restocks import Restocks
 from service.security import requires
 from service.settings import ServiceSettings
 from service.writes import WriteGate, basket_to_hold, open_hold, write
@@ -27,12 +28,13 @@ Delivery = Literal["home", "collect", "express"]
 def stock_routes(
     reactions: Reactions,
     holds: Holds,
+    restocks: Restocks,
     gate: WriteGate,
     settings: ServiceSettings,
     clock: Callable[[], dt.datetime],
 ) -> APIRouter:
     """GET /availability, POST /holds and DELETE /holds/{hold_id} over the router
-    of `reactions` and its `holds`."""
+    of `reactions` and its `holds` (with the restocks landing on its stock)."""
     routes = APIRouter(route_class=StrictJSONRoute)
 
     @routes.get("/availability", dependencies=[requires("read")])
@@ -68,13 +70,14 @@ def stock_routes(
             return basket_to_hold(request, reactions, clock(), settings.window)
 
         def apply(basket):
+            restocks.land(basket.created_at)
             try:
                 made = holds.hold(basket, request.ttl_seconds, basket.created_at)
             except NothingToHold as nothing:  # raised before anything changed
                 return refusal([(["body", "basket", "lines"], str(nothing))])
             except TooManyHolds as full:
                 return JSONResponse({"detail": str(full)}, 429)
-            return made.to_dict()
+            return made.to_dict() | restocks.report()
 
         return write(gate, "holding stock", check, apply)
 
@@ -87,7 +90,7 @@ def stock_routes(
             return open_hold(holds, hold_id)
 
         def apply(_hold):
-            return holds.release(hold_id).to_dict()
+            return holds.release(hold_id).to_dict() | restocks.report()
 
         return write(gate, "releasing a hold", check, apply)
 

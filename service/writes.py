@@ -18,7 +18,7 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,33 +63,44 @@ class HoldMissing(Exception):
 class WriteGate:
     """One write at a time, and none after a write that failed half-way. `first`
     runs under the lock at the start of every read and write of the state (the
-    service releases the holds that have expired)."""
+    service releases the holds that have expired); then `due`, the changes time
+    has brought (restocked returns that have arrived), as a change of the state:
+    if it fails, writes stop."""
 
-    def __init__(self, first: Callable[[], object] | None = None) -> None:
+    def __init__(
+        self, first: Callable[[], object] | None = None, due: Callable[[], object] | None = None
+    ) -> None:
         self._lock = threading.Lock()
         self._first = first
+        self._due = due
         self.stopped: str | None = None
         """Why writes are refused (None while they are accepted)."""
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Hold the write lock for a check-then-apply step; WritesStopped when
-        writes are refused."""
+        writes are refused, WriteFailed when what time brought failed."""
         with self._lock:
             if self.stopped is not None:
                 raise WritesStopped(self.stopped)
-            if self._first is not None:
-                self._first()
+            self._begin()
             yield
 
     @contextmanager
     def reading(self) -> Iterator[None]:
         """Hold the write lock to read a consistent state (a promise), even once
-        writes are refused."""
+        writes are refused (then nothing is changed first but expired holds)."""
         with self._lock:
-            if self._first is not None:
-                self._first()
+            with suppress(WriteFailed):  # writes stop (logged); the read shows the state
+                self._begin()
             yield
+
+    def _begin(self) -> None:
+        if self._first is not None:
+            self._first()
+        if self._due is not None and self.stopped is None:
+            with self.applying("landing restocked returns"):
+                self._due()
 
     @contextmanager
     def applying(self, what: str) -> Iterator[None]:
@@ -163,7 +174,7 @@ def _span(delta: dt.timedelta) -> str:
     return f"{seconds / 86_400:,.1f} days"
 
 
-def _where(field: str, index: int | None, *path) -> list:
+def location(field: str, index: int | None, *path) -> list:
     return ["body", field, *([] if index is None else [index]), *path]
 
 
@@ -175,20 +186,19 @@ def orders_to_route(
     orders: list[Order] = []
     batch = request.orders is not None
     for index, item in enumerate(request.all_orders):
-        at = _where(request.field, index if batch else None)
+        at = location(request.field, index if batch else None)
         order = _checked_order(item, at, reactions, now, window, errors)
         if order is not None:
             orders.append(order)
     ids = [item.order_id for item in request.all_orders]
-    seen: set[str] = set()
-    twice = sorted({i for i in ids if i in seen or seen.add(i)})
+    twice = given_twice(ids)
     if twice:
-        errors.append((["body", request.field], f"order id(s) given twice: {_listed(twice)}"))
+        errors.append((["body", request.field], f"order id(s) given twice: {listed(twice)}"))
     if errors:
         raise Refused(errors)
     routed = sorted(i for i in ids if reactions.ledger.known(i))
     if routed:
-        raise AlreadyRouted(f"order(s) already routed: {_listed(routed)}; nothing was routed")
+        raise AlreadyRouted(f"order(s) already routed: {listed(routed)}; nothing was routed")
     return orders
 
 
@@ -203,19 +213,37 @@ def _checked_order(
     """The engine's order of `item` (created now without a `created_at`); its
     problems go to `errors`, at `at` (None when its instant is unusable)."""
     network, tz = reactions.router.network, reactions.router.tz
-    instant = now
-    if item.created_at is not None:
-        try:
-            instant = check_instant(item.created_at, tz, "created_at")
-        except OutOfRange as error:
-            errors.append(([*at, "created_at"], str(error)))
-            return None
-        problem = window.problem(instant, now, "created_at")
-        if problem is not None:
-            errors.append(([*at, "created_at"], problem))
+    instant = checked_instant(item.created_at, tz, now, window, [*at, "created_at"], errors)
+    if instant is None:
+        return None
     if item.delivery == "collect" and item.collect_node not in network.index:
         errors.append(([*at, "collect_node"], f"unknown node {shown(item.collect_node)}"))
     return item.to_order(instant)
+
+
+def checked_instant(
+    value: dt.datetime | None,
+    zone: dt.tzinfo,
+    now: dt.datetime,
+    window: ClockWindow,
+    at: list,
+    errors: list[tuple[list, str]],
+) -> dt.datetime | None:
+    """`value` as an aware UTC instant (`now` when not given; without an offset, a
+    wall-clock time in `zone`), its problems — out of 1970–2200, or too far from the
+    service's clock — added to `errors` at `at`; None when it is out of range."""
+    if value is None:
+        return now
+    name = str(at[-1])
+    try:
+        instant = check_instant(value, zone, name)
+    except OutOfRange as error:
+        errors.append((at, str(error)))
+        return None
+    problem = window.problem(instant, now, name)
+    if problem is not None:
+        errors.append((at, problem))
+    return instant
 
 
 def basket_to_hold(
@@ -241,7 +269,13 @@ def open_hold(holds: Holds, hold_id: str) -> Hold:
     return hold
 
 
-def _listed(ids: list[str]) -> str:
+def given_twice(ids: list[str]) -> list[str]:
+    """The ids that appear more than once, sorted."""
+    seen: set[str] = set()
+    return sorted({i for i in ids if i in seen or seen.add(i)})
+
+
+def listed(ids: list[str]) -> str:
     shown_ids = [shown(i, 60).strip("'") for i in ids[:10]]
     return ", ".join(shown_ids) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
 
@@ -257,31 +291,16 @@ def events_to_apply(
     events: list[tuple[dt.datetime, int, Event]] = []
     batch = request.events is not None
     for index, item in enumerate(request.all_events):
-        at = _where(request.field, index if batch else None)
+        at = location(request.field, index if batch else None)
         count = len(errors)
-        instant = now
-        if item.at is not None:
-            try:
-                instant = check_instant(item.at, dt.UTC, "at")
-            except OutOfRange as error:
-                errors.append(([*at, "at"], str(error)))
-            else:
-                problem = window.problem(instant, now, "at")
-                if problem is not None:
-                    errors.append(([*at, "at"], problem))
+        instant = checked_instant(item.at, dt.UTC, now, window, [*at, "at"], errors)
         if item.node_id and item.node_id not in network.index:
             errors.append(([*at, "node_id"], f"unknown node {shown(item.node_id)}"))
         if item.collect_node and item.collect_node not in network.index:
             errors.append(([*at, "collect_node"], f"unknown node {shown(item.collect_node)}"))
         if item.sku is not None and item.sku not in stock.sku_index:
-            errors.append(
-                (
-                    [*at, "sku"],
-                    f"unknown sku {shown(item.sku)}: the service counts and receives the SKUs "
-                    "of its inventory file only; add the SKU there and restart",
-                )
-            )
-        if len(errors) == count:
+            errors.append(([*at, "sku"], unknown_sku(item.sku, "counts and receives")))
+        if len(errors) == count and instant is not None:
             event = Event(
                 instant, item.kind, item.node_id or "", item.sku, item.qty, item.note,
                 order_id=item.order_id, changes=item.changes,
@@ -293,6 +312,14 @@ def events_to_apply(
     if errors:
         raise Refused(errors)
     return [event for _, _, event in events]
+
+
+def unknown_sku(sku: str, does: str) -> str:
+    """Why a SKU the inventory file lacks is refused (the service `does` ... its SKUs)."""
+    return (
+        f"unknown sku {shown(sku)}: the service {does} the SKUs of its inventory file only; "
+        "add the SKU there and restart"
+    )
 
 
 def _receipts_above_the_bound(events, reactions: Reactions, field: str, batch: bool) -> list:
@@ -313,7 +340,7 @@ def _receipts_above_the_bound(events, reactions: Reactions, field: str, batch: b
         elif position[key] + event.qty > STOCK.high:
             errors.append(
                 (
-                    _where(field, index if batch else None, "qty"),
+                    location(field, index if batch else None, "qty"),
                     f"a replenish of {event.qty:,} unit(s) would take the {position[key]:,} units "
                     f"on hand above {STOCK.high:,}, the most one position holds",
                 )

@@ -17,6 +17,7 @@ import uvicorn
 
 from engine.artifact import build_artifact, sign_artifact, write_artifact
 from engine.reactions import Reactions
+from engine.session import Session
 from service.app import create_app
 from service.keys import KeyRing, make_key
 from service.settings import ServiceSettings
@@ -91,6 +92,8 @@ class Served:
     """A token per scope (`route` holds only route, ...), and `admin`."""
     clock: Clock
     base: str
+    session: Session
+    """The session the service runs on (its router, ledger and return router)."""
 
     def as_(self, scope: str | None) -> dict[str, str]:
         """Headers for a key holding `scope` only (None: no header)."""
@@ -109,7 +112,7 @@ def keys_for_tests() -> tuple[KeyRing, dict[str, str]]:
 def serve(files: dict[str, Path], **settings) -> Iterator[Served]:
     """The service on 127.0.0.1 (uvicorn in a thread); `settings` override
     ServiceSettings' defaults (e.g. max_body_bytes)."""
-    reactions, summary = load_service(
+    session, summary = load_service(
         files["nodes"],
         files["inventory"],
         artifact=files.get("artifact"),
@@ -119,7 +122,8 @@ def serve(files: dict[str, Path], **settings) -> Iterator[Served]:
     )
     keys, tokens = keys_for_tests()
     clock = Clock()
-    app = create_app(reactions, summary, replace(ServiceSettings(keys=keys), **settings), clock)
+    app = create_app(session, summary, replace(ServiceSettings(keys=keys), **settings), clock)
+    reactions = session.follow()
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
@@ -134,7 +138,7 @@ def serve(files: dict[str, Path], **settings) -> Iterator[Served]:
     headers = {"Authorization": f"Bearer {tokens['admin']}"}
     try:
         with httpx.Client(base_url=base, timeout=30, headers=headers) as client:
-            yield Served(client, reactions, tokens, clock, base)
+            yield Served(client, reactions, tokens, clock, base, session)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

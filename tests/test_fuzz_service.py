@@ -50,6 +50,14 @@ strategy home "Home"
   rank by shipments, distance, cost, load
   split at most 2
   on shortage partial
+
+return strategy back "Back on a shelf"
+  when return.condition != "damaged"
+  send to node.type == "store"
+  within 500 km
+  rank by need desc, distance
+  disposition restock
+  restock after 30 days
 """
 
 
@@ -66,11 +74,12 @@ class Service:
             extra_fields=extra,
             follow=True,
         )
+        self.session = session
         self.reactions = session.reactions
         keys, tokens = keys_for_tests()
         settings = ServiceSettings(keys=keys, max_body_bytes=64 * 1024, finished_ids=50)
         self.clock = Clock(NOW)
-        app = create_app(self.reactions, {"name": "fuzz"}, settings, self.clock)
+        app = create_app(session, {"name": "fuzz"}, settings, self.clock)
         self.client = TestClient(app, raise_server_exceptions=False)
         self.client.headers["Authorization"] = f"Bearer {tokens['admin']}"
 
@@ -85,11 +94,13 @@ class Service:
             self.reactions.events_applied,
             self.reactions.router.offline.tolist(),
             self.reactions.router.capacity.tolist(),
+            {sku: units.tolist() for sku, units in self.session.returns.inbound.units.items()},
         )
 
     def send(self, path: str, body=None, content: bytes | None = None) -> None:
-        before = self.state()
         self.clock.now += dt.timedelta(minutes=1)
+        self.client.get("/stats")  # what time brought first (expired holds, restocks due)
+        before = self.state()
         if content is not None:
             headers = {"content-type": "application/json"}
             response = self.client.post(path, content=content, headers=headers)
@@ -186,6 +197,51 @@ def hold_bodies(draw):
     return body
 
 
+RETURN_FIELDS = [
+    "return_id", "created_at", "method", "drop_node", "origin_lat", "origin_lon", "order_id",
+    "lines", "category",
+]  # fmt: skip
+RETURN_LINE_FIELDS = ["sku", "qty", "reason", "condition", "unit_price", "method", "size"]
+
+
+@st.composite
+def return_bodies(draw):
+    """A valid return (or batch) with fields replaced, added or dropped."""
+    returns = []
+    for _ in range(draw(st.integers(1, 3))):
+        body = {
+            "return_id": f"Z{next(numbers)}",
+            "created_at": (NOW + dt.timedelta(minutes=draw(st.integers(-100, 3)))).isoformat(),
+            "method": draw(st.sampled_from(["store", "post", "courier"])),
+            "drop_node": draw(st.sampled_from(["ST-PARIS", "DC-LYON", "NOWHERE"])),
+            "origin_lat": 48.85,
+            "origin_lon": 2.35,
+            "lines": [
+                {
+                    "sku": draw(st.sampled_from(["A", "SCARCE", "NONE"])),
+                    "qty": draw(st.integers(1, 40)),
+                    "reason": "changed_mind",
+                    "condition": draw(st.sampled_from(["new", "opened", "damaged"])),
+                }
+            ],
+        }
+        for name in draw(st.lists(st.sampled_from(RETURN_FIELDS), max_size=3)):
+            if draw(st.booleans()):
+                body.pop(name, None)
+            else:
+                body[name] = draw(field_value)
+        lines = body.get("lines")
+        if isinstance(lines, list) and lines and isinstance(lines[0], dict):
+            for name in draw(st.lists(st.sampled_from(RETURN_LINE_FIELDS), max_size=2)):
+                lines[0][name] = draw(field_value)
+        returns.append(body)
+    one = draw(st.booleans()) and len(returns) == 1
+    request = {"return": returns[0]} if one else {"returns": returns}
+    if draw(st.integers(0, 4)) == 0:
+        request["explain"] = draw(st.one_of(st.booleans(), json_scalar))
+    return request
+
+
 @st.composite
 def event_bodies(draw):
     events = []
@@ -229,8 +285,14 @@ def test_fuzzed_hold_bodies(service, body):
     service.send("/holds", body)
 
 
+@fuzz_settings(30)
+@given(body=return_bodies())
+def test_fuzzed_return_bodies(service, body):
+    service.send("/returns", body)
+
+
 @fuzz_settings()
-@given(body=json_value, path=st.sampled_from(["/route", "/events", "/holds"]))
+@given(body=json_value, path=st.sampled_from(["/route", "/events", "/holds", "/returns"]))
 def test_fuzzed_json(service, body, path):
     service.send(path, body)
 
@@ -244,7 +306,7 @@ def test_fuzzed_json(service, body, path):
         route_bodies().map(lambda b: json.dumps(b).replace('"', "'", 2).encode()),
         st.integers(1, 3000).map(lambda n: ("[" * n + "]" * n).encode()),
     ),
-    path=st.sampled_from(["/route", "/events", "/holds"]),
+    path=st.sampled_from(["/route", "/events", "/holds", "/returns"]),
 )
 def test_fuzzed_raw_bodies(service, content, path):
     service.send(path, content=content)

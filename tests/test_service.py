@@ -40,6 +40,8 @@ def test_health_stats_ruleset_and_openapi(served):
         "events_applied": 0,
         "holds_open": 0,
         "units_held": 0,
+        "returns_remembered": 0,
+        "restocks_scheduled": 0,
     }
     ruleset = client.get("/ruleset").json()
     assert (ruleset["name"], ruleset["version"], ruleset["published_by"]) == (
@@ -48,7 +50,9 @@ def test_health_stats_ruleset_and_openapi(served):
         "alice",
     )
     schema = client.get("/openapi.json").json()
-    endpoints = {"/route", "/events", "/health", "/ruleset", "/stats", "/availability", "/holds"}
+    endpoints = {
+        "/route", "/events", "/health", "/ruleset", "/stats", "/availability", "/holds", "/returns",
+    }  # fmt: skip
     assert endpoints <= set(schema["paths"])
     assert "RouteRequest" in schema["components"]["schemas"]
 

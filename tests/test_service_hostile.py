@@ -14,6 +14,10 @@ import pytest
 from service_world import order, serve, write_files
 
 OFFLINE_PARIS = {"at": "2026-03-02T11:00:00+01:00", "kind": "node_offline", "node_id": "ST-PARIS"}
+RETURN = {
+    "return_id": "R1", "method": "store", "drop_node": "ST-PARIS",
+    "lines": [{"sku": "A", "qty": 1, "reason": "changed_mind", "condition": "new"}],
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -376,6 +380,7 @@ def test_computed_fields_cannot_be_spoofed_by_a_key(served, name):
         ("GET", "/availability?sku=A", None),
         ("POST", "/holds", {"basket": order("B1"), "ttl_seconds": 60}),
         ("DELETE", "/holds/" + "0" * 32, None),
+        ("POST", "/returns", {"return": RETURN}),
     ],
 )
 def test_endpoints_need_an_api_key(served, method, path, body):
@@ -403,6 +408,7 @@ def test_endpoints_need_an_api_key(served, method, path, body):
         ("GET", "/stats", None, "read"),
         ("GET", "/availability?sku=A", None, "read"),
         ("POST", "/holds", {"basket": order("B1"), "ttl_seconds": 60}, "holds"),
+        ("POST", "/returns", {"return": RETURN}, "route"),
     ],
 )
 def test_a_key_without_the_scope_gets_403(served, method, path, body, scope):

@@ -40,10 +40,11 @@ def served():
 def in_process():
     """The same service called in the test's own process (no socket): a thousand
     calls take a second, not a minute."""
-    reactions, summary = load_service(**{k: v for k, v in FILES.items()})
+    session, summary = load_service(**{k: v for k, v in FILES.items()})
+    reactions = session.follow()
     keys, tokens = keys_for_tests()
     clock = Clock(NOW.replace(month=12, day=4, hour=12, minute=12))
-    app = create_app(reactions, summary, ServiceSettings(keys=keys), clock)
+    app = create_app(session, summary, ServiceSettings(keys=keys), clock)
     headers = {"Authorization": f"Bearer {tokens['admin']}"}
     with TestClient(app, headers=headers) as client:
         yield SimpleNamespace(client=client, reactions=reactions, clock=clock)
