@@ -161,6 +161,8 @@ class _NetworkChecks:
         found: list[Diagnostic] = []
         to_address = _delivering_to_address(self.ruleset)
         for strategy in self.ruleset.strategies:
+            if strategy.kind != "order":  # stock and shipping checks are orders'
+                continue
             try:
                 admitted = self._admitted(strategy.source)
                 found += self._keeps(strategy, admitted)
