@@ -302,6 +302,22 @@ def compile(  # noqa: A001 - the architecture names it engine.compile
     )
 
 
+def chosen_by(strategy: s.Strategy, position: int, tz: ZoneInfo) -> dict[str, Any]:
+    """What order and return strategies share, compiled: id, label, priority, file
+    position, `effective` windows, `when`, `within` and `otherwise use`."""
+    return {
+        "id": strategy.id,
+        "label": strategy.label,
+        "priority": strategy.tried_priority,
+        "position": position,
+        "windows": tuple(effective_window(e, tz) for e in strategy.effective),
+        "when": order_predicate(strategy.when, tz),
+        "when_expr": strategy.when,
+        "within_km": None if strategy.within_km is None else float(strategy.within_km),
+        "otherwise": strategy.otherwise,
+    }
+
+
 def _strategy(strategy: s.Strategy, position: int, tz: ZoneInfo) -> CompiledStrategy:
     if strategy.source is not None:
         _condition_only(strategy.source, "source from")
@@ -312,19 +328,11 @@ def _strategy(strategy: s.Strategy, position: int, tz: ZoneInfo) -> CompiledStra
         _condition_only(strategy.transfer, "transfer from")
         source, rank = _with_transfer(strategy.source, strategy.transfer, rank)
     return CompiledStrategy(
-        id=strategy.id,
-        label=strategy.label,
-        priority=strategy.tried_priority,
-        position=position,
-        windows=tuple(effective_window(e, tz) for e in strategy.effective),
-        when=order_predicate(strategy.when, tz),
-        when_expr=strategy.when,
+        **chosen_by(strategy, position, tz),
         source=source,
-        within_km=None if strategy.within_km is None else float(strategy.within_km),
         keeps=tuple((keep.units, keep.at) for keep in strategy.keep),
         rank=tuple(_rank_spec(key) for key in rank),
         split=DEFAULT_SPLIT if strategy.split is None else strategy.split,
-        otherwise=strategy.otherwise,
         on_shortage=strategy.on_shortage or DEFAULT_SHORTAGE,
         ship_with=strategy.ship_with,
         deliver=strategy.deliver,

@@ -104,8 +104,10 @@ class ReturnRouter:
         self._from_node: dict[int, np.ndarray] = {}
         """Half-chords from each drop store, worked out once."""
 
-    def route(self, ret: Return, explain: bool = False) -> ReturnDecision:
-        """Where each line of `ret` goes; nothing is committed (see `commit`)."""
+    def route(self, ret: Return, explain: bool = False, commit: bool = True) -> ReturnDecision:
+        """Where each line of `ret` goes. Committed, each restocked line counts as
+        inbound at its node before the next line is routed (docs/returns.md); with
+        `commit=False` nothing stays counted."""
         tried: list[str] = []
         lines: list[ReturnedLine] = []
         notes: list[Explanation] = []
@@ -115,6 +117,10 @@ class ReturnRouter:
             lines.append(line)
             notes.extend(said)
             tried.extend(step for step in steps if step not in tried)
+            self._count_inbound(line, 1)
+        if not commit:
+            for line in lines:
+                self._count_inbound(line, -1)
         placed = sum(line.node_id is not None for line in lines)
         status: ReturnStatus = (
             "routed" if placed == len(lines) else "partial" if placed else "unroutable"
@@ -126,11 +132,10 @@ class ReturnRouter:
             ret.id, status, tuple(tried), tuple(lines), ret.created_at, reason, tuple(notes)
         )
 
-    def commit(self, decision: ReturnDecision) -> None:
-        """Count a decision's restocked units as inbound at their nodes."""
-        for line in decision.lines:
-            if line.restock_at is not None and line.node_id is not None:
-                self.inbound.add(line.sku, self.network.index[line.node_id], line.qty)
+    def _count_inbound(self, line: ReturnedLine, sign: int) -> None:
+        """A restocked line's units inbound at its node (sign −1: no longer)."""
+        if line.restock_at is not None and line.node_id is not None:
+            self.inbound.add(line.sku, self.network.index[line.node_id], sign * line.qty)
 
     def arrived(self, sku: str, node: int, qty: int) -> None:
         """Restocked units became stock: they are no longer inbound."""

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from dsl import syntax as s
 from dsl.comparisons import compare
 from dsl.formatter import format_expr
-from engine.expressions import ExpressionError, order_predicate, value_getter
-from engine.windows import Window, effective_window, in_force
+from engine.expressions import ExpressionError, value_getter
+from engine.windows import Window, in_force
 
 RETURN_METRICS = ("need", "distance", "cost")
 """The rank metrics of a return strategy (returns.md)."""
@@ -74,7 +74,7 @@ class CompiledReturnStrategy:
 def compile_return(strategy: s.Strategy, position: int, tz: ZoneInfo) -> CompiledReturnStrategy:
     """A checked return strategy in the engine's terms (`ExpressionError` for what the
     engine cannot run)."""
-    from engine.compiler import _condition_only, _rank_spec
+    from engine.compiler import _condition_only, _rank_spec, chosen_by
 
     if strategy.send_to is None or strategy.disposition is None:
         missing = "send to" if strategy.send_to is None else "disposition"
@@ -83,17 +83,9 @@ def compile_return(strategy: s.Strategy, position: int, tz: ZoneInfo) -> Compile
     disposition = strategy.disposition
     reader = None if disposition.by is None else value_getter(disposition.by, tz)
     return CompiledReturnStrategy(
-        id=strategy.id,
-        label=strategy.label,
-        priority=strategy.tried_priority,
-        position=position,
-        windows=tuple(effective_window(e, tz) for e in strategy.effective),
-        when=order_predicate(strategy.when, tz),
-        when_expr=strategy.when,
+        **chosen_by(strategy, position, tz),
         send_to=strategy.send_to,
-        within_km=None if strategy.within_km is None else float(strategy.within_km),
         rank=tuple(_rank_spec(key, RETURN_METRICS) for key in strategy.rank or DEFAULT_RETURN_RANK),
-        otherwise=strategy.otherwise,
         disposition=disposition,
         restock_days=(
             DEFAULT_RESTOCK_DAYS if strategy.restock_after is None else strategy.restock_after

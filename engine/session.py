@@ -298,7 +298,6 @@ class Session:
         cursor = self._restock_cursor()
         cursor.apply_until(instant_ns(ret.created_at, UTC))
         decision = self.returns.route(ret, explain)
-        self.returns.commit(decision)
         for line in decision.lines:
             if line.restock_at is not None and line.node_id is not None:
                 node = self.network.index[line.node_id]

@@ -82,7 +82,6 @@ def returns_routes(
             for ret in sorted(returns, key=lambda r: (r.created_at, r.id)):
                 restocks.land(ret.created_at)
                 decision = session.returns.route(ret, request.explain)
-                session.returns.commit(decision)
                 restocks.schedule(decision)
                 decisions[ret.id] = decision
             routed.add([ret.id for ret in returns])

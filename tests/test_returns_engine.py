@@ -10,12 +10,13 @@ import json
 import pandas as pd
 import pytest
 from routing_world import PLACES, node
+from test_return_language import RETURNS_EXAMPLE
 
 import engine
 from engine.geo import distance_km
 from engine.returns import Return, ReturnLine
 
-EXAMPLE = """ruleset "Returns"
+EXAMPLE = f"""ruleset "Returns"
 timezone "Europe/Paris"
 
 strategy home "Home"
@@ -23,28 +24,8 @@ strategy home "Home"
   rank by distance
   on shortage backorder
 
-return strategy keep_in_store "Resell where it was dropped"
-  when return.method == "store" and return.condition == "new"
-  send to node.id == return.drop_node
-  disposition restock
-  restock after 1 day
-
-return strategy rebalance "Send to the store that needs it"
-  effective 2026-11-15 to 2026-12-31
-  when return.condition in ["new", "opened"]
-  send to node.type == "store" and node.accepts_returns
-  within 300 km
-  rank by need desc, distance
-  disposition restock
-  restock after 2 days
-  otherwise use returns_centre
-
-return strategy returns_centre "Returns centre"
-  send to node.tags has "returns"
-  rank by distance
-  disposition by return.condition: new -> restock, opened -> refurbish, damaged -> liquidate
-  restock after 5 days
-"""
+{RETURNS_EXAMPLE}"""
+"""The returns.md example, as written there, beside an order strategy."""
 CENTRE = (47.0, 2.0)
 NODES = [
     node("ST-PARIS", "paris"),
@@ -133,6 +114,22 @@ def test_need_ranks_first_and_inbound_returns_lower_it():
         )  # fmt: skip
     )
     assert only(versailles).node_id == "ST-VERSAILLES"  # needs tie at 0: the nearest
+
+
+def test_the_lines_of_one_return_see_the_units_its_earlier_lines_send():
+    """ST-PARIS needs 3 − 1 = 2, ST-VERSAILLES 3 − 2 = 1: the first line (2 units) goes
+    to Paris, which then needs 0, so the second line goes to Versailles."""
+    stock = [("ST-PARIS", "A", 1, 3), ("ST-VERSAILLES", "A", 2, 3)]
+    decision = session(stock=stock).route_return(
+        ret(
+            "R",
+            "2026-12-03T10:00:00+01:00",
+            "post",
+            [("A", 2, "opened"), ("A", 1, "opened")],
+            origin=PLACES["paris"],
+        )  # fmt: skip
+    )
+    assert [line.node_id for line in decision.lines] == ["ST-PARIS", "ST-VERSAILLES"]
 
 
 def test_a_damaged_item_goes_to_the_returns_centre_and_is_liquidated():
