@@ -84,36 +84,44 @@ def _days_to_sellable(restocked: pd.DataFrame) -> np.ndarray:
 def resold(restocked: pd.DataFrame, allocations: pd.DataFrame) -> int:
     """Restocked units shipped again within RESOLD_DAYS of their restock instant: per
     node and SKU, restocks in time order take the units allocated there at or after
-    their instant and before it + RESOLD_DAYS, each allocated unit counted once."""
+    their instant and before it + RESOLD_DAYS, each allocated unit counted once.
+
+    The tables are sorted and grouped once (positions per node and SKU), not per pair:
+    a year of demo returns has thousands of pairs."""
     if restocked.empty or allocations.empty:
         return 0
     window = np.timedelta64(RESOLD_DAYS, "D")
-    shipped = allocations[["node_id", "sku", "qty", "created_at"]].copy()
-    shipped["node_id"] = shipped["node_id"].astype(str)
-    shipped["sku"] = shipped["sku"].astype(str)
-    groups = {key: frame.sort_values("created_at") for key, frame in shipped.groupby(
-        ["node_id", "sku"], sort=False)}  # fmt: skip
+    shipped = allocations[["node_id", "sku", "qty", "created_at"]]
+    at = _utc(shipped["created_at"])
+    order = np.argsort(at, kind="stable")
+    at, left = at[order], shipped["qty"].to_numpy(dtype="int64")[order].copy()
+    positions = _positions(shipped["node_id"].to_numpy()[order], shipped["sku"].to_numpy()[order])
+    mine = restocked.sort_values("restock_at", kind="stable")
+    starts, units = _utc(mine["restock_at"]), mine["qty"].to_numpy(dtype="int64")
     total = 0
-    ordered = restocked.sort_values("restock_at", kind="stable")
-    for (node, sku), mine in ordered.groupby(["node_id", "sku"], sort=False):
-        there = groups.get((str(node), str(sku)))
+    for pair, rows in _positions(mine["node_id"].to_numpy(), mine["sku"].to_numpy()).items():
+        there = positions.get(pair)
         if there is None:
             continue
-        at = _utc(there["created_at"])
-        left = there["qty"].to_numpy(dtype="int64").copy()
-        starts = _utc(mine["restock_at"])
-        for start, units in zip(starts, mine["qty"].tolist(), strict=True):
-            begin = int(np.searchsorted(at, start, side="left"))
-            end = int(np.searchsorted(at, start + window, side="left"))
-            want = int(units)
-            for k in range(begin, end):
+        times = at[there]
+        for row in rows:
+            begin = int(np.searchsorted(times, starts[row], side="left"))
+            end = int(np.searchsorted(times, starts[row] + window, side="left"))
+            want = int(units[row])
+            for k in there[begin:end]:
                 if not want:
                     break
                 take = min(want, int(left[k]))
                 left[k] -= take
                 want -= take
-            total += int(units) - want
+            total += int(units[row]) - want
     return total
+
+
+def _positions(nodes: np.ndarray, skus: np.ndarray) -> dict[tuple[str, str], np.ndarray]:
+    """Row positions per (node id, SKU), each pair's in row order."""
+    pairs = pd.DataFrame({"node": nodes, "sku": skus}).astype(str)
+    return pairs.groupby(["node", "sku"], sort=False).indices
 
 
 def _utc(instants: pd.Series) -> np.ndarray:
