@@ -1,7 +1,7 @@
 """A return decision's explanation in plain words, with no Streamlit here: each entry
 of `ReturnDecision.explain` (docs/returns.md, "The decision") as a sentence — "Nice
 (ST-NICE) is not tagged returns", "“Returns centre” sends it to Orléans DC
-(DC-ORLEANS), the best of 3 candidates by rank by distance, to refurbish" — worded
+(DC-ORLEANS), the best of 2 candidates (rank by distance), to refurbish" — worded
 with the strategies' labels and the nodes' names (`simulations.explanation_words`)."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def entry_words(entry: Explanation, words: Vocabulary) -> str:
     if entry.outcome == "chosen" and (found := CHOSEN.match(entry.detail)):
         count, disposition = int(found.group(1)), found.group(2)
         candidates = "the only candidate" if count == 1 else f"the best of {count} candidates"
-        return f"{strategy} sends it to {node}, {candidates} by {entry.clause}, to {disposition}"
+        return f"{strategy} sends it to {node}, {candidates} ({entry.clause}), to {disposition}"
     if entry.outcome == "ranked" and (found := RANKED.match(entry.detail)):
         return f"{node} ranks {found.group(1)} of {found.group(2)} for {strategy}"
     if entry.kind == "within":

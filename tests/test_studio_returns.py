@@ -6,6 +6,7 @@ side on Compare, and Try one return deciding as the engine does."""
 
 from __future__ import annotations
 
+import datetime as dt
 from importlib import resources
 
 import pandas as pd
@@ -34,7 +35,9 @@ LABELS = {KPI_LABELS[key][0]: key for key in RETURN_KEYS}
 
 
 def replayed(folder, text: str = RETURNS) -> simulations.Simulation:
-    """The replay `simulations` makes of the folder's tables with its returns."""
+    """The replay `simulations` makes of the folder's tables with its returns, over the
+    days the page replays."""
+    first, last = order_days(folder)
     return simulations.run(
         engine.policy_of(text, filename="ruleset.route"),
         folder / "nodes.csv",
@@ -44,7 +47,18 @@ def replayed(folder, text: str = RETURNS) -> simulations.Simulation:
         carriers=folder / "carriers.csv",
         closures=folder / "closures.csv",
         returns=folder / "returns.csv",
+        first_day=first,
+        last_day=last,
     )
+
+
+def order_days(folder) -> tuple[dt.date, dt.date]:
+    """The first and last local days of the orders: the period Simulate and Compare
+    replay by default (the replay stops at the end of the last day, so restocks due
+    later release no backorder, as in the page)."""
+    local = pd.to_datetime(pd.read_csv(folder / "orders.csv")["created_at"], utc=True)
+    local = local.dt.tz_convert(TZ)
+    return local.min().date(), local.max().date()
 
 
 @pytest.fixture(scope="module")
