@@ -9,7 +9,7 @@ from importlib import resources
 
 import pytest
 import studio_pages
-from test_studio_rules import FRANCE, editor_text, run, studio, type_text
+from test_studio_rules import FRANCE, editor_text, findings, run, studio, type_text
 
 import dsl
 from studio import dispositions, forms
@@ -212,3 +212,26 @@ def test_cases_are_removed_and_added_and_the_form_goes_fixed():
     run(app)
     assert "restock after 5 days" in editor_text(app)
     assert any("restock after -2 days refused" in e.value for e in app.tabs[1].error)
+
+
+@pytest.mark.usefixtures("studio_env")
+def test_return_strategies_as_text_are_checked_listed_and_worded():
+    """Typed as text: no error, listed in the form's picker as return strategies, and
+    worded in the plain-words panel after the order strategies, in the order tried."""
+    text = (resources.files("rulesets") / "france_returns.route").read_text("utf-8")
+    app = studio()
+    type_text(app, text)
+    found = findings(app)
+    assert found is None or not (found["severity"] == "error").any()
+    options = app.selectbox(key="rules.strategy").options
+    assert "keep_in_store — Resell where it was dropped (return strategy, priority 10)" in options
+    plain = next(e for e in app.expander if e.label == "The rules in plain words")
+    names = [m.value for m in plain.markdown if m.value.startswith("**")]
+    assert names[-3:] == [
+        "**Resell where it was dropped**",
+        "**Send to the store that needs it**",
+        "**Returns centre**",
+    ]
+    said = "\n".join(m.value for m in plain.markdown)
+    assert "Sends returned units to" in said
+    assert "a unit with another value is not taken" in said

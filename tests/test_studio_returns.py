@@ -16,15 +16,18 @@ from studio_pages import chart, map_points, page, studio_app, table, texts
 
 import engine
 import simulations
+from engine import Explanation
 from engine.returns import returns_from_frame
 from engine.tables import load_inventory, load_nodes, load_returns
 from rulesets.store import RulesetStore
 from simulations.charts import KPI_LABELS
+from simulations.explanation_words import Vocabulary
 from simulations.return_charts import DISPOSITION_KEYS
 from simulations.return_kpis import RETURN_KEYS
 from studio import formats
 from studio.components.kpi_cards import delta_text
 from studio.components.return_view import lines_table
+from studio.return_words import entry_words
 
 demo_folder = studio_pages.demo_folder
 studio_env = studio_pages.studio_env
@@ -254,3 +257,38 @@ def test_a_typed_post_return_goes_to_the_returns_centre():
     assert shown["disposition"].tolist() == ["liquidate"]
     assert shown["strategy"].tolist() == ["returns_centre"]
     assert "“Returns centre” sends it to" in texts(app)
+
+
+def test_every_entry_of_a_return_decision_reads_as_a_sentence():
+    words = Vocabulary({"centre": "Returns centre"}, {"DC-O": "Orléans DC", "ST-N": "Nice"})
+    said = [
+        entry_words(Explanation(*entry), words)
+        for entry in (
+            ("centre", "DC-O", "chosen", "rank by distance", "best of 2; disposition refurbish",
+             "rank"),
+            ("centre", "DC-O", "chosen", "rank by distance", "best of 1; disposition restock",
+             "rank"),
+            ("centre", "ST-N", "ranked", "rank by distance", "rank 2 of 2", "rank"),
+            ("centre", "ST-N", "excluded", 'send to node.tags has "returns"',
+             "`send to` does not hold", "source"),
+            ("centre", "ST-N", "excluded", "accepts_returns", "the node does not accept returns",
+             "source"),
+            ("centre", "ST-N", "excluded", "node offline", "the node is offline", "offline"),
+            ("centre", "ST-N", "excluded", "within 300 km", "323 km away", "within"),
+            ("centre", None, "excluded", "disposition",
+             "disposition by return.condition has no case for 'broken'"),
+        )
+    ]  # fmt: skip
+    assert said == [
+        "“Returns centre” sends it to Orléans DC (DC-O), the best of 2 candidates "
+        "(rank by distance), to refurbish",
+        "“Returns centre” sends it to Orléans DC (DC-O), the only candidate "
+        "(rank by distance), to restock",
+        "Nice (ST-N) ranks 2 of 2 for “Returns centre”",
+        "“Returns centre” does not send to it: Nice (ST-N) is not tagged returns",
+        "Nice (ST-N) does not accept returns",
+        "Nice (ST-N) is offline",
+        "Nice (ST-N) is 323 km away, beyond the 300 km of “Returns centre”",
+        "“Returns centre” does not take it: disposition by return.condition has no case "
+        "for 'broken'",
+    ]
