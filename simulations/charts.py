@@ -89,6 +89,7 @@ KPI_LABELS = {
     "backorder_days_p90": ("90th percentile days on backorder", "days", "linear interpolation"),
     # breakdown-only columns
     "shipments": ("Shipments", "count", "shipments made"),
+    "units_ordered": ("Units ordered", "count", "units of the run's order lines"),
     "share_of_units": ("Share of units", "rate", "units shipped ÷ all units shipped"),
     "cost": ("Cost", "money", "Σ shipment cost"),
     "share_of_shipments": ("Share of shipments", "rate", "shipments ÷ all shipments"),

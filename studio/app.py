@@ -37,6 +37,11 @@ navigation = st.navigation(
             st.Page(PAGES / "network.py", title="Network and stock", icon=":material/hub:"),
             st.Page(PAGES / "carriers.py", title="Carriers", icon=":material/local_shipping:"),
             st.Page(PAGES / "try_order.py", title="Try one order", icon=":material/package_2:"),
+            st.Page(
+                PAGES / "try_return.py",
+                title="Try one return",
+                icon=":material/assignment_return:",
+            ),
             st.Page(PAGES / "simulate.py", title="Simulate", icon=":material/monitoring:"),
             st.Page(PAGES / "compare.py", title="Compare", icon=":material/compare_arrows:"),
         ],

@@ -3,6 +3,9 @@ uploaded a replacement, each loaded once per file version (path, modification ti
 size) and time zone, and the tables the user edited in this session (the Carriers page)
 in place of their file. Bad rows are never dropped silently: every table keeps its
 rejects and whole-table errors are kept too, for the Network page to show.
+
+The returns table is read with the others but is not in `Dataset.inputs`: a replay
+routes it only for a ruleset with return strategies (`Dataset.inputs_for`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dsl import syntax as s
 from engine.tables import (
     REJECT_COLUMNS,
     Carriers,
@@ -28,21 +32,23 @@ from engine.tables import (
     load_nodes,
     load_orders,
     load_replenishments,
+    load_returns,
 )
 from simulations import Inputs, load_inputs
+from simulations.inputs import empty_rejects
 from studio import config
 from studio.table_edits import digest
 
 INPUT_KINDS = ("nodes", "inventory", "orders", "replenishments", "events")
 """The tables `simulations.load_inputs` takes in order; the carriers and closures (as
 edited in the session) follow by name, so a replay routes with the delivery promise."""
-KINDS = (*INPUT_KINDS, "carriers", "closures")
+KINDS = (*INPUT_KINDS, "returns", "carriers", "closures")
 """Every table, in loading order: node ids check the tables after nodes, carrier names
 the closures."""
 EDITABLE = ("nodes", "carriers", "closures")
 """The tables the Carriers page edits (the nodes' calendar columns only)."""
 REQUIRED = ("nodes", "inventory", "orders")
-TIMED = ("orders", "replenishments", "events")
+TIMED = ("orders", "replenishments", "events", "returns")
 """Tables with date-times: a time without an offset is read in the ruleset's zone."""
 SUFFIXES = (".csv", ".parquet")
 UPLOADS_KEY = "data.uploads"
@@ -128,6 +134,19 @@ class Dataset:
             return pd.DataFrame({c: pd.Series(dtype="object") for c in REJECT_COLUMNS})
         return pd.concat(frames, ignore_index=True)[list(REJECT_COLUMNS)]
 
+    def inputs_for(self, ruleset: s.Ruleset | None) -> Inputs | None:
+        """What a replay of `ruleset` reads: `inputs`, with the returns table (and its
+        rejected rows) when the data has one and the ruleset has return strategies."""
+        returns = self.tables.get("returns")
+        if self.inputs is None or returns is None or not has_returns(ruleset):
+            return self.inputs
+        both = (self.inputs.rejects, returns.rejects)
+        kept = [rejects for rejects in both if rejects is not None and not rejects.empty]
+        return self.inputs.with_tables(
+            returns=returns.frame,
+            rejects=pd.concat(kept, ignore_index=True) if kept else empty_rejects(),
+        )
+
     def frame(self, kind: str) -> pd.DataFrame | None:
         table = self.tables.get(kind)
         return None if table is None else table.frame
@@ -166,6 +185,11 @@ class Dataset:
             return "edited in this session"
         file = self.files.get(kind)
         return file.origin if file is not None else "no table"
+
+
+def has_returns(ruleset: s.Ruleset | None) -> bool:
+    """Whether a ruleset has a return strategy (a replay then routes the returns)."""
+    return ruleset is not None and any(st.kind == "return" for st in ruleset.strategies)
 
 
 def data_folder() -> Path:
@@ -341,5 +365,10 @@ def loader(
         return lambda source: load_inventory(source, node_ids=node_ids)
     if kind == "closures":
         return lambda source: load_closures(source, node_ids=node_ids, carriers=carrier_names)
-    timed = {"orders": load_orders, "replenishments": load_replenishments, "events": load_events}
+    timed = {
+        "orders": load_orders,
+        "replenishments": load_replenishments,
+        "events": load_events,
+        "returns": load_returns,
+    }
     return lambda source: timed[kind](source, node_ids=node_ids, timezone=timezone)

@@ -1,7 +1,8 @@
 """The values a condition's value picker offers: the language's own words for a field
 (`node.type`: dc, store, …) and the values found in the loaded data (tags, regions and
 ids of the nodes; channels, tiers and delivery methods of the orders; the carriers and
-services of the carriers table), read once per
+services of the carriers table; methods, conditions, reasons and drop stores of the
+returns), read once per
 file version from only the columns needed."""
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ PICKED_COLUMNS = {
         "order.collect_node": "collect_node",
     },
     "carriers": {"carrier.name": "carrier", "carrier.service": "service"},
+    "returns": {
+        "return.method": "method",
+        "return.condition": "condition",
+        "return.reason": "reason",
+        "return.drop_node": "drop_node",
+    },
 }
 """Fields whose value is picked from a list, and the data column the list comes from."""
 TAG_SEPARATOR = ";"

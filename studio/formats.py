@@ -146,10 +146,17 @@ def zone_note(timezone: str) -> str:
     return f"Times in {timezone}, the ruleset's time zone."
 
 
+RATE_GAINS = frozenset({"fill_rate_gain"})
+"""KPIs that are the difference of two rates: written in points, with their sign."""
+
+
 def kpi(key: str, value) -> str:
-    """A KPI of docs/kpis.md as people read it: "96.2 %", "€4.82", "382.4 t", "1.25 d"."""
+    """A KPI of docs/kpis.md as people read it: "96.2 %", "€4.82", "382.4 t", "1.25 d",
+    "+3.3 pts" (a gain in rate points)."""
     if empty(value):
         return EMPTY
+    if key in RATE_GAINS:
+        return signed(f"{number(abs(100 * float(value)), 1)} pts", value)
     kind = KPI_LABELS.get(key, (key, "ratio", ""))[1]
     if kind == "count":
         return count(value)

@@ -3,7 +3,9 @@
 The Rules page edits one syntax tree: a form change builds a new tree from the form's
 values and the text becomes `format_ruleset(tree)`; a text edit is parsed and the
 forms show the new tree. `strategy_of(form_of(strategy)) == strategy` for every
-strategy, so showing a strategy in the form never changes it.
+strategy, so showing a strategy in the form never changes it. Both kinds: order
+strategies and return strategies (`send to`, `disposition`, `restock after`: the
+disposition's own form is `studio.dispositions`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from dsl.formatter import clause_lines, format_expr, format_ruleset
 from dsl.schema import CARRIER_KEYS, METRICS
 from studio.conditions import ConditionError, Group, expression_from, group_of
 from studio.conditions import parse_condition as _parse
+from studio.dispositions import DispositionError, DispositionForm, disposition_of
+from studio.dispositions import form_of as disposition_form
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+")
@@ -25,6 +29,8 @@ REQUESTED_DATE = "order.requested_date"
 SHORTAGES = ("backorder", "partial", "reject")
 DIRECTIONS = ("asc", "desc")
 NEW_STRATEGY = "new_strategy"
+NEW_IDS = {"order": NEW_STRATEGY, "return": "new_return_strategy"}
+"""The id a new strategy of each kind starts with."""
 
 
 class FormError(ValueError):
@@ -67,6 +73,8 @@ class StrategyForm:
 
     id: str
     label: str | None = None
+    kind: str = "order"
+    """`order` (`strategy`) or `return` (`return strategy`)."""
     priority: int | None = None
     windows: tuple[Window, ...] = ()
     when: Group = Group()
@@ -93,6 +101,11 @@ class StrategyForm:
     """Clauses of the delivery promise the fields above cannot say exactly, as the
     canonical text writes them: edited as text. Only a `carrier by` that names a key
     twice (`carrier by cost, cost`: a pick list holds each key once)."""
+    send_to: Group = Group()
+    """`send to` (return strategies): the nodes a returned unit may go to."""
+    disposition: DispositionForm = DispositionForm()
+    restock_after: int | None = None
+    """`restock after N days` (None: not stated, 0 days)."""
 
 
 TEXT_CLAUSES = ("lines_where", "ship_with", "deliver", "carrier_by")
@@ -107,6 +120,7 @@ def form_of(strategy: s.Strategy) -> StrategyForm:
     return StrategyForm(
         id=strategy.id,
         label=strategy.label,
+        kind=strategy.kind,
         priority=strategy.priority,
         windows=tuple(window_of(effective) for effective in strategy.effective),
         when=group_of(strategy.when),
@@ -124,6 +138,9 @@ def form_of(strategy: s.Strategy) -> StrategyForm:
         otherwise=strategy.otherwise,
         on_shortage=strategy.on_shortage,
         as_text=tuple(text_clauses(strategy)),
+        send_to=group_of(strategy.send_to),
+        disposition=disposition_form(strategy.disposition),
+        restock_after=strategy.restock_after,
     )
 
 
@@ -189,8 +206,13 @@ def strategy_of(
             index = next(i for i, row in enumerate(form.as_text) if row.strip().startswith(words))
             raise FormError(f"as_text.{index}", f"`{words} ...` is already given above")
         fields[name] = value if value is not None else texts[name]
+    try:
+        disposition = disposition_of(form.disposition)
+    except DispositionError as error:
+        raise FormError(error.field, str(error)) from error
     return s.Strategy(
         id=form.id,
+        kind=form.kind,  # type: ignore[arg-type]
         label=saved.label  # unchanged: an empty "" label stays as the text wrote it
         if saved is not None and (form.label or "") == (saved.label or "")
         else form.label or None,
@@ -208,6 +230,9 @@ def strategy_of(
         split=form.split,
         otherwise=form.otherwise or None,
         on_shortage=_shortage(form.on_shortage),
+        send_to=_conditions("send_to", form.send_to),
+        disposition=disposition,
+        restock_after=form.restock_after,
         **fields,
     )
 
@@ -289,6 +314,13 @@ def _check_numbers(form: StrategyForm, saved: StrategyForm | None) -> None:
         )
     if form.split != before.split and form.split is not None and form.split < 1:
         raise FormError("split", f"at most {form.split} refused: at least 1 shipment")
+    days = form.restock_after
+    if days != before.restock_after and days is not None and days < 0:
+        raise FormError(
+            "restock_after",
+            f"restock after {days} days refused: give 0 days or more (0: the day the "
+            "return is created)",
+        )
     for i, level in enumerate(form.keep):
         old = before.keep[i].units if i < len(before.keep) else None
         if level.units != old and level.units < 0:
@@ -400,14 +432,18 @@ def edit_strategy(ruleset: s.Ruleset, strategy_id: str, **changes) -> s.Ruleset:
     )
 
 
-def add_strategy(ruleset: s.Ruleset, label: str = "New strategy") -> tuple[s.Ruleset, str]:
-    """A new, empty strategy at the end, with an id no other strategy has."""
+def add_strategy(
+    ruleset: s.Ruleset, label: str | None = None, kind: s.StrategyKind = "order"
+) -> tuple[s.Ruleset, str]:
+    """A new, empty strategy of `kind` at the end, with an id no other strategy has."""
     taken = {strategy.id for strategy in ruleset.strategies}
-    new_id, n = NEW_STRATEGY, 1
+    first = NEW_IDS[kind]
+    new_id, n = first, 1
     while new_id in taken:
         n += 1
-        new_id = f"{NEW_STRATEGY}_{n}"
-    strategy = s.Strategy(id=new_id, label=label)
+        new_id = f"{first}_{n}"
+    label = label or ("New strategy" if kind == "order" else "New return strategy")
+    strategy = s.Strategy(id=new_id, kind=kind, label=label)
     return ruleset.model_copy(update={"strategies": [*ruleset.strategies, strategy]}), new_id
 
 
@@ -447,8 +483,8 @@ def set_header(ruleset: s.Ruleset, name: str | None, timezone: str | None) -> s.
 
 
 def group_at(form: StrategyForm, path: str) -> Group:
-    """The condition group at `path`: `when`, `source`, `transfer`, `lines_where`, `ship_with` or
-    `keep.N.at`."""
+    """The condition group at `path`: `when`, `source`, `transfer`, `lines_where`,
+    `ship_with`, `send_to` or `keep.N.at`."""
     if path.startswith("keep."):
         return form.keep[int(path.split(".")[1])].at
     return getattr(form, path)

@@ -285,7 +285,7 @@ def _text_form_text(text: str) -> None:
     for strategy in tree.strategies:
         form = forms.form_of(strategy)
         assert forms.text_of(forms.update_strategy(tree, strategy.id, form)) == text
-        groups = (form.when, form.source, *(level.at for level in form.keep))
+        groups = (form.when, form.source, form.send_to, *(level.at for level in form.keep))
         for row in (row for group in groups for row in _rows(group)):
             if not row.is_expression and row.op not in (IS_TRUE, IS_FALSE):
                 assert ", ".join(literal_items(row.value)) == row.value
@@ -297,7 +297,7 @@ def test_text_to_form_to_text_is_exact_for_the_shipped_rulesets(name):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rulesets(kinds=("order",)))  # the form edits order strategies
+@given(rulesets())  # both kinds: order strategies and return strategies
 def test_text_to_form_to_text_is_exact_for_any_ruleset(ruleset):
     _text_form_text(dsl.format_ruleset(ruleset))
 

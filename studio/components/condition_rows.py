@@ -1,5 +1,5 @@
-"""The strategy form's conditions — `when`, `lines where`, `source from`, `ship with`
-and each keep level's `at` —
+"""The strategy form's conditions — `when`, `lines where`, `source from`, `ship with`,
+a return strategy's `send to` and each keep level's `at` —
 as groups of rows joined with and/or (one level of inner groups), each row a field,
 an operator and a value picked from the known values (or a typed expression), and the
 keep levels themselves."""
@@ -34,34 +34,45 @@ ROOTS = {
     "source": ("node", "order"),
     "transfer": ("node", "order"),
     "ship_with": ("carrier", "order", "node"),
+    "send_to": ("node", "return", "line"),
 }
 """The fields each clause's rows offer (language.md, "Fields")."""
+RETURN_ROOTS = {"when": ("return", "line")}
+"""A return strategy's `when` reads the returned line (language.md, "Fields of a return
+strategy")."""
 CLAUSE_TITLES = {
     "when": "When (the order)",
     "lines_where": "Lines where (the lines this strategy takes)",
     "source": "Source from (the nodes)",
     "transfer": "Transfer from (nodes that may send a collect order's missing lines to its store)",
     "ship_with": "Ship with (the carrier services it may use)",
+    "send_to": "Send to (the nodes that may receive the returned units)",
 }
+RETURN_TITLES = {"when": "When (the returned line)"}
 WITHOUT = {
     "when": "every order.",
     "lines_where": "every line of the order.",
     "source": "every node.",
     "transfer": "no transfer: a collect order is sourced like any other.",
     "ship_with": "every carrier service (the eligibility rules still apply).",
+    "send_to": "none yet: a return strategy must say which nodes may receive its units.",
 }
 """What a clause with no row means."""
+RETURN_WITHOUT = {"when": "every returned line."}
 MULTI = LIST_OPERATORS | MAYBE_LIST_OPERATORS
 """Operators that take several values."""
 
 
 def conditions(clause: str, strategy_id: str, shape: forms.StrategyForm, fields: tuple[str, ...]):
     """The clause's group of rows, its "new condition" row, and its messages."""
-    st.markdown(f"**{CLAUSE_TITLES[clause]}**")
+    returns = shape.kind == "return"
+    st.markdown(f"**{(RETURN_TITLES if returns else {}).get(clause, CLAUSE_TITLES[clause])}**")
     group = forms.group_at(shape, clause)
     if not group.rows:
-        st.caption("No condition: " + WITHOUT[clause])
-    group_editor(clause, strategy_id, shape, _field_options(ROOTS[clause], fields, group))
+        meaning = (RETURN_WITHOUT if returns else {}).get(clause, WITHOUT[clause])
+        st.caption("No condition: " + meaning)
+    roots = (RETURN_ROOTS if returns else {}).get(clause, ROOTS[clause])
+    group_editor(clause, strategy_id, shape, _field_options(roots, fields, group))
     fs.error_for(clause)
 
 

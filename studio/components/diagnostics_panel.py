@@ -92,17 +92,22 @@ def show(result: dsl.CheckResult) -> None:
     st.code(result.render(), language=None, wrap_lines=False)  # a wrapped line moves the caret
 
 
+DATA_ROOTS = (("nodes", ("node",)), ("orders", ("order", "line")), ("returns", ("return", "line")))
+"""The tables whose columns rules may read, and the roots they are read under."""
+
+
 def data_fields() -> tuple[str, ...]:
-    """`node.<column>` and `order.<column>`/`line.<column>` for the data's columns."""
+    """`node.<column>`, `order.<column>`/`line.<column>` and `return.<column>`/
+    `line.<column>` for the data's columns (language.md, "Fields the engine knows")."""
     files = data.session_files()
     fields: list[str] = []
-    for kind, roots in (("nodes", ("node",)), ("orders", ("order", "line"))):
+    for kind, roots in DATA_ROOTS:
         file = files.get(kind)
         if file is None:
             continue
         for column in _columns(str(file.path), file.stamp):
             fields += [f"{root}.{column}" for root in roots]
-    return tuple(fields)
+    return tuple(dict.fromkeys(fields))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -8,7 +8,14 @@ from __future__ import annotations
 import streamlit as st
 
 from dsl import syntax as s
-from dsl.schema import FIELDS, METRICS, FieldType
+from dsl.schema import (
+    DEFAULT_ORDER_RANK,
+    DEFAULT_RETURN_RANK,
+    FIELDS,
+    METRICS,
+    RETURN_METRICS,
+    FieldType,
+)
 from studio import formats, forms
 from studio.components import form_state as fs
 from studio.components.form_state import key
@@ -171,9 +178,11 @@ def text_clauses(strategy_id: str, shape: forms.StrategyForm) -> None:
 
 def rank_keys(strategy_id: str, shape: forms.StrategyForm) -> None:
     st.markdown("**Rank by** (first key first; ties go to the next key)")
+    metrics = RETURN_METRICS if shape.kind == "return" else METRICS
     if not shape.rank:
-        st.caption("Not stated: shipments, then distance.")
-    options = [*METRICS, *RANK_FIELDS]
+        default = DEFAULT_RETURN_RANK if shape.kind == "return" else DEFAULT_ORDER_RANK
+        st.caption(f"Not stated: {', then '.join(default)}.")
+    options = [*metrics, *RANK_FIELDS]
     for i, row in enumerate(shape.rank):
         cols = st.columns([5, 3, 1, 1, 1], vertical_alignment="bottom")
         apply = {"on_change": apply_form, "args": (strategy_id, shape)}
@@ -182,7 +191,7 @@ def rank_keys(strategy_id: str, shape: forms.StrategyForm) -> None:
             _with(options, row.key),
             key=key("rank", i, "key"),
             accept_new_options=True,
-            help=_rank_help(),
+            help=_rank_help(metrics),
             **apply,
         )
         cols[1].selectbox(
@@ -208,7 +217,7 @@ def rank_keys(strategy_id: str, shape: forms.StrategyForm) -> None:
         options,
         key=key("add", "rank", "key"),
         accept_new_options=True,
-        help=_rank_help(),
+        help=_rank_help(metrics),
     )
     cols[1].selectbox(
         "Direction", (fs.DEFAULT, *forms.DIRECTIONS), key=key("add", "rank", "direction")
@@ -221,8 +230,8 @@ def _with(options: list[str], value: str) -> list[str]:
     return options if value in options else [*options, value]
 
 
-def _rank_help() -> str:
-    words = "; ".join(f"{word}: {what}" for word, what in METRICS.items())
+def _rank_help(metrics: dict[str, str]) -> str:
+    words = "; ".join(f"{word}: {what}" for word, what in metrics.items())
     return f"{words}; or a node field, or a condition (true first with desc)"
 
 

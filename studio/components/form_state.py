@@ -18,8 +18,10 @@ import streamlit as st
 
 import dsl
 from dsl import syntax as s
-from studio import field_values, forms, state
+from studio import dispositions, field_values, forms, state
 from studio.conditions import EXPRESSION, JOINS, UNARY, Condition, Group, literal_items
+from studio.dispositions import BY as DISPOSITION_BY
+from studio.dispositions import FIXED, NO_CASE, Case, DispositionForm
 
 P = "rules.form"
 """Prefix of every strategy form widget key."""
@@ -41,8 +43,12 @@ NEW_ROWS = {
     "transfer": Condition("node.type", "=="),
     "lines_where": Condition("line.category", "=="),
     "ship_with": Condition("carrier.service", "in"),
+    "send_to": Condition("node.type", "=="),
 }
 """What a clause's new-condition row starts with; a keep's starts with NEW_KEEP_ROW."""
+RETURN_NEW_ROWS = {"when": Condition("return.condition", "==")}
+"""A return strategy's new rows where they differ: its `when` reads the returned line."""
+DISPOSITION_MODES = (DEFAULT, FIXED, DISPOSITION_BY)
 NEW_KEEP_ROW = Condition("node.type", "==", "store")
 DIAGNOSTICS = "rules.form_diagnostics"
 """{form section: [checker findings on its line]} for the strategy shown, this run."""
@@ -84,7 +90,7 @@ def widget_values(form: forms.StrategyForm) -> dict[str, object]:
         values |= _window_values(key("window", i), window)
     values |= _window_values(key("add", "window"), forms.Window())
     for clause in NEW_ROWS:
-        values |= _group_values(clause, getattr(form, clause), NEW_ROWS[clause])
+        values |= _group_values(clause, getattr(form, clause), new_row(clause, form.kind))
     for i, level in enumerate(form.keep):
         values[key("keep", i, "units")] = level.units
         values |= _group_values(f"keep.{i}.at", level.at, NEW_KEEP_ROW)
@@ -97,7 +103,36 @@ def widget_values(form: forms.StrategyForm) -> dict[str, object]:
     values[key("add", "rank", "direction")] = DEFAULT
     for i, row in enumerate(form.as_text):
         values[key("as_text", i)] = row
+    return values | _return_values(form)
+
+
+def new_row(clause: str, kind: str) -> Condition:
+    """The row a clause's "new condition" inputs start with, for a strategy of `kind`."""
+    return (RETURN_NEW_ROWS if kind == "return" else {}).get(clause, NEW_ROWS[clause])
+
+
+def _return_values(form: forms.StrategyForm) -> dict[str, object]:
+    """The widgets of `disposition` (its form, word or value, each case and each known
+    value without one) and `restock after`."""
+    shown = form.disposition
+    values: dict[str, object] = {
+        key("disposition_mode"): shown.mode or DEFAULT,
+        key("disposition"): shown.fixed or "restock",
+        key("disposition_by"): shown.by or dispositions.DEFAULT_BY,
+        key("add", "case", "value"): "",
+        key("add", "case", "disposition"): "restock",
+        key("restock_after"): form.restock_after,
+    }
+    for i, case in enumerate(shown.cases):
+        values[key("case", i)] = case.disposition
+    for j, _value in enumerate(missing_cases(shown)):
+        values[key("case_missing", j)] = NO_CASE
     return values
+
+
+def missing_cases(shown: DispositionForm) -> tuple[str, ...]:
+    """The known values of the disposition's `by` value that have no case yet."""
+    return dispositions.missing(shown, picked_values(shown.by))
 
 
 def _window_values(prefix: str, window: forms.Window) -> dict[str, object]:
@@ -165,6 +200,7 @@ def read_form(shape: forms.StrategyForm) -> forms.StrategyForm:
     return forms.StrategyForm(
         id=(get(key("id")) or "").strip(),
         label=(get(key("label")) or "").strip() or None,
+        kind=shape.kind,  # not a widget: the kind is the text's
         priority=_int(get(key("priority"))),
         windows=tuple(read_window(key("window", i)) for i in range(len(shape.windows))),
         when=read_group("when", shape.when),
@@ -196,7 +232,32 @@ def read_form(shape: forms.StrategyForm) -> forms.StrategyForm:
         otherwise=None if get(key("otherwise")) in (None, NO_FALLBACK) else get(key("otherwise")),
         on_shortage=None if get(key("on_shortage")) in (None, DEFAULT) else get(key("on_shortage")),
         as_text=tuple(str(get(key("as_text", i)) or "") for i in range(len(shape.as_text))),
+        send_to=read_group("send_to", shape.send_to),
+        disposition=read_disposition(shape.disposition),
+        restock_after=_int(get(key("restock_after"))),
     )
+
+
+def read_disposition(shown: DispositionForm) -> DispositionForm:
+    """The disposition as its widgets show it; `shown` (the tree's) says which cases
+    and known values have a widget. Another form picked: `dispositions.switched`."""
+    get = st.session_state.get
+    mode = get(key("disposition_mode"), DEFAULT)
+    mode = None if mode in (None, DEFAULT) else mode
+    if mode != shown.mode:
+        return dispositions.switched(shown, mode, picked_values(dispositions.DEFAULT_BY))
+    if mode == FIXED:
+        return DispositionForm(fixed=str(get(key("disposition")) or "").strip())
+    if mode is None:
+        return DispositionForm()
+    cases = [
+        Case(case.value, str(get(key("case", i)) or case.disposition))
+        for i, case in enumerate(shown.cases)
+    ]
+    for j, value in enumerate(missing_cases(shown)):
+        cases.append(Case(value, str(get(key("case_missing", j)) or NO_CASE)))
+    by = str(get(key("disposition_by")) or "").strip()
+    return DispositionForm(by=by, cases=tuple(c for c in cases if c.disposition != NO_CASE))
 
 
 def read_window(prefix: str) -> forms.Window:

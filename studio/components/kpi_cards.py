@@ -10,11 +10,21 @@ from simulations.kpis import HEADLINE_KEYS
 from studio import formats
 
 HIGHER_IS_BETTER = frozenset(
-    {"fill_rate", "complete_rate", "on_time_rate", "next_day_rate", "ready_on_time_rate"}
-)
+    {
+        "fill_rate", "complete_rate", "on_time_rate", "next_day_rate", "ready_on_time_rate",
+        "resold_within_30_days", "fill_rate_gain",
+    }
+)  # fmt: skip
 NEUTRAL = frozenset(
-    {"orders", "lines", "units", "node_utilisation", "promised_orders", "collect_orders"}
-)
+    {
+        "orders", "lines", "units", "node_utilisation", "promised_orders", "collect_orders",
+        # returns: what comes back is the data's; where it goes is a choice, not a score
+        "units_returned", "return_rate", "units_restocked", "units_refurbished",
+        "units_liquidated", "units_destroyed",
+    }
+)  # fmt: skip
+"""Figures whose change is neither good nor bad news. Every other figure is better lower
+(costs, distances, days, breaches, overflows, returned units no strategy took)."""
 
 
 def delta_text(key: str, change: float | None) -> str | None:

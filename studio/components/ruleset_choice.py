@@ -155,14 +155,16 @@ def compile_choice(choice: RulesetChoice, data: Dataset | None = None) -> Compil
 
 
 def extra_fields(data: Dataset) -> tuple[str, ...]:
-    """Every column of the nodes and orders, so rules may read the data's extra columns."""
-    nodes, orders = data.frame("nodes"), data.frame("orders")
-    return tuple(
-        data_fields(
-            nodes.columns if nodes is not None else (),
-            orders.columns if orders is not None else (),
-        )
+    """Every column of the nodes, orders and returns, so rules may read the data's extra
+    columns (a returns column as `return.<col>` and `line.<col>`)."""
+    nodes, orders, returns = data.frame("nodes"), data.frame("orders"), data.frame("returns")
+    fields = data_fields(
+        nodes.columns if nodes is not None else (),
+        orders.columns if orders is not None else (),
     )
+    for column in returns.columns if returns is not None else ():
+        fields += [f"return.{column}", f"line.{column}"]
+    return tuple(dict.fromkeys(fields))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

@@ -1,6 +1,7 @@
 """What a simulation run shows: KPI cards (with deltas against a baseline run), the
-charts of `simulations.charts`, the orders behind a figure with one order explained,
-and the downloads (the decisions and the offline HTML report)."""
+charts of `simulations.charts`, the returns of a run with returns, the orders behind a
+figure with one order explained, and the downloads (the decisions and the offline HTML
+report)."""
 
 from __future__ import annotations
 
@@ -26,9 +27,11 @@ from simulations.charts import (
 )
 from simulations.exports import csv_bytes
 from simulations.report import write_report
+from simulations.return_charts import disposition_figure, return_flow_figure
+from simulations.return_kpis import RETURN_KEYS
 from simulations.transfer_kpis import TRANSFER_KEYS
 from studio import formats
-from studio.components import collect_figures, decision_view, promise_figures
+from studio.components import collect_figures, decision_view, promise_figures, return_figures
 from studio.components.kpi_cards import kpi_cards
 from studio.components.period_picker import Period, period_filter
 from studio.components.widget_memory import field as kept_field
@@ -116,6 +119,8 @@ class Run:
                 "distance": lambda: distance_figure(sim.tables, sim.kpis),
                 "utilisation": lambda: utilisation_figure(sim.kpis),
                 "map": lambda: node_map_figure(sim.tables, sim.inputs.nodes),
+                "dispositions": lambda: disposition_figure(sim.kpis),
+                "return_flows": lambda: return_flow_figure(sim.returns, sim.inputs.nodes),
             }[name]
             figure = build()
             if name == "utilisation":  # one readable row per node
@@ -168,6 +173,7 @@ def show_run(run: Run, key: str) -> None:
         sim.kpis, None if base is None else base.kpis, (run.baseline_label, run.label), key
     )
     collect_figures.show(sim.kpis, None if base is None else base.kpis, run.baseline_label)
+    return_figures.show(sim, base, run.baseline_label, lambda name: run.figure(name, period), key)
     tabs = st.tabs(list(CHARTS.values()))
     for tab, name in zip(tabs, CHARTS, strict=True):
         with tab:
@@ -185,11 +191,16 @@ def drill(run: Run, key: str, period: Period = WHOLE_RUN) -> None:
     sim = run.seen(period)[0]
     one, two, three = st.columns(3)
     name = promise_figures.label if sim.kpis.carriers else (lambda k: KPI_LABELS[k][0])
+    keys = order_keys(sim)
     kpi = one.selectbox(
         "KPI",
-        sim.kpis.keys,
+        keys,
         format_func=name,
-        key=_option(f"{key}.kpi", list(sim.kpis.keys), "split_rate"),
+        key=_option(f"{key}.kpi", keys, "split_rate"),
+        help="The figures about orders; the returned lines behind the returns figures are "
+        "listed in the Returns section"
+        if sim.kpis.returns is not None
+        else None,
     )
     channels = [ALL, *sorted(sim.kpis.by_channel["channel"].astype(str))]
     channel = two.selectbox("Channel", channels, key=_option(f"{key}.channel", channels))
@@ -253,6 +264,12 @@ def drill(run: Run, key: str, period: Period = WHOLE_RUN) -> None:
         )
 
 
+def order_keys(sim: Simulation) -> list[str]:
+    """The figures the orders behind a figure can be listed for: every figure of the
+    run but the returns', which count returned lines, not orders."""
+    return [k for k in sim.kpis.keys if k not in RETURN_KEYS]
+
+
 def downloads(run: Run, key: str, period: Period = WHOLE_RUN) -> None:
     """The run's files, for the period shown."""
     st.subheader("Downloads")
@@ -276,8 +293,8 @@ def downloads(run: Run, key: str, period: Period = WHOLE_RUN) -> None:
 
 
 def decisions_zip(sim: Simulation) -> bytes:
-    """decisions.csv (one row per order), shipments.csv, allocations.csv, kpis.json and
-    rejects.csv in one zip."""
+    """decisions.csv (one row per order), shipments.csv, allocations.csv, kpis.json,
+    rejects.csv and, with returns, returns.csv (one row per returned line) in one zip."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("decisions.csv", csv_bytes(sim.tables.orders))
@@ -285,6 +302,8 @@ def decisions_zip(sim: Simulation) -> bytes:
         archive.writestr("allocations.csv", csv_bytes(sim.tables.allocations))
         archive.writestr("kpis.json", sim.kpis.to_json())
         archive.writestr("rejects.csv", csv_bytes(sim.rejects))
+        if sim.returns is not None:
+            archive.writestr("returns.csv", csv_bytes(sim.returns))
     return buffer.getvalue()
 
 

@@ -1,6 +1,8 @@
 """Form editing of the ruleset open in the editor: its name and time zone, a strategy
-picker (add, copy, delete), and the picked strategy's clauses, with the strategy's text as
-the ruleset now says it beside the form."""
+picker (add an order or a return strategy, copy, delete), and the picked strategy's
+clauses — those of its kind, and any clause of the other kind the text gives it (so it
+can be seen and removed) — with the strategy's text as the ruleset now says it beside
+the form."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import dsl
 from dsl import syntax as s
 from dsl.schema import CARRIER_KEYS
 from studio import forms
-from studio.components import condition_rows, form_rows
+from studio.components import condition_rows, form_rows, return_rows
 from studio.components import form_state as fs
 from studio.components.form_state import key
 
@@ -46,27 +48,63 @@ def show(
     st.session_state[fs.DIAGNOSTICS] = placed_diagnostics(strategy, diagnostics)
     fs.sync(strategy, text)
     shape = forms.form_of(strategy)
-    sections = (
-        ("scalars", lambda: _scalars(strategy, shape)),
-        ("effective", lambda: form_rows.windows(strategy.id, shape)),
-        ("when", lambda: condition_rows.conditions("when", strategy.id, shape, fields)),
-        (
-            "lines_where",
-            lambda: condition_rows.conditions("lines_where", strategy.id, shape, fields),
-        ),
-        ("source", lambda: condition_rows.conditions("source", strategy.id, shape, fields)),
-        ("transfer", lambda: condition_rows.conditions("transfer", strategy.id, shape, fields)),
-        ("within", lambda: _within(strategy.id, shape)),
-        ("keep", lambda: condition_rows.keep_levels(strategy.id, shape, fields)),
-        ("ship_with", lambda: condition_rows.conditions("ship_with", strategy.id, shape, fields)),
-        ("promise", lambda: _promise(strategy.id, shape)),
-        ("as_text", lambda: form_rows.text_clauses(strategy.id, shape)),
-        ("rank", lambda: form_rows.rank_keys(strategy.id, shape)),
-        ("split", lambda: _split_and_fallback(strategy, shape, ruleset)),
-    )
-    for name, draw in sections:  # one block each: its messages stay with its inputs
+
+    def group(clause: str):
+        return lambda: condition_rows.conditions(clause, strategy.id, shape, fields)
+
+    draw = {
+        "scalars": lambda: _scalars(strategy, shape),
+        "effective": lambda: form_rows.windows(strategy.id, shape),
+        **{clause: group(clause) for clause in condition_rows.CLAUSE_TITLES},
+        "within": lambda: _within(strategy.id, shape),
+        "keep": lambda: condition_rows.keep_levels(strategy.id, shape, fields),
+        "promise": lambda: _promise(strategy.id, shape),
+        "as_text": lambda: form_rows.text_clauses(strategy.id, shape),
+        "rank": lambda: form_rows.rank_keys(strategy.id, shape),
+        "disposition": lambda: return_rows.disposition(strategy.id, shape),
+        "split": lambda: _split_and_fallback(strategy, shape, ruleset),
+        "restock": lambda: _restock_and_fallback(strategy, shape, ruleset),
+    }
+    for name in sections_for(shape):  # one block each: its messages stay with its inputs
         with st.container(key=f"rules-form-section-{name}"):
-            draw()
+            draw[name]()
+
+
+SECTIONS_IN_ORDER = (
+    "scalars", "effective", "when", "lines_where", "source", "transfer", "send_to", "within",
+    "keep", "ship_with", "promise", "as_text", "rank", "disposition", "split", "restock",
+)  # fmt: skip
+"""Every section of the form, in the order of the canonical text's clauses."""
+KIND_SECTIONS = {
+    "order": frozenset(SECTIONS_IN_ORDER) - {"send_to", "disposition", "restock"},
+    "return": frozenset(
+        {"scalars", "effective", "when", "send_to", "within", "rank", "disposition", "restock"}
+    ),
+}
+"""The sections a strategy of each kind always shows."""
+
+
+def sections_for(shape: forms.StrategyForm) -> list[str]:
+    """The form's sections for a strategy: those of its kind, and those of the other
+    kind that hold a clause (the checker flags it: `clause-not-for-kind`)."""
+    own = KIND_SECTIONS.get(shape.kind, KIND_SECTIONS["order"])
+    return [name for name in SECTIONS_IN_ORDER if name in own or _holds(shape, name)]
+
+
+def _holds(shape: forms.StrategyForm, section: str) -> bool:
+    """Whether the strategy says anything in that section."""
+    if section in condition_rows.CLAUSE_TITLES:
+        return bool(forms.group_at(shape, section).rows)
+    return {
+        "keep": bool(shape.keep),
+        "promise": shape.deliver_within is not None
+        or shape.deliver_by is not None
+        or bool(shape.carrier_by),
+        "as_text": bool(shape.as_text),
+        "split": shape.split is not None or shape.on_shortage is not None,
+        "disposition": shape.disposition.mode is not None,
+        "restock": shape.restock_after is not None,
+    }.get(section, False)
 
 
 def strategy_text(ruleset: s.Ruleset | None) -> None:
@@ -89,6 +127,7 @@ SECTIONS = {
     "shortage": "on_shortage",
     "carrier_by": "promise",
     "deliver": "promise",
+    "restock_after": "restock",
 }
 """A clause's key in the syntax tree -> the form section that shows its findings
 (others are named alike: priority, when, source, rank, split, otherwise, on_shortage)."""
@@ -161,15 +200,18 @@ def _apply_header() -> None:
 def _picker(ruleset: s.Ruleset) -> str | None:
     ids = [strategy.id for strategy in ruleset.strategies]
     if not ids:
-        st.button("Add strategy", key="rules.add_strategy", on_click=_add_strategy)
+        with st.container(horizontal=True):
+            st.button("Add strategy", key="rules.add_strategy", on_click=_add_strategy)
+            st.button(
+                "Add return strategy",
+                key="rules.add_return_strategy",
+                on_click=_add_strategy,
+                args=("return",),
+            )
         return None
     if st.session_state.get(fs.PICK) not in ids:
         st.session_state[fs.PICK] = ids[0]
-    labels = {
-        strategy.id: f"{strategy.id} — {strategy.label or 'no label'} "
-        f"(priority {strategy.priority if strategy.priority is not None else '100, default'})"
-        for strategy in ruleset.strategies
-    }
+    labels = {strategy.id: _picker_label(strategy) for strategy in ruleset.strategies}
     picked = st.selectbox("Strategy", ids, key=fs.PICK, format_func=labels.get)
     with st.container(horizontal=True, key="rules-strategy-buttons"):
         st.button(
@@ -177,7 +219,15 @@ def _picker(ruleset: s.Ruleset) -> str | None:
             key="rules.add_strategy",
             on_click=_add_strategy,
             icon=":material/add:",
-            help="Add an empty strategy at the end of the ruleset",
+            help="Add an empty strategy (for orders) at the end of the ruleset",
+        )
+        st.button(
+            "Add return strategy",
+            key="rules.add_return_strategy",
+            on_click=_add_strategy,
+            args=("return",),
+            icon=":material/assignment_return:",
+            help="Add an empty return strategy (where returned units go) at the end",
         )
         st.button(
             "Copy",
@@ -199,10 +249,17 @@ def _picker(ruleset: s.Ruleset) -> str | None:
     return picked
 
 
-def _add_strategy() -> None:
+def _picker_label(strategy: s.Strategy) -> str:
+    """ "peak — Peak season (priority 10)"; a return strategy says it is one."""
+    priority = strategy.priority if strategy.priority is not None else "100, default"
+    kind = "return strategy, " if strategy.kind == "return" else ""
+    return f"{strategy.id} — {strategy.label or 'no label'} ({kind}priority {priority})"
+
+
+def _add_strategy(kind: s.StrategyKind = "order") -> None:
     tree = fs.current_tree()
     if tree is not None:
-        added, new_id = forms.add_strategy(tree)
+        added, new_id = forms.add_strategy(tree, kind=kind)
         fs.commit(lambda: added, picked=new_id)
 
 
@@ -238,19 +295,29 @@ def _scalars(strategy: s.Strategy, shape: forms.StrategyForm) -> None:
         value=None,
         step=1,
         placeholder="100",
-        help="Lower is tried first; empty: 100. Ties go in file order.",
+        help="Lower is tried first; empty: 100. Ties go in file order. "
+        + (
+            "Return strategies are tried among return strategies only."
+            if strategy.kind == "return"
+            else "Order strategies are tried among order strategies only."
+        ),
         **apply,
     )
     fs.error_for("id", "label", "priority")
 
 
 def _within(strategy_id: str, shape: forms.StrategyForm) -> None:
+    where = "where the return starts" if shape.kind == "return" else "the destination"
     st.number_input(
-        "Within (km of the destination)",
+        f"Within (km of {where})",
         key=key("within"),
         value=None,
         step=10.0,
         placeholder="no limit",
+        help="The drop store for a store return, the customer's address for post and "
+        "courier returns."
+        if shape.kind == "return"
+        else None,
         on_change=form_rows.apply_form,
         args=(strategy_id, shape),
     )
@@ -310,6 +377,8 @@ DELIVER_WORDS = {
 
 
 def _split_and_fallback(strategy: s.Strategy, shape: forms.StrategyForm, ruleset: s.Ruleset):
+    """`split`, `otherwise use` and `on shortage` (a return strategy's `otherwise use`
+    is beside its `restock after`)."""
     apply = {"on_change": form_rows.apply_form, "args": (strategy.id, shape)}
     cols = st.columns(4)
     cols[0].selectbox(
@@ -321,16 +390,9 @@ def _split_and_fallback(strategy: s.Strategy, shape: forms.StrategyForm, ruleset
     )
     if st.session_state.get(key("split_mode")) == "at most":
         cols[1].number_input("Shipments at most", key=key("split_max"), step=1, **apply)
-    others = [other.id for other in ruleset.strategies if other.id != strategy.id]
-    if strategy.otherwise and strategy.otherwise not in others:
-        others.append(strategy.otherwise)
-    cols[2].selectbox(
-        "Otherwise use",
-        [fs.NO_FALLBACK, *others],
-        key=key("otherwise"),
-        help="Lines this strategy cannot fill go to that strategy.",
-        **apply,
-    )
+    if strategy.kind == "order":
+        fills = "Lines this strategy cannot fill go to that strategy."
+        _fallback(cols[2], strategy, shape, ruleset, fills)
     cols[3].selectbox(
         "On shortage",
         (fs.DEFAULT, *forms.SHORTAGES),
@@ -339,3 +401,41 @@ def _split_and_fallback(strategy: s.Strategy, shape: forms.StrategyForm, ruleset
         **apply,
     )
     fs.error_for("split", "otherwise", "on_shortage")
+
+
+def _restock_and_fallback(strategy: s.Strategy, shape: forms.StrategyForm, ruleset: s.Ruleset):
+    """`restock after N days` and a return strategy's `otherwise use`."""
+    left, right = st.columns(2)
+    return_rows.restock(strategy.id, shape, left)
+    if strategy.kind == "return":
+        _fallback(
+            right,
+            strategy,
+            shape,
+            ruleset,
+            "Returned units this strategy does not take (no candidate node, or no case for "
+            "their value) go to that return strategy.",
+        )
+    fs.error_for("restock_after", "restock", "otherwise")
+
+
+def _fallback(
+    column, strategy: s.Strategy, shape: forms.StrategyForm, ruleset: s.Ruleset, help: str
+) -> None:
+    """`otherwise use`: the other strategies of the same kind (and the one the text
+    names, whatever it is: the checker says what is wrong with it)."""
+    others = [
+        other.id
+        for other in ruleset.strategies
+        if other.id != strategy.id and other.kind == strategy.kind
+    ]
+    if strategy.otherwise and strategy.otherwise not in others:
+        others.append(strategy.otherwise)
+    column.selectbox(
+        "Otherwise use",
+        [fs.NO_FALLBACK, *others],
+        key=key("otherwise"),
+        help=help,
+        on_change=form_rows.apply_form,
+        args=(strategy.id, shape),
+    )

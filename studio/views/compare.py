@@ -1,7 +1,9 @@
 """Compare scenarios: two or more scenarios (a ruleset and what-if overrides) replayed
 on the same orders; the KPIs side by side with their changes, the charts overlaid, with
-carriers the delivery promise (and the orders that lost their next-day promise), and
-the orders whose routing changed, with why."""
+carriers the delivery promise (and the orders that lost their next-day promise), with
+returns their figures, and the orders whose routing changed, with why. When a scenario's
+ruleset has return strategies, every scenario replays the data's returns (the same
+tables for all: a ruleset without return strategies leaves them all unrouted)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from studio.components import (
     collect_figures,
     lost_promises,
     promise_figures,
+    return_figures,
     scenario_form,
     scenario_overlays,
 )
@@ -157,6 +160,8 @@ def _compare(entries, dataset, first, last) -> Result | None:
         scenarios.append(
             Scenario(name=entry.name, ruleset=compiled.ruleset, overrides=entry.overrides)
         )
+    routing = next((sc.ruleset for sc in scenarios if data.has_returns(sc.ruleset)), None)
+    inputs = dataset.inputs_for(routing)
     base, variants = scenarios[0], scenarios[1:]
     bar = st.progress(0.0, text="Preparing…")
     comparisons = []
@@ -171,7 +176,7 @@ def _compare(entries, dataset, first, last) -> Result | None:
                 compare(
                     base,
                     variant,
-                    dataset.inputs,
+                    inputs,
                     on_progress=progress,
                     first_day=first,
                     last_day=last,
@@ -224,6 +229,7 @@ def _show(result: Result) -> None:
     if any(run.kpis.carriers for run in runs.values()):
         _promise(result, runs, period)
     collect_figures.side_by_side({name: run.kpis for name, run in runs.items()}, "compare")
+    return_figures.side_by_side({name: run.kpis for name, run in runs.items()}, "compare")
     for comparison in result.comparisons:
         change_summary.show_changed(comparison, "compare")
 

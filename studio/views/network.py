@@ -15,6 +15,7 @@ UPLOADERS = {
     "inventory": "Inventory (opening stock)",
     "orders": "Orders (one row per order line)",
     "replenishments": "Replenishments (stock arriving later)",
+    "returns": "Returns (one row per returned line)",
     "carriers": "Carriers (one row per carrier service)",
     "closures": "Closures (days a node or carrier does not work)",
 }
@@ -22,12 +23,14 @@ SEEN_KEY = "network.seen_uploads"
 GENERATION_KEY = "network.uploader_generation"
 ALL_SKUS = "All SKUs"
 # What each table's card counts (a stock row is a SKU at a node; a delivery a
-# replenishment). Comments, not strings, on a page: Streamlit's magic would show them.
+# replenishment; a return the lines of one return_id). Comments, not strings, on a
+# page: Streamlit's magic would show them.
 CARD_TITLES = {
     "nodes": "Nodes",
     "inventory": "Stock rows",
     "orders": "Orders",
     "replenishments": "Deliveries",
+    "returns": "Returns",
     "carriers": "Carrier services",
     "closures": "Closures",
 }
@@ -77,10 +80,10 @@ def _sources(dataset: data.Dataset) -> None:
 
 
 def _kept(kind: str, frame) -> str:
-    """How many the table holds, counted as the other pages count them: orders (not
-    their lines), nodes, stock rows (a SKU at a node), deliveries."""
-    if kind == "orders":
-        return formats.count(frame["order_id"].nunique())
+    """How many the table holds, counted as the other pages count them: orders and
+    returns (not their lines), nodes, stock rows (a SKU at a node), deliveries."""
+    if kind in ("orders", "returns"):
+        return formats.count(frame[f"{kind.removesuffix('s')}_id"].nunique())
     return formats.count(len(frame))
 
 

@@ -1,6 +1,8 @@
 """Simulate: replay the order history through a ruleset version (or the current draft)
 over a period, under scenario overrides, with a progress bar; then the KPIs against the
-live version, the charts, the orders behind a figure and the downloads."""
+live version, the charts, the orders behind a figure and the downloads. A ruleset with
+return strategies routes the data's returns too (both sides of the comparison: the
+figures stay comparable), and the run shows its returns."""
 
 from __future__ import annotations
 
@@ -54,11 +56,12 @@ def render() -> None:
         )
     remember()
     baseline = live if against_live else None
-    asked = _result_key(choice, baseline, overrides, dataset, first, last)
+    returns = _returns_note(runnable.ruleset, dataset)
+    asked = _result_key(choice, baseline, overrides, dataset, first, last) + (returns,)
     if first is not None and last is not None and first > last:
         pass  # said under the dates
     elif st.button("Run the simulation", type="primary", icon=":material/play_arrow:"):
-        run = _run(choice, baseline, overrides, dataset, first, last)
+        run = _run(choice, baseline, overrides, dataset, first, last, returns)
         if run is not None:
             st.session_state[RESULT] = run
             _kept_results().put(asked, run)
@@ -87,12 +90,18 @@ def _run(
     dataset: data.Dataset,
     first: dt.date | None,
     last: dt.date | None,
+    returns: bool = False,
 ) -> run_results.Run | None:
-    """Replay the choice (and the live version) with one progress bar over both."""
+    """Replay the choice (and the live version) with one progress bar over both; with
+    `returns`, both route the data's returns (each then replays a second time without
+    them, the baseline of `fill_rate_gain`)."""
     stages = [(choice, overrides)] + ([(live, Overrides())] if live is not None else [])
     bar = st.progress(0.0, text="Preparing…")
     runs = []
     compiled_ruleset = None
+    tables = dataset.inputs  # with the returns when the run routes them, for every version
+    if returns:
+        tables = dataset.inputs_for(compile_choice(choice, dataset).ruleset) or tables
     for number, (ruleset_choice, changes) in enumerate(stages):
         compiled = compile_choice(ruleset_choice, dataset)
         if compiled.error:
@@ -108,7 +117,7 @@ def _run(
                 source=ruleset_choice.text,
                 extra_fields=extra_fields(dataset),
             )
-            inputs = apply_to_inputs(dataset.inputs, changes)
+            inputs = apply_to_inputs(tables, changes)
         except (ScenarioError, engine.CompileError) as error:
             bar.empty()
             st.error(f"The overrides cannot be applied: {error}", icon=":material/error:")
@@ -117,7 +126,8 @@ def _run(
         def progress(done: int, total: int, number=number, name=ruleset_choice.label) -> None:
             share = (number + done / max(total, 1)) / len(stages)
             routed = f"{formats.count(done)} of {formats.count(total, 'order')} routed"
-            bar.progress(min(share, 1.0), text=f"{name}: {routed}")
+            then = ", then the same without the returns" if returns and done >= total else ""
+            bar.progress(min(share, 1.0), text=f"{name}: {routed}{then}")
 
         runs.append(
             _replay(
@@ -126,6 +136,7 @@ def _run(
                 dataset.key,
                 first,
                 last,
+                returns,
                 policy=policy,
                 inputs=inputs,
                 on_progress=progress,
@@ -170,6 +181,27 @@ def _result_key(
     return (digest, baseline, overrides.model_dump_json(), dataset.key, first, last)
 
 
+def _returns_note(ruleset, dataset: data.Dataset) -> bool:
+    """Whether the run routes the data's returns (a returns table and a ruleset with
+    return strategies); said under the button either way when the data has returns."""
+    table = dataset.tables.get("returns")
+    if table is None:
+        return False
+    count = formats.count(table.frame["return_id"].nunique(), "return")
+    if data.has_returns(ruleset):
+        st.caption(
+            f":material/assignment_return: The {count} of the returns table are routed "
+            "by the ruleset's return strategies, between the orders (restocked units "
+            "can serve later orders); each version is replayed once more without them."
+        )
+        return True
+    st.caption(
+        f":material/assignment_return: This ruleset has no return strategy: the {count} "
+        "of the returns table are left out of the run."
+    )
+    return False
+
+
 @st.cache_resource(show_spinner=False)
 def _kept_results() -> Recent:
     """The last results shown, for every session: a reload finds its result again."""
@@ -189,12 +221,13 @@ def _replay(
     data_key: tuple,
     first: dt.date | None,
     last: dt.date | None,
+    returns: bool,
     *,
     policy: engine.Policy,
     inputs,
     on_progress,
 ):
-    key = (text, overrides, data_key, first, last)
+    key = (text, overrides, data_key, first, last, returns)
     kept = _kept_runs()
     if (simulation := kept.get(key)) is not None:
         return simulation

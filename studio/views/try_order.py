@@ -12,7 +12,7 @@ import streamlit as st
 import engine
 from engine.tables import load_orders
 from studio import data, formats
-from studio.components import decision_view, order_form, promise_view
+from studio.components import decision_view, opening_stock, order_form, promise_view
 from studio.components.ruleset_choice import runnable_ruleset
 from studio.components.widget_memory import field, remember
 
@@ -139,31 +139,12 @@ def _checked(rows: pd.DataFrame, dataset: data.Dataset, timezone: str):
     return engine.orders_from_frame(table.frame, timezone)[0]
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _opening(
-    key: tuple,  # noqa: ARG001 - the ruleset and data versions key the cache
-    _policy: engine.Policy,
-    _dataset: data.Dataset,
-) -> engine.Session:
-    """The ruleset on the dataset's network and opening stock, with its carriers and
-    closures when it has some (made once per pair)."""
-    inputs = _dataset.inputs
-    return engine.Session.open(
-        _policy,
-        inputs.nodes,
-        inputs.inventory,
-        carriers=_dataset.carriers,
-        closures=_dataset.closures,
-    )
-
-
 def route(runnable, dataset: data.Dataset, order: engine.Order, placed_at=None) -> engine.Decision:
     """Route one order with its explanation on the opening stock. With a carriers table,
     its promise as placed at `placed_at` (`Session.promise`: nothing committed), the
     explanation being that of the same routing on a copy of the opening stock (the
     promise gives none); without, on a fresh copy at the order's own time."""
-    choice = runnable.choice
-    opening = _opening((dataset.key, choice.text, choice.filename), runnable.policy, dataset)
+    opening = opening_stock.opening(runnable, dataset)
     if placed_at is None:
         return opening.copy().route_one(order, explain=True)
     at = placed_at.to_pydatetime()
