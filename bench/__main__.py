@@ -18,6 +18,7 @@ BENCHMARKS = [
     "bench.promise",
     "bench.holds",
     "bench.events",
+    "bench.returns",
     "bench.simulation",
     "bench.tables",
 ]

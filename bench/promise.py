@@ -66,16 +66,19 @@ def run(quick: bool = False) -> list[str]:
 
 
 @contextmanager
-def demo_client(paths: dict[str, Path], folder: Path, scopes: str) -> Iterator[httpx.Client]:
-    """`python -m service` on the demo world in a child process, with a key holding
-    `scopes`, and a keep-alive client calling it with that key; stopped on exit."""
+def demo_client(
+    paths: dict[str, Path], folder: Path, scopes: str, ruleset: str = "rulesets/france.route"
+) -> Iterator[httpx.Client]:
+    """`python -m service` on the demo world in a child process (`ruleset`: a path from
+    the project's root), with a key holding `scopes`, and a keep-alive client calling it
+    with that key; stopped on exit."""
     from service.keys import make_key
 
     key, token = make_key("bench", scopes)
     keys = folder / "keys.txt"
     keys.write_text(key.line() + "\n", encoding="utf-8")
     port, log = free_port(), folder / "service.log"
-    server = start_demo_service(paths, keys, port, log)
+    server = start_demo_service(paths, keys, port, log, ruleset)
     base = f"http://{HOST}:{port}"
     try:
         wait_until_up(base, server, log)
@@ -119,12 +122,14 @@ def demo_baskets(paths: dict[str, Path], count: int) -> list[dict]:
     return baskets
 
 
-def start_demo_service(paths, keys: Path, port: int, log: Path) -> subprocess.Popen:
+def start_demo_service(
+    paths, keys: Path, port: int, log: Path, ruleset: str = "rulesets/france.route"
+) -> subprocess.Popen:
     import os
 
     command = [
         sys.executable, "-m", "service", "--nodes", str(paths["nodes"]),
-        "--inventory", str(paths["inventory"]), "--ruleset", "rulesets/france.route",
+        "--inventory", str(paths["inventory"]), "--ruleset", ruleset,
         "--carriers", str(paths["carriers"]), "--closures", str(paths["closures"]),
         "--host", HOST, "--port", str(port),
     ]  # fmt: skip
