@@ -28,10 +28,11 @@ import numpy as np
 
 from dsl.comparisons import kind
 from engine import kernel, promise_fields
-from engine.compiler import CompiledStrategy, Policy, RankSpec
+from engine.compiler import CompiledStrategy, Policy
 from engine.expressions import NodeMask, node_mask, plain_order_fields
 from engine.geo import half_chord_limit
 from engine.returns import NODE_RETURN_FIELDS, node_return_value
+from engine.strategy_parts import RankSpec
 
 if TYPE_CHECKING:
     from engine.model import Network

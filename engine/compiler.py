@@ -13,7 +13,7 @@ import datetime as dt
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -22,11 +22,12 @@ from dsl import syntax as s
 from dsl.checker import check
 from dsl.diagnostics import Diagnostic, render_all
 from dsl.errors import RulesetError
-from dsl.formatter import format_expr, format_rank_key
-from dsl.schema import METRICS
-from engine.expressions import ExpressionError, order_predicate, plain_order_fields, roots
+from dsl.formatter import format_expr
+from engine.expressions import ExpressionError, plain_order_fields
 from engine.order_batch import OrderBatch, from_ns, instant_ns
-from engine.windows import UTC, Window, effective_window, in_force
+from engine.return_strategies import compile_return
+from engine.strategy_parts import RankSpec, chosen_by, condition_only, rank_spec
+from engine.windows import UTC, Window, in_force
 
 DEFAULT_SPLIT = 1
 DEFAULT_SHORTAGE = "partial"
@@ -45,18 +46,6 @@ class CompileError(RulesetError, ValueError):
         self.source = source
         self.filename = filename or "<ruleset>"
         super().__init__(render_all(diagnostics, source, self.filename))
-
-
-@dataclass(frozen=True, slots=True)
-class RankSpec:
-    """One `rank by` key. `kind`: a metric word, a node field, a boolean
-    predicate over nodes, or a constant (same for every node: no effect)."""
-
-    kind: Literal["metric", "field", "predicate", "constant"]
-    name: str
-    expr: Any
-    descending: bool
-    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,8 +260,6 @@ def compile(  # noqa: A001 - the architecture names it engine.compile
     errors = [d for d in _check(ruleset, extra_fields) if d.is_error]
     if errors:
         raise CompileError(errors, source, filename)
-    from engine.return_strategies import compile_return
-
     tz = ZoneInfo(ruleset.timezone or "UTC")
     compiled, returns = [], []
     problems: list[Diagnostic] = []
@@ -302,36 +289,20 @@ def compile(  # noqa: A001 - the architecture names it engine.compile
     )
 
 
-def chosen_by(strategy: s.Strategy, position: int, tz: ZoneInfo) -> dict[str, Any]:
-    """What order and return strategies share, compiled: id, label, priority, file
-    position, `effective` windows, `when`, `within` and `otherwise use`."""
-    return {
-        "id": strategy.id,
-        "label": strategy.label,
-        "priority": strategy.tried_priority,
-        "position": position,
-        "windows": tuple(effective_window(e, tz) for e in strategy.effective),
-        "when": order_predicate(strategy.when, tz),
-        "when_expr": strategy.when,
-        "within_km": None if strategy.within_km is None else float(strategy.within_km),
-        "otherwise": strategy.otherwise,
-    }
-
-
 def _strategy(strategy: s.Strategy, position: int, tz: ZoneInfo) -> CompiledStrategy:
     if strategy.source is not None:
-        _condition_only(strategy.source, "source from")
+        condition_only(strategy.source, "source from")
     for keep in strategy.keep:
-        _condition_only(keep.at, "keep")
+        condition_only(keep.at, "keep")
     source, rank = strategy.source, list(strategy.rank or DEFAULT_RANK)
     if strategy.transfer is not None:
-        _condition_only(strategy.transfer, "transfer from")
+        condition_only(strategy.transfer, "transfer from")
         source, rank = _with_transfer(strategy.source, strategy.transfer, rank)
     return CompiledStrategy(
         **chosen_by(strategy, position, tz),
         source=source,
         keeps=tuple((keep.units, keep.at) for keep in strategy.keep),
-        rank=tuple(_rank_spec(key) for key in rank),
+        rank=tuple(rank_spec(key) for key in rank),
         split=DEFAULT_SPLIT if strategy.split is None else strategy.split,
         on_shortage=strategy.on_shortage or DEFAULT_SHORTAGE,
         ship_with=strategy.ship_with,
@@ -362,34 +333,6 @@ def _with_transfer(
         senders = s.AllOf(items=[source, senders])
     store = s.AllOf(items=[collect, _AT_STORE])
     return s.AnyOf(items=[store, senders]), [s.RankKey(key=store, direction="desc"), *rank]
-
-
-def _condition_only(expr: s.Expr, clause: str) -> None:
-    for item in s.walk(expr):
-        if isinstance(item, s.Name):
-            raise ExpressionError(
-                f"`{item.name}` is a rank metric; `{clause}` needs a condition", item
-            )
-
-
-def _rank_spec(key: s.RankKey, metrics: Iterable[str] = METRICS) -> RankSpec:
-    """One `rank by` key; `metrics` are the metric words the strategy's kind knows."""
-    expr = key.key
-    descending = key.direction == "desc"
-    text = format_rank_key(key)
-    if isinstance(expr, s.Name):
-        if expr.name not in metrics:
-            known = ", ".join(metrics)
-            raise ExpressionError(f"`{expr.name}` is not a rank metric (known: {known})", expr)
-        return RankSpec("metric", expr.name, expr, descending, text)
-    if isinstance(expr, s.FieldRef):
-        if expr.root == "node":
-            return RankSpec("field", expr.name, expr, descending, text)
-        return RankSpec("constant", expr.path, expr, descending, text)
-    if isinstance(expr, s.Compare | s.AllOf | s.AnyOf | s.Not) and "node" in roots(expr):
-        _condition_only(expr, "rank by")
-        return RankSpec("predicate", format_expr(expr), expr, descending, text)
-    return RankSpec("constant", format_expr(expr), expr, descending, text)
 
 
 # ------------------------------------------------------------------- checks

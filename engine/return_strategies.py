@@ -14,6 +14,7 @@ from dsl import syntax as s
 from dsl.comparisons import compare
 from dsl.formatter import format_expr
 from engine.expressions import ExpressionError, value_getter
+from engine.strategy_parts import chosen_by, condition_only, rank_spec
 from engine.windows import Window, in_force
 
 RETURN_METRICS = ("need", "distance", "cost")
@@ -74,18 +75,16 @@ class CompiledReturnStrategy:
 def compile_return(strategy: s.Strategy, position: int, tz: ZoneInfo) -> CompiledReturnStrategy:
     """A checked return strategy in the engine's terms (`ExpressionError` for what the
     engine cannot run)."""
-    from engine.compiler import _condition_only, _rank_spec, chosen_by
-
     if strategy.send_to is None or strategy.disposition is None:
         missing = "send to" if strategy.send_to is None else "disposition"
         raise ExpressionError(f"a return strategy needs `{missing}`", None)
-    _condition_only(strategy.send_to, "send to")
+    condition_only(strategy.send_to, "send to")
     disposition = strategy.disposition
     reader = None if disposition.by is None else value_getter(disposition.by, tz)
     return CompiledReturnStrategy(
         **chosen_by(strategy, position, tz),
         send_to=strategy.send_to,
-        rank=tuple(_rank_spec(key, RETURN_METRICS) for key in strategy.rank or DEFAULT_RETURN_RANK),
+        rank=tuple(rank_spec(key, RETURN_METRICS) for key in strategy.rank or DEFAULT_RETURN_RANK),
         disposition=disposition,
         restock_days=(
             DEFAULT_RESTOCK_DAYS if strategy.restock_after is None else strategy.restock_after
