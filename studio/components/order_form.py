@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from studio import formats
+from studio.components.near_node import near_node
 from studio.components.widget_memory import field
 
 KEY = "try.form"
@@ -88,7 +89,7 @@ def order_form(
             "Order day", value=None, format=formats.DATE_INPUT, key=field(f"{KEY}.day", first_day)
         )
         time = three.time_input("Time", value=None, key=field(f"{KEY}.time", dt.time(12, 0)))
-    _destination(nodes)
+    near_node(nodes, KEY, "Destination near", "destination")
     lat_col, lon_col, promise_col = st.columns(3)
     lat = lat_col.number_input(
         "Destination latitude", -90.0, 90.0, key=field(f"{KEY}.lat", start[0]), format="%.5f"
@@ -127,28 +128,6 @@ def local_instant(day: dt.date, time: dt.time, timezone: str) -> pd.Timestamp:
     forward) is moved forward, one they show twice (autumn) is the first of the two."""
     return pd.Timestamp(dt.datetime.combine(day, time)).tz_localize(
         ZoneInfo(timezone), ambiguous=True, nonexistent="shift_forward"
-    )
-
-
-def _destination(nodes: pd.DataFrame) -> None:
-    """Put the destination at a node's position (a quick way to say "near Lyon")."""
-    labels = {
-        f"{row.name} ({row.id})": (float(row.lat), float(row.lon))
-        for row in nodes.itertuples(index=False)
-    }
-
-    def place() -> None:
-        picked = st.session_state.get(f"{KEY}.near")
-        if picked in labels:
-            st.session_state[f"{KEY}.lat"], st.session_state[f"{KEY}.lon"] = labels[picked]
-
-    st.selectbox(
-        "Destination near",
-        list(labels),
-        index=None,
-        key=f"{KEY}.near",
-        on_change=place,
-        placeholder="pick a node to put the destination at its position",
     )
 
 

@@ -12,6 +12,7 @@ import streamlit as st
 
 from dsl.schema import RETURN_CONDITIONS, RETURN_METHODS, RETURN_REASONS
 from studio import formats
+from studio.components.near_node import near_node
 from studio.components.order_form import local_instant
 from studio.components.widget_memory import field
 
@@ -74,7 +75,7 @@ def return_form(
         )
     else:
         start = (float(nodes["lat"].iloc[0]), float(nodes["lon"].iloc[0]))
-        _address_near(nodes, left)
+        near_node(nodes, KEY, "Customer near", "address", left)
         lat = middle.number_input(
             "Customer latitude", -90.0, 90.0, key=field(f"{KEY}.lat", start[0]), format="%.5f"
         )
@@ -102,28 +103,6 @@ def return_form(
     for column in LINE_COLUMNS:
         frame[column] = lines[column].to_numpy() if rows else []
     return frame.astype(str).replace({"nan": "", "None": "", "<NA>": ""})
-
-
-def _address_near(nodes: pd.DataFrame, column) -> None:
-    """Put the customer's address at a node's position (a quick way to say "near Lyon")."""
-    labels = {
-        f"{row.name} ({row.id})": (float(row.lat), float(row.lon))
-        for row in nodes.itertuples(index=False)
-    }
-
-    def place() -> None:
-        picked = st.session_state.get(f"{KEY}.near")
-        if picked in labels:
-            st.session_state[f"{KEY}.lat"], st.session_state[f"{KEY}.lon"] = labels[picked]
-
-    column.selectbox(
-        "Customer near",
-        list(labels),
-        index=None,
-        key=f"{KEY}.near",
-        on_change=place,
-        placeholder="pick a node to put the address at its position",
-    )
 
 
 def _lines(inventory: pd.DataFrame) -> pd.DataFrame:
