@@ -77,7 +77,9 @@ class Steps(browser.Walk):
         return self.page.locator(f".st-key-rules-form-{name.replace('.', '-')}")
 
     def pick(self, name: str, option: str) -> None:
-        browser.pick(self.page, self.form(name).get_by_role("combobox"), option)
+        box = self.form(name).get_by_role("combobox")
+        expect(box).to_be_visible(timeout=90_000)  # a loaded machine redraws the form late
+        browser.pick(self.page, box, option)
 
     def press(self, name: str) -> None:
         """A form button by its key (listed twice while Streamlit swaps it: the first)."""
