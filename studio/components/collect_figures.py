@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from simulations.charts import KPI_LABELS
 from simulations.decisions import COLLECT_READY_DAYS
 from simulations.kpis import Kpis
 from simulations.transfer_kpis import TRANSFER_KEYS
-from studio import formats
-from studio.components.kpi_cards import delta_text, kpi_cards
-from studio.components.scenario_overlays import kpi_table
+from studio.components.kpi_cards import kpi_cards
+from studio.components.kpi_cards import side_by_side as side_by_side_table
 
 CAPTION = (
     "A collect order's store ships what it has; a **transfer** is a leg from another node "
@@ -40,17 +38,5 @@ def side_by_side(runs: dict[str, Kpis], key: str) -> None:
     the first. Nothing when no scenario had collect orders."""
     if not any(kpis.collect for kpis in runs.values()):
         return
-    names = list(runs)
-    st.subheader("Click & collect", anchor=False)
-    st.caption(CAPTION + f" Each Δ is the scenario minus **{names[0]}**.")
-    st.dataframe(
-        kpi_table(
-            {name: kpis.overall for name, kpis in runs.items()},
-            TRANSFER_KEYS,
-            lambda k: KPI_LABELS[k][0],
-            formats.kpi,
-            delta_text,
-        ),
-        hide_index=True,
-        key=f"{key}.collect",
-    )
+    overalls = {name: kpis.overall for name, kpis in runs.items()}
+    side_by_side_table(overalls, TRANSFER_KEYS, "Click & collect", CAPTION, f"{key}.collect")

@@ -75,3 +75,20 @@ def kpi_cards(
                 delta_description=f"vs {baseline_name}" if baseline is not None else None,
                 border=True,
             )
+
+
+def side_by_side(
+    overalls: dict[str, dict], keys: tuple[str, ...], heading: str, caption: str, key: str
+) -> None:
+    """Compare: a section of figures (`keys`) as a table, one column per scenario, then
+    each one's change against the first."""
+    from studio.components.scenario_overlays import kpi_table
+
+    names = list(overalls)
+    st.subheader(heading, anchor=False)
+    st.caption(caption + f" Each Δ is the scenario minus **{names[0]}**.")
+    st.dataframe(
+        kpi_table(overalls, keys, lambda k: KPI_LABELS[k][0], formats.kpi, delta_text),
+        hide_index=True,
+        key=key,
+    )

@@ -12,13 +12,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from simulations import Kpis, Simulation
-from simulations.charts import KPI_LABELS
 from simulations.exports import csv_bytes
 from simulations.return_charts import CELL_DEGREES, UNROUTED
 from simulations.return_kpis import RETURN_KEYS
 from studio import formats
-from studio.components.kpi_cards import delta_text, kpi_cards
-from studio.components.scenario_overlays import kpi_table
+from studio.components.kpi_cards import kpi_cards
+from studio.components.kpi_cards import side_by_side as side_by_side_table
 
 CAPTION = (
     "The returns created in the period, routed by the ruleset's return strategies "
@@ -126,17 +125,5 @@ def side_by_side(runs: dict[str, Kpis], key: str) -> None:
     first. Nothing when no scenario routed returns."""
     if not any(kpis.returns is not None for kpis in runs.values()):
         return
-    names = list(runs)
-    st.subheader("Returns", anchor=False)
-    st.caption(CAPTION + f" Each Δ is the scenario minus **{names[0]}**.")
-    st.dataframe(
-        kpi_table(
-            {name: kpis.overall for name, kpis in runs.items()},
-            RETURN_KEYS,
-            lambda k: KPI_LABELS[k][0],
-            formats.kpi,
-            delta_text,
-        ),
-        hide_index=True,
-        key=f"{key}.returns",
-    )
+    overalls = {name: kpis.overall for name, kpis in runs.items()}
+    side_by_side_table(overalls, RETURN_KEYS, "Returns", CAPTION, f"{key}.returns")
