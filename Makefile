@@ -13,8 +13,8 @@ DEMO   := demo-data
 setup: $(STAMP)
 	$(BIN)/python -m compileall -q dsl engine simulations rulesets cli service studio bench > /dev/null
 
-# The engine's kernel is compiled on install: a change to it installs again.
-$(STAMP): pyproject.toml setup.py engine/kernel.pyx
+# The engine's kernels are compiled on install: a change to one installs again.
+$(STAMP): pyproject.toml setup.py engine/kernel.pyx engine/return_kernel.pyx
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[all,dev]'

@@ -124,6 +124,11 @@ class ArrivalCursor:
             due.append(self.added[0][0])
         return min(due) if due else None
 
+    def arrives_before(self, instant: int) -> bool:
+        """Whether stock of the arrivals table (not scheduled by `add`) is still to
+        arrive at or before `instant` (ns)."""
+        return self.next < len(self.at) and int(self.at[self.next]) <= instant
+
     def apply_until(self, instant: int) -> list[int]:
         """Add what arrives at or before `instant` (ns) and is not added yet; the SKU
         rows that arrived."""

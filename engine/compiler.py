@@ -171,9 +171,10 @@ class StrategyChoice:
         # As nanoseconds, clamped to what int64 holds (years 1677-2262): order instants
         # lie within 1970-2200 (engine.limits), so the clamping changes no comparison.
         low, high = np.iinfo(np.int64).min, np.iinfo(np.int64).max
-        self._bounds_ns = np.array(
+        self.bounds_ns = np.array(
             [min(max(instant_ns(b, UTC), low), high) for b in self.bounds], dtype=np.int64
         )
+        """The window bounds as ns UTC (a segment: bisect_right of an instant)."""
         fields: set[str] | None = set()
         for st in strategies:
             if st.when_expr is not None and fields is not None:
@@ -216,7 +217,7 @@ class StrategyChoice:
         when `when` reads only plain fields, else each order is built and asked."""
         positions = range(len(batch)) if rows is None else rows.tolist()
         instants = batch.instants if rows is None else batch.instants[rows]
-        segments = np.searchsorted(self._bounds_ns, instants, side="right").tolist()
+        segments = np.searchsorted(self.bounds_ns, instants, side="right").tolist()
         if self.fields is None:
             return [
                 self._choose(batch.order(i), from_ns(int(batch.instants[i]))) for i in positions

@@ -39,6 +39,8 @@ from engine.returns import (
     node_return_value,
 )
 
+NO_STRATEGY = "no return strategy applies"
+
 
 class Inbound:
     """Returned units on their way to becoming stock: per SKU, units per node."""
@@ -52,7 +54,9 @@ class Inbound:
         return found if found is not None else np.zeros(self.nodes, dtype=np.int64)
 
     def add(self, sku: str, node: int, qty: int) -> None:
-        row = self.units.setdefault(sku, np.zeros(self.nodes, dtype=np.int64))
+        row = self.units.get(sku)
+        if row is None:
+            row = self.units[sku] = np.zeros(self.nodes, dtype=np.int64)
         row[node] += qty
 
 
@@ -69,7 +73,9 @@ class _BoundReturn:
         self.keys: list[tuple[Any, BoundKey | None]] = [
             (spec, None if spec.kind == "metric" else bind_key(spec, network, tz))
             for spec in strategy.rank
+            if spec.kind != "constant"  # the same for every node: ranks nothing
         ]
+        """(spec, None) for a metric, else the node column or per-return mask."""
 
 
 class ReturnRouter:
@@ -100,7 +106,8 @@ class ReturnRouter:
         self.return_cost = np.array([node_return_value("return_cost", f) for f in fields])
         sphere = network.sphere
         self._points = (sphere.x, sphere.y, sphere.z)
-        self._choice = StrategyChoice(self.strategies)  # type: ignore[arg-type]
+        self.choice = StrategyChoice(self.strategies)  # type: ignore[arg-type]
+        """Which return strategy a line starts at (remembered)."""
         self._from_node: dict[int, np.ndarray] = {}
         """Half-chords from each drop store, worked out once."""
 
@@ -111,9 +118,9 @@ class ReturnRouter:
         tried: list[str] = []
         lines: list[ReturnedLine] = []
         notes: list[Explanation] = []
-        half = self._half_chords(ret)
+        half = self.half_chords(ret)
         for position in range(len(ret.lines)):
-            line, steps, said = self._line(ret, position, half, explain)
+            line, steps, said = self.route_line(ret, position, half, explain)
             lines.append(line)
             notes.extend(said)
             tried.extend(step for step in steps if step not in tried)
@@ -122,15 +129,7 @@ class ReturnRouter:
             for line in lines:
                 self._count_inbound(line, -1)
         placed = sum(line.node_id is not None for line in lines)
-        status: ReturnStatus = (
-            "routed" if placed == len(lines) else "partial" if placed else "unroutable"
-        )
-        reason = None
-        if status == "unroutable":
-            reason = lines[0].reason if lines else "the return has no lines"
-        return ReturnDecision(
-            ret.id, status, tuple(tried), tuple(lines), ret.created_at, reason, tuple(notes)
-        )
+        return return_decision(ret, tried, lines, placed, notes)
 
     def _count_inbound(self, line: ReturnedLine, sign: int) -> None:
         """A restocked line's units inbound at its node (sign −1: no longer)."""
@@ -153,19 +152,20 @@ class ReturnRouter:
 
     # ----------------------------------------------------------------- one line
 
-    def _line(
+    def route_line(
         self, ret: Return, position: int, half: np.ndarray | None, explain: bool
     ) -> tuple[ReturnedLine, list[str], list[Explanation]]:
+        """Where line `position` goes (nothing counted), the steps it tried and, with
+        `explain`, what each step said of every node."""
         unit = ret.unit(position)
         sku, qty = unit.line.sku, unit.line.qty
         steps: list[str] = []
         said: list[Explanation] = []
         if half is None:
-            why = _no_origin(ret)
-            return _unrouted(sku, qty, why), steps, said
-        first: Any = self._choice.primary(unit, ret.created_at)
+            return unrouted(sku, qty, no_origin(ret)), steps, said
+        first: Any = self.choice.primary(unit, ret.created_at)
         if first is None:
-            return _unrouted(sku, qty, "no return strategy applies"), steps, said
+            return unrouted(sku, qty, NO_STRATEGY), steps, said
         reasons: list[str] = []
         step: CompiledReturnStrategy | None = first
         while step is not None:
@@ -177,7 +177,7 @@ class ReturnRouter:
                 return self._placed(step, unit, ret, node, disposition, half), steps, said
             reasons.append(f"{step.id}: {why}")
             step = self.by_id[step.otherwise] if step.otherwise is not None else None
-        return _unrouted(sku, qty, "; ".join(reasons)), steps, said
+        return unrouted(sku, qty, "; ".join(reasons)), steps, said
 
     def _step(
         self, step: CompiledReturnStrategy, unit: ReturnUnit, half: np.ndarray, explain: bool
@@ -186,7 +186,8 @@ class ReturnRouter:
         disposition, value = step.disposition_of(unit)
         if disposition is None:
             why = f"{step.disposition_text} has no case for {value!r}"
-            return None, why, [Explanation(step.id, None, "excluded", "disposition", why)]
+            said = [Explanation(step.id, None, "excluded", "disposition", why)] if explain else []
+            return None, why, said
         bound = self.bound[step.id]
         sent = bound.send_to.for_order(unit)
         candidates = sent & self.accepts & (self.offline == 0) & (half <= bound.half_limit)
@@ -265,7 +266,7 @@ class ReturnRouter:
             cost, step.id, restock_at=at,
         )  # fmt: skip
 
-    def _half_chords(self, ret: Return) -> np.ndarray | None:
+    def half_chords(self, ret: Return) -> np.ndarray | None:
         """Half the chord from every node to where the return starts (its drop store,
         or the customer's address), as order routing measures it; None: unknown."""
         if ret.get("method") == "store":
@@ -342,11 +343,34 @@ def _km(half: np.ndarray) -> np.ndarray:
     return km
 
 
-def _unrouted(sku: str, qty: int, reason: str) -> ReturnedLine:
+def return_decision(
+    ret: Return,
+    tried: list[str],
+    lines: list[ReturnedLine],
+    placed: int,
+    notes: Sequence[Explanation] = (),
+) -> ReturnDecision:
+    """A return's decision from where its lines went (`placed` of them have a node):
+    `routed` when every line has one, `partial` when some have, `unroutable` (the
+    first line's reason) when none."""
+    status: ReturnStatus = (
+        "routed" if placed == len(lines) else "partial" if placed else "unroutable"
+    )
+    reason = None
+    if status == "unroutable":
+        reason = lines[0].reason if lines else "the return has no lines"
+    return ReturnDecision(
+        ret.id, status, tuple(tried), tuple(lines), ret.created_at, reason, tuple(notes)
+    )
+
+
+def unrouted(sku: str, qty: int, reason: str) -> ReturnedLine:
+    """A line no step takes, and why."""
     return ReturnedLine(sku, qty, None, None, None, None, None, None, reason)
 
 
-def _no_origin(ret: Return) -> str:
+def no_origin(ret: Return) -> str:
+    """Why a return has no place to start from."""
     if ret.get("method") == "store":
         return f"drop node {ret.get('drop_node')!r} is not a node of the network"
     return "the return has no origin_lat/origin_lon"

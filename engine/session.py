@@ -35,6 +35,7 @@ from engine.holds import Clock, Holds, utc_now
 from engine.ledger import OrderEventRefused
 from engine.model import Inventory, Network, Order
 from engine.order_batch import OrderBatch, from_ns, instant_ns
+from engine.return_batch import batch_ready, route_many
 from engine.return_router import ReturnRouter
 from engine.returns import Return, ReturnDecision
 from engine.router import Router, collection_paused, routing_order
@@ -308,9 +309,24 @@ class Session:
         self, returns: Iterable[Return], explain: bool = False
     ) -> list[ReturnDecision]:
         """Route returns in created_at order (ties by return id), each at its instant,
-        and commit each (as `route_return`); decisions in that order."""
-        ordered = sorted(returns, key=lambda ret: (instant_ns(ret.created_at, UTC), ret.id))
-        return [self.route_return(ret, explain) for ret in ordered]
+        and commit each (as `route_return`); decisions in that order. Without
+        explanations they go through the compiled batch (`engine.return_batch`: the
+        same decisions), unless stock other than restocked returns arrives meanwhile."""
+        timed = sorted(
+            (instant_ns(ret.created_at, UTC), ret.id, k, ret) for k, ret in enumerate(returns)
+        )
+        if not timed:
+            return []
+        ordered = [ret for *_, ret in timed]
+        cursor = self._restock_cursor()
+        last = timed[-1][0]
+        if explain or cursor.arrives_before(last) or not batch_ready(self.returns):
+            return [self.route_return(ret, explain) for ret in ordered]
+        decisions, restocked = route_many(self.returns, ordered, [t[0] for t in timed])
+        for at, sku, node, qty in restocked:
+            cursor.add(at, sku, node, qty)
+        cursor.apply_until(last)
+        return decisions
 
     def _restock_cursor(self) -> ArrivalCursor:
         """The cursor restocked returns arrive through (this session's own, or the

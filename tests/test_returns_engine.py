@@ -214,3 +214,43 @@ def test_a_restocked_unit_serves_an_order_only_from_its_restock_instant():
 def _decisions(step):
     decisions = step.decisions
     return [decisions[i] for i in range(len(decisions))]
+
+
+def _mixed_returns() -> list[Return]:
+    """Returns of every kind: in store and by post, new, opened and damaged, a store
+    the network lacks, a post return without an address, several lines in one."""
+    paris, lyon = PLACES["paris"], PLACES["lyon"]
+    return [
+        ret("R1", "2026-12-03T10:00:00+01:00", "store", [("A", 1, "new")], drop="ST-PARIS"),
+        ret("R2", "2026-12-03T11:00:00+01:00", "post", [("A", 2, "opened"), ("A", 1, "new")],
+            origin=paris),
+        ret("R3", "2026-12-03T11:00:00+01:00", "post", [("A", 1, "damaged")], origin=lyon),
+        ret("R4", "2026-12-04T09:00:00+01:00", "store", [("B", 1, "new")], drop="ST-NOWHERE"),
+        ret("R5", "2026-12-04T09:30:00+01:00", "post", [("A", 1, "opened")]),
+        ret("R6", "2026-10-01T09:00:00+02:00", "post", [("A", 1, "opened")], origin=lyon),
+        ret("R7", "2026-12-05T09:00:00+01:00", "courier", [("A", 3, "new"), ("C", 1, "mystery")],
+            origin=lyon),
+    ]  # fmt: skip
+
+
+def test_returns_in_one_call_are_routed_as_one_at_a_time(monkeypatch):
+    """`route_returns` (the compiled batch) gives every decision, reason and restock
+    that `route_return` gives one return at a time, and leaves the same stock and
+    inbound units behind."""
+    alone = session()
+    one_by_one = [
+        alone.route_return(r) for r in sorted(_mixed_returns(), key=lambda r: r.created_at)
+    ]
+    together = session()
+    monkeypatch.setattr(engine.Session, "route_return", _not_called)
+    batched = together.route_returns(reversed(_mixed_returns()))
+    assert [d.to_dict() for d in batched] == [d.to_dict() for d in one_by_one]
+    assert batched == one_by_one  # restock instants included
+    assert {d.status for d in batched} == {"routed", "partial", "unroutable"}
+    assert (together.router.inventory.free == alone.router.inventory.free).all()
+    for sku in ("A", "B", "C"):
+        assert (together.returns.inbound.of(sku) == alone.returns.inbound.of(sku)).all()
+
+
+def _not_called(*_args, **_kwargs):
+    raise AssertionError("route_returns went one return at a time")

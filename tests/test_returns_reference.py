@@ -177,8 +177,10 @@ def scenarios(draw):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scenarios())
-def test_the_engine_routes_returns_as_the_reference(scenario):
+@given(scenarios(), st.booleans())
+def test_the_engine_routes_returns_as_the_reference(scenario, in_one_batch):
+    """One return at a time (`Session.route_return`) or all in one call
+    (`Session.route_returns`, the compiled batch): the reference's decisions."""
     network, stock, targets, ruleset, rets = scenario
     try:
         policy = engine.policy_of(ruleset)
@@ -192,7 +194,10 @@ def test_the_engine_routes_returns_as_the_reference(scenario):
     )
     session = engine.Session.open(policy, pd.DataFrame(network), inventory)
     ordered = sorted(rets, key=lambda r: (r.created_at, r.id))
-    made = [session.route_return(ret) for ret in ordered]
+    if in_one_batch:
+        made = session.route_returns(rets)
+    else:
+        made = [session.route_return(ret) for ret in ordered]
     expected = route_returns(ruleset, network, stock, targets, ordered)
     for decision, want in zip(made, expected, strict=True):
         assert decision.status == want["status"], decision.to_json()
