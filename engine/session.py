@@ -634,23 +634,37 @@ def _pieces(run: np.ndarray, alone: list[int]) -> Iterator[tuple[np.ndarray, boo
 
 
 def targets_of(stock: pa.Table | pd.DataFrame, network: Network) -> dict[str, np.ndarray]:
-    """Per SKU, the `target` stock level of each node (0 where none is given); rows
-    of a node the network lacks are left to the inventory's own check."""
+    """Per SKU, the `target` stock level of each node (0 where none is given; repeated
+    rows add up); rows of a node the network lacks are left to the inventory's own
+    check. Worked out on whole columns: an inventory has millions of rows."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    names = ["node_id", "sku", "target"]
-    if isinstance(stock, pa.Table):
-        columns = stock.select(names).to_pydict()
-    else:
-        columns = {name: stock[name].tolist() for name in names}
-    out: dict[str, np.ndarray] = {}
-    index = network.index
-    for node_id, sku, target in zip(
-        columns["node_id"], columns["sku"], columns["target"], strict=True
-    ):
-        node = index.get(str(node_id))
-        if node is None or target is None or target != target:  # missing, NaN
-            continue
-        row = out.setdefault(str(sku), np.zeros(len(network), dtype=np.int64))
-        row[node] += int(target)
-    return out
+    from engine.arrow import to_numpy
+    from engine.model import dictionary_encoded
+
+    if not isinstance(stock, pa.Table):
+        stock = pa.Table.from_pandas(stock[["node_id", "sku", "target"]], preserve_index=False)
+    target = stock["target"]
+    given = pc.is_valid(target)
+    if pa.types.is_floating(target.type):
+        given = pc.and_(given, pc.invert(pc.is_nan(target)))
+    rows = stock.filter(given)
+    if rows.num_rows == 0:
+        return {}
+    nodes = dictionary_encoded(pc.cast(rows["node_id"], pa.string()))
+    known = np.array(
+        [network.index.get(str(name), -1) for name in nodes.dictionary.to_pylist()],
+        dtype=np.int64,
+    )
+    node = known[to_numpy(nodes.indices)] if len(known) else np.empty(0, dtype=np.int64)
+    skus = dictionary_encoded(pc.cast(rows["sku"], pa.string()))
+    sku = to_numpy(skus.indices).astype(np.int64)
+    values = to_numpy(rows["target"]).astype(np.int64)  # int(target), as a count
+    inside = node >= 0
+    matrix = np.zeros((len(skus.dictionary), len(network)), dtype=np.int64)
+    np.add.at(matrix, (sku[inside], node[inside]), values[inside])
+    present = np.zeros(len(skus.dictionary), dtype=bool)
+    present[sku[inside]] = True
+    names = skus.dictionary.to_pylist()
+    return {str(names[k]): matrix[k] for k in np.flatnonzero(present).tolist()}
