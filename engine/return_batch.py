@@ -13,15 +13,17 @@ candidates from each line's start and the live `need`.
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import math
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
-from engine import return_kernel
+from engine import kernel, return_kernel
 from engine.expressions import plain_order_fields
-from engine.geo import unit_vector
 from engine.return_router import (
     NO_STRATEGY,
     ReturnRouter,
@@ -48,19 +50,32 @@ def batch_ready(router: ReturnRouter) -> bool:
 Restock = tuple[int, str, int, int]
 """Restocked units: the instant they become stock (ns UTC), SKU, node index, units."""
 _DAY_NS = 86_400 * 10**9
+_NOWHERE = (math.nan, math.nan)
+
+
+@contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """Routing a batch makes hundreds of thousands of small acyclic objects (keys,
+    lines, decisions): a cycle collection started among them walks the whole heap
+    for nothing, and costs more than the routing. Collection is as it was after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def route_many(
     router: ReturnRouter, returns: Sequence[Return], instants: Sequence[int]
 ) -> tuple[list[ReturnDecision], list[Restock]]:
     """Route `returns` in the order given (the caller sorts them by time; `instants`:
-    their creation instants in ns) and count each restocked line as inbound at its
-    node, as `ReturnRouter.route` does for one; the decisions, and the restocked
-    units for the caller to schedule."""
+    their creation instants in ns): the decisions, and the restocked units, which
+    the caller makes inbound or stock (the kernel counted them for `need` as it went)."""
     packed = _Packing(router)
-    for ret, instant in zip(returns, instants, strict=True):
-        packed.add(ret, instant)
-    chosen = packed.route()
+    packed.add(returns, instants)
+    chosen = packed.route(returns)
     return packed.decisions(returns, instants, chosen)
 
 
@@ -82,73 +97,54 @@ class _Packing:
         self.static_cols = [self._static_cols(k) for k in range(len(router.strategies))]
         self.need_rows: dict[str, int] = {}
         self.line_plans: list[int] = []
-        self.line_origins: list[tuple[float, float, float]] = []
         self.line_need: list[int] = []
         self.line_qty: list[int] = []
+        self.starts: list[tuple[float, float]] = []
+        """Per return, the latitude and longitude it starts from (NaN: none)."""
         self.reasons: dict[int, str] = {}
         """Lines that no step can try, and why (no origin, no strategy)."""
-        self.drop_points: dict[int, tuple[float, float, float]] = {}
 
     # ---------------------------------------------------------------- lines in
 
-    def add(self, ret: Return, instant: int) -> None:
-        origin = self._origin(ret)
-        targets, need_rows = self.router.targets, self.need_rows
-        for line in ret.lines:
-            self.line_qty.append(line.qty)
-            sku = line.sku
-            self.line_need.append(
-                need_rows.setdefault(sku, len(need_rows)) if sku in targets else -1
-            )
-        if origin is None:
-            self._unplanned(ret, no_origin(ret))
-            return
-        if self.fields is None:
-            plans = [self._new_plan(ret.unit(k), ret.created_at) for k in range(len(ret.lines))]
-        else:
-            segment = bisect_right(self.bounds, instant)
-            plans = [self._plan(ret, k, segment) for k in range(len(ret.lines))]
-        for plan in plans:
-            if plan < 0:
-                self.reasons[len(self.line_plans)] = NO_STRATEGY
-            self.line_plans.append(plan)
-            self.line_origins.append(origin)
-
-    def _unplanned(self, ret: Return, reason: str) -> None:
-        for _ in ret.lines:
-            self.reasons[len(self.line_plans)] = reason
-            self.line_plans.append(-1)
-            self.line_origins.append((0.0, 0.0, 0.0))
-
-    def _origin(self, ret: Return) -> tuple[float, float, float] | None:
-        """The unit vector where the return starts (as the one-return path measures)."""
-        network, fields = self.router.network, ret.fields
-        if fields.get("method") == "store":
-            node = network.index.get(str(fields.get("drop_node")))
-            if node is None:
-                return None
-            point = self.drop_points.get(node)
-            if point is None:
-                place = network.nodes[node]
-                point = self.drop_points[node] = unit_vector(place.lat, place.lon)
-            return point
-        lat, lon = fields.get("origin_lat"), fields.get("origin_lon")
-        if lat is None or lon is None:
-            return None
-        return unit_vector(float(lat), float(lon))
-
-    def _plan(self, ret: Return, position: int, segment: int) -> int:
-        """The plan of a line (-1: no strategy applies), shared by the lines with the
-        same values of the fields the conditions read, in the same window span."""
-        values = ret.lines[position].fields
-        key = (segment, *[values[n] if n in values else ret.get(n) for n in self.fields or ()])
-        try:
-            return self.memo[key]
-        except KeyError:
-            plan = self.memo[key] = self._new_plan(ret.unit(position), ret.created_at)
-            return plan
-        except TypeError:  # a value that cannot be a key (a list)
-            return self._new_plan(ret.unit(position), ret.created_at)
+    def add(self, returns: Sequence[Return], instants: Sequence[int]) -> None:
+        """Every line: its units, its SKU's row of `need`, its plan; every return:
+        where it starts (its drop store, or the customer's address; NaN: nowhere)."""
+        targets, need_rows, reasons = self.router.targets, self.need_rows, self.reasons
+        plans, needs, quantities = self.line_plans, self.line_need, self.line_qty
+        index, places, starts = self.router.network.index, self.router.network.nodes, self.starts
+        bounds, fields, memo = self.bounds, self.fields, self.memo
+        for ret, instant in zip(returns, instants, strict=True):
+            values = ret.fields
+            if values.get("method") == "store":
+                node = index.get(str(values.get("drop_node")))
+                start = _NOWHERE if node is None else (places[node].lat, places[node].lon)
+            else:
+                lat, lon = values.get("origin_lat"), values.get("origin_lon")
+                start = _NOWHERE if lat is None or lon is None else (float(lat), float(lon))
+            starts.append(start)
+            segment = bisect_right(bounds, instant)
+            for position, line in enumerate(ret.lines):
+                quantities.append(line.qty)
+                sku = line.sku
+                needs.append(need_rows.setdefault(sku, len(need_rows)) if sku in targets else -1)
+                if start is _NOWHERE:
+                    reasons[len(plans)] = no_origin(ret)
+                    plans.append(-1)
+                    continue
+                if fields is None:
+                    plan = self._new_plan(ret.unit(position), ret.created_at)
+                else:
+                    read = line.fields
+                    key = (segment, *[read[n] if n in read else ret.get(n) for n in fields])
+                    try:
+                        plan = memo[key]
+                    except KeyError:
+                        plan = memo[key] = self._new_plan(ret.unit(position), ret.created_at)
+                    except TypeError:  # a value that cannot be a key (a list)
+                        plan = self._new_plan(ret.unit(position), ret.created_at)
+                if plan < 0:
+                    reasons[len(plans)] = NO_STRATEGY
+                plans.append(plan)
 
     def _new_plan(self, unit: ReturnUnit, instant: dt.datetime) -> int:
         router = self.router
@@ -193,7 +189,17 @@ class _Packing:
 
     # ------------------------------------------------------------- the kernel
 
-    def route(self) -> _Chosen:
+    def _origins(self, returns: Sequence[Return]) -> np.ndarray:
+        """Per line, the unit vector its return starts from (`kernel.unit_vectors`:
+        the operations of `engine.geo.unit_vector`)."""
+        starts = np.array(self.starts, dtype=np.float64).reshape(-1, 2)
+        points = np.zeros((len(starts), 3), dtype=np.float64)
+        lat, lon = np.nan_to_num(starts[:, 0]), np.nan_to_num(starts[:, 1])
+        kernel.unit_vectors(np.ascontiguousarray(lat), np.ascontiguousarray(lon), points)
+        counts = np.fromiter((len(ret.lines) for ret in returns), dtype=np.int64)
+        return np.ascontiguousarray(np.repeat(points, counts, axis=0))
+
+    def route(self, returns: Sequence[Return]) -> _Chosen:
         router = self.router
         network, count = router.network, len(router.network)
         plans = np.array(self.line_plans, dtype=np.int64)
@@ -221,7 +227,7 @@ class _Packing:
             *_sphere(network), network.ship_cost_base.astype(np.float64),
             network.ship_cost_per_km.astype(np.float64),
             router.return_cost.astype(np.float64),
-            np.array(self.line_origins, dtype=np.float64).reshape(-1, 3),
+            self._origins(returns),
             np.array(self.line_qty, dtype=np.int64), np.array(self.line_need, dtype=np.int64),
             starts, steps, masks, restock, np.ascontiguousarray(col_table[where]),
             _stack(self.masks, count, np.uint8), _stack(self.cols, count, np.float64),
@@ -263,10 +269,10 @@ class _Packing:
     def decisions(
         self, returns: Sequence[Return], instants: Sequence[int], chosen: _Chosen
     ) -> tuple[list[ReturnDecision], list[Restock]]:
-        """The decisions, line by line from what the kernel chose; each restocked line
-        counted as inbound at its node, and listed."""
+        """The decisions, line by line from what the kernel chose, and the restocked
+        units."""
         router = self.router
-        ids, tz, inbound = router.network.ids, router.tz, router.inbound
+        ids, tz = router.network.ids, router.tz
         nodes, kms, costs = chosen.node.tolist(), chosen.km.tolist(), chosen.cost.tolist()
         taken = chosen.taken()
         out, restocked, i = [], [], 0
@@ -289,7 +295,6 @@ class _Packing:
                             at = ret.created_at.astimezone(dt.UTC) + dt.timedelta(days=days)
                             found = restocks[days] = (at, at.astimezone(tz).date())
                         at, date = found
-                        inbound.add(line.sku, node, line.qty)
                         restocked.append((instant + days * _DAY_NS, line.sku, node, line.qty))
                     lines.append(
                         ReturnedLine(line.sku, line.qty, ids[node], slot.disposition, date,

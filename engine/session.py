@@ -35,7 +35,7 @@ from engine.holds import Clock, Holds, utc_now
 from engine.ledger import OrderEventRefused
 from engine.model import Inventory, Network, Order
 from engine.order_batch import OrderBatch, from_ns, instant_ns
-from engine.return_batch import batch_ready, route_many
+from engine.return_batch import Restock, batch_ready, no_cycle_collection, route_many
 from engine.return_router import ReturnRouter
 from engine.returns import Return, ReturnDecision
 from engine.router import Router, collection_paused, routing_order
@@ -312,21 +312,36 @@ class Session:
         and commit each (as `route_return`); decisions in that order. Without
         explanations they go through the compiled batch (`engine.return_batch`: the
         same decisions), unless stock other than restocked returns arrives meanwhile."""
-        timed = sorted(
-            (instant_ns(ret.created_at, UTC), ret.id, k, ret) for k, ret in enumerate(returns)
-        )
-        if not timed:
-            return []
-        ordered = [ret for *_, ret in timed]
-        cursor = self._restock_cursor()
-        last = timed[-1][0]
-        if explain or cursor.arrives_before(last) or not batch_ready(self.returns):
-            return [self.route_return(ret, explain) for ret in ordered]
-        decisions, restocked = route_many(self.returns, ordered, [t[0] for t in timed])
-        for at, sku, node, qty in restocked:
-            cursor.add(at, sku, node, qty)
-        cursor.apply_until(last)
+        with no_cycle_collection():
+            timed = sorted(
+                (instant_ns(ret.created_at, UTC), ret.id, k, ret) for k, ret in enumerate(returns)
+            )
+            ordered = [ret for *_, ret in timed]
+            cursor = self._restock_cursor()
+            alone = not timed or explain or not batch_ready(self.returns)
+            if alone or cursor.arrives_before(timed[-1][0]):
+                return [self.route_return(ret, explain) for ret in ordered]
+            decisions, restocked = route_many(self.returns, ordered, [t[0] for t in timed])
+            self._restocked(cursor, restocked, timed[-1][0])
         return decisions
+
+    def _restocked(self, cursor: ArrivalCursor, restocked: list[Restock], last: int) -> None:
+        """Where returns routed up to `last` (ns) leave their restocked units, as one
+        return at a time would: stock when due by then, else inbound and scheduled."""
+        landing = cursor.on_added == self.returns.arrived  # what landing one by one does
+        due = [unit for unit in restocked if unit[0] <= last] if landing else []
+        inventory = self.router.inventory
+        inventory.ensure(sku for _, sku, _, _ in due)
+        rows = np.array([inventory.sku_index[sku] for _, sku, _, _ in due], dtype=np.int64)
+        nodes = np.array([node for *_, node, _ in due], dtype=np.int64)
+        units = np.array([qty for *_, qty in due], dtype=np.int64)
+        np.add.at(inventory.free, (rows, nodes), units)
+        np.add.at(inventory.on_hand, (rows, nodes), units)
+        for at, sku, node, qty in restocked:
+            if at > last or not landing:
+                self.returns.inbound.add(sku, node, qty)
+                cursor.add(at, sku, node, qty)
+        cursor.apply_until(last)  # restocks scheduled before these returns
 
     def _restock_cursor(self) -> ArrivalCursor:
         """The cursor restocked returns arrive through (this session's own, or the

@@ -248,6 +248,7 @@ def test_returns_in_one_call_are_routed_as_one_at_a_time(monkeypatch):
     assert batched == one_by_one  # restock instants included
     assert {d.status for d in batched} == {"routed", "partial", "unroutable"}
     assert (together.router.inventory.free == alone.router.inventory.free).all()
+    assert (together.router.inventory.on_hand == alone.router.inventory.on_hand).all()
     for sku in ("A", "B", "C"):
         assert (together.returns.inbound.of(sku) == alone.returns.inbound.of(sku)).all()
 
