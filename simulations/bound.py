@@ -227,10 +227,7 @@ class _World:
         keep that day, and every pair the ruleset used."""
         line, node = np.nonzero(reach.candidate[merged.order])
         pair = self.pair(node, merged.sku[line])
-        held = np.searchsorted(self.stocked, pair)
-        held = (held < len(self.stocked)) & (
-            self.stocked[np.minimum(held, len(self.stocked) - 1)] == pair
-        )
+        held = np.isin(pair, self.stocked)
         line, node = line[held], node[held]
         width = len(self.network)
         model_key = line * width + node
