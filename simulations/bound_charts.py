@@ -33,7 +33,9 @@ def gap_figure(bound: Bound) -> go.Figure:
     )
     figure.update_layout(title="Gap to the best possible, per day", **LAYOUT)
     figure.update_yaxes(title_text="cost + penalty above the bound", secondary_y=False)
-    figure.update_yaxes(title_text="cost gap %", ticksuffix=" %", secondary_y=True)
+    figure.update_yaxes(
+        title_text="cost gap %", ticksuffix=" %", tickformat=".0f", secondary_y=True
+    )
     return figure
 
 
@@ -50,5 +52,5 @@ def gap_overlay(bounds: dict[str, Bound]) -> go.Figure:
             line={"color": LINE_COLOURS[position % len(LINE_COLOURS)]},
         )
     figure.update_layout(title="Cost gap to the best possible, per day", **LAYOUT)
-    figure.update_yaxes(title_text="cost gap %", ticksuffix=" %")
+    figure.update_yaxes(title_text="cost gap %", ticksuffix=" %", tickformat=".0f")
     return figure

@@ -4,6 +4,7 @@ Simulate, and every scenario's figures side by side on Compare."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from simulations.bound import BOUND_KEYS, with_bound
@@ -54,10 +55,17 @@ def show(simulation: Simulation, key: str) -> None:
             f"solved in {bound.seconds:.1f} s)."
         )
     st.plotly_chart(gap_figure(bound), key=f"{key}.chart.bound")
-    shown = bound.by_strategy.rename(
-        columns={"ruleset_value": "ruleset cost + penalty", "bound_value": "bound",
-                 "gap_share": "share of the gap"}
-    )  # fmt: skip
+    table = bound.by_strategy
+    shown = pd.DataFrame(
+        {
+            "Strategy": table["strategy"],
+            "Orders": table["orders"].map(formats.count),
+            "Ruleset cost + penalty": table["ruleset_value"].map(formats.money),
+            "Best possible": table["bound_value"].map(formats.money),
+            "Gap": table["gap"].map(formats.money),
+            "Share of the gap": table["gap_share"].map(lambda v: formats.kpi("fill_rate", v)),
+        }
+    )
     st.dataframe(shown, hide_index=True, key=f"{key}.bound.strategies")
     if len(bound.examples):
         st.markdown("**Orders the bound routes otherwise**")
