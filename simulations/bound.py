@@ -90,6 +90,11 @@ def _chunks(day: np.ndarray, most: int):
             first = k
 
 
+def _at(position: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """`position[rows]`, −1 where a row is −1 (an order that was not decided)."""
+    return np.where(rows >= 0, position[np.maximum(rows, 0)], -1)
+
+
 class _World:
     """A replay as the bound reads it: network, SKUs, stock by day, decisions."""
 
@@ -212,7 +217,7 @@ class _World:
         """The ruleset's units per (merged line, node) for the block's orders
         (`position`: each decided row's order in the block, −1 outside it)."""
         allocations = self.simulation.tables.allocations
-        order = position[self.allocation_row]
+        order = _at(position, self.allocation_row)
         mine = order >= 0
         key = order[mine] * len(self.skus) + self._skus(allocations["sku"][mine])
         line = np.searchsorted(merged.order * len(self.skus) + merged.sku, key)
@@ -253,7 +258,7 @@ class _World:
         """The ruleset's shipments of the block's orders: (order, node, units) rows, in
         order order."""
         shipments = self.simulation.tables.shipments
-        order = position[self.shipment_row]
+        order = _at(position, self.shipment_row)
         mine = order >= 0
         rows = np.column_stack(
             [order[mine], self._nodes(shipments["node_id"][mine]),
