@@ -136,15 +136,15 @@ def solve_days(
     """The optimum for `orders` orders (their local `day` and `split` limit), the
     ruleset's shipments given as (order, node) rows of `ruleset_nodes`."""
     model = _Model(lines, arcs, orders, day, split, costs, penalty, ruleset_nodes)
-    active = model.first_options()
+    more = model.first_options()
     rounds = 0
     while True:
         rounds += 1
-        values, duals, columns = model.solve(active)
-        more = model.priced(duals) & ~active
+        model.add(more)
+        values, duals = model.lp.solve()
+        more = model.priced(duals) & (model.y_of < 0)
         if not more.any():
-            return model.per_order(values, columns, rounds)
-        active |= more
+            return model.per_order(values, rounds)
 
 
 class _Model:
@@ -182,6 +182,7 @@ class _Model:
         self.stock_arc, self.stock_row, stock_rhs, rows = self._stock_rows(day, rows)
         self.upper = np.concatenate([lines.qty, split_rhs, capacity_rhs, stock_rhs])
         self.fixed_rows = rows
+        self.start()
 
     def _stock_rows(self, day, first_row):
         arcs = self.arcs
@@ -233,33 +234,42 @@ class _Model:
         active[order[rank < START_OPTIONS]] = True
         return active
 
-    def solve(self, active: np.ndarray):
-        """Solve with the active options: column values, row duals, and the columns
-        (y of each active option, x of each active arc, u of each line; −1: none)."""
-        lines, arcs = self.lines, self.arcs
-        lp = LinearProgram()
+    def start(self) -> None:
+        """The program's fixed rows and its `u` columns, no option yet."""
+        lines = self.lines
+        lp = self.lp = LinearProgram()
         demand_rows = len(lines.qty)
         lp.add_rows(lines.qty, lines.qty)
         lp.add_rows(np.full(self.fixed_rows - demand_rows, -INFINITY), self.upper[demand_rows:])
-        options = np.flatnonzero(active)
-        y_of = np.full(len(active), -1, dtype=np.int64)
-        y_of[options] = lp.add_columns(self.option_cost[options], 1.0)
-        arc_in = np.flatnonzero(active[self.arc_option])
-        x_of = np.full(len(arcs.line), -1, dtype=np.int64)
-        x_of[arc_in] = lp.add_columns(self.arc_cost[arc_in], arcs.cap[arc_in])
-        u = lp.add_columns(np.full(demand_rows, self.penalty), lines.qty)
-        lp.add_entries(arcs.line[arc_in], x_of[arc_in], 1.0)
-        lp.add_entries(np.arange(demand_rows), u, 1.0)
+        self.u = lp.add_columns(np.full(demand_rows, self.penalty), lines.qty)
+        lp.add_entries(np.arange(demand_rows), self.u, 1.0)
+        self.y_of = np.full(len(self.option_order), -1, dtype=np.int64)
+        self.x_of = np.full(len(self.arcs.line), -1, dtype=np.int64)
+        order = np.argsort(self.stock_arc, kind="stable")
+        self.stock_arc, self.stock_row = self.stock_arc[order], self.stock_row[order]
+
+    def add(self, chosen: np.ndarray) -> None:
+        """Columns for the `chosen` options: y, the x of each of their lines, the link
+        rows x ≤ cap·y, and their coefficients in the fixed rows."""
+        lp, arcs = self.lp, self.arcs
+        options = np.flatnonzero(chosen)
+        self.y_of[options] = lp.add_columns(self.option_cost[options], 1.0)
         for row_of in (self.split_row[self.option_order], self.capacity_row):
             take = options[row_of[options] >= 0]
-            lp.add_entries(row_of[take], y_of[take], 1.0)
-        take = x_of[self.stock_arc] >= 0
-        lp.add_entries(self.stock_row[take], x_of[self.stock_arc[take]], 1.0)
+            lp.add_entries(row_of[take], self.y_of[take], 1.0)
+        arc_in = np.flatnonzero(chosen[self.arc_option])
+        x = self.x_of[arc_in] = lp.add_columns(self.arc_cost[arc_in], arcs.cap[arc_in])
+        lp.add_entries(arcs.line[arc_in], x, 1.0)
+        low = np.searchsorted(self.stock_arc, arc_in, side="left")
+        high = np.searchsorted(self.stock_arc, arc_in, side="right")
+        counts = high - low
+        if counts.any():
+            ends = np.cumsum(counts)
+            entries = np.repeat(low - (ends - counts), counts) + np.arange(int(ends[-1]))
+            lp.add_entries(self.stock_row[entries], self.x_of[self.stock_arc[entries]], 1.0)
         link = lp.add_rows(np.full(len(arc_in), -INFINITY), 0.0)
-        lp.add_entries(link, x_of[arc_in], 1.0)
-        lp.add_entries(link, y_of[self.arc_option[arc_in]], -arcs.cap[arc_in])
-        values, duals = lp.solve()
-        return values, duals, (y_of, x_of, u, lp.costs())
+        lp.add_entries(link, x, 1.0)
+        lp.add_entries(link, self.y_of[self.arc_option[arc_in]], -arcs.cap[arc_in])
 
     def priced(self, duals: np.ndarray) -> np.ndarray:
         """Options whose reduced cost is negative: taking each line up to its cap where
@@ -280,10 +290,10 @@ class _Model:
         )
         return reduced < -TOLERANCE
 
-    def per_order(self, values, columns, rounds: int) -> Solved:
+    def per_order(self, values, rounds: int) -> Solved:
         """Each order's share of the optimum, its units unfilled and the node that ships
         most of its units in the bound (ties: the first in network order)."""
-        y_of, x_of, u, costs = columns
+        y_of, x_of, u, costs = self.y_of, self.x_of, self.u, self.lp.costs()
         lines, arcs, orders = self.lines, self.arcs, self.orders
         spent = costs * values
         in_y = y_of >= 0
