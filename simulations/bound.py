@@ -143,7 +143,7 @@ class _World:
             self._nodes(allocations["node_id"]), self._skus(allocations["sku"]),
             day_numbers(allocations["day"]), allocations["qty"].to_numpy(dtype=np.int64),
         )  # fmt: skip
-        self.stock = StockByDay(self.pair, opening, arrivals, taken)  # type: ignore[arg-type]
+        self.stock = StockByDay(self.pair, opening, arrivals, taken)
         stocked = np.concatenate(
             [self.pair(opening[0], opening[1])[opening[2] > 0],
              self.pair(arrivals[0], arrivals[1])[arrivals[3] > 0]]
