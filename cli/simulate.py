@@ -41,6 +41,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     simulate.add_argument(
         "--scenario", metavar="S.toml", help="apply a scenario's overrides to RULESET"
     )
+    simulate.add_argument(
+        "--bound",
+        action="store_true",
+        help="also solve each day's best possible allocation (a lower bound) and report "
+        "the cost and fill gap to it; writes DIR/bound.json",
+    )
+    simulate.add_argument(
+        "--bound-penalty",
+        type=_penalty,
+        default=None,
+        metavar="X",
+        help="cost of one unit left unfilled in the bound (default 50)",
+    )
     simulate.set_defaults(handler=run_simulate)
 
     compare = subparsers.add_parser(
@@ -98,6 +111,17 @@ def _data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress line")
 
 
+def _penalty(text: str) -> float:
+    """The bound's penalty per unfilled unit: a finite number, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number, 0 or more: {text!r}")
+    return value
+
+
 def _day(text: str) -> dt.date:
     """A day of the order period, within engine.limits' years."""
     from engine.limits import OutOfRange, check_day
@@ -143,15 +167,42 @@ def run_simulate(args: argparse.Namespace) -> int:
             )
         except InputProblem as problem:
             return _fail("simulate", problem)
+    if args.bound or args.bound_penalty is not None:
+        simulation = _with_bound(simulation, args.bound_penalty)
     title = f"Simulation: {scenario.name}"
     try:
         written = _written(lambda: simulation.write(args.out, title=title), args.out)
     except InputProblem as problem:
         return _fail("simulate", problem)
     _print_run(simulation, scenario)
+    if simulation.bound is not None:
+        _print_bound(simulation.bound)
     print(f"wrote {', '.join(str(path) for path in written.values())}")
     _print_timing(simulation.seconds, len(simulation.decisions), time.perf_counter() - started)
+    if simulation.bound is not None:
+        share = simulation.bound.seconds / simulation.seconds if simulation.seconds else 0.0
+        print(f"bound solved in {simulation.bound.seconds:.1f} s ({share:.0%} of the replay)")
     return EXIT_OK
+
+
+def _with_bound(simulation, penalty: float | None):
+    from simulations.bound import DEFAULT_PENALTY, with_bound
+
+    return with_bound(simulation, DEFAULT_PENALTY if penalty is None else penalty)
+
+
+def _print_bound(bound) -> None:
+    """The gap by strategy and the example orders (the figures are among the KPIs)."""
+    from simulations.charts import format_kpi
+
+    print("  gap to the bound by strategy (orders, gap, share of the gap):")
+    for row in bound.by_strategy.itertuples(index=False):
+        share = format_kpi("fill_rate", row.gap_share)
+        print(f"    {row.strategy or '(none)':<26} {row.orders:>9,} {row.gap:>12,.2f} {share:>8}")
+    if len(bound.examples):
+        print("  examples:")
+        for text in bound.examples["text"]:
+            print(f"    {text}")
 
 
 def _print_run(simulation, scenario) -> None:

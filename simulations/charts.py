@@ -87,6 +87,17 @@ KPI_LABELS = {
     "units_released": ("Units released from backorder", "count", "when stock arrived"),
     "backorder_days_mean": ("Days on backorder", "days", "mean wait of a released unit"),
     "backorder_days_p90": ("90th percentile days on backorder", "days", "linear interpolation"),
+    # the gap to the optimisation bound (a run with the bound, simulations.bound)
+    "ruleset_value": (
+        "Ruleset cost + penalty",
+        "money",
+        "Σ shipment cost + penalty × units unfilled",
+    ),
+    "bound_value": ("Best possible (bound)", "money", "the day-by-day optimum, summed"),
+    "cost_gap_pct": ("Cost gap to the bound", "pct", "(ruleset − bound) ÷ ruleset"),
+    "fill_gap_pts": ("Fill gap to the bound", "pts", "units the bound fills more ÷ units"),
+    "gap_strategy": ("Strategy with most of the gap", "text", "its orders' share of the gap"),
+    "bound_penalty": ("Penalty per unfilled unit", "money", "what the bound charges a unit short"),
     # breakdown-only columns
     "shipments": ("Shipments", "count", "shipments made"),
     "units_ordered": ("Units ordered", "count", "units of the run's order lines"),
@@ -120,6 +131,12 @@ def format_kpi(key: str, value) -> str:
         return f"{value:.2f} d"
     if kind == "kg":
         return f"{value:,.1f} kg"
+    if kind == "pct":
+        return f"{value:.1f} %"
+    if kind == "pts":
+        return f"{value:+.1f} pts"
+    if kind == "text":
+        return str(value)
     return f"{value:,.2f}"
 
 

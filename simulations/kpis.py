@@ -17,6 +17,7 @@ import pandas as pd
 
 from engine.backorders import Release
 from engine.columns import DEFAULT_CO2_KG_PER_KM as CO2_KG_PER_KM
+from simulations.bound_figures import BOUND_KEYS, Bound
 from simulations.decisions import FAILED_STATUSES, DecisionTables, in_days
 from simulations.promise_kpis import (
     NODE_TYPE_PROMISE_KEYS,
@@ -167,6 +168,8 @@ class Kpis:
     """A run with returns: units ordered and returned, and the return rate, per channel."""
     returns_by_category: pd.DataFrame | None = None
     """The same per product category."""
+    bound: Bound | None = None
+    """A run with the bound (`simulations.bound`): BOUND_KEYS are there (docs/kpis.md)."""
 
     @property
     def carriers(self) -> bool:
@@ -177,11 +180,12 @@ class Kpis:
     def keys(self) -> tuple[str, ...]:
         """The overall figures of this run: OVERALL_KEYS, then PROMISE_KEYS with carriers,
         TRANSFER_KEYS with collect orders, BACKORDER_KEYS when an order can wait for
-        stock, then RETURN_KEYS with returns."""
+        stock, then RETURN_KEYS with returns, then BOUND_KEYS with the bound."""
         keys = OVERALL_KEYS + PROMISE_KEYS if self.carriers else OVERALL_KEYS
         keys = keys + TRANSFER_KEYS if self.collect else keys
         keys = keys + BACKORDER_KEYS if self.backorders is not None else keys
-        return keys + RETURN_KEYS if self.returns is not None else keys
+        keys = keys + RETURN_KEYS if self.returns is not None else keys
+        return keys + BOUND_KEYS if self.bound is not None else keys
 
     @property
     def sections(self) -> tuple[str, ...]:

@@ -24,8 +24,10 @@ import engine
 from dsl import syntax as s
 from engine import Decision, DecisionBatch, Explanation, Policy
 from engine.backorders import Release
+from engine.files import write_atomically
 from engine.returns import ReturnDecision, returns_from_frame
 from engine.session import Progress
+from simulations.bound_figures import Bound
 from simulations.carrier_schedule import open_session, replay_steps
 from simulations.decisions import DecisionTables, decision_tables, in_days
 from simulations.exports import write_csv
@@ -58,6 +60,8 @@ class Simulation:
     without_returns: Simulation | None = None
     """A run with returns: the same replay with the returns ignored (the baseline of
     `fill_rate_gain`)."""
+    bound: Bound | None = None
+    """The gap to the optimisation bound, when asked for (`simulations.bound.with_bound`)."""
 
     @property
     def decisions(self) -> pd.DataFrame:
@@ -87,13 +91,18 @@ class Simulation:
             ]  # fmt: skip
             figures = backorder_figures(seen)
             kpis = replace(kpis, backorders=figures, overall={**kpis.overall, **figures})
+        bound = None if self.bound is None else self.bound.between(first, last)
+        if bound is not None:
+            kpis = replace(kpis, bound=bound, overall={**kpis.overall, **bound.overall})
         if self.returns is None:
-            return replace(self, tables=tables, kpis=kpis)
+            return replace(self, tables=tables, kpis=kpis, bound=bound)
         assert self.without_returns is not None, "a run with returns has its baseline"
         baseline = self.without_returns.between(first, last)
         lines = in_days(self.returns, first, last)
         kpis = with_returns(kpis, lines, tables, self.inputs.orders, baseline.kpis)
-        return replace(self, tables=tables, kpis=kpis, returns=lines, without_returns=baseline)
+        return replace(
+            self, tables=tables, kpis=kpis, returns=lines, without_returns=baseline, bound=bound
+        )
 
     @property
     def orders_per_second(self) -> float:
@@ -102,7 +111,8 @@ class Simulation:
     def write(self, out_dir: str | Path, title: str = "Simulation report") -> dict[str, Path]:
         """Write kpis.json, decisions.parquet (with shipments.parquet and
         allocations.parquet), rejects.csv, returns.parquet (a run with returns: one row
-        per returned line) and the offline report.html into `out_dir`."""
+        per returned line), bound.json (a run with the bound) and the offline report.html
+        into `out_dir`."""
         from simulations.report import write_report
 
         out = Path(out_dir)
@@ -115,6 +125,9 @@ class Simulation:
         if self.returns is not None:
             written["returns"] = out / "returns.parquet"
             self.returns.to_parquet(written["returns"], index=False)
+        if self.bound is not None:
+            written["bound"] = out / "bound.json"
+            write_atomically(written["bound"], self.bound.to_json())
         written["report"] = write_report(
             out / "report.html", self.kpis, self.tables, self.inputs.nodes, title=title
         )

@@ -113,7 +113,8 @@ def write_comparison_report(
     keys = tuple(dict.fromkeys((*base.keys, *variant.keys)))  # either side's figures
     for key in keys:
         a, b = base.overall.get(key), variant.overall.get(key)
-        delta = "–" if a is None or b is None else _delta(key, b - a)
+        text = KPI_LABELS[key][1] == "text"
+        delta = "–" if a is None or b is None or text else _delta(key, b - a)
         rows.append((KPI_LABELS[key][0], format_kpi(key, a), format_kpi(key, b), delta))
     charts = {"chart-comparison": comparison_figure(base.overall, variant.overall, names)}
     if base.carriers or variant.carriers:
@@ -226,6 +227,8 @@ def _delta(key: str, change: float) -> str:
         return f"{100 * change:+.1f} pts"
     if kind == "count":
         return f"{int(change):+,}"
+    if kind in ("pct", "pts"):
+        return f"{change:+.1f} pts"
     return f"{change:+,.2f}"
 
 

@@ -170,6 +170,12 @@ def kpi(key: str, value) -> str:
         return mass(value)
     if kind == "money":
         return money(value)
+    if kind == "pct":
+        return f"{number(value, 1)} %"
+    if kind == "pts":
+        return signed(f"{number(abs(float(value)), 1)} pts", value)
+    if kind == "text":
+        return str(value)
     return number(value, 2)
 
 
@@ -181,6 +187,10 @@ def kpi_change(key: str, change) -> str | None:
     kind = KPI_LABELS.get(key, (key, "ratio", ""))[1]
     if kind == "rate":
         return signed(f"{number(abs(100 * float(change)), 1)} pts", change)
+    if kind in ("pct", "pts"):
+        return signed(f"{number(abs(float(change)), 1)} pts", change)
+    if kind == "text":
+        return None
     return signed(kpi(key, abs(float(change))), change)
 
 

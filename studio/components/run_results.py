@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from simulations import Overrides, Simulation, explain_orders, orders_behind
+from simulations.bound_figures import BOUND_KEYS
 from simulations.charts import (
     KPI_LABELS,
     daily_figure,
@@ -31,7 +32,13 @@ from simulations.return_charts import disposition_figure, return_flow_figure
 from simulations.return_kpis import RETURN_KEYS
 from simulations.transfer_kpis import TRANSFER_KEYS
 from studio import formats
-from studio.components import collect_figures, decision_view, promise_figures, return_figures
+from studio.components import (
+    bound_view,
+    collect_figures,
+    decision_view,
+    promise_figures,
+    return_figures,
+)
 from studio.components.kpi_cards import kpi_cards
 from studio.components.period_picker import Period, period_filter
 from studio.components.widget_memory import field as kept_field
@@ -174,6 +181,7 @@ def show_run(run: Run, key: str) -> None:
     )
     collect_figures.show(sim.kpis, None if base is None else base.kpis, run.baseline_label)
     return_figures.show(sim, base, run.baseline_label, lambda name: run.figure(name, period), key)
+    bound_view.show(sim, key)
     tabs = st.tabs(list(CHARTS.values()))
     for tab, name in zip(tabs, CHARTS, strict=True):
         with tab:
@@ -266,8 +274,9 @@ def drill(run: Run, key: str, period: Period = WHOLE_RUN) -> None:
 
 def order_keys(sim: Simulation) -> list[str]:
     """The figures the orders behind a figure can be listed for: every figure of the
-    run but the returns', which count returned lines, not orders."""
-    return [k for k in sim.kpis.keys if k not in RETURN_KEYS]
+    run but the returns', which count returned lines, not orders, and the bound's, which
+    compare whole days."""
+    return [k for k in sim.kpis.keys if k not in RETURN_KEYS and k not in BOUND_KEYS]
 
 
 def downloads(run: Run, key: str, period: Period = WHOLE_RUN) -> None:

@@ -8,7 +8,7 @@ tables for all: a ruleset without return strategies leaves them all unrouted).""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import streamlit as st
 
@@ -18,6 +18,7 @@ from simulations.charts import KPI_LABELS, carrier_mix_comparison_figure, compar
 from simulations.kpis import OVERALL_KEYS
 from studio import data, formats
 from studio.components import (
+    bound_view,
     change_summary,
     collect_figures,
     lost_promises,
@@ -86,6 +87,7 @@ def render() -> None:
         return
     timezone = timezone_of(entries[0].choice) if entries else "UTC"
     first, last = period_inputs(dataset.inputs.orders, timezone, "compare")
+    bound = bound_view.asked("compare")
     remember()
     ready = len(entries) >= 2 and (first is None or last is None or first <= last)
     if st.button(
@@ -95,7 +97,7 @@ def render() -> None:
         disabled=not ready,
         help=None if ready else "add at least two scenarios",
     ):
-        result = _compare(entries, dataset, first, last)
+        result = _compare(entries, dataset, first, last, bound)
         if result is not None:
             st.session_state[RESULT] = result
     result = st.session_state.get(RESULT)
@@ -150,7 +152,7 @@ def _add(entries: list[ScenarioEntry]) -> None:
             st.rerun()
 
 
-def _compare(entries, dataset, first, last) -> Result | None:
+def _compare(entries, dataset, first, last, bound: bool = False) -> Result | None:
     scenarios = []
     for entry in entries:
         compiled = compile_choice(entry.choice, dataset)
@@ -186,9 +188,20 @@ def _compare(entries, dataset, first, last) -> Result | None:
             bar.empty()
             st.error(f"{variant.name}: {error}", icon=":material/error:")
             return None
+    if bound:
+        comparisons = _with_bounds(comparisons)
     seconds = sum(c.base.seconds + c.variant.seconds for c in comparisons)
     bar.progress(1.0, text=f"Done: {len(scenarios)} scenarios compared ({seconds:.1f} s of replay)")
     return Result(tuple(entries), tuple(comparisons), dataset.key, first, last)
+
+
+def _with_bounds(comparisons: list[Comparison]) -> list[Comparison]:
+    """Every scenario's run with its gap to the optimisation bound (the base solved once)."""
+    base = bound_view.bounded(comparisons[0].base)
+    return [
+        replace(comparison, base=base, variant=bound_view.bounded(comparison.variant))
+        for comparison in comparisons
+    ]
 
 
 def _show(result: Result) -> None:
@@ -230,6 +243,7 @@ def _show(result: Result) -> None:
         _promise(result, runs, period)
     collect_figures.side_by_side({name: run.kpis for name, run in runs.items()}, "compare")
     return_figures.side_by_side({name: run.kpis for name, run in runs.items()}, "compare")
+    bound_view.side_by_side(runs, "compare")
     for comparison in result.comparisons:
         change_summary.show_changed(comparison, "compare")
 

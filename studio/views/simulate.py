@@ -16,7 +16,7 @@ from simulations import Overrides, ScenarioError
 from simulations.replay import replay
 from simulations.scenarios import apply_to_inputs, apply_to_ruleset
 from studio import data, formats
-from studio.components import run_results, scenario_form
+from studio.components import bound_view, run_results, scenario_form
 from studio.components.period_picker import peak_days, period_inputs
 from studio.components.ruleset_choice import (
     RulesetChoice,
@@ -54,14 +54,15 @@ def render() -> None:
             key=field("simulate.against_live", True),
             help="runs the live version on the same orders, without overrides",
         )
+    bound = bound_view.asked("simulate")
     remember()
     baseline = live if against_live else None
     returns = _returns_note(runnable.ruleset, dataset)
-    asked = _result_key(choice, baseline, overrides, dataset, first, last) + (returns,)
+    asked = _result_key(choice, baseline, overrides, dataset, first, last) + (returns, bound)
     if first is not None and last is not None and first > last:
         pass  # said under the dates
     elif st.button("Run the simulation", type="primary", icon=":material/play_arrow:"):
-        run = _run(choice, baseline, overrides, dataset, first, last, returns)
+        run = _run(choice, baseline, overrides, dataset, first, last, returns, bound)
         if run is not None:
             st.session_state[RESULT] = run
             _kept_results().put(asked, run)
@@ -91,10 +92,12 @@ def _run(
     first: dt.date | None,
     last: dt.date | None,
     returns: bool = False,
+    bound: bool = False,
 ) -> run_results.Run | None:
     """Replay the choice (and the live version) with one progress bar over both; with
     `returns`, both route the data's returns (each then replays a second time without
-    them, the baseline of `fill_rate_gain`)."""
+    them, the baseline of `fill_rate_gain`); with `bound`, the choice's run gets the gap
+    to the optimisation bound."""
     stages = [(choice, overrides)] + ([(live, Overrides())] if live is not None else [])
     bar = st.progress(0.0, text="Preparing…")
     runs = []
@@ -140,6 +143,7 @@ def _run(
                 policy=policy,
                 inputs=inputs,
                 on_progress=progress,
+                bound=bound and number == 0,
             )
         )
     simulation = runs[0]
@@ -226,12 +230,20 @@ def _replay(
     policy: engine.Policy,
     inputs,
     on_progress,
+    bound: bool = False,
 ):
-    key = (text, overrides, data_key, first, last, returns)
+    key = (text, overrides, data_key, first, last, returns, bound)
     kept = _kept_runs()
     if (simulation := kept.get(key)) is not None:
         return simulation
-    simulation = replay(policy, inputs, on_progress=on_progress, first_day=first, last_day=last)
+    if bound:
+        plain = _replay(
+            text, overrides, data_key, first, last, returns,
+            policy=policy, inputs=inputs, on_progress=on_progress,
+        )  # fmt: skip
+        simulation = bound_view.bounded(plain)
+    else:
+        simulation = replay(policy, inputs, on_progress=on_progress, first_day=first, last_day=last)
     kept.put(key, simulation)
     return simulation
 

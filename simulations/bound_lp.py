@@ -1,0 +1,165 @@
+"""A linear program gathered as numpy blocks and solved by HiGHS (`highspy`): the
+optimisation behind the bound (docs/kpis.md, "How far from the best possible").
+
+Columns are added in blocks (cost, upper bound; the lower bound is always 0), rows in
+blocks (lower, upper), and coefficients as (row, column, value) coordinates. The first
+`solve` hands the whole matrix to HiGHS column-wise, in one call; columns and rows
+added after it (every new coefficient in a new column) are handed over as they are and
+HiGHS starts again from the basis it had, so a program grown a little is solved again
+in a few iterations (column generation, `simulations.bound_program`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+INFINITY = float("inf")
+
+
+class BoundSolveError(RuntimeError):
+    """HiGHS did not find an optimal solution (the program is always feasible and
+    bounded, so this means a solver failure: the message says its status)."""
+
+
+class LinearProgram:
+    """min cost·x subject to lower ≤ A·x ≤ upper and 0 ≤ x ≤ column upper."""
+
+    def __init__(self) -> None:
+        self._cost: list[np.ndarray] = []
+        self._upper: list[np.ndarray] = []
+        self._row_lower: list[np.ndarray] = []
+        self._row_upper: list[np.ndarray] = []
+        self._entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.columns = 0
+        self.rows = 0
+        self._solver = None
+        self._handed = (0, 0, 0, 0)  # columns, rows, column blocks, row blocks
+        self._handed_entries = 0
+
+    def add_columns(self, cost: np.ndarray, upper: np.ndarray | float) -> np.ndarray:
+        """New columns; returns their indices."""
+        cost = np.asarray(cost, dtype=np.float64)
+        self._cost.append(cost)
+        self._upper.append(np.broadcast_to(np.asarray(upper, dtype=np.float64), cost.shape))
+        first, self.columns = self.columns, self.columns + len(cost)
+        return np.arange(first, self.columns, dtype=np.int64)
+
+    def add_rows(self, lower: np.ndarray, upper: np.ndarray | float) -> np.ndarray:
+        """New rows lower ≤ Σ ≤ upper; returns their indices."""
+        lower = np.asarray(lower, dtype=np.float64)
+        self._row_lower.append(lower)
+        self._row_upper.append(np.broadcast_to(np.asarray(upper, dtype=np.float64), lower.shape))
+        first, self.rows = self.rows, self.rows + len(lower)
+        return np.arange(first, self.rows, dtype=np.int64)
+
+    def add_entries(self, rows: np.ndarray, columns: np.ndarray, values) -> None:
+        """Coefficients A[row, column] = value (a pair given twice is summed)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        columns = np.asarray(columns, dtype=np.int64)
+        values = np.broadcast_to(np.asarray(values, dtype=np.float64), rows.shape)
+        self._entries.append((rows, columns, values))
+
+    def costs(self) -> np.ndarray:
+        """The cost of every column, in column order."""
+        return _joined(self._cost, np.float64)
+
+    def solve(self) -> tuple[np.ndarray, np.ndarray]:
+        """The column values and the row duals of an optimal solution (for a minimum,
+        a column's reduced cost is its cost − Σ coefficient × row dual)."""
+        if self.columns == 0:
+            return np.zeros(0, dtype=np.float64), np.zeros(self.rows, dtype=np.float64)
+        import highspy
+
+        if self._solver is None:
+            self._solver = _new_solver(highspy)
+            self._solver.passModel(self._whole(highspy))
+        else:
+            self._hand_over_new(highspy)
+        columns, rows = self.columns, self.rows
+        self._handed = (columns, rows, len(self._cost), len(self._row_lower))
+        self._handed_entries = len(self._entries)
+        solver = self._solver
+        solver.run()
+        status = solver.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise BoundSolveError(
+                f"the bound's linear program was not solved: HiGHS says "
+                f"{solver.modelStatusToString(status)}"
+            )
+        solution = solver.getSolution()
+        return (
+            np.asarray(solution.col_value, dtype=np.float64),
+            np.asarray(solution.row_dual, dtype=np.float64),
+        )
+
+    def _whole(self, highspy):
+        """The whole program as a HiGHS model, column-wise."""
+        rows, columns, values = self._coordinates(0)
+        start, index, value = _column_wise(rows, columns, values, 0, self.columns)
+        lp = highspy.HighsLp()
+        lp.num_col_ = self.columns
+        lp.num_row_ = self.rows
+        lp.col_cost_ = _joined(self._cost, np.float64)
+        lp.col_lower_ = np.zeros(self.columns, dtype=np.float64)
+        lp.col_upper_ = _finite(_joined(self._upper, np.float64), highspy)
+        lp.row_lower_ = _finite(_joined(self._row_lower, np.float64), highspy)
+        lp.row_upper_ = _finite(_joined(self._row_upper, np.float64), highspy)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = start
+        lp.a_matrix_.index_ = index
+        lp.a_matrix_.value_ = value
+        return lp
+
+    def _hand_over_new(self, highspy) -> None:
+        """Rows, then columns (with every new coefficient) added since the last solve."""
+        columns, rows, column_blocks, row_blocks = self._handed
+        if self.rows > rows:
+            lower = _finite(_joined(self._row_lower[row_blocks:], np.float64), highspy)
+            upper = _finite(_joined(self._row_upper[row_blocks:], np.float64), highspy)
+            empty = np.zeros(0, dtype=np.int32)
+            starts = np.zeros(len(lower), dtype=np.int32)
+            self._solver.addRows(len(lower), lower, upper, 0, starts, empty, np.zeros(0))
+        if self.columns > columns:
+            at, index, value = self._coordinates(self._handed_entries)
+            if len(index) and index.min() < columns:
+                raise ValueError("a coefficient added after a solve must be in a new column")
+            start, rows_of, values = _column_wise(at, index, value, columns, self.columns)
+            cost = _joined(self._cost[column_blocks:], np.float64)
+            upper = _finite(_joined(self._upper[column_blocks:], np.float64), highspy)
+            self._solver.addCols(
+                len(cost), cost, np.zeros(len(cost)), upper, len(rows_of),
+                start[:-1], rows_of, values,
+            )  # fmt: skip
+
+    def _coordinates(self, first: int):
+        entries = self._entries[first:]
+        return (
+            _joined([e[0] for e in entries], np.int64),
+            _joined([e[1] for e in entries], np.int64),
+            _joined([e[2] for e in entries], np.float64),
+        )
+
+
+def _new_solver(highspy):
+    solver = highspy._Highs()  # the bare solver: no callbacks, prints nothing
+    solver.setOptionValue("output_flag", False)
+    solver.setOptionValue("threads", 1)
+    solver.setOptionValue("presolve", "off")  # small programs: it costs more than it saves
+    return solver
+
+
+def _column_wise(rows, columns, values, first: int, end: int):
+    """Coordinates of columns first..end−1 as column starts, row indices and values."""
+    order = np.lexsort((rows, columns))
+    start = np.zeros(end - first + 1, dtype=np.int32)
+    np.cumsum(np.bincount(columns - first, minlength=end - first), out=start[1:])
+    return start, rows[order].astype(np.int32), values[order]
+
+
+def _finite(values: np.ndarray, highspy) -> np.ndarray:
+    """±inf as HiGHS's infinity."""
+    return np.clip(values, -highspy.kHighsInf, highspy.kHighsInf)
+
+
+def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)

@@ -1,0 +1,326 @@
+"""The linear program of one set of local days (docs/kpis.md, "The model"): orders'
+lines to nodes, at least as loose as the ruleset's own allocation, solved by HiGHS.
+
+Columns: `y` (an order ships from a node: 0..1, cost ship_cost_base + ship_cost_per_km ×
+km), `x` (units of an order's line from a node: 0..cap, cost pick_cost per unit), `u`
+(units of a line left unfilled: cost `penalty` per unit). Rows: every unit placed or
+unfilled; x ≤ cap·y; Σy ≤ the split limit per order; Σy ≤ the capacity per node and
+day; Σx ≤ the stock per node, SKU and day; and for each keep level k, Σx of the orders
+that must leave k units ≤ stock − k. Every right-hand side is raised to what the
+ruleset's own allocation uses, so that allocation is always a solution: the optimum
+can never be above the ruleset's cost.
+
+Most (order, node) options are never worth using, so they are priced rather than all
+handed to HiGHS (column generation): the program starts with the ruleset's options and
+each order's two best on their own, and after each solve every option left out whose
+reduced cost is negative (its shipment cost less the row duals, with each of its lines
+taken up to `cap` where that pays) is added; when none is left, the solution is optimal
+for the whole program.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulations.bound_lp import INFINITY, LinearProgram
+
+START_OPTIONS = 2
+"""Options per order in the first program, besides the ruleset's."""
+TOLERANCE = 1e-7
+"""A reduced cost below −TOLERANCE brings its option in."""
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Order lines (SKUs of one order merged): their order, SKU and units."""
+
+    order: np.ndarray
+    sku: np.ndarray
+    qty: np.ndarray
+
+
+@dataclass(frozen=True)
+class Arcs:
+    """Possible (line, node) allocations: how many units at most (`cap`), the keep the
+    order must leave there, the stock of the pair that day, the ruleset's units."""
+
+    line: np.ndarray
+    node: np.ndarray
+    cap: np.ndarray
+    keep: np.ndarray
+    stock: np.ndarray
+    pair: np.ndarray
+    used: np.ndarray
+
+
+@dataclass(frozen=True)
+class Solved:
+    """Per order: the bound's value (cost + penalty), units unfilled, and the node that
+    ships most of its units (−1: none); `rounds` of column generation."""
+
+    value: np.ndarray
+    unfilled: np.ndarray
+    node: np.ndarray
+    rounds: int
+
+
+@dataclass(frozen=True)
+class Costs:
+    """Costs and capacity: `ship_cost[o, n]` the fixed cost of a shipment of order o
+    from node n, `pick_cost[n]` per unit, `capacity[n]` shipments per day (inf: none)."""
+
+    ship_cost: np.ndarray
+    pick_cost: np.ndarray
+    capacity: np.ndarray
+
+
+def solve_by_days(
+    lines: Lines,
+    arcs: Arcs,
+    day: np.ndarray,
+    split: np.ndarray,
+    costs: Costs,
+    penalty: float,
+    ruleset_nodes: np.ndarray,
+    most: int,
+) -> Solved:
+    """`solve_days` on parts of whole days of about `most` orders each (a bigger day
+    alone): the days are independent programs, and HiGHS solves a few small ones faster
+    than one large one. Orders must come in day order, lines and arcs in order order."""
+    orders = len(day)
+    value, unfilled = np.zeros(orders), np.zeros(orders)
+    node = np.full(orders, -1, dtype=np.int64)
+    rounds = 0
+    starts = np.flatnonzero(np.r_[True, day[1:] != day[:-1]]) if orders else np.zeros(0, int)
+    bounds = [*starts.tolist(), orders]
+    line_of = np.searchsorted(lines.order, bounds)
+    arc_of = np.searchsorted(arcs.line, line_of)
+    shipped = np.searchsorted(ruleset_nodes[:, 0], bounds)
+    first = 0
+    for k in range(1, len(bounds)):
+        if k < len(bounds) - 1 and bounds[k + 1] - bounds[first] <= most:
+            continue
+        a, b = bounds[first], bounds[k]
+        la, lb, aa, ab = line_of[first], line_of[k], arc_of[first], arc_of[k]
+        part = solve_days(
+            Lines(lines.order[la:lb] - a, lines.sku[la:lb], lines.qty[la:lb]),
+            Arcs(
+                **{f: getattr(arcs, f)[aa:ab] for f in Arcs.__dataclass_fields__}
+                | {"line": arcs.line[aa:ab] - la}
+            ),  # fmt: skip
+            b - a,
+            day[a:b],
+            split[a:b],
+            Costs(costs.ship_cost[a:b], costs.pick_cost, costs.capacity),
+            penalty,
+            ruleset_nodes[shipped[first] : shipped[k]] - np.array([a, 0]),
+        )
+        value[a:b], unfilled[a:b], node[a:b] = part.value, part.unfilled, part.node
+        rounds += part.rounds
+        first = k
+    return Solved(value=value, unfilled=unfilled, node=node, rounds=rounds)
+
+
+def solve_days(
+    lines: Lines,
+    arcs: Arcs,
+    orders: int,
+    day: np.ndarray,
+    split: np.ndarray,
+    costs: Costs,
+    penalty: float,
+    ruleset_nodes: np.ndarray,
+) -> Solved:
+    """The optimum for `orders` orders (their local `day` and `split` limit), the
+    ruleset's shipments given as (order, node) rows of `ruleset_nodes`."""
+    model = _Model(lines, arcs, orders, day, split, costs, penalty, ruleset_nodes)
+    more = model.first_options()
+    rounds = 0
+    while True:
+        rounds += 1
+        model.add(more)
+        values, duals = model.lp.solve()
+        more = model.priced(duals) & (model.y_of < 0)
+        if not more.any():
+            return model.per_order(values, rounds)
+
+
+class _Model:
+    """Every option, arc and row of the program; columns are built for active options."""
+
+    def __init__(self, lines, arcs, orders, day, split, costs, penalty, ruleset_nodes):
+        self.lines, self.arcs, self.orders, self.penalty = lines, arcs, orders, penalty
+        width = costs.ship_cost.shape[1]
+        self.width = width
+        arc_key = lines.order[arcs.line] * width + arcs.node
+        used_key = ruleset_nodes[:, 0] * width + ruleset_nodes[:, 1]
+        keys, where = np.unique(np.concatenate([arc_key, used_key]), return_inverse=True)
+        self.arc_option = where[: len(arc_key)]
+        self.option_order, self.option_node = keys // width, keys % width
+        self.ruleset_option = np.zeros(len(keys), dtype=bool)
+        self.ruleset_option[where[len(arc_key) :]] = True
+        self.option_cost = costs.ship_cost[self.option_order, self.option_node]
+        self.arc_cost = costs.pick_cost[arcs.node]
+        rows = len(lines.qty)  # the demand rows come first
+        # Σy ≤ split limit, per order
+        options = np.bincount(self.option_order, minlength=orders)
+        shipped = np.bincount(self.option_order[self.ruleset_option], minlength=orders)
+        limit = np.maximum(split, shipped)
+        self.split_row, rows, split_rhs = _rows(options > limit, limit, rows)
+        # Σy ≤ capacity, per node and day
+        group, first = np.unique(
+            day[self.option_order] * width + self.option_node, return_inverse=True
+        )
+        count = np.bincount(first, minlength=len(group))
+        used = np.bincount(first[self.ruleset_option], minlength=len(group))
+        room = np.maximum(costs.capacity[group % width], used)
+        capacity_row, rows, capacity_rhs = _rows(count > room, room, rows)
+        self.capacity_row = capacity_row[first]  # per option
+        # Σx ≤ stock, and Σx of the orders keeping k ≤ stock − k, per node, SKU and day
+        self.stock_arc, self.stock_row, stock_rhs, rows = self._stock_rows(day, rows)
+        self.upper = np.concatenate([lines.qty, split_rhs, capacity_rhs, stock_rhs])
+        self.fixed_rows = rows
+        self.start()
+
+    def _stock_rows(self, day, first_row):
+        arcs = self.arcs
+        arc_day = day[self.lines.order[arcs.line]]
+        span = int(arcs.pair.max(initial=0)) + 1
+        group, first = np.unique(arc_day * span + arcs.pair, return_inverse=True)
+        stock = np.zeros(len(group), dtype=np.int64)
+        stock[first] = arcs.stock
+        arc_of, row_of, rhs = [], [], []
+        row = first_row
+        for level in [0, *np.unique(arcs.keep[arcs.keep > 0]).tolist()]:
+            member = arcs.keep >= level
+            total = np.bincount(first[member], arcs.cap[member], minlength=len(group))
+            used = np.bincount(first[member], arcs.used[member], minlength=len(group))
+            room = np.maximum(np.maximum(stock - level, 0), used)
+            binding = np.flatnonzero(total > room)
+            if not len(binding):
+                continue
+            number = np.full(len(group), -1, dtype=np.int64)
+            number[binding] = np.arange(row, row + len(binding))
+            row += len(binding)
+            rhs.append(room[binding])
+            take = np.flatnonzero(member & (number[first] >= 0))
+            arc_of.append(take)
+            row_of.append(number[first[take]])
+        joined = (
+            np.concatenate(arc_of) if arc_of else np.zeros(0, np.int64),
+            np.concatenate(row_of) if row_of else np.zeros(0, np.int64),
+            np.concatenate(rhs).astype(np.float64) if rhs else np.zeros(0),
+        )
+        return joined[0], joined[1], joined[2], row
+
+    def first_options(self) -> np.ndarray:
+        """The ruleset's options and each order's START_OPTIONS best on their own (what
+        they would save against leaving their units unfilled)."""
+        arcs = self.arcs
+        gain = np.bincount(
+            self.arc_option, (self.arc_cost - self.penalty) * arcs.cap,
+            minlength=len(self.option_order),
+        )  # fmt: skip
+        worth = self.option_cost + gain
+        order = np.lexsort((worth, self.option_order))
+        owner = self.option_order[order]
+        start = np.r_[True, owner[1:] != owner[:-1]] if len(owner) else np.zeros(0, bool)
+        rank = np.arange(len(order)) - np.maximum.accumulate(
+            np.where(start, np.arange(len(order)), 0)
+        )
+        active = self.ruleset_option.copy()
+        active[order[rank < START_OPTIONS]] = True
+        return active
+
+    def start(self) -> None:
+        """The program's fixed rows and its `u` columns, no option yet."""
+        lines = self.lines
+        lp = self.lp = LinearProgram()
+        demand_rows = len(lines.qty)
+        lp.add_rows(lines.qty, lines.qty)
+        lp.add_rows(np.full(self.fixed_rows - demand_rows, -INFINITY), self.upper[demand_rows:])
+        self.u = lp.add_columns(np.full(demand_rows, self.penalty), lines.qty)
+        lp.add_entries(np.arange(demand_rows), self.u, 1.0)
+        self.y_of = np.full(len(self.option_order), -1, dtype=np.int64)
+        self.x_of = np.full(len(self.arcs.line), -1, dtype=np.int64)
+        order = np.argsort(self.stock_arc, kind="stable")
+        self.stock_arc, self.stock_row = self.stock_arc[order], self.stock_row[order]
+
+    def add(self, chosen: np.ndarray) -> None:
+        """Columns for the `chosen` options: y, the x of each of their lines, the link
+        rows x ≤ cap·y, and their coefficients in the fixed rows."""
+        lp, arcs = self.lp, self.arcs
+        options = np.flatnonzero(chosen)
+        self.y_of[options] = lp.add_columns(self.option_cost[options], 1.0)
+        for row_of in (self.split_row[self.option_order], self.capacity_row):
+            take = options[row_of[options] >= 0]
+            lp.add_entries(row_of[take], self.y_of[take], 1.0)
+        arc_in = np.flatnonzero(chosen[self.arc_option])
+        x = self.x_of[arc_in] = lp.add_columns(self.arc_cost[arc_in], arcs.cap[arc_in])
+        lp.add_entries(arcs.line[arc_in], x, 1.0)
+        low = np.searchsorted(self.stock_arc, arc_in, side="left")
+        high = np.searchsorted(self.stock_arc, arc_in, side="right")
+        counts = high - low
+        if counts.any():
+            ends = np.cumsum(counts)
+            entries = np.repeat(low - (ends - counts), counts) + np.arange(int(ends[-1]))
+            lp.add_entries(self.stock_row[entries], self.x_of[self.stock_arc[entries]], 1.0)
+        link = lp.add_rows(np.full(len(arc_in), -INFINITY), 0.0)
+        lp.add_entries(link, x, 1.0)
+        lp.add_entries(link, self.y_of[self.arc_option[arc_in]], -arcs.cap[arc_in])
+
+    def priced(self, duals: np.ndarray) -> np.ndarray:
+        """Options whose reduced cost is negative: taking each line up to its cap where
+        its own reduced cost is negative, against the shipment's cost less its duals."""
+        arcs = self.arcs
+        arc_dual = duals[arcs.line] + np.bincount(
+            self.stock_arc, duals[self.stock_row], minlength=len(arcs.line)
+        )
+        arc_gain = np.minimum(self.arc_cost - arc_dual, 0.0) * arcs.cap
+        split = self.split_row[self.option_order]
+        option_dual = np.where(split >= 0, duals[np.maximum(split, 0)], 0.0) + np.where(
+            self.capacity_row >= 0, duals[np.maximum(self.capacity_row, 0)], 0.0
+        )
+        reduced = (
+            self.option_cost
+            - option_dual
+            + np.bincount(self.arc_option, arc_gain, minlength=len(self.option_order))
+        )
+        return reduced < -TOLERANCE
+
+    def per_order(self, values, rounds: int) -> Solved:
+        """Each order's share of the optimum, its units unfilled and the node that ships
+        most of its units in the bound (ties: the first in network order)."""
+        y_of, x_of, u, costs = self.y_of, self.x_of, self.u, self.lp.costs()
+        lines, arcs, orders = self.lines, self.arcs, self.orders
+        spent = costs * values
+        in_y = y_of >= 0
+        in_x = x_of >= 0
+        value = (
+            np.bincount(self.option_order[in_y], spent[y_of[in_y]], minlength=orders)
+            + np.bincount(lines.order[arcs.line[in_x]], spent[x_of[in_x]], minlength=orders)
+            + np.bincount(lines.order, spent[u], minlength=orders)
+        )
+        unfilled = np.bincount(lines.order, values[u], minlength=orders)
+        node = np.full(orders, -1, dtype=np.int64)
+        amount = np.bincount(
+            self.arc_option[in_x], values[x_of[in_x]], minlength=len(self.option_order)
+        )
+        keep = np.flatnonzero(amount > 1e-9)
+        o, n, units = self.option_order[keep], self.option_node[keep], amount[keep]
+        best = np.lexsort((n, -units, o))
+        o, n = o[best], n[best]
+        first = np.r_[True, o[1:] != o[:-1]] if len(o) else np.zeros(0, dtype=bool)
+        node[o[first]] = n[first]
+        return Solved(value=value, unfilled=unfilled, node=node, rounds=rounds)
+
+
+def _rows(binding: np.ndarray, limit: np.ndarray, first_row: int):
+    """Row numbers for the binding groups (−1 for the others), the next free row number,
+    and their right-hand sides."""
+    chosen = np.flatnonzero(binding)
+    number = np.full(len(binding), -1, dtype=np.int64)
+    number[chosen] = np.arange(first_row, first_row + len(chosen))
+    return number, first_row + len(chosen), np.asarray(limit, dtype=np.float64)[chosen]

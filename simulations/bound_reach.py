@@ -1,0 +1,174 @@
+"""What each replayed order could have used, for the bound (docs/kpis.md, "How far from
+the best possible"): the nodes the strategies of its chain allow (their `source from`,
+`within` and node capacity above 0), the units each protects there (`keep`), its split
+limit, the distance to every node; and the stock each local day starts with.
+
+Everything is read from the compiled ruleset as the engine binds it
+(`engine.binding.BoundStrategy`), so a node the ruleset could use is a node the bound
+may use, and the other way round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from engine.binding import BoundStrategy
+from engine.compiler import Policy
+from engine.expressions import NodeMask, plain_order_fields
+from engine.geo import DIAMETER_KM, half_chords
+from engine.model import Network
+from engine.order_batch import OrderBatch
+from engine.router import destinations
+
+NO_KEEP = np.iinfo(np.int64).max
+_EPOCH = np.datetime64("1970-01-01", "D")
+_DAYS = 1 << 21
+"""Days a pair's key leaves room for (5,700 years)."""
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Per order (rows) and node (columns, network order): may it ship, what it must
+    leave (`keep`), how far it is; per order: its split limit."""
+
+    candidate: np.ndarray
+    keep: np.ndarray
+    km: np.ndarray
+    split: np.ndarray
+
+
+def day_numbers(days: pd.Series | Sequence[Any]) -> np.ndarray:
+    """Local dates (dates or ISO text) as whole days since 1970-01-01."""
+    values = pd.to_datetime(pd.Series(days, dtype="object")).to_numpy("datetime64[D]")
+    return (values - _EPOCH).astype(np.int64)
+
+
+def local_day_numbers(instants: pd.Series, tz) -> np.ndarray:
+    """The local day (in `tz`) of each instant, as whole days since 1970-01-01; an instant
+    without an offset is read in `tz`."""
+    moments = pd.to_datetime(instants)
+    if moments.dt.tz is None:
+        moments = moments.dt.tz_localize(tz)
+    local = moments.dt.tz_convert(tz).dt.tz_localize(None).to_numpy("datetime64[D]")
+    return (local - _EPOCH).astype(np.int64)
+
+
+def order_reach(
+    policy: Policy, network: Network, batch: OrderBatch, chains: Sequence[tuple[str, ...]]
+) -> Reach:
+    """The reach of each order of `batch` whose strategy chain (the steps routing
+    reached, `strategies` of the decisions table) is `chains[i]`: a node is a candidate
+    when some step's `source from` holds there, it lies within that step's `within` and
+    its capacity is above 0; its `keep` is the lowest among those steps; the split
+    limit is the largest of the chain's."""
+    count, width = len(batch), len(network)
+    points, missing = destinations(network, batch)
+    sphere = network.sphere
+    half = half_chords(
+        sphere.x[None, :], sphere.y[None, :], sphere.z[None, :],
+        points[:, 0:1], points[:, 1:2], points[:, 2:3],
+    )  # fmt: skip
+    km = DIAMETER_KM * np.arcsin(np.minimum(half, 1.0))
+    km[missing] = np.nan
+    candidate = np.zeros((count, width), dtype=bool)
+    keep = np.full((count, width), NO_KEEP, dtype=np.int64)
+    split = np.zeros(count, dtype=np.int64)
+    open_nodes = network.capacity > 0
+    for strategy in policy.strategies:
+        rows = np.array(
+            [i for i, chain in enumerate(chains) if strategy.id in chain], dtype=np.int64
+        )
+        if not len(rows):
+            continue
+        bound = BoundStrategy(strategy, network, policy.tz)
+        allowed = open_nodes[None, :] & (half[rows] <= bound.half_limit) & ~missing[rows, None]
+        if bound.source is not None:
+            allowed &= _mask_rows(bound.source, batch, rows)
+        levels = _keep_rows(bound, batch, rows)
+        candidate[rows] |= allowed
+        keep[rows] = np.where(allowed, np.minimum(keep[rows], levels), keep[rows])
+        split[rows] = np.maximum(split[rows], strategy.split)
+    keep[keep == NO_KEEP] = 0
+    return Reach(candidate=candidate, keep=keep, km=km, split=split)
+
+
+def _mask_rows(mask: NodeMask, batch: OrderBatch, rows: np.ndarray) -> np.ndarray:
+    if mask.dynamic is None:
+        return np.broadcast_to(mask.for_order(None).astype(bool), (len(rows), len(mask.static)))
+    return _per_order(lambda o: mask.for_order(o).astype(bool), [mask.expr], batch, rows)
+
+
+def _keep_rows(bound: BoundStrategy, batch: OrderBatch, rows: np.ndarray) -> np.ndarray:
+    if not bound.keep_masks:
+        return np.zeros((len(rows), 1), dtype=np.int64)
+    if bound.static_keep is not None:
+        return bound.static_keep[None, :]
+    return _per_order(bound.keep_vector, [m.expr for _, m in bound.keep_masks], batch, rows)
+
+
+def _per_order(
+    reader: Callable[[Any], np.ndarray], exprs: list[Any], batch: OrderBatch, rows: np.ndarray
+) -> np.ndarray:
+    """`reader(order)` for each order of `rows`, read once per distinct values of the
+    plain order fields the expressions read (every order when they read lines)."""
+    read = [plain_order_fields(e) for e in exprs]
+    if any(r is None for r in read):
+        return np.stack([reader(batch.order(int(i))) for i in rows])
+    fields = sorted({f for r in read for f in (r or ())})
+    columns = [batch.value(f) for f in fields]
+    seen: dict[tuple[object, ...], np.ndarray] = {}
+    out = []
+    for i in rows.tolist():
+        key = tuple(repr(column[i]) for column in columns)
+        value = seen.get(key)
+        if value is None:
+            value = seen[key] = reader(batch.row(i))
+        out.append(value)
+    return np.stack(out)
+
+
+class StockByDay:
+    """Units of each (node, SKU) pair at the start of each local day as the replay left
+    them, plus the units that arrive during that day: the opening stock, plus the
+    replenishments of the days up to it, less the units allocated to the orders of the
+    days before it (an order's units count on its own day)."""
+
+    def __init__(
+        self,
+        pairs: Callable[[np.ndarray, np.ndarray], np.ndarray],
+        opening: tuple[np.ndarray, np.ndarray, np.ndarray],
+        arrivals: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+        taken: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    ):
+        """`pairs(node, sku)` numbers pairs; `opening` is (node, sku, units), `arrivals`
+        and `taken` (node, sku, day, units)."""
+        pair = np.concatenate(
+            [pairs(opening[0], opening[1]), pairs(arrivals[0], arrivals[1]),
+             pairs(taken[0], taken[1])]
+        )  # fmt: skip
+        day = np.concatenate([arrivals[2], taken[2] + 1]).astype(np.int64)
+        self.base = int(day.min()) - 1 if len(day) else 0
+        day = np.concatenate([np.full(len(opening[0]), self.base, dtype=np.int64), day])
+        units = np.concatenate([opening[2], arrivals[3], -np.asarray(taken[3])]).astype(np.int64)
+        self.key = pair.astype(np.int64) * _DAYS + np.clip(day - self.base, 0, _DAYS - 1)
+        order = np.argsort(self.key, kind="stable")
+        self.key, self.pair = self.key[order], pair[order]
+        total = np.cumsum(units[order])
+        first = np.r_[True, self.pair[1:] != self.pair[:-1]] if len(pair) else np.zeros(0, bool)
+        start = np.maximum.accumulate(np.where(first, np.arange(len(pair)), 0))
+        before = np.where(start > 0, total[np.maximum(start - 1, 0)], 0)
+        self.units = total - before  # the pair's running units after each event
+
+    def at(self, pair: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """Units of `pair` for local `day` (never below 0)."""
+        if not len(self.key):
+            return np.zeros(len(pair), dtype=np.int64)
+        query = pair.astype(np.int64) * _DAYS + np.clip(day - self.base, 0, _DAYS - 1)
+        j = np.searchsorted(self.key, query, side="right") - 1
+        ok = (j >= 0) & (self.pair[np.maximum(j, 0)] == pair)
+        return np.where(ok, np.maximum(self.units[np.maximum(j, 0)], 0), 0)
