@@ -91,14 +91,19 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     except InputProblem as problem:
         return _fail("sweep", problem)
     print(
-        f"{run.ran:,} combinations replayed on {run.workers} workers, {run.skipped:,} already "
-        f"done in {args.out}, {run.failed:,} failed; {len(run.pareto):,} Pareto-optimal"
+        f"{run.ran:,} combinations replayed on {run.workers} worker{_s(run.workers)}, "
+        f"{run.skipped:,} already done in {args.out}, {run.failed:,} failed; "
+        f"{len(run.pareto):,} Pareto-optimal"
     )
     for row in run.failures.itertuples(index=False):
         print(f"  failed #{row.combination}: {row.error}", file=sys.stderr)
     print(f"wrote {args.out}/kpis.parquet, pareto.csv, failures.csv, sweep.json, report.html")
     print(f"{time.perf_counter() - started:.1f} s in all")
     return EXIT_SOME_FAILED if run.failed else EXIT_OK
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
 
 
 def _inputs(sweep):

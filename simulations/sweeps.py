@@ -97,7 +97,7 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
             n_workers=count,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: 8787 may be taken
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster) as client,
