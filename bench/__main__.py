@@ -20,6 +20,7 @@ BENCHMARKS = [
     "bench.events",
     "bench.returns",
     "bench.simulation",
+    "bench.sweep",
     "bench.tables",
 ]
 """Modules exposing `run(quick: bool = False) -> list[str]`, in the order they run."""

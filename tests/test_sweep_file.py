@@ -208,3 +208,17 @@ def test_the_results_table_has_a_row_per_combination(tmp_path):
     assert table["status"].tolist() == ["not run", "failed"]
     assert table["error"].tolist()[1] == "CompileError: no"
     assert not table["pareto"].any()
+
+
+def test_the_shipped_sweep_file_is_valid():
+    from pathlib import Path
+
+    grid = load_sweep(Path(__file__).resolve().parent.parent / "sweeps" / "peak_grid.toml")
+    assert grid.size == 45 and list(grid.objectives) == [
+        "cost_per_order",
+        "fill_rate",
+        "store_stockouts",
+    ]
+    numbers = {c.number: c.values for c in grid.combinations("")}
+    assert numbers[2]["peak_store_protection.effective.from"] == dt.date(2026, 11, 10)
+    assert numbers[4]["standard_home.within"] == 300
