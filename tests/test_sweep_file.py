@@ -220,5 +220,23 @@ def test_the_shipped_sweep_file_is_valid():
         "store_stockouts",
     ]
     numbers = {c.number: c.values for c in grid.combinations("")}
-    assert numbers[2]["peak_store_protection.effective.from"] == dt.date(2026, 11, 10)
-    assert numbers[4]["standard_home.within"] == 300
+    assert list(numbers[1]) == [
+        "peak_store_protection.keep",
+        "peak_store_protection.effective.from",
+        "standard_home.within",
+    ]
+    assert list(numbers[2].values()) == [1, dt.date(2026, 11, 1), 300]
+    assert list(numbers[4].values()) == [1, dt.date(2026, 11, 10), 200]
+    assert list(numbers[45].values()) == [5, dt.date(2026, 11, 15), 400]
+
+
+def test_addresses_sharing_a_first_part_are_grouped_as_toml_reads_them():
+    import tomllib
+
+    vary = tomllib.loads(
+        "a.within = [1]\nb.within = [2]\na.split = [3]\n".replace("a.", "home.").replace(
+            "b.", "backstop."
+        )
+    )
+    order = [p.address for p in sweep(vary).parameters]
+    assert order == ["home.within", "home.split", "backstop.within"]
