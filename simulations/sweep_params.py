@@ -187,3 +187,35 @@ def _index(rest: tuple[str, ...], count: int, address: str, what: str) -> int:
 def _no_more(rest: tuple[str, ...], address: str, form: str) -> None:
     if rest:
         raise ScenarioError(f"vary.{address}: unexpected {'.'.join(rest)!r}; write {form}")
+
+
+def strategy_addresses(ruleset: s.Ruleset) -> list[tuple[str, str]]:
+    """Every address a sweep may vary in this ruleset, with the kind of value it takes
+    ("whole", "number" or "date"), strategies in file order: what the studio offers."""
+    found: list[tuple[str, str]] = []
+    for strategy in ruleset.strategies:
+        sid = strategy.id
+        found += [(f"{sid}.priority", "whole"), (f"{sid}.within", "number")]
+        found.append((f"{sid}.split", "whole"))
+        keeps = len(strategy.keep)
+        found += [(f"{sid}.keep" + (f".{n}" if keeps > 1 else ""), "whole") for n in _count(keeps)]
+        windows = len(strategy.effective)
+        for n in _count(max(windows, 1)):
+            middle = f".{n}" if windows > 1 else ""
+            found += [(f"{sid}.effective{middle}.{end}", "date") for end in WINDOW_ENDS]
+        if strategy.deliver is not None and strategy.deliver.within_days is not None:
+            found.append((f"{sid}.deliver", "whole"))
+        if strategy.kind == "return":
+            found.append((f"{sid}.restock_after", "whole"))
+        for clause, field in EXPRESSION_CLAUSES.items():
+            expr = getattr(strategy, field)
+            literals = [] if expr is None else _literals(expr)
+            for n, literal in enumerate(literals, start=1):
+                middle = f".{n}" if len(literals) > 1 else ""
+                kind = "number" if isinstance(literal, s.Number) else "date"
+                found.append((f"{sid}.{clause}{middle}", kind))
+    return found
+
+
+def _count(n: int) -> range:
+    return range(1, n + 1)
