@@ -74,3 +74,11 @@ def test_a_combination_opens_as_a_draft(swept):
     assert any("Combination #4 is open" in s.value for s in swept.success)
     with RulesetStore.open(os.environ["SOURCING_DB_URL"]) as found:
         assert found.working_copies.latest("ops.lead").text == text
+
+
+@pytest.mark.usefixtures("studio_env")
+def test_the_sweep_page_opens_in_the_app():
+    app = studio_pages.studio_app().run()
+    app.switch_page("views/sweep.py").run()
+    assert not app.exception, app.exception
+    assert app.title[0].value == "Sweep"

@@ -22,11 +22,11 @@ from studio.components.ruleset_choice import DRAFT, STORED, RulesetChoice, runna
 from studio.components.widget_memory import field, remember
 
 RESULT = "sweep.result"
-OPENED = "sweep.opened"
-"""The message of the combination just opened as a draft, shown once."""
+OPENED = "sweep.opened"  # the message of the combination just opened as a draft, once
+# Where runs keep their finished combinations: the same sweep on the same data picks up
+# what an earlier run of it finished. (Comments, not strings: Streamlit's magic would
+# write a bare string of this script on the page.)
 FOLDER = Path(tempfile.gettempdir()) / "sourcing-studio-sweeps"
-"""Where runs keep their finished combinations: the same sweep on the same data picks
-up what an earlier run of it finished."""
 
 
 @dataclass(frozen=True)
