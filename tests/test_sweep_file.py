@@ -236,3 +236,15 @@ def test_addresses_sharing_a_first_part_are_grouped_as_toml_reads_them():
     vary = tomllib.loads("home.within = [1]\nbackstop.within = [2]\nhome.split = [3]\n")
     order = [p.address for p in sweep(vary).parameters]
     assert order == ["home.within", "home.split", "backstop.within"]
+
+
+def test_every_address_the_studio_offers_is_accepted():
+    from simulations.sweep_params import strategy_addresses
+
+    ruleset = parse(RULESET)
+    values = {"whole": [7], "number": [2.5], "date": [dt.date(2026, 11, 20)]}
+    offered = strategy_addresses(ruleset)
+    assert ("home.keep.2", "whole") in offered and ("home.when.2", "date") in offered
+    for address, kind in offered:
+        (only,) = build_sweep(ruleset, {address: values[kind]}, OBJECTIVES).combinations("")
+        assert parse(only.ruleset_text) != ruleset, address
