@@ -295,7 +295,7 @@ def _parameter(ruleset: s.Ruleset, base: dict, parts: tuple[str, ...], values) -
         raise ScenarioError(
             f"vary.{address}: mixes {' and '.join(sorted(kinds))}; give values of one kind"
         )
-    if len(set(map(repr, values))) != len(values):
+    if len(set(values)) != len(values):  # equal values: 1 and 1.0 too
         raise ScenarioError(f"vary.{address}: a value is given twice")
     if parts[0] in OVERRIDE_SECTIONS:
         for value in values:  # each value alone on the base: refused here, not per task

@@ -113,6 +113,7 @@ def test_the_key_follows_the_data():
         ({"home.keep.1": ["two"]}, "'two' is not a number"),
         ({"home.keep.1": [1.5]}, "is not a whole number"),
         ({"home.within": [100, 100]}, "a value is given twice"),
+        ({"home.within": [100, 100.0]}, "a value is given twice"),
         ({"home.within": [100, dt.date(2026, 1, 1)]}, "mixes dates and numbers"),
         ({"home.within": 100}, "give a list of values"),
         ({"home.within": [True]}, "cannot be varied"),
