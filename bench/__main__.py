@@ -21,6 +21,7 @@ BENCHMARKS = [
     "bench.returns",
     "bench.simulation",
     "bench.bound",
+    "bench.sweep",
     "bench.tables",
 ]
 """Modules exposing `run(quick: bool = False) -> list[str]`, in the order they run."""

@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "cli.rulesets",
     "cli.routing",
     "cli.simulate",
+    "cli.sweep",
     "cli.users",
 ]
 

@@ -44,6 +44,7 @@ navigation = st.navigation(
             ),
             st.Page(PAGES / "simulate.py", title="Simulate", icon=":material/monitoring:"),
             st.Page(PAGES / "compare.py", title="Compare", icon=":material/compare_arrows:"),
+            st.Page(PAGES / "sweep.py", title="Sweep", icon=":material/grid_view:"),
         ],
     }
 )
