@@ -77,7 +77,8 @@ def parallel_figure(done: pd.DataFrame, addresses: list[str], objectives: dict) 
         "cmax": 1,
     }
     figure = go.Figure(go.Parcoords(line=line, dimensions=dimensions))
-    figure.update_layout(**LAYOUT, title="Every combination (red: Pareto-optimal)")
+    layout = {**LAYOUT, "margin": {"l": 70, "r": 70, "t": 110, "b": 40}}  # room for labels
+    figure.update_layout(**layout, title="Every combination (red: Pareto-optimal)")
     return figure
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from simulations import ScenarioError
+from simulations.charts import KPI_LABELS
 from simulations.sweep_file import Combination, Sweep, build_sweep
 from simulations.sweep_report import parallel_figure, pareto_figure
 from simulations.sweeps import SweepRun, dask_client, run_sweep, usable_cores
@@ -121,8 +122,10 @@ def _show(result: SweepResult) -> None:
         st.warning(
             f"#{row['combination']} failed ({values}): {row['error']}", icon=":material/error:"
         )
-    shown = table[["combination", *addresses, "status", "pareto", *sweep.objectives]]
-    st.dataframe(formats.kpi_frame(shown), hide_index=True, key="sweep.table")
+    shown = table[["combination", *addresses, "status", "pareto"]].copy()
+    for key in sweep.objectives:  # the figures as the KPI cards write them
+        shown[KPI_LABELS[key][0]] = table[key].map(lambda v, k=key: formats.kpi(k, v))
+    st.dataframe(shown, hide_index=True, key="sweep.table")
     _open_as_draft(result)
 
 
