@@ -12,6 +12,7 @@ and reads its limits from the environment: docs/service.md, "Settings".
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 
 
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"python -m service: {error}", file=sys.stderr)
         return 2
     app = create_app(session, summary, settings)
+    gc.freeze()  # what was loaded lives as long as the process: the collector skips it
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0
 

@@ -19,7 +19,7 @@ from engine.decision import Decision
 from engine.model import Order
 from engine.order_batch import OrderBatch, instant_ns
 from engine.reactions import Reactions
-from engine.router import collection_paused, routing_order
+from engine.router import routing_order
 from service.restocks import Restocks
 
 
@@ -43,9 +43,8 @@ def _in_blocks(reactions: Reactions, restocks: Restocks, orders: list[Order]) ->
     instants = batch.instants[rows]
     decisions: list[Decision | None] = [None] * len(orders)
     start = 0
-    with collection_paused():  # many small objects, no cycles (as a replay routes)
-        while start < len(rows):
-            start = _piece(reactions, restocks, batch, rows, instants, start, decisions)
+    while start < len(rows):
+        start = _piece(reactions, restocks, batch, rows, instants, start, decisions)
     reactions.ledger.settle(batch.ids)  # as Reactions.route does, order by order
     return [decision for decision in decisions if decision is not None]
 
