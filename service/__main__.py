@@ -35,7 +35,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (8000)")
     parser.add_argument("--log-level", default="warning", help="uvicorn log level (warning)")
+    parser.add_argument(
+        "--workers", type=int, default=1, metavar="N", help="service processes (1; see below)"
+    )
     args = parser.parse_args(argv)
+    if args.workers != 1:
+        print(f"python -m service: {workers_refused(args.workers)}", file=sys.stderr)
+        return 2
 
     import uvicorn
 
@@ -57,6 +63,16 @@ def main(argv: list[str] | None = None) -> int:
     gc.freeze()  # what was loaded lives as long as the process: the collector skips it
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0
+
+
+def workers_refused(workers: int) -> str:
+    """Why `--workers N` (N != 1) is refused: the stock lives in one process's memory."""
+    return (
+        f"--workers {workers} is refused: the stock, its allocations and holds live in the "
+        "memory of one process, and two processes would each promise the same units; "
+        "serve with one worker (the default), and more processes once the stock is kept "
+        'in PostgreSQL (docs/service.md, "Production set-up")'
+    )
 
 
 if __name__ == "__main__":
