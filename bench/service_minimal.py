@@ -37,6 +37,12 @@ DECISION = {
 app = FastAPI(title="minimal endpoint", docs_url=None, redoc_url=None)
 
 
+@app.get("/health")
+async def health() -> dict[str, str]:
+    """For the bench to see it is up."""
+    return {"status": "ok"}
+
+
 @app.post("/route")
 async def route(request: RouteRequest) -> dict[str, Any]:  # noqa: ARG001 (validated, unused)
     """Validate the body as POST /route does; answer the same decision every time."""

@@ -16,6 +16,11 @@ import gc
 import sys
 
 
+SERVER = {"http": "httptools", "loop": "uvloop"}
+"""uvicorn's compiled HTTP parser and event loop (the `service` extra installs them):
+they take a third off the web stack's own time per request (docs/service.md)."""
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["keys"]:
@@ -61,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     app = create_app(session, summary, settings)
     gc.freeze()  # what was loaded lives as long as the process: the collector skips it
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, **SERVER)
     return 0
 
 

@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.testclient import TestClient
 from service_world import keys_for_tests, order, serve, write_files
 
-from service.__main__ import main
+from service.__main__ import SERVER, main
 from service.errors import StrictJSONRoute, validation_failed
 from service.fast import LeanJSONRoute, json_response
 from service.models import RouteRequest
@@ -154,3 +154,23 @@ def test_more_than_one_worker_is_refused_while_stock_is_in_memory(capsys, files)
     assert main(argv) == 2
     error = capsys.readouterr().err
     assert "--workers 2" in error and "one process" in error
+
+
+def test_the_service_serves_with_the_compiled_parser_and_loop():
+    import uvicorn
+    import uvloop
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    config = uvicorn.Config(FastAPI(), **SERVER)
+    config.load()
+    assert config.http_protocol_class is HttpToolsProtocol
+    assert config.loop == "uvloop"
+    loop = uvloop.new_event_loop()  # installed and working
+    try:
+        assert loop.run_until_complete(_answer()) == 42
+    finally:
+        loop.close()
+
+
+async def _answer() -> int:
+    return 42
