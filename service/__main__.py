@@ -15,7 +15,6 @@ import argparse
 import gc
 import sys
 
-
 SERVER = {"http": "httptools", "loop": "uvloop"}
 """uvicorn's compiled HTTP parser and event loop (the `service` extra installs them):
 they take a third off the web stack's own time per request (docs/service.md)."""
