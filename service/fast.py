@@ -55,7 +55,8 @@ class LeanJSONRoute(StrictJSONRoute):
             raise TypeError(f"{self.path}: a lean route has a body and scope checks only")
         needed = [scope.scope for scope in scopes if isinstance(scope, RequiredScope)]
         endpoint = self.endpoint
-        strict_type = getattr(self.strict_content_type, "value", self.strict_content_type)
+        strict = getattr(self, "strict_content_type", False)  # FastAPI < 0.12x: lenient
+        strict_type = bool(getattr(strict, "value", strict))
 
         async def handle(request: Request) -> Response:
             body = await _read_body(StrictJSONRequest(request.scope, request.receive), strict_type)
