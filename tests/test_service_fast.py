@@ -174,3 +174,42 @@ def test_the_service_serves_with_the_compiled_parser_and_loop():
 
 async def _answer() -> int:
     return 42
+
+
+def test_a_write_waits_in_a_worker_thread_while_the_gate_is_held():
+    """On the loop when the gate is free; in a worker thread, waiting without
+    stopping the loop, when another write holds it."""
+    import asyncio
+    import threading
+
+    from service.writes import WriteGate, write_soon
+
+    gate = WriteGate()
+    ran_in: list[str] = []
+
+    def apply(_checked):
+        ran_in.append(threading.current_thread().name)
+        return {"done": True}
+
+    async def scenario():
+        loop_thread = threading.current_thread().name
+        assert await write_soon(gate, "a test", lambda: None, apply, here=True) == {"done": True}
+        assert ran_in == [loop_thread]
+        held = threading.Event()
+        release = threading.Event()
+
+        def holder():
+            with gate.transaction():
+                held.set()
+                release.wait(5)
+
+        threading.Thread(target=holder).start()
+        held.wait(5)
+        waiting = asyncio.ensure_future(write_soon(gate, "a test", lambda: None, apply, True))
+        await asyncio.sleep(0.05)
+        assert not waiting.done()  # waiting for the gate, the loop still running
+        release.set()
+        assert await waiting == {"done": True}
+        assert ran_in[1] != loop_thread
+
+    asyncio.run(scenario())
