@@ -40,10 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000, help="port (8000)")
     parser.add_argument("--log-level", default="warning", help="uvicorn log level (warning)")
     parser.add_argument(
-        "--workers", type=int, default=1, metavar="N", help="service processes (1; see below)"
-    )
+        "--workers", type=int, default=1, metavar="N",
+        help="service processes: 1 (more need the stock kept outside them)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
-    if args.workers != 1:
+    if args.workers < 1:
+        parser.error(f"--workers must be at least 1, not {args.workers}")
+    if args.workers > 1:
         print(f"python -m service: {workers_refused(args.workers)}", file=sys.stderr)
         return 2
 
@@ -70,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def workers_refused(workers: int) -> str:
-    """Why `--workers N` (N != 1) is refused: the stock lives in one process's memory."""
+    """Why `--workers N` (N > 1) is refused: the stock lives in one process's memory."""
     return (
         f"--workers {workers} is refused: the stock, its allocations and holds live in the "
         "memory of one process, and two processes would each promise the same units; "
