@@ -7,6 +7,9 @@ parcels leaving 1 s after routing. `python -m service` serves it on 127.0.0.1 in
 process; clients are threads of this process with keep-alive httpx
 connections (bench.service_load). In order:
 
+0. **Side by side** (bench.service_compare, on fresh processes): a minimal FastAPI
+   endpoint validating the same request model, POST /route with one order (8
+   clients, then 1), a batch of 1,000 orders, and the router's own time in process.
 1. **1 client**, single orders, no events: latency without queueing (and the
    very first request of the process on its own).
 2. **16 clients + events**: 16 order clients (each order's first line on a
@@ -34,6 +37,7 @@ import httpx
 
 from bench.machine import memory_kib
 from bench.oversell import reconcile
+from bench.service_compare import compare, router_alone
 from bench.service_data import (
     DCS,
     HANDLING_SECONDS,
@@ -88,18 +92,26 @@ The allocator also takes one-off steps of a few MiB (malloc arenas of the
 request threads), in one stretch, not in all of them."""
 
 
+COMPARED = {False: (3, 5.0, 10), True: (1, 2.0, 2)}
+"""Turns of the minimal endpoint and POST /route each, seconds a turn, batches of
+1,000 orders (bench.service_compare), in a full run and a quick one."""
+
+
 def run(quick: bool = False) -> list[str]:
     plan = QUICK if quick else FULL
     with tempfile.TemporaryDirectory(prefix="bench-service-") as scratch:
         folder = Path(scratch)
         world = write_world(folder)
+        rounds, seconds, batches = COMPARED[quick]
+        compared = compare(world, folder, rounds, seconds, batches)
+        compared += router_alone(world, 300 if quick else 2_000)
         log = folder / "service.log"
         port = free_port()
         server = start(world.files, port, log)
         try:
             base = f"http://{HOST}:{port}"
             wait_until_up(base, server, log)
-            return measure(base, world, server.pid, plan) + _log_lines(log)
+            return compared + measure(base, world, server.pid, plan) + _log_lines(log)
         finally:
             stop(server)
 

@@ -22,6 +22,12 @@ After each post, the affected allocations are re-routed by the ledger (the
 shortfall taken from the newest allocations first) and the facts are brought
 in line: released allocations retracted, new ones asserted.
 
+Only an event's rules join allocation facts, so the allocations routing makes
+(`route`, `record`, `release`) are asserted when the next event is posted, not one
+by one as they are made: one that closes before any event never costs a
+durable-rules call (a call costs more than routing the order). That no new
+allocation is at an offline node is checked as they are made.
+
 durable-rules keeps its rulesets and working memory in the process, by name;
 `Reactions` is the only owner of that state: it registers the ruleset once,
 gives each instance its own session, serialises every call with one lock, and
@@ -150,6 +156,8 @@ class Reactions:
         self._seq = itertools.count(1)
         self._nonces = itertools.count(1)
         self._facts: dict[int, AllocationFact] = {}
+        self._pending: dict[int, AllocationFact] = {}
+        """Allocation facts of `_facts` not asserted yet: asserted before the next post."""
         self._down: dict[str, DownFact] = {}
         self._errors: list[BaseException] = []
         self._affected: list[tuple[int, str]] = []
@@ -178,7 +186,7 @@ class Reactions:
                 raise OrderAlreadyRouted(f"order {order.id!r} was already routed")
             self._close(self.ledger.advance(instant))
             decision = self.router.route(order, instant, explain)
-            self._assert(self.ledger.record(order, decision, instant))
+            self._assert(self.ledger.record(order, decision, instant), later=True)
             self.ledger.settle((order.id,))
             return decision
 
@@ -212,7 +220,7 @@ class Reactions:
                     raise OrderAlreadyRouted(f"order {order.id!r} was already routed")
                 instant = as_instant(batch.created(row), self.router.tz)
                 self._close(self.ledger.advance(instant))
-                self._assert(self.ledger.record(order, decision, instant))
+                self._assert(self.ledger.record(order, decision, instant), later=True)
 
     def apply_batch(self, events: Iterable[Event]) -> list[Decision]:
         """Apply events in time order (their order on ties), as one step."""
@@ -258,6 +266,7 @@ class Reactions:
                 "order_id": event.order_id,
             }
             self._changes, self._arrived = [], set()
+            self._assert_pending()
             self._call("post", message)
             self.events_applied += 1
             return self._react(event)
@@ -278,6 +287,7 @@ class Reactions:
         from durable.lang import get_facts
 
         with Reactions._lock:
+            self._assert_pending()
             if not self._touched:  # durable-rules has no state for it yet: asking fails
                 return []
             return list(get_facts(RULESET, self.sid))
@@ -300,11 +310,13 @@ class Reactions:
         with Reactions._lock:
             if Reactions._sessions.get(self.sid) is not self:
                 return
-            for held in self._facts.values():
-                self._call("retract_fact", held)
+            for aid, held in self._facts.items():
+                if aid not in self._pending:
+                    self._call("retract_fact", held)
             for down in self._down.values():
                 self._call("retract_fact", down)
             self._facts.clear()
+            self._pending.clear()
             self._down.clear()
             del Reactions._sessions[self.sid]
             Reactions._closed.append(self.sid)
@@ -341,7 +353,7 @@ class Reactions:
             reroutes += self.ledger.release(arrived, event.at, _arrival(event))
         for change in reroutes:
             for allocation in change.released:
-                self._call("retract_fact", self._facts.pop(allocation.id))
+                self._retract(allocation.id)
             self._assert(change.created)
         return [change.decision for change in reroutes]
 
@@ -352,7 +364,7 @@ class Reactions:
             self._close(self.ledger.advance(at))
             changes = self.ledger.release(skus, at, why)
             for change in changes:
-                self._assert(change.created)
+                self._assert(change.created, later=True)
             return [change.decision for change in changes]
 
     def _count(self, c: Any, counted: int) -> None:
@@ -380,7 +392,9 @@ class Reactions:
             if sku in inventory.sku_index and inventory.free[inventory.sku_index[sku], col] > 0
         ]
 
-    def _assert(self, allocations: Iterable[Allocation]) -> None:
+    def _assert(self, allocations: Iterable[Allocation], later: bool = False) -> None:
+        """Assert the facts of new allocations — `later`: before the next post (see the
+        module doc), checking now that none is at an offline node."""
         for allocation in allocations:
             if allocation.id in self._facts:  # a renamed copy would hide the mistake
                 raise ReactionError(f"allocation {allocation.id} is already in working memory")
@@ -393,15 +407,36 @@ class Reactions:
                 "sku": allocation.sku,
             }
             self._facts[allocation.id] = fact
-            self._call("assert_fact", fact)
+            if not later:
+                self._call("assert_fact", fact)
+            elif allocation.node_id in self._down:
+                raise ReactionError(f"new allocation at node {allocation.node_id}, offline")
+            else:
+                self._pending[allocation.id] = fact
         if self._affected or self._candidates:  # a fact joined a down or short fact
             raise ReactionError(
                 f"new allocations at a node that is offline or short: {self._affected}"
             )
 
+    def _assert_pending(self) -> None:
+        """Assert the allocation facts kept for later, in the order they were made."""
+        pending, self._pending = self._pending, {}
+        for fact in pending.values():
+            self._call("assert_fact", fact)
+        if self._affected or self._candidates:
+            raise ReactionError(
+                f"new allocations at a node that is offline or short: {self._affected}"
+            )
+
+    def _retract(self, aid: int) -> None:
+        """Forget an allocation's fact (durable-rules is told only if it was asserted)."""
+        fact = self._facts.pop(aid)
+        if self._pending.pop(aid, None) is None:
+            self._call("retract_fact", fact)
+
     def _close(self, closed: list[Allocation]) -> None:
         for allocation in closed:
-            self._call("retract_fact", self._facts.pop(allocation.id))
+            self._retract(allocation.id)
         self.ledger.settle({allocation.order_id: None for allocation in closed})
 
     def _call(self, name: str, message: Message) -> None:

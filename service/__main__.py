@@ -12,7 +12,12 @@ and reads its limits from the environment: docs/service.md, "Settings".
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
+
+SERVER = {"http": "httptools", "loop": "uvloop"}
+"""uvicorn's compiled HTTP parser and event loop (the `service` extra installs them):
+they take a third off the web stack's own time per request (docs/service.md)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,7 +39,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (8000)")
     parser.add_argument("--log-level", default="warning", help="uvicorn log level (warning)")
+    parser.add_argument(
+        "--workers", type=int, default=1, metavar="N",
+        help="service processes: 1 (more need the stock kept outside them)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error(f"--workers must be at least 1, not {args.workers}")
+    if args.workers > 1:
+        print(f"python -m service: {workers_refused(args.workers)}", file=sys.stderr)
+        return 2
 
     import uvicorn
 
@@ -53,8 +67,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"python -m service: {error}", file=sys.stderr)
         return 2
     app = create_app(session, summary, settings)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    gc.freeze()  # what was loaded lives as long as the process: the collector skips it
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, **SERVER)
     return 0
+
+
+def workers_refused(workers: int) -> str:
+    """Why `--workers N` (N > 1) is refused: the stock lives in one process's memory."""
+    return (
+        f"--workers {workers} is refused: the stock, its allocations and holds live in the "
+        "memory of one process, and two processes would each promise the same units; "
+        "serve with one worker (the default), and more processes once the stock is kept "
+        'in PostgreSQL (docs/service.md, "Production set-up")'
+    )
 
 
 if __name__ == "__main__":

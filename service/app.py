@@ -30,25 +30,36 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from engine.decision import Decision
 from engine.holds import Holds, utc_now
 from engine.limits import OutOfRange
-from engine.model import Order
 from engine.promise_options import BasketError, basket_order, promise_options
 from engine.reactions import Reactions
+from engine.router import collection_paused
 from engine.session import Session
+from service.batch import routed_orders
 from service.errors import BodyLimit, StrictJSONRoute, refusal, validation_failed
+from service.fast import LeanJSONRoute, json_response
 from service.models import EventsRequest, PromiseRequest, RouteRequest
 from service.restocks import Restocks
 from service.returns import ReturnIds, returns_routes
 from service.security import Authentication, requires
 from service.settings import ServiceSettings
 from service.stock import stock_routes
-from service.writes import WriteGate, events_to_apply, open_hold, orders_to_route, write
+from service.writes import (
+    WriteGate,
+    events_to_apply,
+    open_hold,
+    orders_to_route,
+    write,
+    write_soon,
+)
 
 TITLE = "Sourcing Studio routing service"
+ROUTED_ON_THE_LOOP = 20
+"""Orders of a POST /route (not explained) routed on the event loop itself when the
+write gate is free; more go to a worker thread (service.writes.write_soon)."""
 
 
 def create_app(
@@ -112,8 +123,7 @@ def create_app(
         """The ruleset this process runs."""
         return ruleset
 
-    @app.post("/route", dependencies=[requires("route")])
-    def route(request: RouteRequest) -> Any:
+    async def route(request: RouteRequest) -> Any:
         """Route one order (`order`) or a batch (`orders`, routed in created_at
         order, then order id). Decisions come back in the request's order. With
         `hold_id`, the hold's units are given back and the one order routed in the
@@ -127,13 +137,22 @@ def create_app(
 
         def apply(orders):
             taken = None if request.hold_id is None else holds.take(request.hold_id)
-            decisions = routed_orders(reactions, restocks, orders, request.explain)
-            answer: dict[str, Any] = {"decisions": [d.to_dict() for d in decisions]}
+            with collection_paused():  # many small objects and no cycle: no collector pass
+                decisions = routed_orders(reactions, restocks, orders, request.explain)
+                answer: dict[str, Any] = {"decisions": [d.to_dict() for d in decisions]}
             if taken is not None:
                 answer["hold_taken"] = taken.to_dict()
             return answer | restocks.report()
 
-        return write(gate, "routing a request", check, apply)
+        count = 1 if request.orders is None else len(request.orders)
+        here = count <= ROUTED_ON_THE_LOOP and not (request.explain and count > 1)
+        answer = await write_soon(gate, "routing a request", check, apply, here)
+        return answer if isinstance(answer, Response) else json_response(answer)
+
+    app.router.add_api_route(
+        "/route", route, methods=["POST"], dependencies=[requires("route")],
+        route_class_override=LeanJSONRoute,
+    )  # fmt: skip
 
     @app.post("/promise", dependencies=[requires("route")])
     def promise(request: PromiseRequest) -> Any:
@@ -167,19 +186,6 @@ def create_app(
     app.include_router(stock_routes(reactions, holds, restocks, gate, settings, clock))
     app.include_router(returns_routes(session, restocks, routed_returns, gate, settings, clock))
     return app
-
-
-def routed_orders(
-    reactions: Reactions, restocks: Restocks, orders: list[Order], explain: bool
-) -> list[Decision]:
-    """Route checked orders in created_at order (then order id, as
-    Reactions.route_batch), each after the restocks due by its instant; their
-    decisions in the orders' order."""
-    decided = {}
-    for order in sorted(orders, key=lambda o: (o.created_at, o.id)):
-        restocks.land(order.created_at)
-        decided[order.id] = reactions.route(order, explain=explain)
-    return [decided[order.id] for order in orders]
 
 
 def applied_events(reactions: Reactions, restocks: Restocks, batch: list) -> Any:

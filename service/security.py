@@ -76,18 +76,30 @@ async def _respond(send, status: int, message: str, headers: list) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+class RequiredScope:
+    """A dependency: the request's key (authenticated by the middleware) must hold
+    `scope` (or `admin`), else 403 naming the key and the scope. Asynchronous: the
+    check blocks nothing, so it runs on the event loop, not in a worker thread."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+
+    async def __call__(self, request: Request, _: _Credentials) -> ApiKey:
+        return authorize(request.scope, self.scope)
+
+
+def authorize(request_scope: dict, scope: str) -> ApiKey:
+    """The request's key when it holds `scope` (or `admin`); HTTPException 403 otherwise."""
+    key: ApiKey = request_scope["state"][_KEY]
+    if not key.allows(scope):
+        raise HTTPException(
+            403,
+            f"the API key {key.name!r} lacks the {scope!r} scope this endpoint needs; "
+            f"it holds {', '.join(sorted(key.scopes))}",
+        )
+    return key
+
+
 def requires(scope: str):
-    """A dependency: the request's key (authenticated by the middleware) must
-    hold `scope` (or `admin`), else 403 naming the key and the scope."""
-
-    def check(request: Request, _: _Credentials) -> ApiKey:
-        key: ApiKey = request.scope["state"][_KEY]
-        if not key.allows(scope):
-            raise HTTPException(
-                403,
-                f"the API key {key.name!r} lacks the {scope!r} scope this endpoint needs; "
-                f"it holds {', '.join(sorted(key.scopes))}",
-            )
-        return key
-
-    return Depends(check)
+    """The dependency that asks the request's key for `scope` (RequiredScope)."""
+    return Depends(RequiredScope(scope))

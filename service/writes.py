@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from engine.events import Event
 from engine.holds import Hold, Holds
@@ -55,6 +56,10 @@ class WriteFailed(Exception):
     """Applying this request failed unexpectedly; writes are now stopped (500)."""
 
 
+class Busy(Exception):
+    """The write lock is held by another request (a write that would not wait)."""
+
+
 class HoldMissing(Exception):
     """No hold open under the id a request names (never made, released, taken or
     expired): 404."""
@@ -77,14 +82,19 @@ class WriteGate:
         """Why writes are refused (None while they are accepted)."""
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, wait: bool = True) -> Iterator[None]:
         """Hold the write lock for a check-then-apply step; WritesStopped when
-        writes are refused, WriteFailed when what time brought failed."""
-        with self._lock:
+        writes are refused, WriteFailed when what time brought failed; Busy, with
+        nothing done, when the lock is held and `wait` is false."""
+        if not self._lock.acquire(blocking=wait):
+            raise Busy
+        try:
             if self.stopped is not None:
                 raise WritesStopped(self.stopped)
             self._begin()
             yield
+        finally:
+            self._lock.release()
 
     @contextmanager
     def reading(self) -> Iterator[None]:
@@ -117,13 +127,13 @@ class WriteGate:
             raise WriteFailed(self.stopped) from error
 
 
-def write(gate: WriteGate, what: str, check: Callable, apply: Callable) -> Any:
+def write(gate: WriteGate, what: str, check: Callable, apply: Callable, wait: bool = True) -> Any:
     """One write as a transaction: `check()` against the state,
     then `apply(checked)` under the gate; the answer, or the response that says
     why not (422 refused, 404 no such hold, 409 already routed, 503 writes
-    stopped, 500 failed)."""
+    stopped, 500 failed). Busy when the gate is held and `wait` is false."""
     try:
-        with gate.transaction():
+        with gate.transaction(wait):
             checked = check()
             with gate.applying(what):
                 return apply(checked)
@@ -137,6 +147,20 @@ def write(gate: WriteGate, what: str, check: Callable, apply: Callable) -> Any:
         return JSONResponse({"detail": str(stopped)}, 503)
     except WriteFailed as failed:
         return JSONResponse({"detail": str(failed)}, 500)
+
+
+async def write_soon(
+    gate: WriteGate, what: str, check: Callable, apply: Callable, here: bool
+) -> Any:
+    """`write` from the event loop: run at once on the loop when the work is small
+    (`here`) and the gate is free — no hop to a worker thread, whose hand-over costs
+    more than routing one order; otherwise in a worker thread, which waits for the
+    gate without stopping the loop (a large batch there leaves the loop free to
+    read the next requests)."""
+    if here:
+        with suppress(Busy):
+            return write(gate, what, check, apply, wait=False)
+    return await run_in_threadpool(write, gate, what, check, apply)
 
 
 @dataclass(frozen=True)
