@@ -2,7 +2,7 @@
 its API keys.
 
     python -m service --nodes nodes.csv --inventory inventory.csv \\
-        --artifact france.json [--host 127.0.0.1] [--port 8000]
+        --artifact france.json [--host 127.0.0.1] [--port 8000] [--store postgresql://…]
     python -m service keys add NAME --scopes route,read --file keys.txt
 
 Serving needs API keys (SOURCING_SERVICE_KEYS_FILE or SOURCING_SERVICE_KEYS)
@@ -34,6 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (8000)")
     parser.add_argument("--log-level", default="warning", help="uvicorn log level (warning)")
+    parser.add_argument(
+        "--store",
+        metavar="URL",
+        help="PostgreSQL database of the stock shared by replicas (else $SOURCING_SERVICE_STORE;"
+        " neither: the stock is in this process's memory)",
+    )
     args = parser.parse_args(argv)
 
     import uvicorn
@@ -49,12 +55,33 @@ def main(argv: list[str] | None = None) -> int:
             args.nodes, args.inventory, artifact=args.artifact, ruleset=args.ruleset,
             carriers=args.carriers, closures=args.closures,
         )  # fmt: skip
+        app = _app(args, session, summary, settings, create_app)
     except (OSError, ValueError, SourcingError) as error:
         print(f"python -m service: {error}", file=sys.stderr)
         return 2
-    app = create_app(session, summary, settings)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0
+
+
+def _app(args, session, summary, settings, create_app):
+    """The app over the process's memory, or a replica over the shared stock in
+    PostgreSQL (`--store`; docs/service.md, "Replicas")."""
+    from service.shared_schema import store_url
+
+    url = store_url(args.store)
+    if url is None:
+        return create_app(session, summary, settings)
+    from functools import partial
+
+    from service.shared_schema import fingerprint
+    from service.shared_stock import SharedClock, SharedGate
+
+    ruleset = args.artifact or args.ruleset
+    files = (args.nodes, args.inventory, ruleset, args.carriers, args.closures)
+    window = (settings.window.ahead, settings.window.behind, settings.finished_ids)
+    clock = SharedClock()
+    gates = partial(SharedGate, url, fingerprint(files, window), clock)
+    return create_app(session, summary, settings, clock=clock, gates=gates)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,291 @@
+"""Service replicas sharing one stock in PostgreSQL (docs/service.md, "Replicas").
+
+Every process keeps the whole state in memory, as one process does, and the
+database keeps the **log of the writes** that built it. A write is one database
+transaction under the process's write lock: lock the head row (`SELECT … FOR
+UPDATE`: one writer at a time over all processes), replay the writes other
+processes committed since this one last looked, apply the request with the same
+router at one instant (the later of this clock and the last write's), append it to
+the log with the ids it made, update the tables kept for reading, commit. So the
+log is a total order every process applies alike: a replica's state is the state
+one process would reach from the same requests in that order, and a process
+(re)started on the database rebuilds it by replaying the log.
+
+A write refused by the state (409, 404, 422 found under the lock) changes nothing
+but what time brought (holds expired, restocks landed): it is logged as a tick so
+every replica moves its time alike. A write that fails half-way is not logged; the
+process stops its writes (503) until it is restarted and rebuilds.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import inspect
+import json
+import logging
+import os
+import socket
+import threading
+import typing
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from engine.holds import Holds, utc_now
+from engine.reactions import Reactions
+from service.restocks import Restocks
+from service.shared_schema import head, log, open_engine
+from service.shared_tables import StateTables
+from service.writes import WriteFailed, WriteGate, WritesStopped
+
+logger = logging.getLogger("service.shared_stock")
+TICK = ("TICK", "")
+"""A logged write that only moves time: the request it stood for was refused."""
+_WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+_request: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
+    "shared_stock_request", default=None
+)
+"""[method, path, body bytes] of the write being served (set by CaptureWrites)."""
+
+
+class SharedClock:
+    """The service's clock: real time, pinned to one instant while a write is applied
+    or replayed, so that the write sees the same time on every replica."""
+
+    def __init__(self) -> None:
+        self._pinned: dt.datetime | None = None
+
+    def __call__(self) -> dt.datetime:
+        return self._pinned or utc_now()
+
+    def pin(self, instant: dt.datetime | None) -> None:
+        self._pinned = instant
+
+
+class CaptureWrites:
+    """ASGI middleware: keeps the method, path and body of a write as it is read, for
+    the gate to log (the endpoint reads the body; this only copies it)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] not in _WRITES:
+            await self.app(scope, receive, send)
+            return
+        captured: list[Any] = [scope["method"], scope["path"], bytearray()]
+        token = _request.set(captured)
+
+        async def copied():
+            message = await receive()
+            if message["type"] == "http.request":
+                captured[2] += message.get("body", b"")
+            return message
+
+        try:
+            await self.app(scope, copied, send)
+        finally:
+            _request.reset(token)
+
+
+class SharedGate(WriteGate):
+    """The write gate of a replica: each write is a transaction on the shared log
+    (see the module doc); reads first replay what other processes committed."""
+
+    def __init__(self, url: str, fingerprint: str, clock: SharedClock, first=None, due=None):
+        super().__init__(first, due)
+        self.engine = open_engine(url)
+        self.fingerprint = fingerprint
+        self.clock = clock
+        self.seq = 0
+        """The last log entry applied here."""
+        self.process = f"{socket.gethostname()}:{os.getpid()}"
+        self._replaying = threading.local()
+        self._routes: list[tuple[APIRoute, str | None, type[BaseModel] | None]] = []
+        self._open: Connection | None = None
+        self.tables: StateTables | None = None
+        self.reactions: Reactions | None = None
+        self.holds: Holds | None = None
+        self.restocks: Restocks | None = None
+
+    # ------------------------------------------------------------ start
+    def attach(self, app, reactions: Reactions, holds: Holds, restocks: Restocks) -> None:
+        """Serve `app`'s writes through the log and rebuild the state from it: the
+        tables are created or migrated, a database first used is given the stock of
+        the start files, one used by other files is refused (StoreProblem)."""
+        self.reactions, self.holds, self.restocks = reactions, holds, restocks
+        self._routes = [_replayable(route) for route in app.routes if isinstance(route, APIRoute)]
+        self.tables = StateTables(self.engine, reactions, holds)
+        self.tables.start(self.fingerprint)
+        app.add_middleware(CaptureWrites)
+        with self._lock:
+            self._replay(self._connection())
+            self._connection().rollback()  # end the read's transaction
+
+    # ------------------------------------------------------------ writes
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if getattr(self._replaying, "on", False):  # a logged write, replayed under the lock
+            self._begin()
+            yield
+            return
+        captured = _request.get()
+        request = TICK if captured is None else (captured[0], captured[1], bytes(captured[2]))
+        with self._lock:
+            if self.stopped is not None:
+                raise WritesStopped(self.stopped)
+            refused = yield from self._logged(request)
+        if refused is not None:
+            raise refused
+
+    def _logged(self, request: tuple) -> Iterator[None]:
+        """One logged write (a generator: it yields once, where the request applies);
+        returns the exception that refused the request, logged as a tick."""
+        refused: Exception | None = None
+        assert self.tables is not None
+        try:
+            connection = self._connection()
+            with connection.begin():
+                top = connection.execute(
+                    select(head.c.seq, head.c.clock).where(head.c.id == 1).with_for_update()
+                ).one()
+                self._replay(connection)  # a fresh snapshot: every entry up to top.seq
+                if self.seq != top.seq:
+                    self._diverged(f"the log ends at {self.seq}, its head says {top.seq}")
+                    raise WriteFailed(self.stopped)
+                now = utc_now() if top.clock is None else max(utc_now(), top.clock)
+                self.clock.pin(now)
+                before = self.tables.snapshot()
+                try:
+                    self._begin()
+                    yield
+                except WriteFailed:
+                    raise  # half-applied: not logged; the process stops its writes
+                except Exception as error:  # refused: nothing changed but what time brought
+                    refused, request = error, TICK
+                self.seq += 1
+                self.tables.write(
+                    connection,
+                    {"seq": self.seq, "at": now, "method": request[0], "path": request[1],
+                     "body": request[2] if len(request) > 2 else b"", "process": self.process},
+                    before,
+                )  # fmt: skip
+        except SQLAlchemyError as error:
+            self._drop_connection()
+            self._diverged(f"writing to the shared stock failed ({type(error).__name__})")
+            logger.exception("a write could not be committed: writes are stopped")
+            raise WriteFailed(self.stopped) from error
+        finally:
+            self.clock.pin(None)
+        return refused
+
+    def _connection(self) -> Connection:
+        """The process's one connection (writes and replays run one at a time, under
+        the lock), opened again after a failure."""
+        if self._open is None:
+            self._open = self.engine.connect()
+        return self._open
+
+    def _drop_connection(self) -> None:
+        if self._open is not None:
+            with suppress(SQLAlchemyError):
+                self._open.close()
+            self._open = None
+
+    def _diverged(self, why: str) -> None:
+        at = utc_now().isoformat(timespec="seconds")
+        self.stopped = (
+            f"writes are refused since {why} at {at}: this process's state may differ from "
+            "the shared stock; restart the service to rebuild it (reads still work)"
+        )
+
+    # ------------------------------------------------------------ reads
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Read under the lock once the writes others committed are replayed; when holds
+        have expired or restocks are due by now, a tick is logged first, as one
+        process releases and lands them at the start of a read."""
+        if self.stopped is None and self._due_now():
+            try:
+                with self.transaction():
+                    pass
+            except (WriteFailed, WritesStopped):
+                pass  # writes stop; the read shows the state as it is
+        with self._lock:
+            try:
+                self._replay(self._connection())
+                self._connection().rollback()  # end the read's transaction
+            except (SQLAlchemyError, WriteFailed):
+                self._drop_connection()
+                logger.warning("the shared stock cannot be read: answering from this process")
+            yield
+
+    def _due_now(self) -> bool:
+        assert self.holds is not None and self.restocks is not None
+        now = utc_now()
+        restock = self.restocks.next_due()
+        if restock is not None and restock <= self.restocks.now(now):
+            return True
+        return any(hold.expires_at <= now for hold in self.holds.holds())
+
+    # ------------------------------------------------------------ replay
+    def _replay(self, connection: Connection) -> None:
+        """Apply the log entries after `self.seq`, in order."""
+        assert self.tables is not None
+        found = connection.execute(select(log).where(log.c.seq > self.seq).order_by(log.c.seq))
+        for entry in found:
+            if entry.seq != self.seq + 1:
+                self._diverged(f"log entry {self.seq + 1} is missing")
+                raise WriteFailed(self.stopped)
+            self._apply(entry)
+            self.seq = entry.seq
+            if self.stopped is not None:
+                raise WriteFailed(self.stopped)
+        self.tables.seen()
+
+    def _apply(self, entry) -> None:
+        assert self.holds is not None
+        ids = iter(json.loads(entry.ids))
+        self.clock.pin(entry.at)
+        random_ids, self.holds.new_id = self.holds.new_id, lambda: next(ids)
+        self._replaying.on = True
+        try:
+            if (entry.method, entry.path) == TICK:
+                with self.applying(f"replaying tick {entry.seq}"):
+                    self._begin()
+            else:
+                self._call(entry)
+        finally:
+            self._replaying.on = False
+            self.holds.new_id = random_ids
+            self.clock.pin(None)
+
+    def _call(self, entry) -> None:
+        """Run a logged request through the endpoint that served it (the same checks
+        and changes; its answer is dropped)."""
+        for route, body_name, model in self._routes:
+            match = route.path_regex.match(entry.path)
+            if match is None or entry.method not in route.methods:
+                continue
+            arguments: dict[str, Any] = dict(match.groupdict())
+            if body_name is not None and model is not None:
+                arguments[body_name] = model.model_validate(json.loads(entry.body))
+            route.endpoint(**arguments)
+            return
+        self._diverged(f"log entry {entry.seq} names {entry.method} {entry.path}, unknown here")
+
+
+def _replayable(route: APIRoute) -> tuple[APIRoute, str | None, type[BaseModel] | None]:
+    """A route with the name and model of its body parameter (None without one)."""
+    hints = typing.get_type_hints(route.endpoint)
+    for name in inspect.signature(route.endpoint).parameters:
+        kind = hints.get(name)
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            return route, name, kind
+    return route, None, None
