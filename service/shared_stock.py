@@ -108,7 +108,9 @@ class SharedGate(WriteGate):
         self.process = f"{socket.gethostname()}:{os.getpid()}"
         self._replaying = threading.local()
         self._routes: list[tuple[APIRoute, str | None, type[BaseModel] | None]] = []
-        self._open: Connection | None = None
+        self._open: dict[bool, Connection] = {}
+        """The process's connections: the writer's (transactions) and the reader's
+        (autocommit); writes and replays run one at a time, under the lock."""
         self.tables: StateTables | None = None
         self.reactions: Reactions | None = None
         self.holds: Holds | None = None
@@ -125,8 +127,7 @@ class SharedGate(WriteGate):
         self.tables.start(self.fingerprint)
         app.add_middleware(CaptureWrites)
         with self._lock:
-            self._replay(self._connection())
-            self._connection().rollback()  # end the read's transaction
+            self._catch_up()
 
     # ------------------------------------------------------------ writes
     @contextmanager
@@ -140,6 +141,10 @@ class SharedGate(WriteGate):
         with self._lock:
             if self.stopped is not None:
                 raise WritesStopped(self.stopped)
+            try:  # most of what others wrote, replayed before this write takes the row lock
+                self._catch_up()
+            except SQLAlchemyError:
+                self._drop_connections()  # the write tries again, and stops writes if it fails
             refused = yield from self._logged(request)
         if refused is not None:
             raise refused
@@ -150,7 +155,7 @@ class SharedGate(WriteGate):
         refused: Exception | None = None
         assert self.tables is not None
         try:
-            connection = self._connection()
+            connection = self._connection(reader=False)
             with connection.begin():
                 top = connection.execute(
                     select(head.c.seq, head.c.clock).where(head.c.id == 1).with_for_update()
@@ -177,7 +182,7 @@ class SharedGate(WriteGate):
                     before,
                 )  # fmt: skip
         except SQLAlchemyError as error:
-            self._drop_connection()
+            self._drop_connections()
             self._diverged(f"writing to the shared stock failed ({type(error).__name__})")
             logger.exception("a write could not be committed: writes are stopped")
             raise WriteFailed(self.stopped) from error
@@ -185,18 +190,24 @@ class SharedGate(WriteGate):
             self.clock.pin(None)
         return refused
 
-    def _connection(self) -> Connection:
-        """The process's one connection (writes and replays run one at a time, under
-        the lock), opened again after a failure."""
-        if self._open is None:
-            self._open = self.engine.connect()
-        return self._open
+    def _connection(self, reader: bool) -> Connection:
+        """The reader's or the writer's connection, opened again after a failure."""
+        if reader not in self._open:
+            connection = self.engine.connect()
+            if reader:
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            self._open[reader] = connection
+        return self._open[reader]
 
-    def _drop_connection(self) -> None:
-        if self._open is not None:
+    def _drop_connections(self) -> None:
+        for connection in self._open.values():
             with suppress(SQLAlchemyError):
-                self._open.close()
-            self._open = None
+                connection.close()
+        self._open.clear()
+
+    def _catch_up(self) -> None:
+        """Replay the writes others committed, outside a transaction (no lock taken)."""
+        self._replay(self._connection(reader=True))
 
     def _diverged(self, why: str) -> None:
         at = utc_now().isoformat(timespec="seconds")
@@ -219,10 +230,9 @@ class SharedGate(WriteGate):
                 pass  # writes stop; the read shows the state as it is
         with self._lock:
             try:
-                self._replay(self._connection())
-                self._connection().rollback()  # end the read's transaction
+                self._catch_up()
             except (SQLAlchemyError, WriteFailed):
-                self._drop_connection()
+                self._drop_connections()
                 logger.warning("the shared stock cannot be read: answering from this process")
             yield
 
