@@ -71,17 +71,11 @@ def _app(args, session, summary, settings, create_app):
     url = store_url(args.store)
     if url is None:
         return create_app(session, summary, settings)
-    from functools import partial
-
-    from service.shared_schema import fingerprint
-    from service.shared_stock import SharedClock, SharedGate
+    from service.shared_stock import replica_app
 
     ruleset = args.artifact or args.ruleset
     files = (args.nodes, args.inventory, ruleset, args.carriers, args.closures)
-    window = (settings.window.ahead, settings.window.behind, settings.finished_ids)
-    clock = SharedClock()
-    gates = partial(SharedGate, url, fingerprint(files, window), clock)
-    return create_app(session, summary, settings, clock=clock, gates=gates)
+    return replica_app(session, summary, settings, url, files)
 
 
 if __name__ == "__main__":

@@ -30,8 +30,11 @@ import threading
 import typing
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from functools import partial
+from pathlib import Path
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy import Connection, select
@@ -39,8 +42,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from engine.holds import Holds, utc_now
 from engine.reactions import Reactions
+from engine.session import Session
 from service.restocks import Restocks
-from service.shared_schema import head, log, open_engine
+from service.settings import ServiceSettings
+from service.shared_schema import fingerprint, head, log, open_engine
 from service.shared_tables import StateTables
 from service.writes import WriteFailed, WriteGate, WritesStopped
 
@@ -122,7 +127,7 @@ class SharedGate(WriteGate):
         tables are created or migrated, a database first used is given the stock of
         the start files, one used by other files is refused (StoreProblem)."""
         self.reactions, self.holds, self.restocks = reactions, holds, restocks
-        self._routes = [_replayable(route) for route in app.routes if isinstance(route, APIRoute)]
+        self._routes = [_replayable(route) for route in _api_routes(app.routes)]
         self.tables = StateTables(self.engine, reactions, holds)
         self.tables.start(self.fingerprint)
         app.add_middleware(CaptureWrites)
@@ -233,7 +238,9 @@ class SharedGate(WriteGate):
                 self._catch_up()
             except (SQLAlchemyError, WriteFailed):
                 self._drop_connections()
-                logger.warning("the shared stock cannot be read: answering from this process")
+                logger.warning(
+                    "the shared stock cannot be read: answering from this process", exc_info=True
+                )
             yield
 
     def _due_now(self) -> bool:
@@ -289,6 +296,37 @@ class SharedGate(WriteGate):
             route.endpoint(**arguments)
             return
         self._diverged(f"log entry {entry.seq} names {entry.method} {entry.path}, unknown here")
+
+
+def replica_app(
+    session: Session,
+    summary: dict[str, Any],
+    settings: ServiceSettings,
+    url: str,
+    files: tuple[str | Path | None, ...],
+) -> FastAPI:
+    """The service's app as a replica on the shared stock at `url`, its state rebuilt
+    from the log; `files` are the start files (nodes, inventory, ruleset or artifact,
+    carriers, closures; None when not given), fingerprinted with the settings a replay
+    depends on. StoreProblem when the database cannot be used."""
+    from service.app import create_app
+
+    window = (settings.window.ahead, settings.window.behind, settings.finished_ids)
+    clock = SharedClock()
+    gates = partial(SharedGate, url, fingerprint(files, window), clock)
+    return create_app(session, summary, settings, clock=clock, gates=gates)
+
+
+def _api_routes(routes) -> Iterator[APIRoute]:
+    """The app's endpoints, those of the routers it includes too (FastAPI keeps an
+    included router whole, as `original_router`; the service includes them without a
+    prefix, so their paths are the app's)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _api_routes(included.routes)
 
 
 def _replayable(route: APIRoute) -> tuple[APIRoute, str | None, type[BaseModel] | None]:
