@@ -145,9 +145,7 @@ class Holds:
                 f"nothing can be held for basket {basket.id!r}: no node can place any unit of "
                 f"{skus}{why}"
             )
-        hold = Hold(
-            self.new_id(), now, now + dt.timedelta(seconds=ttl), basket.id, decision, lines
-        )
+        hold = Hold(self.new_id(), now, now + dt.timedelta(seconds=ttl), basket.id, decision, lines)
         for line in lines:
             self._add(line.node_id, line.sku, -line.qty)
         self._open[hold.id] = hold
