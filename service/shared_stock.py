@@ -45,7 +45,7 @@ from engine.reactions import Reactions
 from engine.session import Session
 from service.restocks import Restocks
 from service.settings import ServiceSettings
-from service.shared_schema import fingerprint, head, log, open_engine
+from service.shared_schema import StoreProblem, fingerprint, head, log, open_engine
 from service.shared_tables import StateTables
 from service.writes import WriteFailed, WriteGate, WritesStopped
 
@@ -132,7 +132,12 @@ class SharedGate(WriteGate):
         self.tables.start(self.fingerprint)
         app.add_middleware(CaptureWrites)
         with self._lock:
-            self._catch_up()
+            try:
+                self._catch_up()
+            except (SQLAlchemyError, WriteFailed) as error:
+                raise StoreProblem(
+                    f"cannot rebuild the state from the shared stock: {error}"
+                ) from error
 
     # ------------------------------------------------------------ writes
     @contextmanager
@@ -143,6 +148,11 @@ class SharedGate(WriteGate):
             return
         captured = _request.get()
         request = TICK if captured is None else (captured[0], captured[1], bytes(captured[2]))
+        with self._write(request):
+            yield
+
+    @contextmanager
+    def _write(self, request: tuple) -> Iterator[None]:
         with self._lock:
             if self.stopped is not None:
                 raise WritesStopped(self.stopped)
@@ -227,9 +237,12 @@ class SharedGate(WriteGate):
         """Read under the lock once the writes others committed are replayed; when holds
         have expired or restocks are due by now, a tick is logged first, as one
         process releases and lands them at the start of a read."""
+        if getattr(self._replaying, "on", False):  # a read within a replayed write
+            yield
+            return
         if self.stopped is None and self._due_now():
             try:
-                with self.transaction():
+                with self._write(TICK):
                     pass
             except (WriteFailed, WritesStopped):
                 pass  # writes stop; the read shows the state as it is
