@@ -240,12 +240,6 @@ class SharedGate(WriteGate):
         if getattr(self._replaying, "on", False):  # a read within a replayed write
             yield
             return
-        if self.stopped is None and self._due_now():
-            try:
-                with self._write(TICK):
-                    pass
-            except (WriteFailed, WritesStopped):
-                pass  # writes stop; the read shows the state as it is
         with self._lock:
             try:
                 self._catch_up()
@@ -254,6 +248,12 @@ class SharedGate(WriteGate):
                 logger.warning(
                     "the shared stock cannot be read: answering from this process", exc_info=True
                 )
+            due = self.stopped is None and self._due_now()
+        if due:
+            # If the tick fails, writes stop and the read shows the state as it is.
+            with suppress(WriteFailed, WritesStopped), self._write(TICK):
+                pass
+        with self._lock:
             yield
 
     def _due_now(self) -> bool:

@@ -89,9 +89,16 @@ def test_a_hold_expires_on_every_replica(tmp_path, signing, postgres_server):  #
         assert one.post("/holds", json={"basket": basket, "ttl_seconds": 1}).status_code == 200
         assert scarce(two)["ST-PARIS"]["held"] == 5  # the nearest store
         time.sleep(1.1)
-        assert scarce(two)["ST-PARIS"]["held"] == 0  # the read logged a tick: released
-        assert scarce(one)["ST-PARIS"]["held"] == 0
+        promised = two.post("/promise", json={"lines": [{"sku": "SCARCE", "qty": 1}]})
+        assert promised.status_code == 200  # a read: it logged a tick first, which released it
+        assert scarce(two)["ST-PARIS"]["held"] == scarce(one)["ST-PARIS"]["held"] == 0
         assert one.get("/stats").json()["holds_open"] == two.get("/stats").json()["holds_open"] == 0
+    engine = sa.create_engine(url)
+    with engine.connect() as db:
+        kinds = db.execute(sa.text("SELECT method, path FROM replica_log ORDER BY seq")).all()
+        held = db.execute(sa.text("SELECT count(*) FROM replica_holds")).scalar()
+    engine.dispose()
+    assert kinds == [("POST", "/holds"), ("TICK", "")] and held == 0
 
 
 def test_a_replica_started_from_other_files_is_refused(tmp_path, signing, postgres_server):  # noqa: ARG001
