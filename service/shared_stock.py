@@ -298,15 +298,20 @@ class SharedGate(WriteGate):
 
     def _call(self, entry) -> None:
         """Run a logged request through the endpoint that served it (the same checks
-        and changes; its answer is dropped)."""
+        and changes; its answer is dropped). Endpoints are called with their path
+        parameters and their body model; one that cannot be, or fails, stops writes."""
         for route, body_name, model in self._routes:
             match = route.path_regex.match(entry.path)
             if match is None or entry.method not in route.methods:
                 continue
             arguments: dict[str, Any] = dict(match.groupdict())
-            if body_name is not None and model is not None:
-                arguments[body_name] = model.model_validate(json.loads(entry.body))
-            route.endpoint(**arguments)
+            try:
+                if body_name is not None and model is not None:
+                    arguments[body_name] = model.model_validate(json.loads(entry.body))
+                route.endpoint(**arguments)
+            except Exception:
+                logger.exception("replaying log entry %s failed", entry.seq)
+                self._diverged(f"replaying log entry {entry.seq} failed")
             return
         self._diverged(f"log entry {entry.seq} names {entry.method} {entry.path}, unknown here")
 
