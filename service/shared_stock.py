@@ -113,6 +113,8 @@ class SharedGate(WriteGate):
         self.process = f"{socket.gethostname()}:{os.getpid()}"
         self._replaying = threading.local()
         self._routes: list[tuple[APIRoute, str | None, type[BaseModel] | None]] = []
+        self._others_wrote = True
+        """Whether other processes committed writes just before this one's last."""
         self._open: dict[bool, Connection] = {}
         """The process's connections: the writer's (transactions) and the reader's
         (autocommit); writes and replays run one at a time, under the lock."""
@@ -156,10 +158,13 @@ class SharedGate(WriteGate):
         with self._lock:
             if self.stopped is not None:
                 raise WritesStopped(self.stopped)
-            try:  # most of what others wrote, replayed before this write takes the row lock
-                self._catch_up()
-            except SQLAlchemyError:
-                self._drop_connections()  # the write tries again, and stops writes if it fails
+            # When others wrote before the last write, most of what they wrote since is
+            # replayed before this write takes the row lock (alone, the round trip is saved).
+            if self._others_wrote:
+                try:
+                    self._catch_up()
+                except SQLAlchemyError:
+                    self._drop_connections()  # the write tries again; if that fails, it stops
             refused = yield from self._logged(request)
         if refused is not None:
             raise refused
@@ -175,7 +180,9 @@ class SharedGate(WriteGate):
                 top = connection.execute(
                     select(head.c.seq, head.c.clock).where(head.c.id == 1).with_for_update()
                 ).one()
+                seen = self.seq
                 self._replay(connection)  # a fresh snapshot: every entry up to top.seq
+                self._others_wrote = self.seq > seen
                 if self.seq != top.seq:
                     self._diverged(f"the log ends at {self.seq}, its head says {top.seq}")
                     raise WriteFailed(self.stopped)
