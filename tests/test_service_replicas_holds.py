@@ -5,6 +5,7 @@ is refused, and so is a store that is not PostgreSQL."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
@@ -134,4 +135,23 @@ def test_an_event_applied_on_one_replica_moves_the_others(tmp_path, signing, pos
         [moved] = offline.json()["decisions"]
         assert moved["order_id"] == "W-1" and moved["rerouted_from"] == "W-1#1"
         assert scarce(one)["ST-PARIS"]["online"] is False
+        assert one.get("/stats").json() == two.get("/stats").json()
+
+
+def test_a_return_routed_on_one_replica_restocks_the_other(tmp_path, signing, postgres_server):  # noqa: ARG001
+    from test_service_returns import NODES, RETURNS_RULESET, STOCK
+
+    url = postgres_server.new_database()
+    files = write_files(tmp_path, nodes=NODES, stock=STOCK, ruleset=RETURNS_RULESET)
+    two_days_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+    returned = {"return_id": "R-1", "created_at": two_days_ago.isoformat(), "method": "store",
+                "drop_node": "ST-PARIS", "lines": [{"sku": "RARE", "qty": 1,
+                "reason": "changed_mind", "condition": "new"}]}  # fmt: skip
+    with replica(files, url) as one, replica(files, url) as two:
+        answer = one.post("/returns", json={"return": returned})
+        assert answer.status_code == 200
+        assert [landed["sku"] for landed in answer.json()["restocks"]["landed"]] == ["RARE"]
+        rare = two.get("/availability", params={"sku": "RARE"}).json()["total"]
+        assert rare["on_hand"] == 1
+        assert two.post("/returns", json={"return": returned}).status_code == 409
         assert one.get("/stats").json() == two.get("/stats").json()
