@@ -7,7 +7,6 @@ service replaying the same orders in the order the database committed them."""
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter, defaultdict
 from dataclasses import replace
 from pathlib import Path
@@ -73,11 +72,9 @@ def test_three_replicas_route_scarce_stock_without_overselling(
     try:
         for base, server, log in zip(bases, servers, logs, strict=True):
             wait_until_up(base, server, log)
-        began = time.monotonic()
         run = route_orders(
             bases, world.order_token, world.stores, ORDERS, hooks={KILL_AT: kill_one}
         )
-        print(f"{ORDERS} orders in {time.monotonic() - began:.1f} s", run.stats.errors)
         servers[0].wait()
         servers[0] = start(world.files, ports[0], logs[0])  # restarted: rebuilds from the log
         wait_until_up(bases[0], servers[0], logs[0])
@@ -93,6 +90,7 @@ def test_three_replicas_route_scarce_stock_without_overselling(
 
     assert len(run.stats.latencies) + run.stats.errors[409] == ORDERS, run.stats.errors
     assert set(run.stats.errors) <= {409, "no answer"}, run.stats.errors
+    assert run.stats.errors["no answer"] > 0, "the killed process's clients moved on"
     assert seen[0] == seen[1] == seen[2], "a restarted replica rebuilds the same state"
     assert scarce[0] == scarce[1] == scarce[2]
 
@@ -128,9 +126,7 @@ def test_three_replicas_route_scarce_stock_without_overselling(
         assert by_order.get(order_id, Counter()) == answered, order_id
 
     # The database equals one in-memory service replaying the orders in commit order.
-    began = time.monotonic()
     decisions, inventory = replay(world, entries)
-    print(f"replayed in {time.monotonic() - began:.1f} s")
     assert {k: decisions[k] for k in run.decisions} == run.decisions
     for order_id, decision in decisions.items():
         replayed: Counter[tuple[str, str]] = Counter()
