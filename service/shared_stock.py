@@ -144,6 +144,8 @@ class SharedGate(WriteGate):
     # ------------------------------------------------------------ writes
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        """A write of the request being served, logged (see the module doc); a write
+        replayed from the log only has time brought first, as the lock is held."""
         if getattr(self._replaying, "on", False):  # a logged write, replayed under the lock
             self._begin()
             yield
@@ -155,6 +157,7 @@ class SharedGate(WriteGate):
 
     @contextmanager
     def _write(self, request: tuple) -> Iterator[None]:
+        """Log `request` (method, path, body; or TICK) as one write under both locks."""
         with self._lock:
             if self.stopped is not None:
                 raise WritesStopped(self.stopped)
