@@ -15,6 +15,7 @@ BENCHMARKS = [
     "bench.routing",
     "bench.end_to_end",
     "bench.service",
+    "bench.replicas",
     "bench.promise",
     "bench.holds",
     "bench.events",

@@ -111,6 +111,9 @@ class Holds:
         self._due: list[tuple[dt.datetime, int, str]] = []
         """(expires_at, number, hold id), a heap: the next hold to expire first."""
         self._numbers = itertools.count()
+        self.new_id: Callable[[], str] = lambda: uuid.uuid4().hex
+        """Names a new hold: 32 random hex digits (a replica replaying a shared log
+        gives the id the log recorded)."""
 
     # ------------------------------------------------------------ changes
     def hold(self, basket: Order, ttl_seconds: int, at: dt.datetime | None = None) -> Hold:
@@ -142,9 +145,7 @@ class Holds:
                 f"nothing can be held for basket {basket.id!r}: no node can place any unit of "
                 f"{skus}{why}"
             )
-        hold = Hold(
-            uuid.uuid4().hex, now, now + dt.timedelta(seconds=ttl), basket.id, decision, lines
-        )
+        hold = Hold(self.new_id(), now, now + dt.timedelta(seconds=ttl), basket.id, decision, lines)
         for line in lines:
             self._add(line.node_id, line.sku, -line.qty)
         self._open[hold.id] = hold

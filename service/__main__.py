@@ -41,8 +41,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-level", default="warning", help="uvicorn log level (warning)")
     parser.add_argument(
         "--workers", type=int, default=1, metavar="N",
-        help="service processes: 1 (more need the stock kept outside them)",
+        help="worker processes: 1 (for more processes, run replicas with --store)",
     )  # fmt: skip
+    parser.add_argument(
+        "--store",
+        metavar="URL",
+        help="PostgreSQL database of the stock shared by replicas (else $SOURCING_SERVICE_STORE;"
+        " neither: the stock is in this process's memory)",
+    )
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error(f"--workers must be at least 1, not {args.workers}")
@@ -63,22 +69,38 @@ def main(argv: list[str] | None = None) -> int:
             args.nodes, args.inventory, artifact=args.artifact, ruleset=args.ruleset,
             carriers=args.carriers, closures=args.closures,
         )  # fmt: skip
+        app = _app(args, session, summary, settings, create_app)
     except (OSError, ValueError, SourcingError) as error:
         print(f"python -m service: {error}", file=sys.stderr)
         return 2
-    app = create_app(session, summary, settings)
     gc.freeze()  # what was loaded lives as long as the process: the collector skips it
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, **SERVER)
     return 0
 
 
+def _app(args, session, summary, settings, create_app):
+    """The app over the process's memory, or a replica over the shared stock in
+    PostgreSQL (`--store`; docs/service.md, "Replicas")."""
+    from service.shared_schema import store_url
+
+    url = store_url(args.store)
+    if url is None:
+        return create_app(session, summary, settings)
+    from service.shared_stock import replica_app
+
+    ruleset = args.artifact or args.ruleset
+    files = (args.nodes, args.inventory, ruleset, args.carriers, args.closures)
+    return replica_app(session, summary, settings, url, files)
+
+
 def workers_refused(workers: int) -> str:
-    """Why `--workers N` (N > 1) is refused: the stock lives in one process's memory."""
+    """Why `--workers N` (N > 1) is refused: a worker pool of one process would give
+    each worker its own stock; several processes share one only as replicas."""
     return (
-        f"--workers {workers} is refused: the stock, its allocations and holds live in the "
-        "memory of one process, and two processes would each promise the same units; "
-        "serve with one worker (the default), and more processes once the stock is kept "
-        'in PostgreSQL (docs/service.md, "Production set-up")'
+        f"--workers {workers} is refused: each worker would hold its own copy of the stock "
+        "and two workers would promise the same units; serve with one worker (the "
+        "default), and run more processes as replicas on one PostgreSQL stock with "
+        '--store (docs/service.md, "Replicas")'
     )
 
 

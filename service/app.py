@@ -67,11 +67,13 @@ def create_app(
     ruleset: dict[str, Any],
     settings: ServiceSettings,
     clock: Callable[[], dt.datetime] = utc_now,
+    gates: Callable[..., WriteGate] = WriteGate,
 ) -> FastAPI:
     """The API over `session` (a router, its ledger and its return router; its
     allocations are followed from now on); `ruleset` is what GET /ruleset reports
     (name, version, content_hash, ...); `clock` is the service's clock (an aware
-    UTC instant), replaceable in tests."""
+    UTC instant), replaceable in tests; `gates` makes the write gate (replicas
+    sharing a stock in PostgreSQL give theirs: service.shared_stock)."""
     reactions = session.follow()
     app = FastAPI(
         title=TITLE,
@@ -89,7 +91,7 @@ def create_app(
     reactions.ledger.holds = holds
     restocks = Restocks(reactions, session.returns)
     routed_returns = ReturnIds(settings.finished_ids)
-    gate = WriteGate(first=holds.expire, due=lambda: restocks.land(restocks.now(clock())))
+    gate = gates(first=holds.expire, due=lambda: restocks.land(restocks.now(clock())))
 
     @app.get("/health")
     def health() -> JSONResponse:
@@ -185,6 +187,8 @@ def create_app(
 
     app.include_router(stock_routes(reactions, holds, restocks, gate, settings, clock))
     app.include_router(returns_routes(session, restocks, routed_returns, gate, settings, clock))
+    # A replica's gate serves writes through the shared log and rebuilds the state now.
+    getattr(gate, "attach", lambda *_: None)(app, reactions, holds, restocks)
     return app
 
 

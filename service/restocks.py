@@ -85,6 +85,10 @@ class Restocks:
                 )  # fmt: skip
                 heapq.heappush(self._due, restock)
 
+    def next_due(self) -> dt.datetime | None:
+        """The instant of the next restock to land (None when none is scheduled)."""
+        return self._due[0].at if self._due else None
+
     def land(self, instant: dt.datetime) -> None:
         """Land every restock due at or before `instant`, in time order (then the order
         they were scheduled in). A receipt that would take the position above the

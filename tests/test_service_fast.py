@@ -1,8 +1,8 @@
 """POST /route's lean path (service.fast, service.batch): a batch routed in blocks
 decides as the same orders routed one by one, the lean route answers every bad
 request as FastAPI's own handler does (same status, same errors, same order of
-checks), answers are encoded by orjson, and `--workers` above 1 is refused while
-the stock lives in one process's memory."""
+checks), answers are encoded by orjson, and `--workers` above 1 is refused (each
+worker would hold its own stock; replicas share one with `--store`)."""
 
 from __future__ import annotations
 
@@ -153,7 +153,7 @@ def test_more_than_one_worker_is_refused_while_stock_is_in_memory(capsys, files)
     argv += ["--artifact", str(files["artifact"]), "--workers", "2"]
     assert main(argv) == 2
     error = capsys.readouterr().err
-    assert "--workers 2" in error and "one process" in error
+    assert "--workers 2" in error and "--store" in error
 
 
 def test_the_service_serves_with_the_compiled_parser_and_loop():
