@@ -105,10 +105,6 @@ class Restocks:
             self.returns.arrived(restock.sku, node, restock.qty)
             self._landed.append(landed)
 
-    def next_due(self) -> dt.datetime | None:
-        """The instant of the next restock to land (None: none is scheduled)."""
-        return self._due[0].at if self._due else None
-
     def now(self, clock: dt.datetime) -> dt.datetime:
         """The service's time: the later of its clock and the ledger's."""
         ledger = self.reactions.ledger.clock
