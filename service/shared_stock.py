@@ -47,7 +47,7 @@ from service.restocks import Restocks
 from service.settings import ServiceSettings
 from service.shared_schema import StoreProblem, fingerprint, head, log, open_engine
 from service.shared_tables import StateTables
-from service.writes import WriteFailed, WriteGate, WritesStopped
+from service.writes import Busy, WriteFailed, WriteGate, WritesStopped
 
 logger = logging.getLogger("service.shared_stock")
 TICK = ("TICK", "")
@@ -143,13 +143,17 @@ class SharedGate(WriteGate):
 
     # ------------------------------------------------------------ writes
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, wait: bool = True) -> Iterator[None]:
         """A write of the request being served, logged (see the module doc); a write
-        replayed from the log only has time brought first, as the lock is held."""
+        replayed from the log only has time brought first, as the lock is held. A
+        live write is never run without waiting (`wait` false: Busy, nothing done): it
+        talks to the database, so it runs in a worker thread, off the event loop."""
         if getattr(self._replaying, "on", False):  # a logged write, replayed under the lock
             self._begin()
             yield
             return
+        if not wait:
+            raise Busy
         captured = _request.get()
         request = TICK if captured is None else (captured[0], captured[1], bytes(captured[2]))
         with self._write(request):
@@ -171,6 +175,11 @@ class SharedGate(WriteGate):
             refused = yield from self._logged(request)
         if refused is not None:
             raise refused
+
+    def on_loop(self, small: bool) -> bool:  # noqa: ARG002 - the size does not matter here
+        """A replayed write runs where the replay runs (it holds the lock); a live one
+        in a worker thread (see `transaction`)."""
+        return bool(getattr(self._replaying, "on", False))
 
     def _logged(self, request: tuple) -> Iterator[None]:
         """One logged write (a generator: it yields once, where the request applies);
@@ -318,12 +327,25 @@ class SharedGate(WriteGate):
             try:
                 if body_name is not None and model is not None:
                     arguments[body_name] = model.model_validate(json.loads(entry.body))
-                route.endpoint(**arguments)
+                _finished(route.endpoint(**arguments))
             except Exception:
                 logger.exception("replaying log entry %s failed", entry.seq)
                 self._diverged(f"replaying log entry {entry.seq} failed")
             return
         self._diverged(f"log entry {entry.seq} names {entry.method} {entry.path}, unknown here")
+
+
+def _finished(result: Any) -> Any:
+    """An endpoint's result; an async endpoint's coroutine run to its end here: a
+    replayed write runs in the replaying thread and never waits for anything."""
+    if not inspect.iscoroutine(result):
+        return result
+    try:
+        result.send(None)
+    except StopIteration as done:
+        return done.value
+    result.close()
+    raise RuntimeError("a replayed endpoint waited for something")
 
 
 def replica_app(

@@ -96,6 +96,11 @@ class WriteGate:
         finally:
             self._lock.release()
 
+    def on_loop(self, small: bool) -> bool:
+        """Whether a write runs on the event loop when the gate is free: a small one
+        does (see `write_soon`)."""
+        return small
+
     @contextmanager
     def reading(self) -> Iterator[None]:
         """Hold the write lock to read a consistent state (a promise), even once
@@ -157,7 +162,7 @@ async def write_soon(
     more than routing one order; otherwise in a worker thread, which waits for the
     gate without stopping the loop (a large batch there leaves the loop free to
     read the next requests)."""
-    if here:
+    if gate.on_loop(here):
         with suppress(Busy):
             return write(gate, what, check, apply, wait=False)
     return await run_in_threadpool(write, gate, what, check, apply)
