@@ -52,14 +52,14 @@ from service.writes import (
     events_to_apply,
     open_hold,
     orders_to_route,
-    write,
     write_soon,
 )
 
 TITLE = "Sourcing Studio routing service"
 ROUTED_ON_THE_LOOP = 20
-"""Orders of a POST /route (not explained) routed on the event loop itself when the
-write gate is free; more go to a worker thread (service.writes.write_soon)."""
+"""Orders of a POST /route (not explained), events of a POST /events, handled on the
+event loop itself when the write gate is free; more go to a worker thread
+(service.writes.write_soon)."""
 
 
 def create_app(
@@ -172,8 +172,7 @@ def create_app(
         answer = {"at": at.isoformat(), "options": [option.to_dict() for option in options]}
         return JSONResponse(answer)  # plain JSON values: no encoder walk needed
 
-    @app.post("/events", dependencies=[requires("events")])
-    def events(request: EventsRequest) -> Any:
+    async def events(request: EventsRequest) -> Any:
         """Apply one event (`event`) or a batch (`events`, in time order); answers
         with the re-route decisions they caused."""
 
@@ -183,7 +182,14 @@ def create_app(
         def apply(batch):
             return applied_events(reactions, restocks, batch)
 
-        return write(gate, "applying events", check, apply)
+        here = len(request.all_events) <= ROUTED_ON_THE_LOOP
+        answer = await write_soon(gate, "applying events", check, apply, here)
+        return answer if isinstance(answer, Response) else json_response(answer)
+
+    app.router.add_api_route(
+        "/events", events, methods=["POST"], dependencies=[requires("events")],
+        route_class_override=LeanJSONRoute,
+    )  # fmt: skip
 
     app.include_router(stock_routes(reactions, holds, restocks, gate, settings, clock))
     app.include_router(returns_routes(session, restocks, routed_returns, gate, settings, clock))

@@ -1,5 +1,5 @@
-"""The lean request path of POST /route (docs/service.md, "Where a request's time
-goes").
+"""The lean request path of POST /route and POST /events (docs/service.md, "How a
+request is served").
 
 FastAPI solves every endpoint's parameters and dependencies anew at each request
 (their cache keys, scopes, the bearer scheme), runs plain `def` endpoints and

@@ -76,6 +76,9 @@ class WriteGate:
         self, first: Callable[[], object] | None = None, due: Callable[[], object] | None = None
     ) -> None:
         self._lock = threading.Lock()
+        self._counting = threading.Lock()
+        self.waiting = 0
+        """Requests blocked until the lock is free (in worker threads)."""
         self._first = first
         self._due = due
         self.stopped: str | None = None
@@ -85,8 +88,9 @@ class WriteGate:
     def transaction(self, wait: bool = True) -> Iterator[None]:
         """Hold the write lock for a check-then-apply step; WritesStopped when
         writes are refused, WriteFailed when what time brought failed; Busy, with
-        nothing done, when the lock is held and `wait` is false."""
-        if not self._lock.acquire(blocking=wait):
+        nothing done, when the lock is held or others wait for it and `wait` is
+        false (a request that would not wait never overtakes one that waits)."""
+        if not self._acquire(wait):
             raise Busy
         try:
             if self.stopped is not None:
@@ -105,10 +109,24 @@ class WriteGate:
     def reading(self) -> Iterator[None]:
         """Hold the write lock to read a consistent state (a promise), even once
         writes are refused (then nothing is changed first but expired holds)."""
-        with self._lock:
+        self._acquire(wait=True)
+        try:
             with suppress(WriteFailed):  # writes stop (logged); the read shows the state
                 self._begin()
             yield
+        finally:
+            self._lock.release()
+
+    def _acquire(self, wait: bool) -> bool:
+        if not wait:
+            return self.waiting == 0 and self._lock.acquire(blocking=False)
+        with self._counting:
+            self.waiting += 1
+        try:
+            return self._lock.acquire()
+        finally:
+            with self._counting:
+                self.waiting -= 1
 
     def _begin(self) -> None:
         if self._first is not None:
@@ -158,10 +176,11 @@ async def write_soon(
     gate: WriteGate, what: str, check: Callable, apply: Callable, here: bool
 ) -> Any:
     """`write` from the event loop: run at once on the loop when the work is small
-    (`here`) and the gate is free — no hop to a worker thread, whose hand-over costs
-    more than routing one order; otherwise in a worker thread, which waits for the
-    gate without stopping the loop (a large batch there leaves the loop free to
-    read the next requests)."""
+    (`here`) and the gate is free with nobody waiting for it — no hop to a worker
+    thread, whose hand-over costs more than routing one order; otherwise in a worker
+    thread, which waits for the gate without stopping the loop (a large batch there
+    leaves the loop free to read the next requests, and requests already waiting —
+    events, reads — are not overtaken again and again)."""
     if gate.on_loop(here):
         with suppress(Busy):
             return write(gate, what, check, apply, wait=False)

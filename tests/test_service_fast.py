@@ -213,3 +213,17 @@ def test_a_write_waits_in_a_worker_thread_while_the_gate_is_held():
         assert ran_in[1] != loop_thread
 
     asyncio.run(scenario())
+
+
+def test_a_write_that_would_not_wait_never_overtakes_one_that_waits():
+    from service.writes import Busy, WriteGate
+
+    gate = WriteGate()
+    with gate.transaction(wait=False):
+        pass  # free, nobody waiting: taken at once
+    gate.waiting = 1  # a worker thread blocked on the gate (as _acquire counts it)
+    with pytest.raises(Busy), gate.transaction(wait=False):
+        pass
+    gate.waiting = 0
+    with gate.transaction(wait=True):
+        assert gate.waiting == 0
