@@ -24,12 +24,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulations.bound_alone import Alone, alone
 from simulations.bound_lp import INFINITY, LinearProgram
 
 START_OPTIONS = 2
 """Options per order in the first program, besides the ruleset's."""
 TOLERANCE = 1e-7
 """A reduced cost below −TOLERANCE brings its option in."""
+ROW_SLACK = 1e-6
+"""A row's activity above its right-hand side by more than this is overdrawn."""
 
 
 @dataclass(frozen=True)
@@ -136,15 +139,20 @@ def solve_days(
     """The optimum for `orders` orders (their local `day` and `split` limit), the
     ruleset's shipments given as (order, node) rows of `ruleset_nodes`."""
     model = _Model(lines, arcs, orders, day, split, costs, penalty, ruleset_nodes)
-    more = model.first_options()
-    rounds = 0
+    single = alone(
+        lines.order, lines.qty, arcs.line, arcs.cap, model.arc_cost, model.arc_option,
+        model.option_order, model.option_cost, model.option_pick, model.limit, penalty,
+    )  # fmt: skip
+    active = single.option < 0
+    reach = active[model.option_order]
+    potential = np.where(reach[model.arc_option], arcs.cap, 0.0)
+    active |= model.overdrawn(reach.astype(float), potential, single.option, active)
     while True:
-        rounds += 1
-        model.add(more)
-        values, duals = model.lp.solve()
-        more = model.priced(duals) & (model.y_of < 0)
-        if not more.any():
-            return model.per_order(values, rounds)
+        values = model.solve(active)
+        extra = model.overdrawn(*model.used(values), single.option, active)
+        if not extra.any():
+            return model.per_order(values, single, active)
+        active |= extra
 
 
 class _Model:
@@ -163,11 +171,13 @@ class _Model:
         self.ruleset_option[where[len(arc_key) :]] = True
         self.option_cost = costs.ship_cost[self.option_order, self.option_node]
         self.arc_cost = costs.pick_cost[arcs.node]
+        self.option_pick = costs.pick_cost[self.option_node]
+        self.rounds = 0
         rows = len(lines.qty)  # the demand rows come first
         # Σy ≤ split limit, per order
         options = np.bincount(self.option_order, minlength=orders)
         shipped = np.bincount(self.option_order[self.ruleset_option], minlength=orders)
-        limit = np.maximum(split, shipped)
+        limit = self.limit = np.maximum(split, shipped)
         self.split_row, rows, split_rhs = _rows(options > limit, limit, rows)
         # Σy ≤ capacity, per node and day
         group, first = np.unique(
@@ -182,7 +192,8 @@ class _Model:
         self.stock_arc, self.stock_row, stock_rhs, rows = self._stock_rows(day, rows)
         self.upper = np.concatenate([lines.qty, split_rhs, capacity_rhs, stock_rhs])
         self.fixed_rows = rows
-        self.start()
+        order = np.argsort(self.stock_arc, kind="stable")
+        self.stock_arc, self.stock_row = self.stock_arc[order], self.stock_row[order]
 
     def _stock_rows(self, day, first_row):
         arcs = self.arcs
@@ -232,21 +243,71 @@ class _Model:
         )
         active = self.ruleset_option.copy()
         active[order[rank < START_OPTIONS]] = True
-        return active
+        return active & self.option_active
 
-    def start(self) -> None:
-        """The program's fixed rows and its `u` columns, no option yet."""
+    def solve(self, active: np.ndarray) -> np.ndarray:
+        """The column values of the program of the `active` orders alone, with every
+        row's full right-hand side (column generation, see the module doc)."""
+        self.start(active)
+        if not active.any():
+            return np.zeros(self.lp.columns)
+        more = self.first_options()
+        while True:
+            self.rounds += 1
+            self.add(more)
+            values, duals = self.lp.solve()
+            more = self.priced(duals) & (self.y_of < 0) & self.option_active
+            if not more.any():
+                return values
+
+    def start(self, active: np.ndarray) -> None:
+        """The program's fixed rows and its `u` columns, no option yet; the demand of
+        the orders not `active` is 0."""
         lines = self.lines
         lp = self.lp = LinearProgram()
+        self.option_active = active[self.option_order]
         demand_rows = len(lines.qty)
-        lp.add_rows(lines.qty, lines.qty)
+        demand = np.where(active[lines.order], lines.qty, 0)
+        lp.add_rows(demand, demand)
         lp.add_rows(np.full(self.fixed_rows - demand_rows, -INFINITY), self.upper[demand_rows:])
-        self.u = lp.add_columns(np.full(demand_rows, self.penalty), lines.qty)
+        self.u = lp.add_columns(np.full(demand_rows, self.penalty), demand)
         lp.add_entries(np.arange(demand_rows), self.u, 1.0)
         self.y_of = np.full(len(self.option_order), -1, dtype=np.int64)
         self.x_of = np.full(len(self.arcs.line), -1, dtype=np.int64)
-        order = np.argsort(self.stock_arc, kind="stable")
-        self.stock_arc, self.stock_row = self.stock_arc[order], self.stock_row[order]
+
+    def used(self, values: np.ndarray):
+        """y per option and x per arc in the solution `values` (0 outside it)."""
+        y = np.zeros(len(self.option_order))
+        x = np.zeros(len(self.arcs.line))
+        in_y, in_x = self.y_of >= 0, self.x_of >= 0
+        y[in_y] = values[self.y_of[in_y]]
+        x[in_x] = values[self.x_of[in_x]]
+        return y, x
+
+    def overdrawn(self, y, x, single: np.ndarray, active: np.ndarray):
+        """The orders not `active` whose allocation on their own (option `single`)
+        takes from a stock or capacity row that `y` and `x` of the others and
+        those allocations together overdraw."""
+        arcs, lines = self.arcs, self.lines
+        y, x = y.copy(), x.copy()
+        held = (single >= 0) & ~active
+        taken = np.zeros(len(self.option_order), dtype=bool)
+        taken[single[held]] = True
+        arc_taken = taken[self.arc_option]
+        y[taken] = 1.0
+        x[arc_taken] = lines.qty[arcs.line[arc_taken]]
+        capacity = self.capacity_row >= 0
+        use = np.bincount(self.capacity_row[capacity], y[capacity], minlength=self.fixed_rows)
+        use = use + np.bincount(self.stock_row, x[self.stock_arc], minlength=self.fixed_rows)
+        over = use > self.upper + ROW_SLACK
+        extra = np.zeros(self.orders, dtype=bool)
+        if not over.any():
+            return extra
+        crowded = taken & capacity & over[np.maximum(self.capacity_row, 0)]
+        extra[self.option_order[crowded]] = True
+        short = self.stock_arc[over[self.stock_row]]
+        extra[lines.order[arcs.line[short[arc_taken[short]]]]] = True
+        return extra
 
     def add(self, chosen: np.ndarray) -> None:
         """Columns for the `chosen` options: y, the x of each of their lines, the link
@@ -290,9 +351,10 @@ class _Model:
         )
         return reduced < -TOLERANCE
 
-    def per_order(self, values, rounds: int) -> Solved:
+    def per_order(self, values, single: Alone, active: np.ndarray) -> Solved:
         """Each order's share of the optimum, its units unfilled and the node that ships
-        most of its units in the bound (ties: the first in network order)."""
+        most of its units in the bound (ties: the first in network order); the orders
+        not `active` keep their optimum on their own."""
         y_of, x_of, u, costs = self.y_of, self.x_of, self.u, self.lp.costs()
         lines, arcs, orders = self.lines, self.arcs, self.orders
         spent = costs * values
@@ -314,7 +376,11 @@ class _Model:
         o, n = o[best], n[best]
         first = np.r_[True, o[1:] != o[:-1]] if len(o) else np.zeros(0, dtype=bool)
         node[o[first]] = n[first]
-        return Solved(value=value, unfilled=unfilled, node=node, rounds=rounds)
+        held = ~active
+        value[held] = single.value[held]
+        unfilled[held] = 0.0
+        node[held] = self.option_node[single.option[held]]
+        return Solved(value=value, unfilled=unfilled, node=node, rounds=self.rounds)
 
 
 def _rows(binding: np.ndarray, limit: np.ndarray, first_row: int):
