@@ -256,22 +256,32 @@ class _Model:
             self.rounds += 1
             self.add(more)
             values, duals = self.lp.solve()
-            more = self.priced(duals) & (self.y_of < 0) & self.option_active
+            full = np.zeros(self.fixed_rows)
+            full[self.kept] = duals[: len(self.kept)]
+            more = self.priced(full) & (self.y_of < 0) & self.option_active
             if not more.any():
                 return values
 
     def start(self, active: np.ndarray) -> None:
-        """The program's fixed rows and its `u` columns, no option yet; the demand of
-        the orders not `active` is 0."""
+        """The fixed rows the `active` orders meet and their `u` columns, no option
+        yet (`kept`: the rows handed to HiGHS, `row_of`: their number there)."""
         lines = self.lines
         lp = self.lp = LinearProgram()
         self.option_active = active[self.option_order]
         demand_rows = len(lines.qty)
-        demand = np.where(active[lines.order], lines.qty, 0)
-        lp.add_rows(demand, demand)
-        lp.add_rows(np.full(self.fixed_rows - demand_rows, -INFINITY), self.upper[demand_rows:])
-        self.u = lp.add_columns(np.full(demand_rows, self.penalty), demand)
-        lp.add_entries(np.arange(demand_rows), self.u, 1.0)
+        met = np.zeros(self.fixed_rows, dtype=bool)
+        self.u_lines = np.flatnonzero(active[lines.order])
+        met[self.u_lines] = True
+        met[self.split_row[active & (self.split_row >= 0)]] = True
+        met[self.capacity_row[self.option_active & (self.capacity_row >= 0)]] = True
+        met[self.stock_row[self.option_active[self.arc_option[self.stock_arc]]]] = True
+        self.kept = np.flatnonzero(met)
+        self.row_of = np.full(self.fixed_rows, -1, dtype=np.int64)
+        self.row_of[self.kept] = np.arange(len(self.kept))
+        demand = self.kept < demand_rows
+        lp.add_rows(np.where(demand, self.upper[self.kept], -INFINITY), self.upper[self.kept])
+        self.u = lp.add_columns(np.full(len(self.u_lines), self.penalty), lines.qty[self.u_lines])
+        lp.add_entries(self.row_of[self.u_lines], self.u, 1.0)
         self.y_of = np.full(len(self.option_order), -1, dtype=np.int64)
         self.x_of = np.full(len(self.arcs.line), -1, dtype=np.int64)
 
@@ -317,17 +327,18 @@ class _Model:
         self.y_of[options] = lp.add_columns(self.option_cost[options], 1.0)
         for row_of in (self.split_row[self.option_order], self.capacity_row):
             take = options[row_of[options] >= 0]
-            lp.add_entries(row_of[take], self.y_of[take], 1.0)
+            lp.add_entries(self.row_of[row_of[take]], self.y_of[take], 1.0)
         arc_in = np.flatnonzero(chosen[self.arc_option])
         x = self.x_of[arc_in] = lp.add_columns(self.arc_cost[arc_in], arcs.cap[arc_in])
-        lp.add_entries(arcs.line[arc_in], x, 1.0)
+        lp.add_entries(self.row_of[arcs.line[arc_in]], x, 1.0)
         low = np.searchsorted(self.stock_arc, arc_in, side="left")
         high = np.searchsorted(self.stock_arc, arc_in, side="right")
         counts = high - low
         if counts.any():
             ends = np.cumsum(counts)
             entries = np.repeat(low - (ends - counts), counts) + np.arange(int(ends[-1]))
-            lp.add_entries(self.stock_row[entries], self.x_of[self.stock_arc[entries]], 1.0)
+            rows = self.row_of[self.stock_row[entries]]
+            lp.add_entries(rows, self.x_of[self.stock_arc[entries]], 1.0)
         link = lp.add_rows(np.full(len(arc_in), -INFINITY), 0.0)
         lp.add_entries(link, x, 1.0)
         lp.add_entries(link, self.y_of[self.arc_option[arc_in]], -arcs.cap[arc_in])
@@ -360,12 +371,14 @@ class _Model:
         spent = costs * values
         in_y = y_of >= 0
         in_x = x_of >= 0
-        value = (
+        value = np.zeros(orders) + (  # floats even without a column
             np.bincount(self.option_order[in_y], spent[y_of[in_y]], minlength=orders)
             + np.bincount(lines.order[arcs.line[in_x]], spent[x_of[in_x]], minlength=orders)
-            + np.bincount(lines.order, spent[u], minlength=orders)
+            + np.bincount(lines.order[self.u_lines], spent[u], minlength=orders)
         )
-        unfilled = np.bincount(lines.order, values[u], minlength=orders)
+        unfilled = np.zeros(orders) + np.bincount(
+            lines.order[self.u_lines], values[u], minlength=orders
+        )  # floats even without a column
         node = np.full(orders, -1, dtype=np.int64)
         amount = np.bincount(
             self.arc_option[in_x], values[x_of[in_x]], minlength=len(self.option_order)
