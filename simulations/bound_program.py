@@ -194,6 +194,7 @@ class _Model:
         self.fixed_rows = rows
         order = np.argsort(self.stock_arc, kind="stable")
         self.stock_arc, self.stock_row = self.stock_arc[order], self.stock_row[order]
+        self.start()
 
     def _stock_rows(self, day, first_row):
         arcs = self.arcs
@@ -247,43 +248,59 @@ class _Model:
 
     def solve(self, active: np.ndarray) -> np.ndarray:
         """The column values of the program of the `active` orders alone, with every
-        row's full right-hand side (column generation, see the module doc)."""
-        self.start(active)
-        if not active.any():
+        row's full right-hand side (column generation, see the module doc); orders
+        made active since the last call are added to the same HiGHS program."""
+        new = active & ~self.active
+        self._admit(new)
+        more = self.first_options() & new[self.option_order]
+        if not self.active.any():
             return np.zeros(self.lp.columns)
-        more = self.first_options()
         while True:
             self.rounds += 1
             self.add(more)
             values, duals = self.lp.solve()
             full = np.zeros(self.fixed_rows)
-            full[self.kept] = duals[: len(self.kept)]
+            full[self.kept] = duals[self.row_of[self.kept]]
             more = self.priced(full) & (self.y_of < 0) & self.option_active
             if not more.any():
                 return values
 
-    def start(self, active: np.ndarray) -> None:
-        """The fixed rows the `active` orders meet and their `u` columns, no option
-        yet (`kept`: the rows handed to HiGHS, `row_of`: their number there)."""
-        lines = self.lines
-        lp = self.lp = LinearProgram()
-        self.option_active = active[self.option_order]
-        demand_rows = len(lines.qty)
-        met = np.zeros(self.fixed_rows, dtype=bool)
-        self.u_lines = np.flatnonzero(active[lines.order])
-        met[self.u_lines] = True
-        met[self.split_row[active & (self.split_row >= 0)]] = True
-        met[self.capacity_row[self.option_active & (self.capacity_row >= 0)]] = True
-        met[self.stock_row[self.option_active[self.arc_option[self.stock_arc]]]] = True
-        self.kept = np.flatnonzero(met)
+    def start(self) -> None:
+        """An empty program: no row, no column, no active order (`kept`: the fixed
+        rows handed to HiGHS, `row_of`: their number there)."""
+        self.lp = LinearProgram()
+        self.active = np.zeros(self.orders, dtype=bool)
+        self.option_active = np.zeros(len(self.option_order), dtype=bool)
+        self.kept = np.zeros(0, dtype=np.int64)
         self.row_of = np.full(self.fixed_rows, -1, dtype=np.int64)
-        self.row_of[self.kept] = np.arange(len(self.kept))
-        demand = self.kept < demand_rows
-        lp.add_rows(np.where(demand, self.upper[self.kept], -INFINITY), self.upper[self.kept])
-        self.u = lp.add_columns(np.full(len(self.u_lines), self.penalty), lines.qty[self.u_lines])
-        lp.add_entries(self.row_of[self.u_lines], self.u, 1.0)
+        self.u_lines = np.zeros(0, dtype=np.int64)
+        self.u = np.zeros(0, dtype=np.int64)
         self.y_of = np.full(len(self.option_order), -1, dtype=np.int64)
         self.x_of = np.full(len(self.arcs.line), -1, dtype=np.int64)
+
+    def _admit(self, new: np.ndarray) -> None:
+        """The fixed rows the `new` orders meet that HiGHS has not got yet, and the `u`
+        columns of their lines (no other column has a coefficient in those rows)."""
+        lines, lp = self.lines, self.lp
+        self.active |= new
+        self.option_active = self.active[self.option_order]
+        fresh = new[self.option_order]
+        met = np.zeros(self.fixed_rows, dtype=bool)
+        new_lines = np.flatnonzero(new[lines.order])
+        met[new_lines] = True
+        met[self.split_row[new & (self.split_row >= 0)]] = True
+        met[self.capacity_row[fresh & (self.capacity_row >= 0)]] = True
+        met[self.stock_row[fresh[self.arc_option[self.stock_arc]]]] = True
+        rows = np.flatnonzero(met & (self.row_of < 0))
+        demand = rows < len(lines.qty)
+        self.row_of[rows] = lp.add_rows(
+            np.where(demand, self.upper[rows], -INFINITY), self.upper[rows]
+        )
+        self.kept = np.concatenate([self.kept, rows])
+        u = lp.add_columns(np.full(len(new_lines), self.penalty), lines.qty[new_lines])
+        lp.add_entries(self.row_of[new_lines], u, 1.0)
+        self.u = np.concatenate([self.u, u])
+        self.u_lines = np.concatenate([self.u_lines, new_lines])
 
     def used(self, values: np.ndarray):
         """y per option and x per arc in the solution `values` (0 outside it)."""
