@@ -16,6 +16,12 @@ each order's two best on their own, and after each solve every option left out w
 reduced cost is negative (its shipment cost less the row duals, with each of its lines
 taken up to `cap` where that pays) is added; when none is left, the solution is optimal
 for the whole program.
+
+Orders whose one-node allocation is proven optimal on their own
+(`simulations.bound_alone`) are set aside: only the others get columns, against every
+row's full right-hand side; set-aside orders whose allocation would overdraw a row
+together with the solution are drawn in and the program solved again, until none does
+(then the combination is an optimum of the whole program).
 """
 
 from __future__ import annotations
