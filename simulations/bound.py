@@ -148,7 +148,8 @@ class _World:
             [self.pair(opening[0], opening[1])[opening[2] > 0],
              self.pair(arrivals[0], arrivals[1])[arrivals[3] > 0]]
         )  # fmt: skip
-        self.stocked = np.unique(stocked)
+        self.stocked = np.zeros(len(self.network) * len(self.skus), dtype=bool)
+        self.stocked[stocked[stocked >= 0]] = True  # a pair ever stocked, as a table
         net = self.network
         self.pick_cost = net.pick_cost
         self.capacity = net.capacity
@@ -232,7 +233,7 @@ class _World:
         keep that day, and every pair the ruleset used."""
         line, node = np.nonzero(reach.candidate[merged.order])
         pair = self.pair(node, merged.sku[line])
-        held = np.isin(pair, self.stocked)
+        held = self.stocked[pair]
         line, node = line[held], node[held]
         width = len(self.network)
         model_key = line * width + node

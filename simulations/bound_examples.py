@@ -5,6 +5,7 @@ from a nearer node than the ruleset did."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -39,8 +40,10 @@ def examples(orders: pd.DataFrame, simulation: Simulation, network: Network) -> 
         .head(EXAMPLES)
     )
     rows = []
+    seen = _Narrowed.of(simulation, picked) if len(picked) else None
     for row in picked.itertuples(index=False):
-        reason = _reason(row, simulation, network)
+        assert seen is not None
+        reason = _reason(row, simulation, network, seen)
         rows.append(
             {
                 "order_id": row.order_id,
@@ -74,17 +77,45 @@ def _km(value: float) -> str:
     return "? km" if value is None or math.isnan(value) else f"{value:,.0f} km"
 
 
-def _reason(row, simulation: Simulation, network: Network) -> str:
+@dataclass(frozen=True)
+class _Narrowed:
+    """The rows the reasons read, narrowed once to the examples' orders and days."""
+
+    lines: pd.DataFrame
+    allocations: pd.DataFrame
+    shipments: pd.DataFrame
+    arrivals: pd.DataFrame | None
+    arrived_at: pd.Series | None
+
+    @classmethod
+    def of(cls, simulation: Simulation, picked: pd.DataFrame) -> _Narrowed:
+        tables, inputs = simulation.tables, simulation.inputs
+        days, ids = set(picked["day"]), set(picked["order_id"])
+        lines = inputs.orders[inputs.orders["order_id"].astype(str).isin(ids)]
+        allocations = tables.allocations[tables.allocations["day"].isin(days)]
+        shipments = tables.shipments
+        shipments = shipments[
+            shipments["day"].isin(days) | shipments["order_id"].astype(str).isin(ids)
+        ]
+        arrivals, moments = inputs.replenishments, None
+        if arrivals is not None and len(arrivals):
+            tz = simulation.policy.tz
+            moments = pd.to_datetime(arrivals["at"])
+            if moments.dt.tz is None:
+                moments = moments.dt.tz_localize(tz)
+            on_day = moments.dt.tz_convert(tz).dt.date.isin(days).to_numpy()
+            arrivals, moments = arrivals[on_day], moments[on_day]
+        return cls(lines, allocations, shipments, arrivals, moments)
+
+
+def _reason(row, simulation: Simulation, network: Network, seen: _Narrowed) -> str:
     """Why the ruleset did not use the bound's node: its stock taken by earlier orders
     of the day, its capacity used up that day, else the ruleset's own choice."""
-    tables = simulation.tables
     node, day, at = row.bound_node, row.day, row.created_at
     skus = set(
-        simulation.inputs.orders.loc[
-            simulation.inputs.orders["order_id"].astype(str) == row.order_id, "sku"
-        ].astype(str)
+        seen.lines.loc[seen.lines["order_id"].astype(str) == row.order_id, "sku"].astype(str)
     )
-    allocations = tables.allocations
+    allocations = seen.allocations
     earlier = allocations[
         (allocations["node_id"] == node)
         & (allocations["day"] == day)
@@ -99,14 +130,14 @@ def _reason(row, simulation: Simulation, network: Network) -> str:
         skus = ", ".join(sorted(set(earlier["sku"].astype(str))))
         return f"{node}'s stock of {skus} was reserved by {named} earlier that day"
     capacity = network.capacity[network.index[node]]
-    shipments = tables.shipments
+    shipments = seen.shipments
     before = int(
         ((shipments["node_id"] == node) & (shipments["day"] == day)
          & (shipments["created_at"] < at)).sum()
     )  # fmt: skip
     if np.isfinite(capacity) and before >= capacity:
         return f"{node} had already shipped its {int(capacity)} parcels of the day (its capacity)"
-    arrived = _arrived_later(simulation, node, skus, day, at)
+    arrived = _arrived_later(seen, simulation.policy.tz, node, skus, day, at)
     if arrived:
         return f"{node} received {arrived} later that day, after the order was routed"
     if row.ruleset_node is None:
@@ -123,15 +154,11 @@ def _reason(row, simulation: Simulation, network: Network) -> str:
     return f"{strategy.id} ranks its candidates by {strategy.rank_text.removeprefix('rank by ')}"
 
 
-def _arrived_later(simulation: Simulation, node: str, skus: set[str], day, at) -> str:
+def _arrived_later(seen: _Narrowed, tz, node: str, skus: set[str], day, at) -> str:
     """The SKUs of the order that reached `node` on local `day` after instant `at`."""
-    arrivals = simulation.inputs.replenishments
-    if arrivals is None or not len(arrivals):
+    arrivals, moments = seen.arrivals, seen.arrived_at
+    if arrivals is None or moments is None or not len(arrivals):
         return ""
-    tz = simulation.policy.tz
-    moments = pd.to_datetime(arrivals["at"])
-    if moments.dt.tz is None:
-        moments = moments.dt.tz_localize(tz)
     local = moments.dt.tz_convert(tz)
     later = (
         (arrivals["node_id"].astype(str) == node).to_numpy()

@@ -16,6 +16,12 @@ each order's two best on their own, and after each solve every option left out w
 reduced cost is negative (its shipment cost less the row duals, with each of its lines
 taken up to `cap` where that pays) is added; when none is left, the solution is optimal
 for the whole program.
+
+Orders whose one-node allocation is proven optimal on their own
+(`simulations.bound_alone`) are set aside: only the others get columns, against every
+row's full right-hand side; set-aside orders whose allocation would overdraw a row
+together with the solution are drawn in and the program solved again, until none does
+(then the combination is an optimum of the whole program).
 """
 
 from __future__ import annotations
@@ -24,12 +30,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulations.bound_alone import Alone, alone
 from simulations.bound_lp import INFINITY, LinearProgram
 
 START_OPTIONS = 2
 """Options per order in the first program, besides the ruleset's."""
 TOLERANCE = 1e-7
 """A reduced cost below −TOLERANCE brings its option in."""
+ROW_SLACK = 1e-6
+"""A row's activity above its right-hand side by more than this is overdrawn."""
 
 
 @dataclass(frozen=True)
@@ -136,15 +145,20 @@ def solve_days(
     """The optimum for `orders` orders (their local `day` and `split` limit), the
     ruleset's shipments given as (order, node) rows of `ruleset_nodes`."""
     model = _Model(lines, arcs, orders, day, split, costs, penalty, ruleset_nodes)
-    more = model.first_options()
-    rounds = 0
+    single = alone(
+        lines.order, lines.qty, arcs.line, arcs.cap, model.arc_cost, model.arc_option,
+        model.option_order, model.option_cost, model.option_pick, model.limit, penalty,
+    )  # fmt: skip
+    active = single.option < 0
+    reach = active[model.option_order]
+    potential = np.where(reach[model.arc_option], arcs.cap, 0.0)
+    active |= model.overdrawn(reach.astype(float), potential, single.option, active)
     while True:
-        rounds += 1
-        model.add(more)
-        values, duals = model.lp.solve()
-        more = model.priced(duals) & (model.y_of < 0)
-        if not more.any():
-            return model.per_order(values, rounds)
+        values = model.solve(active)
+        extra = model.overdrawn(*model.used(values), single.option, active)
+        if not extra.any():
+            return model.per_order(values, single, active)
+        active |= extra
 
 
 class _Model:
@@ -163,11 +177,13 @@ class _Model:
         self.ruleset_option[where[len(arc_key) :]] = True
         self.option_cost = costs.ship_cost[self.option_order, self.option_node]
         self.arc_cost = costs.pick_cost[arcs.node]
+        self.option_pick = costs.pick_cost[self.option_node]
+        self.rounds = 0
         rows = len(lines.qty)  # the demand rows come first
         # Σy ≤ split limit, per order
         options = np.bincount(self.option_order, minlength=orders)
         shipped = np.bincount(self.option_order[self.ruleset_option], minlength=orders)
-        limit = np.maximum(split, shipped)
+        limit = self.limit = np.maximum(split, shipped)
         self.split_row, rows, split_rhs = _rows(options > limit, limit, rows)
         # Σy ≤ capacity, per node and day
         group, first = np.unique(
@@ -182,6 +198,8 @@ class _Model:
         self.stock_arc, self.stock_row, stock_rhs, rows = self._stock_rows(day, rows)
         self.upper = np.concatenate([lines.qty, split_rhs, capacity_rhs, stock_rhs])
         self.fixed_rows = rows
+        order = np.argsort(self.stock_arc, kind="stable")
+        self.stock_arc, self.stock_row = self.stock_arc[order], self.stock_row[order]
         self.start()
 
     def _stock_rows(self, day, first_row):
@@ -232,21 +250,97 @@ class _Model:
         )
         active = self.ruleset_option.copy()
         active[order[rank < START_OPTIONS]] = True
-        return active
+        return active & self.option_active
+
+    def solve(self, active: np.ndarray) -> np.ndarray:
+        """The column values of the program of the `active` orders alone, with every
+        row's full right-hand side (column generation, see the module doc); orders
+        made active since the last call are added to the same HiGHS program."""
+        new = active & ~self.active
+        self._admit(new)
+        more = self.first_options() & new[self.option_order]
+        if not self.active.any():
+            return np.zeros(self.lp.columns)
+        while True:
+            self.rounds += 1
+            self.add(more)
+            values, duals = self.lp.solve()
+            full = np.zeros(self.fixed_rows)
+            full[self.kept] = duals[self.row_of[self.kept]]
+            more = self.priced(full) & (self.y_of < 0) & self.option_active
+            if not more.any():
+                return values
 
     def start(self) -> None:
-        """The program's fixed rows and its `u` columns, no option yet."""
-        lines = self.lines
-        lp = self.lp = LinearProgram()
-        demand_rows = len(lines.qty)
-        lp.add_rows(lines.qty, lines.qty)
-        lp.add_rows(np.full(self.fixed_rows - demand_rows, -INFINITY), self.upper[demand_rows:])
-        self.u = lp.add_columns(np.full(demand_rows, self.penalty), lines.qty)
-        lp.add_entries(np.arange(demand_rows), self.u, 1.0)
+        """An empty program: no row, no column, no active order (`kept`: the fixed
+        rows handed to HiGHS, `row_of`: their number there)."""
+        self.lp = LinearProgram()
+        self.active = np.zeros(self.orders, dtype=bool)
+        self.option_active = np.zeros(len(self.option_order), dtype=bool)
+        self.kept = np.zeros(0, dtype=np.int64)
+        self.row_of = np.full(self.fixed_rows, -1, dtype=np.int64)
+        self.u_lines = np.zeros(0, dtype=np.int64)
+        self.u = np.zeros(0, dtype=np.int64)
         self.y_of = np.full(len(self.option_order), -1, dtype=np.int64)
         self.x_of = np.full(len(self.arcs.line), -1, dtype=np.int64)
-        order = np.argsort(self.stock_arc, kind="stable")
-        self.stock_arc, self.stock_row = self.stock_arc[order], self.stock_row[order]
+
+    def _admit(self, new: np.ndarray) -> None:
+        """The fixed rows the `new` orders meet that HiGHS has not got yet, and the `u`
+        columns of their lines (no other column has a coefficient in those rows)."""
+        lines, lp = self.lines, self.lp
+        self.active |= new
+        self.option_active = self.active[self.option_order]
+        fresh = new[self.option_order]
+        met = np.zeros(self.fixed_rows, dtype=bool)
+        new_lines = np.flatnonzero(new[lines.order])
+        met[new_lines] = True
+        met[self.split_row[new & (self.split_row >= 0)]] = True
+        met[self.capacity_row[fresh & (self.capacity_row >= 0)]] = True
+        met[self.stock_row[fresh[self.arc_option[self.stock_arc]]]] = True
+        rows = np.flatnonzero(met & (self.row_of < 0))
+        demand = rows < len(lines.qty)
+        self.row_of[rows] = lp.add_rows(
+            np.where(demand, self.upper[rows], -INFINITY), self.upper[rows]
+        )
+        self.kept = np.concatenate([self.kept, rows])
+        u = lp.add_columns(np.full(len(new_lines), self.penalty), lines.qty[new_lines])
+        lp.add_entries(self.row_of[new_lines], u, 1.0)
+        self.u = np.concatenate([self.u, u])
+        self.u_lines = np.concatenate([self.u_lines, new_lines])
+
+    def used(self, values: np.ndarray):
+        """y per option and x per arc in the solution `values` (0 outside it)."""
+        y = np.zeros(len(self.option_order))
+        x = np.zeros(len(self.arcs.line))
+        in_y, in_x = self.y_of >= 0, self.x_of >= 0
+        y[in_y] = values[self.y_of[in_y]]
+        x[in_x] = values[self.x_of[in_x]]
+        return y, x
+
+    def overdrawn(self, y, x, single: np.ndarray, active: np.ndarray):
+        """The orders not `active` whose allocation on their own (option `single`)
+        takes from a stock or capacity row that `y` and `x` of the others and
+        those allocations together overdraw."""
+        arcs, lines = self.arcs, self.lines
+        y, x = y.copy(), x.copy()
+        held = (single >= 0) & ~active
+        taken = np.zeros(len(self.option_order), dtype=bool)
+        taken[single[held]] = True
+        arc_taken = taken[self.arc_option]
+        y[taken] = 1.0
+        x[arc_taken] = lines.qty[arcs.line[arc_taken]]
+        capacity = self.capacity_row >= 0
+        use = np.bincount(self.capacity_row[capacity], y[capacity], minlength=self.fixed_rows)
+        use = use + np.bincount(self.stock_row, x[self.stock_arc], minlength=self.fixed_rows)
+        over = use > self.upper + ROW_SLACK
+        extra = np.zeros(self.orders, dtype=bool)
+        if not over.any():
+            return extra
+        crowded = taken & capacity & over[np.maximum(self.capacity_row, 0)]
+        extra[self.option_order[crowded]] = True
+        short = self.stock_arc[over[self.stock_row]]
+        extra[lines.order[arcs.line[short[arc_taken[short]]]]] = True
+        return extra
 
     def add(self, chosen: np.ndarray) -> None:
         """Columns for the `chosen` options: y, the x of each of their lines, the link
@@ -256,17 +350,18 @@ class _Model:
         self.y_of[options] = lp.add_columns(self.option_cost[options], 1.0)
         for row_of in (self.split_row[self.option_order], self.capacity_row):
             take = options[row_of[options] >= 0]
-            lp.add_entries(row_of[take], self.y_of[take], 1.0)
+            lp.add_entries(self.row_of[row_of[take]], self.y_of[take], 1.0)
         arc_in = np.flatnonzero(chosen[self.arc_option])
         x = self.x_of[arc_in] = lp.add_columns(self.arc_cost[arc_in], arcs.cap[arc_in])
-        lp.add_entries(arcs.line[arc_in], x, 1.0)
+        lp.add_entries(self.row_of[arcs.line[arc_in]], x, 1.0)
         low = np.searchsorted(self.stock_arc, arc_in, side="left")
         high = np.searchsorted(self.stock_arc, arc_in, side="right")
         counts = high - low
         if counts.any():
             ends = np.cumsum(counts)
             entries = np.repeat(low - (ends - counts), counts) + np.arange(int(ends[-1]))
-            lp.add_entries(self.stock_row[entries], self.x_of[self.stock_arc[entries]], 1.0)
+            rows = self.row_of[self.stock_row[entries]]
+            lp.add_entries(rows, self.x_of[self.stock_arc[entries]], 1.0)
         link = lp.add_rows(np.full(len(arc_in), -INFINITY), 0.0)
         lp.add_entries(link, x, 1.0)
         lp.add_entries(link, self.y_of[self.arc_option[arc_in]], -arcs.cap[arc_in])
@@ -290,20 +385,23 @@ class _Model:
         )
         return reduced < -TOLERANCE
 
-    def per_order(self, values, rounds: int) -> Solved:
+    def per_order(self, values, single: Alone, active: np.ndarray) -> Solved:
         """Each order's share of the optimum, its units unfilled and the node that ships
-        most of its units in the bound (ties: the first in network order)."""
+        most of its units in the bound (ties: the first in network order); the orders
+        not `active` keep their optimum on their own."""
         y_of, x_of, u, costs = self.y_of, self.x_of, self.u, self.lp.costs()
         lines, arcs, orders = self.lines, self.arcs, self.orders
         spent = costs * values
         in_y = y_of >= 0
         in_x = x_of >= 0
-        value = (
+        value = np.zeros(orders) + (  # floats even without a column
             np.bincount(self.option_order[in_y], spent[y_of[in_y]], minlength=orders)
             + np.bincount(lines.order[arcs.line[in_x]], spent[x_of[in_x]], minlength=orders)
-            + np.bincount(lines.order, spent[u], minlength=orders)
+            + np.bincount(lines.order[self.u_lines], spent[u], minlength=orders)
         )
-        unfilled = np.bincount(lines.order, values[u], minlength=orders)
+        unfilled = np.zeros(orders) + np.bincount(
+            lines.order[self.u_lines], values[u], minlength=orders
+        )  # floats even without a column
         node = np.full(orders, -1, dtype=np.int64)
         amount = np.bincount(
             self.arc_option[in_x], values[x_of[in_x]], minlength=len(self.option_order)
@@ -314,7 +412,11 @@ class _Model:
         o, n = o[best], n[best]
         first = np.r_[True, o[1:] != o[:-1]] if len(o) else np.zeros(0, dtype=bool)
         node[o[first]] = n[first]
-        return Solved(value=value, unfilled=unfilled, node=node, rounds=rounds)
+        held = ~active
+        value[held] = single.value[held]
+        unfilled[held] = 0.0
+        node[held] = self.option_node[single.option[held]]
+        return Solved(value=value, unfilled=unfilled, node=node, rounds=self.rounds)
 
 
 def _rows(binding: np.ndarray, limit: np.ndarray, first_row: int):

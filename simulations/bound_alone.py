@@ -1,0 +1,77 @@
+"""The orders of a day that need no linear program (docs/kpis.md, "How it is solved
+fast"): an order whose optimum on its own is one node shipping all of it, proven by a
+dual solution, and whose allocation fits the day's stock and capacity together with
+everybody else's, keeps that allocation; only the other orders go to HiGHS.
+
+On its own (without the stock, keep and capacity rows that tie it to other orders), an
+order's program is: min Σ f_m·y_m + Σ p_m·x_sm + P·Σ u_s with Σ_m x_sm + u_s = q_s,
+x_sm ≤ c_sm·y_m, Σ y ≤ L, 0 ≤ y ≤ 1. Let n be the option that has every line whole
+(c_sn = q_s) at the least cost C = f_n + p_n·Q (Q the order's units), and π = p_n + f_n/Q
+(its cost per unit). The duals π for every demand row, max(0, π − p_m) for every link
+row and 0 for the split row are a dual solution of value π·Q = C when π ≤ P and every
+option m has Σ_s c_sm·max(0, π − p_m) ≤ f_m; C being also the value of the allocation
+"all from n", that allocation is then the order's optimum on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+TOLERANCE = 1e-9
+"""A dual constraint may be broken by this much (relative) and still count as met."""
+
+
+@dataclass(frozen=True)
+class Alone:
+    """Per order: the option that is its optimum on its own (−1: none proven) and
+    that optimum's value."""
+
+    option: np.ndarray
+    value: np.ndarray
+
+
+def alone(
+    order: np.ndarray,
+    qty: np.ndarray,
+    arc_line: np.ndarray,
+    arc_cap: np.ndarray,
+    arc_pick: np.ndarray,
+    arc_option: np.ndarray,
+    option_order: np.ndarray,
+    option_cost: np.ndarray,
+    option_pick: np.ndarray,
+    limit: np.ndarray,
+    penalty: float,
+) -> Alone:
+    """Each order's proven optimum on its own (see the module doc): `order`/`qty` per
+    line, `arc_*` per (line, node) arc, `option_*` per (order, node) option (`cost`: the
+    shipment's fixed cost, `pick`: per unit), `limit` the split limit per order."""
+    orders, options = len(limit), len(option_order)
+    if not options:
+        return Alone(option=np.full(orders, -1, dtype=np.int64), value=np.zeros(orders))
+    lines_of = np.bincount(order, minlength=orders)
+    units = np.bincount(order, qty, minlength=orders)
+    whole = np.bincount(arc_option, arc_cap >= qty[arc_line], minlength=options)
+    full = whole == lines_of[option_order]
+    total = option_cost + option_pick * units[option_order]
+    ranked = np.lexsort((np.where(full, total, np.inf), option_order))
+    owner = option_order[ranked]
+    first = np.r_[True, owner[1:] != owner[:-1]]
+    best = np.full(orders, -1, dtype=np.int64)
+    best[owner[first]] = ranked[first]
+    safe = np.maximum(best, 0)
+    chosen = (best >= 0) & full[safe]
+    per_unit = np.where(
+        chosen, option_pick[safe] + option_cost[safe] / np.maximum(units, 1), np.inf
+    )
+    chosen &= (per_unit <= penalty) & (limit >= 1) & (units > 0)
+    arc_order = option_order[arc_option]
+    gain = np.maximum(per_unit[arc_order] - arc_pick, 0.0) * arc_cap
+    gain[~chosen[arc_order]] = 0.0
+    dual = np.bincount(arc_option, gain, minlength=options)
+    broken = dual - option_cost > TOLERANCE * np.maximum(1.0, option_cost)
+    chosen &= np.bincount(option_order, broken, minlength=orders) == 0
+    option = np.where(chosen, best, -1)
+    return Alone(option=option, value=np.where(chosen, total[safe], 0.0))

@@ -1,0 +1,74 @@
+"""The orders the bound keeps out of HiGHS (simulations.bound_alone): the one-node
+allocation is taken only where a dual solution proves it optimal, and the bound with
+that shortcut is the bound of the whole program on random cases (docs/kpis.md, "How it
+is solved fast")."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import simulations
+from simulations import bound_program
+from simulations.bound import compute_bound
+from simulations.bound_alone import Alone, alone
+from tests.test_bound_property import worlds
+
+
+def _one_line(partial_cap: float, partial_ship: float) -> Alone:
+    """One order of 4 units of one SKU: node 0 has them all (ship 4, pick 1), node 1
+    has `partial_cap` of them (pick 1)."""
+    return alone(
+        order=np.array([0]), qty=np.array([4]),
+        arc_line=np.array([0, 0]), arc_cap=np.array([4, partial_cap]),
+        arc_pick=np.array([1.0, 1.0]), arc_option=np.array([0, 1]),
+        option_order=np.array([0, 0]), option_cost=np.array([4.0, partial_ship]),
+        option_pick=np.array([1.0, 1.0]), limit=np.array([2]), penalty=50.0,
+    )  # fmt: skip
+
+
+def test_the_whole_node_is_kept_when_no_unit_is_cheaper_elsewhere() -> None:
+    # node 0 costs 1 + 4/4 = 2 a unit; node 1 costs 1 + 3/2 = 2.5 a unit
+    kept = _one_line(partial_cap=2, partial_ship=3.0)
+    assert kept.option.tolist() == [0]
+    assert kept.value.tolist() == [8.0]
+
+
+def test_a_cheaper_unit_elsewhere_sends_the_order_to_the_program() -> None:
+    # node 1 costs 1 + 1/2 = 1.5 a unit: the optimum on its own mixes both nodes
+    assert _one_line(partial_cap=2, partial_ship=1.0).option.tolist() == [-1]
+
+
+def test_an_order_dearer_than_its_penalty_goes_to_the_program() -> None:
+    found = alone(
+        order=np.array([0]), qty=np.array([1]), arc_line=np.array([0]),
+        arc_cap=np.array([1]), arc_pick=np.array([1.0]), arc_option=np.array([0]),
+        option_order=np.array([0]), option_cost=np.array([80.0]),
+        option_pick=np.array([1.0]), limit=np.array([1]), penalty=50.0,
+    )  # fmt: skip
+    assert found.option.tolist() == [-1]
+
+
+def _nobody_alone(*args, **kwargs) -> Alone:
+    orders = len(kwargs.get("limit", args[9]))
+    return Alone(option=np.full(orders, -1, dtype=np.int64), value=np.zeros(orders))
+
+
+@settings(max_examples=40)
+@given(worlds(), st.sampled_from([0.0, 5.0, 50.0]))
+def test_the_shortcut_keeps_the_bound_of_the_whole_program(world, penalty) -> None:
+    ruleset, nodes, stock, orders, arrivals = world
+    simulation = simulations.run(
+        ruleset, nodes, stock, orders, replenishments=arrivals if len(arrivals) else None
+    )
+    fast = compute_bound(simulation, penalty=penalty).by_day
+    with mock.patch.object(bound_program, "alone", _nobody_alone):
+        whole = compute_bound(simulation, penalty=penalty).by_day
+    for column in ("bound_value", "bound_unfilled"):
+        assert fast[column].to_numpy() == pytest.approx(
+            whole[column].to_numpy(), rel=1e-7, abs=1e-7
+        ), column
