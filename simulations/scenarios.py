@@ -8,6 +8,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -182,15 +183,21 @@ class ScenarioFile(StrictModel):
         return parse(text, str(path))
 
 
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """The table of a TOML file (a scenario, a sweep); ScenarioError when it cannot be
+    read or is not TOML."""
+    try:
+        return tomllib.loads(read_text_file(path, MAX_SCENARIO_BYTES, f"a {what}"))
+    except UnreadableRuleset as error:
+        raise ScenarioError(f"cannot read the {what}: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError(f"{path}: not valid TOML: {error}") from None
+
+
 def load_scenario_file(path: str | Path) -> ScenarioFile:
     """Read and validate a scenario TOML file (`ScenarioError` says what is wrong)."""
     path = Path(path)
-    try:
-        data = tomllib.loads(read_text_file(path, MAX_SCENARIO_BYTES, "a scenario"))
-    except UnreadableRuleset as error:
-        raise ScenarioError(f"cannot read the scenario: {error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError(f"{path}: not valid TOML: {error}") from None
+    data = read_toml(path, "scenario")
     try:
         return ScenarioFile.model_validate({**data, "path": path})
     except ValidationError as error:

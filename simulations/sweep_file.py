@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import itertools
 import json
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -22,15 +21,14 @@ from pydantic import Field, ValidationError, field_validator
 
 from dsl import syntax as s
 from dsl.formatter import format_ruleset
-from dsl.source import UnreadableRuleset, read_text_file
 from simulations.override_base import ScenarioError, StrictModel, unknown
 from simulations.overrides import Overrides
 from simulations.scenarios import (
-    MAX_SCENARIO_BYTES,
     Scenario,
     ScenarioFile,
     StoredText,
     _validation_message,
+    read_toml,
 )
 from simulations.sweep_params import StrategyTarget, check_value, set_value, strategy_target
 
@@ -226,12 +224,7 @@ def load_sweep(path: str | Path, stored: StoredText | None = None) -> Sweep:
     """Read a sweep file (TOML) and resolve it against its ruleset; ScenarioError says
     what is wrong and where."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(read_text_file(path, MAX_SCENARIO_BYTES, "a sweep"))
-    except UnreadableRuleset as error:
-        raise ScenarioError(f"cannot read the sweep: {error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError(f"{path}: not valid TOML: {error}") from None
+    raw = read_toml(path, "sweep")
     try:
         found = SweepFile.model_validate({**raw, "path": path})
     except ValidationError as error:
