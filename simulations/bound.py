@@ -175,10 +175,12 @@ class _World:
         mine = np.flatnonzero(where >= 0)
         lines = self.lines.iloc[mine[np.argsort(where[mine], kind="stable")]]
         batch = OrderBatch.from_frame(lines, self.policy.tz)  # orders in the order of `rows`
-        chains = [
-            tuple(str(text).split(" > ")) if isinstance(text, str) and text else ()
-            for text in decided["strategies"].to_numpy()[rows]
-        ]
+        texts, which = np.unique(
+            decided["strategies"].astype(object).fillna("").astype(str).to_numpy()[rows],
+            return_inverse=True,
+        )  # each distinct chain split once
+        parsed = [tuple(text.split(" > ")) if text else () for text in texts.tolist()]
+        chains = [parsed[k] for k in which.tolist()]
         reach = order_reach(self.policy, self.network, batch, chains)
         km = np.nan_to_num(reach.km)
         ship_cost = self.network.ship_cost_base[None, :] + self.network.ship_cost_per_km * km
