@@ -90,6 +90,16 @@ def _chunks(day: np.ndarray, most: int):
             first = k
 
 
+def _union_sorted(many: np.ndarray, few: np.ndarray) -> np.ndarray:
+    """The sorted union of two sorted arrays of distinct keys (`few` merged into
+    `many`, without sorting `many` again)."""
+    at = np.searchsorted(many, few)
+    found = np.zeros(len(few), dtype=bool)
+    inside = at < len(many)
+    found[inside] = many[at[inside]] == few[inside]
+    return np.insert(many, at[~found], few[~found])
+
+
 def _at(position: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """`position[rows]`, −1 where a row is −1 (an order that was not decided)."""
     return np.where(rows >= 0, position[np.maximum(rows, 0)], -1)
@@ -241,15 +251,15 @@ class _World:
         model_key = line * width + node
         used_line = allocated["line"].to_numpy(dtype=np.int64)
         used_node = allocated["node"].to_numpy(dtype=np.int64)
-        keys, where = np.unique(np.concatenate([model_key, used_line * width + used_node]),
-                                return_inverse=True)  # fmt: skip
+        used_key = used_line * width + used_node
+        keys = _union_sorted(model_key, used_key)
         line, node = keys // width, keys % width
         order = merged.order[line]
         pair = self.pair(node, merged.sku[line])
         stock = self.stock.at(pair, day[order])
         keep = reach.keep[order, node]
         used = np.zeros(len(keys), dtype=np.int64)
-        used[where[len(model_key) :]] = allocated["qty"].to_numpy(dtype=np.int64)
+        used[np.searchsorted(keys, used_key)] = allocated["qty"].to_numpy(dtype=np.int64)
         cap = np.maximum(np.minimum(merged.qty[line], stock - keep), used)
         take = cap > 0
         return Arcs(
