@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 DEFAULT_PENALTY = 50.0
 """Cost of one unit left unfilled (currency units), unless told otherwise."""
-CHUNK_ORDERS = 150
+CHUNK_ORDERS = 400
 """Orders per linear program at most (whole days are kept together): HiGHS solves a
 few days at a time faster than a year at once."""
 BLOCK_ORDERS = 10_000
