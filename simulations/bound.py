@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 DEFAULT_PENALTY = 50.0
 """Cost of one unit left unfilled (currency units), unless told otherwise."""
-CHUNK_ORDERS = 150
+CHUNK_ORDERS = 400
 """Orders per linear program at most (whole days are kept together): HiGHS solves a
 few days at a time faster than a year at once."""
 BLOCK_ORDERS = 10_000
@@ -88,6 +88,16 @@ def _chunks(day: np.ndarray, most: int):
         if k == len(days) or bounds[k + 1] - bounds[first] > most:
             yield order[bounds[first] : bounds[k]]
             first = k
+
+
+def _union_sorted(many: np.ndarray, few: np.ndarray) -> np.ndarray:
+    """The sorted union of two sorted arrays of distinct keys (`few` merged into
+    `many`, without sorting `many` again)."""
+    at = np.searchsorted(many, few)
+    found = np.zeros(len(few), dtype=bool)
+    inside = at < len(many)
+    found[inside] = many[at[inside]] == few[inside]
+    return np.insert(many, at[~found], few[~found])
 
 
 def _at(position: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -175,10 +185,12 @@ class _World:
         mine = np.flatnonzero(where >= 0)
         lines = self.lines.iloc[mine[np.argsort(where[mine], kind="stable")]]
         batch = OrderBatch.from_frame(lines, self.policy.tz)  # orders in the order of `rows`
-        chains = [
-            tuple(str(text).split(" > ")) if isinstance(text, str) and text else ()
-            for text in decided["strategies"].to_numpy()[rows]
-        ]
+        texts, which = np.unique(
+            decided["strategies"].astype(object).fillna("").astype(str).to_numpy()[rows],
+            return_inverse=True,
+        )  # each distinct chain split once
+        parsed = [tuple(text.split(" > ")) if text else () for text in texts.tolist()]
+        chains = [parsed[k] for k in which.tolist()]
         reach = order_reach(self.policy, self.network, batch, chains)
         km = np.nan_to_num(reach.km)
         ship_cost = self.network.ship_cost_base[None, :] + self.network.ship_cost_per_km * km
@@ -239,15 +251,15 @@ class _World:
         model_key = line * width + node
         used_line = allocated["line"].to_numpy(dtype=np.int64)
         used_node = allocated["node"].to_numpy(dtype=np.int64)
-        keys, where = np.unique(np.concatenate([model_key, used_line * width + used_node]),
-                                return_inverse=True)  # fmt: skip
+        used_key = used_line * width + used_node
+        keys = _union_sorted(model_key, used_key)
         line, node = keys // width, keys % width
         order = merged.order[line]
         pair = self.pair(node, merged.sku[line])
         stock = self.stock.at(pair, day[order])
         keep = reach.keep[order, node]
         used = np.zeros(len(keys), dtype=np.int64)
-        used[where[len(model_key) :]] = allocated["qty"].to_numpy(dtype=np.int64)
+        used[np.searchsorted(keys, used_key)] = allocated["qty"].to_numpy(dtype=np.int64)
         cap = np.maximum(np.minimum(merged.qty[line], stock - keep), used)
         take = cap > 0
         return Arcs(

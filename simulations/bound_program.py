@@ -17,8 +17,10 @@ reduced cost is negative (its shipment cost less the row duals, with each of its
 taken up to `cap` where that pays) is added; when none is left, the solution is optimal
 for the whole program.
 
-Orders whose one-node allocation is proven optimal on their own
-(`simulations.bound_alone`) are set aside: only the others get columns, against every
+Orders with no option at all (no node may ship any of their lines) leave every unit
+unfilled, at the penalty, whatever the others do: they are set aside. So are orders
+whose one-node allocation is proven optimal on their own
+(`simulations.bound_alone`): only the others get columns, against every
 row's full right-hand side; set-aside orders whose allocation would overdraw a row
 together with the solution are drawn in and the program solved again, until none does
 (then the combination is an optimum of the whole program).
@@ -149,7 +151,8 @@ def solve_days(
         lines.order, lines.qty, arcs.line, arcs.cap, model.arc_cost, model.arc_option,
         model.option_order, model.option_cost, model.option_pick, model.limit, penalty,
     )  # fmt: skip
-    active = single.option < 0
+    empty = np.bincount(model.option_order, minlength=orders) == 0
+    active = (single.option < 0) & ~empty  # an order with no option needs no program
     reach = active[model.option_order]
     potential = np.where(reach[model.arc_option], arcs.cap, 0.0)
     active |= model.overdrawn(reach.astype(float), potential, single.option, active)
@@ -157,7 +160,7 @@ def solve_days(
         values = model.solve(active)
         extra = model.overdrawn(*model.used(values), single.option, active)
         if not extra.any():
-            return model.per_order(values, single, active)
+            return model.per_order(values, single, active, empty)
         active |= extra
 
 
@@ -385,10 +388,11 @@ class _Model:
         )
         return reduced < -TOLERANCE
 
-    def per_order(self, values, single: Alone, active: np.ndarray) -> Solved:
+    def per_order(self, values, single: Alone, active: np.ndarray, empty: np.ndarray) -> Solved:
         """Each order's share of the optimum, its units unfilled and the node that ships
         most of its units in the bound (ties: the first in network order); the orders
-        not `active` keep their optimum on their own."""
+        not `active` keep their optimum on their own, those with no option at all
+        (`empty`) leave every unit unfilled."""
         y_of, x_of, u, costs = self.y_of, self.x_of, self.u, self.lp.costs()
         lines, arcs, orders = self.lines, self.arcs, self.orders
         spent = costs * values
@@ -412,10 +416,12 @@ class _Model:
         o, n = o[best], n[best]
         first = np.r_[True, o[1:] != o[:-1]] if len(o) else np.zeros(0, dtype=bool)
         node[o[first]] = n[first]
-        held = ~active
+        held = ~active & ~empty
         value[held] = single.value[held]
         unfilled[held] = 0.0
         node[held] = self.option_node[single.option[held]]
+        units = np.bincount(lines.order, lines.qty, minlength=orders)[empty]
+        value[empty], unfilled[empty], node[empty] = self.penalty * units, units, -1
         return Solved(value=value, unfilled=unfilled, node=node, rounds=self.rounds)
 
 

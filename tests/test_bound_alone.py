@@ -72,3 +72,29 @@ def test_the_shortcut_keeps_the_bound_of_the_whole_program(world, penalty) -> No
         assert fast[column].to_numpy() == pytest.approx(
             whole[column].to_numpy(), rel=1e-7, abs=1e-7
         ), column
+
+
+def test_an_order_no_node_may_ship_is_set_aside_all_unfilled() -> None:
+    # order 0: 2 units, node 0 holds them; order 1: 3 units of a SKU no node holds
+    seen: list[list[bool]] = []
+    solve = bound_program._Model.solve
+
+    def recording(model, active):
+        seen.append(active.tolist())
+        return solve(model, active)
+
+    with mock.patch.object(bound_program._Model, "solve", recording):
+        solved = bound_program.solve_days(
+            bound_program.Lines(order=np.array([0, 1]), sku=np.array([0, 1]), qty=np.array([2, 3])),
+            bound_program.Arcs(
+                line=np.array([0]), node=np.array([0]), cap=np.array([2]), keep=np.array([0]),
+                stock=np.array([5]), pair=np.array([0]), used=np.array([0]),
+            ),
+            2, np.array([0, 0]), np.array([1, 1]),
+            bound_program.Costs(np.array([[4.0], [4.0]]), np.array([1.0]), np.array([np.inf])),
+            50.0, np.zeros((0, 2), dtype=np.int64),
+        )  # fmt: skip
+    assert all(not active[1] for active in seen)  # HiGHS never gets order 1
+    assert solved.value.tolist() == [6.0, 150.0]
+    assert solved.unfilled.tolist() == [0.0, 3.0]
+    assert solved.node.tolist() == [0, -1]
