@@ -13,11 +13,9 @@ candidates from each line's start and the live `need`.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import math
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -51,20 +49,6 @@ Restock = tuple[int, str, int, int]
 """Restocked units: the instant they become stock (ns UTC), SKU, node index, units."""
 _DAY_NS = 86_400 * 10**9
 _NOWHERE = (math.nan, math.nan)
-
-
-@contextmanager
-def no_cycle_collection() -> Iterator[None]:
-    """Routing a batch makes hundreds of thousands of small acyclic objects (keys,
-    lines, decisions): a cycle collection started among them walks the whole heap
-    for nothing, and costs more than the routing. Collection is as it was after."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def route_many(

@@ -35,7 +35,7 @@ from engine.holds import Clock, Holds, utc_now
 from engine.ledger import OrderEventRefused
 from engine.model import Inventory, Network, Order
 from engine.order_batch import OrderBatch, from_ns, instant_ns
-from engine.return_batch import Restock, batch_ready, no_cycle_collection, route_many
+from engine.return_batch import Restock, batch_ready, route_many
 from engine.return_router import ReturnRouter
 from engine.returns import Return, ReturnDecision
 from engine.router import Router, collection_paused, routing_order
@@ -312,7 +312,7 @@ class Session:
         and commit each (as `route_return`); decisions in that order. Without
         explanations they go through the compiled batch (`engine.return_batch`: the
         same decisions), unless stock other than restocked returns arrives meanwhile."""
-        with no_cycle_collection():
+        with collection_paused():  # many small acyclic objects
             timed = sorted(
                 (instant_ns(ret.created_at, UTC), ret.id, k, ret) for k, ret in enumerate(returns)
             )
