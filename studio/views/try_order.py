@@ -13,13 +13,13 @@ import engine
 from engine.tables import load_orders
 from studio import data, formats
 from studio.components import decision_view, opening_stock, order_form, promise_view
+from studio.components.history_pick import pick_listed
 from studio.components.ruleset_choice import runnable_ruleset
 from studio.components.widget_memory import field, remember
 
 HISTORY = "From history"
 NEW = "Fill in an order"
 ALL = "All"
-MAX_LISTED = 500
 
 
 def render() -> None:
@@ -99,32 +99,12 @@ def _history(dataset: data.Dataset, timezone: str) -> pd.DataFrame | None:
         heads = heads[heads["delivery"] == delivery]
     if search:
         heads = heads[heads["order_id"].astype(str).str.contains(search, regex=False)]
-    ids = heads["order_id"].astype(str).head(MAX_LISTED).tolist()
-    if not ids:
-        st.info("No order matches.", icon=":material/search_off:")
-        return None
-    field("try.order_id", ids[0])
-    if st.session_state["try.order_id"] not in ids:
-        st.session_state["try.order_id"] = ids[0]
-    order_id = st.selectbox(
-        f"Order ({formats.count(len(heads), 'match', 'matches')}, the first "
-        f"{formats.count(min(len(heads), MAX_LISTED))} listed)",
-        ids,
-        key="try.order_id",
-    )
-    lines = orders[orders["order_id"].astype(str) == order_id]
-    shown = lines.assign(created_at=formats.date_times(lines["created_at"], timezone))
-    st.dataframe(shown, hide_index=True, column_config=formats.money_columns(shown))
-    st.caption(formats.zone_note(timezone))
+    return pick_listed(orders, heads, "order_id", "order", "try", timezone, _edit_copy)
 
-    def edit_copy() -> None:
-        order_form.copy_into_form(lines, timezone)
-        st.session_state["try.mode"] = NEW
 
-    st.button(
-        "Edit a copy of this order", icon=":material/edit:", on_click=edit_copy, key="try.edit_copy"
-    )
-    return lines
+def _edit_copy(lines: pd.DataFrame, timezone: str) -> None:
+    order_form.copy_into_form(lines, timezone)
+    st.session_state["try.mode"] = NEW
 
 
 def _checked(rows: pd.DataFrame, dataset: data.Dataset, timezone: str):

@@ -13,13 +13,13 @@ from engine.returns import Return, ReturnDecision, returns_from_frame
 from engine.tables import load_returns
 from studio import data, formats
 from studio.components import opening_stock, return_form, return_view
+from studio.components.history_pick import pick_listed
 from studio.components.ruleset_choice import runnable_ruleset
 from studio.components.widget_memory import field, remember
 
 HISTORY = "From the returns table"
 NEW = "Fill in a return"
 ALL = "All"
-MAX_LISTED = 500
 
 
 def render() -> None:
@@ -88,35 +88,15 @@ def _history(returns: pd.DataFrame, timezone: str) -> Return | None:
         heads = heads[heads["method"] == method]
     if search:
         heads = heads[heads["return_id"].astype(str).str.contains(search, regex=False)]
-    ids = heads["return_id"].astype(str).head(MAX_LISTED).tolist()
-    if not ids:
-        st.info("No return matches.", icon=":material/search_off:")
+    lines = pick_listed(returns, heads, "return_id", "return", "try_return", timezone, _edit_copy)
+    if lines is None:
         return None
-    field("try_return.return_id", ids[0])
-    if st.session_state["try_return.return_id"] not in ids:
-        st.session_state["try_return.return_id"] = ids[0]
-    return_id = st.selectbox(
-        f"Return ({formats.count(len(heads), 'match', 'matches')}, the first "
-        f"{formats.count(min(len(heads), MAX_LISTED))} listed)",
-        ids,
-        key="try_return.return_id",
-    )
-    lines = returns[returns["return_id"].astype(str) == return_id]
-    shown = lines.assign(created_at=formats.date_times(lines["created_at"], timezone))
-    st.dataframe(shown, hide_index=True, column_config=formats.money_columns(shown))
-    st.caption(formats.zone_note(timezone))
-
-    def edit_copy() -> None:
-        return_form.copy_into_form(lines, timezone)
-        st.session_state["try_return.mode"] = NEW
-
-    st.button(
-        "Edit a copy of this return",
-        icon=":material/edit:",
-        on_click=edit_copy,
-        key="try_return.edit_copy",
-    )
     return returns_from_frame(lines)[0]
+
+
+def _edit_copy(lines: pd.DataFrame, timezone: str) -> None:
+    return_form.copy_into_form(lines, timezone)
+    st.session_state["try_return.mode"] = NEW
 
 
 def _checked(rows: pd.DataFrame, dataset: data.Dataset, timezone: str) -> Return | None:
