@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from studio import formats
+from studio.components.line_editor import edited_lines, keep_lines, most_held_sku
 from studio.components.near_node import near_node
 from studio.components.widget_memory import field
 
@@ -18,10 +19,6 @@ KEY = "try.form"
 DELIVERIES = ["home", "collect", "express"]
 LINE_COLUMNS = ["sku", "qty", "unit_price", "category"]
 NEW_ORDER_ID = "TRY-1"
-
-
-def _editor_key() -> str:
-    return f"{KEY}.lines.{st.session_state.get(f'{KEY}.generation', 0)}"
 
 
 def copy_into_form(lines: pd.DataFrame, timezone: str) -> None:
@@ -39,8 +36,7 @@ def copy_into_form(lines: pd.DataFrame, timezone: str) -> None:
     state[f"{KEY}.time"] = local.time().replace(microsecond=0)
     promised = first["promised_days"]
     state[f"{KEY}.promised"] = None if pd.isna(promised) else float(promised)
-    state[f"kept:{KEY}.lines_base"] = lines[LINE_COLUMNS].reset_index(drop=True)
-    state[f"{KEY}.generation"] = state.get(f"{KEY}.generation", 0) + 1  # a fresh editor
+    keep_lines(KEY, lines[LINE_COLUMNS])
 
 
 def order_form(
@@ -132,34 +128,13 @@ def local_instant(day: dt.date, time: dt.time, timezone: str) -> pd.Timestamp:
 
 
 def _lines(inventory: pd.DataFrame) -> pd.DataFrame:
-    base_key = f"{KEY}.lines_base"
-    editor = _editor_key()
-    kept = st.session_state.get(f"kept:{base_key}")
-    if editor not in st.session_state or base_key not in st.session_state:
-        # first draw, or back on the page: start from the lines as they were left
-        st.session_state[base_key] = kept if kept is not None else _first_line(inventory)
-    skus = sorted(inventory["sku"].astype(str).unique())
-    edited = st.data_editor(
-        st.session_state[base_key],
-        key=editor,
-        num_rows="dynamic",
-        hide_index=True,
-        column_config={
-            "sku": st.column_config.SelectboxColumn("sku", options=skus, required=True),
-            "qty": st.column_config.NumberColumn("qty", min_value=0, step=1, required=True),
-            "unit_price": st.column_config.NumberColumn("unit_price", min_value=0.0),
-            "category": st.column_config.TextColumn("category"),
-        },
-    )
-    st.session_state[f"kept:{base_key}"] = edited.reset_index(drop=True)
-    return edited.reset_index(drop=True)
-
-
-def _first_line(inventory: pd.DataFrame) -> pd.DataFrame:
-    """One unit of the SKU held at the most nodes: an order most strategies can place."""
-    held = inventory[inventory["on_hand"] > 0]
-    sku = held["sku"].astype(str).value_counts().index[0] if len(held) else ""
-    return pd.DataFrame({"sku": [sku], "qty": [1], "unit_price": [0.0], "category": [""]})
+    """The order's lines; a new form starts with one unit of the SKU held at the most
+    nodes: an order most strategies can place."""
+    first = {"sku": most_held_sku(inventory), "qty": 1, "unit_price": 0.0, "category": ""}
+    return edited_lines(KEY, inventory, first, {
+        "unit_price": st.column_config.NumberColumn("unit_price", min_value=0.0),
+        "category": st.column_config.TextColumn("category"),
+    })  # fmt: skip
 
 
 def _local_days(orders: pd.DataFrame, timezone: str) -> list[dt.date]:

@@ -12,6 +12,7 @@ import streamlit as st
 
 from dsl.schema import RETURN_CONDITIONS, RETURN_METHODS, RETURN_REASONS
 from studio import formats
+from studio.components.line_editor import edited_lines, keep_lines, most_held_sku
 from studio.components.near_node import near_node
 from studio.components.order_form import local_instant
 from studio.components.widget_memory import field
@@ -20,10 +21,6 @@ KEY = "try_return.form"
 LINE_COLUMNS = ["sku", "qty", "condition", "reason", "unit_price", "category"]
 NEW_RETURN_ID = "TRY-R1"
 METHOD_WORDS = {"store": "dropped at a store", "post": "by post", "courier": "courier pickup"}
-
-
-def _editor_key() -> str:
-    return f"{KEY}.lines.{st.session_state.get(f'{KEY}.generation', 0)}"
 
 
 def copy_into_form(lines: pd.DataFrame, timezone: str) -> None:
@@ -41,9 +38,7 @@ def copy_into_form(lines: pd.DataFrame, timezone: str) -> None:
     state[f"{KEY}.order_id"] = "" if pd.isna(order_id) else str(order_id)
     state[f"{KEY}.day"] = local.date()
     state[f"{KEY}.time"] = local.time().replace(microsecond=0)
-    copied = lines.reindex(columns=LINE_COLUMNS).reset_index(drop=True)
-    state[f"kept:{KEY}.lines_base"] = copied
-    state[f"{KEY}.generation"] = state.get(f"{KEY}.generation", 0) + 1  # a fresh editor
+    keep_lines(KEY, lines.reindex(columns=LINE_COLUMNS))
 
 
 def return_form(
@@ -106,44 +101,15 @@ def return_form(
 
 
 def _lines(inventory: pd.DataFrame) -> pd.DataFrame:
-    base_key = f"{KEY}.lines_base"
-    editor = _editor_key()
-    kept = st.session_state.get(f"kept:{base_key}")
-    if editor not in st.session_state or base_key not in st.session_state:
-        # first draw, or back on the page: start from the lines as they were left
-        st.session_state[base_key] = kept if kept is not None else _first_line(inventory)
-    skus = sorted(inventory["sku"].astype(str).unique())
-    edited = st.data_editor(
-        st.session_state[base_key],
-        key=editor,
-        num_rows="dynamic",
-        hide_index=True,
-        column_config={
-            "sku": st.column_config.SelectboxColumn("sku", options=skus, required=True),
-            "qty": st.column_config.NumberColumn("qty", min_value=0, step=1, required=True),
-            "condition": st.column_config.SelectboxColumn(
-                "condition", options=list(RETURN_CONDITIONS), required=True
-            ),
-            "reason": st.column_config.SelectboxColumn("reason", options=list(RETURN_REASONS)),
-            "unit_price": st.column_config.NumberColumn("unit_price", min_value=0.0),
-            "category": st.column_config.TextColumn("category"),
-        },
-    )
-    st.session_state[f"kept:{base_key}"] = edited.reset_index(drop=True)
-    return edited.reset_index(drop=True)
-
-
-def _first_line(inventory: pd.DataFrame) -> pd.DataFrame:
-    """One new unit of the SKU held at the most nodes, returned because of its size."""
-    held = inventory[inventory["on_hand"] > 0]
-    sku = held["sku"].astype(str).value_counts().index[0] if len(held) else ""
-    return pd.DataFrame(
-        {
-            "sku": [sku],
-            "qty": [1],
-            "condition": ["new"],
-            "reason": ["wrong_size"],
-            "unit_price": [0.0],
-            "category": [""],
-        }
-    )
+    """The returned lines; a new form starts with one new unit of the SKU held at the
+    most nodes, returned because of its size."""
+    first = {"sku": most_held_sku(inventory), "qty": 1, "condition": "new",
+             "reason": "wrong_size", "unit_price": 0.0, "category": ""}  # fmt: skip
+    return edited_lines(KEY, inventory, first, {
+        "condition": st.column_config.SelectboxColumn(
+            "condition", options=list(RETURN_CONDITIONS), required=True
+        ),
+        "reason": st.column_config.SelectboxColumn("reason", options=list(RETURN_REASONS)),
+        "unit_price": st.column_config.NumberColumn("unit_price", min_value=0.0),
+        "category": st.column_config.TextColumn("category"),
+    })  # fmt: skip
