@@ -6,7 +6,7 @@ A batch without explanations is routed in blocks — the router's batch path
 (`Router.route_in`, one kernel call for a run of orders, as a replay routes) and the
 reactions' `record` keeping their allocations — cut wherever a restock falls due
 between two orders, so that it lands first. The decisions are the ones routing the
-orders one by one gives (tests/test_service_batch.py); the cost per order is a small
+orders one by one gives (tests/test_service_fast.py); the cost per order is a small
 part of it. One order, and orders to explain, are routed one by one
 (`Reactions.route`).
 """

@@ -58,6 +58,8 @@ Kind = Literal[EVENT_KINDS]  # the kinds engine.events knows
 
 
 def _checked_name(value: str) -> str:
+    if value.isprintable():  # the common case, fast: its length is checked already
+        return value
     problem = name_problem(value)
     if problem is not None:
         raise PydanticCustomError("name", "the id {problem}", {"problem": problem})
@@ -65,6 +67,8 @@ def _checked_name(value: str) -> str:
 
 
 def _checked_text(value: str) -> str:
+    if value.isprintable():  # the common case, fast: its length is checked already
+        return value
     problem = text_problem(value)
     if problem is not None:
         raise PydanticCustomError("text", "the text {problem}", {"problem": problem})
@@ -135,7 +139,9 @@ class WithExtras(BaseModel):
 
     @model_validator(mode="after")
     def _extras_within_bounds(self):
-        extra = self.model_extra or {}
+        extra = self.model_extra
+        if not extra:  # the common case, fast
+            return self
         if len(extra) > MAX_EXTRA_FIELDS:
             raise PydanticCustomError(
                 "too_many_extras",
