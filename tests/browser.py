@@ -169,7 +169,7 @@ def pick(page, box, option: str, attempts: int = 3) -> None:
     `option`. The list shows a few options at a time: it is scrolled with the mouse
     wheel until `option` is in it. The box may be drawn again just after it opened (a
     rerun ending, the field before it changing its kind): then its list closes with it,
-    and it is opened again."""
+    and it is opened again. Returns once the rerun the pick causes is over (`settle`)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     choice = page.get_by_role("option", name=option, exact=True)
@@ -189,7 +189,33 @@ def pick(page, box, option: str, attempts: int = 3) -> None:
                 raise
             page.keyboard.press("Escape")
             wait_idle(page)
-    wait_idle(page)
+    settle(page)
+
+
+def pick_only(page, widget, values: list[str], attempts: int = 3) -> None:
+    """Make a multiselect (`widget`: its element) hold exactly `values`, in that order,
+    its list closed. A pick made while a rerun redraws the box can be lost with it, or
+    land on the option drawn where the wanted one was: the tags are read once the app is
+    settled, and if they are not `values` the box is cleared and picked again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    tags = widget.get_by_role("group", name="Selected values").locator("[data-tag]")
+    held: list[str] = []
+    for attempt in range(attempts + 1):
+        settle(page)
+        held = [text.strip() for text in tags.all_inner_texts()]
+        if held == values or attempt == attempts:
+            break
+        try:
+            if held:
+                widget.get_by_role("button", name="Clear all").click(timeout=10_000)
+                settle(page)
+            for value in values:
+                pick(page, widget.get_by_role("combobox"), value)
+        except PlaywrightTimeout:
+            pass  # the box was drawn again under the pointer: read it again
+        page.keyboard.press("Escape")  # the list closes: the next click is the page's
+    assert held == values, f"the multiselect holds {held}, not {values}"
 
 
 def fill_date(page, key: str, day: str, shown: str, attempts: int = 3) -> None:
@@ -228,6 +254,29 @@ def fill_time(page, key: str, hour: int, minute: int, attempts: int = 3) -> None
         except (AssertionError, PlaywrightTimeout):
             if attempt == attempts - 1:
                 raise
+
+
+BUSY = f"[data-testid=stApp]:not({IDLE.removeprefix('[data-testid=stApp]')}), {LOADING}"
+"""A script run under way, the connection lost, or an element still a placeholder."""
+QUIET_MS = 1_000
+
+
+def settle(page, quiet: float = QUIET_MS, timeout: float = 60_000) -> None:
+    """Wait until the app has stayed idle (`wait_idle`) for `quiet` ms in a row. A
+    widget's change reaches the server a moment after the click, so the app is still
+    idle just after an action whose rerun has not begun: that rerun would redraw the
+    page under the next action."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        wait_idle(page, timeout)
+        try:
+            page.wait_for_selector(BUSY, timeout=quiet)
+        except PlaywrightTimeout:
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(f"the app did not stay idle for {quiet:.0f} ms within {timeout:.0f} ms")
 
 
 def wait_idle(page, timeout: float = 60_000) -> None:

@@ -112,7 +112,7 @@ def test_keep_two_units_at_flagship_stores_in_peak_with_pickers(server):
         page.wait_for_selector(IDLE)
         pick(page, "rules.form.add.keep.at.field", "node.tags")
         pick(page, "rules.form.add.keep.at.op", "has")
-        pick(page, "rules.form.add.keep.at.values", "flagship")
+        browser.pick_only(page, page.locator(".st-key-rules-form-add-keep-at-values"), ["flagship"])
         page.locator(".st-key-rules-form-add-keep-button button:visible").click()
         page.wait_for_selector(IDLE)
         keep = page.locator(".st-key-rules-form-section-keep")
