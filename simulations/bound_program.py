@@ -6,7 +6,9 @@ km), `x` (units of an order's line from a node: 0..cap, cost pick_cost per unit)
 (units of a line left unfilled: cost `penalty` per unit). Rows: every unit placed or
 unfilled; x ≤ cap·y; Σy ≤ the split limit per order; Σy ≤ the capacity per node and
 day; Σx ≤ the stock per node, SKU and day; and for each keep level k, Σx of the orders
-that must leave k units ≤ stock − k. Every right-hand side is raised to what the
+that must leave k units ≤ stock − k. An option with one arc has no `y` and no link row: its
+`x` carries y = x/cap (cost pick + ship cost / cap, 1/cap in the split and capacity
+rows), the same optimum with a smaller program. Every right-hand side is raised to what the
 ruleset's own allocation uses, so that allocation is always a solution: the optimum
 can never be above the ruleset's cost.
 
@@ -180,6 +182,9 @@ class _Model:
         self.ruleset_option[where[len(arc_key) :]] = True
         self.option_cost = costs.ship_cost[self.option_order, self.option_node]
         self.arc_cost = costs.pick_cost[arcs.node]
+        # an option with one arc has y = x / cap at the optimum: its x column carries y
+        self.lone = np.bincount(self.arc_option, minlength=len(keys)) == 1
+        self.arc_lone = self.lone[self.arc_option]
         self.option_pick = costs.pick_cost[self.option_node]
         self.rounds = 0
         rows = len(lines.qty)  # the demand rows come first
@@ -270,7 +275,7 @@ class _Model:
             values, duals = self.lp.solve()
             full = np.zeros(self.fixed_rows)
             full[self.kept] = duals[self.row_of[self.kept]]
-            more = self.priced(full) & (self.y_of < 0) & self.option_active
+            more = self.priced(full) & ~self.added & self.option_active
             if not more.any():
                 return values
 
@@ -284,6 +289,7 @@ class _Model:
         self.row_of = np.full(self.fixed_rows, -1, dtype=np.int64)
         self.u_lines = np.zeros(0, dtype=np.int64)
         self.u = np.zeros(0, dtype=np.int64)
+        self.added = np.zeros(len(self.option_order), dtype=bool)
         self.y_of = np.full(len(self.option_order), -1, dtype=np.int64)
         self.x_of = np.full(len(self.arcs.line), -1, dtype=np.int64)
 
@@ -318,6 +324,8 @@ class _Model:
         in_y, in_x = self.y_of >= 0, self.x_of >= 0
         y[in_y] = values[self.y_of[in_y]]
         x[in_x] = values[self.x_of[in_x]]
+        lone = np.flatnonzero(in_x & self.arc_lone)
+        y[self.arc_option[lone]] = x[lone] / self.arcs.cap[lone]
         return y, x
 
     def overdrawn(self, y, x, single: np.ndarray, active: np.ndarray):
@@ -347,16 +355,27 @@ class _Model:
 
     def add(self, chosen: np.ndarray) -> None:
         """Columns for the `chosen` options: y, the x of each of their lines, the link
-        rows x ≤ cap·y, and their coefficients in the fixed rows."""
+        rows x ≤ cap·y, and their coefficients in the fixed rows. An option with one arc
+        gets no y and no link row: its x column costs pick + ship cost ÷ cap per unit
+        and has 1 ÷ cap in the split and capacity rows (y = x ÷ cap)."""
         lp, arcs = self.lp, self.arcs
-        options = np.flatnonzero(chosen)
+        self.added |= chosen
+        options = np.flatnonzero(chosen & ~self.lone)
         self.y_of[options] = lp.add_columns(self.option_cost[options], 1.0)
-        for row_of in (self.split_row[self.option_order], self.capacity_row):
+        option_rows = (self.split_row[self.option_order], self.capacity_row)
+        for row_of in option_rows:
             take = options[row_of[options] >= 0]
             lp.add_entries(self.row_of[row_of[take]], self.y_of[take], 1.0)
         arc_in = np.flatnonzero(chosen[self.arc_option])
-        x = self.x_of[arc_in] = lp.add_columns(self.arc_cost[arc_in], arcs.cap[arc_in])
+        cap, option = arcs.cap[arc_in], self.arc_option[arc_in]
+        lone = self.arc_lone[arc_in]
+        share = np.where(lone, 1.0 / cap, 0.0)  # y per unit of a one-arc option
+        cost = self.arc_cost[arc_in] + share * self.option_cost[option]
+        x = self.x_of[arc_in] = lp.add_columns(cost, cap)
         lp.add_entries(self.row_of[arcs.line[arc_in]], x, 1.0)
+        for row_of in option_rows:
+            take = lone & (row_of[option] >= 0)
+            lp.add_entries(self.row_of[row_of[option[take]]], x[take], share[take])
         low = np.searchsorted(self.stock_arc, arc_in, side="left")
         high = np.searchsorted(self.stock_arc, arc_in, side="right")
         counts = high - low
@@ -365,9 +384,10 @@ class _Model:
             entries = np.repeat(low - (ends - counts), counts) + np.arange(int(ends[-1]))
             rows = self.row_of[self.stock_row[entries]]
             lp.add_entries(rows, self.x_of[self.stock_arc[entries]], 1.0)
-        link = lp.add_rows(np.full(len(arc_in), -INFINITY), 0.0)
-        lp.add_entries(link, x, 1.0)
-        lp.add_entries(link, self.y_of[self.arc_option[arc_in]], -arcs.cap[arc_in])
+        linked = ~lone
+        link = lp.add_rows(np.full(int(linked.sum()), -INFINITY), 0.0)
+        lp.add_entries(link, x[linked], 1.0)
+        lp.add_entries(link, self.y_of[option[linked]], -cap[linked])
 
     def priced(self, duals: np.ndarray) -> np.ndarray:
         """Options whose reduced cost is negative: taking each line up to its cap where
@@ -376,7 +396,8 @@ class _Model:
         arc_dual = duals[arcs.line] + np.bincount(
             self.stock_arc, duals[self.stock_row], minlength=len(arcs.line)
         )
-        arc_gain = np.minimum(self.arc_cost - arc_dual, 0.0) * arcs.cap
+        arc_gain = (self.arc_cost - arc_dual) * arcs.cap
+        arc_gain[~self.arc_lone] = np.minimum(arc_gain[~self.arc_lone], 0.0)
         split = self.split_row[self.option_order]
         option_dual = np.where(split >= 0, duals[np.maximum(split, 0)], 0.0) + np.where(
             self.capacity_row >= 0, duals[np.maximum(self.capacity_row, 0)], 0.0
