@@ -192,7 +192,13 @@ class _Model:
         options = np.bincount(self.option_order, minlength=orders)
         shipped = np.bincount(self.option_order[self.ruleset_option], minlength=orders)
         limit = self.limit = np.maximum(split, shipped)
-        self.split_row, rows, split_rhs = _rows(options > limit, limit, rows)
+        # a one-line order whose every arc has its whole qty: Σy = Σx ÷ qty ≤ 1 already
+        one_line = np.bincount(lines.order, minlength=orders) == 1
+        short = np.bincount(
+            lines.order[arcs.line], arcs.cap < lines.qty[arcs.line], minlength=orders
+        )
+        implied = one_line & (short == 0) & (limit >= 1)
+        self.split_row, rows, split_rhs = _rows((options > limit) & ~implied, limit, rows)
         # Σy ≤ capacity, per node and day
         group, first = np.unique(
             day[self.option_order] * width + self.option_node, return_inverse=True
