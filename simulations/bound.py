@@ -148,10 +148,25 @@ class _World:
             if has_arrivals
             else tuple(np.zeros(0, dtype=np.int64) for _ in range(4))
         )  # fmt: skip
-        allocations = tables.allocations
-        taken = (
+        allocations, shipments = tables.allocations, tables.shipments
+        self.allocated = (
             self._nodes(allocations["node_id"]), self._skus(allocations["sku"]),
-            day_numbers(allocations["day"]), allocations["qty"].to_numpy(dtype=np.int64),
+            allocations["qty"].to_numpy(dtype=np.int64),
+        )  # fmt: skip
+        """(node, SKU, units) of every allocation, read once for every block."""
+        self.shipped = (
+            self._nodes(shipments["node_id"]),
+            shipments["units"].to_numpy(dtype=np.int64),
+        )
+        """(node, units) of every shipment."""
+        chains, self.chain = np.unique(
+            decided["strategies"].astype(object).fillna("").astype(str).to_numpy(),
+            return_inverse=True,
+        )  # each distinct chain split once
+        self.chains = [tuple(text.split(" > ")) if text else () for text in chains.tolist()]
+        taken = (
+            self.allocated[0], self.allocated[1], day_numbers(allocations["day"]),
+            self.allocated[2],
         )  # fmt: skip
         self.stock = StockByDay(self.pair, opening, arrivals, taken)
         stocked = np.concatenate(
@@ -178,19 +193,13 @@ class _World:
     ) -> None:
         """Solve the days of decided `rows` (whole days, in day order) and write each
         order's figures into `out`."""
-        decided = self.simulation.tables.orders
         position = np.full(len(self.ids), -1, dtype=np.int64)
         position[rows] = np.arange(len(rows))
         where = position[self.line_row]
         mine = np.flatnonzero(where >= 0)
         lines = self.lines.iloc[mine[np.argsort(where[mine], kind="stable")]]
         batch = OrderBatch.from_frame(lines, self.policy.tz)  # orders in the order of `rows`
-        texts, which = np.unique(
-            decided["strategies"].astype(object).fillna("").astype(str).to_numpy()[rows],
-            return_inverse=True,
-        )  # each distinct chain split once
-        parsed = [tuple(text.split(" > ")) if text else () for text in texts.tolist()]
-        chains = [parsed[k] for k in which.tolist()]
+        chains = [self.chains[k] for k in self.chain[rows].tolist()]
         reach = order_reach(self.policy, self.network, batch, chains)
         km = np.nan_to_num(reach.km)
         ship_cost = self.network.ship_cost_base[None, :] + self.network.ship_cost_per_km * km
@@ -229,15 +238,12 @@ class _World:
     def _allocated(self, position: np.ndarray, merged: Lines) -> pd.DataFrame:
         """The ruleset's units per (merged line, node) for the block's orders
         (`position`: each decided row's order in the block, −1 outside it)."""
-        allocations = self.simulation.tables.allocations
+        node, sku, qty = self.allocated
         order = _at(position, self.allocation_row)
         mine = order >= 0
-        key = order[mine] * len(self.skus) + self._skus(allocations["sku"][mine])
+        key = order[mine] * len(self.skus) + sku[mine]
         line = np.searchsorted(merged.order * len(self.skus) + merged.sku, key)
-        frame = pd.DataFrame(
-            {"line": line, "node": self._nodes(allocations["node_id"][mine]),
-             "qty": allocations["qty"].to_numpy(dtype=np.int64)[mine]}
-        )  # fmt: skip
+        frame = pd.DataFrame({"line": line, "node": node[mine], "qty": qty[mine]})
         return frame.groupby(["line", "node"], as_index=False, sort=True)["qty"].sum()
 
     def _arcs(self, merged: Lines, reach, day: np.ndarray, allocated: pd.DataFrame) -> Arcs:
@@ -270,13 +276,10 @@ class _World:
     def _shipments(self, position: np.ndarray) -> np.ndarray:
         """The ruleset's shipments of the block's orders: (order, node, units) rows, in
         order order."""
-        shipments = self.simulation.tables.shipments
         order = _at(position, self.shipment_row)
         mine = order >= 0
-        rows = np.column_stack(
-            [order[mine], self._nodes(shipments["node_id"][mine]),
-             shipments["units"].to_numpy(dtype=np.int64)[mine]]
-        ).astype(np.int64)  # fmt: skip
+        node, units = self.shipped
+        rows = np.column_stack([order[mine], node[mine], units[mine]]).astype(np.int64)
         return rows[np.argsort(rows[:, 0], kind="stable")]
 
     def order_frame(self, per_order: dict[str, np.ndarray], penalty: float) -> pd.DataFrame:

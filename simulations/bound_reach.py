@@ -27,8 +27,6 @@ from engine.router import destinations
 
 NO_KEEP = np.iinfo(np.int64).max
 _EPOCH = np.datetime64("1970-01-01", "D")
-_DAYS = 1 << 21
-"""Days a pair's key leaves room for (5,700 years)."""
 
 
 @dataclass(frozen=True)
@@ -43,9 +41,11 @@ class Reach:
 
 
 def day_numbers(days: pd.Series | Sequence[Any]) -> np.ndarray:
-    """Local dates (dates or ISO text) as whole days since 1970-01-01."""
-    values = pd.to_datetime(pd.Series(days, dtype="object")).to_numpy("datetime64[D]")
-    return (values - _EPOCH).astype(np.int64)
+    """Local dates (dates or ISO text) as whole days since 1970-01-01, each distinct
+    date read once (a missing one reads as NaT does)."""
+    codes, distinct = pd.factorize(pd.Series(days, dtype="object"))
+    values = pd.to_datetime(pd.Series([*distinct, None], dtype="object"))
+    return (values.to_numpy("datetime64[D]") - _EPOCH).astype(np.int64)[codes]
 
 
 def local_day_numbers(instants: pd.Series, tz) -> np.ndarray:
@@ -145,30 +145,43 @@ class StockByDay:
         arrivals: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
         taken: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     ):
-        """`pairs(node, sku)` numbers pairs; `opening` is (node, sku, units), `arrivals`
-        and `taken` (node, sku, day, units)."""
+        """`pairs(node, sku)` numbers pairs (−1: unknown); `opening` is (node, sku,
+        units), `arrivals` and `taken` (node, sku, day, units)."""
         pair = np.concatenate(
             [pairs(opening[0], opening[1]), pairs(arrivals[0], arrivals[1]),
              pairs(taken[0], taken[1])]
-        )  # fmt: skip
-        day = np.concatenate([arrivals[2], taken[2] + 1]).astype(np.int64)
-        self.base = int(day.min()) - 1 if len(day) else 0
-        day = np.concatenate([np.full(len(opening[0]), self.base, dtype=np.int64), day])
+        ).astype(np.int64)  # fmt: skip
+        first = np.full(len(opening[0]), np.iinfo(np.int64).min)  # before every day
+        day = np.concatenate([first, arrivals[2], np.asarray(taken[2]) + 1]).astype(np.int64)
         units = np.concatenate([opening[2], arrivals[3], -np.asarray(taken[3])]).astype(np.int64)
-        self.key = pair.astype(np.int64) * _DAYS + np.clip(day - self.base, 0, _DAYS - 1)
-        order = np.argsort(self.key, kind="stable")
-        self.key, self.pair = self.key[order], pair[order]
-        total = np.cumsum(units[order])
-        first = np.r_[True, self.pair[1:] != self.pair[:-1]] if len(pair) else np.zeros(0, bool)
-        start = np.maximum.accumulate(np.where(first, np.arange(len(pair)), 0))
-        before = np.where(start > 0, total[np.maximum(start - 1, 0)], 0)
-        self.units = total - before  # the pair's running units after each event
+        known = pair >= 0
+        order = np.argsort(day[known], kind="stable")  # events by the day they count from
+        self.pair, self.day = pair[known][order], day[known][order]
+        self.units = units[known][order]
+        self.size = int(self.pair.max(initial=-1)) + 1
 
     def at(self, pair: np.ndarray, day: np.ndarray) -> np.ndarray:
-        """Units of `pair` for local `day` (never below 0)."""
-        if not len(self.key):
-            return np.zeros(len(pair), dtype=np.int64)
-        query = pair.astype(np.int64) * _DAYS + np.clip(day - self.base, 0, _DAYS - 1)
-        j = np.searchsorted(self.key, query, side="right") - 1
-        ok = (j >= 0) & (self.pair[np.maximum(j, 0)] == pair)
-        return np.where(ok, np.maximum(self.units[np.maximum(j, 0)], 0), 0)
+        """Units of `pair` for local `day` (never below 0): the events are added up day
+        by day into one running table of every pair, read at each day's queries."""
+        pair, day = np.asarray(pair, dtype=np.int64), np.asarray(day, dtype=np.int64)
+        out = np.zeros(len(pair), dtype=np.int64)
+        if not len(pair) or not self.size:
+            return out
+        order = None if (day[1:] >= day[:-1]).all() else np.argsort(day, kind="stable")
+        if order is not None:
+            pair, day = pair[order], day[order]
+        inside = (pair >= 0) & (pair < self.size)
+        where = np.where(inside, pair, 0)
+        starts = np.flatnonzero(np.r_[True, day[1:] != day[:-1]])
+        counted = np.searchsorted(self.day, day[starts], side="right").tolist()
+        bounds = [*starts.tolist(), len(day)]
+        running = np.zeros(self.size, dtype=np.int64)
+        done = 0
+        for k, upto in enumerate(counted):
+            np.add.at(running, self.pair[done:upto], self.units[done:upto])
+            done = upto
+            out[bounds[k] : bounds[k + 1]] = running[where[bounds[k] : bounds[k + 1]]]
+        out = np.where(inside, np.maximum(out, 0), 0)
+        if order is not None:
+            out[order] = out.copy()
+        return out
