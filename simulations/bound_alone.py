@@ -46,8 +46,9 @@ def alone(
     penalty: float,
 ) -> Alone:
     """Each order's proven optimum on its own (see the module doc): `order`/`qty` per
-    line, `arc_*` per (line, node) arc, `option_*` per (order, node) option (`cost`: the
-    shipment's fixed cost, `pick`: per unit), `limit` the split limit per order."""
+    line, `arc_*` per (line, node) arc, `option_*` per (order, node) option, grouped by
+    order in network order (`cost`: the shipment's fixed cost, `pick`: per unit),
+    `limit` the split limit per order."""
     orders, options = len(limit), len(option_order)
     if not options:
         return Alone(option=np.full(orders, -1, dtype=np.int64), value=np.zeros(orders))
@@ -56,7 +57,11 @@ def alone(
     whole = np.bincount(arc_option, arc_cap >= qty[arc_line], minlength=options)
     full = whole == lines_of[option_order]
     total = option_cost + option_pick * units[option_order]
-    ranked = np.lexsort((np.where(full, total, np.inf), option_order))
+    price = np.where(full, total, np.inf)
+    starts = np.flatnonzero(np.r_[True, option_order[1:] != option_order[:-1]])
+    least = np.minimum.reduceat(price, starts)  # per order that has options
+    group = np.cumsum(np.r_[False, option_order[1:] != option_order[:-1]])
+    ranked = np.flatnonzero(price == least[group])  # its cheapest, the first one first
     owner = option_order[ranked]
     first = np.r_[True, owner[1:] != owner[:-1]]
     best = np.full(orders, -1, dtype=np.int64)

@@ -150,7 +150,7 @@ def _new_solver(highspy):
 
 def _column_wise(rows, columns, values, first: int, end: int):
     """Coordinates of columns first..end−1 as column starts, row indices and values."""
-    order = np.lexsort((rows, columns))
+    order = np.argsort(columns * (int(rows.max(initial=0)) + 1) + rows)
     start = np.zeros(end - first + 1, dtype=np.int32)
     np.cumsum(np.bincount(columns - first, minlength=end - first), out=start[1:])
     return start, rows[order].astype(np.int32), values[order]

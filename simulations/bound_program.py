@@ -31,6 +31,7 @@ together with the solution are drawn in and the program solved again, until none
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -248,8 +249,13 @@ class _Model:
         return joined[0], joined[1], joined[2], row
 
     def first_options(self) -> np.ndarray:
-        """The ruleset's options and each order's START_OPTIONS best on their own (what
-        they would save against leaving their units unfilled)."""
+        """The ruleset's options and each active order's START_OPTIONS best on their own
+        (what they would save against leaving their units unfilled)."""
+        return self.starting & self.option_active
+
+    @cached_property
+    def starting(self) -> np.ndarray:
+        """`first_options` of every order (worked out once)."""
         arcs = self.arcs
         gain = np.bincount(
             self.arc_option, (self.arc_cost - self.penalty) * arcs.cap,
@@ -262,9 +268,9 @@ class _Model:
         rank = np.arange(len(order)) - np.maximum.accumulate(
             np.where(start, np.arange(len(order)), 0)
         )
-        active = self.ruleset_option.copy()
-        active[order[rank < START_OPTIONS]] = True
-        return active & self.option_active
+        chosen = self.ruleset_option.copy()
+        chosen[order[rank < START_OPTIONS]] = True
+        return chosen
 
     def solve(self, active: np.ndarray) -> np.ndarray:
         """The column values of the program of the `active` orders alone, with every
