@@ -72,7 +72,7 @@ class LinearProgram:
 
         if self._solver is None:
             self._solver = _new_solver(highspy)
-            self._solver.passModel(self._whole(highspy))
+            self._pass_whole(highspy)
         else:
             self._hand_over_new(highspy)
         columns, rows = self.columns, self.rows
@@ -92,23 +92,21 @@ class LinearProgram:
             np.asarray(solution.row_dual, dtype=np.float64),
         )
 
-    def _whole(self, highspy):
-        """The whole program as a HiGHS model, column-wise."""
+    def _pass_whole(self, highspy) -> None:
+        """The whole program handed to HiGHS column-wise, as arrays in one call (every
+        column continuous)."""
         rows, columns, values = self._coordinates(0)
         start, index, value = _column_wise(rows, columns, values, 0, self.columns)
-        lp = highspy.HighsLp()
-        lp.num_col_ = self.columns
-        lp.num_row_ = self.rows
-        lp.col_cost_ = _joined(self._cost, np.float64)
-        lp.col_lower_ = np.zeros(self.columns, dtype=np.float64)
-        lp.col_upper_ = _finite(_joined(self._upper, np.float64), highspy)
-        lp.row_lower_ = _finite(_joined(self._row_lower, np.float64), highspy)
-        lp.row_upper_ = _finite(_joined(self._row_upper, np.float64), highspy)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = start
-        lp.a_matrix_.index_ = index
-        lp.a_matrix_.value_ = value
-        return lp
+        status = self._solver.passModel(
+            self.columns, self.rows, len(index), int(highspy.MatrixFormat.kColwise),
+            int(highspy.ObjSense.kMinimize), 0.0, _joined(self._cost, np.float64),
+            np.zeros(self.columns), _finite(_joined(self._upper, np.float64), highspy),
+            _finite(_joined(self._row_lower, np.float64), highspy),
+            _finite(_joined(self._row_upper, np.float64), highspy),
+            start, index, value, np.zeros(self.columns, dtype=np.int32),
+        )  # fmt: skip
+        if status == highspy.HighsStatus.kError:
+            raise BoundSolveError("the bound's linear program was refused by HiGHS")
 
     def _hand_over_new(self, highspy) -> None:
         """Rows, then columns (with every new coefficient) added since the last solve."""
