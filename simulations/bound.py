@@ -90,16 +90,6 @@ def _chunks(day: np.ndarray, most: int):
             first = k
 
 
-def _union_sorted(many: np.ndarray, few: np.ndarray) -> np.ndarray:
-    """The sorted union of two sorted arrays of distinct keys (`few` merged into
-    `many`, without sorting `many` again)."""
-    at = np.searchsorted(many, few)
-    found = np.zeros(len(few), dtype=bool)
-    inside = at < len(many)
-    found[inside] = many[at[inside]] == few[inside]
-    return np.insert(many, at[~found], few[~found])
-
-
 def _at(position: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """`position[rows]`, −1 where a row is −1 (an order that was not decided)."""
     return np.where(rows >= 0, position[np.maximum(rows, 0)], -1)
@@ -168,13 +158,7 @@ class _World:
             self.allocated[0], self.allocated[1], day_numbers(allocations["day"]),
             self.allocated[2],
         )  # fmt: skip
-        self.stock = StockByDay(self.pair, opening, arrivals, taken)
-        stocked = np.concatenate(
-            [self.pair(opening[0], opening[1])[opening[2] > 0],
-             self.pair(arrivals[0], arrivals[1])[arrivals[3] > 0]]
-        )  # fmt: skip
-        self.stocked = np.zeros(len(self.network) * len(self.skus), dtype=bool)
-        self.stocked[stocked[stocked >= 0]] = True  # a pair ever stocked, as a table
+        self.stock = StockByDay((len(self.network), len(self.skus)), opening, arrivals, taken)
         net = self.network
         self.pick_cost = net.pick_cost
         self.capacity = net.capacity
@@ -248,29 +232,29 @@ class _World:
 
     def _arcs(self, merged: Lines, reach, day: np.ndarray, allocated: pd.DataFrame) -> Arcs:
         """Every (line, node) the bound may use: a candidate node with stock above the
-        keep that day, and every pair the ruleset used."""
-        line, node = np.nonzero(reach.candidate[merged.order])
-        pair = self.pair(node, merged.sku[line])
-        held = self.stocked[pair]
-        line, node = line[held], node[held]
-        width = len(self.network)
-        model_key = line * width + node
+        keep that day, and every pair the ruleset used (worked out for every line and
+        node at once, lines in day order)."""
+        order = merged.order
+        stock = self.stock.of_lines(merged.sku, day[order])
+        keep = reach.keep[order]
+        cap = np.minimum(merged.qty[:, None], stock - keep)
+        usable = reach.candidate[order] & (cap > 0)
         used_line = allocated["line"].to_numpy(dtype=np.int64)
         used_node = allocated["node"].to_numpy(dtype=np.int64)
-        used_key = used_line * width + used_node
-        keys = _union_sorted(model_key, used_key)
-        line, node = keys // width, keys % width
-        order = merged.order[line]
-        pair = self.pair(node, merged.sku[line])
-        stock = self.stock.at(pair, day[order])
-        keep = reach.keep[order, node]
-        used = np.zeros(len(keys), dtype=np.int64)
-        used[np.searchsorted(keys, used_key)] = allocated["qty"].to_numpy(dtype=np.int64)
-        cap = np.maximum(np.minimum(merged.qty[line], stock - keep), used)
-        take = cap > 0
+        used_qty = allocated["qty"].to_numpy(dtype=np.int64)
+        usable[used_line[used_qty > 0], used_node[used_qty > 0]] = True
+        line, node = np.nonzero(usable)
+        width = len(self.network)
+        flat = line * width + node
+        used = np.zeros(len(flat), dtype=np.int64)
+        positive = used_qty > 0
+        used[np.searchsorted(flat, used_line[positive] * width + used_node[positive])] = used_qty[
+            positive
+        ]
         return Arcs(
-            line=line[take], node=node[take], cap=cap[take], keep=keep[take],
-            stock=stock[take], pair=pair[take], used=used[take],
+            line=line, node=node, cap=np.maximum(cap.ravel()[flat], used),
+            keep=keep.ravel()[flat], stock=stock.ravel()[flat],
+            pair=self.pair(node, merged.sku[line]), used=used,
         )  # fmt: skip
 
     def _shipments(self, position: np.ndarray) -> np.ndarray:
@@ -293,7 +277,7 @@ class _World:
             {
                 "order_id": self.ids,
                 "day": decided["day"].to_numpy(),
-                "created_at": decided["created_at"].to_numpy(),
+                "created_at": decided["created_at"].array,  # no Timestamp per row
                 "strategy": decided["strategy"].astype(object).to_numpy(),
                 "units": decided["units_ordered"].to_numpy(dtype=np.int64),
                 "ruleset_cost": per_order["ruleset_cost"],

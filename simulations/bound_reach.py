@@ -140,48 +140,43 @@ class StockByDay:
 
     def __init__(
         self,
-        pairs: Callable[[np.ndarray, np.ndarray], np.ndarray],
+        shape: tuple[int, int],
         opening: tuple[np.ndarray, np.ndarray, np.ndarray],
         arrivals: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
         taken: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     ):
-        """`pairs(node, sku)` numbers pairs (−1: unknown); `opening` is (node, sku,
-        units), `arrivals` and `taken` (node, sku, day, units)."""
-        pair = np.concatenate(
-            [pairs(opening[0], opening[1]), pairs(arrivals[0], arrivals[1]),
-             pairs(taken[0], taken[1])]
-        ).astype(np.int64)  # fmt: skip
+        """`shape`: how many nodes and SKUs; `opening` is (node, SKU, units), `arrivals`
+        and `taken` (node, SKU, day, units), nodes and SKUs as numbers (−1: unknown)."""
+        self.nodes, self.skus = shape
+        node = np.concatenate([opening[0], arrivals[0], taken[0]]).astype(np.int64)
+        sku = np.concatenate([opening[1], arrivals[1], taken[1]]).astype(np.int64)
         first = np.full(len(opening[0]), np.iinfo(np.int64).min)  # before every day
         day = np.concatenate([first, arrivals[2], np.asarray(taken[2]) + 1]).astype(np.int64)
         units = np.concatenate([opening[2], arrivals[3], -np.asarray(taken[3])]).astype(np.int64)
-        known = pair >= 0
-        order = np.argsort(day[known], kind="stable")  # events by the day they count from
-        self.pair, self.day = pair[known][order], day[known][order]
-        self.units = units[known][order]
-        self.size = int(self.pair.max(initial=-1)) + 1
+        known = np.flatnonzero((node >= 0) & (sku >= 0))
+        known = known[np.argsort(day[known], kind="stable")]  # by the day they count from
+        self.pair, self.day = node[known] * self.skus + sku[known], day[known]
+        self.units = units[known]
 
-    def at(self, pair: np.ndarray, day: np.ndarray) -> np.ndarray:
-        """Units of `pair` for local `day` (never below 0): the events are added up day
-        by day into one running table of every pair, read at each day's queries."""
-        pair, day = np.asarray(pair, dtype=np.int64), np.asarray(day, dtype=np.int64)
-        out = np.zeros(len(pair), dtype=np.int64)
-        if not len(pair) or not self.size:
+    def of_lines(self, sku: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """Units of each line's `sku` on its local `day` (lines in day order) at every
+        node: one row per line, one column per node, never below 0. The events are
+        added up day by day into one running table of every pair, read at each day's
+        lines."""
+        sku, day = np.asarray(sku, dtype=np.int64), np.asarray(day, dtype=np.int64)
+        out = np.zeros((len(sku), self.nodes), dtype=np.int64)
+        if not len(sku):
             return out
-        order = None if (day[1:] >= day[:-1]).all() else np.argsort(day, kind="stable")
-        if order is not None:
-            pair, day = pair[order], day[order]
-        inside = (pair >= 0) & (pair < self.size)
-        where = np.where(inside, pair, 0)
+        if (day[1:] < day[:-1]).any():
+            raise ValueError("the lines must come in day order")
         starts = np.flatnonzero(np.r_[True, day[1:] != day[:-1]])
         counted = np.searchsorted(self.day, day[starts], side="right").tolist()
         bounds = [*starts.tolist(), len(day)]
-        running = np.zeros(self.size, dtype=np.int64)
+        running = np.zeros(self.nodes * self.skus, dtype=np.int64)
+        table = running.reshape(self.nodes, self.skus)
         done = 0
         for k, upto in enumerate(counted):
             np.add.at(running, self.pair[done:upto], self.units[done:upto])
             done = upto
-            out[bounds[k] : bounds[k + 1]] = running[where[bounds[k] : bounds[k + 1]]]
-        out = np.where(inside, np.maximum(out, 0), 0)
-        if order is not None:
-            out[order] = out.copy()
-        return out
+            out[bounds[k] : bounds[k + 1]] = table[:, sku[bounds[k] : bounds[k + 1]]].T
+        return np.maximum(out, 0, out=out)
