@@ -23,7 +23,13 @@ from engine.order_batch import OrderBatch
 from simulations.bound_examples import examples
 from simulations.bound_figures import BOUND_KEYS, Bound, summarise
 from simulations.bound_program import Arcs, Costs, Lines, solve_by_days
-from simulations.bound_reach import StockByDay, day_numbers, local_day_numbers, order_reach
+from simulations.bound_reach import (
+    StockByDay,
+    bound_strategies,
+    day_numbers,
+    local_day_numbers,
+    order_reach,
+)
 
 if TYPE_CHECKING:
     from simulations.replay import Simulation
@@ -90,6 +96,14 @@ def _chunks(day: np.ndarray, most: int):
             first = k
 
 
+def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
+    """The position in `index` of each value read as text (−1: not there, or missing),
+    each distinct value looked up once."""
+    codes, distinct = pd.factorize(values)
+    found = np.r_[index.get_indexer(pd.Index(distinct).astype(str)), -1]
+    return found[codes].astype(np.int64)  # code −1 (missing) reads the last: −1
+
+
 def _at(position: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """`position[rows]`, −1 where a row is −1 (an order that was not decided)."""
     return np.where(rows >= 0, position[np.maximum(rows, 0)], -1)
@@ -108,12 +122,12 @@ class _World:
         self.ids = decided["order_id"].astype(str).to_numpy()
         index = pd.Index(self.ids)
         self.day = day_numbers(decided["day"])
-        line_row = index.get_indexer(inputs.orders["order_id"].astype(str))
+        line_row = _positions(index, inputs.orders["order_id"])
         self.lines = inputs.orders[line_row >= 0]
         self.line_row = line_row[line_row >= 0]
         """The decided row of each order line."""
-        self.allocation_row = index.get_indexer(tables.allocations["order_id"].astype(str))
-        self.shipment_row = index.get_indexer(tables.shipments["order_id"].astype(str))
+        self.allocation_row = _positions(index, tables.allocations["order_id"])
+        self.shipment_row = _positions(index, tables.shipments["order_id"])
         replenished = inputs.replenishments
         has_arrivals = replenished is not None and len(replenished) > 0
         self.skus = pd.Index(
@@ -149,15 +163,14 @@ class _World:
             shipments["units"].to_numpy(dtype=np.int64),
         )
         """(node, units) of every shipment."""
-        chains, self.chain = np.unique(
-            decided["strategies"].astype(object).fillna("").astype(str).to_numpy(),
-            return_inverse=True,
-        )  # each distinct chain split once
-        self.chains = [tuple(text.split(" > ")) if text else () for text in chains.tolist()]
+        chain, chains = pd.factorize(decided["strategies"])  # each distinct chain split once
+        self.chain = np.where(chain >= 0, chain, len(chains))  # none: the last, empty
+        self.chains = [*(tuple(str(text).split(" > ")) if text else () for text in chains), ()]
         taken = (
             self.allocated[0], self.allocated[1], day_numbers(allocations["day"]),
             self.allocated[2],
         )  # fmt: skip
+        self.bound = bound_strategies(self.policy, self.network)
         self.stock = StockByDay((len(self.network), len(self.skus)), opening, arrivals, taken)
         net = self.network
         self.pick_cost = net.pick_cost
@@ -167,10 +180,10 @@ class _World:
         return np.asarray(node, dtype=np.int64) * len(self.skus) + np.asarray(sku, np.int64)
 
     def _nodes(self, ids: pd.Series) -> np.ndarray:
-        return self.node_ids.get_indexer(ids.astype(str)).astype(np.int64)
+        return _positions(self.node_ids, ids)
 
     def _skus(self, names: pd.Series) -> np.ndarray:
-        return self.skus.get_indexer(names.astype(str)).astype(np.int64)
+        return _positions(self.skus, names)
 
     def solve(
         self, rows: np.ndarray, penalty: float, out: dict[str, np.ndarray], most: int
@@ -184,7 +197,7 @@ class _World:
         lines = self.lines.iloc[mine[np.argsort(where[mine], kind="stable")]]
         batch = OrderBatch.from_frame(lines, self.policy.tz)  # orders in the order of `rows`
         chains = [self.chains[k] for k in self.chain[rows].tolist()]
-        reach = order_reach(self.policy, self.network, batch, chains)
+        reach = order_reach(self.policy, self.network, batch, chains, self.bound)
         km = np.nan_to_num(reach.km)
         ship_cost = self.network.ship_cost_base[None, :] + self.network.ship_cost_per_km * km
         merged = self._merged(batch)

@@ -58,14 +58,26 @@ def local_day_numbers(instants: pd.Series, tz) -> np.ndarray:
     return (local - _EPOCH).astype(np.int64)
 
 
+def bound_strategies(policy: Policy, network: Network) -> dict[str, BoundStrategy]:
+    """Every strategy of `policy` bound to `network`, by id (bound once, read for
+    every batch by `order_reach`)."""
+    return {st.id: BoundStrategy(st, network, policy.tz) for st in policy.strategies}
+
+
 def order_reach(
-    policy: Policy, network: Network, batch: OrderBatch, chains: Sequence[tuple[str, ...]]
+    policy: Policy,
+    network: Network,
+    batch: OrderBatch,
+    chains: Sequence[tuple[str, ...]],
+    bound: dict[str, BoundStrategy] | None = None,
 ) -> Reach:
     """The reach of each order of `batch` whose strategy chain (the steps routing
     reached, `strategies` of the decisions table) is `chains[i]`: a node is a candidate
     when some step's `source from` holds there, it lies within that step's `within` and
     its capacity is above 0; its `keep` is the lowest among those steps; the split
-    limit is the largest of the chain's."""
+    limit is the largest of the chain's. `bound`: the strategies bound to `network`
+    (`bound_strategies`), when already done."""
+    bound = bound_strategies(policy, network) if bound is None else bound
     count, width = len(batch), len(network)
     points, missing = destinations(network, batch)
     sphere = network.sphere
@@ -79,17 +91,18 @@ def order_reach(
     keep = np.full((count, width), NO_KEEP, dtype=np.int64)
     split = np.zeros(count, dtype=np.int64)
     open_nodes = network.capacity > 0
+    distinct: dict[tuple[str, ...], int] = {}
+    code = np.array([distinct.setdefault(c, len(distinct)) for c in chains], dtype=np.int64)
     for strategy in policy.strategies:
-        rows = np.array(
-            [i for i, chain in enumerate(chains) if strategy.id in chain], dtype=np.int64
-        )
+        having = np.array([strategy.id in chain for chain in distinct], dtype=bool)
+        rows = np.flatnonzero(having[code]) if having.any() else np.zeros(0, dtype=np.int64)
         if not len(rows):
             continue
-        bound = BoundStrategy(strategy, network, policy.tz)
-        allowed = open_nodes[None, :] & (half[rows] <= bound.half_limit) & ~missing[rows, None]
-        if bound.source is not None:
-            allowed &= _mask_rows(bound.source, batch, rows)
-        levels = _keep_rows(bound, batch, rows)
+        step = bound[strategy.id]
+        allowed = open_nodes[None, :] & (half[rows] <= step.half_limit) & ~missing[rows, None]
+        if step.source is not None:
+            allowed &= _mask_rows(step.source, batch, rows)
+        levels = _keep_rows(step, batch, rows)
         candidate[rows] |= allowed
         keep[rows] = np.where(allowed, np.minimum(keep[rows], levels), keep[rows])
         split[rows] = np.maximum(split[rows], strategy.split)
