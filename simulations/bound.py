@@ -245,29 +245,29 @@ class _World:
 
     def _arcs(self, merged: Lines, reach, day: np.ndarray, allocated: pd.DataFrame) -> Arcs:
         """Every (line, node) the bound may use: a candidate node with stock above the
-        keep that day, and every pair the ruleset used (worked out for every line and
-        node at once, lines in day order)."""
+        keep that day, and every pair the ruleset used (lines in day order)."""
         order = merged.order
-        stock = self.stock.of_lines(merged.sku, day[order])
-        keep = reach.keep[order]
-        cap = np.minimum(merged.qty[:, None], stock - keep)
-        usable = reach.candidate[order] & (cap > 0)
+        usable = reach.candidate[order]
         used_line = allocated["line"].to_numpy(dtype=np.int64)
         used_node = allocated["node"].to_numpy(dtype=np.int64)
         used_qty = allocated["qty"].to_numpy(dtype=np.int64)
-        usable[used_line[used_qty > 0], used_node[used_qty > 0]] = True
-        line, node = np.nonzero(usable)
+        positive = used_qty > 0
+        usable[used_line[positive], used_node[positive]] = True
+        line, node = np.nonzero(usable)  # by line, then node
         width = len(self.network)
         flat = line * width + node
+        stock = self.stock.at(node, merged.sku[line], day[order[line]])
+        keep = reach.keep.ravel()[order[line] * width + node]
         used = np.zeros(len(flat), dtype=np.int64)
-        positive = used_qty > 0
         used[np.searchsorted(flat, used_line[positive] * width + used_node[positive])] = used_qty[
             positive
         ]
+        cap = np.maximum(np.minimum(merged.qty[line], stock - keep), used)
+        take = np.flatnonzero(cap > 0)
+        line, node = line[take], node[take]
         return Arcs(
-            line=line, node=node, cap=np.maximum(cap.ravel()[flat], used),
-            keep=keep.ravel()[flat], stock=stock.ravel()[flat],
-            pair=self.pair(node, merged.sku[line]), used=used,
+            line=line, node=node, cap=cap[take], keep=keep[take], stock=stock[take],
+            pair=self.pair(node, merged.sku[line]), used=used[take],
         )  # fmt: skip
 
     def _shipments(self, position: np.ndarray) -> np.ndarray:

@@ -171,25 +171,24 @@ class StockByDay:
         self.pair, self.day = node[known] * self.skus + sku[known], day[known]
         self.units = units[known]
 
-    def of_lines(self, sku: np.ndarray, day: np.ndarray) -> np.ndarray:
-        """Units of each line's `sku` on its local `day` (lines in day order) at every
-        node: one row per line, one column per node, never below 0. The events are
-        added up day by day into one running table of every pair, read at each day's
-        lines."""
-        sku, day = np.asarray(sku, dtype=np.int64), np.asarray(day, dtype=np.int64)
-        out = np.zeros((len(sku), self.nodes), dtype=np.int64)
-        if not len(sku):
+    def at(self, node: np.ndarray, sku: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """Units of each (`node`, `sku`) pair on its local `day` (given in day order),
+        never below 0: the events are added up day by day into one running table of
+        every pair, read at each day's pairs."""
+        pair = np.asarray(node, dtype=np.int64) * self.skus + np.asarray(sku, dtype=np.int64)
+        day = np.asarray(day, dtype=np.int64)
+        out = np.zeros(len(pair), dtype=np.int64)
+        if not len(pair):
             return out
         if (day[1:] < day[:-1]).any():
-            raise ValueError("the lines must come in day order")
+            raise ValueError("the pairs must come in day order")
         starts = np.flatnonzero(np.r_[True, day[1:] != day[:-1]])
         counted = np.searchsorted(self.day, day[starts], side="right").tolist()
         bounds = [*starts.tolist(), len(day)]
         running = np.zeros(self.nodes * self.skus, dtype=np.int64)
-        table = running.reshape(self.nodes, self.skus)
         done = 0
         for k, upto in enumerate(counted):
             np.add.at(running, self.pair[done:upto], self.units[done:upto])
             done = upto
-            out[bounds[k] : bounds[k + 1]] = table[:, sku[bounds[k] : bounds[k + 1]]].T
+            out[bounds[k] : bounds[k + 1]] = running[pair[bounds[k] : bounds[k + 1]]]
         return np.maximum(out, 0, out=out)
