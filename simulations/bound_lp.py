@@ -6,7 +6,9 @@ blocks (lower, upper), and coefficients as (row, column, value) coordinates. The
 `solve` hands the whole matrix to HiGHS column-wise, in one call; columns and rows
 added after it (every new coefficient in a new column) are handed over as they are and
 HiGHS starts again from the basis it had, so a program grown a little is solved again
-in a few iterations (column generation, `simulations.bound_program`).
+in a few iterations (column generation, `simulations.bound_program`): the first solve
+by the dual simplex, the next ones by the primal simplex (new columns leave the last
+basis primal feasible; fewer iterations than the dual simplex there).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 INFINITY = float("inf")
+PRIMAL_SIMPLEX = 4
+"""HiGHS's `simplex_strategy` for the solves after the first (the first: dual simplex)."""
 
 
 class BoundSolveError(RuntimeError):
@@ -73,7 +77,8 @@ class LinearProgram:
         if self._solver is None:
             self._solver = _new_solver(highspy)
             self._pass_whole(highspy)
-        else:
+        else:  # the last basis stays primal feasible when columns join: primal simplex
+            self._solver.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
             self._hand_over_new(highspy)
         columns, rows = self.columns, self.rows
         self._handed = (columns, rows, len(self._cost), len(self._row_lower))
