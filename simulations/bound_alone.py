@@ -57,15 +57,9 @@ def alone(
     whole = np.bincount(arc_option, arc_cap >= qty[arc_line], minlength=options)
     full = whole == lines_of[option_order]
     total = option_cost + option_pick * units[option_order]
-    price = np.where(full, total, np.inf)
-    starts = np.flatnonzero(np.r_[True, option_order[1:] != option_order[:-1]])
-    least = np.minimum.reduceat(price, starts)  # per order that has options
-    group = np.cumsum(np.r_[False, option_order[1:] != option_order[:-1]])
-    ranked = np.flatnonzero(price == least[group])  # its cheapest, the first one first
-    owner = option_order[ranked]
-    first = np.r_[True, owner[1:] != owner[:-1]]
+    cheapest = smallest(np.where(full, total, np.inf), option_order, 1)
     best = np.full(orders, -1, dtype=np.int64)
-    best[owner[first]] = ranked[first]
+    best[option_order[cheapest]] = cheapest
     safe = np.maximum(best, 0)
     chosen = (best >= 0) & full[safe]
     per_unit = np.where(
@@ -80,3 +74,22 @@ def alone(
     chosen &= np.bincount(option_order, broken, minlength=orders) == 0
     option = np.where(chosen, best, -1)
     return Alone(option=option, value=np.where(chosen, total[safe], 0.0))
+
+
+def smallest(values: np.ndarray, owner: np.ndarray, count: int) -> np.ndarray:
+    """The indices of the `count` smallest `values` of each owner (fewer where it has
+    fewer; ties: the first index first), `owner` ascending; in index order."""
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    change = owner[1:] != owner[:-1]
+    starts = np.flatnonzero(np.r_[True, change])
+    group = np.cumsum(np.r_[False, change])
+    left = np.asarray(values, dtype=np.float64).copy()
+    taken = np.zeros(len(values), dtype=bool)
+    for _ in range(count):
+        least = np.minimum.reduceat(left, starts)
+        hit = np.flatnonzero((left == least[group]) & ~taken)
+        first = hit[np.r_[True, owner[hit][1:] != owner[hit][:-1]]] if len(hit) else hit
+        taken[first] = True
+        left[first] = np.inf
+    return np.flatnonzero(taken)

@@ -35,7 +35,7 @@ from functools import cached_property
 
 import numpy as np
 
-from simulations.bound_alone import Alone, alone
+from simulations.bound_alone import Alone, alone, smallest
 from simulations.bound_lp import INFINITY, LinearProgram
 
 START_OPTIONS = 2
@@ -261,15 +261,8 @@ class _Model:
             self.arc_option, (self.arc_cost - self.penalty) * arcs.cap,
             minlength=len(self.option_order),
         )  # fmt: skip
-        worth = self.option_cost + gain
-        order = np.lexsort((worth, self.option_order))
-        owner = self.option_order[order]
-        start = np.r_[True, owner[1:] != owner[:-1]] if len(owner) else np.zeros(0, bool)
-        rank = np.arange(len(order)) - np.maximum.accumulate(
-            np.where(start, np.arange(len(order)), 0)
-        )
         chosen = self.ruleset_option.copy()
-        chosen[order[rank < START_OPTIONS]] = True
+        chosen[smallest(self.option_cost + gain, self.option_order, START_OPTIONS)] = True
         return chosen
 
     def solve(self, active: np.ndarray) -> np.ndarray:
