@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import simulations
 from simulations import bound_program
 from simulations.bound import compute_bound
-from simulations.bound_alone import Alone, alone
+from simulations.bound_alone import Alone, alone, smallest
 from tests.test_bound_property import worlds
 
 
@@ -98,3 +98,12 @@ def test_an_order_no_node_may_ship_is_set_aside_all_unfilled() -> None:
     assert solved.value.tolist() == [6.0, 150.0]
     assert solved.unfilled.tolist() == [0.0, 3.0]
     assert solved.node.tolist() == [0, -1]
+
+
+def test_the_smallest_values_of_each_owner_ties_to_the_first() -> None:
+    values = np.array([3.0, 1.0, 1.0, 5.0, 2.0, np.inf])
+    owner = np.array([0, 0, 0, 1, 1, 2])
+    assert smallest(values, owner, 1).tolist() == [1, 4, 5]
+    assert smallest(values, owner, 2).tolist() == [1, 2, 3, 4, 5]
+    assert smallest(values, owner, 3).tolist() == [0, 1, 2, 3, 4, 5]
+    assert smallest(values[:0], owner[:0], 2).tolist() == []
