@@ -215,6 +215,7 @@ class _Model:
         self.fixed_rows = rows
         order = np.argsort(self.stock_arc, kind="stable")
         self.stock_arc, self.stock_row = self.stock_arc[order], self.stock_row[order]
+        self.stock_start = np.searchsorted(self.stock_arc, np.arange(len(arcs.line) + 1))
         self.start()
 
     def _stock_rows(self, day, first_row):
@@ -381,18 +382,21 @@ class _Model:
         for row_of in option_rows:
             take = lone & (row_of[option] >= 0)
             lp.add_entries(self.row_of[row_of[option[take]]], x[take], share[take])
-        low = np.searchsorted(self.stock_arc, arc_in, side="left")
-        high = np.searchsorted(self.stock_arc, arc_in, side="right")
-        counts = high - low
-        if counts.any():
-            ends = np.cumsum(counts)
-            entries = np.repeat(low - (ends - counts), counts) + np.arange(int(ends[-1]))
-            rows = self.row_of[self.stock_row[entries]]
-            lp.add_entries(rows, self.x_of[self.stock_arc[entries]], 1.0)
+        entries, owner = self._stock_entries(arc_in)
+        lp.add_entries(self.row_of[self.stock_row[entries]], x[owner], 1.0)
         linked = ~lone
         link = lp.add_rows(np.full(int(linked.sum()), -INFINITY), 0.0)
         lp.add_entries(link, x[linked], 1.0)
         lp.add_entries(link, self.y_of[option[linked]], -cap[linked])
+
+    def _stock_entries(self, arc_in: np.ndarray):
+        """The stock and keep entries (positions in `stock_arc`) of the arcs `arc_in`,
+        arc by arc, and which of `arc_in` each belongs to."""
+        low = self.stock_start[arc_in]
+        counts = self.stock_start[arc_in + 1] - low
+        owner = np.repeat(np.arange(len(arc_in)), counts)
+        skip = np.repeat(np.cumsum(counts) - counts, counts)
+        return low[owner] + np.arange(len(owner)) - skip, owner
 
     def priced(self, duals: np.ndarray) -> np.ndarray:
         """Options whose reduced cost is negative: taking each line up to its cap where
