@@ -7,8 +7,10 @@ blocks (lower, upper), and coefficients as (row, column, value) coordinates. The
 added after it (every new coefficient in a new column) are handed over as they are and
 HiGHS starts again from the basis it had, so a program grown a little is solved again
 in a few iterations (column generation, `simulations.bound_program`): the first solve
-by the dual simplex, the next ones by the primal simplex (new columns leave the last
-basis primal feasible; fewer iterations than the dual simplex there).
+by the dual simplex; the next ones by the primal simplex when only columns and rows
+with no lower bound joined (the last basis stays primal feasible, and it takes fewer
+iterations there), else by the dual simplex. Upper bounds of rows with no lower bound
+can be raised or lowered between solves (`set_row_upper`).
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from __future__ import annotations
 import numpy as np
 
 INFINITY = float("inf")
-PRIMAL_SIMPLEX = 4
-"""HiGHS's `simplex_strategy` for the solves after the first (the first: dual simplex)."""
+DUAL_SIMPLEX, PRIMAL_SIMPLEX = 1, 4
+"""HiGHS's `simplex_strategy` values: the dual simplex for a first solve and after rows
+with a lower bound joined (they are unmet at the last basis), the primal simplex after
+columns and ≤ rows only joined (the last basis stays primal feasible)."""
 
 
 class BoundSolveError(RuntimeError):
@@ -39,6 +43,8 @@ class LinearProgram:
         self._solver = None
         self._handed = (0, 0, 0, 0)  # columns, rows, column blocks, row blocks
         self._handed_entries = 0
+        self._changed: list[tuple[np.ndarray, np.ndarray]] = []
+        """Upper bounds set on rows HiGHS has not got yet."""
 
     def add_columns(self, cost: np.ndarray, upper: np.ndarray | float) -> np.ndarray:
         """New columns; returns their indices."""
@@ -63,6 +69,23 @@ class LinearProgram:
         values = np.broadcast_to(np.asarray(values, dtype=np.float64), rows.shape)
         self._entries.append((rows, columns, values))
 
+    def set_row_upper(self, rows: np.ndarray, upper: np.ndarray) -> None:
+        """New upper bounds of rows with no lower bound (−inf)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return
+        upper = np.asarray(upper, dtype=np.float64)
+        handed = rows < self._handed[1]
+        if handed.any():
+            import highspy
+
+            at = rows[handed]
+            self._solver.changeRowsBounds(
+                len(at), at.astype(np.int32), np.full(len(at), -highspy.kHighsInf),
+                _finite(upper[handed], highspy),
+            )  # fmt: skip
+        self._changed.append((rows[~handed], upper[~handed]))
+
     def costs(self) -> np.ndarray:
         """The cost of every column, in column order."""
         return _joined(self._cost, np.float64)
@@ -77,11 +100,14 @@ class LinearProgram:
         if self._solver is None:
             self._solver = _new_solver(highspy)
             self._pass_whole(highspy)
-        else:  # the last basis stays primal feasible when columns join: primal simplex
-            self._solver.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
+        else:
+            bounded = any(np.isfinite(low).any() for low in self._row_lower[self._handed[3] :])
+            strategy = DUAL_SIMPLEX if bounded else PRIMAL_SIMPLEX
+            self._solver.setOptionValue("simplex_strategy", strategy)
             self._hand_over_new(highspy)
         columns, rows = self.columns, self.rows
         self._handed = (columns, rows, len(self._cost), len(self._row_lower))
+        self._changed.clear()
         self._handed_entries = len(self._entries)
         solver = self._solver
         solver.run()
@@ -107,7 +133,7 @@ class LinearProgram:
             int(highspy.ObjSense.kMinimize), 0.0, _joined(self._cost, np.float64),
             np.zeros(self.columns), _finite(_joined(self._upper, np.float64), highspy),
             _finite(_joined(self._row_lower, np.float64), highspy),
-            _finite(_joined(self._row_upper, np.float64), highspy),
+            _finite(self._uppers(0, 0), highspy),
             start, index, value, np.zeros(self.columns, dtype=np.int32),
         )  # fmt: skip
         if status == highspy.HighsStatus.kError:
@@ -118,7 +144,7 @@ class LinearProgram:
         columns, rows, column_blocks, row_blocks = self._handed
         if self.rows > rows:
             lower = _finite(_joined(self._row_lower[row_blocks:], np.float64), highspy)
-            upper = _finite(_joined(self._row_upper[row_blocks:], np.float64), highspy)
+            upper = _finite(self._uppers(row_blocks, rows), highspy)
             empty = np.zeros(0, dtype=np.int32)
             starts = np.zeros(len(lower), dtype=np.int32)
             self._solver.addRows(len(lower), lower, upper, 0, starts, empty, np.zeros(0))
@@ -133,6 +159,15 @@ class LinearProgram:
                 len(cost), cost, np.zeros(len(cost)), upper, len(rows_of),
                 start[:-1], rows_of, values,
             )  # fmt: skip
+
+    def _uppers(self, first_block: int, first_row: int) -> np.ndarray:
+        """The upper bounds of rows first_row.. (their blocks from first_block on), with
+        the changes made before HiGHS got them."""
+        upper = _joined(self._row_upper[first_block:], np.float64).copy()
+        for rows, values in self._changed:
+            inside = rows >= first_row
+            upper[rows[inside] - first_row] = values[inside]
+        return upper
 
     def _coordinates(self, first: int):
         entries = self._entries[first:]

@@ -22,10 +22,12 @@ for the whole program.
 Orders with no option at all (no node may ship any of their lines) leave every unit
 unfilled, at the penalty, whatever the others do: they are set aside. So are orders
 whose one-node allocation is proven optimal on their own
-(`simulations.bound_alone`): only the others get columns, against every
-row's full right-hand side; set-aside orders whose allocation would overdraw a row
-together with the solution are drawn in and the program solved again, until none does
-(then the combination is an optimum of the whole program).
+(`simulations.bound_alone`): only the others get columns, against every row's
+right-hand side less what the set-aside allocations take (set-aside orders whose
+allocations overdraw a row on their own are drawn in first). After each solve, the
+set-aside orders whose allocation is no longer proven optimal on its own once the rows
+charge their prices (minus the duals) are drawn in too, until none is: the combination
+is then an optimum of the whole program.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from functools import cached_property
 
 import numpy as np
 
-from simulations.bound_alone import Alone, alone, smallest
+from simulations.bound_alone import Alone, alone, priced_out, smallest
 from simulations.bound_lp import INFINITY, LinearProgram
 
 START_OPTIONS = 2
@@ -156,15 +158,10 @@ def solve_days(
     )  # fmt: skip
     empty = np.bincount(model.option_order, minlength=orders) == 0
     active = (single.option < 0) & ~empty  # an order with no option needs no program
-    reach = active[model.option_order]
-    potential = np.where(reach[model.arc_option], arcs.cap, 0.0)
-    active |= model.overdrawn(reach.astype(float), potential, single.option, active)
-    while True:
-        values = model.solve(active)
-        extra = model.overdrawn(*model.used(values), single.option, active)
-        if not extra.any():
-            return model.per_order(values, single, active, empty)
-        active |= extra
+    model.single = single.option
+    active |= model.overdrawn(active)
+    values = model.solve(active)
+    return model.per_order(values, single, model.active, empty)
 
 
 class _Model:
@@ -267,22 +264,26 @@ class _Model:
         return chosen
 
     def solve(self, active: np.ndarray) -> np.ndarray:
-        """The column values of the program of the `active` orders alone, with every
-        row's full right-hand side (column generation, see the module doc); orders
-        made active since the last call are added to the same HiGHS program."""
+        """The column values of the program of the `active` orders, every row's
+        right-hand side less what the other orders' allocations on their own take
+        (column generation, see the module doc); the orders those allocations no longer
+        suit at the rows' prices are made active on the way (`undercut`), in the same
+        HiGHS program."""
         new = active & ~self.active
-        self._admit(new)
-        more = self.first_options() & new[self.option_order]
-        if not self.active.any():
-            return np.zeros(self.lp.columns)
+        more = np.zeros(len(self.option_order), dtype=bool)
         while True:
+            self._admit(new)
+            more |= self.first_options() & new[self.option_order]
+            if not self.active.any():
+                return np.zeros(self.lp.columns)
             self.rounds += 1
             self.add(more)
             values, duals = self.lp.solve()
-            full = np.zeros(self.fixed_rows)
+            full = self.duals = np.zeros(self.fixed_rows)
             full[self.kept] = duals[self.row_of[self.kept]]
             more = self.priced(full) & ~self.added & self.option_active
-            if not more.any():
+            new = self.undercut(self.active)
+            if not more.any() and not new.any():
                 return values
 
     def start(self) -> None:
@@ -298,6 +299,9 @@ class _Model:
         self.added = np.zeros(len(self.option_order), dtype=bool)
         self.y_of = np.full(len(self.option_order), -1, dtype=np.int64)
         self.x_of = np.full(len(self.arcs.line), -1, dtype=np.int64)
+        self.duals = np.zeros(self.fixed_rows)
+        self.single = np.full(self.orders, -1, dtype=np.int64)
+        self.held_use = np.zeros(self.fixed_rows)
 
     def _admit(self, new: np.ndarray) -> None:
         """The fixed rows the `new` orders meet that HiGHS has not got yet, and the `u`
@@ -312,10 +316,13 @@ class _Model:
         met[self.split_row[new & (self.split_row >= 0)]] = True
         met[self.capacity_row[fresh & (self.capacity_row >= 0)]] = True
         met[self.stock_row[fresh[self.arc_option[self.stock_arc]]]] = True
+        before, self.held_use = self.held_use, self.use(~self.active)
+        moved = self.kept[self.held_use[self.kept] != before[self.kept]]
+        lp.set_row_upper(self.row_of[moved], self.upper[moved] - self.held_use[moved])
         rows = np.flatnonzero(met & (self.row_of < 0))
         demand = rows < len(lines.qty)
         self.row_of[rows] = lp.add_rows(
-            np.where(demand, self.upper[rows], -INFINITY), self.upper[rows]
+            np.where(demand, self.upper[rows], -INFINITY), self.upper[rows] - self.held_use[rows]
         )
         self.kept = np.concatenate([self.kept, rows])
         u = lp.add_columns(np.full(len(new_lines), self.penalty), lines.qty[new_lines])
@@ -323,41 +330,57 @@ class _Model:
         self.u = np.concatenate([self.u, u])
         self.u_lines = np.concatenate([self.u_lines, new_lines])
 
-    def used(self, values: np.ndarray):
-        """y per option and x per arc in the solution `values` (0 outside it)."""
-        y = np.zeros(len(self.option_order))
-        x = np.zeros(len(self.arcs.line))
-        in_y, in_x = self.y_of >= 0, self.x_of >= 0
-        y[in_y] = values[self.y_of[in_y]]
-        x[in_x] = values[self.x_of[in_x]]
-        lone = np.flatnonzero(in_x & self.arc_lone)
-        y[self.arc_option[lone]] = x[lone] / self.arcs.cap[lone]
-        return y, x
-
-    def overdrawn(self, y, x, single: np.ndarray, active: np.ndarray):
-        """The orders not `active` whose allocation on their own (option `single`)
-        takes from a stock or capacity row that `y` and `x` of the others and
-        those allocations together overdraw."""
-        arcs, lines = self.arcs, self.lines
-        y, x = y.copy(), x.copy()
-        held = (single >= 0) & ~active
+    def _taken(self, held: np.ndarray):
+        """The options and arcs of the `held` orders' allocations on their own."""
+        held = held & (self.single >= 0)
         taken = np.zeros(len(self.option_order), dtype=bool)
-        taken[single[held]] = True
-        arc_taken = taken[self.arc_option]
-        y[taken] = 1.0
-        x[arc_taken] = lines.qty[arcs.line[arc_taken]]
-        capacity = self.capacity_row >= 0
-        use = np.bincount(self.capacity_row[capacity], y[capacity], minlength=self.fixed_rows)
-        use = use + np.bincount(self.stock_row, x[self.stock_arc], minlength=self.fixed_rows)
-        over = use > self.upper + ROW_SLACK
+        taken[self.single[held]] = True
+        return taken, taken[self.arc_option]
+
+    def use(self, held: np.ndarray) -> np.ndarray:
+        """What the allocations on their own of the `held` orders take from each fixed
+        row (a parcel from each capacity row, the units of each stock and keep row)."""
+        taken, arc_taken = self._taken(held)
+        capacity = taken & (self.capacity_row >= 0)
+        use = np.bincount(self.capacity_row[capacity], minlength=self.fixed_rows).astype(float)
+        units = np.where(arc_taken, self.lines.qty[self.arcs.line], 0)
+        return use + np.bincount(self.stock_row, units[self.stock_arc], minlength=self.fixed_rows)
+
+    def overdrawn(self, active: np.ndarray) -> np.ndarray:
+        """The orders not `active` with an allocation on their own that takes from a
+        stock or capacity row that those allocations together overdraw."""
+        held = ~active & (self.single >= 0)
+        over = self.use(held) > self.upper + ROW_SLACK
         extra = np.zeros(self.orders, dtype=bool)
         if not over.any():
             return extra
+        taken, arc_taken = self._taken(held)
+        capacity = self.capacity_row >= 0
         crowded = taken & capacity & over[np.maximum(self.capacity_row, 0)]
         extra[self.option_order[crowded]] = True
         short = self.stock_arc[over[self.stock_row]]
-        extra[lines.order[arcs.line[short[arc_taken[short]]]]] = True
+        extra[self.lines.order[self.arcs.line[short[arc_taken[short]]]]] = True
         return extra
+
+    def undercut(self, active: np.ndarray) -> np.ndarray:
+        """The orders not `active` whose allocation on their own is no longer proven
+        their optimum once each stock, keep and capacity row costs its price (minus
+        its dual) per unit or parcel (`simulations.bound_alone.priced_out`)."""
+        price = -self.duals
+        price[: len(self.lines.qty)] = 0.0  # the demand and split rows are the order's own
+        price[self.split_row[self.split_row >= 0]] = 0.0
+        arcs, lines = self.arcs, self.lines
+        arc_cost = self.arc_cost + np.bincount(
+            self.stock_arc, price[self.stock_row], minlength=len(arcs.line)
+        )
+        option_cost = self.option_cost + np.where(
+            self.capacity_row >= 0, price[np.maximum(self.capacity_row, 0)], 0.0
+        )
+        held = ~active & (self.single >= 0)
+        return held & priced_out(
+            lines.order, lines.qty, arcs.line, arcs.cap, arc_cost, self.arc_option,
+            self.option_order, option_cost, np.where(held, self.single, -1), self.penalty,
+        )  # fmt: skip
 
     def add(self, chosen: np.ndarray) -> None:
         """Columns for the `chosen` options: y, the x of each of their lines, the link
