@@ -306,6 +306,8 @@ class _Model:
     def _admit(self, new: np.ndarray) -> None:
         """The fixed rows the `new` orders meet that HiGHS has not got yet, and the `u`
         columns of their lines (no other column has a coefficient in those rows)."""
+        if not new.any():
+            return
         lines, lp = self.lines, self.lp
         self.active |= new
         self.option_active = self.active[self.option_order]
@@ -365,10 +367,22 @@ class _Model:
     def undercut(self, active: np.ndarray) -> np.ndarray:
         """The orders not `active` whose allocation on their own is no longer proven
         their optimum once each stock, keep and capacity row costs its price (minus
-        its dual) per unit or parcel (`simulations.bound_alone.priced_out`)."""
-        price = -self.duals
+        its dual, never below 0) per unit or parcel
+        (`simulations.bound_alone.priced_out`). Prices only raise costs, so only an
+        order with a priced row in its own allocation can fail."""
+        price = np.maximum(-self.duals, 0.0)
         price[: len(self.lines.qty)] = 0.0  # the demand and split rows are the order's own
         price[self.split_row[self.split_row >= 0]] = 0.0
+        held = ~active & (self.single >= 0)
+        taken, arc_taken = self._taken(held)
+        priced = price > 0.0
+        hot = taken & (self.capacity_row >= 0) & priced[np.maximum(self.capacity_row, 0)]
+        suspect = np.zeros(self.orders, dtype=bool)
+        suspect[self.option_order[hot]] = True
+        entries = arc_taken[self.stock_arc] & priced[self.stock_row]
+        suspect[self.lines.order[self.arcs.line[self.stock_arc[entries]]]] = True
+        if not suspect.any():
+            return suspect
         arcs, lines = self.arcs, self.lines
         arc_cost = self.arc_cost + np.bincount(
             self.stock_arc, price[self.stock_row], minlength=len(arcs.line)
@@ -376,10 +390,9 @@ class _Model:
         option_cost = self.option_cost + np.where(
             self.capacity_row >= 0, price[np.maximum(self.capacity_row, 0)], 0.0
         )
-        held = ~active & (self.single >= 0)
-        return held & priced_out(
+        return priced_out(
             lines.order, lines.qty, arcs.line, arcs.cap, arc_cost, self.arc_option,
-            self.option_order, option_cost, np.where(held, self.single, -1), self.penalty,
+            self.option_order, option_cost, np.where(suspect, self.single, -1), self.penalty,
         )  # fmt: skip
 
     def add(self, chosen: np.ndarray) -> None:
