@@ -173,7 +173,7 @@ class _Model:
         self.width = width
         arc_key = lines.order[arcs.line] * width + arcs.node
         used_key = ruleset_nodes[:, 0] * width + ruleset_nodes[:, 1]
-        keys, where = np.unique(np.concatenate([arc_key, used_key]), return_inverse=True)
+        keys, where = _distinct(np.concatenate([arc_key, used_key]), orders * width)
         self.arc_option = where[: len(arc_key)]
         self.option_order, self.option_node = keys // width, keys % width
         self.ruleset_option = np.zeros(len(keys), dtype=bool)
@@ -198,8 +198,10 @@ class _Model:
         implied = one_line & (short == 0) & (limit >= 1)
         self.split_row, rows, split_rhs = _rows((options > limit) & ~implied, limit, rows)
         # Σy ≤ capacity, per node and day
-        group, first = np.unique(
-            day[self.option_order] * width + self.option_node, return_inverse=True
+        first_day, last_day = (int(day.min()), int(day.max())) if len(day) else (0, 0)
+        local_day = day[self.option_order] - first_day
+        group, first = _distinct(
+            local_day * width + self.option_node, (last_day - first_day + 1) * width
         )
         count = np.bincount(first, minlength=len(group))
         used = np.bincount(first[self.ruleset_option], minlength=len(group))
@@ -489,6 +491,18 @@ class _Model:
         units = np.bincount(lines.order, lines.qty, minlength=orders)[empty]
         value[empty], unfilled[empty], node[empty] = self.penalty * units, units, -1
         return Solved(value=value, unfilled=unfilled, node=node, rounds=self.rounds)
+
+
+def _distinct(keys: np.ndarray, size: int):
+    """The distinct `keys` (0 ≤ key < size) in ascending order and each key's place
+    among them, as `np.unique(keys, return_inverse=True)` but through a table of
+    `size` entries instead of a sort."""
+    seen = np.zeros(size, dtype=bool)
+    seen[keys] = True
+    distinct = np.flatnonzero(seen)
+    place = np.zeros(size, dtype=np.int64)
+    place[distinct] = np.arange(len(distinct))
+    return distinct, place[keys]
 
 
 def _rows(binding: np.ndarray, limit: np.ndarray, first_row: int):
