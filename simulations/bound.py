@@ -232,25 +232,30 @@ class _World:
         qty = np.bincount(where, batch.qty, minlength=len(keys)).astype(np.int64)
         return Lines(order=keys // len(self.skus), sku=keys % len(self.skus), qty=qty)
 
-    def _allocated(self, position: np.ndarray, merged: Lines) -> pd.DataFrame:
+    def _allocated(
+        self, position: np.ndarray, merged: Lines
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The ruleset's units per (merged line, node) for the block's orders
-        (`position`: each decided row's order in the block, −1 outside it)."""
+        (`position`: each decided row's order in the block, −1 outside it): line, node
+        and units, by line then node."""
         node, sku, qty = self.allocated
         order = _at(position, self.allocation_row)
         mine = order >= 0
         key = order[mine] * len(self.skus) + sku[mine]
         line = np.searchsorted(merged.order * len(self.skus) + merged.sku, key)
-        frame = pd.DataFrame({"line": line, "node": node[mine], "qty": qty[mine]})
-        return frame.groupby(["line", "node"], as_index=False, sort=True)["qty"].sum()
+        width = len(self.network)
+        pairs, which = np.unique(line * width + node[mine], return_inverse=True)
+        units = np.bincount(which, qty[mine], minlength=len(pairs)).astype(np.int64)
+        return pairs // width, pairs % width, units
 
-    def _arcs(self, merged: Lines, reach, day: np.ndarray, allocated: pd.DataFrame) -> Arcs:
+    def _arcs(
+        self, merged: Lines, reach, day: np.ndarray, allocated: tuple[np.ndarray, ...]
+    ) -> Arcs:
         """Every (line, node) the bound may use: a candidate node with stock above the
         keep that day, and every pair the ruleset used (lines in day order)."""
         order = merged.order
         usable = reach.candidate[order]
-        used_line = allocated["line"].to_numpy(dtype=np.int64)
-        used_node = allocated["node"].to_numpy(dtype=np.int64)
-        used_qty = allocated["qty"].to_numpy(dtype=np.int64)
+        used_line, used_node, used_qty = allocated
         positive = used_qty > 0
         usable[used_line[positive], used_node[positive]] = True
         line, node = np.nonzero(usable)  # by line, then node
