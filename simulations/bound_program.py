@@ -39,6 +39,7 @@ import numpy as np
 
 from simulations.bound_alone import Alone, alone, priced_out, smallest
 from simulations.bound_lp import INFINITY, LinearProgram
+from simulations.bound_rows import distinct, numbered, stock_rows
 
 START_OPTIONS = 2
 """Options per order in the first program, besides the ruleset's."""
@@ -173,7 +174,7 @@ class _Model:
         self.width = width
         arc_key = lines.order[arcs.line] * width + arcs.node
         used_key = ruleset_nodes[:, 0] * width + ruleset_nodes[:, 1]
-        keys, where = _distinct(np.concatenate([arc_key, used_key]), orders * width)
+        keys, where = distinct(np.concatenate([arc_key, used_key]), orders * width)
         self.arc_option = where[: len(arc_key)]
         self.option_order, self.option_node = keys // width, keys % width
         self.ruleset_option = np.zeros(len(keys), dtype=bool)
@@ -196,57 +197,28 @@ class _Model:
             lines.order[arcs.line], arcs.cap < lines.qty[arcs.line], minlength=orders
         )
         implied = one_line & (short == 0) & (limit >= 1)
-        self.split_row, rows, split_rhs = _rows((options > limit) & ~implied, limit, rows)
+        self.split_row, rows, split_rhs = numbered((options > limit) & ~implied, limit, rows)
         # Σy ≤ capacity, per node and day
         first_day, last_day = (int(day.min()), int(day.max())) if len(day) else (0, 0)
         local_day = day[self.option_order] - first_day
-        group, first = _distinct(
+        group, first = distinct(
             local_day * width + self.option_node, (last_day - first_day + 1) * width
         )
         count = np.bincount(first, minlength=len(group))
         used = np.bincount(first[self.ruleset_option], minlength=len(group))
         room = np.maximum(costs.capacity[group % width], used)
-        capacity_row, rows, capacity_rhs = _rows(count > room, room, rows)
+        capacity_row, rows, capacity_rhs = numbered(count > room, room, rows)
         self.capacity_row = capacity_row[first]  # per option
         # Σx ≤ stock, and Σx of the orders keeping k ≤ stock − k, per node, SKU and day
-        self.stock_arc, self.stock_row, stock_rhs, rows = self._stock_rows(day, rows)
+        self.stock_arc, self.stock_row, stock_rhs, rows = stock_rows(
+            day[lines.order[arcs.line]], arcs, rows
+        )
         self.upper = np.concatenate([lines.qty, split_rhs, capacity_rhs, stock_rhs])
         self.fixed_rows = rows
         order = np.argsort(self.stock_arc, kind="stable")
         self.stock_arc, self.stock_row = self.stock_arc[order], self.stock_row[order]
         self.stock_start = np.searchsorted(self.stock_arc, np.arange(len(arcs.line) + 1))
         self.start()
-
-    def _stock_rows(self, day, first_row):
-        arcs = self.arcs
-        arc_day = day[self.lines.order[arcs.line]]
-        span = int(arcs.pair.max(initial=0)) + 1
-        group, first = np.unique(arc_day * span + arcs.pair, return_inverse=True)
-        stock = np.zeros(len(group), dtype=np.int64)
-        stock[first] = arcs.stock
-        arc_of, row_of, rhs = [], [], []
-        row = first_row
-        for level in [0, *np.unique(arcs.keep[arcs.keep > 0]).tolist()]:
-            member = arcs.keep >= level
-            total = np.bincount(first[member], arcs.cap[member], minlength=len(group))
-            used = np.bincount(first[member], arcs.used[member], minlength=len(group))
-            room = np.maximum(np.maximum(stock - level, 0), used)
-            binding = np.flatnonzero(total > room)
-            if not len(binding):
-                continue
-            number = np.full(len(group), -1, dtype=np.int64)
-            number[binding] = np.arange(row, row + len(binding))
-            row += len(binding)
-            rhs.append(room[binding])
-            take = np.flatnonzero(member & (number[first] >= 0))
-            arc_of.append(take)
-            row_of.append(number[first[take]])
-        joined = (
-            np.concatenate(arc_of) if arc_of else np.zeros(0, np.int64),
-            np.concatenate(row_of) if row_of else np.zeros(0, np.int64),
-            np.concatenate(rhs).astype(np.float64) if rhs else np.zeros(0),
-        )
-        return joined[0], joined[1], joined[2], row
 
     def first_options(self) -> np.ndarray:
         """The ruleset's options and each active order's START_OPTIONS best on their own
@@ -491,24 +463,3 @@ class _Model:
         units = np.bincount(lines.order, lines.qty, minlength=orders)[empty]
         value[empty], unfilled[empty], node[empty] = self.penalty * units, units, -1
         return Solved(value=value, unfilled=unfilled, node=node, rounds=self.rounds)
-
-
-def _distinct(keys: np.ndarray, size: int):
-    """The distinct `keys` (0 ≤ key < size) in ascending order and each key's place
-    among them, as `np.unique(keys, return_inverse=True)` but through a table of
-    `size` entries instead of a sort."""
-    seen = np.zeros(size, dtype=bool)
-    seen[keys] = True
-    distinct = np.flatnonzero(seen)
-    place = np.zeros(size, dtype=np.int64)
-    place[distinct] = np.arange(len(distinct))
-    return distinct, place[keys]
-
-
-def _rows(binding: np.ndarray, limit: np.ndarray, first_row: int):
-    """Row numbers for the binding groups (−1 for the others), the next free row number,
-    and their right-hand sides."""
-    chosen = np.flatnonzero(binding)
-    number = np.full(len(binding), -1, dtype=np.int64)
-    number[chosen] = np.arange(first_row, first_row + len(chosen))
-    return number, first_row + len(chosen), np.asarray(limit, dtype=np.float64)[chosen]
