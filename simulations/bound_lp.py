@@ -15,6 +15,8 @@ can be raised or lowered between solves (`set_row_upper`).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 INFINITY = float("inf")
@@ -32,7 +34,9 @@ class BoundSolveError(RuntimeError):
 class LinearProgram:
     """min cost·x subject to lower ≤ A·x ≤ upper and 0 ≤ x ≤ column upper."""
 
-    def __init__(self) -> None:
+    def __init__(self, solver: Any = None) -> None:
+        """`solver`: a HiGHS instance (`new_solver`) done with its last program, to
+        take over, emptied, instead of a new one (a program at a time each)."""
         self._cost: list[np.ndarray] = []
         self._upper: list[np.ndarray] = []
         self._row_lower: list[np.ndarray] = []
@@ -41,6 +45,7 @@ class LinearProgram:
         self.columns = 0
         self.rows = 0
         self._solver = None
+        self._spare = solver
         self._handed = (0, 0, 0, 0)  # columns, rows, column blocks, row blocks
         self._handed_entries = 0
         self._changed: list[tuple[np.ndarray, np.ndarray]] = []
@@ -98,7 +103,7 @@ class LinearProgram:
         import highspy
 
         if self._solver is None:
-            self._solver = _new_solver(highspy)
+            self._solver = new_solver() if self._spare is None else _emptied(self._spare)
             self._pass_whole(highspy)
         else:
             bounded = any(np.isfinite(low).any() for low in self._row_lower[self._handed[3] :])
@@ -178,11 +183,21 @@ class LinearProgram:
         )
 
 
-def _new_solver(highspy):
+def new_solver() -> Any:
+    """A HiGHS instance set for the bound's programs."""
+    import highspy
+
     solver = highspy._Highs()  # the bare solver: no callbacks, prints nothing
     solver.setOptionValue("output_flag", False)
     solver.setOptionValue("threads", 1)
     solver.setOptionValue("presolve", "off")  # small programs: it costs more than it saves
+    return solver
+
+
+def _emptied(solver: Any) -> Any:
+    """`solver` without its last program, basis and solution, set for a first solve."""
+    solver.clearModel()
+    solver.setOptionValue("simplex_strategy", DUAL_SIMPLEX)
     return solver
 
 

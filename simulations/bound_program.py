@@ -34,11 +34,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
 from simulations.bound_alone import Alone, alone, priced_out, smallest
-from simulations.bound_lp import INFINITY, LinearProgram
+from simulations.bound_lp import INFINITY, LinearProgram, new_solver
 from simulations.bound_rows import distinct, numbered, stock_rows
 
 START_OPTIONS = 2
@@ -115,7 +116,7 @@ def solve_by_days(
     line_of = np.searchsorted(lines.order, bounds)
     arc_of = np.searchsorted(arcs.line, line_of)
     shipped = np.searchsorted(ruleset_nodes[:, 0], bounds)
-    first = 0
+    first, solver = 0, new_solver()  # one HiGHS instance, a program at a time
     for k in range(1, len(bounds)):
         if k < len(bounds) - 1 and bounds[k + 1] - bounds[first] <= most:
             continue
@@ -133,6 +134,7 @@ def solve_by_days(
             Costs(costs.ship_cost[a:b], costs.pick_cost, costs.capacity),
             penalty,
             ruleset_nodes[shipped[first] : shipped[k]] - np.array([a, 0]),
+            solver,
         )
         value[a:b], unfilled[a:b], node[a:b] = part.value, part.unfilled, part.node
         rounds += part.rounds
@@ -149,10 +151,12 @@ def solve_days(
     costs: Costs,
     penalty: float,
     ruleset_nodes: np.ndarray,
+    solver: Any = None,
 ) -> Solved:
     """The optimum for `orders` orders (their local `day` and `split` limit), the
-    ruleset's shipments given as (order, node) rows of `ruleset_nodes`."""
-    model = _Model(lines, arcs, orders, day, split, costs, penalty, ruleset_nodes)
+    ruleset's shipments given as (order, node) rows of `ruleset_nodes`; `solver`: a
+    HiGHS instance to take over (`simulations.bound_lp.new_solver`)."""
+    model = _Model(lines, arcs, orders, day, split, costs, penalty, ruleset_nodes, solver)
     single = alone(
         lines.order, lines.qty, arcs.line, arcs.cap, model.arc_cost, model.arc_option,
         model.option_order, model.option_cost, model.option_pick, model.limit, penalty,
@@ -168,7 +172,7 @@ def solve_days(
 class _Model:
     """Every option, arc and row of the program; columns are built for active options."""
 
-    def __init__(self, lines, arcs, orders, day, split, costs, penalty, ruleset_nodes):
+    def __init__(self, lines, arcs, orders, day, split, costs, penalty, ruleset_nodes, solver):
         self.lines, self.arcs, self.orders, self.penalty = lines, arcs, orders, penalty
         width = costs.ship_cost.shape[1]
         self.width = width
@@ -218,7 +222,7 @@ class _Model:
         order = np.argsort(self.stock_arc, kind="stable")
         self.stock_arc, self.stock_row = self.stock_arc[order], self.stock_row[order]
         self.stock_start = np.searchsorted(self.stock_arc, np.arange(len(arcs.line) + 1))
-        self.start()
+        self.start(solver)
 
     def first_options(self) -> np.ndarray:
         """The ruleset's options and each active order's START_OPTIONS best on their own
@@ -260,10 +264,10 @@ class _Model:
             if not more.any() and not new.any():
                 return values
 
-    def start(self) -> None:
-        """An empty program: no row, no column, no active order (`kept`: the fixed
-        rows handed to HiGHS, `row_of`: their number there)."""
-        self.lp = LinearProgram()
+    def start(self, solver: Any) -> None:
+        """An empty program (in `solver`, when given): no row, no column, no active
+        order (`kept`: the fixed rows handed to HiGHS, `row_of`: their number there)."""
+        self.lp = LinearProgram(solver)
         self.active = np.zeros(self.orders, dtype=bool)
         self.option_active = np.zeros(len(self.option_order), dtype=bool)
         self.kept = np.zeros(0, dtype=np.int64)

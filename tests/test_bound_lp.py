@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulations.bound_lp import INFINITY, LinearProgram
+from simulations.bound_lp import INFINITY, LinearProgram, new_solver
 
 
 def _program() -> tuple[LinearProgram, np.ndarray]:
@@ -42,3 +42,17 @@ def test_columns_and_an_equality_row_joining_after_a_solve() -> None:
     values, duals = lp.solve()
     assert values == pytest.approx([1.0, 2.0])
     assert duals[demand] == pytest.approx([2.0])
+
+
+def test_a_solver_taken_over_keeps_nothing_of_its_last_program() -> None:
+    solver = new_solver()
+    first = LinearProgram(solver)
+    x = first.add_columns(np.array([-1.0]), 10.0)
+    first.add_entries(first.add_rows(np.array([-INFINITY]), 1.0), x, 1.0)
+    assert first.solve()[0] == pytest.approx([1.0])
+    second = LinearProgram(solver)
+    z = second.add_columns(np.array([1.0, 3.0]), 4.0)  # min z0 + 3 z1 with z0 + z1 ≥ 2
+    row = second.add_rows(np.array([2.0]), INFINITY)
+    second.add_entries(np.r_[row, row], z, 1.0)
+    values, _ = second.solve()
+    assert values == pytest.approx([2.0, 0.0])
