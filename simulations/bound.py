@@ -23,7 +23,13 @@ from engine.order_batch import OrderBatch
 from simulations.bound_examples import examples
 from simulations.bound_figures import BOUND_KEYS, Bound, summarise
 from simulations.bound_program import Arcs, Costs, Lines, solve_by_days
-from simulations.bound_reach import StockByDay, day_numbers, local_day_numbers, order_reach
+from simulations.bound_reach import (
+    StockByDay,
+    bound_strategies,
+    day_numbers,
+    local_day_numbers,
+    order_reach,
+)
 
 if TYPE_CHECKING:
     from simulations.replay import Simulation
@@ -90,14 +96,12 @@ def _chunks(day: np.ndarray, most: int):
             first = k
 
 
-def _union_sorted(many: np.ndarray, few: np.ndarray) -> np.ndarray:
-    """The sorted union of two sorted arrays of distinct keys (`few` merged into
-    `many`, without sorting `many` again)."""
-    at = np.searchsorted(many, few)
-    found = np.zeros(len(few), dtype=bool)
-    inside = at < len(many)
-    found[inside] = many[at[inside]] == few[inside]
-    return np.insert(many, at[~found], few[~found])
+def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
+    """The position in `index` of each value read as text (−1: not there, or missing),
+    each distinct value looked up once."""
+    codes, distinct = pd.factorize(values)
+    found = np.r_[index.get_indexer(pd.Index(distinct).astype(str)), -1]
+    return found[codes].astype(np.int64)  # code −1 (missing) reads the last: −1
 
 
 def _at(position: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -118,12 +122,12 @@ class _World:
         self.ids = decided["order_id"].astype(str).to_numpy()
         index = pd.Index(self.ids)
         self.day = day_numbers(decided["day"])
-        line_row = index.get_indexer(inputs.orders["order_id"].astype(str))
+        line_row = _positions(index, inputs.orders["order_id"])
         self.lines = inputs.orders[line_row >= 0]
         self.line_row = line_row[line_row >= 0]
         """The decided row of each order line."""
-        self.allocation_row = index.get_indexer(tables.allocations["order_id"].astype(str))
-        self.shipment_row = index.get_indexer(tables.shipments["order_id"].astype(str))
+        self.allocation_row = _positions(index, tables.allocations["order_id"])
+        self.shipment_row = _positions(index, tables.shipments["order_id"])
         replenished = inputs.replenishments
         has_arrivals = replenished is not None and len(replenished) > 0
         self.skus = pd.Index(
@@ -148,18 +152,26 @@ class _World:
             if has_arrivals
             else tuple(np.zeros(0, dtype=np.int64) for _ in range(4))
         )  # fmt: skip
-        allocations = tables.allocations
-        taken = (
+        allocations, shipments = tables.allocations, tables.shipments
+        self.allocated = (
             self._nodes(allocations["node_id"]), self._skus(allocations["sku"]),
-            day_numbers(allocations["day"]), allocations["qty"].to_numpy(dtype=np.int64),
+            allocations["qty"].to_numpy(dtype=np.int64),
         )  # fmt: skip
-        self.stock = StockByDay(self.pair, opening, arrivals, taken)
-        stocked = np.concatenate(
-            [self.pair(opening[0], opening[1])[opening[2] > 0],
-             self.pair(arrivals[0], arrivals[1])[arrivals[3] > 0]]
+        """(node, SKU, units) of every allocation, read once for every block."""
+        self.shipped = (
+            self._nodes(shipments["node_id"]),
+            shipments["units"].to_numpy(dtype=np.int64),
+        )
+        """(node, units) of every shipment."""
+        chain, chains = pd.factorize(decided["strategies"])  # each distinct chain split once
+        self.chain = np.where(chain >= 0, chain, len(chains))  # none: the last, empty
+        self.chains = [*(tuple(str(text).split(" > ")) if text else () for text in chains), ()]
+        taken = (
+            self.allocated[0], self.allocated[1], day_numbers(allocations["day"]),
+            self.allocated[2],
         )  # fmt: skip
-        self.stocked = np.zeros(len(self.network) * len(self.skus), dtype=bool)
-        self.stocked[stocked[stocked >= 0]] = True  # a pair ever stocked, as a table
+        self.bound = bound_strategies(self.policy, self.network)
+        self.stock = StockByDay((len(self.network), len(self.skus)), opening, arrivals, taken)
         net = self.network
         self.pick_cost = net.pick_cost
         self.capacity = net.capacity
@@ -168,30 +180,24 @@ class _World:
         return np.asarray(node, dtype=np.int64) * len(self.skus) + np.asarray(sku, np.int64)
 
     def _nodes(self, ids: pd.Series) -> np.ndarray:
-        return self.node_ids.get_indexer(ids.astype(str)).astype(np.int64)
+        return _positions(self.node_ids, ids)
 
     def _skus(self, names: pd.Series) -> np.ndarray:
-        return self.skus.get_indexer(names.astype(str)).astype(np.int64)
+        return _positions(self.skus, names)
 
     def solve(
         self, rows: np.ndarray, penalty: float, out: dict[str, np.ndarray], most: int
     ) -> None:
         """Solve the days of decided `rows` (whole days, in day order) and write each
         order's figures into `out`."""
-        decided = self.simulation.tables.orders
         position = np.full(len(self.ids), -1, dtype=np.int64)
         position[rows] = np.arange(len(rows))
         where = position[self.line_row]
         mine = np.flatnonzero(where >= 0)
         lines = self.lines.iloc[mine[np.argsort(where[mine], kind="stable")]]
         batch = OrderBatch.from_frame(lines, self.policy.tz)  # orders in the order of `rows`
-        texts, which = np.unique(
-            decided["strategies"].astype(object).fillna("").astype(str).to_numpy()[rows],
-            return_inverse=True,
-        )  # each distinct chain split once
-        parsed = [tuple(text.split(" > ")) if text else () for text in texts.tolist()]
-        chains = [parsed[k] for k in which.tolist()]
-        reach = order_reach(self.policy, self.network, batch, chains)
+        chains = [self.chains[k] for k in self.chain[rows].tolist()]
+        reach = order_reach(self.policy, self.network, batch, chains, self.bound)
         km = np.nan_to_num(reach.km)
         ship_cost = self.network.ship_cost_base[None, :] + self.network.ship_cost_per_km * km
         merged = self._merged(batch)
@@ -226,57 +232,56 @@ class _World:
         qty = np.bincount(where, batch.qty, minlength=len(keys)).astype(np.int64)
         return Lines(order=keys // len(self.skus), sku=keys % len(self.skus), qty=qty)
 
-    def _allocated(self, position: np.ndarray, merged: Lines) -> pd.DataFrame:
+    def _allocated(
+        self, position: np.ndarray, merged: Lines
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The ruleset's units per (merged line, node) for the block's orders
-        (`position`: each decided row's order in the block, −1 outside it)."""
-        allocations = self.simulation.tables.allocations
+        (`position`: each decided row's order in the block, −1 outside it): line, node
+        and units, by line then node."""
+        node, sku, qty = self.allocated
         order = _at(position, self.allocation_row)
         mine = order >= 0
-        key = order[mine] * len(self.skus) + self._skus(allocations["sku"][mine])
+        key = order[mine] * len(self.skus) + sku[mine]
         line = np.searchsorted(merged.order * len(self.skus) + merged.sku, key)
-        frame = pd.DataFrame(
-            {"line": line, "node": self._nodes(allocations["node_id"][mine]),
-             "qty": allocations["qty"].to_numpy(dtype=np.int64)[mine]}
-        )  # fmt: skip
-        return frame.groupby(["line", "node"], as_index=False, sort=True)["qty"].sum()
-
-    def _arcs(self, merged: Lines, reach, day: np.ndarray, allocated: pd.DataFrame) -> Arcs:
-        """Every (line, node) the bound may use: a candidate node with stock above the
-        keep that day, and every pair the ruleset used."""
-        line, node = np.nonzero(reach.candidate[merged.order])
-        pair = self.pair(node, merged.sku[line])
-        held = self.stocked[pair]
-        line, node = line[held], node[held]
         width = len(self.network)
-        model_key = line * width + node
-        used_line = allocated["line"].to_numpy(dtype=np.int64)
-        used_node = allocated["node"].to_numpy(dtype=np.int64)
-        used_key = used_line * width + used_node
-        keys = _union_sorted(model_key, used_key)
-        line, node = keys // width, keys % width
-        order = merged.order[line]
-        pair = self.pair(node, merged.sku[line])
-        stock = self.stock.at(pair, day[order])
-        keep = reach.keep[order, node]
-        used = np.zeros(len(keys), dtype=np.int64)
-        used[np.searchsorted(keys, used_key)] = allocated["qty"].to_numpy(dtype=np.int64)
+        pairs, which = np.unique(line * width + node[mine], return_inverse=True)
+        units = np.bincount(which, qty[mine], minlength=len(pairs)).astype(np.int64)
+        return pairs // width, pairs % width, units
+
+    def _arcs(
+        self, merged: Lines, reach, day: np.ndarray, allocated: tuple[np.ndarray, ...]
+    ) -> Arcs:
+        """Every (line, node) the bound may use: a candidate node with stock above the
+        keep that day, and every pair the ruleset used (lines in day order)."""
+        order = merged.order
+        usable = reach.candidate[order]
+        used_line, used_node, used_qty = allocated
+        positive = used_qty > 0
+        usable[used_line[positive], used_node[positive]] = True
+        line, node = np.nonzero(usable)  # by line, then node
+        width = len(self.network)
+        flat = line * width + node
+        stock = self.stock.at(node, merged.sku[line], day[order[line]])
+        keep = reach.keep.ravel()[order[line] * width + node]
+        used = np.zeros(len(flat), dtype=np.int64)
+        used[np.searchsorted(flat, used_line[positive] * width + used_node[positive])] = used_qty[
+            positive
+        ]
         cap = np.maximum(np.minimum(merged.qty[line], stock - keep), used)
-        take = cap > 0
+        take = np.flatnonzero(cap > 0)
+        line, node = line[take], node[take]
         return Arcs(
-            line=line[take], node=node[take], cap=cap[take], keep=keep[take],
-            stock=stock[take], pair=pair[take], used=used[take],
+            line=line, node=node, cap=cap[take], keep=keep[take], stock=stock[take],
+            pair=self.pair(node, merged.sku[line]), used=used[take],
         )  # fmt: skip
 
     def _shipments(self, position: np.ndarray) -> np.ndarray:
         """The ruleset's shipments of the block's orders: (order, node, units) rows, in
         order order."""
-        shipments = self.simulation.tables.shipments
         order = _at(position, self.shipment_row)
         mine = order >= 0
-        rows = np.column_stack(
-            [order[mine], self._nodes(shipments["node_id"][mine]),
-             shipments["units"].to_numpy(dtype=np.int64)[mine]]
-        ).astype(np.int64)  # fmt: skip
+        node, units = self.shipped
+        rows = np.column_stack([order[mine], node[mine], units[mine]]).astype(np.int64)
         return rows[np.argsort(rows[:, 0], kind="stable")]
 
     def order_frame(self, per_order: dict[str, np.ndarray], penalty: float) -> pd.DataFrame:
@@ -290,7 +295,7 @@ class _World:
             {
                 "order_id": self.ids,
                 "day": decided["day"].to_numpy(),
-                "created_at": decided["created_at"].to_numpy(),
+                "created_at": decided["created_at"].array,  # no Timestamp per row
                 "strategy": decided["strategy"].astype(object).to_numpy(),
                 "units": decided["units_ordered"].to_numpy(dtype=np.int64),
                 "ruleset_cost": per_order["ruleset_cost"],

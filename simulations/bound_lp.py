@@ -6,14 +6,24 @@ blocks (lower, upper), and coefficients as (row, column, value) coordinates. The
 `solve` hands the whole matrix to HiGHS column-wise, in one call; columns and rows
 added after it (every new coefficient in a new column) are handed over as they are and
 HiGHS starts again from the basis it had, so a program grown a little is solved again
-in a few iterations (column generation, `simulations.bound_program`).
+in a few iterations (column generation, `simulations.bound_program`): the first solve
+by the dual simplex; the next ones by the primal simplex when only columns and rows
+with no lower bound joined (the last basis stays primal feasible, and it takes fewer
+iterations there), else by the dual simplex. Upper bounds of rows with no lower bound
+can be raised or lowered between solves (`set_row_upper`).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 INFINITY = float("inf")
+DUAL_SIMPLEX, PRIMAL_SIMPLEX = 1, 4
+"""HiGHS's `simplex_strategy` values: the dual simplex for a first solve and after rows
+with a lower bound joined (they are unmet at the last basis), the primal simplex after
+columns and ≤ rows only joined (the last basis stays primal feasible)."""
 
 
 class BoundSolveError(RuntimeError):
@@ -24,7 +34,9 @@ class BoundSolveError(RuntimeError):
 class LinearProgram:
     """min cost·x subject to lower ≤ A·x ≤ upper and 0 ≤ x ≤ column upper."""
 
-    def __init__(self) -> None:
+    def __init__(self, solver: Any = None) -> None:
+        """`solver`: a HiGHS instance (`new_solver`) done with its last program, to
+        take over, emptied, instead of a new one (a program at a time each)."""
         self._cost: list[np.ndarray] = []
         self._upper: list[np.ndarray] = []
         self._row_lower: list[np.ndarray] = []
@@ -33,8 +45,11 @@ class LinearProgram:
         self.columns = 0
         self.rows = 0
         self._solver = None
+        self._spare = solver
         self._handed = (0, 0, 0, 0)  # columns, rows, column blocks, row blocks
         self._handed_entries = 0
+        self._changed: list[tuple[np.ndarray, np.ndarray]] = []
+        """Upper bounds set on rows HiGHS has not got yet."""
 
     def add_columns(self, cost: np.ndarray, upper: np.ndarray | float) -> np.ndarray:
         """New columns; returns their indices."""
@@ -59,6 +74,23 @@ class LinearProgram:
         values = np.broadcast_to(np.asarray(values, dtype=np.float64), rows.shape)
         self._entries.append((rows, columns, values))
 
+    def set_row_upper(self, rows: np.ndarray, upper: np.ndarray) -> None:
+        """New upper bounds of rows with no lower bound (−inf)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return
+        upper = np.asarray(upper, dtype=np.float64)
+        handed = rows < self._handed[1]
+        if handed.any():
+            import highspy
+
+            at = rows[handed]
+            self._solver.changeRowsBounds(
+                len(at), at.astype(np.int32), np.full(len(at), -highspy.kHighsInf),
+                _finite(upper[handed], highspy),
+            )  # fmt: skip
+        self._changed.append((rows[~handed], upper[~handed]))
+
     def costs(self) -> np.ndarray:
         """The cost of every column, in column order."""
         return _joined(self._cost, np.float64)
@@ -71,12 +103,16 @@ class LinearProgram:
         import highspy
 
         if self._solver is None:
-            self._solver = _new_solver(highspy)
-            self._solver.passModel(self._whole(highspy))
+            self._solver = new_solver() if self._spare is None else _emptied(self._spare)
+            self._pass_whole(highspy)
         else:
+            bounded = any(np.isfinite(low).any() for low in self._row_lower[self._handed[3] :])
+            strategy = DUAL_SIMPLEX if bounded else PRIMAL_SIMPLEX
+            self._solver.setOptionValue("simplex_strategy", strategy)
             self._hand_over_new(highspy)
         columns, rows = self.columns, self.rows
         self._handed = (columns, rows, len(self._cost), len(self._row_lower))
+        self._changed.clear()
         self._handed_entries = len(self._entries)
         solver = self._solver
         solver.run()
@@ -92,30 +128,28 @@ class LinearProgram:
             np.asarray(solution.row_dual, dtype=np.float64),
         )
 
-    def _whole(self, highspy):
-        """The whole program as a HiGHS model, column-wise."""
+    def _pass_whole(self, highspy) -> None:
+        """The whole program handed to HiGHS column-wise, as arrays in one call (every
+        column continuous)."""
         rows, columns, values = self._coordinates(0)
         start, index, value = _column_wise(rows, columns, values, 0, self.columns)
-        lp = highspy.HighsLp()
-        lp.num_col_ = self.columns
-        lp.num_row_ = self.rows
-        lp.col_cost_ = _joined(self._cost, np.float64)
-        lp.col_lower_ = np.zeros(self.columns, dtype=np.float64)
-        lp.col_upper_ = _finite(_joined(self._upper, np.float64), highspy)
-        lp.row_lower_ = _finite(_joined(self._row_lower, np.float64), highspy)
-        lp.row_upper_ = _finite(_joined(self._row_upper, np.float64), highspy)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = start
-        lp.a_matrix_.index_ = index
-        lp.a_matrix_.value_ = value
-        return lp
+        status = self._solver.passModel(
+            self.columns, self.rows, len(index), int(highspy.MatrixFormat.kColwise),
+            int(highspy.ObjSense.kMinimize), 0.0, _joined(self._cost, np.float64),
+            np.zeros(self.columns), _finite(_joined(self._upper, np.float64), highspy),
+            _finite(_joined(self._row_lower, np.float64), highspy),
+            _finite(self._uppers(0, 0), highspy),
+            start, index, value, np.zeros(self.columns, dtype=np.int32),
+        )  # fmt: skip
+        if status == highspy.HighsStatus.kError:
+            raise BoundSolveError("the bound's linear program was refused by HiGHS")
 
     def _hand_over_new(self, highspy) -> None:
         """Rows, then columns (with every new coefficient) added since the last solve."""
         columns, rows, column_blocks, row_blocks = self._handed
         if self.rows > rows:
             lower = _finite(_joined(self._row_lower[row_blocks:], np.float64), highspy)
-            upper = _finite(_joined(self._row_upper[row_blocks:], np.float64), highspy)
+            upper = _finite(self._uppers(row_blocks, rows), highspy)
             empty = np.zeros(0, dtype=np.int32)
             starts = np.zeros(len(lower), dtype=np.int32)
             self._solver.addRows(len(lower), lower, upper, 0, starts, empty, np.zeros(0))
@@ -131,6 +165,15 @@ class LinearProgram:
                 start[:-1], rows_of, values,
             )  # fmt: skip
 
+    def _uppers(self, first_block: int, first_row: int) -> np.ndarray:
+        """The upper bounds of rows first_row.. (their blocks from first_block on), with
+        the changes made before HiGHS got them."""
+        upper = _joined(self._row_upper[first_block:], np.float64).copy()
+        for rows, values in self._changed:
+            inside = rows >= first_row
+            upper[rows[inside] - first_row] = values[inside]
+        return upper
+
     def _coordinates(self, first: int):
         entries = self._entries[first:]
         return (
@@ -140,7 +183,10 @@ class LinearProgram:
         )
 
 
-def _new_solver(highspy):
+def new_solver() -> Any:
+    """A HiGHS instance set for the bound's programs."""
+    import highspy
+
     solver = highspy._Highs()  # the bare solver: no callbacks, prints nothing
     solver.setOptionValue("output_flag", False)
     solver.setOptionValue("threads", 1)
@@ -148,9 +194,16 @@ def _new_solver(highspy):
     return solver
 
 
+def _emptied(solver: Any) -> Any:
+    """`solver` without its last program, basis and solution, set for a first solve."""
+    solver.clearModel()
+    solver.setOptionValue("simplex_strategy", DUAL_SIMPLEX)
+    return solver
+
+
 def _column_wise(rows, columns, values, first: int, end: int):
     """Coordinates of columns first..end−1 as column starts, row indices and values."""
-    order = np.lexsort((rows, columns))
+    order = np.argsort(columns * (int(rows.max(initial=0)) + 1) + rows)
     start = np.zeros(end - first + 1, dtype=np.int32)
     np.cumsum(np.bincount(columns - first, minlength=end - first), out=start[1:])
     return start, rows[order].astype(np.int32), values[order]

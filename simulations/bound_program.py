@@ -6,7 +6,9 @@ km), `x` (units of an order's line from a node: 0..cap, cost pick_cost per unit)
 (units of a line left unfilled: cost `penalty` per unit). Rows: every unit placed or
 unfilled; x ≤ cap·y; Σy ≤ the split limit per order; Σy ≤ the capacity per node and
 day; Σx ≤ the stock per node, SKU and day; and for each keep level k, Σx of the orders
-that must leave k units ≤ stock − k. Every right-hand side is raised to what the
+that must leave k units ≤ stock − k. An option with one arc has no `y` and no link row: its
+`x` carries y = x/cap (cost pick + ship cost / cap, 1/cap in the split and capacity
+rows), the same optimum with a smaller program. Every right-hand side is raised to what the
 ruleset's own allocation uses, so that allocation is always a solution: the optimum
 can never be above the ruleset's cost.
 
@@ -20,20 +22,25 @@ for the whole program.
 Orders with no option at all (no node may ship any of their lines) leave every unit
 unfilled, at the penalty, whatever the others do: they are set aside. So are orders
 whose one-node allocation is proven optimal on their own
-(`simulations.bound_alone`): only the others get columns, against every
-row's full right-hand side; set-aside orders whose allocation would overdraw a row
-together with the solution are drawn in and the program solved again, until none does
-(then the combination is an optimum of the whole program).
+(`simulations.bound_alone`): only the others get columns, against every row's
+right-hand side less what the set-aside allocations take (set-aside orders whose
+allocations overdraw a row on their own are drawn in first). After each solve, the
+set-aside orders whose allocation is no longer proven optimal on its own once the rows
+charge their prices (minus the duals) are drawn in too, until none is: the combination
+is then an optimum of the whole program.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 
-from simulations.bound_alone import Alone, alone
-from simulations.bound_lp import INFINITY, LinearProgram
+from simulations.bound_alone import Alone, alone, priced_out, smallest
+from simulations.bound_lp import INFINITY, LinearProgram, new_solver
+from simulations.bound_rows import distinct, numbered, stock_rows
 
 START_OPTIONS = 2
 """Options per order in the first program, besides the ruleset's."""
@@ -109,7 +116,7 @@ def solve_by_days(
     line_of = np.searchsorted(lines.order, bounds)
     arc_of = np.searchsorted(arcs.line, line_of)
     shipped = np.searchsorted(ruleset_nodes[:, 0], bounds)
-    first = 0
+    first, solver = 0, new_solver()  # one HiGHS instance, a program at a time
     for k in range(1, len(bounds)):
         if k < len(bounds) - 1 and bounds[k + 1] - bounds[first] <= most:
             continue
@@ -127,6 +134,7 @@ def solve_by_days(
             Costs(costs.ship_cost[a:b], costs.pick_cost, costs.capacity),
             penalty,
             ruleset_nodes[shipped[first] : shipped[k]] - np.array([a, 0]),
+            solver,
         )
         value[a:b], unfilled[a:b], node[a:b] = part.value, part.unfilled, part.node
         rounds += part.rounds
@@ -143,43 +151,43 @@ def solve_days(
     costs: Costs,
     penalty: float,
     ruleset_nodes: np.ndarray,
+    solver: Any = None,
 ) -> Solved:
     """The optimum for `orders` orders (their local `day` and `split` limit), the
-    ruleset's shipments given as (order, node) rows of `ruleset_nodes`."""
-    model = _Model(lines, arcs, orders, day, split, costs, penalty, ruleset_nodes)
+    ruleset's shipments given as (order, node) rows of `ruleset_nodes`; `solver`: a
+    HiGHS instance to take over (`simulations.bound_lp.new_solver`)."""
+    model = _Model(lines, arcs, orders, day, split, costs, penalty, ruleset_nodes, solver)
     single = alone(
         lines.order, lines.qty, arcs.line, arcs.cap, model.arc_cost, model.arc_option,
         model.option_order, model.option_cost, model.option_pick, model.limit, penalty,
     )  # fmt: skip
     empty = np.bincount(model.option_order, minlength=orders) == 0
     active = (single.option < 0) & ~empty  # an order with no option needs no program
-    reach = active[model.option_order]
-    potential = np.where(reach[model.arc_option], arcs.cap, 0.0)
-    active |= model.overdrawn(reach.astype(float), potential, single.option, active)
-    while True:
-        values = model.solve(active)
-        extra = model.overdrawn(*model.used(values), single.option, active)
-        if not extra.any():
-            return model.per_order(values, single, active, empty)
-        active |= extra
+    model.single = single.option
+    active |= model.overdrawn(active)
+    values = model.solve(active)
+    return model.per_order(values, single, model.active, empty)
 
 
 class _Model:
     """Every option, arc and row of the program; columns are built for active options."""
 
-    def __init__(self, lines, arcs, orders, day, split, costs, penalty, ruleset_nodes):
+    def __init__(self, lines, arcs, orders, day, split, costs, penalty, ruleset_nodes, solver):
         self.lines, self.arcs, self.orders, self.penalty = lines, arcs, orders, penalty
         width = costs.ship_cost.shape[1]
         self.width = width
         arc_key = lines.order[arcs.line] * width + arcs.node
         used_key = ruleset_nodes[:, 0] * width + ruleset_nodes[:, 1]
-        keys, where = np.unique(np.concatenate([arc_key, used_key]), return_inverse=True)
+        keys, where = distinct(np.concatenate([arc_key, used_key]), orders * width)
         self.arc_option = where[: len(arc_key)]
         self.option_order, self.option_node = keys // width, keys % width
         self.ruleset_option = np.zeros(len(keys), dtype=bool)
         self.ruleset_option[where[len(arc_key) :]] = True
         self.option_cost = costs.ship_cost[self.option_order, self.option_node]
         self.arc_cost = costs.pick_cost[arcs.node]
+        # an option with one arc has y = x / cap at the optimum: its x column carries y
+        self.lone = np.bincount(self.arc_option, minlength=len(keys)) == 1
+        self.arc_lone = self.lone[self.arc_option]
         self.option_pick = costs.pick_cost[self.option_node]
         self.rounds = 0
         rows = len(lines.qty)  # the demand rows come first
@@ -187,109 +195,97 @@ class _Model:
         options = np.bincount(self.option_order, minlength=orders)
         shipped = np.bincount(self.option_order[self.ruleset_option], minlength=orders)
         limit = self.limit = np.maximum(split, shipped)
-        self.split_row, rows, split_rhs = _rows(options > limit, limit, rows)
+        # a one-line order whose every arc has its whole qty: Σy = Σx ÷ qty ≤ 1 already
+        one_line = np.bincount(lines.order, minlength=orders) == 1
+        short = np.bincount(
+            lines.order[arcs.line], arcs.cap < lines.qty[arcs.line], minlength=orders
+        )
+        implied = one_line & (short == 0) & (limit >= 1)
+        self.split_row, rows, split_rhs = numbered((options > limit) & ~implied, limit, rows)
         # Σy ≤ capacity, per node and day
-        group, first = np.unique(
-            day[self.option_order] * width + self.option_node, return_inverse=True
+        first_day, last_day = (int(day.min()), int(day.max())) if len(day) else (0, 0)
+        local_day = day[self.option_order] - first_day
+        group, first = distinct(
+            local_day * width + self.option_node, (last_day - first_day + 1) * width
         )
         count = np.bincount(first, minlength=len(group))
         used = np.bincount(first[self.ruleset_option], minlength=len(group))
         room = np.maximum(costs.capacity[group % width], used)
-        capacity_row, rows, capacity_rhs = _rows(count > room, room, rows)
+        capacity_row, rows, capacity_rhs = numbered(count > room, room, rows)
         self.capacity_row = capacity_row[first]  # per option
         # Σx ≤ stock, and Σx of the orders keeping k ≤ stock − k, per node, SKU and day
-        self.stock_arc, self.stock_row, stock_rhs, rows = self._stock_rows(day, rows)
+        self.stock_arc, self.stock_row, stock_rhs, rows = stock_rows(
+            day[lines.order[arcs.line]], arcs, rows
+        )
         self.upper = np.concatenate([lines.qty, split_rhs, capacity_rhs, stock_rhs])
         self.fixed_rows = rows
         order = np.argsort(self.stock_arc, kind="stable")
         self.stock_arc, self.stock_row = self.stock_arc[order], self.stock_row[order]
-        self.start()
-
-    def _stock_rows(self, day, first_row):
-        arcs = self.arcs
-        arc_day = day[self.lines.order[arcs.line]]
-        span = int(arcs.pair.max(initial=0)) + 1
-        group, first = np.unique(arc_day * span + arcs.pair, return_inverse=True)
-        stock = np.zeros(len(group), dtype=np.int64)
-        stock[first] = arcs.stock
-        arc_of, row_of, rhs = [], [], []
-        row = first_row
-        for level in [0, *np.unique(arcs.keep[arcs.keep > 0]).tolist()]:
-            member = arcs.keep >= level
-            total = np.bincount(first[member], arcs.cap[member], minlength=len(group))
-            used = np.bincount(first[member], arcs.used[member], minlength=len(group))
-            room = np.maximum(np.maximum(stock - level, 0), used)
-            binding = np.flatnonzero(total > room)
-            if not len(binding):
-                continue
-            number = np.full(len(group), -1, dtype=np.int64)
-            number[binding] = np.arange(row, row + len(binding))
-            row += len(binding)
-            rhs.append(room[binding])
-            take = np.flatnonzero(member & (number[first] >= 0))
-            arc_of.append(take)
-            row_of.append(number[first[take]])
-        joined = (
-            np.concatenate(arc_of) if arc_of else np.zeros(0, np.int64),
-            np.concatenate(row_of) if row_of else np.zeros(0, np.int64),
-            np.concatenate(rhs).astype(np.float64) if rhs else np.zeros(0),
-        )
-        return joined[0], joined[1], joined[2], row
+        self.stock_start = np.searchsorted(self.stock_arc, np.arange(len(arcs.line) + 1))
+        self.start(solver)
 
     def first_options(self) -> np.ndarray:
-        """The ruleset's options and each order's START_OPTIONS best on their own (what
-        they would save against leaving their units unfilled)."""
+        """The ruleset's options and each active order's START_OPTIONS best on their own
+        (what they would save against leaving their units unfilled)."""
+        return self.starting & self.option_active
+
+    @cached_property
+    def starting(self) -> np.ndarray:
+        """`first_options` of every order (worked out once)."""
         arcs = self.arcs
         gain = np.bincount(
             self.arc_option, (self.arc_cost - self.penalty) * arcs.cap,
             minlength=len(self.option_order),
         )  # fmt: skip
-        worth = self.option_cost + gain
-        order = np.lexsort((worth, self.option_order))
-        owner = self.option_order[order]
-        start = np.r_[True, owner[1:] != owner[:-1]] if len(owner) else np.zeros(0, bool)
-        rank = np.arange(len(order)) - np.maximum.accumulate(
-            np.where(start, np.arange(len(order)), 0)
-        )
-        active = self.ruleset_option.copy()
-        active[order[rank < START_OPTIONS]] = True
-        return active & self.option_active
+        chosen = self.ruleset_option.copy()
+        chosen[smallest(self.option_cost + gain, self.option_order, START_OPTIONS)] = True
+        return chosen
 
     def solve(self, active: np.ndarray) -> np.ndarray:
-        """The column values of the program of the `active` orders alone, with every
-        row's full right-hand side (column generation, see the module doc); orders
-        made active since the last call are added to the same HiGHS program."""
+        """The column values of the program of the `active` orders, every row's
+        right-hand side less what the other orders' allocations on their own take
+        (column generation, see the module doc); the orders those allocations no longer
+        suit at the rows' prices are made active on the way (`undercut`), in the same
+        HiGHS program."""
         new = active & ~self.active
-        self._admit(new)
-        more = self.first_options() & new[self.option_order]
-        if not self.active.any():
-            return np.zeros(self.lp.columns)
+        more = np.zeros(len(self.option_order), dtype=bool)
         while True:
+            self._admit(new)
+            more |= self.first_options() & new[self.option_order]
+            if not self.active.any():
+                return np.zeros(self.lp.columns)
             self.rounds += 1
             self.add(more)
             values, duals = self.lp.solve()
-            full = np.zeros(self.fixed_rows)
+            full = self.duals = np.zeros(self.fixed_rows)
             full[self.kept] = duals[self.row_of[self.kept]]
-            more = self.priced(full) & (self.y_of < 0) & self.option_active
-            if not more.any():
+            more = self.priced(full) & ~self.added & self.option_active
+            new = self.undercut(self.active)
+            if not more.any() and not new.any():
                 return values
 
-    def start(self) -> None:
-        """An empty program: no row, no column, no active order (`kept`: the fixed
-        rows handed to HiGHS, `row_of`: their number there)."""
-        self.lp = LinearProgram()
+    def start(self, solver: Any) -> None:
+        """An empty program (in `solver`, when given): no row, no column, no active
+        order (`kept`: the fixed rows handed to HiGHS, `row_of`: their number there)."""
+        self.lp = LinearProgram(solver)
         self.active = np.zeros(self.orders, dtype=bool)
         self.option_active = np.zeros(len(self.option_order), dtype=bool)
         self.kept = np.zeros(0, dtype=np.int64)
         self.row_of = np.full(self.fixed_rows, -1, dtype=np.int64)
         self.u_lines = np.zeros(0, dtype=np.int64)
         self.u = np.zeros(0, dtype=np.int64)
+        self.added = np.zeros(len(self.option_order), dtype=bool)
         self.y_of = np.full(len(self.option_order), -1, dtype=np.int64)
         self.x_of = np.full(len(self.arcs.line), -1, dtype=np.int64)
+        self.duals = np.zeros(self.fixed_rows)
+        self.single = np.full(self.orders, -1, dtype=np.int64)
+        self.held_use = np.zeros(self.fixed_rows)
 
     def _admit(self, new: np.ndarray) -> None:
         """The fixed rows the `new` orders meet that HiGHS has not got yet, and the `u`
         columns of their lines (no other column has a coefficient in those rows)."""
+        if not new.any():
+            return
         lines, lp = self.lines, self.lp
         self.active |= new
         self.option_active = self.active[self.option_order]
@@ -300,10 +296,13 @@ class _Model:
         met[self.split_row[new & (self.split_row >= 0)]] = True
         met[self.capacity_row[fresh & (self.capacity_row >= 0)]] = True
         met[self.stock_row[fresh[self.arc_option[self.stock_arc]]]] = True
+        before, self.held_use = self.held_use, self.use(~self.active)
+        moved = self.kept[self.held_use[self.kept] != before[self.kept]]
+        lp.set_row_upper(self.row_of[moved], self.upper[moved] - self.held_use[moved])
         rows = np.flatnonzero(met & (self.row_of < 0))
         demand = rows < len(lines.qty)
         self.row_of[rows] = lp.add_rows(
-            np.where(demand, self.upper[rows], -INFINITY), self.upper[rows]
+            np.where(demand, self.upper[rows], -INFINITY), self.upper[rows] - self.held_use[rows]
         )
         self.kept = np.concatenate([self.kept, rows])
         u = lp.add_columns(np.full(len(new_lines), self.penalty), lines.qty[new_lines])
@@ -311,63 +310,107 @@ class _Model:
         self.u = np.concatenate([self.u, u])
         self.u_lines = np.concatenate([self.u_lines, new_lines])
 
-    def used(self, values: np.ndarray):
-        """y per option and x per arc in the solution `values` (0 outside it)."""
-        y = np.zeros(len(self.option_order))
-        x = np.zeros(len(self.arcs.line))
-        in_y, in_x = self.y_of >= 0, self.x_of >= 0
-        y[in_y] = values[self.y_of[in_y]]
-        x[in_x] = values[self.x_of[in_x]]
-        return y, x
-
-    def overdrawn(self, y, x, single: np.ndarray, active: np.ndarray):
-        """The orders not `active` whose allocation on their own (option `single`)
-        takes from a stock or capacity row that `y` and `x` of the others and
-        those allocations together overdraw."""
-        arcs, lines = self.arcs, self.lines
-        y, x = y.copy(), x.copy()
-        held = (single >= 0) & ~active
+    def _taken(self, held: np.ndarray):
+        """The options and arcs of the `held` orders' allocations on their own."""
+        held = held & (self.single >= 0)
         taken = np.zeros(len(self.option_order), dtype=bool)
-        taken[single[held]] = True
-        arc_taken = taken[self.arc_option]
-        y[taken] = 1.0
-        x[arc_taken] = lines.qty[arcs.line[arc_taken]]
-        capacity = self.capacity_row >= 0
-        use = np.bincount(self.capacity_row[capacity], y[capacity], minlength=self.fixed_rows)
-        use = use + np.bincount(self.stock_row, x[self.stock_arc], minlength=self.fixed_rows)
-        over = use > self.upper + ROW_SLACK
+        taken[self.single[held]] = True
+        return taken, taken[self.arc_option]
+
+    def use(self, held: np.ndarray) -> np.ndarray:
+        """What the allocations on their own of the `held` orders take from each fixed
+        row (a parcel from each capacity row, the units of each stock and keep row)."""
+        taken, arc_taken = self._taken(held)
+        capacity = taken & (self.capacity_row >= 0)
+        use = np.bincount(self.capacity_row[capacity], minlength=self.fixed_rows).astype(float)
+        units = np.where(arc_taken, self.lines.qty[self.arcs.line], 0)
+        return use + np.bincount(self.stock_row, units[self.stock_arc], minlength=self.fixed_rows)
+
+    def overdrawn(self, active: np.ndarray) -> np.ndarray:
+        """The orders not `active` with an allocation on their own that takes from a
+        stock or capacity row that those allocations together overdraw."""
+        held = ~active & (self.single >= 0)
+        over = self.use(held) > self.upper + ROW_SLACK
         extra = np.zeros(self.orders, dtype=bool)
         if not over.any():
             return extra
+        taken, arc_taken = self._taken(held)
+        capacity = self.capacity_row >= 0
         crowded = taken & capacity & over[np.maximum(self.capacity_row, 0)]
         extra[self.option_order[crowded]] = True
         short = self.stock_arc[over[self.stock_row]]
-        extra[lines.order[arcs.line[short[arc_taken[short]]]]] = True
+        extra[self.lines.order[self.arcs.line[short[arc_taken[short]]]]] = True
         return extra
+
+    def undercut(self, active: np.ndarray) -> np.ndarray:
+        """The orders not `active` whose allocation on their own is no longer proven
+        their optimum once each stock, keep and capacity row costs its price (minus
+        its dual, never below 0) per unit or parcel
+        (`simulations.bound_alone.priced_out`). Prices only raise costs, so only an
+        order with a priced row in its own allocation can fail."""
+        price = np.maximum(-self.duals, 0.0)
+        price[: len(self.lines.qty)] = 0.0  # the demand and split rows are the order's own
+        price[self.split_row[self.split_row >= 0]] = 0.0
+        held = ~active & (self.single >= 0)
+        taken, arc_taken = self._taken(held)
+        priced = price > 0.0
+        hot = taken & (self.capacity_row >= 0) & priced[np.maximum(self.capacity_row, 0)]
+        suspect = np.zeros(self.orders, dtype=bool)
+        suspect[self.option_order[hot]] = True
+        entries = arc_taken[self.stock_arc] & priced[self.stock_row]
+        suspect[self.lines.order[self.arcs.line[self.stock_arc[entries]]]] = True
+        if not suspect.any():
+            return suspect
+        arcs, lines = self.arcs, self.lines
+        arc_cost = self.arc_cost + np.bincount(
+            self.stock_arc, price[self.stock_row], minlength=len(arcs.line)
+        )
+        option_cost = self.option_cost + np.where(
+            self.capacity_row >= 0, price[np.maximum(self.capacity_row, 0)], 0.0
+        )
+        return priced_out(
+            lines.order, lines.qty, arcs.line, arcs.cap, arc_cost, self.arc_option,
+            self.option_order, option_cost, np.where(suspect, self.single, -1), self.penalty,
+        )  # fmt: skip
 
     def add(self, chosen: np.ndarray) -> None:
         """Columns for the `chosen` options: y, the x of each of their lines, the link
-        rows x ≤ cap·y, and their coefficients in the fixed rows."""
+        rows x ≤ cap·y, and their coefficients in the fixed rows. An option with one arc
+        gets no y and no link row: its x column costs pick + ship cost ÷ cap per unit
+        and has 1 ÷ cap in the split and capacity rows (y = x ÷ cap)."""
         lp, arcs = self.lp, self.arcs
-        options = np.flatnonzero(chosen)
+        self.added |= chosen
+        options = np.flatnonzero(chosen & ~self.lone)
         self.y_of[options] = lp.add_columns(self.option_cost[options], 1.0)
-        for row_of in (self.split_row[self.option_order], self.capacity_row):
+        option_rows = (self.split_row[self.option_order], self.capacity_row)
+        for row_of in option_rows:
             take = options[row_of[options] >= 0]
             lp.add_entries(self.row_of[row_of[take]], self.y_of[take], 1.0)
         arc_in = np.flatnonzero(chosen[self.arc_option])
-        x = self.x_of[arc_in] = lp.add_columns(self.arc_cost[arc_in], arcs.cap[arc_in])
+        cap, option = arcs.cap[arc_in], self.arc_option[arc_in]
+        lone = self.arc_lone[arc_in]
+        share = np.where(lone, 1.0 / cap, 0.0)  # y per unit of a one-arc option
+        cost = self.arc_cost[arc_in] + share * self.option_cost[option]
+        x = self.x_of[arc_in] = lp.add_columns(cost, cap)
         lp.add_entries(self.row_of[arcs.line[arc_in]], x, 1.0)
-        low = np.searchsorted(self.stock_arc, arc_in, side="left")
-        high = np.searchsorted(self.stock_arc, arc_in, side="right")
-        counts = high - low
-        if counts.any():
-            ends = np.cumsum(counts)
-            entries = np.repeat(low - (ends - counts), counts) + np.arange(int(ends[-1]))
-            rows = self.row_of[self.stock_row[entries]]
-            lp.add_entries(rows, self.x_of[self.stock_arc[entries]], 1.0)
-        link = lp.add_rows(np.full(len(arc_in), -INFINITY), 0.0)
-        lp.add_entries(link, x, 1.0)
-        lp.add_entries(link, self.y_of[self.arc_option[arc_in]], -arcs.cap[arc_in])
+        for row_of in option_rows:
+            take = lone & (row_of[option] >= 0)
+            lp.add_entries(self.row_of[row_of[option[take]]], x[take], share[take])
+        entries, owner = self._stock_entries(arc_in)
+        lp.add_entries(self.row_of[self.stock_row[entries]], x[owner], 1.0)
+        linked = ~lone
+        link = lp.add_rows(np.full(int(linked.sum()), -INFINITY), 0.0)
+        lp.add_entries(link, x[linked], 1.0)
+        lp.add_entries(link, self.y_of[option[linked]], -cap[linked])
+
+    def _stock_entries(self, arc_in: np.ndarray):
+        """The stock and keep entries (positions in `stock_arc`) of the arcs `arc_in`,
+        arc by arc, and which of `arc_in` each belongs to."""
+        low = self.stock_start[arc_in]
+        counts = self.stock_start[arc_in + 1] - low
+        owner = np.repeat(np.arange(len(arc_in)), counts)
+        skip = np.repeat(np.cumsum(counts) - counts, counts)
+        return low[owner] + np.arange(len(owner)) - skip, owner
 
     def priced(self, duals: np.ndarray) -> np.ndarray:
         """Options whose reduced cost is negative: taking each line up to its cap where
@@ -376,7 +419,8 @@ class _Model:
         arc_dual = duals[arcs.line] + np.bincount(
             self.stock_arc, duals[self.stock_row], minlength=len(arcs.line)
         )
-        arc_gain = np.minimum(self.arc_cost - arc_dual, 0.0) * arcs.cap
+        arc_gain = (self.arc_cost - arc_dual) * arcs.cap
+        arc_gain[~self.arc_lone] = np.minimum(arc_gain[~self.arc_lone], 0.0)
         split = self.split_row[self.option_order]
         option_dual = np.where(split >= 0, duals[np.maximum(split, 0)], 0.0) + np.where(
             self.capacity_row >= 0, duals[np.maximum(self.capacity_row, 0)], 0.0
@@ -423,12 +467,3 @@ class _Model:
         units = np.bincount(lines.order, lines.qty, minlength=orders)[empty]
         value[empty], unfilled[empty], node[empty] = self.penalty * units, units, -1
         return Solved(value=value, unfilled=unfilled, node=node, rounds=self.rounds)
-
-
-def _rows(binding: np.ndarray, limit: np.ndarray, first_row: int):
-    """Row numbers for the binding groups (−1 for the others), the next free row number,
-    and their right-hand sides."""
-    chosen = np.flatnonzero(binding)
-    number = np.full(len(binding), -1, dtype=np.int64)
-    number[chosen] = np.arange(first_row, first_row + len(chosen))
-    return number, first_row + len(chosen), np.asarray(limit, dtype=np.float64)[chosen]

@@ -27,8 +27,6 @@ from engine.router import destinations
 
 NO_KEEP = np.iinfo(np.int64).max
 _EPOCH = np.datetime64("1970-01-01", "D")
-_DAYS = 1 << 21
-"""Days a pair's key leaves room for (5,700 years)."""
 
 
 @dataclass(frozen=True)
@@ -43,9 +41,11 @@ class Reach:
 
 
 def day_numbers(days: pd.Series | Sequence[Any]) -> np.ndarray:
-    """Local dates (dates or ISO text) as whole days since 1970-01-01."""
-    values = pd.to_datetime(pd.Series(days, dtype="object")).to_numpy("datetime64[D]")
-    return (values - _EPOCH).astype(np.int64)
+    """Local dates (dates or ISO text) as whole days since 1970-01-01, each distinct
+    date read once (a missing one reads as NaT does)."""
+    codes, distinct = pd.factorize(pd.Series(days, dtype="object"))
+    values = pd.to_datetime(pd.Series([*distinct, None], dtype="object"))
+    return (values.to_numpy("datetime64[D]") - _EPOCH).astype(np.int64)[codes]
 
 
 def local_day_numbers(instants: pd.Series, tz) -> np.ndarray:
@@ -58,14 +58,26 @@ def local_day_numbers(instants: pd.Series, tz) -> np.ndarray:
     return (local - _EPOCH).astype(np.int64)
 
 
+def bound_strategies(policy: Policy, network: Network) -> dict[str, BoundStrategy]:
+    """Every strategy of `policy` bound to `network`, by id (bound once, read for
+    every batch by `order_reach`)."""
+    return {st.id: BoundStrategy(st, network, policy.tz) for st in policy.strategies}
+
+
 def order_reach(
-    policy: Policy, network: Network, batch: OrderBatch, chains: Sequence[tuple[str, ...]]
+    policy: Policy,
+    network: Network,
+    batch: OrderBatch,
+    chains: Sequence[tuple[str, ...]],
+    bound: dict[str, BoundStrategy] | None = None,
 ) -> Reach:
     """The reach of each order of `batch` whose strategy chain (the steps routing
     reached, `strategies` of the decisions table) is `chains[i]`: a node is a candidate
     when some step's `source from` holds there, it lies within that step's `within` and
     its capacity is above 0; its `keep` is the lowest among those steps; the split
-    limit is the largest of the chain's."""
+    limit is the largest of the chain's. `bound`: the strategies bound to `network`
+    (`bound_strategies`), when already done."""
+    bound = bound_strategies(policy, network) if bound is None else bound
     count, width = len(batch), len(network)
     points, missing = destinations(network, batch)
     sphere = network.sphere
@@ -79,17 +91,18 @@ def order_reach(
     keep = np.full((count, width), NO_KEEP, dtype=np.int64)
     split = np.zeros(count, dtype=np.int64)
     open_nodes = network.capacity > 0
+    distinct: dict[tuple[str, ...], int] = {}
+    code = np.array([distinct.setdefault(c, len(distinct)) for c in chains], dtype=np.int64)
     for strategy in policy.strategies:
-        rows = np.array(
-            [i for i, chain in enumerate(chains) if strategy.id in chain], dtype=np.int64
-        )
+        having = np.array([strategy.id in chain for chain in distinct], dtype=bool)
+        rows = np.flatnonzero(having[code]) if having.any() else np.zeros(0, dtype=np.int64)
         if not len(rows):
             continue
-        bound = BoundStrategy(strategy, network, policy.tz)
-        allowed = open_nodes[None, :] & (half[rows] <= bound.half_limit) & ~missing[rows, None]
-        if bound.source is not None:
-            allowed &= _mask_rows(bound.source, batch, rows)
-        levels = _keep_rows(bound, batch, rows)
+        step = bound[strategy.id]
+        allowed = open_nodes[None, :] & (half[rows] <= step.half_limit) & ~missing[rows, None]
+        if step.source is not None:
+            allowed &= _mask_rows(step.source, batch, rows)
+        levels = _keep_rows(step, batch, rows)
         candidate[rows] |= allowed
         keep[rows] = np.where(allowed, np.minimum(keep[rows], levels), keep[rows])
         split[rows] = np.maximum(split[rows], strategy.split)
@@ -140,35 +153,42 @@ class StockByDay:
 
     def __init__(
         self,
-        pairs: Callable[[np.ndarray, np.ndarray], np.ndarray],
+        shape: tuple[int, int],
         opening: tuple[np.ndarray, np.ndarray, np.ndarray],
         arrivals: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
         taken: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     ):
-        """`pairs(node, sku)` numbers pairs; `opening` is (node, sku, units), `arrivals`
-        and `taken` (node, sku, day, units)."""
-        pair = np.concatenate(
-            [pairs(opening[0], opening[1]), pairs(arrivals[0], arrivals[1]),
-             pairs(taken[0], taken[1])]
-        )  # fmt: skip
-        day = np.concatenate([arrivals[2], taken[2] + 1]).astype(np.int64)
-        self.base = int(day.min()) - 1 if len(day) else 0
-        day = np.concatenate([np.full(len(opening[0]), self.base, dtype=np.int64), day])
+        """`shape`: how many nodes and SKUs; `opening` is (node, SKU, units), `arrivals`
+        and `taken` (node, SKU, day, units), nodes and SKUs as numbers (−1: unknown)."""
+        self.nodes, self.skus = shape
+        node = np.concatenate([opening[0], arrivals[0], taken[0]]).astype(np.int64)
+        sku = np.concatenate([opening[1], arrivals[1], taken[1]]).astype(np.int64)
+        first = np.full(len(opening[0]), np.iinfo(np.int64).min)  # before every day
+        day = np.concatenate([first, arrivals[2], np.asarray(taken[2]) + 1]).astype(np.int64)
         units = np.concatenate([opening[2], arrivals[3], -np.asarray(taken[3])]).astype(np.int64)
-        self.key = pair.astype(np.int64) * _DAYS + np.clip(day - self.base, 0, _DAYS - 1)
-        order = np.argsort(self.key, kind="stable")
-        self.key, self.pair = self.key[order], pair[order]
-        total = np.cumsum(units[order])
-        first = np.r_[True, self.pair[1:] != self.pair[:-1]] if len(pair) else np.zeros(0, bool)
-        start = np.maximum.accumulate(np.where(first, np.arange(len(pair)), 0))
-        before = np.where(start > 0, total[np.maximum(start - 1, 0)], 0)
-        self.units = total - before  # the pair's running units after each event
+        known = np.flatnonzero((node >= 0) & (sku >= 0))
+        known = known[np.argsort(day[known], kind="stable")]  # by the day they count from
+        self.pair, self.day = node[known] * self.skus + sku[known], day[known]
+        self.units = units[known]
 
-    def at(self, pair: np.ndarray, day: np.ndarray) -> np.ndarray:
-        """Units of `pair` for local `day` (never below 0)."""
-        if not len(self.key):
-            return np.zeros(len(pair), dtype=np.int64)
-        query = pair.astype(np.int64) * _DAYS + np.clip(day - self.base, 0, _DAYS - 1)
-        j = np.searchsorted(self.key, query, side="right") - 1
-        ok = (j >= 0) & (self.pair[np.maximum(j, 0)] == pair)
-        return np.where(ok, np.maximum(self.units[np.maximum(j, 0)], 0), 0)
+    def at(self, node: np.ndarray, sku: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """Units of each (`node`, `sku`) pair on its local `day` (given in day order),
+        never below 0: the events are added up day by day into one running table of
+        every pair, read at each day's pairs."""
+        pair = np.asarray(node, dtype=np.int64) * self.skus + np.asarray(sku, dtype=np.int64)
+        day = np.asarray(day, dtype=np.int64)
+        out = np.zeros(len(pair), dtype=np.int64)
+        if not len(pair):
+            return out
+        if (day[1:] < day[:-1]).any():
+            raise ValueError("the pairs must come in day order")
+        starts = np.flatnonzero(np.r_[True, day[1:] != day[:-1]])
+        counted = np.searchsorted(self.day, day[starts], side="right").tolist()
+        bounds = [*starts.tolist(), len(day)]
+        running = np.zeros(self.nodes * self.skus, dtype=np.int64)
+        done = 0
+        for k, upto in enumerate(counted):
+            np.add.at(running, self.pair[done:upto], self.units[done:upto])
+            done = upto
+            out[bounds[k] : bounds[k + 1]] = running[pair[bounds[k] : bounds[k + 1]]]
+        return np.maximum(out, 0, out=out)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import simulations
 from simulations import bound_program
 from simulations.bound import compute_bound
-from simulations.bound_alone import Alone, alone
+from simulations.bound_alone import Alone, alone, priced_out, smallest
 from tests.test_bound_property import worlds
 
 
@@ -98,3 +98,34 @@ def test_an_order_no_node_may_ship_is_set_aside_all_unfilled() -> None:
     assert solved.value.tolist() == [6.0, 150.0]
     assert solved.unfilled.tolist() == [0.0, 3.0]
     assert solved.node.tolist() == [0, -1]
+
+
+def test_the_smallest_values_of_each_owner_ties_to_the_first() -> None:
+    values = np.array([3.0, 1.0, 1.0, 5.0, 2.0, np.inf])
+    owner = np.array([0, 0, 0, 1, 1, 2])
+    assert smallest(values, owner, 1).tolist() == [1, 4, 5]
+    assert smallest(values, owner, 2).tolist() == [1, 2, 3, 4, 5]
+    assert smallest(values, owner, 3).tolist() == [0, 1, 2, 3, 4, 5]
+    assert smallest(values[:0], owner[:0], 2).tolist() == []
+
+
+def _priced(stock_price: float, penalty: float = 50.0) -> list[bool]:
+    """`_one_line(2, 3.0)` kept on node 0, with node 0's stock row priced."""
+    return priced_out(
+        order=np.array([0]), qty=np.array([4]),
+        arc_line=np.array([0, 0]), arc_cap=np.array([4, 2]),
+        arc_cost=np.array([1.0 + stock_price, 1.0]), arc_option=np.array([0, 1]),
+        option_order=np.array([0, 0]), option_cost=np.array([4.0, 3.0]),
+        chosen=np.array([0]), penalty=penalty,
+    ).tolist()  # fmt: skip
+
+
+def test_a_kept_order_stays_while_its_rows_are_cheap() -> None:
+    # π = 1 + 4/4 = 2 a unit: node 1 saves 2 × (2 − 1) = 2 ≤ its ship cost 3
+    assert _priced(stock_price=0.0) == [False]
+    assert _priced(stock_price=0.5) == [False]  # π = 2.5: saves 3 ≤ 3
+
+
+def test_a_priced_row_or_the_penalty_draws_a_kept_order_in() -> None:
+    assert _priced(stock_price=1.0) == [True]  # π = 3: node 1 saves 4 > 3
+    assert _priced(stock_price=0.0, penalty=1.5) == [True]  # π = 2 > the penalty
