@@ -68,10 +68,12 @@ def test_the_shortcut_keeps_the_bound_of_the_whole_program(world, penalty) -> No
     fast = compute_bound(simulation, penalty=penalty).by_day
     with mock.patch.object(bound_program, "alone", _nobody_alone):
         whole = compute_bound(simulation, penalty=penalty).by_day
-    for column in ("bound_value", "bound_unfilled"):
-        assert fast[column].to_numpy() == pytest.approx(
-            whole[column].to_numpy(), rel=1e-7, abs=1e-7
-        ), column
+    # Only the optimum's value is unique: where costs tie (a penalty of 0 against free
+    # nodes, a unit costing exactly the penalty) two optima may leave different units
+    # unfilled, so the units are not compared.
+    assert fast["bound_value"].to_numpy() == pytest.approx(
+        whole["bound_value"].to_numpy(), rel=1e-7, abs=1e-7
+    )
 
 
 def test_an_order_no_node_may_ship_is_set_aside_all_unfilled() -> None:
