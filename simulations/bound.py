@@ -22,7 +22,7 @@ from engine.model import Network
 from engine.order_batch import OrderBatch
 from simulations.bound_examples import examples
 from simulations.bound_figures import BOUND_KEYS, Bound, summarise
-from simulations.bound_program import Arcs, Costs, Lines, solve_by_days
+from simulations.bound_program import Costs, solve_by_days
 from simulations.bound_reach import (
     StockByDay,
     bound_strategies,
@@ -30,6 +30,7 @@ from simulations.bound_reach import (
     local_day_numbers,
     order_reach,
 )
+from simulations.bound_rows import Arcs, Lines
 
 if TYPE_CHECKING:
     from simulations.replay import Simulation

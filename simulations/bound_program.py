@@ -40,7 +40,7 @@ import numpy as np
 
 from simulations.bound_alone import Alone, alone, priced_out, smallest
 from simulations.bound_lp import INFINITY, LinearProgram, new_solver
-from simulations.bound_rows import distinct, numbered, stock_rows
+from simulations.bound_rows import Arcs, Lines, distinct, numbered, stock_rows
 
 START_OPTIONS = 2
 """Options per order in the first program, besides the ruleset's."""
@@ -48,29 +48,6 @@ TOLERANCE = 1e-7
 """A reduced cost below −TOLERANCE brings its option in."""
 ROW_SLACK = 1e-6
 """A row's activity above its right-hand side by more than this is overdrawn."""
-
-
-@dataclass(frozen=True)
-class Lines:
-    """Order lines (SKUs of one order merged): their order, SKU and units."""
-
-    order: np.ndarray
-    sku: np.ndarray
-    qty: np.ndarray
-
-
-@dataclass(frozen=True)
-class Arcs:
-    """Possible (line, node) allocations: how many units at most (`cap`), the keep the
-    order must leave there, the stock of the pair that day, the ruleset's units."""
-
-    line: np.ndarray
-    node: np.ndarray
-    cap: np.ndarray
-    keep: np.ndarray
-    stock: np.ndarray
-    pair: np.ndarray
-    used: np.ndarray
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,36 @@
-"""The fixed rows of the bound's linear program (`simulations.bound_program`), numbered
+"""What the bound's linear program (`simulations.bound_program`) is built from — the
+day's order lines and their possible allocations (arcs) — and its fixed rows, numbered
 once per program: which groups can bind, their row numbers and right-hand sides
 (docs/kpis.md, "The model")."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from simulations.bound_program import Arcs
+
+@dataclass(frozen=True)
+class Lines:
+    """Order lines (SKUs of one order merged): their order, SKU and units."""
+
+    order: np.ndarray
+    sku: np.ndarray
+    qty: np.ndarray
+
+
+@dataclass(frozen=True)
+class Arcs:
+    """Possible (line, node) allocations: how many units at most (`cap`), the keep the
+    order must leave there, the stock of the pair that day, the ruleset's units."""
+
+    line: np.ndarray
+    node: np.ndarray
+    cap: np.ndarray
+    keep: np.ndarray
+    stock: np.ndarray
+    pair: np.ndarray
+    used: np.ndarray
 
 
 def stock_rows(arc_day: np.ndarray, arcs: Arcs, first_row: int):
