@@ -16,13 +16,13 @@ import gc
 import sys
 
 SERVER = {"http": "httptools", "loop": "uvloop"}
+"""uvicorn's compiled HTTP parser and event loop (the `service` extra installs them):
+they take a third off the web stack's own time per request (docs/service.md)."""
 YOUNG_OBJECTS = 50_000
 """Allocations between two passes of the garbage collector over young objects (Python's
 default: 700). A request's objects (parsed JSON, models, orders, decisions) die with
 it and hold no cycle; passes every 700 allocations move them to older generations
-mid-request and walk them again and again (a third of a 1,000-order batch's CPU)."""
-"""uvicorn's compiled HTTP parser and event loop (the `service` extra installs them):
-they take a third off the web stack's own time per request (docs/service.md)."""
+mid-request and walk them again and again (about a fifth of a 1,000-order batch's CPU)."""
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,8 @@
 decides as the same orders routed one by one, the lean route answers every bad
 request as FastAPI's own handler does (same status, same errors, same order of
 checks), answers are encoded by orjson, and `--workers` above 1 is refused (each
-worker would hold its own stock; replicas share one with `--store`)."""
+worker would hold its own stock; replicas share one with `--store`), and the
+service spaces out the garbage collector's passes over young objects."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.testclient import TestClient
 from service_world import keys_for_tests, order, serve, write_files
 
-from service.__main__ import SERVER, main
+from service.__main__ import SERVER, YOUNG_OBJECTS, main
 from service.errors import StrictJSONRoute, validation_failed
 from service.fast import LeanJSONRoute, json_response
+from service.keys import make_key
 from service.models import RouteRequest
 from service.security import Authentication, requires
 
@@ -154,6 +156,27 @@ def test_more_than_one_worker_is_refused_while_stock_is_in_memory(capsys, files)
     assert main(argv) == 2
     error = capsys.readouterr().err
     assert "--workers 2" in error and "--store" in error
+
+
+def test_the_collector_passes_over_young_objects_rarely_while_serving(files, monkeypatch):
+    """`python -m service` freezes what it loaded and spaces the collector's young
+    passes out (YOUNG_OBJECTS) before it serves; the older generations keep theirs."""
+    import gc
+
+    import uvicorn
+
+    key, _ = make_key("test-route", "route")
+    monkeypatch.setenv("SOURCING_SERVICE_KEYS", key.line())
+    served = {}
+    monkeypatch.setattr(uvicorn, "run", lambda _app, **_: served.update(at=gc.get_threshold()))
+    before = gc.get_threshold()
+    argv = ["--nodes", str(files["nodes"]), "--inventory", str(files["inventory"])]
+    try:
+        assert main([*argv, "--artifact", str(files["artifact"])]) == 0
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
+    assert served["at"] == (YOUNG_OBJECTS, *before[1:])
 
 
 def test_the_service_serves_with_the_compiled_parser_and_loop():
