@@ -68,6 +68,48 @@ def test_the_editor_numbers_lines_and_underlines_a_finding(server):
     assert remote == [], f"the studio asked the network for {remote}"
 
 
+@pytest.mark.browser
+def test_the_marks_wait_for_a_text_box_drawn_after_them():
+    """On a slow first render the marks' script can run before Streamlit draws the text
+    box: it numbers the box's lines as soon as the box appears (editor_marks.js)."""
+    import base64
+
+    from playwright.sync_api import expect
+
+    from studio.components.editor_marks import SCRIPT
+
+    module = "data:text/javascript;base64," + base64.b64encode(SCRIPT.encode()).decode()
+    with browser.chromium("http://127.0.0.1:9") as (context, remote):
+        page = context.new_page()
+        page.set_content("<html><body><main></main></body></html>")
+        page.evaluate(
+            """async (module) => {
+                const marks = await import(module);
+                marks.default({data: {text: "a\\nb\\nc", marks: [[2, 1, 1, "error", "bad"]]}});
+            }""",
+            module,
+        )
+        page.wait_for_timeout(300)  # the script has run: no box yet, nothing drawn
+        assert page.locator(".route-gutter").count() == 0
+        page.evaluate(
+            """() => {
+                const box = document.createElement("div");
+                box.className = "st-key-rules-editor";
+                const holder = document.createElement("div");
+                const area = document.createElement("textarea");
+                area.value = "a\\nb\\nc";
+                holder.appendChild(area);
+                box.appendChild(holder);
+                document.querySelector("main").appendChild(box);
+            }"""
+        )
+        numbers = page.locator(".st-key-rules-editor .route-gutter > div > div")
+        expect(numbers).to_have_count(3)
+        expect(numbers.nth(1)).to_have_class("route-error")
+        expect(numbers.nth(1)).to_have_attribute("title", "column 1: bad")
+    assert remote == []
+
+
 def boxes(page, *elements, seconds: float = 10.0):
     """The elements' boxes on the page, once each is drawn: the marks are drawn again
     after a scroll, and an element between two drawings has no box."""

@@ -5,9 +5,34 @@
 // (no network); data: {text, marks: [[line, column, length, severity, message], ...]}.
 export default function (component) {
   const { data } = component;
+  const area = editorArea();
+  if (area) {
+    drawMarks(area, data);
+    return undefined;
+  }
+  // On a slow first render this script can run before the text box is drawn: it marks
+  // the box as soon as the box appears (for a minute at most), not at the next rerun.
+  const watcher = new MutationObserver(() => {
+    const drawn = editorArea();
+    if (drawn) {
+      watcher.disconnect();
+      drawMarks(drawn, data);
+    }
+  });
+  watcher.observe(document.body, { childList: true, subtree: true });
+  const giveUp = setTimeout(() => watcher.disconnect(), 60000);
+  return () => {
+    clearTimeout(giveUp);
+    watcher.disconnect();
+  };
+}
+
+function editorArea() {
   const box = document.querySelector(".st-key-rules-editor");
-  const area = box && box.querySelector("textarea");
-  if (!area) return;
+  return box ? box.querySelector("textarea") : null;
+}
+
+function drawMarks(area, data) {
   const holder = area.parentElement;
   holder.style.position = "relative";
   area.setAttribute("wrap", "off");
