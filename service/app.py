@@ -148,13 +148,9 @@ def create_app(
 
         count = 1 if request.orders is None else len(request.orders)
         here = count <= ROUTED_ON_THE_LOOP and not (request.explain and count > 1)
-        answer = await write_soon(gate, "routing a request", check, apply, here)
-        return answer if isinstance(answer, Response) else json_response(answer)
+        return await _written(gate, "routing a request", check, apply, here)
 
-    app.router.add_api_route(
-        "/route", route, methods=["POST"], dependencies=[requires("route")],
-        route_class_override=LeanJSONRoute,
-    )  # fmt: skip
+    _lean_post(app, "/route", route, "route")
 
     @app.post("/promise", dependencies=[requires("route")])
     def promise(request: PromiseRequest) -> Any:
@@ -183,13 +179,9 @@ def create_app(
             return applied_events(reactions, restocks, batch)
 
         here = len(request.all_events) <= ROUTED_ON_THE_LOOP
-        answer = await write_soon(gate, "applying events", check, apply, here)
-        return answer if isinstance(answer, Response) else json_response(answer)
+        return await _written(gate, "applying events", check, apply, here)
 
-    app.router.add_api_route(
-        "/events", events, methods=["POST"], dependencies=[requires("events")],
-        route_class_override=LeanJSONRoute,
-    )  # fmt: skip
+    _lean_post(app, "/events", events, "events")
 
     app.include_router(stock_routes(reactions, holds, restocks, gate, settings, clock))
     app.include_router(returns_routes(session, restocks, routed_returns, gate, settings, clock))
@@ -223,3 +215,17 @@ def applied_events(reactions: Reactions, restocks: Restocks, batch: list) -> Any
             for event, why in refused
         ]
     return answer | restocks.report()
+
+
+async def _written(gate: WriteGate, what: str, check, apply, here: bool) -> Response:
+    """A write through the gate (`service.writes.write_soon`); its answer as JSON."""
+    answer = await write_soon(gate, what, check, apply, here)
+    return answer if isinstance(answer, Response) else json_response(answer)
+
+
+def _lean_post(app: FastAPI, path: str, endpoint, scope: str) -> None:
+    """POST `path` served by `endpoint` on the lean path (`service.fast`)."""
+    app.router.add_api_route(
+        path, endpoint, methods=["POST"], dependencies=[requires(scope)],
+        route_class_override=LeanJSONRoute,
+    )  # fmt: skip
