@@ -12,11 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import simulations
 from simulations import bound_program
 from simulations.bound import compute_bound
 from simulations.bound_alone import Alone, alone, priced_out, smallest
-from tests.test_bound_property import worlds
+from tests.test_bound_property import replayed, worlds
 
 
 def _one_line(partial_cap: float, partial_ship: float) -> Alone:
@@ -61,10 +60,7 @@ def _nobody_alone(*args, **kwargs) -> Alone:
 @settings(max_examples=40)
 @given(worlds(), st.sampled_from([0.0, 5.0, 50.0]))
 def test_the_shortcut_keeps_the_bound_of_the_whole_program(world, penalty) -> None:
-    ruleset, nodes, stock, orders, arrivals = world
-    simulation = simulations.run(
-        ruleset, nodes, stock, orders, replenishments=arrivals if len(arrivals) else None
-    )
+    simulation = replayed(world)
     fast = compute_bound(simulation, penalty=penalty).by_day
     with mock.patch.object(bound_program, "alone", _nobody_alone):
         whole = compute_bound(simulation, penalty=penalty).by_day

@@ -74,13 +74,19 @@ def worlds(draw):
     return ruleset, nodes, pd.DataFrame(stock), pd.DataFrame(orders), pd.DataFrame(arrivals)
 
 
+def replayed(world) -> simulations.Simulation:
+    """The replay of a drawn world (its arrivals, when it has some)."""
+    ruleset, nodes, stock, orders, arrivals = world
+    return simulations.run(
+        ruleset, nodes, stock, orders, replenishments=arrivals if len(arrivals) else None
+    )
+
+
 @settings(max_examples=60)
 @given(worlds(), st.sampled_from([0.0, 5.0, 50.0]))
 def test_no_day_bound_is_above_the_ruleset(world, penalty) -> None:
-    ruleset, nodes, stock, orders, arrivals = world
-    simulation = simulations.run(
-        ruleset, nodes, stock, orders, replenishments=arrivals if len(arrivals) else None
-    )
+    orders = world[3]
+    simulation = replayed(world)
     bound = compute_bound(simulation, penalty=penalty)
     days = bound.orders.groupby("day")[["ruleset_value", "bound_value"]].sum()
     for day, row in days.iterrows():
