@@ -12,7 +12,7 @@ from streamlit.testing.v1.element_tree import Block
 from test_studio_rules import FRANCE, editor_text, run, studio, type_text
 
 import dsl
-from studio.components.form_state import key
+from studio.components.form_state import key, within_key
 
 demo_folder = studio_pages.demo_folder
 studio_env = studio_pages.studio_env
@@ -203,10 +203,10 @@ def test_invalid_keep_units_are_refused_at_the_field():
 @pytest.mark.usefixtures("studio_env")
 def test_invalid_distance_is_refused_and_negative_priority_is_taken():
     app = studio()
-    app.number_input(key=key("within")).set_value(-5.0)
+    app.number_input(key=within_key("standard_home")).set_value(-5.0)
     run(app)
     assert "  within 400 km\n" in editor_text(app)
-    assert app.number_input(key=key("within")).value == 400.0
+    assert app.number_input(key=within_key("standard_home")).value == 400.0
     assert [m for m in messages_in(app, "rules-form-section-within") if "within -5 km refused" in m]
     # a priority below 0 is a valid priority (tried before 0), so it is applied
     app.number_input(key=key("priority")).set_value(-5)

@@ -16,7 +16,7 @@ from studio_pages import RUN_TIMEOUT, texts
 
 import dsl
 from rulesets.store import RulesetStore, State
-from studio.components.form_state import key
+from studio.components.form_state import key, within_key
 
 demo_folder = studio_pages.demo_folder
 studio_env = studio_pages.studio_env
@@ -213,7 +213,7 @@ def test_a_text_edit_shows_in_the_forms():
     text = text.replace(home, express, 1)
     type_text(app, text)
     assert app.number_input(key=key("priority")).value == 42
-    assert app.number_input(key=key("within")).value == 250.0
+    assert app.number_input(key=within_key("standard_home")).value == 250.0
     assert app.multiselect(key=key("when", 0, "values")).value == ["express"]
     # and a new strategy typed in the text can be picked in the form
     pallets = '\nstrategy b2b_pallets "B2B pallets"\n  priority 50\n  split at most 4\n'

@@ -31,6 +31,10 @@ SYNCED = "rules.form_synced"
 """(text, strategy id) the widgets were last filled from."""
 ERROR = "rules.form_error"
 """(input, message) of the last form change that could not be applied."""
+RENAMED = "rules.renamed"
+"""{old id: new id} of the strategies renamed in the form this session. A change sent
+before the page showed a rename (the label typed just after the id) still names the old
+id: it is applied to the renamed strategy, and the picker stays on it."""
 DEFAULT = "(not stated)"
 NO_FALLBACK = "(no fallback)"
 SPLIT_MODES = (DEFAULT, "none", "at most")
@@ -58,6 +62,14 @@ def key(*parts) -> str:
     return ".".join([P, *(str(part) for part in parts)])
 
 
+def within_key(strategy_id: str) -> str:
+    """The `within` box's key, one per strategy. The page does not always clear a number
+    box that goes from a value to empty: with one key for every strategy, the box of a
+    new strategy could still show the last one's 400 km and send it back with the next
+    change, which then wrote it into the new strategy."""
+    return key("within", strategy_id)
+
+
 def current_tree() -> s.Ruleset | None:
     """The tree of the editor's text (None while it does not parse)."""
     try:
@@ -72,7 +84,7 @@ def widget_values(form: forms.StrategyForm) -> dict[str, object]:
         key("id"): form.id,
         key("label"): form.label or "",
         key("priority"): form.priority,
-        key("within"): None if form.within_km is None else float(form.within_km),
+        within_key(form.id): None if form.within_km is None else float(form.within_km),
         key("split_mode"): SPLIT_MODES[0 if form.split is None else 1 if form.split == 1 else 2],
         key("split_max"): form.split if form.split and form.split > 1 else 2,
         key("otherwise"): form.otherwise or NO_FALLBACK,
@@ -206,7 +218,7 @@ def read_form(shape: forms.StrategyForm) -> forms.StrategyForm:
         when=read_group("when", shape.when),
         source=read_group("source", shape.source),
         transfer=read_group("transfer", shape.transfer),
-        within_km=get(key("within")),
+        within_km=get(within_key(shape.id)),
         keep=tuple(
             forms.KeepLevel(
                 int(get(key("keep", i, "units")) or 0), read_group(f"keep.{i}.at", level.at)
@@ -299,19 +311,39 @@ def read_row(prefix: str) -> Condition:
     return Condition(field, "" if field == EXPRESSION else op, value)
 
 
-def commit(build: Callable[[], s.Ruleset], picked: str | None = None) -> None:
+def commit(build: Callable[[], s.Ruleset], picked: str | None = None) -> bool:
     """Write the tree `build()` returns as the text; on a FormError keep the text and
-    remember which input is wrong. `picked`: the strategy the form shows afterwards."""
+    remember which input is wrong. `picked`: the strategy the form shows afterwards.
+    Whether the tree was written."""
     try:
         tree = build()
     except forms.FormError as error:
         st.session_state[ERROR] = (error.field, str(error))
         st.session_state[SYNCED] = None  # the form goes back to what the text says
-        return
+        return False
     st.session_state.pop(ERROR, None)
     state.set_text(forms.text_of(tree))
     if picked is not None:
         st.session_state[PICK] = picked
+    return True
+
+
+def renamed(old: str, new: str) -> None:
+    """Remember that strategy `old` is now called `new` (`RENAMED`)."""
+    if new and new != old:
+        st.session_state.setdefault(RENAMED, {})[old] = new
+
+
+def current_id(strategy_id: str, ruleset: s.Ruleset) -> str:
+    """`strategy_id`, or the id it was renamed to in the form (`RENAMED`, followed as
+    far as it goes) when no strategy of `ruleset` has it any more."""
+    names = st.session_state.get(RENAMED, {})
+    ids = {strategy.id for strategy in ruleset.strategies}
+    seen = set()
+    while strategy_id not in ids and strategy_id in names and strategy_id not in seen:
+        seen.add(strategy_id)
+        strategy_id = names[strategy_id]
+    return strategy_id
 
 
 def error_for(*fields: str) -> None:

@@ -209,8 +209,10 @@ def _picker(ruleset: s.Ruleset) -> str | None:
                 args=("return",),
             )
         return None
-    if st.session_state.get(fs.PICK) not in ids:
-        st.session_state[fs.PICK] = ids[0]
+    shown = st.session_state.get(fs.PICK)
+    if shown not in ids:  # renamed (a value sent before the rename showed) or gone
+        shown = fs.current_id(shown or "", ruleset)
+        st.session_state[fs.PICK] = shown if shown in ids else ids[0]
     labels = {strategy.id: _picker_label(strategy) for strategy in ruleset.strategies}
     picked = st.selectbox("Strategy", ids, key=fs.PICK, format_func=labels.get)
     with st.container(horizontal=True, key="rules-strategy-buttons"):
@@ -310,7 +312,7 @@ def _within(strategy_id: str, shape: forms.StrategyForm) -> None:
     where = "where the return starts" if shape.kind == "return" else "the destination"
     st.number_input(
         f"Within (km of {where})",
-        key=key("within"),
+        key=fs.within_key(strategy_id),
         value=None,
         step=10.0,
         placeholder="no limit",
