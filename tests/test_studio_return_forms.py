@@ -13,7 +13,7 @@ from test_studio_rules import FRANCE, editor_text, findings, run, studio, type_t
 
 import dsl
 from studio import dispositions, forms
-from studio.components import strategy_form
+from studio.components import form_state, strategy_form
 from studio.components.form_state import key
 from studio.conditions import EXPRESSION, Condition, Group
 from studio.dispositions import BY, FIXED, Case, DispositionForm
@@ -186,6 +186,42 @@ def test_the_returns_centre_is_written_through_the_form_alone():
     text = editor_text(app)
     assert text == FRANCE + "\n" + CENTRE
     assert not [e.value for e in app.tabs[1].error]
+
+
+@pytest.mark.usefixtures("studio_env")
+def test_the_id_and_the_label_changed_in_one_rerun_are_both_applied():
+    app = studio()
+    type_text(app, FRANCE)
+    app.button(key="rules.add_return_strategy").click()
+    run(app)
+    app.text_input(key=key("id")).input("returns_centre")
+    app.text_input(key=key("label")).input("Returns centre")
+    run(app)
+    assert editor_text(app).endswith('return strategy returns_centre "Returns centre"\n')
+    assert not [e.value for e in app.tabs[1].error if e.value.startswith("Not applied")]
+    assert app.selectbox(key="rules.strategy").value == "returns_centre"
+
+
+def test_a_change_sent_before_the_page_showed_a_rename_follows_the_strategy():
+    """The label typed just after the id can reach the server after the id's change was
+    applied but before the page was drawn again: its change, and the picker's value the
+    page sends with it, still name the old id. Both are led to the new one."""
+    import streamlit as st
+
+    ruleset = dsl.parse(CENTRE.replace("returns_centre", "returns_hub"))
+    st.session_state.pop(form_state.RENAMED, None)
+    try:
+        assert form_state.current_id("returns_centre", ruleset) == "returns_centre"  # unknown
+        form_state.renamed("new_return_strategy", "returns_centre")
+        form_state.renamed("returns_centre", "returns_hub")
+        form_state.renamed("returns_hub", "returns_hub")  # not a rename
+        for old in ("new_return_strategy", "returns_centre", "returns_hub"):
+            assert form_state.current_id(old, ruleset) == "returns_hub"
+        form_state.renamed("a", "b")
+        form_state.renamed("b", "a")  # renamed back and forth, neither left: it stops
+        assert form_state.current_id("a", ruleset) in {"a", "b"}
+    finally:
+        st.session_state.pop(form_state.RENAMED, None)
 
 
 @pytest.mark.usefixtures("studio_env")

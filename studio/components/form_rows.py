@@ -37,20 +37,23 @@ def apply_form(strategy_id: str, shape: forms.StrategyForm) -> None:
     tree = fs.current_tree()
     if tree is None:
         return
+    strategy_id = fs.current_id(strategy_id, tree)
     form = fs.read_form(shape)
-    fs.commit(lambda: forms.update_strategy(tree, strategy_id, form), picked=form.id or None)
+    if fs.commit(lambda: forms.update_strategy(tree, strategy_id, form), picked=form.id or None):
+        fs.renamed(strategy_id, form.id)
 
 
 def _edit(strategy_id: str, **changes) -> None:
     """A structural change (add, remove, move) on the tree's own form values."""
     tree = fs.current_tree()
     if tree is not None:
+        strategy_id = fs.current_id(strategy_id, tree)
         fs.commit(lambda: forms.edit_strategy(tree, strategy_id, **changes))
 
 
 def current_form(strategy_id: str) -> forms.StrategyForm | None:
     tree = fs.current_tree()
-    found = tree.strategy(strategy_id) if tree is not None else None
+    found = tree.strategy(fs.current_id(strategy_id, tree)) if tree is not None else None
     return forms.form_of(found) if found is not None else None
 
 
