@@ -166,10 +166,11 @@ def chromium(
 
 def pick(page, box, option: str, attempts: int = 3) -> None:
     """Open a select box or multiselect (`box`: a locator of its combobox) and click
-    `option`. The list shows a few options at a time: it is scrolled with the mouse
-    wheel until `option` is in it. The box may be drawn again just after it opened (a
-    rerun ending, the field before it changing its kind): then its list closes with it,
-    and it is opened again. Returns once the rerun the pick causes is over (`settle`)."""
+    `option`. The list shows a few options at a time: unless `option` is among them, its
+    text is typed into the box, which narrows the list to the options holding it. The box
+    may be drawn again just after it opened (a rerun ending, the field before it changing
+    its kind): then its list closes with it, and it is opened again. Returns once the
+    rerun the pick causes is over (`settle`)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     choice = page.get_by_role("option", name=option, exact=True)
@@ -177,11 +178,8 @@ def pick(page, box, option: str, attempts: int = 3) -> None:
         try:
             box.click()
             page.get_by_role("option").first.wait_for(timeout=10_000)
-            for _ in range(40):
-                if choice.count():
-                    break
-                page.get_by_role("option").last.hover(timeout=5_000)
-                page.mouse.wheel(0, 150)
+            if not choice.count():
+                box.press_sequentially(option)
             choice.click(timeout=10_000)
             break
         except PlaywrightTimeout:

@@ -69,6 +69,12 @@ class Steps(browser.Walk):
     def __init__(self, page) -> None:
         super().__init__(page, SHOTS)
 
+    def idle(self) -> None:
+        """Each step waits until the app has stayed idle a moment (`browser.settle`): a
+        step taken while the last one's rerun is still drawing the form sends back the
+        values the form showed before it (another strategy's), and they are applied."""
+        browser.settle(self.page)
+
     def to_top(self, element) -> None:
         element.evaluate("element => element.scrollIntoView({block: 'start'})")
 
