@@ -122,6 +122,8 @@ _READ_ONE_BY_ONE = (
     "part_line", "part_qty",
 )  # fmt: skip
 """The arrays `_decision` reads element by element."""
+_COLLECT_ONE_BY_ONE = ("store", "leg_to", "leg_km", "leg_cost", "leg_days", "ready_day")
+"""The collect columns `_decision` reads element by element."""
 
 
 @dataclass
@@ -196,34 +198,44 @@ class DecisionBatch(Sequence[Decision]):
     def _plain(self) -> DecisionBatch:
         """The batch with its arrays as lists, for reading many decisions: a list is read
         one element at a time several times faster than a numpy array."""
-        return replace(self, **{name: getattr(self, name).tolist() for name in _READ_ONE_BY_ONE})
+        plain = {name: getattr(self, name).tolist() for name in _READ_ONE_BY_ONE}
+        if self.collect is not None:
+            collect = self.collect
+            lists = {name: getattr(collect, name).tolist() for name in _COLLECT_ONE_BY_ONE}
+            plain["collect"] = replace(collect, **lists)
+        return replace(self, **plain)
 
     def _decision(self, i: int) -> Decision:
         shipments = []
-        names, codes = self.sku_names, self.line_sku
+        names, codes, node_ids = self.sku_names, self.line_sku, self.node_ids
+        part_start, part_line, part_qty = self.part_start, self.part_line, self.part_qty
+        carriers, collect = self.carriers, self.collect
         for s in range(int(self.ship_start[i]), int(self.ship_start[i + 1])):
             lines = tuple(
-                ShipmentLine(names[codes[self.part_line[p]]], int(self.part_qty[p]))
-                for p in range(int(self.part_start[s]), int(self.part_start[s + 1]))
+                [
+                    ShipmentLine(names[codes[part_line[p]]], int(part_qty[p]))
+                    for p in range(int(part_start[s]), int(part_start[s + 1]))
+                ]
             )
             shipments.append(
                 Shipment(
-                    self.node_ids[int(self.ship_node[s])],
+                    node_ids[int(self.ship_node[s])],
                     lines,
                     float(self.ship_km[s]),
                     float(self.ship_cost[s]),
                     float(self.ship_eta[s]),
                     self.ship_strategy[s],
-                    None if self.carriers is None else self.carriers.carried(s),
-                    *collected(self.collect, s, self.node_ids),
+                    None if carriers is None else carriers.carried(s),
+                    *collected(collect, s, node_ids),
                 )
             )
+        line_unfilled, line_reason = self.line_unfilled, self.line_reason
         unfilled = tuple(
-            Unfilled(
-                names[codes[line]], int(self.line_unfilled[line]), REASONS[self.line_reason[line]]
-            )
-            for line in range(int(self.line_start[i]), int(self.line_start[i + 1]))
-            if self.line_unfilled[line]
+            [
+                Unfilled(names[codes[line]], int(line_unfilled[line]), REASONS[line_reason[line]])
+                for line in range(int(self.line_start[i]), int(self.line_start[i + 1]))
+                if line_unfilled[line]
+            ]
         )
         status = int(self.status[i])
         note = self.notes[i] if self.notes is not None else None

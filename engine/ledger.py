@@ -151,6 +151,8 @@ class Ledger:
         self._due: list[tuple[dt.datetime, int]] = []
         self._next_id = 1
         self._days = LocalDays(router.tz)
+        self._handling: dict[str, dt.timedelta] = {}
+        """Each node's handling time, as allocations' `open_until` adds it."""
         self.finished_window: int | None = None
         """None (the default): every order's record is kept, as a replay reads
         them all. A number N: an order is forgotten once it is finished (see
@@ -347,22 +349,30 @@ class Ledger:
     ) -> list[Allocation]:
         made = []
         day = self._days.day(instant)
+        order_id, handling, opened = record.order.id, self._handling, self.open
         for shipment in shipments:
-            handling = float(self.network.handling_days[self.network.index[shipment.node_id]])
-            until = instant + dt.timedelta(days=handling)
+            node_id = shipment.node_id
+            step = handling.get(node_id)
+            until = instant + (self._handling_of(node_id) if step is None else step)
             parcel = Parcel(shipment, day)
             record.parcels.append(parcel)
             for line in shipment.lines:
-                allocation = Allocation(
-                    self._next_id, record.order.id, shipment.node_id, line.sku, line.qty,
-                    instant, until, parcel,
-                )  # fmt: skip
+                allocation_id = self._next_id
                 self._next_id += 1
-                self.open[allocation.id] = allocation
-                record.allocations.append(allocation.id)
-                heapq.heappush(self._due, (until, allocation.id))
+                allocation = Allocation(
+                    allocation_id, order_id, node_id, line.sku, line.qty, instant, until, parcel
+                )
+                opened[allocation_id] = allocation
+                record.allocations.append(allocation_id)
+                heapq.heappush(self._due, (until, allocation_id))
                 made.append(allocation)
         return made
+
+    def _handling_of(self, node_id: str) -> dt.timedelta:
+        """A node's handling time (`handling_days`), kept once worked out."""
+        days = float(self.network.handling_days[self.network.index[node_id]])
+        self._handling[node_id] = handling = dt.timedelta(days=days)
+        return handling
 
     def take(self, record: OrderRecord, lost: dict[int, int]) -> list[Allocation]:
         """Take `lost` units back from the order's open allocations: their stock is free

@@ -332,6 +332,17 @@ class Order:
     lines: tuple[Line, ...]
     fields: dict[str, Any] = field(default_factory=dict)
 
+    @staticmethod
+    def get_each(orders: Iterable[Order], name: str) -> list[Any]:
+        """`get(name)` of every order; a header field is read from the fields directly
+        (a batch reads a few fields of each of its orders)."""
+        if name in ("id", "created_at"):
+            return [order.get(name) for order in orders]
+        return [
+            fields[name] if name in (fields := order.fields) else order.get(name)
+            for order in orders
+        ]
+
     def get(self, name: str) -> Any:
         if name == "id":
             return self.id

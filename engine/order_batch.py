@@ -205,7 +205,7 @@ class OrderBatch:
             if name == "id":
                 values = self.ids
             elif self._orders is not None:
-                values = [o.get(name) for o in self._orders]
+                values = Order.get_each(self._orders, name)
             elif name in self._table.names and name not in ("order_id", "created_at"):
                 values = self._table.take(name, self.line_start[:-1])
             else:

@@ -213,14 +213,17 @@ class Reactions:
     def record(self, batch: OrderBatch, rows: np.ndarray, decisions: Iterable[Decision]) -> None:
         """Keep the allocations of orders the router has just routed (the orders at
         `rows` of a batch, in routing order, and their decisions), as `route` does."""
+        ledger, tz = self.ledger, self.router.tz
         with Reactions._lock:
             for row, decision in zip(rows.tolist(), decisions, strict=True):
                 order = batch.order(row)
-                if order.id in self.ledger.orders:
+                if order.id in ledger.orders:
                     raise OrderAlreadyRouted(f"order {order.id!r} was already routed")
-                instant = as_instant(batch.created(row), self.router.tz)
-                self._close(self.ledger.advance(instant))
-                self._assert(self.ledger.record(order, decision, instant), later=True)
+                instant = as_instant(batch.created(row), tz)
+                closed = ledger.advance(instant)
+                if closed:
+                    self._close(closed)
+                self._assert(ledger.record(order, decision, instant), later=True)
 
     def apply_batch(self, events: Iterable[Event]) -> list[Decision]:
         """Apply events in time order (their order on ties), as one step."""

@@ -36,7 +36,6 @@ from engine.holds import Holds, utc_now
 from engine.limits import OutOfRange
 from engine.promise_options import BasketError, basket_order, promise_options
 from engine.reactions import Reactions
-from engine.router import collection_paused
 from engine.session import Session
 from service.batch import routed_orders
 from service.errors import BodyLimit, StrictJSONRoute, refusal, validation_failed
@@ -139,9 +138,8 @@ def create_app(
 
         def apply(orders):
             taken = None if request.hold_id is None else holds.take(request.hold_id)
-            with collection_paused():  # many small objects and no cycle: no collector pass
-                decisions = routed_orders(reactions, restocks, orders, request.explain)
-                answer: dict[str, Any] = {"decisions": [d.to_dict() for d in decisions]}
+            decisions = routed_orders(reactions, restocks, orders, request.explain)
+            answer: dict[str, Any] = {"decisions": [d.to_dict() for d in decisions]}
             if taken is not None:
                 answer["hold_taken"] = taken.to_dict()
             return answer | restocks.report()

@@ -12,6 +12,13 @@ validated, the endpoint awaited. The steps, their order and their answers are
 FastAPI's: a body that is not JSON is refused first (422), then a key without the
 scope (403), then a body that does not validate (422, same errors).
 
+The collector is paused while a request is served, from its body's parsing to its
+answer's encoding: a request makes many small objects that hold no cycle (parsed
+JSON, models, orders, decisions, answer), and a pass of the collector in the middle
+of it walks all of them — a batch of 1,000 orders makes about 50,000, a pass's worth
+(`service.__main__.YOUNG_OBJECTS`). Resumed once the request's own objects are gone,
+the next pass walks only what the request left behind (the ledger's records).
+
 `json_response` encodes an answer once, with orjson: the answers are plain JSON
 values already (decisions' `to_dict`), so no encoder walk is needed.
 """
@@ -30,6 +37,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from engine.router import collection_paused
 from service.errors import StrictJSONRequest, StrictJSONRoute
 from service.security import RequiredScope, authorize
 
@@ -59,6 +67,10 @@ class LeanJSONRoute(StrictJSONRoute):
         strict_type = bool(getattr(strict, "value", strict))
 
         async def handle(request: Request) -> Response:
+            with collection_paused():
+                return await handled(request)
+
+        async def handled(request: Request) -> Response:
             body = await _read_body(StrictJSONRequest(request.scope, request.receive), strict_type)
             for scope in needed:
                 authorize(request.scope, scope)

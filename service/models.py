@@ -97,15 +97,17 @@ RequiredText = Annotated[
 
 def bounded(limits: Range, description: str) -> Any:
     """A strict number field within `limits` (engine.limits): a JSON integer
-    for a whole range, any finite JSON number otherwise; never a boolean."""
+    for a whole range, any finite JSON number otherwise; never a boolean. (A strict
+    integer is finite already: asking it again would cost a Python call a value.)"""
+    finite = {} if limits.whole else {"allow_inf_nan": False}
     return Annotated[
         int if limits.whole else float,
         Field(
             strict=True,
             ge=limits.low,
             le=limits.high,
-            allow_inf_nan=False,
             description=f"{description}: {limits.rule}",
+            **finite,
         ),
     ]
 
@@ -139,7 +141,7 @@ class WithExtras(BaseModel):
 
     @model_validator(mode="after")
     def _extras_within_bounds(self):
-        extra = self.model_extra
+        extra = self.__pydantic_extra__
         if not extra:  # the common case, fast
             return self
         if len(extra) > MAX_EXTRA_FIELDS:
@@ -193,10 +195,11 @@ class LineIn(WithExtras):
     category: Text | None = None
 
     def to_line(self) -> Line:
-        fields = {"unit_price": self.unit_price, "category": self.category}
-        fields.update(self.model_extra or {})
-        fields.update(sku=self.sku, qty=self.qty)
-        return Line(sku=self.sku, qty=self.qty, fields=fields)
+        extra = self.__pydantic_extra__ or {}  # never a field's name: pydantic keeps those
+        sku, qty = self.sku, self.qty
+        fields = {"unit_price": self.unit_price, "category": self.category, **extra}
+        fields["sku"], fields["qty"] = sku, qty
+        return Line(sku, qty, fields)
 
 
 HEADER_FIELDS = (
@@ -237,14 +240,12 @@ class OrderIn(_Destination):
 
     def to_order(self, created_at: dt.datetime) -> Order:
         """The engine's order, created at `created_at` (checked by service.writes)."""
-        header: dict[str, Any] = {name: getattr(self, name) for name in HEADER_FIELDS}
-        header.update(self.model_extra or {})
-        return Order(
-            id=self.order_id,
-            created_at=created_at,
-            lines=tuple(line.to_line() for line in self.lines),
-            fields=header,
-        )
+        values = self.__dict__
+        header: dict[str, Any] = {name: values[name] for name in HEADER_FIELDS}
+        if self.__pydantic_extra__:
+            header.update(self.__pydantic_extra__)
+        lines = tuple([line.to_line() for line in self.lines])
+        return Order(self.order_id, created_at, lines, header)
 
 
 HoldId = Annotated[
