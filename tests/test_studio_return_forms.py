@@ -148,12 +148,17 @@ def _pick(app, widget: str, value) -> None:
     run(app)
 
 
-@pytest.mark.usefixtures("studio_env")
-def test_the_returns_centre_is_written_through_the_form_alone():
+def with_a_new_return_strategy():
+    """The studio on france.route, a return strategy just added with the form's button."""
     app = studio()
     type_text(app, FRANCE)
     app.button(key="rules.add_return_strategy").click()
-    run(app)
+    return run(app)
+
+
+@pytest.mark.usefixtures("studio_env")
+def test_the_returns_centre_is_written_through_the_form_alone():
+    app = with_a_new_return_strategy()
     assert app.selectbox(key="rules.strategy").value == "new_return_strategy"
     assert editor_text(app).endswith('return strategy new_return_strategy "New return strategy"\n')
     # a return strategy's when reads the returned line
@@ -190,10 +195,7 @@ def test_the_returns_centre_is_written_through_the_form_alone():
 
 @pytest.mark.usefixtures("studio_env")
 def test_the_id_and_the_label_changed_in_one_rerun_are_both_applied():
-    app = studio()
-    type_text(app, FRANCE)
-    app.button(key="rules.add_return_strategy").click()
-    run(app)
+    app = with_a_new_return_strategy()
     app.text_input(key=key("id")).input("returns_centre")
     app.text_input(key=key("label")).input("Returns centre")
     run(app)
