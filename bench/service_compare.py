@@ -212,7 +212,7 @@ def router_alone(world: World, count: int) -> list[str]:
     and a batch of BATCH orders through the block path (service.batch) — per order."""
     import datetime as dt
 
-    from engine.router import collection_paused
+    from dsl.parser import collection_paused
     from service.batch import routed_orders
     from service.models import OrderIn
     from service.restocks import Restocks

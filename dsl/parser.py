@@ -145,10 +145,11 @@ def normalise(text: str) -> str:
 
 @contextmanager
 def collection_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while the body runs. Parsing and checking
-    allocate many small objects and no cycles; left running, the collector would
-    rescan the growing tree again and again (40% of the time on large files).
-    Reference counting still frees everything as usual."""
+    """Pause the cyclic garbage collector while the body runs. Parsing and checking,
+    routing many orders and serving a request allocate many small objects and no
+    cycles; left running, the collector would walk them again and again while they are
+    alive (40% of the time on large files). Reference counting still frees everything
+    as usual. A pause that finds the collector off leaves it off."""
     collecting = gc.isenabled()
     gc.disable()
     try:

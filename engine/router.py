@@ -13,16 +13,15 @@ finds the destinations, packs blocks of orders of one local day and keeps the st
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import math
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from dsl.parser import collection_paused
 from engine import decision_batch as db
 from engine import kernel
 from engine.arrivals import ArrivalCursor
@@ -52,20 +51,6 @@ from engine.windows import LocalDays, as_instant, day_starts
 
 if TYPE_CHECKING:
     from engine.explain import Explainer
-
-
-@contextmanager
-def collection_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while routing many orders. Routing makes
-    no reference cycles, but it allocates many small objects, and each of the
-    collector's passes walks every object alive: pausing it saves time on a batch."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 class Router:

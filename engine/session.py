@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from dsl import syntax as s
+from dsl.parser import collection_paused
 from engine.arrivals import Arrival, ArrivalCursor, Arrivals
 from engine.backorders import ReplayBackorders
 from engine.compiler import Policy, compile
@@ -38,7 +39,7 @@ from engine.order_batch import OrderBatch, from_ns, instant_ns
 from engine.return_batch import Restock, batch_ready, route_many
 from engine.return_router import ReturnRouter
 from engine.returns import Return, ReturnDecision
-from engine.router import Router, collection_paused, routing_order
+from engine.router import Router, routing_order
 from engine.windows import UTC
 
 if TYPE_CHECKING:

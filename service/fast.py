@@ -37,7 +37,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from engine.router import collection_paused
+from dsl.parser import collection_paused
 from service.errors import StrictJSONRequest, StrictJSONRoute
 from service.security import RequiredScope, authorize
 
