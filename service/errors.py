@@ -1,7 +1,7 @@
 """How the service says no: 422 bodies that name the field and the problem
 without echoing the input, 413 with the limit, and a JSON reading stricter
-than Python's (no duplicate keys, no NaN or Infinity, no numbers of thousands
-of digits, no nesting deep enough to exhaust the stack)."""
+than Python's (service.strict_json: no duplicate keys, no NaN or Infinity, no
+numbers of thousands of digits, no nesting deep enough to exhaust the stack)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from engine.limits import shown
+from service.strict_json import strict_loads
 
 MAX_ERRORS = 20
 """Problems listed in one 422; a count says how many more there were."""
@@ -112,9 +113,7 @@ class StrictJSONRequest(Request):
         if not hasattr(self, "_json"):
             body = await self.body()
             try:
-                self._json = json.loads(
-                    body, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants
-                )
+                self._json = strict_loads(body)
             except (RecursionError, ValueError) as error:
                 if isinstance(error, json.JSONDecodeError):
                     raise
@@ -122,19 +121,6 @@ class StrictJSONRequest(Request):
                 reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
                 raise json.JSONDecodeError(reason, text, 0) from None
         return self._json
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found = dict(pairs)
-    if len(found) != len(pairs):
-        seen: set[str] = set()
-        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
-        raise ValueError(f"the key {shown(twice, 64)} appears twice in one object")
-    return found
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number; send a finite number")
 
 
 class StrictJSONRoute(APIRoute):
