@@ -217,7 +217,10 @@ def applied_events(reactions: Reactions, restocks: Restocks, batch: list) -> Any
 
 async def _written(gate: WriteGate, what: str, check, apply, here: bool) -> Response:
     """A write through the gate (`service.writes.write_soon`); its answer as JSON."""
-    answer = await write_soon(gate, what, check, apply, here)
+    return await write_soon(gate, what, check, apply, here, _response)
+
+
+def _response(answer: Any) -> Response:
     return answer if isinstance(answer, Response) else json_response(answer)
 
 

@@ -110,7 +110,7 @@ def returns_to_route(
     batch = request.returns is not None
     for index, item in enumerate(request.all_returns):
         at = location(request.field, index if batch else None)
-        instant = checked_instant(item.created_at, tz, now, window, [*at, "created_at"], errors)
+        instant = checked_instant(item.created_at, tz, now, window, at, errors)
         if item.method == "store" and item.drop_node not in network.index:
             errors.append(([*at, "drop_node"], f"unknown node {shown(item.drop_node)}"))
         for number, line in enumerate(item.lines):

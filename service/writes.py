@@ -173,18 +173,35 @@ def write(gate: WriteGate, what: str, check: Callable, apply: Callable, wait: bo
 
 
 async def write_soon(
-    gate: WriteGate, what: str, check: Callable, apply: Callable, here: bool
+    gate: WriteGate,
+    what: str,
+    check: Callable,
+    apply: Callable,
+    here: bool,
+    finish: Callable[[Any], Any] = lambda answer: answer,
 ) -> Any:
-    """`write` from the event loop: run at once on the loop when the work is small
-    (`here`) and the gate is free with nobody waiting for it — no hop to a worker
-    thread, whose hand-over costs more than routing one order; otherwise in a worker
-    thread, which waits for the gate without stopping the loop (a large batch there
-    leaves the loop free to read the next requests, and requests already waiting —
-    events, reads — are not overtaken again and again)."""
+    """`write` from the event loop, then `finish` on its answer (e.g. encode it): run
+    at once on the loop when the work is small (`here`) and the gate is free with
+    nobody waiting for it — no hop to a worker thread, whose hand-over costs more
+    than routing one order; otherwise in a worker thread, which waits for the gate
+    without stopping the loop (a large batch there leaves the loop free to read the
+    next requests, and requests already waiting — events, reads — are not overtaken
+    again and again)."""
     if gate.on_loop(here):
         with suppress(Busy):
-            return write(gate, what, check, apply, wait=False)
-    return await run_in_threadpool(write, gate, what, check, apply)
+            return finish(write(gate, what, check, apply, wait=False))
+    return await run_in_threadpool(_in_worker, [gate, what, check, apply, finish])
+
+
+def _in_worker(job: list) -> Any:
+    """`write` and `finish` in a worker thread. A worker thread keeps its last job's
+    arguments and result until it takes the next job: the job is emptied here and
+    its answer finished (encoded) before it leaves, so that a batch's request and
+    answer (tens of thousands of objects) are freed when the request ends, not kept
+    for the collector to walk while the thread waits."""
+    gate, what, check, apply, finish = job
+    job.clear()
+    return finish(write(gate, what, check, apply))
 
 
 @dataclass(frozen=True)
@@ -223,7 +240,9 @@ def _span(delta: dt.timedelta) -> str:
 
 
 def location(field: str, index: int | None, *path) -> list:
-    return ["body", field, *([] if index is None else [index]), *path]
+    if index is None:
+        return ["body", field, *path]
+    return ["body", field, index, *path]
 
 
 def orders_to_route(
@@ -261,7 +280,7 @@ def _checked_order(
     """The engine's order of `item` (created now without a `created_at`); its
     problems go to `errors`, at `at` (None when its instant is unusable)."""
     network, tz = reactions.router.network, reactions.router.tz
-    instant = checked_instant(item.created_at, tz, now, window, [*at, "created_at"], errors)
+    instant = checked_instant(item.created_at, tz, now, window, at, errors)
     if instant is None:
         return None
     if item.delivery == "collect" and item.collect_node not in network.index:
@@ -276,13 +295,15 @@ def checked_instant(
     window: ClockWindow,
     at: list,
     errors: list[tuple[list, str]],
+    name: str = "created_at",
 ) -> dt.datetime | None:
-    """`value` as an aware UTC instant (`now` when not given; without an offset, a
-    wall-clock time in `zone`), its problems — out of 1970–2200, or too far from the
-    service's clock — added to `errors` at `at`; None when it is out of range."""
+    """`value`, the field `name` of the item at `at`, as an aware UTC instant (`now`
+    when not given; without an offset, a wall-clock time in `zone`), its problems —
+    out of 1970–2200, or too far from the service's clock — added to `errors` at
+    the field; None when it is out of range."""
     if value is None:
         return now
-    name = str(at[-1])
+    at = [*at, name]
     try:
         instant = check_instant(value, zone, name)
     except OutOfRange as error:
@@ -341,7 +362,7 @@ def events_to_apply(
     for index, item in enumerate(request.all_events):
         at = location(request.field, index if batch else None)
         count = len(errors)
-        instant = checked_instant(item.at, dt.UTC, now, window, [*at, "at"], errors)
+        instant = checked_instant(item.at, dt.UTC, now, window, at, errors, "at")
         if item.node_id and item.node_id not in network.index:
             errors.append(([*at, "node_id"], f"unknown node {shown(item.node_id)}"))
         if item.collect_node and item.collect_node not in network.index:
