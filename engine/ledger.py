@@ -173,21 +173,25 @@ class Ledger:
         record = OrderRecord(order, decision, 1, instant)
         if decision.status == "backordered":
             record.backorders = list(decision.unfilled)
+            self.orders[order.id] = record
+            self.wait(record)
         else:
             record.dropped = decision.unfilled
-        self.orders[order.id] = record
-        self.wait(record)
+            self.orders[order.id] = record  # a new order: nothing of it waits yet
         return self.allocate(record, decision.shipments, instant)
 
     def advance(self, at: dt.datetime) -> list[Allocation]:
         """Move the clock to `at` (never back) and close the allocations whose
         handling time has passed: their units leave the node."""
         instant = self.instant(at)
-        if self.clock is None or instant > self.clock:
-            self.clock = instant
-        closed = []
+        clock = self.clock
+        if clock is None or instant > clock:
+            self.clock = clock = instant
         due = self._due
-        while due and due[0][0] <= self.clock:
+        if not due or due[0][0] > clock:  # the common case: nothing due yet
+            return []
+        closed = []
+        while due and due[0][0] <= clock:
             _, allocation_id = heapq.heappop(due)
             allocation = self.open.get(allocation_id)
             if allocation is not None:
