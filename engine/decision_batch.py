@@ -27,11 +27,10 @@ from engine.decision import (
     Decision,
     Explanation,
     Shipment,
-    ShipmentLine,
     Status,
     Transfer,
-    Unfilled,
 )
+from engine.decision_builders import new_decision, new_shipment, new_shipment_line, new_unfilled
 from engine.tables.calendar_text import date_of, day_number
 from engine.transfers import NOT_COLLECT, CollectColumns
 
@@ -213,12 +212,12 @@ class DecisionBatch(Sequence[Decision]):
         for s in range(int(self.ship_start[i]), int(self.ship_start[i + 1])):
             lines = tuple(
                 [
-                    ShipmentLine(names[codes[part_line[p]]], int(part_qty[p]))
+                    new_shipment_line(names[codes[part_line[p]]], int(part_qty[p]))
                     for p in range(int(part_start[s]), int(part_start[s + 1]))
                 ]
             )
             shipments.append(
-                Shipment(
+                new_shipment(
                     node_ids[int(self.ship_node[s])],
                     lines,
                     float(self.ship_km[s]),
@@ -230,26 +229,28 @@ class DecisionBatch(Sequence[Decision]):
                 )
             )
         line_unfilled, line_reason = self.line_unfilled, self.line_reason
-        unfilled = tuple(
+        short = tuple(
             [
-                Unfilled(names[codes[line]], int(line_unfilled[line]), REASONS[line_reason[line]])
+                new_unfilled(
+                    names[codes[line]], int(line_unfilled[line]), REASONS[line_reason[line]]
+                )
                 for line in range(int(self.line_start[i]), int(self.line_start[i + 1]))
                 if line_unfilled[line]
             ]
         )
         status = int(self.status[i])
         note = self.notes[i] if self.notes is not None else None
-        return Decision(
+        return new_decision(
             self.order_ids[i],
             STATUSES[status],
             self.chains[i],
             tuple(shipments),
-            unfilled,
+            short,
             self.explain[i] if self.explain is not None else (),
             self.rerouted_from[i] if self.rerouted_from is not None else None,
             REASONS[self.reason[i]] if status == UNROUTABLE else note,
             self.carriers is not None,
-            collect=self.collect is not None and int(self.collect.store[i]) != NOT_COLLECT,
+            self.collect is not None and int(self.collect.store[i]) != NOT_COLLECT,
         )
 
     @property
