@@ -21,6 +21,7 @@ from typing import IO, TypeVar, overload
 
 import numpy as np
 
+from engine.builders import new_decision, new_shipment, new_shipment_line, new_unfilled
 from engine.decision import (
     DECIMALS,
     Carried,
@@ -30,7 +31,6 @@ from engine.decision import (
     Status,
     Transfer,
 )
-from engine.decision_builders import new_decision, new_shipment, new_shipment_line, new_unfilled
 from engine.tables.calendar_text import date_of, day_number
 from engine.transfers import NOT_COLLECT, CollectColumns
 

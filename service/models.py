@@ -26,6 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from engine.builders import new_line, new_order
 from engine.events import EVENT_KINDS, QTY_RANGES
 from engine.limits import (
     DAYS,
@@ -199,7 +200,7 @@ class LineIn(WithExtras):
         sku, qty = self.sku, self.qty
         fields = {"unit_price": self.unit_price, "category": self.category, **extra}
         fields["sku"], fields["qty"] = sku, qty
-        return Line(sku, qty, fields)
+        return new_line(sku, qty, fields)
 
 
 HEADER_FIELDS = (
@@ -245,7 +246,7 @@ class OrderIn(_Destination):
         if self.__pydantic_extra__:
             header.update(self.__pydantic_extra__)
         lines = tuple([line.to_line() for line in self.lines])
-        return Order(self.order_id, created_at, lines, header)
+        return new_order(self.order_id, created_at, lines, header)
 
 
 HoldId = Annotated[

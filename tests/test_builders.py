@@ -1,4 +1,4 @@
-"""engine.decision_builders makes the same objects as the classes' own __init__."""
+"""engine.builders makes the same objects as the classes' own __init__."""
 
 from __future__ import annotations
 
@@ -7,14 +7,17 @@ from dataclasses import dataclass, fields
 
 import pytest
 
-from engine.decision import Decision, Shipment, ShipmentLine, Transfer, Unfilled
-from engine.decision_builders import (
+from engine.builders import (
     _setters,
     new_decision,
+    new_line,
+    new_order,
     new_shipment,
     new_shipment_line,
     new_unfilled,
 )
+from engine.decision import Decision, Shipment, ShipmentLine, Transfer, Unfilled
+from engine.model import Line, Order
 
 
 def same(made, expected) -> None:
@@ -22,6 +25,15 @@ def same(made, expected) -> None:
     assert made == expected
     for field in fields(expected):  # every slot set, to the same value
         assert getattr(made, field.name) == getattr(expected, field.name)
+
+
+def test_an_order_and_its_lines_are_what_the_classes_make():
+    fields = {"sku": "A", "qty": 2, "unit_price": 9.5, "colour": "red"}
+    line = new_line("A", 2, fields)
+    same(line, Line("A", 2, fields))
+    at = dt.datetime(2026, 12, 5, 9, tzinfo=dt.UTC)
+    header = {"channel": "web", "tier": "vip"}
+    same(new_order("O1", at, (line,), header), Order("O1", at, (Line("A", 2, fields),), header))
 
 
 def test_each_builder_makes_what_the_class_makes():

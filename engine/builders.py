@@ -1,12 +1,14 @@
-"""Decision objects made field by field, for code that makes thousands of them from
-columns (engine.decision_batch).
+"""Orders and decisions made field by field, for code that makes thousands of them
+(a batch's decisions read from its columns, engine.decision_batch; a service
+request's orders, service.models).
 
-The decision classes are frozen dataclasses with slots: their generated `__init__`
-sets each field through `object.__setattr__`, looked up anew for every field. Here
-each field is set through its slot's own setter, found once: a shipment or a
-decision is made in about half the time. The objects are the same as their
-`__init__` makes (tests/test_decision_builders.py), and a builder names every
-field of its class in order, so that adding a field fails at import, not later.
+These classes are frozen dataclasses with slots: their generated `__init__` sets
+each field through `object.__setattr__`, looked up anew for every field. Here each
+field is set through its slot's own setter, found once: an order or a decision is
+made in about half the time. The objects are the same as their `__init__` makes
+(tests/test_builders.py), and a builder names every field of its class in order,
+so that adding a field fails at import, not later. A builder takes every field
+(no defaults, no checks): it is for code that has them all at hand.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from engine.decision import (
     Transfer,
     Unfilled,
 )
+from engine.model import Line, Order
 
 _new = object.__new__
 
@@ -37,6 +40,8 @@ def _setters(cls: type, *names: str) -> tuple[Any, ...]:
     return tuple(cls.__dict__[name].__set__ for name in names)
 
 
+_order_line = _setters(Line, "sku", "qty", "fields")
+_order = _setters(Order, "id", "created_at", "lines", "fields")
 _line_sku, _line_qty = _setters(ShipmentLine, "sku", "qty")
 _ship = _setters(
     Shipment, "node_id", "lines", "distance_km", "cost", "eta_days", "strategy", "carried",
@@ -47,6 +52,27 @@ _decide = _setters(
     Decision, "order_id", "status", "strategies", "shipments", "unfilled", "explain",
     "rerouted_from", "reason", "carriers", "collect", "cancelled",
 )  # fmt: skip
+
+
+def new_line(sku: str, qty: int, fields: dict[str, Any]) -> Line:
+    line = _new(Line)
+    set_sku, set_qty, set_fields = _order_line
+    set_sku(line, sku)
+    set_qty(line, qty)
+    set_fields(line, fields)
+    return line
+
+
+def new_order(
+    order_id: str, created_at: dt.datetime, lines: tuple[Line, ...], fields: dict[str, Any]
+) -> Order:
+    order = _new(Order)
+    set_id, set_created, set_lines, set_fields = _order
+    set_id(order, order_id)
+    set_created(order, created_at)
+    set_lines(order, lines)
+    set_fields(order, fields)
+    return order
 
 
 def new_shipment_line(sku: str, qty: int) -> ShipmentLine:
