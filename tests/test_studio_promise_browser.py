@@ -141,16 +141,19 @@ class Steps(browser.Walk):
         expect(grid).to_be_visible()
         cell = page.locator("textarea.gdg-input, input.gdg-input")
         for attempt in range(3):  # a rerun that redraws the grid under the keys moves
-            browser.settle(page)  # its selection: the cell is opened again
+            browser.settle(page)  # its selection: the cell is selected again
             box = grid.bounding_box()
             page.mouse.click(box["x"] + 40, box["y"] + 52)  # the first row's id cell
             for _ in range(case.row):
                 page.keyboard.press("ArrowDown")
             for _ in range(3):  # id, name, type, cutoff
                 page.keyboard.press("ArrowRight")
-            page.keyboard.press("Enter")
-            try:  # the store's cell, as the file says
-                expect(cell).to_have_value(BEFORE, timeout=10_000)
+            target = grid.locator(f"td#glide-cell-3-{case.row}")
+            try:  # the store's row is the one selected (others may share its cut-off)
+                expect(target).to_have_attribute("aria-selected", "true", timeout=5_000)
+                page.keyboard.press("Enter")
+                expect(cell).to_have_value(BEFORE, timeout=10_000)  # as the file says
+                expect(target).to_have_attribute("aria-selected", "true", timeout=1_000)
                 break
             except AssertionError:
                 if attempt == 2:
