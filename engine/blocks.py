@@ -20,10 +20,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from engine import decision_batch as db
+from engine import decision_codes as dc
 from engine import kernel
 from engine.binding import BoundPolicy
+from engine.carrier_columns import CarrierColumns
 from engine.decision import Decision, Shipment, ShipmentLine, Unfilled
-from engine.decision_batch import CarrierColumns, DecisionBatch
+from engine.decision_batch import DecisionBatch
 from engine.tables.calendar_text import day_number
 from engine.transfers import NOT_COLLECT, CollectColumns, label
 
@@ -309,10 +311,10 @@ def shortage(bp: BoundPolicy, first: int, tried: int, made: int) -> tuple[int, b
     nothing it was given is kept)."""
     mode = bp.on_shortage[first][tried]
     if mode == "reject":
-        return db.REJECTED, True
+        return dc.REJECTED, True
     if mode == "backorder":
-        return db.BACKORDERED, False
-    return (db.PARTIAL if made else db.REJECTED), False
+        return dc.BACKORDERED, False
+    return (dc.PARTIAL if made else dc.REJECTED), False
 
 
 def decision_of(
@@ -326,7 +328,7 @@ def decision_of(
     lines = block.lines.tolist()
     skus = merged.skus(block.lines)
     short = left.tolist()
-    status, rejecting = db.ROUTED, False
+    status, rejecting = dc.ROUTED, False
     if any(short):
         status, rejecting = shortage(bp, first, int(tried[0]), count)
     shipments: tuple[Shipment, ...] = ()
@@ -357,14 +359,14 @@ def decision_of(
         )
     unfilled = []
     for k, units in enumerate(short):
-        why = db.SPLIT_LIMIT if limited[k] else db.NO_STOCK
+        why = dc.SPLIT_LIMIT if limited[k] else dc.NO_STOCK
         if rejecting:
-            reason = db.REASONS[why] if units else db.REASONS[db.REJECTED_WITH_ORDER]
+            reason = dc.REASONS[why] if units else dc.REASONS[dc.REJECTED_WITH_ORDER]
             unfilled.append(Unfilled(skus[k], int(merged.qty[lines[k]]), reason))
         elif units:
-            unfilled.append(Unfilled(skus[k], units, db.REASONS[why]))
+            unfilled.append(Unfilled(skus[k], units, dc.REASONS[why]))
     return Decision(
-        order_id, db.STATUSES[status], chain, shipments, tuple(unfilled),
+        order_id, dc.STATUSES[status], chain, shipments, tuple(unfilled),
         carriers=block.service_names is not None,
         collect=block.stores is not None and int(block.stores[0]) != NOT_COLLECT,
     )  # fmt: skip
@@ -425,17 +427,17 @@ def unpack(
     short = left > 0
     any_short = np.add.reduceat(short, line_start[:-1]) > 0 if len(lines) else short
     first_list, tried_list = block.first.tolist(), tried.tolist()
-    status = np.full(count, db.ROUTED, dtype=np.int8)
+    status = np.full(count, dc.ROUTED, dtype=np.int8)
     rejecting = np.zeros(count, dtype=bool)
     for i in np.flatnonzero(any_short).tolist():
         status[i], rejecting[i] = shortage(bp, first_list[i], tried_list[i], int(made[i]))
     shipments = np.where(rejecting, 0, made)
     line_order = np.repeat(np.arange(count), np.diff(line_start))
-    reason = np.where(short, np.where(limited.astype(bool), db.SPLIT_LIMIT, db.NO_STOCK), db.NONE)
+    reason = np.where(short, np.where(limited.astype(bool), dc.SPLIT_LIMIT, dc.NO_STOCK), dc.NONE)
     unfilled = left.copy()
     whole = rejecting[line_order]
     unfilled[whole] = qty[whole]
-    reason[whole & ~short] = db.REJECTED_WITH_ORDER
+    reason[whole & ~short] = dc.REJECTED_WITH_ORDER
     width = nodes.shape[1]
     taken = np.arange(width)[None, :] < shipments[:, None]
     ship_start = np.zeros(count + 1, dtype=np.int64)
@@ -504,7 +506,7 @@ def unroutable(
     none = np.zeros(0, dtype=np.int64)
     return DecisionBatch(
         order_ids=[batch.ids[p] for p in positions.tolist()],
-        status=np.full(len(positions), db.UNROUTABLE, dtype=np.int8),
+        status=np.full(len(positions), dc.UNROUTABLE, dtype=np.int8),
         chains=chains,
         reason=reasons.astype(np.int8),
         line_start=line_start,

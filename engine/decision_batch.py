@@ -16,105 +16,27 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from json.encoder import encode_basestring as _quoted
 from typing import IO, TypeVar, overload
 
 import numpy as np
 
 from engine.builders import new_decision, new_shipment, new_shipment_line, new_unfilled
+from engine.carrier_columns import CarrierColumns
 from engine.decision import (
-    DECIMALS,
     Carried,
     Decision,
     Explanation,
     Shipment,
-    Status,
     Transfer,
 )
+from engine.decision_codes import NONE, REASONS, STATUSES, UNROUTABLE
+from engine.decision_jsonl import jsonl_chunks
 from engine.tables.calendar_text import date_of, day_number
 from engine.transfers import NOT_COLLECT, CollectColumns
 
 T = TypeVar("T")
 
-STATUSES: tuple[Status, ...] = (
-    "routed", "partial", "backordered", "rejected", "unroutable", "cancelled",
-)  # fmt: skip
-ROUTED, PARTIAL, BACKORDERED, REJECTED, UNROUTABLE, CANCELLED = range(6)
-REASONS = (
-    "",
-    "no candidate with stock",
-    "split limit reached",
-    "order rejected: other lines are short",
-    "no strategy applies",
-    "the order has no destination (dest_lat, dest_lon)",
-)
-"""Why units are unfilled (code 0: nothing unfilled); the last two also name why an
-order is unroutable."""
-NONE, NO_STOCK, SPLIT_LIMIT, REJECTED_WITH_ORDER, NO_STRATEGY, NO_DESTINATION = range(6)
 
-
-@dataclass
-class CarrierColumns:
-    """Per shipment, how it travels when routing has a carriers table: the service (a
-    row of `service_names`, -1: none), the local pick, ship and promised days (day
-    numbers, -1: none), the CO2 in kg and whether the preferred service was full."""
-
-    service: np.ndarray
-    pick_day: np.ndarray
-    ship_day: np.ndarray
-    promised_day: np.ndarray
-    co2: np.ndarray
-    capped: np.ndarray
-    service_names: list[tuple[str, str]]
-
-    @classmethod
-    def empty(cls, size: int, service_names: list[tuple[str, str]]) -> CarrierColumns:
-        none = np.full(size, -1, dtype=np.int64)
-        return cls(none, none.copy(), none.copy(), none.copy(), np.zeros(size),
-                   np.zeros(size, dtype=bool), service_names)  # fmt: skip
-
-    def carried(self, s: int) -> Carried | None:
-        service = int(self.service[s])
-        if service < 0:
-            return None
-        carrier, name = self.service_names[service]
-        return Carried(
-            carrier,
-            name,
-            date_of(int(self.pick_day[s])),
-            date_of(int(self.ship_day[s])),
-            date_of(int(self.promised_day[s])),
-            float(self.co2[s]),
-            bool(self.capped[s]),
-        )
-
-    def take(self, ships: np.ndarray) -> CarrierColumns:
-        return CarrierColumns(
-            self.service[ships], self.pick_day[ships], self.ship_day[ships],
-            self.promised_day[ships], self.co2[ships], self.capped[ships], self.service_names,
-        )  # fmt: skip
-
-    @classmethod
-    def concat(cls, parts: list[CarrierColumns | None], sizes: list[int]) -> CarrierColumns:
-        """Parts joined; a part without carriers (no shipment carried) gives none."""
-        index: dict[tuple[str, str], int] = {}
-        given = []
-        for part, size in zip(parts, sizes, strict=True):
-            if part is None:
-                given.append(cls.empty(size, []))
-                continue
-            codes = np.array(
-                [index.setdefault(name, len(index)) for name in part.service_names] + [-1],
-                dtype=np.int64,
-            )  # a service of -1 stays -1
-            given.append(replace(part, service=codes[part.service]))
-        service, pick, ship, promised, co2, capped = (
-            np.concatenate([getattr(p, f) for p in given]) for f in _CARRIER_FIELDS
-        )
-        return cls(service, pick, ship, promised, co2, capped, list(index))
-
-
-_CARRIER_FIELDS = ("service", "pick_day", "ship_day", "promised_day", "co2", "capped")
 _READ_ONE_BY_ONE = (
     "status", "reason", "line_start", "line_sku", "line_unfilled", "line_reason",
     "ship_start", "ship_node", "ship_km", "ship_cost", "ship_eta", "part_start",
@@ -266,100 +188,8 @@ class DecisionBatch(Sequence[Decision]):
             out.write(chunk)
 
     def jsonl_chunks(self, size: int = 4096) -> Iterator[str]:
-        """The JSON lines, a few thousand decisions per string."""
-        collect = self.collect is not None and bool((self.collect.store >= 0).any())
-        if self.explain is not None or self.reroutes or self.notes is not None or collect:
-            for start in range(0, len(self), size):  # what only objects carry
-                yield "".join(d.to_json() + "\n" for d in self[start : start + size])
-            return
-        quoted = [_quoted(name) for name in self.sku_names]
-        line_sku = self.line_sku.tolist()
-        nodes = [_quoted(node_id) for node_id in self.node_ids]
-        by: dict[str | None, str] = {}
-        parts = [
-            f'{{"sku": {quoted[line_sku[line]]}, "qty": {qty}}}'
-            for line, qty in zip(self.part_line.tolist(), self.part_qty.tolist(), strict=True)
-        ]
-        part_start = self.part_start.tolist()
-        travels = self._travels()
-        parcels = [
-            f'{{"node_id": {nodes[node]}, "lines": [{", ".join(parts[a:b])}], '
-            f'"distance_km": {km!r}, "cost": {cost!r}, "eta_days": {eta!r}, {travel}"strategy": '
-            f"{by.get(strategy) or by.setdefault(strategy, _quoted(strategy))}}}"
-            for node, a, b, km, cost, eta, travel, strategy in zip(
-                self.ship_node.tolist(), part_start[:-1], part_start[1:], _rounded(self.ship_km),
-                _rounded(self.ship_cost), _rounded(self.ship_eta), travels, self.ship_strategy,
-                strict=True,
-            )
-        ]  # fmt: skip
-        promised = self._promised()
-        reasons = [_quoted(text) for text in REASONS]
-        unfilled = self.line_unfilled.tolist()
-        line_reason = self.line_reason.tolist()
-        short = [
-            f'{{"sku": {quoted[line_sku[line]]}, "qty": {unfilled[line]}, '
-            f'"reason": {reasons[line_reason[line]]}}}'
-            if unfilled[line]
-            else ""
-            for line in range(len(unfilled))
-        ]
-        status = [f'"{name}"' for name in STATUSES]
-        chains: dict[tuple[str, ...], str] = {}
-        ship_start, line_start = self.ship_start.tolist(), self.line_start.tolist()
-        codes, why = self.status.tolist(), self.reason.tolist()
-        out: list[str] = []
-        for i, order_id in enumerate(self.order_ids):
-            chain = self.chains[i]
-            chain_text = chains.get(chain)
-            if chain_text is None:
-                chain_text = chains[chain] = "[" + ", ".join(_quoted(s) for s in chain) + "]"
-            missing = [text for text in short[line_start[i] : line_start[i + 1]] if text]
-            tail = f', "reason": {reasons[why[i]]}}}\n' if codes[i] == UNROUTABLE else "}\n"
-            out.append(
-                f'{{"order_id": {_quoted(order_id)}, "status": {status[codes[i]]}, '
-                f'"strategies": {chain_text}, '
-                f'"shipments": [{", ".join(parcels[ship_start[i] : ship_start[i + 1]])}], '
-                f'{promised[i]}"unfilled": [{", ".join(missing)}], "explain": []{tail}'
-            )
-            if len(out) == size:
-                yield "".join(out)
-                out = []
-        if out:
-            yield "".join(out)
-
-    def _travels(self) -> list[str]:
-        """Per shipment, its carrier keys of the JSON (empty without carriers)."""
-        carriers = self.carriers
-        if carriers is None:
-            return [""] * len(self.ship_node)
-        names = [
-            f'"carrier": {_quoted(carrier)}, "service": {_quoted(service)}, '
-            for carrier, service in carriers.service_names
-        ]
-        return [
-            ""
-            if service < 0
-            else f'{names[service]}"ship_date": "{date_of(ship).isoformat()}", '
-            f'"promised_date": "{date_of(promised).isoformat()}", '
-            for service, ship, promised in zip(
-                carriers.service.tolist(), carriers.ship_day.tolist(),
-                carriers.promised_day.tolist(), strict=True,
-            )
-        ]  # fmt: skip
-
-    def _promised(self) -> list[str]:
-        """Per order, its `promised_date` key of the JSON (empty without carriers)."""
-        carriers = self.carriers
-        if carriers is None:
-            return [""] * len(self)
-        days = carriers.promised_day
-        starts = self.ship_start.tolist()
-        out = []
-        for a, b in zip(starts[:-1], starts[1:], strict=True):
-            latest = int(days[a:b].max()) if b > a else -1
-            shown = f'"{date_of(latest).isoformat()}"' if latest >= 0 else "null"
-            out.append(f'"promised_date": {shown}, ')
-        return out
+        """The JSON lines, a few thousand decisions per string (engine.decision_jsonl)."""
+        return jsonl_chunks(self, size)
 
     # ------------------------------------------------------------ making
     @classmethod
@@ -561,7 +391,7 @@ class DecisionBatch(Sequence[Decision]):
             rerouted_from=[d.rerouted_from for d in decisions],
             notes=notes,
             explain=[d.explain for d in decisions],
-            carriers=_carrier_columns(carried) if any(d.carriers for d in decisions) else None,
+            carriers=CarrierColumns.of(carried) if any(d.carriers for d in decisions) else None,
             collect=_collect_columns(decisions, stores, legs),
         )
 
@@ -574,23 +404,6 @@ class DecisionBatch(Sequence[Decision]):
             np.zeros(0, np.int8), zero, none, [], np.zeros(0), np.zeros(0), np.zeros(0),
             zero, none, none, node_ids, none,
         )  # fmt: skip
-
-
-def _carrier_columns(carried: list[Carried | None]) -> CarrierColumns:
-    """The carrier columns of shipment objects (None: not carried)."""
-    names: dict[tuple[str, str], int] = {}
-    columns = CarrierColumns.empty(len(carried), [])
-    for s, item in enumerate(carried):
-        if item is None:
-            continue
-        columns.service[s] = names.setdefault((item.carrier, item.service), len(names))
-        columns.pick_day[s] = day_number(item.pick_date)
-        columns.ship_day[s] = day_number(item.ship_date)
-        columns.promised_day[s] = day_number(item.promised_date)
-        columns.co2[s] = item.co2_kg
-        columns.capped[s] = item.capped
-    columns.service_names = list(names)
-    return columns
 
 
 def collected(
@@ -687,8 +500,3 @@ def _ranges(starts: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.n
         int(new[-1]), dtype=np.int64
     )
     return new, owned
-
-
-def _rounded(values: np.ndarray) -> list[float]:
-    """`round(value, 2)` of each figure, as `Decision.to_json` rounds it."""
-    return [round(v, DECIMALS) for v in values.tolist()]

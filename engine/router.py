@@ -23,6 +23,7 @@ import numpy as np
 
 from dsl.parser import collection_paused
 from engine import decision_batch as db
+from engine import decision_codes as dc
 from engine import kernel
 from engine.arrivals import ArrivalCursor
 from engine.binding import BoundPolicy
@@ -493,7 +494,7 @@ def _one_run(
 ) -> _Run:
     """The run of a plan of one order: unroutable without a strategy or a destination,
     else routed on its local day."""
-    reason = db.NO_STRATEGY if first[0] < 0 else db.NO_DESTINATION if missing else 0
+    reason = dc.NO_STRATEGY if first[0] < 0 else dc.NO_DESTINATION if missing else 0
     if reason:
         chain = () if first[0] < 0 else (router.binding.ids[first[0]],)
         return _Run(slice(0, 1), rows, first, None, np.array([reason], np.int64), [chain])
@@ -521,7 +522,7 @@ class _Plan:
         if len(rows) == 1:  # one order (`route`): the same plan without the array work
             self.runs = [_one_run(router, batch, rows, first, bool(missing[rows[0]]))]
             return
-        reason = np.where(first < 0, db.NO_STRATEGY, np.where(missing[rows], db.NO_DESTINATION, 0))
+        reason = np.where(first < 0, dc.NO_STRATEGY, np.where(missing[rows], dc.NO_DESTINATION, 0))
         days, day_of = _local_days(router, batch.instants[rows])
         # a new run where the day changes, a run of routable orders reaches BLOCK, or
         # routable and unroutable orders meet

@@ -29,7 +29,8 @@ from engine.arrivals import Arrival, ArrivalCursor, Arrivals
 from engine.backorders import ReplayBackorders
 from engine.compiler import Policy, compile
 from engine.decision import Decision
-from engine.decision_batch import BACKORDERED, DecisionBatch
+from engine.decision_batch import DecisionBatch
+from engine.decision_codes import BACKORDERED
 from engine.delivery import Delivery
 from engine.events import Event
 from engine.holds import Clock, Holds, utc_now

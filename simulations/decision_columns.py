@@ -201,7 +201,7 @@ def batch_columns(
     """Columns of the final decisions of an engine `DecisionBatch`, from its arrays (no
     object per decision); `node_index` maps node ids to their position; `carriers` as
     for :func:`read_columns` (None: the batch names carrier services)."""
-    from engine.decision_batch import REASONS, STATUSES, UNROUTABLE
+    from engine.decision_codes import REASONS, STATUSES, UNROUTABLE
 
     n = len(batch)
     node_position = np.array([node_index.get(i, -1) for i in batch.node_ids], dtype=np.intp)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from engine.decision_batch import CarrierColumns
+from engine.carrier_columns import CarrierColumns
 
 if TYPE_CHECKING:
     from engine import DecisionBatch
