@@ -30,7 +30,7 @@ from engine.decision import (
     Transfer,
 )
 from engine.decision_codes import NONE, REASONS, STATUSES, UNROUTABLE
-from engine.decision_jsonl import jsonl_chunks
+from engine.decision_jsonl import column_lines
 from engine.tables.calendar_text import date_of, day_number
 from engine.transfers import NOT_COLLECT, CollectColumns
 
@@ -188,8 +188,14 @@ class DecisionBatch(Sequence[Decision]):
             out.write(chunk)
 
     def jsonl_chunks(self, size: int = 4096) -> Iterator[str]:
-        """The JSON lines, a few thousand decisions per string (engine.decision_jsonl)."""
-        return jsonl_chunks(self, size)
+        """The JSON lines, a few thousand decisions per string: written from the columns
+        (engine.decision_jsonl) unless some decision carries what only objects carry."""
+        collect = self.collect is not None and bool((self.collect.store >= 0).any())
+        if self.explain is None and not self.reroutes and self.notes is None and not collect:
+            yield from column_lines(self, size)
+            return
+        for start in range(0, len(self), size):
+            yield "".join(d.to_json() + "\n" for d in self[start : start + size])
 
     # ------------------------------------------------------------ making
     @classmethod

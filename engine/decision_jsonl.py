@@ -1,31 +1,49 @@
 """A batch's decisions as JSON lines, written from its columns: byte for byte what
 `Decision.to_json` gives each decision, without making the objects (the command
-line's `route` output). What only objects carry — explanations, re-routes, notes,
-collect orders — is written through the objects."""
+line's `route` output; `DecisionBatch.jsonl_chunks` writes what only objects
+carry — explanations, re-routes, notes, collect orders — through the objects)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from json.encoder import encode_basestring as _quoted
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
+from engine.carrier_columns import CarrierColumns
 from engine.decision import DECIMALS
 from engine.decision_codes import REASONS, STATUSES, UNROUTABLE
 from engine.tables.calendar_text import date_of
 
-if TYPE_CHECKING:
-    from engine.decision_batch import DecisionBatch
+
+class DecisionColumns(Protocol):
+    """The columns of a batch the lines are written from (engine.decision_batch)."""
+
+    order_ids: list[str]
+    status: np.ndarray
+    chains: list[tuple[str, ...]]
+    reason: np.ndarray
+    line_start: np.ndarray
+    line_sku: np.ndarray
+    sku_names: list[str]
+    line_unfilled: np.ndarray
+    line_reason: np.ndarray
+    ship_start: np.ndarray
+    ship_node: np.ndarray
+    ship_strategy: list[str | None]
+    ship_km: np.ndarray
+    ship_cost: np.ndarray
+    ship_eta: np.ndarray
+    part_start: np.ndarray
+    part_line: np.ndarray
+    part_qty: np.ndarray
+    node_ids: Sequence[str]
+    carriers: CarrierColumns | None
 
 
-def jsonl_chunks(batch: DecisionBatch, size: int = 4096) -> Iterator[str]:
+def column_lines(batch: DecisionColumns, size: int = 4096) -> Iterator[str]:
     """The JSON lines of `batch`'s decisions, a few thousand per string."""
-    collect = batch.collect is not None and bool((batch.collect.store >= 0).any())
-    if batch.explain is not None or batch.reroutes or batch.notes is not None or collect:
-        for start in range(0, len(batch), size):  # what only objects carry
-            yield "".join(d.to_json() + "\n" for d in batch[start : start + size])
-        return
     quoted = [_quoted(name) for name in batch.sku_names]
     line_sku = batch.line_sku.tolist()
     nodes = [_quoted(node_id) for node_id in batch.node_ids]
@@ -82,7 +100,7 @@ def jsonl_chunks(batch: DecisionBatch, size: int = 4096) -> Iterator[str]:
         yield "".join(out)
 
 
-def _travels(batch: DecisionBatch) -> list[str]:
+def _travels(batch: DecisionColumns) -> list[str]:
     """Per shipment, its carrier keys of the JSON (empty without carriers)."""
     carriers = batch.carriers
     if carriers is None:
@@ -103,11 +121,11 @@ def _travels(batch: DecisionBatch) -> list[str]:
     ]  # fmt: skip
 
 
-def _promised(batch: DecisionBatch) -> list[str]:
+def _promised(batch: DecisionColumns) -> list[str]:
     """Per order, its `promised_date` key of the JSON (empty without carriers)."""
     carriers = batch.carriers
     if carriers is None:
-        return [""] * len(batch)
+        return [""] * len(batch.order_ids)
     days = carriers.promised_day
     starts = batch.ship_start.tolist()
     out = []
