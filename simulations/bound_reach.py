@@ -91,8 +91,7 @@ def order_reach(
     keep = np.full((count, width), NO_KEEP, dtype=np.int64)
     split = np.zeros(count, dtype=np.int64)
     open_nodes = network.capacity > 0
-    distinct: dict[tuple[str, ...], int] = {}
-    code = np.array([distinct.setdefault(c, len(distinct)) for c in chains], dtype=np.int64)
+    code, distinct = pd.factorize(pd.Series(list(chains), dtype=object))
     for strategy in policy.strategies:
         having = np.array([strategy.id in chain for chain in distinct], dtype=bool)
         rows = np.flatnonzero(having[code]) if having.any() else np.zeros(0, dtype=np.int64)
@@ -104,7 +103,9 @@ def order_reach(
             allowed &= _mask_rows(step.source, batch, rows)
         levels = _keep_rows(step, batch, rows)
         candidate[rows] |= allowed
-        keep[rows] = np.where(allowed, np.minimum(keep[rows], levels), keep[rows])
+        kept = keep[rows]
+        np.minimum(kept, levels, out=kept, where=allowed)
+        keep[rows] = kept
         split[rows] = np.maximum(split[rows], strategy.split)
     keep[keep == NO_KEEP] = 0
     return Reach(candidate=candidate, keep=keep, km=km, split=split)
