@@ -134,16 +134,12 @@ def _per_order(
     if any(r is None for r in read):
         return np.stack([reader(batch.order(int(i))) for i in rows])
     fields = sorted({f for r in read for f in (r or ())})
-    columns = [batch.value(f) for f in fields]
-    seen: dict[tuple[object, ...], np.ndarray] = {}
-    out = []
-    for i in rows.tolist():
-        key = tuple(repr(column[i]) for column in columns)
-        value = seen.get(key)
-        if value is None:
-            value = seen[key] = reader(batch.row(i))
-        out.append(value)
-    return np.stack(out)
+    at = rows.tolist()
+    texts = [[repr(values[i]) for i in at] for values in map(batch.value, fields)]
+    keys = pd.Series(list(zip(*texts, strict=True)) if texts else [()] * len(at), dtype=object)
+    code, _ = pd.factorize(keys)
+    _, first = np.unique(code, return_index=True)  # the first order of each key
+    return np.stack([reader(batch.row(int(rows[i]))) for i in first])[code]
 
 
 class StockByDay:
