@@ -236,13 +236,29 @@ class _Model:
                 return np.zeros(self.lp.columns)
             self.rounds += 1
             self.add(more)
-            values, duals = self.lp.solve()
+            values, duals = self.lp.solve(self.first_basis() if self.rounds == 1 else None)
             full = self.duals = np.zeros(self.fixed_rows + 1)  # the last: "no row", 0
             full[self.kept] = duals[self.row_of[self.kept]]
             more = self.priced(full) & ~self.added & self.option_active
             new = self.undercut(self.active)
             if not more.any() and not new.any():
                 return values
+
+    def first_basis(self) -> tuple[np.ndarray, np.ndarray]:
+        """The first solve's starting basis: each demand row nonbasic, and the line's
+        cheapest column basic (its `u` when no x costs less than the penalty). The
+        duals are then those costs, every column's reduced cost is 0 or more, and the
+        dual simplex starts there instead of from the all-slack basis, about half as
+        far from the optimum."""
+        arcs = np.flatnonzero(self.x_of >= 0)
+        line, x = self.arcs.line[arcs], self.x_of[arcs]
+        cost = self.lp.costs()[x]
+        best = np.lexsort((x, cost, line))
+        first = best[np.r_[True, line[best][1:] != line[best][:-1]]] if len(best) else best
+        column = self.u_of.copy()
+        cheap = first[cost[first] < self.penalty]
+        column[line[cheap]] = x[cheap]
+        return self.row_of[self.u_lines], column[self.u_lines]
 
     def start(self, solver: Any) -> None:
         """An empty program (in `solver`, when given): no row, no column, no active
@@ -254,6 +270,7 @@ class _Model:
         self.row_of = np.full(self.fixed_rows, -1, dtype=np.int64)
         self.u_lines = np.zeros(0, dtype=np.int64)
         self.u = np.zeros(0, dtype=np.int64)
+        self.u_of = np.full(len(self.lines.qty), -1, dtype=np.int64)
         self.added = np.zeros(len(self.option_order), dtype=bool)
         self.y_of = np.full(len(self.option_order), -1, dtype=np.int64)
         self.x_of = np.full(len(self.arcs.line), -1, dtype=np.int64)
@@ -292,6 +309,7 @@ class _Model:
         u = lp.add_columns(np.full(len(new_lines), self.penalty), lines.qty[new_lines])
         lp.add_entries(self.row_of[new_lines], u, 1.0)
         self.u = np.concatenate([self.u, u])
+        self.u_of[new_lines] = u
         self.u_lines = np.concatenate([self.u_lines, new_lines])
 
     def _taken(self, held: np.ndarray):
