@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from engine.model import Network
+from simulations.bound_reach import day_numbers, local_day_numbers
 
 if TYPE_CHECKING:
     from simulations.replay import Simulation
@@ -79,13 +80,15 @@ def _km(value: float) -> str:
 
 @dataclass(frozen=True)
 class _Narrowed:
-    """The rows the reasons read, narrowed once to the examples' orders and days."""
+    """The rows the reasons read, narrowed once to the examples' orders and days and
+    read into arrays (text as str, instants as UTC nanoseconds, −1 where missing):
+    each reason is then a few array comparisons."""
 
-    lines: pd.DataFrame
-    allocations: pd.DataFrame
-    shipments: pd.DataFrame
-    arrivals: pd.DataFrame | None
-    arrived_at: pd.Series | None
+    line_order: np.ndarray
+    line_sku: np.ndarray
+    allocation: dict[str, np.ndarray]
+    shipment: dict[str, np.ndarray]
+    arrival: dict[str, np.ndarray]
 
     @classmethod
     def of(cls, simulation: Simulation, picked: pd.DataFrame) -> _Narrowed:
@@ -97,73 +100,97 @@ class _Narrowed:
         shipments = shipments[
             shipments["day"].isin(days) | shipments["order_id"].astype(str).isin(ids)
         ]
-        arrivals, moments = inputs.replenishments, None
-        if arrivals is not None and len(arrivals):
-            tz = simulation.policy.tz
-            moments = pd.to_datetime(arrivals["at"])
-            if moments.dt.tz is None:
-                moments = moments.dt.tz_localize(tz)
-            on_day = moments.dt.tz_convert(tz).dt.date.isin(days).to_numpy()
-            arrivals, moments = arrivals[on_day], moments[on_day]
-        return cls(lines, allocations, shipments, arrivals, moments)
+        arrivals = inputs.replenishments
+        if arrivals is None or not len(arrivals):
+            arrivals = pd.DataFrame({"node_id": [], "sku": [], "at": []})
+        local = local_day_numbers(arrivals["at"], simulation.policy.tz)
+        on_day = np.isin(local, day_numbers(sorted(days)))
+        arrival = {
+            "node_id": _text(arrivals["node_id"][on_day]),
+            "sku": _text(arrivals["sku"][on_day]),
+            "day": local[on_day],
+            "at": _ns(arrivals["at"][on_day], simulation.policy.tz),
+        }
+        return cls(
+            line_order=_text(lines["order_id"]),
+            line_sku=_text(lines["sku"]),
+            allocation=_columns(allocations, ["order_id", "node_id", "sku"]),
+            shipment={
+                **_columns(shipments, ["order_id", "node_id"]),
+                "strategy": shipments["strategy"].to_numpy(dtype=object),
+            },
+            arrival=arrival,
+        )
+
+
+def _text(values) -> np.ndarray:
+    return np.asarray(pd.Series(values, dtype=object).astype(str), dtype=object)
+
+
+def _ns(values, tz="UTC") -> np.ndarray:
+    """Instants as UTC nanoseconds (−1: missing); one without an offset is read in `tz`."""
+    moments = pd.to_datetime(pd.Series(values))
+    if moments.dt.tz is None:
+        moments = moments.dt.tz_localize(tz)
+    moments = moments.dt.tz_convert("UTC").dt.tz_localize(None)
+    return np.where(moments.isna(), -1, moments.to_numpy("datetime64[ns]").view(np.int64))
+
+
+def _columns(frame: pd.DataFrame, texts: list[str]) -> dict[str, np.ndarray]:
+    """`texts` as str, `day` as it is, `created_at` as UTC nanoseconds."""
+    return {
+        **{name: _text(frame[name]) for name in texts},
+        "day": frame["day"].to_numpy(dtype=object),
+        "created_at": _ns(frame["created_at"]),
+    }
+
+
+def _before(created: np.ndarray, at: int) -> np.ndarray:
+    return (created >= 0) & (created < at)
 
 
 def _reason(row, simulation: Simulation, network: Network, seen: _Narrowed) -> str:
     """Why the ruleset did not use the bound's node: its stock taken by earlier orders
     of the day, its capacity used up that day, else the ruleset's own choice."""
-    node, day, at = row.bound_node, row.day, row.created_at
-    skus = set(
-        seen.lines.loc[seen.lines["order_id"].astype(str) == row.order_id, "sku"].astype(str)
+    node, day, at = row.bound_node, row.day, int(_ns([row.created_at])[0])
+    skus = set(seen.line_sku[seen.line_order == row.order_id].tolist())
+    allocation = seen.allocation
+    earlier = (
+        (allocation["node_id"] == node)
+        & (allocation["day"] == day)
+        & _before(allocation["created_at"], at)
+        & np.isin(allocation["sku"], list(skus))
     )
-    allocations = seen.allocations
-    earlier = allocations[
-        (allocations["node_id"] == node)
-        & (allocations["day"] == day)
-        & (allocations["created_at"] < at)
-        & allocations["sku"].astype(str).isin(skus)
-    ]
-    if len(earlier):
-        ids = list(dict.fromkeys(earlier["order_id"].astype(str)))
+    if earlier.any():
+        ids = list(dict.fromkeys(allocation["order_id"][earlier].tolist()))
         named = ", ".join(ids[:NAMED]) + (
             f" and {len(ids) - NAMED} more" if len(ids) > NAMED else ""
         )
-        skus = ", ".join(sorted(set(earlier["sku"].astype(str))))
-        return f"{node}'s stock of {skus} was reserved by {named} earlier that day"
+        taken = ", ".join(sorted(set(allocation["sku"][earlier].tolist())))
+        return f"{node}'s stock of {taken} was reserved by {named} earlier that day"
     capacity = network.capacity[network.index[node]]
-    shipments = seen.shipments
+    shipment = seen.shipment
     before = int(
-        ((shipments["node_id"] == node) & (shipments["day"] == day)
-         & (shipments["created_at"] < at)).sum()
+        ((shipment["node_id"] == node) & (shipment["day"] == day)
+         & _before(shipment["created_at"], at)).sum()
     )  # fmt: skip
     if np.isfinite(capacity) and before >= capacity:
         return f"{node} had already shipped its {int(capacity)} parcels of the day (its capacity)"
-    arrived = _arrived_later(seen, simulation.policy.tz, node, skus, day, at)
-    if arrived:
+    arrival = seen.arrival
+    later = (
+        (arrival["node_id"] == node) & np.isin(arrival["sku"], list(skus))
+        & (arrival["day"] == day_numbers([day])[0]) & (arrival["at"] > at)
+    )  # fmt: skip
+    if later.any():
+        arrived = ", ".join(sorted(set(arrival["sku"][later].tolist())))
         return f"{node} received {arrived} later that day, after the order was routed"
     if row.ruleset_node is None:
         return "the ruleset found no node it could use for the whole order"
-    chose = shipments.loc[
-        (shipments["order_id"].astype(str) == row.order_id)
-        & (shipments["node_id"] == row.ruleset_node),
-        "strategy",
+    chose = shipment["strategy"][
+        (shipment["order_id"] == row.order_id) & (shipment["node_id"] == row.ruleset_node)
     ]
-    name = str(chose.iloc[0]) if len(chose) and isinstance(chose.iloc[0], str) else ""
+    name = chose[0] if len(chose) and isinstance(chose[0], str) else ""
     strategy = simulation.policy.by_id.get(name or str(row.strategy))
     if strategy is None:
         return "no strategy applied"
     return f"{strategy.id} ranks its candidates by {strategy.rank_text.removeprefix('rank by ')}"
-
-
-def _arrived_later(seen: _Narrowed, tz, node: str, skus: set[str], day, at) -> str:
-    """The SKUs of the order that reached `node` on local `day` after instant `at`."""
-    arrivals, moments = seen.arrivals, seen.arrived_at
-    if arrivals is None or moments is None or not len(arrivals):
-        return ""
-    local = moments.dt.tz_convert(tz)
-    later = (
-        (arrivals["node_id"].astype(str) == node).to_numpy()
-        & arrivals["sku"].astype(str).isin(skus).to_numpy()
-        & (local.dt.date == day).to_numpy()
-        & (moments > pd.Timestamp(at)).to_numpy()
-    )
-    return ", ".join(sorted(set(arrivals["sku"].astype(str)[later])))

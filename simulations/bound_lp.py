@@ -7,10 +7,11 @@ blocks (lower, upper), and coefficients as (row, column, value) coordinates. The
 added after it (every new coefficient in a new column) are handed over as they are and
 HiGHS starts again from the basis it had, so a program grown a little is solved again
 in a few iterations (column generation, `simulations.bound_program`): the first solve
-by the dual simplex; the next ones by the primal simplex when only columns and rows
-with no lower bound joined (the last basis stays primal feasible, and it takes fewer
-iterations there), else by the dual simplex. Upper bounds of rows with no lower bound
-can be raised or lowered between solves (`set_row_upper`).
+by the dual simplex, from a basis it is given or from the slacks; the next ones by the
+primal simplex when only columns and rows with no lower bound joined (the last basis
+stays primal feasible, and it takes fewer iterations there), else by the dual simplex.
+Upper bounds of rows with no lower bound can be raised or lowered between solves
+(`set_row_upper`).
 """
 
 from __future__ import annotations
@@ -95,9 +96,14 @@ class LinearProgram:
         """The cost of every column, in column order."""
         return _joined(self._cost, np.float64)
 
-    def solve(self) -> tuple[np.ndarray, np.ndarray]:
+    def solve(
+        self, swap: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The column values and the row duals of an optimal solution (for a minimum,
-        a column's reduced cost is its cost − Σ coefficient × row dual)."""
+        a column's reduced cost is its cost − Σ coefficient × row dual). `swap`, for a
+        first solve only: rows that start nonbasic (at their lower bound) and as many
+        columns that start basic, one for each; the other rows start basic and the
+        other columns at 0 (without it: every row basic)."""
         if self.columns == 0:
             return np.zeros(0, dtype=np.float64), np.zeros(self.rows, dtype=np.float64)
         import highspy
@@ -105,6 +111,8 @@ class LinearProgram:
         if self._solver is None:
             self._solver = new_solver() if self._spare is None else _emptied(self._spare)
             self._pass_whole(highspy)
+            if swap is not None:
+                self._start(*swap, highspy)
         else:
             bounded = any(np.isfinite(low).any() for low in self._row_lower[self._handed[3] :])
             strategy = DUAL_SIMPLEX if bounded else PRIMAL_SIMPLEX
@@ -127,6 +135,21 @@ class LinearProgram:
             np.asarray(solution.col_value, dtype=np.float64),
             np.asarray(solution.row_dual, dtype=np.float64),
         )
+
+    def _start(self, rows: np.ndarray, columns: np.ndarray, highspy) -> None:
+        """HiGHS's first basis: every row basic but `rows` (nonbasic at their lower
+        bound), every column at 0 but `columns` (basic)."""
+        status = highspy.HighsBasisStatus
+        lower, basic = status.kLower, status.kBasic
+        column_status, row_status = [lower] * self.columns, [basic] * self.rows
+        for column in columns.tolist():
+            column_status[column] = basic
+        for row in rows.tolist():
+            row_status[row] = lower
+        start = highspy.HighsBasis()
+        start.col_status, start.row_status = column_status, row_status
+        start.valid, start.alien = True, False  # as many basic as rows: taken as it is
+        self._solver.setBasis(start)
 
     def _pass_whole(self, highspy) -> None:
         """The whole program handed to HiGHS column-wise, as arrays in one call (every

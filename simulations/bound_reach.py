@@ -91,8 +91,7 @@ def order_reach(
     keep = np.full((count, width), NO_KEEP, dtype=np.int64)
     split = np.zeros(count, dtype=np.int64)
     open_nodes = network.capacity > 0
-    distinct: dict[tuple[str, ...], int] = {}
-    code = np.array([distinct.setdefault(c, len(distinct)) for c in chains], dtype=np.int64)
+    code, distinct = pd.factorize(pd.Series(list(chains), dtype=object))
     for strategy in policy.strategies:
         having = np.array([strategy.id in chain for chain in distinct], dtype=bool)
         rows = np.flatnonzero(having[code]) if having.any() else np.zeros(0, dtype=np.int64)
@@ -104,7 +103,9 @@ def order_reach(
             allowed &= _mask_rows(step.source, batch, rows)
         levels = _keep_rows(step, batch, rows)
         candidate[rows] |= allowed
-        keep[rows] = np.where(allowed, np.minimum(keep[rows], levels), keep[rows])
+        kept = keep[rows]
+        np.minimum(kept, levels, out=kept, where=allowed)
+        keep[rows] = kept
         split[rows] = np.maximum(split[rows], strategy.split)
     keep[keep == NO_KEEP] = 0
     return Reach(candidate=candidate, keep=keep, km=km, split=split)
@@ -133,16 +134,12 @@ def _per_order(
     if any(r is None for r in read):
         return np.stack([reader(batch.order(int(i))) for i in rows])
     fields = sorted({f for r in read for f in (r or ())})
-    columns = [batch.value(f) for f in fields]
-    seen: dict[tuple[object, ...], np.ndarray] = {}
-    out = []
-    for i in rows.tolist():
-        key = tuple(repr(column[i]) for column in columns)
-        value = seen.get(key)
-        if value is None:
-            value = seen[key] = reader(batch.row(i))
-        out.append(value)
-    return np.stack(out)
+    at = rows.tolist()
+    texts = [[repr(values[i]) for i in at] for values in map(batch.value, fields)]
+    keys = pd.Series(list(zip(*texts, strict=True)) if texts else [()] * len(at), dtype=object)
+    code, _ = pd.factorize(keys)
+    _, first = np.unique(code, return_index=True)  # the first order of each key
+    return np.stack([reader(batch.row(int(rows[i]))) for i in first])[code]
 
 
 class StockByDay:

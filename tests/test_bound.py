@@ -94,6 +94,39 @@ def test_the_gap_and_its_example() -> None:
     )
 
 
+REASONS = {
+    # DC1 ships one parcel a day: O1's (SKU B) leaves no room for O2's A
+    "capacity": (
+        World(
+            [DC1[:4] + (1,) + DC1[5:], DC2],
+            {("DC1", "A"): 1, ("DC1", "B"): 1, ("DC2", "A"): 5, ("DC2", "B"): 5},
+            [NEAR_BOTH[:4] + ({"B": 1},), WEST],
+        ),
+        "DC1 had already shipped its 1 parcels of the day (its capacity)",
+    ),
+    # DC1's only A arrives at 11:00, after O2 was routed at 10:00
+    "arrival": (
+        World(
+            [DC1, DC2],
+            {("DC2", "A"): 5},
+            [NEAR_BOTH, WEST],
+            arrivals=[("DC1", "A", "2026-03-02T11:00:00Z", 1)],
+        ),
+        "DC1 received A later that day, after the order was routed",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REASONS))
+def test_the_example_says_what_stood_in_the_rulesets_way(name: str) -> None:
+    world, reason = REASONS[name]
+    examples = compute_bound(_run(world), penalty=world.penalty).examples
+    assert examples["order_id"].tolist() == ["O2"]
+    assert examples["text"].iloc[0] == (
+        f"order O2: ruleset shipped from DC2, 236 km, bound ships from DC1, 79 km: {reason}"
+    )
+
+
 def test_a_ruleset_without_choice_has_no_gap() -> None:
     only = ("DC1", "dc", 45.0, 0.0, None, 0.3, 4.0, 0.01)
     orders = [

@@ -56,3 +56,16 @@ def test_a_solver_taken_over_keeps_nothing_of_its_last_program() -> None:
     second.add_entries(np.r_[row, row], z, 1.0)
     values, _ = second.solve()
     assert values == pytest.approx([2.0, 0.0])
+
+
+@pytest.mark.parametrize("basic", [0, 1, 2])
+def test_a_first_solve_from_a_given_basis_finds_the_same_optimum(basic: int) -> None:
+    """min z0 + 3 z1 + 50 u with z0 + z1 + u = 2 and z0 ≤ 1: whichever column starts
+    basic in the demand row, the optimum is z0 = 1, z1 = 1, its dual 3."""
+    lp = LinearProgram(new_solver())
+    z = lp.add_columns(np.array([1.0, 3.0, 50.0]), np.array([1.0, 4.0, 2.0]))
+    demand = lp.add_rows(np.array([2.0]), 2.0)
+    lp.add_entries(np.r_[demand, demand, demand], z, 1.0)
+    values, duals = lp.solve((demand, z[[basic]]))
+    assert values == pytest.approx([1.0, 1.0, 0.0])
+    assert duals[demand] == pytest.approx([3.0])
