@@ -25,10 +25,10 @@ from engine.carrier_columns import CarrierColumns
 from engine.decision import (
     Carried,
     Decision,
-    Explanation,
     Shipment,
     Transfer,
 )
+from engine.decision_arrays import DecisionArrays
 from engine.decision_codes import NONE, REASONS, STATUSES, UNROUTABLE
 from engine.decision_jsonl import column_lines
 from engine.tables.calendar_text import date_of, day_number
@@ -48,48 +48,9 @@ _COLLECT_ONE_BY_ONE = ("store", "leg_to", "leg_km", "leg_cost", "leg_days", "rea
 
 
 @dataclass
-class DecisionBatch(Sequence[Decision]):
-    """The decisions of a batch (see the module doc); arrays indexed as described."""
-
-    order_ids: list[str]
-    status: np.ndarray
-    """Per order: index into STATUSES."""
-    chains: list[tuple[str, ...]]
-    """Per order: the strategies tried, primary first."""
-    reason: np.ndarray
-    """Per order: index into REASONS for an unroutable order, else 0."""
-    line_start: np.ndarray
-    line_sku: np.ndarray
-    """Per merged line: its SKU, as a code into `sku_names`."""
-    sku_names: list[str]
-    line_qty: np.ndarray
-    line_unfilled: np.ndarray
-    line_reason: np.ndarray
-    ship_start: np.ndarray
-    ship_node: np.ndarray
-    ship_strategy: list[str | None]
-    """The strategy (chain step) that made each shipment (None: not known)."""
-    ship_km: np.ndarray
-    ship_cost: np.ndarray
-    ship_eta: np.ndarray
-    part_start: np.ndarray
-    part_line: np.ndarray
-    """Per shipment line: the merged line (global index) it carries."""
-    part_qty: np.ndarray
-    node_ids: Sequence[str]
-    order_rows: np.ndarray | None = None
-    """Per order: its position in the batch the orders came in (None: not from one)."""
-    rerouted_from: list[str | None] | None = None
-    """Per order: the decision a re-route replaces (None: none is a re-route)."""
-    notes: list[str | None] | None = None
-    """Per order: why it was re-routed (None: none is a re-route)."""
-    explain: list[tuple[Explanation, ...]] | None = None
-    """Per order: its explanation (None: none was asked for)."""
-    carriers: CarrierColumns | None = None
-    """Per shipment, how it travels (None: routed without a carriers table)."""
-    collect: CollectColumns | None = None
-    """Per order its collect store, per shipment its transfer leg and ready day (None:
-    no collect order)."""
+class DecisionBatch(DecisionArrays, Sequence[Decision]):
+    """The decisions of a batch (see the module doc): its arrays (`DecisionArrays`), read
+    as a sequence of `Decision`s."""
 
     def __len__(self) -> int:
         return len(self.order_ids)

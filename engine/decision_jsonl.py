@@ -5,44 +5,18 @@ carry — explanations, re-routes, notes, collect orders — through the objects
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from json.encoder import encode_basestring as _quoted
-from typing import Protocol
 
 import numpy as np
 
-from engine.carrier_columns import CarrierColumns
 from engine.decision import DECIMALS
+from engine.decision_arrays import DecisionArrays
 from engine.decision_codes import REASONS, STATUSES, UNROUTABLE
 from engine.tables.calendar_text import date_of
 
 
-class DecisionColumns(Protocol):
-    """The columns of a batch the lines are written from (engine.decision_batch)."""
-
-    order_ids: list[str]
-    status: np.ndarray
-    chains: list[tuple[str, ...]]
-    reason: np.ndarray
-    line_start: np.ndarray
-    line_sku: np.ndarray
-    sku_names: list[str]
-    line_unfilled: np.ndarray
-    line_reason: np.ndarray
-    ship_start: np.ndarray
-    ship_node: np.ndarray
-    ship_strategy: list[str | None]
-    ship_km: np.ndarray
-    ship_cost: np.ndarray
-    ship_eta: np.ndarray
-    part_start: np.ndarray
-    part_line: np.ndarray
-    part_qty: np.ndarray
-    node_ids: Sequence[str]
-    carriers: CarrierColumns | None
-
-
-def column_lines(batch: DecisionColumns, size: int = 4096) -> Iterator[str]:
+def column_lines(batch: DecisionArrays, size: int = 4096) -> Iterator[str]:
     """The JSON lines of `batch`'s decisions, a few thousand per string."""
     quoted = [_quoted(name) for name in batch.sku_names]
     line_sku = batch.line_sku.tolist()
@@ -100,7 +74,7 @@ def column_lines(batch: DecisionColumns, size: int = 4096) -> Iterator[str]:
         yield "".join(out)
 
 
-def _travels(batch: DecisionColumns) -> list[str]:
+def _travels(batch: DecisionArrays) -> list[str]:
     """Per shipment, its carrier keys of the JSON (empty without carriers)."""
     carriers = batch.carriers
     if carriers is None:
@@ -121,7 +95,7 @@ def _travels(batch: DecisionColumns) -> list[str]:
     ]  # fmt: skip
 
 
-def _promised(batch: DecisionColumns) -> list[str]:
+def _promised(batch: DecisionArrays) -> list[str]:
     """Per order, its `promised_date` key of the JSON (empty without carriers)."""
     carriers = batch.carriers
     if carriers is None:
