@@ -42,12 +42,12 @@ def _setters(cls: type, *names: str) -> tuple[Any, ...]:
 
 _order_line = _setters(Line, "sku", "qty", "fields")
 _order = _setters(Order, "id", "created_at", "lines", "fields")
-_line_sku, _line_qty = _setters(ShipmentLine, "sku", "qty")
+_shipment_line = _setters(ShipmentLine, "sku", "qty")
 _ship = _setters(
     Shipment, "node_id", "lines", "distance_km", "cost", "eta_days", "strategy", "carried",
     "transfer", "ready_date",
 )  # fmt: skip
-_unfilled_sku, _unfilled_qty, _unfilled_reason = _setters(Unfilled, "sku", "qty", "reason")
+_unfilled = _setters(Unfilled, "sku", "qty", "reason")
 _decide = _setters(
     Decision, "order_id", "status", "strategies", "shipments", "unfilled", "explain",
     "rerouted_from", "reason", "carriers", "collect", "cancelled",
@@ -77,16 +77,18 @@ def new_order(
 
 def new_shipment_line(sku: str, qty: int) -> ShipmentLine:
     line = _new(ShipmentLine)
-    _line_sku(line, sku)
-    _line_qty(line, qty)
+    set_sku, set_qty = _shipment_line
+    set_sku(line, sku)
+    set_qty(line, qty)
     return line
 
 
 def new_unfilled(sku: str, qty: int, reason: str) -> Unfilled:
     item = _new(Unfilled)
-    _unfilled_sku(item, sku)
-    _unfilled_qty(item, qty)
-    _unfilled_reason(item, reason)
+    set_sku, set_qty, set_reason = _unfilled
+    set_sku(item, sku)
+    set_qty(item, qty)
+    set_reason(item, reason)
     return item
 
 
