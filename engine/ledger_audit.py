@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from engine.backorders import units_by_sku
 
 if TYPE_CHECKING:
-    from engine.ledger import Ledger, OrderRecord
+    from engine.ledger import Ledger
+    from engine.ledger_records import OrderRecord
 
 
 def problems(ledger: Ledger) -> list[str]:

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from engine.backorders import take_units, units_by_sku
 from engine.decision import Unfilled
-from engine.ledger import BACKORDERED, Allocation, Ledger, OrderEventRefused, OrderRecord, Reroute
+from engine.ledger import BACKORDERED, Ledger, OrderEventRefused
+from engine.ledger_records import Allocation, OrderRecord, Reroute
 from engine.model import Order
 
 if TYPE_CHECKING:

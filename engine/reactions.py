@@ -57,7 +57,8 @@ from dsl.errors import SourcingError
 from engine import ledger_audit, order_events
 from engine.decision import Decision
 from engine.events import Event
-from engine.ledger import Allocation, Ledger, OrderAlreadyRouted, OrderEventRefused, Reroute
+from engine.ledger import Ledger, OrderAlreadyRouted, OrderEventRefused
+from engine.ledger_records import Allocation, Reroute
 from engine.model import Order
 from engine.order_batch import OrderBatch
 from engine.router import Router
