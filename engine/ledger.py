@@ -99,14 +99,12 @@ class Ledger:
         if self.known(order.id):
             raise OrderAlreadyRouted(f"order {order.id!r} was already routed")
         instant = self.instant(at)
-        record = OrderRecord(order, decision, 1, instant)
+        record = self.orders[order.id] = OrderRecord(order, decision, 1, instant)
         if decision.status == "backordered":
             record.backorders = list(decision.unfilled)
-            self.orders[order.id] = record
             self.wait(record)
-        else:
+        else:  # a new order: nothing of it waits, nothing to take out of the index
             record.dropped = decision.unfilled
-            self.orders[order.id] = record  # a new order: nothing of it waits yet
         return self.allocate(record, decision.shipments, instant)
 
     def advance(self, at: dt.datetime) -> list[Allocation]:
