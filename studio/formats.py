@@ -65,6 +65,17 @@ def money(value, decimals: int = 2) -> str:
     )
 
 
+def duration(seconds) -> str:
+    """How long something took: "40 ms" under a second (a quick run never reads
+    "0.0 s"), "1.2 s" or "75.0 s" from a second on."""
+    if empty(seconds):
+        return EMPTY
+    seconds = float(seconds)
+    if seconds < 0.9995:
+        return f"{number(seconds * 1000, 0)} ms"
+    return f"{number(seconds, 1)} s"
+
+
 def mass(kg, decimals: int = 1) -> str:
     """A mass given in kilograms: "812.3 kg" below a tonne, "382.4 t" from a tonne on."""
     if empty(kg):

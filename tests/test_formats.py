@@ -36,6 +36,16 @@ def test_counts_name_what_they_count():
     assert formats.kpi_change("orders", 3) == "+3"
 
 
+def test_durations_are_milliseconds_under_a_second():
+    assert formats.duration(0.0412) == "41 ms"
+    assert formats.duration(0.0) == "0 ms"
+    assert formats.duration(0.9994) == "999 ms"
+    assert formats.duration(0.9996) == "1.0 s"
+    assert formats.duration(75.04) == "75.0 s"
+    assert formats.duration(1_234.5) == "1,234.5 s"
+    assert formats.duration(None) == "–"
+
+
 def test_rates_and_their_changes():
     assert formats.kpi("fill_rate", 0.9623) == "96.2 %"
     assert formats.kpi_change("fill_rate", 0.0123) == "+1.2 pts"

@@ -25,8 +25,8 @@ CAPTION = (
 
 
 def asked(key: str) -> bool:
-    """The checkbox that asks for the bound (off by default: it takes a few seconds on a
-    year of orders)."""
+    """The checkbox that asks for the bound (off by default: on a year of orders it
+    takes about as long as the replay again)."""
     return st.checkbox(
         "Gap to the best possible (optimisation bound)",
         key=field(f"{key}.bound", False),
@@ -52,7 +52,7 @@ def show(simulation: Simulation, key: str) -> None:
         st.caption(
             f"Most of the gap is in the orders of **{bound.overall['gap_strategy']}** "
             f"(penalty {formats.kpi('bound_penalty', bound.penalty)} per unit unfilled; "
-            f"solved in {bound.seconds:.1f} s)."
+            f"solved in {formats.duration(bound.seconds)})."
         )
     st.plotly_chart(gap_figure(bound), key=f"{key}.chart.bound")
     table = bound.by_strategy

@@ -188,7 +188,7 @@ def _result(result: LiveComparison) -> None:
     st.caption(
         f"The live version ({result.live_label}, *{base_name}* below) and **{DRAFT_NAME}** "
         f"(this text) replayed on the {formats.count(len(run.simulation.decisions), 'order')} "
-        f"of {run.period} ({seconds:.1f} s of replay)."
+        f"of {run.period} ({formats.duration(seconds)} of replay)."
     )
     period = period_filter(run.days, run.peaks, f"{KEY}.view") if run.days else None
     sim, base = run.seen(period) if period is not None else (run.simulation, run.baseline)

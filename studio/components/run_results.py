@@ -151,7 +151,7 @@ def show_run(run: Run, key: str) -> None:
         f"**{run.label}** · orders from {run.period} · "
         + ("; ".join(changes) if changes else "no overrides")
         + f" · {formats.count(len(run.simulation.decisions), 'order')} replayed in "
-        f"{run.simulation.seconds:.1f} s"
+        f"{formats.duration(run.simulation.seconds)}"
     )
     period = period_filter(run.days, run.peaks, key) if run.days else WHOLE_RUN
     sim, base = run.seen(period)

@@ -191,7 +191,10 @@ def _compare(entries, dataset, first, last, bound: bool = False) -> Result | Non
     if bound:
         comparisons = _with_bounds(comparisons)
     seconds = sum(c.base.seconds + c.variant.seconds for c in comparisons)
-    bar.progress(1.0, text=f"Done: {len(scenarios)} scenarios compared ({seconds:.1f} s of replay)")
+    bar.progress(
+        1.0,
+        text=f"Done: {len(scenarios)} scenarios compared ({formats.duration(seconds)} of replay)",
+    )
     return Result(tuple(entries), tuple(comparisons), dataset.key, first, last)
 
 

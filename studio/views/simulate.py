@@ -152,8 +152,8 @@ def _run(
     bar.progress(
         1.0,
         text=f"Done: {formats.count(len(simulation.decisions), 'order')} replayed in "
-        f"{simulation.seconds:.1f} s"
-        + (f", the live version's in {runs[1].seconds:.1f} s" if len(runs) > 1 else ""),
+        f"{formats.duration(simulation.seconds)}"
+        + (f", the live version's in {formats.duration(runs[1].seconds)}" if len(runs) > 1 else ""),
     )
     return run_results.Run(
         label=choice.label,
