@@ -253,27 +253,27 @@ class _World:
         self, merged: Lines, reach, day: np.ndarray, allocated: tuple[np.ndarray, ...]
     ) -> Arcs:
         """Every (line, node) the bound may use: a candidate node with stock above the
-        keep that day, and every pair the ruleset used (lines in day order)."""
-        order = merged.order
-        usable = reach.candidate[order]
+        keep that day, and every pair the ruleset used (lines in day order). Stock and
+        keep are compared on whole (line, node) tables, so only the pairs kept are
+        gathered."""
+        order, width = merged.order, len(self.network)
         used_line, used_node, used_qty = allocated
         positive = used_qty > 0
-        usable[used_line[positive], used_node[positive]] = True
-        line, node = np.nonzero(usable)  # by line, then node
-        width = len(self.network)
-        flat = line * width + node
-        stock = self.stock.at(node, merged.sku[line], day[order[line]])
-        keep = reach.keep.ravel()[order[line] * width + node]
+        used_flat = used_line[positive] * width + used_node[positive]
+        stock = self.stock.rows(merged.sku, day[order])
+        keep = reach.keep[order]
+        usable = reach.candidate[order]
+        usable &= stock > keep
+        usable &= (merged.qty > 0)[:, None]
+        usable.ravel()[used_flat] = True
+        flat = np.flatnonzero(usable)  # by line, then node
+        line, node = np.divmod(flat, width)
         used = np.zeros(len(flat), dtype=np.int64)
-        used[np.searchsorted(flat, used_line[positive] * width + used_node[positive])] = used_qty[
-            positive
-        ]
-        cap = np.maximum(np.minimum(merged.qty[line], stock - keep), used)
-        take = np.flatnonzero(cap > 0)
-        line, node = line[take], node[take]
+        used[np.searchsorted(flat, used_flat)] = used_qty[positive]
+        stock, keep = stock.ravel()[flat], keep.ravel()[flat]
         return Arcs(
-            line=line, node=node, cap=cap[take], keep=keep[take], stock=stock[take],
-            pair=self.pair(node, merged.sku[line]), used=used[take],
+            line=line, node=node, cap=np.maximum(np.minimum(merged.qty[line], stock - keep), used),
+            keep=keep, stock=stock, pair=self.pair(node, merged.sku[line]), used=used,
         )  # fmt: skip
 
     def _shipments(self, position: np.ndarray) -> np.ndarray:

@@ -165,27 +165,28 @@ class StockByDay:
         units = np.concatenate([opening[2], arrivals[3], -np.asarray(taken[3])]).astype(np.int64)
         known = np.flatnonzero((node >= 0) & (sku >= 0))
         known = known[np.argsort(day[known], kind="stable")]  # by the day they count from
-        self.pair, self.day = node[known] * self.skus + sku[known], day[known]
+        self.cell, self.day = sku[known] * self.nodes + node[known], day[known]
+        """Each event's cell in a (SKU, node) table, and the day it counts from."""
         self.units = units[known]
 
-    def at(self, node: np.ndarray, sku: np.ndarray, day: np.ndarray) -> np.ndarray:
-        """Units of each (`node`, `sku`) pair on its local `day` (given in day order),
-        never below 0: the events are added up day by day into one running table of
-        every pair, read at each day's pairs."""
-        pair = np.asarray(node, dtype=np.int64) * self.skus + np.asarray(sku, dtype=np.int64)
-        day = np.asarray(day, dtype=np.int64)
-        out = np.zeros(len(pair), dtype=np.int64)
-        if not len(pair):
+    def rows(self, sku: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """Units of each `sku` at every node (one row each, nodes in network order) on
+        its local `day` (given in day order), never below 0: the events are added up
+        day by day into one running (SKU, node) table, whose rows are read at each
+        day's SKUs."""
+        sku, day = np.asarray(sku, dtype=np.int64), np.asarray(day, dtype=np.int64)
+        out = np.zeros((len(sku), self.nodes), dtype=np.int64)
+        if not len(sku):
             return out
         if (day[1:] < day[:-1]).any():
-            raise ValueError("the pairs must come in day order")
+            raise ValueError("the rows must come in day order")
         starts = np.flatnonzero(np.r_[True, day[1:] != day[:-1]])
         counted = np.searchsorted(self.day, day[starts], side="right").tolist()
         bounds = [*starts.tolist(), len(day)]
-        running = np.zeros(self.nodes * self.skus, dtype=np.int64)
+        running = np.zeros((self.skus, self.nodes), dtype=np.int64)
         done = 0
         for k, upto in enumerate(counted):
-            np.add.at(running, self.pair[done:upto], self.units[done:upto])
+            np.add.at(running.ravel(), self.cell[done:upto], self.units[done:upto])
             done = upto
-            out[bounds[k] : bounds[k + 1]] = running[pair[bounds[k] : bounds[k + 1]]]
+            out[bounds[k] : bounds[k + 1]] = running[sku[bounds[k] : bounds[k + 1]]]
         return np.maximum(out, 0, out=out)

@@ -41,13 +41,11 @@ def test_each_line_reads_the_stock_of_its_day_at_every_node(seed) -> None:
     sku, day = rng.integers(0, skus, lines), np.sort(rng.integers(-1, 8, lines))
     stock = StockByDay((nodes, skus), opening, arrivals, taken)
     expected = _plain(nodes, opening, arrivals, taken, sku, day)  # node −1: no pair
-    node = np.tile(np.arange(nodes), lines)
-    found = stock.at(node, np.repeat(sku, nodes), np.repeat(day, nodes))
-    assert found.reshape(lines, nodes).tolist() == expected.tolist()
+    assert stock.rows(sku, day).tolist() == expected.tolist()
 
 
 def test_lines_out_of_day_order_are_refused() -> None:
     none = tuple(np.zeros(0, dtype=np.int64) for _ in range(4))
     stock = StockByDay((1, 1), none[:3], none, none)
     with pytest.raises(ValueError, match="day order"):
-        stock.at(np.array([0, 0]), np.array([0, 0]), np.array([3, 2]))
+        stock.rows(np.array([0, 0]), np.array([3, 2]))
