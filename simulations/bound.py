@@ -199,8 +199,9 @@ class _World:
         batch = OrderBatch.from_frame(lines, self.policy.tz)  # orders in the order of `rows`
         chains = [self.chains[k] for k in self.chain[rows].tolist()]
         reach = order_reach(self.policy, self.network, batch, chains, self.bound)
-        km = np.nan_to_num(reach.km)
-        ship_cost = self.network.ship_cost_base[None, :] + self.network.ship_cost_per_km * km
+        ship_cost = np.nan_to_num(reach.km)  # base + per km × km, in one array
+        ship_cost *= self.network.ship_cost_per_km
+        ship_cost += self.network.ship_cost_base[None, :]
         merged = self._merged(batch)
         day = self.day[rows]
         allocated = self._allocated(position, merged)

@@ -79,36 +79,59 @@ def order_reach(
     (`bound_strategies`), when already done."""
     bound = bound_strategies(policy, network) if bound is None else bound
     count, width = len(batch), len(network)
+    code, distinct = pd.factorize(pd.Series(list(chains), dtype=object))
+    steps = []  # each strategy some chain reaches, and the rows of those chains
+    for strategy in policy.strategies:
+        having = np.array([strategy.id in chain for chain in distinct], dtype=bool)
+        if having.any():
+            steps.append((strategy, bound[strategy.id], np.flatnonzero(having[code])))
     points, missing = destinations(network, batch)
-    sphere = network.sphere
-    half = half_chords(
-        sphere.x[None, :], sphere.y[None, :], sphere.z[None, :],
-        points[:, 0:1], points[:, 1:2], points[:, 2:3],
-    )  # fmt: skip
-    km = DIAMETER_KM * np.arcsin(np.minimum(half, 1.0))
+    km, near = _distances(network, points, {step.half_limit for _, step, _ in steps})
     km[missing] = np.nan
     candidate = np.zeros((count, width), dtype=bool)
     keep = np.full((count, width), NO_KEEP, dtype=np.int64)
     split = np.zeros(count, dtype=np.int64)
+    allowed = np.empty((count, width), dtype=bool)  # one step's nodes, for every order
     open_nodes = network.capacity > 0
-    code, distinct = pd.factorize(pd.Series(list(chains), dtype=object))
-    for strategy in policy.strategies:
-        having = np.array([strategy.id in chain for chain in distinct], dtype=bool)
-        rows = np.flatnonzero(having[code]) if having.any() else np.zeros(0, dtype=np.int64)
-        if not len(rows):
-            continue
-        step = bound[strategy.id]
-        allowed = open_nodes[None, :] & (half[rows] <= step.half_limit) & ~missing[rows, None]
+    for strategy, step, rows in steps:
+        mine = open_nodes[None, :] & near[step.half_limit][rows] & ~missing[rows, None]
         if step.source is not None:
-            allowed &= _mask_rows(step.source, batch, rows)
-        levels = _keep_rows(step, batch, rows)
-        candidate[rows] |= allowed
-        kept = keep[rows]
-        np.minimum(kept, levels, out=kept, where=allowed)
-        keep[rows] = kept
+            mine &= _mask_rows(step.source, batch, rows)
+        allowed.fill(False)
+        allowed[rows] = mine
+        candidate |= allowed
+        np.minimum(keep, _keep_rows(step, batch, rows), out=keep, where=allowed)
         split[rows] = np.maximum(split[rows], strategy.split)
     keep[keep == NO_KEEP] = 0
     return Reach(candidate=candidate, keep=keep, km=km, split=split)
+
+
+DISTANCE_ROWS = 512
+"""Orders whose distances are worked out at once: their temporaries stay in cache."""
+
+
+def _distances(
+    network: Network, points: np.ndarray, limits: set[float]
+) -> tuple[np.ndarray, dict[float, np.ndarray]]:
+    """The km from each order's destination (rows of unit vectors) to every node, and
+    for each half-chord limit where the half chord is within it; the half chords are
+    worked out `DISTANCE_ROWS` orders at a time and not kept."""
+    sphere = network.sphere
+    km = np.empty((len(points), len(network)), dtype=np.float64)
+    near = {limit: np.empty(km.shape, dtype=bool) for limit in limits}
+    for first in range(0, len(points), DISTANCE_ROWS):
+        part = slice(first, first + DISTANCE_ROWS)
+        half = half_chords(
+            sphere.x[None, :], sphere.y[None, :], sphere.z[None, :],
+            points[part, 0:1], points[part, 1:2], points[part, 2:3],
+        )  # fmt: skip
+        for limit, within in near.items():
+            np.less_equal(half, limit, out=within[part])
+        np.minimum(half, 1.0, out=half)
+        np.arcsin(half, out=half)
+        half *= DIAMETER_KM
+        km[part] = half
+    return km, near
 
 
 def _mask_rows(mask: NodeMask, batch: OrderBatch, rows: np.ndarray) -> np.ndarray:
@@ -118,11 +141,16 @@ def _mask_rows(mask: NodeMask, batch: OrderBatch, rows: np.ndarray) -> np.ndarra
 
 
 def _keep_rows(bound: BoundStrategy, batch: OrderBatch, rows: np.ndarray) -> np.ndarray:
+    """The units the step protects at each node for the orders of `rows`, as an array
+    that broadcasts to (orders of `batch`, nodes) (other orders: 0)."""
     if not bound.keep_masks:
-        return np.zeros((len(rows), 1), dtype=np.int64)
+        return np.zeros((1, 1), dtype=np.int64)
     if bound.static_keep is not None:
         return bound.static_keep[None, :]
-    return _per_order(bound.keep_vector, [m.expr for _, m in bound.keep_masks], batch, rows)
+    found = _per_order(bound.keep_vector, [m.expr for _, m in bound.keep_masks], batch, rows)
+    levels = np.zeros((len(batch), found.shape[1]), dtype=np.int64)
+    levels[rows] = found
+    return levels
 
 
 def _per_order(
