@@ -97,12 +97,21 @@ def _chunks(day: np.ndarray, most: int):
             first = k
 
 
-def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
-    """The position in `index` of each value read as text (−1: not there, or missing),
-    each distinct value looked up once."""
-    codes, distinct = pd.factorize(values)
-    found = np.r_[index.get_indexer(pd.Index(distinct).astype(str)), -1]
-    return found[codes].astype(np.int64)  # code −1 (missing) reads the last: −1
+def _codes(*columns: pd.Series) -> tuple[pd.Index, list[np.ndarray]]:
+    """The distinct values of `columns` read as text (in order of first appearance),
+    and each column's values as positions among them (−1: missing): one factorize for
+    all the columns."""
+    codes, distinct = pd.factorize(pd.concat([c.astype(str) for c in columns], ignore_index=True))
+    ends = np.cumsum([0, *map(len, columns)]).tolist()
+    parts = zip(ends[:-1], ends[1:], strict=True)
+    return pd.Index(distinct), [codes[a:b].astype(np.int64) for a, b in parts]
+
+
+def _positions(known: pd.Series, *columns: pd.Series) -> list[np.ndarray]:
+    """The position among `known` (distinct values) of each value of each column, read
+    as text (−1: not there, or missing)."""
+    _, (_, *codes) = _codes(known, *columns)
+    return [np.where(code < len(known), code, -1) for code in codes]
 
 
 def _at(position: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -118,51 +127,39 @@ class _World:
         inputs, tables = simulation.inputs, simulation.tables
         self.policy = simulation.policy
         self.network = Network.from_frame(inputs.nodes)
-        self.node_ids = pd.Index(self.network.ids)
         decided = tables.orders
         self.ids = decided["order_id"].astype(str).to_numpy()
-        index = pd.Index(self.ids)
         self.day = day_numbers(decided["day"])
-        line_row = _positions(index, inputs.orders["order_id"])
+        inventory, replenished = inputs.inventory, inputs.replenishments
+        allocations, shipments = tables.allocations, tables.shipments
+        arriving = [replenished] if replenished is not None and len(replenished) else []
+        line_row, self.allocation_row, self.shipment_row = _positions(
+            decided["order_id"], inputs.orders["order_id"], allocations["order_id"],
+            shipments["order_id"],
+        )  # fmt: skip
         self.lines = inputs.orders[line_row >= 0]
         self.line_row = line_row[line_row >= 0]
         """The decided row of each order line."""
-        self.allocation_row = _positions(index, tables.allocations["order_id"])
-        self.shipment_row = _positions(index, tables.shipments["order_id"])
-        replenished = inputs.replenishments
-        has_arrivals = replenished is not None and len(replenished) > 0
-        self.skus = pd.Index(
-            pd.unique(
-                pd.concat(
-                    [inputs.inventory["sku"], self.lines["sku"], tables.allocations["sku"],
-                     *([replenished["sku"]] if has_arrivals else [])]
-                ).astype(str)
-            )
-        )  # fmt: skip
-        inventory = inputs.inventory
-        opening = (
-            self._nodes(inventory["node_id"]), self._skus(inventory["sku"]),
-            inventory["on_hand"].to_numpy(dtype=np.int64),
-        )  # fmt: skip
-        arrivals = (
-            (
-                self._nodes(replenished["node_id"]), self._skus(replenished["sku"]),
-                local_day_numbers(replenished["at"], self.policy.tz),
-                replenished["qty"].to_numpy(dtype=np.int64),
-            )
-            if has_arrivals
-            else tuple(np.zeros(0, dtype=np.int64) for _ in range(4))
-        )  # fmt: skip
-        allocations, shipments = tables.allocations, tables.shipments
-        self.allocated = (
-            self._nodes(allocations["node_id"]), self._skus(allocations["sku"]),
-            allocations["qty"].to_numpy(dtype=np.int64),
-        )  # fmt: skip
-        """(node, SKU, units) of every allocation, read once for every block."""
-        self.shipped = (
-            self._nodes(shipments["node_id"]),
-            shipments["units"].to_numpy(dtype=np.int64),
+        self.skus, (stock_sku, _, allocated_sku, *arrival_sku) = _codes(
+            inventory["sku"], self.lines["sku"], allocations["sku"], *(f["sku"] for f in arriving)
         )
+        stock_node, shipped_node, allocated_node, *arrival_node = _positions(
+            pd.Series(self.network.ids), inventory["node_id"], shipments["node_id"],
+            allocations["node_id"], *(f["node_id"] for f in arriving),
+        )  # fmt: skip
+        opening = (stock_node, stock_sku, inventory["on_hand"].to_numpy(dtype=np.int64))
+        arrivals = tuple(np.zeros(0, dtype=np.int64) for _ in range(4))
+        if arriving:
+            at = local_day_numbers(arriving[0]["at"], self.policy.tz)
+            qty = arriving[0]["qty"].to_numpy(dtype=np.int64)
+            arrivals = (arrival_node[0], arrival_sku[0], at, qty)
+        self.allocated = (
+            allocated_node,
+            allocated_sku,
+            allocations["qty"].to_numpy(dtype=np.int64),
+        )
+        """(node, SKU, units) of every allocation, read once for every block."""
+        self.shipped = (shipped_node, shipments["units"].to_numpy(dtype=np.int64))
         """(node, units) of every shipment."""
         chain, chains = pd.factorize(decided["strategies"])  # each distinct chain split once
         self.chain = np.where(chain >= 0, chain, len(chains))  # none: the last, empty
@@ -179,12 +176,6 @@ class _World:
 
     def pair(self, node: np.ndarray, sku: np.ndarray) -> np.ndarray:
         return np.asarray(node, dtype=np.int64) * len(self.skus) + np.asarray(sku, np.int64)
-
-    def _nodes(self, ids: pd.Series) -> np.ndarray:
-        return _positions(self.node_ids, ids)
-
-    def _skus(self, names: pd.Series) -> np.ndarray:
-        return _positions(self.skus, names)
 
     def solve(
         self, rows: np.ndarray, penalty: float, out: dict[str, np.ndarray], most: int
