@@ -190,7 +190,7 @@ class _World:
         batch = OrderBatch.from_frame(lines, self.policy.tz)  # orders in the order of `rows`
         chains = [self.chains[k] for k in self.chain[rows].tolist()]
         reach = order_reach(self.policy, self.network, batch, chains, self.bound)
-        ship_cost = np.nan_to_num(reach.km)  # base + per km × km, in one array
+        ship_cost = np.fmax(reach.km, 0.0)  # base + per km × km, in one array; NaN: 0 km
         ship_cost *= self.network.ship_cost_per_km
         ship_cost += self.network.ship_cost_base[None, :]
         merged = self._merged(batch)
