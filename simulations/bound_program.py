@@ -236,13 +236,13 @@ class _Model:
                 return np.zeros(self.lp.columns)
             self.rounds += 1
             self.add(more)
-            values, duals = self.lp.solve(self.first_basis() if self.rounds == 1 else None)
+            duals = self.lp.solve(self.first_basis() if self.rounds == 1 else None)
             full = self.duals = np.zeros(self.fixed_rows + 1)  # the last: "no row", 0
             full[self.kept] = duals[self.row_of[self.kept]]
             more = self.priced(full) & ~self.added & self.option_active
             new = self.undercut(self.active)
             if not more.any() and not new.any():
-                return values
+                return self.lp.values()
 
     def first_basis(self) -> tuple[np.ndarray, np.ndarray]:
         """The first solve's starting basis: each demand row nonbasic, and the line's
