@@ -198,10 +198,8 @@ class _Model:
             day[lines.order[arcs.line]], arcs, rows
         )
         self.upper = np.concatenate([lines.qty, split_rhs, capacity_rhs, stock_rhs])
+        self.stock_option = self.arc_option[self.stock_arc]
         self.fixed_rows = rows
-        order = np.argsort(self.stock_arc, kind="stable")
-        self.stock_arc, self.stock_row = self.stock_arc[order], self.stock_row[order]
-        self.stock_start = np.searchsorted(self.stock_arc, np.arange(len(arcs.line) + 1))
         self.start(solver)
 
     def first_options(self) -> np.ndarray:
@@ -292,7 +290,7 @@ class _Model:
         met[new_lines] = True
         met[self.split_row[new & (self.split_row >= 0)]] = True
         met[self.capacity_row[fresh & (self.capacity_row >= 0)]] = True
-        met[self.stock_row[fresh[self.arc_option[self.stock_arc]]]] = True
+        met[self.stock_row[fresh[self.stock_option]]] = True
         if len(self.kept):  # the allocations of the new orders are no longer held
             freed = self.use(new)
             self.held_use = self.held_use - freed
@@ -396,21 +394,14 @@ class _Model:
         for row_of in option_rows:
             take = lone & (row_of[option] >= 0)
             lp.add_entries(self.row_of[row_of[option[take]]], x[take], share[take])
-        entries, owner = self._stock_entries(arc_in)
-        lp.add_entries(self.row_of[self.stock_row[entries]], x[owner], 1.0)
+        entries = np.flatnonzero(chosen[self.stock_option])
+        lp.add_entries(
+            self.row_of[self.stock_row[entries]], self.x_of[self.stock_arc[entries]], 1.0
+        )
         linked = ~lone
         link = lp.add_rows(np.full(int(linked.sum()), -INFINITY), 0.0)
         lp.add_entries(link, x[linked], 1.0)
         lp.add_entries(link, self.y_of[option[linked]], -cap[linked])
-
-    def _stock_entries(self, arc_in: np.ndarray):
-        """The stock and keep entries (positions in `stock_arc`) of the arcs `arc_in`,
-        arc by arc, and which of `arc_in` each belongs to."""
-        low = self.stock_start[arc_in]
-        counts = self.stock_start[arc_in + 1] - low
-        owner = np.repeat(np.arange(len(arc_in)), counts)
-        skip = np.repeat(np.cumsum(counts) - counts, counts)
-        return low[owner] + np.arange(len(owner)) - skip, owner
 
     def priced(self, duals: np.ndarray) -> np.ndarray:
         """Options whose reduced cost is negative: taking each line up to its cap where
