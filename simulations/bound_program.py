@@ -40,7 +40,7 @@ import numpy as np
 
 from simulations.bound_alone import Alone, alone, priced_out, smallest
 from simulations.bound_lp import INFINITY, LinearProgram, new_solver
-from simulations.bound_rows import Arcs, Lines, distinct, numbered, stock_rows
+from simulations.bound_rows import Arcs, Lines, distinct, numbered, run_starts, stock_rows
 
 START_OPTIONS = 2
 """Options per order in the first program, besides the ruleset's."""
@@ -88,7 +88,7 @@ def solve_by_days(
     value, unfilled = np.zeros(orders), np.zeros(orders)
     node = np.full(orders, -1, dtype=np.int64)
     rounds = 0
-    starts = np.flatnonzero(np.r_[True, day[1:] != day[:-1]]) if orders else np.zeros(0, int)
+    starts = np.flatnonzero(run_starts(day))
     bounds = [*starts.tolist(), orders]
     line_of = np.searchsorted(lines.order, bounds)
     arc_of = np.searchsorted(arcs.line, line_of)
@@ -157,10 +157,10 @@ class _Model:
         used_key = ruleset_nodes[:, 0] * width + ruleset_nodes[:, 1]
         keys, where = distinct(np.concatenate([arc_key, used_key]), orders * width)
         self.arc_option = where[: len(arc_key)]
-        self.option_order, self.option_node = keys // width, keys % width
+        self.option_order, self.option_node = np.divmod(keys, width)
         self.ruleset_option = np.zeros(len(keys), dtype=bool)
         self.ruleset_option[where[len(arc_key) :]] = True
-        self.option_cost = costs.ship_cost[self.option_order, self.option_node]
+        self.option_cost = costs.ship_cost.take(keys)  # keys: positions in ship_cost
         self.arc_cost = costs.pick_cost[arcs.node]
         # an option with one arc has y = x / cap at the optimum: its x column carries y
         self.lone = np.bincount(self.arc_option, minlength=len(keys)) == 1
@@ -252,7 +252,7 @@ class _Model:
         line, x = self.arcs.line[arcs], self.x_of[arcs]
         cost = self.lp.costs()[x]
         best = np.lexsort((x, cost, line))
-        first = best[np.r_[True, line[best][1:] != line[best][:-1]]] if len(best) else best
+        first = best[run_starts(line[best])]
         column = self.u_of.copy()
         cheap = first[cost[first] < self.penalty]
         column[line[cheap]] = x[cheap]
@@ -447,7 +447,7 @@ class _Model:
         o, n, units = self.option_order[keep], self.option_node[keep], amount[keep]
         best = np.lexsort((n, -units, o))
         o, n = o[best], n[best]
-        first = np.r_[True, o[1:] != o[:-1]] if len(o) else np.zeros(0, dtype=bool)
+        first = run_starts(o)
         node[o[first]] = n[first]
         held = ~active & ~empty
         value[held] = single.value[held]

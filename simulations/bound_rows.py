@@ -92,6 +92,15 @@ def distinct(keys: np.ndarray, size: int):
     return distinct, place[keys]
 
 
+def run_starts(keys: np.ndarray) -> np.ndarray:
+    """True where a run of equal `keys` begins: the first key and each change (none
+    for no key)."""
+    start = np.empty(len(keys), dtype=bool)
+    start[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=start[1:])
+    return start
+
+
 def numbered(binding: np.ndarray, limit: np.ndarray, first_row: int):
     """Row numbers for the binding groups (−1 for the others), the next free row number,
     and their right-hand sides."""
