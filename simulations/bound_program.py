@@ -153,7 +153,8 @@ class _Model:
         self.lines, self.arcs, self.orders, self.penalty = lines, arcs, orders, penalty
         width = costs.ship_cost.shape[1]
         self.width = width
-        arc_key = lines.order[arcs.line] * width + arcs.node
+        arc_order = self.arc_order = lines.order[arcs.line]
+        arc_key = arc_order * width + arcs.node
         used_key = ruleset_nodes[:, 0] * width + ruleset_nodes[:, 1]
         keys, where = distinct(np.concatenate([arc_key, used_key]), orders * width)
         self.arc_option = where[: len(arc_key)]
@@ -176,9 +177,7 @@ class _Model:
         limit = self.limit = np.maximum(split, shipped)
         # a one-line order whose every arc has its whole qty: Σy = Σx ÷ qty ≤ 1 already
         one_line = np.bincount(lines.order, minlength=orders) == 1
-        short = np.bincount(
-            lines.order[arcs.line], arcs.cap < lines.qty[arcs.line], minlength=orders
-        )
+        short = np.bincount(arc_order, arcs.cap < lines.qty[arcs.line], minlength=orders)
         implied = one_line & (short == 0) & (limit >= 1)
         self.split_row, rows, split_rhs = numbered((options > limit) & ~implied, limit, rows)
         self.option_split = self.split_row[self.option_order]
@@ -194,9 +193,7 @@ class _Model:
         capacity_row, rows, capacity_rhs = numbered(count > room, room, rows)
         self.capacity_row = capacity_row[first]  # per option
         # Σx ≤ stock, and Σx of the orders keeping k ≤ stock − k, per node, SKU and day
-        self.stock_arc, self.stock_row, stock_rhs, rows = stock_rows(
-            day[lines.order[arcs.line]], arcs, rows
-        )
+        self.stock_arc, self.stock_row, stock_rhs, rows = stock_rows(day[arc_order], arcs, rows)
         self.upper = np.concatenate([lines.qty, split_rhs, capacity_rhs, stock_rhs])
         self.stock_option = self.arc_option[self.stock_arc]
         self.fixed_rows = rows
@@ -339,7 +336,7 @@ class _Model:
         crowded = taken & capacity & over[np.maximum(self.capacity_row, 0)]
         extra[self.option_order[crowded]] = True
         short = self.stock_arc[over[self.stock_row]]
-        extra[self.lines.order[self.arcs.line[short[arc_taken[short]]]]] = True
+        extra[self.arc_order[short[arc_taken[short]]]] = True
         return extra
 
     def undercut(self, active: np.ndarray) -> np.ndarray:
@@ -358,7 +355,7 @@ class _Model:
         suspect = np.zeros(self.orders, dtype=bool)
         suspect[self.option_order[hot]] = True
         entries = arc_taken[self.stock_arc] & priced[self.stock_row]
-        suspect[self.lines.order[self.arcs.line[self.stock_arc[entries]]]] = True
+        suspect[self.arc_order[self.stock_arc[entries]]] = True
         if not suspect.any():
             return suspect
         arcs, lines = self.arcs, self.lines
@@ -427,13 +424,13 @@ class _Model:
         not `active` keep their optimum on their own, those with no option at all
         (`empty`) leave every unit unfilled."""
         y_of, x_of, u, costs = self.y_of, self.x_of, self.u, self.lp.costs()
-        lines, arcs, orders = self.lines, self.arcs, self.orders
+        lines, orders = self.lines, self.orders
         spent = costs * values
         in_y = y_of >= 0
         in_x = x_of >= 0
         value = np.zeros(orders) + (  # floats even without a column
             np.bincount(self.option_order[in_y], spent[y_of[in_y]], minlength=orders)
-            + np.bincount(lines.order[arcs.line[in_x]], spent[x_of[in_x]], minlength=orders)
+            + np.bincount(self.arc_order[in_x], spent[x_of[in_x]], minlength=orders)
             + np.bincount(lines.order[self.u_lines], spent[u], minlength=orders)
         )
         unfilled = np.zeros(orders) + np.bincount(
