@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulations.bound_rows import run_starts
+
 TOLERANCE = 1e-9
 """A dual constraint may be broken by this much (relative) and still count as met."""
 
@@ -102,7 +104,9 @@ def priced_out(
     held = chosen >= 0
     units = np.bincount(order, qty, minlength=orders)
     arc_order = option_order[arc_option]
-    mine = np.flatnonzero(arc_option == np.where(held, chosen, -1)[arc_order])
+    is_chosen = np.zeros(options, dtype=bool)
+    is_chosen[chosen[held]] = True
+    mine = np.flatnonzero(is_chosen[arc_option])
     per_line = np.full(len(qty), np.inf)
     per_line[arc_line[mine]] = arc_cost[mine]
     safe = np.maximum(chosen, 0)
@@ -120,15 +124,15 @@ def smallest(values: np.ndarray, owner: np.ndarray, count: int) -> np.ndarray:
     fewer; ties: the first index first), `owner` ascending; in index order."""
     if not len(values):
         return np.zeros(0, dtype=np.int64)
-    change = owner[1:] != owner[:-1]
-    starts = np.flatnonzero(np.r_[True, change])
-    group = np.cumsum(np.r_[False, change])
+    change = run_starts(owner)
+    starts = np.flatnonzero(change)
+    group = np.cumsum(change) - 1
     left = np.asarray(values, dtype=np.float64).copy()
     taken = np.zeros(len(values), dtype=bool)
     for _ in range(count):
         least = np.minimum.reduceat(left, starts)
         hit = np.flatnonzero((left == least[group]) & ~taken)
-        first = hit[np.r_[True, owner[hit][1:] != owner[hit][:-1]]] if len(hit) else hit
+        first = hit[run_starts(owner[hit])]
         taken[first] = True
         left[first] = np.inf
     return np.flatnonzero(taken)

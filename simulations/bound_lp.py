@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 INFINITY = float("inf")
+"""No bound: HiGHS's own infinity (`highspy.kHighsInf`), so bounds are handed as they are."""
 DUAL_SIMPLEX, PRIMAL_SIMPLEX = 1, 4
 """HiGHS's `simplex_strategy` values: the dual simplex for a first solve and after rows
 with a lower bound joined (they are unmet at the last basis), the primal simplex after
@@ -56,7 +57,7 @@ class LinearProgram:
         """New columns; returns their indices."""
         cost = np.asarray(cost, dtype=np.float64)
         self._cost.append(cost)
-        self._upper.append(np.broadcast_to(np.asarray(upper, dtype=np.float64), cost.shape))
+        self._upper.append(_filled(upper, len(cost)))
         first, self.columns = self.columns, self.columns + len(cost)
         return np.arange(first, self.columns, dtype=np.int64)
 
@@ -64,7 +65,7 @@ class LinearProgram:
         """New rows lower ≤ Σ ≤ upper; returns their indices."""
         lower = np.asarray(lower, dtype=np.float64)
         self._row_lower.append(lower)
-        self._row_upper.append(np.broadcast_to(np.asarray(upper, dtype=np.float64), lower.shape))
+        self._row_upper.append(_filled(upper, len(lower)))
         first, self.rows = self.rows, self.rows + len(lower)
         return np.arange(first, self.rows, dtype=np.int64)
 
@@ -72,8 +73,7 @@ class LinearProgram:
         """Coefficients A[row, column] = value (a pair given twice is summed)."""
         rows = np.asarray(rows, dtype=np.int64)
         columns = np.asarray(columns, dtype=np.int64)
-        values = np.broadcast_to(np.asarray(values, dtype=np.float64), rows.shape)
-        self._entries.append((rows, columns, values))
+        self._entries.append((rows, columns, _filled(values, len(rows))))
 
     def set_row_upper(self, rows: np.ndarray, upper: np.ndarray) -> None:
         """New upper bounds of rows with no lower bound (−inf)."""
@@ -83,29 +83,24 @@ class LinearProgram:
         upper = np.asarray(upper, dtype=np.float64)
         handed = rows < self._handed[1]
         if handed.any():
-            import highspy
-
             at = rows[handed]
             self._solver.changeRowsBounds(
-                len(at), at.astype(np.int32), np.full(len(at), -highspy.kHighsInf),
-                _finite(upper[handed], highspy),
-            )  # fmt: skip
+                len(at), at.astype(np.int32), np.full(len(at), -INFINITY), upper[handed]
+            )
         self._changed.append((rows[~handed], upper[~handed]))
 
     def costs(self) -> np.ndarray:
         """The cost of every column, in column order."""
         return _joined(self._cost, np.float64)
 
-    def solve(
-        self, swap: tuple[np.ndarray, np.ndarray] | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The column values and the row duals of an optimal solution (for a minimum,
-        a column's reduced cost is its cost − Σ coefficient × row dual). `swap`, for a
-        first solve only: rows that start nonbasic (at their lower bound) and as many
-        columns that start basic, one for each; the other rows start basic and the
-        other columns at 0 (without it: every row basic)."""
+    def solve(self, swap: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """The row duals of an optimal solution (for a minimum, a column's reduced cost
+        is its cost − Σ coefficient × row dual); `values` reads its column values.
+        `swap`, for a first solve only: rows that start nonbasic (at their lower bound)
+        and as many columns that start basic, one for each; the other rows start basic
+        and the other columns at 0 (without it: every row basic)."""
         if self.columns == 0:
-            return np.zeros(0, dtype=np.float64), np.zeros(self.rows, dtype=np.float64)
+            return np.zeros(self.rows, dtype=np.float64)
         import highspy
 
         if self._solver is None:
@@ -117,7 +112,7 @@ class LinearProgram:
             bounded = any(np.isfinite(low).any() for low in self._row_lower[self._handed[3] :])
             strategy = DUAL_SIMPLEX if bounded else PRIMAL_SIMPLEX
             self._solver.setOptionValue("simplex_strategy", strategy)
-            self._hand_over_new(highspy)
+            self._hand_over_new()
         columns, rows = self.columns, self.rows
         self._handed = (columns, rows, len(self._cost), len(self._row_lower))
         self._changed.clear()
@@ -130,11 +125,14 @@ class LinearProgram:
                 f"the bound's linear program was not solved: HiGHS says "
                 f"{solver.modelStatusToString(status)}"
             )
-        solution = solver.getSolution()
-        return (
-            np.asarray(solution.col_value, dtype=np.float64),
-            np.asarray(solution.row_dual, dtype=np.float64),
-        )
+        return _floats(solver.getSolution().row_dual)
+
+    def values(self) -> np.ndarray:
+        """The column values of the last solve (read apart from the duals: column
+        generation needs them only once, after its last solve)."""
+        if self.columns == 0:
+            return np.zeros(0, dtype=np.float64)
+        return _floats(self._solver.getSolution().col_value)
 
     def _start(self, rows: np.ndarray, columns: np.ndarray, highspy) -> None:
         """HiGHS's first basis: every row basic but `rows` (nonbasic at their lower
@@ -159,20 +157,19 @@ class LinearProgram:
         status = self._solver.passModel(
             self.columns, self.rows, len(index), int(highspy.MatrixFormat.kColwise),
             int(highspy.ObjSense.kMinimize), 0.0, _joined(self._cost, np.float64),
-            np.zeros(self.columns), _finite(_joined(self._upper, np.float64), highspy),
-            _finite(_joined(self._row_lower, np.float64), highspy),
-            _finite(self._uppers(0, 0), highspy),
+            np.zeros(self.columns), _joined(self._upper, np.float64),
+            _joined(self._row_lower, np.float64), self._uppers(0, 0),
             start, index, value, np.zeros(self.columns, dtype=np.int32),
         )  # fmt: skip
         if status == highspy.HighsStatus.kError:
             raise BoundSolveError("the bound's linear program was refused by HiGHS")
 
-    def _hand_over_new(self, highspy) -> None:
+    def _hand_over_new(self) -> None:
         """Rows, then columns (with every new coefficient) added since the last solve."""
         columns, rows, column_blocks, row_blocks = self._handed
         if self.rows > rows:
-            lower = _finite(_joined(self._row_lower[row_blocks:], np.float64), highspy)
-            upper = _finite(self._uppers(row_blocks, rows), highspy)
+            lower = _joined(self._row_lower[row_blocks:], np.float64)
+            upper = self._uppers(row_blocks, rows)
             empty = np.zeros(0, dtype=np.int32)
             starts = np.zeros(len(lower), dtype=np.int32)
             self._solver.addRows(len(lower), lower, upper, 0, starts, empty, np.zeros(0))
@@ -182,7 +179,7 @@ class LinearProgram:
                 raise ValueError("a coefficient added after a solve must be in a new column")
             start, rows_of, values = _column_wise(at, index, value, columns, self.columns)
             cost = _joined(self._cost[column_blocks:], np.float64)
-            upper = _finite(_joined(self._upper[column_blocks:], np.float64), highspy)
+            upper = _joined(self._upper[column_blocks:], np.float64)
             self._solver.addCols(
                 len(cost), cost, np.zeros(len(cost)), upper, len(rows_of),
                 start[:-1], rows_of, values,
@@ -191,7 +188,7 @@ class LinearProgram:
     def _uppers(self, first_block: int, first_row: int) -> np.ndarray:
         """The upper bounds of rows first_row.. (their blocks from first_block on), with
         the changes made before HiGHS got them."""
-        upper = _joined(self._row_upper[first_block:], np.float64).copy()
+        upper = _joined(self._row_upper[first_block:], np.float64)  # a new array
         for rows, values in self._changed:
             inside = rows >= first_row
             upper[rows[inside] - first_row] = values[inside]
@@ -232,10 +229,17 @@ def _column_wise(rows, columns, values, first: int, end: int):
     return start, rows[order].astype(np.int32), values[order]
 
 
-def _finite(values: np.ndarray, highspy) -> np.ndarray:
-    """±inf as HiGHS's infinity."""
-    return np.clip(values, -highspy.kHighsInf, highspy.kHighsInf)
+def _filled(values, count: int) -> np.ndarray:
+    """`values` as floats, a number repeated `count` times."""
+    values = np.asarray(values, dtype=np.float64)
+    return values if values.ndim else np.full(count, values)
+
+
+def _floats(values: list[float]) -> np.ndarray:
+    """A list of HiGHS's (highspy gives lists) as an array."""
+    return np.fromiter(values, np.float64, len(values))
 
 
 def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
+    """The `parts` end to end, in a new array."""
     return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)

@@ -40,7 +40,7 @@ import numpy as np
 
 from simulations.bound_alone import Alone, alone, priced_out, smallest
 from simulations.bound_lp import INFINITY, LinearProgram, new_solver
-from simulations.bound_rows import Arcs, Lines, distinct, numbered, stock_rows
+from simulations.bound_rows import Arcs, Lines, distinct, numbered, run_starts, stock_rows
 
 START_OPTIONS = 2
 """Options per order in the first program, besides the ruleset's."""
@@ -88,7 +88,7 @@ def solve_by_days(
     value, unfilled = np.zeros(orders), np.zeros(orders)
     node = np.full(orders, -1, dtype=np.int64)
     rounds = 0
-    starts = np.flatnonzero(np.r_[True, day[1:] != day[:-1]]) if orders else np.zeros(0, int)
+    starts = np.flatnonzero(run_starts(day))
     bounds = [*starts.tolist(), orders]
     line_of = np.searchsorted(lines.order, bounds)
     arc_of = np.searchsorted(arcs.line, line_of)
@@ -153,14 +153,15 @@ class _Model:
         self.lines, self.arcs, self.orders, self.penalty = lines, arcs, orders, penalty
         width = costs.ship_cost.shape[1]
         self.width = width
-        arc_key = lines.order[arcs.line] * width + arcs.node
+        arc_order = self.arc_order = lines.order[arcs.line]
+        arc_key = arc_order * width + arcs.node
         used_key = ruleset_nodes[:, 0] * width + ruleset_nodes[:, 1]
         keys, where = distinct(np.concatenate([arc_key, used_key]), orders * width)
         self.arc_option = where[: len(arc_key)]
-        self.option_order, self.option_node = keys // width, keys % width
+        self.option_order, self.option_node = np.divmod(keys, width)
         self.ruleset_option = np.zeros(len(keys), dtype=bool)
         self.ruleset_option[where[len(arc_key) :]] = True
-        self.option_cost = costs.ship_cost[self.option_order, self.option_node]
+        self.option_cost = costs.ship_cost.take(keys)  # keys: positions in ship_cost
         self.arc_cost = costs.pick_cost[arcs.node]
         # an option with one arc has y = x / cap at the optimum: its x column carries y
         self.lone = np.bincount(self.arc_option, minlength=len(keys)) == 1
@@ -176,9 +177,7 @@ class _Model:
         limit = self.limit = np.maximum(split, shipped)
         # a one-line order whose every arc has its whole qty: Σy = Σx ÷ qty ≤ 1 already
         one_line = np.bincount(lines.order, minlength=orders) == 1
-        short = np.bincount(
-            lines.order[arcs.line], arcs.cap < lines.qty[arcs.line], minlength=orders
-        )
+        short = np.bincount(arc_order, arcs.cap < lines.qty[arcs.line], minlength=orders)
         implied = one_line & (short == 0) & (limit >= 1)
         self.split_row, rows, split_rhs = numbered((options > limit) & ~implied, limit, rows)
         self.option_split = self.split_row[self.option_order]
@@ -194,14 +193,10 @@ class _Model:
         capacity_row, rows, capacity_rhs = numbered(count > room, room, rows)
         self.capacity_row = capacity_row[first]  # per option
         # Σx ≤ stock, and Σx of the orders keeping k ≤ stock − k, per node, SKU and day
-        self.stock_arc, self.stock_row, stock_rhs, rows = stock_rows(
-            day[lines.order[arcs.line]], arcs, rows
-        )
+        self.stock_arc, self.stock_row, stock_rhs, rows = stock_rows(day[arc_order], arcs, rows)
         self.upper = np.concatenate([lines.qty, split_rhs, capacity_rhs, stock_rhs])
+        self.stock_option = self.arc_option[self.stock_arc]
         self.fixed_rows = rows
-        order = np.argsort(self.stock_arc, kind="stable")
-        self.stock_arc, self.stock_row = self.stock_arc[order], self.stock_row[order]
-        self.stock_start = np.searchsorted(self.stock_arc, np.arange(len(arcs.line) + 1))
         self.start(solver)
 
     def first_options(self) -> np.ndarray:
@@ -236,13 +231,13 @@ class _Model:
                 return np.zeros(self.lp.columns)
             self.rounds += 1
             self.add(more)
-            values, duals = self.lp.solve(self.first_basis() if self.rounds == 1 else None)
+            duals = self.lp.solve(self.first_basis() if self.rounds == 1 else None)
             full = self.duals = np.zeros(self.fixed_rows + 1)  # the last: "no row", 0
             full[self.kept] = duals[self.row_of[self.kept]]
             more = self.priced(full) & ~self.added & self.option_active
             new = self.undercut(self.active)
             if not more.any() and not new.any():
-                return values
+                return self.lp.values()
 
     def first_basis(self) -> tuple[np.ndarray, np.ndarray]:
         """The first solve's starting basis: each demand row nonbasic, and the line's
@@ -254,7 +249,7 @@ class _Model:
         line, x = self.arcs.line[arcs], self.x_of[arcs]
         cost = self.lp.costs()[x]
         best = np.lexsort((x, cost, line))
-        first = best[np.r_[True, line[best][1:] != line[best][:-1]]] if len(best) else best
+        first = best[run_starts(line[best])]
         column = self.u_of.copy()
         cheap = first[cost[first] < self.penalty]
         column[line[cheap]] = x[cheap]
@@ -292,7 +287,7 @@ class _Model:
         met[new_lines] = True
         met[self.split_row[new & (self.split_row >= 0)]] = True
         met[self.capacity_row[fresh & (self.capacity_row >= 0)]] = True
-        met[self.stock_row[fresh[self.arc_option[self.stock_arc]]]] = True
+        met[self.stock_row[fresh[self.stock_option]]] = True
         if len(self.kept):  # the allocations of the new orders are no longer held
             freed = self.use(new)
             self.held_use = self.held_use - freed
@@ -341,7 +336,7 @@ class _Model:
         crowded = taken & capacity & over[np.maximum(self.capacity_row, 0)]
         extra[self.option_order[crowded]] = True
         short = self.stock_arc[over[self.stock_row]]
-        extra[self.lines.order[self.arcs.line[short[arc_taken[short]]]]] = True
+        extra[self.arc_order[short[arc_taken[short]]]] = True
         return extra
 
     def undercut(self, active: np.ndarray) -> np.ndarray:
@@ -360,7 +355,7 @@ class _Model:
         suspect = np.zeros(self.orders, dtype=bool)
         suspect[self.option_order[hot]] = True
         entries = arc_taken[self.stock_arc] & priced[self.stock_row]
-        suspect[self.lines.order[self.arcs.line[self.stock_arc[entries]]]] = True
+        suspect[self.arc_order[self.stock_arc[entries]]] = True
         if not suspect.any():
             return suspect
         arcs, lines = self.arcs, self.lines
@@ -396,21 +391,14 @@ class _Model:
         for row_of in option_rows:
             take = lone & (row_of[option] >= 0)
             lp.add_entries(self.row_of[row_of[option[take]]], x[take], share[take])
-        entries, owner = self._stock_entries(arc_in)
-        lp.add_entries(self.row_of[self.stock_row[entries]], x[owner], 1.0)
+        entries = np.flatnonzero(chosen[self.stock_option])
+        lp.add_entries(
+            self.row_of[self.stock_row[entries]], self.x_of[self.stock_arc[entries]], 1.0
+        )
         linked = ~lone
         link = lp.add_rows(np.full(int(linked.sum()), -INFINITY), 0.0)
         lp.add_entries(link, x[linked], 1.0)
         lp.add_entries(link, self.y_of[option[linked]], -cap[linked])
-
-    def _stock_entries(self, arc_in: np.ndarray):
-        """The stock and keep entries (positions in `stock_arc`) of the arcs `arc_in`,
-        arc by arc, and which of `arc_in` each belongs to."""
-        low = self.stock_start[arc_in]
-        counts = self.stock_start[arc_in + 1] - low
-        owner = np.repeat(np.arange(len(arc_in)), counts)
-        skip = np.repeat(np.cumsum(counts) - counts, counts)
-        return low[owner] + np.arange(len(owner)) - skip, owner
 
     def priced(self, duals: np.ndarray) -> np.ndarray:
         """Options whose reduced cost is negative: taking each line up to its cap where
@@ -436,13 +424,13 @@ class _Model:
         not `active` keep their optimum on their own, those with no option at all
         (`empty`) leave every unit unfilled."""
         y_of, x_of, u, costs = self.y_of, self.x_of, self.u, self.lp.costs()
-        lines, arcs, orders = self.lines, self.arcs, self.orders
+        lines, orders = self.lines, self.orders
         spent = costs * values
         in_y = y_of >= 0
         in_x = x_of >= 0
         value = np.zeros(orders) + (  # floats even without a column
             np.bincount(self.option_order[in_y], spent[y_of[in_y]], minlength=orders)
-            + np.bincount(lines.order[arcs.line[in_x]], spent[x_of[in_x]], minlength=orders)
+            + np.bincount(self.arc_order[in_x], spent[x_of[in_x]], minlength=orders)
             + np.bincount(lines.order[self.u_lines], spent[u], minlength=orders)
         )
         unfilled = np.zeros(orders) + np.bincount(
@@ -456,7 +444,7 @@ class _Model:
         o, n, units = self.option_order[keep], self.option_node[keep], amount[keep]
         best = np.lexsort((n, -units, o))
         o, n = o[best], n[best]
-        first = np.r_[True, o[1:] != o[:-1]] if len(o) else np.zeros(0, dtype=bool)
+        first = run_starts(o)
         node[o[first]] = n[first]
         held = ~active & ~empty
         value[held] = single.value[held]

@@ -36,34 +36,48 @@ class Arcs:
 def stock_rows(arc_day: np.ndarray, arcs: Arcs, first_row: int):
     """The stock rows (Σx ≤ stock per node, SKU and day) and keep rows (Σx of the arcs
     keeping k or more ≤ stock − k) that can bind, raised to the ruleset's use: the arc
-    and row of each entry, the rows' right-hand sides and the next free row number."""
+    and row of each entry (level by level, arcs in order), the rows' right-hand sides
+    and the next free row number. The sums per group and level are made in one pass
+    (each arc counted at its own level) and added up from the top level down."""
     span = int(arcs.pair.max(initial=0)) + 1
     group, first = np.unique(arc_day * span + arcs.pair, return_inverse=True)
     stock = np.zeros(len(group), dtype=np.int64)
     stock[first] = arcs.stock
-    arc_of, row_of, rhs = [], [], []
-    row = first_row
-    for level in [0, *np.unique(arcs.keep[arcs.keep > 0]).tolist()]:
-        member = arcs.keep >= level
-        total = np.bincount(first[member], arcs.cap[member], minlength=len(group))
-        used = np.bincount(first[member], arcs.used[member], minlength=len(group))
-        room = np.maximum(np.maximum(stock - level, 0), used)
-        binding = np.flatnonzero(total > room)
-        if not len(binding):
-            continue
-        number = np.full(len(group), -1, dtype=np.int64)
-        number[binding] = np.arange(row, row + len(binding))
-        row += len(binding)
-        rhs.append(room[binding])
-        take = np.flatnonzero(member & (number[first] >= 0))
+    levels = _levels(arcs.keep)
+    level = np.searchsorted(levels, arcs.keep, side="right") - 1  # the highest it is in
+    shape = (len(levels), len(group))
+    cell, size = level * len(group) + first, len(levels) * len(group)
+    total = np.bincount(cell, arcs.cap, minlength=size).reshape(shape)
+    used = np.bincount(cell, arcs.used, minlength=size).reshape(shape)
+    for k in range(len(levels) - 2, -1, -1):  # an arc in level k is in every level below
+        total[k] += total[k + 1]
+        used[k] += used[k + 1]
+    room = np.maximum(np.maximum(stock - levels[:, None], 0), used)
+    binding = np.flatnonzero(total > room)
+    number = np.full(shape, -1, dtype=np.int64)
+    number.flat[binding] = np.arange(first_row, first_row + len(binding))
+    arc_of, row_of = [], []
+    for k in range(len(levels)):
+        row = number[k][first]
+        take = np.flatnonzero((row >= 0) & (level >= k))
         arc_of.append(take)
-        row_of.append(number[first[take]])
+        row_of.append(row[take])
     return (
-        np.concatenate(arc_of) if arc_of else np.zeros(0, np.int64),
-        np.concatenate(row_of) if row_of else np.zeros(0, np.int64),
-        np.concatenate(rhs).astype(np.float64) if rhs else np.zeros(0),
-        row,
+        np.concatenate(arc_of),
+        np.concatenate(row_of),
+        room.flat[binding],
+        first_row + len(binding),
     )
+
+
+def _levels(keep: np.ndarray) -> np.ndarray:
+    """0 and every `keep` above 0, ascending (a pass per level: there are few, and it
+    is quicker than a sort)."""
+    levels, above = [0], keep[keep > 0]
+    while len(above):
+        levels.append(int(above.min()))
+        above = above[above > levels[-1]]
+    return np.array(levels, dtype=np.int64)
 
 
 def distinct(keys: np.ndarray, size: int):
@@ -76,6 +90,15 @@ def distinct(keys: np.ndarray, size: int):
     place = np.zeros(size, dtype=np.int64)
     place[distinct] = np.arange(len(distinct))
     return distinct, place[keys]
+
+
+def run_starts(keys: np.ndarray) -> np.ndarray:
+    """True where a run of equal `keys` begins: the first key and each change (none
+    for no key)."""
+    start = np.empty(len(keys), dtype=bool)
+    start[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=start[1:])
+    return start
 
 
 def numbered(binding: np.ndarray, limit: np.ndarray, first_row: int):

@@ -21,16 +21,17 @@ def _program() -> tuple[LinearProgram, np.ndarray]:
 def test_a_row_bound_set_before_the_first_solve_is_used() -> None:
     lp, row = _program()
     lp.set_row_upper(row, np.array([3.0]))
-    assert lp.solve()[0] == pytest.approx([3.0])
+    lp.solve()
+    assert lp.values() == pytest.approx([3.0])
 
 
 def test_a_row_bound_set_between_solves_is_used() -> None:
     lp, row = _program()
-    assert lp.solve()[0] == pytest.approx([1.0])
-    lp.set_row_upper(row, np.array([4.0]))
-    assert lp.solve()[0] == pytest.approx([4.0])
-    lp.set_row_upper(row, np.array([2.5]))
-    assert lp.solve()[0] == pytest.approx([2.5])
+    for upper, value in [(None, 1.0), (4.0, 4.0), (2.5, 2.5)]:
+        if upper is not None:
+            lp.set_row_upper(row, np.array([upper]))
+        lp.solve()
+        assert lp.values() == pytest.approx([value])
 
 
 def test_columns_and_an_equality_row_joining_after_a_solve() -> None:
@@ -39,8 +40,8 @@ def test_columns_and_an_equality_row_joining_after_a_solve() -> None:
     y = lp.add_columns(np.array([2.0]), 5.0)  # y = 2 is asked for, at a cost of 2 each
     demand = lp.add_rows(np.array([2.0]), 2.0)
     lp.add_entries(demand, y, 1.0)
-    values, duals = lp.solve()
-    assert values == pytest.approx([1.0, 2.0])
+    duals = lp.solve()
+    assert lp.values() == pytest.approx([1.0, 2.0])
     assert duals[demand] == pytest.approx([2.0])
 
 
@@ -49,13 +50,14 @@ def test_a_solver_taken_over_keeps_nothing_of_its_last_program() -> None:
     first = LinearProgram(solver)
     x = first.add_columns(np.array([-1.0]), 10.0)
     first.add_entries(first.add_rows(np.array([-INFINITY]), 1.0), x, 1.0)
-    assert first.solve()[0] == pytest.approx([1.0])
+    first.solve()
+    assert first.values() == pytest.approx([1.0])
     second = LinearProgram(solver)
     z = second.add_columns(np.array([1.0, 3.0]), 4.0)  # min z0 + 3 z1 with z0 + z1 ≥ 2
     row = second.add_rows(np.array([2.0]), INFINITY)
     second.add_entries(np.r_[row, row], z, 1.0)
-    values, _ = second.solve()
-    assert values == pytest.approx([2.0, 0.0])
+    second.solve()
+    assert second.values() == pytest.approx([2.0, 0.0])
 
 
 @pytest.mark.parametrize("basic", [0, 1, 2])
@@ -66,6 +68,13 @@ def test_a_first_solve_from_a_given_basis_finds_the_same_optimum(basic: int) -> 
     z = lp.add_columns(np.array([1.0, 3.0, 50.0]), np.array([1.0, 4.0, 2.0]))
     demand = lp.add_rows(np.array([2.0]), 2.0)
     lp.add_entries(np.r_[demand, demand, demand], z, 1.0)
-    values, duals = lp.solve((demand, z[[basic]]))
-    assert values == pytest.approx([1.0, 1.0, 0.0])
+    duals = lp.solve((demand, z[[basic]]))
+    assert lp.values() == pytest.approx([1.0, 1.0, 0.0])
     assert duals[demand] == pytest.approx([3.0])
+
+
+def test_no_bound_is_highs_own_infinity() -> None:
+    """Bounds are handed to HiGHS as they are: its infinity must be ±inf."""
+    import highspy
+
+    assert highspy.kHighsInf == INFINITY
