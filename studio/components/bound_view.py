@@ -26,7 +26,7 @@ CAPTION = (
 
 def asked(key: str) -> bool:
     """The checkbox that asks for the bound (off by default: on a year of orders it
-    takes about as long as the replay again)."""
+    adds most of the replay's time again)."""
     return st.checkbox(
         "Gap to the best possible (optimisation bound)",
         key=field(f"{key}.bound", False),
