@@ -99,8 +99,8 @@ def _chunks(day: np.ndarray, most: int):
 
 def _codes(*columns: pd.Series) -> tuple[pd.Index, list[np.ndarray]]:
     """The distinct values of `columns` read as text (in order of first appearance),
-    and each column's values as positions among them (−1: missing): one factorize for
-    all the columns."""
+    and each column's values as positions among them: one factorize for all the
+    columns (the loaders refuse a row without an id or SKU, so none is missing)."""
     codes, distinct = pd.factorize(pd.concat([c.astype(str) for c in columns], ignore_index=True))
     ends = np.cumsum([0, *map(len, columns)]).tolist()
     parts = zip(ends[:-1], ends[1:], strict=True)
@@ -109,7 +109,7 @@ def _codes(*columns: pd.Series) -> tuple[pd.Index, list[np.ndarray]]:
 
 def _positions(known: pd.Series, *columns: pd.Series) -> list[np.ndarray]:
     """The position among `known` (distinct values) of each value of each column, read
-    as text (−1: not there, or missing)."""
+    as text (−1: not there)."""
     _, (_, *codes) = _codes(known, *columns)
     return [np.where(code < len(known), code, -1) for code in codes]
 
