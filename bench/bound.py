@@ -18,6 +18,7 @@ import statistics
 import tempfile
 import time
 import tracemalloc
+from dataclasses import replace
 from pathlib import Path
 
 RULESET = Path(__file__).parents[1] / "rulesets" / "france.route"
@@ -34,12 +35,11 @@ def run(quick: bool = False) -> list[str]:
     repeats = 1 if quick else 3
     with tempfile.TemporaryDirectory(prefix="sourcing-bench-bound-") as folder:
         paths = generate(Path(folder) / "demo", **size)
-        tables = [paths[k] for k in ("nodes", "inventory", "orders", "replenishments")]
-        inputs = simulations.load_inputs(*tables, timezone="Europe/Paris")
         promised = simulations.load_inputs(
-            *tables, carriers=paths["carriers"], closures=paths["closures"],
-            timezone="Europe/Paris",
+            *(paths[k] for k in ("nodes", "inventory", "orders", "replenishments")),
+            carriers=paths["carriers"], closures=paths["closures"], timezone="Europe/Paris",
         )  # fmt: skip
+    inputs = replace(promised, carriers=None, closures=None)  # the same tables, read once
     policy = engine.policy_of(RULESET.read_text(encoding="utf-8"))
     simulation, bound, replay_time, bound_time = _alternated(policy, inputs, repeats)
     tracemalloc.start()
@@ -106,8 +106,6 @@ def _one_day(simulation, day: dt.date):
     """The run with its tables narrowed to one day's orders, the opening stock being
     what the whole run left that day (the bound reads the allocations of the days
     before it): the same day's problem, solved alone."""
-    from dataclasses import replace
-
     tables = simulation.tables
     keep = tables.allocations["day"] <= day
     earlier = replace(
